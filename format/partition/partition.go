@@ -1,0 +1,170 @@
+// Package partition holds the vocabulary shared by the three PersistentState
+// partition codecs (format/legacy, format/v2, format/sparse): a partition file
+// handle, the per-file probe result used by the detector, decoded slots, and
+// the problems a codec can see inside one file. It holds no format rules.
+package partition
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/walctl/walctl/format/record"
+)
+
+// File is one partition file opened for reading.
+type File struct {
+	R      io.ReaderAt
+	Size   int64
+	Name   string // path relative to the log directory (the file name)
+	Number int64  // partition number parsed from the canonical name
+}
+
+// ReadAt reads len(b) bytes at off; it returns how many bytes were read (short at EOF).
+func (f File) ReadAt(b []byte, off int64) int {
+	if off < 0 || off >= f.Size {
+		return 0
+	}
+	n, _ := f.R.ReadAt(b, off)
+	return n
+}
+
+// RecordAt reads a 40-byte record at off; ok is false when fewer than 40 bytes exist there.
+func (f File) RecordAt(off int64) (rec record.Record, ok bool) {
+	var b [record.Size]byte
+	if off < 0 || off > f.Size-record.Size {
+		return rec, false
+	}
+	if n := f.ReadAt(b[:], off); n < record.Size {
+		return rec, false
+	}
+	return record.Decode(b[:]), true
+}
+
+// Confidence of a classification.
+type Confidence int
+
+const (
+	None Confidence = iota // not this format at all
+	Low
+	Medium
+	High
+	VeryHigh
+)
+
+func (c Confidence) String() string {
+	switch c {
+	case Low:
+		return "low"
+	case Medium:
+		return "medium"
+	case High:
+		return "high"
+	case VeryHigh:
+		return "very-high"
+	}
+	return "none"
+}
+
+// Probe is what one codec concludes about one file without knowing R or M
+// (spec/persistent-state.md §12.3). Confidence None means "not this format".
+type Probe struct {
+	Format     string // "legacy", "v2", "sparse", "empty", "zero"
+	Confidence Confidence
+	Evidence   []string // human sentences, e.g. "sealed footer of 4 chained records"
+	// R is the records-per-partition value the file proves exactly (legacy
+	// prologue, sealed Table footer); 0 when it proves none.
+	R int64
+	// M is the sparse max entry size the file shows (stride − 40); 0 if unknown.
+	M int64
+	// UsedSlots is the number of relative slots used as far as the file shows
+	// (highest used slot + 1, leading stubs included); -1 when unknown.
+	UsedSlots int64
+	// T1Slot is the relative slot of a T1 window (payload without its record)
+	// in a Table file, else -1. With a T1 window UsedSlots is a lower bound.
+	T1Slot int64
+	// Damage lists what looks damaged, in words (torn tail, torn seal, ...).
+	Damage []string
+}
+
+// Explains reports whether the probe accepts the file as its format.
+func (p Probe) Explains() bool { return p.Confidence > None }
+
+// Kind classifies a decoded slot.
+type Kind int
+
+const (
+	// Unwritten: no record and no bytes (zero record, hole, beyond EOF).
+	Unwritten Kind = iota
+	// Stub: a placeholder record (Table leading slots, slot 0 of partition 0).
+	Stub
+	// Written: a structurally valid record whose payload lies inside the file.
+	Written
+	// Torn: a valid record whose payload is cut short by the end of the file.
+	Torn
+	// Missing: the record is gone but its payload is there (#244 T1).
+	Missing
+	// Invalid: the bytes where a record should be are not a valid record.
+	Invalid
+)
+
+func (k Kind) String() string {
+	return [...]string{"unwritten", "stub", "written", "torn", "missing-record", "invalid"}[k]
+}
+
+// Slot is one decoded relative slot of a partition.
+type Slot struct {
+	Slot  int64
+	Kind  Kind
+	Rec   record.Record // the record the tool trusts for this slot
+	At    int64         // byte offset of that record in the file, -1 if none
+	Avail int64         // payload bytes present in the file (≤ Rec.Length)
+	Note  string        // why Kind is Invalid/Missing/Torn
+}
+
+// Severity of an Issue, mirrored 1:1 by raftlog.Severity.
+type Severity string
+
+const (
+	Error   Severity = "error"
+	Warning Severity = "warning"
+	Info    Severity = "info"
+)
+
+// Issue is a problem a codec sees inside one file. Code is a stable
+// kebab-case finding code; Slot is the relative slot (-1 if none).
+type Issue struct {
+	Severity Severity
+	Code     string
+	Offset   int64
+	Slot     int64
+	Message  string
+}
+
+func (i Issue) String() string {
+	return fmt.Sprintf("%s %s @%d slot %d: %s", i.Severity, i.Code, i.Offset, i.Slot, i.Message)
+}
+
+// Decoded is one partition decoded with a known geometry.
+type Decoded struct {
+	Number int64
+	Name   string
+	Size   int64
+	Format string
+	Sealed bool // Table only: header byte 0 set AND a valid footer
+	// Slots has exactly R elements, relative slot s at Slots[s].
+	Slots  []Slot
+	Issues []Issue
+}
+
+// Geometry is the configuration a partition was written with.
+type Geometry struct {
+	R int64 // records per partition
+	M int64 // sparse: max entry size; 0 otherwise
+}
+
+// EntryData is what an encoder needs to lay out one entry.
+type EntryData struct {
+	Slot    int64 // relative slot
+	Rec     record.Record
+	Payload []byte
+}
