@@ -84,6 +84,8 @@ type Entry struct {
 	Committed bool
 	// HashOK: nil when the format stores no per-entry hash, else whether it matched.
 	HashOK *bool
+	// IsSnapshot marks the snapshot, reported in place of the entries it covers.
+	IsSnapshot bool
 }
 
 // PayloadAvailable is the number of payload bytes really present on disk.

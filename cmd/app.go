@@ -1,0 +1,68 @@
+// Package cmd holds walctl's commands: one file per command, each a thin
+// layer that parses flags, calls the packages that know the formats, and
+// prints tables or JSON.
+package cmd
+
+import (
+	"io"
+	"os"
+
+	"github.com/fatih/color"
+	"github.com/mattn/go-isatty"
+	"github.com/urfave/cli/v2"
+)
+
+// Version is set at build time with -ldflags "-X github.com/walctl/walctl/cmd.Version=…".
+var Version = "dev"
+
+// Main runs walctl with args and returns the process exit code.
+func Main(args []string, stdout, stderr io.Writer) int {
+	app := &cli.App{
+		Name:  "walctl",
+		Usage: "inspect, verify, convert and repair DotNext.Net.Cluster Raft logs",
+		Description: "walctl reads the on-disk Raft logs of DotNext.Net.Cluster (the legacy and 5.4+ Table\n" +
+			"partition formats, the sparse format, and the 5.22+/6.x WriteAheadLog) from the files alone.\n" +
+			"Read-only commands never change a byte; writes happen only when asked, atomically, with a backup.",
+		Version:         Version,
+		Writer:          stdout,
+		ErrWriter:       stderr,
+		HideHelpCommand: false,
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "no-color", Usage: "never colour the output (also: NO_COLOR set)"},
+		},
+		Before: func(c *cli.Context) error {
+			configureColor(c, stdout)
+			return nil
+		},
+		CustomAppHelpTemplate: cli.AppHelpTemplate + "\n" + exitHelp + "\n",
+		Commands: []*cli.Command{
+			detectCommand(),
+			inspectCommand(),
+			verifyCommand(),
+		},
+		ExitErrHandler: func(*cli.Context, error) {}, // errors are reported by Main
+		OnUsageError: func(c *cli.Context, err error, _ bool) error {
+			return usageError{msg: err.Error()}
+		},
+	}
+	err := app.Run(args)
+	return report(stderr, err)
+}
+
+// configureColor turns colour on only for a terminal, never with NO_COLOR or --no-color.
+func configureColor(c *cli.Context, stdout io.Writer) {
+	f, ok := stdout.(*os.File)
+	tty := ok && (isatty.IsTerminal(f.Fd()) || isatty.IsCygwinTerminal(f.Fd()))
+	_, noColor := os.LookupEnv("NO_COLOR")
+	color.NoColor = !tty || noColor || c.Bool("no-color")
+}
+
+// formatFlags are the overrides for when detection is unsure.
+func formatFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "format", Usage: "log format, when detection is unsure: legacy|v2|sparse|wal"},
+		&cli.Int64Flag{Name: "records-per-partition", Aliases: []string{"R"}, Usage: "records per partition (R), when detection is unsure"},
+		&cli.Int64Flag{Name: "max-entry-size", Aliases: []string{"M"}, Usage: "sparse format: MaxLogEntrySize (M), when detection is unsure"},
+		&cli.BoolFlag{Name: "json", Usage: "print one JSON document"},
+	}
+}

@@ -1,0 +1,128 @@
+package cmd
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/walctl/walctl/internal/fixtures"
+)
+
+// copyDir copies a fixture log into a temp dir the test may change.
+func copyDir(t testing.TB, src string) string {
+	t.Helper()
+	dst := filepath.Join(t.TempDir(), "log")
+	err := filepath.Walk(src, func(p string, info os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		target := filepath.Join(dst, rel)
+		if info.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+// A catalogue of bad inputs: each gets a one-line error naming the path,
+// a hint, exit 2 (or the verify verdict where the input is a damaged log),
+// and never a panic or a stack trace.
+func TestBadInputCatalogue(t *testing.T) {
+	healthy := filepath.Join(fixtures.Root(), "5.26.2", "table-basic", "wal")
+	cases := []struct {
+		name     string
+		setup    func(t *testing.T) string // returns the path to pass
+		args     []string                  // command and flags; the path is appended
+		code     int
+		contains string // in stderr (exit 2) or stdout (exit 1)
+	}{
+		{"missing directory", func(t *testing.T) string { return filepath.Join(t.TempDir(), "nope") }, []string{"inspect"}, 2, "no such file"},
+		{"file instead of directory", func(t *testing.T) string { return filepath.Join(healthy, "0") }, []string{"inspect"}, 2, "not a directory"},
+		{"empty directory", func(t *testing.T) string { return t.TempDir() }, []string{"verify"}, 2, "not a DotNext log"},
+		{"unrelated files", func(t *testing.T) string {
+			d := t.TempDir()
+			os.WriteFile(filepath.Join(d, "README.txt"), []byte("hello"), 0o644)
+			return d
+		}, []string{"inspect"}, 2, "not a DotNext log"},
+		{"partition that cannot be read", func(t *testing.T) string {
+			d := copyDir(t, healthy)
+			os.Remove(filepath.Join(d, "1"))
+			os.Symlink(filepath.Join(d, "nowhere"), filepath.Join(d, "1"))
+			return d
+		}, []string{"verify"}, 2, "1"},
+		{"symlink loop", func(t *testing.T) string {
+			d := copyDir(t, healthy)
+			os.Remove(filepath.Join(d, "2"))
+			os.Symlink("2", filepath.Join(d, "2"))
+			return d
+		}, []string{"verify"}, 2, "2"},
+		{"non-canonical partition name", func(t *testing.T) string {
+			d := copyDir(t, healthy)
+			os.WriteFile(filepath.Join(d, "007"), []byte("x"), 0o644)
+			return d
+		}, []string{"verify"}, 0, ""},
+		{"zero-length partition", func(t *testing.T) string {
+			d := copyDir(t, healthy)
+			os.WriteFile(filepath.Join(d, "2"), nil, 0o644)
+			return d
+		}, []string{"verify"}, 1, "error"},
+		{"truncated node.state", func(t *testing.T) string {
+			d := copyDir(t, healthy)
+			os.Truncate(filepath.Join(d, "node.state"), 100)
+			return d
+		}, []string{"verify"}, 1, "node-state-size"},
+		{"oversized node.state", func(t *testing.T) string {
+			d := copyDir(t, healthy)
+			f, _ := os.OpenFile(filepath.Join(d, "node.state"), os.O_APPEND|os.O_WRONLY, 0)
+			f.Write(make([]byte, 72))
+			f.Close()
+			return d
+		}, []string{"verify"}, 1, "node-state-size"},
+		{"2 GiB+ sparse hole partition", func(t *testing.T) string {
+			d := copyDir(t, healthy)
+			if err := os.Truncate(filepath.Join(d, "2"), 2<<30+12345); err != nil {
+				t.Skip("no sparse files here:", err)
+			}
+			return d
+		}, []string{"verify"}, 0, "trailing"},
+		{"R that does not fit", func(t *testing.T) string { return healthy }, []string{"verify", "--records-per-partition", "3"}, 1, "geometry-conflict"},
+		{"R zero", func(t *testing.T) string { return healthy }, []string{"verify", "--records-per-partition", "0"}, 2, "out of range"},
+		{"contradictory overrides", func(t *testing.T) string { return healthy }, []string{"inspect", "--format", "legacy", "--max-entry-size", "100"}, 2, "sparse"},
+		{"unknown format", func(t *testing.T) string { return healthy }, []string{"inspect", "--format", "xml"}, 2, "not a log format"},
+		{"two directories", func(t *testing.T) string { return healthy }, []string{"inspect", healthy}, 2, "one log directory"},
+		{"unknown payload view", func(t *testing.T) string { return healthy }, []string{"inspect", "--entries", "--payload", "xml"}, 2, "payload view"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			path := c.setup(t)
+			out, errs, code := run(t, append(c.args, path)...)
+			if strings.Contains(out+errs, "panic") || strings.Contains(out+errs, "goroutine ") {
+				t.Fatalf("stack trace:\n%s%s", out, errs)
+			}
+			if code != c.code {
+				t.Fatalf("exit %d, want %d\nstdout: %s\nstderr: %s", code, c.code, out, errs)
+			}
+			text := out
+			if code == 2 {
+				text = errs
+				lines := strings.Split(strings.TrimSpace(errs), "\n")
+				if !strings.HasPrefix(lines[0], "walctl: error: ") || len(lines) > 2 || (len(lines) == 2 && !strings.HasPrefix(lines[1], "walctl: hint: ")) {
+					t.Errorf("want one error line and at most one hint line, got:\n%s", errs)
+				}
+			}
+			if !strings.Contains(text, c.contains) {
+				t.Errorf("output does not mention %q:\n%s", c.contains, text)
+			}
+		})
+	}
+}

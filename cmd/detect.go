@@ -1,0 +1,112 @@
+package cmd
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+	"github.com/walctl/walctl/detect"
+)
+
+func detectCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "detect",
+		Usage:     "tell which log format each directory or partition file is in, with confidence and evidence",
+		ArgsUsage: "PATH...",
+		Flags:     formatFlags()[3:],
+		Action:    runDetect,
+	}
+}
+
+func runDetect(c *cli.Context) error {
+	if c.NArg() == 0 {
+		return usageError{msg: "detect needs at least one log directory or partition file", hint: "walctl detect DIR"}
+	}
+	var results []*detect.Result
+	unsure := false
+	for _, path := range c.Args().Slice() {
+		r, err := detectPath(path)
+		if err != nil {
+			return fmt.Errorf("%s: %w", path, err)
+		}
+		if r.Conf() <= detect.Confidence(1) {
+			unsure = true
+		}
+		results = append(results, r)
+	}
+	w := c.App.Writer
+	if c.Bool("json") {
+		var err error
+		if len(results) == 1 {
+			err = writeJSON(w, results[0])
+		} else {
+			err = writeJSON(w, results)
+		}
+		if err != nil {
+			return err
+		}
+	} else {
+		for i, r := range results {
+			if i > 0 {
+				fmt.Fprintln(w)
+			}
+			printDetection(w, r)
+		}
+	}
+	if unsure {
+		return hinted{err: fmt.Errorf("detection is unsure for at least one path"),
+			hint: "pass --format, --records-per-partition or --max-entry-size to inspect and verify"}
+	}
+	return nil
+}
+
+// detectPath handles a directory or a single partition file.
+func detectPath(path string) (*detect.Result, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if info.IsDir() {
+		return detect.Directory(path, detect.Overrides{})
+	}
+	return detect.SingleFile(path)
+}
+
+func printDetection(w io.Writer, r *detect.Result) {
+	fmt.Fprintf(w, "%s: %s (confidence %s)", bold(r.Dir), bold(r.Format), r.Confidence)
+	if r.R > 0 {
+		fmt.Fprintf(w, ", R = %d", r.R)
+	}
+	if r.M > 0 {
+		fmt.Fprintf(w, ", M = %d", r.M)
+	}
+	fmt.Fprintln(w)
+	for _, e := range r.Evidence {
+		fmt.Fprintf(w, "  - %s\n", e)
+	}
+	if len(r.Candidates) > 0 {
+		fmt.Fprintf(w, "  - R candidates: %v\n", r.Candidates)
+	}
+	if len(r.NeedFlags) > 0 {
+		fmt.Fprintf(w, "  - %s: add %s\n", yellow("unsure"), strings.Join(r.NeedFlags, " "))
+	}
+	if len(r.Files) == 0 {
+		return
+	}
+	fmt.Fprintln(w)
+	t := newTable(w, "FILE", "SIZE", "FORMAT", "CONFIDENCE", "EVIDENCE")
+	for _, f := range r.Files {
+		format := f.Format
+		if f.Dissent {
+			format += " " + yellow("(dissents)")
+		}
+		ev := strings.Join(f.Evidence, "; ")
+		if len(f.Damage) > 0 {
+			ev = red("damage: "+strings.Join(f.Damage, "; ")) + "; " + ev
+		}
+		t.Append([]string{f.Name, fmt.Sprint(f.Size), format, f.Confidence, ev})
+	}
+	t.Render()
+}

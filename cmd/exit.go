@@ -1,0 +1,85 @@
+package cmd
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"strings"
+
+	"github.com/walctl/walctl/logdir"
+)
+
+// Exit codes: the one place they are defined (also listed in --help and the README).
+const (
+	ExitOK      = 0 // success; verify: no error finding
+	ExitDamaged = 1 // damage found (verify, repair: damage remains)
+	ExitError   = 2 // usage error, unreadable input, or a log walctl cannot read with confidence
+)
+
+const exitHelp = `EXIT CODES:
+   0  success (verify: no error finding; repair: repaired or nothing to do)
+   1  damage found (verify: at least one error finding; repair: damage remains)
+   2  usage error, unreadable input, or detection unsure (add the flag the hint names)`
+
+// damageError makes Main exit with ExitDamaged without printing an error.
+type damageError struct{}
+
+func (damageError) Error() string { return "damage found" }
+
+// usageError is a mistake in the command line.
+type usageError struct{ msg, hint string }
+
+func (u usageError) Error() string { return u.msg }
+
+// hinted is an error with a suggestion for the user.
+type hinted struct {
+	err  error
+	hint string
+}
+
+func (h hinted) Error() string { return h.err.Error() }
+func (h hinted) Unwrap() error { return h.err }
+
+// report prints err as "walctl: error: …" (+ hint) and returns its exit code.
+func report(w io.Writer, err error) int {
+	if err == nil {
+		return ExitOK
+	}
+	if errors.As(err, new(damageError)) {
+		return ExitDamaged
+	}
+	msg, hint := oneLine(err.Error()), ""
+	var u usageError
+	var h hinted
+	var unsure *logdir.ErrUnsure
+	switch {
+	case errors.As(err, &u):
+		hint = u.hint
+		if hint == "" {
+			hint = "run 'walctl help' for usage"
+		}
+	case errors.As(err, &unsure):
+		hint = "add " + strings.Join(unsureFlags(unsure), " ") + " (run 'walctl detect " + unsure.Dir + "' for the evidence)"
+	case errors.As(err, &h):
+		hint = h.hint
+	case errors.Is(err, fs.ErrNotExist):
+		hint = "check the path: give the log directory (it holds node.state, or checkpoint and metadata/)"
+	case errors.Is(err, fs.ErrPermission):
+		hint = "walctl needs read permission on every file of the log (run as the node's user)"
+	}
+	fmt.Fprintf(w, "walctl: error: %s\n", msg)
+	if hint != "" {
+		fmt.Fprintf(w, "walctl: hint: %s\n", hint)
+	}
+	return ExitError
+}
+
+func unsureFlags(e *logdir.ErrUnsure) []string {
+	if len(e.Detection.NeedFlags) > 0 {
+		return e.Detection.NeedFlags
+	}
+	return []string{"--format legacy|v2|sparse"}
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -1,0 +1,347 @@
+package cmd
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+	"github.com/walctl/walctl/logdir"
+	"github.com/walctl/walctl/raftlog"
+)
+
+func inspectCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "inspect",
+		Usage:     "show node state, snapshot, partitions, totals and (with --entries) every entry",
+		ArgsUsage: "DIR",
+		Flags: append(formatFlags(),
+			&cli.BoolFlag{Name: "entries", Usage: "list entries"},
+			&cli.Int64Flag{Name: "from", Usage: "first index to list", Value: 0},
+			&cli.Int64Flag{Name: "to", Usage: "last index to list", Value: -1},
+			&cli.Int64Flag{Name: "term", Usage: "list only entries of this term", Value: -1},
+			&cli.Int64Flag{Name: "limit", Usage: "list at most K entries (0 = all)"},
+			&cli.StringFlag{Name: "payload", Value: "auto", Usage: "payload view: " + strings.Join(payloadModes, "|") + " (redacted = length + sha256 only, for bug reports)"},
+		),
+		Action: runInspect,
+	}
+}
+
+type inspectDoc struct {
+	Dir                 string              `json:"dir"`
+	Format              string              `json:"format"`
+	Confidence          string              `json:"confidence"`
+	RecordsPerPartition int64               `json:"recordsPerPartition"`
+	MaxEntrySize        int64               `json:"maxEntrySize"`
+	NodeState           *nodeStateDoc       `json:"nodeState"`
+	Snapshot            *snapshotDoc        `json:"snapshot"`
+	Partitions          []raftlog.Partition `json:"partitions"`
+	Totals              raftlog.Summary     `json:"totals"`
+}
+
+type nodeStateDoc struct {
+	File        string  `json:"file"`
+	Term        int64   `json:"term"`
+	Vote        *string `json:"vote"`
+	VoteID      string  `json:"voteId,omitempty"`
+	CommitIndex int64   `json:"commitIndex"`
+	LastApplied int64   `json:"lastApplied"`
+	LastIndex   int64   `json:"lastIndex"`
+	Checksum    string  `json:"checksum"`
+	Size        int64   `json:"size"`
+}
+
+type snapshotDoc struct {
+	Index     int64  `json:"index"`
+	Term      int64  `json:"term"`
+	Timestamp string `json:"timestamp"`
+	Length    int64  `json:"length"`
+	Offset    int64  `json:"offset"`
+	File      string `json:"file"`
+}
+
+type entryDoc struct {
+	Index            int64             `json:"index"`
+	Term             int64             `json:"term"`
+	Timestamp        string            `json:"timestamp"`
+	Ticks            int64             `json:"ticks"`
+	CommandID        *int32            `json:"commandId"`
+	Length           int64             `json:"length"`
+	SHA256           string            `json:"sha256"`
+	PayloadAvailable int64             `json:"payloadAvailable"`
+	Snapshot         bool              `json:"snapshot,omitempty"`
+	Committed        bool              `json:"committed"`
+	State            string            `json:"state"`
+	Reason           string            `json:"reason,omitempty"`
+	HashOK           *bool             `json:"hashOk,omitempty"`
+	Payload          *string           `json:"payload,omitempty"`
+	Record           *raftlog.Location `json:"record,omitempty"`
+}
+
+type entryFilter struct {
+	from, to, term, limit int64
+	payload               string
+}
+
+func runInspect(c *cli.Context) error {
+	dir, err := oneDir(c)
+	if err != nil {
+		return err
+	}
+	o, err := logOptions(c)
+	if err != nil {
+		return err
+	}
+	flt := entryFilter{from: c.Int64("from"), to: c.Int64("to"), term: c.Int64("term"), limit: c.Int64("limit"), payload: c.String("payload")}
+	if !slices.Contains(payloadModes, flt.payload) {
+		return usageError{msg: fmt.Sprintf("--payload %q is not a payload view", flt.payload), hint: "use one of " + strings.Join(payloadModes, ", ")}
+	}
+	if flt.to < 0 {
+		flt.to = 1<<63 - 1
+	}
+	l, err := logdir.Open(dir, o)
+	if err != nil {
+		return err
+	}
+	defer l.Close()
+	doc, err := inspectHead(l)
+	if err != nil {
+		return err
+	}
+	w := c.App.Writer
+	if c.Bool("json") {
+		return inspectJSON(w, l, doc, c.Bool("entries"), flt)
+	}
+	printInspect(w, doc)
+	if c.Bool("entries") {
+		return printEntries(w, l, flt)
+	}
+	return nil
+}
+
+// inspectHead builds everything but the entries; totals come from one pass
+// over the entries that reads no payload.
+func inspectHead(l *logdir.Log) (*inspectDoc, error) {
+	doc := &inspectDoc{Dir: l.Dir, Format: l.Format, RecordsPerPartition: l.R, MaxEntrySize: l.M, Partitions: l.Partitions}
+	if l.Detection != nil {
+		doc.Confidence = l.Detection.Confidence
+	}
+	if doc.Partitions == nil {
+		doc.Partitions = []raftlog.Partition{}
+	}
+	if s := l.State; s != nil {
+		nd := &nodeStateDoc{File: s.File, Term: s.Term, CommitIndex: s.CommitIndex, LastApplied: s.LastApplied,
+			LastIndex: s.LastIndex, Checksum: string(s.Checksum), Size: s.Size}
+		if s.HasVote {
+			v := s.Vote.Endpoint
+			if v == "" {
+				v = fmt.Sprintf("%X", s.Vote.Raw[:])
+			}
+			nd.Vote, nd.VoteID = &v, fmt.Sprintf("%X", s.Vote.Raw[:])
+		}
+		doc.NodeState = nd
+	}
+	if s := l.Snapshot; s != nil {
+		doc.Snapshot = &snapshotDoc{Index: s.Index, Term: s.Term, Timestamp: timestamp(s.Ticks), Length: s.Length, Offset: s.Offset, File: s.File}
+	}
+	rp := raftlog.NewReplay(bounds(l))
+	err := l.Entries(l.First, l.Last, func(e raftlog.Entry) bool { rp.Add(e); return true })
+	doc.Totals, _ = rp.Finish()
+	return doc, err
+}
+
+func timestamp(ticks int64) string {
+	t, ok := raftlog.TicksToTime(ticks)
+	if !ok {
+		return ""
+	}
+	return t.Format(time.RFC3339Nano)
+}
+
+func (f entryFilter) match(e raftlog.Entry) bool {
+	return e.Index >= f.from && e.Index <= f.to && (f.term < 0 || e.Term == f.term)
+}
+
+// eachEntry walks the filtered entries with their payload digest.
+func eachEntry(l *logdir.Log, f entryFilter, keep int64, fn func(e raftlog.Entry, sum string, n int64, head []byte) error) error {
+	var count int64
+	var ferr error
+	err := l.Entries(f.from, f.to, func(e raftlog.Entry) bool {
+		if !f.match(e) {
+			return true
+		}
+		r, err := l.Payload(e)
+		if err != nil {
+			ferr = err
+			return false
+		}
+		sum, n, head, err := digest(r, keep)
+		if err == nil {
+			err = fn(e, sum, n, head)
+		}
+		if err != nil {
+			ferr = err
+			return false
+		}
+		count++
+		return f.limit <= 0 || count < f.limit
+	})
+	if ferr != nil {
+		return ferr
+	}
+	return err
+}
+
+func inspectJSON(w io.Writer, l *logdir.Log, doc *inspectDoc, withEntries bool, f entryFilter) error {
+	if !withEntries {
+		return writeJSON(w, doc)
+	}
+	// Stream: the head object, then the entries one by one, so that memory
+	// does not grow with the log.
+	head, err := json.Marshal(doc)
+	if err != nil {
+		return err
+	}
+	head = bytes.TrimSuffix(head, []byte("}"))
+	if _, err := fmt.Fprintf(w, "%s,\"entries\":[", head); err != nil {
+		return err
+	}
+	keep := int64(0)
+	if f.payload != "none" && f.payload != "redacted" {
+		keep = 1 << 62
+	}
+	first := true
+	err = eachEntry(l, f, keep, func(e raftlog.Entry, sum string, n int64, body []byte) error {
+		d := entryDoc{Index: e.Index, Term: e.Term, Timestamp: timestamp(e.Ticks), Ticks: e.Ticks, CommandID: e.CommandID,
+			Length: e.Length, SHA256: sum, PayloadAvailable: n, Snapshot: e.IsSnapshot, Committed: e.Committed,
+			State: e.State.String(), Reason: e.Reason, HashOK: e.HashOK}
+		if e.Record.File != "" && e.Record.Offset >= 0 {
+			rec := e.Record
+			d.Record = &rec
+		}
+		if keep > 0 {
+			if s, ok := payloadView(f.payload, body); ok {
+				d.Payload = &s
+			}
+		}
+		b, err := json.Marshal(d)
+		if err != nil {
+			return err
+		}
+		sep := ","
+		if first {
+			sep, first = "", false
+		}
+		_, err = fmt.Fprintf(w, "%s\n%s", sep, b)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	_, err = fmt.Fprint(w, "\n]}\n")
+	return err
+}
+
+func printInspect(w io.Writer, d *inspectDoc) {
+	fmt.Fprintf(w, "%s %s\n", bold("Log:"), d.Dir)
+	fmt.Fprintf(w, "%s %s (confidence %s)", bold("Format:"), d.Format, d.Confidence)
+	if d.RecordsPerPartition > 0 {
+		fmt.Fprintf(w, ", %d records per partition", d.RecordsPerPartition)
+	}
+	if d.MaxEntrySize > 0 {
+		fmt.Fprintf(w, ", max entry size %d", d.MaxEntrySize)
+	}
+	fmt.Fprintln(w)
+	if s := d.NodeState; s != nil {
+		vote := "none"
+		if s.Vote != nil {
+			vote = *s.Vote
+		}
+		fmt.Fprintf(w, "%s term %d, vote %s, commit %d, last applied %s, last index %s, checksum %s (%s, %d bytes)\n",
+			bold("Node state:"), s.Term, vote, s.CommitIndex, orDash(s.LastApplied), orDash(s.LastIndex), s.Checksum, s.File, s.Size)
+	} else {
+		fmt.Fprintf(w, "%s %s\n", bold("Node state:"), red("missing"))
+	}
+	if s := d.Snapshot; s != nil {
+		file := s.File
+		if file == "" {
+			file = "kept by the application"
+		}
+		fmt.Fprintf(w, "%s index %d, term %d, %d bytes at offset %d (%s), taken %s\n", bold("Snapshot:"), s.Index, s.Term, s.Length, s.Offset, file, s.Timestamp)
+	} else {
+		fmt.Fprintf(w, "%s none\n", bold("Snapshot:"))
+	}
+	fmt.Fprintln(w)
+	t := newTable(w, "PARTITION", "FILE", "INDEXES", "SEALED", "ENTRIES", "BYTES", "NOTE")
+	for _, p := range d.Partitions {
+		idx := "-"
+		if p.FirstIndex >= 0 {
+			idx = fmt.Sprintf("%d–%d", p.FirstIndex, p.LastIndex)
+		}
+		sealed := "no"
+		if p.Sealed {
+			sealed = "yes"
+		}
+		t.Append([]string{fmt.Sprint(p.Number), p.File, idx, sealed, fmt.Sprint(p.Entries), fmt.Sprint(p.Bytes), p.Note})
+	}
+	t.Render()
+	fmt.Fprintln(w)
+	tot := d.Totals
+	fmt.Fprintf(w, "%s %d entries (%d unusable), %d payload bytes, indexes %s–%s\n", bold("Totals:"),
+		tot.Entries, tot.Unusable, tot.Bytes, orDash(tot.First), orDash(tot.Last))
+	if len(tot.Terms) > 0 {
+		parts := make([]string, 0, len(tot.Terms))
+		for _, tc := range tot.Terms {
+			parts = append(parts, fmt.Sprintf("term %d: %d entries, %d bytes", tc.Term, tc.Entries, tc.Bytes))
+		}
+		fmt.Fprintf(w, "%s %s\n", bold("Per term:"), strings.Join(parts, "; "))
+	}
+}
+
+func printEntries(w io.Writer, l *logdir.Log, f entryFilter) error {
+	fmt.Fprintln(w)
+	t := newTable(w, "INDEX", "TERM", "TIMESTAMP (UTC)", "COMMAND", "LENGTH", "STATE", "PAYLOAD")
+	err := eachEntry(l, f, previewBytes+1, func(e raftlog.Entry, sum string, n int64, head []byte) error {
+		cmd := "-"
+		if e.CommandID != nil {
+			cmd = fmt.Sprint(*e.CommandID)
+		}
+		state := e.State.String()
+		if e.IsSnapshot {
+			state = "snapshot"
+		} else if !e.Committed {
+			state += faint(" (uncommitted)")
+		}
+		if e.State == raftlog.EntryDamaged {
+			state = red(state) + ": " + e.Reason
+		}
+		ts := timestamp(e.Ticks)
+		if ts == "" {
+			ts = fmt.Sprintf("(ticks %d)", e.Ticks)
+		}
+		pv := preview(f.payload, head, n)
+		if f.payload == "redacted" {
+			pv = fmt.Sprintf("%d bytes, sha256 %s", n, sum)
+		}
+		t.Append([]string{fmt.Sprint(e.Index), fmt.Sprint(e.Term), ts, cmd, fmt.Sprint(e.Length), state, pv})
+		return nil
+	})
+	t.Render()
+	return err
+}
+
+// bounds turns a log's node state into the replay's bounds.
+func bounds(l *logdir.Log) raftlog.Bounds {
+	b := raftlog.Bounds{Term: -1, Applied: -1, Last: -1, EntriesFrom: 1, KnownGaps: l.KnownGaps()}
+	if s := l.State; s != nil {
+		b.File, b.Term, b.Commit, b.Applied, b.Last = s.File, s.Term, s.CommitIndex, s.LastApplied, s.LastIndex
+	}
+	if s := l.Snapshot; s != nil {
+		b.Snapshot, b.SnapshotTerm, b.EntriesFrom = s.Index, s.Term, s.Index+1
+	}
+	return b
+}

@@ -1,0 +1,46 @@
+package cmd
+
+import (
+	"fmt"
+
+	"github.com/urfave/cli/v2"
+	"github.com/walctl/walctl/logdir"
+)
+
+// logOptions turns the override flags into logdir options, rejecting values
+// the library itself would reject.
+func logOptions(c *cli.Context) (logdir.Options, error) {
+	o := logdir.Options{Format: c.String("format"), R: c.Int64("records-per-partition"), M: c.Int64("max-entry-size")}
+	switch o.Format {
+	case "", "legacy", "v2", "sparse", "wal":
+	case "table":
+		o.Format = "v2"
+	default:
+		return o, usageError{msg: fmt.Sprintf("--format %q is not a log format", o.Format), hint: "use legacy, v2 (the 5.4+ Table format), sparse or wal"}
+	}
+	if c.IsSet("records-per-partition") && (o.R < 2 || o.R > 53_687_091) {
+		return o, usageError{msg: fmt.Sprintf("--records-per-partition %d is out of range", o.R), hint: "DotNext accepts 2 ≤ R ≤ 53687091; use the value the node was configured with"}
+	}
+	if c.IsSet("max-entry-size") && o.M < 1 {
+		return o, usageError{msg: fmt.Sprintf("--max-entry-size %d is out of range", o.M), hint: "M is the node's MaxLogEntrySize, a positive number of bytes"}
+	}
+	if o.M > 0 && o.Format != "" && o.Format != "sparse" {
+		return o, usageError{msg: fmt.Sprintf("--max-entry-size applies to the sparse format, not --format %s", o.Format), hint: "drop one of the two flags"}
+	}
+	if o.M > 0 && o.Format == "" {
+		o.Format = "sparse"
+	}
+	if o.Format == "wal" && o.R > 0 {
+		return o, usageError{msg: "--records-per-partition does not apply to a WriteAheadLog", hint: "drop --records-per-partition"}
+	}
+	return o, nil
+}
+
+// oneDir returns the single DIR argument of a command.
+func oneDir(c *cli.Context) (string, error) {
+	if c.NArg() != 1 {
+		return "", usageError{msg: fmt.Sprintf("%s takes one log directory, got %d arguments", c.Command.Name, c.NArg()),
+			hint: fmt.Sprintf("walctl %s [flags] DIR (flags go before DIR)", c.Command.Name)}
+	}
+	return c.Args().First(), nil
+}

@@ -1,0 +1,103 @@
+package cmd
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+)
+
+// payloadModes are the views --payload accepts.
+var payloadModes = []string{"none", "hex", "base64", "utf8", "json", "auto", "redacted"}
+
+// previewBytes is how much of a payload the human table shows.
+const previewBytes = 48
+
+// payloadView renders payload bytes for one mode. full is the whole payload
+// (JSON output) or a prefix (table preview).
+func payloadView(mode string, b []byte) (string, bool) {
+	switch mode {
+	case "hex":
+		return hex.EncodeToString(b), true
+	case "base64":
+		return base64.StdEncoding.EncodeToString(b), true
+	case "utf8":
+		return strings.ToValidUTF8(string(b), "\uFFFD"), true
+	case "json":
+		if json.Valid(b) {
+			return string(b), true
+		}
+		return "", false
+	case "auto":
+		switch {
+		case len(b) == 0:
+			return "", true
+		case json.Valid(b):
+			return string(b), true
+		case utf8.Valid(b) && printable(b):
+			return string(b), true
+		default:
+			return hex.EncodeToString(b), true
+		}
+	}
+	return "", false
+}
+
+func printable(b []byte) bool {
+	for _, r := range string(b) {
+		if r < 0x20 && r != '\n' && r != '\t' && r != '\r' {
+			return false
+		}
+	}
+	return true
+}
+
+// digest reads r fully into a SHA-256, keeping at most keep bytes of it.
+func digest(r io.Reader, keep int64) (sum string, n int64, head []byte, err error) {
+	h := sha256.New()
+	var buf bytes.Buffer
+	w := io.MultiWriter(h, &limitWriter{w: &buf, n: keep})
+	n, err = io.Copy(w, r)
+	return hex.EncodeToString(h.Sum(nil)), n, buf.Bytes(), err
+}
+
+type limitWriter struct {
+	w io.Writer
+	n int64
+}
+
+func (l *limitWriter) Write(p []byte) (int, error) {
+	if l.n > 0 {
+		k := min(int64(len(p)), l.n)
+		l.w.Write(p[:k])
+		l.n -= k
+	}
+	return len(p), nil
+}
+
+func preview(mode string, head []byte, total int64) string {
+	if mode == "none" {
+		return ""
+	}
+	if mode == "redacted" {
+		return fmt.Sprintf("(%d bytes)", total)
+	}
+	cut := head
+	if int64(len(cut)) > previewBytes {
+		cut = cut[:previewBytes]
+	}
+	s, ok := payloadView(mode, cut)
+	if !ok {
+		s, _ = payloadView("hex", cut)
+	}
+	s = strings.ReplaceAll(s, "\n", "⏎")
+	if total > int64(len(cut)) {
+		s += "…"
+	}
+	return s
+}

@@ -1,0 +1,124 @@
+package cmd
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/urfave/cli/v2"
+	"github.com/walctl/walctl/logdir"
+	"github.com/walctl/walctl/raftlog"
+)
+
+func verifyCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "verify",
+		Usage:     "replay the whole log and report every damage, where it is, what the library does with it, and the fix",
+		ArgsUsage: "DIR",
+		Flags:     formatFlags(),
+		Action:    runVerify,
+	}
+}
+
+type verifyDoc struct {
+	Dir      string           `json:"dir"`
+	Format   string           `json:"format"`
+	Verdict  string           `json:"verdict"`
+	Findings raftlog.Findings `json:"findings"`
+	Summary  raftlog.Summary  `json:"summary"`
+}
+
+// Verify opens dir and runs every check; it is the library form of the
+// command, used by repair and convert to check their output.
+func Verify(dir string, o logdir.Options) (*verifyDoc, error) {
+	l, err := logdir.Open(dir, o)
+	if err != nil {
+		return nil, err
+	}
+	defer l.Close()
+	fs := append(raftlog.Findings{}, l.Findings...)
+	if holder := logdir.HeldBy(l); holder != "" {
+		fs.Add(raftlog.Finding{Severity: raftlog.Warning, Code: "log-in-use", File: holder, Offset: -1, Index: raftlog.NoIndex,
+			Message: "another process holds a lock on " + holder + ": the node seems to be running, so files may change under walctl",
+			Fix:     "stop the node before verifying or repairing"})
+	}
+	rp := raftlog.NewReplay(bounds(l))
+	if err := l.Entries(l.First, l.Last, func(e raftlog.Entry) bool { rp.Add(e); return true }); err != nil {
+		return nil, err
+	}
+	sum, replayFindings := rp.Finish()
+	fs = append(fs, logdir.WithFixes(replayFindings)...)
+	doc := &verifyDoc{Dir: dir, Format: l.Format, Verdict: "ok", Findings: fs, Summary: sum}
+	if doc.Findings == nil {
+		doc.Findings = raftlog.Findings{}
+	}
+	if fs.HasErrors() {
+		doc.Verdict = "damaged"
+	}
+	return doc, nil
+}
+
+func runVerify(c *cli.Context) error {
+	dir, err := oneDir(c)
+	if err != nil {
+		return err
+	}
+	o, err := logOptions(c)
+	if err != nil {
+		return err
+	}
+	doc, err := Verify(dir, o)
+	if err != nil {
+		return err
+	}
+	w := c.App.Writer
+	if c.Bool("json") {
+		err = writeJSON(w, doc)
+	} else {
+		printVerify(w, doc)
+	}
+	if err != nil {
+		return err
+	}
+	if doc.Verdict != "ok" {
+		return damageError{}
+	}
+	return nil
+}
+
+func printVerify(w io.Writer, d *verifyDoc) {
+	s := d.Summary
+	fmt.Fprintf(w, "%s %s (%s): indexes %s–%s, commit %d, snapshot %d, %d entries\n", bold("Replayed"), d.Dir, d.Format,
+		orDash(s.First), orDash(s.Last), s.Commit, s.Snapshot, s.Entries)
+	if len(d.Findings) > 0 {
+		fmt.Fprintln(w)
+		t := newTable(w, "SEVERITY", "CODE", "FILE", "OFFSET", "INDEX", "MESSAGE")
+		for _, f := range d.Findings {
+			t.Append([]string{severityColor(string(f.Severity)), f.Code, f.File, orDash(f.Offset), orDash(f.Index), f.Message})
+		}
+		t.Render()
+		fmt.Fprintln(w)
+		seen := map[string]bool{}
+		for _, f := range d.Findings {
+			if f.Severity == raftlog.Info || seen[f.Code] {
+				continue
+			}
+			seen[f.Code] = true
+			fmt.Fprintf(w, "%s %s: %s\n", bold("fix"), f.Code, f.Fix)
+		}
+	}
+	errs, warns := 0, 0
+	for _, f := range d.Findings {
+		switch f.Severity {
+		case raftlog.Error:
+			errs++
+		case raftlog.Warning:
+			warns++
+		}
+	}
+	fmt.Fprintln(w)
+	if d.Verdict == "ok" {
+		fmt.Fprintf(w, "%s %s: %d warnings\n", bold("verdict:"), green("ok"), warns)
+	} else {
+		fmt.Fprintf(w, "%s %s: %d errors, %d warnings\n", bold("verdict:"), red("damaged"), errs, warns)
+	}
+}

@@ -1,0 +1,270 @@
+// Package detect tells which DotNext log format a directory or a file is in,
+// and infers the settings no file records (records per partition R, sparse
+// max entry size M), with a confidence and the evidence in words
+// (spec/persistent-state.md §8 and §12, spec/write-ahead-log.md §10).
+package detect
+
+import (
+	"fmt"
+	"os"
+	"sort"
+
+	"github.com/walctl/walctl/format/legacy"
+	"github.com/walctl/walctl/format/nodestate"
+	"github.com/walctl/walctl/format/partition"
+	"github.com/walctl/walctl/format/sparse"
+	"github.com/walctl/walctl/format/v2"
+)
+
+// Format names used in results.
+const (
+	Legacy  = "legacy"
+	V2      = "v2"
+	Sparse  = "sparse"
+	WAL     = "wal"
+	Meta3x  = "3.x-meta"
+	Unknown = "unknown"
+	Empty   = "empty"
+)
+
+// Confidence re-exports the codecs' scale.
+type Confidence = partition.Confidence
+
+// Overrides are the user's answers where detection cannot decide.
+type Overrides struct {
+	Format string // "", legacy, v2, sparse
+	R      int64  // 0 = infer
+	M      int64  // 0 = infer
+}
+
+// FileResult is the verdict on one partition file.
+type FileResult struct {
+	Name       string     `json:"name"`
+	Size       int64      `json:"size"`
+	Format     string     `json:"format"`
+	Confidence string     `json:"confidence"`
+	Evidence   []string   `json:"evidence"`
+	Dissent    bool       `json:"dissent,omitempty"` // disagrees with the directory's format
+	Damage     []string   `json:"damage,omitempty"`
+	R          int64      `json:"recordsPerPartition,omitempty"`
+	M          int64      `json:"maxEntrySize,omitempty"`
+	conf       Confidence `json:"-"`
+	probe      partition.Probe
+}
+
+// Result is the verdict on a directory.
+type Result struct {
+	Dir        string       `json:"dir"`
+	Format     string       `json:"format"`
+	Confidence string       `json:"confidence"`
+	R          int64        `json:"recordsPerPartition"`
+	M          int64        `json:"maxEntrySize"`
+	Evidence   []string     `json:"evidence"`
+	Candidates []int64      `json:"candidates,omitempty"` // R values that fit when R is undetermined
+	Files      []FileResult `json:"files"`
+	// NeedFlags names the flags the user must add when confidence is low.
+	NeedFlags []string `json:"needFlags,omitempty"`
+	// Conflicts are facts that contradict R or M given by the user.
+	Conflicts []string `json:"conflicts,omitempty"`
+
+	conf    Confidence
+	Listing *Listing `json:"-"`
+	State   *nodestate.State
+}
+
+// Conf is the directory confidence as a value.
+func (r *Result) Conf() Confidence { return r.conf }
+
+// Directory detects the format of a log directory.
+func Directory(dir string, o Overrides) (*Result, error) {
+	l, err := List(dir)
+	if err != nil {
+		return nil, err
+	}
+	res := &Result{Dir: dir, Listing: l}
+	if l.NodeState == "" && len(l.WALMarkers) > 0 {
+		res.Format, res.conf = WAL, partition.High
+		res.Evidence = append(res.Evidence, fmt.Sprintf("no node.state; WriteAheadLog files present: %v", l.WALMarkers))
+		res.Confidence = res.conf.String()
+		return res, nil
+	}
+	if len(l.MetaFiles) > 0 {
+		res.Format, res.conf = Meta3x, partition.High
+		res.Evidence = append(res.Evidence, fmt.Sprintf("%d N.meta side files: the DotNext 3.1–3.3 layout, which walctl does not decode", len(l.MetaFiles)))
+		res.Confidence = res.conf.String()
+		return res, nil
+	}
+	if l.NodeState != "" {
+		b, err := os.ReadFile(l.NodeState)
+		if err != nil {
+			return nil, err
+		}
+		s := nodestate.Decode(b)
+		res.State = &s
+		res.Evidence = append(res.Evidence, fmt.Sprintf("node.state (%d bytes): LastIndex %d, CommitIndex %d, snapshot index %d", len(b), s.LastIndex, s.CommitIndex, s.Snapshot.Index))
+	} else {
+		res.Evidence = append(res.Evidence, "no node.state: indexes cannot be checked against it")
+	}
+	for _, p := range l.Partitions {
+		fr, err := classify(p)
+		if err != nil {
+			return nil, err
+		}
+		res.Files = append(res.Files, fr)
+	}
+	res.vote(o)
+	res.inferGeometry(o)
+	res.Confidence = res.conf.String()
+	return res, nil
+}
+
+// File detects the format of one partition file on its own.
+func File(path string) (*FileResult, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	var n int64 = -1
+	if canonical.MatchString(info.Name()) {
+		fmt.Sscan(info.Name(), &n)
+	}
+	fr, err := classify(PartitionFile{Number: n, Name: info.Name(), Path: path, Size: info.Size()})
+	return &fr, err
+}
+
+// classify runs every codec's probe on one file and keeps the best.
+func classify(p PartitionFile) (FileResult, error) {
+	fr := FileResult{Name: p.Name, Size: p.Size}
+	if p.Size == 0 {
+		fr.Format, fr.conf = Empty, partition.None
+		fr.Evidence = []string{"0-byte file: no format information (created but never flushed)"}
+		fr.Confidence = "n/a"
+		return fr, nil
+	}
+	h, err := os.Open(p.Path)
+	if err != nil {
+		return fr, err
+	}
+	defer h.Close()
+	num := p.Number
+	if num < 0 {
+		num = 1 // a lone file of unknown number: assume it is not partition 0
+	}
+	f := partition.File{R: h, Size: p.Size, Name: p.Name, Number: num}
+	probes := []partition.Probe{v2.Probe(f), legacy.Probe(f), sparse.Probe(f)}
+	best := pick(probes)
+	fr.probe = best
+	if !best.Explains() {
+		fr.Format, fr.conf, fr.Confidence = Unknown, partition.Low, partition.Low.String()
+		fr.Evidence = []string{"no format explains this file's bytes"}
+		for _, pr := range probes {
+			fr.Damage = append(fr.Damage, pr.Damage...)
+		}
+		return fr, nil
+	}
+	fr.Format, fr.conf, fr.Confidence = best.Format, best.Confidence, best.Confidence.String()
+	fr.Evidence, fr.Damage, fr.R, fr.M = best.Evidence, best.Damage, best.R, best.M
+	for _, pr := range probes {
+		if pr.Explains() && pr.Format != best.Format {
+			fr.Evidence = append(fr.Evidence, fmt.Sprintf("also fits %s (%s): %v", pr.Format, pr.Confidence, pr.Evidence))
+		}
+	}
+	return fr, nil
+}
+
+// pick prefers higher confidence, then exact R, then fewer damage words
+// (the hypothesis that explains more bytes), then the Table format (the
+// library's default since 5.4).
+func pick(ps []partition.Probe) partition.Probe {
+	best := ps[0]
+	for _, p := range ps[1:] {
+		if better(p, best) {
+			best = p
+		}
+	}
+	return best
+}
+
+func better(a, b partition.Probe) bool {
+	if a.Confidence != b.Confidence {
+		return a.Confidence > b.Confidence
+	}
+	if (a.R > 0) != (b.R > 0) {
+		return a.R > 0
+	}
+	return len(a.Damage) < len(b.Damage)
+}
+
+// vote chooses the directory format: the consensus of the files, weighted by
+// confidence; files that disagree are marked as dissenting.
+func (r *Result) vote(o Overrides) {
+	weight := map[string]int{}
+	top := map[string]Confidence{}
+	for _, f := range r.Files {
+		if f.Format == Empty || f.Format == Unknown {
+			continue
+		}
+		weight[f.Format] += int(f.conf) * int(f.conf)
+		if f.conf > top[f.Format] {
+			top[f.Format] = f.conf
+		}
+	}
+	if o.Format != "" {
+		r.Format, r.conf = o.Format, partition.VeryHigh
+		r.Evidence = append(r.Evidence, "format given by --format")
+	} else {
+		formats := make([]string, 0, len(weight))
+		for k := range weight {
+			formats = append(formats, k)
+		}
+		sort.Slice(formats, func(i, j int) bool {
+			if weight[formats[i]] != weight[formats[j]] {
+				return weight[formats[i]] > weight[formats[j]]
+			}
+			return formats[i] < formats[j]
+		})
+		if len(formats) == 0 {
+			r.Format, r.conf = Unknown, partition.Low
+			switch {
+			case len(r.Files) == 0:
+				r.Evidence = append(r.Evidence, "no partition files")
+			default:
+				r.Evidence = append(r.Evidence, "no partition file has a recognisable format")
+			}
+			return
+		}
+		r.Format, r.conf = formats[0], top[formats[0]]
+		agree := 0
+		for _, f := range r.Files {
+			if f.Format == r.Format {
+				agree++
+			}
+		}
+		r.Evidence = append(r.Evidence, fmt.Sprintf("%d of %d partition files are %s", agree, len(r.Files), r.Format))
+		if len(formats) > 1 && top[formats[1]] >= partition.High && r.conf < partition.VeryHigh {
+			r.conf--
+			r.Evidence = append(r.Evidence, fmt.Sprintf("files that look like %s with %s confidence lower the verdict", formats[1], top[formats[1]]))
+		}
+	}
+	for i := range r.Files {
+		f := &r.Files[i]
+		if f.Format != r.Format && f.Format != Empty {
+			f.Dissent = true
+		}
+	}
+}
+
+// SingleFile wraps File as a Result, for `walctl detect FILE`.
+func SingleFile(path string) (*Result, error) {
+	fr, err := File(path)
+	if err != nil {
+		return nil, err
+	}
+	r := &Result{Dir: path, Format: fr.Format, conf: fr.conf, R: fr.R, M: fr.M, Files: []FileResult{*fr}}
+	if fr.Format == Empty {
+		r.Format, r.conf = Unknown, partition.Low
+	}
+	r.Evidence = append(r.Evidence, "a single file: no node.state or sibling partitions to confirm")
+	r.Confidence = r.conf.String()
+	return r, nil
+}

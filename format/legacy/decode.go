@@ -1,0 +1,206 @@
+package legacy
+
+import (
+	"sort"
+
+	"github.com/walctl/walctl/format/partition"
+	"github.com/walctl/walctl/format/record"
+)
+
+// Issue codes emitted by Decode.
+const (
+	CodeInvalidGeometry   = "invalid-geometry"
+	CodeShortPrologue     = "partition-shorter-than-prologue"
+	CodeTornTail          = "torn-tail"
+	CodeInvalidRecord     = "invalid-record"
+	CodePayloadOverlap    = "payload-overlap"
+	CodePayloadBehindZero = "prologue-payload-behind-zero-records"
+	CodeUnreferencedTail  = "unreferenced-tail"
+	CodeSlotZeroWritten   = "slot-zero-written"
+)
+
+// decoder holds what Decode needs while it walks one file.
+type decoder struct {
+	f         partition.File
+	g         partition.Geometry
+	prologue  int64
+	lastIndex int64
+	d         partition.Decoded
+}
+
+// Decode decodes one legacy partition with a known R. lastIndex is
+// node.state's LastIndex (-1 when unknown): problems in slots above it are
+// stale residue and reported as info. Slots has exactly g.R elements unless
+// g.R is outside what the library accepts (issue invalid-geometry, no slots).
+func Decode(f partition.File, g partition.Geometry, lastIndex int64) partition.Decoded {
+	dec := decoder{f: f, g: g, lastIndex: lastIndex,
+		d: partition.Decoded{Number: f.Number, Name: f.Name, Size: f.Size, Format: Format}}
+	prologue, ok := PrologueSize(g.R)
+	if !ok {
+		dec.add(issuef(partition.Error, CodeInvalidGeometry, -1, -1,
+			"records per partition %d is outside the range DotNext accepts [2, %d]", g.R, MaxRecords))
+		return dec.d
+	}
+	dec.prologue = prologue
+	dec.d.Slots = make([]partition.Slot, g.R)
+	if f.Size < prologue {
+		dec.add(issuef(partition.Error, CodeShortPrologue, f.Size, -1,
+			"file is %d bytes, shorter than its %d-byte prologue (R = %d): DotNext ≈4.3–5.26 throws UnauthorizedAccessException from the PersistentState constructor and cannot open the directory at all; extend the file with zeros to %d bytes",
+			f.Size, prologue, g.R, prologue))
+	}
+	dec.readPrologue()
+	dec.checkOverlaps()
+	dec.checkTail()
+	return dec.d
+}
+
+func (dec *decoder) add(i partition.Issue) { dec.d.Issues = append(dec.d.Issues, i) }
+
+// severity lowers base to Info for slots above LastIndex: the library never
+// reads them, they are residue of earlier history or of a crash.
+func (dec *decoder) severity(slot int64, base partition.Severity) partition.Severity {
+	if dec.stale(slot) {
+		return partition.Info
+	}
+	return base
+}
+
+func (dec *decoder) stale(slot int64) bool {
+	idx, ok := absIndex(dec.f.Number, dec.g.R, slot)
+	return ok && dec.lastIndex >= 0 && idx > dec.lastIndex
+}
+
+// readPrologue classifies every slot from its window; slots beyond EOF stay
+// Unwritten (the zero value of Slot with At = -1).
+func (dec *decoder) readPrologue() {
+	for s := range dec.d.Slots {
+		dec.d.Slots[s] = partition.Slot{Slot: int64(s), Kind: partition.Unwritten, At: -1}
+	}
+	eachWindow(dec.f, 0, dec.prologue, func(pos int64, b []byte) bool {
+		dec.classify(pos/record.Size, pos, b)
+		return true
+	})
+}
+
+func (dec *decoder) classify(s, pos int64, b []byte) {
+	slot := &dec.d.Slots[s]
+	if isZero(b) {
+		return
+	}
+	slot.At = pos
+	if len(b) < record.Size {
+		slot.Kind = partition.Invalid
+		slot.Note = "record cut by EOF"
+		dec.add(issuef(dec.severity(s, partition.Error), CodeTornTail, pos, s,
+			"record of slot %d cut by EOF after %d of 40 bytes", s, len(b)))
+		return
+	}
+	rec := record.Decode(b)
+	slot.Rec = rec
+	slot.Avail = Delivered(dec.f, rec)
+	switch {
+	case dec.f.Number == 0 && s == 0:
+		dec.invalid(slot, partition.Warning, CodeSlotZeroWritten,
+			"slot 0 of partition 0 (index 0) is never written by the library, yet holds "+rec.String())
+	case rec.Valid() != nil:
+		dec.invalid(slot, partition.Error, CodeInvalidRecord, "record "+rec.String()+": "+rec.Valid().Error())
+	case rec.Offset < dec.prologue:
+		dec.invalid(slot, partition.Error, CodeInvalidRecord,
+			"record "+rec.String()+" points into the prologue (payloads start at "+itoa(dec.prologue)+")")
+	case rec.Length > 0 && slot.Avail < rec.Length:
+		slot.Kind = partition.Torn
+		slot.Note = "payload cut by EOF"
+		dec.add(issuef(dec.severity(s, partition.Error), CodeTornTail, dec.f.Size, s,
+			"payload of slot %d claims %d bytes at %d but the file ends at %d: the library silently delivers %d bytes",
+			s, rec.Length, rec.Offset, dec.f.Size, slot.Avail))
+	default:
+		slot.Kind = partition.Written
+	}
+}
+
+// invalid marks a slot unusable. A stale invalid record is still a warning:
+// on open the library sets its write address to the largest End of all R
+// records, stale ones included (spec §3.3).
+func (dec *decoder) invalid(slot *partition.Slot, base partition.Severity, code, msg string) {
+	slot.Kind = partition.Invalid
+	slot.Note = msg
+	sev := base
+	if dec.stale(slot.Slot) {
+		sev = partition.Warning
+		msg += " (above LastIndex; the next open still takes its End into the write address)"
+	}
+	dec.add(issuef(sev, code, slot.At, slot.Slot, "%s", msg))
+}
+
+// checkOverlaps reports payload ranges of usable slots that share bytes; the
+// writer never reuses a payload address (spec §3.2, §3.4).
+func (dec *decoder) checkOverlaps() {
+	var spans []partition.Slot
+	for _, s := range dec.d.Slots {
+		if (s.Kind == partition.Written || s.Kind == partition.Torn) && s.Rec.Length > 0 {
+			spans = append(spans, s)
+		}
+	}
+	sort.SliceStable(spans, func(i, j int) bool { return spans[i].Rec.Offset < spans[j].Rec.Offset })
+	var reach int64 = -1
+	reachSlot := int64(-1)
+	for _, s := range spans {
+		end, _ := s.Rec.End()
+		if s.Rec.Offset < reach {
+			dec.add(issuef(dec.severity(s.Slot, partition.Error), CodePayloadOverlap, s.Rec.Offset, s.Slot,
+				"payload of slot %d [%d, %d) overlaps the payload of slot %d ending at %d",
+				s.Slot, s.Rec.Offset, end, reachSlot, reach))
+		}
+		if end > reach {
+			reach, reachSlot = end, s.Slot
+		}
+	}
+}
+
+// checkTail reports bytes after the last payload that no record explains.
+func (dec *decoder) checkTail() {
+	var reach int64 = dec.prologue
+	lastUsed := int64(-1)
+	for _, s := range dec.d.Slots {
+		if s.Kind == partition.Unwritten {
+			continue
+		}
+		lastUsed = s.Slot
+		if end, ok := s.Rec.End(); ok && s.Kind != partition.Invalid {
+			reach = max(reach, end)
+		}
+	}
+	if dec.f.Size <= reach {
+		return
+	}
+	if lastUsed < 0 {
+		dec.add(issuef(dec.zeroPrologueSeverity(), CodePayloadBehindZero, dec.prologue, -1,
+			"%d payload bytes from %d but every prologue record is zero: appends whose prologue never reached the disk (crash before the flush)",
+			dec.f.Size-dec.prologue, dec.prologue))
+		return
+	}
+	sev := partition.Warning
+	if dec.stale(lastUsed + 1) {
+		sev = partition.Info
+	}
+	dec.add(issuef(sev, CodeUnreferencedTail, reach, -1,
+		"%d bytes after the last payload end %d are referenced by no record (unflushed appends or a lost record)",
+		dec.f.Size-reach, reach))
+}
+
+// zeroPrologueSeverity: harmless residue when every slot lies above
+// LastIndex (the next append overwrites it), lost entries when node.state
+// counts entries here.
+func (dec *decoder) zeroPrologueSeverity() partition.Severity {
+	first := int64(0)
+	if dec.f.Number == 0 {
+		first = 1 // index 0 is never an entry
+	}
+	switch {
+	case dec.lastIndex < 0:
+		return partition.Warning
+	case dec.stale(first):
+		return partition.Info
+	}
+	return partition.Error
+}

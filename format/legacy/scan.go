@@ -1,0 +1,76 @@
+package legacy
+
+import (
+	"github.com/walctl/walctl/format/partition"
+	"github.com/walctl/walctl/format/record"
+)
+
+// chunkSize bounds every read buffer of this package; it is a multiple of 40
+// so that 40-byte windows never straddle two chunks.
+const chunkSize = 1638 * record.Size
+
+// eachWindow calls yield with the 40-byte windows at from, from+40, … below
+// to (from a multiple of 40). The last window is shorter when the file ends
+// inside it. Reads go through one bounded buffer; yield's slice is only
+// valid during the call. yield returns false to stop.
+func eachWindow(f partition.File, from, to int64, yield func(pos int64, b []byte) bool) {
+	to = min(to, f.Size)
+	if from < 0 || from >= to {
+		return
+	}
+	buf := make([]byte, roundUp40(min(chunkSize, to-from)))
+	for pos := from; pos < to; {
+		n := f.ReadAt(buf[:min(int64(len(buf)), to-pos)], pos)
+		if n <= 0 {
+			return
+		}
+		for i := 0; i < n; i += record.Size {
+			if !yield(pos+int64(i), buf[i:min(i+record.Size, n)]) {
+				return
+			}
+		}
+		pos += int64(n)
+		if n%record.Size != 0 { // short read: the file really ends here
+			return
+		}
+	}
+}
+
+// firstNonZero returns the offset of the first non-zero byte in [from, to),
+// or -1 when there is none (or the file ends first).
+func firstNonZero(f partition.File, from, to int64) int64 {
+	to = min(to, f.Size)
+	if from < 0 || from >= to {
+		return -1
+	}
+	buf := make([]byte, min(chunkSize, to-from))
+	for pos := from; pos < to; {
+		n := f.ReadAt(buf[:min(int64(len(buf)), to-pos)], pos)
+		if n <= 0 {
+			return -1
+		}
+		for i, c := range buf[:n] {
+			if c != 0 {
+				return pos + int64(i)
+			}
+		}
+		pos += int64(n)
+	}
+	return -1
+}
+
+func roundUp40(n int64) int64 {
+	if n <= 0 {
+		return record.Size
+	}
+	return (n + record.Size - 1) / record.Size * record.Size
+}
+
+func isZero(b []byte) bool {
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
+}

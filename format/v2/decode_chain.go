@@ -1,0 +1,160 @@
+package v2
+
+import (
+	"github.com/walctl/walctl/format/partition"
+)
+
+// decodeUnsealed reads the inline chain (§4.6 step 3 as a tool does it).
+// plain is false for a torn seal, which the library reads as sealed.
+func (dc *decoder) decodeUnsealed(plain bool) {
+	start, slot := startOf(dc.f.Number)
+	dc.markP0Stub()
+	dc.checkP0Slot0(dc.f.Size)
+	limit, bounded := dc.r, false
+	if dc.holdsLast() {
+		limit, bounded = dc.relLast+1, true
+	}
+	res := walker{f: dc.f, end: dc.f.Size, limit: limit, visit: dc.storeLink(0)}.walk(start, slot)
+	dc.walkIssues(res, 0, bounded)
+	if plain && dc.belowLast() {
+		dc.issue(partition.Error, CodeUnsealed, 0, -1,
+			"unsealed partition wholly before LastIndex %d (%s): DotNext ≥ 5.7.3 does not scan it and reads every entry of it as empty (Term 0, Length 0), committed ones included; 5.4–5.7.2 scan it. Seal it from its inline chain before running ≥ 5.7.3",
+			dc.last, dc.indexes())
+	}
+}
+
+// storeLink returns a visitor that records links as slots, shifted by shift.
+func (dc *decoder) storeLink(shift int64) func(link) {
+	return func(l link) {
+		s := l.slot + shift
+		if s < 0 || s >= dc.r {
+			return
+		}
+		slot := partition.Slot{Slot: s, Kind: l.kind, Rec: l.rec, At: l.at, Avail: l.avail, Note: l.note}
+		if l.kind == partition.Stub {
+			slot.At = -1 // a zero window: no record bytes exist
+		}
+		if l.mid {
+			slot.Note = "zero record between records"
+			dc.issue(partition.Warning, CodeZeroInChain, l.at, s,
+				"40 zero bytes at %d between records (slot %d): either the missing record of an empty entry (#244 T1) or a stub the library never writes between entries; DotNext ≥ 5.7.3 reads it as an empty entry, 5.4–5.7.2 stop their scan there",
+				l.at, s)
+		}
+		dc.d.Slots[s] = slot
+	}
+}
+
+// walkIssues turns the way the walk ended into issues. shift maps walk
+// slots to partition slots (T2 chains start at slot 0 of the walk).
+func (dc *decoder) walkIssues(res walkResult, shift int64, bounded bool) {
+	size := dc.f.Size
+	switch res.stop {
+	case stopTorn:
+		s := res.next - 1 + shift
+		dc.issue(dc.errorUnlessStale(), CodeTornTail, res.stopAt, s,
+			"the last entry (slot %d, record at %d) is cut by the end of the file: %s; DotNext returns the short payload without an error",
+			s, res.stopAt, dc.slotNote(s))
+	case stopT1:
+		s := res.t1Slot + shift
+		dc.issue(dc.errorUnlessStale(), CodeT1, res.stopAt, s,
+			"the record of slot %d is missing (40 zero bytes at %d) but payload bytes follow (#244 T1): its term, length and command id are lost, and later slots of this partition cannot be located",
+			s, res.stopAt)
+	case stopGarbage:
+		dc.garbageIssue(res, shift)
+	case stopZeros:
+		if res.stopAt < size {
+			dc.issue(partition.Info, CodeTrailingZeros, res.stopAt, -1,
+				"%d zero bytes after the chain (from %d)", size-res.stopAt, res.stopAt)
+		}
+	case stopLimit:
+		dc.restIssue(res.stopAt, bounded)
+	}
+}
+
+func (dc *decoder) slotNote(s int64) string {
+	if s >= 0 && s < dc.r {
+		return dc.d.Slots[s].Note
+	}
+	return "cut"
+}
+
+func (dc *decoder) garbageIssue(res walkResult, shift int64) {
+	if shapeOf(dc.f, res.stopAt, dc.f.Size) == tailFooter {
+		dc.issue(partition.Info, CodeStaleFooter, res.stopAt, -1,
+			"a complete footer of %d records follows the chain at %d but the partition is not sealed: a crash between the footer and header writes, or a partition unsealed for a rewrite; a repair can re-seal it if it matches the chain",
+			(dc.f.Size-res.stopAt)/recSize, res.stopAt)
+		return
+	}
+	s := res.next + shift
+	if s < dc.r {
+		dc.d.Slots[s] = partition.Slot{Slot: s, Kind: partition.Invalid, Rec: res.garbage, At: res.stopAt,
+			Note: "not a record chained at this position"}
+	}
+	dc.issue(dc.errorUnlessStale(), CodeInvalidRecord, res.stopAt, s,
+		"the bytes at %d (slot %d) are not a record chained there (read as %s): the chain ends; later slots of this partition are unknown",
+		res.stopAt, s, res.garbage)
+}
+
+// restIssue classifies bytes left after the walk hit its slot limit.
+func (dc *decoder) restIssue(pos int64, bounded bool) {
+	size := dc.f.Size
+	if pos >= size {
+		return
+	}
+	shape := shapeOf(dc.f, pos, size)
+	switch {
+	case shape == tailZeros:
+		dc.issue(partition.Info, CodeTrailingZeros, pos, -1, "%d zero bytes after the chain (from %d)", size-pos, pos)
+	case bounded:
+		dc.issue(partition.Info, CodeStaleBytes, pos, -1,
+			"%d bytes from %d follow the record of LastIndex %d: not entries (left by a rewrite or a crash)",
+			size-pos, pos, dc.last)
+	case shape == tailFooter:
+		dc.issue(partition.Info, CodeStaleFooter, pos, -1,
+			"a complete footer of %d records follows the full chain at %d but the partition is not sealed: a crash between the footer and header writes, or a partition unsealed for a rewrite; a repair can re-seal it",
+			(size-pos)/recSize, pos)
+	case shape == tailChain:
+		dc.issue(partition.Error, CodeMoreThanR, pos, -1,
+			"the chain goes on after %d records at %d: R is wrong, or the bytes are not this partition's", dc.r, pos)
+	default:
+		dc.issue(partition.Warning, CodeTrailingBytes, pos, -1,
+			"%d unexplained bytes after the last of %d records (from %d)", size-pos, dc.r, pos)
+	}
+}
+
+// decodeT2 decodes a file whose entries were chained from offset 0 over the
+// header (#244 T2). The entries are real; their slots follow from LastIndex:
+// the chain ends at LastIndex when this partition holds it, at slot R−1 when
+// later partitions exist (or when LastIndex is unknown: an assumption).
+func (dc *decoder) decodeT2() {
+	var links []link
+	res := walker{f: dc.f, end: dc.f.Size, limit: dc.r, visit: func(l link) { links = append(links, l) }}.walk(0, 0)
+	n := int64(len(links))
+	k, how := dc.r-n, "the partition filled up to slot R−1 (a later partition holds LastIndex)"
+	switch {
+	case dc.holdsLast():
+		k, how = dc.relLast-n+1, "the chain ends at LastIndex"
+	case !dc.belowLast():
+		how = "assumed: the partition filled up to slot R−1 (LastIndex does not say)"
+	}
+	k = max(k, 0)
+	dc.markP0Stub()
+	store := dc.storeLink(k)
+	for _, l := range links {
+		store(l)
+	}
+	dc.issue(partition.Error, CodeT2, 0, k,
+		"%d entries are chained from offset 0 over the header (record at 0 with Offset 40, byte 0 = %d = low byte of Term %d; #244 T2: first append into a fresh partition at slot k > 0 with a zeroed table); placed at slots %d–%d (%s). %s",
+		n, byteAt(dc.f, 0), links[0].rec.Term, k, k+n-1, how, dc.t2LibraryNote())
+	dc.walkIssues(res, k, false)
+}
+
+func (dc *decoder) t2LibraryNote() string {
+	switch {
+	case dc.f.Size < HeaderSize:
+		return "DotNext ≥ 5.7.3 extends the file to 512 bytes on open and reads these entries as empty (and, byte 0 being non-zero, throws IntegrityException on the next open); 5.4–5.7.2 do not scan it and read them as zero records"
+	case byteAt(dc.f, 0) != 0:
+		return "DotNext takes byte 0 as the sealed flag: it reads the last R×40 bytes as the footer (garbage), or throws IntegrityException when the file is shorter than 512 + 40×R"
+	}
+	return "DotNext scans from offset 512/552, in the middle of these entries"
+}

@@ -1,0 +1,200 @@
+package v2
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/walctl/walctl/format/partition"
+	"github.com/walctl/walctl/format/record"
+)
+
+// sealedState carries the footer-versus-inline comparison of a sealed file.
+type sealedState struct {
+	footerStart int64
+	inline      []link // inline walk links, slot order from firstSlot
+	firstSlot   int64
+	prevEnd     int64 // chain end after the last trusted slot
+	chainKnown  bool  // prevEnd is trustworthy
+	dataEnd     int64   // end of the last payload
+	t1          []int64 // slots whose inline record is zero
+	t1At        int64   // position of the first of them
+}
+
+func (st *sealedState) inlineAt(s int64) (link, bool) {
+	i := s - st.firstSlot
+	if i < 0 || i >= int64(len(st.inline)) {
+		return link{}, false
+	}
+	return st.inline[i], true
+}
+
+// decodeSealed reads the footer, as the library does, and checks every slot
+// against the inline bytes. A footer record that breaks the chain is replaced
+// by a valid inline record when there is one (footer-mismatch: the library
+// reads the bad footer record), else kept as Invalid (t3-garbage-footer).
+func (dc *decoder) decodeSealed(footerStart int64) {
+	dc.d.Sealed = true
+	dc.checkP0Slot0(footerStart)
+	start, slot := startOf(dc.f.Number)
+	st := &sealedState{footerStart: footerStart, firstSlot: slot, prevEnd: HeaderSize, chainKnown: true, dataEnd: HeaderSize}
+	walker{f: dc.f, end: footerStart, limit: dc.r, visit: func(l link) { st.inline = append(st.inline, l) }}.walk(start, slot)
+	for s := int64(0); s < dc.r; s++ {
+		at := footerStart + s*recSize
+		fr, _ := dc.f.RecordAt(at)
+		dc.sealedSlot(st, s, fr, at)
+	}
+	if len(st.t1) > 0 {
+		dc.issue(partition.Warning, CodeT1, st.t1At, st.t1[0],
+			"the inline records of slots %s are zero (#244 T1): DotNext reads the intact footer, but a rewrite that unseals this partition would rescan it and lose them; a repair rewrites them from the footer",
+			slotList(st.t1))
+	}
+	dc.checkMidStubs()
+	if st.chainKnown && st.dataEnd < footerStart {
+		dc.issue(partition.Info, CodeStaleBytes, st.dataEnd, -1,
+			"%d bytes between the end of the last entry (%d) and the footer (%d): not entries",
+			footerStart-st.dataEnd, st.dataEnd, footerStart)
+	}
+}
+
+func (dc *decoder) sealedSlot(st *sealedState, s int64, fr record.Record, at int64) {
+	il, hasIL := st.inlineAt(s)
+	switch {
+	case st.chainKnown && footerLinks(fr, st.prevEnd, st.footerStart):
+		dc.footerSlot(st, s, fr, at)
+	case !st.chainKnown && dc.resyncs(st, fr):
+		dc.footerSlot(st, s, fr, at)
+	case hasIL && il.kind == partition.Written && (!st.chainKnown || il.at == st.prevEnd):
+		dc.d.Slots[s] = partition.Slot{Slot: s, Kind: partition.Written, Rec: il.rec, At: il.at, Avail: il.avail,
+			Note: "footer record differs; taken from the inline record"}
+		dc.issue(partition.Error, CodeFooterMismatch, at, s,
+			"footer record of slot %d at %d is %s, not the inline record at %d %s: DotNext reads the footer (Term %d, Length %d), so this entry comes back wrong; a repair rewrites the footer record from the inline chain",
+			s, at, fr, il.at, il.rec, fr.Term, fr.Length)
+		st.advance(il.rec)
+	case hasIL && il.kind == partition.Stub && st.chainKnown && il.at == st.prevEnd:
+		dc.d.Slots[s] = partition.Slot{Slot: s, Kind: partition.Stub, Rec: il.rec, At: -1,
+			Note: "footer record is not the stub of an unused slot"}
+		dc.issue(partition.Warning, CodeFooterMismatch, at, s,
+			"footer record of unused slot %d at %d is %s instead of the stub %s: DotNext reads an empty entry, but its next append there would be written at End = %d",
+			s, at, fr, il.rec, fr.WrappingEnd())
+		st.prevEnd = il.rec.Offset
+	default:
+		dc.d.Slots[s] = partition.Slot{Slot: s, Kind: partition.Invalid, Rec: fr, At: at,
+			Note: "footer record breaks the chain and no inline record backs it"}
+		dc.issue(partition.Error, CodeT3, at, s,
+			"footer record of slot %d at %d is %s: it breaks the chain and no valid inline record backs it (#244 T3 or damage); DotNext reads Term %d, Length %d for this slot",
+			s, at, fr, fr.Term, fr.Length)
+		st.chainKnown = false
+	}
+}
+
+// resyncs accepts a footer record after a broken chain when the inline
+// record it points at is byte-identical.
+func (dc *decoder) resyncs(st *sealedState, fr record.Record) bool {
+	if fr.Valid() != nil || fr.Offset < P0Start || fr.IsStub() || end(fr) > st.footerStart {
+		return false
+	}
+	inl, ok := dc.f.RecordAt(fr.Offset - recSize)
+	if !ok || inl != fr {
+		return false
+	}
+	st.chainKnown = true
+	return true
+}
+
+func (st *sealedState) advance(rec record.Record) {
+	st.prevEnd = end(rec)
+	if !rec.IsStub() {
+		st.dataEnd = st.prevEnd
+	}
+	st.chainKnown = true
+}
+
+// footerSlot takes a chain-valid footer record and compares it with the
+// inline bytes it implies.
+func (dc *decoder) footerSlot(st *sealedState, s int64, fr record.Record, at int64) {
+	window := st.prevEnd
+	st.advance(fr)
+	if fr.IsStub() {
+		dc.footerStub(st, s, fr, at, window)
+		return
+	}
+	dc.d.Slots[s] = partition.Slot{Slot: s, Kind: partition.Written, Rec: fr, At: at, Avail: fr.Length}
+	inlineAt := fr.Offset - recSize
+	inl, _ := dc.f.RecordAt(inlineAt)
+	switch {
+	case inl == fr:
+	case inl.IsZero():
+		if len(st.t1) == 0 {
+			st.t1At = inlineAt
+		}
+		st.t1 = append(st.t1, s)
+	case chains(inlineAt, inl):
+		dc.issue(partition.Error, CodeFooterMismatch, at, s,
+			"footer record of slot %d %s differs from the inline record at %d %s; DotNext reads the footer, a later rescan the inline record",
+			s, fr, inlineAt, inl)
+	default:
+		dc.issue(partition.Warning, CodeFooterMismatch, inlineAt, s,
+			"inline record of slot %d at %d is damaged (%s); DotNext reads the intact footer record %s",
+			s, inlineAt, inl, fr)
+	}
+}
+
+// footerStub handles a stub footer record. Where the stub's 40-byte window
+// holds the identical record, the slot is an empty entry with Term 0 (the
+// same bytes as a stub); otherwise the window must be zero.
+func (dc *decoder) footerStub(st *sealedState, s int64, fr record.Record, at, window int64) {
+	inl, ok := dc.f.RecordAt(window)
+	switch {
+	case window >= st.footerStart || !ok || inl.IsZero():
+		// a trailing stub beyond the entries, or a zero window
+	case inl == fr:
+		dc.d.Slots[s] = partition.Slot{Slot: s, Kind: partition.Written, Rec: fr, At: at}
+		st.dataEnd = fr.Offset
+		return
+	case chains(window, inl):
+		dc.issue(partition.Error, CodeFooterMismatch, at, s,
+			"footer says slot %d is unused (stub), but an inline record %s sits at %d: DotNext reads the slot as empty",
+			s, inl, window)
+	default:
+		dc.issue(partition.Warning, CodeFooterMismatch, window, s,
+			"footer says slot %d is unused (stub), but the 40 bytes at %d where its record would be are not zero",
+			s, window)
+	}
+	dc.d.Slots[s] = partition.Slot{Slot: s, Kind: partition.Stub, Rec: fr, At: at}
+}
+
+// checkMidStubs reports stub slots between written slots of a sealed
+// footer: the library never leaves one there.
+func (dc *decoder) checkMidStubs() {
+	firstW, lastW := int64(-1), int64(-1)
+	for _, sl := range dc.d.Slots {
+		if sl.Kind == partition.Written {
+			if firstW < 0 {
+				firstW = sl.Slot
+			}
+			lastW = sl.Slot
+		}
+	}
+	for s := firstW + 1; firstW >= 0 && s < lastW; s++ {
+		if sl := dc.d.Slots[s]; sl.Kind == partition.Stub {
+			dc.issue(partition.Warning, CodeZeroInChain, sl.At, s,
+				"footer holds a stub for slot %d between written slots: the library never leaves an unused slot between entries", s)
+		}
+	}
+}
+
+// slotList renders slots as "1, 2, 3" (at most 20, then "…").
+func slotList(slots []int64) string {
+	var b strings.Builder
+	for i, s := range slots {
+		if i == 20 {
+			b.WriteString(", …")
+			break
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprint(&b, s)
+	}
+	return b.String()
+}

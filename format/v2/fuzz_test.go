@@ -1,0 +1,217 @@
+package v2
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"reflect"
+	"testing"
+
+	"github.com/walctl/walctl/format/partition"
+	"github.com/walctl/walctl/format/record"
+)
+
+// seedPartitions adds every partition file of the fixtures (Table, legacy,
+// sparse) and the worked examples to a fuzz corpus through add.
+func seedPartitions(f *testing.F, add func(b []byte, number int64)) {
+	files, _ := filepath.Glob(filepath.Join(fixtureRoot, "5.*", "*", "wal", "[0-9]*"))
+	if len(files) == 0 {
+		f.Fatal("no fixture partition files")
+	}
+	for _, path := range files {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			f.Fatal(err)
+		}
+		add(b, numberOf(path))
+	}
+	for _, ex := range []struct {
+		b []byte
+		n int64
+	}{{exampleE1(), 1}, {exampleE2(), 0}, {exampleE3(), 2}, {exampleE6(), 1}, {exampleE7(), 1}} {
+		add(ex.b, ex.n)
+	}
+}
+
+func FuzzProbe(f *testing.F) {
+	seedPartitions(f, func(b []byte, n int64) { f.Add(b, uint8(n)) })
+	f.Fuzz(func(t *testing.T, data []byte, number uint8) {
+		file := memFile("x", int64(number%4), data)
+		p := Probe(file)
+		if again := Probe(file); !reflect.DeepEqual(p, again) {
+			t.Fatalf("not deterministic: %+v vs %+v", p, again)
+		}
+		switch p.Format {
+		case Format, "empty", "zero":
+		default:
+			t.Fatalf("format %q", p.Format)
+		}
+		if p.Confidence < partition.None || p.Confidence > partition.VeryHigh || len(p.Evidence) == 0 {
+			t.Fatalf("confidence %v, evidence %v", p.Confidence, p.Evidence)
+		}
+		if p.UsedSlots < -1 || p.T1Slot < -1 || (p.T1Slot >= 0 && p.UsedSlots < p.T1Slot+1) {
+			t.Fatalf("used %d, T1 %d", p.UsedSlots, p.T1Slot)
+		}
+		if p.R != 0 {
+			if p.R < MinR || p.R > MaxR || file.Size < HeaderSize+p.R*recSize || p.Confidence != partition.VeryHigh {
+				t.Fatalf("R %d in a %d-byte file at %v", p.R, file.Size, p.Confidence)
+			}
+			// a footer that proves R is a footer Decode accepts
+			if d := Decode(file, partition.Geometry{R: p.R}, -1); !d.Sealed {
+				t.Fatalf("probe proves R %d, decode says unsealed: %v", p.R, d.Issues)
+			}
+		}
+	})
+}
+
+func FuzzDecode(f *testing.F) {
+	seedPartitions(f, func(b []byte, n int64) {
+		for _, r := range []uint8{4, 8} {
+			f.Add(b, r-MinR, uint8(n), int16(-1))
+			f.Add(b, r-MinR, uint8(n), int16(n*int64(r)+2))
+		}
+	})
+	f.Fuzz(func(t *testing.T, data []byte, rSeed, number uint8, lastIndex int16) {
+		g := partition.Geometry{R: MinR + int64(rSeed%15)}
+		file := memFile("x", int64(number%4), data)
+		d := Decode(file, g, int64(lastIndex))
+		if again := Decode(file, g, int64(lastIndex)); !reflect.DeepEqual(d, again) {
+			t.Fatal("not deterministic")
+		}
+		if int64(len(d.Slots)) != g.R {
+			t.Fatalf("%d slots for R %d", len(d.Slots), g.R)
+		}
+		for s, sl := range d.Slots {
+			if sl.Slot != int64(s) {
+				t.Fatalf("slot %d labelled %d", s, sl.Slot)
+			}
+		}
+		checkPayloadRanges(t, d)
+		if d.Sealed && (byteAt(file, 0) == 0 || file.Size < HeaderSize+g.R*recSize) {
+			t.Fatalf("sealed without flag or footer room")
+		}
+		for _, is := range d.Issues {
+			if is.Code == "" || is.Message == "" || is.Slot < -1 || is.Slot >= g.R {
+				t.Fatalf("bad issue %+v", is)
+			}
+		}
+		if len(d.Issues) == 0 {
+			// accepted without remark: encode(decode(x)) must be x
+			if got := reencode(t, file, d); !bytes.Equal(got, data) {
+				t.Fatalf("re-encoding differs at %d (sealed %v)", firstDiff(got, data), d.Sealed)
+			}
+		}
+		for _, v := range []Reader{ReaderTip, Reader570, Reader540} {
+			view := LibraryReads(file, g, int64(lastIndex), v)
+			if again := LibraryReads(file, g, int64(lastIndex), v); !reflect.DeepEqual(view, again) {
+				t.Fatal("LibraryReads not deterministic")
+			}
+			if (view.Err == "") != (int64(len(view.Records)) == g.R) {
+				t.Fatalf("%v: err %q with %d records", v, view.Err, len(view.Records))
+			}
+			for _, rec := range view.Records {
+				if off, n := LibraryPayload(file.Size, rec); n < 0 || (n > 0 && off+n > file.Size) {
+					t.Fatalf("delivered range [%d,+%d) outside the file", off, n)
+				}
+			}
+			for _, m := range Compare(d, view) {
+				if m.Slot < 0 || m.Slot >= g.R || m.Library != view.Records[m.Slot] {
+					t.Fatalf("mismatch %+v", m)
+				}
+			}
+		}
+	})
+}
+
+// FuzzWriter writes entries derived from the input and requires Decode to
+// give them back exactly, and Probe to recognise the file.
+func FuzzWriter(f *testing.F) {
+	f.Add([]byte{2, 1, 1, 1, 3, 7, 30, 1, 0, 9, 12, 4})
+	f.Add([]byte{0, 0, 0, 0, 2, 1, 0, 0})
+	f.Add([]byte{5, 2, 3, 4, 6, 255, 19, 3, 8, 8, 8, 8, 8})
+	f.Add([]byte{1, 0, 1, 0, 0})
+	f.Fuzz(func(t *testing.T, data []byte) {
+		if len(data) < 5 {
+			return
+		}
+		r := int64(MinR + data[0]%7)
+		number := int64(data[1] % 3)
+		seal, declared := data[2]&1 == 1, data[2]&2 == 2
+		first := int64(data[3]) % r
+		if number == 0 && first == 0 {
+			first = 1
+		}
+		count := int64(data[4]) % (r - first + 1)
+		body := data[5:]
+
+		var out bufAt
+		var dst = &out
+		w := NewWriter(dst, number, partition.Geometry{R: r})
+		if seal && declared {
+			if err := w.SealOnClose(); err != nil {
+				t.Fatal(err)
+			}
+		}
+		type written struct {
+			rec     record.Record
+			payload []byte
+		}
+		var entries []written
+		for i := int64(0); i < count; i++ {
+			rec, payload := fuzzEntry(body, i)
+			if err := w.Append(first+i, rec, bytes.NewReader(payload)); err != nil {
+				t.Fatalf("append %d: %v", first+i, err)
+			}
+			entries = append(entries, written{rec, payload})
+		}
+		if err := w.Close(seal); err != nil {
+			t.Fatal(err)
+		}
+		file := memFile("x", number, out.b)
+		d := Decode(file, partition.Geometry{R: r}, -1)
+		if len(d.Issues) > 0 || d.Sealed != seal {
+			t.Fatalf("decode: sealed %v, issues %v", d.Sealed, d.Issues)
+		}
+		for i, e := range entries {
+			s := d.Slots[first+int64(i)]
+			got := s.Rec
+			got.Offset = 0
+			if s.Kind != partition.Written || got != e.rec || !bytes.Equal(out.b[s.Rec.Offset:s.Rec.Offset+s.Avail], e.payload) {
+				t.Fatalf("slot %d = %+v, wrote %v %x", first+int64(i), s, e.rec, e.payload)
+			}
+		}
+		p := Probe(file)
+		if seal && (p.R != r || p.Confidence != partition.VeryHigh) {
+			t.Fatalf("sealed file probes as %+v", p)
+		}
+		if !seal && count > 0 && p.UsedSlots != first+count {
+			t.Fatalf("unsealed file probes as %+v, want %d used slots", p, first+count)
+		}
+		if !bytes.Equal(reencode(t, file, d), out.b) {
+			t.Fatal("decode → encode is not the identity")
+		}
+	})
+}
+
+// fuzzEntry derives entry i's record (Offset left to the writer) and payload.
+func fuzzEntry(body []byte, i int64) (record.Record, []byte) {
+	at := func(k int64) byte {
+		if len(body) == 0 {
+			return byte(k)
+		}
+		return body[(k+i*4)%int64(len(body))]
+	}
+	rec := record.Record{
+		Term:      int64(at(0)),
+		Timestamp: int64(at(1)) * 1_000_000_007,
+		Length:    int64(at(2) % 24),
+	}
+	if at(3)&1 == 1 {
+		rec.Flags, rec.ID = record.FlagHasID, int32(at(3))-100
+	}
+	payload := make([]byte, rec.Length)
+	for k := range payload {
+		payload[k] = at(int64(k) + 5)
+	}
+	return rec, payload
+}

@@ -1,0 +1,166 @@
+// Package v2 is the codec of DotNext's "Table" partition format, the default
+// of DotNext.Net.Cluster 5.4.0+ (spec/persistent-state.md §4): a 512-byte
+// header whose byte 0 is the sealed flag, entries chained as
+// [40-byte record][payload] from offset 512, and, only when sealed, a footer of
+// R records at the end of the file.
+//
+// The package classifies one file without knowing R (Probe), decodes it with
+// a known geometry the way a careful tool would (Decode), says what a given
+// DotNext release reads from the same bytes (LibraryReads), and writes
+// partitions the library accepts (Writer, SealFromChain). It never prints and
+// never panics on hostile bytes; payloads are located, not loaded.
+package v2
+
+import (
+	"math"
+
+	"github.com/walctl/walctl/format/partition"
+	"github.com/walctl/walctl/format/record"
+)
+
+// Format is the name this codec gives itself in probes and decoded partitions.
+const Format = "v2"
+
+const (
+	// HeaderSize is the size of the header region; byte 0 is the sealed flag.
+	HeaderSize = 512
+	// P0Start is where partition 0's first real entry (index 1) starts: slot 0
+	// (index 0) is a stub whose 40 bytes at 512 are never written.
+	P0Start = HeaderSize + record.Size
+	// MinR and MaxR bound recordsPerPartition as the library checks it (§8).
+	MinR = 2
+	MaxR = math.MaxInt32 / record.Size
+)
+
+const recSize = int64(record.Size)
+
+// addOK adds two non-negative int64 values and reports overflow.
+func addOK(a, b int64) (int64, bool) {
+	if b > 0 && a > math.MaxInt64-b {
+		return 0, false
+	}
+	return a + b, true
+}
+
+// mulOK multiplies two non-negative int64 values and reports overflow.
+func mulOK(a, b int64) (int64, bool) {
+	if a < 0 || b < 0 {
+		return 0, false
+	}
+	if a != 0 && b > math.MaxInt64/a {
+		return 0, false
+	}
+	return a * b, true
+}
+
+// footerBytes is R×40, or false when it cannot be represented.
+func footerBytes(r int64) (int64, bool) { return mulOK(r, recSize) }
+
+// startOf returns where the inline walk of partition number starts and the
+// relative slot that position belongs to: partition 0 begins at slot 1 (552),
+// every other partition at slot 0 (512).
+func startOf(number int64) (pos, slot int64) {
+	if number == 0 {
+		return P0Start, 1
+	}
+	return HeaderSize, 0
+}
+
+// stubAt is the library's stub for a slot whose chain predecessor ends at prevEnd.
+func stubAt(prevEnd int64) record.Record {
+	off, ok := addOK(prevEnd, recSize)
+	if !ok {
+		off = math.MaxInt64
+	}
+	return record.Stub(off)
+}
+
+// chains reports whether rec is a structurally valid record that claims its
+// payload starts right after itself at pos (the Table chain rule), ignoring
+// where the payload ends.
+func chains(pos int64, rec record.Record) bool {
+	want, ok := addOK(pos, recSize)
+	return ok && rec.Offset == want && rec.Valid() == nil
+}
+
+// end returns Offset+Length of a record that passed Valid (no overflow).
+func end(rec record.Record) int64 {
+	e, _ := rec.End()
+	return e
+}
+
+// readFull reads len(b) bytes at off and reports how many were read.
+func readFull(f partition.File, b []byte, off int64) int {
+	if off < 0 || off >= f.Size {
+		return 0
+	}
+	if rest := f.Size - off; int64(len(b)) > rest {
+		b = b[:rest]
+	}
+	return f.ReadAt(b, off)
+}
+
+// scanChunk is the read size used when looking for non-zero bytes.
+const scanChunk = 32 << 10
+
+// firstNonZero returns the offset of the first non-zero byte in [from, to),
+// or to when the range is all zero or unreadable. It streams the range in
+// fixed chunks so memory does not depend on the range length.
+func firstNonZero(f partition.File, from, to int64) int64 {
+	if to > f.Size {
+		to = f.Size
+	}
+	if from < 0 {
+		from = 0
+	}
+	var buf []byte
+	for pos := from; pos < to; {
+		n := to - pos
+		if n > scanChunk {
+			n = scanChunk
+		}
+		if buf == nil {
+			buf = make([]byte, scanChunk)
+		}
+		got := readFull(f, buf[:n], pos)
+		for i := 0; i < got; i++ {
+			if buf[i] != 0 {
+				return pos + int64(i)
+			}
+		}
+		if got < int(n) {
+			return to
+		}
+		pos += n
+	}
+	return to
+}
+
+// allZero reports whether [from, to) holds only zero bytes.
+func allZero(f partition.File, from, to int64) bool {
+	if to > f.Size {
+		to = f.Size
+	}
+	return from >= to || firstNonZero(f, from, to) == to
+}
+
+// byteAt returns the byte at off, 0 beyond the end.
+func byteAt(f partition.File, off int64) byte {
+	var b [1]byte
+	if readFull(f, b[:], off) < 1 {
+		return 0
+	}
+	return b[0]
+}
+
+// headerClean reports whether bytes 1..min(size,512)-1 are zero.
+func headerClean(f partition.File) bool {
+	return allZero(f, 1, min(f.Size, HeaderSize))
+}
+
+// isT2 reports whether the file starts with a record at 0 whose Offset is 40:
+// an entry written over the header (#244 T2, spec §4.8.3).
+func isT2(f partition.File) bool {
+	rec, ok := f.RecordAt(0)
+	return ok && chains(0, rec)
+}

@@ -1,0 +1,536 @@
+package wal
+
+import (
+	"bufio"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/walctl/walctl/raftlog"
+)
+
+// fixtureRoot holds the library-written logs (copied from shared/fixtures).
+const fixtureRoot = "../../testdata/fixtures"
+
+type rbEntry struct {
+	Index           int64  `json:"index"`
+	Term            int64  `json:"term"`
+	TimestampTicks  *int64 `json:"timestampTicks"`
+	CommandID       *int32 `json:"commandId"`
+	IsSnapshot      bool   `json:"isSnapshot"`
+	IsConfiguration bool   `json:"isConfiguration"`
+	Length          int64  `json:"length"`
+	PayloadLength   int64  `json:"payloadLength"`
+	SHA256          string `json:"sha256"`
+}
+
+type rbState struct {
+	Term                    int64  `json:"term"`
+	LastCommittedEntryIndex int64  `json:"lastCommittedEntryIndex"`
+	LastEntryIndex          int64  `json:"lastEntryIndex"`
+	SnapshotIndex           *int64 `json:"snapshotIndex"`
+	SnapshotTerm            *int64 `json:"snapshotTerm"`
+	Vote                    string `json:"vote"`
+	ExpectedMember          string `json:"expectedMember"`
+	ExpectedMemberID        string `json:"expectedMemberId"`
+}
+
+type readback struct {
+	Settings    settings        `json:"settings"`
+	State       rbState         `json:"state"`
+	Entries     []rbEntry       `json:"entries"`
+	EntryErrors json.RawMessage `json:"entryErrors"`
+	OpenError   json.RawMessage `json:"openError"`
+	InitError   json.RawMessage `json:"initError"`
+	Truncated   bool            `json:"truncated"`
+}
+
+type settings struct {
+	ChunkSize             int64  `json:"chunkSize"`
+	Hash                  string `json:"hash"`
+	LegacyTimestampLayout bool   `json:"legacyTimestampLayout"`
+	SnapshotDirectory     string `json:"snapshotDirectory"`
+}
+
+type manifest struct {
+	Tool     string   `json:"tool"`
+	Settings settings `json:"settings"`
+	Library  struct {
+		RequestedVersion string `json:"requestedVersion"`
+	} `json:"library"`
+	Damage *struct {
+		Name  string `json:"name"`
+		File  string `json:"file"`
+		Index *int64 `json:"index"`
+	} `json:"damage"`
+	Readback readback `json:"readback"`
+}
+
+type expect struct {
+	Verdict         string  `json:"verdict"`
+	Damage          string  `json:"damage"`
+	Repairable      bool    `json:"repairable"`
+	CommittedIntact []int64 `json:"committedIntact"`
+}
+
+type fixture struct {
+	name     string // e.g. 6.12.0/wal-basic
+	dir      string // the log directory
+	man      manifest
+	exp      expect
+	readArgs map[string]string
+}
+
+func readJSON(t *testing.T, path string, v any) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+}
+
+// readArgs parses read-args.txt ("--option value" or "--flag", one per line).
+func readArgs(t *testing.T, path string) map[string]string {
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	args := map[string]string{}
+	var words []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		words = append(words, strings.Fields(sc.Text())...)
+	}
+	for k := 0; k < len(words); k++ {
+		if k+1 < len(words) && !strings.HasPrefix(words[k+1], "--") {
+			args[words[k]] = words[k+1]
+			k++
+		} else {
+			args[words[k]] = ""
+		}
+	}
+	return args
+}
+
+// walFixtures returns every fixture written by the WAL generator.
+func walFixtures(t *testing.T) []fixture {
+	t.Helper()
+	paths, _ := filepath.Glob(filepath.Join(fixtureRoot, "*", "*", "manifest.json"))
+	var out []fixture
+	for _, p := range paths {
+		var m manifest
+		readJSON(t, p, &m)
+		if m.Tool != "fixturegen-wal" {
+			continue
+		}
+		dir := filepath.Dir(p)
+		fx := fixture{name: strings.TrimPrefix(filepath.ToSlash(dir), fixtureRoot+"/"), dir: filepath.Join(dir, "wal"), man: m}
+		readJSON(t, filepath.Join(dir, "expect.json"), &fx.exp)
+		fx.readArgs = readArgs(t, filepath.Join(dir, "read-args.txt"))
+		out = append(out, fx)
+	}
+	if len(out) < 29 {
+		t.Fatalf("found only %d WAL fixtures under %s", len(out), fixtureRoot)
+	}
+	return out
+}
+
+// replicaNode is one node of a replica set with its readback.
+type replicaNode struct {
+	name string
+	dir  string
+	rb   readback
+}
+
+func replicaNodes(t *testing.T) []replicaNode {
+	t.Helper()
+	paths, _ := filepath.Glob(filepath.Join(fixtureRoot, "replicas", "*", "*", "node?.readback.json"))
+	var out []replicaNode
+	for _, p := range paths {
+		var rb readback
+		readJSON(t, p, &rb)
+		dir := strings.TrimSuffix(p, ".readback.json")
+		out = append(out, replicaNode{name: strings.TrimPrefix(filepath.ToSlash(dir), fixtureRoot+"/"), dir: dir, rb: rb})
+	}
+	if len(out) < 15 {
+		t.Fatalf("found only %d replica nodes", len(out))
+	}
+	return out
+}
+
+func openT(t *testing.T, dir string, o Options) *Log {
+	t.Helper()
+	l, err := Open(dir, o)
+	if err != nil {
+		t.Fatalf("Open(%s): %v", dir, err)
+	}
+	t.Cleanup(func() { l.Close() })
+	return l
+}
+
+func collect(l *Log) []raftlog.Entry {
+	var out []raftlog.Entry
+	l.Entries(0, -1, func(e raftlog.Entry) bool {
+		out = append(out, e)
+		return true
+	})
+	return out
+}
+
+func payloadSHA(t *testing.T, l *Log, e raftlog.Entry) (string, int64) {
+	t.Helper()
+	h := sha256.New()
+	cw := &countWriter{w: h}
+	if err := l.ReadPayload(e, cw); err != nil {
+		t.Errorf("entry %d: ReadPayload: %v", e.Index, err)
+	}
+	return hex.EncodeToString(h.Sum(nil)), cw.n
+}
+
+type countWriter struct {
+	w interface{ Write([]byte) (int, error) }
+	n int64
+}
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	c.n += int64(len(p))
+	return c.w.Write(p)
+}
+
+// hasEntries reports whether the library read entries without errors.
+func (rb readback) readable() bool {
+	return len(rb.OpenError) == 0 || string(rb.OpenError) == "null"
+}
+
+func (rb readback) entryErrors() bool {
+	s := strings.TrimSpace(string(rb.EntryErrors))
+	return s != "" && s != "null" && s != "[]"
+}
+
+// compareReadback checks Entries, payloads and the snapshot against what
+// the library read from the same files.
+func compareReadback(t *testing.T, l *Log, rb readback) {
+	t.Helper()
+	ours := map[int64]raftlog.Entry{}
+	var order []int64
+	for _, e := range collect(l) {
+		ours[e.Index] = e
+		order = append(order, e.Index)
+	}
+	if !sort.SliceIsSorted(order, func(i, j int) bool { return order[i] < order[j] }) {
+		t.Errorf("Entries not in index order: %v", order)
+	}
+	want := 0
+	for _, r := range rb.Entries {
+		if r.IsSnapshot {
+			s := l.Snapshot
+			if s == nil {
+				t.Errorf("readback has snapshot %d, Open found none", r.Index)
+				continue
+			}
+			h := sha256.New()
+			if err := l.ReadSnapshot(h); err != nil {
+				t.Error(err)
+			}
+			if s.Index != r.Index || s.Term != r.Term || s.Length != r.Length || hex.EncodeToString(h.Sum(nil)) != r.SHA256 {
+				t.Errorf("snapshot: got %d-%d len %d, readback %d-%d len %d", s.Index, s.Term, s.Length, r.Index, r.Term, r.Length)
+			}
+			continue
+		}
+		want++
+		e, ok := ours[r.Index]
+		if !ok {
+			t.Errorf("entry %d: in readback, not in Entries", r.Index)
+			continue
+		}
+		if e.Term != r.Term || e.Length != r.Length {
+			t.Errorf("entry %d: term/length %d/%d, readback %d/%d", r.Index, e.Term, e.Length, r.Term, r.Length)
+		}
+		if (e.CommandID == nil) != (r.CommandID == nil) || (e.CommandID != nil && *e.CommandID != *r.CommandID) {
+			t.Errorf("entry %d: command id %v, readback %v", r.Index, ptr(e.CommandID), ptr(r.CommandID))
+		}
+		if r.TimestampTicks != nil && *r.TimestampTicks != e.Ticks {
+			t.Errorf("entry %d: ticks %d, readback %d", r.Index, e.Ticks, *r.TimestampTicks)
+		}
+		if got := e.Flags&FlagConfiguration != 0; got != r.IsConfiguration {
+			t.Errorf("entry %d: configuration flag %v, readback %v", r.Index, got, r.IsConfiguration)
+		}
+		sum, n := payloadSHA(t, l, e)
+		if sum != r.SHA256 || n != r.PayloadLength {
+			t.Errorf("entry %d: payload %d bytes sha %s…, readback %d bytes sha %s…", r.Index, n, sum[:12], r.PayloadLength, r.SHA256[:12])
+		}
+		if e.Committed != (r.Index <= rb.State.LastCommittedEntryIndex) {
+			t.Errorf("entry %d: Committed %v with commit index %d", r.Index, e.Committed, rb.State.LastCommittedEntryIndex)
+		}
+	}
+	if len(ours) != want {
+		t.Errorf("Entries yields %d entries, the library read %d", len(ours), want)
+	}
+}
+
+func ptr(p *int32) any {
+	if p == nil {
+		return nil
+	}
+	return *p
+}
+
+// compareState checks the node state against the library's readback.
+func compareState(t *testing.T, l *Log, st rbState) {
+	t.Helper()
+	ns := l.State
+	if ns.Term != st.Term || ns.CommitIndex != st.LastCommittedEntryIndex || ns.LastIndex != st.LastEntryIndex {
+		t.Errorf("state term/commit/last %d/%d/%d, readback %d/%d/%d", ns.Term, ns.CommitIndex, ns.LastIndex,
+			st.Term, st.LastCommittedEntryIndex, st.LastEntryIndex)
+	}
+	if ns.LastApplied != -1 {
+		t.Errorf("LastApplied %d, want -1 (not persisted)", ns.LastApplied)
+	}
+	switch st.Vote {
+	case "expected":
+		if !ns.HasVote || MemberIDHex(ns.Vote) != st.ExpectedMemberID || ns.Vote.Endpoint != st.ExpectedMember {
+			t.Errorf("vote %v %s %q, readback voted for %s (%s)", ns.HasVote, MemberIDHex(ns.Vote), ns.Vote.Endpoint, st.ExpectedMember, st.ExpectedMemberID)
+		}
+	case "none":
+		if ns.HasVote {
+			t.Errorf("vote recorded for %q, readback none", ns.Vote.Endpoint)
+		}
+	case "other":
+		if !ns.HasVote || MemberIDHex(ns.Vote) == st.ExpectedMemberID {
+			t.Errorf("vote %v %s, readback: voted for another member", ns.HasVote, MemberIDHex(ns.Vote))
+		}
+	default:
+		t.Errorf("unknown readback vote %q", st.Vote)
+	}
+	if st.SnapshotIndex != nil {
+		if l.Snapshot == nil || l.Snapshot.Index != *st.SnapshotIndex || l.Snapshot.Term != *st.SnapshotTerm {
+			t.Errorf("snapshot %+v, readback %d-%d", l.Snapshot, *st.SnapshotIndex, *st.SnapshotTerm)
+		}
+	}
+}
+
+// TestFixtureEntries: Entries reproduce what the library reads, for every
+// fixture the library could read without an entry error (damaged ones
+// included: walctl must show what the library does with them).
+func TestFixtureEntries(t *testing.T) {
+	n := 0
+	for _, fx := range walFixtures(t) {
+		rb := fx.man.Readback
+		if !rb.readable() || rb.entryErrors() || rb.Truncated {
+			continue
+		}
+		n++
+		t.Run(fx.name, func(t *testing.T) {
+			l := openT(t, fx.dir, Options{})
+			compareReadback(t, l, rb)
+			compareState(t, l, rb.State)
+		})
+	}
+	if n < 25 {
+		t.Errorf("compared only %d fixtures", n)
+	}
+}
+
+func TestReplicaEntries(t *testing.T) {
+	for _, node := range replicaNodes(t) {
+		t.Run(node.name, func(t *testing.T) {
+			l := openT(t, node.dir, Options{})
+			compareReadback(t, l, node.rb)
+			compareState(t, l, node.rb.State)
+			checkDetected(t, l.Params, node.rb.Settings, false)
+			if fs := l.Check(); fs.HasErrors() {
+				t.Errorf("healthy node has errors: %v", errorsOf(fs))
+			}
+		})
+	}
+}
+
+// checkDetected compares detected parameters with the writer's settings.
+func checkDetected(t *testing.T, p Params, s settings, fiveX bool) {
+	t.Helper()
+	hash, _, ok := ParseHash(s.Hash)
+	if !ok {
+		t.Fatalf("settings hash %q", s.Hash)
+	}
+	wantLayout := Layout6
+	if s.LegacyTimestampLayout || fiveX {
+		wantLayout = Layout5
+	}
+	if p.ChunkSize != s.ChunkSize || p.Hash != hash || p.Layout != wantLayout || p.SnapshotDir != s.SnapshotDirectory {
+		t.Errorf("detected %s (snapshots %q), want chunk %d hash %s layout %s snapshots %q", p, p.SnapshotDir, s.ChunkSize, hash, wantLayout, s.SnapshotDirectory)
+	}
+	if wantLayout == Layout5 {
+		want := TicksZero
+		if fiveX {
+			want = TicksUTC
+		}
+		if p.Timestamps != want {
+			t.Errorf("timestamps %q, want %q", p.Timestamps, want)
+		}
+	}
+	if p.Confidence == Low || p.PageSize != 4096 {
+		t.Errorf("confidence %s page %d: %v", p.Confidence, p.PageSize, p.Evidence)
+	}
+}
+
+// TestFixtureDetect: Detect finds the writer's parameters without options,
+// damaged fixtures included, and agrees with read-args.txt.
+func TestFixtureDetect(t *testing.T) {
+	for _, fx := range walFixtures(t) {
+		t.Run(fx.name, func(t *testing.T) {
+			p, err := Detect(fx.dir, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			fiveX := strings.HasPrefix(fx.man.Library.RequestedVersion, "5.")
+			checkDetected(t, p, fx.man.Settings, fiveX)
+			// read-args.txt is what the library was given to read the files.
+			if a := fx.readArgs["--chunk-size"]; a != itoa(p.ChunkSize) {
+				t.Errorf("read-args chunk size %s, detected %d", a, p.ChunkSize)
+			}
+			if a, ok := fx.readArgs["--hash"]; ok && !strings.EqualFold(a, p.Hash.String()) {
+				t.Errorf("read-args hash %s, detected %s", a, p.Hash)
+			}
+			if _, legacy := fx.readArgs["--legacy-timestamps"]; legacy != (p.Layout == Layout5 && p.Timestamps == TicksZero) {
+				t.Errorf("read-args legacy %v, detected %s/%s", legacy, p.Layout, p.Timestamps)
+			}
+			if a := fx.readArgs["--snapshot-dir"]; a != p.SnapshotDir {
+				t.Errorf("read-args snapshot dir %q, detected %q", a, p.SnapshotDir)
+			}
+			wantForm := map[bool]int{true: Checkpoint5x, false: CheckpointV1}[fiveX]
+			if fx.man.Damage == nil && p.CheckpointForm != wantForm {
+				t.Errorf("checkpoint form %d, want %d", p.CheckpointForm, wantForm)
+			}
+		})
+	}
+}
+
+func errorsOf(fs raftlog.Findings) []string {
+	var out []string
+	for _, f := range fs {
+		if f.Severity == raftlog.Error {
+			out = append(out, f.Code+" "+f.File+": "+f.Message)
+		}
+	}
+	return out
+}
+
+// TestFixtureVerdict: Check gives the expect.json verdict, and for damaged
+// fixtures a finding with the expected code at the damaged file.
+func TestFixtureVerdict(t *testing.T) {
+	for _, fx := range walFixtures(t) {
+		t.Run(fx.name, func(t *testing.T) {
+			l := openT(t, fx.dir, Options{})
+			fs := l.Check()
+			if got := fs.HasErrors(); got != (fx.exp.Verdict == "damaged") {
+				t.Fatalf("verdict %s, but errors: %v", fx.exp.Verdict, errorsOf(fs))
+			}
+			for _, f := range fs {
+				if f.Code == "" || f.Message == "" || strings.ToLower(f.Code) != f.Code || strings.Contains(f.Code, " ") {
+					t.Errorf("malformed finding %+v", f)
+				}
+				if f.Severity == raftlog.Error && f.Fix == "" {
+					t.Errorf("error finding without a fix: %+v", f)
+				}
+			}
+			if fx.exp.Verdict != "damaged" {
+				return
+			}
+			found := false
+			for _, f := range fs {
+				if f.Code == fx.exp.Damage && f.File == fx.man.Damage.File && f.Severity == raftlog.Error {
+					found = true
+					if idx := fx.man.Damage.Index; idx != nil && f.Index != raftlog.NoIndex && f.Index > *idx {
+						t.Errorf("finding index %d after the damaged index %d", f.Index, *idx)
+					}
+				}
+			}
+			if !found {
+				t.Errorf("no %s finding at %s; findings: %v", fx.exp.Damage, fx.man.Damage.File, errorsOf(fs))
+			}
+			checkRepairHints(t, l, fx)
+		})
+	}
+}
+
+// checkRepairHints: the Extent keeps every index expect.json says a repair
+// must keep, and repairable damage gets an applicable fix.
+func checkRepairHints(t *testing.T, l *Log, fx fixture) {
+	t.Helper()
+	ext := l.Extent()
+	for _, i := range fx.exp.CommittedIntact {
+		if i > ext.ValidEnd {
+			t.Errorf("committed-intact index %d beyond ValidEnd %d", i, ext.ValidEnd)
+		}
+	}
+	for _, f := range l.Check() {
+		if f.Code != fx.exp.Damage {
+			continue
+		}
+		applicable := strings.HasPrefix(f.Fix, "walctl repair --apply")
+		if applicable != fx.exp.Repairable {
+			t.Errorf("repairable %v, but the fix says %q", fx.exp.Repairable, f.Fix)
+		}
+	}
+}
+
+// TestPartitions: every chunk a live payload touches lists that entry's
+// index in its range, every metadata page its live slots, and the chunk the
+// data-chunk-missing fixtures deleted holds the entries their note names.
+func TestPartitions(t *testing.T) {
+	for _, fx := range walFixtures(t) {
+		if fx.man.Damage != nil {
+			continue
+		}
+		t.Run(fx.name, func(t *testing.T) {
+			l := openT(t, fx.dir, Options{})
+			parts := map[string]raftlog.Partition{}
+			for _, p := range l.Files {
+				parts[p.File] = p
+			}
+			for _, e := range collect(l) {
+				files := []string{e.Record.File}
+				for _, s := range e.Payload {
+					files = append(files, s.File)
+				}
+				for _, f := range files {
+					p, ok := parts[f]
+					if !ok || e.Index < p.FirstIndex || e.Index > p.LastIndex {
+						t.Errorf("entry %d uses %s, whose partition is %+v", e.Index, f, p)
+					}
+				}
+			}
+			// The damaged copy's note lists the payloads the chunk held.
+			var note struct {
+				Note string `json:"note"`
+			}
+			damaged := filepath.Join(filepath.Dir(fx.dir)+"+data-chunk-missing", "expect.json")
+			if _, err := os.Stat(damaged); err != nil {
+				return
+			}
+			readJSON(t, damaged, &note)
+			var chunk string
+			var list []int64
+			head, rest, _ := strings.Cut(note.Note, " deleted (payloads of entries ")
+			chunk = head[strings.LastIndex(head, " ")+1:]
+			if err := json.Unmarshal([]byte(strings.TrimSuffix(rest, ")")), &list); err != nil || len(list) == 0 {
+				t.Fatalf("cannot parse note %q: %v", note.Note, err)
+			}
+			p := parts[chunk]
+			for _, i := range list {
+				if i < p.FirstIndex || i > p.LastIndex {
+					t.Errorf("%s holds %d–%d, the note says entry %d", chunk, p.FirstIndex, p.LastIndex, i)
+				}
+			}
+		})
+	}
+}

@@ -1,0 +1,95 @@
+package wal
+
+import "fmt"
+
+// Options are user overrides; zero values mean "detect".
+type Options struct {
+	ChunkSize   int64  // data chunk size (Options.ChunkSize of the library)
+	PageSize    int64  // metadata page size (4096 except 6.6.5–6.8.0 on large-page hosts)
+	Layout      string // "", "6" (32-byte record), "5" (40-byte record with timestamp)
+	SlotSize    int64  // 32 or 64
+	Hash        string // "", "none", "crc32", "crc64", "xxhash32", "xxhash64", "xxhash3" (any case)
+	SnapshotDir string // relative to the log directory, or absolute
+}
+
+// Timestamp modes of the 40-byte record.
+const (
+	TicksUTC  = "ticks" // 5.x writer: UTC ticks of the entry
+	TicksZero = "zero"  // 6.x writer with IgnoreTimestamp=false: always 0
+)
+
+// Confidence levels of a detection (spec §10.4 step 6).
+const (
+	VeryHigh = "very-high"
+	High     = "high"
+	Medium   = "medium"
+	Low      = "low"
+)
+
+// Params are the layout parameters of one WAL directory. None of them is
+// stored on disk (spec §0.3): they come from Detect or from Options.
+type Params struct {
+	ChunkSize  int64   // P_d
+	PageSize   int64   // P_m, the metadata page size
+	SlotSize   int64   // s
+	RecordSize int64   // 32 or 40
+	Layout     string  // Layout6 or Layout5
+	Timestamps string  // Layout5 only: TicksUTC or TicksZero
+	Hash       HashAlg // per-entry hash after the record
+	// CheckpointForm is the size of the checkpoint file when it is one the
+	// library writes (0, 8, 12, 20), -1 when torn, -2 when the file is missing.
+	CheckpointForm int
+	// Writers is the range of library releases that write these files the
+	// way they are, e.g. "6.8.0–6.12.0".
+	Writers     string
+	SnapshotDir string // relative to the log directory unless absolute
+	Confidence  string
+	Evidence    []string
+}
+
+func (p Params) String() string {
+	s := fmt.Sprintf("chunk %d, metadata page %d, slot %d, %d-byte record", p.ChunkSize, p.PageSize, p.SlotSize, p.RecordSize)
+	if p.Layout == Layout5 {
+		s += " (" + p.Timestamps + " timestamps)"
+	}
+	return s + ", hash " + p.Hash.String()
+}
+
+// writerRange says which releases write a directory with these parameters
+// and this checkpoint form (spec §0.4).
+func writerRange(p Params, form int) string {
+	var slots string
+	switch {
+	case p.Layout == Layout5 && p.Timestamps == TicksUTC:
+		slots = "5.22.0–5.26.2"
+	case p.Layout == Layout5:
+		slots = "6.x with IgnoreTimestamp=false"
+	default:
+		slots = "6.0.0–6.12.0"
+	}
+	if p.Hash != HashNone && p.Timestamps == TicksUTC {
+		slots = "5.x slots re-hashed by a 6.x writer (5.x has no hash)"
+	}
+	var cp string
+	switch form {
+	case Checkpoint5x:
+		cp = "5.22.0–5.26.2"
+	case CheckpointV0:
+		cp = "6.0.0–6.7.x"
+	case CheckpointV1:
+		cp = "6.8.0–6.12.0"
+	}
+	switch {
+	case cp == "":
+		return slots
+	case p.Layout == Layout6 && form == CheckpointV1:
+		return "6.8.0–6.12.0"
+	case p.Layout == Layout6 && form == CheckpointV0:
+		return "6.0.0–6.7.x"
+	case p.Layout == Layout5 && p.Timestamps == TicksUTC && form == Checkpoint5x:
+		return "5.22.0–5.26.2"
+	case p.Layout == Layout5 && p.Timestamps == TicksZero && form != Checkpoint5x:
+		return cp + " with IgnoreTimestamp=false"
+	}
+	return "slots: " + slots + "; checkpoint last written by " + cp
+}

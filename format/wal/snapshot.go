@@ -1,0 +1,137 @@
+package wal
+
+import (
+	"io/fs"
+	"math"
+	"path"
+	"sort"
+	"strings"
+
+	"github.com/walctl/walctl/raftlog"
+)
+
+// DefaultSnapshotDir is the conventional SimpleStateMachine directory
+// (<root>/db in the library's examples and tests, spec §1.3).
+const DefaultSnapshotDir = "db"
+
+// snapshotDir is what SimpleStateMachine.RestoreAsync would see (spec §6.2).
+type snapshotDir struct {
+	dir    string // relative to the log root, slash-separated
+	exists bool
+	files  []raftlog.SnapshotMeta // valid <index>-<term> files, by index
+	bad    []string               // *-* names RestoreAsync throws on
+	tmp    []string               // abandoned <random>.tmp files (6.6.5+)
+}
+
+// newest is the snapshot the state machine restores: the largest index.
+func (d snapshotDir) newest() *raftlog.SnapshotMeta {
+	if len(d.files) == 0 {
+		return nil
+	}
+	s := d.files[len(d.files)-1]
+	return &s
+}
+
+// parseLong mirrors long.Parse with NumberStyles.Integer.
+func parseLong(s string) (int64, bool) {
+	s = strings.Trim(s, " \t\n\v\f\r")
+	neg := false
+	switch {
+	case strings.HasPrefix(s, "+"):
+		s = s[1:]
+	case strings.HasPrefix(s, "-"):
+		s, neg = s[1:], true
+	}
+	if s == "" {
+		return 0, false
+	}
+	var v uint64
+	for _, c := range s {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		v = v*10 + uint64(c-'0')
+		if v > math.MaxInt64+1 {
+			return 0, false
+		}
+	}
+	if neg {
+		return int64(-v), true // -2^63 wraps to itself, which is right
+	}
+	if v > math.MaxInt64 {
+		return 0, false
+	}
+	return int64(v), true
+}
+
+// parseSnapshotName splits "<index>-<term>" like the library (exactly two
+// parts around '-', each a long).
+func parseSnapshotName(name string) (index, term int64, ok bool) {
+	parts := strings.Split(name, "-")
+	if len(parts) != 2 {
+		return 0, 0, false
+	}
+	index, ok1 := parseLong(parts[0])
+	term, ok2 := parseLong(parts[1])
+	if !ok1 || !ok2 {
+		return 0, 0, false
+	}
+	return index, term, true
+}
+
+func scanSnapshotDir(fsys fs.FS, dir string) snapshotDir {
+	d := snapshotDir{dir: dir}
+	ents, err := fs.ReadDir(fsys, dir)
+	if err != nil {
+		return d
+	}
+	d.exists = true
+	for _, e := range ents {
+		name := e.Name()
+		rel := path.Join(dir, name)
+		if e.IsDir() {
+			continue
+		}
+		if strings.HasSuffix(name, ".tmp") && !strings.Contains(name, "-") {
+			d.tmp = append(d.tmp, rel)
+			continue
+		}
+		if !strings.Contains(name, "-") {
+			continue
+		}
+		index, term, ok := parseSnapshotName(name)
+		if !ok {
+			d.bad = append(d.bad, rel)
+			continue
+		}
+		info, err := e.Info()
+		if err != nil {
+			continue
+		}
+		d.files = append(d.files, raftlog.SnapshotMeta{Index: index, Term: term, Length: info.Size(), File: rel})
+	}
+	sort.SliceStable(d.files, func(i, j int) bool { return d.files[i].Index < d.files[j].Index })
+	return d
+}
+
+// findSnapshotDir picks the snapshot directory: the configured one, else
+// "db", else the first other subdirectory holding <index>-<term> files,
+// else "db" (which then does not exist: S = 0).
+func findSnapshotDir(fsys fs.FS, configured string) snapshotDir {
+	if configured != "" {
+		return scanSnapshotDir(fsys, path.Clean(configured))
+	}
+	if d := scanSnapshotDir(fsys, DefaultSnapshotDir); d.exists {
+		return d
+	}
+	ents, _ := fs.ReadDir(fsys, ".")
+	for _, e := range ents {
+		if !e.IsDir() || e.Name() == "metadata" || e.Name() == "data" {
+			continue
+		}
+		if d := scanSnapshotDir(fsys, e.Name()); len(d.files) > 0 {
+			return d
+		}
+	}
+	return snapshotDir{dir: DefaultSnapshotDir}
+}

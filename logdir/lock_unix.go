@@ -1,0 +1,34 @@
+//go:build unix
+
+package logdir
+
+import (
+	"os"
+	"path/filepath"
+	"syscall"
+)
+
+// HeldBy returns the first file of the log that another process holds an
+// advisory lock on (.NET's FileShare.None/Read take flock on Unix), or "".
+// It probes with a non-blocking shared lock, released at once: nothing is written.
+func HeldBy(l *Log) string {
+	names := []string{"node.state", "state", "checkpoint"}
+	for _, p := range l.Partitions {
+		names = append(names, filepath.FromSlash(p.File))
+	}
+	for _, n := range names {
+		f, err := os.Open(filepath.Join(l.Dir, n))
+		if err != nil {
+			continue
+		}
+		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if err == nil {
+			syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
+		}
+		f.Close()
+		if err == syscall.EWOULDBLOCK {
+			return n
+		}
+	}
+	return ""
+}

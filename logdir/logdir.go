@@ -1,0 +1,153 @@
+// Package logdir opens a DotNext log directory of any format as walctl's
+// format-neutral view: node state, snapshot, partitions, a stream of entries
+// and the structural findings of the codecs and of the directory as a whole.
+// Commands use only this view; byte rules stay in the codecs.
+package logdir
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+
+	"github.com/walctl/walctl/detect"
+	"github.com/walctl/walctl/format/wal"
+	"github.com/walctl/walctl/raftlog"
+)
+
+// Options are the user's overrides.
+type Options struct {
+	Format string // "", legacy, v2, sparse, wal
+	R      int64
+	M      int64
+	// Force decodes even when detection is unsure (the user takes the risk).
+	Force bool
+	// WAL holds the WriteAheadLog overrides (chunk size, hash, layout, snapshot dir).
+	WAL wal.Options
+}
+
+// ErrUnsure is returned when detection cannot decide and no override was given.
+type ErrUnsure struct {
+	Dir       string
+	Detection *detect.Result
+}
+
+func (e *ErrUnsure) Error() string {
+	return fmt.Sprintf("%s: cannot tell the log's settings with confidence (%s): %s",
+		e.Dir, e.Detection.Confidence, last(e.Detection.Evidence))
+}
+
+func last(s []string) string {
+	if len(s) == 0 {
+		return "no evidence"
+	}
+	return s[len(s)-1]
+}
+
+// Log is an opened log directory.
+type Log struct {
+	Dir        string
+	Format     string
+	Detection  *detect.Result
+	R, M       int64
+	State      *raftlog.NodeState
+	Snapshot   *raftlog.SnapshotMeta
+	Partitions []raftlog.Partition
+	Findings   raftlog.Findings
+	// First and Last bound the entries Entries yields (Last < First: none).
+	First, Last int64
+
+	entries func(from, to int64, yield func(raftlog.Entry) bool) error
+	gaps    []raftlog.Range
+	wal     *wal.Log
+	files   map[string]*os.File
+}
+
+// Open detects the format of dir and opens it read-only.
+func Open(dir string, o Options) (*Log, error) {
+	info, err := os.Stat(dir)
+	if err != nil {
+		return nil, err
+	}
+	if !info.IsDir() {
+		return nil, fmt.Errorf("%s: not a directory (give the log directory that holds node.state or checkpoint)", dir)
+	}
+	format := o.Format
+	if format == "wal" {
+		return openWAL(dir, o)
+	}
+	det, err := detect.Directory(dir, detect.Overrides{Format: format, R: o.R, M: o.M})
+	if err != nil {
+		return nil, err
+	}
+	if l := det.Listing; l.NodeState == "" && len(l.Partitions) == 0 && len(l.WALMarkers) == 0 && len(l.MetaFiles) == 0 {
+		return nil, fmt.Errorf("%s: not a DotNext log: no node.state, partition files or WriteAheadLog files", dir)
+	}
+	switch det.Format {
+	case detect.WAL:
+		return openWAL(dir, o)
+	case detect.Meta3x:
+		return nil, fmt.Errorf("%s: DotNext 3.1–3.3 log (N.meta side files): walctl reads 4.0+ logs only", dir)
+	case detect.Unknown:
+		return nil, &ErrUnsure{Dir: dir, Detection: det}
+	}
+	// An R or M the user gave is obeyed even against the evidence: the
+	// conflicts become findings instead of a refusal.
+	userGeometry := o.R > 0 && (det.Format != detect.Sparse || o.M > 0 || det.M > 0)
+	if det.Conf() <= detect.Confidence(1) && !o.Force && !userGeometry {
+		return nil, &ErrUnsure{Dir: dir, Detection: det}
+	}
+	if det.R < 2 || (det.Format == detect.Sparse && det.M < 1) {
+		return nil, &ErrUnsure{Dir: dir, Detection: det}
+	}
+	return openPS(dir, det)
+}
+
+// Entries streams the entries with from ≤ index ≤ to (clipped to First..Last),
+// the snapshot first when it is in range. Memory stays bounded by one
+// partition's metadata.
+func (l *Log) Entries(from, to int64, yield func(raftlog.Entry) bool) error {
+	return l.entries(max(from, l.First), min(to, l.Last), yield)
+}
+
+// Payload returns a reader of the payload bytes present on disk for e.
+func (l *Log) Payload(e raftlog.Entry) (io.Reader, error) {
+	rs := make([]io.Reader, 0, len(e.Payload))
+	for _, s := range e.Payload {
+		f, err := l.file(s.File)
+		if err != nil {
+			return nil, err
+		}
+		rs = append(rs, io.NewSectionReader(f, s.Offset, s.Length))
+	}
+	return io.MultiReader(rs...), nil
+}
+
+func (l *Log) file(rel string) (*os.File, error) {
+	if f, ok := l.files[rel]; ok {
+		return f, nil
+	}
+	if l.files == nil {
+		l.files = map[string]*os.File{}
+	}
+	f, err := os.Open(filepath.Join(l.Dir, filepath.FromSlash(rel)))
+	if err != nil {
+		return nil, err
+	}
+	l.files[rel] = f
+	return f, nil
+}
+
+// Close releases open files.
+func (l *Log) Close() error {
+	var errs []error
+	if l.wal != nil {
+		errs = append(errs, l.wal.Close())
+	}
+	for _, f := range l.files {
+		errs = append(errs, f.Close())
+	}
+	l.files = nil
+	return errors.Join(errs...)
+}

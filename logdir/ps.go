@@ -1,0 +1,227 @@
+package logdir
+
+import (
+	"fmt"
+	"os"
+
+	"github.com/walctl/walctl/detect"
+	"github.com/walctl/walctl/format/legacy"
+	"github.com/walctl/walctl/format/nodestate"
+	"github.com/walctl/walctl/format/partition"
+	"github.com/walctl/walctl/format/sparse"
+	"github.com/walctl/walctl/format/v2"
+	"github.com/walctl/walctl/raftlog"
+)
+
+// decoder is one partition codec's Decode.
+type decoder func(f partition.File, g partition.Geometry, lastIndex int64) partition.Decoded
+
+func decoderFor(format string) decoder {
+	switch format {
+	case detect.Legacy:
+		return legacy.Decode
+	case detect.Sparse:
+		return sparse.Decode
+	default:
+		return v2.Decode
+	}
+}
+
+// psLog holds what the PersistentState reader needs between passes.
+type psLog struct {
+	*Log
+	decode   decoder
+	files    []detect.PartitionFile
+	lastHint int64 // node.state LastIndex, -1 without node.state
+}
+
+func openPS(dir string, det *detect.Result) (*Log, error) {
+	l := &Log{Dir: dir, Format: det.Format, Detection: det, R: det.R, M: det.M}
+	ps := &psLog{Log: l, decode: decoderFor(det.Format), files: det.Listing.Partitions, lastHint: -1}
+	if err := ps.readNodeState(det.Listing.NodeState); err != nil {
+		return nil, err
+	}
+	if err := ps.readSnapshot(det.Listing.Snapshot); err != nil {
+		return nil, err
+	}
+	lastOnDisk, err := ps.scan()
+	if err != nil {
+		return nil, err
+	}
+	ps.bounds(lastOnDisk)
+	ps.checkDirectory(lastOnDisk)
+	l.entries = ps.entries
+	return l, nil
+}
+
+func (ps *psLog) readNodeState(path string) error {
+	if path == "" {
+		ps.Findings.Add(finding(raftlog.Error, "node-state-missing", nodestate.FileName, -1, raftlog.NoIndex,
+			"node.state is missing: DotNext creates a fresh one (term 0, no vote, commit 0) and ignores every entry"))
+		return nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return err
+	}
+	s := nodestate.Decode(b)
+	ns := &raftlog.NodeState{
+		File: nodestate.FileName, Term: s.Term, HasVote: s.HasVote(),
+		CommitIndex: s.CommitIndex, LastApplied: s.LastApplied, LastIndex: s.LastIndex,
+		Size: int64(len(b)), ExpectedSize: nodestate.Size,
+	}
+	ns.Vote.Raw = s.Vote
+	ns.Vote.Endpoint, _ = nodestate.Endpoint(s.Vote)
+	switch nodestate.Status(b) {
+	case nodestate.ChecksumOK:
+		ns.Checksum = raftlog.ChecksumOK
+	case nodestate.ChecksumAbsent:
+		ns.Checksum = raftlog.ChecksumAbsent
+	default:
+		ns.Checksum = raftlog.ChecksumMismatch
+	}
+	if s.Snapshot.Index > 0 {
+		r := s.Snapshot.Rec
+		ps.Snapshot = &raftlog.SnapshotMeta{Index: s.Snapshot.Index, Term: r.Term, Ticks: r.Timestamp,
+			Length: r.Length, Offset: r.Offset, Flags: r.Flags, CommandID: r.CommandID(), File: "snapshot"}
+		ns.Snapshot = ps.Snapshot
+	}
+	ps.State = ns
+	ps.lastHint = s.LastIndex
+	ps.checkNodeState(len(b), ns)
+	return nil
+}
+
+func (ps *psLog) checkNodeState(size int, ns *raftlog.NodeState) {
+	const f = nodestate.FileName
+	if size != nodestate.Size {
+		ps.Findings.Add(finding(raftlog.Error, "node-state-size", f, int64(min(size, nodestate.Size)), raftlog.NoIndex,
+			fmt.Sprintf("node.state is %d bytes, not %d: DotNext reads the missing bytes as zero (term %d, vote %s) without an error — the node can vote twice in one term",
+				size, nodestate.Size, ns.Term, voteWord(ns))))
+	}
+	if ns.Checksum == raftlog.ChecksumMismatch {
+		ps.Findings.Add(finding(raftlog.Error, "node-state-checksum", f, nodestate.OffChecksum, raftlog.NoIndex,
+			"node.state checksum does not match bytes 0–119: with IntegrityCheck on, DotNext ≥ 4.2 throws InternalStateBrokenException from InitializeAsync"))
+	}
+}
+
+func voteWord(ns *raftlog.NodeState) string {
+	switch {
+	case !ns.HasVote:
+		return "none"
+	case ns.Vote.Endpoint != "":
+		return ns.Vote.Endpoint
+	}
+	return "set"
+}
+
+func (ps *psLog) readSnapshot(path string) error {
+	s := ps.Snapshot
+	if s == nil {
+		return nil
+	}
+	if path == "" {
+		// DiskBasedStateMachine keeps no snapshot file: nothing to check.
+		s.File = ""
+		return nil
+	}
+	info, err := os.Stat(path)
+	if err != nil {
+		return err
+	}
+	end, ok := addOK(s.Offset, s.Length)
+	if s.Length < 0 || s.Offset < 0 || !ok || end > info.Size() {
+		ps.Findings.Add(finding(raftlog.Error, "snapshot-short", "snapshot", info.Size(), s.Index,
+			fmt.Sprintf("node.state says the snapshot is %d bytes at offset %d, but the snapshot file has %d: the state machine restores a cut snapshot", s.Length, s.Offset, info.Size())))
+	}
+	if s.Offset == 48 {
+		ps.Findings.Add(finding(raftlog.Warning, "snapshot-offset-48", "snapshot", 0, s.Index,
+			"snapshot metadata Offset is 48 (InlineSnapshotBuilder quirk): the library reads the payload from byte 48 although it was written from 0"))
+	}
+	return nil
+}
+
+func addOK(a, b int64) (int64, bool) {
+	s := a + b
+	if (b > 0 && s < a) || (b < 0 && s > a) {
+		return 0, false
+	}
+	return s, true
+}
+
+// open returns the codec view of one partition file.
+func (ps *psLog) open(pf detect.PartitionFile) (partition.File, *os.File, error) {
+	h, err := os.Open(pf.Path)
+	if err != nil {
+		return partition.File{}, nil, err
+	}
+	return partition.File{R: h, Size: pf.Size, Name: pf.Name, Number: pf.Number}, h, nil
+}
+
+func (ps *psLog) geometry() partition.Geometry { return partition.Geometry{R: ps.R, M: ps.M} }
+
+// scan decodes every partition once (one at a time) for the partition table
+// and the codec findings; it returns the highest index with a record on disk.
+func (ps *psLog) scan() (int64, error) {
+	lastOnDisk := int64(-1)
+	for _, pf := range ps.files {
+		f, h, err := ps.open(pf)
+		if err != nil {
+			return 0, err
+		}
+		d := ps.decode(f, ps.geometry(), ps.lastHint)
+		h.Close()
+		p := raftlog.Partition{Number: pf.Number, File: pf.Name, Sealed: d.Sealed, Bytes: pf.Size,
+			Format: ps.Format, FirstIndex: -1, LastIndex: -1}
+		base, ok := mulOK(pf.Number, ps.R)
+		if !ok {
+			ps.Findings.Add(finding(raftlog.Error, "partition-number-overflow", pf.Name, 0, raftlog.NoIndex,
+				fmt.Sprintf("partition number %d × R %d overflows a log index", pf.Number, ps.R)))
+			continue
+		}
+		for _, s := range d.Slots {
+			if s.Kind == partition.Written || s.Kind == partition.Torn || s.Kind == partition.Missing || s.Kind == partition.Invalid {
+				idx := base + s.Slot
+				if p.FirstIndex < 0 {
+					p.FirstIndex = idx
+				}
+				p.LastIndex = idx
+				p.Entries++
+				lastOnDisk = max(lastOnDisk, idx)
+			}
+		}
+		for _, is := range d.Issues {
+			idx := raftlog.NoIndex
+			if is.Slot >= 0 {
+				idx = base + is.Slot
+			}
+			ps.Findings.Add(finding(raftlog.Severity(is.Severity), is.Code, pf.Name, is.Offset, idx, is.Message))
+		}
+		ps.Partitions = append(ps.Partitions, p)
+	}
+	return lastOnDisk, nil
+}
+
+func mulOK(a, b int64) (int64, bool) {
+	if a == 0 || b == 0 {
+		return 0, true
+	}
+	c := a * b
+	if c/b != a || c < 0 {
+		return 0, false
+	}
+	return c, true
+}
+
+// bounds sets the range of indexes Entries yields: from the snapshot (or 1)
+// to node.state's LastIndex (or the last record on disk without node.state).
+func (ps *psLog) bounds(lastOnDisk int64) {
+	ps.First = 1
+	if ps.Snapshot != nil {
+		ps.First = ps.Snapshot.Index
+	}
+	ps.Last = lastOnDisk
+	if ps.State != nil {
+		ps.Last = ps.State.LastIndex
+	}
+}

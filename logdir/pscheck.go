@@ -1,0 +1,133 @@
+package logdir
+
+import (
+	"fmt"
+
+	"github.com/walctl/walctl/detect"
+	"github.com/walctl/walctl/raftlog"
+)
+
+// checkDirectory applies the rules that need the whole directory: missing
+// partitions, unsealed partitions the library will ignore, files that do
+// not belong, and records beyond LastIndex.
+func (ps *psLog) checkDirectory(lastOnDisk int64) {
+	for _, name := range ps.Detection.Listing.NonCanonical {
+		ps.Findings.Add(finding(raftlog.Warning, "non-canonical-name", name, -1, raftlog.NoIndex,
+			fmt.Sprintf("file %q parses as a partition number but is not canonical: the library opens or creates another file for it", name)))
+	}
+	for _, f := range ps.Detection.Files {
+		if f.Dissent {
+			ps.Findings.Add(finding(raftlog.Warning, "partition-format-dissent", f.Name, 0, raftlog.NoIndex,
+				fmt.Sprintf("partition %s looks like %s (%s), not %s like the directory", f.Name, f.Format, f.Confidence, ps.Format)))
+		}
+	}
+	for _, c := range ps.Detection.Conflicts {
+		ps.Findings.Add(finding(raftlog.Error, "geometry-conflict", "", -1, raftlog.NoIndex,
+			c+": the log was not written with these settings; DotNext opened with them misplaces every index"))
+	}
+	ps.checkMissing()
+	if ps.Format == detect.V2 {
+		ps.checkUnsealed()
+	}
+	if ps.State != nil && lastOnDisk > ps.State.LastIndex {
+		ps.Findings.Add(finding(raftlog.Info, "entries-beyond-last-index", "", -1, ps.State.LastIndex+1,
+			fmt.Sprintf("records up to index %d are on disk after LastIndex %d (appended but node.state not yet flushed, or a rolled-back suffix): the library ignores them", lastOnDisk, ps.State.LastIndex)))
+	}
+}
+
+// partitionsNeeded is the range of partition numbers the live entries use.
+func (ps *psLog) live() (raftlog.Range, bool) {
+	if ps.State == nil {
+		return raftlog.Range{}, false
+	}
+	from := int64(1)
+	if ps.Snapshot != nil {
+		from = ps.Snapshot.Index + 1
+	}
+	return raftlog.Range{From: from, To: ps.State.LastIndex}, from <= ps.State.LastIndex
+}
+
+// KnownGaps are the index ranges of missing partition files.
+func (l *Log) KnownGaps() []raftlog.Range { return l.gaps }
+
+func (ps *psLog) checkMissing() {
+	live, ok := ps.live()
+	if !ok {
+		return
+	}
+	have := map[int64]bool{}
+	for _, pf := range ps.files {
+		have[pf.Number] = true
+	}
+	first, last := live.From/ps.R, live.To/ps.R
+	// Walk the needed partition numbers gap by gap, so that a garbage
+	// LastIndex costs one finding, not billions of iterations.
+	p := first
+	for p <= last {
+		if have[p] {
+			p++
+			continue
+		}
+		q := p
+		for _, pf := range ps.files {
+			if pf.Number > p {
+				q = min(pf.Number-1, last)
+				break
+			}
+			q = last
+		}
+		ps.missing(p, q, live)
+		p = q + 1
+	}
+}
+
+func (ps *psLog) missing(p, q int64, live raftlog.Range) {
+	from, to := max(p*ps.R, live.From), min(q*ps.R+ps.R-1, live.To)
+	ps.gaps = append(ps.gaps, raftlog.Range{From: from, To: to})
+	files := fmt.Sprint(p)
+	if q > p {
+		files = fmt.Sprintf("%d–%d", p, q)
+	}
+	var have int64 = -1
+	if len(ps.files) > 0 {
+		have = ps.files[len(ps.files)-1].Number
+	}
+	code := "partition-missing"
+	sev := raftlog.Error
+	reaction := fmt.Sprintf("DotNext throws MissingPartitionException \"Index value is %d\"", from)
+	if from <= ps.State.CommitIndex {
+		reaction += " from InitializeAsync"
+	} else if p > have {
+		code = "last-index-beyond-disk"
+		sev = raftlog.Warning
+		reaction = "none of them is committed; the library throws MissingPartitionException when it reads them"
+	}
+	ps.Findings.Add(finding(sev, code, files, -1, from,
+		fmt.Sprintf("partition file %s is missing: entries %s are not on this node; %s", files, raftlog.Range{From: from, To: to}, reaction)))
+}
+
+// checkUnsealed finds Table partitions that DotNext ≥ 5.7.3 loads as stubs:
+// unsealed and not holding LastIndex (spec §4.8.4).
+func (ps *psLog) checkUnsealed() {
+	live, ok := ps.live()
+	if !ok {
+		return
+	}
+	lastP := live.To / ps.R
+	for _, p := range ps.Partitions {
+		if p.Sealed || p.Number == lastP || p.Number > lastP {
+			continue
+		}
+		from, to := max(p.Number*ps.R, live.From), min(p.Number*ps.R+ps.R-1, live.To)
+		if from > to {
+			continue
+		}
+		committed := ""
+		if from <= ps.State.CommitIndex {
+			committed = fmt.Sprintf(" — committed %s are lost from the state machine", raftlog.Range{From: from, To: min(to, ps.State.CommitIndex)})
+		}
+		ps.Findings.Add(finding(raftlog.Error, "unsealed-partition", p.File, 0, from,
+			fmt.Sprintf("partition %d is not sealed and does not hold LastIndex %d: DotNext ≥ 5.7.3 reads entries %s as empty (Term 0, Length 0)%s",
+				p.Number, live.To, raftlog.Range{From: from, To: to}, committed)))
+	}
+}

@@ -1,0 +1,108 @@
+package logdir
+
+import (
+	"fmt"
+
+	"github.com/walctl/walctl/format/partition"
+	"github.com/walctl/walctl/raftlog"
+)
+
+// entries yields the snapshot (when in range) and then, partition by
+// partition, one entry per slot in [from, to]. Only one partition's slots are
+// in memory at a time.
+func (ps *psLog) entries(from, to int64, yield func(raftlog.Entry) bool) error {
+	if from > to {
+		return nil
+	}
+	s := ps.Snapshot
+	lo := from
+	if s != nil {
+		if from <= s.Index && s.Index <= to && !yield(ps.snapshotEntry()) {
+			return nil
+		}
+		lo = max(lo, s.Index+1)
+	}
+	for _, pf := range ps.files {
+		base, ok := mulOK(pf.Number, ps.R)
+		if !ok {
+			continue
+		}
+		a, b := max(lo, base), min(to, base+ps.R-1)
+		if a > b {
+			continue
+		}
+		f, h, err := ps.open(pf)
+		if err != nil {
+			return err
+		}
+		d := ps.decode(f, ps.geometry(), ps.lastHint)
+		h.Close()
+		for i := a; i <= b; i++ {
+			if !yield(ps.slotEntry(pf.Name, i, slotAt(d, i-base))) {
+				return nil
+			}
+		}
+	}
+	return nil
+}
+
+func (ps *psLog) committed(i int64) bool { return ps.State != nil && i <= ps.State.CommitIndex }
+
+func (ps *psLog) snapshotEntry() raftlog.Entry {
+	s := ps.Snapshot
+	e := raftlog.Entry{Index: s.Index, Term: s.Term, Ticks: s.Ticks, CommandID: s.CommandID, Flags: s.Flags,
+		Length: s.Length, IsSnapshot: true, Committed: true, Record: raftlog.Location{File: "node.state", Offset: 24, Length: 48}}
+	if s.File == "" {
+		e.State, e.Reason = raftlog.EntryOK, "snapshot kept by the application (no snapshot file)"
+		return e
+	}
+	avail := s.Length
+	if f, err := ps.Log.file(s.File); err == nil {
+		if info, err := f.Stat(); err == nil {
+			avail = max(0, min(s.Length, info.Size()-s.Offset))
+		}
+	}
+	if avail > 0 {
+		e.Payload = []raftlog.Span{{File: s.File, Offset: s.Offset, Length: avail}}
+	}
+	if avail < s.Length {
+		e.State, e.Reason = raftlog.EntryDamaged, fmt.Sprintf("snapshot file holds %d of %d bytes", avail, s.Length)
+	}
+	return e
+}
+
+func (ps *psLog) slotEntry(file string, idx int64, s partition.Slot) raftlog.Entry {
+	r := s.Rec
+	e := raftlog.Entry{Index: idx, Term: r.Term, Ticks: r.Timestamp, CommandID: r.CommandID(), Flags: r.Flags,
+		Length: r.Length, Committed: ps.committed(idx), Record: raftlog.Location{File: file, Offset: s.At, Length: 40}}
+	if s.At < 0 {
+		e.Record = raftlog.Location{File: file, Offset: -1}
+	}
+	if s.Avail > 0 {
+		e.Payload = []raftlog.Span{{File: file, Offset: r.Offset, Length: s.Avail}}
+	}
+	switch s.Kind {
+	case partition.Written:
+		e.State = raftlog.EntryOK
+	case partition.Stub, partition.Unwritten:
+		e = raftlog.Entry{Index: idx, Committed: e.Committed, Record: e.Record, State: raftlog.EntryEmpty,
+			Reason: "no record on disk"}
+	case partition.Torn:
+		e.State, e.Reason = raftlog.EntryDamaged, fmt.Sprintf("payload cut by the end of the file: %d of %d bytes", s.Avail, r.Length)
+	default:
+		e.State, e.Reason = raftlog.EntryDamaged, s.Kind.String()
+		if s.Note != "" {
+			e.Reason = s.Note
+		}
+	}
+	return e
+}
+
+// slotAt returns slot s of d; codecs may stop the slice at the last slot the
+// file can hold, so anything past it is unwritten.
+func slotAt(d partition.Decoded, s int64) partition.Slot {
+	if s >= 0 && s < int64(len(d.Slots)) {
+		return d.Slots[s]
+	}
+	return partition.Slot{Slot: s, Kind: partition.Unwritten, At: -1}
+}
