@@ -38,7 +38,7 @@ func (ps *psLog) entries(from, to int64, yield func(raftlog.Entry) bool) error {
 		d := ps.decode(f, ps.geometry(), ps.lastHint)
 		h.Close()
 		for i := a; i <= b; i++ {
-			if !yield(ps.slotEntry(pf.Name, i, slotAt(d, i-base))) {
+			if !yield(ps.slotEntry(pf.Name, i, d.SlotAt(i-base))) {
 				return nil
 			}
 		}
@@ -96,13 +96,4 @@ func (ps *psLog) slotEntry(file string, idx int64, s partition.Slot) raftlog.Ent
 		}
 	}
 	return e
-}
-
-// slotAt returns slot s of d; codecs may stop the slice at the last slot the
-// file can hold, so anything past it is unwritten.
-func slotAt(d partition.Decoded, s int64) partition.Slot {
-	if s >= 0 && s < int64(len(d.Slots)) {
-		return d.Slots[s]
-	}
-	return partition.Slot{Slot: s, Kind: partition.Unwritten, At: -1}
 }

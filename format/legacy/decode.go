@@ -31,7 +31,9 @@ type decoder struct {
 // Decode decodes one legacy partition with a known R. lastIndex is
 // node.state's LastIndex (-1 when unknown): problems in slots above it are
 // stale residue and reported as info. Slots has exactly g.R elements unless
-// g.R is outside what the library accepts (issue invalid-geometry, no slots).
+// g.R is outside what the library accepts (issue invalid-geometry, no slots)
+// or the file is shorter than the prologue: then it stops at the last slot
+// whose record window starts inside the file (see partition.Decoded).
 func Decode(f partition.File, g partition.Geometry, lastIndex int64) partition.Decoded {
 	dec := decoder{f: f, g: g, lastIndex: lastIndex,
 		d: partition.Decoded{Number: f.Number, Name: f.Name, Size: f.Size, Format: Format}}
@@ -42,7 +44,10 @@ func Decode(f partition.File, g partition.Geometry, lastIndex int64) partition.D
 		return dec.d
 	}
 	dec.prologue = prologue
-	dec.d.Slots = make([]partition.Slot, g.R)
+	// Only slots whose record window starts inside the file can hold
+	// anything; the rest are unwritten, and not allocating them keeps a huge
+	// R (a typo, a hostile file) from costing gigabytes.
+	dec.d.Slots = make([]partition.Slot, min(g.R, (f.Size+record.Size-1)/record.Size))
 	if f.Size < prologue {
 		dec.add(issuef(partition.Error, CodeShortPrologue, f.Size, -1,
 			"file is %d bytes, shorter than its %d-byte prologue (R = %d): DotNext ≈4.3–5.26 throws UnauthorizedAccessException from the PersistentState constructor and cannot open the directory at all; extend the file with zeros to %d bytes",
@@ -74,7 +79,9 @@ func (dec *decoder) stale(slot int64) bool {
 // Unwritten (the zero value of Slot with At = -1).
 func (dec *decoder) readPrologue() {
 	for s := range dec.d.Slots {
-		dec.d.Slots[s] = partition.Slot{Slot: int64(s), Kind: partition.Unwritten, At: -1}
+		// At is where the slot's record belongs, so that a zeroed record
+		// can be reported at its byte offset.
+		dec.d.Slots[s] = partition.Slot{Slot: int64(s), Kind: partition.Unwritten, At: int64(s) * record.Size}
 	}
 	eachWindow(dec.f, 0, dec.prologue, func(pos int64, b []byte) bool {
 		dec.classify(pos/record.Size, pos, b)
@@ -105,8 +112,11 @@ func (dec *decoder) classify(s, pos int64, b []byte) {
 	case rec.Valid() != nil:
 		dec.invalid(slot, partition.Error, CodeInvalidRecord, "record "+rec.String()+": "+rec.Valid().Error())
 	case rec.Offset < dec.prologue:
-		dec.invalid(slot, partition.Error, CodeInvalidRecord,
-			"record "+rec.String()+" points into the prologue (payloads start at "+itoa(dec.prologue)+")")
+		msg := "record " + rec.String() + " points into the prologue (payloads start at " + itoa(dec.prologue) + ")"
+		if rec.Offset == 0 {
+			msg += "; Offset 0 is the DotNext 4.0.0–4.1.x write-address bug (first append at slot k > 0 wrote its payload over the prologue, spec §3.5)"
+		}
+		dec.invalid(slot, partition.Error, CodeInvalidRecord, msg)
 	case rec.Length > 0 && slot.Avail < rec.Length:
 		slot.Kind = partition.Torn
 		slot.Note = "payload cut by EOF"

@@ -124,7 +124,7 @@ func TestFixtureVerdicts(t *testing.T) {
 				if dm := fx.Manifest.Damage; dm != nil && dm.Name == "record-zeroed" && dm.File == d.Name {
 					// A zeroed record is an unwritten slot to the codec; the
 					// directory replay flags it against LastIndex.
-					if k := d.Slots[*dm.Index%g.R].Kind; k != partition.Unwritten {
+					if k := d.SlotAt(*dm.Index % g.R).Kind; k != partition.Unwritten {
 						t.Errorf("zeroed record of index %d decoded as %v", *dm.Index, k)
 					}
 				}

@@ -2,6 +2,7 @@ package legacy
 
 import (
 	"bytes"
+	"encoding/binary"
 	"errors"
 	"io"
 	"strings"
@@ -144,14 +145,14 @@ func TestDecodeDamage(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d := Decode(fileOf(tc.image, tc.number), r4, tc.lastIndex)
-			if len(d.Slots) != 4 {
+			if len(d.Slots) > 4 {
 				t.Fatalf("%d slots", len(d.Slots))
 			}
 			if !hasIssue(d, tc.code, tc.severity) {
 				t.Errorf("want %s %s, got %v", tc.severity, tc.code, d.Issues)
 			}
-			if tc.slot >= 0 && d.Slots[tc.slot].Kind != tc.kind {
-				t.Errorf("slot %d: %v, want %v", tc.slot, d.Slots[tc.slot].Kind, tc.kind)
+			if tc.slot >= 0 && d.SlotAt(tc.slot).Kind != tc.kind {
+				t.Errorf("slot %d: %v, want %v", tc.slot, d.SlotAt(tc.slot).Kind, tc.kind)
 			}
 		})
 	}
@@ -230,6 +231,27 @@ func TestProbeShapes(t *testing.T) {
 				t.Errorf("format %q T1Slot %d", p.Format, p.T1Slot)
 			}
 		})
+	}
+}
+
+// TestProbeDotNext30: the 3.0.x layout (32-byte records, spec §3.6) is not
+// legacy, but the evidence names it.
+func TestProbeDotNext30(t *testing.T) {
+	image := make([]byte, 4*32+16)
+	for s, off := range []int64{128, 136} {
+		var rec [32]byte
+		binary.LittleEndian.PutUint64(rec[0:], 1)
+		binary.LittleEndian.PutUint64(rec[8:], ts2025)
+		binary.LittleEndian.PutUint64(rec[16:], 8)
+		binary.LittleEndian.PutUint64(rec[24:], uint64(off))
+		copy(image[(s+1)*32:], rec[:])
+	}
+	p := Probe(fileOf(image, 0))
+	if p.Explains() || !strings.Contains(strings.Join(p.Evidence, " "), "3.0.x layout (R = 4)") {
+		t.Errorf("probe %v %q", p.Confidence, p.Evidence)
+	}
+	if p := Probe(fileOf(image, 1)); !strings.Contains(strings.Join(p.Evidence, " "), "3.0.x") {
+		t.Errorf("partition 1: %q", p.Evidence)
 	}
 }
 

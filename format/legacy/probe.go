@@ -92,11 +92,18 @@ func Probe(f partition.File) partition.Probe {
 	s := scanPrologue(f)
 	switch {
 	case s.records == 0 && s.firstBad < 0 && s.cutAt < 0:
-		return probeAllZero(f, p)
+		p = probeAllZero(f, p)
 	case s.records == 0:
-		return probeZeroPrologue(f, p, s)
+		p = probeZeroPrologue(f, p, s)
+	default:
+		p = probeRecords(f, p, s)
 	}
-	return probeRecords(f, p, s)
+	if !p.Explains() {
+		if old := oldLayoutEvidence(f); old != "" {
+			p.Evidence = append(p.Evidence, old)
+		}
+	}
+	return p
 }
 
 // probeAllZero is F1: a file of zeros is a legacy partition only when its

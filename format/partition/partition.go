@@ -151,7 +151,11 @@ type Decoded struct {
 	Size   int64
 	Format string
 	Sealed bool // Table only: header byte 0 set AND a valid footer
-	// Slots has exactly R elements, relative slot s at Slots[s].
+	// Slots holds relative slot s at Slots[s]. It has at most R elements and
+	// may stop early at the last slot the file can hold: every slot past the
+	// end of Slots is Unwritten (use SlotAt). Decoders must not allocate R
+	// slots for a file that cannot hold them (R is configuration, and a
+	// wrong or hostile value must not cost gigabytes).
 	Slots  []Slot
 	Issues []Issue
 }
@@ -167,4 +171,12 @@ type EntryData struct {
 	Slot    int64 // relative slot
 	Rec     record.Record
 	Payload []byte
+}
+
+// SlotAt returns slot s; slots past the end of Slots are Unwritten.
+func (d Decoded) SlotAt(s int64) Slot {
+	if s >= 0 && s < int64(len(d.Slots)) {
+		return d.Slots[s]
+	}
+	return Slot{Slot: s, Kind: Unwritten, At: -1}
 }

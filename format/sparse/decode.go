@@ -40,7 +40,9 @@ func Decode(f partition.File, g partition.Geometry, lastIndex int64) partition.D
 		return dec.d
 	}
 	dec.stride = stride
-	dec.d.Slots = make([]partition.Slot, g.R)
+	// Slots that start past EOF are unwritten: not allocating them keeps a
+	// huge R from costing gigabytes (see partition.Decoded).
+	dec.d.Slots = make([]partition.Slot, min(g.R, f.Size/stride+1))
 	for s := range dec.d.Slots {
 		dec.d.Slots[s] = dec.slot(int64(s))
 	}

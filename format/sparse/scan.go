@@ -11,26 +11,13 @@ import (
 const chunkSize = 64 * 1024
 
 // firstNonZero returns the offset of the first non-zero byte in [from, to),
-// or -1 when there is none (or the file ends first).
+// or -1 when there is none (or the file ends first). Holes are skipped
+// without reading them.
 func firstNonZero(f partition.File, from, to int64) int64 {
-	to = min(to, f.Size)
-	if from < 0 || from >= to {
+	if from < 0 || from >= min(to, f.Size) {
 		return -1
 	}
-	buf := make([]byte, min(chunkSize, to-from))
-	for pos := from; pos < to; {
-		n := f.ReadAt(buf[:min(int64(len(buf)), to-pos)], pos)
-		if n <= 0 {
-			return -1
-		}
-		for i, c := range buf[:n] {
-			if c != 0 {
-				return pos + int64(i)
-			}
-		}
-		pos += int64(n)
-	}
-	return -1
+	return f.FirstNonZero(from, to)
 }
 
 // scanSelfRef returns the first position y in [from, to) holding a selfRef

@@ -132,7 +132,7 @@ func TestDecodeDamage(t *testing.T) {
 			if !hasIssue(d, tc.code, tc.severity) {
 				t.Errorf("want %s %s, got %v", tc.severity, tc.code, d.Issues)
 			}
-			if s := d.Slots[tc.slot]; s.Kind != tc.kind || s.Avail != tc.avail {
+			if s := d.SlotAt(tc.slot); s.Kind != tc.kind || s.Avail != tc.avail {
 				t.Errorf("slot %d: %v with %d bytes, want %v with %d", tc.slot, s.Kind, s.Avail, tc.kind, tc.avail)
 			}
 		})

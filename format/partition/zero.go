@@ -1,0 +1,50 @@
+package partition
+
+import (
+	"io"
+	"os"
+)
+
+// zeroChunk is how much FirstNonZero reads at a time.
+const zeroChunk = 64 << 10
+
+// FirstNonZero returns the offset of the first non-zero byte in [from, to)
+// of the file, or -1 when the range is all zero. Holes of sparse files are
+// skipped without reading them (SEEK_DATA where the OS has it), so a 2 GiB
+// hole costs one system call, not 2 GiB of reads.
+func (f File) FirstNonZero(from, to int64) int64 {
+	to = min(to, f.Size)
+	if from < 0 {
+		from = 0
+	}
+	buf := make([]byte, min(zeroChunk, max(to-from, 0)))
+	for from < to {
+		if next, ok := nextData(f.R, from); ok {
+			if next >= to {
+				return -1
+			}
+			from = max(from, next)
+		}
+		n := int(min(int64(len(buf)), to-from))
+		got, err := f.R.ReadAt(buf[:n], from)
+		for i := 0; i < got; i++ {
+			if buf[i] != 0 {
+				return from + int64(i)
+			}
+		}
+		if got < n || (err != nil && err != io.EOF) {
+			return -1
+		}
+		from += int64(got)
+	}
+	return -1
+}
+
+// nextData asks the OS where the next data region at or after off starts.
+func nextData(r io.ReaderAt, off int64) (int64, bool) {
+	f, ok := r.(*os.File)
+	if !ok {
+		return 0, false
+	}
+	return seekData(f, off)
+}
