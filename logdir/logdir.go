@@ -77,7 +77,7 @@ func Open(dir string, o Options) (*Log, error) {
 	if format == "wal" {
 		return openWAL(dir, o)
 	}
-	det, err := detect.Directory(dir, detect.Overrides{Format: format, R: o.R, M: o.M})
+	det, err := detect.Directory(dir, detect.Overrides{Format: format, R: o.R, M: o.M, WAL: o.WAL})
 	if err != nil {
 		return nil, err
 	}
@@ -86,6 +86,9 @@ func Open(dir string, o Options) (*Log, error) {
 	}
 	switch det.Format {
 	case detect.WAL:
+		if det.Conf() <= detect.Confidence(1) && !o.Force {
+			return nil, &ErrUnsure{Dir: dir, Detection: det}
+		}
 		return openWAL(dir, o)
 	case detect.Meta3x:
 		return nil, fmt.Errorf("%s: DotNext 3.1–3.3 log (N.meta side files): walctl reads 4.0+ logs only", dir)

@@ -191,6 +191,9 @@ func (ps *psLog) scan() (int64, error) {
 			}
 		}
 		for _, is := range d.Issues {
+			if is.Code == "unsealed-partition" {
+				continue // judged for the whole directory in checkUnsealed, with its index range
+			}
 			idx := raftlog.NoIndex
 			if is.Slot >= 0 {
 				idx = base + is.Slot

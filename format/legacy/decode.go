@@ -36,7 +36,7 @@ type decoder struct {
 // whose record window starts inside the file (see partition.Decoded).
 func Decode(f partition.File, g partition.Geometry, lastIndex int64) partition.Decoded {
 	dec := decoder{f: f, g: g, lastIndex: lastIndex,
-		d: partition.Decoded{Number: f.Number, Name: f.Name, Size: f.Size, Format: Format}}
+		d: partition.Decoded{R: g.R, Number: f.Number, Name: f.Name, Size: f.Size, Format: Format}}
 	prologue, ok := PrologueSize(g.R)
 	if !ok {
 		dec.add(issuef(partition.Error, CodeInvalidGeometry, -1, -1,

@@ -146,6 +146,7 @@ func (i Issue) String() string {
 
 // Decoded is one partition decoded with a known geometry.
 type Decoded struct {
+	R      int64 // records per partition it was decoded with
 	Number int64
 	Name   string
 	Size   int64

@@ -32,7 +32,7 @@ type decoder struct {
 // geometry is unusable (issue invalid-geometry, no slots).
 func Decode(f partition.File, g partition.Geometry, lastIndex int64) partition.Decoded {
 	dec := decoder{f: f, g: g, lastIndex: lastIndex,
-		d: partition.Decoded{Number: f.Number, Name: f.Name, Size: f.Size, Format: Format}}
+		d: partition.Decoded{R: g.R, Number: f.Number, Name: f.Name, Size: f.Size, Format: Format}}
 	stride, ok := Stride(g)
 	if !ok {
 		dec.add(issuef(partition.Error, CodeInvalidGeometry, -1, -1,

@@ -21,12 +21,12 @@ type Mismatch struct {
 // read as empty, or garbage read where the tool sees no entry. Slots whose
 // true content is unknown (Missing, Invalid) are left to their issues.
 func Compare(d partition.Decoded, v LibraryView) []Mismatch {
-	if v.Err != "" || len(v.Records) != len(d.Slots) {
+	if v.Err != "" || len(v.Records) < len(d.Slots) {
 		return nil
 	}
 	var out []Mismatch
-	for s, sl := range d.Slots {
-		lib := v.Records[s]
+	for s := range v.Records {
+		sl, lib := d.SlotAt(int64(s)), v.Records[s]
 		switch sl.Kind {
 		case partition.Written, partition.Torn:
 			if !sameEntry(sl.Rec, lib) {

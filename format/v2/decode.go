@@ -39,17 +39,14 @@ const (
 // way the library reads it, and every inline record is cross-checked against
 // the footer. Anything else is read from its inline chain the way a tool
 // should: leading stubs, stop at EOF, torn tails, T1 windows, garbage.
-// Slots always has g.R elements (none when R is out of range).
+// Slots grows only as far as the last slot that holds anything (see
+// partition.Decoded): a wrong or hostile R must not cost gigabytes.
 func Decode(f partition.File, g partition.Geometry, lastIndex int64) partition.Decoded {
-	d := partition.Decoded{Number: f.Number, Name: f.Name, Size: f.Size, Format: Format}
+	d := partition.Decoded{R: g.R, Number: f.Number, Name: f.Name, Size: f.Size, Format: Format}
 	if g.R < MinR || g.R > MaxR {
 		d.Issues = append(d.Issues, partition.Issue{Severity: partition.Error, Code: CodeBadGeometry,
 			Offset: -1, Slot: -1, Message: fmt.Sprintf("records per partition %d is outside the library's range [%d, %d]", g.R, MinR, MaxR)})
 		return d
-	}
-	d.Slots = make([]partition.Slot, g.R)
-	for s := range d.Slots {
-		d.Slots[s] = partition.Slot{Slot: int64(s), Kind: partition.Unwritten, At: -1}
 	}
 	dc := newDecoder(f, g.R, lastIndex, &d)
 	dc.run()
@@ -62,8 +59,18 @@ func Full(d partition.Decoded) bool {
 	if len(d.Slots) == 0 {
 		return false
 	}
+	// The slice stops at the last slot holding anything; it is full only
+	// when that is slot R−1, which the caller knows through Geometry.
 	k := d.Slots[len(d.Slots)-1].Kind
-	return k == partition.Written || k == partition.Torn
+	return (k == partition.Written || k == partition.Torn) && int64(len(d.Slots)) == d.R
+}
+
+// set stores slot s, growing Slots with unwritten slots up to s.
+func (dc *decoder) set(s int64, sl partition.Slot) {
+	for int64(len(dc.d.Slots)) <= s {
+		dc.d.Slots = append(dc.d.Slots, partition.Slot{Slot: int64(len(dc.d.Slots)), Kind: partition.Unwritten, At: -1})
+	}
+	dc.d.Slots[s] = sl
 }
 
 // decoder carries one Decode call.
@@ -184,7 +191,7 @@ func (dc *decoder) shortHeader() {
 // markP0Stub sets slot 0 of partition 0: index 0 is never written.
 func (dc *decoder) markP0Stub() {
 	if dc.f.Number == 0 {
-		dc.d.Slots[0] = partition.Slot{Slot: 0, Kind: partition.Stub, Rec: record.Stub(P0Start), At: -1}
+		dc.set(0, partition.Slot{Slot: 0, Kind: partition.Stub, Rec: record.Stub(P0Start), At: -1})
 	}
 }
 

@@ -40,7 +40,7 @@ func (dc *decoder) storeLink(shift int64) func(link) {
 				"40 zero bytes at %d between records (slot %d): either the missing record of an empty entry (#244 T1) or a stub the library never writes between entries; DotNext ≥ 5.7.3 reads it as an empty entry, 5.4–5.7.2 stop their scan there",
 				l.at, s)
 		}
-		dc.d.Slots[s] = slot
+		dc.set(s, slot)
 	}
 }
 
@@ -73,7 +73,7 @@ func (dc *decoder) walkIssues(res walkResult, shift int64, bounded bool) {
 
 func (dc *decoder) slotNote(s int64) string {
 	if s >= 0 && s < dc.r {
-		return dc.d.Slots[s].Note
+		return dc.d.SlotAt(s).Note
 	}
 	return "cut"
 }
@@ -87,8 +87,8 @@ func (dc *decoder) garbageIssue(res walkResult, shift int64) {
 	}
 	s := res.next + shift
 	if s < dc.r {
-		dc.d.Slots[s] = partition.Slot{Slot: s, Kind: partition.Invalid, Rec: res.garbage, At: res.stopAt,
-			Note: "not a record chained at this position"}
+		dc.set(s, partition.Slot{Slot: s, Kind: partition.Invalid, Rec: res.garbage, At: res.stopAt,
+			Note: "not a record chained at this position"})
 	}
 	dc.issue(dc.errorUnlessStale(), CodeInvalidRecord, res.stopAt, s,
 		"the bytes at %d (slot %d) are not a record chained there (read as %s): the chain ends; later slots of this partition are unknown",

@@ -13,8 +13,8 @@ type sealedState struct {
 	footerStart int64
 	inline      []link // inline walk links, slot order from firstSlot
 	firstSlot   int64
-	prevEnd     int64 // chain end after the last trusted slot
-	chainKnown  bool  // prevEnd is trustworthy
+	prevEnd     int64   // chain end after the last trusted slot
+	chainKnown  bool    // prevEnd is trustworthy
 	dataEnd     int64   // end of the last payload
 	t1          []int64 // slots whose inline record is zero
 	t1At        int64   // position of the first of them
@@ -64,22 +64,22 @@ func (dc *decoder) sealedSlot(st *sealedState, s int64, fr record.Record, at int
 	case !st.chainKnown && dc.resyncs(st, fr):
 		dc.footerSlot(st, s, fr, at)
 	case hasIL && il.kind == partition.Written && (!st.chainKnown || il.at == st.prevEnd):
-		dc.d.Slots[s] = partition.Slot{Slot: s, Kind: partition.Written, Rec: il.rec, At: il.at, Avail: il.avail,
-			Note: "footer record differs; taken from the inline record"}
+		dc.set(s, partition.Slot{Slot: s, Kind: partition.Written, Rec: il.rec, At: il.at, Avail: il.avail,
+			Note: "footer record differs; taken from the inline record"})
 		dc.issue(partition.Error, CodeFooterMismatch, at, s,
 			"footer record of slot %d at %d is %s, not the inline record at %d %s: DotNext reads the footer (Term %d, Length %d), so this entry comes back wrong; a repair rewrites the footer record from the inline chain",
 			s, at, fr, il.at, il.rec, fr.Term, fr.Length)
 		st.advance(il.rec)
 	case hasIL && il.kind == partition.Stub && st.chainKnown && il.at == st.prevEnd:
-		dc.d.Slots[s] = partition.Slot{Slot: s, Kind: partition.Stub, Rec: il.rec, At: -1,
-			Note: "footer record is not the stub of an unused slot"}
+		dc.set(s, partition.Slot{Slot: s, Kind: partition.Stub, Rec: il.rec, At: -1,
+			Note: "footer record is not the stub of an unused slot"})
 		dc.issue(partition.Warning, CodeFooterMismatch, at, s,
 			"footer record of unused slot %d at %d is %s instead of the stub %s: DotNext reads an empty entry, but its next append there would be written at End = %d",
 			s, at, fr, il.rec, fr.WrappingEnd())
 		st.prevEnd = il.rec.Offset
 	default:
-		dc.d.Slots[s] = partition.Slot{Slot: s, Kind: partition.Invalid, Rec: fr, At: at,
-			Note: "footer record breaks the chain and no inline record backs it"}
+		dc.set(s, partition.Slot{Slot: s, Kind: partition.Invalid, Rec: fr, At: at,
+			Note: "footer record breaks the chain and no inline record backs it"})
 		dc.issue(partition.Error, CodeT3, at, s,
 			"footer record of slot %d at %d is %s: it breaks the chain and no valid inline record backs it (#244 T3 or damage); DotNext reads Term %d, Length %d for this slot",
 			s, at, fr, fr.Term, fr.Length)
@@ -118,7 +118,7 @@ func (dc *decoder) footerSlot(st *sealedState, s int64, fr record.Record, at int
 		dc.footerStub(st, s, fr, at, window)
 		return
 	}
-	dc.d.Slots[s] = partition.Slot{Slot: s, Kind: partition.Written, Rec: fr, At: at, Avail: fr.Length}
+	dc.set(s, partition.Slot{Slot: s, Kind: partition.Written, Rec: fr, At: at, Avail: fr.Length})
 	inlineAt := fr.Offset - recSize
 	inl, _ := dc.f.RecordAt(inlineAt)
 	switch {
@@ -148,7 +148,7 @@ func (dc *decoder) footerStub(st *sealedState, s int64, fr record.Record, at, wi
 	case window >= st.footerStart || !ok || inl.IsZero():
 		// a trailing stub beyond the entries, or a zero window
 	case inl == fr:
-		dc.d.Slots[s] = partition.Slot{Slot: s, Kind: partition.Written, Rec: fr, At: at}
+		dc.set(s, partition.Slot{Slot: s, Kind: partition.Written, Rec: fr, At: at})
 		st.dataEnd = fr.Offset
 		return
 	case chains(window, inl):
@@ -160,7 +160,7 @@ func (dc *decoder) footerStub(st *sealedState, s int64, fr record.Record, at, wi
 			"footer says slot %d is unused (stub), but the 40 bytes at %d where its record would be are not zero",
 			s, window)
 	}
-	dc.d.Slots[s] = partition.Slot{Slot: s, Kind: partition.Stub, Rec: fr, At: at}
+	dc.set(s, partition.Slot{Slot: s, Kind: partition.Stub, Rec: fr, At: at})
 }
 
 // checkMidStubs reports stub slots between written slots of a sealed
@@ -176,7 +176,7 @@ func (dc *decoder) checkMidStubs() {
 		}
 	}
 	for s := firstW + 1; firstW >= 0 && s < lastW; s++ {
-		if sl := dc.d.Slots[s]; sl.Kind == partition.Stub {
+		if sl := dc.d.SlotAt(s); sl.Kind == partition.Stub {
 			dc.issue(partition.Warning, CodeZeroInChain, sl.At, s,
 				"footer holds a stub for slot %d between written slots: the library never leaves an unused slot between entries", s)
 		}

@@ -145,7 +145,7 @@ func TestWorkedExamples(t *testing.T) {
 				t.Errorf("Sealed = %v", d.Sealed)
 			}
 			for s, w := range tc.slots {
-				got := d.Slots[s]
+				got := d.SlotAt(int64(s))
 				if got.Kind != w.kind || got.Rec.Term != w.term || got.Rec.Offset != w.offset {
 					t.Errorf("slot %d = %v %v, want %v term %d offset %d", s, got.Kind, got.Rec, w.kind, w.term, w.offset)
 				}
@@ -209,7 +209,7 @@ func TestExampleE7NextOpen(t *testing.T) {
 		t.Fatalf("next open: %+v, want IntegrityException", view)
 	}
 	d := Decode(memFile("1", 1, b), partition.Geometry{R: 4}, 8)
-	if !hasIssue(d, CodeT2) || d.Slots[2].Rec.Term != 3 || d.Slots[3].Kind != partition.Written {
+	if !hasIssue(d, CodeT2) || d.SlotAt(int64(2)).Rec.Term != 3 || d.SlotAt(int64(3)).Kind != partition.Written {
 		t.Fatalf("extended T2 file: %+v", d)
 	}
 }

@@ -233,7 +233,7 @@ func (dl decodedLog) slotOf(index, r int64) (partition.Slot, partition.File, boo
 	if !ok {
 		return partition.Slot{}, partition.File{}, false
 	}
-	return d.Slots[index%r], dl.files[index/r], true
+	return d.SlotAt(int64(index % r)), dl.files[index/r], true
 }
 
 func hasIssue(d partition.Decoded, code string) bool {

@@ -66,10 +66,8 @@ func FuzzProbe(f *testing.F) {
 
 func FuzzDecode(f *testing.F) {
 	seedPartitions(f, func(b []byte, n int64) {
-		for _, r := range []uint8{4, 8} {
-			f.Add(b, r-MinR, uint8(n), int16(-1))
-			f.Add(b, r-MinR, uint8(n), int16(n*int64(r)+2))
-		}
+		f.Add(b, uint8(4-MinR), uint8(n), int16(n*4+2)) // the fixtures' R, LastIndex inside
+		f.Add(b, uint8(8-MinR), uint8(n), int16(-1))    // table-nocheck's R, LastIndex unknown
 	})
 	f.Fuzz(func(t *testing.T, data []byte, rSeed, number uint8, lastIndex int16) {
 		g := partition.Geometry{R: MinR + int64(rSeed%15)}
@@ -78,7 +76,7 @@ func FuzzDecode(f *testing.F) {
 		if again := Decode(file, g, int64(lastIndex)); !reflect.DeepEqual(d, again) {
 			t.Fatal("not deterministic")
 		}
-		if int64(len(d.Slots)) != g.R {
+		if int64(len(d.Slots)) > g.R {
 			t.Fatalf("%d slots for R %d", len(d.Slots), g.R)
 		}
 		for s, sl := range d.Slots {
@@ -173,7 +171,7 @@ func FuzzWriter(f *testing.F) {
 			t.Fatalf("decode: sealed %v, issues %v", d.Sealed, d.Issues)
 		}
 		for i, e := range entries {
-			s := d.Slots[first+int64(i)]
+			s := d.SlotAt(int64(first + int64(i)))
 			got := s.Rec
 			got.Offset = 0
 			if s.Kind != partition.Written || got != e.rec || !bytes.Equal(out.b[s.Rec.Offset:s.Rec.Offset+s.Avail], e.payload) {

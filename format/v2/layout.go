@@ -6,8 +6,9 @@
 //
 // The package classifies one file without knowing R (Probe), decodes it with
 // a known geometry the way a careful tool would (Decode), says what a given
-// DotNext release reads from the same bytes (LibraryReads), and writes
-// partitions the library accepts (Writer, SealFromChain). It never prints and
+// DotNext release reads from the same bytes (LibraryReads) and where that
+// differs from the decoded entries (Compare), and writes partitions the
+// library accepts (Writer, SealFromChain, SealUpTo). It never prints and
 // never panics on hostile bytes; payloads are located, not loaded.
 package v2
 
@@ -104,34 +105,15 @@ func readFull(f partition.File, b []byte, off int64) int {
 const scanChunk = 32 << 10
 
 // firstNonZero returns the offset of the first non-zero byte in [from, to),
-// or to when the range is all zero or unreadable. It streams the range in
-// fixed chunks so memory does not depend on the range length.
+// or to when the range is all zero or unreadable. Holes are skipped without
+// reading them (partition.File.FirstNonZero).
 func firstNonZero(f partition.File, from, to int64) int64 {
-	if to > f.Size {
-		to = f.Size
+	to = min(to, f.Size)
+	if from >= to {
+		return to
 	}
-	if from < 0 {
-		from = 0
-	}
-	var buf []byte
-	for pos := from; pos < to; {
-		n := to - pos
-		if n > scanChunk {
-			n = scanChunk
-		}
-		if buf == nil {
-			buf = make([]byte, scanChunk)
-		}
-		got := readFull(f, buf[:n], pos)
-		for i := 0; i < got; i++ {
-			if buf[i] != 0 {
-				return pos + int64(i)
-			}
-		}
-		if got < int(n) {
-			return to
-		}
-		pos += n
+	if at := f.FirstNonZero(from, to); at >= 0 {
+		return at
 	}
 	return to
 }

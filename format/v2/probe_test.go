@@ -62,7 +62,7 @@ func TestProbeFixtures(t *testing.T) {
 
 func usedSlots(d partition.Decoded) int64 {
 	for s := len(d.Slots) - 1; s >= 0; s-- {
-		if k := d.Slots[s].Kind; k != partition.Unwritten && k != partition.Invalid {
+		if k := d.SlotAt(int64(s)).Kind; k != partition.Unwritten && k != partition.Invalid {
 			return int64(s) + 1
 		}
 	}

@@ -31,7 +31,7 @@ func (w *bufAt) WriteAt(p []byte, off int64) (int, error) {
 func reencode(t testing.TB, f partition.File, d partition.Decoded) []byte {
 	t.Helper()
 	var out bufAt
-	w := NewWriter(&out, f.Number, partition.Geometry{R: int64(len(d.Slots))})
+	w := NewWriter(&out, f.Number, partition.Geometry{R: d.R})
 	for _, s := range d.Slots {
 		if s.Kind != partition.Written {
 			continue
@@ -197,7 +197,7 @@ func TestWriterShapes(t *testing.T) {
 				t.Fatalf("decode: sealed %v issues %v", d.Sealed, d.Issues)
 			}
 			for i, e := range tc.entries {
-				s := d.Slots[e.slot]
+				s := d.SlotAt(int64(e.slot))
 				if s.Kind != partition.Written || s.Rec.Term != int64(i+1) || string(out.b[s.Rec.Offset:s.Rec.Offset+s.Avail]) != e.payload {
 					t.Errorf("slot %d = %+v", e.slot, s)
 				}
