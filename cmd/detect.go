@@ -8,6 +8,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 	"github.com/walctl/walctl/detect"
+	"github.com/walctl/walctl/format/wal"
 )
 
 func detectCommand() *cli.Command {
@@ -16,7 +17,8 @@ func detectCommand() *cli.Command {
 		Usage:     "tell which log format each directory or partition file is in, with confidence and evidence",
 		ArgsUsage: "PATH...",
 		Flags:     formatFlags()[3:],
-		Action:    runDetect,
+		// detect takes the WAL overrides too; partition overrides make no sense here.
+		Action: runDetect,
 	}
 }
 
@@ -27,7 +29,7 @@ func runDetect(c *cli.Context) error {
 	var results []*detect.Result
 	unsure := false
 	for _, path := range c.Args().Slice() {
-		r, err := detectPath(path)
+		r, err := detectPath(path, detect.Overrides{WAL: wal.Options{ChunkSize: c.Int64("chunk-size"), Hash: c.String("hash"), Layout: c.String("wal-layout"), SnapshotDir: c.String("snapshot-dir")}})
 		if err != nil {
 			return fmt.Errorf("%s: %w", path, err)
 		}
@@ -63,13 +65,13 @@ func runDetect(c *cli.Context) error {
 }
 
 // detectPath handles a directory or a single partition file.
-func detectPath(path string) (*detect.Result, error) {
+func detectPath(path string, o detect.Overrides) (*detect.Result, error) {
 	info, err := os.Stat(path)
 	if err != nil {
 		return nil, err
 	}
 	if info.IsDir() {
-		return detect.Directory(path, detect.Overrides{})
+		return detect.Directory(path, o)
 	}
 	return detect.SingleFile(path)
 }
@@ -81,6 +83,9 @@ func printDetection(w io.Writer, r *detect.Result) {
 	}
 	if r.M > 0 {
 		fmt.Fprintf(w, ", M = %d", r.M)
+	}
+	if p := r.WAL; p != nil {
+		fmt.Fprintf(w, ", chunk size %d, %d-byte records in %d-byte slots, hash %s, written by %s", p.ChunkSize, p.RecordSize, p.SlotSize, p.Hash, p.Writers)
 	}
 	fmt.Fprintln(w)
 	for _, e := range r.Evidence {
@@ -97,6 +102,7 @@ func printDetection(w io.Writer, r *detect.Result) {
 	}
 	fmt.Fprintln(w)
 	t := newTable(w, "FILE", "SIZE", "FORMAT", "CONFIDENCE", "EVIDENCE")
+	wrapLongText(t)
 	for _, f := range r.Files {
 		format := f.Format
 		if f.Dissent {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/urfave/cli/v2"
+	"github.com/walctl/walctl/detect"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
 )
@@ -37,6 +38,7 @@ type inspectDoc struct {
 	Confidence          string              `json:"confidence"`
 	RecordsPerPartition int64               `json:"recordsPerPartition"`
 	MaxEntrySize        int64               `json:"maxEntrySize"`
+	WAL                 *detect.WALParams   `json:"wal,omitempty"`
 	NodeState           *nodeStateDoc       `json:"nodeState"`
 	Snapshot            *snapshotDoc        `json:"snapshot"`
 	Partitions          []raftlog.Partition `json:"partitions"`
@@ -128,7 +130,7 @@ func runInspect(c *cli.Context) error {
 func inspectHead(l *logdir.Log) (*inspectDoc, error) {
 	doc := &inspectDoc{Dir: l.Dir, Format: l.Format, RecordsPerPartition: l.R, MaxEntrySize: l.M, Partitions: l.Partitions}
 	if l.Detection != nil {
-		doc.Confidence = l.Detection.Confidence
+		doc.Confidence, doc.WAL = l.Detection.Confidence, l.Detection.WAL
 	}
 	if doc.Partitions == nil {
 		doc.Partitions = []raftlog.Partition{}
@@ -255,6 +257,10 @@ func printInspect(w io.Writer, d *inspectDoc) {
 	if d.MaxEntrySize > 0 {
 		fmt.Fprintf(w, ", max entry size %d", d.MaxEntrySize)
 	}
+	if p := d.WAL; p != nil {
+		fmt.Fprintf(w, ", chunk size %d, %d-byte records in %d-byte slots, hash %s, %d-byte checkpoint (written by %s)",
+			p.ChunkSize, p.RecordSize, p.SlotSize, p.Hash, p.CheckpointForm, p.Writers)
+	}
 	fmt.Fprintln(w)
 	if s := d.NodeState; s != nil {
 		vote := "none"
@@ -271,7 +277,11 @@ func printInspect(w io.Writer, d *inspectDoc) {
 		if file == "" {
 			file = "kept by the application"
 		}
-		fmt.Fprintf(w, "%s index %d, term %d, %d bytes at offset %d (%s), taken %s\n", bold("Snapshot:"), s.Index, s.Term, s.Length, s.Offset, file, s.Timestamp)
+		taken := ""
+		if s.Timestamp != "" && !strings.HasPrefix(s.Timestamp, "0001-") {
+			taken = ", taken " + s.Timestamp
+		}
+		fmt.Fprintf(w, "%s index %d, term %d, %d bytes at offset %d (%s)%s\n", bold("Snapshot:"), s.Index, s.Term, s.Length, s.Offset, file, taken)
 	} else {
 		fmt.Fprintf(w, "%s none\n", bold("Snapshot:"))
 	}
@@ -320,7 +330,10 @@ func printEntries(w io.Writer, l *logdir.Log, f entryFilter) error {
 			state = red(state) + ": " + e.Reason
 		}
 		ts := timestamp(e.Ticks)
-		if ts == "" {
+		switch {
+		case e.Ticks == 0:
+			ts = "-" // no timestamp kept (6.x WAL, stubs)
+		case ts == "":
 			ts = fmt.Sprintf("(ticks %d)", e.Ticks)
 		}
 		pv := preview(f.payload, head, n)

@@ -25,6 +25,14 @@ func newTable(w io.Writer, header ...string) *tablewriter.Table {
 	return t
 }
 
+// wrapLongText makes a table wrap its long prose columns (messages,
+// evidence) at a readable width instead of one line per row.
+func wrapLongText(t *tablewriter.Table) {
+	t.SetAutoWrapText(true)
+	t.SetReflowDuringAutoWrap(true)
+	t.SetColWidth(90)
+}
+
 // writeJSON prints v as indented JSON.
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)

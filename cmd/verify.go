@@ -92,6 +92,7 @@ func printVerify(w io.Writer, d *verifyDoc) {
 	if len(d.Findings) > 0 {
 		fmt.Fprintln(w)
 		t := newTable(w, "SEVERITY", "CODE", "FILE", "OFFSET", "INDEX", "MESSAGE")
+		wrapLongText(t)
 		for _, f := range d.Findings {
 			t.Append([]string{severityColor(string(f.Severity)), f.Code, f.File, orDash(f.Offset), orDash(f.Index), f.Message})
 		}

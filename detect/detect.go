@@ -14,6 +14,7 @@ import (
 	"github.com/walctl/walctl/format/partition"
 	"github.com/walctl/walctl/format/sparse"
 	"github.com/walctl/walctl/format/v2"
+	"github.com/walctl/walctl/format/wal"
 )
 
 // Format names used in results.
@@ -32,9 +33,10 @@ type Confidence = partition.Confidence
 
 // Overrides are the user's answers where detection cannot decide.
 type Overrides struct {
-	Format string // "", legacy, v2, sparse
+	Format string // "", legacy, v2, sparse, wal
 	R      int64  // 0 = infer
 	M      int64  // 0 = infer
+	WAL    wal.Options
 }
 
 // FileResult is the verdict on one partition file.
@@ -64,12 +66,14 @@ type Result struct {
 	Files      []FileResult `json:"files"`
 	// NeedFlags names the flags the user must add when confidence is low.
 	NeedFlags []string `json:"needFlags,omitempty"`
+	// WAL holds the WriteAheadLog's layout parameters when Format is wal.
+	WAL *WALParams `json:"wal,omitempty"`
 	// Conflicts are facts that contradict R or M given by the user.
 	Conflicts []string `json:"conflicts,omitempty"`
 
 	conf    Confidence
-	Listing *Listing `json:"-"`
-	State   *nodestate.State
+	Listing *Listing         `json:"-"`
+	State   *nodestate.State `json:"-"`
 }
 
 // Conf is the directory confidence as a value.
@@ -81,12 +85,9 @@ func Directory(dir string, o Overrides) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Dir: dir, Listing: l}
-	if l.NodeState == "" && len(l.WALMarkers) > 0 {
-		res.Format, res.conf = WAL, partition.High
-		res.Evidence = append(res.Evidence, fmt.Sprintf("no node.state; WriteAheadLog files present: %v", l.WALMarkers))
-		res.Confidence = res.conf.String()
-		return res, nil
+	res := &Result{Dir: dir, Listing: l, Files: []FileResult{}}
+	if (l.NodeState == "" && len(l.WALMarkers) > 0) || o.Format == WAL {
+		return res.detectWAL(o)
 	}
 	if len(l.MetaFiles) > 0 {
 		res.Format, res.conf = Meta3x, partition.High
@@ -265,6 +266,42 @@ func SingleFile(path string) (*Result, error) {
 		r.Format, r.conf = Unknown, partition.Low
 	}
 	r.Evidence = append(r.Evidence, "a single file: no node.state or sibling partitions to confirm")
+	r.Confidence = r.conf.String()
+	return r, nil
+}
+
+// WALParams are a WriteAheadLog's layout parameters, none of which the files
+// record (spec/write-ahead-log.md §0.3).
+type WALParams struct {
+	ChunkSize      int64  `json:"chunkSize"`
+	PageSize       int64  `json:"metadataPageSize"`
+	SlotSize       int64  `json:"slotSize"`
+	RecordSize     int64  `json:"recordSize"`
+	Layout         string `json:"layout"`
+	Timestamps     string `json:"timestamps,omitempty"`
+	Hash           string `json:"hash"`
+	CheckpointForm int    `json:"checkpointBytes"`
+	Writers        string `json:"writers"`
+	SnapshotDir    string `json:"snapshotDir"`
+}
+
+// detectWAL names a WriteAheadLog directory and its layout parameters.
+func (r *Result) detectWAL(o Overrides) (*Result, error) {
+	r.Format = WAL
+	r.Evidence = append(r.Evidence, fmt.Sprintf("no node.state; WriteAheadLog files present: %v", r.Listing.WALMarkers))
+	p, err := wal.Detect(r.Dir, o.WAL)
+	if err != nil {
+		return nil, err
+	}
+	r.WAL = &WALParams{ChunkSize: p.ChunkSize, PageSize: p.PageSize, SlotSize: p.SlotSize, RecordSize: p.RecordSize,
+		Layout: p.Layout, Timestamps: p.Timestamps, Hash: p.Hash.String(), CheckpointForm: p.CheckpointForm,
+		Writers: p.Writers, SnapshotDir: p.SnapshotDir}
+	r.Evidence = append(r.Evidence, p.Evidence...)
+	r.conf = map[string]Confidence{wal.VeryHigh: partition.VeryHigh, wal.High: partition.High, wal.Medium: partition.Medium}[p.Confidence]
+	if r.conf == partition.None {
+		r.conf = partition.Low
+		r.NeedFlags = append(r.NeedFlags, "--chunk-size N", "--hash ALG", "--wal-layout 6|5")
+	}
 	r.Confidence = r.conf.String()
 	return r, nil
 }

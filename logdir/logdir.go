@@ -74,9 +74,6 @@ func Open(dir string, o Options) (*Log, error) {
 		return nil, fmt.Errorf("%s: not a directory (give the log directory that holds node.state or checkpoint)", dir)
 	}
 	format := o.Format
-	if format == "wal" {
-		return openWAL(dir, o)
-	}
 	det, err := detect.Directory(dir, detect.Overrides{Format: format, R: o.R, M: o.M, WAL: o.WAL})
 	if err != nil {
 		return nil, err
@@ -89,7 +86,11 @@ func Open(dir string, o Options) (*Log, error) {
 		if det.Conf() <= detect.Confidence(1) && !o.Force {
 			return nil, &ErrUnsure{Dir: dir, Detection: det}
 		}
-		return openWAL(dir, o)
+		l, err := openWAL(dir, o)
+		if l != nil {
+			l.Detection = det
+		}
+		return l, err
 	case detect.Meta3x:
 		return nil, fmt.Errorf("%s: DotNext 3.1–3.3 log (N.meta side files): walctl reads 4.0+ logs only", dir)
 	case detect.Unknown:

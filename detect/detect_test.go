@@ -1,0 +1,124 @@
+package detect
+
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/walctl/walctl/internal/fixtures"
+)
+
+func copyLog(t *testing.T, fixture string) string {
+	t.Helper()
+	src := filepath.Join(fixtures.Root(), fixture, "wal")
+	dst := t.TempDir()
+	ents, err := os.ReadDir(src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		b, err := os.ReadFile(filepath.Join(src, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dst, e.Name()), b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dst
+}
+
+// R inference in the order of spec §8, on copies of real logs changed so
+// that each step decides.
+func TestInferR(t *testing.T) {
+	cases := []struct {
+		name       string
+		fixture    string
+		change     func(t *testing.T, dir string)
+		r          int64
+		confidence string
+		candidates []int64
+	}{
+		{"exact from a sealed footer", "5.26.2/table-basic", nil, 4, "very-high", nil},
+		{"exact from a legacy prologue", "5.26.2/legacy-snapshot", nil, 4, "very-high", nil},
+		{"arithmetic on the partition holding LastIndex (never sealed, 5.7.1)", "5.7.1/table-snapshot", nil, 4, "high", nil},
+		{"T1 in the last partition leaves candidates (§8 step 2b)", "5.7.1/table-single-appends", func(t *testing.T, dir string) {
+			// Unseal partition 0 (byte 0 := 0, footer cut): no exact evidence remains.
+			p := filepath.Join(dir, "0")
+			b, _ := os.ReadFile(p)
+			b[0] = 0
+			os.WriteFile(p, b[:len(b)-160], 0o644)
+		}, 0, "low", []int64{4, 5}},
+		{"a stale partition above the one holding LastIndex", "5.7.1/table-snapshot", func(t *testing.T, dir string) {
+			b, _ := os.ReadFile(filepath.Join(dir, "5"))
+			os.WriteFile(filepath.Join(dir, "9"), b, 0o644)
+		}, 4, "medium", nil},
+		{"only partition 0", "5.7.1/table-single-appends", func(t *testing.T, dir string) {
+			os.Remove(filepath.Join(dir, "1"))
+			p := filepath.Join(dir, "0")
+			b, _ := os.ReadFile(p)
+			b[0] = 0
+			os.WriteFile(p, b[:len(b)-160], 0o644)
+		}, 0, "low", nil},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			dir := copyLog(t, c.fixture)
+			if c.change != nil {
+				c.change(t, dir)
+			}
+			r, err := Directory(dir, Overrides{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if r.R != c.r || r.Confidence != c.confidence || (c.candidates != nil && !slices.Equal(r.Candidates, c.candidates)) {
+				t.Errorf("R %d (%s, candidates %v), want %d (%s, %v); evidence %v", r.R, r.Confidence, r.Candidates, c.r, c.confidence, c.candidates, r.Evidence)
+			}
+			if c.confidence == "low" && len(r.NeedFlags) == 0 {
+				t.Errorf("low confidence must name the flag to add")
+			}
+		})
+	}
+}
+
+func TestDirectoryKinds(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "3.meta"), make([]byte, 160), 0o644)
+	os.WriteFile(filepath.Join(dir, "3"), []byte("x"), 0o644)
+	if r, _ := Directory(dir, Overrides{}); r.Format != Meta3x {
+		t.Errorf("N.meta layout: %s", r.Format)
+	}
+	if r, _ := Directory(filepath.Join(fixtures.Root(), "6.12.0", "wal-basic", "wal"), Overrides{}); r.Format != WAL || r.WAL == nil || r.WAL.ChunkSize != 4096 {
+		t.Errorf("WAL: %+v", r)
+	}
+	l, err := List(copyLog(t, "5.26.2/table-basic"))
+	if err != nil || len(l.Partitions) != 3 || l.NodeState == "" {
+		t.Errorf("listing %+v %v", l, err)
+	}
+}
+
+func TestNonCanonicalNames(t *testing.T) {
+	dir := copyLog(t, "5.26.2/table-basic")
+	for _, n := range []string{"007", "+7", "-1"} {
+		os.WriteFile(filepath.Join(dir, n), []byte("x"), 0o644)
+	}
+	l, _ := List(dir)
+	slices.Sort(l.NonCanonical)
+	if !slices.Equal(l.NonCanonical, []string{"+7", "-1", "007"}) || len(l.Partitions) != 3 {
+		t.Errorf("non-canonical %v, partitions %d", l.NonCanonical, len(l.Partitions))
+	}
+}
+
+// A lone partition file: the format from the bytes alone, never high
+// confidence without siblings unless the file proves itself (a sealed footer).
+func TestSingleFile(t *testing.T) {
+	r, err := SingleFile(filepath.Join(fixtures.Root(), "5.26.2", "table-basic", "wal", "0"))
+	if err != nil || r.Format != V2 || r.R != 4 {
+		t.Errorf("sealed partition: %+v %v", r, err)
+	}
+	r, err = SingleFile(filepath.Join(fixtures.Root(), "5.26.2", "sparse-basic", "wal", "1"))
+	if err != nil || r.Format != Sparse || r.M != 1024 {
+		t.Errorf("sparse partition: %+v %v", r, err)
+	}
+}
