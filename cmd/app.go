@@ -17,7 +17,11 @@ var Version = "dev"
 
 // Main runs walctl with args and returns the process exit code.
 func Main(args []string, stdout, stderr io.Writer) int {
-	app := &cli.App{
+	return report(stderr, newApp(stdout, stderr).Run(args))
+}
+
+func newApp(stdout, stderr io.Writer) *cli.App {
+	return &cli.App{
 		Name:  "walctl",
 		Usage: "inspect, verify, convert and repair DotNext.Net.Cluster Raft logs",
 		Description: "walctl reads the on-disk Raft logs of DotNext.Net.Cluster (the legacy and 5.4+ Table\n" +
@@ -39,14 +43,13 @@ func Main(args []string, stdout, stderr io.Writer) int {
 			detectCommand(),
 			inspectCommand(),
 			verifyCommand(),
+			diffCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {}, // errors are reported by Main
 		OnUsageError: func(c *cli.Context, err error, _ bool) error {
 			return usageError{msg: err.Error()}
 		},
 	}
-	err := app.Run(args)
-	return report(stderr, err)
 }
 
 // configureColor turns colour on only for a terminal, never with NO_COLOR or --no-color.
@@ -64,5 +67,18 @@ func formatFlags() []cli.Flag {
 		&cli.Int64Flag{Name: "records-per-partition", Aliases: []string{"R"}, Usage: "records per partition (R), when detection is unsure"},
 		&cli.Int64Flag{Name: "max-entry-size", Aliases: []string{"M"}, Usage: "sparse format: MaxLogEntrySize (M), when detection is unsure"},
 		&cli.BoolFlag{Name: "json", Usage: "print one JSON document"},
+		&cli.Int64Flag{Name: "chunk-size", Usage: "WriteAheadLog: data chunk size (Options.ChunkSize), when detection is unsure"},
+		&cli.StringFlag{Name: "hash", Usage: "WriteAheadLog: integrity hash none|crc32|crc64|xxhash32|xxhash64|xxhash3, when detection is unsure"},
+		&cli.StringFlag{Name: "wal-layout", Usage: "WriteAheadLog: record layout 6 (32-byte records) or 5 (40-byte records with ticks)"},
+		&cli.StringFlag{Name: "snapshot-dir", Usage: "WriteAheadLog: the state machine's snapshot directory (default db)"},
 	}
+}
+
+// appCommands lists the names of walctl's commands (for docs tests).
+func appCommands() []string {
+	var names []string
+	for _, c := range newApp(io.Discard, io.Discard).Commands {
+		names = append(names, c.Name)
+	}
+	return names
 }

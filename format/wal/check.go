@@ -27,7 +27,9 @@ type Extent struct {
 	// all zero, or S.
 	LastWritten int64
 	// CommittedIntact is min(Commit, ValidEnd): the committed entries a
-	// repair must keep.
+	// repair must keep. When the checkpoint itself is damaged (past the end,
+	// torn) Commit is the damaged value, so this may include entries that
+	// were never committed: the true commit index is not on disk then.
 	CommittedIntact int64
 	// RecoveredC is the commit index the surviving bytes of a torn
 	// checkpoint give (missing high bytes zero), or -1.
@@ -88,14 +90,15 @@ func (c *checkPass) summarise() {
 	}
 	sort.Strings(codes)
 	for _, code := range codes {
-		sev := raftlog.Info
+		var first raftlog.Finding
 		for _, f := range c.findings {
 			if f.Code == code {
-				sev = f.Severity
+				first = f
 				break
 			}
 		}
-		c.findings.Add(raftlog.Finding{Severity: sev, Code: code, Offset: -1, Index: raftlog.NoIndex,
+		c.findings.Add(raftlog.Finding{Severity: first.Severity, Code: code, File: first.File, Offset: -1,
+			Index: raftlog.NoIndex, Fix: first.Fix,
 			Message: fmt.Sprintf("%d more findings of this kind not listed", c.counts[code]-maxPerCode)})
 	}
 }

@@ -488,6 +488,14 @@ func decide(views map[int64]viewScore, allowed func(candidate) bool) (candidate,
 			return h1.c, Low, []string{fmt.Sprintf("hash ambiguous (%s of %d slots): set the hash explicitly", strings.Join(list, ", "), h1.n)}
 		}
 	}
+	if len(plain) == 0 {
+		// The hash is forced by options but verifies nowhere: pick its
+		// record size by structure, so the mismatches are still reported.
+		for _, c := range hashed {
+			c.v = c.s.chained
+			plain = append(plain, c)
+		}
+	}
 	return decidePlain(plain, scope)
 }
 

@@ -532,3 +532,32 @@ func TestManyChunkFiles(t *testing.T) {
 		t.Error("IsWAL misclassifies")
 	}
 }
+
+// TestFindingCap: damage on every entry yields at most 50 findings of a
+// code plus one summary that keeps the severity and the fix.
+func TestFindingCap(t *testing.T) {
+	es, _ := testEntries(rand.New(rand.NewSource(6)), 80)
+	dir := filepath.Join(t.TempDir(), "wal")
+	if err := Create(dir, Params{Hash: HashCrc32}, votedState(t, 20), 80, seq(es)); err != nil {
+		t.Fatal(err)
+	}
+	for i := int64(1); i <= 80; i++ {
+		flipByte(t, filepath.Join(dir, "metadata", itoa(i/64)), i%64*64+32) // every stored hash
+	}
+	l := openT(t, dir, Options{Hash: "crc32"})
+	n, summary := 0, 0
+	for _, f := range l.Check() {
+		if f.Code == CodeHashMismatch {
+			n++
+			if f.Index == raftlog.NoIndex {
+				summary++
+				if f.Severity != raftlog.Error || f.Fix == "" || !strings.Contains(f.Message, "30 more") {
+					t.Errorf("summary %+v", f)
+				}
+			}
+		}
+	}
+	if n != 51 || summary != 1 {
+		t.Errorf("%d hash-mismatch findings (%d summaries), want 50 + 1", n, summary)
+	}
+}
