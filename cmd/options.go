@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/urfave/cli/v2"
+	"github.com/walctl/walctl/format/wal"
 	"github.com/walctl/walctl/logdir"
 )
 
@@ -29,6 +30,16 @@ func logOptions(c *cli.Context) (logdir.Options, error) {
 	}
 	if o.M > 0 && o.Format == "" {
 		o.Format = "sparse"
+	}
+	o.WAL = wal.Options{ChunkSize: c.Int64("chunk-size"), Hash: c.String("hash"), Layout: c.String("wal-layout"), SnapshotDir: c.String("snapshot-dir")}
+	if c.IsSet("chunk-size") && o.WAL.ChunkSize < 1 {
+		return o, usageError{msg: fmt.Sprintf("--chunk-size %d is out of range", o.WAL.ChunkSize), hint: "use the node's WriteAheadLog ChunkSize in bytes (default: the OS page size, 4096)"}
+	}
+	if _, _, ok := wal.ParseHash(o.WAL.Hash); !ok {
+		return o, usageError{msg: fmt.Sprintf("--hash %q is not a hash algorithm", o.WAL.Hash), hint: "use none, crc32, crc64, xxhash32, xxhash64 or xxhash3"}
+	}
+	if l := o.WAL.Layout; l != "" && l != "5" && l != "6" {
+		return o, usageError{msg: fmt.Sprintf("--wal-layout %q is not a record layout", l), hint: "use 6 (32-byte records, the 6.x default) or 5 (40-byte records, 5.x or the IgnoreTimestamp=false switch)"}
 	}
 	if o.Format == "wal" && o.R > 0 {
 		return o, usageError{msg: "--records-per-partition does not apply to a WriteAheadLog", hint: "drop --records-per-partition"}
