@@ -10,6 +10,8 @@ import (
 	"github.com/fatih/color"
 	"github.com/mattn/go-isatty"
 	"github.com/urfave/cli/v2"
+	"github.com/walctl/walctl/internal/progress"
+	"github.com/walctl/walctl/logdir"
 )
 
 // Version is set at build time with -ldflags "-X github.com/walctl/walctl/cmd.Version=…".
@@ -33,6 +35,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		HideHelpCommand: false,
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "no-color", Usage: "never colour the output (also: NO_COLOR set)"},
+			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress bar on stderr"},
 		},
 		Before: func(c *cli.Context) error {
 			configureColor(c, stdout)
@@ -80,4 +83,10 @@ func appCommands() []string {
 		names = append(names, c.Name)
 	}
 	return names
+}
+
+// newBar returns a progress bar over the entries of a log for long
+// operations: on a terminal only, never with --json or --quiet.
+func newBar(c *cli.Context, l *logdir.Log, what string) *progress.Bar {
+	return progress.New(c.App.ErrWriter, !c.Bool("json") && !c.Bool("quiet"), l.Last-l.First+1, what)
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 	"github.com/walctl/walctl/detect"
+	"github.com/walctl/walctl/internal/progress"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
 )
@@ -110,7 +111,7 @@ func runInspect(c *cli.Context) error {
 		return err
 	}
 	defer l.Close()
-	doc, err := inspectHead(l)
+	doc, err := inspectHead(l, newBar(c, l, "reading"))
 	if err != nil {
 		return err
 	}
@@ -127,7 +128,7 @@ func runInspect(c *cli.Context) error {
 
 // inspectHead builds everything but the entries; totals come from one pass
 // over the entries that reads no payload.
-func inspectHead(l *logdir.Log) (*inspectDoc, error) {
+func inspectHead(l *logdir.Log, bar *progress.Bar) (*inspectDoc, error) {
 	doc := &inspectDoc{Dir: l.Dir, Format: l.Format, RecordsPerPartition: l.R, MaxEntrySize: l.M, Partitions: l.Partitions}
 	if l.Detection != nil {
 		doc.Confidence, doc.WAL = l.Detection.Confidence, l.Detection.WAL
@@ -151,7 +152,8 @@ func inspectHead(l *logdir.Log) (*inspectDoc, error) {
 		doc.Snapshot = &snapshotDoc{Index: s.Index, Term: s.Term, Timestamp: timestamp(s.Ticks), Length: s.Length, Offset: s.Offset, File: s.File}
 	}
 	rp := raftlog.NewReplay(bounds(l))
-	err := l.Entries(l.First, l.Last, func(e raftlog.Entry) bool { rp.Add(e); return true })
+	err := l.Entries(l.First, l.Last, func(e raftlog.Entry) bool { rp.Add(e); bar.Add(1); return true })
+	bar.Done()
 	doc.Totals, _ = rp.Finish()
 	return doc, err
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 
 	"github.com/urfave/cli/v2"
+	"github.com/walctl/walctl/internal/progress"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
 )
@@ -30,6 +31,11 @@ type verifyDoc struct {
 // Verify opens dir and runs every check; it is the library form of the
 // command, used by repair and convert to check their output.
 func Verify(dir string, o logdir.Options) (*verifyDoc, error) {
+	return verifyWith(dir, o, nil)
+}
+
+// verifyWith is Verify with a progress bar made once the log is open.
+func verifyWith(dir string, o logdir.Options, bar func(*logdir.Log) *progress.Bar) (*verifyDoc, error) {
 	l, err := logdir.Open(dir, o)
 	if err != nil {
 		return nil, err
@@ -42,7 +48,13 @@ func Verify(dir string, o logdir.Options) (*verifyDoc, error) {
 			Fix:     "stop the node before verifying or repairing"})
 	}
 	rp := raftlog.NewReplay(bounds(l))
-	if err := l.Entries(l.First, l.Last, func(e raftlog.Entry) bool { rp.Add(e); return true }); err != nil {
+	var pb *progress.Bar
+	if bar != nil {
+		pb = bar(l)
+	}
+	err = l.Entries(l.First, l.Last, func(e raftlog.Entry) bool { rp.Add(e); pb.Add(1); return true })
+	pb.Done()
+	if err != nil {
 		return nil, err
 	}
 	sum, replayFindings := rp.Finish()
@@ -66,7 +78,7 @@ func runVerify(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	doc, err := Verify(dir, o)
+	doc, err := verifyWith(dir, o, func(l *logdir.Log) *progress.Bar { return newBar(c, l, "verifying") })
 	if err != nil {
 		return err
 	}
