@@ -36,7 +36,7 @@ func TestFirstNonZeroSparseFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer h.Close()
-	const at = 3 << 30
+	const at int64 = 3 << 30
 	if _, err := h.WriteAt([]byte{5}, at); err != nil {
 		t.Skip("no large sparse files here:", err)
 	}
