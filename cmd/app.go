@@ -46,6 +46,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			detectCommand(),
 			inspectCommand(),
 			verifyCommand(),
+			diffCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {}, // errors are reported by Main
 		OnUsageError: func(c *cli.Context, err error, _ bool) error {

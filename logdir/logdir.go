@@ -62,6 +62,7 @@ type Log struct {
 	gaps    []raftlog.Range
 	wal     *wal.Log
 	files   map[string]*os.File
+	order   []string // keys of files, oldest first
 }
 
 // Open detects the format of dir and opens it read-only.
@@ -115,18 +116,47 @@ func (l *Log) Entries(from, to int64, yield func(raftlog.Entry) bool) error {
 	return l.entries(max(from, l.First), min(to, l.Last), yield)
 }
 
-// Payload returns a reader of the payload bytes present on disk for e.
+// Payload returns a reader of the payload bytes present on disk for e. Each
+// span's file is opened when the reader reaches it, so a payload spread over
+// more chunk files than maxOpenFiles still reads correctly.
 func (l *Log) Payload(e raftlog.Entry) (io.Reader, error) {
 	rs := make([]io.Reader, 0, len(e.Payload))
 	for _, s := range e.Payload {
-		f, err := l.file(s.File)
-		if err != nil {
-			return nil, err
-		}
-		rs = append(rs, io.NewSectionReader(f, s.Offset, s.Length))
+		rs = append(rs, &spanReader{l: l, s: s})
 	}
 	return io.MultiReader(rs...), nil
 }
+
+// spanReader reads one span, opening its file through the Log's bounded cache.
+type spanReader struct {
+	l    *Log
+	s    raftlog.Span
+	read int64
+}
+
+func (r *spanReader) Read(p []byte) (int, error) {
+	if r.read >= r.s.Length {
+		return 0, io.EOF
+	}
+	f, err := r.l.file(r.s.File)
+	if err != nil {
+		return 0, err
+	}
+	p = p[:min(int64(len(p)), r.s.Length-r.read)]
+	n, err := f.ReadAt(p, r.s.Offset+r.read)
+	r.read += int64(n)
+	if err == io.EOF && r.read < r.s.Length {
+		err = io.ErrUnexpectedEOF
+	} else if err == io.EOF {
+		err = nil
+	}
+	return n, err
+}
+
+// maxOpenFiles bounds the payload file handles a Log keeps: a WAL can have
+// thousands of chunk files, and one handle per file would run into the
+// process's open-file limit.
+var maxOpenFiles = 16
 
 func (l *Log) file(rel string) (*os.File, error) {
 	if f, ok := l.files[rel]; ok {
@@ -135,11 +165,20 @@ func (l *Log) file(rel string) (*os.File, error) {
 	if l.files == nil {
 		l.files = map[string]*os.File{}
 	}
+	if len(l.files) >= maxOpenFiles {
+		// Entries are read in index order, so the oldest handle is the one
+		// least likely to be needed again.
+		old := l.order[0]
+		l.order = l.order[1:]
+		l.files[old].Close()
+		delete(l.files, old)
+	}
 	f, err := os.Open(filepath.Join(l.Dir, filepath.FromSlash(rel)))
 	if err != nil {
 		return nil, err
 	}
 	l.files[rel] = f
+	l.order = append(l.order, rel)
 	return f, nil
 }
 
@@ -152,6 +191,6 @@ func (l *Log) Close() error {
 	for _, f := range l.files {
 		errs = append(errs, f.Close())
 	}
-	l.files = nil
+	l.files, l.order = nil, nil
 	return errors.Join(errs...)
 }

@@ -1,7 +1,6 @@
 package logdir
 
 import (
-	"io"
 	"os"
 	"path/filepath"
 
@@ -57,10 +56,3 @@ func walSnapshotEntry(dir string, s *raftlog.SnapshotMeta) raftlog.Entry {
 
 // WAL returns the WriteAheadLog behind l, or nil for the partition formats.
 func (l *Log) WAL() *wal.Log { return l.wal }
-
-// walPayload streams a WAL entry through the codec (payload spans may cross chunks).
-func (l *Log) walPayload(e raftlog.Entry) io.Reader {
-	pr, pw := io.Pipe()
-	go func() { pw.CloseWithError(l.wal.ReadPayload(e, pw)) }()
-	return pr
-}

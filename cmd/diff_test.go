@@ -1,0 +1,238 @@
+package cmd
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/walctl/walctl/internal/fixtures"
+)
+
+// diffFacts are the fields of a replica set's expect.json that
+// `walctl diff --json` reports under the same names.
+type diffFacts struct {
+	Identical             bool             `json:"identical"`
+	Consistent            bool             `json:"consistent"`
+	SharedCommittedPrefix int64            `json:"sharedCommittedPrefix"`
+	FirstDifferingIndex   *int64           `json:"firstDifferingIndex"`
+	FirstConflictIndex    *int64           `json:"firstConflictIndex"`
+	LogMatchingViolations int64            `json:"logMatchingViolations"`
+	LastIndex             map[string]int64 `json:"lastIndex"`
+	CommitIndex           map[string]int64 `json:"commitIndex"`
+	Behind                []behindFact     `json:"behind"`
+	Divergent             []divergentFact  `json:"divergent"`
+}
+
+type behindFact struct {
+	Node        string `json:"node"`
+	LastIndex   int64  `json:"lastIndex"`
+	MissingFrom int64  `json:"missingFrom"`
+	MissingTo   int64  `json:"missingTo"`
+}
+
+type divergentFact struct {
+	Node      string `json:"node"`
+	FromIndex int64  `json:"fromIndex"`
+	ToIndex   int64  `json:"toIndex"`
+}
+
+// normal makes empty lists compare equal however they were written.
+func (f diffFacts) normal() diffFacts {
+	if len(f.Behind) == 0 {
+		f.Behind = nil
+	}
+	if len(f.Divergent) == 0 {
+		f.Divergent = nil
+	}
+	return f
+}
+
+type replicaDir struct {
+	name, dir string
+	nodes     []string
+}
+
+func replicaDirs(t *testing.T) []replicaDir {
+	t.Helper()
+	exps, _ := filepath.Glob(filepath.Join(fixtures.Root(), "replicas", "*", "*", "expect.json"))
+	sort.Strings(exps)
+	if len(exps) == 0 {
+		t.Fatal("no replica sets")
+	}
+	var out []replicaDir
+	for _, e := range exps {
+		d := filepath.Dir(e)
+		rel, _ := filepath.Rel(fixtures.Root(), d)
+		rd := replicaDir{name: filepath.ToSlash(rel), dir: d}
+		for _, n := range []string{"node1", "node2", "node3"} {
+			if _, err := os.Stat(filepath.Join(d, n)); err == nil {
+				rd.nodes = append(rd.nodes, n)
+			}
+		}
+		out = append(out, rd)
+	}
+	return out
+}
+
+func (r replicaDir) paths(nodes ...string) []string {
+	var ps []string
+	for _, n := range nodes {
+		ps = append(ps, filepath.Join(r.dir, n))
+	}
+	return ps
+}
+
+func readFacts(t *testing.T, path string) diffFacts {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f diffFacts
+	if err := json.Unmarshal(b, &f); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// Every replica set: `walctl diff --json node1 node2 node3` reports the
+// facts of expect.json and exits 0 (consistent, no violation) or 1,
+// without changing a byte.
+func TestDiffReplicaSets(t *testing.T) {
+	for _, rs := range replicaDirs(t) {
+		t.Run(rs.name, func(t *testing.T) {
+			want := readFacts(t, filepath.Join(rs.dir, "expect.json"))
+			args := append([]string{"diff", "--json"}, rs.paths(rs.nodes...)...)
+			out, errs, code := runReadOnly(t, rs.dir, args...)
+			var got diffFacts
+			if err := json.Unmarshal([]byte(out), &got); err != nil {
+				t.Fatalf("exit %d, bad JSON (%v): %s %s", code, err, out, errs)
+			}
+			if got, want := got.normal(), want.normal(); !reflect.DeepEqual(got, want) {
+				t.Errorf("got  %+v\nwant %+v", got, want)
+			}
+			wantCode := ExitDamaged
+			if want.Consistent && want.LogMatchingViolations == 0 {
+				wantCode = ExitOK
+			}
+			if code != wantCode || errs != "" {
+				t.Errorf("exit %d (stderr %q), want %d", code, errs, wantCode)
+			}
+		})
+	}
+}
+
+// Per pair, the facts the cluster run observed (manifest.observed.pairs),
+// for the sets whose files were not damaged after the run.
+func TestDiffReplicaPairs(t *testing.T) {
+	for _, rs := range replicaDirs(t) {
+		var man struct {
+			Damage   json.RawMessage `json:"damage"`
+			Observed struct {
+				Pairs []struct {
+					A, B          string
+					CommonPrefix  int64           `json:"commonPrefix"`
+					FirstConflict *int64          `json:"firstConflictIndex"`
+					Overlap       int64           `json:"committedOverlap"`
+					Violations    json.RawMessage `json:"logMatchingViolations"`
+				} `json:"pairs"`
+			} `json:"observed"`
+		}
+		b, err := os.ReadFile(filepath.Join(rs.dir, "manifest.json"))
+		if err != nil || json.Unmarshal(b, &man) != nil {
+			t.Fatalf("%s: manifest: %v", rs.name, err)
+		}
+		if len(man.Damage) > 0 && string(man.Damage) != "null" {
+			continue
+		}
+		for _, p := range man.Observed.Pairs {
+			t.Run(rs.name+"/"+p.A+"-"+p.B, func(t *testing.T) {
+				out, errs, code := run(t, append([]string{"diff", "--json"}, rs.paths(p.A, p.B)...)...)
+				var got diffFacts
+				if err := json.Unmarshal([]byte(out), &got); err != nil {
+					t.Fatalf("exit %d: %v %s", code, err, errs)
+				}
+				if deref64(got.FirstConflictIndex) != deref64(p.FirstConflict) || got.SharedCommittedPrefix != min(p.Overlap, p.CommonPrefix) ||
+					got.LogMatchingViolations != 0 || string(p.Violations) != "[]" {
+					t.Errorf("got %+v, observed %+v", got, p)
+				}
+				if want := map[bool]int{true: ExitOK, false: ExitDamaged}[p.FirstConflict == nil]; code != want {
+					t.Errorf("exit %d, want %d", code, want)
+				}
+			})
+		}
+	}
+}
+
+// The human output of the divergent set: summary, pair table, the
+// side-by-side window around index 12, findings and verdict.
+func TestDiffGolden(t *testing.T) {
+	rs := replicaDirs(t)
+	for _, r := range rs {
+		if strings.HasSuffix(r.name, "/cluster-divergent") {
+			out, _, code := runReadOnly(t, r.dir, append([]string{"diff"}, r.paths(r.nodes...)...)...)
+			if code != ExitDamaged {
+				t.Errorf("exit %d, want 1", code)
+			}
+			golden(t, "diff-cluster-divergent.txt", out)
+			return
+		}
+	}
+	t.Fatal("no cluster-divergent set")
+}
+
+// Mixed formats, same entries: identical, exit 0; the names are made
+// unique from the paths (both directories are called wal).
+func TestDiffMixedFormats(t *testing.T) {
+	legacy := filepath.Join(fixtures.Root(), "5.26.2", "legacy-basic", "wal")
+	table := filepath.Join(fixtures.Root(), "5.26.2", "table-basic", "wal")
+	out, errs, code := run(t, "diff", "--json", legacy, table)
+	var got struct {
+		Identical bool             `json:"identical"`
+		LastIndex map[string]int64 `json:"lastIndex"`
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil || code != ExitOK {
+		t.Fatalf("exit %d %v %s", code, err, errs)
+	}
+	want := map[string]int64{"legacy-basic/wal": 10, "table-basic/wal": 10}
+	if !got.Identical || !reflect.DeepEqual(got.LastIndex, want) {
+		t.Errorf("identical %v, last %v", got.Identical, got.LastIndex)
+	}
+}
+
+func TestDiffUsage(t *testing.T) {
+	node := filepath.Join(fixtures.Root(), "replicas", "6.12.0", "cluster-agree", "node1")
+	cases := []struct {
+		name     string
+		args     []string
+		contains string
+	}{
+		{"one directory", []string{"diff", node}, "at least two"},
+		{"no directory", []string{"diff"}, "at least two"},
+		{"negative context", []string{"diff", "--context", "-1", node, node}, "--context"},
+		{"missing directory", []string{"diff", node, filepath.Join(t.TempDir(), "nope")}, "no such file"},
+		{"not a log", []string{"diff", node, t.TempDir()}, "not a DotNext log"},
+		{"bad format", []string{"diff", "--format", "zip", node, node}, "--format"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			out, errs, code := run(t, c.args...)
+			if code != ExitError || !strings.Contains(errs, c.contains) || out != "" || strings.Contains(errs, "panic") {
+				t.Errorf("exit %d, stdout %q, stderr %q (want %q)", code, out, errs, c.contains)
+			}
+		})
+	}
+}
+
+// The same directory twice is a valid (trivially identical) comparison.
+func TestDiffSameDirTwice(t *testing.T) {
+	node := filepath.Join(fixtures.Root(), "replicas", "6.12.0", "cluster-agree", "node1")
+	out, errs, code := run(t, "diff", "--context", "0", node, node)
+	if code != ExitOK || !strings.Contains(out, "node1#1") || !strings.Contains(out, "identical") {
+		t.Errorf("exit %d: %s %s", code, out, errs)
+	}
+}

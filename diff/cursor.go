@@ -1,0 +1,194 @@
+package diff
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"iter"
+
+	"github.com/walctl/walctl/raftlog"
+)
+
+// kind is what a node holds at one index.
+type kind uint8
+
+const (
+	absent   kind = iota // no entry
+	covered              // inside the node's snapshot: content unknown, not compared
+	snapshot             // the snapshot itself: compared by term only
+	entry                // a log entry: compared by content
+)
+
+// content is what identifies an entry across replicas: never where it is
+// stored, only what it holds.
+type content struct {
+	term   int64
+	hasCmd bool
+	cmd    int32
+	length int64
+	sum    [sha256.Size]byte
+	// unreadable: the payload could not be read, so sum is of a part only
+	// and must not equal a readable payload's.
+	unreadable bool
+}
+
+// cell is one node's holding at one index.
+type cell struct {
+	kind      kind
+	c         content // term is set for snapshot cells too
+	cmd       *int32
+	committed bool
+	damaged   bool
+}
+
+// compatible says whether two held cells do not contradict each other:
+// covered indexes are never compared, a snapshot is compared by its term.
+func compatible(a, b cell) bool {
+	switch {
+	case a.kind == covered || b.kind == covered:
+		return true
+	case a.kind == snapshot || b.kind == snapshot:
+		return a.c.term == b.c.term
+	}
+	return a.c == b.c
+}
+
+// sameTermClash is a Log Matching violation: two entries of the same term
+// at the same index with different content.
+func sameTermClash(a, b cell) bool {
+	return a.kind == entry && b.kind == entry && a.c.term == b.c.term && a.c != b.c
+}
+
+func (c cell) held() bool { return c.kind != absent }
+
+func (c cell) hash() string { return hex.EncodeToString(c.c.sum[:]) }
+
+// cursor pulls one replica's entries in index order.
+type cursor struct {
+	r        Replica
+	next     func() (raftlog.Entry, bool)
+	stop     func()
+	err      error
+	peek     *raftlog.Entry
+	prev     int64 // index of the last entry taken, to drop out-of-order ones
+	coverEnd int64 // indexes ≤ coverEnd belong to the snapshot (0: none)
+	commit   int64
+	buf      []byte
+	// what the stream met that the report mentions
+	unordered   int64
+	unreadable  int64
+	firstUnread int64
+	firstDamage int64
+}
+
+func newCursor(r Replica) *cursor {
+	c := &cursor{r: r, buf: make([]byte, 32<<10)}
+	if r.State != nil {
+		c.commit = r.State.CommitIndex
+	}
+	if s := r.Snapshot; s != nil && s.Index > 0 {
+		c.coverEnd = s.Index
+	}
+	seq := func(yield func(raftlog.Entry) bool) {
+		c.err = r.Log.Entries(max(r.First, 1), r.Last, yield)
+	}
+	c.next, c.stop = iter.Pull(seq)
+	c.advance()
+	return c
+}
+
+// advance loads the next entry that holds something, skipping empty slots
+// and entries at or below one already taken (a hostile log may repeat them).
+func (c *cursor) advance() {
+	c.peek = nil
+	for {
+		e, ok := c.next()
+		if !ok {
+			return
+		}
+		if e.Index < 1 || e.Index <= c.prev {
+			c.unordered++
+			continue
+		}
+		if e.State == raftlog.EntryEmpty {
+			continue
+		}
+		c.peek = &e
+		return
+	}
+}
+
+// at returns the node's cell at index i and consumes its entry there.
+func (c *cursor) at(i int64) (cell, error) {
+	if c.peek == nil || c.peek.Index != i {
+		if i <= c.coverEnd {
+			return cell{kind: covered, committed: true}, nil
+		}
+		return cell{kind: absent}, nil
+	}
+	e := *c.peek
+	c.prev = i
+	c.advance()
+	if e.IsSnapshot {
+		return cell{kind: snapshot, c: content{term: e.Term}, committed: true}, nil
+	}
+	out := cell{kind: entry, committed: i <= c.commit, damaged: e.State == raftlog.EntryDamaged, cmd: e.CommandID}
+	out.c = content{term: e.Term, length: e.Length}
+	if e.CommandID != nil {
+		out.c.hasCmd, out.c.cmd = true, *e.CommandID
+	}
+	readable, err := c.digest(e, &out.c.sum)
+	if err != nil {
+		return cell{}, err
+	}
+	if !readable {
+		out.damaged, out.c.unreadable = true, true
+		c.unreadable++
+		if c.firstUnread == 0 {
+			c.firstUnread = i
+		}
+	}
+	if out.damaged && c.firstDamage == 0 {
+		c.firstDamage = i
+	}
+	return out, nil
+}
+
+// digest hashes the payload bytes on disk. A file of the log that does not
+// exist makes the payload unreadable (damage, reported); any other read
+// error (permissions, I/O, descriptors) stops the comparison, since facts
+// computed from payloads that could not be read would be false.
+func (c *cursor) digest(e raftlog.Entry, sum *[sha256.Size]byte) (readable bool, err error) {
+	h := sha256.New()
+	r, err := c.r.Log.Payload(e)
+	if err == nil {
+		// Hide any WriterTo: io.MultiReader's would allocate 32 KiB per call.
+		_, err = io.CopyBuffer(h, struct{ io.Reader }{r}, c.buf)
+	}
+	h.Sum(sum[:0])
+	switch {
+	case err == nil:
+		return true, nil
+	case errors.Is(err, fs.ErrNotExist):
+		return false, nil
+	}
+	return false, fmt.Errorf("%s: reading the payload of entry %d: %w", c.r.Dir, e.Index, err)
+}
+
+// nextIndex is the index of the next held entry, or -1 at the end.
+func (c *cursor) nextIndex() int64 {
+	if c.peek == nil {
+		return -1
+	}
+	return c.peek.Index
+}
+
+func (c *cursor) close() {
+	c.stop()
+	if r, ok := c.r.Log.(releaser); ok {
+		r.releaseFiles()
+	}
+}

@@ -1,0 +1,321 @@
+package diff
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/walctl/walctl/internal/fixtures"
+	"github.com/walctl/walctl/logdir"
+)
+
+// replicaExpect is a replica set's expect.json.
+type replicaExpect struct {
+	Identical             bool             `json:"identical"`
+	Consistent            bool             `json:"consistent"`
+	SharedCommittedPrefix int64            `json:"sharedCommittedPrefix"`
+	FirstDifferingIndex   *int64           `json:"firstDifferingIndex"`
+	FirstConflictIndex    *int64           `json:"firstConflictIndex"`
+	LogMatchingViolations int64            `json:"logMatchingViolations"`
+	LastIndex             map[string]int64 `json:"lastIndex"`
+	CommitIndex           map[string]int64 `json:"commitIndex"`
+	Behind                []Behind         `json:"behind"`
+	Divergent             []struct {
+		Node      string `json:"node"`
+		FromIndex int64  `json:"fromIndex"`
+		ToIndex   int64  `json:"toIndex"`
+	} `json:"divergent"`
+	Overwritten []Overwrite `json:"overwritten"`
+}
+
+// replicaManifest is the part of a replica set's manifest.json the tests use.
+type replicaManifest struct {
+	Damage   *struct{ Node string } `json:"damage"`
+	Observed struct {
+		Pairs []struct {
+			A, B              string
+			CommonPrefix      int64             `json:"commonPrefix"`
+			FirstConflict     *int64            `json:"firstConflictIndex"`
+			CommittedOverlap  int64             `json:"committedOverlap"`
+			LogMatchingViolas []json.RawMessage `json:"logMatchingViolations"`
+		} `json:"pairs"`
+	} `json:"observed"`
+}
+
+// nodeReadback is a replica's nodeN.readback.json.
+type nodeReadback struct {
+	State struct {
+		LastCommittedEntryIdx int64 `json:"lastCommittedEntryIndex"`
+	} `json:"state"`
+	Entries []fixtures.ReadEntry `json:"entries"`
+}
+
+type replicaSet struct {
+	name   string
+	dir    string
+	nodes  []string // node1, node2, …
+	expect replicaExpect
+	man    replicaManifest
+}
+
+func replicaSets(t *testing.T) []replicaSet {
+	t.Helper()
+	dirs, _ := filepath.Glob(filepath.Join(fixtures.Root(), "replicas", "*", "*", "expect.json"))
+	sort.Strings(dirs)
+	if len(dirs) == 0 {
+		t.Fatal("no replica sets under testdata/fixtures/replicas")
+	}
+	var sets []replicaSet
+	for _, e := range dirs {
+		d := filepath.Dir(e)
+		rel, _ := filepath.Rel(filepath.Join(fixtures.Root(), "replicas"), d)
+		s := replicaSet{name: filepath.ToSlash(rel), dir: d}
+		readJSON(t, e, &s.expect)
+		readJSON(t, filepath.Join(d, "manifest.json"), &s.man)
+		nodes, _ := filepath.Glob(filepath.Join(d, "node*[0-9]"))
+		sort.Strings(nodes)
+		for _, n := range nodes {
+			if info, err := os.Stat(n); err == nil && info.IsDir() {
+				s.nodes = append(s.nodes, filepath.Base(n))
+			}
+		}
+		sets = append(sets, s)
+	}
+	return sets
+}
+
+func readJSON(t testing.TB, path string, v any) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+}
+
+// openReplicas opens log directories as replicas named names.
+func openReplicas(t testing.TB, dirs, names []string) []Replica {
+	t.Helper()
+	var reps []Replica
+	for k, d := range dirs {
+		l, err := logdir.Open(d, logdir.Options{})
+		if err != nil {
+			t.Fatalf("open %s: %v", d, err)
+		}
+		t.Cleanup(func() { l.Close() })
+		reps = append(reps, FromLogdir(names[k], l))
+	}
+	return reps
+}
+
+func (s replicaSet) replicas(t testing.TB, names ...string) []Replica {
+	var dirs []string
+	for _, n := range names {
+		dirs = append(dirs, filepath.Join(s.dir, n))
+	}
+	return openReplicas(t, dirs, names)
+}
+
+// Every replica set: the facts of expect.json, exactly.
+func TestReplicaSets(t *testing.T) {
+	for _, s := range replicaSets(t) {
+		t.Run(s.name, func(t *testing.T) {
+			r := mustCompare(t, s.replicas(t, s.nodes...), Options{})
+			x := s.expect
+			want := facts{Identical: x.Identical, Consistent: x.Consistent, Shared: x.SharedCommittedPrefix,
+				FirstDiff: deref(x.FirstDifferingIndex), FirstConflict: deref(x.FirstConflictIndex),
+				Violations: x.LogMatchingViolations, LastIndex: x.LastIndex, CommitIndex: x.CommitIndex}
+			if got := factsOf(r); !reflect.DeepEqual(got, want) {
+				t.Errorf("facts\n got %+v\nwant %+v", got, want)
+			}
+			if r.OK() != (x.Consistent && x.LogMatchingViolations == 0) {
+				t.Errorf("OK() = %v", r.OK())
+			}
+			if !reflect.DeepEqual(r.Behind, nonNil(x.Behind)) {
+				t.Errorf("behind %+v, want %+v", r.Behind, x.Behind)
+			}
+			var div []string
+			for _, d := range r.Divergent {
+				div = append(div, d.Node+":"+Range{d.FromIndex, d.ToIndex}.String())
+			}
+			var wantDiv []string
+			for _, d := range x.Divergent {
+				wantDiv = append(wantDiv, d.Node+":"+Range{d.FromIndex, d.ToIndex}.String())
+			}
+			if !reflect.DeepEqual(div, wantDiv) {
+				t.Errorf("divergent %v, want %v", div, wantDiv)
+			}
+			// Entries already overwritten on disk leave no trace to compare;
+			// the pending ones must match exactly.
+			var pending []Overwrite
+			for _, o := range x.Overwritten {
+				if !o.PhysicallyOverwritten {
+					pending = append(pending, o)
+				}
+			}
+			if !reflect.DeepEqual(r.Overwritten, nonNil(pending)) {
+				t.Errorf("overwritten %+v, want %+v", r.Overwritten, pending)
+			}
+			checkSeverities(t, r)
+		})
+	}
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+// checkSeverities: a Log Matching violation and a committed divergence
+// are errors, an uncommitted divergence a warning.
+func checkSeverities(t *testing.T, r *Report) {
+	t.Helper()
+	count := map[string]int{}
+	for _, f := range r.Findings {
+		count[string(f.Severity)+" "+f.Code]++
+	}
+	if got := int64(count["error "+CodeLogMatching]); got != r.LogMatchingViolations {
+		t.Errorf("%d log-matching errors for %d violations", got, r.LogMatchingViolations)
+	}
+	var committed, uncommitted int
+	for _, d := range r.Divergent {
+		if d.Committed {
+			committed++
+		} else {
+			uncommitted++
+		}
+	}
+	if count["error "+CodeDivergentCommitted] != committed || count["warning "+CodeDivergentUncommitted] != uncommitted {
+		t.Errorf("findings %v for %d committed and %d uncommitted divergent spans", count, committed, uncommitted)
+	}
+}
+
+// The oracle itself reproduces expect.json from what the library read back
+// from each node: it can then be trusted on sets that have no expect.json.
+func TestOracleAgreesWithExpect(t *testing.T) {
+	for _, s := range replicaSets(t) {
+		t.Run(s.name, func(t *testing.T) {
+			var logs []oLog
+			for _, n := range s.nodes {
+				var rb nodeReadback
+				readJSON(t, filepath.Join(s.dir, n+".readback.json"), &rb)
+				logs = append(logs, oracleOfReadback(n, rb.State.LastCommittedEntryIdx, rb.Entries))
+			}
+			got := oracle(logs...)
+			x := s.expect
+			if got.Shared != x.SharedCommittedPrefix || got.FirstDiff != deref(x.FirstDifferingIndex) ||
+				got.FirstConflict != deref(x.FirstConflictIndex) || got.Violations != x.LogMatchingViolations ||
+				got.Consistent != x.Consistent || got.Identical != x.Identical {
+				t.Errorf("oracle %+v disagrees with expect.json %+v", got, x)
+			}
+		})
+	}
+}
+
+// Per pair, the facts the cluster run observed (sets whose files were not
+// damaged afterwards: the observation predates the damage).
+func TestReplicaPairs(t *testing.T) {
+	for _, s := range replicaSets(t) {
+		if s.man.Damage != nil {
+			continue
+		}
+		for _, p := range s.man.Observed.Pairs {
+			t.Run(s.name+"/"+p.A+"-"+p.B, func(t *testing.T) {
+				r := mustCompare(t, s.replicas(t, p.A, p.B), Options{})
+				if len(r.Pairs) != 1 {
+					t.Fatalf("%d pairs for two nodes", len(r.Pairs))
+				}
+				got := r.Pairs[0]
+				if got.CommonPrefix != p.CommonPrefix || deref(got.FirstConflictIndex) != deref(p.FirstConflict) ||
+					got.LogMatchingViolations != int64(len(p.LogMatchingViolas)) ||
+					got.SharedCommittedPrefix != min(p.CommittedOverlap, p.CommonPrefix) {
+					t.Errorf("pair %+v, observed %+v", got, p)
+				}
+				if got.SharedCommittedPrefix != r.SharedCommittedPrefix || deref(got.FirstDifferingIndex) != deref(r.FirstDifferingIndex) {
+					t.Errorf("the only pair %+v disagrees with the overall facts", got)
+				}
+			})
+		}
+	}
+}
+
+func oracleOfReadback(name string, commit int64, entries []fixtures.ReadEntry) oLog {
+	l := oLog{name: name, commit: commit, entries: map[int64]oEntry{}}
+	for _, e := range entries {
+		if e.IsSnapshot {
+			l.snap, l.snapTerm = e.Index, e.Term
+			continue
+		}
+		l.entries[e.Index] = oEntry{term: e.Term, cmd: cmdText(e.CommandID), length: e.Length, sha: e.SHA256}
+	}
+	return l
+}
+
+// Every pair of healthy single-node fixtures — mixed formats and versions,
+// the same entries written in different formats, prefixes, payloads
+// flipped in logs without checksums — compared as two replicas: the facts
+// the oracle derives from the two manifests' readback.
+func TestFixturePairs(t *testing.T) {
+	type opened struct {
+		f   fixtures.Fixture
+		rep Replica
+	}
+	var all []opened
+	for _, tool := range []string{"fixturegen-ps", "fixturegen-wal"} {
+		for _, f := range fixtures.All(t, tool) {
+			if f.Expect.Verdict != "ok" || f.Manifest.Readback.HasError() {
+				continue
+			}
+			all = append(all, opened{f, openReplicas(t, []string{f.WAL}, []string{f.Name})[0]})
+		}
+	}
+	if len(all) < 20 {
+		t.Fatalf("only %d healthy fixtures", len(all))
+	}
+	pairs := 0
+	for a := range all {
+		for b := a + 1; b < len(all); b++ {
+			x, y := all[a], all[b]
+			r := mustCompare(t, []Replica{x.rep, y.rep}, Options{})
+			want := oracle(oracleOfFixture(x.f), oracleOfFixture(y.f))
+			if got := factsOf(r); !reflect.DeepEqual(got, want) {
+				t.Errorf("%s vs %s:\n got %+v\nwant %+v", x.f.Name, y.f.Name, got, want)
+			}
+			pairs++
+		}
+	}
+	t.Logf("%d fixture pairs compared", pairs)
+}
+
+func oracleOfFixture(f fixtures.Fixture) oLog {
+	rb := f.Manifest.Readback
+	return oracleOfReadback(f.Name, rb.State.LastCommittedEntryIdx, rb.Entries)
+}
+
+// A payload flipped in a log without checksums verifies clean on its own;
+// next to its source it is a Log Matching violation at the damaged index.
+func TestPayloadFlipIsLogMatchingViolation(t *testing.T) {
+	for _, name := range []string{"5.26.2/legacy-basic+payload-flip", "5.26.2/table-nocheck+payload-flip"} {
+		t.Run(name, func(t *testing.T) {
+			f := fixtures.Load(t, filepath.Join(fixtures.Root(), filepath.FromSlash(name)))
+			src := strings.SplitN(name, "+", 2)[0]
+			reps := openReplicas(t, []string{filepath.Join(fixtures.Root(), filepath.FromSlash(src), "wal"), f.WAL}, []string{"source", "flipped"})
+			r := mustCompare(t, reps, Options{})
+			idx := *f.Manifest.Damage.Index
+			if r.LogMatchingViolations != 1 || len(r.Violations) != 1 || r.Violations[0].Index != idx {
+				t.Fatalf("violations %d %+v, want one at %d", r.LogMatchingViolations, r.Violations, idx)
+			}
+			if r.OK() || deref(r.FirstConflictIndex) != idx {
+				t.Errorf("first conflict %v, want %d", deref(r.FirstConflictIndex), idx)
+			}
+		})
+	}
+}
