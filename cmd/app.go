@@ -46,6 +46,8 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			detectCommand(),
 			inspectCommand(),
 			verifyCommand(),
+			repairCommand(),
+			convertCommand(),
 			diffCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {}, // errors are reported by Main

@@ -7,7 +7,7 @@ import "github.com/walctl/walctl/raftlog"
 var fixes = map[string]string{
 	"node-state-missing":                   "no safe repair: restore node.state from a backup, or rebuild the node from the cluster",
 	"node-state-size":                      "walctl repair --apply --set-term T --clear-vote DIR (the lost term/vote cannot be read back; take T from the cluster)",
-	"node-state-checksum":                  "walctl repair --apply DIR (recomputes the checksum after checking the fields against the log)",
+	"node-state-checksum":                  "walctl repair --apply --set-term T --clear-vote DIR (a flipped bit may sit in the term or the vote, so they are not trusted; T ≥ the cluster's current term)",
 	"snapshot-short":                       "no safe repair: the snapshot bytes are gone; reinstall a snapshot from the leader",
 	"snapshot-offset-48":                   "none needed unless the state machine fails to restore",
 	"partition-missing":                    "no safe repair: the entries are gone from this node; a majority of the cluster must still hold them (then walctl repair --apply --allow-drop-committed DIR and let the leader re-replicate)",
@@ -33,7 +33,7 @@ var fixes = map[string]string{
 	"term-decreased":                       "no safe repair: the log is corrupt; rebuild the node from the cluster",
 	"term-above-current":                   "walctl repair --apply --set-term T DIR with the cluster's current term",
 	"index-gap":                            "no safe repair: entries are missing; rebuild the node from the cluster",
-	"commit-beyond-last-index":             "walctl repair --apply DIR (lowers CommitIndex to the last entry on disk)",
+	"commit-beyond-last-index":             "walctl repair --apply --allow-drop-committed DIR (committed entries are missing: a majority must hold them; the leader re-replicates)",
 	"snapshot-beyond-commit":               "walctl repair --apply DIR",
 	"applied-beyond-commit":                "walctl repair --apply DIR",
 	"prologue-payload-behind-zero-records": "none needed if these entries are beyond LastIndex (a crash before the prologue flush)",

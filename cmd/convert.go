@@ -1,0 +1,225 @@
+package cmd
+
+import (
+	"errors"
+	"fmt"
+	"io"
+
+	"github.com/urfave/cli/v2"
+	"github.com/walctl/walctl/logdir"
+	"github.com/walctl/walctl/repair"
+)
+
+func convertCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "convert",
+		Usage:     "rewrite a PersistentState log in another format (legacy, v2, sparse) or with another R, keeping every entry",
+		ArgsUsage: "DIR",
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "to", Usage: "output format: legacy|v2|sparse", Required: true},
+			&cli.Int64Flag{Name: "records-per-partition", Aliases: []string{"R"}, Usage: "records per partition of the output (default: the input's); partitions are renumbered"},
+			&cli.Int64Flag{Name: "max-entry-size", Aliases: []string{"M"}, Usage: "--to sparse: MaxLogEntrySize of the output (default: the input's when it is sparse)"},
+			&cli.StringFlag{Name: "out", Usage: "the new directory (must not exist or be empty); it appears only once complete"},
+			&cli.BoolFlag{Name: "in-place", Usage: "convert DIR itself (after copying it to the backup)"},
+			&cli.StringFlag{Name: "backup", Usage: "--in-place: where DIR is copied first (default: a new sibling DIR.walctl-backup-<UTC time>)"},
+			&cli.BoolFlag{Name: "force", Usage: "go on although another process holds the log's files"},
+			&cli.BoolFlag{Name: "json", Usage: "print one JSON document"},
+			&cli.StringFlag{Name: "in-format", Usage: "input format, when detection is unsure: legacy|v2|sparse"},
+			&cli.Int64Flag{Name: "in-records-per-partition", Usage: "input R, when detection is unsure"},
+			&cli.Int64Flag{Name: "in-max-entry-size", Usage: "input M (sparse), when detection is unsure"},
+		},
+		Action: runConvert,
+	}
+}
+
+type convertDoc struct {
+	Conversion *repair.Conversion `json:"conversion,omitempty"`
+	Output     string             `json:"output"`
+	Backup     string             `json:"backup,omitempty"`
+	Verify     *verifyDoc         `json:"verify,omitempty"`
+	Comparison *repair.Comparison `json:"comparison,omitempty"`
+	Refused    []string           `json:"refused,omitempty"`
+}
+
+func runConvert(c *cli.Context) error {
+	dir, err := oneDir(c)
+	if err != nil {
+		return err
+	}
+	co, in, err := convertOptions(c)
+	if err != nil {
+		return err
+	}
+	if co.InPlace {
+		if j, err := repair.Pending(dir); err != nil || j != nil {
+			if err != nil {
+				return err
+			}
+			return finishPendingConvert(c, dir, j)
+		}
+	}
+	l, err := logdir.Open(dir, in)
+	if err != nil {
+		return err
+	}
+	if err := checkHeld(c, l); err != nil {
+		l.Close()
+		return err
+	}
+	conv, err := repair.PlanConvert(l, co)
+	l.Close()
+	var ie *repair.InputError
+	if errors.As(err, &ie) {
+		return reportRefusedConvert(c, ie)
+	}
+	if err != nil {
+		return flagErr(err)
+	}
+	res, err := repair.ApplyConvert(conv, dir, co)
+	if err != nil {
+		return err
+	}
+	doc := &convertDoc{Conversion: conv, Output: co.Out, Backup: res.Backup}
+	source := dir
+	if co.InPlace {
+		doc.Output, source = dir, res.Backup
+	}
+	return checkConverted(c, doc, source, logdir.Options{Format: conv.From, R: conv.R, M: conv.M, Force: true})
+}
+
+// convertOptions reads the flags: the output's settings and the input overrides.
+func convertOptions(c *cli.Context) (repair.ConvertOptions, logdir.Options, error) {
+	co := repair.ConvertOptions{To: c.String("to"), R: c.Int64("records-per-partition"), M: c.Int64("max-entry-size"),
+		Out: c.String("out"), InPlace: c.Bool("in-place"), Backup: c.String("backup")}
+	in := logdir.Options{Format: c.String("in-format"), R: c.Int64("in-records-per-partition"), M: c.Int64("in-max-entry-size")}
+	switch {
+	case co.Out == "" && !co.InPlace:
+		return co, in, usageError{msg: "convert needs --out NEWDIR or --in-place", hint: "walctl convert --to v2 --out NEWDIR DIR"}
+	case co.Out != "" && co.InPlace:
+		return co, in, usageError{msg: "--out and --in-place exclude each other", hint: "drop one of the two"}
+	case co.Backup != "" && !co.InPlace:
+		return co, in, usageError{msg: "--backup applies to --in-place only", hint: "--out never changes DIR, so it needs no backup"}
+	case c.IsSet("records-per-partition") && (co.R < 2 || co.R > 53_687_091):
+		return co, in, usageError{msg: fmt.Sprintf("--records-per-partition %d is out of range", co.R), hint: "DotNext accepts 2 ≤ R ≤ 53687091"}
+	case c.IsSet("max-entry-size") && co.M < 1:
+		return co, in, usageError{msg: fmt.Sprintf("--max-entry-size %d is out of range", co.M), hint: "M is the MaxLogEntrySize the node will use, a positive number of bytes"}
+	}
+	switch in.Format {
+	case "", "legacy", "v2", "sparse":
+	case "table":
+		in.Format = "v2"
+	default:
+		return co, in, usageError{msg: fmt.Sprintf("--in-format %q is not a PersistentState format", in.Format), hint: "use legacy, v2 or sparse"}
+	}
+	co.Log = repair.LogOptions{Format: in.Format, R: in.R, M: in.M}
+	return co, in, nil
+}
+
+func finishPendingConvert(c *cli.Context, dir string, j *repair.Journal) error {
+	if j.Command != "convert" {
+		return hinted{err: fmt.Errorf("%s: an interrupted walctl %s is pending (its backup is %s)", dir, j.Command, j.Backup),
+			hint: fmt.Sprintf("run walctl %s --apply %s to finish it first", j.Command, dir)}
+	}
+	if err := checkHeld(c, &logdir.Log{Dir: dir}); err != nil {
+		return err
+	}
+	res, err := repair.Resume(dir)
+	if err != nil {
+		return err
+	}
+	jo := j.Convert
+	l, err := logdir.Open(res.Backup, jo.Log.Open())
+	if err != nil {
+		return err
+	}
+	conv, err := repair.PlanConvert(l, *jo)
+	l.Close()
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(c.App.ErrWriter, "walctl: finished the interrupted conversion of %s from its backup %s\n", dir, res.Backup)
+	doc := &convertDoc{Conversion: conv, Output: dir, Backup: res.Backup}
+	return checkConverted(c, doc, res.Backup, logdir.Options{Format: conv.From, R: conv.R, M: conv.M, Force: true})
+}
+
+func reportRefusedConvert(c *cli.Context, ie *repair.InputError) error {
+	w := c.App.Writer
+	if c.Bool("json") {
+		return errOr(writeJSON(w, &convertDoc{Refused: ie.Reasons}), damageError{})
+	}
+	fmt.Fprintf(w, "%s %s cannot be converted as it is; nothing was written:\n", red("refused:"), ie.Dir)
+	for _, r := range ie.Reasons {
+		fmt.Fprintf(w, "  - %s\n", r)
+	}
+	return damageError{}
+}
+
+// checkConverted verifies the output and compares every entry with the source.
+func checkConverted(c *cli.Context, doc *convertDoc, source string, in logdir.Options) error {
+	conv := doc.Conversion
+	out := logdir.Options{Format: conv.To, R: conv.NewR, M: conv.NewM, Force: true}
+	v, err := Verify(doc.Output, out)
+	if err != nil {
+		return fmt.Errorf("verify the output: %w", err)
+	}
+	cmp, err := repair.CompareLogs(source, doc.Output, in, out)
+	if err != nil {
+		return fmt.Errorf("compare the output with the input: %w", err)
+	}
+	doc.Verify, doc.Comparison = v, cmp
+	w := c.App.Writer
+	if c.Bool("json") {
+		if err := writeJSON(w, doc); err != nil {
+			return err
+		}
+	} else {
+		printConversion(w, doc)
+	}
+	if v.Verdict != "ok" || !cmp.OK() {
+		return damageError{}
+	}
+	return nil
+}
+
+func printConversion(w io.Writer, doc *convertDoc) {
+	cv := doc.Conversion
+	fmt.Fprintf(w, "%s %s (%s, R = %d) → %s (%s, R = %d", bold("Converted"), cv.Dir, cv.From, cv.R, doc.Output, cv.To, cv.NewR)
+	if cv.NewM > 0 {
+		fmt.Fprintf(w, ", M = %d", cv.NewM)
+	}
+	fmt.Fprintf(w, "): %d entries after snapshot %d, up to LastIndex %d\n", cv.Entries, cv.Snapshot, cv.LastIndex)
+	for _, n := range cv.Notes {
+		fmt.Fprintf(w, "  %s\n", n)
+	}
+	if len(cv.Partitions) > 0 {
+		fmt.Fprintln(w)
+		t := newTable(w, "PARTITION", "INDEXES", "SEALED")
+		for _, p := range cv.Partitions {
+			sealed := "-"
+			if cv.To == "v2" {
+				sealed = map[bool]string{true: "yes", false: "no"}[p.Sealed]
+			}
+			t.Append([]string{p.File, p.Keeps.String(), sealed})
+		}
+		t.Render()
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintf(w, "copied unchanged: %v", cv.Copied)
+	if len(cv.Removed) > 0 {
+		fmt.Fprintf(w, "; input partitions removed: %v", cv.Removed)
+	}
+	fmt.Fprintln(w)
+	if doc.Backup != "" {
+		fmt.Fprintf(w, "backup of the input: %s\n", doc.Backup)
+	}
+	cmp := doc.Comparison
+	if cmp.OK() {
+		fmt.Fprintf(w, "%s %d entries equal, the snapshot included (index, term, timestamp, command id, flags, length, payload SHA-256); node.state and snapshot file identical\n", bold("compare:"), cmp.Entries)
+	} else {
+		fmt.Fprintf(w, "%s %d of %d entries differ:\n", red("compare:"), cmp.Count, cmp.Entries)
+		for _, m := range cmp.Mismatches {
+			fmt.Fprintf(w, "  %s\n", m)
+		}
+	}
+	printVerdictLine(w, "verify the output:", doc.Verify)
+}

@@ -1,0 +1,186 @@
+package repair
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"fmt"
+	"io"
+	"iter"
+	"os"
+	"path/filepath"
+
+	"github.com/walctl/walctl/format/nodestate"
+	"github.com/walctl/walctl/logdir"
+	"github.com/walctl/walctl/raftlog"
+)
+
+// Comparison is the entry-by-entry comparison of two logs.
+type Comparison struct {
+	Entries    int64    `json:"entries"`
+	Mismatches []string `json:"mismatches,omitempty"` // the first few, in words
+	Count      int64    `json:"mismatchCount"`
+}
+
+// OK reports whether the logs hold the same entries.
+func (c *Comparison) OK() bool { return c.Count == 0 }
+
+const maxMismatches = 20
+
+func (c *Comparison) add(format string, args ...any) {
+	c.Count++
+	if len(c.Mismatches) < maxMismatches {
+		c.Mismatches = append(c.Mismatches, fmt.Sprintf(format, args...))
+	}
+}
+
+// CompareLogs streams both logs in index order and compares every entry —
+// the snapshot included — by index, term, timestamp, command id, flags,
+// length and payload SHA-256, plus node.state and the snapshot file byte for
+// byte. Memory stays bounded: one entry of each log at a time.
+func CompareLogs(a, b string, ao, bo logdir.Options) (*Comparison, error) {
+	la, err := logdir.Open(a, ao)
+	if err != nil {
+		return nil, err
+	}
+	defer la.Close()
+	lb, err := logdir.Open(b, bo)
+	if err != nil {
+		return nil, err
+	}
+	defer lb.Close()
+	c := &Comparison{}
+	if la.First != lb.First || la.Last != lb.Last {
+		c.add("index range %d–%d differs from %d–%d", la.First, la.Last, lb.First, lb.Last)
+	}
+	if err := c.entries(la, lb); err != nil {
+		return nil, err
+	}
+	for _, name := range []string{nodestate.FileName, "snapshot"} {
+		if same, err := sameFile(filepath.Join(a, name), filepath.Join(b, name)); err != nil {
+			return nil, err
+		} else if !same {
+			c.add("%s differs", name)
+		}
+	}
+	return c, nil
+}
+
+func entriesOf(l *logdir.Log) iter.Seq2[raftlog.Entry, error] {
+	return func(yield func(raftlog.Entry, error) bool) {
+		stopped := false
+		err := l.Entries(l.First, l.Last, func(e raftlog.Entry) bool {
+			stopped = !yield(e, nil)
+			return !stopped
+		})
+		if err != nil && !stopped {
+			yield(raftlog.Entry{}, err)
+		}
+	}
+}
+
+func (c *Comparison) entries(la, lb *logdir.Log) error {
+	next, stop := iter.Pull2(entriesOf(lb))
+	defer stop()
+	for ea, err := range entriesOf(la) {
+		if err != nil {
+			return err
+		}
+		eb, errB, ok := next()
+		if errB != nil {
+			return errB
+		}
+		if !ok {
+			c.add("entry %d is missing from the output", ea.Index)
+			continue
+		}
+		c.Entries++
+		if err := c.entry(la, lb, ea, eb); err != nil {
+			return err
+		}
+	}
+	if eb, _, ok := next(); ok {
+		c.add("the output has an extra entry %d", eb.Index)
+	}
+	return nil
+}
+
+func (c *Comparison) entry(la, lb *logdir.Log, ea, eb raftlog.Entry) error {
+	if ea.Index != eb.Index || ea.IsSnapshot != eb.IsSnapshot {
+		c.add("entry %d faces entry %d", ea.Index, eb.Index)
+		return nil
+	}
+	if eb.State != raftlog.EntryOK {
+		c.add("entry %d is %s in the output: %s", eb.Index, eb.State, eb.Reason)
+		return nil
+	}
+	if ea.Term != eb.Term || ea.Ticks != eb.Ticks || !sameID(ea.CommandID, eb.CommandID) || ea.Flags != eb.Flags || ea.Length != eb.Length {
+		c.add("entry %d: term %d/%d, ticks %d/%d, command id %s/%s, flags %d/%d, length %d/%d", ea.Index,
+			ea.Term, eb.Term, ea.Ticks, eb.Ticks, idString(ea.CommandID), idString(eb.CommandID), ea.Flags, eb.Flags, ea.Length, eb.Length)
+		return nil
+	}
+	ha, err := payloadHash(la, ea)
+	if err != nil {
+		return err
+	}
+	hb, err := payloadHash(lb, eb)
+	if err != nil {
+		return err
+	}
+	if ha != hb {
+		c.add("entry %d: payload SHA-256 differs", ea.Index)
+	}
+	return nil
+}
+
+func sameID(a, b *int32) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
+
+func idString(id *int32) string {
+	if id == nil {
+		return "-"
+	}
+	return fmt.Sprint(*id)
+}
+
+func payloadHash(l *logdir.Log, e raftlog.Entry) ([32]byte, error) {
+	h := sha256.New()
+	r, err := l.Payload(e)
+	if err != nil {
+		return [32]byte{}, err
+	}
+	if _, err := io.Copy(h, r); err != nil {
+		return [32]byte{}, err
+	}
+	var sum [32]byte
+	copy(sum[:], h.Sum(nil))
+	return sum, nil
+}
+
+// sameFile compares two files by content; two absent files are the same.
+func sameFile(a, b string) (bool, error) {
+	ha, errA := fileHash(a)
+	hb, errB := fileHash(b)
+	switch {
+	case os.IsNotExist(errA) && os.IsNotExist(errB):
+		return true, nil
+	case os.IsNotExist(errA) || os.IsNotExist(errB):
+		return false, nil
+	case errA != nil:
+		return false, errA
+	case errB != nil:
+		return false, errB
+	}
+	return bytes.Equal(ha, hb), nil
+}
+
+func fileHash(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return nil, err
+	}
+	return h.Sum(nil), nil
+}

@@ -1,0 +1,245 @@
+package repair
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/walctl/walctl/format/nodestate"
+	"github.com/walctl/walctl/format/partition"
+	"github.com/walctl/walctl/format/record"
+	v2 "github.com/walctl/walctl/format/v2"
+	"github.com/walctl/walctl/logdir"
+	"github.com/walctl/walctl/raftlog"
+)
+
+// ConvertOptions steer a conversion.
+type ConvertOptions struct {
+	To      string     `json:"to"`          // legacy, v2 or sparse
+	R       int64      `json:"r,omitempty"` // records per partition of the output (0: the input's)
+	M       int64      `json:"m,omitempty"` // sparse: max entry size of the output (0: the input's)
+	InPlace bool       `json:"inPlace"`
+	Out     string     `json:"-"` // the new directory (when not in place)
+	Backup  string     `json:"-"` // in place: where the input is copied first ("" = default)
+	Log     LogOptions `json:"log"`
+}
+
+// OutPartition is one partition file of the output.
+type OutPartition struct {
+	Number int64         `json:"number"`
+	File   string        `json:"file"`
+	Keeps  raftlog.Range `json:"keeps"`
+	Sealed bool          `json:"sealed,omitempty"`
+}
+
+// Conversion is what a conversion writes.
+type Conversion struct {
+	Dir        string         `json:"dir"`
+	From       string         `json:"from"`
+	To         string         `json:"to"`
+	R          int64          `json:"recordsPerPartition"`
+	M          int64          `json:"maxEntrySize,omitempty"`
+	NewR       int64          `json:"newRecordsPerPartition"`
+	NewM       int64          `json:"newMaxEntrySize,omitempty"`
+	Snapshot   int64          `json:"snapshotIndex"`
+	LastIndex  int64          `json:"lastIndex"`
+	Entries    int64          `json:"entries"`
+	Stale      int64          `json:"staleSlotsKept"`
+	Partitions []OutPartition `json:"partitions"`
+	Copied     []string       `json:"copied"`
+	Removed    []string       `json:"removed,omitempty"`
+	Notes      []string       `json:"notes,omitempty"`
+
+	src     *source
+	recipes []recipe
+}
+
+// InputError says why a log cannot be converted as it is.
+type InputError struct {
+	Dir     string
+	Reasons []string
+}
+
+func (e *InputError) Error() string {
+	return fmt.Sprintf("%s cannot be converted as it is: %s", e.Dir, strings.Join(e.Reasons, "; "))
+}
+
+// Formats a conversion writes.
+var convertTargets = map[string]string{"legacy": fmtLegacy, "v2": fmtV2, "table": fmtV2, "sparse": fmtSparse}
+
+// PlanConvert checks that every live entry of l can be carried over and lays
+// out the output: the entries (snapshot index, LastIndex] renumbered into
+// partitions of the new R, each written by the target codec's writer, every
+// Table partition but the one holding LastIndex sealed; node.state and the
+// snapshot file copied unchanged.
+func PlanConvert(l *logdir.Log, o ConvertOptions) (*Conversion, error) {
+	switch l.Format {
+	case fmtLegacy, fmtV2, fmtSparse:
+	default:
+		return nil, fmt.Errorf("%s: walctl convert handles the PersistentState formats (legacy, v2, sparse), not %q", l.Dir, l.Format)
+	}
+	c := &Conversion{Dir: l.Dir, From: l.Format, R: l.R, M: l.M}
+	if err := c.target(l, o); err != nil {
+		return nil, err
+	}
+	if err := c.checkInput(l); err != nil {
+		return nil, err
+	}
+	c.src = newSource(l, c.LastIndex)
+	maxLen, err := c.scan()
+	if err != nil {
+		return nil, err
+	}
+	if c.To == fmtSparse && maxLen > c.NewM {
+		return nil, &FlagError{Msg: fmt.Sprintf("an entry of %d bytes does not fit the sparse format with M = %d", maxLen, c.NewM),
+			Hint: fmt.Sprintf("give --max-entry-size %d or more (and configure the node with it)", maxLen)}
+	}
+	if err := c.layout(); err != nil {
+		return nil, err
+	}
+	c.Copied = append(c.Copied, nodestate.FileName)
+	if _, err := os.Stat(filepath.Join(l.Dir, "snapshot")); err == nil {
+		c.Copied = append(c.Copied, "snapshot")
+	}
+	if o.InPlace {
+		c.removals(l)
+	}
+	return c, nil
+}
+
+// target settles the output format and geometry.
+func (c *Conversion) target(l *logdir.Log, o ConvertOptions) error {
+	to, ok := convertTargets[strings.ToLower(o.To)]
+	if !ok {
+		return &FlagError{Msg: fmt.Sprintf("--to %q is not a format walctl writes", o.To), Hint: "use --to legacy, --to v2 or --to sparse"}
+	}
+	c.To, c.NewR, c.NewM = to, l.R, 0
+	if o.R != 0 {
+		c.NewR = o.R
+	}
+	if c.NewR < v2.MinR || c.NewR > v2.MaxR {
+		return &FlagError{Msg: fmt.Sprintf("--records-per-partition %d is out of range", c.NewR), Hint: "DotNext accepts 2 ≤ R ≤ 53687091"}
+	}
+	if to != fmtSparse {
+		if o.M != 0 {
+			return &FlagError{Msg: "--max-entry-size applies to --to sparse only", Hint: "drop --max-entry-size"}
+		}
+		return nil
+	}
+	c.NewM = o.M
+	if c.NewM == 0 && l.Format == fmtSparse {
+		c.NewM = l.M
+	}
+	if c.NewM < 1 {
+		return &FlagError{Msg: "the sparse format needs a max entry size", Hint: "add --max-entry-size M: the MaxLogEntrySize the node will be configured with"}
+	}
+	if _, ok := mulOK(c.NewR, c.NewM+record.Size); !ok {
+		return &FlagError{Msg: "R × (M + 40) overflows a file offset", Hint: "use a smaller --max-entry-size or --records-per-partition"}
+	}
+	return nil
+}
+
+// blocking are the findings whose damage a conversion would carry over.
+var blocking = map[string]bool{
+	"node-state-missing": true, "node-state-size": true, "node-state-checksum": true, "snapshot-short": true,
+	"geometry-conflict": true, "partition-number-overflow": true, "partition-missing": true,
+}
+
+// checkInput refuses logs whose node.state or snapshot is damaged: they are
+// copied unchanged, so the output would be damaged too.
+func (c *Conversion) checkInput(l *logdir.Log) error {
+	var why []string
+	for _, f := range l.Findings {
+		if f.Severity == raftlog.Error && blocking[f.Code] {
+			why = append(why, f.Code+": "+f.Message)
+		}
+	}
+	if l.State == nil {
+		return &InputError{Dir: l.Dir, Reasons: append(why, "node.state is missing")}
+	}
+	if l.Snapshot != nil {
+		c.Snapshot = l.Snapshot.Index
+	}
+	c.LastIndex = l.State.LastIndex
+	st := l.State
+	switch {
+	case st.CommitIndex > st.LastIndex:
+		why = append(why, fmt.Sprintf("CommitIndex %d is above LastIndex %d", st.CommitIndex, st.LastIndex))
+	case c.Snapshot > st.CommitIndex:
+		why = append(why, fmt.Sprintf("the snapshot index %d is above CommitIndex %d", c.Snapshot, st.CommitIndex))
+	case !sane(st.LastIndex) || !sane(st.CommitIndex) || !sane(c.Snapshot):
+		why = append(why, "node.state holds a negative or impossibly large index")
+	}
+	if len(why) > 0 {
+		return &InputError{Dir: l.Dir, Reasons: append(why, "run walctl repair first")}
+	}
+	return nil
+}
+
+// scan checks that every live index has a trusted record and returns the
+// longest payload. It reads one input partition at a time.
+func (c *Conversion) scan() (int64, error) {
+	var maxLen int64
+	for i := c.Snapshot + 1; i <= c.LastIndex; i++ {
+		sl, _, err := c.src.slotAt(i)
+		if err != nil {
+			return 0, err
+		}
+		if sl.Kind != partition.Written {
+			code, why := badSlot(sl)
+			if !c.src.has(c.src.partitionOf(i)) {
+				code, why = "partition-missing", "its partition file is missing"
+			}
+			return 0, &InputError{Dir: c.Dir, Reasons: []string{fmt.Sprintf("entry %d (%s): %s", i, code, why), "run walctl repair first"}}
+		}
+		maxLen = max(maxLen, sl.Rec.Length)
+		c.Entries++
+	}
+	return maxLen, nil
+}
+
+// layout builds one recipe per output partition.
+func (c *Conversion) layout() error {
+	if c.LastIndex <= c.Snapshot {
+		return nil
+	}
+	r := c.NewR
+	firstP, lastP := (c.Snapshot+1)/r, c.LastIndex/r
+	for n := firstP; n <= lastP; n++ {
+		first := n * r
+		from, to := max(first, c.Snapshot+1), min(first+r-1, c.LastIndex)
+		if n == firstP && c.Snapshot >= first {
+			var err error
+			if from, err = staleRun(c.src, first, c.Snapshot); err != nil {
+				return err
+			}
+			c.Stale = c.Snapshot + 1 - from
+		}
+		seal := c.To == fmtV2 && (n < lastP || to == first+r-1)
+		rc := recipe{Format: c.To, Geom: partition.Geometry{R: r, M: c.NewM}, Number: n, From: from, To: to, Seal: seal, Mode: 0o644}
+		if note := leadingStubNote(rc, first, n == lastP); note != "" {
+			c.Notes = append(c.Notes, note)
+		}
+		c.recipes = append(c.recipes, rc)
+		c.Partitions = append(c.Partitions, OutPartition{Number: n, File: strconv.FormatInt(n, 10), Keeps: raftlog.Range{From: from, To: to}, Sealed: seal})
+	}
+	if c.Stale > 0 {
+		c.Notes = append(c.Notes, fmt.Sprintf("%d slot(s) at or below the snapshot index %d are kept as the input holds them (not entries of the log; the library left them there)", c.Stale, c.Snapshot))
+	}
+	return nil
+}
+
+// removals lists the input partition files an in-place conversion deletes.
+func (c *Conversion) removals(l *logdir.Log) {
+	keep := map[string]bool{}
+	for _, p := range c.Partitions {
+		keep[p.File] = true
+	}
+	for _, p := range l.Partitions {
+		if !keep[p.File] {
+			c.Removed = append(c.Removed, p.File)
+		}
+	}
+}

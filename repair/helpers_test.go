@@ -1,0 +1,247 @@
+package repair_test
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/walctl/walctl/cmd"
+	"github.com/walctl/walctl/internal/fixtures"
+	"github.com/walctl/walctl/logdir"
+	"github.com/walctl/walctl/raftlog"
+	"github.com/walctl/walctl/repair"
+)
+
+// psFixtures are the PersistentState fixtures.
+func psFixtures(t *testing.T) []fixtures.Fixture { return fixtures.All(t, "fixturegen-ps") }
+
+// copyLog copies a fixture log into a fresh temp folder and returns it.
+func copyLog(t testing.TB, src string) string {
+	t.Helper()
+	dst := filepath.Join(t.TempDir(), "log")
+	err := filepath.Walk(src, func(p string, info os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		target := filepath.Join(dst, rel)
+		if info.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+// files returns the regular files directly in dir by name.
+func files(t testing.TB, dir string) map[string][]byte {
+	t.Helper()
+	out := map[string][]byte{}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		if !e.Type().IsRegular() {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out[e.Name()] = b
+	}
+	return out
+}
+
+// treeHash hashes names and contents of every file below dir.
+func treeHash(t testing.TB, dir string) string {
+	t.Helper()
+	h := sha256.New()
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		h.Write([]byte(rel + "\x00"))
+		if d.Type().IsRegular() {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			h.Write(b)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// diffNames lists the files that differ between two file maps.
+func diffNames(a, b map[string][]byte) []string {
+	var out []string
+	for n, x := range a {
+		if y, ok := b[n]; !ok || !bytes.Equal(x, y) {
+			out = append(out, n)
+		}
+	}
+	for n := range b {
+		if _, ok := a[n]; !ok {
+			out = append(out, n)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// run executes walctl and returns stdout, stderr and the exit code.
+func run(args ...string) (string, string, int) {
+	var out, errb bytes.Buffer
+	code := cmd.Main(append([]string{"walctl", "--no-color"}, args...), &out, &errb)
+	return out.String(), errb.String(), code
+}
+
+// openPlan opens dir with the fixture's own detection and plans a repair.
+func openPlan(t testing.TB, dir string, o repair.Options) *repair.Plan {
+	t.Helper()
+	l, err := logdir.Open(dir, o.Log.Open())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	p, err := repair.MakePlan(l, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// verifyAs runs verify with explicit settings and returns its verdict and
+// error findings.
+func verifyAs(t testing.TB, dir string, o logdir.Options) (string, []raftlog.Finding) {
+	t.Helper()
+	v, err := cmd.Verify(dir, o)
+	if err != nil {
+		t.Fatalf("verify %s: %v", dir, err)
+	}
+	var errs []raftlog.Finding
+	for _, f := range v.Findings {
+		if f.Severity == raftlog.Error {
+			errs = append(errs, f)
+		}
+	}
+	return v.Verdict, errs
+}
+
+// written is what the manifest says was appended at one index.
+type written struct {
+	Term      int64
+	CommandID *int32
+	Length    int64
+	SHA256    string
+}
+
+// appended maps every index to its last append in the manifest.
+func appended(f fixtures.Fixture) map[int64]written {
+	out := map[int64]written{}
+	for _, a := range f.Manifest.Appended {
+		out[a.Index] = written{Term: a.Term, CommandID: a.CommandID, Length: a.Length, SHA256: a.SHA256}
+	}
+	return out
+}
+
+// onDisk reads every entry of dir as walctl sees it.
+type diskEntry struct {
+	raftlog.Entry
+	SHA256 string
+}
+
+func onDisk(t testing.TB, dir string, o logdir.Options) map[int64]diskEntry {
+	t.Helper()
+	l, err := logdir.Open(dir, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	out := map[int64]diskEntry{}
+	err = l.Entries(l.First, l.Last, func(e raftlog.Entry) bool {
+		r, err := l.Payload(e)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h := sha256.New()
+		if _, err := io.Copy(h, r); err != nil {
+			t.Fatal(err)
+		}
+		out[e.Index] = diskEntry{Entry: e, SHA256: hex.EncodeToString(h.Sum(nil))}
+		return true
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// checkIntact asserts that every index of want holds its appended term,
+// command id, length and payload.
+func checkIntact(t *testing.T, f fixtures.Fixture, dir string, o logdir.Options, want []int64) {
+	t.Helper()
+	disk, ap := onDisk(t, dir, o), appended(f)
+	for _, i := range want {
+		e, ok := disk[i]
+		a, known := ap[i]
+		switch {
+		case !known:
+			t.Fatalf("index %d is not in the manifest's appended entries", i)
+		case !ok || e.State != raftlog.EntryOK || e.IsSnapshot:
+			t.Errorf("index %d is not an intact entry after repair: %+v", i, e.Entry)
+		case e.Term != a.Term || e.Length != a.Length || e.SHA256 != a.SHA256 || !sameID(e.CommandID, a.CommandID):
+			t.Errorf("index %d: term %d len %d sha %s id %v, appended term %d len %d sha %s id %v",
+				i, e.Term, e.Length, e.SHA256[:12], e.CommandID, a.Term, a.Length, a.SHA256[:12], a.CommandID)
+		}
+	}
+}
+
+func sameID(a, b *int32) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
+
+// settingsOf are the options a fixture's log is read with.
+func settingsOf(p *repair.Plan) logdir.Options {
+	return logdir.Options{Format: p.Format, R: p.R, M: p.M, Force: true}
+}
+
+// sourceOf returns the healthy fixture a "<source>+<damage>" copy was made from.
+func sourceOf(t *testing.T, f fixtures.Fixture) (fixtures.Fixture, bool) {
+	i := strings.Index(f.Name, "+")
+	if i < 0 {
+		return fixtures.Fixture{}, false
+	}
+	return fixtures.Load(t, filepath.Join(fixtures.Root(), f.Name[:i])), true
+}
+
+func openLog(t testing.TB, dir string) *logdir.Log {
+	t.Helper()
+	l, err := logdir.Open(dir, logdir.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+func asFlagError(err error, target **repair.FlagError) bool { return errors.As(err, target) }

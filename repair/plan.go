@@ -1,0 +1,252 @@
+// Package repair plans and carries out safe rewrites of DotNext PersistentState
+// logs (legacy, Table/v2, sparse): repair of what verify finds, and conversion
+// between the formats. It never prints.
+//
+// The rule behind every action: nothing on disk is guessed. A partition is
+// rebuilt with its codec's writer (byte-exact with the library) from the slots
+// the codec trusts; node.state is rewritten from its own fields, clamped to the
+// entries that really exist; what no byte on disk still holds (a lost term, a
+// vote, a record) is either supplied by the operator through a flag or the
+// entries that depend on it are dropped — and dropping a committed entry needs
+// an explicit flag too.
+//
+// Apply copies the directory to a backup first and then rebuilds every file
+// from that backup, one atomic file replacement at a time, with a journal in
+// the directory: a crash at any point leaves each file old or new, and running
+// Apply again finishes the job from the same backup.
+package repair
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+
+	"github.com/walctl/walctl/format/nodestate"
+	"github.com/walctl/walctl/logdir"
+	"github.com/walctl/walctl/raftlog"
+)
+
+// Options steer Plan and Apply.
+type Options struct {
+	// AllowDropCommitted lets the plan drop entries at or below CommitIndex
+	// (the cluster's majority must still hold them).
+	AllowDropCommitted bool `json:"allowDropCommitted,omitempty"`
+	// SetTerm is the term the operator supplies for node.state (nil: keep).
+	SetTerm *int64 `json:"setTerm,omitempty"`
+	// ClearVote removes the vote from node.state.
+	ClearVote bool `json:"clearVote,omitempty"`
+	// Backup is where Apply copies the directory first; "" means a new
+	// sibling named <dir>.walctl-backup-<UTC timestamp>.
+	Backup string `json:"-"`
+	// Log are the overrides the log was opened with (format, R, M); Apply
+	// opens the backup with them.
+	Log LogOptions `json:"log"`
+}
+
+// LogOptions are the logdir overrides worth remembering in a journal.
+type LogOptions struct {
+	Format string `json:"format,omitempty"`
+	R      int64  `json:"r,omitempty"`
+	M      int64  `json:"m,omitempty"`
+	Force  bool   `json:"force,omitempty"`
+}
+
+// Open returns the logdir options.
+func (o LogOptions) Open() logdir.Options {
+	return logdir.Options{Format: o.Format, R: o.R, M: o.M, Force: o.Force}
+}
+
+// StepKind names a file operation.
+type StepKind string
+
+const (
+	StepRewrite   StepKind = "rewrite"    // rebuild a partition file with its codec writer
+	StepRemove    StepKind = "remove"     // delete a partition file
+	StepNodeState StepKind = "node-state" // rewrite node.state
+)
+
+// Step is one file operation of a plan, in execution order.
+type Step struct {
+	Kind StepKind `json:"kind"`
+	File string   `json:"file"`
+	// What the new file holds, in words.
+	What string `json:"what"`
+	// Why: the findings (codes) or rules that call for this step.
+	Why []string `json:"why"`
+	// Keeps and Drops are the log indexes the rewritten file keeps and the
+	// live entries it drops.
+	Keeps *raftlog.Range `json:"keeps,omitempty"`
+	Drops *raftlog.Range `json:"drops,omitempty"`
+
+	recipe *recipe
+	state  []byte
+}
+
+// Status says how a plan treats a finding.
+type Status string
+
+const (
+	Fixed    Status = "fixed"     // a step rewrites what the finding is about
+	Dropped  Status = "dropped"   // the entry it concerns is dropped (truncation)
+	Refused  Status = "refused"   // no safe repair without a flag (or at all)
+	NoAction Status = "no-action" // nothing to do (info, or a warning left as is)
+)
+
+// Item is the plan's answer to one finding.
+type Item struct {
+	Finding raftlog.Finding `json:"finding"`
+	Status  Status          `json:"status"`
+	// Action in words: what happens, or why nothing safe can happen.
+	Action string `json:"action"`
+	// Step is the 1-based number of the step that acts on it, 0 for none.
+	Step int `json:"step,omitempty"`
+	// Flag is what the operator can add to allow a refused repair ("" when
+	// no flag makes it safe).
+	Flag string `json:"flag,omitempty"`
+}
+
+// Drop is a range of live entries the plan removes from the log.
+type Drop struct {
+	Range raftlog.Range `json:"range"`
+	// Committed is the part at or below CommitIndex (nil: none).
+	Committed *raftlog.Range `json:"committed,omitempty"`
+	Why       string         `json:"why"`
+	Refused   bool           `json:"refused"`
+	Flag      string         `json:"flag,omitempty"`
+}
+
+// Plan is what a repair would do to one directory.
+type Plan struct {
+	Dir    string `json:"dir"`
+	Format string `json:"format"`
+	R      int64  `json:"recordsPerPartition"`
+	M      int64  `json:"maxEntrySize,omitempty"`
+	// Snapshot, LastIndex, CommitIndex are node.state's values; NewLastIndex
+	// and NewCommitIndex what they are after the plan.
+	Snapshot       int64    `json:"snapshotIndex"`
+	LastIndex      int64    `json:"lastIndex"`
+	CommitIndex    int64    `json:"commitIndex"`
+	NewLastIndex   int64    `json:"newLastIndex"`
+	NewCommitIndex int64    `json:"newCommitIndex"`
+	Steps          []Step   `json:"steps"`
+	Items          []Item   `json:"items"`
+	Drop           *Drop    `json:"drop,omitempty"`
+	Notes          []string `json:"notes,omitempty"`
+
+	src *source // the log the plan was computed on: steps rebuild from it
+}
+
+// DamageRemains reports whether an error finding is left unrepaired.
+func (p *Plan) DamageRemains() bool {
+	for _, it := range p.Items {
+		if it.Finding.Severity == raftlog.Error && (it.Status == Refused || it.Status == NoAction) {
+			return true
+		}
+	}
+	return false
+}
+
+// Nothing reports whether the plan changes nothing.
+func (p *Plan) Nothing() bool { return len(p.Steps) == 0 }
+
+// MakePlan works out what a repair of l would do. It reads the partition files
+// (one at a time) but writes nothing. Errors are for inputs walctl cannot plan
+// for at all (a WriteAheadLog, unreadable files, contradictory flags).
+func MakePlan(l *logdir.Log, o Options) (*Plan, error) {
+	switch l.Format {
+	case fmtLegacy, fmtV2, fmtSparse:
+	default:
+		return nil, fmt.Errorf("%s: walctl repair handles the PersistentState formats (legacy, v2, sparse), not %q", l.Dir, l.Format)
+	}
+	pl := &planner{l: l, o: o, p: &Plan{Dir: l.Dir, Format: l.Format, R: l.R, M: l.M}, firstBad: -1, frozenFrom: -1}
+	findings, err := collectFindings(l)
+	if err != nil {
+		return nil, err
+	}
+	if l.State == nil {
+		pl.p.Items = pl.items(findings)
+		return pl.p, nil
+	}
+	if err := pl.run(); err != nil {
+		return nil, err
+	}
+	pl.p.src = pl.src
+	pl.p.Items = pl.items(findings)
+	return pl.p, nil
+}
+
+// planner carries one MakePlan call.
+type planner struct {
+	l   *logdir.Log
+	o   Options
+	p   *Plan
+	src *source
+
+	raw        []byte
+	st         nodestate.State
+	S, L, C, A int64
+
+	firstBad   int64  // first live index without a trusted record, -1 none
+	badWhy     string // why, in words
+	maxTerm    int64  // highest term of the entries kept
+	effLast    int64  // LastIndex after the plan
+	truncate   bool   // entries (effLast, L] are dropped
+	refused    bool   // the end of the log the scan found may not be applied
+	frozenFrom int64  // partitions from this number on are left alone (-1: none)
+	refusal    string // why the truncation is refused
+	refuseFlag string
+
+	ns           stateCheck
+	stateStep    *Step
+	stateRefused string
+	removed      map[string]bool
+}
+
+func (pl *planner) run() error {
+	raw, err := os.ReadFile(filepath.Join(pl.l.Dir, nodestate.FileName))
+	if err != nil {
+		return err
+	}
+	pl.raw, pl.st = raw, nodestate.Decode(raw)
+	pl.L, pl.C, pl.A = pl.st.LastIndex, pl.st.CommitIndex, pl.st.LastApplied
+	if pl.l.Snapshot != nil {
+		pl.S = pl.l.Snapshot.Index
+		pl.maxTerm = pl.l.Snapshot.Term
+	}
+	p := pl.p
+	p.Snapshot, p.LastIndex, p.CommitIndex = pl.S, pl.L, pl.C
+	if !sane(pl.S) || !sane(pl.L) || !sane(pl.C) {
+		return pl.insane()
+	}
+	pl.ns = checkState(raw, pl.st, pl.o)
+	scanTo := max(pl.L, pl.C)
+	pl.src = newSource(pl.l, scanTo)
+	if err := pl.findBad(pl.S+1, scanTo); err != nil {
+		return err
+	}
+	if err := pl.ns.validate(pl.o, pl.maxTerm); err != nil {
+		return err
+	}
+	pl.decideLast()
+	if err := pl.partitions(); err != nil {
+		return err
+	}
+	pl.planNodeState()
+	pl.order()
+	return nil
+}
+
+// maxIndex bounds the indexes walctl takes from node.state: no log holds 2^62
+// entries, and the bound keeps every index+R in int64.
+const maxIndex = math.MaxInt64 / 2
+
+func sane(i int64) bool { return i >= 0 && i <= maxIndex }
+
+// insane: indexes below zero or beyond any log are garbage that no rule can
+// clamp safely.
+func (pl *planner) insane() error {
+	pl.stateRefused = "node.state holds a negative or impossibly large index: its fields cannot be trusted"
+	pl.effLast, pl.p.NewLastIndex, pl.p.NewCommitIndex = pl.L, pl.L, pl.C
+	return nil
+}

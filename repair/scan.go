@@ -1,0 +1,152 @@
+package repair
+
+import (
+	"fmt"
+
+	"github.com/walctl/walctl/format/partition"
+	"github.com/walctl/walctl/raftlog"
+)
+
+// findBad walks the live indexes [from, to] partition by partition and
+// records the first one without a trusted record: a missing partition file,
+// or a slot the codec did not decode as a written entry. Missing ranges are
+// skipped by partition number, so a garbage LastIndex costs nothing.
+func (pl *planner) findBad(from, to int64) error {
+	if from > to {
+		return nil
+	}
+	src := pl.src
+	want, lastP := src.partitionOf(from), src.partitionOf(to)
+	for _, n := range src.numbers {
+		if n < want {
+			continue
+		}
+		if n > lastP {
+			break
+		}
+		if n > want {
+			pl.missing(want, from)
+			return nil
+		}
+		done, err := pl.scanPartition(n, from, to)
+		if err != nil || done {
+			return err
+		}
+		want = n + 1
+	}
+	if want <= lastP {
+		pl.missing(want, from)
+	}
+	return nil
+}
+
+func (pl *planner) missing(number, from int64) {
+	first, _ := pl.src.first(number)
+	pl.bad(max(first, from), fmt.Sprintf("partition file %d is missing", number))
+}
+
+// scanPartition checks the live slots of partition n; done is true when a
+// bad slot was found.
+func (pl *planner) scanPartition(n, from, to int64) (bool, error) {
+	p, err := pl.src.part(n)
+	if err != nil {
+		return false, err
+	}
+	first, _ := pl.src.first(n)
+	lo, hi := max(first, from), min(pl.src.lastOf(n), to)
+	for i := lo; i <= hi; i++ {
+		sl := p.slot(i - first)
+		if sl.Kind != partition.Written {
+			_, why := badSlot(sl)
+			pl.bad(i, fmt.Sprintf("entry %d in partition %s: %s", i, p.name, why))
+			return true, nil
+		}
+		pl.maxTerm = max(pl.maxTerm, sl.Rec.Term)
+	}
+	return false, nil
+}
+
+func (pl *planner) bad(i int64, why string) {
+	pl.firstBad, pl.badWhy = i, why
+}
+
+// badSlot says why a slot holds no trusted entry.
+func badSlot(sl partition.Slot) (string, string) {
+	switch sl.Kind {
+	case partition.Torn:
+		return "torn-tail", fmt.Sprintf("its payload is cut by the end of the file (%d of %d bytes)", sl.Avail, sl.Rec.Length)
+	case partition.Missing:
+		return "t1-missing-inline-records", "its record is gone, only payload bytes remain (#244 T1): its term, length and command id are lost"
+	case partition.Invalid:
+		why := "its record is not valid"
+		if sl.Note != "" {
+			why += " (" + sl.Note + ")"
+		}
+		return "invalid-record", why
+	}
+	return "record-zeroed", "no record on disk (zero or placeholder slot): its term and payload are gone"
+}
+
+// decideLast sets the LastIndex the repaired log ends at, and whether the
+// truncation (or the lowering of CommitIndex) it implies is allowed. A log
+// that ends below CommitIndex has lost committed entries: only the operator,
+// who can check that a majority of the cluster holds them, may accept that.
+func (pl *planner) decideLast() {
+	nl := pl.L
+	switch {
+	case pl.firstBad >= 0:
+		nl = pl.firstBad - 1
+	case pl.C > pl.L:
+		nl = pl.C // node.state lagged: the records up to CommitIndex are on disk
+	}
+	nl = max(nl, pl.S)
+	pl.effLast = nl
+	pl.p.Notes = append(pl.p.Notes, pl.lastNote(nl)...)
+	dropCommitted := nl < pl.C
+	if nl == pl.L && !dropCommitted {
+		return
+	}
+	switch {
+	case nl != pl.L && !pl.ns.writable():
+		pl.refuse(nl, "it needs node.state rewritten, which is refused: "+pl.ns.refusal(), pl.ns.flags())
+	case dropCommitted && !pl.o.AllowDropCommitted:
+		pl.refuse(nl, fmt.Sprintf("entries %s are committed (CommitIndex %d): a majority of the cluster must still hold them, and the leader re-replicates them to this node afterwards", raftlog.Range{From: nl + 1, To: pl.C}, pl.C), "--allow-drop-committed")
+	default:
+		pl.truncate = nl < pl.L
+		pl.recordDrop(nl, false, "", "")
+	}
+}
+
+func (pl *planner) lastNote(nl int64) []string {
+	switch {
+	case pl.firstBad >= 0:
+		return []string{fmt.Sprintf("the log can be trusted up to index %d: %s", nl, pl.badWhy)}
+	case nl > pl.L:
+		return []string{fmt.Sprintf("node.state LastIndex %d lags behind CommitIndex %d; the records of %s are on disk", pl.L, pl.C, raftlog.Range{From: pl.L + 1, To: nl})}
+	}
+	return nil
+}
+
+// refuse keeps LastIndex and freezes every partition from the first bad one.
+func (pl *planner) refuse(nl int64, why, flag string) {
+	pl.refusal, pl.refuseFlag, pl.refused = why, flag, true
+	if nl < pl.L {
+		pl.recordDrop(nl, true, why, flag)
+		pl.frozenFrom = pl.src.partitionOf(pl.firstBad)
+	}
+	pl.effLast = pl.L
+}
+
+func (pl *planner) recordDrop(nl int64, refused bool, why, flag string) {
+	if nl >= pl.L {
+		return
+	}
+	d := &Drop{Range: raftlog.Range{From: nl + 1, To: pl.L}, Why: pl.badWhy, Refused: refused, Flag: flag}
+	if nl < pl.C {
+		d.Committed = &raftlog.Range{From: nl + 1, To: min(pl.C, pl.L)}
+	}
+	if refused {
+		d.Why += "; refused: " + why
+	}
+	pl.p.Drop = d
+}

@@ -1,0 +1,159 @@
+package repair
+
+import (
+	"fmt"
+	"math"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/walctl/walctl/format/legacy"
+	"github.com/walctl/walctl/format/partition"
+	"github.com/walctl/walctl/format/sparse"
+	v2 "github.com/walctl/walctl/format/v2"
+	"github.com/walctl/walctl/logdir"
+)
+
+// Format names, as logdir reports them.
+const (
+	fmtLegacy = "legacy"
+	fmtV2     = "v2"
+	fmtSparse = "sparse"
+)
+
+// decoded is one partition file decoded by its codec.
+type decoded struct {
+	number int64
+	name   string
+	size   int64
+	mode   os.FileMode
+	byte0  byte // the Table sealed flag as stored (0 for other formats)
+	d      partition.Decoded
+}
+
+// slot returns relative slot s, Unwritten when the codec did not report it.
+func (p *decoded) slot(s int64) partition.Slot {
+	if s >= 0 && s < int64(len(p.d.Slots)) {
+		return p.d.Slots[s]
+	}
+	return partition.Slot{Slot: s, Kind: partition.Unwritten, At: -1}
+}
+
+// hasIssue reports whether the codec saw a problem above info severity.
+func (p *decoded) hasIssue() bool {
+	for _, is := range p.d.Issues {
+		if is.Severity != partition.Info {
+			return true
+		}
+	}
+	return false
+}
+
+// hasError reports whether the codec saw an error-severity problem.
+func (p *decoded) hasError() bool {
+	for _, is := range p.d.Issues {
+		if is.Severity == partition.Error {
+			return true
+		}
+	}
+	return false
+}
+
+// source reads the partitions of a PersistentState log one at a time with
+// the same codec and geometry logdir used, so memory stays bounded by one
+// partition's slots. Payloads are never read here: slots only locate them.
+type source struct {
+	root    string
+	format  string
+	g       partition.Geometry
+	hint    int64 // LastIndex given to the codecs (bounds the Table walk)
+	numbers []int64
+	names   map[int64]string
+	cache   *decoded
+}
+
+func newSource(l *logdir.Log, hint int64) *source {
+	s := &source{root: l.Dir, format: l.Format, g: partition.Geometry{R: l.R, M: l.M}, hint: hint, names: map[int64]string{}}
+	for _, p := range l.Partitions {
+		s.numbers = append(s.numbers, p.Number)
+		s.names[p.Number] = p.File
+	}
+	sort.Slice(s.numbers, func(i, j int) bool { return s.numbers[i] < s.numbers[j] })
+	return s
+}
+
+func (s *source) has(number int64) bool { _, ok := s.names[number]; return ok }
+
+// part decodes partition number (cached: the last one asked for).
+func (s *source) part(number int64) (*decoded, error) {
+	if s.cache != nil && s.cache.number == number {
+		return s.cache, nil
+	}
+	name, ok := s.names[number]
+	if !ok {
+		return nil, fmt.Errorf("partition %d has no file", number)
+	}
+	h, err := os.Open(filepath.Join(s.root, name))
+	if err != nil {
+		return nil, err
+	}
+	defer h.Close()
+	info, err := h.Stat()
+	if err != nil {
+		return nil, err
+	}
+	f := partition.File{R: h, Size: info.Size(), Name: name, Number: number}
+	p := &decoded{number: number, name: name, size: info.Size(), mode: info.Mode().Perm()}
+	switch s.format {
+	case fmtLegacy:
+		p.d = legacy.Decode(f, s.g, s.hint)
+	case fmtSparse:
+		p.d = sparse.Decode(f, s.g, s.hint)
+	default:
+		p.d = v2.Decode(f, s.g, s.hint)
+		var b [1]byte
+		if n, _ := h.ReadAt(b[:], 0); n == 1 {
+			p.byte0 = b[0]
+		}
+	}
+	s.cache = p
+	return p, nil
+}
+
+// first returns the absolute index of slot 0 of partition number.
+func (s *source) first(number int64) (int64, bool) { return mulOK(number, s.g.R) }
+
+// partitionOf returns the partition number holding index i (i ≥ 0).
+func (s *source) partitionOf(i int64) int64 { return i / s.g.R }
+
+// mulOK multiplies two non-negative values, false on overflow.
+func mulOK(a, b int64) (int64, bool) {
+	if a < 0 || b < 0 {
+		return 0, false
+	}
+	if a != 0 && b > math.MaxInt64/a {
+		return 0, false
+	}
+	return a * b, true
+}
+
+// addOK adds two values, false on overflow.
+func addOK(a, b int64) (int64, bool) {
+	if (b > 0 && a > math.MaxInt64-b) || (b < 0 && a < math.MinInt64-b) {
+		return 0, false
+	}
+	return a + b, true
+}
+
+// lastOf returns the last index of partition number (saturating).
+func (s *source) lastOf(number int64) int64 {
+	f, ok := s.first(number)
+	if !ok {
+		return math.MaxInt64
+	}
+	l, ok := addOK(f, s.g.R-1)
+	if !ok {
+		return math.MaxInt64
+	}
+	return l
+}
