@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/urfave/cli/v2"
+	"github.com/walctl/walctl/format/wal"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/repair"
 )
@@ -13,10 +14,10 @@ import (
 func convertCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "convert",
-		Usage:     "rewrite a PersistentState log in another format (legacy, v2, sparse) or with another R, keeping every entry",
+		Usage:     "rewrite a log in another format (legacy, v2, sparse, wal) or with other layout parameters, keeping every entry",
 		ArgsUsage: "DIR",
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "to", Usage: "output format: legacy|v2|sparse", Required: true},
+			&cli.StringFlag{Name: "to", Usage: "output format: legacy|v2|sparse|wal", Required: true},
 			&cli.Int64Flag{Name: "records-per-partition", Aliases: []string{"R"}, Usage: "records per partition of the output (default: the input's); partitions are renumbered"},
 			&cli.Int64Flag{Name: "max-entry-size", Aliases: []string{"M"}, Usage: "--to sparse: MaxLogEntrySize of the output (default: the input's when it is sparse)"},
 			&cli.StringFlag{Name: "out", Usage: "the new directory (must not exist or be empty); it appears only once complete"},
@@ -27,6 +28,13 @@ func convertCommand() *cli.Command {
 			&cli.StringFlag{Name: "in-format", Usage: "input format, when detection is unsure: legacy|v2|sparse"},
 			&cli.Int64Flag{Name: "in-records-per-partition", Usage: "input R, when detection is unsure"},
 			&cli.Int64Flag{Name: "in-max-entry-size", Usage: "input M (sparse), when detection is unsure"},
+			&cli.StringFlag{Name: "wal-layout", Usage: "--to wal: record layout 6 (32-byte records, the 6.x default) or 5 (40-byte records: 5.x, or 6.x with IgnoreTimestamp=false)"},
+			&cli.Int64Flag{Name: "chunk-size", Usage: "--to wal: data chunk size in bytes, the node's WriteAheadLog ChunkSize (default 4096, the library's)"},
+			&cli.StringFlag{Name: "hash", Usage: "--to wal: per-entry hash none|crc32|crc64|xxhash32|xxhash64|xxhash3 (default none, the library's)"},
+			&cli.IntFlag{Name: "checkpoint-bytes", Usage: "--to wal: checkpoint form 8 (5.x), 12 (6.0–6.7) or 20 (6.8+, the default)"},
+			&cli.StringFlag{Name: "target-version", Usage: "--to wal: the DotNext release that will open the output (picks the checkpoint form; 5.x also the 40-byte layout)"},
+			&cli.BoolFlag{Name: "copy-snapshot", Usage: "--to wal: copy the input's snapshot to <snapshot-dir>/<index>-<term> (SimpleStateMachine's naming)"},
+			&cli.StringFlag{Name: "snapshot-dir", Usage: "--to wal: the snapshot directory inside NEWDIR (default db)"},
 		},
 		Action: runConvert,
 	}
@@ -45,6 +53,9 @@ func runConvert(c *cli.Context) error {
 	dir, err := oneDir(c)
 	if err != nil {
 		return err
+	}
+	if c.String("to") == "wal" {
+		return runConvertToWAL(c, dir)
 	}
 	co, in, err := convertOptions(c)
 	if err != nil {
@@ -65,6 +76,9 @@ func runConvert(c *cli.Context) error {
 	if err := checkHeld(c, l); err != nil {
 		l.Close()
 		return err
+	}
+	if l.Format == "wal" {
+		return runConvertFromWAL(c, l, co)
 	}
 	conv, err := repair.PlanConvert(l, co)
 	l.Close()
@@ -105,7 +119,7 @@ func convertOptions(c *cli.Context) (repair.ConvertOptions, logdir.Options, erro
 		return co, in, usageError{msg: fmt.Sprintf("--max-entry-size %d is out of range", co.M), hint: "M is the MaxLogEntrySize the node will use, a positive number of bytes"}
 	}
 	switch in.Format {
-	case "", "legacy", "v2", "sparse":
+	case "", "legacy", "v2", "sparse", "wal":
 	case "table":
 		in.Format = "v2"
 	default:
@@ -117,8 +131,12 @@ func convertOptions(c *cli.Context) (repair.ConvertOptions, logdir.Options, erro
 
 func finishPendingConvert(c *cli.Context, dir string, j *repair.Journal) error {
 	if j.Command != "convert" {
-		return hinted{err: fmt.Errorf("%s: an interrupted walctl %s is pending (its backup is %s)", dir, j.Command, j.Backup),
-			hint: fmt.Sprintf("run walctl %s --apply %s to finish it first", j.Command, dir)}
+		cmd := j.Command
+		if cmd == repair.WALJournalCommand {
+			cmd = "repair" // a WriteAheadLog repair is finished by walctl repair too
+		}
+		return hinted{err: fmt.Errorf("%s: an interrupted walctl %s is pending (its backup is %s)", dir, cmd, j.Backup),
+			hint: fmt.Sprintf("run walctl %s --apply %s to finish it first", cmd, dir)}
 	}
 	if err := checkHeld(c, &logdir.Log{Dir: dir}); err != nil {
 		return err
@@ -222,4 +240,204 @@ func printConversion(w io.Writer, doc *convertDoc) {
 		}
 	}
 	printVerdictLine(w, "verify the output:", doc.Verify)
+}
+
+// walConvertDoc is the JSON form of a conversion to a WriteAheadLog.
+type walConvertDoc struct {
+	Conversion *repair.WALConversion `json:"conversion,omitempty"`
+	Verify     *verifyDoc            `json:"verify,omitempty"`
+	Comparison *repair.Comparison    `json:"comparison,omitempty"`
+	Refused    []string              `json:"refused,omitempty"`
+}
+
+// runConvertToWAL writes a new WriteAheadLog from any log, verifies it and
+// compares its entries with the input's up to the commit index.
+func runConvertToWAL(c *cli.Context, dir string) error {
+	o, in, err := walConvertOptions(c)
+	if err != nil {
+		return err
+	}
+	l, err := logdir.Open(dir, in)
+	if err != nil {
+		return err
+	}
+	if err := checkHeld(c, l); err != nil {
+		l.Close()
+		return err
+	}
+	conv, err := repair.ConvertToWAL(l, o)
+	l.Close()
+	var ie *repair.InputError
+	if errors.As(err, &ie) {
+		return reportRefusedWAL(c, ie)
+	}
+	if err != nil {
+		return flagErr(err)
+	}
+	doc := &walConvertDoc{Conversion: conv}
+	view, cleanup, err := conv.VerifyView()
+	if err != nil {
+		return err
+	}
+	defer cleanup()
+	if doc.Verify, err = Verify(view, conv.OutOptions()); err != nil {
+		return fmt.Errorf("verify the output: %w", err)
+	}
+	doc.Verify.Dir = conv.Out
+	in.Force = true
+	if doc.Comparison, err = repair.CompareCommitted(dir, view, in, conv.OutOptions(), conv.CommitIndex); err != nil {
+		return fmt.Errorf("compare the output with the input: %w", err)
+	}
+	if c.Bool("json") {
+		if err := writeJSON(c.App.Writer, doc); err != nil {
+			return err
+		}
+	} else {
+		printWALConversion(c.App.Writer, doc)
+	}
+	if doc.Verify.Verdict != "ok" || !doc.Comparison.OK() {
+		return damageError{}
+	}
+	return nil
+}
+
+// walConvertOptions reads the flags of --to wal.
+func walConvertOptions(c *cli.Context) (repair.WALOptions, logdir.Options, error) {
+	o := repair.WALOptions{Out: c.String("out"), Layout: c.String("wal-layout"), ChunkSize: c.Int64("chunk-size"),
+		CheckpointForm: c.Int("checkpoint-bytes"), CopySnapshot: c.Bool("copy-snapshot"), SnapshotDir: c.String("snapshot-dir")}
+	in := logdir.Options{Format: c.String("in-format"), R: c.Int64("in-records-per-partition"), M: c.Int64("in-max-entry-size")}
+	if in.Format == "table" {
+		in.Format = "v2"
+	}
+	h, detectHash, ok := wal.ParseHash(c.String("hash"))
+	switch {
+	case o.Out == "":
+		return o, in, usageError{msg: "convert --to wal needs --out NEWDIR", hint: "walctl convert --to wal --out NEWDIR DIR (a WriteAheadLog is never written in place)"}
+	case c.Bool("in-place") || c.IsSet("backup"):
+		return o, in, usageError{msg: "--to wal writes a new directory only", hint: "use --out NEWDIR"}
+	case c.IsSet("records-per-partition") || c.IsSet("max-entry-size"):
+		return o, in, usageError{msg: "--records-per-partition and --max-entry-size do not apply to a WriteAheadLog", hint: "use --chunk-size, --hash, --wal-layout"}
+	case !ok:
+		return o, in, usageError{msg: fmt.Sprintf("--hash %q is not a hash algorithm", c.String("hash")), hint: "use none, crc32, crc64, xxhash32, xxhash64 or xxhash3"}
+	case o.Layout != "" && o.Layout != wal.Layout5 && o.Layout != wal.Layout6:
+		return o, in, usageError{msg: fmt.Sprintf("--wal-layout %q is not a record layout", o.Layout), hint: "use 6 (32-byte records, the 6.x default) or 5 (40-byte records)"}
+	case c.IsSet("chunk-size") && o.ChunkSize < 1:
+		return o, in, usageError{msg: fmt.Sprintf("--chunk-size %d is out of range", o.ChunkSize), hint: "a positive number of bytes, a multiple of the OS page size (default 4096)"}
+	case c.IsSet("checkpoint-bytes") && c.IsSet("target-version"):
+		return o, in, usageError{msg: "--checkpoint-bytes and --target-version exclude each other", hint: "drop one of the two"}
+	}
+	if !detectHash {
+		o.Hash = h
+	}
+	switch o.CheckpointForm {
+	case 0, wal.Checkpoint5x, wal.CheckpointV0, wal.CheckpointV1:
+	default:
+		return o, in, usageError{msg: fmt.Sprintf("--checkpoint-bytes %d is not a checkpoint form", o.CheckpointForm), hint: "use 8 (5.x), 12 (6.0–6.7) or 20 (6.8+)"}
+	}
+	if v := c.String("target-version"); v != "" {
+		form, err := repair.CheckpointFormFor(v)
+		if err != nil {
+			return o, in, flagErr(err)
+		}
+		o.CheckpointForm = form
+	}
+	return o, in, nil
+}
+
+func reportRefusedWAL(c *cli.Context, ie *repair.InputError) error {
+	if c.Bool("json") {
+		return errOr(writeJSON(c.App.Writer, &walConvertDoc{Refused: ie.Reasons}), damageError{})
+	}
+	return reportRefusedConvert(c, ie)
+}
+
+func printWALConversion(w io.Writer, doc *walConvertDoc) {
+	cv := doc.Conversion
+	fmt.Fprintf(w, "%s %s (%s) → %s (wal: %s, %d-byte checkpoint; opens with %s): %d entries after snapshot %d, commit index %d, last index %d\n",
+		bold("Converted"), cv.Dir, cv.From, cv.Out, cv.Params, cv.Checkpoint, cv.Writers, cv.Entries, cv.Snapshot, cv.CommitIndex, cv.LastIndex)
+	for _, n := range cv.Notes {
+		fmt.Fprintf(w, "  %s\n", n)
+	}
+	cmp := doc.Comparison
+	if cmp.OK() {
+		fmt.Fprintf(w, "%s %d committed entries equal (index, term, command id, length, payload SHA-256), snapshot index and term included\n", bold("compare:"), cmp.Entries)
+	} else {
+		fmt.Fprintf(w, "%s %d of %d entries differ:\n", red("compare:"), cmp.Count, cmp.Entries)
+		for _, m := range cmp.Mismatches {
+			fmt.Fprintf(w, "  %s\n", m)
+		}
+	}
+	printVerdictLine(w, "verify the output:", doc.Verify)
+}
+
+// fromWALDoc is the JSON form of a conversion of a WriteAheadLog to a
+// PersistentState format.
+type fromWALDoc struct {
+	Conversion *repair.FromWALConversion `json:"conversion,omitempty"`
+	Verify     *verifyDoc                `json:"verify,omitempty"`
+	Comparison *repair.Comparison        `json:"comparison,omitempty"`
+	Refused    []string                  `json:"refused,omitempty"`
+}
+
+// runConvertFromWAL writes a WriteAheadLog as a legacy, v2 or sparse log,
+// verifies it and compares every entry up to the last index.
+func runConvertFromWAL(c *cli.Context, l *logdir.Log, co repair.ConvertOptions) error {
+	dir := l.Dir
+	if co.InPlace {
+		l.Close()
+		return usageError{msg: "a WriteAheadLog is converted into a new directory only", hint: "use --out NEWDIR"}
+	}
+	conv, err := repair.ConvertFromWAL(l, repair.FromWALOptions{To: co.To, R: co.R, M: co.M, Out: co.Out})
+	l.Close()
+	var ie *repair.InputError
+	if errors.As(err, &ie) {
+		if c.Bool("json") {
+			return errOr(writeJSON(c.App.Writer, &fromWALDoc{Refused: ie.Reasons}), damageError{})
+		}
+		return reportRefusedConvert(c, ie)
+	}
+	if err != nil {
+		return flagErr(err)
+	}
+	doc := &fromWALDoc{Conversion: conv}
+	if doc.Verify, err = Verify(conv.Out, conv.OutOptions()); err != nil {
+		return fmt.Errorf("verify the output: %w", err)
+	}
+	in, _ := logOptions(c)
+	in.Format, in.Force = "wal", true
+	if doc.Comparison, err = repair.CompareCommitted(dir, conv.Out, in, conv.OutOptions(), conv.LastIndex); err != nil {
+		return fmt.Errorf("compare the output with the input: %w", err)
+	}
+	w := c.App.Writer
+	if c.Bool("json") {
+		if err := writeJSON(w, doc); err != nil {
+			return err
+		}
+	} else {
+		fmt.Fprintf(w, "%s %s (wal) → %s (%s, R = %d", bold("Converted"), conv.Dir, conv.Out, conv.To, conv.R)
+		if conv.M > 0 {
+			fmt.Fprintf(w, ", M = %d", conv.M)
+		}
+		fmt.Fprintf(w, "): %d entries, CommitIndex %d, LastIndex %d\n", conv.Entries, conv.CommitIndex, conv.LastIndex)
+		for _, n := range conv.Notes {
+			fmt.Fprintf(w, "  %s\n", n)
+		}
+		printComparison(w, doc.Comparison)
+		printVerdictLine(w, "verify the output:", doc.Verify)
+	}
+	if doc.Verify.Verdict != "ok" || !doc.Comparison.OK() {
+		return damageError{}
+	}
+	return nil
+}
+
+func printComparison(w io.Writer, cmp *repair.Comparison) {
+	if cmp.OK() {
+		fmt.Fprintf(w, "%s %d entries equal (index, term, command id, length, payload SHA-256)\n", bold("compare:"), cmp.Entries)
+		return
+	}
+	fmt.Fprintf(w, "%s %d of %d entries differ:\n", red("compare:"), cmp.Count, cmp.Entries)
+	for _, m := range cmp.Mismatches {
+		fmt.Fprintf(w, "  %s\n", m)
+	}
 }

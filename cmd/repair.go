@@ -24,6 +24,7 @@ func repairCommand() *cli.Command {
 			&cli.Int64Flag{Name: "set-term", Usage: "the term to write to node.state when its own is lost or untrusted (the cluster's current term + 1 is always safe)"},
 			&cli.BoolFlag{Name: "clear-vote", Usage: "write node.state without a vote (with --set-term above the stored term, or when the vote is lost)"},
 			&cli.BoolFlag{Name: "force", Usage: "go on although another process holds the log's files"},
+			&cli.StringFlag{Name: "target-version", Usage: "WriteAheadLog: the DotNext release that will open the log; picks the checkpoint form (5.x: 8 bytes, 6.0–6.7: 12, 6.8+: 20)"},
 		),
 		Action: runRepair,
 	}
@@ -50,6 +51,9 @@ func runRepair(c *cli.Context) error {
 		if err != nil {
 			return err
 		}
+		if j.Command == repair.WALJournalCommand {
+			return finishPendingWAL(c, dir, lo)
+		}
 		return finishPending(c, dir, lo, j)
 	}
 	o := repairOptions(c, lo)
@@ -60,6 +64,13 @@ func runRepair(c *cli.Context) error {
 	if err := checkHeld(c, l); err != nil {
 		l.Close()
 		return err
+	}
+	if l.Format == "wal" {
+		return runRepairWAL(c, l, lo)
+	}
+	if c.IsSet("target-version") {
+		l.Close()
+		return usageError{msg: "--target-version applies to a WriteAheadLog only", hint: "drop --target-version"}
 	}
 	plan, err := repair.MakePlan(l, o)
 	l.Close()
@@ -187,7 +198,7 @@ func reportRepair(c *cli.Context, doc *repairDoc, lo logdir.Options) error {
 	if p := doc.Plan; p != nil {
 		// The settings the plan worked with: after a truncation to partition 0
 		// (or to the snapshot) the files alone may no longer prove R.
-		lo = logdir.Options{Format: p.Format, R: p.R, M: p.M, Force: true}
+		lo = logdir.Options{Format: p.Format, R: p.R, M: p.M, Force: true, WAL: lo.WAL}
 	}
 	v, err := Verify(dir, lo)
 	if err != nil {
@@ -244,8 +255,15 @@ func printVerdictLine(w io.Writer, label string, v *verifyDoc) {
 }
 
 func printPlan(w io.Writer, p *repair.Plan) {
-	fmt.Fprintf(w, "%s %s (%s, R = %d): snapshot %d, LastIndex %d, CommitIndex %d", bold("Repair plan for"), p.Dir, p.Format, p.R, p.Snapshot, p.LastIndex, p.CommitIndex)
-	if p.NewLastIndex != p.LastIndex || p.NewCommitIndex != p.CommitIndex {
+	if p.Format == "wal" {
+		fmt.Fprintf(w, "%s %s (wal): snapshot %d, LastEntryIndex %d, commit index %d", bold("Repair plan for"), p.Dir, p.Snapshot, p.LastIndex, p.CommitIndex)
+	} else {
+		fmt.Fprintf(w, "%s %s (%s, R = %d): snapshot %d, LastIndex %d, CommitIndex %d", bold("Repair plan for"), p.Dir, p.Format, p.R, p.Snapshot, p.LastIndex, p.CommitIndex)
+	}
+	switch {
+	case (p.NewLastIndex != p.LastIndex || p.NewCommitIndex != p.CommitIndex) && p.Format == "wal":
+		fmt.Fprintf(w, " → LastEntryIndex %d, commit index %d", p.NewLastIndex, p.NewCommitIndex)
+	case p.NewLastIndex != p.LastIndex || p.NewCommitIndex != p.CommitIndex:
 		fmt.Fprintf(w, " → LastIndex %d, CommitIndex %d", p.NewLastIndex, p.NewCommitIndex)
 	}
 	fmt.Fprintln(w)
@@ -272,6 +290,9 @@ func printPlan(w io.Writer, p *repair.Plan) {
 	if d := p.Drop; d != nil {
 		fmt.Fprintln(w)
 		committed := "not committed"
+		if p.Format == "wal" && d.Committed == nil {
+			committed = "not committed: " + d.Why
+		}
 		if d.Committed != nil {
 			committed = fmt.Sprintf("%s committed: a majority of the cluster must still hold them; the leader re-replicates them", d.Committed)
 		}
@@ -309,4 +330,66 @@ func plural(n int, word string) string {
 		return "1 " + word
 	}
 	return fmt.Sprintf("%d %ss", n, word)
+}
+
+// walRepairOptions reads the repair flags for a WriteAheadLog.
+func walRepairOptions(c *cli.Context, lo logdir.Options) (repair.WALRepairOptions, error) {
+	o := repair.WALRepairOptions{AllowDropCommitted: c.Bool("allow-drop-committed"), Backup: c.String("backup"), Force: lo.Force, WAL: lo.WAL}
+	if c.IsSet("set-term") {
+		t := c.Int64("set-term")
+		o.SetTerm = &t
+	}
+	if v := c.String("target-version"); v != "" {
+		form, err := repair.CheckpointFormFor(v)
+		if err != nil {
+			return o, flagErr(err)
+		}
+		o.CheckpointForm = form
+	}
+	return o, nil
+}
+
+// runRepairWAL plans (and with --apply carries out) a WriteAheadLog repair.
+func runRepairWAL(c *cli.Context, l *logdir.Log, lo logdir.Options) error {
+	dir := l.Dir
+	o, err := walRepairOptions(c, lo)
+	if err != nil {
+		l.Close()
+		return err
+	}
+	plan, err := repair.MakeWALPlan(l, o)
+	l.Close()
+	if err != nil {
+		return flagErr(err)
+	}
+	doc := &repairDoc{Plan: plan}
+	if !c.Bool("apply") {
+		return reportPlanOnly(c, doc)
+	}
+	if !plan.Nothing() {
+		if doc.Applied, err = repair.ApplyWAL(plan, dir, o); err != nil {
+			return err
+		}
+	}
+	if plan.DamageRemains() {
+		_ = reportRepair(c, doc, lo)
+		return damageError{}
+	}
+	return reportRepair(c, doc, lo)
+}
+
+// finishPendingWAL finishes an interrupted WriteAheadLog repair.
+func finishPendingWAL(c *cli.Context, dir string, lo logdir.Options) error {
+	if !c.Bool("apply") {
+		fmt.Fprintf(c.App.Writer, "%s an interrupted repair of %s is pending.\nRun walctl repair --apply %s to finish it from the backup (the options of the first run are used), or restore the directory from the backup.\n", bold("pending:"), dir, dir)
+		return damageError{}
+	}
+	if err := checkHeld(c, &logdir.Log{Dir: dir}); err != nil {
+		return err
+	}
+	res, err := repair.ResumeWAL(dir)
+	if err != nil {
+		return err
+	}
+	return reportRepair(c, &repairDoc{Plan: res.Plan, Applied: res}, lo)
 }

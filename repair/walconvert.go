@@ -1,0 +1,520 @@
+package repair
+
+import (
+	"fmt"
+	"io"
+	"iter"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/walctl/walctl/format/wal"
+	"github.com/walctl/walctl/internal/atomicfs"
+	"github.com/walctl/walctl/logdir"
+	"github.com/walctl/walctl/raftlog"
+)
+
+// WALOptions are the settings of a WriteAheadLog written by ConvertToWAL.
+// Zero values take the library's defaults (layout 6, chunk 4096, no hash,
+// the 20-byte 6.8.0+ checkpoint).
+type WALOptions struct {
+	Out            string      `json:"out"`
+	Layout         string      `json:"layout,omitempty"` // wal.Layout6 or wal.Layout5
+	ChunkSize      int64       `json:"chunkSize,omitempty"`
+	Hash           wal.HashAlg `json:"hash,omitempty"`
+	CheckpointForm int         `json:"checkpointForm,omitempty"` // 8, 12 or 20
+	// CopySnapshot writes the input's snapshot to <SnapshotDir>/<index>-<term>
+	// (the SimpleStateMachine naming); without it the output holds no
+	// snapshot file and the application must restore its own state.
+	CopySnapshot bool   `json:"copySnapshot,omitempty"`
+	SnapshotDir  string `json:"snapshotDir,omitempty"` // relative to Out; default wal.DefaultSnapshotDir
+}
+
+// WALConversion is what ConvertToWAL did.
+type WALConversion struct {
+	Dir          string   `json:"dir"`
+	From         string   `json:"from"`
+	Out          string   `json:"out"`
+	Params       string   `json:"params"`
+	Writers      string   `json:"writers"`
+	Checkpoint   int      `json:"checkpointBytes"`
+	Snapshot     int64    `json:"snapshotIndex"`
+	SnapshotTerm int64    `json:"snapshotTerm"`
+	CommitIndex  int64    `json:"commitIndex"`
+	LastIndex    int64    `json:"lastIndex"`
+	Entries      int64    `json:"entries"`
+	SnapshotFile string   `json:"snapshotFile,omitempty"` // the copied snapshot, relative to Out
+	Notes        []string `json:"notes,omitempty"`
+
+	params wal.Params
+}
+
+// OutOptions are the options that open the output as it was written.
+func (c *WALConversion) OutOptions() logdir.Options {
+	p := c.params
+	return logdir.Options{Format: "wal", Force: true, WAL: wal.Options{ChunkSize: p.ChunkSize, PageSize: p.PageSize,
+		Layout: p.Layout, SlotSize: p.SlotSize, Hash: p.Hash.String(), SnapshotDir: p.SnapshotDir}}
+}
+
+// CheckpointFormFor maps a DotNext release ("5.26.2", "6.7", "6.8.0", "5.x",
+// "6.x") to the checkpoint form it reads and writes (spec §4.1): 5.x 8
+// bytes, 6.0–6.7 12 bytes, 6.8+ 20 bytes.
+func CheckpointFormFor(version string) (int, error) {
+	parts := strings.SplitN(strings.TrimPrefix(strings.TrimSpace(version), "v"), ".", 3)
+	major, err := strconv.Atoi(parts[0])
+	if err != nil {
+		return 0, &FlagError{Msg: fmt.Sprintf("--target-version %q is not a version", version), Hint: "give the DotNext.Net.Cluster release the node runs, e.g. 5.26.2, 6.7.0 or 6.12.0"}
+	}
+	minor := 99 // "6" or "6.x": the newest 6.x
+	if len(parts) > 1 && parts[1] != "x" {
+		if minor, err = strconv.Atoi(parts[1]); err != nil {
+			return 0, &FlagError{Msg: fmt.Sprintf("--target-version %q is not a version", version), Hint: "e.g. 5.26.2, 6.7.0 or 6.12.0"}
+		}
+	}
+	switch {
+	case major == 5 && (minor >= 22 || len(parts) == 1 || parts[1] == "x"):
+		return wal.Checkpoint5x, nil
+	case major == 6 && minor <= 7:
+		return wal.CheckpointV0, nil
+	case major >= 6:
+		return wal.CheckpointV1, nil
+	}
+	return 0, &FlagError{Msg: fmt.Sprintf("DotNext %s has no WriteAheadLog", version), Hint: "the WriteAheadLog exists in 5.22+ and 6.x; convert to legacy, v2 or sparse for older releases"}
+}
+
+// walParams turns the options into the writer's parameters, with the
+// library's rules: a 5.x reader knows only 40-byte records without a hash.
+func walParams(o WALOptions) (wal.Params, error) {
+	p := wal.Params{Layout: o.Layout, ChunkSize: o.ChunkSize, Hash: o.Hash, CheckpointForm: o.CheckpointForm,
+		SnapshotDir: o.SnapshotDir}
+	if p.SnapshotDir == "" {
+		p.SnapshotDir = wal.DefaultSnapshotDir
+	}
+	if p.CheckpointForm == wal.Checkpoint5x {
+		if p.Layout == wal.Layout6 {
+			return p, &FlagError{Msg: "a 5.x WriteAheadLog has 40-byte records: --wal-layout 6 cannot go with the 8-byte checkpoint", Hint: "drop --wal-layout (or use --wal-layout 5) for DotNext 5.x"}
+		}
+		if p.Hash != wal.HashNone {
+			return p, &FlagError{Msg: "DotNext 5.x stores no per-entry hash", Hint: "drop --hash for a 5.x target"}
+		}
+		p.Layout = wal.Layout5
+	}
+	if p.Layout == wal.Layout5 {
+		p.Timestamps = wal.TicksZero // what 6.x writes with IgnoreTimestamp=false
+		if p.CheckpointForm == wal.Checkpoint5x {
+			p.Timestamps = wal.TicksUTC // the 5.x writer keeps each entry's ticks
+		}
+	}
+	p, err := wal.WriteParams(p)
+	if err != nil {
+		return p, &FlagError{Msg: err.Error(), Hint: "check --wal-layout, --chunk-size, --hash and --checkpoint-bytes"}
+	}
+	return p, nil
+}
+
+// walSource is the part of a log ConvertToWAL carries over.
+type walSource struct {
+	l            *logdir.Log
+	snap         *raftlog.Entry // the snapshot entry, or nil
+	s, sTerm     int64
+	commit, last int64
+	state        raftlog.NodeState
+}
+
+// ConvertToWAL writes the entries of l after its snapshot up to its last
+// index into a new WriteAheadLog directory o.Out (built under a temporary
+// name and renamed when complete), with term and vote from its node state
+// and the checkpoint from its commit index. A log with damaged entries is
+// refused with an *InputError.
+func ConvertToWAL(l *logdir.Log, o WALOptions) (*WALConversion, error) {
+	p, err := walParams(o)
+	if err != nil {
+		return nil, err
+	}
+	src, err := walSourceOf(l)
+	if err != nil {
+		return nil, err
+	}
+	c := &WALConversion{Dir: l.Dir, From: l.Format, Params: p.String(), Checkpoint: p.CheckpointForm, Snapshot: src.s,
+		SnapshotTerm: src.sTerm, CommitIndex: src.commit, LastIndex: src.last, Entries: src.last - src.s, params: p}
+	c.Writers = writersOf(p)
+	c.notes(src, o, p)
+	out, err := filepath.Abs(o.Out)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkOut(l.Dir, out); err != nil {
+		return nil, err
+	}
+	if err := removeStaleTemps(out); err != nil {
+		return nil, err
+	}
+	tmp, err := tempSibling(out)
+	if err != nil {
+		return nil, err
+	}
+	if err = c.fill(tmp, src, o, p); err == nil {
+		err = syncSubdirs(tmp)
+	}
+	if err != nil {
+		os.RemoveAll(tmp)
+		return nil, err
+	}
+	if err := publish(tmp, out); err != nil {
+		return nil, err
+	}
+	c.Out = out
+	return c, nil
+}
+
+func writersOf(p wal.Params) string {
+	switch {
+	case p.CheckpointForm == wal.Checkpoint5x:
+		return "DotNext 5.22–5.26"
+	case p.Layout == wal.Layout5 && p.CheckpointForm == wal.CheckpointV0:
+		return "DotNext 6.0–6.7 with IgnoreTimestamp=false"
+	case p.Layout == wal.Layout5:
+		return "DotNext 6.8+ with IgnoreTimestamp=false"
+	case p.CheckpointForm == wal.CheckpointV0:
+		return "DotNext 6.0+"
+	}
+	return "DotNext 6.8+"
+}
+
+func (c *WALConversion) notes(src *walSource, o WALOptions, p wal.Params) {
+	if src.last > src.commit && p.CheckpointForm != wal.CheckpointV1 {
+		c.Notes = append(c.Notes, fmt.Sprintf("entries %d–%d are not committed: the %d-byte checkpoint holds no last index, so the library drops them when it opens the log (the leader sends them again)", src.commit+1, src.last, p.CheckpointForm))
+	}
+	if src.snap == nil {
+		return
+	}
+	if o.CopySnapshot {
+		c.SnapshotFile = filepath.ToSlash(filepath.Join(p.SnapshotDir, fmt.Sprintf("%d-%d", src.s, src.sTerm)))
+		c.Notes = append(c.Notes, fmt.Sprintf("snapshot %d (term %d) copied to %s: it is the application's data, and SimpleStateMachine reads it from there", src.s, src.sTerm, c.SnapshotFile))
+		return
+	}
+	c.Notes = append(c.Notes, fmt.Sprintf("snapshot %d (term %d) NOT copied (it is application data; add --copy-snapshot to write it to %s/%d-%d): the log starts at index %d, so the node's state machine must restore a snapshot at index %d itself",
+		src.s, src.sTerm, p.SnapshotDir, src.s, src.sTerm, src.s+1, src.s))
+}
+
+// walSourceOf checks that every entry to carry over is intact.
+func walSourceOf(l *logdir.Log) (*walSource, error) {
+	if l.State == nil {
+		return nil, &InputError{Dir: l.Dir, Reasons: []string{"the node state is missing", "run walctl repair first"}}
+	}
+	src := &walSource{l: l, state: *l.State, commit: l.State.CommitIndex, last: l.Last}
+	if l.State.LastIndex >= 0 {
+		src.last = min(src.last, l.State.LastIndex)
+	}
+	if why := stateDamage(l); why != "" {
+		return nil, &InputError{Dir: l.Dir, Reasons: []string{why, "run walctl repair first"}}
+	}
+	if w := l.WAL(); w != nil {
+		if bad := errorCodes(l.Findings); len(bad) > 0 {
+			return nil, &InputError{Dir: l.Dir, Reasons: []string{fmt.Sprintf("the WriteAheadLog has errors (%s)", strings.Join(bad, ", ")), "run walctl repair first"}}
+		}
+		src.commit = w.Commit()
+		if ext := w.Extent(); ext.FirstBad != raftlog.NoIndex || ext.ValidEnd < w.T {
+			return nil, &InputError{Dir: l.Dir, Reasons: []string{fmt.Sprintf("the WriteAheadLog is damaged from index %d on (its checkpoint says %d)", min(ext.ValidEnd+1, w.T), w.T), "run walctl repair first"}}
+		}
+	}
+	if s := l.Snapshot; s != nil {
+		src.s, src.sTerm = s.Index, s.Term
+	}
+	var why []string
+	switch {
+	case !sane(src.last) || !sane(src.commit) || !sane(src.s):
+		why = append(why, "the node state holds a negative or impossibly large index")
+	case src.commit > src.last:
+		why = append(why, fmt.Sprintf("CommitIndex %d is above the last index %d", src.commit, src.last))
+	case src.s > src.last:
+		why = append(why, fmt.Sprintf("the snapshot index %d is above the last index %d", src.s, src.last))
+	}
+	if len(why) > 0 {
+		return nil, &InputError{Dir: l.Dir, Reasons: append(why, "run walctl repair first")}
+	}
+	src.commit = max(src.commit, src.s)
+	return src, src.scan()
+}
+
+// scan refuses entries that cannot be copied exactly, or missing ones, and
+// finds the snapshot entry.
+func (src *walSource) scan() error {
+	var bad []string
+	next := src.s + 1
+	err := src.l.Entries(src.l.First, src.last, func(e raftlog.Entry) bool {
+		if e.IsSnapshot {
+			snap := e
+			src.snap = &snap
+			return true
+		}
+		if e.Index > next {
+			bad = append(bad, fmt.Sprintf("entries %d–%d are missing (no record or partition file holds them)", next, e.Index-1))
+		}
+		next = max(next, e.Index+1)
+		if why := entryDamage(e); why != "" {
+			bad = append(bad, fmt.Sprintf("entry %d: %s", e.Index, why))
+		}
+		return len(bad) < 5
+	})
+	if err != nil {
+		return err
+	}
+	if next <= src.last && len(bad) < 5 {
+		bad = append(bad, fmt.Sprintf("entries %d–%d are missing (no record or partition file holds them)", next, src.last))
+	}
+	if len(bad) > 0 {
+		return &InputError{Dir: src.l.Dir, Reasons: append(bad, "run walctl repair first")}
+	}
+	return nil
+}
+
+func entryDamage(e raftlog.Entry) string {
+	switch {
+	case e.State != raftlog.EntryOK:
+		return fmt.Sprintf("%s: %s", e.State, e.Reason)
+	case e.HashOK != nil && !*e.HashOK:
+		return "its hash does not match"
+	case e.PayloadAvailable() != e.Length:
+		return fmt.Sprintf("%d of its %d payload bytes exist", e.PayloadAvailable(), e.Length)
+	}
+	return ""
+}
+
+// fill writes the WAL into tmp, then the snapshot file when asked.
+func (c *WALConversion) fill(tmp string, src *walSource, o WALOptions, p wal.Params) error {
+	ns := raftlog.NodeState{Term: src.state.Term, HasVote: src.state.HasVote, Vote: src.state.Vote}
+	if src.snap != nil || src.s > 0 {
+		ns.Snapshot = &raftlog.SnapshotMeta{Index: src.s, Term: src.sTerm}
+	}
+	var srcErr error
+	if err := wal.Create(tmp, p, ns, src.commit, src.entries(&srcErr)); err != nil {
+		return err
+	}
+	if srcErr != nil {
+		return srcErr
+	}
+	if o.CopySnapshot && src.snap != nil {
+		return src.copySnapshot(filepath.Join(tmp, filepath.FromSlash(c.SnapshotFile)))
+	}
+	return nil
+}
+
+// entries streams the entries (S, last] as the writer's input; a read
+// error stops the stream and is left in *errp.
+func (src *walSource) entries(errp *error) iter.Seq[wal.NewEntry] {
+	return func(yield func(wal.NewEntry) bool) {
+		stopped := false
+		err := src.l.Entries(src.s+1, src.last, func(e raftlog.Entry) bool {
+			if e.IsSnapshot {
+				return true
+			}
+			r, err := src.l.Payload(e)
+			if err != nil {
+				*errp = err
+				return false
+			}
+			ne := wal.NewEntry{Term: e.Term, Ticks: e.Ticks, CommandID: e.CommandID, Length: e.Length, Payload: r,
+				Configuration: src.l.WAL() != nil && e.Flags&wal.FlagConfiguration != 0}
+			stopped = !yield(ne)
+			return !stopped
+		})
+		if err != nil && *errp == nil {
+			*errp = err
+		}
+	}
+}
+
+func (src *walSource) copySnapshot(path string) error {
+	r, err := src.l.Payload(*src.snap)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return err
+	}
+	return atomicfs.WriteFile(path, 0o644, func(w io.Writer) error {
+		n, err := io.Copy(w, r)
+		if err == nil && n != src.snap.Length {
+			err = fmt.Errorf("snapshot %d: %d of %d bytes read", src.s, n, src.snap.Length)
+		}
+		return err
+	})
+}
+
+// CompareCommitted compares the entries (max(S, from), upTo] of two logs of
+// any formats by index, term, command id, length and payload SHA-256, and
+// the snapshot index and term. Timestamps and flags are not compared: the
+// formats keep different ones.
+func CompareCommitted(a, b string, ao, bo logdir.Options, upTo int64) (*Comparison, error) {
+	la, err := logdir.Open(a, ao)
+	if err != nil {
+		return nil, err
+	}
+	defer la.Close()
+	lb, err := logdir.Open(b, bo)
+	if err != nil {
+		return nil, err
+	}
+	defer lb.Close()
+	c := &Comparison{}
+	sa, sb := snapOf(la), snapOf(lb)
+	if sa != sb {
+		c.add("snapshot (index, term) %v differs from %v", sa, sb)
+	}
+	if lb.Last < upTo {
+		c.add("the output ends at %d, before %d", lb.Last, upTo)
+	}
+	next, stop := iter.Pull2(entriesOf(lb))
+	defer stop()
+	for ea, err := range entriesOf(la) {
+		if err != nil {
+			return nil, err
+		}
+		if ea.IsSnapshot || ea.Index <= sa[0] {
+			continue
+		}
+		if ea.Index > upTo {
+			break
+		}
+		eb, err := nextEntry(next, sb[0])
+		if err != nil {
+			return nil, err
+		}
+		if eb == nil {
+			c.add("entry %d is missing from the output", ea.Index)
+			continue
+		}
+		c.Entries++
+		if err := c.sameContent(la, lb, ea, *eb); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+func snapOf(l *logdir.Log) [2]int64 {
+	if l.Snapshot == nil {
+		return [2]int64{}
+	}
+	return [2]int64{l.Snapshot.Index, l.Snapshot.Term}
+}
+
+// nextEntry pulls the next live entry after the snapshot.
+func nextEntry(next func() (raftlog.Entry, error, bool), s int64) (*raftlog.Entry, error) {
+	for {
+		e, err, ok := next()
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, nil
+		}
+		if !e.IsSnapshot && e.Index > s {
+			return &e, nil
+		}
+	}
+}
+
+func (c *Comparison) sameContent(la, lb *logdir.Log, ea, eb raftlog.Entry) error {
+	switch {
+	case ea.Index != eb.Index:
+		c.add("entry %d faces entry %d", ea.Index, eb.Index)
+		return nil
+	case eb.State != raftlog.EntryOK:
+		c.add("entry %d is %s in the output: %s", eb.Index, eb.State, eb.Reason)
+		return nil
+	case ea.Term != eb.Term || !sameID(ea.CommandID, eb.CommandID) || ea.Length != eb.Length:
+		c.add("entry %d: term %d/%d, command id %s/%s, length %d/%d", ea.Index, ea.Term, eb.Term,
+			idString(ea.CommandID), idString(eb.CommandID), ea.Length, eb.Length)
+		return nil
+	}
+	ha, err := payloadHash(la, ea)
+	if err != nil {
+		return err
+	}
+	hb, err := payloadHash(lb, eb)
+	if err != nil {
+		return err
+	}
+	if ha != hb {
+		c.add("entry %d: payload SHA-256 differs", ea.Index)
+	}
+	return nil
+}
+
+// VerifyView returns the directory to verify the output from. When the
+// input's snapshot was not copied, the output holds no snapshot file and a
+// reader cannot know where the log starts; the view is then a temporary
+// sibling of symlinks to the output's files plus an empty placeholder
+// <snapshot-dir>/<S>-<T>, so that verify and the comparison read the log as
+// the node will once its state machine has restored snapshot S. cleanup
+// removes the view (a no-op for the output itself).
+func (c *WALConversion) VerifyView() (dir string, cleanup func(), err error) {
+	if c.SnapshotFile != "" || c.Snapshot == 0 {
+		return c.Out, func() {}, nil
+	}
+	view, err := tempSibling(c.Out + ".verify")
+	if err != nil {
+		return "", nil, err
+	}
+	cleanup = func() { os.RemoveAll(view) }
+	ents, err := os.ReadDir(c.Out)
+	if err == nil {
+		for _, e := range ents {
+			if err = os.Symlink(filepath.Join(c.Out, e.Name()), filepath.Join(view, e.Name())); err != nil {
+				break
+			}
+		}
+	}
+	if err == nil {
+		snapDir := filepath.Join(view, c.params.SnapshotDir)
+		if err = os.MkdirAll(snapDir, 0o755); err == nil {
+			err = os.WriteFile(filepath.Join(snapDir, fmt.Sprintf("%d-%d", c.Snapshot, c.SnapshotTerm)), nil, 0o644)
+		}
+	}
+	if err != nil {
+		cleanup()
+		return "", nil, err
+	}
+	return view, cleanup, nil
+}
+
+// syncSubdirs fsyncs every directory below root (metadata/, data/, the
+// snapshot directory): the files in them are durable only once their
+// directory entries are. publish syncs root itself.
+func syncSubdirs(root string) error {
+	return filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err != nil || !d.IsDir() || p == root {
+			return err
+		}
+		return atomicfs.SyncDir(p)
+	})
+}
+
+// stateDamage says why the node state's term and vote cannot be trusted,
+// or "".
+func stateDamage(l *logdir.Log) string {
+	st := l.State
+	switch {
+	case st.Checksum == raftlog.ChecksumMismatch:
+		return fmt.Sprintf("%s: its checksum does not match, so its term and vote cannot be trusted", st.File)
+	case st.ExpectedSize > 0 && st.Size < st.ExpectedSize:
+		return fmt.Sprintf("%s is %d bytes, not %d: its term and vote are lost", st.File, st.Size, st.ExpectedSize)
+	}
+	return ""
+}
+
+// errorCodes lists the distinct codes of the error findings.
+func errorCodes(fs raftlog.Findings) []string {
+	var codes []string
+	seen := map[string]bool{}
+	for _, f := range fs {
+		if f.Severity == raftlog.Error && !seen[f.Code] {
+			seen[f.Code] = true
+			codes = append(codes, f.Code)
+		}
+	}
+	return codes
+}

@@ -1,0 +1,162 @@
+package repair
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/walctl/walctl/format/nodestate"
+	"github.com/walctl/walctl/internal/gen"
+	"github.com/walctl/walctl/logdir"
+	"github.com/walctl/walctl/raftlog"
+)
+
+// FromWALOptions are the settings of a PersistentState log written from a
+// WriteAheadLog. R has no default: it is the recordsPerPartition argument
+// the application passes to the PersistentState constructor, and a log
+// written with another R does not open correctly.
+type FromWALOptions struct {
+	To  string `json:"to"` // legacy, v2 or sparse
+	R   int64  `json:"recordsPerPartition"`
+	M   int64  `json:"maxEntrySize,omitempty"` // sparse only
+	Out string `json:"out"`
+}
+
+// FromWALConversion is what ConvertFromWAL did.
+type FromWALConversion struct {
+	Dir         string   `json:"dir"`
+	From        string   `json:"from"`
+	To          string   `json:"to"`
+	Out         string   `json:"out"`
+	R           int64    `json:"recordsPerPartition"`
+	M           int64    `json:"maxEntrySize,omitempty"`
+	CommitIndex int64    `json:"commitIndex"`
+	LastIndex   int64    `json:"lastIndex"`
+	Entries     int64    `json:"entries"`
+	Notes       []string `json:"notes,omitempty"`
+}
+
+// OutOptions open the output as it was written.
+func (c *FromWALConversion) OutOptions() logdir.Options {
+	return logdir.Options{Format: c.To, R: c.R, M: c.M, Force: true}
+}
+
+// ConvertFromWAL writes the entries (0, T] of the WriteAheadLog l as a
+// PersistentState log (the library's writer layout) in a new directory
+// o.Out, with node.state from `state` (term, vote) and the checkpoint
+// (commit index; LastApplied = the snapshot index 0, as the WAL re-applies
+// (S, C] on open). A WAL with a snapshot is refused: the PersistentState
+// snapshot file has its own layout, which walctl does not write.
+func ConvertFromWAL(l *logdir.Log, o FromWALOptions) (*FromWALConversion, error) {
+	if err := checkFromWAL(o); err != nil {
+		return nil, err
+	}
+	src, err := walSourceOf(l)
+	if err != nil {
+		return nil, err
+	}
+	if src.s > 0 {
+		return nil, &InputError{Dir: l.Dir, Reasons: []string{fmt.Sprintf("the WriteAheadLog starts after snapshot %d: walctl does not write a PersistentState snapshot file", src.s),
+			"convert a log without a snapshot, or let the node install a snapshot from the leader"}}
+	}
+	c := &FromWALConversion{Dir: l.Dir, From: "wal", To: o.To, R: o.R, M: o.M, CommitIndex: src.commit, LastIndex: src.last, Entries: src.last}
+	if src.last > src.commit {
+		c.Notes = append(c.Notes, fmt.Sprintf("entries %d–%d stay uncommitted (LastIndex %d, CommitIndex %d)", src.commit+1, src.last, src.last, src.commit))
+	}
+	out, err := filepath.Abs(o.Out)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkOut(l.Dir, out); err != nil {
+		return nil, err
+	}
+	if err := removeStaleTemps(out); err != nil {
+		return nil, err
+	}
+	tmp, err := tempSibling(out)
+	if err != nil {
+		return nil, err
+	}
+	if err = writePS(tmp, src, o); err == nil {
+		err = syncTree(tmp)
+	}
+	if err != nil {
+		os.RemoveAll(tmp)
+		return nil, err
+	}
+	if err := publish(tmp, out); err != nil {
+		return nil, err
+	}
+	c.Out = out
+	return c, nil
+}
+
+func checkFromWAL(o FromWALOptions) error {
+	switch {
+	case o.To != fmtLegacy && o.To != fmtV2 && o.To != fmtSparse:
+		return &FlagError{Msg: fmt.Sprintf("--to %q is not a format walctl writes", o.To), Hint: "use --to legacy, v2, sparse or wal"}
+	case o.R < 2 || o.R > 53_687_091:
+		return &FlagError{Msg: "converting a WriteAheadLog to a PersistentState format needs --records-per-partition R",
+			Hint: "give the recordsPerPartition the node's PersistentState constructor uses (2 ≤ R ≤ 53687091)"}
+	case o.To == fmtSparse && o.M < 1:
+		return &FlagError{Msg: "--to sparse from a WriteAheadLog needs --max-entry-size M", Hint: "give the node's MaxLogEntrySize"}
+	case o.To != fmtSparse && o.M != 0:
+		return &FlagError{Msg: "--max-entry-size applies to --to sparse only", Hint: "drop --max-entry-size"}
+	}
+	return nil
+}
+
+// writePS appends every entry through the PersistentState writer.
+func writePS(dir string, src *walSource, o FromWALOptions) error {
+	w, err := gen.Create(dir, gen.Config{Format: o.To, R: o.R, M: o.M})
+	if err != nil {
+		return err
+	}
+	var appendErr error
+	err = src.l.Entries(1, src.last, func(e raftlog.Entry) bool {
+		if e.IsSnapshot {
+			return true
+		}
+		if o.To == fmtSparse && e.Length > o.M {
+			appendErr = &InputError{Dir: src.l.Dir, Reasons: []string{fmt.Sprintf("entry %d is %d bytes, more than --max-entry-size %d", e.Index, e.Length, o.M)}}
+			return false
+		}
+		r, err := src.l.Payload(e)
+		if err == nil {
+			err = w.Append(gen.Entry{Index: e.Index, Term: e.Term, Ticks: e.Ticks, CommandID: e.CommandID, Length: e.Length}, r)
+		}
+		appendErr = err
+		return err == nil
+	})
+	if err == nil {
+		err = appendErr
+	}
+	if err != nil {
+		return err
+	}
+	st := src.state
+	ns := nodestate.State{CommitIndex: src.commit, LastApplied: 0, LastIndex: src.last, Term: st.Term}
+	if st.HasVote {
+		ns.VoteFlag, ns.Vote = 1, st.Vote.Raw
+	}
+	return w.Close(ns)
+}
+
+// syncTree fsyncs every file below dir (the PersistentState writer does
+// not), so that the rename in publish exposes durable files only.
+func syncTree(dir string) error {
+	return filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return err
+		}
+		f, err := os.Open(p)
+		if err != nil {
+			return err
+		}
+		serr := f.Sync()
+		if cerr := f.Close(); serr == nil {
+			serr = cerr
+		}
+		return serr
+	})
+}

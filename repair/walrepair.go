@@ -1,0 +1,431 @@
+package repair
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/walctl/walctl/format/wal"
+	"github.com/walctl/walctl/internal/atomicfs"
+	"github.com/walctl/walctl/logdir"
+	"github.com/walctl/walctl/raftlog"
+)
+
+// File operations of a WriteAheadLog repair: whole small files, written
+// atomically. Page files are never rewritten: after the checkpoint is
+// lowered, slots and data past the new end are ignored by the library and
+// overwritten by later appends (spec §11.5).
+const (
+	StepCheckpoint StepKind = "checkpoint" // rewrite `checkpoint`
+	StepState      StepKind = "state"      // rewrite `state`
+)
+
+// WALRepairOptions steer MakeWALPlan and ApplyWAL.
+type WALRepairOptions struct {
+	// AllowDropCommitted lets the plan lower the commit index below a
+	// damaged committed entry (the cluster's majority must still hold it).
+	AllowDropCommitted bool `json:"allowDropCommitted,omitempty"`
+	// SetTerm is the term written to a lost `state` (without a vote).
+	SetTerm *int64 `json:"setTerm,omitempty"`
+	// CheckpointForm is the checkpoint size to write (8, 12, 20); 0 keeps
+	// the form on disk (for a torn file: the form its bytes came from).
+	CheckpointForm int    `json:"checkpointForm,omitempty"`
+	Backup         string `json:"-"`
+	Force          bool   `json:"force,omitempty"`
+	// WAL are the layout overrides the log was opened with.
+	WAL wal.Options `json:"wal"`
+}
+
+// Open returns the logdir options that open the log as planned.
+func (o WALRepairOptions) Open() logdir.Options {
+	return logdir.Options{Format: "wal", Force: o.Force, WAL: o.WAL}
+}
+
+// entryDamageCodes are the findings about one entry in (S, T] that a
+// truncation before it removes from the log.
+var entryDamageCodes = map[string]bool{
+	wal.CodeSlotZero: true, wal.CodeRecordInvalid: true, wal.CodePayloadOverlap: true, wal.CodeHashMismatch: true,
+	wal.CodeHashMismatchUncommitted: true, wal.CodeDataChunkMissing: true, wal.CodeDataChunkShort: true,
+	wal.CodeMetadataTruncated: true, wal.CodeMetadataPageMissing: true, wal.CodeResumeAddressBeyondChunks: true,
+	wal.CodeTermOrder: true, wal.CodePadding292: true, wal.CodeCommandIdWithoutFlag: true, wal.CodeCheckpointPastEnd: true,
+}
+
+// checkpointCodes are the findings a checkpoint rewrite resolves.
+var checkpointCodes = map[string]bool{
+	wal.CodeCheckpointTorn: true, wal.CodeCheckpointPastEnd: true, wal.CodeCheckpointLastBelowCommit: true,
+	wal.CodeCheckpointNegative: true, wal.CodeCheckpointMixedForm: true, wal.CodeCheckpointVersionUnsupported: true,
+}
+
+// walPlanner carries one MakeWALPlan call.
+type walPlanner struct {
+	l   *logdir.Log
+	w   *wal.Log
+	o   WALRepairOptions
+	ext wal.Extent
+	p   *Plan
+
+	knownC       int64 // the commit index the disk proves
+	curT         int64 // the last index the library reads now
+	newC, newL   int64
+	form         int
+	refusal      string // why the end of the log cannot be repaired
+	refuseFlag   string
+	stateRefusal string
+	cpStep       int // 1-based step numbers, 0 none
+	stateStep    int
+	pastEnd      bool // the checkpoint pointed past the slots ever written
+}
+
+// MakeWALPlan works out what a repair of the WriteAheadLog l would do: the
+// checkpoint rewritten from what the slots really hold (never a commit
+// index above what the disk proves committed), an uncommitted tail with
+// failing hashes cut off, `state` rewritten when the operator supplies the
+// term. It writes nothing.
+func MakeWALPlan(l *logdir.Log, o WALRepairOptions) (*Plan, error) {
+	w := l.WAL()
+	if w == nil {
+		return nil, fmt.Errorf("%s: not a WriteAheadLog", l.Dir)
+	}
+	findings, err := collectFindings(l)
+	if err != nil {
+		return nil, err
+	}
+	pl := &walPlanner{l: l, w: w, o: o, ext: w.Extent(), p: &Plan{Dir: l.Dir, Format: "wal"}}
+	if err := pl.chooseForm(); err != nil {
+		return nil, err
+	}
+	pl.decideEnd(findings)
+	if err := pl.planState(findings); err != nil {
+		return nil, err
+	}
+	pl.planCheckpoint(findings)
+	pl.p.Items = pl.items(findings)
+	return pl.p, nil
+}
+
+// chooseForm picks the checkpoint form: the operator's, else the one on
+// disk, else (torn) the one its surviving bytes and the slots point to.
+func (pl *walPlanner) chooseForm() error {
+	cp, params := pl.w.Checkpoint, pl.w.Params
+	switch {
+	case pl.o.CheckpointForm != 0:
+		pl.form = pl.o.CheckpointForm
+	case cp.Form == wal.Checkpoint5x || cp.Form == wal.CheckpointV0 || cp.Form == wal.CheckpointV1:
+		pl.form = cp.Form
+	case pl.w.Reader == wal.Reader5x:
+		pl.form = wal.Checkpoint5x
+	case cp.Size >= 4 && cp.Version == 0:
+		pl.form = wal.CheckpointV0
+	default:
+		pl.form = wal.CheckpointV1
+	}
+	if pl.form == wal.Checkpoint5x && (params.Layout != wal.Layout5 || params.Hash != wal.HashNone) {
+		return &FlagError{Msg: "DotNext 5.x reads only 40-byte records without a hash: this log cannot get a 5.x checkpoint",
+			Hint: "use --target-version 6.x, or walctl convert --to wal --target-version 5.26.2 to rewrite the whole log"}
+	}
+	return nil
+}
+
+// decideEnd sets the new commit and last index from the verified extent.
+func (pl *walPlanner) decideEnd(findings raftlog.Findings) {
+	ext, cp, p := pl.ext, pl.w.Checkpoint, pl.p
+	pl.curT = ext.T
+	p.Snapshot, p.LastIndex, p.CommitIndex = ext.S, ext.T, ext.Commit
+	pl.knownC = ext.Commit
+	switch {
+	case cp.Torn() && !ext.RecoveredConfirmed:
+		pl.refuse(fmt.Sprintf("the checkpoint is torn (%d bytes) and its surviving bytes give no commit index the slots confirm: the true commit index is not on disk, and raising it could apply uncommitted entries", cp.Size), "")
+		return
+	case cp.Torn():
+		pl.knownC = max(ext.RecoveredC, ext.S)
+		p.Notes = append(p.Notes, fmt.Sprintf("the torn checkpoint (%d bytes) still gives commit index %d, and slots %d–%d confirm it", cp.Size, ext.RecoveredC, ext.S+1, ext.ValidEnd))
+	case (!cp.Present || cp.Form == wal.CheckpointEmpty) && ext.LastWritten > ext.S:
+		pl.refuse("the checkpoint is missing or empty while slots hold entries: the commit index is not on disk, and raising it could apply uncommitted entries (spec §11.4); the library opens the log at the snapshot and the cluster re-replicates the rest", "")
+		return
+	}
+	end := ext.ValidEnd
+	pl.newL = min(pl.curT, end)
+	if cp.Torn() {
+		pl.newL = end // L is lost; the slots verify and chain up to end
+	}
+	pl.newC = pl.knownC
+	if pl.knownC > end {
+		pl.commitPastEnd(findings, end)
+	}
+	pl.newL = max(pl.newL, pl.newC)
+}
+
+// commitPastEnd handles a commit index above the last entry that verifies.
+func (pl *walPlanner) commitPastEnd(findings raftlog.Findings, end int64) {
+	k := end + 1
+	code, why := firstDamage(findings, k)
+	if code == wal.CodeCheckpointPastEnd {
+		pl.newC = end
+		pl.pastEnd = true
+		pl.p.Notes = append(pl.p.Notes, fmt.Sprintf("the checkpoint claims commit index %d, but entries end at %d: the commit index is lowered to %d, never raised (the true one is not on disk; a majority of the cluster holds it)", pl.knownC, end, end))
+		return
+	}
+	if pl.o.AllowDropCommitted {
+		pl.newC = end
+		pl.p.Drop = &Drop{Range: raftlog.Range{From: k, To: pl.curT}, Committed: &raftlog.Range{From: k, To: pl.knownC},
+			Why: fmt.Sprintf("entry %d: %s", k, why)}
+		return
+	}
+	pl.refuse(fmt.Sprintf("committed entry %d is damaged (%s: %s): repairing it would drop committed entries %d–%d", k, code, why, k, pl.knownC), "--allow-drop-committed")
+	pl.p.Drop = &Drop{Range: raftlog.Range{From: k, To: pl.curT}, Committed: &raftlog.Range{From: k, To: pl.knownC},
+		Why: fmt.Sprintf("entry %d: %s", k, why), Refused: true, Flag: "--allow-drop-committed"}
+}
+
+// firstDamage names the error finding at index k (or the first one).
+func firstDamage(findings raftlog.Findings, k int64) (code, why string) {
+	for _, f := range findings {
+		if f.Severity == raftlog.Error && (f.Index == k || f.Index == raftlog.NoIndex && entryDamageCodes[f.Code]) {
+			return f.Code, f.Message
+		}
+	}
+	return "damaged", "the entry does not verify"
+}
+
+func (pl *walPlanner) refuse(why, flag string) {
+	pl.refusal, pl.refuseFlag = why, flag
+	pl.newC, pl.newL = pl.ext.Commit, pl.ext.T
+}
+
+// planCheckpoint adds the checkpoint rewrite when its bytes change.
+func (pl *walPlanner) planCheckpoint(findings raftlog.Findings) {
+	p := pl.p
+	p.NewCommitIndex, p.NewLastIndex = pl.newC, pl.newL
+	if pl.refusal != "" {
+		p.NewCommitIndex, p.NewLastIndex = p.CommitIndex, p.LastIndex
+		return
+	}
+	if pl.form != wal.CheckpointV1 {
+		p.NewLastIndex = pl.newC // the form holds no L: T = max(C, S)
+	}
+	if pl.newL < pl.curT && p.Drop == nil {
+		code, _ := firstDamage(findings, pl.newL+1)
+		p.Drop = &Drop{Range: raftlog.Range{From: pl.newL + 1, To: pl.curT}, Why: fmt.Sprintf("entry %d does not verify (%s)", pl.newL+1, code)}
+		if pl.pastEnd {
+			p.Drop.Why = "their slots were never written: the checkpoint pointed past the end of the log"
+		} else if pl.newC < pl.knownC {
+			p.Drop.Committed = &raftlog.Range{From: pl.newC + 1, To: min(pl.knownC, pl.curT)}
+		}
+	}
+	if pl.form != wal.CheckpointV1 && pl.curT > pl.newC && p.Drop == nil {
+		p.Drop = &Drop{Range: raftlog.Range{From: pl.newC + 1, To: pl.curT}, Why: fmt.Sprintf("the %d-byte checkpoint holds no last index", pl.form)}
+	}
+	want, err := wal.EncodeCheckpoint(pl.form, pl.newC, pl.newL)
+	if err != nil || pl.sameCheckpoint(want) {
+		return
+	}
+	what := fmt.Sprintf("%d-byte form (%s): commit index %d", pl.form, formReaders(pl.form), pl.newC)
+	if pl.form == wal.CheckpointV1 {
+		what += fmt.Sprintf(", last index %d", pl.newL)
+	}
+	st := Step{Kind: StepCheckpoint, File: "checkpoint", What: what, state: want, Why: pl.checkpointWhy(findings)}
+	if p.Drop != nil {
+		st.Drops = &p.Drop.Range
+	}
+	if pl.newC > pl.ext.S {
+		st.Keeps = &raftlog.Range{From: pl.ext.S + 1, To: p.NewLastIndex}
+	}
+	p.Steps = append(p.Steps, st)
+	pl.cpStep = len(p.Steps)
+	if pl.newL > pl.newC && pl.form != wal.CheckpointV1 && pl.curT > pl.newC {
+		p.Notes = append(p.Notes, fmt.Sprintf("the %d-byte checkpoint holds no last index: uncommitted entries %d–%d are dropped when the library opens the log (the leader sends them again)", pl.form, pl.newC+1, pl.newL))
+	}
+}
+
+func (pl *walPlanner) sameCheckpoint(want []byte) bool {
+	cp := pl.w.Checkpoint
+	return cp.Present && cp.Size == int64(len(want)) && bytes.Equal(cp.Raw, want)
+}
+
+func formReaders(form int) string {
+	switch form {
+	case wal.Checkpoint5x:
+		return "DotNext 5.22–5.26"
+	case wal.CheckpointV0:
+		return "DotNext 6.0+"
+	}
+	return "DotNext 6.8+"
+}
+
+// planState rewrites a lost `state` when the operator supplies the term.
+func (pl *walPlanner) planState(findings raftlog.Findings) error {
+	lost := false
+	for _, f := range findings {
+		lost = lost || f.Code == wal.CodeStateTruncated || f.Code == wal.CodeStateMissing
+	}
+	if !lost {
+		return nil
+	}
+	maxTerm, err := pl.maxTerm()
+	if err != nil {
+		return err
+	}
+	if pl.o.SetTerm == nil {
+		pl.stateRefusal = "the term and the vote in `state` are lost (the library would silently reset them to 0 and may vote twice in a term); supply --set-term T: " + termAdvice(maxTerm)
+		return nil
+	}
+	t := *pl.o.SetTerm
+	if t < maxTerm {
+		return &FlagError{Msg: fmt.Sprintf("--set-term %d is below term %d of an entry in the log", t, maxTerm), Hint: termAdvice(maxTerm)}
+	}
+	pl.p.Steps = append(pl.p.Steps, Step{Kind: StepState, File: "state", What: fmt.Sprintf("term %d (from --set-term), no vote; 37 bytes", t),
+		state: wal.EncodeState(raftlog.NodeState{Term: t})})
+	pl.stateStep = len(pl.p.Steps)
+	return nil
+}
+
+// maxTerm is the highest term of the snapshot and the live entries.
+func (pl *walPlanner) maxTerm() (int64, error) {
+	var m int64
+	if s := pl.l.Snapshot; s != nil {
+		m = s.Term
+	}
+	err := pl.l.Entries(pl.l.First, pl.l.Last, func(e raftlog.Entry) bool {
+		if e.State == raftlog.EntryOK {
+			m = max(m, e.Term)
+		}
+		return true
+	})
+	return m, err
+}
+
+// items answers every finding.
+func (pl *walPlanner) items(fs raftlog.Findings) []Item {
+	out := make([]Item, 0, len(fs))
+	for _, f := range fs {
+		it := Item{Finding: f}
+		pl.classify(&it)
+		out = append(out, it)
+	}
+	return out
+}
+
+func (pl *walPlanner) classify(it *Item) {
+	f := it.Finding
+	dropped := pl.p.Drop != nil && !pl.p.Drop.Refused && pl.cpStep > 0
+	switch {
+	case f.Code == wal.CodeStateTruncated || f.Code == wal.CodeStateMissing:
+		if pl.stateStep > 0 {
+			it.Status, it.Step, it.Action = Fixed, pl.stateStep, fmt.Sprintf("step %d rewrites state with the term from --set-term and no vote", pl.stateStep)
+		} else {
+			it.Status, it.Action, it.Flag = Refused, pl.stateRefusal, "--set-term T"
+		}
+	case pl.refusal != "" && (f.Severity == raftlog.Error && (entryDamageCodes[f.Code] || checkpointCodes[f.Code] || f.Code == wal.CodeCheckpointMissing)):
+		it.Status, it.Action, it.Flag = Refused, pl.refusal, pl.refuseFlag
+	case dropped && f.Index != raftlog.NoIndex && f.Index > pl.newL && f.Index <= pl.curT:
+		it.Status, it.Step = Dropped, pl.cpStep
+		it.Action = fmt.Sprintf("step %d ends the log at index %d; entry %d is no longer part of it", pl.cpStep, pl.newL, f.Index)
+	case checkpointCodes[f.Code] && pl.cpStep > 0:
+		it.Status, it.Step, it.Action = Fixed, pl.cpStep, fmt.Sprintf("step %d rewrites the checkpoint from the slots", pl.cpStep)
+	case f.Severity == raftlog.Error:
+		it.Status, it.Action = Refused, "walctl repair does not rewrite this: "+logdir.Fix(f.Code)
+	default:
+		it.Status, it.Action = NoAction, "left as is"
+	}
+}
+
+// ApplyWAL carries out a WriteAheadLog plan on dir with the same backup,
+// re-plan, journal and atomic-replacement rules as Apply. If dir holds the
+// journal of an interrupted WAL repair, that run is finished instead.
+func ApplyWAL(plan *Plan, dir string, o WALRepairOptions) (*Result, error) {
+	if j, err := pendingWAL(dir); err != nil || j != nil {
+		if err != nil {
+			return nil, err
+		}
+		return resumeWAL(dir, j)
+	}
+	if plan.Nothing() {
+		return &Result{Plan: plan}, nil
+	}
+	if err := atomicfs.Cleanup(dir); err != nil {
+		return nil, err
+	}
+	backup, err := takeBackup(dir, o.Backup)
+	if err != nil {
+		return nil, err
+	}
+	again, err := walPlanOn(backup, o)
+	if err != nil {
+		return nil, err
+	}
+	if !sameSteps(plan, again) {
+		return nil, fmt.Errorf("%s changed while walctl was planning (the plan computed on the backup %s differs): stop the node and run walctl repair again", dir, backup)
+	}
+	if err := writeWALJournal(dir, backup, o); err != nil {
+		return nil, err
+	}
+	return finishWAL(dir, backup, again, false)
+}
+
+func walPlanOn(dir string, o WALRepairOptions) (*Plan, error) {
+	l, err := logdir.Open(dir, o.Open())
+	if err != nil {
+		return nil, err
+	}
+	defer l.Close()
+	return MakeWALPlan(l, o)
+}
+
+// finishWAL writes every step (computed on the backup) into dir.
+func finishWAL(dir, backup string, plan *Plan, resumed bool) (*Result, error) {
+	if err := atomicfs.Cleanup(dir); err != nil {
+		return nil, err
+	}
+	for i, st := range plan.Steps {
+		path := filepath.Join(dir, st.File)
+		if err := atomicfs.WriteBytes(path, st.state, modeOf(filepath.Join(backup, st.File), 0o644)); err != nil {
+			return nil, fmt.Errorf("step %d (%s %s): %w", i+1, st.Kind, st.File, err)
+		}
+	}
+	if err := atomicfs.Remove(filepath.Join(dir, JournalName)); err != nil {
+		return nil, err
+	}
+	plan.Dir = dir
+	return &Result{Backup: backup, Steps: len(plan.Steps), Resumed: resumed, Plan: plan}, nil
+}
+
+// ResumeWAL finishes the interrupted WAL repair whose journal is in dir.
+func ResumeWAL(dir string) (*Result, error) {
+	j, err := pendingWAL(dir)
+	if err != nil {
+		return nil, err
+	}
+	if j == nil {
+		return nil, fmt.Errorf("%s: no interrupted walctl repair to finish", dir)
+	}
+	return resumeWAL(dir, j)
+}
+
+func resumeWAL(dir string, j *walJournal) (*Result, error) {
+	if info, err := os.Stat(j.Backup); err != nil || !info.IsDir() {
+		return nil, fmt.Errorf("%s: the backup %s of the interrupted walctl repair is gone: the directory is half rewritten; restore it from another copy", dir, j.Backup)
+	}
+	plan, err := walPlanOn(j.Backup, *j.WAL)
+	if err != nil {
+		return nil, err
+	}
+	return finishWAL(dir, j.Backup, plan, true)
+}
+
+// checkpointWhy names the findings and the flag a checkpoint rewrite
+// answers.
+func (pl *walPlanner) checkpointWhy(findings raftlog.Findings) []string {
+	var why []string
+	seen := map[string]bool{}
+	for _, f := range findings {
+		hit := checkpointCodes[f.Code] || (f.Index != raftlog.NoIndex && f.Index > pl.newL && f.Index <= pl.curT && entryDamageCodes[f.Code])
+		if f.Severity == raftlog.Error && hit && !seen[f.Code] {
+			seen[f.Code] = true
+			why = append(why, f.Code)
+		}
+	}
+	if pl.o.CheckpointForm != 0 && pl.o.CheckpointForm != pl.w.Checkpoint.Form {
+		why = append(why, fmt.Sprintf("--target-version: the %d-byte form", pl.o.CheckpointForm))
+	}
+	return why
+}
