@@ -39,6 +39,7 @@ func copyDir(t testing.TB, src string) string {
 // and never a panic or a stack trace.
 func TestBadInputCatalogue(t *testing.T) {
 	healthy := filepath.Join(fixtures.Root(), "5.26.2", "table-basic", "wal")
+	walHealthy := filepath.Join(fixtures.Root(), "6.12.0", "wal-basic", "wal")
 	cases := []struct {
 		name     string
 		setup    func(t *testing.T) string // returns the path to pass
@@ -101,6 +102,98 @@ func TestBadInputCatalogue(t *testing.T) {
 		{"unknown format", func(t *testing.T) string { return healthy }, []string{"inspect", "--format", "xml"}, 2, "not a log format"},
 		{"two directories", func(t *testing.T) string { return healthy }, []string{"inspect", healthy}, 2, "one log directory"},
 		{"unknown payload view", func(t *testing.T) string { return healthy }, []string{"inspect", "--entries", "--payload", "xml"}, 2, "payload view"},
+		// Rows added for issue 6 (hostile input).
+		{"unreadable partition (permission, non-root)", func(t *testing.T) string {
+			if os.Geteuid() == 0 {
+				t.Skip("root reads every file; the node.state-is-a-directory row covers the unreadable case as root")
+			}
+			d := copyDir(t, healthy)
+			os.Chmod(filepath.Join(d, "1"), 0)
+			return d
+		}, []string{"verify"}, 2, "permission denied"},
+		{"unreadable node.state (permission, non-root)", func(t *testing.T) string {
+			if os.Geteuid() == 0 {
+				t.Skip("root reads every file")
+			}
+			d := copyDir(t, healthy)
+			os.Chmod(filepath.Join(d, "node.state"), 0)
+			return d
+		}, []string{"inspect"}, 2, "node.state"},
+		{"node.state is a directory (unreadable, also as root)", func(t *testing.T) string {
+			d := copyDir(t, healthy)
+			os.Remove(filepath.Join(d, "node.state"))
+			os.Mkdir(filepath.Join(d, "node.state"), 0o755)
+			return d
+		}, []string{"verify"}, 2, "node.state: not a regular file"},
+		{"node.state is a named pipe (used to block forever)", func(t *testing.T) string {
+			d := copyDir(t, healthy)
+			os.Remove(filepath.Join(d, "node.state"))
+			if err := mkfifo(filepath.Join(d, "node.state")); err != nil {
+				t.Skip("no named pipes here:", err)
+			}
+			return d
+		}, []string{"inspect"}, 2, "node.state: not a regular file"},
+		{"partition is a named pipe", func(t *testing.T) string {
+			d := copyDir(t, healthy)
+			os.Remove(filepath.Join(d, "1"))
+			if err := mkfifo(filepath.Join(d, "1")); err != nil {
+				t.Skip("no named pipes here:", err)
+			}
+			return d
+		}, []string{"verify"}, 1, "partition-missing"},
+		{"2 GiB zero partition, the only partition", func(t *testing.T) string {
+			// An all-zero legacy prologue of R = 53,687,091: decoding used to
+			// allocate 4.7 GB for its slots (fatal on 32-bit ARM).
+			d := t.TempDir()
+			ns, _ := os.ReadFile(filepath.Join(fixtures.Root(), "5.26.2", "legacy-basic", "wal", "node.state"))
+			os.WriteFile(filepath.Join(d, "node.state"), ns, 0o644)
+			f, _ := os.Create(filepath.Join(d, "1"))
+			defer f.Close()
+			if err := f.Truncate(53687091 * 40); err != nil {
+				t.Skip("no sparse files here:", err)
+			}
+			return d
+		}, []string{"verify"}, 1, "partition-missing"},
+		{"WAL: garbage checkpoint", func(t *testing.T) string {
+			d := copyDir(t, walHealthy)
+			os.WriteFile(filepath.Join(d, "checkpoint"), []byte(strings.Repeat("\xff", 20)), 0o644)
+			return d
+		}, []string{"verify"}, 1, "checkpoint-version-unsupported"},
+		{"WAL: torn checkpoint of 7 bytes", func(t *testing.T) string {
+			d := copyDir(t, walHealthy)
+			os.WriteFile(filepath.Join(d, "checkpoint"), []byte("garbage"), 0o644)
+			return d
+		}, []string{"verify"}, 1, "checkpoint"},
+		{"WAL: directory where the checkpoint file is expected", func(t *testing.T) string {
+			d := copyDir(t, walHealthy)
+			os.Remove(filepath.Join(d, "checkpoint"))
+			os.Mkdir(filepath.Join(d, "checkpoint"), 0o755)
+			return d
+		}, []string{"verify"}, 1, "checkpoint-missing"},
+		{"WAL: checkpoint is a named pipe (used to block forever)", func(t *testing.T) string {
+			d := copyDir(t, walHealthy)
+			os.Remove(filepath.Join(d, "checkpoint"))
+			if err := mkfifo(filepath.Join(d, "checkpoint")); err != nil {
+				t.Skip("no named pipes here:", err)
+			}
+			return d
+		}, []string{"verify"}, 1, "checkpoint-missing"},
+		{"WAL: directory where metadata page 0 is expected", func(t *testing.T) string {
+			d := copyDir(t, walHealthy)
+			os.Remove(filepath.Join(d, "metadata", "0"))
+			os.Mkdir(filepath.Join(d, "metadata", "0"), 0o755)
+			return d
+		}, []string{"verify"}, 2, "cannot tell"},
+		{"WAL: data is a file, not a directory", func(t *testing.T) string {
+			d := copyDir(t, walHealthy)
+			os.RemoveAll(filepath.Join(d, "data"))
+			os.WriteFile(filepath.Join(d, "data"), []byte("x"), 0o644)
+			return d
+		}, []string{"verify"}, 2, "cannot tell"},
+		{"WAL directory given as the file to read", func(t *testing.T) string { return filepath.Join(walHealthy, "metadata", "0") }, []string{"verify"}, 2, "not a directory"},
+		{"--chunk-size that is no power of two", func(t *testing.T) string { return walHealthy }, []string{"verify", "--chunk-size", "5000"}, 2, "chunk size"},
+		{"--records-per-partition 2^31", func(t *testing.T) string { return healthy }, []string{"verify", "--records-per-partition", "2147483648"}, 2, "out of range"},
+		{"--max-entry-size 2^63-1", func(t *testing.T) string { return filepath.Join(fixtures.Root(), "5.26.2", "sparse-basic", "wal") }, []string{"verify", "--max-entry-size", "9223372036854775807"}, 1, "error"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -96,13 +96,13 @@ func Directory(dir string, o Overrides) (*Result, error) {
 		return res, nil
 	}
 	if l.NodeState != "" {
-		b, err := os.ReadFile(l.NodeState)
+		b, size, err := ReadHead(l.NodeState, nodestate.Size)
 		if err != nil {
 			return nil, err
 		}
 		s := nodestate.Decode(b)
 		res.State = &s
-		res.Evidence = append(res.Evidence, fmt.Sprintf("node.state (%d bytes): LastIndex %d, CommitIndex %d, snapshot index %d", len(b), s.LastIndex, s.CommitIndex, s.Snapshot.Index))
+		res.Evidence = append(res.Evidence, fmt.Sprintf("node.state (%d bytes): LastIndex %d, CommitIndex %d, snapshot index %d", size, s.LastIndex, s.CommitIndex, s.Snapshot.Index))
 	} else {
 		res.Evidence = append(res.Evidence, "no node.state: indexes cannot be checked against it")
 	}
@@ -151,7 +151,12 @@ func classify(p PartitionFile) (FileResult, error) {
 	if num < 0 {
 		num = 1 // a lone file of unknown number: assume it is not partition 0
 	}
-	f := partition.File{R: h, Size: p.Size, Name: p.Name, Number: num}
+	return probeFile(fr, partition.File{R: h, Size: p.Size, Name: p.Name, Number: num}), nil
+}
+
+// probeFile runs every codec's probe on an open, non-empty file; fr holds
+// its name and size.
+func probeFile(fr FileResult, f partition.File) FileResult {
 	probes := []partition.Probe{v2.Probe(f), legacy.Probe(f), sparse.Probe(f)}
 	best := pick(probes)
 	fr.probe = best
@@ -161,7 +166,7 @@ func classify(p PartitionFile) (FileResult, error) {
 		for _, pr := range probes {
 			fr.Damage = append(fr.Damage, pr.Damage...)
 		}
-		return fr, nil
+		return fr
 	}
 	fr.Format, fr.conf, fr.Confidence = best.Format, best.Confidence, best.Confidence.String()
 	fr.Evidence, fr.Damage, fr.R, fr.M = best.Evidence, best.Damage, best.R, best.M
@@ -170,7 +175,7 @@ func classify(p PartitionFile) (FileResult, error) {
 			fr.Evidence = append(fr.Evidence, fmt.Sprintf("also fits %s (%s): %v", pr.Format, pr.Confidence, pr.Evidence))
 		}
 	}
-	return fr, nil
+	return fr
 }
 
 // pick prefers higher confidence, then exact R, then fewer damage words

@@ -2,6 +2,7 @@ package detect
 
 import (
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -80,4 +81,29 @@ func List(dir string) (*Listing, error) {
 	}
 	sort.Slice(l.Partitions, func(i, j int) bool { return l.Partitions[i].Number < l.Partitions[j].Number })
 	return l, nil
+}
+
+// ReadHead reads at most n bytes from the start of the regular file at path
+// and returns them with the file's size. Anything but a regular file is an
+// error: opening a named pipe would block walctl forever, and reading a
+// device or a huge file whole would exhaust memory.
+func ReadHead(path string, n int64) ([]byte, int64, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, 0, err
+	}
+	if !info.Mode().IsRegular() {
+		return nil, 0, fmt.Errorf("%s: not a regular file (%s): replace it with the log's file or remove it", path, info.Mode().Type())
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer f.Close()
+	b := make([]byte, min(n, info.Size()))
+	m, err := io.ReadFull(f, b)
+	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF { // EOF: the file shrank
+		return nil, 0, fmt.Errorf("%s: %w", path, err)
+	}
+	return b[:m], info.Size(), nil
 }

@@ -17,7 +17,13 @@ func HeldBy(l *Log) string {
 		names = append(names, filepath.FromSlash(p.File))
 	}
 	for _, n := range names {
-		f, err := os.Open(filepath.Join(l.Dir, n))
+		// Only regular files: opening a named pipe blocks until a writer
+		// comes, and nobody locks anything else.
+		path := filepath.Join(l.Dir, n)
+		if info, err := os.Stat(path); err != nil || !info.Mode().IsRegular() {
+			continue
+		}
+		f, err := os.Open(path)
 		if err != nil {
 			continue
 		}

@@ -173,7 +173,14 @@ func (l *Log) file(rel string) (*os.File, error) {
 		l.files[old].Close()
 		delete(l.files, old)
 	}
-	f, err := os.Open(filepath.Join(l.Dir, filepath.FromSlash(rel)))
+	path := filepath.Join(l.Dir, filepath.FromSlash(rel))
+	// A named pipe would block the open forever.
+	if info, err := os.Stat(path); err != nil {
+		return nil, err
+	} else if !info.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s: not a regular file (%s)", path, info.Mode().Type())
+	}
+	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}

@@ -60,7 +60,7 @@ func (ps *psLog) readNodeState(path string) error {
 			"node.state is missing: DotNext creates a fresh one (term 0, no vote, commit 0) and ignores every entry"))
 		return nil
 	}
-	b, err := os.ReadFile(path)
+	b, size, err := detect.ReadHead(path, nodestate.Size)
 	if err != nil {
 		return err
 	}
@@ -68,7 +68,7 @@ func (ps *psLog) readNodeState(path string) error {
 	ns := &raftlog.NodeState{
 		File: nodestate.FileName, Term: s.Term, HasVote: s.HasVote(),
 		CommitIndex: s.CommitIndex, LastApplied: s.LastApplied, LastIndex: s.LastIndex,
-		Size: int64(len(b)), ExpectedSize: nodestate.Size,
+		Size: size, ExpectedSize: nodestate.Size,
 	}
 	ns.Vote.Raw = s.Vote
 	ns.Vote.Endpoint, _ = nodestate.Endpoint(s.Vote)
@@ -88,20 +88,37 @@ func (ps *psLog) readNodeState(path string) error {
 	}
 	ps.State = ns
 	ps.lastHint = s.LastIndex
-	ps.checkNodeState(len(b), ns)
+	ps.checkNodeState(size, ns)
+	ps.checkNegative(s)
 	return nil
 }
 
-func (ps *psLog) checkNodeState(size int, ns *raftlog.NodeState) {
+func (ps *psLog) checkNodeState(size int64, ns *raftlog.NodeState) {
 	const f = nodestate.FileName
 	if size != nodestate.Size {
-		ps.Findings.Add(finding(raftlog.Error, "node-state-size", f, int64(min(size, nodestate.Size)), raftlog.NoIndex,
+		ps.Findings.Add(finding(raftlog.Error, "node-state-size", f, min(size, nodestate.Size), raftlog.NoIndex,
 			fmt.Sprintf("node.state is %d bytes, not %d: DotNext reads the missing bytes as zero (term %d, vote %s) without an error — the node can vote twice in one term",
 				size, nodestate.Size, ns.Term, voteWord(ns))))
 	}
 	if ns.Checksum == raftlog.ChecksumMismatch {
 		ps.Findings.Add(finding(raftlog.Error, "node-state-checksum", f, nodestate.OffChecksum, raftlog.NoIndex,
 			"node.state checksum does not match bytes 0–119: with IntegrityCheck on, DotNext ≥ 4.2 throws InternalStateBrokenException from InitializeAsync"))
+	}
+}
+
+// checkNegative reports indexes and a term below zero, which the library
+// never writes. The model reads -1 as "not kept by the format" and ignores
+// a snapshot index ≤ 0, so they would otherwise pass silently.
+func (ps *psLog) checkNegative(s nodestate.State) {
+	for _, field := range []struct {
+		name     string
+		off, val int64
+	}{{"LastIndex", nodestate.OffLastIndex, s.LastIndex}, {"LastApplied", nodestate.OffLastApplied, s.LastApplied},
+		{"snapshot index", nodestate.OffSnapshot, s.Snapshot.Index}, {"term", nodestate.OffTerm, s.Term}} {
+		if field.val < 0 {
+			ps.Findings.Add(finding(raftlog.Error, "negative-index", nodestate.FileName, field.off, raftlog.NoIndex,
+				fmt.Sprintf("node.state holds a negative %s (%d at offset %d), which the library never writes: the file is damaged; restore node.state from a healthy replica", field.name, field.val, field.off)))
+		}
 	}
 }
 

@@ -2,6 +2,7 @@ package logdir
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/walctl/walctl/detect"
 	"github.com/walctl/walctl/raftlog"
@@ -42,9 +43,21 @@ func (ps *psLog) live() (raftlog.Range, bool) {
 	}
 	from := int64(1)
 	if ps.Snapshot != nil {
-		from = ps.Snapshot.Index + 1
+		if ps.Snapshot.Index >= ps.State.LastIndex {
+			return raftlog.Range{}, false // also keeps Index+1 from overflowing
+		}
+		from = max(ps.Snapshot.Index+1, 1)
 	}
 	return raftlog.Range{From: from, To: ps.State.LastIndex}, from <= ps.State.LastIndex
+}
+
+// lastOf is the last index of partition p, whose first index p×R is at
+// most LastIndex: only adding R−1 can overflow, near 2^63.
+func (ps *psLog) lastOf(p int64) int64 {
+	if p*ps.R > math.MaxInt64-(ps.R-1) {
+		return math.MaxInt64
+	}
+	return p*ps.R + ps.R - 1
 }
 
 // KnownGaps are the index ranges of missing partition files.
@@ -82,7 +95,7 @@ func (ps *psLog) checkMissing() {
 }
 
 func (ps *psLog) missing(p, q int64, live raftlog.Range) {
-	from, to := max(p*ps.R, live.From), min(q*ps.R+ps.R-1, live.To)
+	from, to := max(p*ps.R, live.From), min(ps.lastOf(q), live.To)
 	ps.gaps = append(ps.gaps, raftlog.Range{From: from, To: to})
 	files := fmt.Sprint(p)
 	if q > p {
@@ -118,7 +131,7 @@ func (ps *psLog) checkUnsealed() {
 		if p.Sealed || p.Number == lastP || p.Number > lastP {
 			continue
 		}
-		from, to := max(p.Number*ps.R, live.From), min(p.Number*ps.R+ps.R-1, live.To)
+		from, to := max(p.Number*ps.R, live.From), min(ps.lastOf(p.Number), live.To)
 		if from > to {
 			continue
 		}

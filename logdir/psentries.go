@@ -3,7 +3,9 @@ package logdir
 import (
 	"fmt"
 
+	"github.com/walctl/walctl/detect"
 	"github.com/walctl/walctl/format/partition"
+	"github.com/walctl/walctl/format/record"
 	"github.com/walctl/walctl/raftlog"
 )
 
@@ -38,7 +40,7 @@ func (ps *psLog) entries(from, to int64, yield func(raftlog.Entry) bool) error {
 		d := ps.decode(f, ps.geometry(), ps.lastHint)
 		h.Close()
 		for i := a; i <= b; i++ {
-			if !yield(ps.slotEntry(pf.Name, i, d.SlotAt(i-base))) {
+			if !yield(ps.slotEntry(pf.Name, pf.Size, i, ps.slotAt(d, pf.Size, i-base))) {
 				return nil
 			}
 		}
@@ -51,7 +53,7 @@ func (ps *psLog) committed(i int64) bool { return ps.State != nil && i <= ps.Sta
 func (ps *psLog) snapshotEntry() raftlog.Entry {
 	s := ps.Snapshot
 	e := raftlog.Entry{Index: s.Index, Term: s.Term, Ticks: s.Ticks, CommandID: s.CommandID, Flags: s.Flags,
-		Length: s.Length, IsSnapshot: true, Committed: true, Record: raftlog.Location{File: "node.state", Offset: 24, Length: 48}}
+		Length: s.Length, IsSnapshot: true, Committed: true, Record: raftlog.Location{File: "node.state", Offset: 24, Length: ps.presentInNodeState(24, 48)}}
 	if s.File == "" {
 		e.State, e.Reason = raftlog.EntryOK, "snapshot kept by the application (no snapshot file)"
 		return e
@@ -71,10 +73,33 @@ func (ps *psLog) snapshotEntry() raftlog.Entry {
 	return e
 }
 
-func (ps *psLog) slotEntry(file string, idx int64, s partition.Slot) raftlog.Entry {
+// slotEntry turns slot s of a partition file of size bytes into an entry.
+// The record's Location holds only the bytes present: a record cut by EOF
+// is shorter than 40 bytes.
+// slotAt is slot s of d. The legacy decoder keeps no slots after the last
+// used one; an unwritten legacy slot still has a place in the prologue, so
+// that a zeroed record is reported at its offset.
+func (ps *psLog) slotAt(d partition.Decoded, size, s int64) partition.Slot {
+	sl := d.SlotAt(s)
+	if sl.Kind == partition.Unwritten && sl.At < 0 && ps.Format == detect.Legacy && s*record.Size < size {
+		sl.At = s * record.Size // s < R ≤ 53,687,091: no overflow
+	}
+	return sl
+}
+
+// presentInNodeState is how many of the n bytes at off exist in node.state,
+// which may be cut short.
+func (ps *psLog) presentInNodeState(off, n int64) int64 {
+	if ps.State == nil {
+		return n
+	}
+	return min(n, max(0, ps.State.Size-off))
+}
+
+func (ps *psLog) slotEntry(file string, size, idx int64, s partition.Slot) raftlog.Entry {
 	r := s.Rec
 	e := raftlog.Entry{Index: idx, Term: r.Term, Ticks: r.Timestamp, CommandID: r.CommandID(), Flags: r.Flags,
-		Length: r.Length, Committed: ps.committed(idx), Record: raftlog.Location{File: file, Offset: s.At, Length: 40}}
+		Length: r.Length, Committed: ps.committed(idx), Record: raftlog.Location{File: file, Offset: s.At, Length: min(40, max(0, size-s.At))}}
 	if s.At < 0 {
 		e.Record = raftlog.Location{File: file, Offset: -1}
 	}

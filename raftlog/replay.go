@@ -2,6 +2,7 @@ package raftlog
 
 import (
 	"fmt"
+	"math"
 	"sort"
 )
 
@@ -139,17 +140,28 @@ func (r *Replay) Add(e Entry) {
 }
 
 func (r *Replay) gap(at int64) {
-	missing := Range{r.prev + 1, at - 1}
 	if at <= r.prev {
 		r.add(Error, "index-out-of-order", -1, at, "index %d follows %d: indexes must increase by one", at, r.prev)
 		return
 	}
+	r.missingThrough(at - 1)
+}
+
+// missingThrough reports the indexes after the previous one up to to. It
+// takes the last missing index, not the next present one, so that a last
+// index of 2^63−1 does not overflow.
+func (r *Replay) missingThrough(to int64) {
+	missing := Range{r.prev + 1, to}
 	for _, g := range r.b.KnownGaps {
 		if g.contains(missing.From) && g.contains(missing.To) {
 			return
 		}
 	}
-	r.add(Error, "index-gap", -1, missing.From, "indexes %s are missing between %d and %d", missing, r.prev, at)
+	if to == math.MaxInt64 {
+		r.add(Error, "index-gap", -1, missing.From, "indexes %s are missing after %d", missing, r.prev)
+		return
+	}
+	r.add(Error, "index-gap", -1, missing.From, "indexes %s are missing between %d and %d", missing, r.prev, to+1)
 }
 
 func (r *Replay) emptyEntry(e Entry) {
@@ -186,7 +198,7 @@ func (r *Replay) Finish() (Summary, Findings) {
 		r.prev = r.b.EntriesFrom - 1
 	}
 	if r.b.Last >= 0 && r.prev >= 0 && r.prev < r.b.Last {
-		r.gap(r.b.Last + 1)
+		r.missingThrough(r.b.Last)
 	}
 	for _, tc := range r.terms {
 		r.sum.Terms = append(r.sum.Terms, *tc)

@@ -30,10 +30,10 @@ type decoder struct {
 
 // Decode decodes one legacy partition with a known R. lastIndex is
 // node.state's LastIndex (-1 when unknown): problems in slots above it are
-// stale residue and reported as info. Slots has exactly g.R elements unless
-// g.R is outside what the library accepts (issue invalid-geometry, no slots)
-// or the file is shorter than the prologue: then it stops at the last slot
-// whose record window starts inside the file (see partition.Decoded).
+// stale residue and reported as info. Slots stops at the last slot whose
+// record window is not zero: every later slot is unwritten (use SlotAt, see
+// partition.Decoded). It is empty when g.R is outside what the library
+// accepts (issue invalid-geometry).
 func Decode(f partition.File, g partition.Geometry, lastIndex int64) partition.Decoded {
 	dec := decoder{f: f, g: g, lastIndex: lastIndex,
 		d: partition.Decoded{R: g.R, Number: f.Number, Name: f.Name, Size: f.Size, Format: Format}}
@@ -44,10 +44,6 @@ func Decode(f partition.File, g partition.Geometry, lastIndex int64) partition.D
 		return dec.d
 	}
 	dec.prologue = prologue
-	// Only slots whose record window starts inside the file can hold
-	// anything; the rest are unwritten, and not allocating them keeps a huge
-	// R (a typo, a hostile file) from costing gigabytes.
-	dec.d.Slots = make([]partition.Slot, min(g.R, (f.Size+record.Size-1)/record.Size))
 	if f.Size < prologue {
 		dec.add(issuef(partition.Error, CodeShortPrologue, f.Size, -1,
 			"file is %d bytes, shorter than its %d-byte prologue (R = %d): DotNext ≈4.3–5.26 throws UnauthorizedAccessException from the PersistentState constructor and cannot open the directory at all; extend the file with zeros to %d bytes",
@@ -75,25 +71,30 @@ func (dec *decoder) stale(slot int64) bool {
 	return ok && dec.lastIndex >= 0 && idx > dec.lastIndex
 }
 
-// readPrologue classifies every slot from its window; slots beyond EOF stay
-// Unwritten (the zero value of Slot with At = -1).
+// readPrologue classifies the slot of every non-zero window. Slots grow only
+// up to the last such window: an all-zero prologue of R = 53,687,091 (a
+// preallocated or hole file of 2 GiB) costs no slots, where one Slot per
+// window would cost 4.7 GB and exhaust a 32-bit address space. Zero runs
+// are skipped, so a prologue that is one hole is not read at all.
 func (dec *decoder) readPrologue() {
-	for s := range dec.d.Slots {
-		// At is where the slot's record belongs, so that a zeroed record
-		// can be reported at its byte offset.
-		dec.d.Slots[s] = partition.Slot{Slot: int64(s), Kind: partition.Unwritten, At: int64(s) * record.Size}
-	}
-	eachWindow(dec.f, 0, dec.prologue, func(pos int64, b []byte) bool {
+	eachNonZeroWindow(dec.f, 0, dec.prologue, func(pos int64, b []byte) bool {
 		dec.classify(pos/record.Size, pos, b)
 		return true
 	})
 }
 
-func (dec *decoder) classify(s, pos int64, b []byte) {
-	slot := &dec.d.Slots[s]
-	if isZero(b) {
-		return
+// slot returns slot s, first appending the unwritten slots below it. At of
+// an unwritten slot inside the prologue is where its record belongs, so that
+// a zeroed record can be reported at its byte offset.
+func (dec *decoder) slot(s int64) *partition.Slot {
+	for n := int64(len(dec.d.Slots)); n <= s; n++ {
+		dec.d.Slots = append(dec.d.Slots, partition.Slot{Slot: n, Kind: partition.Unwritten, At: n * record.Size})
 	}
+	return &dec.d.Slots[s]
+}
+
+func (dec *decoder) classify(s, pos int64, b []byte) {
+	slot := dec.slot(s)
 	slot.At = pos
 	if len(b) < record.Size {
 		slot.Kind = partition.Invalid

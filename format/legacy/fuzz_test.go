@@ -11,6 +11,7 @@ import (
 	"github.com/walctl/walctl/format/partition"
 	"github.com/walctl/walctl/format/record"
 	"github.com/walctl/walctl/internal/fixtures"
+	"github.com/walctl/walctl/internal/hostile"
 )
 
 // seedFiles adds every legacy fixture partition and E4 to a fuzz corpus.
@@ -40,7 +41,10 @@ func FuzzProbe(f *testing.F) {
 	seedFiles(f, func(b []byte, n int64) { f.Add(b, uint8(n)) })
 	f.Fuzz(func(t *testing.T, data []byte, number uint8) {
 		file := fileOf(data, int64(number%4))
-		p := Probe(file)
+		var p partition.Probe
+		if got := hostile.AllocBytes(func() { p = Probe(file) }); got > hostile.Budget(file.Size) {
+			t.Fatalf("Probe allocates %d bytes for a %d-byte file", got, file.Size)
+		}
 		if !reflect.DeepEqual(p, Probe(file)) {
 			t.Fatal("Probe is not deterministic")
 		}
@@ -55,7 +59,8 @@ func FuzzProbe(f *testing.F) {
 		}
 		if p.R > 0 && p.R <= 4096 { // the proven R decodes the file
 			d := Decode(file, partition.Geometry{R: p.R}, -1)
-			if int64(len(d.Slots)) != p.R || highestUsed(d)+1 != p.UsedSlots {
+			// Slots end at the last used slot (partition.Decoded).
+			if int64(len(d.Slots)) != highestUsed(d)+1 || highestUsed(d)+1 != p.UsedSlots {
 				t.Fatalf("decode with the probed R=%d: %d slots, highest used %d, probe said %d",
 					p.R, len(d.Slots), highestUsed(d), p.UsedSlots)
 			}
@@ -68,12 +73,18 @@ func FuzzDecode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte, r, number uint8, lastIndex int8) {
 		g := partition.Geometry{R: 2 + int64(r%14)}
 		file := fileOf(data, int64(number%4))
-		d := Decode(file, g, int64(lastIndex))
+		var d partition.Decoded
+		// Memory follows the input, never a claimed length or R.
+		if got := hostile.AllocBytes(func() { d = Decode(file, g, int64(lastIndex)) }); got > hostile.Budget(file.Size) {
+			t.Fatalf("Decode allocates %d bytes for a %d-byte file", got, file.Size)
+		}
 		if !reflect.DeepEqual(d, Decode(file, g, int64(lastIndex))) {
 			t.Fatal("Decode is not deterministic")
 		}
-		if int64(len(d.Slots)) > g.R {
-			t.Fatalf("%d slots for R %d", len(d.Slots), g.R)
+		// Slots stop at the last used slot: memory follows what the file
+		// holds, never R alone.
+		if int64(len(d.Slots)) > g.R || int64(len(d.Slots)) != highestUsed(d)+1 {
+			t.Fatalf("%d slots for R %d, highest used %d", len(d.Slots), g.R, highestUsed(d))
 		}
 		checkSlots(t, d, file)
 		checkIssues(t, d)

@@ -30,12 +30,9 @@ type prologueScan struct {
 // offset seen so far (records always sit below every payload) or EOF.
 func scanPrologue(f partition.File) prologueScan {
 	s := prologueScan{firstBad: -1, minOffset: -1, maxSlot: -1, chained: true, cutAt: -1}
-	eachWindow(f, 0, f.Size, func(pos int64, b []byte) bool {
+	eachNonZeroWindow(f, 0, f.Size, func(pos int64, b []byte) bool {
 		if s.minOffset >= 0 && pos >= s.minOffset {
 			return false
-		}
-		if isZero(b) {
-			return true
 		}
 		s.maxSlot = pos / record.Size
 		s.slot0 = s.slot0 || pos == 0

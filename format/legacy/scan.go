@@ -36,6 +36,37 @@ func eachWindow(f partition.File, from, to int64, yield func(pos int64, b []byte
 	}
 }
 
+// eachNonZeroWindow is eachWindow without the all-zero windows. A run of
+// zeros as long as one read chunk ends the sequential read and the rest of
+// the run is skipped with firstNonZero (one system call for a hole), so a
+// 2 GiB zero file costs no 2 GiB of reads, while a file that alternates
+// zero and non-zero windows is still read only once.
+func eachNonZeroWindow(f partition.File, from, to int64, yield func(pos int64, b []byte) bool) {
+	for {
+		z := firstNonZero(f, from, to)
+		if z < 0 {
+			return
+		}
+		from = z / record.Size * record.Size
+		resume, zeros := int64(-1), int64(0)
+		eachWindow(f, from, to, func(pos int64, b []byte) bool {
+			if !isZero(b) {
+				zeros = 0
+				return yield(pos, b)
+			}
+			if zeros += int64(len(b)); zeros >= chunkSize {
+				resume = pos + record.Size
+				return false
+			}
+			return true
+		})
+		if resume < 0 {
+			return // the end, or yield stopped
+		}
+		from = resume
+	}
+}
+
 // firstNonZero returns the offset of the first non-zero byte in [from, to),
 // or -1 when there is none (or the file ends first). Holes are skipped
 // without reading them.

@@ -67,6 +67,7 @@ func TestCommandID(t *testing.T) {
 }
 
 func FuzzRoundTrip(f *testing.F) {
+	fixtureRecords(f)
 	f.Add(make([]byte, Size))
 	f.Add(Record{Term: 4, Timestamp: 638712864100000000, Length: 64, Offset: 640, Flags: 1}.Bytes())
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -74,11 +75,14 @@ func FuzzRoundTrip(f *testing.F) {
 			return
 		}
 		r := Decode(b)
+		if Decode(b) != r {
+			t.Fatal("not deterministic")
+		}
 		if !bytes.Equal(r.Bytes(), b[:Size]) {
 			t.Fatal("encode(decode(x)) != x")
 		}
 		if r.Valid() == nil {
-			if end, ok := r.End(); !ok || end < r.Offset {
+			if end, ok := r.End(); !ok || end < r.Offset || end != r.WrappingEnd() {
 				t.Fatal("valid record with a bad end")
 			}
 		}

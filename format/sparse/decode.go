@@ -28,8 +28,9 @@ type decoder struct {
 
 // Decode decodes one sparse partition with known R and M. lastIndex is
 // node.state's LastIndex (-1 when unknown): problems in slots above it are
-// stale and reported as info. Slots has exactly g.R elements unless the
-// geometry is unusable (issue invalid-geometry, no slots).
+// stale and reported as info. Slots stops at the last slot that holds
+// anything; later slots are unwritten (use SlotAt). It is empty when the
+// geometry is unusable (issue invalid-geometry).
 func Decode(f partition.File, g partition.Geometry, lastIndex int64) partition.Decoded {
 	dec := decoder{f: f, g: g, lastIndex: lastIndex,
 		d: partition.Decoded{R: g.R, Number: f.Number, Name: f.Name, Size: f.Size, Format: Format}}
@@ -40,17 +41,43 @@ func Decode(f partition.File, g partition.Geometry, lastIndex int64) partition.D
 		return dec.d
 	}
 	dec.stride = stride
-	// Slots that start past EOF are unwritten: not allocating them keeps a
-	// huge R from costing gigabytes (see partition.Decoded).
-	dec.d.Slots = make([]partition.Slot, min(g.R, f.Size/stride+1))
-	for s := range dec.d.Slots {
-		dec.d.Slots[s] = dec.slot(int64(s))
-	}
+	dec.decodeSlots()
 	if end := g.R * stride; f.Size > end {
 		dec.add(issuef(partition.Warning, CodePastLastSlot, end, -1,
 			"%d bytes past the end of slot %d (R*(M+40) = %d): written with another R or M?", f.Size-end, g.R-1, end))
 	}
 	return dec.d
+}
+
+// decodeSlots fills Slots up to the last slot that holds anything: slots
+// past it are unwritten (see partition.Decoded), so neither a huge R nor a
+// 2 GiB file of zeros with a small M costs a Slot per slot position (R = 53
+// million slots of 88 bytes exhaust a 32-bit address space). Runs of zero
+// slots as long as one read chunk are skipped with firstNonZero, one system
+// call for a hole.
+func (dec *decoder) decodeSlots() {
+	starts := min(dec.g.R, dec.f.Size/dec.stride+1) // slots that can start inside the file
+	zeros := int64(0)
+	for s := int64(0); s < starts; s++ {
+		sl := dec.slot(s)
+		if sl.Kind != partition.Unwritten {
+			for n := int64(len(dec.d.Slots)); n < s; n++ {
+				dec.d.Slots = append(dec.d.Slots, partition.Slot{Slot: n, Kind: partition.Unwritten, At: -1})
+			}
+			dec.d.Slots = append(dec.d.Slots, sl)
+			zeros = 0
+			continue
+		}
+		if zeros += dec.stride; zeros < chunkSize || s+1 >= starts {
+			continue
+		}
+		// s+1 < starts, so (s+1)*stride ≤ Size: no overflow.
+		z := firstNonZero(dec.f, (s+1)*dec.stride, dec.f.Size)
+		if z < 0 {
+			return
+		}
+		s, zeros = z/dec.stride-1, 0
+	}
 }
 
 func (dec *decoder) add(i partition.Issue) { dec.d.Issues = append(dec.d.Issues, i) }

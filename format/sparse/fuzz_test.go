@@ -12,6 +12,7 @@ import (
 	"github.com/walctl/walctl/format/partition"
 	"github.com/walctl/walctl/format/record"
 	"github.com/walctl/walctl/internal/fixtures"
+	"github.com/walctl/walctl/internal/hostile"
 )
 
 // seedFiles adds every sparse fixture partition and E5 to a fuzz corpus.
@@ -37,12 +38,18 @@ func FuzzProbe(f *testing.F) {
 	seedFiles(f, func(b []byte, n int64) { f.Add(b, uint8(n)) })
 	f.Fuzz(func(t *testing.T, data []byte, number uint8) {
 		file := fileOf(data, int64(number%4))
-		p := Probe(file)
+		var p partition.Probe
+		if got := hostile.AllocBytes(func() { p = Probe(file) }); got > hostile.Budget(file.Size) {
+			t.Fatalf("Probe allocates %d bytes for a %d-byte file", got, file.Size)
+		}
 		if !reflect.DeepEqual(p, Probe(file)) {
 			t.Fatal("Probe is not deterministic")
 		}
 		if p.Format != Format || len(p.Evidence) == 0 || p.T1Slot != -1 || p.R != 0 {
 			t.Fatalf("probe %+v", p)
+		}
+		if len(p.Damage) > maxDamage+1 {
+			t.Fatalf("%d damage sentences", len(p.Damage))
 		}
 		if p.M != 0 && (p.M < 1 || !p.Explains() || p.M+record.Size > file.Size) {
 			t.Fatalf("M %d with confidence %v for %d bytes", p.M, p.Confidence, file.Size)
@@ -62,12 +69,18 @@ func FuzzDecode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte, r uint8, m uint16, number uint8, lastIndex int8) {
 		g := partition.Geometry{R: 2 + int64(r%14), M: 1 + int64(m%2048)}
 		file := fileOf(data, int64(number%4))
-		d := Decode(file, g, int64(lastIndex))
+		var d partition.Decoded
+		// Memory follows the input, never a claimed length or R.
+		if got := hostile.AllocBytes(func() { d = Decode(file, g, int64(lastIndex)) }); got > hostile.Budget(file.Size) {
+			t.Fatalf("Decode allocates %d bytes for a %d-byte file", got, file.Size)
+		}
 		if !reflect.DeepEqual(d, Decode(file, g, int64(lastIndex))) {
 			t.Fatal("Decode is not deterministic")
 		}
-		if int64(len(d.Slots)) > g.R {
-			t.Fatalf("%d slots for R %d", len(d.Slots), g.R)
+		// Slots stop at the last used slot: memory follows what the file
+		// holds, never R alone.
+		if int64(len(d.Slots)) > g.R || int64(len(d.Slots)) != highestUsed(d)+1 {
+			t.Fatalf("%d slots for R %d, highest used %d", len(d.Slots), g.R, highestUsed(d))
 		}
 		checkSlots(t, d, file, g)
 		checkIssues(t, d)

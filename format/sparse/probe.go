@@ -148,26 +148,34 @@ type strideWalk struct {
 	maxUsed                    int64
 	slot0                      bool // slot 0 holds bytes
 	damage                     []string
+	dropped                    int64 // damage sentences past maxDamage
 	badAt                      int64
 }
 
-// walk visits slot starts 0, stride, 2*stride, … below EOF.
+// maxDamage bounds the damage sentences a walk keeps: a hostile file can
+// have a damaged slot every M+40 bytes, and a probe must not grow with that.
+const maxDamage = 8
+
+// walk visits slot starts 0, stride, 2*stride, … below EOF. Runs of zero
+// slots as long as one read chunk are skipped with firstNonZero.
 func walk(f partition.File, stride int64) strideWalk {
 	w := strideWalk{full: true, maxUsed: -1, badAt: -1}
 	m := stride - record.Size
+	zeros := int64(0)
 	for pos, s := int64(0), int64(0); pos < f.Size; pos, s = pos+stride, s+1 {
 		slotEnd := min(pos+stride, f.Size)
 		rec, whole := f.RecordAt(pos)
+		used := w.maxUsed
 		switch {
 		case !whole:
 			if firstNonZero(f, pos, slotEnd) >= 0 {
 				w.maxUsed = s
-				w.damage = append(w.damage, fmt.Sprintf("record of slot %d cut by EOF at %d (torn tail)", s, f.Size))
+				w.note(fmt.Sprintf("record of slot %d cut by EOF at %d (torn tail)", s, f.Size))
 			}
 		case rec.IsZero():
 			if z := firstNonZero(f, pos+record.Size, slotEnd); z >= 0 {
 				w.maxUsed = s
-				w.damage = append(w.damage, fmt.Sprintf("slot %d has payload bytes (from %d) but a zero record (cached append of 5.4.0–5.7.1?)", s, z))
+				w.note(fmt.Sprintf("slot %d has payload bytes (from %d) but a zero record (cached append of 5.4.0–5.7.1?)", s, z))
 			}
 		case rec.Offset != pos+record.Size || rec.Valid() != nil:
 			w.garbage++
@@ -184,8 +192,32 @@ func walk(f partition.File, stride int64) strideWalk {
 		if w.garbage > 0 || pos > f.Size-stride {
 			break // garbage ends the hypothesis; no slot start lies past EOF
 		}
+		if w.maxUsed != used || w.garbage > 0 {
+			zeros = 0
+		} else if zeros += stride; zeros >= chunkSize {
+			// pos+stride ≤ Size (checked above): skip to the slot of the
+			// next non-zero byte, one system call for a hole.
+			z := firstNonZero(f, pos+stride, f.Size)
+			if z < 0 {
+				break
+			}
+			s += z/stride - pos/stride - 1
+			pos, zeros = z/stride*stride-stride, 0
+		}
+	}
+	if w.dropped > 0 {
+		w.damage = append(w.damage, fmt.Sprintf("%d more damaged slots", w.dropped))
 	}
 	return w
+}
+
+// note keeps the first maxDamage damage sentences and counts the rest.
+func (w *strideWalk) note(msg string) {
+	if len(w.damage) < maxDamage {
+		w.damage = append(w.damage, msg)
+		return
+	}
+	w.dropped++
 }
 
 func (w *strideWalk) addRecord(f partition.File, s, pos, slotEnd, m int64, rec record.Record) {
@@ -194,12 +226,12 @@ func (w *strideWalk) addRecord(f partition.File, s, pos, slotEnd, m int64, rec r
 	switch {
 	case rec.Length > m:
 		w.overlong++
-		w.damage = append(w.damage, fmt.Sprintf("slot %d claims %d bytes, more than M = %d", s, rec.Length, m))
+		w.note(fmt.Sprintf("slot %d claims %d bytes, more than M = %d", s, rec.Length, m))
 		return
 	case end > f.Size:
-		w.damage = append(w.damage, fmt.Sprintf("payload of slot %d cut by EOF at %d (torn tail)", s, f.Size))
+		w.note(fmt.Sprintf("payload of slot %d cut by EOF at %d (torn tail)", s, f.Size))
 	case firstNonZero(f, end, slotEnd) >= 0:
-		w.damage = append(w.damage, fmt.Sprintf("slot %d has non-zero bytes after its payload (rewritten slot?)", s))
+		w.note(fmt.Sprintf("slot %d has non-zero bytes after its payload (rewritten slot?)", s))
 	}
 	if rec.Length != m && end < f.Size {
 		w.full = false

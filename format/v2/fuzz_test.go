@@ -9,6 +9,7 @@ import (
 
 	"github.com/walctl/walctl/format/partition"
 	"github.com/walctl/walctl/format/record"
+	"github.com/walctl/walctl/internal/hostile"
 )
 
 // seedPartitions adds every partition file of the fixtures (Table, legacy,
@@ -37,7 +38,10 @@ func FuzzProbe(f *testing.F) {
 	seedPartitions(f, func(b []byte, n int64) { f.Add(b, uint8(n)) })
 	f.Fuzz(func(t *testing.T, data []byte, number uint8) {
 		file := memFile("x", int64(number%4), data)
-		p := Probe(file)
+		var p partition.Probe
+		if got := hostile.AllocBytes(func() { p = Probe(file) }); got > hostile.Budget(file.Size) {
+			t.Fatalf("Probe allocates %d bytes for a %d-byte file", got, file.Size)
+		}
 		if again := Probe(file); !reflect.DeepEqual(p, again) {
 			t.Fatalf("not deterministic: %+v vs %+v", p, again)
 		}
@@ -72,7 +76,11 @@ func FuzzDecode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte, rSeed, number uint8, lastIndex int16) {
 		g := partition.Geometry{R: MinR + int64(rSeed%15)}
 		file := memFile("x", int64(number%4), data)
-		d := Decode(file, g, int64(lastIndex))
+		var d partition.Decoded
+		// Memory follows the input, never a claimed length or R.
+		if got := hostile.AllocBytes(func() { d = Decode(file, g, int64(lastIndex)) }); got > hostile.Budget(file.Size) {
+			t.Fatalf("Decode allocates %d bytes for a %d-byte file", got, file.Size)
+		}
 		if again := Decode(file, g, int64(lastIndex)); !reflect.DeepEqual(d, again) {
 			t.Fatal("not deterministic")
 		}

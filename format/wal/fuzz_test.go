@@ -223,6 +223,10 @@ func FuzzOpen(f *testing.F) {
 			if e.PayloadAvailable() > max(e.Length, 0) {
 				t.Fatalf("entry %d: %d bytes available for length %d", e.Index, e.PayloadAvailable(), e.Length)
 			}
+			var w countingWriter
+			if err := l.ReadPayload(e, &w); err == nil && w.n != e.PayloadAvailable() {
+				t.Fatalf("entry %d: read %d of %d available payload bytes", e.Index, w.n, e.PayloadAvailable())
+			}
 			if e.Record.Length > 0 && !inFile(e.Record) {
 				t.Fatalf("entry %d: record %+v outside its file", e.Index, e.Record)
 			}

@@ -233,9 +233,18 @@ func (d *dataReader) covered(offset, length int64) bool {
 	return true
 }
 
-// copySpans streams span bytes to w through a bounded buffer.
+// copySpans streams span bytes to w through a bounded buffer, no larger
+// than the largest span: an empty or short payload, read once per entry by
+// inspect and by the hash check, must not cost 32 KiB each time.
 func (d *dataReader) copySpans(spans []raftlog.Span, w io.Writer) error {
-	buf := make([]byte, 32<<10)
+	size := int64(0)
+	for _, s := range spans {
+		size = max(size, min(s.Length, 32<<10))
+	}
+	if size <= 0 {
+		return nil
+	}
+	buf := make([]byte, size)
 	for _, s := range spans {
 		for off, left := s.Offset, s.Length; left > 0; {
 			n := min(left, int64(len(buf)))

@@ -5,9 +5,10 @@ import (
 	"os"
 )
 
-// writeBehind is the size of the one buffer a partition file holds: the
-// codecs' writers hand over records and payloads of a few hundred bytes, and
-// one system call per entry would make generating a GiB slower than reading it.
+// writeBehind is the size of the one buffer a LogWriter lends to the
+// partition file it has open: the codecs' writers hand over records and
+// payloads of a few hundred bytes, and one system call per entry would make
+// generating a GiB slower than reading it.
 const writeBehind = 1 << 20
 
 // seqFile is an *os.File behind one write-behind buffer. It is an io.Writer
@@ -27,13 +28,14 @@ var (
 	_ io.WriterAt = (*seqFile)(nil)
 )
 
-// createFile creates path; it refuses to overwrite an existing file.
-func createFile(path string) (*seqFile, error) {
+// createFile creates path (never overwriting a file) behind buf, which the
+// caller lends for as long as the seqFile is open; a nil buf writes through.
+func createFile(path string, buf []byte) (*seqFile, error) {
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o644)
 	if err != nil {
 		return nil, err
 	}
-	return &seqFile{f: f, buf: make([]byte, 0, writeBehind)}, nil
+	return &seqFile{f: f, buf: buf[:0]}, nil
 }
 
 func (s *seqFile) Write(p []byte) (int, error) {

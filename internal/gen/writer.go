@@ -116,8 +116,9 @@ type LogWriter struct {
 	lastSlot int64 // relative slot of the last entry appended to part
 	part     partWriter
 	file     *seqFile
-	done     int64 // bytes of the partition files already closed
-	err      error // sticky: the directory is incomplete after a failure
+	buf      []byte // the write-behind buffer, lent to file
+	done     int64  // bytes of the partition files already closed
+	err      error  // sticky: the directory is incomplete after a failure
 	closed   bool
 }
 
@@ -136,7 +137,7 @@ func Create(dir string, c Config) (*LogWriter, error) {
 	if len(names) > 0 {
 		return nil, fmt.Errorf("gen: %s is not empty", dir)
 	}
-	return &LogWriter{dir: dir, cfg: c, number: -1}, nil
+	return &LogWriter{dir: dir, cfg: c, number: -1, buf: make([]byte, 0, writeBehind)}, nil
 }
 
 // Append writes entry e (Index ≥ 1, one more than the previous entry's)
@@ -179,7 +180,7 @@ func (w *LogWriter) openPartition(number int64) error {
 	if err := w.closePartition(); err != nil {
 		return err
 	}
-	f, err := createFile(filepath.Join(w.dir, strconv.FormatInt(number, 10)))
+	f, err := createFile(filepath.Join(w.dir, strconv.FormatInt(number, 10)), w.buf)
 	if err != nil {
 		return err
 	}
@@ -242,7 +243,7 @@ func (w *LogWriter) Close(state nodestate.State) error {
 }
 
 func writeNew(path string, b []byte) error {
-	f, err := createFile(path)
+	f, err := createFile(path, nil)
 	if err != nil {
 		return err
 	}
