@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"testing"
 
-	"github.com/walctl/walctl/cmd"
 	"github.com/walctl/walctl/internal/fixtures"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
@@ -77,7 +76,7 @@ func FuzzLogWriter(f *testing.F) {
 			t.Fatal(err)
 		}
 		o := logdir.Options{Format: fl.cfg.Format, R: fl.cfg.R, M: fl.cfg.M}
-		doc, err := cmd.Verify(dir, o)
+		doc, err := verifyDir(dir, o)
 		if err != nil {
 			t.Fatal(err)
 		}

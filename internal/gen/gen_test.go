@@ -11,7 +11,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/walctl/walctl/cmd"
 	"github.com/walctl/walctl/format/nodestate"
 	"github.com/walctl/walctl/internal/fixtures"
 	"github.com/walctl/walctl/logdir"
@@ -55,7 +54,7 @@ func TestGeneratedLogsVerifyClean(t *testing.T) {
 				t.Fatal(err)
 			}
 			checkResult(t, dir, s, res)
-			doc, err := cmd.Verify(dir, logdir.Options{})
+			doc, err := verifyDir(dir, logdir.Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
