@@ -1,0 +1,261 @@
+package gen_test
+
+// An external test package: cmd imports repair, which imports gen, so only
+// gen_test may import cmd.
+
+import (
+	"bytes"
+	"io"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+
+	"github.com/walctl/walctl/cmd"
+	"github.com/walctl/walctl/format/legacy"
+	"github.com/walctl/walctl/format/partition"
+	"github.com/walctl/walctl/format/sparse"
+	v2 "github.com/walctl/walctl/format/v2"
+	"github.com/walctl/walctl/internal/gen"
+	"github.com/walctl/walctl/logdir"
+	"github.com/walctl/walctl/raftlog"
+)
+
+// Benchmarks of the read path on generated logs (entries of 100–700 bytes,
+// R = 10000): one partition decoded by each codec, and the whole-log passes
+// verify and inspect make. Run with
+//
+//	go test -run '^$' -bench . -benchtime 20x ./internal/gen
+//
+// MB/s is partition-file bytes per second.
+
+// benchLogs caches the generated logs for the whole test binary: each
+// benchmark function runs several times with growing b.N.
+var benchLogs struct {
+	sync.Mutex
+	root string
+	dirs map[string]string
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if benchLogs.root != "" {
+		os.RemoveAll(benchLogs.root)
+	}
+	os.Exit(code)
+}
+
+// benchLog returns the directory of the log of s, generating it once.
+func benchLog(b *testing.B, name string, s gen.Spec) string {
+	b.Helper()
+	benchLogs.Lock()
+	defer benchLogs.Unlock()
+	if dir, ok := benchLogs.dirs[name]; ok {
+		return dir
+	}
+	if benchLogs.root == "" {
+		root, err := os.MkdirTemp("", "walctl-bench-")
+		if err != nil {
+			b.Fatal(err)
+		}
+		benchLogs.root, benchLogs.dirs = root, map[string]string{}
+	}
+	dir := filepath.Join(benchLogs.root, name)
+	if _, err := gen.Generate(dir, s); err != nil {
+		b.Fatal(err)
+	}
+	benchLogs.dirs[name] = dir
+	return dir
+}
+
+func benchSpec(format string) gen.Spec {
+	s := gen.Spec{Config: gen.Config{Format: format, R: gen.DefaultR}, SizeMin: 100, SizeMax: 700, Seed: 1}
+	if format == gen.Sparse {
+		s.M = s.SizeMax
+	}
+	return s
+}
+
+func geometryOf(s gen.Spec) partition.Geometry { return partition.Geometry{R: s.R, M: s.M} }
+
+type codec func(f partition.File, g partition.Geometry, lastIndex int64) partition.Decoded
+
+// BenchmarkDecode decodes partition 1 of a log of 2R−1 entries: a full
+// partition of R entries (sealed in v2), read through an *os.File as
+// logdir reads it.
+func BenchmarkDecode(b *testing.B) {
+	codecs := map[string]codec{gen.Legacy: legacy.Decode, gen.V2: v2.Decode, gen.Sparse: sparse.Decode}
+	for _, format := range []string{gen.Legacy, gen.V2, gen.Sparse} {
+		b.Run(format, func(b *testing.B) {
+			s := benchSpec(format)
+			s.Entries = 2*s.R - 1
+			dir := benchLog(b, "decode-"+format, s)
+			h, err := os.Open(filepath.Join(dir, "1"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer h.Close()
+			info, err := h.Stat()
+			if err != nil {
+				b.Fatal(err)
+			}
+			f := partition.File{R: h, Size: info.Size(), Name: "1", Number: 1}
+			decode := codecs[format]
+			if d := decode(f, geometryOf(s), s.Entries); len(d.Issues) > 0 || int64(len(d.Slots)) != s.R || d.Slots[s.R-1].Kind != partition.Written {
+				b.Fatalf("generated partition decodes with issues %v", d.Issues)
+			}
+			b.SetBytes(f.Size)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				decode(f, geometryOf(s), s.Entries)
+			}
+		})
+	}
+}
+
+// replayLog is a 16 MiB log of the format, opened.
+func replayLog(b *testing.B, format string) (*logdir.Log, int64) {
+	s := benchSpec(format)
+	s.TargetBytes = 16 << 20
+	dir := benchLog(b, "replay-"+format, s)
+	l, err := logdir.Open(dir, logdir.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { l.Close() })
+	var size int64
+	for _, p := range l.Partitions {
+		size += p.Bytes
+	}
+	return l, size
+}
+
+func boundsOf(l *logdir.Log) raftlog.Bounds {
+	s := l.State
+	return raftlog.Bounds{File: s.File, Term: s.Term, Commit: s.CommitIndex, Applied: s.LastApplied, Last: s.LastIndex,
+		EntriesFrom: 1, KnownGaps: l.KnownGaps()}
+}
+
+// BenchmarkReplay is the replay verify and inspect run: raftlog.Replay over
+// logdir.Entries of a whole log (every partition decoded, no payload read).
+func BenchmarkReplay(b *testing.B) {
+	for _, format := range []string{gen.Legacy, gen.V2} {
+		b.Run(format, func(b *testing.B) {
+			l, size := replayLog(b, format)
+			b.SetBytes(size)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				rp := raftlog.NewReplay(boundsOf(l))
+				if err := l.Entries(l.First, l.Last, func(e raftlog.Entry) bool { rp.Add(e); return true }); err != nil {
+					b.Fatal(err)
+				}
+				sum, fs := rp.Finish()
+				if sum.Entries != l.Last || len(fs) > 0 {
+					b.Fatalf("replay: %d entries of %d, findings %v", sum.Entries, l.Last, fs)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkOpen is logdir.Open: detection, node.state and the scan that
+// decodes every partition once for the partition table and the findings.
+func BenchmarkOpen(b *testing.B) {
+	for _, format := range []string{gen.Legacy, gen.V2} {
+		b.Run(format, func(b *testing.B) {
+			l, size := replayLog(b, format)
+			b.SetBytes(size)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				o, err := logdir.Open(l.Dir, logdir.Options{})
+				if err != nil {
+					b.Fatal(err)
+				}
+				o.Close()
+			}
+		})
+	}
+}
+
+// BenchmarkVerify is the whole verify command without printing: Open,
+// replay, findings.
+func BenchmarkVerify(b *testing.B) {
+	for _, format := range []string{gen.Legacy, gen.V2} {
+		b.Run(format, func(b *testing.B) {
+			l, size := replayLog(b, format)
+			b.SetBytes(size)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				doc, err := cmd.Verify(l.Dir, logdir.Options{})
+				if err != nil || doc.Verdict != "ok" {
+					b.Fatalf("verify: %v %+v", err, doc)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkGenerate is the generator's own write speed (page cache).
+func BenchmarkGenerate(b *testing.B) {
+	for _, format := range []string{gen.Legacy, gen.V2, gen.Sparse} {
+		b.Run(format, func(b *testing.B) {
+			s := benchSpec(format)
+			s.TargetBytes = 8 << 20
+			b.ReportAllocs()
+			var size int64
+			for range b.N {
+				res, err := gen.Generate(b.TempDir(), s)
+				if err != nil {
+					b.Fatal(err)
+				}
+				size = res.FileBytes
+			}
+			b.SetBytes(size)
+		})
+	}
+}
+
+// BenchmarkInspectRedacted is `walctl inspect --entries --json --payload
+// redacted DIR` (every payload hashed), output discarded.
+func BenchmarkInspectRedacted(b *testing.B) {
+	for _, format := range []string{gen.Legacy, gen.V2} {
+		b.Run(format, func(b *testing.B) {
+			l, size := replayLog(b, format)
+			b.SetBytes(size)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				var errs bytes.Buffer
+				if code := cmd.Main([]string{"walctl", "inspect", "--entries", "--json", "--payload", "redacted", l.Dir}, io.Discard, &errs); code != 0 {
+					b.Fatalf("inspect exit %d: %s", code, errs.String())
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkConvert is `walctl convert --to=<other> --out NEW DIR`.
+func BenchmarkConvert(b *testing.B) {
+	for _, format := range []string{gen.Legacy, gen.V2} {
+		b.Run(format, func(b *testing.B) {
+			l, size := replayLog(b, format)
+			to := map[string]string{gen.Legacy: gen.V2, gen.V2: gen.Legacy}[format]
+			b.SetBytes(size)
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				b.StopTimer()
+				out := filepath.Join(b.TempDir(), "out")
+				b.StartTimer()
+				var errs bytes.Buffer
+				if code := cmd.Main([]string{"walctl", "convert", "--to=" + to, "--out", out, l.Dir}, io.Discard, &errs); code != 0 {
+					b.Fatalf("convert exit %d: %s", code, errs.String())
+				}
+			}
+		})
+	}
+}
