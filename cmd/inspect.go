@@ -1,6 +1,7 @@
 package cmd
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -117,7 +118,13 @@ func runInspect(c *cli.Context) error {
 	}
 	w := c.App.Writer
 	if c.Bool("json") {
-		return inspectJSON(w, l, doc, c.Bool("entries"), flt)
+		// One write per 64 KiB, not one per entry.
+		bw := bufio.NewWriterSize(w, 64<<10)
+		err := inspectJSON(bw, l, doc, c.Bool("entries"), flt)
+		if ferr := bw.Flush(); err == nil {
+			err = ferr
+		}
+		return err
 	}
 	printInspect(w, doc)
 	if c.Bool("entries") {

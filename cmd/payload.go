@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
@@ -62,9 +63,17 @@ func digest(r io.Reader, keep int64) (sum string, n int64, head []byte, err erro
 	h := sha256.New()
 	var buf bytes.Buffer
 	w := io.MultiWriter(h, &limitWriter{w: &buf, n: keep})
-	n, err = io.Copy(w, r)
+	cb := copyBuffers.Get().(*[]byte)
+	defer copyBuffers.Put(cb)
+	// Hide r's WriteTo (io.MultiReader has one): it would allocate its own
+	// 32 KiB buffer for every entry.
+	n, err = io.CopyBuffer(w, struct{ io.Reader }{r}, *cb)
 	return hex.EncodeToString(h.Sum(nil)), n, buf.Bytes(), err
 }
+
+// copyBuffers are the copy buffers of digest: one per concurrent caller,
+// not one per entry.
+var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
 
 type limitWriter struct {
 	w io.Writer

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 
 	"github.com/walctl/walctl/detect"
+	"github.com/walctl/walctl/format/partition"
 	"github.com/walctl/walctl/format/wal"
 	"github.com/walctl/walctl/raftlog"
 )
@@ -63,6 +64,14 @@ type Log struct {
 	wal     *wal.Log
 	files   map[string]*os.File
 	order   []string // keys of files, oldest first
+	// hot reads the file payloads were read from last through 64 KiB
+	// windows: entries come in file order, so consecutive payloads cost one
+	// pread per window instead of one each. One file only, so memory stays at
+	// one CachedReader (256 KiB) whatever the log size.
+	hot struct {
+		name string
+		r    *partition.CachedReader
+	}
 }
 
 // Open detects the format of dir and opens it read-only.
@@ -138,7 +147,7 @@ func (r *spanReader) Read(p []byte) (int, error) {
 	if r.read >= r.s.Length {
 		return 0, io.EOF
 	}
-	f, err := r.l.file(r.s.File)
+	f, err := r.l.reader(r.s.File)
 	if err != nil {
 		return 0, err
 	}
@@ -158,6 +167,23 @@ func (r *spanReader) Read(p []byte) (int, error) {
 // process's open-file limit.
 var maxOpenFiles = 16
 
+// reader returns the cached reader of rel, making rel the hot file.
+func (l *Log) reader(rel string) (io.ReaderAt, error) {
+	if l.hot.r != nil && l.hot.name == rel {
+		return l.hot.r, nil
+	}
+	f, err := l.file(rel)
+	if err != nil {
+		return nil, err
+	}
+	info, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	l.hot.name, l.hot.r = rel, partition.NewCachedReader(f, info.Size())
+	return l.hot.r, nil
+}
+
 func (l *Log) file(rel string) (*os.File, error) {
 	if f, ok := l.files[rel]; ok {
 		return f, nil
@@ -172,6 +198,9 @@ func (l *Log) file(rel string) (*os.File, error) {
 		l.order = l.order[1:]
 		l.files[old].Close()
 		delete(l.files, old)
+		if l.hot.name == old {
+			l.hot.name, l.hot.r = "", nil
+		}
 	}
 	path := filepath.Join(l.Dir, filepath.FromSlash(rel))
 	// A named pipe would block the open forever.

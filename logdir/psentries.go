@@ -24,28 +24,24 @@ func (ps *psLog) entries(from, to int64, yield func(raftlog.Entry) bool) error {
 		}
 		lo = max(lo, s.Index+1)
 	}
-	for _, pf := range ps.files {
+	// The files holding part of [lo, to], decoded ahead of the yields.
+	var want []int
+	for i, pf := range ps.files {
 		base, ok := mulOK(pf.Number, ps.R)
-		if !ok {
-			continue
-		}
-		a, b := max(lo, base), min(to, base+ps.R-1)
-		if a > b {
-			continue
-		}
-		f, h, err := ps.open(pf)
-		if err != nil {
-			return err
-		}
-		d := ps.decode(f, ps.geometry(), ps.lastHint)
-		h.Close()
-		for i := a; i <= b; i++ {
-			if !yield(ps.slotEntry(pf.Name, pf.Size, i, ps.slotAt(d, pf.Size, i-base))) {
-				return nil
-			}
+		if ok && max(lo, base) <= min(to, base+ps.R-1) {
+			want = append(want, i)
 		}
 	}
-	return nil
+	return ps.decodeInOrder(want, func(i int, d partition.Decoded) (bool, error) {
+		pf := ps.files[i]
+		base, _ := mulOK(pf.Number, ps.R)
+		for j, b := max(lo, base), min(to, base+ps.R-1); j <= b; j++ {
+			if !yield(ps.slotEntry(pf.Name, pf.Size, j, ps.slotAt(d, pf.Size, j-base))) {
+				return false, nil
+			}
+		}
+		return true, nil
+	})
 }
 
 func (ps *psLog) committed(i int64) bool { return ps.State != nil && i <= ps.State.CommitIndex }

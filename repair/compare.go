@@ -8,6 +8,7 @@ import (
 	"iter"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"github.com/walctl/walctl/format/nodestate"
 	"github.com/walctl/walctl/logdir"
@@ -147,13 +148,20 @@ func payloadHash(l *logdir.Log, e raftlog.Entry) ([32]byte, error) {
 	if err != nil {
 		return [32]byte{}, err
 	}
-	if _, err := io.Copy(h, r); err != nil {
+	cb := copyBuffers.Get().(*[]byte)
+	defer copyBuffers.Put(cb)
+	// Hide the MultiReader's WriteTo: it allocates 32 KiB per call.
+	if _, err := io.CopyBuffer(h, struct{ io.Reader }{r}, *cb); err != nil {
 		return [32]byte{}, err
 	}
 	var sum [32]byte
 	copy(sum[:], h.Sum(nil))
 	return sum, nil
 }
+
+// copyBuffers are payloadHash's copy buffers: one per concurrent caller,
+// not one per entry.
+var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
 
 // sameFile compares two files by content; two absent files are the same.
 func sameFile(a, b string) (bool, error) {

@@ -102,7 +102,7 @@ func (s *source) part(number int64) (*decoded, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := partition.File{R: h, Size: info.Size(), Name: name, Number: number}
+	f := partition.File{R: partition.NewCachedReader(h, info.Size()), Size: info.Size(), Name: name, Number: number}
 	p := &decoded{number: number, name: name, size: info.Size(), mode: info.Mode().Perm()}
 	switch s.format {
 	case fmtLegacy:

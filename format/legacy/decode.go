@@ -1,7 +1,8 @@
 package legacy
 
 import (
-	"sort"
+	"cmp"
+	"slices"
 
 	"github.com/walctl/walctl/format/partition"
 	"github.com/walctl/walctl/format/record"
@@ -44,6 +45,8 @@ func Decode(f partition.File, g partition.Geometry, lastIndex int64) partition.D
 		return dec.d
 	}
 	dec.prologue = prologue
+	// Records live in the prologue only: its written part bounds the slots.
+	dec.d.Slots = make([]partition.Slot, 0, partition.SlotCapacity(g.R, min(f.Size, prologue)))
 	if f.Size < prologue {
 		dec.add(issuef(partition.Error, CodeShortPrologue, f.Size, -1,
 			"file is %d bytes, shorter than its %d-byte prologue (R = %d): DotNext ≈4.3–5.26 throws UnauthorizedAccessException from the PersistentState constructor and cannot open the directory at all; extend the file with zeros to %d bytes",
@@ -146,24 +149,30 @@ func (dec *decoder) invalid(slot *partition.Slot, base partition.Severity, code,
 // checkOverlaps reports payload ranges of usable slots that share bytes; the
 // writer never reuses a payload address (spec §3.2, §3.4).
 func (dec *decoder) checkOverlaps() {
-	var spans []partition.Slot
+	// Small values, not 100-byte Slots, and no sort at all in the usual
+	// case: the library writes payloads in slot order.
+	type span struct{ off, end, slot int64 }
+	var spans []span
 	for _, s := range dec.d.Slots {
 		if (s.Kind == partition.Written || s.Kind == partition.Torn) && s.Rec.Length > 0 {
-			spans = append(spans, s)
+			end, _ := s.Rec.End()
+			spans = append(spans, span{s.Rec.Offset, end, s.Slot})
 		}
 	}
-	sort.SliceStable(spans, func(i, j int) bool { return spans[i].Rec.Offset < spans[j].Rec.Offset })
+	byOffset := func(a, b span) int { return cmp.Compare(a.off, b.off) }
+	if !slices.IsSortedFunc(spans, byOffset) {
+		slices.SortStableFunc(spans, byOffset)
+	}
 	var reach int64 = -1
 	reachSlot := int64(-1)
 	for _, s := range spans {
-		end, _ := s.Rec.End()
-		if s.Rec.Offset < reach {
-			dec.add(issuef(dec.severity(s.Slot, partition.Error), CodePayloadOverlap, s.Rec.Offset, s.Slot,
+		if s.off < reach {
+			dec.add(issuef(dec.severity(s.slot, partition.Error), CodePayloadOverlap, s.off, s.slot,
 				"payload of slot %d [%d, %d) overlaps the payload of slot %d ending at %d",
-				s.Slot, s.Rec.Offset, end, reachSlot, reach))
+				s.slot, s.off, s.end, reachSlot, reach))
 		}
-		if end > reach {
-			reach, reachSlot = end, s.Slot
+		if s.end > reach {
+			reach, reachSlot = s.end, s.slot
 		}
 	}
 }

@@ -42,6 +42,10 @@ func NewCachedReader(r io.ReaderAt, size int64) *CachedReader {
 	return &CachedReader{r: r, size: max(size, 0)}
 }
 
+// Unwrap returns the reader c caches, so that FirstNonZero can still ask
+// the *os.File beneath for its holes (SEEK_DATA).
+func (c *CachedReader) Unwrap() io.ReaderAt { return c.r }
+
 // ReadAt reads len(p) bytes at off, like io.ReaderAt: fewer only at the end
 // of the data (io.EOF) or on an error of r.
 func (c *CachedReader) ReadAt(p []byte, off int64) (int, error) {
@@ -52,6 +56,16 @@ func (c *CachedReader) ReadAt(p []byte, off int64) (int, error) {
 		return 0, io.EOF
 	case len(p) > cacheWindow:
 		return c.r.ReadAt(p, off)
+	}
+	return c.readCached(p, off)
+}
+
+// readCached serves p from the windows (len(p) ≤ cacheWindow). p never
+// reaches r, so callers' stack buffers stay on the stack (a 40-byte record
+// read through the io.ReaderAt interface was one heap allocation each).
+func (c *CachedReader) readCached(p []byte, off int64) (int, error) {
+	if off < 0 {
+		return 0, errNegativeOffset
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -30,14 +30,21 @@ func (f File) ReadAt(b []byte, off int64) int {
 
 // RecordAt reads a 40-byte record at off; ok is false when fewer than 40 bytes exist there.
 func (f File) RecordAt(off int64) (rec record.Record, ok bool) {
-	var b [record.Size]byte
 	if off < 0 || off > f.Size-record.Size {
 		return rec, false
 	}
-	if n := f.ReadAt(b[:], off); n < record.Size {
+	if c, isCached := f.R.(*CachedReader); isCached {
+		var b [record.Size]byte // stays on the stack: readCached keeps no reference
+		if n, _ := c.readCached(b[:], off); n < record.Size {
+			return rec, false
+		}
+		return record.Decode(b[:]), true
+	}
+	b := make([]byte, record.Size)
+	if n := f.ReadAt(b, off); n < record.Size {
 		return rec, false
 	}
-	return record.Decode(b[:]), true
+	return record.Decode(b), true
 }
 
 // Confidence of a classification.
@@ -180,4 +187,16 @@ func (d Decoded) SlotAt(s int64) Slot {
 		return d.Slots[s]
 	}
 	return Slot{Slot: s, Kind: Unwritten, At: -1}
+}
+
+// maxSlotHint caps SlotCapacity (4096 slots, 360 KB): a hole file of 2 GiB
+// could otherwise ask for 53 million slots up front.
+const maxSlotHint = 4 << 10
+
+// SlotCapacity is the capacity a decoder gives Decoded.Slots before it
+// starts: the slots the file can hold records for (size/40), at most R and
+// at most maxSlotHint. Growing slot by slot cost a v2 decode as much
+// allocation as the partition's data.
+func SlotCapacity(r, size int64) int {
+	return int(max(min(r, size/record.Size+1, maxSlotHint), 0))
 }

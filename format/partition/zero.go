@@ -41,7 +41,15 @@ func (f File) FirstNonZero(from, to int64) int64 {
 }
 
 // nextData asks the OS where the next data region at or after off starts.
+// Wrappers (CachedReader) are seen through.
 func nextData(r io.ReaderAt, off int64) (int64, bool) {
+	for {
+		u, ok := r.(interface{ Unwrap() io.ReaderAt })
+		if !ok {
+			break
+		}
+		r = u.Unwrap()
+	}
 	f, ok := r.(*os.File)
 	if !ok {
 		return 0, false

@@ -16,6 +16,12 @@ func (dc *decoder) decodeUnsealed(plain bool) {
 	}
 	res := walker{f: dc.f, end: dc.f.Size, limit: limit, visit: dc.storeLink(0)}.walk(start, slot)
 	dc.walkIssues(res, 0, bounded)
+	if res.stop == stopEnd && res.stopAt == start && start >= dc.f.Size && dc.f.Size > HeaderSize && allZero(dc.f, HeaderSize, dc.f.Size) {
+		// Partition 0 cut inside the 40 bytes of index 0's stub, all zero
+		// (non-zero ones are reported by checkP0Slot0): found by fuzzing.
+		dc.issue(partition.Info, CodeTrailingZeros, HeaderSize, -1,
+			"%d zero bytes after the header, short of where partition 0's first entry starts (%d): not an entry", dc.f.Size-HeaderSize, start)
+	}
 	if plain && dc.belowLast() {
 		dc.issue(partition.Error, CodeUnsealed, 0, -1,
 			"unsealed partition wholly before LastIndex %d (%s): DotNext ≥ 5.7.3 does not scan it and reads every entry of it as empty (Term 0, Length 0), committed ones included; 5.4–5.7.2 scan it. Seal it from its inline chain before running ≥ 5.7.3",

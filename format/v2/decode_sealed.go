@@ -2,7 +2,9 @@ package v2
 
 import (
 	"fmt"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/walctl/walctl/format/partition"
 	"github.com/walctl/walctl/format/record"
@@ -32,12 +34,26 @@ func (st *sealedState) inlineAt(s int64) (link, bool) {
 // against the inline bytes. A footer record that breaks the chain is replaced
 // by a valid inline record when there is one (footer-mismatch: the library
 // reads the bad footer record), else kept as Invalid (t3-garbage-footer).
+// linkPool keeps the inline chains of sealed decodes for the next one: a
+// chain is as long as the partition has entries, and verify decodes every
+// partition two or three times.
+var linkPool = sync.Pool{New: func() any { return new([]link) }}
+
 func (dc *decoder) decodeSealed(footerStart int64) {
 	dc.d.Sealed = true
 	dc.checkP0Slot0(footerStart)
 	start, slot := startOf(dc.f.Number)
-	st := &sealedState{footerStart: footerStart, firstSlot: slot, prevEnd: HeaderSize, chainKnown: true, dataEnd: HeaderSize}
+	links := linkPool.Get().(*[]link)
+	defer func() { clear(*links); linkPool.Put(links) }()
+	st := &sealedState{footerStart: footerStart, firstSlot: slot, prevEnd: HeaderSize, chainKnown: true, dataEnd: HeaderSize,
+		inline: (*links)[:0]}
 	walker{f: dc.f, end: footerStart, limit: dc.r, visit: func(l link) { st.inline = append(st.inline, l) }}.walk(start, slot)
+	*links = st.inline
+	// Every link is a record read from the file: room for their slots now
+	// costs no more than growing slot by slot, without the copies.
+	if want := int(min(slot+int64(len(st.inline))+1, dc.r)); want > cap(dc.d.Slots) {
+		dc.d.Slots = slices.Grow(dc.d.Slots, want-len(dc.d.Slots))
+	}
 	for s := int64(0); s < dc.r; s++ {
 		at := footerStart + s*recSize
 		fr, _ := dc.f.RecordAt(at)

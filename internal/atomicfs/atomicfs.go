@@ -54,7 +54,13 @@ func WriteFile(path string, perm os.FileMode, fill func(w io.Writer) error) erro
 			os.Remove(name)
 		}
 	}()
-	if err := fill(tmp); err != nil {
+	// The writers hand over 40-byte records and short payloads: batch
+	// them into 1 MiB writes.
+	wb := newWriteBehind(tmp)
+	if err := fill(wb); err != nil {
+		return err
+	}
+	if err := wb.flush(); err != nil {
 		return err
 	}
 	if err := fault(StepTempWritten, path); err != nil {

@@ -1,0 +1,71 @@
+package atomicfs
+
+import (
+	"io"
+	"os"
+)
+
+// writeBehindSize is the one buffer WriteFile puts in front of a temp file.
+const writeBehindSize = 1 << 20
+
+// writeBehind is an io.Writer and io.WriterAt over a file that coalesces
+// writes continuing the buffered run into one write; any other write
+// flushes the run first, so the file sees the same writes in the same order
+// (holes stay holes).
+type writeBehind struct {
+	f     *os.File
+	buf   []byte
+	start int64 // file offset of buf[0]
+	pos   int64 // where the next Write goes
+	err   error // sticky
+}
+
+var (
+	_ io.Writer   = (*writeBehind)(nil)
+	_ io.WriterAt = (*writeBehind)(nil)
+)
+
+func newWriteBehind(f *os.File) *writeBehind {
+	return &writeBehind{f: f, buf: make([]byte, 0, writeBehindSize)}
+}
+
+func (w *writeBehind) Write(p []byte) (int, error) {
+	n, err := w.WriteAt(p, w.pos)
+	w.pos += int64(n)
+	return n, err
+}
+
+func (w *writeBehind) WriteAt(p []byte, off int64) (int, error) {
+	if w.err != nil {
+		return 0, w.err
+	}
+	if off != w.start+int64(len(w.buf)) || len(w.buf)+len(p) > cap(w.buf) {
+		if err := w.flush(); err != nil {
+			return 0, err
+		}
+		w.start = off
+	}
+	if len(p) > cap(w.buf) {
+		n, err := w.f.WriteAt(p, off)
+		w.start = off + int64(n)
+		if err != nil {
+			w.err = err
+		}
+		return n, err
+	}
+	w.buf = append(w.buf, p...)
+	return len(p), nil
+}
+
+func (w *writeBehind) flush() error {
+	if len(w.buf) == 0 || w.err != nil {
+		return w.err
+	}
+	_, err := w.f.WriteAt(w.buf, w.start)
+	w.start += int64(len(w.buf))
+	w.buf = w.buf[:0]
+	if err != nil {
+		w.err = err
+	}
+	return w.err
+}

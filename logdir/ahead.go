@@ -1,0 +1,61 @@
+package logdir
+
+import (
+	"runtime"
+
+	"github.com/walctl/walctl/format/partition"
+)
+
+// decoded is one partition file decoded ahead of its use.
+type decoded struct {
+	d   partition.Decoded
+	err error
+}
+
+// decodeInOrder decodes ps.files[i] for every i in idx and hands each result
+// to use in idx order. Decoding runs ahead on all cores while use works on
+// an earlier file (scan and replay overlap with decoding), but never more
+// than GOMAXPROCS files are decoded and not yet used, so memory stays at a
+// few partitions' metadata whatever the log size. use returning false or an
+// error stops the walk; decodes in flight finish and are dropped.
+func (ps *psLog) decodeInOrder(idx []int, use func(i int, d partition.Decoded) (bool, error)) error {
+	ahead := max(1, runtime.GOMAXPROCS(0))
+	results := make([]chan decoded, len(idx))
+	for k := range results {
+		results[k] = make(chan decoded, 1)
+	}
+	tokens := make(chan struct{}, ahead)
+	stop := make(chan struct{})
+	defer close(stop)
+	go func() {
+		for k, i := range idx {
+			select {
+			case tokens <- struct{}{}:
+			case <-stop:
+				return
+			}
+			go func() {
+				f, h, err := ps.open(ps.files[i])
+				if err != nil {
+					results[k] <- decoded{err: err}
+					return
+				}
+				d := ps.decode(f, ps.geometry(), ps.lastHint)
+				h.Close()
+				results[k] <- decoded{d: d}
+			}()
+		}
+	}()
+	for k, i := range idx {
+		r := <-results[k]
+		if r.err != nil {
+			return r.err
+		}
+		more, err := use(i, r.d)
+		<-tokens
+		if err != nil || !more {
+			return err
+		}
+	}
+	return nil
+}
