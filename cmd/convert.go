@@ -7,6 +7,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 	"github.com/walctl/walctl/format/wal"
+	"github.com/walctl/walctl/internal/progress"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/repair"
 )
@@ -89,7 +90,10 @@ func runConvert(c *cli.Context) error {
 	if err != nil {
 		return flagErr(err)
 	}
+	bar := progress.New(c.App.ErrWriter, !c.Bool("json") && !c.Bool("quiet"), conv.Work(), "converting")
+	conv.Progress = bar.Add
 	res, err := repair.ApplyConvert(conv, dir, co)
+	bar.Done()
 	if err != nil {
 		return err
 	}
@@ -176,11 +180,13 @@ func reportRefusedConvert(c *cli.Context, ie *repair.InputError) error {
 func checkConverted(c *cli.Context, doc *convertDoc, source string, in logdir.Options) error {
 	conv := doc.Conversion
 	out := logdir.Options{Format: conv.To, R: conv.NewR, M: conv.NewM, Force: true}
-	v, err := Verify(doc.Output, out)
+	v, err := verifyWith(doc.Output, out, func(l *logdir.Log) *progress.Bar { return newBar(c, l, "verifying the output") })
 	if err != nil {
 		return fmt.Errorf("verify the output: %w", err)
 	}
-	cmp, err := repair.CompareLogs(source, doc.Output, in, out)
+	bar := progress.New(c.App.ErrWriter, !c.Bool("json") && !c.Bool("quiet"), conv.Entries, "comparing with the input")
+	cmp, err := repair.CompareLogsWith(source, doc.Output, in, out, bar.Add)
+	bar.Done()
 	if err != nil {
 		return fmt.Errorf("compare the output with the input: %w", err)
 	}

@@ -20,6 +20,8 @@ type Comparison struct {
 	Entries    int64    `json:"entries"`
 	Mismatches []string `json:"mismatches,omitempty"` // the first few, in words
 	Count      int64    `json:"mismatchCount"`
+
+	progress func(int64)
 }
 
 // OK reports whether the logs hold the same entries.
@@ -39,6 +41,12 @@ func (c *Comparison) add(format string, args ...any) {
 // length and payload SHA-256, plus node.state and the snapshot file byte for
 // byte. Memory stays bounded: one entry of each log at a time.
 func CompareLogs(a, b string, ao, bo logdir.Options) (*Comparison, error) {
+	return CompareLogsWith(a, b, ao, bo, nil)
+}
+
+// CompareLogsWith is CompareLogs telling progress (when not nil) of every
+// entry of a compared, for a progress bar.
+func CompareLogsWith(a, b string, ao, bo logdir.Options, progress func(entries int64)) (*Comparison, error) {
 	la, err := logdir.Open(a, ao)
 	if err != nil {
 		return nil, err
@@ -49,7 +57,7 @@ func CompareLogs(a, b string, ao, bo logdir.Options) (*Comparison, error) {
 		return nil, err
 	}
 	defer lb.Close()
-	c := &Comparison{}
+	c := &Comparison{progress: progress}
 	if la.First != lb.First || la.Last != lb.Last {
 		c.add("index range %d–%d differs from %d–%d", la.First, la.Last, lb.First, lb.Last)
 	}
@@ -95,6 +103,9 @@ func (c *Comparison) entries(la, lb *logdir.Log) error {
 			continue
 		}
 		c.Entries++
+		if c.progress != nil {
+			c.progress(1)
+		}
 		if err := c.entry(la, lb, ea, eb); err != nil {
 			return err
 		}

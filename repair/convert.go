@@ -36,21 +36,24 @@ type OutPartition struct {
 
 // Conversion is what a conversion writes.
 type Conversion struct {
-	Dir        string         `json:"dir"`
-	From       string         `json:"from"`
-	To         string         `json:"to"`
-	R          int64          `json:"recordsPerPartition"`
-	M          int64          `json:"maxEntrySize,omitempty"`
-	NewR       int64          `json:"newRecordsPerPartition"`
-	NewM       int64          `json:"newMaxEntrySize,omitempty"`
-	Snapshot   int64          `json:"snapshotIndex"`
-	LastIndex  int64          `json:"lastIndex"`
-	Entries    int64          `json:"entries"`
-	Stale      int64          `json:"staleSlotsKept"`
-	Partitions []OutPartition `json:"partitions"`
-	Copied     []string       `json:"copied"`
-	Removed    []string       `json:"removed,omitempty"`
-	Notes      []string       `json:"notes,omitempty"`
+	// Progress, when set, is told how many slots each written partition
+	// held (the total is Work); a progress bar's Add.
+	Progress   func(slots int64) `json:"-"`
+	Dir        string            `json:"dir"`
+	From       string            `json:"from"`
+	To         string            `json:"to"`
+	R          int64             `json:"recordsPerPartition"`
+	M          int64             `json:"maxEntrySize,omitempty"`
+	NewR       int64             `json:"newRecordsPerPartition"`
+	NewM       int64             `json:"newMaxEntrySize,omitempty"`
+	Snapshot   int64             `json:"snapshotIndex"`
+	LastIndex  int64             `json:"lastIndex"`
+	Entries    int64             `json:"entries"`
+	Stale      int64             `json:"staleSlotsKept"`
+	Partitions []OutPartition    `json:"partitions"`
+	Copied     []string          `json:"copied"`
+	Removed    []string          `json:"removed,omitempty"`
+	Notes      []string          `json:"notes,omitempty"`
 
 	src     *source
 	recipes []recipe
@@ -242,4 +245,13 @@ func (c *Conversion) removals(l *logdir.Log) {
 			c.Removed = append(c.Removed, p.File)
 		}
 	}
+}
+
+// Work is the number of slots ApplyConvert writes: the unit of Progress.
+func (c *Conversion) Work() int64 {
+	var n int64
+	for _, r := range c.recipes {
+		n += max(r.To-r.From+1, 0)
+	}
+	return n
 }

@@ -99,6 +99,9 @@ func (c *Conversion) writePartitions(dir, srcRoot string) error {
 		if err := writeRecipe(filepath.Join(dir, r.name()), r, c.src, src); err != nil {
 			return fmt.Errorf("partition %d: %w", r.Number, err)
 		}
+		if c.Progress != nil {
+			c.Progress(max(r.To-r.From+1, 0))
+		}
 	}
 	return nil
 }
