@@ -16,7 +16,7 @@ func (dc *decoder) decodeUnsealed(plain bool) {
 	}
 	res := walker{f: dc.f, end: dc.f.Size, limit: limit, visit: dc.storeLink(0)}.walk(start, slot)
 	dc.walkIssues(res, 0, bounded)
-	if res.stop == stopEnd && res.stopAt == start && start >= dc.f.Size && dc.f.Size > HeaderSize && allZero(dc.f, HeaderSize, dc.f.Size) {
+	if res.stopAt == start && start >= dc.f.Size && dc.f.Size > HeaderSize && allZero(dc.f, HeaderSize, dc.f.Size) {
 		// Partition 0 cut inside the 40 bytes of index 0's stub, all zero
 		// (non-zero ones are reported by checkP0Slot0): found by fuzzing.
 		dc.issue(partition.Info, CodeTrailingZeros, HeaderSize, -1,
