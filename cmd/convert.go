@@ -238,7 +238,7 @@ func printConversion(w io.Writer, doc *convertDoc) {
 	}
 	cmp := doc.Comparison
 	if cmp.OK() {
-		fmt.Fprintf(w, "%s %d entries equal, the snapshot included (index, term, timestamp, command id, flags, length, payload SHA-256); node.state and snapshot file identical\n", bold("compare:"), cmp.Entries)
+		fmt.Fprintf(w, "%s %d entries equal, the snapshot included (index, term, timestamp, command id, flags, length, payload bytes); node.state and snapshot file identical\n", bold("compare:"), cmp.Entries)
 	} else {
 		fmt.Fprintf(w, "%s %d of %d entries differ:\n", red("compare:"), cmp.Count, cmp.Entries)
 		for _, m := range cmp.Mismatches {
@@ -366,7 +366,7 @@ func printWALConversion(w io.Writer, doc *walConvertDoc) {
 	}
 	cmp := doc.Comparison
 	if cmp.OK() {
-		fmt.Fprintf(w, "%s %d committed entries equal (index, term, command id, length, payload SHA-256), snapshot index and term included\n", bold("compare:"), cmp.Entries)
+		fmt.Fprintf(w, "%s %d committed entries equal (index, term, command id, length, payload bytes), snapshot index and term included\n", bold("compare:"), cmp.Entries)
 	} else {
 		fmt.Fprintf(w, "%s %d of %d entries differ:\n", red("compare:"), cmp.Count, cmp.Entries)
 		for _, m := range cmp.Mismatches {
@@ -439,7 +439,7 @@ func runConvertFromWAL(c *cli.Context, l *logdir.Log, co repair.ConvertOptions) 
 
 func printComparison(w io.Writer, cmp *repair.Comparison) {
 	if cmp.OK() {
-		fmt.Fprintf(w, "%s %d entries equal (index, term, command id, length, payload SHA-256)\n", bold("compare:"), cmp.Entries)
+		fmt.Fprintf(w, "%s %d entries equal (index, term, command id, length, payload bytes)\n", bold("compare:"), cmp.Entries)
 		return
 	}
 	fmt.Fprintf(w, "%s %d of %d entries differ:\n", red("compare:"), cmp.Count, cmp.Entries)

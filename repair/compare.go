@@ -38,7 +38,7 @@ func (c *Comparison) add(format string, args ...any) {
 
 // CompareLogs streams both logs in index order and compares every entry —
 // the snapshot included — by index, term, timestamp, command id, flags,
-// length and payload SHA-256, plus node.state and the snapshot file byte for
+// length and payload bytes, plus node.state and the snapshot file byte for
 // byte. Memory stays bounded: one entry of each log at a time.
 func CompareLogs(a, b string, ao, bo logdir.Options) (*Comparison, error) {
 	return CompareLogsWith(a, b, ao, bo, nil)
@@ -130,16 +130,12 @@ func (c *Comparison) entry(la, lb *logdir.Log, ea, eb raftlog.Entry) error {
 			ea.Term, eb.Term, ea.Ticks, eb.Ticks, idString(ea.CommandID), idString(eb.CommandID), ea.Flags, eb.Flags, ea.Length, eb.Length)
 		return nil
 	}
-	ha, err := payloadHash(la, ea)
+	at, err := payloadDiff(la, ea, lb, eb)
 	if err != nil {
 		return err
 	}
-	hb, err := payloadHash(lb, eb)
-	if err != nil {
-		return err
-	}
-	if ha != hb {
-		c.add("entry %d: payload SHA-256 differs", ea.Index)
+	if at >= 0 {
+		c.add("entry %d: payload bytes differ from byte %d on", ea.Index, at)
 	}
 	return nil
 }
@@ -153,24 +149,49 @@ func idString(id *int32) string {
 	return fmt.Sprint(*id)
 }
 
-func payloadHash(l *logdir.Log, e raftlog.Entry) ([32]byte, error) {
-	h := sha256.New()
-	r, err := l.Payload(e)
+// payloadDiff compares the payloads of a and b byte for byte, streaming
+// both; it returns the offset of the first difference, or -1. Two reads and
+// a compare cost a fraction of hashing both with SHA-256, which took a fifth
+// of convert's time, and name the first differing byte.
+func payloadDiff(la *logdir.Log, a raftlog.Entry, lb *logdir.Log, b raftlog.Entry) (int64, error) {
+	ra, err := la.Payload(a)
 	if err != nil {
-		return [32]byte{}, err
+		return 0, err
 	}
-	cb := copyBuffers.Get().(*[]byte)
-	defer copyBuffers.Put(cb)
-	// Hide the MultiReader's WriteTo: it allocates 32 KiB per call.
-	if _, err := io.CopyBuffer(h, struct{ io.Reader }{r}, *cb); err != nil {
-		return [32]byte{}, err
+	rb, err := lb.Payload(b)
+	if err != nil {
+		return 0, err
 	}
-	var sum [32]byte
-	copy(sum[:], h.Sum(nil))
-	return sum, nil
+	ba, bb := copyBuffers.Get().(*[]byte), copyBuffers.Get().(*[]byte)
+	defer copyBuffers.Put(ba)
+	defer copyBuffers.Put(bb)
+	var off int64
+	for {
+		na, errA := io.ReadFull(ra, *ba)
+		nb, errB := io.ReadFull(rb, (*bb)[:len(*ba)])
+		if errA != nil && errA != io.EOF && errA != io.ErrUnexpectedEOF {
+			return 0, errA
+		}
+		if errB != nil && errB != io.EOF && errB != io.ErrUnexpectedEOF {
+			return 0, errB
+		}
+		n := min(na, nb)
+		for i := range n {
+			if (*ba)[i] != (*bb)[i] {
+				return off + int64(i), nil
+			}
+		}
+		if na != nb {
+			return off + int64(n), nil
+		}
+		if na < len(*ba) {
+			return -1, nil
+		}
+		off += int64(n)
+	}
 }
 
-// copyBuffers are payloadHash's copy buffers: one per concurrent caller,
+// copyBuffers are payloadDiff's copy buffers: one per concurrent caller,
 // not one per entry.
 var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
 
