@@ -226,6 +226,7 @@ func inspectJSON(w io.Writer, l *logdir.Log, doc *inspectDoc, withEntries bool, 
 		keep = 1 << 62
 	}
 	first := true
+	var line []byte
 	err = eachEntry(l, f, keep, func(e raftlog.Entry, sum string, n int64, body []byte) error {
 		d := entryDoc{Index: e.Index, Term: e.Term, Timestamp: timestamp(e.Ticks), Ticks: e.Ticks, CommandID: e.CommandID,
 			Length: e.Length, SHA256: sum, PayloadAvailable: n, Snapshot: e.IsSnapshot, Committed: e.Committed,
@@ -239,15 +240,12 @@ func inspectJSON(w io.Writer, l *logdir.Log, doc *inspectDoc, withEntries bool, 
 				d.Payload = &s
 			}
 		}
-		b, err := json.Marshal(d)
-		if err != nil {
-			return err
-		}
-		sep := ","
+		line = append(line[:0], ",\n"...)
 		if first {
-			sep, first = "", false
+			line, first = line[1:], false
 		}
-		_, err = fmt.Fprintf(w, "%s\n%s", sep, b)
+		line = appendEntryJSON(line, &d)
+		_, err := w.Write(line)
 		return err
 	})
 	if err != nil {
