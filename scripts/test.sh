@@ -32,10 +32,11 @@ echo "== fuzz targets, $FUZZTIME each"
 # coordinator's race: the target fuzzed its full time without a crasher, and
 # counts as passed (a hanging input is reported differently and written to
 # testdata/fuzz). Any other failure, or a written reproducer, fails the run.
+# -timeout 0: go test's default 10-minute limit would cut a long run short.
 fuzz_once() { # pkg target dir -> 0 ok, 1 failed, 3 the coordinator's race
   local pkg=$1 target=$2 corpus=$3/testdata/fuzz/$2 before after
   before=$(ls "$corpus" 2>/dev/null | sort || true)
-  if go test -run '^$' -fuzz "^${target}\$" -fuzztime "$FUZZTIME" "$pkg" >/tmp/walctl-fuzz.log 2>&1; then
+  if go test -run '^$' -fuzz "^${target}\$" -fuzztime "$FUZZTIME" -timeout 0 "$pkg" >/tmp/walctl-fuzz.log 2>&1; then
     return 0
   fi
   after=$(ls "$corpus" 2>/dev/null | sort || true)
