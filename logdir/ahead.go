@@ -52,6 +52,7 @@ func (ps *psLog) decodeInOrder(idx []int, use func(i int, d partition.Decoded) (
 			return r.err
 		}
 		more, err := use(i, r.d)
+		r.d.Recycle() // use keeps no reference into the slots (it copies Slot values)
 		<-tokens
 		if err != nil || !more {
 			return err

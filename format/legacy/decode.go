@@ -46,7 +46,7 @@ func Decode(f partition.File, g partition.Geometry, lastIndex int64) partition.D
 	}
 	dec.prologue = prologue
 	// Records live in the prologue only: its written part bounds the slots.
-	dec.d.Slots = make([]partition.Slot, 0, partition.SlotCapacity(g.R, min(f.Size, prologue)))
+	dec.d.Slots = partition.NewSlots(partition.SlotCapacity(g.R, min(f.Size, prologue)))
 	if f.Size < prologue {
 		dec.add(issuef(partition.Error, CodeShortPrologue, f.Size, -1,
 			"file is %d bytes, shorter than its %d-byte prologue (R = %d): DotNext ≈4.3–5.26 throws UnauthorizedAccessException from the PersistentState constructor and cannot open the directory at all; extend the file with zeros to %d bytes",

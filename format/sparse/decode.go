@@ -41,7 +41,7 @@ func Decode(f partition.File, g partition.Geometry, lastIndex int64) partition.D
 		return dec.d
 	}
 	dec.stride = stride
-	dec.d.Slots = make([]partition.Slot, 0, partition.SlotCapacity(g.R, f.Size/stride*record.Size))
+	dec.d.Slots = partition.NewSlots(partition.SlotCapacity(g.R, f.Size/stride*record.Size))
 	dec.decodeSlots()
 	if end := g.R * stride; f.Size > end {
 		dec.add(issuef(partition.Warning, CodePastLastSlot, end, -1,

@@ -48,7 +48,7 @@ func Decode(f partition.File, g partition.Geometry, lastIndex int64) partition.D
 			Offset: -1, Slot: -1, Message: fmt.Sprintf("records per partition %d is outside the library's range [%d, %d]", g.R, MinR, MaxR)})
 		return d
 	}
-	d.Slots = make([]partition.Slot, 0, partition.SlotCapacity(g.R, f.Size))
+	d.Slots = partition.NewSlots(partition.SlotCapacity(g.R, f.Size))
 	dc := newDecoder(f, g.R, lastIndex, &d)
 	dc.run()
 	return d
