@@ -14,7 +14,8 @@ const writeBehindSize = 1 << 20
 // (holes stay holes).
 type writeBehind struct {
 	f     *os.File
-	buf   []byte
+	buf   []byte // grows by append up to limit: small files never cost 1 MiB
+	limit int
 	start int64 // file offset of buf[0]
 	pos   int64 // where the next Write goes
 	err   error // sticky
@@ -26,7 +27,7 @@ var (
 )
 
 func newWriteBehind(f *os.File) *writeBehind {
-	return &writeBehind{f: f, buf: make([]byte, 0, writeBehindSize)}
+	return &writeBehind{f: f, limit: writeBehindSize}
 }
 
 func (w *writeBehind) Write(p []byte) (int, error) {
@@ -39,13 +40,13 @@ func (w *writeBehind) WriteAt(p []byte, off int64) (int, error) {
 	if w.err != nil {
 		return 0, w.err
 	}
-	if off != w.start+int64(len(w.buf)) || len(w.buf)+len(p) > cap(w.buf) {
+	if off != w.start+int64(len(w.buf)) || len(w.buf)+len(p) > w.limit {
 		if err := w.flush(); err != nil {
 			return 0, err
 		}
 		w.start = off
 	}
-	if len(p) > cap(w.buf) {
+	if len(p) > w.limit {
 		n, err := w.f.WriteAt(p, off)
 		w.start = off + int64(n)
 		if err != nil {

@@ -22,7 +22,7 @@ func FuzzWriteBehind(f *testing.F) {
 			t.Fatal(err)
 		}
 		got := newWriteBehind(gf)
-		got.buf = make([]byte, 0, 97) // small, so that runs overflow it
+		got.limit = 97 // small, so that runs overflow it
 		want, err := os.Create(filepath.Join(dir, "want"))
 		if err != nil {
 			t.Fatal(err)
