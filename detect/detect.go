@@ -133,15 +133,19 @@ func File(path string) (*FileResult, error) {
 	return &fr, err
 }
 
+// maxProbes bounds the files probed at once (each probe holds 256 KiB of
+// read windows): memory must not grow with the number of cores.
+const maxProbes = 8
+
 // classifyAll classifies the files on all cores (each probe reads its file
 // alone), keeping their order; the first error in file order wins. At most
-// GOMAXPROCS files are open and probed at once, so memory stays bounded.
+// min(GOMAXPROCS, maxProbes) files are open and probed at once.
 func classifyAll(ps []PartitionFile) ([]FileResult, error) {
 	out := make([]FileResult, len(ps))
 	errs := make([]error, len(ps))
 	next := make(chan int)
 	var wg sync.WaitGroup
-	for range min(runtime.GOMAXPROCS(0), len(ps)) {
+	for range min(runtime.GOMAXPROCS(0), len(ps), maxProbes) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()

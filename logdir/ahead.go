@@ -6,6 +6,11 @@ import (
 	"github.com/walctl/walctl/format/partition"
 )
 
+// maxAhead bounds decodeInOrder's decoded-but-unused partitions: each holds
+// about 1 MB of slots at R = 10000 and 256 KiB of read windows while it
+// decodes, and the 64 MiB memory budget must hold on a 64-core machine.
+const maxAhead = 4
+
 // decoded is one partition file decoded ahead of its use.
 type decoded struct {
 	d   partition.Decoded
@@ -15,11 +20,12 @@ type decoded struct {
 // decodeInOrder decodes ps.files[i] for every i in idx and hands each result
 // to use in idx order. Decoding runs ahead on all cores while use works on
 // an earlier file (scan and replay overlap with decoding), but never more
-// than GOMAXPROCS files are decoded and not yet used, so memory stays at a
-// few partitions' metadata whatever the log size. use returning false or an
+// than maxAhead (or GOMAXPROCS, if fewer) files are decoded and not yet
+// used, so memory stays at a few partitions' metadata whatever the log size
+// and the number of cores. use returning false or an
 // error stops the walk; decodes in flight finish and are dropped.
 func (ps *psLog) decodeInOrder(idx []int, use func(i int, d partition.Decoded) (bool, error)) error {
-	ahead := max(1, runtime.GOMAXPROCS(0))
+	ahead := max(1, min(runtime.GOMAXPROCS(0), maxAhead))
 	results := make([]chan decoded, len(idx))
 	for k := range results {
 		results[k] = make(chan decoded, 1)
