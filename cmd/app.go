@@ -91,5 +91,10 @@ func appCommands() []string {
 // newBar returns a progress bar over the entries of a log for long
 // operations: on a terminal only, never with --json or --quiet.
 func newBar(c *cli.Context, l *logdir.Log, what string) *progress.Bar {
-	return progress.New(c.App.ErrWriter, !c.Bool("json") && !c.Bool("quiet"), l.Last-l.First+1, what)
+	return barFor(c, l.Last-l.First+1, what)
+}
+
+// barFor is newBar over total units of any work.
+func barFor(c *cli.Context, total int64, what string) *progress.Bar {
+	return progress.New(c.App.ErrWriter, !c.Bool("json") && !c.Bool("quiet"), total, what)
 }

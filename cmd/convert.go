@@ -90,7 +90,7 @@ func runConvert(c *cli.Context) error {
 	if err != nil {
 		return flagErr(err)
 	}
-	bar := progress.New(c.App.ErrWriter, !c.Bool("json") && !c.Bool("quiet"), conv.Work(), "converting")
+	bar := barFor(c, conv.Work(), "converting")
 	conv.Progress = bar.Add
 	res, err := repair.ApplyConvert(conv, dir, co)
 	bar.Done()
@@ -184,7 +184,7 @@ func checkConverted(c *cli.Context, doc *convertDoc, source string, in logdir.Op
 	if err != nil {
 		return fmt.Errorf("verify the output: %w", err)
 	}
-	bar := progress.New(c.App.ErrWriter, !c.Bool("json") && !c.Bool("quiet"), conv.Entries, "comparing with the input")
+	bar := barFor(c, conv.Entries, "comparing with the input")
 	cmp, err := repair.CompareLogsWith(source, doc.Output, in, out, bar.Add)
 	bar.Done()
 	if err != nil {
@@ -236,15 +236,7 @@ func printConversion(w io.Writer, doc *convertDoc) {
 	if doc.Backup != "" {
 		fmt.Fprintf(w, "backup of the input: %s\n", doc.Backup)
 	}
-	cmp := doc.Comparison
-	if cmp.OK() {
-		fmt.Fprintf(w, "%s %d entries equal, the snapshot included (index, term, timestamp, command id, flags, length, payload bytes); node.state and snapshot file identical\n", bold("compare:"), cmp.Entries)
-	} else {
-		fmt.Fprintf(w, "%s %d of %d entries differ:\n", red("compare:"), cmp.Count, cmp.Entries)
-		for _, m := range cmp.Mismatches {
-			fmt.Fprintf(w, "  %s\n", m)
-		}
-	}
+	printComparison(w, doc.Comparison, "entries equal, the snapshot included (index, term, timestamp, command id, flags, length, payload bytes); node.state and snapshot file identical")
 	printVerdictLine(w, "verify the output:", doc.Verify)
 }
 
@@ -364,15 +356,7 @@ func printWALConversion(w io.Writer, doc *walConvertDoc) {
 	for _, n := range cv.Notes {
 		fmt.Fprintf(w, "  %s\n", n)
 	}
-	cmp := doc.Comparison
-	if cmp.OK() {
-		fmt.Fprintf(w, "%s %d committed entries equal (index, term, command id, length, payload bytes), snapshot index and term included\n", bold("compare:"), cmp.Entries)
-	} else {
-		fmt.Fprintf(w, "%s %d of %d entries differ:\n", red("compare:"), cmp.Count, cmp.Entries)
-		for _, m := range cmp.Mismatches {
-			fmt.Fprintf(w, "  %s\n", m)
-		}
-	}
+	printComparison(w, doc.Comparison, "committed entries equal (index, term, command id, length, payload bytes), snapshot index and term included")
 	printVerdictLine(w, "verify the output:", doc.Verify)
 }
 
@@ -428,7 +412,7 @@ func runConvertFromWAL(c *cli.Context, l *logdir.Log, co repair.ConvertOptions) 
 		for _, n := range conv.Notes {
 			fmt.Fprintf(w, "  %s\n", n)
 		}
-		printComparison(w, doc.Comparison)
+		printComparison(w, doc.Comparison, "entries equal (index, term, command id, length, payload bytes)")
 		printVerdictLine(w, "verify the output:", doc.Verify)
 	}
 	if doc.Verify.Verdict != "ok" || !doc.Comparison.OK() {
@@ -437,9 +421,11 @@ func runConvertFromWAL(c *cli.Context, l *logdir.Log, co repair.ConvertOptions) 
 	return nil
 }
 
-func printComparison(w io.Writer, cmp *repair.Comparison) {
+// printComparison prints the comparison of a converted log with its input:
+// one line saying what was found equal, or the mismatches.
+func printComparison(w io.Writer, cmp *repair.Comparison, equal string) {
 	if cmp.OK() {
-		fmt.Fprintf(w, "%s %d entries equal (index, term, command id, length, payload bytes)\n", bold("compare:"), cmp.Entries)
+		fmt.Fprintf(w, "%s %d %s\n", bold("compare:"), cmp.Entries, equal)
 		return
 	}
 	fmt.Fprintf(w, "%s %d of %d entries differ:\n", red("compare:"), cmp.Count, cmp.Entries)

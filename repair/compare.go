@@ -130,14 +130,7 @@ func (c *Comparison) entry(la, lb *logdir.Log, ea, eb raftlog.Entry) error {
 			ea.Term, eb.Term, ea.Ticks, eb.Ticks, idString(ea.CommandID), idString(eb.CommandID), ea.Flags, eb.Flags, ea.Length, eb.Length)
 		return nil
 	}
-	at, err := payloadDiff(la, ea, lb, eb)
-	if err != nil {
-		return err
-	}
-	if at >= 0 {
-		c.add("entry %d: payload bytes differ from byte %d on", ea.Index, at)
-	}
-	return nil
+	return c.payload(la, ea, lb, eb)
 }
 
 func sameID(a, b *int32) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
@@ -147,6 +140,18 @@ func idString(id *int32) string {
 		return "-"
 	}
 	return fmt.Sprint(*id)
+}
+
+// payload records a mismatch when the payloads of ea and eb differ.
+func (c *Comparison) payload(la *logdir.Log, ea raftlog.Entry, lb *logdir.Log, eb raftlog.Entry) error {
+	at, err := payloadDiff(la, ea, lb, eb)
+	if err != nil {
+		return err
+	}
+	if at >= 0 {
+		c.add("entry %d: payload bytes differ from byte %d on", ea.Index, at)
+	}
+	return nil
 }
 
 // payloadDiff compares the payloads of a and b byte for byte, streaming

@@ -430,14 +430,7 @@ func (c *Comparison) sameContent(la, lb *logdir.Log, ea, eb raftlog.Entry) error
 			idString(ea.CommandID), idString(eb.CommandID), ea.Length, eb.Length)
 		return nil
 	}
-	at, err := payloadDiff(la, ea, lb, eb)
-	if err != nil {
-		return err
-	}
-	if at >= 0 {
-		c.add("entry %d: payload bytes differ from byte %d on", ea.Index, at)
-	}
-	return nil
+	return c.payload(la, ea, lb, eb)
 }
 
 // VerifyView returns the directory to verify the output from. When the
