@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"flag"
 	"io/fs"
 	"os"
@@ -12,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/walctl/walctl/internal/fixtures"
+	"github.com/walctl/walctl/logdir"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata/golden")
@@ -85,4 +87,30 @@ func golden(t *testing.T, name, got string) {
 	if string(want) != got {
 		t.Errorf("output differs from %s (run go test ./cmd -update after checking the change):\n--- want\n%s\n--- got\n%s", path, want, got)
 	}
+}
+
+// settingsArgs returns the flags an operator adds for fixture f: none when
+// detection decides, else the node's settings from read-args.txt (the spec
+// says the files alone cannot tell them, e.g. R of a log whose only
+// partition is #244 T2-damaged).
+func settingsArgs(t testing.TB, f fixtures.Fixture) []string {
+	t.Helper()
+	l, err := logdir.Open(f.WAL, logdir.Options{})
+	if err == nil {
+		l.Close()
+		return nil
+	}
+	var unsure *logdir.ErrUnsure
+	if !errors.As(err, &unsure) {
+		return nil // the command under test reports the error itself
+	}
+	return fixtures.ReadArgs(t, f)
+}
+
+// withSettings puts settingsArgs before the last argument (the directory).
+func withSettings(t testing.TB, f fixtures.Fixture, args ...string) []string {
+	t.Helper()
+	n := len(args) - 1
+	out := append(append(append([]string{}, args[:n]...), settingsArgs(t, f)...), args[n:]...)
+	return out
 }

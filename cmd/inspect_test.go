@@ -100,7 +100,7 @@ func TestInspectDamagedDoesNotFail(t *testing.T) {
 				continue
 			}
 			t.Run(f.Name, func(t *testing.T) {
-				out, errs, code := runReadOnly(t, f.WAL, "inspect", "--entries", "--payload", "hex", f.WAL)
+				out, errs, code := runReadOnly(t, f.WAL, withSettings(t, f, "inspect", "--entries", "--payload", "hex", f.WAL)...)
 				if code != 0 {
 					t.Fatalf("exit %d: %s", code, errs)
 				}

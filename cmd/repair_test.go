@@ -25,11 +25,11 @@ func repairExit(f fixtures.Fixture) int {
 func TestRepairPlanOnlyChangesNothing(t *testing.T) {
 	for _, f := range fixtures.All(t, "fixturegen-ps") {
 		t.Run(f.Name, func(t *testing.T) {
-			out, errs, code := runReadOnly(t, f.WAL, "repair", f.WAL)
+			out, errs, code := runReadOnly(t, f.WAL, withSettings(t, f, "repair", f.WAL)...)
 			if code != repairExit(f) {
 				t.Fatalf("exit %d, want %d\n%s%s", code, repairExit(f), out, errs)
 			}
-			vout, _, _ := run(t, "verify", "--json", f.WAL)
+			vout, _, _ := run(t, withSettings(t, f, "verify", "--json", f.WAL)...)
 			var v verifyOut
 			if err := json.Unmarshal([]byte(vout), &v); err != nil {
 				t.Fatal(err)
@@ -69,7 +69,7 @@ func TestRepairApplyExitCodes(t *testing.T) {
 	for _, f := range fixtures.All(t, "fixturegen-ps") {
 		t.Run(f.Name, func(t *testing.T) {
 			dir := copyDir(t, f.WAL)
-			out, errs, code := run(t, "repair", "--apply", "--json", dir)
+			out, errs, code := run(t, withSettings(t, f, "repair", "--apply", "--json", dir)...)
 			if code != repairExit(f) {
 				t.Fatalf("exit %d, want %d\n%s%s", code, repairExit(f), out, errs)
 			}

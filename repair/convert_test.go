@@ -346,7 +346,10 @@ func TestConvertDamagedInputs(t *testing.T) {
 			continue
 		}
 		t.Run(f.Name, func(t *testing.T) {
-			l := openLog(t, f.WAL)
+			l, err := logdir.Open(f.WAL, settingsFor(t, f).Open())
+			if err != nil {
+				t.Fatal(err)
+			}
 			c, err := repair.PlanConvert(l, repair.ConvertOptions{To: "legacy", InPlace: false})
 			l.Close()
 			intact := allLiveIntact(t, f)
@@ -360,7 +363,7 @@ func TestConvertDamagedInputs(t *testing.T) {
 				return
 			}
 			out := filepath.Join(t.TempDir(), "out")
-			if _, err := repair.ApplyConvert(c, f.WAL, repair.ConvertOptions{To: "legacy", Out: out}); err != nil {
+			if _, err := repair.ApplyConvert(c, f.WAL, repair.ConvertOptions{To: "legacy", Out: out, Log: settingsFor(t, f)}); err != nil {
 				t.Fatal(err)
 			}
 			opts := logdir.Options{Format: "legacy", R: c.NewR, Force: true}
@@ -383,7 +386,10 @@ func liveIndexes(c *repair.Conversion) []int64 {
 // allLiveIntact: node.state is sound and every entry between the snapshot
 // and LastIndex is an intact record with its whole payload.
 func allLiveIntact(t *testing.T, f fixtures.Fixture) bool {
-	l := openLog(t, f.WAL)
+	l, err := logdir.Open(f.WAL, settingsFor(t, f).Open())
+	if err != nil {
+		t.Fatal(err)
+	}
 	defer l.Close()
 	for _, fd := range l.Findings {
 		switch fd.Code {
@@ -392,7 +398,7 @@ func allLiveIntact(t *testing.T, f fixtures.Fixture) bool {
 		}
 	}
 	ok, n := true, int64(0)
-	err := l.Entries(l.First, l.Last, func(e raftlog.Entry) bool {
+	err = l.Entries(l.First, l.Last, func(e raftlog.Entry) bool {
 		ok = ok && (e.IsSnapshot || e.State == raftlog.EntryOK)
 		if !e.IsSnapshot {
 			n++

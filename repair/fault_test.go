@@ -107,7 +107,7 @@ func TestRepairCrashAtEveryStep(t *testing.T) {
 			continue
 		}
 		t.Run(f.Name, func(t *testing.T) {
-			crashTest(t, f.WAL, []string{"repair", "--apply"}, 0)
+			crashTest(t, f.WAL, append([]string{"repair", "--apply"}, flagsFor(t, f)...), 0)
 		})
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -245,3 +246,38 @@ func openLog(t testing.TB, dir string) *logdir.Log {
 }
 
 func asFlagError(err error, target **repair.FlagError) bool { return errors.As(err, target) }
+
+// settingsFor returns the settings an operator gives for fixture f: none
+// when detection decides, else the node's settings from read-args.txt (the
+// spec says the files alone cannot tell them, e.g. R of a log whose only
+// partition is #244 T2-damaged). flagsFor is the same as command-line flags.
+func settingsFor(t testing.TB, f fixtures.Fixture) repair.LogOptions {
+	t.Helper()
+	var o repair.LogOptions
+	args := flagsFor(t, f)
+	for i := 0; i+1 < len(args); i += 2 {
+		switch args[i] {
+		case "--format":
+			o.Format = args[i+1]
+		case "--records-per-partition":
+			o.R, _ = strconv.ParseInt(args[i+1], 10, 64)
+		case "--max-entry-size":
+			o.M, _ = strconv.ParseInt(args[i+1], 10, 64)
+		}
+	}
+	return o
+}
+
+func flagsFor(t testing.TB, f fixtures.Fixture) []string {
+	t.Helper()
+	l, err := logdir.Open(f.WAL, logdir.Options{})
+	if err == nil {
+		l.Close()
+		return nil
+	}
+	var unsure *logdir.ErrUnsure
+	if !errors.As(err, &unsure) {
+		return nil
+	}
+	return fixtures.ReadArgs(t, f)
+}

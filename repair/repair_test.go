@@ -25,11 +25,12 @@ func TestRepairRepairableFixtures(t *testing.T) {
 		t.Run(f.Name, func(t *testing.T) {
 			dir := copyLog(t, f.WAL)
 			before := treeHash(t, dir)
-			plan := openPlan(t, dir, repair.Options{})
+			settings := settingsFor(t, f)
+			plan := openPlan(t, dir, repair.Options{Log: settings})
 			if plan.DamageRemains() || plan.Nothing() {
 				t.Fatalf("plan: damage remains %v, steps %d; items %+v", plan.DamageRemains(), len(plan.Steps), plan.Items)
 			}
-			res, err := repair.Apply(plan, dir, repair.Options{Backup: filepath.Join(t.TempDir(), "backup")})
+			res, err := repair.Apply(plan, dir, repair.Options{Backup: filepath.Join(t.TempDir(), "backup"), Log: settings})
 			if err != nil {
 				t.Fatal(err)
 			}

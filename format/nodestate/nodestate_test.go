@@ -45,6 +45,7 @@ func TestFixtures(t *testing.T) {
 				t.Errorf("term %d, library read %d", s.Term, f.Manifest.Readback.State.Term)
 			}
 			if f.Manifest.Readback.State.Vote == "expected" {
+				fixtures.SkipPending(t, f.Name, "vote")
 				if ep, ok := Endpoint(s.Vote); !ok || !s.HasVote() || ep != f.Manifest.Readback.State.ExpectedMember {
 					t.Errorf("vote %q (flag %d), want %s", ep, s.VoteFlag, f.Manifest.Readback.State.ExpectedMember)
 				}

@@ -44,6 +44,9 @@ func readbacks(t *testing.T, fx fixtures.Fixture) map[string]fixtures.Readback {
 		if err := json.Unmarshal(b, &rb); err != nil {
 			t.Fatalf("%s: %v", path, err)
 		}
+		if v := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(path), "readback-by-"), ".json"); fixtures.ReadsOnlyLegacy(v) {
+			continue // a pre-5.4 reader reads a sparse log as legacy: the upgrade gate's case, not this codec's
+		}
 		out[filepath.Base(path)] = rb
 	}
 	return out

@@ -16,6 +16,7 @@ import (
 
 	"github.com/walctl/walctl/format/partition"
 	"github.com/walctl/walctl/format/record"
+	"github.com/walctl/walctl/internal/fixtures"
 )
 
 // fixtureRoot is the copy of the library-written fixtures inside the module.
@@ -44,8 +45,9 @@ type readbackJSON struct {
 	} `json:"state"`
 	Entries            []entryJSON `json:"entries"`
 	FilesChangedByOpen []struct {
-		Path      string `json:"path"`
-		SizeAfter int64  `json:"sizeAfter"`
+		Path       string `json:"path"`
+		SizeBefore int64  `json:"sizeBefore"`
+		SizeAfter  int64  `json:"sizeAfter"`
 	} `json:"filesChangedByOpen"`
 }
 
@@ -124,6 +126,9 @@ func tableFixtures(t testing.TB) []*fixture {
 		for _, o := range others {
 			var rb readbackJSON
 			readJSON(t, o, &rb)
+			if fixtures.ReadsOnlyLegacy(rb.Library.Version) {
+				continue // a pre-5.4 reader reads a Table log as legacy: the upgrade gate's case, not this codec's
+			}
 			fx.readbacks = append(fx.readbacks, rb)
 		}
 		out = append(out, fx)

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/walctl/walctl/internal/fixtures"
 	"github.com/walctl/walctl/raftlog"
 )
 
@@ -159,10 +160,13 @@ func replicaNodes(t *testing.T) []replicaNode {
 		var rb readback
 		readJSON(t, p, &rb)
 		dir := strings.TrimSuffix(p, ".readback.json")
+		if _, err := os.Stat(filepath.Join(dir, "node.state")); err == nil {
+			continue // a PersistentState cluster: logdir's and diff's tests read it
+		}
 		out = append(out, replicaNode{name: strings.TrimPrefix(filepath.ToSlash(dir), fixtureRoot+"/"), dir: dir, rb: rb})
 	}
-	if len(out) < 15 {
-		t.Fatalf("found only %d replica nodes", len(out))
+	if len(out) < 18 {
+		t.Fatalf("found only %d WriteAheadLog replica nodes", len(out))
 	}
 	return out
 }
@@ -406,7 +410,13 @@ func TestFixtureDetect(t *testing.T) {
 			if a := fx.readArgs["--snapshot-dir"]; a != p.SnapshotDir {
 				t.Errorf("read-args snapshot dir %q, detected %q", a, p.SnapshotDir)
 			}
-			wantForm := map[bool]int{true: Checkpoint5x, false: CheckpointV1}[fiveX]
+			wantForm := CheckpointV1 // 6.8.0+
+			switch v := fx.man.Library.RequestedVersion; {
+			case fiveX:
+				wantForm = Checkpoint5x
+			case fixtures.VersionLess(v, "6.8.0"):
+				wantForm = CheckpointV0 // 6.0–6.7 write the 12-byte version-0 checkpoint
+			}
 			if fx.man.Damage == nil && p.CheckpointForm != wantForm {
 				t.Errorf("checkpoint form %d, want %d", p.CheckpointForm, wantForm)
 			}
@@ -429,6 +439,7 @@ func errorsOf(fs raftlog.Findings) []string {
 func TestFixtureVerdict(t *testing.T) {
 	for _, fx := range walFixtures(t) {
 		t.Run(fx.name, func(t *testing.T) {
+			fixtures.SkipPending(t, fx.name, "verdict")
 			l := openT(t, fx.dir, Options{})
 			fs := l.Check()
 			if got := fs.HasErrors(); got != (fx.exp.Verdict == "damaged") {
