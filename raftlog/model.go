@@ -86,6 +86,28 @@ type Entry struct {
 	HashOK *bool
 	// IsSnapshot marks the snapshot, reported in place of the entries it covers.
 	IsSnapshot bool
+	// Padding292 is set when the recorded payload looks padded by DotNext
+	// bug #292; nil otherwise. Payload and Length stay what the library
+	// delivers (padding included).
+	Padding292 *Padding
+}
+
+// Padding describes leading bytes of an entry's recorded payload that were
+// never appended: DotNext bug #292 (writers 6.0.0–6.5.x, and 5.x for
+// entries without a memory block) skipped to the next chunk boundary before
+// writing the entry but recorded the skipped bytes as part of it. The
+// library delivers [padding][payload] to the state machine.
+type Padding struct {
+	Bytes      int64 `json:"bytes"`      // skipped bytes (all zero) before Boundary
+	Boundary   int64 `json:"boundary"`   // where the appended payload starts
+	TrueOffset int64 `json:"trueOffset"` // = Boundary
+	TrueLength int64 `json:"trueLength"` // Length − Bytes: what was appended
+	// TruePayload: where the appended bytes are (a suffix of Payload).
+	TruePayload []Span `json:"-"`
+	// Proven: the files show a writer that pads. Otherwise Missing says
+	// which evidence is missing, and the entry is not called damaged.
+	Proven  bool   `json:"proven"`
+	Missing string `json:"missing,omitempty"`
 }
 
 // PayloadAvailable is the number of payload bytes really present on disk.

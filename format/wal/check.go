@@ -1,8 +1,9 @@
 package wal
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
-	"math"
 	"sort"
 	"strings"
 
@@ -453,26 +454,57 @@ func (l *Log) checkResume(c *checkPass, sl slot, end int64) {
 	}
 }
 
-// checkPadding reports entries that look padded by bug #292 (spec §2.3):
-// the range crosses a chunk boundary, every byte before the boundary is zero
-// and the rest fits in one chunk.
+// checkPadding reports an entry padded by bug #292 (spec §2.3): damage
+// when the files show a padding writer (an error once committed, since the
+// state machine applies the padded payload), else a warning that names the
+// missing evidence.
 func (l *Log) checkPadding(c *checkPass, e raftlog.Entry, f entryFacts) {
-	r, pd := f.slot.rec, l.Params.ChunkSize
-	if r.Length == 0 || r.Offset%pd == 0 || r.Offset > math.MaxInt64-2*pd {
+	p := e.Padding292
+	if p == nil {
 		return
 	}
-	boundary := (r.Offset/pd + 1) * pd
-	end := r.Offset + r.Length
-	if end <= boundary || end-boundary > pd || len(f.view.spans) == 0 {
+	sl, r := f.slot, f.slot.rec
+	if !p.Proven {
+		c.add(raftlog.Warning, CodePadding292Unproven, sl.file, sl.off, e.Index,
+			"none while the writer is unknown: if DotNext 6.0.0–6.5.x or 5.x wrote this entry before an upgrade, rebuild the node from a replica that holds the appended payload (walctl diff DIR OTHER shows the entries that differ)",
+			"entry %d is laid out like a #292-padded entry (its record says Offset %d, Length %d: %d zero bytes up to the chunk boundary %d, then %d bytes that fit one chunk), but %s; walctl does not call it damage. If it is padded, DotNext delivers all %d bytes instead of the %d appended ones",
+			e.Index, r.Offset, r.Length, p.Bytes, p.Boundary, p.TrueLength, p.Missing, r.Length, p.TrueLength)
 		return
 	}
-	head := f.view.spans[0]
-	if head.Length != boundary-r.Offset || !l.dr.allZero([]raftlog.Span{head}) {
+	sev := raftlog.Error
+	if !e.Committed {
+		sev = raftlog.Warning
+	}
+	if c.counts[CodePadding292] >= maxPerCode {
+		c.counts[CodePadding292]++ // summarised; spare the digests
 		return
 	}
-	c.add(raftlog.Warning, CodePadding292, f.slot.file, f.slot.off, e.Index, "",
-		"entry %d probably carries #292 padding (writers 6.0.0–6.5.0, or 5.x for entries without a memory block): its %d bytes before the chunk boundary %d are all zero, so its real payload probably starts at the boundary; the library delivers the padding as part of the payload (and the hash covers it)",
-		e.Index, boundary-r.Offset, boundary)
+	_, writer, _ := l.padWriter()
+	hashed := l.Params.Hash != HashNone
+	hashNote := ""
+	if hashed {
+		hashNote = fmt.Sprintf("; the stored %s hash covers the padding, so nothing mismatches", l.Params.Hash.LibraryName())
+	}
+	effect := "the state machine applied"
+	if !e.Committed {
+		effect = "once the entry is committed, the state machine applies"
+	}
+	fix := fixApply + " (rewrites only the records of padded entries: Offset = the chunk boundary, Length = the appended length" +
+		ifThen(hashed, ", hash recomputed") + "; no data byte moves)"
+	c.add(sev, CodePadding292, sl.file, sl.off, e.Index, fix,
+		"%s entry %d carries #292 padding: its record says Offset %d, Length %d, but that range is %d zero bytes up to the chunk boundary %d, then the %d bytes that were appended. Every DotNext release from 6.0.0 to 6.12.x delivers the %d bytes (sha256 %.12s) instead of the %d appended ones (sha256 %.12s), without an exception%s: %s [%d zero bytes][payload]. Written by DotNext 6.0.0–6.5.x on unbuffered appends (entries a follower receives, AppendAsync(entry, index), batch appends), and by 5.x for entries without a memory block; this log's writer can be one of them: %s. The exact correction: Offset %d, Length %d",
+		committedLabel(e.Committed), e.Index, r.Offset, r.Length, p.Bytes, p.Boundary, p.TrueLength,
+		r.Length, l.digest(e.Payload), p.TrueLength, l.digest(p.TruePayload), hashNote, effect, p.Bytes, writer,
+		p.TrueOffset, p.TrueLength)
+}
+
+// digest is the SHA-256 (hex) of the bytes of spans, "?" when unreadable.
+func (l *Log) digest(spans []raftlog.Span) string {
+	h := sha256.New()
+	if l.dr.copySpans(spans, h) != nil {
+		return "?"
+	}
+	return hex.EncodeToString(h.Sum(nil))
 }
 
 // reportHash reports a hash mismatch and names the likelier damaged side:

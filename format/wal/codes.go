@@ -79,8 +79,13 @@ const (
 	CodeHashMismatch = "hash-mismatch"
 	// CodeHashMismatchUncommitted (error): the hash of an uncommitted entry in (C, T] does not match (repairable by truncation).
 	CodeHashMismatchUncommitted = "hash-mismatch-uncommitted"
-	// CodePadding292 (warning): an entry that looks padded by bug #292.
+	// CodePadding292 (error for a committed entry, else warning): the record of an entry written by a
+	// padding writer (12-byte checkpoint or 5.x slots) covers the zero bytes skipped up to a chunk boundary
+	// (DotNext bug #292): the library delivers [zeros][payload] instead of the appended payload.
 	CodePadding292 = "padding-292"
+	// CodePadding292Unproven (warning): an entry padded like #292, but the files do not show a padding writer
+	// (a 20-byte checkpoint, or none): not called damage.
+	CodePadding292Unproven = "padding-292-unproven"
 	// CodeResumeAddressBeyondChunks (error): End(T), where the next append writes, lies past the last chunk.
 	CodeResumeAddressBeyondChunks = "resume-address-beyond-chunks"
 	// CodeUncommittedEntries (info): entries in (max(C, S), T] are uncommitted.

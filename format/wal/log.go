@@ -259,6 +259,9 @@ func (l *Log) entryOf(sl slot, withHash bool) (raftlog.Entry, entryFacts) {
 		e.HashOK = &ok
 	}
 	e.State, e.Reason = l.classify(sl, f)
+	if e.State == raftlog.EntryOK {
+		e.Padding292 = l.padding(sl, f)
+	}
 	return e, f
 }
 

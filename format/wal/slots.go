@@ -1,6 +1,7 @@
 package wal
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"math"
@@ -265,7 +266,8 @@ func (d *dataReader) copySpans(spans []raftlog.Span, w io.Writer) error {
 	return nil
 }
 
-// allZero reports whether the bytes of the spans are all zero.
+// allZero reports whether the bytes of the spans are all zero. It stops
+// reading at the first buffer holding a non-zero byte.
 func (d *dataReader) allZero(spans []raftlog.Span) bool {
 	z := zeroCheck{zero: true}
 	if d.copySpans(spans, &z) != nil {
@@ -276,9 +278,13 @@ func (d *dataReader) allZero(spans []raftlog.Span) bool {
 
 type zeroCheck struct{ zero bool }
 
+// errNonZero stops copySpans once the answer is known.
+var errNonZero = errors.New("wal: non-zero byte")
+
 func (z *zeroCheck) Write(p []byte) (int, error) {
-	if z.zero && !isZero(p) {
+	if !isZero(p) {
 		z.zero = false
+		return 0, errNonZero
 	}
 	return len(p), nil
 }

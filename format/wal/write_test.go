@@ -436,25 +436,6 @@ func le64(v int64) []byte {
 	return b
 }
 
-// TestPaddingHeuristic: an entry whose bytes before a chunk boundary are all
-// zero (bug #292 variant A) is reported.
-func TestPaddingHeuristic(t *testing.T) {
-	pad := make([]byte, 4000+300) // 4000 zero bytes: the rest of chunk 0 after 96 bytes
-	rand.New(rand.NewSource(1)).Read(pad[4000:])
-	first := bytes.Repeat([]byte{1}, 96)
-	dir := filepath.Join(t.TempDir(), "wal")
-	if err := Create(dir, Params{}, votedState(t, 1), 2, seq([]NewEntry{BytesEntry(1, first), BytesEntry(1, pad)})); err != nil {
-		t.Fatal(err)
-	}
-	l := openT(t, dir, Options{})
-	for _, f := range l.Check() {
-		if f.Code == "padding-292" && f.Index == 2 {
-			return
-		}
-	}
-	t.Errorf("no padding-292 finding: %v", l.Check())
-}
-
 // TestReadPayloadStreams checks that ReadPayload streams a payload larger
 // than its buffer across chunks, and reports a missing chunk.
 func TestReadPayloadStreams(t *testing.T) {
