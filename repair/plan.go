@@ -78,9 +78,13 @@ type Step struct {
 	// live entries it drops.
 	Keeps *raftlog.Range `json:"keeps,omitempty"`
 	Drops *raftlog.Range `json:"drops,omitempty"`
+	// Records are the records a StepMetadataPage rewrites in place, with
+	// their old and new values.
+	Records []RecordFix `json:"records,omitempty"`
 
-	recipe *recipe
-	state  []byte
+	recipe  *recipe
+	state   []byte
+	patches []slotPatch
 }
 
 // Status says how a plan treats a finding.

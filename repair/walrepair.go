@@ -5,6 +5,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
 
 	"github.com/walctl/walctl/format/wal"
 	"github.com/walctl/walctl/internal/atomicfs"
@@ -12,14 +15,39 @@ import (
 	"github.com/walctl/walctl/raftlog"
 )
 
-// File operations of a WriteAheadLog repair: whole small files, written
-// atomically. Page files are never rewritten: after the checkpoint is
-// lowered, slots and data past the new end are ignored by the library and
-// overwritten by later appends (spec §11.5).
+// File operations of a WriteAheadLog repair, each written atomically:
+// whole small files, and metadata pages in which only the slots of
+// #292-padded records change. No other page file is rewritten: after the
+// checkpoint is lowered, slots and data past the new end are ignored by the
+// library and overwritten by later appends (spec §11.5).
 const (
-	StepCheckpoint StepKind = "checkpoint" // rewrite `checkpoint`
-	StepState      StepKind = "state"      // rewrite `state`
+	StepCheckpoint   StepKind = "checkpoint"    // rewrite `checkpoint`
+	StepState        StepKind = "state"         // rewrite `state`
+	StepMetadataPage StepKind = "metadata-page" // rewrite one metadata page: only the listed slots change
 )
+
+// RecordFix is one #292-padded record a StepMetadataPage corrects in place
+// (spec §2.3): Offset becomes the chunk boundary, Length the appended
+// length, the hash is recomputed; End and every data byte stay.
+type RecordFix struct {
+	Index      int64  `json:"index"`
+	Committed  bool   `json:"committed"`
+	SlotOffset int64  `json:"slotOffset"`
+	Padding    int64  `json:"padding"`
+	OldOffset  int64  `json:"oldOffset"`
+	OldLength  int64  `json:"oldLength"`
+	NewOffset  int64  `json:"newOffset"`
+	NewLength  int64  `json:"newLength"`
+	OldHash    string `json:"oldHash,omitempty"`
+	NewHash    string `json:"newHash,omitempty"`
+}
+
+// slotPatch is the byte change of one slot: old must be what the page
+// holds at off before new replaces it.
+type slotPatch struct {
+	off      int64
+	old, new []byte
+}
 
 // WALRepairOptions steer MakeWALPlan and ApplyWAL.
 type WALRepairOptions struct {
@@ -48,7 +76,7 @@ var entryDamageCodes = map[string]bool{
 	wal.CodeSlotZero: true, wal.CodeRecordInvalid: true, wal.CodePayloadOverlap: true, wal.CodeHashMismatch: true,
 	wal.CodeHashMismatchUncommitted: true, wal.CodeDataChunkMissing: true, wal.CodeDataChunkShort: true,
 	wal.CodeMetadataTruncated: true, wal.CodeMetadataPageMissing: true, wal.CodeResumeAddressBeyondChunks: true,
-	wal.CodeTermOrder: true, wal.CodePadding292: true, wal.CodeCommandIdWithoutFlag: true, wal.CodeCheckpointPastEnd: true,
+	wal.CodeTermOrder: true, wal.CodeCommandIdWithoutFlag: true, wal.CodeCheckpointPastEnd: true,
 }
 
 // checkpointCodes are the findings a checkpoint rewrite resolves.
@@ -75,6 +103,10 @@ type walPlanner struct {
 	cpStep       int // 1-based step numbers, 0 none
 	stateStep    int
 	pastEnd      bool // the checkpoint pointed past the slots ever written
+	// padStep maps an index whose #292-padded record a step corrects to
+	// that step's number.
+	padStep map[int64]int
+	padFix  map[int64]RecordFix
 }
 
 // MakeWALPlan works out what a repair of the WriteAheadLog l would do: the
@@ -100,6 +132,9 @@ func MakeWALPlan(l *logdir.Log, o WALRepairOptions) (*Plan, error) {
 		return nil, err
 	}
 	pl.planCheckpoint(findings)
+	if err := pl.planPadding(); err != nil {
+		return nil, err
+	}
 	pl.p.Items = pl.items(findings)
 	return pl.p, nil
 }
@@ -309,6 +344,12 @@ func (pl *walPlanner) classify(it *Item) {
 	f := it.Finding
 	dropped := pl.p.Drop != nil && !pl.p.Drop.Refused && pl.cpStep > 0
 	switch {
+	case f.Code == wal.CodePadding292 && pl.padStep[f.Index] > 0:
+		it.Status, it.Step = Fixed, pl.padStep[f.Index]
+		it.Action = fmt.Sprintf("step %d rewrites %s", it.Step, recordFixText(pl.padFix[f.Index], f.File, pl.w.Params.Hash))
+	case f.Code == wal.CodePadding292 && f.Index == raftlog.NoIndex && len(pl.padStep) > 0:
+		it.Status, it.Step = Fixed, pl.firstPadStep()
+		it.Action = fmt.Sprintf("the metadata-page steps correct all %d padded records", len(pl.padStep))
 	case f.Code == wal.CodeStateTruncated || f.Code == wal.CodeStateMissing:
 		if pl.stateStep > 0 {
 			it.Status, it.Step, it.Action = Fixed, pl.stateStep, fmt.Sprintf("step %d rewrites state with the term from --set-term and no vote", pl.stateStep)
@@ -327,6 +368,115 @@ func (pl *walPlanner) classify(it *Item) {
 	default:
 		it.Status, it.Action = NoAction, "left as is"
 	}
+}
+
+// planPadding corrects every #292-padded record that stays in the log:
+// one step per metadata page, in which only those slots change (spec §2.3,
+// §11.5). The correction keeps End, so the checkpoint and the resume
+// address stay valid whichever steps a crash leaves undone.
+func (pl *walPlanner) planPadding() error {
+	pl.padStep, pl.padFix = map[int64]int{}, map[int64]RecordFix{}
+	p := pl.p
+	var cur *Step
+	flush := func() {
+		if cur != nil {
+			cur.What = padStepWhat(cur, pl.w.Params.Hash)
+			p.Steps = append(p.Steps, *cur)
+			cur = nil
+		}
+	}
+	err := pl.w.Corrections292(pl.ext.S+1, p.NewLastIndex, func(c wal.Correction292) bool {
+		if cur != nil && cur.File != c.File {
+			flush()
+		}
+		if cur == nil {
+			cur = &Step{Kind: StepMetadataPage, File: c.File, Why: []string{wal.CodePadding292}}
+		}
+		fix := RecordFix{Index: c.Index, Committed: c.Committed, SlotOffset: c.SlotOffset, Padding: c.Padding.Bytes,
+			OldOffset: c.OldOffset, OldLength: c.OldLength, NewOffset: c.NewOffset, NewLength: c.NewLength,
+			OldHash: c.OldHash, NewHash: c.NewHash}
+		cur.Records = append(cur.Records, fix)
+		cur.patches = append(cur.patches, slotPatch{off: c.SlotOffset, old: c.Old, new: c.New})
+		pl.padStep[c.Index], pl.padFix[c.Index] = len(p.Steps)+1, fix
+		return true
+	})
+	if err != nil {
+		return err
+	}
+	flush()
+	if len(pl.padStep) > 0 {
+		p.Notes = append(p.Notes, pl.paddingNote())
+	}
+	return nil
+}
+
+func (pl *walPlanner) firstPadStep() int {
+	first := 0
+	for _, n := range pl.padStep {
+		if first == 0 || n < first {
+			first = n
+		}
+	}
+	return first
+}
+
+// paddingNote says what the correction means for the application.
+func (pl *walPlanner) paddingNote() string {
+	var idx []int64
+	committed := 0
+	for i, f := range pl.padFix {
+		idx = append(idx, i)
+		if f.Committed {
+			committed++
+		}
+	}
+	sort.Slice(idx, func(a, b int) bool { return idx[a] < idx[b] })
+	list := joinIndexList(idx, 10)
+	s := fmt.Sprintf("#292: the records of %s are corrected in place, so every DotNext release delivers the appended payloads; no data byte moves and nothing else changes.", list)
+	if committed > 0 {
+		s += fmt.Sprintf(" The state machine has applied the padded payloads ([zeros][payload]) of the committed ones. DotNext applies (S, C] = (%d, %d] again from the snapshot at the next open, so a state machine rebuilt from its snapshot gets the appended payloads; state kept outside the log — a durable state machine, or a snapshot taken since those entries were applied (here or on other nodes) — may still hold the padded result and has to be rebuilt.",
+			pl.ext.S, pl.newC)
+	}
+	return s + " The alternative to this repair: rebuild the node from a leader that holds the appended payloads (walctl diff shows which node does; Raft never replaces an entry whose term matches)."
+}
+
+// joinIndexList renders "entry 5", "entries 5, 7" or "entries 5, 7, … (12 in all)".
+func joinIndexList(idx []int64, limit int) string {
+	if len(idx) == 1 {
+		return fmt.Sprintf("entry %d", idx[0])
+	}
+	parts := make([]string, 0, limit)
+	for k, i := range idx {
+		if k == limit {
+			return fmt.Sprintf("entries %s, … (%d in all)", strings.Join(parts, ", "), len(idx))
+		}
+		parts = append(parts, strconv.FormatInt(i, 10))
+	}
+	return "entries " + strings.Join(parts, ", ")
+}
+
+// padStepWhat describes a metadata-page step in words.
+func padStepWhat(st *Step, h wal.HashAlg) string {
+	idx := make([]int64, len(st.Records))
+	for k, r := range st.Records {
+		idx[k] = r.Index
+	}
+	hash := ""
+	if h != wal.HashNone {
+		hash = ", " + h.LibraryName() + " hash recomputed"
+	}
+	return fmt.Sprintf("%s: #292 padding removed from the record (Offset = the chunk boundary, Length = the appended length%s); every other byte of the page stays",
+		joinIndexList(idx, 10), hash)
+}
+
+// recordFixText renders one correction with its old and new values.
+func recordFixText(f RecordFix, file string, h wal.HashAlg) string {
+	s := fmt.Sprintf("entry %d's record (%s @%d): Offset %d → %d, Length %d → %d", f.Index, file, f.SlotOffset,
+		f.OldOffset, f.NewOffset, f.OldLength, f.NewLength)
+	if f.NewHash != "" {
+		s += fmt.Sprintf(", %s hash %s → %s", h.LibraryName(), f.OldHash, f.NewHash)
+	}
+	return s + fmt.Sprintf("; the %d padding bytes become a gap before the payload", f.Padding)
 }
 
 // ApplyWAL carries out a WriteAheadLog plan on dir with the same backup,
@@ -378,7 +528,17 @@ func finishWAL(dir, backup string, plan *Plan, resumed bool) (*Result, error) {
 	}
 	for i, st := range plan.Steps {
 		path := filepath.Join(dir, st.File)
-		if err := atomicfs.WriteBytes(path, st.state, modeOf(filepath.Join(backup, st.File), 0o644)); err != nil {
+		b := st.state
+		if st.Kind == StepMetadataPage {
+			var err error
+			if b, err = patchedPage(backup, st); err == nil {
+				err = atomicfs.Cleanup(filepath.Dir(path))
+			}
+			if err != nil {
+				return nil, fmt.Errorf("step %d (%s %s): %w", i+1, st.Kind, st.File, err)
+			}
+		}
+		if err := atomicfs.WriteBytes(path, b, modeOf(filepath.Join(backup, st.File), 0o644)); err != nil {
 			return nil, fmt.Errorf("step %d (%s %s): %w", i+1, st.Kind, st.File, err)
 		}
 	}
@@ -387,6 +547,23 @@ func finishWAL(dir, backup string, plan *Plan, resumed bool) (*Result, error) {
 	}
 	plan.Dir = dir
 	return &Result{Backup: backup, Steps: len(plan.Steps), Resumed: resumed, Plan: plan}, nil
+}
+
+// patchedPage is the backup's copy of a metadata page with the step's
+// slots replaced; the page keeps its size and every other byte.
+func patchedPage(backup string, st Step) ([]byte, error) {
+	b, err := os.ReadFile(filepath.Join(backup, st.File))
+	if err != nil {
+		return nil, err
+	}
+	for _, p := range st.patches {
+		end := p.off + int64(len(p.old))
+		if p.off < 0 || end > int64(len(b)) || !bytes.Equal(b[p.off:end], p.old) || len(p.new) != len(p.old) {
+			return nil, fmt.Errorf("the slot at %d is not what the plan read: run walctl repair again", p.off)
+		}
+		copy(b[p.off:], p.new)
+	}
+	return b, nil
 }
 
 // ResumeWAL finishes the interrupted WAL repair whose journal is in dir.

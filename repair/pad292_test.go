@@ -1,0 +1,257 @@
+package repair_test
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/walctl/walctl/format/wal"
+	"github.com/walctl/walctl/internal/atomicfs"
+	"github.com/walctl/walctl/internal/fixtures"
+	"github.com/walctl/walctl/logdir"
+	"github.com/walctl/walctl/raftlog"
+	"github.com/walctl/walctl/repair"
+)
+
+// padded292Logs are the logs the real 6.4.0 writer padded, with the
+// indexes it padded (from the manifests and expect.json).
+var padded292Logs = []struct {
+	dir     string
+	indexes []int64
+}{
+	{"6.4.0/wal-basic/wal", []int64{15, 17}},
+	{"6.4.0/wal-hash-crc32/wal", []int64{15, 17}},
+	{"replicas/6.4.0/cluster-agree/node1", []int64{20}},
+	{"replicas/6.4.0/cluster-agree/node3", []int64{20}},
+}
+
+func walPlan(t *testing.T, dir string) *repair.Plan {
+	t.Helper()
+	o := repair.WALRepairOptions{}
+	l, err := logdir.Open(dir, o.Open())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	p, err := repair.MakeWALPlan(l, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// The plan corrects exactly the padded records, one metadata-page step
+// with the old and new values of each, answers every padding-292 finding
+// with that step, and says what the correction means for the application.
+func TestRepairPadding292Plan(t *testing.T) {
+	for _, c := range padded292Logs {
+		t.Run(c.dir, func(t *testing.T) {
+			dir := filepath.Join(fixtures.Root(), filepath.FromSlash(c.dir))
+			p := walPlan(t, dir)
+			if len(p.Steps) != 1 || p.Steps[0].Kind != repair.StepMetadataPage || p.Steps[0].File != "metadata/0" {
+				t.Fatalf("steps %+v", p.Steps)
+			}
+			var got []int64
+			for _, r := range p.Steps[0].Records {
+				got = append(got, r.Index)
+				if r.NewOffset%4096 != 0 || r.NewOffset-r.OldOffset != r.Padding || r.OldLength-r.NewLength != r.Padding ||
+					r.Padding <= 0 || !r.Committed || (r.OldHash == "") != (r.NewHash == "") || (r.NewHash != "" && r.NewHash == r.OldHash) {
+					t.Errorf("record fix %+v", r)
+				}
+			}
+			if !equal(got, c.indexes) {
+				t.Errorf("corrects %v, want %v", got, c.indexes)
+			}
+			fixed := 0
+			for _, it := range p.Items {
+				if it.Finding.Code == wal.CodePadding292 {
+					if it.Status != repair.Fixed || it.Step != 1 || !strings.Contains(it.Action, "→") {
+						t.Errorf("item %+v", it)
+					}
+					fixed++
+				}
+			}
+			if fixed != len(c.indexes) || p.DamageRemains() || p.Drop != nil || p.NewCommitIndex != p.CommitIndex {
+				t.Errorf("%d items fixed, damage remains %v, drop %+v", fixed, p.DamageRemains(), p.Drop)
+			}
+			note := strings.Join(p.Notes, " ")
+			for _, w := range []string{"#292", "applied the padded payloads", "snapshot", "rebuild the node from a leader"} {
+				if !strings.Contains(note, w) {
+					t.Errorf("notes do not say %q: %s", w, note)
+				}
+			}
+		})
+	}
+}
+
+func equal(a, b []int64) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// tree returns every regular file below dir by slash path.
+func tree(t *testing.T, dir string) map[string][]byte {
+	t.Helper()
+	out := map[string][]byte{}
+	err := filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
+		if err != nil || !info.Mode().IsRegular() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		rel, _ := filepath.Rel(dir, p)
+		out[filepath.ToSlash(rel)] = b
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// repair --apply changes only the bytes of the padded records' slots
+// (record + hash), keeps every page at its size, and a second run finds
+// nothing to do; the library then reads each committed entry as appended.
+func TestRepairPadding292OnlySlotBytes(t *testing.T) {
+	for _, c := range padded292Logs {
+		t.Run(c.dir, func(t *testing.T) {
+			src := filepath.Join(fixtures.Root(), filepath.FromSlash(c.dir))
+			plan := walPlan(t, src)
+			dir := copyLog(t, src)
+			before := tree(t, dir)
+			if out, errs, code := run("repair", "--apply", "--backup", filepath.Join(t.TempDir(), "b"), dir); code != 0 {
+				t.Fatalf("exit %d\n%s%s", code, out, errs)
+			}
+			after := tree(t, dir)
+			l, err := logdir.Open(dir, logdir.Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer l.Close()
+			slot := l.WAL().Params.RecordSize + l.WAL().Params.Hash.Size()
+			allowed := map[int64]bool{}
+			for _, r := range plan.Steps[0].Records {
+				for o := r.SlotOffset; o < r.SlotOffset+slot; o++ {
+					allowed[o] = true
+				}
+			}
+			if len(after) != len(before) {
+				t.Errorf("%d files after, %d before", len(after), len(before))
+			}
+			for name, b := range before {
+				a := after[name]
+				if len(a) != len(b) {
+					t.Errorf("%s: %d bytes, was %d", name, len(a), len(b))
+					continue
+				}
+				for o := range b {
+					if a[o] != b[o] && (name != "metadata/0" || !allowed[int64(o)]) {
+						t.Errorf("%s: byte %d changed outside the corrected slots", name, o)
+						break
+					}
+				}
+			}
+			if bytes.Equal(after["metadata/0"], before["metadata/0"]) {
+				t.Error("metadata/0 unchanged")
+			}
+			if out, _, code := run("repair", dir); code != 0 || !strings.Contains(out, "nothing to repair") {
+				t.Errorf("second plan: exit %d\n%s", code, out)
+			}
+			err = l.Entries(l.First, l.Last, func(e raftlog.Entry) bool {
+				if e.Padding292 != nil || e.State != raftlog.EntryOK {
+					t.Errorf("entry %d after the repair: %+v", e.Index, e)
+				}
+				return true
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		})
+	}
+}
+
+// The repair crashed after every atomic step, checked below the root too
+// (the page lives in metadata/): every file is old or new, no temp file is
+// left once the re-run finishes, and the result equals an uninterrupted run.
+func TestRepairPadding292CrashAtEveryStep(t *testing.T) {
+	src := filepath.Join(fixtures.Root(), "6.4.0", "wal-hash-crc32", "wal")
+	ref := copyLog(t, src)
+	restore := crashAt(-1)
+	if _, errs, code := run("repair", "--apply", ref); code != 0 {
+		restore()
+		t.Fatalf("uninterrupted: exit %d %s", code, errs)
+	}
+	steps := restore()
+	old, done := tree(t, src), tree(t, ref)
+	if steps < 5 {
+		t.Fatalf("only %d atomic steps", steps)
+	}
+	for k := 1; k <= steps; k++ {
+		dir := copyLog(t, src)
+		restore := crashAt(k)
+		_, errs, code := run("repair", "--apply", dir)
+		restore()
+		if code != 2 || !strings.Contains(errs, atomicfs.ErrInjected.Error()) {
+			t.Fatalf("crash at step %d: exit %d %s", k, code, errs)
+		}
+		for name, b := range tree(t, dir) {
+			base := filepath.Base(name)
+			if name == repair.JournalName || (strings.HasPrefix(base, ".") && strings.Contains(base, ".walctl-")) {
+				continue
+			}
+			if !bytes.Equal(b, old[name]) && !bytes.Equal(b, done[name]) {
+				t.Errorf("crash at step %d: %s is neither old nor new", k, name)
+			}
+		}
+		if out, errs, code := run("repair", "--apply", dir); code != 0 {
+			t.Fatalf("re-run after a crash at step %d: exit %d\n%s%s", k, code, out, errs)
+		}
+		got := tree(t, dir)
+		var names []string
+		for n := range got {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			if !bytes.Equal(got[n], done[n]) {
+				t.Errorf("re-run after a crash at step %d: %s differs from an uninterrupted run", k, n)
+			}
+		}
+		if len(got) != len(done) {
+			t.Errorf("re-run after a crash at step %d: files %v", k, names)
+		}
+	}
+}
+
+// Files that changed between the plan and the apply so that the plan
+// differs are not written: the plan is computed again on the backup.
+func TestRepairPadding292RefusesChangedLog(t *testing.T) {
+	src := filepath.Join(fixtures.Root(), "6.4.0", "wal-basic", "wal")
+	dir := copyLog(t, src)
+	plan := walPlan(t, dir)
+	chunk := filepath.Join(dir, "data", "3")
+	b, _ := os.ReadFile(chunk)
+	b[4096-100] = 1 // a skipped byte before entry 17's boundary 16384: no longer padding
+	if err := os.WriteFile(chunk, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	before := tree(t, dir)
+	_, err := repair.ApplyWAL(plan, dir, repair.WALRepairOptions{Backup: filepath.Join(t.TempDir(), "b")})
+	if err == nil || !strings.Contains(err.Error(), "changed while walctl was planning") {
+		t.Fatalf("err %v", err)
+	}
+	for name, b := range tree(t, dir) {
+		if !bytes.Equal(b, before[name]) {
+			t.Errorf("%s was written", name)
+		}
+	}
+}
