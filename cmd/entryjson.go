@@ -58,6 +58,12 @@ func appendEntryJSON(b []byte, d *entryDoc) []byte {
 		b = strconv.AppendInt(b, r.Length, 10)
 		b = append(b, '}')
 	}
+	if d.Padding292 != nil {
+		// Rare (#292-padded entries only): marshalled the ordinary way.
+		q, _ := json.Marshal(d.Padding292)
+		b = append(b, `,"padding292":`...)
+		b = append(b, q...)
+	}
 	return append(b, '}')
 }
 

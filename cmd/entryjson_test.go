@@ -20,6 +20,9 @@ func TestEntryJSONMatchesMarshal(t *testing.T) {
 			SHA256: "2cf24dba", PayloadAvailable: 5, Committed: true, State: "ok", Payload: &payload, Record: &rec},
 		{Index: -1 << 63, Term: 1<<63 - 1, CommandID: &neg, Snapshot: true, HashOK: &yes, State: "torn", Reason: odd},
 		{Index: 3, HashOK: &no, Reason: "cut at byte 9", Payload: &odd, Record: &raftlog.Location{File: odd, Offset: -1}},
+		{Index: 15, Length: 2264, Record: &rec, Padding292: &paddingDoc{Bytes: 764, Boundary: 12288, TrueOffset: 12288,
+			TrueLength: 1500, TrueSHA256: "4a1d8015", Proven: true, PayloadShown: "appended"}},
+		{Index: 16, Padding292: &paddingDoc{Bytes: 1, Missing: odd, PayloadShown: "delivered"}},
 	} {
 		want, err := json.Marshal(d)
 		if err != nil {

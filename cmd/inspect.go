@@ -84,6 +84,29 @@ type entryDoc struct {
 	HashOK           *bool             `json:"hashOk,omitempty"`
 	Payload          *string           `json:"payload,omitempty"`
 	Record           *raftlog.Location `json:"record,omitempty"`
+	Padding292       *paddingDoc       `json:"padding292,omitempty"`
+}
+
+// paddingDoc is an entry's #292 padding (spec §2.3): length and sha256 of
+// the entry stay what the library delivers, padding included.
+type paddingDoc struct {
+	Bytes      int64  `json:"bytes"`
+	Boundary   int64  `json:"boundary"`
+	TrueOffset int64  `json:"trueOffset"`
+	TrueLength int64  `json:"trueLength"`
+	TrueSHA256 string `json:"trueSha256"`
+	Proven     bool   `json:"proven"`
+	Missing    string `json:"missing,omitempty"`
+	// PayloadShown says which bytes "payload" holds: "appended" (the true
+	// payload, from TrueOffset) when the evidence holds, else "delivered".
+	PayloadShown string `json:"payloadShown"`
+}
+
+// trueView is the digest of a padded entry's appended bytes.
+type trueView struct {
+	sum  string
+	n    int64
+	head []byte
 }
 
 type entryFilter struct {
@@ -177,8 +200,9 @@ func (f entryFilter) match(e raftlog.Entry) bool {
 	return e.Index >= f.from && e.Index <= f.to && (f.term < 0 || e.Term == f.term)
 }
 
-// eachEntry walks the filtered entries with their payload digest.
-func eachEntry(l *logdir.Log, f entryFilter, keep int64, fn func(e raftlog.Entry, sum string, n int64, head []byte) error) error {
+// eachEntry walks the filtered entries with their payload digest (and, for
+// an entry with #292 padding, the digest of its appended bytes).
+func eachEntry(l *logdir.Log, f entryFilter, keep int64, fn func(e raftlog.Entry, sum string, n int64, head []byte, tv *trueView) error) error {
 	var count int64
 	var ferr error
 	err := l.Entries(f.from, f.to, func(e raftlog.Entry) bool {
@@ -191,8 +215,15 @@ func eachEntry(l *logdir.Log, f entryFilter, keep int64, fn func(e raftlog.Entry
 			return false
 		}
 		sum, n, head, err := digest(r, keep)
+		var tv *trueView
+		if p := e.Padding292; err == nil && p != nil {
+			tv = &trueView{}
+			if r, err = l.Payload(raftlog.Entry{Index: e.Index, Payload: p.TruePayload}); err == nil {
+				tv.sum, tv.n, tv.head, err = digest(r, keep)
+			}
+		}
 		if err == nil {
-			err = fn(e, sum, n, head)
+			err = fn(e, sum, n, head, tv)
 		}
 		if err != nil {
 			ferr = err
@@ -227,13 +258,20 @@ func inspectJSON(w io.Writer, l *logdir.Log, doc *inspectDoc, withEntries bool, 
 	}
 	first := true
 	var line []byte
-	err = eachEntry(l, f, keep, func(e raftlog.Entry, sum string, n int64, body []byte) error {
+	err = eachEntry(l, f, keep, func(e raftlog.Entry, sum string, n int64, body []byte, tv *trueView) error {
 		d := entryDoc{Index: e.Index, Term: e.Term, Timestamp: timestamp(e.Ticks), Ticks: e.Ticks, CommandID: e.CommandID,
 			Length: e.Length, SHA256: sum, PayloadAvailable: n, Snapshot: e.IsSnapshot, Committed: e.Committed,
 			State: e.State.String(), Reason: e.Reason, HashOK: e.HashOK}
 		if e.Record.File != "" && e.Record.Offset >= 0 {
 			rec := e.Record
 			d.Record = &rec
+		}
+		if p := e.Padding292; p != nil {
+			d.Padding292 = &paddingDoc{Bytes: p.Bytes, Boundary: p.Boundary, TrueOffset: p.TrueOffset, TrueLength: p.TrueLength,
+				TrueSHA256: tv.sum, Proven: p.Proven, Missing: p.Missing, PayloadShown: "delivered"}
+			if p.Proven {
+				d.Padding292.PayloadShown, body = "appended", tv.head
+			}
 		}
 		if keep > 0 {
 			if s, ok := payloadView(f.payload, body); ok {
@@ -322,7 +360,7 @@ func printInspect(w io.Writer, d *inspectDoc) {
 func printEntries(w io.Writer, l *logdir.Log, f entryFilter) error {
 	fmt.Fprintln(w)
 	t := newTable(w, "INDEX", "TERM", "TIMESTAMP (UTC)", "COMMAND", "LENGTH", "STATE", "PAYLOAD")
-	err := eachEntry(l, f, previewBytes+1, func(e raftlog.Entry, sum string, n int64, head []byte) error {
+	err := eachEntry(l, f, previewBytes+1, func(e raftlog.Entry, sum string, n int64, head []byte, tv *trueView) error {
 		cmd := "-"
 		if e.CommandID != nil {
 			cmd = fmt.Sprint(*e.CommandID)
@@ -347,11 +385,32 @@ func printEntries(w io.Writer, l *logdir.Log, f entryFilter) error {
 		if f.payload == "redacted" {
 			pv = fmt.Sprintf("%d bytes, sha256 %s", n, sum)
 		}
+		if p := e.Padding292; p != nil {
+			state, pv = paddingText(e, p, state, pv, f.payload, tv, sum)
+		}
 		t.Append([]string{fmt.Sprint(e.Index), fmt.Sprint(e.Term), ts, cmd, fmt.Sprint(e.Length), state, pv})
 		return nil
 	})
 	t.Render()
 	return err
+}
+
+// paddingText puts an entry's #292 padding beside it: the state names the
+// padding, and the payload column shows the appended bytes (and says so)
+// when the evidence holds.
+func paddingText(e raftlog.Entry, p *raftlog.Padding, state, pv, mode string, tv *trueView, sum string) (string, string) {
+	if !p.Proven {
+		return state + yellow(fmt.Sprintf(" · %d bytes before %d look like #292 padding (unproven: see walctl verify)", p.Bytes, p.Boundary)), pv
+	}
+	state += red(fmt.Sprintf(" · #292 padding: %d zero bytes before %d; appended %d bytes at %d", p.Bytes, p.Boundary, p.TrueLength, p.TrueOffset))
+	if mode == "none" {
+		return state, pv
+	}
+	pv = preview(mode, tv.head, tv.n)
+	if mode == "redacted" {
+		pv = fmt.Sprintf("%d bytes, sha256 %s", tv.n, tv.sum)
+	}
+	return state, fmt.Sprintf("(appended payload; the library delivers %d bytes, sha256 %.12s) %s", e.Length, sum, pv)
 }
 
 // bounds turns a log's node state into the replay's bounds.

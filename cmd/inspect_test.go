@@ -1,8 +1,11 @@
 package cmd
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -109,5 +112,73 @@ func TestInspectDamagedDoesNotFail(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// #292-padded entries: length and sha256 stay what the library reads back,
+// padding292 names the padding and the appended bytes, and the payload
+// view shows the appended payload (and says so); the text table puts the
+// padding beside the entry.
+func TestInspectPadding292(t *testing.T) {
+	for _, name := range []string{"6.4.0/wal-basic", "6.4.0/wal-hash-crc32"} {
+		t.Run(name, func(t *testing.T) {
+			f := fixtures.Load(t, filepath.Join(fixtures.Root(), filepath.FromSlash(name)))
+			out, errs, code := runReadOnly(t, f.WAL, "inspect", "--json", "--entries", "--payload", "hex", f.WAL)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errs)
+			}
+			var doc struct {
+				Entries []struct {
+					Index      int64   `json:"index"`
+					Length     int64   `json:"length"`
+					SHA256     string  `json:"sha256"`
+					Payload    *string `json:"payload"`
+					Padding292 *struct {
+						Bytes, Boundary, TrueOffset, TrueLength int64
+						TrueSHA256                              string `json:"trueSha256"`
+						Proven                                  bool
+						PayloadShown                            string `json:"payloadShown"`
+					} `json:"padding292"`
+				} `json:"entries"`
+			}
+			if err := json.Unmarshal([]byte(out), &doc); err != nil {
+				t.Fatal(err)
+			}
+			read := map[int64]fixtures.ReadEntry{}
+			for _, r := range f.Manifest.Readback.Entries {
+				read[r.Index] = r
+			}
+			appended := map[int64][2]any{}
+			for _, a := range f.Manifest.Appended {
+				appended[a.Index] = [2]any{a.Length, a.SHA256}
+			}
+			var padded []int64
+			for _, e := range doc.Entries {
+				if r := read[e.Index]; e.Length != r.Length || e.SHA256 != r.SHA256 {
+					t.Errorf("entry %d: %d bytes %.12s, the library reads %d bytes %.12s", e.Index, e.Length, e.SHA256, r.Length, r.SHA256)
+				}
+				p := e.Padding292
+				if p == nil {
+					continue
+				}
+				padded = append(padded, e.Index)
+				raw, err := hex.DecodeString(*e.Payload)
+				sum := sha256.Sum256(raw)
+				if !p.Proven || p.PayloadShown != "appended" || p.Bytes+p.TrueLength != e.Length || p.TrueOffset != p.Boundary ||
+					appended[e.Index] != [2]any{p.TrueLength, p.TrueSHA256} || err != nil || hex.EncodeToString(sum[:]) != p.TrueSHA256 {
+					t.Errorf("entry %d: padding %+v, payload %d bytes (%v); appended %v", e.Index, *p, len(raw), err, appended[e.Index])
+				}
+			}
+			if fmt.Sprint(padded) != "[15 17]" {
+				t.Errorf("padding292 on %v, want [15 17]", padded)
+			}
+			text, _, _ := runReadOnly(t, f.WAL, "inspect", "--entries", f.WAL)
+			for _, want := range []string{"#292 padding: 764 zero bytes before 12288",
+				"#292 padding: 1096 zero bytes before 16384", "(appended payload; the library delivers 2264 bytes"} {
+				if !strings.Contains(text, want) {
+					t.Errorf("text output lacks %q", want)
+				}
+			}
+		})
 	}
 }
