@@ -175,6 +175,9 @@ func standingText(n diff.Node) string {
 	if n.CorruptTotal > 0 {
 		parts = append(parts, fmt.Sprintf("%s at %s", red("corrupt"), joinIndexes(n.Corrupt, n.CorruptTotal)))
 	}
+	if n.Padded292Total > 0 {
+		parts = append(parts, fmt.Sprintf("%s at %s (walctl repair --apply)", red("#292-padded"), joinIndexes(n.Padded292, n.Padded292Total)))
+	}
 	if len(parts) == 0 {
 		return green("identical")
 	}
@@ -234,8 +237,16 @@ func printFacts(w io.Writer, r *diff.Report) {
 // printWindow prints one divergence side by side: per node the term and the
 // first 8 hex digits of the payload SHA-256.
 func printWindow(w io.Writer, r *diff.Report, win diff.Window) {
-	fmt.Fprintf(w, "%s %s (term:sha256 prefix; %s differs from the majority, %s same term but other payload, * uncommitted)\n",
-		bold("Indexes"), rangeText(win.From, win.To), red("✗"), red("≠"))
+	padded := ""
+	for _, row := range win.Rows {
+		for _, c := range row.Cells {
+			if c.Status == diff.StatusPadded {
+				padded = fmt.Sprintf(", %s the entry with DotNext #292 padding (the sha256 is of what the library delivers)", red("#292"))
+			}
+		}
+	}
+	fmt.Fprintf(w, "%s %s (term:sha256 prefix; %s differs from the majority, %s same term but other payload%s, * uncommitted)\n",
+		bold("Indexes"), rangeText(win.From, win.To), red("✗"), red("≠"), padded)
 	header := []string{"INDEX"}
 	for _, n := range r.Nodes {
 		header = append(header, n.Name)
@@ -284,6 +295,8 @@ func cellText(c diff.Cell) string {
 		return red(s + " ✗")
 	case diff.StatusCorrupt:
 		return red(s + " ≠")
+	case diff.StatusPadded:
+		return red(s + " #292")
 	}
 	return s
 }
@@ -322,11 +335,24 @@ func verdictText(r *diff.Report) string {
 		}
 	}
 	counts := fmt.Sprintf("%d errors, %d warnings", errs, warns)
+	if len(r.Padded292) > 0 && r.Consistent && r.LogMatchingViolations == 0 {
+		var nodes []string
+		for _, n := range r.Nodes {
+			if n.Padded292Total > 0 {
+				nodes = append(nodes, n.Name)
+			}
+		}
+		return red("padded") + fmt.Sprintf(" (the logs agree as the library reads them, but %s hold DotNext #292-padded entries: walctl repair --apply on each): %s",
+			strings.Join(nodes, ", "), counts)
+	}
 	switch {
 	case r.Identical:
 		return green("identical") + ": " + counts
 	case r.OK():
 		return green("consistent") + fmt.Sprintf(" (every log a prefix of another; first difference at %s): %s", optIndex(r.FirstDifferingIndex), counts)
+	case r.LogMatchingViolations > 0 && r.Padded292ViolationCount > 0:
+		return red("inconsistent") + fmt.Sprintf(" (first conflict at %s, %d Log Matching violations, %d of them DotNext #292 padding: walctl repair --apply on the padded nodes): %s",
+			optIndex(r.FirstConflictIndex), r.LogMatchingViolations, r.Padded292ViolationCount, counts)
 	case r.LogMatchingViolations > 0:
 		return red("inconsistent") + fmt.Sprintf(" (first conflict at %s, %d Log Matching violations): %s", optIndex(r.FirstConflictIndex), r.LogMatchingViolations, counts)
 	}

@@ -15,6 +15,11 @@ type nodeAcc struct {
 	spansTotal   int64
 	corrupt      []int64
 	corruptTotal int64
+	// padded: indexes where the node holds a #292-padded copy of the
+	// reference entry; padHolders names who holds the first one unpadded.
+	padded      []int64
+	paddedTotal int64
+	padHolders  string
 
 	// the open end of the last missing range / divergent span, for extending
 	missingEnd, spanEnd int64
@@ -87,6 +92,16 @@ func (na *nodeAcc) addSpan(from, to int64, committed bool) bool {
 func (na *nodeAcc) setReason(r string) {
 	if n := len(na.spans); n > 0 {
 		na.spans[n-1].Reason = r
+	}
+}
+
+func (na *nodeAcc) notePadded(i int64, holders string) {
+	if na.paddedTotal == 0 {
+		na.padHolders = holders
+	}
+	na.paddedTotal++
+	if len(na.padded) < na.max {
+		na.padded = append(na.padded, i)
 	}
 }
 

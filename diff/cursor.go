@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"io/fs"
 	"iter"
@@ -42,6 +43,13 @@ type cell struct {
 	cmd       *int32
 	committed bool
 	damaged   bool
+	// padded: the node's record covers #292 padding (DotNext 6.0.0–6.5.x
+	// recorded the zero bytes skipped up to a chunk boundary as part of the
+	// entry). c is what the library delivers, padding included; t is the
+	// appended entry, which is what the cluster is compared on. For other
+	// cells t == c.
+	padded bool
+	t      content
 }
 
 // compatible says whether two held cells do not contradict each other:
@@ -60,6 +68,21 @@ func compatible(a, b cell) bool {
 // at the same index with different content.
 func sameTermClash(a, b cell) bool {
 	return a.kind == entry && b.kind == entry && a.c.term == b.c.term && a.c != b.c
+}
+
+// sameEntry and sameTermClashAppended are compatible and sameTermClash on
+// the appended entries: a #292-padded copy of an entry is the entry, so
+// the reference and each node's standing are judged on them, while the
+// facts (first conflict, violations) stay what the library delivers.
+func sameEntry(a, b cell) bool {
+	if a.kind == entry && b.kind == entry {
+		return a.t == b.t
+	}
+	return compatible(a, b)
+}
+
+func sameTermClashAppended(a, b cell) bool {
+	return a.kind == entry && b.kind == entry && a.t.term == b.t.term && a.t != b.t
 }
 
 func (c cell) held() bool { return c.kind != absent }
@@ -140,9 +163,19 @@ func (c *cursor) at(i int64) (cell, error) {
 	if e.CommandID != nil {
 		out.c.hasCmd, out.c.cmd = true, *e.CommandID
 	}
-	readable, err := c.digest(e, &out.c.sum)
+	var skip int64 = -1
+	if p := e.Padding292; p != nil && p.Proven {
+		skip = p.Bytes
+	}
+	readable, err := c.digest(e, &out.c.sum, skip, &out.t.sum)
 	if err != nil {
 		return cell{}, err
+	}
+	if skip >= 0 && readable {
+		out.padded = true
+		out.t.term, out.t.hasCmd, out.t.cmd, out.t.length = out.c.term, out.c.hasCmd, out.c.cmd, e.Padding292.TrueLength
+	} else {
+		out.t = out.c
 	}
 	if !readable {
 		out.damaged, out.c.unreadable = true, true
@@ -157,18 +190,29 @@ func (c *cursor) at(i int64) (cell, error) {
 	return out, nil
 }
 
-// digest hashes the payload bytes on disk. A file of the log that does not
-// exist makes the payload unreadable (damage, reported); any other read
-// error (permissions, I/O, descriptors) stops the comparison, since facts
+// digest hashes the payload bytes on disk, and with skip ≥ 0 also the
+// bytes after the first skip ones (a #292-padded entry's appended payload)
+// into tsum, in the same pass. A file of the log that does not exist makes
+// the payload unreadable (damage, reported); any other read error
+// (permissions, I/O, descriptors) stops the comparison, since facts
 // computed from payloads that could not be read would be false.
-func (c *cursor) digest(e raftlog.Entry, sum *[sha256.Size]byte) (readable bool, err error) {
+func (c *cursor) digest(e raftlog.Entry, sum *[sha256.Size]byte, skip int64, tsum *[sha256.Size]byte) (readable bool, err error) {
 	h := sha256.New()
+	var w io.Writer = h
+	var th hash.Hash
+	if skip >= 0 {
+		th = sha256.New()
+		w = io.MultiWriter(h, &skipWriter{w: th, skip: skip})
+	}
 	r, err := c.r.Log.Payload(e)
 	if err == nil {
 		// Hide any WriterTo: io.MultiReader's would allocate 32 KiB per call.
-		_, err = io.CopyBuffer(h, struct{ io.Reader }{r}, c.buf)
+		_, err = io.CopyBuffer(w, struct{ io.Reader }{r}, c.buf)
 	}
 	h.Sum(sum[:0])
+	if th != nil {
+		th.Sum(tsum[:0])
+	}
 	switch {
 	case err == nil:
 		return true, nil
@@ -176,6 +220,24 @@ func (c *cursor) digest(e raftlog.Entry, sum *[sha256.Size]byte) (readable bool,
 		return false, nil
 	}
 	return false, fmt.Errorf("%s: reading the payload of entry %d: %w", c.r.Dir, e.Index, err)
+}
+
+// skipWriter passes on what follows the first skip bytes.
+type skipWriter struct {
+	w    io.Writer
+	skip int64
+}
+
+func (s *skipWriter) Write(p []byte) (int, error) {
+	n := len(p)
+	k := min(int64(len(p)), s.skip)
+	s.skip -= k
+	if rest := p[k:]; len(rest) > 0 {
+		if _, err := s.w.Write(rest); err != nil {
+			return 0, err
+		}
+	}
+	return n, nil
 }
 
 // nextIndex is the index of the next held entry, or -1 at the end.

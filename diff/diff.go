@@ -92,12 +92,18 @@ type Report struct {
 	FirstConflictIndex *int64 `json:"firstConflictIndex"`
 	// LogMatchingViolations counts the indexes where two nodes hold entries
 	// of the same term with different content.
-	LogMatchingViolations int64            `json:"logMatchingViolations"`
-	Violations            []Violation      `json:"violations"`
-	LastIndex             map[string]int64 `json:"lastIndex"`
-	CommitIndex           map[string]int64 `json:"commitIndex"`
-	Behind                []Behind         `json:"behind"`
-	Divergent             []Divergent      `json:"divergent"`
+	LogMatchingViolations int64 `json:"logMatchingViolations"`
+	// Padded292ViolationCount: the violations #292 padding explains (the
+	// entries agree once the padding is taken off).
+	Padded292ViolationCount int64       `json:"padded292Violations"`
+	Violations              []Violation `json:"violations"`
+	// Padded292 lists, per node, the indexes where it holds a #292-padded
+	// copy of the entry (expect.json's shape); absent when none.
+	Padded292   map[string][]int64 `json:"padded292,omitempty"`
+	LastIndex   map[string]int64   `json:"lastIndex"`
+	CommitIndex map[string]int64   `json:"commitIndex"`
+	Behind      []Behind           `json:"behind"`
+	Divergent   []Divergent        `json:"divergent"`
 	// Overwritten lists the entries a re-replication from the reference
 	// log replaces (physicallyOverwritten false: they are still on disk).
 	Overwritten      []Overwrite      `json:"overwritten"`
@@ -110,9 +116,11 @@ type Report struct {
 	Findings         raftlog.Findings `json:"findings"`
 }
 
-// OK reports whether the replicas are consistent and free of Log Matching
-// violations (the command's exit 0).
-func (r *Report) OK() bool { return r.Consistent && r.LogMatchingViolations == 0 }
+// OK reports whether the replicas are consistent, free of Log Matching
+// violations and of #292-padded entries (the command's exit 0).
+func (r *Report) OK() bool {
+	return r.Consistent && r.LogMatchingViolations == 0 && len(r.Padded292) == 0
+}
 
 // Node is one replica's state and where it stands against the reference log.
 type Node struct {
@@ -133,6 +141,11 @@ type Node struct {
 	// term with different content (a Log Matching violation).
 	Corrupt      []int64 `json:"corrupt"`
 	CorruptTotal int64   `json:"corruptTotal"`
+	// Padded292 lists indexes where the node holds the reference entry with
+	// #292 padding: it delivers [zeros][payload] (walctl repair --apply
+	// corrects the records).
+	Padded292      []int64 `json:"padded292"`
+	Padded292Total int64   `json:"padded292Total"`
 	// Damaged counts entries the node's own decoder found damaged; they are
 	// compared as read.
 	Damaged int64 `json:"damaged"`
@@ -203,6 +216,8 @@ type Violation struct {
 	Index    int64     `json:"index"`
 	Term     int64     `json:"term"`
 	Variants []Variant `json:"variants"`
+	// Cause names #292 padding when it explains the violation, else "".
+	Cause string `json:"cause,omitempty"`
 }
 
 // Variant is one content held by some nodes at an index.
@@ -262,8 +277,9 @@ const (
 	StatusAgree     = "agree"
 	StatusMissing   = "missing"
 	StatusDivergent = "divergent"
-	StatusCorrupt   = "corrupt" // same term as the reference, different content
-	StatusNone      = ""        // nothing to compare: nobody holds the index
+	StatusCorrupt   = "corrupt"    // same term as the reference, different content
+	StatusPadded    = "padded-292" // the reference entry with #292 padding
+	StatusNone      = ""           // nothing to compare: nobody holds the index
 )
 
 // Cell is one node's entry at a row.
@@ -275,7 +291,11 @@ type Cell struct {
 	SHA256    string `json:"sha256,omitempty"`
 	Committed bool   `json:"committed,omitempty"`
 	Damaged   bool   `json:"damaged,omitempty"`
-	Status    string `json:"status"`
+	// Padded292: the record covers #292 padding; TrueSHA256 is the
+	// appended payload's (SHA256 is what the library delivers).
+	Padded292  bool   `json:"padded292,omitempty"`
+	TrueSHA256 string `json:"trueSha256,omitempty"`
+	Status     string `json:"status"`
 }
 
 // ErrTooFew is returned when fewer than two replicas are given.

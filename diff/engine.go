@@ -1,6 +1,9 @@
 package diff
 
-import "math"
+import (
+	"fmt"
+	"math"
+)
 
 // engine holds the state of one streaming comparison: one cursor per log,
 // the per-node and per-pair accumulators, the reference set and the window
@@ -19,6 +22,8 @@ type engine struct {
 	violations  []Violation
 	overwrites  []Overwrite
 	overwritten int64
+	// padClashes counts the violations that #292 padding explains.
+	padClashes int64
 
 	cells  []cell   // scratch: the current row
 	status []string // scratch: each cell against the reference
@@ -139,8 +144,11 @@ func (e *engine) row(from, to int64) {
 		switch {
 		case st == StatusDivergent:
 			e.onRef[k] = false
-		case st == StatusAgree && e.cells[k].kind != covered:
+		case (st == StatusAgree || st == StatusPadded) && e.cells[k].kind != covered:
 			e.onRef[k] = true
+		}
+		if st == StatusPadded {
+			e.nodes[k].notePadded(from, e.unpaddedHolders(ref))
 		}
 	}
 	e.win.add(rawRow{from: from, to: to, differs: differs, cells: e.cells, status: e.status})
@@ -158,9 +166,11 @@ func (e *engine) judge(ref cell, hasRef bool) {
 			e.status[k] = StatusAgree
 		case !hasRef:
 			e.status[k] = StatusDivergent
-		case compatible(c, ref):
+		case sameEntry(c, ref) && c.padded:
+			e.status[k] = StatusPadded
+		case sameEntry(c, ref):
 			e.status[k] = StatusAgree
-		case sameTermClash(c, ref):
+		case sameTermClashAppended(c, ref):
 			e.status[k] = StatusCorrupt
 		default:
 			e.status[k] = StatusDivergent
@@ -183,10 +193,65 @@ func (e *engine) compare(from, to int64) bool {
 		}
 	}
 	e.all.add(from, differs, conflict, clash)
+	cause := ""
+	if clash {
+		cause = e.paddingCause(clashTerm)
+		if cause != "" {
+			e.padClashes++
+		}
+	}
 	if clash && len(e.violations) < e.o.MaxDetails {
-		e.violations = append(e.violations, e.violation(from, clashTerm))
+		v := e.violation(from, clashTerm)
+		v.Cause = cause
+		e.violations = append(e.violations, v)
 	}
 	return differs
+}
+
+// paddingCause explains a Log Matching violation by #292 padding when the
+// entries of that term agree once their padding is taken off and some
+// node holds a padded copy; it returns "" otherwise.
+func (e *engine) paddingCause(term int64) string {
+	var first *cell
+	var padded, clean []int
+	for k := range e.cells {
+		c := &e.cells[k]
+		if c.kind != entry || c.c.term != term {
+			continue
+		}
+		if first != nil && c.t != first.t {
+			return ""
+		}
+		first = c
+		if c.padded {
+			padded = append(padded, k)
+		} else {
+			clean = append(clean, k)
+		}
+	}
+	if len(padded) == 0 {
+		return ""
+	}
+	s := fmt.Sprintf("DotNext bug #292: %s recorded the zero bytes skipped up to a chunk boundary as part of the entry", e.names(padded))
+	if len(clean) > 0 {
+		s += fmt.Sprintf("; without them it is the entry %s holds", e.names(clean))
+	}
+	return s
+}
+
+// unpaddedHolders names the nodes that hold the reference entry without
+// padding.
+func (e *engine) unpaddedHolders(ref cell) string {
+	var ks []int
+	for _, k := range e.holders(ref) {
+		if !e.cells[k].padded {
+			ks = append(ks, k)
+		}
+	}
+	if len(ks) == 0 {
+		return ""
+	}
+	return e.names(ks)
 }
 
 // relate says whether two cells differ (a missing entry included), conflict

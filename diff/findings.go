@@ -29,6 +29,9 @@ const (
 	CodeUnordered = "replica-unordered-entries"
 	// A node's log starts after a snapshot; covered indexes are not compared.
 	CodeSnapshot = "replica-snapshot"
+	// A node holds entries with DotNext #292 padding: it delivers
+	// [zeros][payload] where the others hold the appended payload.
+	CodePadded292 = "replica-padded-292"
 )
 
 func (e *engine) findings(r *Report) raftlog.Findings {
@@ -37,7 +40,16 @@ func (e *engine) findings(r *Report) raftlog.Findings {
 		fs.Add(raftlog.Finding{Severity: sev, Code: code, File: e.reps[k].Dir, Offset: -1, Index: idx, Message: msg, Fix: fix})
 	}
 	src := r.Source.Node
+	var padFix []string
+	for _, n := range r.Nodes {
+		if n.Padded292Total > 0 {
+			padFix = append(padFix, "walctl repair --apply "+n.Dir)
+		}
+	}
 	for _, v := range r.Violations {
+		if v.Cause != "" {
+			continue // reported with the padded nodes (replica-padded-292)
+		}
 		add(raftlog.Error, CodeLogMatching, e.holderOf(v), v.Index, violationText(v),
 			fmt.Sprintf("the leader never repairs this (its consistency check compares terms only): find the node whose payload is wrong (walctl verify, the application's checksums) and rebuild it from %s", src))
 	}
@@ -60,6 +72,10 @@ func (e *engine) findings(r *Report) raftlog.Findings {
 			}
 			add(raftlog.Warning, CodeMissingCommitted, k, m.From, fmt.Sprintf("%s lacks entries %s although its commit index is %d", n.Name, m, n.CommitIndex),
 				fmt.Sprintf("run walctl verify on %s; rebuild it from %s if its log is damaged", n.Dir, src))
+		}
+		if n.Padded292Total > 0 {
+			add(raftlog.Error, CodePadded292, k, n.Padded292[0], e.paddedText(k, n, r),
+				strings.Join(padFix, "; ")+" (on every node that holds padded entries: corrects only the padded records, no data byte moves; the logs then agree)")
 		}
 		e.streamFindings(k, n, add)
 	}
@@ -108,6 +124,43 @@ func (e *engine) holderOf(v Violation) int {
 		}
 	}
 	return 0
+}
+
+// paddedText says what a node's #292 padding does and who holds the
+// appended entries.
+func (e *engine) paddedText(k int, n Node, r *Report) string {
+	list := joinIndexes(n.Padded292, n.Padded292Total)
+	who := "no other node"
+	if h := e.nodes[k].padHolders; h != "" {
+		who = h
+	}
+	lm := ""
+	switch n := r.Padded292ViolationCount; {
+	case n == 1 && r.LogMatchingViolations == 1:
+		lm = "; the Log Matching violation is this padding, not divergent histories"
+	case n > 0 && n == r.LogMatchingViolations:
+		lm = fmt.Sprintf("; the %d Log Matching violations are this padding, not divergent histories", n)
+	case n > 0:
+		lm = fmt.Sprintf("; %d of the %d Log Matching violations are this padding, not divergent histories", n, r.LogMatchingViolations)
+	}
+	return fmt.Sprintf("%s holds %s with DotNext #292 padding: a 6.0.0–6.5.x writer recorded the zero bytes it skipped up to a chunk boundary as part of the entry, so %s delivers [zeros][payload] to its state machine where %s holds the appended payload%s",
+		n.Name, list, n.Name, who, lm)
+}
+
+func joinIndexes(is []int64, total int64) string {
+	s := make([]string, len(is))
+	for j, i := range is {
+		s[j] = fmt.Sprint(i)
+	}
+	what := "entry "
+	if total > 1 {
+		what = "entries "
+	}
+	out := what + strings.Join(s, ", ")
+	if total > int64(len(is)) {
+		out += fmt.Sprintf(" (+%d more)", total-int64(len(is)))
+	}
+	return out
 }
 
 func violationText(v Violation) string {

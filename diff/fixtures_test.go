@@ -2,6 +2,7 @@ package diff
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -29,7 +30,8 @@ type replicaExpect struct {
 		FromIndex int64  `json:"fromIndex"`
 		ToIndex   int64  `json:"toIndex"`
 	} `json:"divergent"`
-	Overwritten []Overwrite `json:"overwritten"`
+	Overwritten []Overwrite        `json:"overwritten"`
+	Padded292   map[string][]int64 `json:"padded292"`
 }
 
 // replicaManifest is the part of a replica set's manifest.json the tests use.
@@ -135,9 +137,13 @@ func TestReplicaSets(t *testing.T) {
 			if got := factsOf(r); !reflect.DeepEqual(got, want) {
 				t.Errorf("facts\n got %+v\nwant %+v", got, want)
 			}
-			if r.OK() != (x.Consistent && x.LogMatchingViolations == 0) {
+			if r.OK() != (x.Consistent && x.LogMatchingViolations == 0 && len(x.Padded292) == 0) {
 				t.Errorf("OK() = %v", r.OK())
 			}
+			if !reflect.DeepEqual(r.Padded292, x.Padded292) {
+				t.Errorf("padded292 %v, want %v", r.Padded292, x.Padded292)
+			}
+			checkPadded292Source(t, r)
 			if !reflect.DeepEqual(r.Behind, nonNil(x.Behind)) {
 				t.Errorf("behind %+v, want %+v", r.Behind, x.Behind)
 			}
@@ -175,16 +181,41 @@ func nonNil[T any](s []T) []T {
 	return s
 }
 
-// checkSeverities: a Log Matching violation and a committed divergence
-// are errors, an uncommitted divergence a warning.
+// checkPadded292Source: a node with #292-padded entries is never the
+// source while another node holds none, and every violation padding
+// explains names it as the cause.
+func checkPadded292Source(t *testing.T, r *Report) {
+	t.Helper()
+	if len(r.Padded292) == 0 {
+		return
+	}
+	if _, padded := r.Padded292[r.Source.Node]; padded && len(r.Padded292) < len(r.Nodes) {
+		t.Errorf("source %s holds padded entries: %s", r.Source.Node, r.Source.Reason)
+	}
+	for _, v := range r.Violations {
+		if !strings.Contains(v.Cause, "#292") {
+			t.Errorf("violation at %d without #292 as its cause: %+v", v.Index, v)
+		}
+	}
+	if r.Padded292ViolationCount != r.LogMatchingViolations {
+		t.Errorf("%d of %d violations explained by #292", r.Padded292ViolationCount, r.LogMatchingViolations)
+	}
+}
+
+// checkSeverities: a Log Matching violation not explained by #292 padding,
+// a committed divergence and a node with padded entries are errors, an
+// uncommitted divergence a warning.
 func checkSeverities(t *testing.T, r *Report) {
 	t.Helper()
 	count := map[string]int{}
 	for _, f := range r.Findings {
 		count[string(f.Severity)+" "+f.Code]++
 	}
-	if got := int64(count["error "+CodeLogMatching]); got != r.LogMatchingViolations {
-		t.Errorf("%d log-matching errors for %d violations", got, r.LogMatchingViolations)
+	if got := int64(count["error "+CodeLogMatching]); got != r.LogMatchingViolations-r.Padded292ViolationCount {
+		t.Errorf("%d log-matching errors for %d violations (%d explained by #292)", got, r.LogMatchingViolations, r.Padded292ViolationCount)
+	}
+	if got := count["error "+CodePadded292]; got != len(r.Padded292) {
+		t.Errorf("%d %s errors for %d padded nodes", got, CodePadded292, len(r.Padded292))
 	}
 	var committed, uncommitted int
 	for _, d := range r.Divergent {
@@ -236,8 +267,16 @@ func TestReplicaPairs(t *testing.T) {
 					t.Fatalf("%d pairs for two nodes", len(r.Pairs))
 				}
 				got := r.Pairs[0]
-				if got.CommonPrefix != p.CommonPrefix || deref(got.FirstConflictIndex) != deref(p.FirstConflict) ||
-					got.LogMatchingViolations != int64(len(p.LogMatchingViolas)) ||
+				// The run lists every index from the first clash on whose Log
+				// Matching premise fails (same term, a differing prefix); walctl
+				// counts the indexes whose own entries clash. They agree on
+				// whether there is one and on where the first is.
+				clashes := (got.LogMatchingViolations == 0) == (len(p.LogMatchingViolas) == 0)
+				if len(p.LogMatchingViolas) > 0 {
+					clashes = clashes && string(p.LogMatchingViolas[0]) == fmt.Sprint(deref(got.FirstConflictIndex)) &&
+						got.LogMatchingViolations <= int64(len(p.LogMatchingViolas))
+				}
+				if got.CommonPrefix != p.CommonPrefix || deref(got.FirstConflictIndex) != deref(p.FirstConflict) || !clashes ||
 					got.SharedCommittedPrefix != min(p.CommittedOverlap, p.CommonPrefix) {
 					t.Errorf("pair %+v, observed %+v", got, p)
 				}

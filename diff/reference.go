@@ -11,7 +11,8 @@ import (
 // Only nodes still on the reference branch vote (a node leaves it where it
 // holds an entry of another term: by Raft's Log Matching property, all its
 // later entries descend from that other entry and carry no weight here).
-// Among the voters' entries the one held by the most nodes wins — a
+// Entries are compared as appended: a #292-padded copy votes for the entry
+// it pads. Among the voters' entries the one held by the most nodes wins — a
 // majority when there is one; then the higher term (a newer leader's entry
 // supersedes an older one's); then an entry some node has committed; then
 // the earlier node on the command line. A snapshot votes for the entries of
@@ -46,7 +47,7 @@ func (e *engine) reference() (ref cell, hasRef bool) {
 func (e *engine) holders(ref cell) []int {
 	var ks []int
 	for k, c := range e.cells {
-		if e.onRef[k] && (c.kind == entry || c.kind == snapshot) && compatible(c, ref) {
+		if e.onRef[k] && (c.kind == entry || c.kind == snapshot) && sameEntry(c, ref) {
 			ks = append(ks, k)
 		}
 	}
@@ -66,7 +67,7 @@ func (e *engine) anyEntryVoter() bool {
 func (e *engine) votes(c cell) int {
 	n := 0
 	for k, o := range e.cells {
-		if e.onRef[k] && (o.kind == entry || o.kind == snapshot) && compatible(o, c) {
+		if e.onRef[k] && (o.kind == entry || o.kind == snapshot) && sameEntry(o, c) {
 			n++
 		}
 	}
@@ -87,7 +88,7 @@ func (e *engine) better(c cell, votes int, b cell, bVotes int) bool {
 
 func (e *engine) committedSomewhere(c cell) bool {
 	for k, o := range e.cells {
-		if e.onRef[k] && o.held() && o.committed && compatible(o, c) {
+		if e.onRef[k] && o.held() && o.committed && sameEntry(o, c) {
 			return true
 		}
 	}

@@ -3,6 +3,7 @@ package diff
 import (
 	"encoding/hex"
 	"fmt"
+	"strings"
 
 	"github.com/walctl/walctl/raftlog"
 )
@@ -24,6 +25,12 @@ func (e *engine) report() *Report {
 	for k := range e.reps {
 		n := e.node(k)
 		r.Nodes = append(r.Nodes, n)
+		if len(n.Padded292) > 0 {
+			if r.Padded292 == nil {
+				r.Padded292 = map[string][]int64{}
+			}
+			r.Padded292[n.Name] = n.Padded292
+		}
 		r.LastIndex[n.Name], r.CommitIndex[n.Name] = n.LastIndex, n.CommitIndex
 		for _, m := range n.Missing {
 			r.Behind = append(r.Behind, Behind{Node: n.Name, LastIndex: n.LastIndex, MissingFrom: m.From, MissingTo: m.To})
@@ -35,7 +42,7 @@ func (e *engine) report() *Report {
 	r.Identical = e.all.firstDiff == 0
 	r.Consistent = e.all.firstConflict == 0
 	r.FirstDifferingIndex, r.FirstConflictIndex = indexOrNil(e.all.firstDiff), indexOrNil(e.all.firstConflict)
-	r.LogMatchingViolations = e.all.clashes
+	r.LogMatchingViolations, r.Padded292ViolationCount = e.all.clashes, e.padClashes
 	r.SharedCommittedPrefix = sharedCommitted(&e.all, r.Nodes...)
 	for _, p := range e.pairs {
 		r.Pairs = append(r.Pairs, pairFacts(p, r.Nodes[p.a], r.Nodes[p.b]))
@@ -80,7 +87,8 @@ func (e *engine) node(k int) Node {
 	rep, na, c := e.reps[k], e.nodes[k], e.cur[k]
 	n := Node{Name: rep.Name, Dir: rep.Dir, Format: rep.Format, CommitIndex: c.commit, LastIndex: max(na.last, c.coverEnd),
 		Entries: na.entries, Missing: na.missing, Diverging: na.spans, Corrupt: na.corrupt, CorruptTotal: na.corruptTotal,
-		Damaged: na.damaged, AgreedPrefix: na.prefixEnd, AgreedCommitted: min(na.prefixEnd, c.commit)}
+		Damaged: na.damaged, AgreedPrefix: na.prefixEnd, AgreedCommitted: min(na.prefixEnd, c.commit),
+		Padded292: na.padded, Padded292Total: na.paddedTotal}
 	if s := rep.State; s != nil {
 		n.Term = s.Term
 		n.Vote = vote(s)
@@ -96,6 +104,9 @@ func (e *engine) node(k int) Node {
 	}
 	if n.Corrupt == nil {
 		n.Corrupt = []int64{}
+	}
+	if n.Padded292 == nil {
+		n.Padded292 = []int64{}
 	}
 	n.Standing = standing(na)
 	return n
@@ -123,6 +134,9 @@ func standing(na *nodeAcc) []string {
 	if na.corruptTotal > 0 {
 		s = append(s, "corrupt")
 	}
+	if na.paddedTotal > 0 {
+		s = append(s, StatusPadded)
+	}
 	if len(s) == 0 {
 		s = append(s, "identical")
 	}
@@ -135,11 +149,19 @@ func standing(na *nodeAcc) []string {
 // no other replica contradicts (majority), so copying them neither loses
 // a committed entry nor spreads one node's private corruption. Ties go to
 // the longer matching prefix overall (more entries to hand out), then to
-// the higher commit index, then to the node named first.
+// the higher commit index, then to the node named first. A node that holds
+// #292-padded entries is never the source while another node holds none:
+// copying its log would hand out [zeros][payload] for those entries.
 func (e *engine) source(nodes []Node) Source {
 	best := 0
 	for k := 1; k < len(nodes); k++ {
 		a, b := nodes[k], nodes[best]
+		if (a.Padded292Total == 0) != (b.Padded292Total == 0) {
+			if a.Padded292Total == 0 {
+				best = k
+			}
+			continue
+		}
 		if a.AgreedCommitted != b.AgreedCommitted {
 			if a.AgreedCommitted > b.AgreedCommitted {
 				best = k
@@ -157,9 +179,28 @@ func (e *engine) source(nodes []Node) Source {
 		}
 	}
 	n := nodes[best]
-	return Source{Node: n.Name, Reason: fmt.Sprintf(
+	src := Source{Node: n.Name, Reason: fmt.Sprintf(
 		"entries 1–%d match the majority log and %s committed them (commit index %d); no node holds a longer such prefix",
 		n.AgreedCommitted, n.Name, n.CommitIndex)}
+	switch {
+	case n.Padded292Total > 0:
+		src.Reason += "; but every node holds #292-padded entries: run walctl repair --apply on each node before copying from any"
+	case len(e.paddedNodes(nodes)) > 0:
+		p := e.paddedNodes(nodes)
+		src.Reason += fmt.Sprintf("; %s %s #292-padded entries and %s not a source", strings.Join(p, ", "),
+			map[bool]string{true: "holds", false: "hold"}[len(p) == 1], map[bool]string{true: "is", false: "are"}[len(p) == 1])
+	}
+	return src
+}
+
+func (e *engine) paddedNodes(nodes []Node) []string {
+	var out []string
+	for _, n := range nodes {
+		if n.Padded292Total > 0 {
+			out = append(out, n.Name)
+		}
+	}
+	return out
 }
 
 func (e *engine) notes(r *Report) []string {

@@ -1,5 +1,7 @@
 package diff
 
+import "encoding/hex"
+
 // rawRow is a row as the engine sees it; its slices are the engine's
 // scratch and are copied only when the row is kept.
 type rawRow struct {
@@ -153,8 +155,12 @@ func publicCell(c cell, status string) Cell {
 	case snapshot:
 		return Cell{Kind: KindSnapshot, Term: c.c.term, Committed: true, Status: status}
 	case entry:
-		return Cell{Kind: KindEntry, Term: c.c.term, Length: c.c.length, CommandID: c.cmd, SHA256: c.hash(),
+		out := Cell{Kind: KindEntry, Term: c.c.term, Length: c.c.length, CommandID: c.cmd, SHA256: c.hash(),
 			Committed: c.committed, Damaged: c.damaged, Status: status}
+		if c.padded {
+			out.Padded292, out.TrueSHA256 = true, hex.EncodeToString(c.t.sum[:])
+		}
+		return out
 	}
 	return Cell{Kind: KindMissing, Status: status}
 }
