@@ -176,7 +176,8 @@ func standingText(n diff.Node) string {
 		parts = append(parts, fmt.Sprintf("%s at %s", red("corrupt"), joinIndexes(n.Corrupt, n.CorruptTotal)))
 	}
 	if n.Padded292Total > 0 {
-		parts = append(parts, fmt.Sprintf("%s at %s (walctl repair --apply)", red("#292-padded"), joinIndexes(n.Padded292, n.Padded292Total)))
+		parts = append(parts, fmt.Sprintf("%s at %s (walctl repair --apply)", red("#292-padded"),
+			joinIndexes(n.Padded292, n.Padded292Total)))
 	}
 	if len(parts) == 0 {
 		return green("identical")
@@ -241,11 +242,13 @@ func printWindow(w io.Writer, r *diff.Report, win diff.Window) {
 	for _, row := range win.Rows {
 		for _, c := range row.Cells {
 			if c.Status == diff.StatusPadded {
-				padded = fmt.Sprintf(", %s the entry with DotNext #292 padding (the sha256 is of what the library delivers)", red("#292"))
+				padded = fmt.Sprintf(", %s the entry with DotNext #292 padding (the sha256 is of what the library delivers)",
+					red("#292"))
 			}
 		}
 	}
-	fmt.Fprintf(w, "%s %s (term:sha256 prefix; %s differs from the majority, %s same term but other payload%s, * uncommitted)\n",
+	fmt.Fprintf(w,
+		"%s %s (term:sha256 prefix; %s differs from the majority, %s same term but other payload%s, * uncommitted)\n",
 		bold("Indexes"), rangeText(win.From, win.To), red("✗"), red("≠"), padded)
 	header := []string{"INDEX"}
 	for _, n := range r.Nodes {
@@ -342,8 +345,8 @@ func verdictText(r *diff.Report) string {
 				nodes = append(nodes, n.Name)
 			}
 		}
-		return red("padded") + fmt.Sprintf(" (the logs agree as the library reads them, but %s hold DotNext #292-padded entries: walctl repair --apply on each): %s",
-			strings.Join(nodes, ", "), counts)
+		return red("padded") + fmt.Sprintf(" (the logs agree as the library reads them, but %s hold DotNext "+
+			"#292-padded entries: walctl repair --apply on each): %s", strings.Join(nodes, ", "), counts)
 	}
 	switch {
 	case r.Identical:
@@ -351,7 +354,8 @@ func verdictText(r *diff.Report) string {
 	case r.OK():
 		return green("consistent") + fmt.Sprintf(" (every log a prefix of another; first difference at %s): %s", optIndex(r.FirstDifferingIndex), counts)
 	case r.LogMatchingViolations > 0 && r.Padded292ViolationCount > 0:
-		return red("inconsistent") + fmt.Sprintf(" (first conflict at %s, %d Log Matching violations, %d of them DotNext #292 padding: walctl repair --apply on the padded nodes): %s",
+		return red("inconsistent") + fmt.Sprintf(" (first conflict at %s, %d Log Matching violations, %d of them "+
+			"DotNext #292 padding: walctl repair --apply on the padded nodes): %s",
 			optIndex(r.FirstConflictIndex), r.LogMatchingViolations, r.Padded292ViolationCount, counts)
 	case r.LogMatchingViolations > 0:
 		return red("inconsistent") + fmt.Sprintf(" (first conflict at %s, %d Log Matching violations): %s", optIndex(r.FirstConflictIndex), r.LogMatchingViolations, counts)

@@ -170,9 +170,10 @@ func TestDiffReplicaPairs(t *testing.T) {
 				if err := json.Unmarshal(p.Violations, &observed); err != nil {
 					t.Fatal(err)
 				}
-				clashes := (got.LogMatchingViolations == 0) == (len(observed) == 0) &&
-					(len(observed) == 0 || (observed[0] == deref64(got.FirstConflictIndex) && got.LogMatchingViolations <= int64(len(observed))))
-				if deref64(got.FirstConflictIndex) != deref64(p.FirstConflict) || got.SharedCommittedPrefix != min(p.Overlap, p.CommonPrefix) || !clashes {
+				clashes := (got.LogMatchingViolations == 0) == (len(observed) == 0) && (len(observed) == 0 ||
+					(observed[0] == deref64(got.FirstConflictIndex) && got.LogMatchingViolations <= int64(len(observed))))
+				if deref64(got.FirstConflictIndex) != deref64(p.FirstConflict) || !clashes ||
+					got.SharedCommittedPrefix != min(p.Overlap, p.CommonPrefix) {
 					t.Errorf("got %+v, observed %+v", got, p)
 				}
 				padded := len(want.Padded292[p.A]) > 0 || len(want.Padded292[p.B]) > 0
@@ -290,7 +291,8 @@ func TestDiffPadded292ThenRepair(t *testing.T) {
 			t.Errorf("a Log Matching violation without #292 as its cause: %s", f.Message)
 		case "replica-padded-292":
 			padded = append(padded, f.Message[:5])
-			if !strings.Contains(f.Fix, "walctl repair --apply "+dirs[0]) || !strings.Contains(f.Fix, "walctl repair --apply "+dirs[2]) ||
+			if !strings.Contains(f.Fix, "walctl repair --apply "+dirs[0]) ||
+				!strings.Contains(f.Fix, "walctl repair --apply "+dirs[2]) ||
 				!strings.Contains(f.Message, "node2 holds the appended payload") {
 				t.Errorf("finding %+v", f)
 			}
@@ -304,14 +306,15 @@ func TestDiffPadded292ThenRepair(t *testing.T) {
 		t.Errorf("text output:\n%s", text)
 	}
 	for _, k := range []int{0, 2} {
-		if out, errs, code := run(t, "repair", "--apply", "--backup", filepath.Join(root, fmt.Sprintf("backup%d", k)), dirs[k]); code != 0 {
+		backup := filepath.Join(root, fmt.Sprintf("backup%d", k))
+		if out, errs, code := run(t, "repair", "--apply", "--backup", backup, dirs[k]); code != 0 {
 			t.Fatalf("repair %s: exit %d\n%s%s", dirs[k], code, out, errs)
 		}
 	}
 	out, errs, code = run(t, append([]string{"diff", "--json"}, dirs...)...)
 	var after diffFacts
-	if err := json.Unmarshal([]byte(out), &after); err != nil || code != ExitOK || !after.Identical || after.Padded292 != nil ||
-		after.LogMatchingViolations != 0 || after.FirstConflictIndex != nil {
+	if err := json.Unmarshal([]byte(out), &after); err != nil || code != ExitOK || !after.Identical ||
+		after.Padded292 != nil || after.LogMatchingViolations != 0 || after.FirstConflictIndex != nil {
 		t.Errorf("after repair: exit %d %+v (%v) %s", code, after, err, errs)
 	}
 }

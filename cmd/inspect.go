@@ -202,7 +202,8 @@ func (f entryFilter) match(e raftlog.Entry) bool {
 
 // eachEntry walks the filtered entries with their payload digest (and, for
 // an entry with #292 padding, the digest of its appended bytes).
-func eachEntry(l *logdir.Log, f entryFilter, keep int64, fn func(e raftlog.Entry, sum string, n int64, head []byte, tv *trueView) error) error {
+func eachEntry(l *logdir.Log, f entryFilter, keep int64,
+	fn func(e raftlog.Entry, sum string, n int64, head []byte, tv *trueView) error) error {
 	var count int64
 	var ferr error
 	err := l.Entries(f.from, f.to, func(e raftlog.Entry) bool {
@@ -398,11 +399,14 @@ func printEntries(w io.Writer, l *logdir.Log, f entryFilter) error {
 // paddingText puts an entry's #292 padding beside it: the state names the
 // padding, and the payload column shows the appended bytes (and says so)
 // when the evidence holds.
-func paddingText(e raftlog.Entry, p *raftlog.Padding, state, pv, mode string, tv *trueView, sum string) (string, string) {
+func paddingText(e raftlog.Entry, p *raftlog.Padding, state, pv, mode string, tv *trueView,
+	sum string) (string, string) {
 	if !p.Proven {
-		return state + yellow(fmt.Sprintf(" · %d bytes before %d look like #292 padding (unproven: see walctl verify)", p.Bytes, p.Boundary)), pv
+		return state + yellow(fmt.Sprintf(" · %d bytes before %d look like #292 padding (unproven: see walctl verify)",
+			p.Bytes, p.Boundary)), pv
 	}
-	state += red(fmt.Sprintf(" · #292 padding: %d zero bytes before %d; appended %d bytes at %d", p.Bytes, p.Boundary, p.TrueLength, p.TrueOffset))
+	state += red(fmt.Sprintf(" · #292 padding: %d zero bytes before %d; appended %d bytes at %d",
+		p.Bytes, p.Boundary, p.TrueLength, p.TrueOffset))
 	if mode == "none" {
 		return state, pv
 	}

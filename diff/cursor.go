@@ -196,7 +196,8 @@ func (c *cursor) at(i int64) (cell, error) {
 // the payload unreadable (damage, reported); any other read error
 // (permissions, I/O, descriptors) stops the comparison, since facts
 // computed from payloads that could not be read would be false.
-func (c *cursor) digest(e raftlog.Entry, sum *[sha256.Size]byte, skip int64, tsum *[sha256.Size]byte) (readable bool, err error) {
+func (c *cursor) digest(e raftlog.Entry, sum *[sha256.Size]byte, skip int64,
+	tsum *[sha256.Size]byte) (readable bool, err error) {
 	h := sha256.New()
 	var w io.Writer = h
 	var th hash.Hash

@@ -232,7 +232,8 @@ func (e *engine) paddingCause(term int64) string {
 	if len(padded) == 0 {
 		return ""
 	}
-	s := fmt.Sprintf("DotNext bug #292: %s recorded the zero bytes skipped up to a chunk boundary as part of the entry", e.names(padded))
+	s := fmt.Sprintf("DotNext bug #292: %s recorded the zero bytes skipped up to a chunk boundary as part of the entry",
+		e.names(padded))
 	if len(clean) > 0 {
 		s += fmt.Sprintf("; without them it is the entry %s holds", e.names(clean))
 	}

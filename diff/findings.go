@@ -75,7 +75,8 @@ func (e *engine) findings(r *Report) raftlog.Findings {
 		}
 		if n.Padded292Total > 0 {
 			add(raftlog.Error, CodePadded292, k, n.Padded292[0], e.paddedText(k, n, r),
-				strings.Join(padFix, "; ")+" (on every node that holds padded entries: corrects only the padded records, no data byte moves; the logs then agree)")
+				strings.Join(padFix, "; ")+" (on every node that holds padded entries: corrects only the padded "+
+					"records, no data byte moves; the logs then agree)")
 		}
 		e.streamFindings(k, n, add)
 	}
@@ -141,9 +142,12 @@ func (e *engine) paddedText(k int, n Node, r *Report) string {
 	case n > 0 && n == r.LogMatchingViolations:
 		lm = fmt.Sprintf("; the %d Log Matching violations are this padding, not divergent histories", n)
 	case n > 0:
-		lm = fmt.Sprintf("; %d of the %d Log Matching violations are this padding, not divergent histories", n, r.LogMatchingViolations)
+		lm = fmt.Sprintf("; %d of the %d Log Matching violations are this padding, not divergent histories",
+			n, r.LogMatchingViolations)
 	}
-	return fmt.Sprintf("%s holds %s with DotNext #292 padding: a 6.0.0–6.5.x writer recorded the zero bytes it skipped up to a chunk boundary as part of the entry, so %s delivers [zeros][payload] to its state machine where %s holds the appended payload%s",
+	return fmt.Sprintf("%s holds %s with DotNext #292 padding: a 6.0.0–6.5.x writer recorded the zero bytes it "+
+		"skipped up to a chunk boundary as part of the entry, so %s delivers [zeros][payload] to its state machine "+
+		"where %s holds the appended payload%s",
 		n.Name, list, n.Name, who, lm)
 }
 

@@ -212,7 +212,8 @@ func checkSeverities(t *testing.T, r *Report) {
 		count[string(f.Severity)+" "+f.Code]++
 	}
 	if got := int64(count["error "+CodeLogMatching]); got != r.LogMatchingViolations-r.Padded292ViolationCount {
-		t.Errorf("%d log-matching errors for %d violations (%d explained by #292)", got, r.LogMatchingViolations, r.Padded292ViolationCount)
+		t.Errorf("%d log-matching errors for %d violations (%d explained by #292)",
+			got, r.LogMatchingViolations, r.Padded292ViolationCount)
 	}
 	if got := count["error "+CodePadded292]; got != len(r.Padded292) {
 		t.Errorf("%d %s errors for %d padded nodes", got, CodePadded292, len(r.Padded292))

@@ -184,7 +184,8 @@ func (e *engine) source(nodes []Node) Source {
 		n.AgreedCommitted, n.Name, n.CommitIndex)}
 	switch {
 	case n.Padded292Total > 0:
-		src.Reason += "; but every node holds #292-padded entries: run walctl repair --apply on each node before copying from any"
+		src.Reason += "; but every node holds #292-padded entries: " +
+			"run walctl repair --apply on each node before copying from any"
 	case len(e.paddedNodes(nodes)) > 0:
 		p := e.paddedNodes(nodes)
 		src.Reason += fmt.Sprintf("; %s %s #292-padded entries and %s not a source", strings.Join(p, ", "),

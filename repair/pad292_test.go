@@ -58,7 +58,8 @@ func TestRepairPadding292Plan(t *testing.T) {
 			for _, r := range p.Steps[0].Records {
 				got = append(got, r.Index)
 				if r.NewOffset%4096 != 0 || r.NewOffset-r.OldOffset != r.Padding || r.OldLength-r.NewLength != r.Padding ||
-					r.Padding <= 0 || !r.Committed || (r.OldHash == "") != (r.NewHash == "") || (r.NewHash != "" && r.NewHash == r.OldHash) {
+					r.Padding <= 0 || !r.Committed || (r.OldHash == "") != (r.NewHash == "") ||
+					(r.NewHash != "" && r.NewHash == r.OldHash) {
 					t.Errorf("record fix %+v", r)
 				}
 			}

@@ -432,12 +432,17 @@ func (pl *walPlanner) paddingNote() string {
 	}
 	sort.Slice(idx, func(a, b int) bool { return idx[a] < idx[b] })
 	list := joinIndexList(idx, 10)
-	s := fmt.Sprintf("#292: the records of %s are corrected in place, so every DotNext release delivers the appended payloads; no data byte moves and nothing else changes.", list)
+	s := fmt.Sprintf("#292: the records of %s are corrected in place, so every DotNext release delivers the "+
+		"appended payloads; no data byte moves and nothing else changes.", list)
 	if committed > 0 {
-		s += fmt.Sprintf(" The state machine has applied the padded payloads ([zeros][payload]) of the committed ones. DotNext applies (S, C] = (%d, %d] again from the snapshot at the next open, so a state machine rebuilt from its snapshot gets the appended payloads; state kept outside the log — a durable state machine, or a snapshot taken since those entries were applied (here or on other nodes) — may still hold the padded result and has to be rebuilt.",
-			pl.ext.S, pl.newC)
+		s += fmt.Sprintf(" The state machine has applied the padded payloads ([zeros][payload]) of the committed ones. "+
+			"DotNext applies (S, C] = (%d, %d] again from the snapshot at the next open, so a state machine rebuilt "+
+			"from its snapshot gets the appended payloads; state kept outside the log — a durable state machine, or a "+
+			"snapshot taken since those entries were applied (here or on other nodes) — may still hold the padded "+
+			"result and has to be rebuilt.", pl.ext.S, pl.newC)
 	}
-	return s + " The alternative to this repair: rebuild the node from a leader that holds the appended payloads (walctl diff shows which node does; Raft never replaces an entry whose term matches)."
+	return s + " The alternative to this repair: rebuild the node from a leader that holds the appended payloads " +
+		"(walctl diff shows which node does; Raft never replaces an entry whose term matches)."
 }
 
 // joinIndexList renders "entry 5", "entries 5, 7" or "entries 5, 7, … (12 in all)".
@@ -465,8 +470,8 @@ func padStepWhat(st *Step, h wal.HashAlg) string {
 	if h != wal.HashNone {
 		hash = ", " + h.LibraryName() + " hash recomputed"
 	}
-	return fmt.Sprintf("%s: #292 padding removed from the record (Offset = the chunk boundary, Length = the appended length%s); every other byte of the page stays",
-		joinIndexList(idx, 10), hash)
+	return fmt.Sprintf("%s: #292 padding removed from the record (Offset = the chunk boundary, "+
+		"Length = the appended length%s); every other byte of the page stays", joinIndexList(idx, 10), hash)
 }
 
 // recordFixText renders one correction with its old and new values.

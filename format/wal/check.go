@@ -466,8 +466,11 @@ func (l *Log) checkPadding(c *checkPass, e raftlog.Entry, f entryFacts) {
 	sl, r := f.slot, f.slot.rec
 	if !p.Proven {
 		c.add(raftlog.Warning, CodePadding292Unproven, sl.file, sl.off, e.Index,
-			"none while the writer is unknown: if DotNext 6.0.0–6.5.x or 5.x wrote this entry before an upgrade, rebuild the node from a replica that holds the appended payload (walctl diff DIR OTHER shows the entries that differ)",
-			"entry %d is laid out like a #292-padded entry (its record says Offset %d, Length %d: %d zero bytes up to the chunk boundary %d, then %d bytes that fit one chunk), but %s; walctl does not call it damage. If it is padded, DotNext delivers all %d bytes instead of the %d appended ones",
+			"none while the writer is unknown: if DotNext 6.0.0–6.5.x or 5.x wrote this entry before an upgrade, "+
+				"rebuild the node from a replica that holds the appended payload (walctl diff DIR OTHER shows the entries that differ)",
+			"entry %d is laid out like a #292-padded entry (its record says Offset %d, Length %d: %d zero bytes up to "+
+				"the chunk boundary %d, then %d bytes that fit one chunk), but %s; walctl does not call it damage. "+
+				"If it is padded, DotNext delivers all %d bytes instead of the %d appended ones",
 			e.Index, r.Offset, r.Length, p.Bytes, p.Boundary, p.TrueLength, p.Missing, r.Length, p.TrueLength)
 		return
 	}
@@ -492,7 +495,13 @@ func (l *Log) checkPadding(c *checkPass, e raftlog.Entry, f entryFacts) {
 	fix := fixApply + " (rewrites only the records of padded entries: Offset = the chunk boundary, Length = the appended length" +
 		ifThen(hashed, ", hash recomputed") + "; no data byte moves)"
 	c.add(sev, CodePadding292, sl.file, sl.off, e.Index, fix,
-		"%s entry %d carries #292 padding: its record says Offset %d, Length %d, but that range is %d zero bytes up to the chunk boundary %d, then the %d bytes that were appended. Every DotNext release from 6.0.0 to 6.12.x delivers the %d bytes (sha256 %.12s) instead of the %d appended ones (sha256 %.12s), without an exception%s: %s [%d zero bytes][payload]. Written by DotNext 6.0.0–6.5.x on unbuffered appends (entries a follower receives, AppendAsync(entry, index), batch appends), and by 5.x for entries without a memory block; this log's writer can be one of them: %s. The exact correction: Offset %d, Length %d",
+		"%s entry %d carries #292 padding: its record says Offset %d, Length %d, but that range is %d zero bytes "+
+			"up to the chunk boundary %d, then the %d bytes that were appended. "+
+			"Every DotNext release from 6.0.0 to 6.12.x delivers the %d bytes (sha256 %.12s) instead of the %d appended ones "+
+			"(sha256 %.12s), without an exception%s: %s [%d zero bytes][payload]. "+
+			"Written by DotNext 6.0.0–6.5.x on unbuffered appends (entries a follower receives, AppendAsync(entry, index), "+
+			"batch appends), and by 5.x for entries without a memory block; this log's writer can be one of them: %s. "+
+			"The exact correction: Offset %d, Length %d",
 		committedLabel(e.Committed), e.Index, r.Offset, r.Length, p.Bytes, p.Boundary, p.TrueLength,
 		r.Length, l.digest(e.Payload), p.TrueLength, l.digest(p.TruePayload), hashNote, effect, p.Bytes, writer,
 		p.TrueOffset, p.TrueLength)

@@ -38,15 +38,18 @@ func (l *Log) padWriter() (ok bool, evidence, missing string) {
 	fiveX := p.Layout == Layout5 && p.Timestamps == TicksUTC
 	switch {
 	case cp.Present && cp.Form == CheckpointV1:
-		return false, "", "the checkpoint is the 20-byte version-1 form, which only DotNext 6.8.0+ writes: the files do not show that a padding writer (6.0.0–6.5.x, 5.x) appended the entry"
+		return false, "", "the checkpoint is the 20-byte version-1 form, which only DotNext 6.8.0+ writes: " +
+			"the files do not show that a padding writer (6.0.0–6.5.x, 5.x) appended the entry"
 	case cp.Present && cp.Form == CheckpointV0:
 		return true, "the 12-byte version-0 checkpoint (last written by DotNext 6.0.0–6.7.x)", ""
 	case fiveX:
 		return true, "5.x slots (40-byte records with UTC ticks: DotNext 5.22–5.26.2)", ""
 	case !cp.Present:
-		return false, "", "the checkpoint is missing and the slots are 6.x slots: the files do not show which release wrote the entry (a 12-byte checkpoint or 5.x slots would show a padding writer)"
+		return false, "", "the checkpoint is missing and the slots are 6.x slots: the files do not show which release " +
+			"wrote the entry (a 12-byte checkpoint or 5.x slots would show a padding writer)"
 	}
-	return false, "", fmt.Sprintf("the checkpoint is %d bytes and the slots are 6.x slots: the files do not show which release wrote the entry (a 12-byte checkpoint or 5.x slots would show a padding writer)", cp.Size)
+	return false, "", fmt.Sprintf("the checkpoint is %d bytes and the slots are 6.x slots: the files do not show "+
+		"which release wrote the entry (a 12-byte checkpoint or 5.x slots would show a padding writer)", cp.Size)
 }
 
 // padGeometry is the cheap part of the evidence, from the record alone:
@@ -143,7 +146,8 @@ func (l *Log) correct(sl slot, p raftlog.Padding) (Correction292, error) {
 	// The record is rewritten through the codec; it must give back the
 	// stored bytes unchanged before its two fields are changed.
 	if same, err := EncodeRecord(sl.rec, rs); err != nil || !bytes.Equal(same, old[:rs]) {
-		return Correction292{}, fmt.Errorf("wal: entry %d: the record in %s at %d does not re-encode to its stored bytes", sl.index, sl.file, sl.off)
+		return Correction292{}, fmt.Errorf("wal: entry %d: the record in %s at %d does not re-encode to its stored bytes",
+			sl.index, sl.file, sl.off)
 	}
 	rec := sl.rec
 	rec.Offset, rec.Length = p.TrueOffset, p.TrueLength

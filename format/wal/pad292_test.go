@@ -107,7 +107,8 @@ func TestPadding292Evidence(t *testing.T) {
 	}{
 		{"6.0-6.7 checkpoint", Params{CheckpointForm: CheckpointV0}, true, ""},
 		{"6.0-6.7 checkpoint, crc64", Params{CheckpointForm: CheckpointV0, Hash: HashCrc64}, true, ""},
-		{"6.0-6.7 checkpoint, legacy layout, xxhash32", Params{CheckpointForm: CheckpointV0, Layout: Layout5, Hash: HashXxHash32}, true, ""},
+		{"6.0-6.7 checkpoint, legacy layout, xxhash32",
+			Params{CheckpointForm: CheckpointV0, Layout: Layout5, Hash: HashXxHash32}, true, ""},
 		{"5.x", Params{Layout: Layout5, Timestamps: TicksUTC, CheckpointForm: Checkpoint5x}, true, ""},
 		{"6.8+ checkpoint", Params{CheckpointForm: CheckpointV1}, false, "20-byte"},
 		{"6.8+ checkpoint, crc32", Params{CheckpointForm: CheckpointV1, Hash: HashCrc32}, false, "20-byte"},
