@@ -24,7 +24,8 @@ func fixtureFile(f *testing.F, fixture, name string) []byte {
 }
 
 var seedFixtures = []string{"6.12.0/wal-basic", "6.12.0/wal-hash-crc32", "6.12.0/wal-legacy-layout",
-	"5.26.2/wal-basic", "6.12.0/wal-basic+checkpoint-torn", "5.26.2/wal-basic+checkpoint-torn"}
+	"5.26.2/wal-basic", "6.12.0/wal-basic+checkpoint-torn", "5.26.2/wal-basic+checkpoint-torn",
+	"6.4.0/wal-hash-crc32"} // #292 padding
 
 // FuzzCheckpoint: any checkpoint bytes decode without panic, the same way
 // twice, and the forms the library writes re-encode to the same bytes.
@@ -238,6 +239,29 @@ func FuzzOpen(f *testing.F) {
 		})
 		if ext := l.Extent(); ext.ValidEnd < l.S || ext.CommittedIntact > ext.Commit {
 			t.Fatalf("extent %+v", ext)
+		}
+		// A #292 correction replaces exactly the stored slot bytes, keeps End
+		// and points at bytes that exist.
+		n = 0
+		err = l.Corrections292(0, -1, func(c Correction292) bool {
+			mf, ok := fsys[c.File]
+			if !ok || c.SlotOffset < 0 || c.SlotOffset+int64(len(c.Old)) > int64(len(mf.Data)) ||
+				!bytes.Equal(mf.Data[c.SlotOffset:c.SlotOffset+int64(len(c.Old))], c.Old) || len(c.New) != len(c.Old) {
+				t.Fatalf("correction of %d: %+v does not match %s", c.Index, c, c.File)
+			}
+			if c.OldOffset+c.OldLength != c.NewOffset+c.NewLength || c.NewOffset%l.Params.ChunkSize != 0 {
+				t.Fatalf("correction of %d moves End: %+v", c.Index, c)
+			}
+			for _, s := range c.Padding.TruePayload {
+				if !inFile(s) {
+					t.Fatalf("correction of %d: span %+v outside its file", c.Index, s)
+				}
+			}
+			n++
+			return n < 300
+		})
+		if err != nil {
+			t.Fatalf("Corrections292: %v", err)
 		}
 	})
 }
