@@ -256,3 +256,83 @@ func TestRepairPadding292RefusesChangedLog(t *testing.T) {
 		}
 	}
 }
+
+// A log with 150 padded entries across five metadata pages (64-byte slots:
+// 64 a page, 301 slots): verify lists
+// 50 and summarises the rest, the plan has one step per page and fixes
+// every finding (the summary too), and after --apply every entry reads as
+// appended and verify is clean.
+func TestRepairPadding292ManyEntries(t *testing.T) {
+	const n = 150
+	var es []wal.NewEntry
+	var appended [][]byte
+	add := func(b []byte) {
+		es = append(es, wal.BytesEntry(1, b))
+		appended = append(appended, b)
+	}
+	payload := func(k int) []byte {
+		b := bytes.Repeat([]byte{byte(k%250 + 1)}, k)
+		b[0] = '#'
+		return b
+	}
+	add(payload(4096 - 700)) // ends 700 bytes before the first boundary
+	for i := 0; i < n; i++ {
+		p := payload(1500)
+		es = append(es, wal.BytesEntry(1, append(make([]byte, 700), p...))) // laid out as #292 leaves it
+		appended = append(appended, p)
+		add(payload(4096 - 1500 - 700))
+	}
+	dir := filepath.Join(t.TempDir(), "wal")
+	last := int64(len(es))
+	seq := func(yield func(wal.NewEntry) bool) {
+		for _, e := range es {
+			if !yield(e) {
+				return
+			}
+		}
+	}
+	if err := wal.Create(dir, wal.Params{CheckpointForm: wal.CheckpointV0, Hash: wal.HashXxHash64},
+		raftlog.NodeState{Term: 1}, last, seq); err != nil {
+		t.Fatal(err)
+	}
+	out, _, code := run("verify", "--json", dir)
+	if code != 1 || strings.Count(out, `"code": "padding-292"`) != 51 || !strings.Contains(out, "100 more findings") {
+		t.Fatalf("verify: exit %d, %d padding findings\n%.2000s", code, strings.Count(out, `"code": "padding-292"`), out)
+	}
+	p := walPlan(t, dir)
+	records := 0
+	for _, st := range p.Steps {
+		if st.Kind != repair.StepMetadataPage {
+			t.Errorf("step %+v", st)
+		}
+		records += len(st.Records)
+	}
+	if len(p.Steps) != 5 || records != n || p.DamageRemains() {
+		t.Fatalf("%d steps, %d records, damage remains %v", len(p.Steps), records, p.DamageRemains())
+	}
+	if out, errs, code := run("repair", "--apply", "--backup", filepath.Join(t.TempDir(), "b"), dir); code != 0 {
+		t.Fatalf("repair: exit %d\n%s%s", code, out, errs)
+	}
+	l, err := logdir.Open(dir, logdir.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	err = l.Entries(l.First, l.Last, func(e raftlog.Entry) bool {
+		r, err := l.Payload(e)
+		var b bytes.Buffer
+		if err == nil {
+			_, err = b.ReadFrom(r)
+		}
+		if err != nil || !bytes.Equal(b.Bytes(), appended[e.Index-1]) || e.Padding292 != nil {
+			t.Errorf("entry %d: %d bytes, padding %+v (%v)", e.Index, b.Len(), e.Padding292, err)
+		}
+		return true
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, _, code := run("verify", dir); code != 0 {
+		t.Errorf("verify after repair: exit %d\n%s", code, out)
+	}
+}
