@@ -127,6 +127,12 @@ func MemberLayout(id [MemberIDSize]byte) Layout {
 	return LayoutUnknown
 }
 
+// IDFields returns the length and port of an id in the 4.8.0+ layout.
+func IDFields(id [MemberIDSize]byte) (length, port int32) {
+	le := binary.LittleEndian
+	return int32(le.Uint32(id[offIDField16:])), int32(le.Uint32(id[offIDField20:]))
+}
+
 // Swap exchanges the fields at 16 and 20: it turns an id stored in one
 // layout into the same member's id in the other.
 func Swap(id [MemberIDSize]byte) [MemberIDSize]byte {
