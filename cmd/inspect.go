@@ -157,7 +157,10 @@ func inspectHead(l *logdir.Log, bar *progress.Bar) (*inspectDoc, error) {
 				v = fmt.Sprintf("%X", s.Vote.Raw[:])
 			}
 			nd.Vote, nd.VoteID = &v, fmt.Sprintf("%X", s.Vote.Raw[:])
-			nd.VoteLayout, nd.VoteReadBy = s.Vote.Layout, s.Vote.ReadBy
+			nd.VoteLayout = s.Vote.Layout
+			if s.Vote.ReadBy[0].Releases != "" {
+				nd.VoteReadBy = s.Vote.ReadBy[:]
+			}
 		}
 		doc.NodeState = nd
 	}

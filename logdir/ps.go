@@ -101,13 +101,13 @@ func memberOf(raw [nodestate.MemberIDSize]byte) raftlog.MemberID {
 	if m.Layout != nodestate.LayoutBefore480 && m.Layout != nodestate.Layout480 {
 		return id
 	}
-	for _, l := range []nodestate.Layout{nodestate.LayoutBefore480, nodestate.Layout480} {
+	for i, l := range []nodestate.Layout{nodestate.LayoutBefore480, nodestate.Layout480} {
 		r, same := m.ReadBy(l)
 		reads := r.Endpoint
 		if !same {
 			reads = "another member: " + misread(r)
 		}
-		id.ReadBy = append(id.ReadBy, raftlog.MemberReading{Releases: l.Releases().String(), Reads: reads, Voted: same})
+		id.ReadBy[i] = raftlog.MemberReading{Releases: l.Releases().String(), Reads: reads, Voted: same}
 	}
 	return id
 }

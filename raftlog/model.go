@@ -106,8 +106,9 @@ type MemberID struct {
 	// "unknown"); "" where only one exists (the WriteAheadLog's state).
 	Layout string
 	// ReadBy says what the releases on each side of a layout change read
-	// from Raw, when Layout is known and not the same for all; else nil.
-	ReadBy []MemberReading
+	// from Raw (older releases first), when Layout is known and not the
+	// same for all; else zero. An array keeps MemberID comparable.
+	ReadBy [2]MemberReading
 }
 
 // MemberReading is what the releases of one range read from a stored
