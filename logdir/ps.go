@@ -102,7 +102,8 @@ func memberOf(raw [nodestate.MemberIDSize]byte) raftlog.MemberID {
 		return id
 	}
 	for i, l := range []nodestate.Layout{nodestate.LayoutBefore480, nodestate.Layout480} {
-		r, same := m.ReadBy(l)
+		r, match := m.ReadBy(l)
+		same := match == nodestate.MatchSame
 		reads := r.Endpoint
 		if !same {
 			reads = "another member: " + misread(r)

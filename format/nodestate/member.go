@@ -188,13 +188,38 @@ type Reading struct {
 	Endpoint string
 }
 
+// Match says whether a release reads the member a stored id names.
+type Match int
+
+const (
+	// MatchUnknown: the id's layout cannot be told from its bytes, so
+	// whether a release reads it right depends on who stored it.
+	MatchUnknown Match = iota
+	// MatchSame: the release reads the member the id names.
+	MatchSame
+	// MatchOther: the release reads another member (an id no member has).
+	MatchOther
+)
+
+func (m Match) String() string {
+	return [...]string{"unknown", "same member", "another member"}[m]
+}
+
 // ReadBy is what a release reading layout l (see ReaderLayout) makes of the
-// stored bytes. Same reports whether that is the member the id names; it is
-// false only when the layout is known and differs from l.
-func (m Member) ReadBy(l Layout) (r Reading, same bool) {
+// stored bytes, and whether that is the member the id names.
+func (m Member) ReadBy(l Layout) (Reading, Match) {
+	var r Reading
 	r.ID = InLayout(m.Stored, l, Layout480)
 	r.Endpoint, _ = Endpoint(r.ID)
-	return r, r.ID == m.ID || m.Layout == LayoutUnknown
+	switch {
+	case r.ID == m.ID && m.Layout != LayoutUnknown:
+		return r, MatchSame
+	case m.Layout == LayoutUnknown && r.ID != Swap(r.ID):
+		return r, MatchUnknown
+	case m.Layout == LayoutUnknown:
+		return r, MatchSame // port = length: both orders are the same bytes
+	}
+	return r, MatchOther
 }
 
 // VoteMember is the member s voted for; ok is false without a vote (byte

@@ -125,7 +125,7 @@ func FuzzDecode(f *testing.F) {
 		if m.Layout != LayoutUnknown && EncodeID(m, m.Layout) != s.Vote {
 			t.Fatalf("layout %v: re-encoding gives other bytes", m.Layout)
 		}
-		if r, same := m.ReadBy(m.Layout); m.Layout != LayoutUnknown && (!same || r.ID != m.ID) {
+		if r, match := m.ReadBy(m.Layout); m.Layout != LayoutUnknown && (match != MatchSame || r.ID != m.ID) {
 			t.Fatalf("a release of the stored layout %v reads another member", m.Layout)
 		}
 	})
