@@ -251,7 +251,8 @@ func printConversion(w io.Writer, doc *convertDoc) {
 	if st := doc.Comparison.NodeState; st != "" && st != "identical" {
 		files = "snapshot file identical; node.state " + st
 	}
-	printComparison(w, doc.Comparison, "entries equal, the snapshot included (index, term, timestamp, command id, flags, length, payload bytes); "+files)
+	printComparison(w, doc.Comparison,
+		"entries equal, the snapshot included (index, term, timestamp, command id, flags, length, payload bytes); "+files)
 	printVerdictLine(w, "verify the output:", doc.Verify)
 }
 
@@ -374,7 +375,8 @@ func printWALConversion(w io.Writer, doc *walConvertDoc) {
 	if v := cv.Vote; v != nil && (v.Rewritten || v.From != "4.8.0+") {
 		fmt.Fprintln(w, v.Sentence("state"))
 	}
-	printComparison(w, doc.Comparison, "committed entries equal (index, term, command id, length, payload bytes), snapshot index and term included"+stateWords(doc.Comparison))
+	printComparison(w, doc.Comparison, "committed entries equal (index, term, command id, length, payload bytes), "+
+		"snapshot index and term included"+stateWords(doc.Comparison))
 	printVerdictLine(w, "verify the output:", doc.Verify)
 }
 
@@ -395,7 +397,8 @@ func runConvertFromWAL(c *cli.Context, l *logdir.Log, co repair.ConvertOptions) 
 		l.Close()
 		return usageError{msg: "a WriteAheadLog is converted into a new directory only", hint: "use --out NEWDIR"}
 	}
-	conv, err := repair.ConvertFromWAL(l, repair.FromWALOptions{To: co.To, R: co.R, M: co.M, Out: co.Out, Target: co.Target})
+	conv, err := repair.ConvertFromWAL(l, repair.FromWALOptions{To: co.To, R: co.R, M: co.M, Out: co.Out,
+		Target: co.Target})
 	l.Close()
 	var ie *repair.InputError
 	if errors.As(err, &ie) {

@@ -154,7 +154,7 @@ func (r Range) String() string {
 		return "before " + r.Until.String()
 	case r.Until.IsZero():
 		return r.From.String() + " or later"
-	case r.Until.Patch == 0 && r.Until.Minor == 0 && r.From.Major == r.Until.Major-1 && r.From.Minor == 0 && r.From.Patch == 0:
+	case r.From == V(r.Until.Major-1, 0, 0) && r.Until == V(r.Until.Major, 0, 0):
 		return r.Until.pred() // 5.0.0 up to 6.0.0: "5.x"
 	}
 	return r.From.String() + "–" + r.Until.pred()

@@ -113,7 +113,8 @@ func (c *Conversion) writePartitions(dir, srcRoot string) error {
 func (r recipe) name() string { return fmt.Sprint(r.Number) }
 
 func sameConversion(a, b *Conversion) bool {
-	if len(a.recipes) != len(b.recipes) || len(a.Removed) != len(b.Removed) || a.Entries != b.Entries || !bytes.Equal(a.state, b.state) {
+	if len(a.recipes) != len(b.recipes) || len(a.Removed) != len(b.Removed) || a.Entries != b.Entries ||
+		!bytes.Equal(a.state, b.state) {
 		return false
 	}
 	for i := range a.recipes {

@@ -155,7 +155,8 @@ func TestConvertInPlaceRewritesTheVote(t *testing.T) {
 	if b, _ := os.ReadFile(filepath.Join(res.Backup, nodestate.FileName)); string(b) != string(orig) {
 		t.Error("the backup's node.state is not the input's")
 	}
-	cmp, err := repair.CompareLogs(res.Backup, dir, logdir.Options{Force: true, Format: "legacy", R: 4}, logdir.Options{Force: true, Format: "v2", R: 4})
+	cmp, err := repair.CompareLogs(res.Backup, dir, logdir.Options{Force: true, Format: "legacy", R: 4},
+		logdir.Options{Force: true, Format: "v2", R: 4})
 	if err != nil || !cmp.OK() {
 		t.Fatalf("%+v %v", cmp, err)
 	}
