@@ -162,6 +162,8 @@ func TestCrossReadsOfTheVote(t *testing.T) {
 				State *struct {
 					Vote           string `json:"vote"`
 					ExpectedMember string `json:"expectedMember"`
+					VotedExpected  bool   `json:"isVotedForExpected"`
+					VotedOther     bool   `json:"isVotedForOther"`
 				} `json:"state"`
 			}
 			raw, err := os.ReadFile(p)
@@ -179,6 +181,12 @@ func TestCrossReadsOfTheVote(t *testing.T) {
 			}
 			if same && r.Endpoint != rb.State.ExpectedMember {
 				t.Errorf("%s read by %s: %q, want %s", f.Name, v, r.Endpoint, rb.State.ExpectedMember)
+			}
+			// A misread vote is an id no member has: IsVotedFor is false for
+			// the member voted for and for any other (no double vote; the
+			// node refuses every candidate in that term).
+			if !same && (rb.State.VotedExpected || rb.State.VotedOther) {
+				t.Errorf("%s read by %s: a misread vote still grants a vote (%+v)", f.Name, v, *rb.State)
 			}
 			checked[rb.State.Vote]++
 		}
