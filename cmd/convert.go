@@ -9,6 +9,7 @@ import (
 	"github.com/walctl/walctl/format/wal"
 	"github.com/walctl/walctl/internal/progress"
 	"github.com/walctl/walctl/logdir"
+	"github.com/walctl/walctl/release"
 	"github.com/walctl/walctl/repair"
 )
 
@@ -33,7 +34,7 @@ func convertCommand() *cli.Command {
 			&cli.Int64Flag{Name: "chunk-size", Usage: "--to wal: data chunk size in bytes, the node's WriteAheadLog ChunkSize (default 4096, the library's)"},
 			&cli.StringFlag{Name: "hash", Usage: "--to wal: per-entry hash none|crc32|crc64|xxhash32|xxhash64|xxhash3 (default none, the library's)"},
 			&cli.IntFlag{Name: "checkpoint-bytes", Usage: "--to wal: checkpoint form 8 (5.x), 12 (6.0–6.7) or 20 (6.8+, the default)"},
-			&cli.StringFlag{Name: "target-version", Usage: "--to wal: the DotNext release that will open the output (picks the checkpoint form; 5.x also the 40-byte layout)"},
+			&cli.StringFlag{Name: "target-version", Usage: "the DotNext release that will open the output: --to wal picks the checkpoint form (5.x also the 40-byte layout); --to legacy|v2|sparse the vote's layout (before 4.8.0: port first), and v2|sparse need 5.4.0+"},
 			&cli.BoolFlag{Name: "copy-snapshot", Usage: "--to wal: copy the input's snapshot to <snapshot-dir>/<index>-<term> (SimpleStateMachine's naming)"},
 			&cli.StringFlag{Name: "snapshot-dir", Usage: "--to wal: the snapshot directory inside NEWDIR (default db)"},
 		},
@@ -130,6 +131,13 @@ func convertOptions(c *cli.Context) (repair.ConvertOptions, logdir.Options, erro
 		return co, in, usageError{msg: fmt.Sprintf("--in-format %q is not a PersistentState format", in.Format), hint: "use legacy, v2 or sparse"}
 	}
 	co.Log = repair.LogOptions{Format: in.Format, R: in.R, M: in.M}
+	if v := c.String("target-version"); v != "" {
+		t, err := release.Parse(v)
+		if err != nil {
+			return co, in, usageError{msg: "--target-version: " + err.Error(), hint: "give the DotNext.Net.Cluster release that will open the output, e.g. 4.15.3 or 5.26.2"}
+		}
+		co.Target = t
+	}
 	return co, in, nil
 }
 
@@ -233,10 +241,18 @@ func printConversion(w io.Writer, doc *convertDoc) {
 		fmt.Fprintf(w, "; input partitions removed: %v", cv.Removed)
 	}
 	fmt.Fprintln(w)
+	if cv.Vote != nil && (cv.Vote.Rewritten || cv.Vote.From != cv.Vote.To || cv.Vote.From != "4.8.0+") {
+		fmt.Fprintln(w, cv.Vote.Sentence("node.state"))
+	}
 	if doc.Backup != "" {
 		fmt.Fprintf(w, "backup of the input: %s\n", doc.Backup)
 	}
-	printComparison(w, doc.Comparison, "entries equal, the snapshot included (index, term, timestamp, command id, flags, length, payload bytes); node.state and snapshot file identical")
+	files := "node.state and snapshot file identical"
+	if st := doc.Comparison.NodeState; st != "" && st != "identical" {
+		files = "snapshot file identical; node.state " + st
+	}
+	printComparison(w, doc.Comparison,
+		"entries equal, the snapshot included (index, term, timestamp, command id, flags, length, payload bytes); "+files)
 	printVerdictLine(w, "verify the output:", doc.Verify)
 }
 
@@ -356,7 +372,11 @@ func printWALConversion(w io.Writer, doc *walConvertDoc) {
 	for _, n := range cv.Notes {
 		fmt.Fprintf(w, "  %s\n", n)
 	}
-	printComparison(w, doc.Comparison, "committed entries equal (index, term, command id, length, payload bytes), snapshot index and term included")
+	if v := cv.Vote; v != nil && (v.Rewritten || v.From != "4.8.0+") {
+		fmt.Fprintln(w, v.Sentence("state"))
+	}
+	printComparison(w, doc.Comparison, "committed entries equal (index, term, command id, length, payload bytes), "+
+		"snapshot index and term included"+stateWords(doc.Comparison))
 	printVerdictLine(w, "verify the output:", doc.Verify)
 }
 
@@ -377,7 +397,8 @@ func runConvertFromWAL(c *cli.Context, l *logdir.Log, co repair.ConvertOptions) 
 		l.Close()
 		return usageError{msg: "a WriteAheadLog is converted into a new directory only", hint: "use --out NEWDIR"}
 	}
-	conv, err := repair.ConvertFromWAL(l, repair.FromWALOptions{To: co.To, R: co.R, M: co.M, Out: co.Out})
+	conv, err := repair.ConvertFromWAL(l, repair.FromWALOptions{To: co.To, R: co.R, M: co.M, Out: co.Out,
+		Target: co.Target})
 	l.Close()
 	var ie *repair.InputError
 	if errors.As(err, &ie) {
@@ -412,13 +433,21 @@ func runConvertFromWAL(c *cli.Context, l *logdir.Log, co repair.ConvertOptions) 
 		for _, n := range conv.Notes {
 			fmt.Fprintf(w, "  %s\n", n)
 		}
-		printComparison(w, doc.Comparison, "entries equal (index, term, command id, length, payload bytes)")
+		printComparison(w, doc.Comparison, "entries equal (index, term, command id, length, payload bytes)"+stateWords(doc.Comparison))
 		printVerdictLine(w, "verify the output:", doc.Verify)
 	}
 	if doc.Verify.Verdict != "ok" || !doc.Comparison.OK() {
 		return damageError{}
 	}
 	return nil
+}
+
+// stateWords is the comparison's node-state sentence, after a "; ".
+func stateWords(cmp *repair.Comparison) string {
+	if cmp.NodeState == "" {
+		return ""
+	}
+	return "; " + cmp.NodeState
 }
 
 // printComparison prints the comparison of a converted log with its input:

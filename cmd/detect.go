@@ -87,10 +87,14 @@ func printDetection(w io.Writer, r *detect.Result) {
 	if p := r.WAL; p != nil {
 		fmt.Fprintf(w, ", chunk size %d, %d-byte records in %d-byte slots, hash %s, written by %s", p.ChunkSize, p.RecordSize, p.SlotSize, p.Hash, p.Writers)
 	}
+	if wr := r.Writers; wr != nil && wr.Releases != "" {
+		fmt.Fprintf(w, ", written by %s", wr.Releases)
+	}
 	fmt.Fprintln(w)
 	for _, e := range r.Evidence {
 		fmt.Fprintf(w, "  - %s\n", e)
 	}
+	printWriters(w, r.Writers)
 	if len(r.Candidates) > 0 {
 		fmt.Fprintf(w, "  - R candidates: %v\n", r.Candidates)
 	}
@@ -115,4 +119,24 @@ func printDetection(w io.Writer, r *detect.Result) {
 		t.Append([]string{f.Name, fmt.Sprint(f.Size), format, f.Confidence, ev})
 	}
 	t.Render()
+}
+
+// printWriters lists the facts behind "written by" of a PersistentState log.
+func printWriters(w io.Writer, wr *detect.Writers) {
+	if wr == nil {
+		return
+	}
+	if wr.Conflict != "" {
+		fmt.Fprintf(w, "  - %s the writer releases: %s\n", yellow("conflicting evidence on"), wr.Conflict)
+	}
+	for _, e := range wr.Evidence {
+		line := fmt.Sprintf("writer: %s → %s", e.Fact, e.Releases)
+		switch {
+		case e.SetAside:
+			line += faint(" (set aside: it contradicts the rest; it assumes " + e.Assumes + ")")
+		case e.Assumes != "":
+			line += faint(" (assumes " + e.Assumes + ")")
+		}
+		fmt.Fprintf(w, "  - %s\n", line)
+	}
 }

@@ -2,6 +2,8 @@ package cmd
 
 import (
 	"encoding/json"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/walctl/walctl/internal/fixtures"
@@ -69,5 +71,37 @@ func TestDetectWAL(t *testing.T) {
 		if d.Format != "wal" {
 			t.Errorf("%s: format %s, want wal", f.Name, d.Format)
 		}
+	}
+}
+
+// detect names the releases that can have written a PersistentState log,
+// in text ("written by …" and one line per fact) and JSON (writers).
+func TestDetectNamesTheWriters(t *testing.T) {
+	for _, c := range []struct{ fixture, releases, fact string }{
+		{"4.2.0/legacy-basic", "4.2.0–4.7.x", "in the layout before 4.8.0"},
+		{"4.15.3/legacy-snapshot", "4.8.0–5.3.x, or 5.4.0–5.7.2 with UseLegacyBinaryFormat", "snapshot index 13 = commit index"},
+		{"5.7.1/table-single-appends", "5.4.0–5.7.1", "#244 T1"},
+		{"5.26.2/table-basic", "5.7.3–5.x", "sealed partition(s) [1]"},
+	} {
+		t.Run(c.fixture, func(t *testing.T) {
+			dir := filepath.Join(fixtures.Root(), c.fixture, "wal")
+			text, _, code := runReadOnly(t, dir, "detect", dir)
+			if code != 0 || !strings.Contains(text, ", written by "+c.releases+"\n") || !strings.Contains(text, c.fact) {
+				t.Errorf("exit %d, text lacks %q or %q:\n%s", code, c.releases, c.fact, text)
+			}
+			out, _, _ := runReadOnly(t, dir, "detect", "--json", dir)
+			var d struct {
+				Writers struct {
+					Releases string `json:"releases"`
+					Evidence []struct {
+						Fact     string `json:"fact"`
+						Releases string `json:"releases"`
+					} `json:"evidence"`
+				} `json:"writers"`
+			}
+			if err := json.Unmarshal([]byte(out), &d); err != nil || d.Writers.Releases != c.releases || len(d.Writers.Evidence) < 2 {
+				t.Errorf("JSON writers %+v (%v)", d.Writers, err)
+			}
+		})
 	}
 }

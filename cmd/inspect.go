@@ -48,15 +48,20 @@ type inspectDoc struct {
 }
 
 type nodeStateDoc struct {
-	File        string  `json:"file"`
-	Term        int64   `json:"term"`
-	Vote        *string `json:"vote"`
-	VoteID      string  `json:"voteId,omitempty"`
-	CommitIndex int64   `json:"commitIndex"`
-	LastApplied int64   `json:"lastApplied"`
-	LastIndex   int64   `json:"lastIndex"`
-	Checksum    string  `json:"checksum"`
-	Size        int64   `json:"size"`
+	File   string  `json:"file"`
+	Term   int64   `json:"term"`
+	Vote   *string `json:"vote"`
+	VoteID string  `json:"voteId,omitempty"`
+	// VoteLayout: the ClusterMemberId layout of a node.state vote ("before
+	// 4.8.0", "4.8.0+", "either", "unknown"); VoteReadBy: what the releases
+	// on each side of 4.8.0 read from it.
+	VoteLayout  string                  `json:"voteLayout,omitempty"`
+	VoteReadBy  []raftlog.MemberReading `json:"voteReadBy,omitempty"`
+	CommitIndex int64                   `json:"commitIndex"`
+	LastApplied int64                   `json:"lastApplied"`
+	LastIndex   int64                   `json:"lastIndex"`
+	Checksum    string                  `json:"checksum"`
+	Size        int64                   `json:"size"`
 }
 
 type snapshotDoc struct {
@@ -175,6 +180,10 @@ func inspectHead(l *logdir.Log, bar *progress.Bar) (*inspectDoc, error) {
 				v = fmt.Sprintf("%X", s.Vote.Raw[:])
 			}
 			nd.Vote, nd.VoteID = &v, fmt.Sprintf("%X", s.Vote.Raw[:])
+			nd.VoteLayout = s.Vote.Layout
+			if s.Vote.ReadBy[0].Releases != "" {
+				nd.VoteReadBy = s.Vote.ReadBy[:]
+			}
 		}
 		doc.NodeState = nd
 	}
@@ -315,6 +324,7 @@ func printInspect(w io.Writer, d *inspectDoc) {
 		}
 		fmt.Fprintf(w, "%s term %d, vote %s, commit %d, last applied %s, last index %s, checksum %s (%s, %d bytes)\n",
 			bold("Node state:"), s.Term, vote, s.CommitIndex, orDash(s.LastApplied), orDash(s.LastIndex), s.Checksum, s.File, s.Size)
+		printVoteLayout(w, s)
 	} else {
 		fmt.Fprintf(w, "%s %s\n", bold("Node state:"), red("missing"))
 	}
@@ -355,6 +365,27 @@ func printInspect(w io.Writer, d *inspectDoc) {
 			parts = append(parts, fmt.Sprintf("term %d: %d entries, %d bytes", tc.Term, tc.Entries, tc.Bytes))
 		}
 		fmt.Fprintf(w, "%s %s\n", bold("Per term:"), strings.Join(parts, "; "))
+	}
+}
+
+// printVoteLayout explains a vote that not every release reads as the
+// member it names: stored in the layout before 4.8.0, or in a layout the
+// bytes cannot tell. The common 4.8.0+ vote needs no line.
+func printVoteLayout(w io.Writer, s *nodeStateDoc) {
+	switch s.VoteLayout {
+	case "before 4.8.0":
+		fmt.Fprintf(w, "%s %s, stored in the ClusterMemberId layout before 4.8.0 (port before length, as DotNext 4.0–4.7.x write it)\n",
+			bold("Vote:"), *s.Vote)
+		for _, r := range s.VoteReadBy {
+			word := yellow("reads " + r.Reads)
+			if r.Voted {
+				word = "reads " + r.Reads
+			}
+			fmt.Fprintf(w, "  DotNext %s %s\n", r.Releases, word)
+		}
+	case "unknown":
+		fmt.Fprintf(w, "%s %s is not an IP endpoint's id: whether it is stored in the layout before 4.8.0 or the 4.8.0+ one cannot be told from its bytes\n",
+			bold("Vote:"), s.VoteID)
 	}
 }
 

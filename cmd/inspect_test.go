@@ -182,3 +182,57 @@ func TestInspectPadding292(t *testing.T) {
 		})
 	}
 }
+
+// inspect names the member every fixture's node voted for, in the layout
+// its node.state stores the vote in: the member the writing library itself
+// read back (4.2.0 stores it in the layout before 4.8.0).
+func TestInspectNamesTheVotedMember(t *testing.T) {
+	pre := 0
+	for _, f := range fixtures.All(t, "fixturegen-ps") {
+		rb := f.Manifest.Readback.State
+		if rb.Vote != "expected" || f.Manifest.Damage != nil {
+			continue
+		}
+		t.Run(f.Name, func(t *testing.T) {
+			out, errs, code := runReadOnly(t, f.WAL, withSettings(t, f, "inspect", "--json", f.WAL)...)
+			if code != 0 {
+				t.Fatalf("exit %d: %s", code, errs)
+			}
+			var doc struct {
+				NodeState struct {
+					Vote       *string `json:"vote"`
+					VoteLayout string  `json:"voteLayout"`
+					VoteReadBy []struct {
+						Releases string `json:"releases"`
+						Voted    bool   `json:"votedMember"`
+					} `json:"voteReadBy"`
+				} `json:"nodeState"`
+			}
+			if err := json.Unmarshal([]byte(out), &doc); err != nil {
+				t.Fatal(err)
+			}
+			ns := doc.NodeState
+			if ns.Vote == nil || *ns.Vote != rb.ExpectedMember {
+				t.Fatalf("vote %v, the library read %s", ns.Vote, rb.ExpectedMember)
+			}
+			if ns.VoteLayout == "before 4.8.0" {
+				pre++
+				if len(ns.VoteReadBy) != 2 || !ns.VoteReadBy[0].Voted || ns.VoteReadBy[1].Voted || ns.VoteReadBy[1].Releases != "4.8.0 or later" {
+					t.Errorf("readers: %+v", ns.VoteReadBy)
+				}
+				text, _, _ := runReadOnly(t, f.WAL, withSettings(t, f, "inspect", f.WAL)...)
+				for _, want := range []string{"vote " + rb.ExpectedMember, "layout before 4.8.0",
+					"DotNext 4.8.0 or later reads another member"} {
+					if !strings.Contains(text, want) {
+						t.Errorf("text output lacks %q:\n%s", want, text)
+					}
+				}
+			} else if ns.VoteLayout != "4.8.0+" {
+				t.Errorf("layout %q", ns.VoteLayout)
+			}
+		})
+	}
+	if pre == 0 {
+		t.Fatal("no fixture stores its vote in the layout before 4.8.0")
+	}
+}

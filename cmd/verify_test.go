@@ -3,6 +3,7 @@ package cmd
 import (
 	"encoding/json"
 	"path"
+	"strings"
 	"testing"
 
 	"github.com/walctl/walctl/internal/fixtures"
@@ -69,4 +70,43 @@ func deref64(p *int64) any {
 		return nil
 	}
 	return *p
+}
+
+// A legacy partition shorter than its R×40-byte prologue: the finding says
+// which releases zero-fill it (4.0–4.2.x) and which throw (4.3.0+, every
+// 5.x), that an upgrade from 4.2.x fails, and its fix is repair --apply.
+func TestVerifyShortPrologueNamesTheReleases(t *testing.T) {
+	n := 0
+	for _, f := range fixtures.All(t, "fixturegen-ps") {
+		if f.Expect.Damage != "partition-shorter-than-prologue" {
+			continue
+		}
+		n++
+		t.Run(f.Name, func(t *testing.T) {
+			out, _, code := runReadOnly(t, f.WAL, withSettings(t, f, "verify", "--json", f.WAL)...)
+			var v verifyOut
+			if err := json.Unmarshal([]byte(out), &v); err != nil || code != 1 {
+				t.Fatalf("exit %d: %v", code, err)
+			}
+			for _, fd := range v.Findings {
+				if fd.Code != "partition-shorter-than-prologue" {
+					continue
+				}
+				for _, want := range []string{"4.0.0–4.2.x zero-fill it", "4.3.0 or later (every 5.x) throw UnauthorizedAccessException",
+					"an upgrade from 4.2.x fails"} {
+					if !strings.Contains(fd.Message, want) {
+						t.Errorf("message lacks %q: %s", want, fd.Message)
+					}
+				}
+				if !strings.HasPrefix(fd.Fix, "walctl repair --apply") || fd.Severity != "error" {
+					t.Errorf("severity %s, fix %q", fd.Severity, fd.Fix)
+				}
+				return
+			}
+			t.Errorf("no partition-shorter-than-prologue finding: %+v", v.Findings)
+		})
+	}
+	if n < 2 {
+		t.Fatalf("%d fixtures with a short legacy partition (4.15.3, 5.3.0, 5.7.1 have one)", n)
+	}
 }

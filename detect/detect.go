@@ -72,6 +72,9 @@ type Result struct {
 	WAL *WALParams `json:"wal,omitempty"`
 	// Conflicts are facts that contradict R or M given by the user.
 	Conflicts []string `json:"conflicts,omitempty"`
+	// Writers names the releases that can have written a PersistentState
+	// log (the WAL's are in WAL.Writers).
+	Writers *Writers `json:"writers,omitempty"`
 
 	conf    Confidence
 	Listing *Listing         `json:"-"`
@@ -97,6 +100,7 @@ func Directory(dir string, o Overrides) (*Result, error) {
 		res.Confidence = res.conf.String()
 		return res, nil
 	}
+	stateSum := nodestate.ChecksumAbsent
 	if l.NodeState != "" {
 		b, size, err := ReadHead(l.NodeState, nodestate.Size)
 		if err != nil {
@@ -104,6 +108,9 @@ func Directory(dir string, o Overrides) (*Result, error) {
 		}
 		s := nodestate.Decode(b)
 		res.State = &s
+		if size == nodestate.Size {
+			stateSum = nodestate.Status(b)
+		}
 		res.Evidence = append(res.Evidence, fmt.Sprintf("node.state (%d bytes): LastIndex %d, CommitIndex %d, snapshot index %d", size, s.LastIndex, s.CommitIndex, s.Snapshot.Index))
 	} else {
 		res.Evidence = append(res.Evidence, "no node.state: indexes cannot be checked against it")
@@ -115,6 +122,7 @@ func Directory(dir string, o Overrides) (*Result, error) {
 	res.Files = files
 	res.vote(o)
 	res.inferGeometry(o)
+	res.Writers = res.writers(stateSum)
 	res.Confidence = res.conf.String()
 	return res, nil
 }

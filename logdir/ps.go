@@ -70,8 +70,7 @@ func (ps *psLog) readNodeState(path string) error {
 		CommitIndex: s.CommitIndex, LastApplied: s.LastApplied, LastIndex: s.LastIndex,
 		Size: size, ExpectedSize: nodestate.Size,
 	}
-	ns.Vote.Raw = s.Vote
-	ns.Vote.Endpoint, _ = nodestate.Endpoint(s.Vote)
+	ns.Vote = memberOf(s.Vote)
 	switch nodestate.Status(b) {
 	case nodestate.ChecksumOK:
 		ns.Checksum = raftlog.ChecksumOK
@@ -90,7 +89,48 @@ func (ps *psLog) readNodeState(path string) error {
 	ps.lastHint = s.LastIndex
 	ps.checkNodeState(size, ns)
 	ps.checkNegative(s)
+	ps.checkVoteLayout(size, s)
 	return nil
+}
+
+// memberOf is the model's view of a node.state member id: the member named
+// in the layout its bytes are in, and what the releases of each layout read.
+func memberOf(raw [nodestate.MemberIDSize]byte) raftlog.MemberID {
+	m := nodestate.DecodeMember(raw)
+	id := raftlog.MemberID{Raw: raw, Endpoint: m.Endpoint, Layout: m.Layout.String()}
+	if m.Layout != nodestate.LayoutBefore480 && m.Layout != nodestate.Layout480 {
+		return id
+	}
+	for i, l := range []nodestate.Layout{nodestate.LayoutBefore480, nodestate.Layout480} {
+		r, match := m.ReadBy(l)
+		same := match == nodestate.MatchSame
+		reads := r.Endpoint
+		if !same {
+			reads = "another member: " + misread(r)
+		}
+		id.ReadBy[i] = raftlog.MemberReading{Releases: l.Releases().String(), Reads: reads, Voted: same}
+	}
+	return id
+}
+
+// misread names what a release of layout l makes of an id stored in the
+// other layout: the length and port it sees.
+func misread(r nodestate.Reading) string {
+	length, port := nodestate.IDFields(r.ID)
+	return fmt.Sprintf("length %d, port %d (an id no member has)", length, port)
+}
+
+// checkVoteLayout notes a vote stored in the layout before 4.8.0: what the
+// node's release (4.0–4.7.x) reads right, and every later release reads as a
+// vote for another member.
+func (ps *psLog) checkVoteLayout(size int64, s nodestate.State) {
+	m, ok := s.VoteMember()
+	if !ok || m.Layout != nodestate.LayoutBefore480 || size < nodestate.OffVote+nodestate.MemberIDSize {
+		return
+	}
+	ps.Findings.Add(finding(raftlog.Info, "old-vote-layout", nodestate.FileName, nodestate.OffVote, raftlog.NoIndex,
+		fmt.Sprintf("node.state stores the vote for %s (term %d) in the ClusterMemberId layout before 4.8.0 (port before length): DotNext %s reads it right, %s reads it as a vote for another member",
+			m.Endpoint, s.Term, nodestate.LayoutBefore480.Releases(), nodestate.Layout480.Releases())))
 }
 
 func (ps *psLog) checkNodeState(size int64, ns *raftlog.NodeState) {

@@ -122,7 +122,23 @@ func (e *Entry) PayloadAvailable() int64 {
 // MemberID is a DotNext ClusterMemberId (28 raw bytes) with its decoded view.
 type MemberID struct {
 	Raw      [28]byte
-	Endpoint string // "address:port" when the id encodes an IP endpoint, else ""
+	Endpoint string // "address:port" of the member when the id encodes an IP endpoint, else ""
+	// Layout names the byte order Raw is stored in where a format has known
+	// two (PersistentState node.state: "before 4.8.0", "4.8.0+", "either",
+	// "unknown"); "" where only one exists (the WriteAheadLog's state).
+	Layout string
+	// ReadBy says what the releases on each side of a layout change read
+	// from Raw (older releases first), when Layout is known and not the
+	// same for all; else zero. An array keeps MemberID comparable.
+	ReadBy [2]MemberReading
+}
+
+// MemberReading is what the releases of one range read from a stored
+// member id.
+type MemberReading struct {
+	Releases string `json:"releases"` // e.g. "before 4.8.0"
+	Reads    string `json:"reads"`    // the endpoint, or "another member: …"
+	Voted    bool   `json:"votedMember"`
 }
 
 // NodeState is the persistent Raft node state.

@@ -20,6 +20,10 @@ type Comparison struct {
 	Entries    int64    `json:"entries"`
 	Mismatches []string `json:"mismatches,omitempty"` // the first few, in words
 	Count      int64    `json:"mismatchCount"`
+	// NodeState says how the output's node state compares with the
+	// input's when it is equal: "identical", or what differs on purpose
+	// (the vote stored in another layout, the same member).
+	NodeState string `json:"nodeState,omitempty"`
 
 	progress func(int64)
 }
@@ -38,8 +42,10 @@ func (c *Comparison) add(format string, args ...any) {
 
 // CompareLogs streams both logs in index order and compares every entry —
 // the snapshot included — by index, term, timestamp, command id, flags,
-// length and payload bytes, plus node.state and the snapshot file byte for
-// byte. Memory stays bounded: one entry of each log at a time.
+// length and payload bytes, plus the snapshot file byte for byte and
+// node.state byte for byte but for a vote stored in another layout, which
+// must name the same member (compareNodeState). Memory stays bounded: one
+// entry of each log at a time.
 func CompareLogs(a, b string, ao, bo logdir.Options) (*Comparison, error) {
 	return CompareLogsWith(a, b, ao, bo, nil)
 }
@@ -64,12 +70,13 @@ func CompareLogsWith(a, b string, ao, bo logdir.Options, progress func(entries i
 	if err := c.entries(la, lb); err != nil {
 		return nil, err
 	}
-	for _, name := range []string{nodestate.FileName, "snapshot"} {
-		if same, err := sameFile(filepath.Join(a, name), filepath.Join(b, name)); err != nil {
-			return nil, err
-		} else if !same {
-			c.add("%s differs", name)
-		}
+	if err := c.compareNodeState(filepath.Join(a, nodestate.FileName), filepath.Join(b, nodestate.FileName)); err != nil {
+		return nil, err
+	}
+	if same, err := sameFile(filepath.Join(a, "snapshot"), filepath.Join(b, "snapshot")); err != nil {
+		return nil, err
+	} else if !same {
+		c.add("snapshot differs")
 	}
 	return c, nil
 }

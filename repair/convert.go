@@ -13,6 +13,7 @@ import (
 	v2 "github.com/walctl/walctl/format/v2"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
+	"github.com/walctl/walctl/release"
 )
 
 // ConvertOptions steer a conversion.
@@ -24,6 +25,9 @@ type ConvertOptions struct {
 	Out     string     `json:"-"` // the new directory (when not in place)
 	Backup  string     `json:"-"` // in place: where the input is copied first ("" = default)
 	Log     LogOptions `json:"log"`
+	// Target is the release that will open the output (zero: not given);
+	// it decides the vote's layout (see outputVoteLayout).
+	Target release.Version `json:"targetVersion,omitzero"`
 }
 
 // OutPartition is one partition file of the output.
@@ -54,9 +58,13 @@ type Conversion struct {
 	Copied     []string          `json:"copied"`
 	Removed    []string          `json:"removed,omitempty"`
 	Notes      []string          `json:"notes,omitempty"`
+	// Vote says in which layout the output's node.state stores the vote
+	// (nil without a vote); when Rewritten, node.state is not in Copied.
+	Vote *VoteLayout `json:"vote,omitempty"`
 
 	src     *source
 	recipes []recipe
+	state   []byte // the output's node.state when it is not a copy
 }
 
 // InputError says why a log cannot be converted as it is.
@@ -75,8 +83,9 @@ var convertTargets = map[string]string{"legacy": fmtLegacy, "v2": fmtV2, "table"
 // PlanConvert checks that every live entry of l can be carried over and lays
 // out the output: the entries (snapshot index, LastIndex] renumbered into
 // partitions of the new R, each written by the target codec's writer, every
-// Table partition but the one holding LastIndex sealed; node.state and the
-// snapshot file copied unchanged.
+// Table partition but the one holding LastIndex sealed; the snapshot file
+// copied unchanged, node.state too unless the vote must change layout for
+// the releases that read the output (planVote).
 func PlanConvert(l *logdir.Log, o ConvertOptions) (*Conversion, error) {
 	switch l.Format {
 	case fmtLegacy, fmtV2, fmtSparse:
@@ -102,7 +111,13 @@ func PlanConvert(l *logdir.Log, o ConvertOptions) (*Conversion, error) {
 	if err := c.layout(); err != nil {
 		return nil, err
 	}
-	c.Copied = append(c.Copied, nodestate.FileName)
+	raw, err := os.ReadFile(filepath.Join(l.Dir, nodestate.FileName))
+	if err != nil {
+		return nil, err
+	}
+	if c.Vote, c.state = planVote(raw, l.Format, c.To, o.Target); c.state == nil {
+		c.Copied = append(c.Copied, nodestate.FileName)
+	}
 	if _, err := os.Stat(filepath.Join(l.Dir, "snapshot")); err == nil {
 		c.Copied = append(c.Copied, "snapshot")
 	}
@@ -117,6 +132,9 @@ func (c *Conversion) target(l *logdir.Log, o ConvertOptions) error {
 	to, ok := convertTargets[strings.ToLower(o.To)]
 	if !ok {
 		return &FlagError{Msg: fmt.Sprintf("--to %q is not a format walctl writes", o.To), Hint: "use --to legacy, --to v2 or --to sparse"}
+	}
+	if err := checkTarget(to, o.Target); err != nil {
+		return err
 	}
 	c.To, c.NewR, c.NewM = to, l.R, 0
 	if o.R != 0 {

@@ -1,6 +1,7 @@
 package repair
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -81,6 +82,9 @@ func finishConvert(dir, backup string, c *Conversion, resumed bool) (*Result, er
 	if err := c.writePartitions(dir, backup); err != nil {
 		return nil, err
 	}
+	if err := c.writeState(dir, backup); err != nil {
+		return nil, err
+	}
 	for _, name := range c.Removed {
 		if err := atomicfs.Remove(filepath.Join(dir, name)); err != nil {
 			return nil, err
@@ -89,7 +93,7 @@ func finishConvert(dir, backup string, c *Conversion, resumed bool) (*Result, er
 	if err := atomicfs.Remove(filepath.Join(dir, JournalName)); err != nil {
 		return nil, err
 	}
-	return &Result{Backup: backup, Steps: len(c.recipes) + len(c.Removed), Resumed: resumed}, nil
+	return &Result{Backup: backup, Steps: len(c.recipes) + len(c.Removed) + c.stateSteps(), Resumed: resumed}, nil
 }
 
 func (c *Conversion) writePartitions(dir, srcRoot string) error {
@@ -109,7 +113,8 @@ func (c *Conversion) writePartitions(dir, srcRoot string) error {
 func (r recipe) name() string { return fmt.Sprint(r.Number) }
 
 func sameConversion(a, b *Conversion) bool {
-	if len(a.recipes) != len(b.recipes) || len(a.Removed) != len(b.Removed) || a.Entries != b.Entries {
+	if len(a.recipes) != len(b.recipes) || len(a.Removed) != len(b.Removed) || a.Entries != b.Entries ||
+		!bytes.Equal(a.state, b.state) {
 		return false
 	}
 	for i := range a.recipes {
@@ -197,6 +202,9 @@ func (c *Conversion) fill(tmp, dir string) error {
 		if err := copyFile(filepath.Join(dir, name), filepath.Join(tmp, name)); err != nil {
 			return err
 		}
+	}
+	if err := c.writeState(tmp, dir); err != nil {
+		return err
 	}
 	return c.writePartitions(tmp, dir)
 }

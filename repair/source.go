@@ -19,6 +19,7 @@ const (
 	fmtLegacy = "legacy"
 	fmtV2     = "v2"
 	fmtSparse = "sparse"
+	fmtWAL    = "wal"
 )
 
 // decoded is one partition file decoded by its codec.

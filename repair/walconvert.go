@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/walctl/walctl/format/nodestate"
 	"github.com/walctl/walctl/format/wal"
 	"github.com/walctl/walctl/internal/atomicfs"
 	"github.com/walctl/walctl/logdir"
@@ -46,6 +47,8 @@ type WALConversion struct {
 	Entries      int64    `json:"entries"`
 	SnapshotFile string   `json:"snapshotFile,omitempty"` // the copied snapshot, relative to Out
 	Notes        []string `json:"notes,omitempty"`
+	// Vote says in which layout `state` stores the vote (nil without one).
+	Vote *VoteLayout `json:"vote,omitempty"`
 
 	params wal.Params
 }
@@ -139,6 +142,7 @@ func ConvertToWAL(l *logdir.Log, o WALOptions) (*WALConversion, error) {
 	c := &WALConversion{Dir: l.Dir, From: l.Format, Params: p.String(), Checkpoint: p.CheckpointForm, Snapshot: src.s,
 		SnapshotTerm: src.sTerm, CommitIndex: src.commit, LastIndex: src.last, Entries: src.last - src.s, params: p}
 	c.Writers = writersOf(p)
+	c.Vote = src.voteFor480()
 	c.notes(src, o, p)
 	out, err := filepath.Abs(o.Out)
 	if err != nil {
@@ -285,6 +289,9 @@ func entryDamage(e raftlog.Entry) string {
 // fill writes the WAL into tmp, then the snapshot file when asked.
 func (c *WALConversion) fill(tmp string, src *walSource, o WALOptions, p wal.Params) error {
 	ns := raftlog.NodeState{Term: src.state.Term, HasVote: src.state.HasVote, Vote: src.state.Vote}
+	if c.Vote != nil && c.Vote.Rewritten {
+		ns.Vote.Raw = nodestate.InLayout(ns.Vote.Raw, nodestate.LayoutBefore480, nodestate.Layout480)
+	}
 	if src.snap != nil || src.s > 0 {
 		ns.Snapshot = &raftlog.SnapshotMeta{Index: src.s, Term: src.sTerm}
 	}
@@ -344,8 +351,8 @@ func (src *walSource) copySnapshot(path string) error {
 }
 
 // CompareCommitted compares the entries (max(S, from), upTo] of two logs of
-// any formats by index, term, command id, length and payload bytes, and
-// the snapshot index and term. Timestamps and flags are not compared: the
+// any formats by index, term, command id, length and payload bytes, the
+// snapshot index and term, and the node state's term and voted member. Timestamps and flags are not compared: the
 // formats keep different ones.
 func CompareCommitted(a, b string, ao, bo logdir.Options, upTo int64) (*Comparison, error) {
 	la, err := logdir.Open(a, ao)
@@ -366,6 +373,7 @@ func CompareCommitted(a, b string, ao, bo logdir.Options, upTo int64) (*Comparis
 	if lb.Last < upTo {
 		c.add("the output ends at %d, before %d", lb.Last, upTo)
 	}
+	c.compareTermAndVote(la.State, lb.State)
 	next, stop := iter.Pull2(entriesOf(lb))
 	defer stop()
 	for ea, err := range entriesOf(la) {

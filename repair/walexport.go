@@ -9,6 +9,7 @@ import (
 	"github.com/walctl/walctl/internal/gen"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
+	"github.com/walctl/walctl/release"
 )
 
 // FromWALOptions are the settings of a PersistentState log written from a
@@ -20,6 +21,9 @@ type FromWALOptions struct {
 	R   int64  `json:"recordsPerPartition"`
 	M   int64  `json:"maxEntrySize,omitempty"` // sparse only
 	Out string `json:"out"`
+	// Target is the release that will open the output (zero: not given):
+	// a release before 4.8.0 gets the vote in its layout (port first).
+	Target release.Version `json:"targetVersion,omitzero"`
 }
 
 // FromWALConversion is what ConvertFromWAL did.
@@ -63,6 +67,10 @@ func ConvertFromWAL(l *logdir.Log, o FromWALOptions) (*FromWALConversion, error)
 	if src.last > src.commit {
 		c.Notes = append(c.Notes, fmt.Sprintf("entries %d–%d stay uncommitted (LastIndex %d, CommitIndex %d)", src.commit+1, src.last, src.last, src.commit))
 	}
+	if src.state.HasVote && !o.Target.IsZero() && nodestate.ReaderLayout(o.Target) == nodestate.LayoutBefore480 {
+		c.Notes = append(c.Notes, fmt.Sprintf("node.state: the vote for %s stored in the layout before 4.8.0 (port before length): the layout DotNext %s reads",
+			memberWords(nodestate.DecodeMember(src.state.Vote.Raw)), o.Target))
+	}
 	out, err := filepath.Abs(o.Out)
 	if err != nil {
 		return nil, err
@@ -103,7 +111,7 @@ func checkFromWAL(o FromWALOptions) error {
 	case o.To != fmtSparse && o.M != 0:
 		return &FlagError{Msg: "--max-entry-size applies to --to sparse only", Hint: "drop --max-entry-size"}
 	}
-	return nil
+	return checkTarget(o.To, o.Target)
 }
 
 // writePS appends every entry through the PersistentState writer.
@@ -137,7 +145,12 @@ func writePS(dir string, src *walSource, o FromWALOptions) error {
 	st := src.state
 	ns := nodestate.State{CommitIndex: src.commit, LastApplied: 0, LastIndex: src.last, Term: st.Term}
 	if st.HasVote {
+		// The WriteAheadLog's id is in the 4.8.0+ layout; only a target
+		// before 4.8.0 reads another.
 		ns.VoteFlag, ns.Vote = 1, st.Vote.Raw
+		if !o.Target.IsZero() {
+			ns, _ = ns.WithVoteLayout(nodestate.ReaderLayout(o.Target))
+		}
 	}
 	return w.Close(ns)
 }

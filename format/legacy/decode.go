@@ -6,6 +6,7 @@ import (
 
 	"github.com/walctl/walctl/format/partition"
 	"github.com/walctl/walctl/format/record"
+	"github.com/walctl/walctl/release"
 )
 
 // Issue codes emitted by Decode.
@@ -19,6 +20,10 @@ const (
 	CodeUnreferencedTail  = "unreferenced-tail"
 	CodeSlotZeroWritten   = "slot-zero-written"
 )
+
+// shortPrologueZeroFills names the releases that open a legacy partition
+// shorter than its prologue by zero-filling it: 4.0.0 to 4.2.x.
+var shortPrologueZeroFills = release.Between(release.PersistentState4, release.ShortPrologueThrows)
 
 // decoder holds what Decode needs while it walks one file.
 type decoder struct {
@@ -48,9 +53,12 @@ func Decode(f partition.File, g partition.Geometry, lastIndex int64) partition.D
 	// Records live in the prologue only: its written part bounds the slots.
 	dec.d.Slots = partition.NewSlots(partition.SlotCapacity(g.R, min(f.Size, prologue)))
 	if f.Size < prologue {
+		// §3.3, measured with 4.2.0, 4.15.3, 5.3.0, 5.7.1 and 5.26.2: 4.2.x
+		// wrote the zero prologue through the read-write handle, 4.3.0 and
+		// later through a read-only one, which throws.
 		dec.add(issuef(partition.Error, CodeShortPrologue, f.Size, -1,
-			"file is %d bytes, shorter than its %d-byte prologue (R = %d): DotNext ≈4.3–5.26 throws UnauthorizedAccessException from the PersistentState constructor and cannot open the directory at all; extend the file with zeros to %d bytes",
-			f.Size, prologue, g.R, prologue))
+			"file is %d bytes, shorter than its %d-byte prologue (R = %d): DotNext %s zero-fill it on open and read on, but %s (every 5.x) throw UnauthorizedAccessException from the PersistentState constructor and cannot open the directory at all — an upgrade from 4.2.x fails on this log; extend the file with zeros to %d bytes",
+			f.Size, prologue, g.R, shortPrologueZeroFills, release.Since(release.ShortPrologueThrows), prologue))
 	}
 	dec.readPrologue()
 	dec.checkOverlaps()

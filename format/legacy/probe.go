@@ -83,7 +83,7 @@ func (s *prologueScan) addRecord(f partition.File, pos int64, rec record.Record)
 func Probe(f partition.File) partition.Probe {
 	p := partition.Probe{Format: Format, UsedSlots: -1, T1Slot: -1}
 	if f.Size <= 0 {
-		p.Evidence = append(p.Evidence, "0-byte file: format-neutral (F0); as a legacy partition DotNext ≈4.3+ cannot open it until it is extended to R*40 (§3.3)")
+		p.Evidence = append(p.Evidence, "0-byte file: format-neutral (F0); as a legacy partition DotNext 4.3.0+ cannot open it until it is extended to R*40 (4.0–4.2.x zero-fill it, §3.3)")
 		return p
 	}
 	s := scanPrologue(f)
@@ -210,7 +210,7 @@ func (s prologueScan) damage(f partition.File, prologue int64) []string {
 	}
 	if f.Size < prologue {
 		out = append(out, fmt.Sprintf(
-			"file of %d bytes ends inside its %d-byte prologue: DotNext 4.3–5.26 cannot open the directory", f.Size, prologue))
+			"file of %d bytes ends inside its %d-byte prologue: DotNext 4.3.0+ cannot open the directory (4.0–4.2.x zero-fill it)", f.Size, prologue))
 	} else if s.cutAt >= 0 {
 		out = append(out, fmt.Sprintf("partial record at %d cut by EOF", s.cutAt))
 	}

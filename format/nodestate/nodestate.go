@@ -137,7 +137,8 @@ func Status(b []byte) ChecksumStatus {
 func (s State) HasVote() bool { return s.VoteFlag != 0 }
 
 // Endpoint decodes a ClusterMemberId made from an IP endpoint as
-// "address:port" (4.8.0+ byte order). ok is false for ids made from DNS
+// "address:port", reading it in the 4.8.0+ byte order (member.go: use
+// DecodeMember for an id that may be stored in the order before 4.8.0). ok is false for ids made from DNS
 // names, URIs or anything else: those hashes cannot be reversed.
 func Endpoint(id [MemberIDSize]byte) (string, bool) {
 	le := binary.LittleEndian
@@ -195,13 +196,15 @@ func allZero(b []byte) bool {
 	return true
 }
 
-// Describe is a short human rendering of the vote.
+// Describe is a short human rendering of the vote: the member it names,
+// read in the layout it is stored in.
 func (s State) Describe() string {
-	if !s.HasVote() {
+	m, ok := s.VoteMember()
+	switch {
+	case !ok:
 		return "none"
-	}
-	if ep, ok := Endpoint(s.Vote); ok {
-		return ep
+	case m.Endpoint != "":
+		return m.Endpoint
 	}
 	return FormatID(s.Vote)
 }

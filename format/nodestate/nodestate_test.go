@@ -46,8 +46,9 @@ func TestFixtures(t *testing.T) {
 			}
 			if f.Manifest.Readback.State.Vote == "expected" {
 				fixtures.SkipPending(t, f.Name, "vote")
-				if ep, ok := Endpoint(s.Vote); !ok || !s.HasVote() || ep != f.Manifest.Readback.State.ExpectedMember {
-					t.Errorf("vote %q (flag %d), want %s", ep, s.VoteFlag, f.Manifest.Readback.State.ExpectedMember)
+				m, ok := s.VoteMember()
+				if !ok || m.Endpoint != f.Manifest.Readback.State.ExpectedMember {
+					t.Errorf("vote %q (flag %d, layout %v), want %s", m.Endpoint, s.VoteFlag, m.Layout, f.Manifest.Readback.State.ExpectedMember)
 				}
 			}
 		})
@@ -120,5 +121,12 @@ func FuzzDecode(f *testing.F) {
 		}
 		_ = Status(b)
 		_, _ = Endpoint(s.Vote)
+		m := DecodeMember(s.Vote)
+		if m.Layout != LayoutUnknown && EncodeID(m, m.Layout) != s.Vote {
+			t.Fatalf("layout %v: re-encoding gives other bytes", m.Layout)
+		}
+		if r, match := m.ReadBy(m.Layout); m.Layout != LayoutUnknown && (match != MatchSame || r.ID != m.ID) {
+			t.Fatalf("a release of the stored layout %v reads another member", m.Layout)
+		}
 	})
 }

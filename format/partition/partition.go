@@ -90,6 +90,10 @@ type Probe struct {
 	// T1Slot is the relative slot of a T1 window (payload without its record)
 	// in a Table file, else -1. With a T1 window UsedSlots is a lower bound.
 	T1Slot int64
+	// Sealed: a Table file whose byte 0 is set and whose footer is valid.
+	Sealed bool
+	// T2: a Table file whose header an entry overwrote (#244 T2).
+	T2 bool
 	// Damage lists what looks damaged, in words (torn tail, torn seal, ...).
 	Damage []string
 }

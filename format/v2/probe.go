@@ -51,7 +51,7 @@ func probeZero(f partition.File, p partition.Probe) partition.Probe {
 
 func probeSealed(f partition.File, p partition.Probe, r, used int64) partition.Probe {
 	footerStart := f.Size - r*recSize
-	p.Confidence, p.R, p.UsedSlots = partition.VeryHigh, r, used
+	p.Confidence, p.R, p.UsedSlots, p.Sealed = partition.VeryHigh, r, used, true
 	p.Evidence = append(p.Evidence, fmt.Sprintf(
 		"sealed (byte 0 = %d): footer of %d chained records at %d, R = %d", byteAt(f, 0), r, footerStart, r))
 	start, slot := startOf(f.Number)
@@ -169,6 +169,7 @@ func probeT2(f partition.File, p partition.Probe) partition.Probe {
 		return p
 	}
 	res := walker{f: f, end: f.Size, limit: -1}.walk(0, 0)
+	p.T2 = true
 	p.Damage = []string{"T2: header overwritten by an entry (record at 0 with Offset 40, #244)"}
 	p.Evidence = []string{fmt.Sprintf("%d chained records from offset 0 (byte 0 = %d = low byte of Term %d)",
 		res.records, byteAt(f, 0), rec0.Term)}
