@@ -99,6 +99,9 @@ func (pl *planner) partitions() error {
 			step, err = pl.outOfRange(p, first)
 		default:
 			step, err = pl.live(p, first, last)
+			if step == nil && err == nil {
+				step = pl.planStubPatch(p, first)
+			}
 		}
 		if err != nil {
 			return err
