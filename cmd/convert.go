@@ -356,6 +356,9 @@ func printWALConversion(w io.Writer, doc *walConvertDoc) {
 	for _, n := range cv.Notes {
 		fmt.Fprintf(w, "  %s\n", n)
 	}
+	if n := cv.OpenFileNote(); n != "" {
+		fmt.Fprintf(w, "  %s\n", n)
+	}
 	printComparison(w, doc.Comparison, "committed entries equal (index, term, command id, length, payload bytes), snapshot index and term included")
 	printVerdictLine(w, "verify the output:", doc.Verify)
 }
