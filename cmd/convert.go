@@ -375,6 +375,9 @@ func printWALConversion(w io.Writer, doc *walConvertDoc) {
 	if v := cv.Vote; v != nil && (v.Rewritten || v.From != "4.8.0+") {
 		fmt.Fprintln(w, v.Sentence("state"))
 	}
+	if n := cv.OpenFileNote(); n != "" {
+		fmt.Fprintf(w, "  %s\n", n)
+	}
 	printComparison(w, doc.Comparison, "committed entries equal (index, term, command id, length, payload bytes), "+
 		"snapshot index and term included"+stateWords(doc.Comparison))
 	printVerdictLine(w, "verify the output:", doc.Verify)

@@ -8,7 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/walctl/walctl/format/wal"
 	"github.com/walctl/walctl/internal/fixtures"
+	"github.com/walctl/walctl/repair"
 )
 
 // healthyFixtures are the fixtures the library wrote and read back without
@@ -266,5 +268,46 @@ func TestConvertFromWALNeedsR(t *testing.T) {
 	stdout, errs, code := runReadOnly(t, dir, "convert", "--to", "v2", "--out", filepath.Join(t.TempDir(), "o"), dir)
 	if code != 2 || !strings.Contains(errs+stdout, "--records-per-partition") {
 		t.Fatalf("exit %d, want 2 naming --records-per-partition\n%s%s", code, stdout, errs)
+	}
+}
+
+// A conversion whose output keeps more page files open than the usual
+// limit of 1024 allows says so in its summary, with the counts apart and the
+// limit the node needs (the counts of a real output are checked on a small
+// one; wal's TestManyChunkFiles writes a log of over 1000 files).
+func TestConvertToWALOpenFiles(t *testing.T) {
+	out := filepath.Join(t.TempDir(), "small")
+	stdout, _, code := run(t, "convert", "--json", "--to", "wal", "--out", out, filepath.Join(fixtures.Root(), "5.26.2", "table-basic", "wal"))
+	var doc struct {
+		Conversion struct {
+			OpenFiles wal.OpenFiles `json:"openFiles"`
+		} `json:"conversion"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &doc); err != nil || code != 0 {
+		t.Fatalf("exit %d, %v\n%s", code, err, stdout)
+	}
+	if got, want := doc.Conversion.OpenFiles, wal.CountOpenFiles(out); got != want || got.MetadataPages != 1 || got.DataChunks < 1 {
+		t.Errorf("openFiles %+v, the output has %+v", got, want)
+	}
+	cases := []struct {
+		of   wal.OpenFiles
+		want []string
+	}{
+		{wal.OpenFiles{MetadataPages: 3907, DataChunks: 191}, []string{"keeps 4098 page files (3907 metadata pages + 191 data chunks) open", "about 4198"}},
+		{wal.OpenFiles{MetadataPages: 1, DataChunks: 977}, []string{"keeps 978 page files (1 metadata page + 977 data chunks) open", "about 1078"}},
+		{wal.OpenFiles{MetadataPages: 1, DataChunks: 923}, nil},
+	}
+	for _, c := range cases {
+		var b strings.Builder
+		printWALConversion(&b, &walConvertDoc{Conversion: &repair.WALConversion{OpenFiles: c.of},
+			Comparison: &repair.Comparison{}, Verify: &verifyDoc{Verdict: "ok"}})
+		for _, w := range c.want {
+			if !strings.Contains(b.String(), w) {
+				t.Errorf("%+v: summary lacks %q:\n%s", c.of, w, b.String())
+			}
+		}
+		if c.want == nil && strings.Contains(b.String(), "open-file limit") {
+			t.Errorf("%+v: summary mentions the open-file limit:\n%s", c.of, b.String())
+		}
 	}
 }

@@ -2,6 +2,8 @@ package cmd
 
 import (
 	"fmt"
+	"strconv"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 	"github.com/walctl/walctl/format/wal"
@@ -54,4 +56,30 @@ func oneDir(c *cli.Context) (string, error) {
 			hint: fmt.Sprintf("walctl %s [flags] DIR (flags go before DIR)", c.Command.Name)}
 	}
 	return c.Args().First(), nil
+}
+
+// targetVersion reads --target-version, the DotNext.Net.Cluster release that
+// will open the log, as "major.minor.patch" ("" when not given). The one
+// place it is parsed for verify; the findings judge the release it names.
+func targetVersion(c *cli.Context) (string, error) {
+	v := strings.TrimPrefix(strings.TrimSpace(c.String("target-version")), "v")
+	if !c.IsSet("target-version") {
+		return "", nil
+	}
+	parts := strings.Split(v, ".")
+	ok := len(parts) == 3
+	for _, p := range parts {
+		if n, err := strconv.Atoi(p); err != nil || n < 0 {
+			ok = false
+		}
+	}
+	if !ok {
+		return "", usageError{msg: fmt.Sprintf("--target-version %q is not a release number", c.String("target-version")),
+			hint: "give the DotNext.Net.Cluster release the node runs as major.minor.patch, e.g. 5.7.2 or 5.26.2"}
+	}
+	if major, _ := strconv.Atoi(parts[0]); major < 4 || major > 6 {
+		return "", usageError{msg: fmt.Sprintf("--target-version %s is outside the releases walctl knows", v),
+			hint: "walctl knows DotNext.Net.Cluster 4.0.0 to 6.x"}
+	}
+	return v, nil
 }

@@ -15,8 +15,9 @@ func verifyCommand() *cli.Command {
 		Name:      "verify",
 		Usage:     "replay the whole log and report every damage, where it is, what the library does with it, and the fix",
 		ArgsUsage: "DIR",
-		Flags:     formatFlags(),
-		Action:    runVerify,
+		Flags: append(formatFlags(), &cli.StringFlag{Name: "target-version",
+			Usage: "the DotNext.Net.Cluster release that will open the log (e.g. 5.7.2): judge what it reads"}),
+		Action: runVerify,
 	}
 }
 
@@ -76,6 +77,9 @@ func runVerify(c *cli.Context) error {
 	}
 	o, err := logOptions(c)
 	if err != nil {
+		return err
+	}
+	if o.Target, err = targetVersion(c); err != nil {
 		return err
 	}
 	doc, err := verifyWith(dir, o, func(l *logdir.Log) *progress.Bar { return newBar(c, l, "verifying") })

@@ -13,6 +13,7 @@ var fixes = map[string]string{
 	"partition-missing":                    "no safe repair: the entries are gone from this node; a majority of the cluster must still hold them (then walctl repair --apply --allow-drop-committed DIR and let the leader re-replicate)",
 	"last-index-beyond-disk":               "walctl repair --apply DIR (lowers LastIndex to the last entry on disk)",
 	"unsealed-partition":                   "walctl repair --apply DIR (seals the partition from its inline records) — run it before upgrading to DotNext ≥ 5.7.3",
+	"zero-leading-slots":                   "walctl repair --apply DIR (writes stub records over those zero slots only; nothing else in the file changes)",
 	"partition-format-dissent":             "inspect the file; if it is not part of the log move it out of the directory",
 	"non-canonical-name":                   "rename or remove the file: the library maps it to another partition number",
 	"entries-beyond-last-index":            "none needed: the library ignores them and overwrites them",

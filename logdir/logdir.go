@@ -26,6 +26,10 @@ type Options struct {
 	Force bool
 	// WAL holds the WriteAheadLog overrides (chunk size, hash, layout, snapshot dir).
 	WAL wal.Options
+	// Target is the DotNext.Net.Cluster release ("5.7.2") that will open the
+	// log, "" when unknown: findings about what a release reads are judged
+	// for it instead of for the releases that can have written the log.
+	Target string
 }
 
 // ErrUnsure is returned when detection cannot decide and no override was given.
@@ -115,7 +119,7 @@ func Open(dir string, o Options) (*Log, error) {
 	if det.R < 2 || (det.Format == detect.Sparse && det.M < 1) {
 		return nil, &ErrUnsure{Dir: dir, Detection: det}
 	}
-	return openPS(dir, det)
+	return openPS(dir, det, o.Target)
 }
 
 // Entries streams the entries with from ≤ index ≤ to (clipped to First..Last),

@@ -33,11 +33,13 @@ type psLog struct {
 	decode   decoder
 	files    []detect.PartitionFile
 	lastHint int64 // node.state LastIndex, -1 without node.state
+	target   string
+	zeroLead []zeroLead // unsealed partitions whose leading slots are zero
 }
 
-func openPS(dir string, det *detect.Result) (*Log, error) {
+func openPS(dir string, det *detect.Result, target string) (*Log, error) {
 	l := &Log{Dir: dir, Format: det.Format, Detection: det, R: det.R, M: det.M}
-	ps := &psLog{Log: l, decode: decoderFor(det.Format), files: det.Listing.Partitions, lastHint: -1}
+	ps := &psLog{Log: l, decode: decoderFor(det.Format), files: det.Listing.Partitions, lastHint: -1, target: target}
 	if err := ps.readNodeState(det.Listing.NodeState); err != nil {
 		return nil, err
 	}
@@ -251,6 +253,10 @@ func (ps *psLog) scan() (int64, error) {
 		for _, is := range d.Issues {
 			if is.Code == "unsealed-partition" {
 				continue // judged for the whole directory in checkUnsealed, with its index range
+			}
+			if is.Code == v2.CodeZeroLeading && !d.Sealed {
+				ps.zeroLead = append(ps.zeroLead, zeroLeadOf(pf, base, is, d))
+				continue // judged in checkZeroLead, with the entries and the releases at stake
 			}
 			idx := raftlog.NoIndex
 			if is.Slot >= 0 {

@@ -29,6 +29,7 @@ func (ps *psLog) checkDirectory(lastOnDisk int64) {
 	ps.checkMissing()
 	if ps.Format == detect.V2 {
 		ps.checkUnsealed()
+		ps.checkZeroLead()
 	}
 	if ps.State != nil && lastOnDisk > ps.State.LastIndex {
 		ps.Findings.Add(finding(raftlog.Info, "entries-beyond-last-index", "", -1, ps.State.LastIndex+1,

@@ -153,6 +153,8 @@ func runStep(dir, backup string, st *Step, s *source, src *payloads) error {
 		return atomicfs.Remove(path)
 	case StepNodeState:
 		return atomicfs.WriteBytes(path, st.state, modeOf(filepath.Join(backup, st.File), 0o644))
+	case StepPatch:
+		return stepPatch(dir, backup, st)
 	}
 	return writeRecipe(path, *st.recipe, s, src)
 }

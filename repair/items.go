@@ -43,7 +43,7 @@ var layoutCodes = map[string]bool{
 	"slot0-not-empty": true, "partition-shorter-than-prologue": true, "payload-overlap": true,
 	"prologue-payload-behind-zero-records": true, "unreferenced-tail": true, "slot-zero-written": true,
 	"length-over-slot": true, "misplaced-record": true, "missing-record": true, "stale-slot-bytes": true,
-	"bytes-past-last-slot": true,
+	"bytes-past-last-slot": true, "zero-leading-slots": true,
 }
 
 // stateCodes are the findings a node.state rewrite resolves.
@@ -78,6 +78,9 @@ func (pl *planner) classify(it *Item, steps map[string]int) {
 		it.Action = fmt.Sprintf("the log is truncated after index %d (%s)", pl.effLast, pl.badWhy)
 	case pl.frozen(f):
 		pl.refusedItem(it, pl.refusal, pl.refuseFlag)
+	case f.Code == "zero-leading-slots" && steps[f.File] > 0 && pl.p.Steps[steps[f.File]-1].Kind == StepPatch:
+		it.Status, it.Step = Fixed, steps[f.File]
+		it.Action = fmt.Sprintf("step %d writes stub records over the zero slots of partition %s; nothing else in the file changes", it.Step, f.File)
 	case layoutCodes[f.Code] && steps[f.File] > 0:
 		it.Status, it.Step = Fixed, steps[f.File]
 		it.Action = fmt.Sprintf("step %d rebuilds partition %s", it.Step, f.File)

@@ -99,6 +99,9 @@ func (pl *planner) partitions() error {
 			step, err = pl.outOfRange(p, first)
 		default:
 			step, err = pl.live(p, first, last)
+			if step == nil && err == nil {
+				step = pl.planStubPatch(p, first)
+			}
 		}
 		if err != nil {
 			return err
@@ -156,7 +159,6 @@ func (pl *planner) live(p *decoded, first, last int64) (*Step, error) {
 	full := to == last
 	seal := pl.l.Format == fmtV2 && (p.number < lastP || (full && p.byte0 != 0))
 	r := pl.recipe(p, from, to, seal)
-	pl.noteLeadingStubs(r, first, to == pl.effLast)
 	var why []string
 	if needSeal {
 		why = append(why, "sealed from its inline chain: DotNext ≥ 5.7.3 reads an unsealed partition that does not hold LastIndex as empty")
@@ -182,23 +184,6 @@ func writtenRun(p *decoded, first, last int64) (int64, int64) {
 		return i, to
 	}
 	return 1, 0
-}
-
-// noteLeadingStubs warns when the partition holding LastIndex stays unsealed
-// with unused leading slots: DotNext 5.4–5.7.2 stop their scan at the first
-// zero record and would not see its entries (spec §12.5).
-func (pl *planner) noteLeadingStubs(r recipe, first int64, holdsLast bool) {
-	if note := leadingStubNote(r, first, holdsLast); note != "" {
-		pl.p.Notes = append(pl.p.Notes, note)
-	}
-}
-
-func leadingStubNote(r recipe, first int64, holdsLast bool) string {
-	firstSlot := max(first, 1) // index 0 is never an entry
-	if r.Format != fmtV2 || r.Seal || !holdsLast || r.From <= firstSlot || r.From > r.To {
-		return ""
-	}
-	return fmt.Sprintf("partition %d holds LastIndex and starts with %d unused slot(s): DotNext ≥ 5.7.3 reads it, 5.4–5.7.2 stop their scan at the first zero record and do not (use 5.7.3+ on this log)", r.Number, r.From-firstSlot)
 }
 
 func (pl *planner) recipe(p *decoded, from, to int64, seal bool) recipe {
@@ -266,9 +251,21 @@ func describe(r recipe, spec *partSpec) string {
 		} else {
 			b.WriteString(", unsealed")
 		}
-		if len(spec.Entries) > 0 && spec.Entries[0].Slot > 0 && r.Number > 0 {
-			fmt.Fprintf(&b, ", %d leading stub slot(s) from offset 512", spec.Entries[0].Slot)
+		if lead := leadingSlots(r.Number, spec); lead > 0 {
+			fmt.Fprintf(&b, ", %d never-written leading slot(s) as stub records", lead)
 		}
 	}
 	return b.String()
+}
+
+// leadingSlots is the number of never-written slots before the first entry
+// of a rebuilt Table partition (partition 0's index 0 is not one).
+func leadingSlots(number int64, spec *partSpec) int64 {
+	if len(spec.Entries) == 0 {
+		return 0
+	}
+	if number == 0 {
+		return spec.Entries[0].Slot - 1
+	}
+	return spec.Entries[0].Slot
 }

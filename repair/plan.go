@@ -64,6 +64,9 @@ const (
 	StepRewrite   StepKind = "rewrite"    // rebuild a partition file with its codec writer
 	StepRemove    StepKind = "remove"     // delete a partition file
 	StepNodeState StepKind = "node-state" // rewrite node.state
+	// StepPatch rewrites a partition file with the old bytes, holes kept,
+	// except the ranges it names (stub records over zero leading slots).
+	StepPatch StepKind = "patch"
 )
 
 // Step is one file operation of a plan, in execution order.
@@ -85,6 +88,7 @@ type Step struct {
 	recipe  *recipe
 	state   []byte
 	patches []slotPatch
+	stubs   *stubPatch
 }
 
 // Status says how a plan treats a finding.

@@ -49,6 +49,8 @@ type WALConversion struct {
 	Notes        []string `json:"notes,omitempty"`
 	// Vote says in which layout `state` stores the vote (nil without one).
 	Vote *VoteLayout `json:"vote,omitempty"`
+	// OpenFiles are the page files of the output, which DotNext holds open.
+	OpenFiles wal.OpenFiles `json:"openFiles"`
 
 	params wal.Params
 }
@@ -165,11 +167,23 @@ func ConvertToWAL(l *logdir.Log, o WALOptions) (*WALConversion, error) {
 		os.RemoveAll(tmp)
 		return nil, err
 	}
+	c.OpenFiles = wal.CountOpenFiles(tmp)
 	if err := publish(tmp, out); err != nil {
 		return nil, err
 	}
 	c.Out = out
 	return c, nil
+}
+
+// OpenFileNote says how many files the output keeps open when the node needs
+// more than the usual open-file limit for them ("" otherwise).
+func (c *WALConversion) OpenFileNote() string {
+	of := c.OpenFiles
+	if !of.OverUsual() {
+		return ""
+	}
+	return fmt.Sprintf("the output keeps %s open while the node runs: it needs an open-file limit of about %d, above the usual %d (systemd LimitNOFILE, ulimit -n; walctl verify explains the options)",
+		of, of.Limit(), wal.UsualOpenFileLimit)
 }
 
 func writersOf(p wal.Params) string {

@@ -29,6 +29,7 @@ const (
 	CodeUnsealed       = "unsealed-partition"        // unsealed partition wholly before LastIndex
 	CodeBeyondLast     = "beyond-last-index"         // a partition wholly after LastIndex holds records
 	CodeSlot0NotEmpty  = "slot0-not-empty"           // partition 0 bytes 512..551 not zero
+	CodeZeroLeading    = "zero-leading-slots"        // never-written leading slots are zero, not stub records
 )
 
 // Decode decodes one Table partition with a known geometry. lastIndex is

@@ -1,6 +1,8 @@
 package v2
 
 import (
+	"fmt"
+
 	"github.com/walctl/walctl/format/partition"
 )
 
@@ -14,8 +16,17 @@ func (dc *decoder) decodeUnsealed(plain bool) {
 	if dc.holdsLast() {
 		limit, bounded = dc.relLast+1, true
 	}
-	res := walker{f: dc.f, end: dc.f.Size, limit: limit, visit: dc.storeLink(0)}.walk(start, slot)
+	zero := zeroLead{from: -1}
+	store := dc.storeLink(0)
+	res := walker{f: dc.f, end: dc.f.Size, limit: limit, visit: func(l link) { zero.see(l); store(l) }}.walk(start, slot)
 	dc.walkIssues(res, 0, bounded)
+	if plain && zero.from >= 0 && zero.entries {
+		at, _ := LeadingSlot(zero.from)
+		end, _ := LeadingSlot(zero.to)
+		dc.issue(partition.Info, CodeZeroLeading, at, zero.from,
+			"never-written %s before the first entry (slot %d) %s zero bytes at %d–%d, not stub records: DotNext 5.7.3+ reads them as stubs, 5.4.0–5.7.2 stop their scan of this unsealed partition at the first one and read every entry of it as empty (Term 0, Length 0)",
+			slotWords(zero.from, zero.to-1), zero.first, verbFor(zero.to-zero.from), at, end-1)
+	}
 	if res.stopAt == start && start >= dc.f.Size && dc.f.Size > HeaderSize && allZero(dc.f, HeaderSize, dc.f.Size) {
 		// Partition 0 cut inside the 40 bytes of index 0's stub, all zero
 		// (non-zero ones are reported by checkP0Slot0): found by fuzzing.
@@ -29,6 +40,46 @@ func (dc *decoder) decodeUnsealed(plain bool) {
 	}
 }
 
+// zeroLead collects the zero windows among the never-written slots before
+// the first entry of an inline walk: [from, to), and whether entries follow.
+type zeroLead struct {
+	from, to int64
+	entries  bool
+	first    int64 // slot of the first entry
+}
+
+func (z *zeroLead) see(l link) {
+	switch {
+	case z.entries:
+	case l.kind == partition.Stub && !l.stored && !l.mid:
+		if z.from < 0 {
+			z.from = l.slot
+		}
+		z.to = l.slot + 1
+	case l.kind == partition.Written || l.kind == partition.Torn:
+		z.entries, z.first = true, l.slot
+	case l.kind != partition.Stub:
+		z.from = -1 // a T1 window or garbage first: the entries are lost anyway
+		z.entries = true
+	}
+}
+
+// slotWords renders "slot 3" or "slots 3–5".
+func slotWords(from, to int64) string {
+	if from == to {
+		return fmt.Sprintf("slot %d", from)
+	}
+	return fmt.Sprintf("slots %d–%d", from, to)
+}
+
+// verbFor is "is" for one slot and "are" for more.
+func verbFor(n int64) string {
+	if n == 1 {
+		return "is"
+	}
+	return "are"
+}
+
 // storeLink returns a visitor that records links as slots, shifted by shift.
 func (dc *decoder) storeLink(shift int64) func(link) {
 	return func(l link) {
@@ -37,7 +88,7 @@ func (dc *decoder) storeLink(shift int64) func(link) {
 			return
 		}
 		slot := partition.Slot{Slot: s, Kind: l.kind, Rec: l.rec, At: l.at, Avail: l.avail, Note: l.note}
-		if l.kind == partition.Stub {
+		if l.kind == partition.Stub && !l.stored {
 			slot.At = -1 // a zero window: no record bytes exist
 		}
 		if l.mid {

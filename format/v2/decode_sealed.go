@@ -18,6 +18,7 @@ type sealedState struct {
 	prevEnd     int64   // chain end after the last trusted slot
 	chainKnown  bool    // prevEnd is trustworthy
 	dataEnd     int64   // end of the last payload
+	seen        bool    // an entry (not a stub) came before: stubs are no longer leading
 	t1          []int64 // slots whose inline record is zero
 	t1At        int64   // position of the first of them
 }
@@ -65,6 +66,7 @@ func (dc *decoder) decodeSealed(footerStart int64) {
 			slotList(st.t1))
 	}
 	dc.checkMidStubs()
+	dc.checkMixedLead(st.inline)
 	if st.chainKnown && st.dataEnd < footerStart {
 		dc.issue(partition.Info, CodeStaleBytes, st.dataEnd, -1,
 			"%d bytes between the end of the last entry (%d) and the footer (%d): not entries",
@@ -120,7 +122,7 @@ func (dc *decoder) resyncs(st *sealedState, fr record.Record) bool {
 func (st *sealedState) advance(rec record.Record) {
 	st.prevEnd = end(rec)
 	if !rec.IsStub() {
-		st.dataEnd = st.prevEnd
+		st.dataEnd, st.seen = st.prevEnd, true
 	}
 	st.chainKnown = true
 }
@@ -157,15 +159,19 @@ func (dc *decoder) footerSlot(st *sealedState, s int64, fr record.Record, at int
 
 // footerStub handles a stub footer record. Where the stub's 40-byte window
 // holds the identical record, the slot is an empty entry with Term 0 (the
-// same bytes as a stub); otherwise the window must be zero.
+// same bytes as a stub) — unless no entry precedes it: then it is a
+// never-written leading slot laid out as a stub record (see Leading).
+// Otherwise the window must be zero.
 func (dc *decoder) footerStub(st *sealedState, s int64, fr record.Record, at, window int64) {
 	inl, ok := dc.f.RecordAt(window)
 	switch {
 	case window >= st.footerStart || !ok || inl.IsZero():
 		// a trailing stub beyond the entries, or a zero window
+	case inl == fr && !st.seen:
+		st.dataEnd = fr.Offset // a leading stub record: its bytes are accounted for
 	case inl == fr:
 		dc.set(s, partition.Slot{Slot: s, Kind: partition.Written, Rec: fr, At: at})
-		st.dataEnd = fr.Offset
+		st.dataEnd, st.seen = fr.Offset, true
 		return
 	case chains(window, inl):
 		dc.issue(partition.Error, CodeFooterMismatch, at, s,
@@ -177,6 +183,33 @@ func (dc *decoder) footerStub(st *sealedState, s int64, fr record.Record, at, wi
 			s, window)
 	}
 	dc.set(s, partition.Slot{Slot: s, Kind: partition.Stub, Rec: fr, At: at})
+}
+
+// checkMixedLead reports a sealed partition whose never-written leading
+// slots are partly zero and partly stub records: every release reads the
+// footer, but no writer lays them out so (see Leading), and a release that
+// unseals and rescans the partition sees the zero ones.
+func (dc *decoder) checkMixedLead(inline []link) {
+	var zero, stored int64
+	at := int64(-1)
+	for _, l := range inline {
+		if l.kind != partition.Stub || l.mid {
+			break
+		}
+		if l.stored {
+			stored++
+		} else {
+			zero++
+			if at < 0 {
+				at = l.at
+			}
+		}
+	}
+	if zero > 0 && stored > 0 {
+		dc.issue(partition.Info, CodeZeroLeading, at, -1,
+			"%d never-written leading slots are zero bytes and %d are stub records: DotNext reads the footer of this sealed partition; a rewrite that unseals it makes 5.4.0–5.7.2 rescan it and stop at the first zero slot",
+			zero, stored)
+	}
 }
 
 // checkMidStubs reports stub slots between written slots of a sealed

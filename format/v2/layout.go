@@ -67,6 +67,60 @@ func startOf(number int64) (pos, slot int64) {
 	return HeaderSize, 0
 }
 
+// Leading says how a writer lays out the never-written slots before a
+// partition's first entry (the slots at or below an installed snapshot's
+// index, spec §4.3):
+//
+//	slot j:  [512+40j, 552+40j)   LeadingStubs: {Term 0, Timestamp 0, Length 0, Offset 552+40j, Flags 0, Id 0}
+//	                              LeadingZeros: 40 zero bytes
+//
+// (partition 0 starts at slot 1: the 40 bytes of index 0 at 512 stay zero in
+// both layouts, as every release leaves them.) DotNext 5.7.3+ keeps exactly
+// these stub records in memory and reads either layout right; 5.4.0–5.7.2
+// stop their scan of an unsealed partition at the first record whose
+// Offset+Length is ≤ 0, so zero slots hide every entry after them, while
+// stubs (End = Offset > 0) let the scan go on (§4.7, VERIFIED on 5.4.0, 5.7.1,
+// 5.7.2, 5.16.1 and 5.26.2).
+type Leading int
+
+const (
+	// LeadingStubs writes stub records: every 5.x release reads the
+	// partition. The default, and what every walctl output uses.
+	LeadingStubs Leading = iota
+	// LeadingZeros writes zero slots, the bytes DotNext 5.7.3+ itself leaves
+	// on disk: only for reproducing a library file byte for byte.
+	LeadingZeros
+)
+
+func (l Leading) String() string {
+	if l == LeadingZeros {
+		return "zero slots"
+	}
+	return "stub records"
+}
+
+// LeadingSlot is where never-written leading slot j of a partition sits and
+// the stub record LeadingStubs writes there: the one place that rule lives
+// (the Writer and the repair of zero slots both use it).
+func LeadingSlot(j int64) (at int64, rec record.Record) {
+	at = HeaderSize + j*recSize
+	return at, record.Stub(at + recSize)
+}
+
+// FillLeadingStubs writes into b the bytes LeadingStubs lays out at file
+// offsets [off, off+len(b)), which must lie among the leading slots (≥ 512):
+// what a repair writes over zero leading slots, nothing else. b may start and
+// end inside a record.
+func FillLeadingStubs(b []byte, off int64) {
+	var rec [record.Size]byte
+	for i := 0; i < len(b); {
+		rel := off + int64(i) - HeaderSize
+		_, stub := LeadingSlot(rel / recSize)
+		stub.Encode(rec[:])
+		i += copy(b[i:], rec[rel%recSize:])
+	}
+}
+
 // stubAt is the library's stub for a slot whose chain predecessor ends at prevEnd.
 func stubAt(prevEnd int64) record.Record {
 	off, ok := addOK(prevEnd, recSize)

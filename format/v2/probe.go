@@ -74,7 +74,8 @@ func probeChain(f partition.File, p partition.Probe) partition.Probe {
 	}
 	res := walker{f: f, end: f.Size, limit: -1}.walk(start, slot)
 	p.UsedSlots = res.next
-	p.Confidence = confidenceOf(res.records)
+	// Leading stub records chain like entries: as much evidence of the format.
+	p.Confidence = confidenceOf(res.records + res.stored)
 	p.Evidence = append(p.Evidence, chainSentence(res, start))
 	switch res.stop {
 	case stopT1:
@@ -82,7 +83,7 @@ func probeChain(f partition.File, p partition.Probe) partition.Probe {
 		p.Damage = append(p.Damage, fmt.Sprintf(
 			"T1: zero record at %d (slot %d) followed by payload bytes: record missing (#244)", res.stopAt, res.t1Slot))
 		p.Confidence = partition.Medium
-		if res.records > 0 {
+		if res.records+res.stored > 0 {
 			p.Confidence = partition.High
 		} else if shape := foreignShape(f, res.stopAt); shape != "" {
 			p.Confidence = partition.Low
@@ -110,7 +111,7 @@ func probeGarbage(f partition.File, p *partition.Probe, res walkResult) {
 		}
 		return
 	}
-	if res.records == 0 {
+	if res.records+res.stored == 0 {
 		p.Confidence = partition.None
 		p.Evidence = append(p.Evidence, fmt.Sprintf("no chained record at %d: not a Table partition", res.stopAt))
 		return
@@ -133,6 +134,9 @@ func chainSentence(res walkResult, start int64) string {
 	s := fmt.Sprintf("inline chain from %d: %d records", start, res.records)
 	if res.stubs > 0 {
 		s += fmt.Sprintf(" after %d leading stubs", res.stubs)
+	}
+	if res.stored > 0 {
+		s += fmt.Sprintf(" after %d leading stub records", res.stored)
 	}
 	if res.mids > 0 {
 		s += fmt.Sprintf(", %d zero records between them", res.mids)

@@ -15,7 +15,10 @@ type link struct {
 	rec   record.Record
 	avail int64 // payload bytes inside the data area
 	mid   bool  // a zero window after a record: not a leading stub
-	note  string
+	// stored: a leading stub written as a record (what walctl writes for
+	// never-written slots, see Leading), not a zero window.
+	stored bool
+	note   string
 }
 
 // stopReason says why the inline walk ended.
@@ -37,6 +40,7 @@ type walkResult struct {
 	next    int64         // the slot after the last link
 	records int64         // Written and Torn links
 	stubs   int64         // leading zero windows taken as stubs
+	stored  int64         // leading stub records (see link.stored)
 	mids    int64         // zero windows between records
 	t1Slot  int64         // slot of the T1 window, -1 if none
 	garbage record.Record // the bytes at stopAt read as a record (stopGarbage)
@@ -45,7 +49,12 @@ type walkResult struct {
 // walker walks the inline chain the way a tool does (spec §12.3 F3): stubs
 // for zero windows that are followed by a chained record, a T1 window for a
 // zero window followed by bytes that are not a record, a torn tail at the end.
-// Unlike the library it never trusts a record that does not chain.
+// Unlike the library it never trusts a record that does not chain. A stub
+// record before the first other record is a never-written slot laid out the
+// way walctl writes it (Leading), not an entry. Its bytes are also those of
+// an empty entry of term 0 with timestamp 0, which real logs do not hold
+// (terms start at 1, entries are stamped), and every release reads the two
+// the same: as an empty entry of term 0.
 type walker struct {
 	f     partition.File
 	end   int64      // end of the data area: file size, or footer start
@@ -95,6 +104,11 @@ func (w walker) step(res *walkResult, pos, slot int64) (int64, int64, bool) {
 	case !chains(pos, rec):
 		res.stop, res.garbage = stopGarbage, rec
 		return pos, slot, true
+	}
+	if rec.IsStub() && res.records == 0 && pos == HeaderSize+slot*recSize {
+		w.emit(link{slot: slot, kind: partition.Stub, at: pos, rec: rec, stored: true})
+		res.stored++
+		return pos + recSize, slot + 1, false
 	}
 	res.records++
 	if e := end(rec); e <= w.end {

@@ -25,11 +25,13 @@ var (
 // payloadChunk is the most payload bytes the writer holds at once.
 const payloadChunk = 64 << 10
 
-// Writer lays out one Table partition exactly as DotNext ≥ 5.7.3 does: the
-// 512-byte header, 40-byte zero gaps for unused leading slots (§4.3, E3),
-// [record][payload] chained with Offset = position + 40, and, when sealed, the
-// footer of R records (stubs for unused slots) at the end (§4.4, §12.5). It
-// streams: it holds one payload chunk and the records written so far.
+// Writer lays out one Table partition as DotNext ≥ 5.7.3 does: the 512-byte
+// header, the never-written leading slots (stub records by default so that
+// 5.4.0–5.7.2 read the partition too, or the library's zero gaps: see
+// Leading, §4.3, §4.7, E3), [record][payload] chained with Offset = position +
+// 40, and, when sealed, the footer of R records (stubs for unused slots) at
+// the end (§4.4, §12.5). It streams: it holds one payload chunk and the
+// records written so far.
 //
 // The header's byte 0 says whether the partition is sealed, and it comes
 // first in the file. Close(true) therefore patches byte 0 through io.WriterAt
@@ -46,6 +48,7 @@ type Writer struct {
 	err        error // sticky: the output is inconsistent after a failed write
 	chunk      []byte
 	lastAppend int64
+	leading    Leading
 }
 
 // NewWriter starts partition number with geometry g on w. Nothing is written
@@ -69,6 +72,16 @@ func (w *Writer) SealOnClose() error {
 	return nil
 }
 
+// SetLeading chooses the layout of the never-written slots before the first
+// entry (LeadingStubs unless told); it must come before the first Append.
+func (w *Writer) SetLeading(l Leading) error {
+	if w.started {
+		return ErrTooLate
+	}
+	w.leading = l
+	return nil
+}
+
 // Append writes the entry of relative slot with the record's Term,
 // Timestamp, Length, Flags and ID; the writer sets Offset by the chain rule.
 // payload must yield exactly rec.Length bytes.
@@ -83,8 +96,8 @@ func (w *Writer) Append(slot int64, rec record.Record, payload io.Reader) error 
 		return err
 	}
 	if w.tab.first < 0 {
-		// Unused leading slots are 40-byte zero gaps: the first record sits at 512+40k.
-		if err := w.zeros(slot * recSize); err != nil {
+		// The first record sits at 512+40k after the k never-written slots.
+		if err := w.leadingSlots(slot); err != nil {
 			return err
 		}
 		w.tab.first = slot
@@ -180,6 +193,35 @@ func (w *Writer) noMore(payload io.Reader) error {
 	var one [1]byte
 	if n, _ := io.ReadFull(payload, one[:]); n > 0 {
 		return w.fail(fmt.Errorf("%w: payload is longer than Length", ErrPayloadSize))
+	}
+	return nil
+}
+
+// leadingSlots writes slots [0, first) of a partition whose first entry is
+// at slot first, with the layout of w.leading (see Leading and LeadingSlot).
+func (w *Writer) leadingSlots(first int64) error {
+	from := int64(0)
+	if w.number == 0 {
+		// Index 0's 40 bytes stay zero in every layout: no release reads them.
+		if err := w.zeros(recSize); err != nil {
+			return err
+		}
+		from = 1
+	}
+	if w.leading == LeadingZeros {
+		return w.zeros((first - from) * recSize)
+	}
+	buf := make([]byte, min(first-from, footerChunk)*recSize)
+	for j := from; j < first; {
+		n := min(first-j, footerChunk)
+		for i := int64(0); i < n; i++ {
+			_, rec := LeadingSlot(j + i)
+			rec.Encode(buf[i*recSize:])
+		}
+		if err := w.write(buf[:n*recSize]); err != nil {
+			return err
+		}
+		j += n
 	}
 	return nil
 }

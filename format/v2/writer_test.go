@@ -27,11 +27,16 @@ func (w *bufAt) WriteAt(p []byte, off int64) (int, error) {
 	return copy(w.b[off:], p), nil
 }
 
-// reencode writes the decoded entries of a partition again with the Writer.
+// reencode writes the decoded entries of a partition again with the Writer,
+// laying out never-written leading slots the way the file does: zeros in a
+// library file, stub records in a walctl output.
 func reencode(t testing.TB, f partition.File, d partition.Decoded) []byte {
 	t.Helper()
 	var out bufAt
 	w := NewWriter(&out, f.Number, partition.Geometry{R: d.R})
+	if err := w.SetLeading(leadingOf(f)); err != nil {
+		t.Fatal(err)
+	}
 	for _, s := range d.Slots {
 		if s.Kind != partition.Written {
 			continue
@@ -105,6 +110,19 @@ func TestWriterReproducesLibraryFiles(t *testing.T) {
 	if same < 30 {
 		t.Fatalf("only %d files reproduced", same)
 	}
+}
+
+// leadingOf tells the layout of a file's never-written leading slots from
+// its first slot: a stub record there is LeadingStubs, anything else zeros.
+func leadingOf(f partition.File) Leading {
+	at, _ := LeadingSlot(1)
+	if f.Number != 0 {
+		at, _ = LeadingSlot(0)
+	}
+	if rec, ok := f.RecordAt(at); ok && rec.IsStub() && !rec.IsZero() && rec.Offset == at+recSize {
+		return LeadingStubs
+	}
+	return LeadingZeros
 }
 
 // mainIssue is the code of the first error (else the first issue).

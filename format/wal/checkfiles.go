@@ -7,11 +7,6 @@ import (
 	"github.com/walctl/walctl/raftlog"
 )
 
-// openFileWarn is the page-file count above which the open-file warning
-// fires: the WAL keeps every page file open (SharedMemory maps them), and
-// 1024 is the usual soft `ulimit -n` (spec §2.2 measured the failure).
-const openFileWarn = 1000
-
 // checkDirs runs the structural checks of spec §11.1 on metadata/ and data/.
 func (l *Log) checkDirs(c *checkPass, live *liveSummary, tail tailSummary) {
 	sc := l.sc
@@ -38,12 +33,7 @@ func (l *Log) checkDirs(c *checkPass, live *liveSummary, tail tailSummary) {
 	l.checkChunkSizes(c, live)
 	l.checkBelowSnapshot(c, live)
 	l.checkBeyondEnd(c, live, tail)
-	if n := len(sc.meta.nums) + len(sc.data.nums); n > openFileWarn {
-		c.add(raftlog.Warning, CodeManyChunkFiles, "data", -1, raftlog.NoIndex,
-			"convert the log to a larger ChunkSize (the data area must be rewritten; walctl convert)",
-			"the log has %d page files (%d data chunks of %d bytes, %d metadata pages); the WAL keeps every one open, which exceeds the usual soft open-file limit of 1024 (DotNext 6.12.0 failed with \"Too many open files\" at 17,733 chunks under a 20,000 limit)",
-			n, len(sc.data.nums), l.Params.ChunkSize, len(sc.meta.nums))
-	}
+	l.openFileFinding(c)
 }
 
 func (l *Log) checkGaps(c *checkPass, d *pageDir) {

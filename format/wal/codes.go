@@ -61,7 +61,8 @@ const (
 	CodeChunksBelowSnapshot = "chunks-below-snapshot"
 	// CodeChunksBeyondEnd (warning): data chunks past the last byte any live or tail entry uses.
 	CodeChunksBeyondEnd = "chunks-beyond-end"
-	// CodeManyChunkFiles (warning): more page files than the usual open-file limit.
+	// CodeManyChunkFiles (warning): the page files the library holds open
+	// need more than the usual open-file limit of 1024.
 	CodeManyChunkFiles = "many-chunk-files"
 	// CodeSlotZero (error (warning for a lone slot S+1)): an all-zero slot inside (S, T] followed by written slots.
 	CodeSlotZero = "slot-zero"

@@ -493,8 +493,11 @@ func TestSnapshotDirOutsideRoot(t *testing.T) {
 	}
 }
 
-// TestManyChunkFiles: a log whose page files approach the open-file limit
-// gets the many-chunk-files warning, and IsWAL recognises written logs only.
+// TestManyChunkFiles: a written log whose page files pass the open-file
+// limit (here 4 KiB data chunks) is counted from the disk, by Open and by
+// CountOpenFiles alike, and gets the many-chunk-files warning with the
+// ChunkSize advice; IsWAL recognises written logs only. (TestOpenFileLimit
+// covers the thresholds and the 500,000-entry shape on synthetic pages.)
 func TestManyChunkFiles(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "wal")
 	big := make([]byte, 1001*4096)
@@ -502,12 +505,14 @@ func TestManyChunkFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	l := openT(t, dir, Options{})
-	found := false
-	for _, f := range l.Check() {
-		found = found || (f.Code == CodeManyChunkFiles && f.Severity == raftlog.Warning)
+	of := l.OpenFiles()
+	if of != CountOpenFiles(dir) || of.DataChunks < 1001 || of.MetadataPages != 1 {
+		t.Fatalf("Open counts %+v, CountOpenFiles %+v", of, CountOpenFiles(dir))
 	}
-	if !found || l.Check().HasErrors() {
-		t.Errorf("want a many-chunk-files warning and no error: %v", l.Check())
+	f, found := manyFiles(t, l)
+	if !found || f.Severity != raftlog.Warning || l.Check().HasErrors() ||
+		!strings.Contains(f.Message, fmt.Sprintf("%d data chunks", of.DataChunks)) || !strings.Contains(f.Fix, "--chunk-size 1048576") {
+		t.Errorf("want a many-chunk-files warning with the chunk counts and no error: %+v; %v", f, l.Check())
 	}
 	if !IsWAL(dir) || IsWAL(t.TempDir()) || IsWAL(filepath.Join(fixtureRoot, "5.26.2", "table-basic", "wal")) {
 		t.Error("IsWAL misclassifies")
