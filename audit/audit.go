@@ -401,20 +401,21 @@ func (a *auditor) nodeState() error {
 
 // trust works out the input's commit index that can be trusted: node.state's
 // own when its checksum and size are sound, a torn WriteAheadLog checkpoint's
-// surviving low bytes when the slots confirm them, else what the files
-// prove (the snapshot index); --commit-index replaces an untrusted one and
-// bounds a trusted one from above.
+// surviving low bytes when the slots confirm them, else (a torn checkpoint,
+// a missing one while slots hold entries) what the files prove: the
+// snapshot index. --commit-index replaces an untrusted one and bounds a
+// trusted one from above.
 func (a *auditor) trust() {
 	st := a.in.State
 	c, from := st.CommitIndex, st.File
 	trusted := st.Checksum != raftlog.ChecksumMismatch && (st.ExpectedSize == 0 || st.Size >= st.ExpectedSize) && c >= 0
 	if w := a.in.WAL(); w != nil {
 		trusted = true
-		switch ext := w.Extent(); {
-		case w.Checkpoint.Torn() && ext.RecoveredConfirmed:
+		switch cp, ext := w.Checkpoint, w.Extent(); {
+		case cp.Torn() && ext.RecoveredConfirmed:
 			c, from = max(ext.RecoveredC, a.inSnap), "the torn checkpoint's surviving bytes, confirmed by the slots"
-		case w.Checkpoint.Torn():
-			trusted = false
+		case cp.Torn(), (!cp.Present || cp.Form == wal.CheckpointEmpty) && ext.LastWritten > ext.S:
+			trusted = false // the commit index is not on disk
 		default:
 			from = "checkpoint"
 		}
