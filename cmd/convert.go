@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/urfave/cli/v2"
+	"github.com/walctl/walctl/audit"
 	"github.com/walctl/walctl/format/wal"
 	"github.com/walctl/walctl/internal/progress"
 	"github.com/walctl/walctl/logdir"
@@ -17,7 +18,7 @@ func convertCommand() *cli.Command {
 		Name:      "convert",
 		Usage:     "rewrite a log in another format (legacy, v2, sparse, wal) or with other layout parameters, keeping every entry",
 		ArgsUsage: "DIR",
-		Flags: []cli.Flag{
+		Flags: append(writeFlags(),
 			&cli.StringFlag{Name: "to", Usage: "output format: legacy|v2|sparse|wal", Required: true},
 			&cli.Int64Flag{Name: "records-per-partition", Aliases: []string{"R"}, Usage: "records per partition of the output (default: the input's); partitions are renumbered"},
 			&cli.Int64Flag{Name: "max-entry-size", Aliases: []string{"M"}, Usage: "--to sparse: MaxLogEntrySize of the output (default: the input's when it is sparse)"},
@@ -36,7 +37,7 @@ func convertCommand() *cli.Command {
 			&cli.StringFlag{Name: "target-version", Usage: "--to wal: the DotNext release that will open the output (picks the checkpoint form; 5.x also the 40-byte layout)"},
 			&cli.BoolFlag{Name: "copy-snapshot", Usage: "--to wal: copy the input's snapshot to <snapshot-dir>/<index>-<term> (SimpleStateMachine's naming)"},
 			&cli.StringFlag{Name: "snapshot-dir", Usage: "--to wal: the snapshot directory inside NEWDIR (default db)"},
-		},
+		),
 		Action: runConvert,
 	}
 }
@@ -45,6 +46,7 @@ type convertDoc struct {
 	Conversion *repair.Conversion `json:"conversion,omitempty"`
 	Output     string             `json:"output"`
 	Backup     string             `json:"backup,omitempty"`
+	Audit      *audit.Report      `json:"audit,omitempty"`
 	Verify     *verifyDoc         `json:"verify,omitempty"`
 	Comparison *repair.Comparison `json:"comparison,omitempty"`
 	Refused    []string           `json:"refused,omitempty"`
@@ -69,6 +71,9 @@ func runConvert(c *cli.Context) error {
 			}
 			return finishPendingConvert(c, dir, j)
 		}
+	}
+	if err := checkEvidence(c, dir, convertInput(c, in)); err != nil {
+		return err
 	}
 	l, err := logdir.Open(dir, in)
 	if err != nil {
@@ -102,13 +107,27 @@ func runConvert(c *cli.Context) error {
 	if co.InPlace {
 		doc.Output, source = dir, res.Backup
 	}
+	if doc.Audit, err = proveWrite(c, source, doc.Output, res.Backup, conv.Expect(co)); err != nil {
+		return err
+	}
 	return checkConverted(c, doc, source, logdir.Options{Format: conv.From, R: conv.R, M: conv.M, Force: true})
+}
+
+// convertInput is what convert reads its input with, for the evidence
+// check: the --in-* flags, and for a WriteAheadLog input converted to a
+// PersistentState format the layout flags (with --to wal they describe the
+// output instead).
+func convertInput(c *cli.Context, in logdir.Options) logdir.Options {
+	if c.String("to") != "wal" {
+		in.WAL = wal.Options{ChunkSize: c.Int64("chunk-size"), Hash: c.String("hash"), Layout: c.String("wal-layout"), SnapshotDir: c.String("snapshot-dir")}
+	}
+	return in
 }
 
 // convertOptions reads the flags: the output's settings and the input overrides.
 func convertOptions(c *cli.Context) (repair.ConvertOptions, logdir.Options, error) {
 	co := repair.ConvertOptions{To: c.String("to"), R: c.Int64("records-per-partition"), M: c.Int64("max-entry-size"),
-		Out: c.String("out"), InPlace: c.Bool("in-place"), Backup: c.String("backup")}
+		Out: c.String("out"), InPlace: c.Bool("in-place"), Backup: c.String("backup"), OverrideEvidence: c.Bool("override-evidence")}
 	in := logdir.Options{Format: c.String("in-format"), R: c.Int64("in-records-per-partition"), M: c.Int64("in-max-entry-size")}
 	switch {
 	case co.Out == "" && !co.InPlace:
@@ -161,6 +180,9 @@ func finishPendingConvert(c *cli.Context, dir string, j *repair.Journal) error {
 	}
 	fmt.Fprintf(c.App.ErrWriter, "walctl: finished the interrupted conversion of %s from its backup %s\n", dir, res.Backup)
 	doc := &convertDoc{Conversion: conv, Output: dir, Backup: res.Backup}
+	if doc.Audit, err = proveWrite(c, res.Backup, dir, res.Backup, conv.Expect(*jo)); err != nil {
+		return err
+	}
 	return checkConverted(c, doc, res.Backup, logdir.Options{Format: conv.From, R: conv.R, M: conv.M, Force: true})
 }
 
@@ -237,12 +259,14 @@ func printConversion(w io.Writer, doc *convertDoc) {
 		fmt.Fprintf(w, "backup of the input: %s\n", doc.Backup)
 	}
 	printComparison(w, doc.Comparison, "entries equal, the snapshot included (index, term, timestamp, command id, flags, length, payload bytes); node.state and snapshot file identical")
+	printAudit(w, doc.Audit)
 	printVerdictLine(w, "verify the output:", doc.Verify)
 }
 
 // walConvertDoc is the JSON form of a conversion to a WriteAheadLog.
 type walConvertDoc struct {
 	Conversion *repair.WALConversion `json:"conversion,omitempty"`
+	Audit      *audit.Report         `json:"audit,omitempty"`
 	Verify     *verifyDoc            `json:"verify,omitempty"`
 	Comparison *repair.Comparison    `json:"comparison,omitempty"`
 	Refused    []string              `json:"refused,omitempty"`
@@ -253,6 +277,9 @@ type walConvertDoc struct {
 func runConvertToWAL(c *cli.Context, dir string) error {
 	o, in, err := walConvertOptions(c)
 	if err != nil {
+		return err
+	}
+	if err := checkEvidence(c, dir, in); err != nil {
 		return err
 	}
 	l, err := logdir.Open(dir, in)
@@ -273,6 +300,9 @@ func runConvertToWAL(c *cli.Context, dir string) error {
 		return flagErr(err)
 	}
 	doc := &walConvertDoc{Conversion: conv}
+	if doc.Audit, err = proveWrite(c, dir, conv.Out, "", conv.Expect(in)); err != nil {
+		return err
+	}
 	view, cleanup, err := conv.VerifyView()
 	if err != nil {
 		return err
@@ -357,6 +387,7 @@ func printWALConversion(w io.Writer, doc *walConvertDoc) {
 		fmt.Fprintf(w, "  %s\n", n)
 	}
 	printComparison(w, doc.Comparison, "committed entries equal (index, term, command id, length, payload bytes), snapshot index and term included")
+	printAudit(w, doc.Audit)
 	printVerdictLine(w, "verify the output:", doc.Verify)
 }
 
@@ -364,6 +395,7 @@ func printWALConversion(w io.Writer, doc *walConvertDoc) {
 // PersistentState format.
 type fromWALDoc struct {
 	Conversion *repair.FromWALConversion `json:"conversion,omitempty"`
+	Audit      *audit.Report             `json:"audit,omitempty"`
 	Verify     *verifyDoc                `json:"verify,omitempty"`
 	Comparison *repair.Comparison        `json:"comparison,omitempty"`
 	Refused    []string                  `json:"refused,omitempty"`
@@ -390,11 +422,14 @@ func runConvertFromWAL(c *cli.Context, l *logdir.Log, co repair.ConvertOptions) 
 		return flagErr(err)
 	}
 	doc := &fromWALDoc{Conversion: conv}
+	in, _ := logOptions(c)
+	in.Format, in.Force = "wal", true
+	if doc.Audit, err = proveWrite(c, dir, conv.Out, "", conv.Expect(in)); err != nil {
+		return err
+	}
 	if doc.Verify, err = Verify(conv.Out, conv.OutOptions()); err != nil {
 		return fmt.Errorf("verify the output: %w", err)
 	}
-	in, _ := logOptions(c)
-	in.Format, in.Force = "wal", true
 	if doc.Comparison, err = repair.CompareCommitted(dir, conv.Out, in, conv.OutOptions(), conv.LastIndex); err != nil {
 		return fmt.Errorf("compare the output with the input: %w", err)
 	}
@@ -413,6 +448,7 @@ func runConvertFromWAL(c *cli.Context, l *logdir.Log, co repair.ConvertOptions) 
 			fmt.Fprintf(w, "  %s\n", n)
 		}
 		printComparison(w, doc.Comparison, "entries equal (index, term, command id, length, payload bytes)")
+		printAudit(w, doc.Audit)
 		printVerdictLine(w, "verify the output:", doc.Verify)
 	}
 	if doc.Verify.Verdict != "ok" || !doc.Comparison.OK() {
