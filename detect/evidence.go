@@ -35,8 +35,10 @@ func (c Contradiction) String() string {
 // Contradictions checks the settings o (as the user gave them: format, R,
 // M, WriteAheadLog chunk size, hash and layout) against the exact evidence
 // in dir. Detection runs without o, so that the files speak for themselves.
-// A setting that is left zero is not checked. Only exact evidence counts
-// (a file the detector is at least highly sure of); where the files prove
+// A setting that is left zero is not checked. Only evidence inside the
+// files counts: for R every file that gives one (the same files that make
+// a geometry-conflict finding when the log is opened with o), for the other
+// settings what the detector is highly sure of; where the files prove
 // nothing (an unsealed Table log's R, an empty WAL's layout) the setting is
 // the user's answer and is not contradicted.
 func Contradictions(dir string, o Overrides) ([]Contradiction, error) {
@@ -136,7 +138,7 @@ func geometryContradictions(det *Result, format string, o Overrides) []Contradic
 			}
 			c := Contradiction{Flag: fmt.Sprintf("--records-per-partition %d", o.R), File: "partition " + f.Name, Evidence: first(f.Evidence)}
 			switch {
-			case f.R > 0 && f.R != o.R && (f.Confidence == "high" || f.Confidence == partitionVeryHigh):
+			case f.R > 0 && f.R != o.R: // the same evidence that makes a geometry-conflict finding
 				c.Proves = fmt.Sprintf("its %s proves R = %d", evidenceName(f.Format), f.R)
 			case f.probe.UsedSlots > o.R:
 				c.Proves = fmt.Sprintf("it uses %d slots, and a partition holds at most R", f.probe.UsedSlots)
@@ -167,9 +169,13 @@ func walContradictions(dir string, det *Result, o Overrides) ([]Contradiction, e
 		out = append(out, Contradiction{Flag: "--format " + o.Format, File: strings.Join(det.Listing.WALMarkers, ", "),
 			Proves: "the directory is a WriteAheadLog (no node.state; checkpoint, state, metadata/, data/)"})
 	}
-	if o.R > 0 || o.M > 0 {
-		out = append(out, Contradiction{Flag: "--records-per-partition/--max-entry-size", File: strings.Join(det.Listing.WALMarkers, ", "),
-			Proves: "a WriteAheadLog has no partitions: R and M do not apply"})
+	if o.R > 0 {
+		out = append(out, Contradiction{Flag: fmt.Sprintf("--records-per-partition %d", o.R), File: strings.Join(det.Listing.WALMarkers, ", "),
+			Proves: "the directory is a WriteAheadLog, which has no partitions"})
+	}
+	if o.M > 0 {
+		out = append(out, Contradiction{Flag: fmt.Sprintf("--max-entry-size %d", o.M), File: strings.Join(det.Listing.WALMarkers, ", "),
+			Proves: "the directory is a WriteAheadLog, which has no sparse partitions"})
 	}
 	if size, n := chunkSize(dir); o.WAL.ChunkSize > 0 && n > 0 && size != o.WAL.ChunkSize {
 		out = append(out, Contradiction{Flag: fmt.Sprintf("--chunk-size %d", o.WAL.ChunkSize), File: "data/",
