@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/walctl/walctl/format/partition"
 	"github.com/walctl/walctl/format/wal"
 )
 
@@ -37,10 +38,12 @@ func (c Contradiction) String() string {
 // in dir. Detection runs without o, so that the files speak for themselves.
 // A setting that is left zero is not checked. Only evidence inside the
 // files counts: for R every file that gives one (the same files that make
-// a geometry-conflict finding when the log is opened with o), for the other
-// settings what the detector is highly sure of; where the files prove
-// nothing (an unsealed Table log's R, an empty WAL's layout) the setting is
-// the user's answer and is not contradicted.
+// a geometry-conflict finding when the log is opened with o), else the R
+// detection computes with confidence from node.state's LastIndex and the
+// partition holding it; for the other settings what the detector is highly
+// sure of. Where the files prove nothing (R of a log whose only partition
+// is 0, an empty WAL's layout) the setting is the user's answer and is not
+// contradicted.
 func Contradictions(dir string, o Overrides) ([]Contradiction, error) {
 	if o.Format == "" && o.R == 0 && o.M == 0 && o.WAL.ChunkSize == 0 && o.WAL.Hash == "" && o.WAL.Layout == "" {
 		return nil, nil
@@ -108,6 +111,16 @@ func alsoFits(f FileResult, format string) bool {
 	return false
 }
 
+// rEvidence is detection's sentence about R.
+func rEvidence(ev []string) string {
+	for i := len(ev) - 1; i >= 0; i-- {
+		if strings.HasPrefix(ev[i], "R = ") {
+			return ev[i]
+		}
+	}
+	return ""
+}
+
 // evidenceName names the structure that proves R in a file of format.
 func evidenceName(format string) string {
 	if format == Legacy {
@@ -146,6 +159,13 @@ func geometryContradictions(det *Result, format string, o Overrides) []Contradic
 				continue
 			}
 			out = append(out, c)
+		}
+		// No file proves R, but detection computed it with confidence from
+		// the partition holding node.state's LastIndex (§8 step 2): a
+		// write with another R would misplace every index just the same.
+		if len(out) == 0 && det.R > 0 && det.R != o.R && len(det.Candidates) == 0 && det.Conf() >= partition.Medium {
+			out = append(out, Contradiction{Flag: fmt.Sprintf("--records-per-partition %d", o.R), File: "node.state and the partition files",
+				Proves: fmt.Sprintf("R = %d (%s confidence)", det.R, det.Confidence), Evidence: rEvidence(det.Evidence)})
 		}
 	}
 	if o.M > 0 && format == Sparse {

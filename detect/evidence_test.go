@@ -10,6 +10,7 @@ import (
 
 	"github.com/walctl/walctl/format/wal"
 	"github.com/walctl/walctl/internal/fixtures"
+	"github.com/walctl/walctl/internal/gen"
 )
 
 // Settings that exact evidence rules out are named with the file that
@@ -28,7 +29,9 @@ func TestContradictions(t *testing.T) {
 		{"the R the footers prove", "5.26.2/table-basic", nil, Overrides{R: 4}, nil, ""},
 		{"prologues prove R", "5.26.2/legacy-basic", nil, Overrides{R: 2}, []string{"partition 0", "partition 1", "partition 2"}, "prologue"},
 		{"more slots used than R", "5.26.2/sparse-basic", nil, Overrides{R: 3, M: 1024}, []string{"partition 0", "partition 1"}, "uses 4 slots"},
-		{"an R only arithmetic gives", "5.7.1/table-snapshot", nil, Overrides{R: 5}, nil, ""},
+		{"the R LastIndex's partition gives", "5.7.1/table-snapshot", nil, Overrides{R: 5}, []string{"node.state and the partition files"}, "R = 4"},
+		{"sparse R from LastIndex's partition", "5.26.2/sparse-basic+tail-torn", nil, Overrides{R: 5}, []string{"node.state and the partition files"}, "R = 4 from partition 2"},
+		{"an R nothing proves", "", onlyPartitionZero, Overrides{R: 50}, nil, ""},
 		{"the sparse stride proves M", "5.26.2/sparse-basic", nil, Overrides{M: 1000}, []string{"partition 0", "partition 1", "partition 2"}, "M = 1024"},
 		{"the M the stride proves", "5.26.2/sparse-basic", nil, Overrides{M: 1024}, nil, ""},
 		{"Table bytes are not legacy", "5.26.2/table-basic", nil, Overrides{Format: Legacy}, []string{"partition 0", "partition 1", "partition 2"}, "which legacy does not explain"},
@@ -67,6 +70,29 @@ func TestContradictions(t *testing.T) {
 			}
 		})
 	}
+}
+
+// onlyPartitionZero is a Table log of 3 entries with R = 10: partition 0
+// is not full, so not sealed, and any R above 3 fits.
+func onlyPartitionZero(t *testing.T) string {
+	dir := filepath.Join(t.TempDir(), "log")
+	w, err := gen.Create(dir, gen.Config{Format: V2, R: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := int64(1); i <= 3; i++ {
+		if err := w.Append(gen.Entry{Index: i, Term: 1, Length: 5}, strings.NewReader("hello")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	st, err := gen.State(3, 1, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := w.Close(st); err != nil {
+		t.Fatal(err)
+	}
+	return dir
 }
 
 // damagedPrologue is legacy-basic with the first record of partition 1
