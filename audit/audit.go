@@ -119,6 +119,9 @@ func (r *Report) String() string {
 	if r.Kept != nil {
 		kept = fmt.Sprintf("committed %s (%d entries) kept byte for byte", r.Kept, r.Committed)
 	}
+	if r.Snapshot > 0 {
+		kept += fmt.Sprintf(" after snapshot %d (same index and term)", r.Snapshot)
+	}
 	return fmt.Sprintf("input re-read on its own (%s): %s, %d uncommitted kept, %d dropped, %d not intact in the input (%d payload bytes compared); %s, %s; commit index %d ≤ %d (%s)",
 		r.InGeometry, kept, r.Uncommitted, r.Dropped, r.Unproven, r.Bytes, r.Term, r.Vote, r.OutCommit, r.CommitIndex, r.CommitFrom)
 }
@@ -178,7 +181,97 @@ func openInput(dir string, hint logdir.Options) (*logdir.Log, string, error) {
 			return nil, "", fmt.Errorf("the write's settings contradict the files: %s", f.Message)
 		}
 	}
+	if f, ok := tooSmall(l); ok {
+		l.Close()
+		return nil, "", fmt.Errorf("the write's R = %d is too small for the files: %s", l.R, f.Message)
+	}
+	if err := bestCandidate(dir, l, unsure.Detection.Candidates); err != nil {
+		l.Close()
+		return nil, "", err
+	}
 	return l, describe(l, "the write's setting, one of detection's candidates"), nil
+}
+
+// bestCandidate: the candidate R the write took must read at least as long
+// a run of intact entries from the snapshot on as every other candidate. A
+// wrong R misplaces the entries of every partition after the first: its
+// reading shows a gap or a damaged entry where the right one shows the
+// entry, and a write that trusted it would drop entries that are there.
+func bestCandidate(dir string, l *logdir.Log, candidates []int64) error {
+	if len(candidates) < 2 {
+		return nil
+	}
+	mine, err := intactRun(l)
+	if err != nil {
+		return err
+	}
+	for _, r := range candidates {
+		if r == l.R {
+			continue
+		}
+		other, err := logdir.Open(dir, logdir.Options{Format: l.Format, R: r, M: l.M, Force: true})
+		if err != nil {
+			continue
+		}
+		if _, small := tooSmall(other); small {
+			other.Close() // a file uses more slots than r: r cannot be the log's R
+			continue
+		}
+		run, err := intactRun(other)
+		other.Close()
+		if err == nil && run > mine {
+			return &Violation{Index: raftlog.NoIndex, Field: "geometry", In: fmt.Sprintf("read with R = %d (also a candidate), intact up to index %d", r, run),
+				Out: fmt.Sprintf("the write's R = %d reads it intact only up to %d", l.R, mine),
+				Why: "entries would be dropped or moved only because of the R chosen: check the node's configured records per partition"}
+		}
+	}
+	return nil
+}
+
+// tooSmall returns the geometry-conflict finding of a partition that uses
+// more slots than the R l was opened with (detect's checkR words it so):
+// no log written with that R holds such a file.
+func tooSmall(l *logdir.Log) (raftlog.Finding, bool) {
+	for _, f := range l.Findings {
+		if f.Code == "geometry-conflict" && strings.Contains(f.Message, "slots, more than R") {
+			return f, true
+		}
+	}
+	return raftlog.Finding{}, false
+}
+
+// intactRun is the last index of the run of intact entries that starts
+// after the snapshot (the snapshot index when the first is not intact).
+func intactRun(l *logdir.Log) (int64, error) {
+	var s int64
+	if l.Snapshot != nil {
+		s = max(l.Snapshot.Index, 0)
+	}
+	damaged := damagedIndexes(l)
+	last := s
+	err := l.Entries(s+1, l.Last, func(e raftlog.Entry) bool {
+		if e.IsSnapshot {
+			return true
+		}
+		if e.Index != last+1 || !intact(e, damaged) {
+			return false
+		}
+		last = e.Index
+		return true
+	})
+	return last, err
+}
+
+// damagedIndexes are the indexes with a finding that makes the entry's
+// content untrustworthy.
+func damagedIndexes(l *logdir.Log) map[int64]bool {
+	damaged := map[int64]bool{}
+	for _, f := range l.Findings {
+		if f.Severity == raftlog.Error && f.Index != raftlog.NoIndex && damageCodes[f.Code] {
+			damaged[f.Index] = true
+		}
+	}
+	return damaged
 }
 
 // fromCandidates checks the caller's settings against an unsure detection.
@@ -543,12 +636,7 @@ var damageCodes = map[string]bool{
 
 // entries streams both logs in index order and proves every entry.
 func (a *auditor) entries() error {
-	damaged := map[int64]bool{}
-	for _, f := range a.in.Findings {
-		if f.Severity == raftlog.Error && f.Index != raftlog.NoIndex && damageCodes[f.Code] {
-			damaged[f.Index] = true
-		}
-	}
+	damaged := damagedIndexes(a.in)
 	// Past the input's last index the files may still hold records a write
 	// takes in: committed ones when node.state lagged behind its own
 	// CommitIndex, uncommitted slots that verify and chain after a torn
@@ -776,4 +864,61 @@ func (a *auditor) extra(eo raftlog.Entry) error {
 	}
 	return &Violation{Index: eo.Index, Field: "entry", In: "not held", Out: fmt.Sprintf("term %d, %d bytes", eo.Term, eo.Length),
 		Why: "the output holds an entry the input does not"}
+}
+
+// Preflight proves, before anything is written, that the input read with
+// the settings the write will use (in: the operator's format, R, M and
+// WriteAheadLog flags) holds every entry that the input read by detection
+// holds intact, at the same index with the same term, command id, length
+// and payload bytes. A write that reads the input another way than its
+// files prove (a setting given with --override-evidence, or one that no
+// single file contradicts) would move or lose entries; Preflight refuses it
+// while nothing is written yet. Settings equal to detection's cost nothing.
+func Preflight(input string, in logdir.Options) error {
+	if in.Format == "" && in.R == 0 && in.M == 0 && in.WAL == (wal.Options{}) {
+		return nil
+	}
+	det, how, err := openInput(input, in)
+	if err != nil {
+		return fmt.Errorf("audit: read the input %s: %w", input, err)
+	}
+	defer det.Close()
+	if sameGeometry(det, in) {
+		return nil
+	}
+	in.Force = true
+	view, err := logdir.Open(input, in)
+	if err != nil {
+		return fmt.Errorf("audit: read the input %s with the write's settings: %w", input, err)
+	}
+	defer view.Close()
+	a := &auditor{in: det, out: view, r: &Report{Input: input, Output: input, InGeometry: how}}
+	if det.State != nil {
+		a.trust()
+	}
+	a.outSnap = a.inSnap
+	if err := a.entries(); err != nil {
+		var v *Violation
+		if errors.As(err, &v) {
+			v.Why = fmt.Sprintf("read with the write's settings (%s) the input is not what its files hold (%s)", describe(view, "the flags"), how)
+		}
+		return err
+	}
+	return nil
+}
+
+// sameGeometry: the settings read the input as detection does.
+func sameGeometry(l *logdir.Log, o logdir.Options) bool {
+	if (o.Format != "" && o.Format != l.Format) || (o.R != 0 && o.R != l.R) || (o.M != 0 && o.M != l.M) {
+		return false
+	}
+	w := l.WAL()
+	if w == nil || o.WAL == (wal.Options{}) {
+		return true
+	}
+	p := w.Params
+	h, auto, _ := wal.ParseHash(o.WAL.Hash)
+	return (o.WAL.ChunkSize == 0 || o.WAL.ChunkSize == p.ChunkSize) && (auto || h == p.Hash) &&
+		(o.WAL.Layout == "" || o.WAL.Layout == p.Layout) && (o.WAL.SlotSize == 0 || o.WAL.SlotSize == p.SlotSize) &&
+		(o.WAL.PageSize == 0 || o.WAL.PageSize == p.PageSize)
 }

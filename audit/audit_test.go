@@ -488,3 +488,47 @@ func TestProveVoteIsSemantic(t *testing.T) {
 		t.Fatalf("a vote lost: %v", v)
 	}
 }
+
+// Where detection lists R candidates, the write's R is used only when no
+// other candidate reads a longer run of intact entries: a wrong R moves the
+// entries of every partition after the first, and a write trusting it
+// would drop entries that are there (found by FuzzWritesKeepCommitted on
+// sparse-basic+tail-torn with its last partition damaged: candidates 4, 5).
+func TestPreflightPrefersTheCandidateThatReadsTheEntries(t *testing.T) {
+	src := filepath.Join(fixtures.Root(), "5.26.2", "sparse-basic+tail-torn", "wal")
+	in := filepath.Join(t.TempDir(), "log")
+	if err := os.CopyFS(in, os.DirFS(src)); err != nil {
+		t.Fatal(err)
+	}
+	flip(t, filepath.Join(in, "2"), 28, 0x10) // partition 2's first Offset: its file no longer gives R
+	if _, err := logdir.Open(in, logdir.Options{}); err == nil {
+		t.Fatal("detection is sure: the test needs candidates")
+	}
+	err := audit.Preflight(in, logdir.Options{R: 5})
+	var v *audit.Violation
+	if !errors.As(err, &v) || v.Field != "geometry" || !strings.Contains(v.Error(), "R = 4") {
+		t.Fatalf("R = 5: %v", err)
+	}
+	if err := audit.Preflight(in, logdir.Options{R: 4}); err != nil {
+		t.Fatalf("R = 4: %v", err)
+	}
+	// A settings-free write, and one repeating what detection finds, cost nothing.
+	if err := audit.Preflight(filepath.Join(fixtures.Root(), "5.26.2", "table-basic", "wal"), logdir.Options{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// Preflight refuses, before anything is written, settings that read the
+// input otherwise than its files prove (here: R = 3 against sealed footers
+// that prove 4, as --override-evidence would let through).
+func TestPreflightRefusesAnotherReading(t *testing.T) {
+	in := filepath.Join(fixtures.Root(), "5.26.2", "table-basic", "wal")
+	err := audit.Preflight(in, logdir.Options{Format: "v2", R: 3})
+	var v *audit.Violation
+	if !errors.As(err, &v) || v.Index != 3 {
+		t.Fatalf("R = 3: %v", err)
+	}
+	if err := audit.Preflight(in, logdir.Options{Format: "v2", R: 4}); err != nil {
+		t.Fatalf("R = 4: %v", err)
+	}
+}
