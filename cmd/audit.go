@@ -72,6 +72,17 @@ func proveWrite(c *cli.Context, input, output, backup string, exp audit.Expect) 
 	return rep, nil
 }
 
+// preflight refuses (exit 1, nothing written) a write whose settings read
+// the input otherwise than its files prove: the audit would reject the
+// output, so it is better not written at all.
+func preflight(dir string, in logdir.Options) error {
+	if err := audit.Preflight(dir, in); err != nil {
+		return unproven{err: fmt.Errorf("%s: refused before writing anything: %w", dir, err),
+			hint: fmt.Sprintf("drop the settings and let detection read the files (walctl detect %s); nothing was written", dir)}
+	}
+	return nil
+}
+
 func printAudit(w io.Writer, rep *audit.Report) {
 	if rep != nil {
 		fmt.Fprintf(w, "%s %s\n", bold("audit:"), rep)

@@ -95,6 +95,9 @@ func runConvert(c *cli.Context) error {
 	if err != nil {
 		return flagErr(err)
 	}
+	if err := preflight(dir, in); err != nil {
+		return err
+	}
 	bar := barFor(c, conv.Work(), "converting")
 	conv.Progress = bar.Add
 	res, err := repair.ApplyConvert(conv, dir, co)
@@ -287,6 +290,10 @@ func runConvertToWAL(c *cli.Context, dir string) error {
 		return err
 	}
 	if err := checkHeld(c, l); err != nil {
+		l.Close()
+		return err
+	}
+	if err := preflight(dir, in); err != nil {
 		l.Close()
 		return err
 	}

@@ -94,6 +94,9 @@ func runRepair(c *cli.Context) error {
 	if plan.Nothing() {
 		return reportRepair(c, doc, lo)
 	}
+	if err := preflight(dir, lo); err != nil {
+		return err
+	}
 	if doc.Applied, err = repair.Apply(plan, dir, o); err != nil {
 		return err
 	}
@@ -209,9 +212,9 @@ func printPlanResult(w io.Writer, p *repair.Plan) {
 		fmt.Fprintf(w, "%s nothing to repair.\n", bold("result:"))
 	case p.Nothing():
 		fmt.Fprintf(w, "%s nothing was changed, and no step is safe without the flags named above (%s refused).\n", bold("result:"), plural(refused, "finding"))
-	case refused > 0:
-		fmt.Fprintf(w, "%s nothing was changed. walctl repair --apply carries out %s (the directory is copied to a backup first); %s stay refused without the flags named above.\n",
-			bold("result:"), plural(len(p.Steps), "step"), plural(refused, "finding"))
+	case refused > 0 || (p.Drop != nil && p.Drop.Refused):
+		fmt.Fprintf(w, "%s nothing was changed. Refused without the flags named above: %s; walctl repair --apply carries out a plan only whole, so it writes nothing until they are given (then %s, after a backup).\n",
+			bold("result:"), plural(max(refused, 1), "finding"), plural(len(p.Steps), "step"))
 	default:
 		fmt.Fprintf(w, "%s nothing was changed. walctl repair --apply carries out %s (the directory is copied to a backup first).\n",
 			bold("result:"), plural(len(p.Steps), "step"))
@@ -400,6 +403,9 @@ func runRepairWAL(c *cli.Context, l *logdir.Log, lo logdir.Options) error {
 		return reportRefusedPlan(c, doc, refused)
 	}
 	if !plan.Nothing() {
+		if err := preflight(dir, lo); err != nil {
+			return err
+		}
 		if doc.Applied, err = repair.ApplyWAL(plan, dir, o); err != nil {
 			return err
 		}
