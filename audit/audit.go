@@ -120,7 +120,10 @@ func (r *Report) String() string {
 		kept = fmt.Sprintf("committed %s (%d entries) kept byte for byte", r.Kept, r.Committed)
 	}
 	if r.Snapshot > 0 {
-		kept += fmt.Sprintf(" after snapshot %d (same index and term)", r.Snapshot)
+		if r.Kept == nil {
+			kept = "no committed entry after it"
+		}
+		kept = fmt.Sprintf("snapshot %d kept (same index and term), %s", r.Snapshot, kept)
 	}
 	return fmt.Sprintf("input re-read on its own (%s): %s, %d uncommitted kept, %d dropped, %d not intact in the input (%d payload bytes compared); %s, %s; commit index %d ≤ %d (%s)",
 		r.InGeometry, kept, r.Uncommitted, r.Dropped, r.Unproven, r.Bytes, r.Term, r.Vote, r.OutCommit, r.CommitIndex, r.CommitFrom)
