@@ -64,7 +64,7 @@ var ErrViolation = errors.New("the write does not keep what it must")
 // 0) or a node-state field (Index = raftlog.NoIndex).
 type Violation struct {
 	Index int64
-	Field string // entry, term, command id, length, payload, node term, vote, commit index, snapshot, geometry
+	Field string // entry, term, command id, length, payload, node state, node term, vote, commit index, snapshot, geometry
 	In    string // the input's value, in words
 	Out   string // the output's value, in words
 	Why   string
