@@ -6,6 +6,7 @@ import (
 	"io"
 
 	"github.com/urfave/cli/v2"
+	"github.com/walctl/walctl/audit"
 	"github.com/walctl/walctl/format/wal"
 	"github.com/walctl/walctl/internal/progress"
 	"github.com/walctl/walctl/logdir"
@@ -18,7 +19,7 @@ func convertCommand() *cli.Command {
 		Name:      "convert",
 		Usage:     "rewrite a log in another format (legacy, v2, sparse, wal) or with other layout parameters, keeping every entry",
 		ArgsUsage: "DIR",
-		Flags: []cli.Flag{
+		Flags: append(writeFlags(),
 			&cli.StringFlag{Name: "to", Usage: "output format: legacy|v2|sparse|wal", Required: true},
 			&cli.Int64Flag{Name: "records-per-partition", Aliases: []string{"R"}, Usage: "records per partition of the output (default: the input's); partitions are renumbered"},
 			&cli.Int64Flag{Name: "max-entry-size", Aliases: []string{"M"}, Usage: "--to sparse: MaxLogEntrySize of the output (default: the input's when it is sparse)"},
@@ -37,7 +38,7 @@ func convertCommand() *cli.Command {
 			&cli.StringFlag{Name: "target-version", Usage: "the DotNext release that will open the output: --to wal picks the checkpoint form (5.x also the 40-byte layout); --to legacy|v2|sparse the vote's layout (before 4.8.0: port first), and v2|sparse need 5.4.0+"},
 			&cli.BoolFlag{Name: "copy-snapshot", Usage: "--to wal: copy the input's snapshot to <snapshot-dir>/<index>-<term> (SimpleStateMachine's naming)"},
 			&cli.StringFlag{Name: "snapshot-dir", Usage: "--to wal: the snapshot directory inside NEWDIR (default db)"},
-		},
+		),
 		Action: runConvert,
 	}
 }
@@ -46,6 +47,7 @@ type convertDoc struct {
 	Conversion *repair.Conversion `json:"conversion,omitempty"`
 	Output     string             `json:"output"`
 	Backup     string             `json:"backup,omitempty"`
+	Audit      *audit.Report      `json:"audit,omitempty"`
 	Verify     *verifyDoc         `json:"verify,omitempty"`
 	Comparison *repair.Comparison `json:"comparison,omitempty"`
 	Refused    []string           `json:"refused,omitempty"`
@@ -71,6 +73,9 @@ func runConvert(c *cli.Context) error {
 			return finishPendingConvert(c, dir, j)
 		}
 	}
+	if err := checkEvidence(c, dir, convertInput(c, in)); err != nil {
+		return err
+	}
 	l, err := logdir.Open(dir, in)
 	if err != nil {
 		return err
@@ -91,6 +96,9 @@ func runConvert(c *cli.Context) error {
 	if err != nil {
 		return flagErr(err)
 	}
+	if err := preflight(dir, in); err != nil {
+		return err
+	}
 	bar := barFor(c, conv.Work(), "converting")
 	conv.Progress = bar.Add
 	res, err := repair.ApplyConvert(conv, dir, co)
@@ -103,13 +111,27 @@ func runConvert(c *cli.Context) error {
 	if co.InPlace {
 		doc.Output, source = dir, res.Backup
 	}
+	if doc.Audit, err = proveWrite(c, source, doc.Output, res.Backup, conv.Expect(co)); err != nil {
+		return err
+	}
 	return checkConverted(c, doc, source, logdir.Options{Format: conv.From, R: conv.R, M: conv.M, Force: true})
+}
+
+// convertInput is what convert reads its input with, for the evidence
+// check: the --in-* flags, and for a WriteAheadLog input converted to a
+// PersistentState format the layout flags (with --to wal they describe the
+// output instead).
+func convertInput(c *cli.Context, in logdir.Options) logdir.Options {
+	if c.String("to") != "wal" {
+		in.WAL = wal.Options{ChunkSize: c.Int64("chunk-size"), Hash: c.String("hash"), Layout: c.String("wal-layout"), SnapshotDir: c.String("snapshot-dir")}
+	}
+	return in
 }
 
 // convertOptions reads the flags: the output's settings and the input overrides.
 func convertOptions(c *cli.Context) (repair.ConvertOptions, logdir.Options, error) {
 	co := repair.ConvertOptions{To: c.String("to"), R: c.Int64("records-per-partition"), M: c.Int64("max-entry-size"),
-		Out: c.String("out"), InPlace: c.Bool("in-place"), Backup: c.String("backup")}
+		Out: c.String("out"), InPlace: c.Bool("in-place"), Backup: c.String("backup"), OverrideEvidence: c.Bool("override-evidence")}
 	in := logdir.Options{Format: c.String("in-format"), R: c.Int64("in-records-per-partition"), M: c.Int64("in-max-entry-size")}
 	switch {
 	case co.Out == "" && !co.InPlace:
@@ -169,6 +191,9 @@ func finishPendingConvert(c *cli.Context, dir string, j *repair.Journal) error {
 	}
 	fmt.Fprintf(c.App.ErrWriter, "walctl: finished the interrupted conversion of %s from its backup %s\n", dir, res.Backup)
 	doc := &convertDoc{Conversion: conv, Output: dir, Backup: res.Backup}
+	if doc.Audit, err = proveWrite(c, res.Backup, dir, res.Backup, conv.Expect(*jo)); err != nil {
+		return err
+	}
 	return checkConverted(c, doc, res.Backup, logdir.Options{Format: conv.From, R: conv.R, M: conv.M, Force: true})
 }
 
@@ -253,12 +278,14 @@ func printConversion(w io.Writer, doc *convertDoc) {
 	}
 	printComparison(w, doc.Comparison,
 		"entries equal, the snapshot included (index, term, timestamp, command id, flags, length, payload bytes); "+files)
+	printAudit(w, doc.Audit)
 	printVerdictLine(w, "verify the output:", doc.Verify)
 }
 
 // walConvertDoc is the JSON form of a conversion to a WriteAheadLog.
 type walConvertDoc struct {
 	Conversion *repair.WALConversion `json:"conversion,omitempty"`
+	Audit      *audit.Report         `json:"audit,omitempty"`
 	Verify     *verifyDoc            `json:"verify,omitempty"`
 	Comparison *repair.Comparison    `json:"comparison,omitempty"`
 	Refused    []string              `json:"refused,omitempty"`
@@ -271,11 +298,18 @@ func runConvertToWAL(c *cli.Context, dir string) error {
 	if err != nil {
 		return err
 	}
+	if err := checkEvidence(c, dir, in); err != nil {
+		return err
+	}
 	l, err := logdir.Open(dir, in)
 	if err != nil {
 		return err
 	}
 	if err := checkHeld(c, l); err != nil {
+		l.Close()
+		return err
+	}
+	if err := preflight(dir, in); err != nil {
 		l.Close()
 		return err
 	}
@@ -289,6 +323,9 @@ func runConvertToWAL(c *cli.Context, dir string) error {
 		return flagErr(err)
 	}
 	doc := &walConvertDoc{Conversion: conv}
+	if doc.Audit, err = proveWrite(c, dir, conv.Out, "", conv.Expect(in)); err != nil {
+		return err
+	}
 	view, cleanup, err := conv.VerifyView()
 	if err != nil {
 		return err
@@ -380,6 +417,7 @@ func printWALConversion(w io.Writer, doc *walConvertDoc) {
 	}
 	printComparison(w, doc.Comparison, "committed entries equal (index, term, command id, length, payload bytes), "+
 		"snapshot index and term included"+stateWords(doc.Comparison))
+	printAudit(w, doc.Audit)
 	printVerdictLine(w, "verify the output:", doc.Verify)
 }
 
@@ -387,6 +425,7 @@ func printWALConversion(w io.Writer, doc *walConvertDoc) {
 // PersistentState format.
 type fromWALDoc struct {
 	Conversion *repair.FromWALConversion `json:"conversion,omitempty"`
+	Audit      *audit.Report             `json:"audit,omitempty"`
 	Verify     *verifyDoc                `json:"verify,omitempty"`
 	Comparison *repair.Comparison        `json:"comparison,omitempty"`
 	Refused    []string                  `json:"refused,omitempty"`
@@ -414,11 +453,14 @@ func runConvertFromWAL(c *cli.Context, l *logdir.Log, co repair.ConvertOptions) 
 		return flagErr(err)
 	}
 	doc := &fromWALDoc{Conversion: conv}
+	in, _ := logOptions(c)
+	in.Format, in.Force = "wal", true
+	if doc.Audit, err = proveWrite(c, dir, conv.Out, "", conv.Expect(in)); err != nil {
+		return err
+	}
 	if doc.Verify, err = Verify(conv.Out, conv.OutOptions()); err != nil {
 		return fmt.Errorf("verify the output: %w", err)
 	}
-	in, _ := logOptions(c)
-	in.Format, in.Force = "wal", true
 	if doc.Comparison, err = repair.CompareCommitted(dir, conv.Out, in, conv.OutOptions(), conv.LastIndex); err != nil {
 		return fmt.Errorf("compare the output with the input: %w", err)
 	}
@@ -437,6 +479,7 @@ func runConvertFromWAL(c *cli.Context, l *logdir.Log, co repair.ConvertOptions) 
 			fmt.Fprintf(w, "  %s\n", n)
 		}
 		printComparison(w, doc.Comparison, "entries equal (index, term, command id, length, payload bytes)"+stateWords(doc.Comparison))
+		printAudit(w, doc.Audit)
 		printVerdictLine(w, "verify the output:", doc.Verify)
 	}
 	if doc.Verify.Verdict != "ok" || !doc.Comparison.OK() {

@@ -19,8 +19,10 @@ const (
 
 const exitHelp = `EXIT CODES:
    0  success (verify: no error finding; repair: repaired or nothing to do)
-   1  damage found (verify: at least one error finding; repair: damage remains)
-   2  usage error, unreadable input, or detection unsure (add the flag the hint names)`
+   1  damage found (verify: at least one error finding; repair: damage remains, or --apply refused a
+      plan that refuses a finding; repair/convert: the write could not be proven by the audit)
+   2  usage error, unreadable input, detection unsure (add the flag the hint names), or a setting
+      that contradicts exact evidence in the files (nothing was written)`
 
 // damageError makes Main exit with ExitDamaged without printing an error.
 type damageError struct{}
@@ -47,6 +49,14 @@ func report(w io.Writer, err error) int {
 		return ExitOK
 	}
 	if errors.As(err, new(damageError)) {
+		return ExitDamaged
+	}
+	var d unproven
+	if errors.As(err, &d) {
+		fmt.Fprintf(w, "walctl: error: %s\n", oneLine(err.Error()))
+		if d.hint != "" {
+			fmt.Fprintf(w, "walctl: hint: %s\n", d.hint)
+		}
 		return ExitDamaged
 	}
 	msg, hint := oneLine(err.Error()), ""

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/urfave/cli/v2"
+	"github.com/walctl/walctl/audit"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
 	"github.com/walctl/walctl/repair"
@@ -17,7 +18,8 @@ func repairCommand() *cli.Command {
 		Name:      "repair",
 		Usage:     "print what a repair would do (one action per finding); with --apply, back up the directory and do it",
 		ArgsUsage: "DIR",
-		Flags: append(formatFlags(),
+		Flags: append(append(formatFlags(), writeFlags()...),
+			&cli.Int64Flag{Name: "commit-index", Usage: "the cluster's commit index, for a node.state (or WriteAheadLog checkpoint) that cannot be trusted (from a healthy peer, or walctl diff); without it an untrusted commit index is lowered to the snapshot index"},
 			&cli.BoolFlag{Name: "apply", Usage: "carry out the plan (after copying DIR to the backup); without it nothing is changed"},
 			&cli.StringFlag{Name: "backup", Usage: "where DIR is copied before any write (must not exist or be empty; default: a new sibling DIR.walctl-backup-<UTC time>)"},
 			&cli.BoolFlag{Name: "allow-drop-committed", Usage: "allow dropping entries at or below CommitIndex (only when a majority of the cluster still holds them)"},
@@ -32,10 +34,12 @@ func repairCommand() *cli.Command {
 
 // repairDoc is the JSON form of a repair run.
 type repairDoc struct {
-	Plan    *repair.Plan    `json:"plan,omitempty"`
-	Applied *repair.Result  `json:"applied,omitempty"`
-	Verify  *verifyDoc      `json:"verify,omitempty"`
-	Pending *repair.Journal `json:"pending,omitempty"`
+	Plan    *repair.Plan     `json:"plan,omitempty"`
+	Refused []repair.Refusal `json:"refused,omitempty"` // --apply on a plan that refuses: nothing written
+	Applied *repair.Result   `json:"applied,omitempty"`
+	Audit   *audit.Report    `json:"audit,omitempty"`
+	Verify  *verifyDoc       `json:"verify,omitempty"`
+	Pending *repair.Journal  `json:"pending,omitempty"`
 }
 
 func runRepair(c *cli.Context) error {
@@ -55,6 +59,9 @@ func runRepair(c *cli.Context) error {
 			return finishPendingWAL(c, dir, lo)
 		}
 		return finishPending(c, dir, lo, j)
+	}
+	if err := checkEvidence(c, dir, lo); err != nil {
+		return err
 	}
 	o := repairOptions(c, lo)
 	l, err := logdir.Open(dir, lo)
@@ -81,10 +88,19 @@ func runRepair(c *cli.Context) error {
 	if !c.Bool("apply") {
 		return reportPlanOnly(c, doc)
 	}
+	if refused := plan.Refusals(); len(refused) > 0 {
+		return reportRefusedPlan(c, doc, refused)
+	}
 	if plan.Nothing() {
 		return reportRepair(c, doc, lo)
 	}
+	if err := preflight(dir, lo); err != nil {
+		return err
+	}
 	if doc.Applied, err = repair.Apply(plan, dir, o); err != nil {
+		return err
+	}
+	if doc.Audit, err = proveWrite(c, doc.Applied.Backup, dir, doc.Applied.Backup, o.Expect(doc.Applied.Plan)); err != nil {
 		return err
 	}
 	return reportRepair(c, doc, lo)
@@ -92,12 +108,22 @@ func runRepair(c *cli.Context) error {
 
 func repairOptions(c *cli.Context, lo logdir.Options) repair.Options {
 	o := repair.Options{AllowDropCommitted: c.Bool("allow-drop-committed"), ClearVote: c.Bool("clear-vote"), Backup: c.String("backup"),
-		Log: repair.LogOptions{Format: lo.Format, R: lo.R, M: lo.M, Force: lo.Force}}
+		OverrideEvidence: c.Bool("override-evidence"),
+		Log:              repair.LogOptions{Format: lo.Format, R: lo.R, M: lo.M, Force: lo.Force}}
 	if c.IsSet("set-term") {
 		t := c.Int64("set-term")
 		o.SetTerm = &t
 	}
+	o.CommitIndex = commitIndexFlag(c)
 	return o
+}
+
+func commitIndexFlag(c *cli.Context) *int64 {
+	if !c.IsSet("commit-index") {
+		return nil
+	}
+	n := c.Int64("commit-index")
+	return &n
 }
 
 // checkHeld refuses to work on a log another process holds, unless --force.
@@ -142,6 +168,11 @@ func finishPending(c *cli.Context, dir string, lo logdir.Options, j *repair.Jour
 		return err
 	}
 	doc.Plan, doc.Applied = res.Plan, res
+	if j.Repair != nil && res.Steps > 0 {
+		if doc.Audit, err = proveWrite(c, res.Backup, dir, res.Backup, j.Repair.Expect(res.Plan)); err != nil {
+			return err
+		}
+	}
 	return reportRepair(c, doc, lo)
 }
 
@@ -181,9 +212,9 @@ func printPlanResult(w io.Writer, p *repair.Plan) {
 		fmt.Fprintf(w, "%s nothing to repair.\n", bold("result:"))
 	case p.Nothing():
 		fmt.Fprintf(w, "%s nothing was changed, and no step is safe without the flags named above (%s refused).\n", bold("result:"), plural(refused, "finding"))
-	case refused > 0:
-		fmt.Fprintf(w, "%s nothing was changed. walctl repair --apply carries out %s (the directory is copied to a backup first); %s stay refused without the flags named above.\n",
-			bold("result:"), plural(len(p.Steps), "step"), plural(refused, "finding"))
+	case refused > 0 || (p.Drop != nil && p.Drop.Refused):
+		fmt.Fprintf(w, "%s nothing was changed. Refused without the flags named above: %s; walctl repair --apply carries out a plan only whole, so it writes nothing until they are given (then %s, after a backup).\n",
+			bold("result:"), plural(max(refused, 1), "finding"), plural(len(p.Steps), "step"))
 	default:
 		fmt.Fprintf(w, "%s nothing was changed. walctl repair --apply carries out %s (the directory is copied to a backup first).\n",
 			bold("result:"), plural(len(p.Steps), "step"))
@@ -229,6 +260,7 @@ func printApplied(w io.Writer, doc *repairDoc) {
 			verb = "finished the interrupted repair:"
 		}
 		fmt.Fprintf(w, "%s %s %s; backup of the original directory: %s\n", bold("repair:"), verb, plural(a.Steps, "step"), a.Backup)
+		printAudit(w, doc.Audit)
 	} else {
 		fmt.Fprintf(w, "%s nothing to apply; nothing was changed.\n", bold("repair:"))
 	}
@@ -339,6 +371,7 @@ func walRepairOptions(c *cli.Context, lo logdir.Options) (repair.WALRepairOption
 		t := c.Int64("set-term")
 		o.SetTerm = &t
 	}
+	o.CommitIndex = commitIndexFlag(c)
 	if v := c.String("target-version"); v != "" {
 		form, err := repair.CheckpointFormFor(v)
 		if err != nil {
@@ -366,8 +399,17 @@ func runRepairWAL(c *cli.Context, l *logdir.Log, lo logdir.Options) error {
 	if !c.Bool("apply") {
 		return reportPlanOnly(c, doc)
 	}
+	if refused := plan.Refusals(); len(refused) > 0 {
+		return reportRefusedPlan(c, doc, refused)
+	}
 	if !plan.Nothing() {
+		if err := preflight(dir, lo); err != nil {
+			return err
+		}
 		if doc.Applied, err = repair.ApplyWAL(plan, dir, o); err != nil {
+			return err
+		}
+		if doc.Audit, err = proveWrite(c, doc.Applied.Backup, dir, doc.Applied.Backup, o.Expect()); err != nil {
 			return err
 		}
 	}
@@ -387,9 +429,19 @@ func finishPendingWAL(c *cli.Context, dir string, lo logdir.Options) error {
 	if err := checkHeld(c, &logdir.Log{Dir: dir}); err != nil {
 		return err
 	}
+	jo, err := repair.PendingWALRepair(dir)
+	if err != nil {
+		return err
+	}
 	res, err := repair.ResumeWAL(dir)
 	if err != nil {
 		return err
 	}
-	return reportRepair(c, &repairDoc{Plan: res.Plan, Applied: res}, lo)
+	doc := &repairDoc{Plan: res.Plan, Applied: res}
+	if jo != nil && res.Steps > 0 {
+		if doc.Audit, err = proveWrite(c, res.Backup, dir, res.Backup, jo.Expect()); err != nil {
+			return err
+		}
+	}
+	return reportRepair(c, doc, lo)
 }

@@ -47,6 +47,10 @@ func TestRepairPlanOnlyChangesNothing(t *testing.T) {
 }
 
 type repairJSON struct {
+	Refused []struct{ What, Flag string } `json:"refused"`
+	Audit   *struct {
+		Committed int64 `json:"committed"`
+	} `json:"audit"`
 	Plan struct {
 		Steps []struct{ Kind, File string } `json:"steps"`
 		Items []struct {
@@ -64,11 +68,13 @@ type repairJSON struct {
 }
 
 // With --apply every fixture gets the exit code of its expect.json and the
-// verdict of the verify that runs afterwards.
+// verdict of the verify that runs afterwards; a plan that refuses anything
+// is not carried out at all (no partial repairs), and every write is audited.
 func TestRepairApplyExitCodes(t *testing.T) {
 	for _, f := range fixtures.All(t, "fixturegen-ps") {
 		t.Run(f.Name, func(t *testing.T) {
 			dir := copyDir(t, f.WAL)
+			before := treeHash(t, dir)
 			out, errs, code := run(t, withSettings(t, f, "repair", "--apply", "--json", dir)...)
 			if code != repairExit(f) {
 				t.Fatalf("exit %d, want %d\n%s%s", code, repairExit(f), out, errs)
@@ -76,6 +82,20 @@ func TestRepairApplyExitCodes(t *testing.T) {
 			var doc repairJSON
 			if err := json.Unmarshal([]byte(out), &doc); err != nil {
 				t.Fatalf("bad JSON: %v\n%s", err, out)
+			}
+			if len(doc.Refused) > 0 {
+				if code != 1 || doc.Applied != nil || treeHash(t, dir) != before {
+					t.Errorf("a plan that refuses %d items was carried out (exit %d, applied %+v)", len(doc.Refused), code, doc.Applied)
+				}
+				for _, r := range doc.Refused {
+					if r.What == "" {
+						t.Errorf("a refusal without words: %+v", r)
+					}
+				}
+				return
+			}
+			if len(doc.Plan.Steps) > 0 && doc.Audit == nil {
+				t.Errorf("steps applied without an audit")
 			}
 			want := map[int]string{0: "ok", 1: "damaged"}[code]
 			if doc.Verify == nil || doc.Verify.Verdict != want {

@@ -17,14 +17,15 @@ type decoded struct {
 	err error
 }
 
-// decodeInOrder decodes ps.files[i] for every i in idx and hands each result
+// decodeInOrder decodes ps.files[i] for every i in idx (the codecs bound a
+// Table walk by the LastIndex hint) and hands each result
 // to use in idx order. Decoding runs ahead on all cores while use works on
 // an earlier file (scan and replay overlap with decoding), but never more
 // than maxAhead (or GOMAXPROCS, if fewer) files are decoded and not yet
 // used, so memory stays at a few partitions' metadata whatever the log size
 // and the number of cores. use returning false or an
 // error stops the walk; decodes in flight finish and are dropped.
-func (ps *psLog) decodeInOrder(idx []int, use func(i int, d partition.Decoded) (bool, error)) error {
+func (ps *psLog) decodeInOrder(idx []int, hint int64, use func(i int, d partition.Decoded) (bool, error)) error {
 	ahead := max(1, min(runtime.GOMAXPROCS(0), maxAhead))
 	results := make([]chan decoded, len(idx))
 	for k := range results {
@@ -46,7 +47,7 @@ func (ps *psLog) decodeInOrder(idx []int, use func(i int, d partition.Decoded) (
 					results[k] <- decoded{err: err}
 					return
 				}
-				d := ps.decode(f, ps.geometry(), ps.lastHint)
+				d := ps.decode(f, ps.geometry(), hint)
 				h.Close()
 				results[k] <- decoded{d: d}
 			}()

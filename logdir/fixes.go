@@ -6,8 +6,8 @@ import "github.com/walctl/walctl/raftlog"
 // that every command proposes the same repair for the same problem.
 var fixes = map[string]string{
 	"node-state-missing":                   "no safe repair: restore node.state from a backup, or rebuild the node from the cluster",
-	"node-state-size":                      "walctl repair --apply --set-term T --clear-vote DIR (the lost term/vote cannot be read back; take T from the cluster)",
-	"node-state-checksum":                  "walctl repair --apply --set-term T --clear-vote DIR (a flipped bit may sit in the term or the vote, so they are not trusted; T ≥ the cluster's current term)",
+	"node-state-size":                      "walctl repair --apply --set-term T --clear-vote [--commit-index N] DIR (the lost term/vote cannot be read back; take T from the cluster; CommitIndex is lowered to the snapshot index unless N, the cluster's, is given)",
+	"node-state-checksum":                  "walctl repair --apply --set-term T --clear-vote [--commit-index N] DIR (a flipped bit may sit in any field, so term, vote and CommitIndex are not trusted; T ≥ the cluster's current term; CommitIndex is lowered to the snapshot index unless N, the cluster's, is given)",
 	"snapshot-short":                       "no safe repair: the snapshot bytes are gone; reinstall a snapshot from the leader",
 	"snapshot-offset-48":                   "none needed unless the state machine fails to restore",
 	"partition-missing":                    "no safe repair: the entries are gone from this node; a majority of the cluster must still hold them (then walctl repair --apply --allow-drop-committed DIR and let the leader re-replicate)",
@@ -17,7 +17,7 @@ var fixes = map[string]string{
 	"partition-format-dissent":             "inspect the file; if it is not part of the log move it out of the directory",
 	"non-canonical-name":                   "rename or remove the file: the library maps it to another partition number",
 	"entries-beyond-last-index":            "none needed: the library ignores them and overwrites them",
-	"geometry-conflict":                    "run walctl detect DIR and use the R (and M) it finds, or the node's configured values",
+	"geometry-conflict":                    "run walctl detect DIR and use the R (and M) it finds, or the node's configured values (repair and convert refuse such settings before writing, unless --override-evidence)",
 	"partition-number-overflow":            "remove the file: its number cannot be a partition of this log",
 	"torn-tail":                            "walctl repair --apply DIR (truncates the torn last entry; if it is committed a majority must hold it)",
 	"torn-seal":                            "walctl repair --apply DIR (rebuilds the footer from the inline records)",

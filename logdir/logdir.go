@@ -64,6 +64,7 @@ type Log struct {
 	First, Last int64
 
 	entries func(from, to int64, yield func(raftlog.Entry) bool) error
+	onDisk  func(from, to int64, yield func(raftlog.Entry) bool) error // past Last
 	gaps    []raftlog.Range
 	wal     *wal.Log
 	files   map[string]*os.File
@@ -127,6 +128,19 @@ func Open(dir string, o Options) (*Log, error) {
 // partition's metadata.
 func (l *Log) Entries(from, to int64, yield func(raftlog.Entry) bool) error {
 	return l.entries(max(from, l.First), min(to, l.Last), yield)
+}
+
+// EntriesOnDisk is Entries without the clip at Last: the records on disk
+// after it. A node.state whose LastIndex lags behind CommitIndex leaves
+// committed records there, and a repair of a torn WriteAheadLog checkpoint
+// takes in the slots past T that verify and chain; the write audit reads
+// them to prove that such a repair keeps them as they are. to must be a
+// bound the caller knows (a WriteAheadLog is read slot by slot past T).
+func (l *Log) EntriesOnDisk(from, to int64, yield func(raftlog.Entry) bool) error {
+	if l.onDisk == nil {
+		return l.Entries(from, to, yield)
+	}
+	return l.onDisk(max(from, l.First), to, yield)
 }
 
 // Payload returns a reader of the payload bytes present on disk for e. Each

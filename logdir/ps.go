@@ -52,7 +52,12 @@ func openPS(dir string, det *detect.Result, target string) (*Log, error) {
 	}
 	ps.bounds(lastOnDisk)
 	ps.checkDirectory(lastOnDisk)
-	l.entries = ps.entries
+	l.entries = func(from, to int64, yield func(raftlog.Entry) bool) error {
+		return ps.entries(from, to, ps.lastHint, yield)
+	}
+	l.onDisk = func(from, to int64, yield func(raftlog.Entry) bool) error {
+		return ps.entries(from, to, max(ps.lastHint, to), yield)
+	}
 	return l, nil
 }
 
@@ -229,7 +234,7 @@ func (ps *psLog) scan() (int64, error) {
 	for i := range all {
 		all[i] = i
 	}
-	err := ps.decodeInOrder(all, func(i int, d partition.Decoded) (bool, error) {
+	err := ps.decodeInOrder(all, ps.lastHint, func(i int, d partition.Decoded) (bool, error) {
 		pf := ps.files[i]
 		p := raftlog.Partition{Number: pf.Number, File: pf.Name, Sealed: d.Sealed, Bytes: pf.Size,
 			Format: ps.Format, FirstIndex: -1, LastIndex: -1}

@@ -10,9 +10,9 @@ import (
 )
 
 // entries yields the snapshot (when in range) and then, partition by
-// partition, one entry per slot in [from, to]. Only one partition's slots are
-// in memory at a time.
-func (ps *psLog) entries(from, to int64, yield func(raftlog.Entry) bool) error {
+// partition, one entry per slot in [from, to], decoding with LastIndex hint.
+// Only one partition's slots are in memory at a time.
+func (ps *psLog) entries(from, to, hint int64, yield func(raftlog.Entry) bool) error {
 	if from > to {
 		return nil
 	}
@@ -32,7 +32,7 @@ func (ps *psLog) entries(from, to int64, yield func(raftlog.Entry) bool) error {
 			want = append(want, i)
 		}
 	}
-	return ps.decodeInOrder(want, func(i int, d partition.Decoded) (bool, error) {
+	return ps.decodeInOrder(want, hint, func(i int, d partition.Decoded) (bool, error) {
 		pf := ps.files[i]
 		base, _ := mulOK(pf.Number, ps.R)
 		for j, b := max(lo, base), min(to, base+ps.R-1); j <= b; j++ {

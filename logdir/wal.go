@@ -40,6 +40,24 @@ func openWAL(dir string, o Options) (*Log, error) {
 		}
 		return nil
 	}
+	// Slots past T are not part of the log, but a repair of a torn or
+	// missing checkpoint takes in those that verify and chain: the audit
+	// reads them one by one (never past the range it asks for).
+	l.onDisk = func(from, to int64, yield func(raftlog.Entry) bool) error {
+		stopped := false
+		if err := l.entries(from, min(to, w.T), func(e raftlog.Entry) bool {
+			stopped = !yield(e)
+			return !stopped
+		}); err != nil || stopped {
+			return err
+		}
+		for i := max(from, w.T+1, w.S+1); i <= to; i++ {
+			if !yield(w.Entry(i)) {
+				return nil
+			}
+		}
+		return nil
+	}
 	return l, nil
 }
 

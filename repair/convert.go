@@ -18,13 +18,16 @@ import (
 
 // ConvertOptions steer a conversion.
 type ConvertOptions struct {
-	To      string     `json:"to"`          // legacy, v2 or sparse
-	R       int64      `json:"r,omitempty"` // records per partition of the output (0: the input's)
-	M       int64      `json:"m,omitempty"` // sparse: max entry size of the output (0: the input's)
-	InPlace bool       `json:"inPlace"`
-	Out     string     `json:"-"` // the new directory (when not in place)
-	Backup  string     `json:"-"` // in place: where the input is copied first ("" = default)
-	Log     LogOptions `json:"log"`
+	To      string `json:"to"`          // legacy, v2 or sparse
+	R       int64  `json:"r,omitempty"` // records per partition of the output (0: the input's)
+	M       int64  `json:"m,omitempty"` // sparse: max entry size of the output (0: the input's)
+	InPlace bool   `json:"inPlace"`
+	// OverrideEvidence: geometry-conflict findings do not refuse the input
+	// (--override-evidence; the write is still audited against the files).
+	OverrideEvidence bool       `json:"overrideEvidence,omitempty"`
+	Out              string     `json:"-"` // the new directory (when not in place)
+	Backup           string     `json:"-"` // in place: where the input is copied first ("" = default)
+	Log              LogOptions `json:"log"`
 	// Target is the release that will open the output (zero: not given);
 	// it decides the vote's layout (see outputVoteLayout).
 	Target release.Version `json:"targetVersion,omitzero"`
@@ -96,7 +99,7 @@ func PlanConvert(l *logdir.Log, o ConvertOptions) (*Conversion, error) {
 	if err := c.target(l, o); err != nil {
 		return nil, err
 	}
-	if err := c.checkInput(l); err != nil {
+	if err := c.checkInput(l, o.OverrideEvidence); err != nil {
 		return nil, err
 	}
 	c.src = newSource(l, c.LastIndex)
@@ -170,10 +173,10 @@ var blocking = map[string]bool{
 
 // checkInput refuses logs whose node.state or snapshot is damaged: they are
 // copied unchanged, so the output would be damaged too.
-func (c *Conversion) checkInput(l *logdir.Log) error {
+func (c *Conversion) checkInput(l *logdir.Log, override bool) error {
 	var why []string
 	for _, f := range l.Findings {
-		if f.Severity == raftlog.Error && blocking[f.Code] {
+		if f.Severity == raftlog.Error && blocking[f.Code] && !(override && f.Code == "geometry-conflict") {
 			why = append(why, f.Code+": "+f.Message)
 		}
 	}

@@ -73,6 +73,8 @@ func (pl *planner) classify(it *Item, steps map[string]int) {
 	switch {
 	case pl.l.State == nil:
 		pl.noState(it)
+	case f.Code == "geometry-conflict" && pl.o.OverrideEvidence:
+		it.Status, it.Action = NoAction, "overridden by --override-evidence: the evidence is taken as damaged (the write is still audited against the files)"
 	case pl.dropped(f):
 		it.Status, it.Step = Dropped, max(steps[f.File], stateStep)
 		it.Action = fmt.Sprintf("the log is truncated after index %d (%s)", pl.effLast, pl.badWhy)

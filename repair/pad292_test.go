@@ -28,20 +28,6 @@ var padded292Logs = []struct {
 	{"replicas/6.4.0/cluster-agree/node3", []int64{20}},
 }
 
-func walPlan(t *testing.T, dir string) *repair.Plan {
-	t.Helper()
-	o := repair.WALRepairOptions{}
-	l, err := logdir.Open(dir, o.Open())
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
-	p, err := repair.MakeWALPlan(l, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
 
 // The plan corrects exactly the padded records, one metadata-page step
 // with the old and new values of each, answers every padding-292 finding
@@ -50,7 +36,7 @@ func TestRepairPadding292Plan(t *testing.T) {
 	for _, c := range padded292Logs {
 		t.Run(c.dir, func(t *testing.T) {
 			dir := filepath.Join(fixtures.Root(), filepath.FromSlash(c.dir))
-			p := walPlan(t, dir)
+			p := walPlan(t, dir, repair.WALRepairOptions{})
 			if len(p.Steps) != 1 || p.Steps[0].Kind != repair.StepMetadataPage || p.Steps[0].File != "metadata/0" {
 				t.Fatalf("steps %+v", p.Steps)
 			}
@@ -126,7 +112,7 @@ func TestRepairPadding292OnlySlotBytes(t *testing.T) {
 	for _, c := range padded292Logs {
 		t.Run(c.dir, func(t *testing.T) {
 			src := filepath.Join(fixtures.Root(), filepath.FromSlash(c.dir))
-			plan := walPlan(t, src)
+			plan := walPlan(t, src, repair.WALRepairOptions{})
 			dir := copyLog(t, src)
 			before := tree(t, dir)
 			if out, errs, code := run("repair", "--apply", "--backup", filepath.Join(t.TempDir(), "b"), dir); code != 0 {
@@ -238,7 +224,7 @@ func TestRepairPadding292CrashAtEveryStep(t *testing.T) {
 func TestRepairPadding292RefusesChangedLog(t *testing.T) {
 	src := filepath.Join(fixtures.Root(), "6.4.0", "wal-basic", "wal")
 	dir := copyLog(t, src)
-	plan := walPlan(t, dir)
+	plan := walPlan(t, dir, repair.WALRepairOptions{})
 	chunk := filepath.Join(dir, "data", "3")
 	b, _ := os.ReadFile(chunk)
 	b[4096-100] = 1 // a skipped byte before entry 17's boundary 16384: no longer padding
@@ -299,7 +285,7 @@ func TestRepairPadding292ManyEntries(t *testing.T) {
 	if code != 1 || strings.Count(out, `"code": "padding-292"`) != 51 || !strings.Contains(out, "100 more findings") {
 		t.Fatalf("verify: exit %d, %d padding findings\n%.2000s", code, strings.Count(out, `"code": "padding-292"`), out)
 	}
-	p := walPlan(t, dir)
+	p := walPlan(t, dir, repair.WALRepairOptions{})
 	records := 0
 	for _, st := range p.Steps {
 		if st.Kind != repair.StepMetadataPage {

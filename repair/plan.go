@@ -36,6 +36,14 @@ type Options struct {
 	SetTerm *int64 `json:"setTerm,omitempty"`
 	// ClearVote removes the vote from node.state.
 	ClearVote bool `json:"clearVote,omitempty"`
+	// CommitIndex is the cluster's commit index, supplied by the operator
+	// for a node.state that cannot be trusted (nil: lower it to the
+	// snapshot index instead).
+	CommitIndex *int64 `json:"commitIndex,omitempty"`
+	// OverrideEvidence: the operator holds the files' evidence for R or M
+	// damaged (--override-evidence); geometry-conflict findings then do not
+	// block the plan (the write is still audited against the files).
+	OverrideEvidence bool `json:"overrideEvidence,omitempty"`
 	// Backup is where Apply copies the directory first; "" means a new
 	// sibling named <dir>.walctl-backup-<UTC timestamp>.
 	Backup string `json:"-"`
@@ -205,10 +213,12 @@ type planner struct {
 	refusal    string // why the truncation is refused
 	refuseFlag string
 
-	ns           stateCheck
-	stateStep    *Step
-	stateRefused string
-	removed      map[string]bool
+	ns            stateCheck
+	commitTrusted bool  // node.state's CommitIndex can be trusted
+	trustC        int64 // the commit index node.state is rewritten from
+	stateStep     *Step
+	stateRefused  string
+	removed       map[string]bool
 }
 
 func (pl *planner) run() error {
@@ -228,7 +238,13 @@ func (pl *planner) run() error {
 		return pl.insane()
 	}
 	pl.ns = checkState(raw, pl.st, pl.o)
-	scanTo := max(pl.L, pl.C)
+	if err := pl.commitTrust(); err != nil {
+		return err
+	}
+	scanTo := pl.L
+	if pl.commitTrusted {
+		scanTo = max(pl.L, pl.C) // records up to a trusted CommitIndex may lie past LastIndex
+	}
 	pl.src = newSource(pl.l, scanTo)
 	if err := pl.findBad(pl.S+1, scanTo); err != nil {
 		return err

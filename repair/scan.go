@@ -96,13 +96,14 @@ func (pl *planner) decideLast() {
 	switch {
 	case pl.firstBad >= 0:
 		nl = pl.firstBad - 1
-	case pl.C > pl.L:
+	case pl.C > pl.L && pl.commitTrusted:
 		nl = pl.C // node.state lagged: the records up to CommitIndex are on disk
 	}
 	nl = max(nl, pl.S)
 	pl.effLast = nl
 	pl.p.Notes = append(pl.p.Notes, pl.lastNote(nl)...)
-	dropCommitted := nl < pl.C
+	dropC := pl.dropC()
+	dropCommitted := nl < dropC
 	if nl == pl.L && !dropCommitted {
 		return
 	}
@@ -110,7 +111,7 @@ func (pl *planner) decideLast() {
 	case nl != pl.L && !pl.ns.writable():
 		pl.refuse(nl, "it needs node.state rewritten, which is refused: "+pl.ns.refusal(), pl.ns.flags())
 	case dropCommitted && !pl.o.AllowDropCommitted:
-		pl.refuse(nl, fmt.Sprintf("entries %s are committed (CommitIndex %d): a majority of the cluster must still hold them, and the leader re-replicates them to this node afterwards", raftlog.Range{From: nl + 1, To: pl.C}, pl.C), "--allow-drop-committed")
+		pl.refuse(nl, fmt.Sprintf("entries %s are committed (CommitIndex %d): a majority of the cluster must still hold them, and the leader re-replicates them to this node afterwards", raftlog.Range{From: nl + 1, To: dropC}, dropC), "--allow-drop-committed")
 	default:
 		pl.truncate = nl < pl.L
 		pl.recordDrop(nl, false, "", "")
@@ -142,8 +143,8 @@ func (pl *planner) recordDrop(nl int64, refused bool, why, flag string) {
 		return
 	}
 	d := &Drop{Range: raftlog.Range{From: nl + 1, To: pl.L}, Why: pl.badWhy, Refused: refused, Flag: flag}
-	if nl < pl.C {
-		d.Committed = &raftlog.Range{From: nl + 1, To: min(pl.C, pl.L)}
+	if c := pl.dropC(); nl < c {
+		d.Committed = &raftlog.Range{From: nl + 1, To: min(c, pl.L)}
 	}
 	if refused {
 		d.Why += "; refused: " + why

@@ -119,7 +119,7 @@ func (pl *planner) planNodeState() {
 			what = append(what, fmt.Sprintf("%s %d → %d", field, from, to))
 		}
 	}
-	newC := pl.C
+	newC := pl.trustC
 	if !pl.refused {
 		newC = min(newC, pl.effLast)
 	}
@@ -143,6 +143,9 @@ func (pl *planner) planNodeState() {
 	}
 	if len(pl.raw) != nodestate.Size {
 		what = append(what, fmt.Sprintf("size %d → 128 bytes", len(pl.raw)))
+	}
+	if note := pl.commitNote(newC); note != "" {
+		pl.p.Notes = append(pl.p.Notes, note)
 	}
 	pl.stateStep = &Step{Kind: StepNodeState, File: nodestate.FileName, What: strings.Join(what, "; "), state: b}
 }

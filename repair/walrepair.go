@@ -56,6 +56,10 @@ type WALRepairOptions struct {
 	AllowDropCommitted bool `json:"allowDropCommitted,omitempty"`
 	// SetTerm is the term written to a lost `state` (without a vote).
 	SetTerm *int64 `json:"setTerm,omitempty"`
+	// CommitIndex is the cluster's commit index, supplied by the operator
+	// when the checkpoint cannot be trusted (torn, or missing while slots
+	// hold entries).
+	CommitIndex *int64 `json:"commitIndex,omitempty"`
 	// CheckpointForm is the checkpoint size to write (8, 12, 20); 0 keeps
 	// the form on disk (for a torn file: the form its bytes came from).
 	CheckpointForm int    `json:"checkpointForm,omitempty"`
@@ -83,6 +87,7 @@ var entryDamageCodes = map[string]bool{
 var checkpointCodes = map[string]bool{
 	wal.CodeCheckpointTorn: true, wal.CodeCheckpointPastEnd: true, wal.CodeCheckpointLastBelowCommit: true,
 	wal.CodeCheckpointNegative: true, wal.CodeCheckpointMixedForm: true, wal.CodeCheckpointVersionUnsupported: true,
+	wal.CodeCheckpointMissing: true, wal.CodeCheckpointEmpty: true, // written from --commit-index
 }
 
 // walPlanner carries one MakeWALPlan call.
@@ -127,7 +132,9 @@ func MakeWALPlan(l *logdir.Log, o WALRepairOptions) (*Plan, error) {
 	if err := pl.chooseForm(); err != nil {
 		return nil, err
 	}
-	pl.decideEnd(findings)
+	if err := pl.decideEnd(findings); err != nil {
+		return nil, err
+	}
 	if err := pl.planState(findings); err != nil {
 		return nil, err
 	}
@@ -156,32 +163,70 @@ func (pl *walPlanner) chooseForm() error {
 		pl.form = wal.CheckpointV1
 	}
 	if pl.form == wal.Checkpoint5x && (params.Layout != wal.Layout5 || params.Hash != wal.HashNone) {
-		return &FlagError{Msg: "DotNext 5.x reads only 40-byte records without a hash: this log cannot get a 5.x checkpoint",
+		return &FlagError{Msg: fmt.Sprintf("DotNext 5.x reads only 40-byte records without a hash, and metadata/ holds %d-byte records with hash %s (%s): this log cannot get a 5.x checkpoint",
+			params.RecordSize, params.Hash, params.Confidence+" confidence"),
 			Hint: "use --target-version 6.x, or walctl convert --to wal --target-version 5.26.2 to rewrite the whole log"}
 	}
 	return nil
 }
 
+// commitFlag is the flag that supplies a commit index the disk does not hold.
+const commitFlag = "--commit-index N"
+
+// checkCommitFlag accepts --commit-index only for a checkpoint that cannot
+// be trusted, and never below the snapshot index.
+func (pl *walPlanner) checkCommitFlag(untrusted bool) error {
+	n := pl.o.CommitIndex
+	switch {
+	case n == nil:
+		return nil
+	case *n < pl.ext.S:
+		return &FlagError{Msg: fmt.Sprintf("--commit-index %d is below the snapshot index %d, which is committed", *n, pl.ext.S),
+			Hint: fmt.Sprintf("give the cluster's commit index, at least %d", pl.ext.S)}
+	case !untrusted && *n != pl.ext.Commit:
+		return &FlagError{Msg: fmt.Sprintf("--commit-index %d: the checkpoint's commit index %d is sound, so it is kept", *n, pl.ext.Commit),
+			Hint: "--commit-index is for a torn or missing checkpoint; drop it"}
+	}
+	return nil
+}
+
+func checkpointWords(cp wal.Checkpoint) string {
+	switch {
+	case cp.Torn():
+		return fmt.Sprintf("torn, %d bytes", cp.Size)
+	case !cp.Present:
+		return "missing"
+	}
+	return "empty"
+}
+
 // decideEnd sets the new commit and last index from the verified extent.
-func (pl *walPlanner) decideEnd(findings raftlog.Findings) {
+func (pl *walPlanner) decideEnd(findings raftlog.Findings) error {
 	ext, cp, p := pl.ext, pl.w.Checkpoint, pl.p
 	pl.curT = ext.T
 	p.Snapshot, p.LastIndex, p.CommitIndex = ext.S, ext.T, ext.Commit
 	pl.knownC = ext.Commit
-	switch {
+	untrusted := cp.Torn() || ((!cp.Present || cp.Form == wal.CheckpointEmpty) && ext.LastWritten > ext.S)
+	if err := pl.checkCommitFlag(untrusted); err != nil {
+		return err
+	}
+	switch n := pl.o.CommitIndex; {
+	case untrusted && n != nil:
+		pl.knownC = *n
+		p.Notes = append(p.Notes, fmt.Sprintf("the checkpoint cannot be trusted (%s): commit index %d comes from --commit-index", checkpointWords(cp), *n))
 	case cp.Torn() && !ext.RecoveredConfirmed:
-		pl.refuse(fmt.Sprintf("the checkpoint is torn (%d bytes) and its surviving bytes give no commit index the slots confirm: the true commit index is not on disk, and raising it could apply uncommitted entries", cp.Size), "")
-		return
+		pl.refuse(fmt.Sprintf("the checkpoint is torn (%d bytes) and its surviving bytes give no commit index the slots confirm: the true commit index is not on disk, and raising it could apply uncommitted entries", cp.Size), commitFlag)
+		return nil
 	case cp.Torn():
 		pl.knownC = max(ext.RecoveredC, ext.S)
 		p.Notes = append(p.Notes, fmt.Sprintf("the torn checkpoint (%d bytes) still gives commit index %d, and slots %d–%d confirm it", cp.Size, ext.RecoveredC, ext.S+1, ext.ValidEnd))
-	case (!cp.Present || cp.Form == wal.CheckpointEmpty) && ext.LastWritten > ext.S:
-		pl.refuse("the checkpoint is missing or empty while slots hold entries: the commit index is not on disk, and raising it could apply uncommitted entries (spec §11.4); the library opens the log at the snapshot and the cluster re-replicates the rest", "")
-		return
+	case untrusted:
+		pl.refuse("the checkpoint is missing or empty while slots hold entries: the commit index is not on disk, and raising it could apply uncommitted entries (spec §11.4); the library opens the log at the snapshot and the cluster re-replicates the rest", commitFlag)
+		return nil
 	}
 	end := ext.ValidEnd
 	pl.newL = min(pl.curT, end)
-	if cp.Torn() {
+	if untrusted {
 		pl.newL = end // L is lost; the slots verify and chain up to end
 	}
 	pl.newC = pl.knownC
@@ -189,6 +234,7 @@ func (pl *walPlanner) decideEnd(findings raftlog.Findings) {
 		pl.commitPastEnd(findings, end)
 	}
 	pl.newL = max(pl.newL, pl.newC)
+	return nil
 }
 
 // commitPastEnd handles a commit index above the last entry that verifies.

@@ -166,7 +166,7 @@ func (l *Log) checkCheckpoint(c *checkPass, live *liveSummary, tail tailSummary)
 			sev = raftlog.Error
 		}
 		c.add(sev, CodeCheckpointMissing, "checkpoint", -1, raftlog.NoIndex,
-			"no safe repair: set the commit index only to an index known to be committed (e.g. from a peer)",
+			"walctl repair --apply --commit-index N DIR with N the cluster's commit index (from a healthy peer, or walctl diff): it is not on disk, and a guessed one could commit entries the cluster never committed",
 			"the checkpoint file is missing: the library creates an empty one and opens the log at S = %d, discarding entries %d–%d", l.S, l.S+1, ext.LastWritten)
 	case cp.Torn():
 		l.reportTorn(c, tail)
@@ -232,7 +232,7 @@ func (l *Log) reportTorn(c *checkPass, tail tailSummary) {
 			effect += fmt.Sprintf(", so T = %d and the flushed %s disappear on open", l.T, indexRange("entry", "entries", tail.first, tail.last))
 		}
 	}
-	fix := "no safe repair: set the commit index only to an index known to be committed (e.g. from a peer)"
+	fix := "walctl repair --apply --commit-index N DIR with N the cluster's commit index (from a healthy peer, or walctl diff): it is not on disk, and a guessed one could commit entries the cluster never committed"
 	if ext.RecoveredConfirmed {
 		form, last := cp.Form, ext.ValidEnd
 		switch {

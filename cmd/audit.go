@@ -1,0 +1,111 @@
+package cmd
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+	"github.com/walctl/walctl/audit"
+	"github.com/walctl/walctl/detect"
+	"github.com/walctl/walctl/logdir"
+	"github.com/walctl/walctl/repair"
+)
+
+// writeFlags are the flags every writing command has.
+func writeFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.BoolFlag{Name: "override-evidence", Usage: "write although a setting contradicts exact evidence in the files (a prologue, a footer, a hash that verifies), because that evidence is itself damaged; the write is still audited"},
+	}
+}
+
+// checkEvidence refuses, before anything is read for writing, settings
+// that contradict exact evidence in the files (exit 2) — unless the user
+// insists with --override-evidence, which does not turn the audit off.
+func checkEvidence(c *cli.Context, dir string, o logdir.Options) error {
+	cs, err := detect.Contradictions(dir, detect.Overrides{Format: o.Format, R: o.R, M: o.M, WAL: o.WAL})
+	if err != nil || len(cs) == 0 {
+		return nil // an unreadable directory is reported by the command itself
+	}
+	words := make([]string, len(cs))
+	for i, x := range cs {
+		words[i] = x.String()
+	}
+	if c.Bool("override-evidence") {
+		for _, w := range words {
+			fmt.Fprintf(c.App.ErrWriter, "walctl: warning: %s — overridden by --override-evidence; the write is still audited against the files\n", w)
+		}
+		return nil
+	}
+	return hinted{err: fmt.Errorf("%s: refused before writing anything: %s", dir, strings.Join(words, "; ")),
+		hint: fmt.Sprintf("drop the setting and let detection read the files (walctl detect %s); if that evidence is itself damaged, add --override-evidence (the write is still audited)", dir)}
+}
+
+// unproven is an error that exits 1 (damage, or a write that cannot be
+// proven) and is printed like any other error.
+type unproven struct {
+	err  error
+	hint string
+}
+
+func (d unproven) Error() string { return d.err.Error() }
+func (d unproven) Unwrap() error { return d.err }
+
+// proveWrite is the audit of one write: it proves that output keeps what
+// input held and exp allows, and prints the proof in one line (not with
+// --json: the report goes into the document). A failed proof exits 1 and
+// names the first violation. backup is where the input can be restored
+// from when the output already replaced it ("" for a new directory).
+func proveWrite(c *cli.Context, input, output, backup string, exp audit.Expect) (*audit.Report, error) {
+	rep, err := audit.Prove(input, output, exp)
+	if err != nil {
+		hint := fmt.Sprintf("walctl wrote %s but cannot prove it keeps every committed entry, the term and the vote: do not start the node on it", output)
+		if backup != "" {
+			hint += fmt.Sprintf("; restore the directory from the backup %s", backup)
+		}
+		if !errors.Is(err, audit.ErrViolation) {
+			hint += " (the proof itself failed: " + err.Error() + ")"
+		}
+		return nil, unproven{err: fmt.Errorf("the write is not proven: %w", err), hint: hint}
+	}
+	return rep, nil
+}
+
+// preflight refuses (exit 1, nothing written) a write whose settings read
+// the input otherwise than its files prove: the audit would reject the
+// output, so it is better not written at all.
+func preflight(dir string, in logdir.Options) error {
+	if err := audit.Preflight(dir, in); err != nil {
+		return unproven{err: fmt.Errorf("%s: refused before writing anything: %w", dir, err),
+			hint: fmt.Sprintf("drop the settings and let detection read the files (walctl detect %s); nothing was written", dir)}
+	}
+	return nil
+}
+
+func printAudit(w io.Writer, rep *audit.Report) {
+	if rep != nil {
+		fmt.Fprintf(w, "%s %s\n", bold("audit:"), rep)
+	}
+}
+
+// reportRefusedPlan answers --apply on a plan that refuses something: no
+// partial repairs, so nothing is written (exit 1).
+func reportRefusedPlan(c *cli.Context, doc *repairDoc, refused []repair.Refusal) error {
+	w := c.App.Writer
+	doc.Refused = refused
+	if c.Bool("json") {
+		return errOr(writeJSON(w, doc), damageError{})
+	}
+	printPlan(w, doc.Plan)
+	fmt.Fprintln(w)
+	fmt.Fprintf(w, "%s nothing was written: walctl repair --apply carries out a plan only whole, and this one refuses %s:\n", red("refused:"), plural(len(refused), "item"))
+	for _, r := range refused {
+		allow := "no flag makes it safe"
+		if r.Flag != "" {
+			allow = r.Flag + " allows it"
+		}
+		fmt.Fprintf(w, "  - %s [%s]\n", r.What, allow)
+	}
+	return damageError{}
+}

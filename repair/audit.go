@@ -1,0 +1,98 @@
+package repair
+
+import (
+	"fmt"
+
+	"github.com/walctl/walctl/audit"
+	"github.com/walctl/walctl/logdir"
+)
+
+// The Expect builders say what each write was asked to do, for the audit
+// (audit.Prove) that runs before the write is trusted: the caller proves the
+// output against the input with audit.Prove(input, output, x.Expect(...)).
+
+// Expect is what a repair of plan with options o must keep. A repair keeps
+// the geometry; --set-term, --clear-vote, --commit-index and
+// --allow-drop-committed are the only licences to change term, vote,
+// commit index or drop committed entries.
+func (o Options) Expect(p *Plan) audit.Expect {
+	return audit.Expect{In: o.Log.Open(), Out: logdir.Options{Format: p.Format, R: p.R, M: p.M},
+		SetTerm: o.SetTerm, ClearVote: o.ClearVote, CommitIndex: o.CommitIndex, AllowDropCommitted: o.AllowDropCommitted}
+}
+
+// Expect is what a WriteAheadLog repair with options o must keep: the
+// layout is unchanged; `state` gets a new term (and no vote) only with
+// --set-term.
+func (o WALRepairOptions) Expect() audit.Expect {
+	in := o.Open()
+	return audit.Expect{In: in, Out: in, SetTerm: o.SetTerm, CommitIndex: o.CommitIndex, AllowDropCommitted: o.AllowDropCommitted}
+}
+
+// Expect is what the conversion c with options o must keep: every entry,
+// term, vote and commit index, in the new format and geometry.
+func (c *Conversion) Expect(o ConvertOptions) audit.Expect {
+	return audit.Expect{In: o.Log.Open(), Out: logdir.Options{Format: c.To, R: c.NewR, M: c.NewM}}
+}
+
+// Expect is what the conversion c to a WriteAheadLog must keep; in are the
+// settings the input was read with. Without --copy-snapshot the output holds
+// no snapshot file: the application restores it.
+func (c *WALConversion) Expect(in logdir.Options) audit.Expect {
+	return audit.Expect{In: in, Out: c.OutOptions(), SnapshotByApplication: c.SnapshotFile == ""}
+}
+
+// Expect is what the conversion c of a WriteAheadLog must keep; in are the
+// settings the input was read with.
+func (c *FromWALConversion) Expect(in logdir.Options) audit.Expect {
+	return audit.Expect{In: in, Out: c.OutOptions()}
+}
+
+// PendingWALRepair returns the options of the interrupted WriteAheadLog
+// repair journalled in dir (nil when there is none), so that its resumed
+// write is audited against what the first run was asked to do.
+func PendingWALRepair(dir string) (*WALRepairOptions, error) {
+	j, err := pendingWAL(dir)
+	if err != nil || j == nil {
+		return nil, err
+	}
+	return j.WAL, nil
+}
+
+// Refusal is one thing a plan does not do without a flag (or at all).
+type Refusal struct {
+	What string `json:"what"`
+	Flag string `json:"flag,omitempty"` // "" when no flag allows it
+}
+
+// Refusals lists what the plan refuses: findings it has no safe repair for
+// without a flag, and a truncation it may not apply. A plan is carried out
+// only whole: with any refusal, --apply writes nothing.
+func (p *Plan) Refusals() []Refusal {
+	var out []Refusal
+	seen := map[string]bool{}
+	for _, it := range p.Items {
+		if it.Status != Refused {
+			continue
+		}
+		f := it.Finding
+		what := f.Code
+		switch {
+		case f.File != "" && f.Index >= 0:
+			what += fmt.Sprintf(" (%s, index %d)", f.File, f.Index)
+		case f.File != "":
+			what += " (" + f.File + ")"
+		case f.Index >= 0:
+			what += fmt.Sprintf(" (index %d)", f.Index)
+		}
+		what += ": " + it.Action
+		if seen[what] {
+			continue
+		}
+		seen[what] = true
+		out = append(out, Refusal{What: what, Flag: it.Flag})
+	}
+	if d := p.Drop; d != nil && d.Refused {
+		out = append(out, Refusal{What: fmt.Sprintf("truncation of entries %s: %s", d.Range, d.Why), Flag: d.Flag})
+	}
+	return out
+}
