@@ -571,10 +571,11 @@ func (a *auditor) vote(in, out *raftlog.NodeState) error {
 	return nil
 }
 
-// member is the member a vote names, "" for none. This is the seam for the
-// pre-4.8.0 vote layout: once format/nodestate decodes that layout into the
-// member it names, compare that member here; until then an IP endpoint is
-// compared as address:port and any other id by its 28 bytes.
+// member is the member a vote names, "" for none: an IP endpoint as
+// address:port, decoded in the layout its bytes are stored in (format/
+// nodestate tells the layout before 4.8.0 from 4.8.0+), so that a vote
+// convert rewrote into the 4.8.0+ layout names the same member; any other
+// id (DNS, HTTP, URI: its layout cannot be told) by its 28 bytes.
 func member(ns *raftlog.NodeState) string {
 	if !ns.HasVote {
 		return ""
