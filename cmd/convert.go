@@ -7,9 +7,9 @@ import (
 
 	"github.com/urfave/cli/v2"
 	"github.com/walctl/walctl/format/wal"
-	"github.com/walctl/walctl/internal/progress"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/repair"
+	"github.com/walctl/walctl/txn"
 )
 
 func convertCommand() *cli.Command {
@@ -62,13 +62,21 @@ func runConvert(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	args := canonicalArgs(c, dir)
+	var lk *txn.Lock
 	if co.InPlace {
-		if j, err := repair.Pending(dir); err != nil || j != nil {
-			if err != nil {
-				return err
-			}
-			return finishPendingConvert(c, dir, j)
+		var j *txn.Journal
+		if lk, j, err = lockForWrite(c, dir, args); err != nil {
+			return err
 		}
+		defer lk.Unlock()
+		if j != nil {
+			return finishPendingConvert(c, dir, lk, j)
+		}
+	} else if lk, err = lockInput(dir); err != nil {
+		return err
+	} else {
+		defer lk.Unlock()
 	}
 	l, err := logdir.Open(dir, in)
 	if err != nil {
@@ -79,7 +87,7 @@ func runConvert(c *cli.Context) error {
 		return err
 	}
 	if l.Format == "wal" {
-		return runConvertFromWAL(c, l, co)
+		return runConvertFromWAL(c, l, co, lk, args)
 	}
 	conv, err := repair.PlanConvert(l, co)
 	l.Close()
@@ -92,17 +100,35 @@ func runConvert(c *cli.Context) error {
 	}
 	bar := barFor(c, conv.Work(), "converting")
 	conv.Progress = bar.Add
-	res, err := repair.ApplyConvert(conv, dir, co)
+	doc := &convertDoc{Conversion: conv, Output: co.Out}
+	in = logdir.Options{Format: conv.From, R: conv.R, M: conv.M, Force: true}
+	cfg, backupBar := writeConfig(c, lk, args, convertAuditor(c, doc, in))
+	res, err := repair.ApplyConvert(conv, dir, co, cfg)
+	backupBar.Done()
 	bar.Done()
 	if err != nil {
-		return err
+		return flagErr(err)
 	}
-	doc := &convertDoc{Conversion: conv, Output: co.Out, Backup: res.Backup}
-	source := dir
+	doc.Output, doc.Backup = absPath(co.Out), res.Backup
 	if co.InPlace {
-		doc.Output, source = dir, res.Backup
+		doc.Output = absPath(dir)
 	}
-	return checkConverted(c, doc, source, logdir.Options{Format: conv.From, R: conv.R, M: conv.M, Force: true})
+	return printConverted(c, doc)
+}
+
+// lockInput takes the shared lock on the input of a write to a new
+// directory (no in-place writer may change it meanwhile) and refuses an
+// input with an unfinished write.
+func lockInput(dir string) (*txn.Lock, error) {
+	lk, err := txn.ShareDir(dir)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkRead(dir); err != nil {
+		lk.Unlock()
+		return nil, err
+	}
+	return lk, nil
 }
 
 // convertOptions reads the flags: the output's settings and the input overrides.
@@ -133,35 +159,28 @@ func convertOptions(c *cli.Context) (repair.ConvertOptions, logdir.Options, erro
 	return co, in, nil
 }
 
-func finishPendingConvert(c *cli.Context, dir string, j *repair.Journal) error {
-	if j.Command != "convert" {
-		cmd := j.Command
-		if cmd == repair.WALJournalCommand {
-			cmd = "repair" // a WriteAheadLog repair is finished by walctl repair too
-		}
-		return hinted{err: fmt.Errorf("%s: an interrupted walctl %s is pending (its backup is %s)", dir, cmd, j.Backup),
-			hint: fmt.Sprintf("run walctl %s --apply %s to finish it first", cmd, dir)}
-	}
+// finishPendingConvert finishes the conversion journaled in dir, which was
+// publishing when it was interrupted, then checks the result against the
+// backup as an uninterrupted run would have before publishing.
+func finishPendingConvert(c *cli.Context, dir string, lk *txn.Lock, j *txn.Journal) error {
 	if err := checkHeld(c, &logdir.Log{Dir: dir}); err != nil {
 		return err
 	}
-	res, err := repair.Resume(dir)
+	res, err := txn.Finish(dir, j, txn.Config{Lock: lk, FS: writeFS(c)})
 	if err != nil {
 		return err
 	}
-	jo := j.Convert
-	l, err := logdir.Open(res.Backup, jo.Log.Open())
+	fmt.Fprintf(c.App.ErrWriter, "walctl: finished the interrupted conversion of %s (its backup is %s)\n", dir, res.Backup)
+	_, conv, err := repair.Replan(j)
 	if err != nil {
 		return err
 	}
-	conv, err := repair.PlanConvert(l, *jo)
-	l.Close()
-	if err != nil {
+	doc := &convertDoc{Conversion: conv, Output: absPath(dir), Backup: res.Backup}
+	in := logdir.Options{Format: conv.From, R: conv.R, M: conv.M, Force: true}
+	if err := compareConverted(c, doc, res.Backup, dir, in); err != nil && doc.Verify == nil {
 		return err
 	}
-	fmt.Fprintf(c.App.ErrWriter, "walctl: finished the interrupted conversion of %s from its backup %s\n", dir, res.Backup)
-	doc := &convertDoc{Conversion: conv, Output: dir, Backup: res.Backup}
-	return checkConverted(c, doc, res.Backup, logdir.Options{Format: conv.From, R: conv.R, M: conv.M, Force: true})
+	return printConverted(c, doc)
 }
 
 func reportRefusedConvert(c *cli.Context, ie *repair.InputError) error {
@@ -176,21 +195,11 @@ func reportRefusedConvert(c *cli.Context, ie *repair.InputError) error {
 	return damageError{}
 }
 
-// checkConverted verifies the output and compares every entry with the source.
-func checkConverted(c *cli.Context, doc *convertDoc, source string, in logdir.Options) error {
-	conv := doc.Conversion
-	out := logdir.Options{Format: conv.To, R: conv.NewR, M: conv.NewM, Force: true}
-	v, err := verifyWith(doc.Output, out, func(l *logdir.Log) *progress.Bar { return newBar(c, l, "verifying the output") })
-	if err != nil {
-		return fmt.Errorf("verify the output: %w", err)
-	}
-	bar := barFor(c, conv.Entries, "comparing with the input")
-	cmp, err := repair.CompareLogsWith(source, doc.Output, in, out, bar.Add)
-	bar.Done()
-	if err != nil {
-		return fmt.Errorf("compare the output with the input: %w", err)
-	}
-	doc.Verify, doc.Comparison = v, cmp
+// printConverted prints the conversion with the verification and the
+// comparison its audit made.
+func printConverted(c *cli.Context, doc *convertDoc) error {
+	v, cmp := doc.Verify, doc.Comparison
+	v.Dir = doc.Output
 	w := c.App.Writer
 	if c.Bool("json") {
 		if err := writeJSON(w, doc); err != nil {
@@ -248,23 +257,29 @@ type walConvertDoc struct {
 	Refused    []string              `json:"refused,omitempty"`
 }
 
-// runConvertToWAL writes a new WriteAheadLog from any log, verifies it and
-// compares its entries with the input's up to the commit index.
+// runConvertToWAL writes a new WriteAheadLog from any log; its audit
+// verifies it and compares its entries with the input's up to the commit
+// index before it is published.
 func runConvertToWAL(c *cli.Context, dir string) error {
 	o, in, err := walConvertOptions(c)
 	if err != nil {
 		return err
 	}
+	args := canonicalArgs(c, dir)
+	lk, err := lockInput(dir)
+	if err != nil {
+		return err
+	}
+	defer lk.Unlock()
 	l, err := logdir.Open(dir, in)
 	if err != nil {
 		return err
 	}
+	defer l.Close()
 	if err := checkHeld(c, l); err != nil {
-		l.Close()
 		return err
 	}
-	conv, err := repair.ConvertToWAL(l, o)
-	l.Close()
+	conv, err := repair.PlanToWAL(l, o)
 	var ie *repair.InputError
 	if errors.As(err, &ie) {
 		return reportRefusedWAL(c, ie)
@@ -273,19 +288,13 @@ func runConvertToWAL(c *cli.Context, dir string) error {
 		return flagErr(err)
 	}
 	doc := &walConvertDoc{Conversion: conv}
-	view, cleanup, err := conv.VerifyView()
+	cfg, bar := writeConfig(c, lk, args, toWALAuditor(doc, in))
+	err = conv.Write(cfg)
+	bar.Done()
 	if err != nil {
-		return err
-	}
-	defer cleanup()
-	if doc.Verify, err = Verify(view, conv.OutOptions()); err != nil {
-		return fmt.Errorf("verify the output: %w", err)
+		return flagErr(err)
 	}
 	doc.Verify.Dir = conv.Out
-	in.Force = true
-	if doc.Comparison, err = repair.CompareCommitted(dir, view, in, conv.OutOptions(), conv.CommitIndex); err != nil {
-		return fmt.Errorf("compare the output with the input: %w", err)
-	}
 	if c.Bool("json") {
 		if err := writeJSON(c.App.Writer, doc); err != nil {
 			return err
@@ -369,16 +378,15 @@ type fromWALDoc struct {
 	Refused    []string                  `json:"refused,omitempty"`
 }
 
-// runConvertFromWAL writes a WriteAheadLog as a legacy, v2 or sparse log,
-// verifies it and compares every entry up to the last index.
-func runConvertFromWAL(c *cli.Context, l *logdir.Log, co repair.ConvertOptions) error {
-	dir := l.Dir
+// runConvertFromWAL writes a WriteAheadLog as a legacy, v2 or sparse log;
+// its audit verifies it and compares every entry up to the last index
+// before it is published.
+func runConvertFromWAL(c *cli.Context, l *logdir.Log, co repair.ConvertOptions, lk *txn.Lock, args []string) error {
+	defer l.Close()
 	if co.InPlace {
-		l.Close()
 		return usageError{msg: "a WriteAheadLog is converted into a new directory only", hint: "use --out NEWDIR"}
 	}
-	conv, err := repair.ConvertFromWAL(l, repair.FromWALOptions{To: co.To, R: co.R, M: co.M, Out: co.Out})
-	l.Close()
+	conv, err := repair.PlanFromWAL(l, repair.FromWALOptions{To: co.To, R: co.R, M: co.M, Out: co.Out})
 	var ie *repair.InputError
 	if errors.As(err, &ie) {
 		if c.Bool("json") {
@@ -390,14 +398,15 @@ func runConvertFromWAL(c *cli.Context, l *logdir.Log, co repair.ConvertOptions) 
 		return flagErr(err)
 	}
 	doc := &fromWALDoc{Conversion: conv}
-	if doc.Verify, err = Verify(conv.Out, conv.OutOptions()); err != nil {
-		return fmt.Errorf("verify the output: %w", err)
-	}
 	in, _ := logOptions(c)
 	in.Format, in.Force = "wal", true
-	if doc.Comparison, err = repair.CompareCommitted(dir, conv.Out, in, conv.OutOptions(), conv.LastIndex); err != nil {
-		return fmt.Errorf("compare the output with the input: %w", err)
+	cfg, bar := writeConfig(c, lk, args, fromWALAuditor(doc, in))
+	err = conv.Write(cfg)
+	bar.Done()
+	if err != nil {
+		return flagErr(err)
 	}
+	doc.Verify.Dir = conv.Out
 	w := c.App.Writer
 	if c.Bool("json") {
 		if err := writeJSON(w, doc); err != nil {

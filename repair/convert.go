@@ -221,7 +221,7 @@ func (c *Conversion) layout() error {
 			c.Stale = c.Snapshot + 1 - from
 		}
 		seal := c.To == fmtV2 && (n < lastP || to == first+r-1)
-		rc := recipe{Format: c.To, Geom: partition.Geometry{R: r, M: c.NewM}, Number: n, From: from, To: to, Seal: seal, Mode: 0o644}
+		rc := recipe{Format: c.To, Geom: partition.Geometry{R: r, M: c.NewM}, Number: n, From: from, To: to, Seal: seal}
 		if note := leadingStubNote(rc, first, n == lastP); note != "" {
 			c.Notes = append(c.Notes, note)
 		}
