@@ -56,15 +56,15 @@ func (osFS) Create(path string, perm fs.FileMode) (File, error) {
 	return os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, perm)
 }
 
-func (osFS) OpenFile(path string) (File, error)         { return os.OpenFile(path, os.O_RDWR, 0) }
-func (osFS) Mkdir(path string, perm fs.FileMode) error  { return os.Mkdir(path, perm) }
-func (osFS) Rename(oldpath, newpath string) error       { return rename(oldpath, newpath) }
-func (osFS) Remove(path string) error                   { return os.Remove(path) }
-func (osFS) RemoveAll(path string) error                { return os.RemoveAll(path) }
-func (osFS) Link(oldpath, newpath string) error         { return os.Link(oldpath, newpath) }
-func (osFS) Symlink(target, newpath string) error       { return os.Symlink(target, newpath) }
-func (osFS) Chmod(path string, mode fs.FileMode) error  { return os.Chmod(path, mode) }
-func (osFS) Lchown(path string, uid, gid int) error     { return os.Lchown(path, uid, gid) }
+func (osFS) OpenFile(path string) (File, error)        { return os.OpenFile(path, os.O_RDWR, 0) }
+func (osFS) Mkdir(path string, perm fs.FileMode) error { return os.Mkdir(path, perm) }
+func (osFS) Rename(oldpath, newpath string) error      { return rename(oldpath, newpath) }
+func (osFS) Remove(path string) error                  { return os.Remove(path) }
+func (osFS) RemoveAll(path string) error               { return os.RemoveAll(path) }
+func (osFS) Link(oldpath, newpath string) error        { return os.Link(oldpath, newpath) }
+func (osFS) Symlink(target, newpath string) error      { return os.Symlink(target, newpath) }
+func (osFS) Chmod(path string, mode fs.FileMode) error { return os.Chmod(path, mode) }
+func (osFS) Lchown(path string, uid, gid int) error    { return os.Lchown(path, uid, gid) }
 func (osFS) Chtimes(path string, atime, mtime time.Time) error {
 	return os.Chtimes(path, atime, mtime)
 }

@@ -17,8 +17,8 @@ func freeSpace(string) (int64, bool)              { return 0, false }
 
 // flock: no advisory locks here; walctl cannot keep two writers apart.
 func flock(*os.File, bool) (bool, error) { return false, nil }
-func funlock(*os.File)                  {}
-func lockUnsupported(error) bool        { return false }
+func funlock(*os.File)                   {}
+func lockUnsupported(error) bool         { return false }
 
 func dataExtents(_ *os.File, size int64) ([]extent, error) { return []extent{{0, size}}, nil }
 
