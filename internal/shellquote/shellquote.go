@@ -17,7 +17,8 @@ func Join(args ...string) string {
 
 // Quote returns s unchanged when a shell reads it as one word as it is
 // (letters, digits and -_./:=@,+%^ only, non-ASCII letters included), and
-// otherwise wrapped in single quotes, each ' inside written as '\”.
+// otherwise wrapped in single quotes; a single quote inside ends the quoted
+// part, is written escaped (backslash, quote) and the quoting starts again.
 func Quote(s string) string {
 	if s == "" {
 		return "''"
