@@ -23,8 +23,7 @@ func writeAuditor(checks txn.Auditor) txn.Auditor {
 
 // repairAuditor verifies the repaired log in the stage: every error finding
 // there must be one the plan says it leaves (refused, or no action); a new
-// one, or one the plan claims to fix, stops the repair. got receives the
-// verification of the stage.
+// one, or one the plan claims to fix, stops the repair.
 func repairAuditor(plan *repair.Plan, lo logdir.Options) txn.Auditor {
 	return txn.AuditFunc(func(_, output string) error {
 		o := logdir.Options{Format: plan.Format, R: plan.R, M: plan.M, Force: true, WAL: lo.WAL}
@@ -45,8 +44,8 @@ func repairAuditor(plan *repair.Plan, lo logdir.Options) txn.Auditor {
 			}
 		}
 		if len(bad) > 0 {
-			return fmt.Errorf("the repaired log still has %d error finding(s) the plan says it fixes: %s",
-				len(bad), strings.Join(first(bad, 5), "; "))
+			return fmt.Errorf("the repaired log has %s the plan does not leave: %s",
+				plural(len(bad), "error finding"), strings.Join(first(bad, 5), "; "))
 		}
 		return nil
 	})

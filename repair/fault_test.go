@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -66,6 +67,14 @@ func oldOrNew(t *testing.T, dir string, old, new map[string][]byte) {
 func crashTest(t *testing.T, src string, args []string, want int) {
 	ref := copyLog(t, src)
 	steps := recordSteps(t, append(args, ref), want)
+	for what, pattern := range map[string]string{
+		"the backup": ".walctl-backup-", "the stage": "/.walctl-txn/stage/", "the audit": "audited ",
+		"publishing": "rename " + ref + "/", "the journal": "rename " + ref + "/.walctl-txn/journal.json",
+	} {
+		if !slices.ContainsFunc(steps, func(s string) bool { return strings.Contains(s, pattern) }) {
+			t.Fatalf("no crash point in %s (%q): %v", what, pattern, steps)
+		}
+	}
 	old, done := files(t, src), files(t, ref)
 	points := crashPoints(steps)
 	for i, k := range points {

@@ -34,17 +34,20 @@ func Check(dir string) error {
 	if err != nil || !fi.IsDir() {
 		return nil
 	}
+	// The path as given for every look (an absolute one can be too long
+	// for the system where a relative one is not); absolute in messages.
 	abs, err := filepath.Abs(dir)
 	if err != nil {
-		return nil
+		abs = dir
 	}
 	if IsTemp(abs) {
 		return &TempError{Dir: abs}
 	}
-	if busy, err := probeDir(abs); err == nil && busy != nil {
+	if busy, err := probeDir(dir); err == nil && busy != nil {
+		busy.Dir = abs
 		return busy
 	}
-	j, err := ReadJournal(abs)
+	j, err := ReadJournal(dir)
 	if err != nil {
 		return err
 	}

@@ -128,8 +128,9 @@ func copyData(out File, in *os.File, size int64, progress func(int64)) error {
 // files sparse, symbolic links as links, directories with their attributes;
 // other kinds (sockets, pipes) are not part of a log and are skipped, as
 // are the names skip says (walctl's own files in the root). Every file and
-// directory is fsynced.
-func copyTree(fsys FS, src, dst string, skip func(rel string) bool, progress func(int64)) error {
+// directory is fsynced. root, when set, are the attributes src had before
+// the caller changed it (its time, once walctl made its work folder there).
+func copyTree(fsys FS, src, dst string, skip func(rel string) bool, progress func(int64), root *attrs) error {
 	type dir struct {
 		path string
 		a    attrs
@@ -159,7 +160,11 @@ func copyTree(fsys FS, src, dst string, skip func(rel string) bool, progress fun
 			if err := fsys.Mkdir(target, 0o700); err != nil {
 				return err
 			}
-			dirs = append(dirs, dir{target, attrsOf(fi)})
+			a := attrsOf(fi)
+			if rel == "." && root != nil {
+				a = *root
+			}
+			dirs = append(dirs, dir{target, a})
 		case fi.Mode().IsRegular():
 			return copyFile(fsys, p, target, true, progress)
 		case fi.Mode()&fs.ModeSymlink != 0:
@@ -170,9 +175,10 @@ func copyTree(fsys FS, src, dst string, skip func(rel string) bool, progress fun
 			if err := fsys.Symlink(to, target); err != nil {
 				return err
 			}
-			a := attrsOf(fi)
-			if uid, gid, ok := ownerOf(fi); ok && a.owned && os.Geteuid() == 0 {
-				return fsys.Lchown(target, uid, gid)
+			if a := attrsOf(fi); a.owned {
+				if err := fsys.Lchown(target, a.uid, a.gid); err != nil && !notPermitted(err) {
+					return err
+				}
 			}
 		}
 		return nil

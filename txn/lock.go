@@ -112,9 +112,12 @@ func ShareDir(dir string) (*Lock, error) {
 }
 
 func (l *Lock) lockDir(h Holder) error {
+	if err := nameFits(l.Dir); err != nil {
+		return err
+	}
 	d, err := os.Open(l.Dir)
 	if err != nil {
-		return err
+		return pathErr(err, l.Dir, "")
 	}
 	busy, err := flock(d, l.exclusive)
 	switch {

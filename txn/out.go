@@ -116,6 +116,7 @@ func (t *Tx) commitOut() (*Result, error) {
 	if err := t.fsys.SyncDir(filepath.Dir(t.out)); err != nil {
 		return nil, err
 	}
+	t.unlock()
 	return &Result{Out: t.out}, nil
 }
 

@@ -134,7 +134,7 @@ func nameFits(p string) error {
 	}
 	if len(p) > pathMax {
 		return &Refusal{Msg: fmt.Sprintf("cannot use %s: the path is %d bytes, more than the %d the system allows",
-			shorten(p), len(p), pathMax), Hint: "use a shorter path (or run walctl from nearer the directory)"}
+			shorten(p), len(p), pathMax), Hint: "move the log (or give --backup/--out) where its absolute path is shorter"}
 	}
 	return nil
 }

@@ -126,6 +126,7 @@ type Tx struct {
 	ops           []Op
 	done          map[string]bool // stage names written and synced (slash form)
 	ref           *attrs          // attributes for new files
+	rootAttrs     attrs           // DIR's, before the transaction touched it
 	committed     bool
 	published     bool // DIR may hold new files: never abandon
 }
@@ -186,6 +187,11 @@ func Begin(dir string, cfg Config) (t *Tx, err error) {
 	if err := checkSpace(need{backup, size, "the backup"}, need{abs, cfg.Need, "the new files"}); err != nil {
 		return nil, err
 	}
+	fi, err := os.Stat(abs)
+	if err != nil {
+		return nil, err
+	}
+	t.rootAttrs = attrsOf(fi) // before the work folder changes its time
 	opts, err := json.Marshal(cfg.Options)
 	if err != nil {
 		return nil, err
@@ -240,7 +246,7 @@ func (t *Tx) takeBackup(temp, backup string, total int64) error {
 			t.cfg.Progress(done, total)
 		}
 	}
-	if err := copyTree(t.fsys, t.dir, temp, ownRoot, progress); err != nil {
+	if err := copyTree(t.fsys, t.dir, temp, ownRoot, progress, &t.rootAttrs); err != nil {
 		return fmt.Errorf("back up %s to %s: %w", t.dir, temp, err)
 	}
 	if err := t.fsys.Rename(temp, backup); err != nil {
@@ -449,6 +455,7 @@ func (t *Tx) Commit() (*Result, error) {
 	if err := cleanup(t.fsys, t.dir); err != nil {
 		return nil, err
 	}
+	t.unlock()
 	return resultOf(t.j, false), nil
 }
 

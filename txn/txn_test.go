@@ -1,0 +1,563 @@
+package txn
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+// A tiny "log": files the transaction copies, keeps, replaces and removes.
+func makeLog(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "log")
+	for name, body := range map[string]string{"node.state": "state-v1", "0": "p0", "1": "p1", "sub/x": "x"} {
+		p := filepath.Join(dir, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+// content maps every file below dir (walctl's own names in the root left
+// out) to its bytes.
+func content(t *testing.T, dir string) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(dir, p)
+		if rel != "." && ownRoot(rel) {
+			if d.IsDir() {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		if d.Type().IsRegular() {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			out[filepath.ToSlash(rel)] = string(b)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+func same(a, b map[string]string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for k, v := range a {
+		if w, ok := b[k]; !ok || w != v {
+			return false
+		}
+	}
+	return true
+}
+
+var newContent = map[string]string{"node.state": "state-v2", "0": "p0", "2": "p2", "sub/x": "x"}
+
+// write is the transaction of these tests: node.state rewritten, "2" new,
+// "1" removed. audit sees the stage.
+func write(dir string, fsys FS, audit Auditor) (*Result, error) {
+	tx, err := Begin(dir, Config{Op: "test", Args: []string{"test", dir}, Auditor: audit, FS: fsys})
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Close()
+	if err := tx.WriteBytes("node.state", []byte("state-v2")); err != nil {
+		return nil, err
+	}
+	if err := tx.WriteFile("2", func(w io.Writer) error { _, err := io.WriteString(w, "p2"); return err }); err != nil {
+		return nil, err
+	}
+	if err := tx.Remove("1"); err != nil {
+		return nil, err
+	}
+	return tx.Commit()
+}
+
+func accept(string, string) error { return nil }
+
+func TestWriteInPlace(t *testing.T) {
+	dir := makeLog(t)
+	old := content(t, dir)
+	var staged map[string]string
+	res, err := write(dir, OS, AuditFunc(func(in, out string) error {
+		if !same(content(t, in), old) {
+			t.Error("the input changed before the audit")
+		}
+		staged = content(t, out)
+		return nil
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !same(staged, newContent) {
+		t.Errorf("the audit saw %v, want the whole new log %v", staged, newContent)
+	}
+	if got := content(t, dir); !same(got, newContent) {
+		t.Errorf("published %v, want %v", got, newContent)
+	}
+	if got := content(t, res.Backup); !same(got, old) {
+		t.Errorf("backup %v, want %v", got, old)
+	}
+	if _, err := os.Stat(filepath.Join(dir, WorkName)); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("work folder left: %v", err)
+	}
+	want := &Result{Backup: res.Backup, Replaced: []string{"node.state", "2"}, Removed: []string{"1"}}
+	if fmt.Sprint(res) != fmt.Sprint(want) {
+		t.Errorf("result %+v, want %+v", res, want)
+	}
+}
+
+// No auditor, no write: there is no setting that skips the audit.
+func TestWriteNeedsAnAuditor(t *testing.T) {
+	dir := makeLog(t)
+	if _, err := write(dir, OS, nil); !errors.Is(err, ErrNoAuditor) {
+		t.Fatalf("err %v", err)
+	}
+	if _, err := BeginOut(dir, filepath.Join(t.TempDir(), "o"), Config{}); !errors.Is(err, ErrNoAuditor) {
+		t.Fatalf("out: err %v", err)
+	}
+}
+
+// A failed audit publishes nothing, leaves the input as it was and takes
+// its backup and stage away.
+func TestFailedAuditWritesNothing(t *testing.T) {
+	dir := makeLog(t)
+	old := content(t, dir)
+	parent := filepath.Dir(dir)
+	_, err := write(dir, OS, AuditFunc(func(string, string) error { return errors.New("entry 3 lost") }))
+	var ae *AuditError
+	if !errors.As(err, &ae) || !strings.Contains(err.Error(), "entry 3 lost") || !strings.Contains(err.Error(), "nothing was written") {
+		t.Fatalf("err %v", err)
+	}
+	if !same(content(t, dir), old) {
+		t.Error("the input changed")
+	}
+	ents, _ := os.ReadDir(parent)
+	if len(ents) != 1 {
+		t.Errorf("left beside the log: %v", ents)
+	}
+	if _, err := os.Stat(filepath.Join(dir, WorkName)); !errors.Is(err, os.ErrNotExist) {
+		t.Error("work folder left")
+	}
+}
+
+// phaseOf names where step k of a run lies: backup, stage, audit,
+// publish, cleanup.
+func phaseOf(step Step, path, dir string) string {
+	switch {
+	case strings.Contains(path, backupMark):
+		return "backup"
+	case step == StepAudited:
+		return "audit"
+	case strings.HasPrefix(path, filepath.Join(dir, WorkName, StageName)) && step != StepRemove:
+		return "stage"
+	case filepath.Dir(path) == dir && (step == StepRename || step == StepSyncDir):
+		return "publish"
+	}
+	return "journal/cleanup"
+}
+
+// A crash after every step of the transaction — in the backup, the stage,
+// the audit, the journal, publishing and the cleanup: before publishing
+// the input is untouched and the run is discarded (backup and stage go) and
+// starts over; once publishing, Finish completes it. Either way the result
+// is the uninterrupted one.
+func TestCrashAtEveryStep(t *testing.T) {
+	ref := makeLog(t)
+	var steps []string
+	phases := map[string]int{}
+	rec := &FaultFS{FS: OS, NoSync: true, Hook: func(s Step, p string) error {
+		steps = append(steps, string(s)+" "+p)
+		phases[phaseOf(s, p, ref)]++
+		return nil
+	}}
+	if _, err := write(ref, rec, AuditFunc(accept)); err != nil {
+		t.Fatal(err)
+	}
+	for _, ph := range []string{"backup", "stage", "audit", "publish", "journal/cleanup"} {
+		if phases[ph] == 0 {
+			t.Errorf("no crash point in %s: %v", ph, steps)
+		}
+	}
+	for k := 1; k <= len(steps); k++ {
+		dir := makeLog(t)
+		old := content(t, dir)
+		fsys, _ := CrashAt(k)
+		if _, err := write(dir, fsys, AuditFunc(accept)); !errors.Is(err, ErrInjected) {
+			t.Fatalf("crash at %d (%s): %v", k, steps[k-1], err)
+		}
+		j, err := ReadJournal(dir)
+		if err != nil {
+			t.Fatalf("crash at %d: %v", k, err)
+		}
+		got := content(t, dir)
+		switch {
+		case j != nil && j.Touched():
+			// Every file old or new.
+			for _, name := range []string{"node.state", "0", "1", "2", "sub/x"} {
+				if v, ok := got[name]; ok && v != old[name] && v != newContent[name] {
+					t.Errorf("crash at %d: %s is %q", k, name, v)
+				}
+			}
+			if err := Check(dir); !errors.As(err, new(*PendingError)) || !strings.Contains(err.Error(), "restore from") {
+				t.Errorf("crash at %d: Check says %v", k, err)
+			}
+			if _, err := Finish(dir, j, Config{}); err != nil {
+				t.Fatalf("crash at %d: finish: %v", k, err)
+			}
+		case j != nil:
+			if !same(got, old) {
+				t.Errorf("crash at %d (%s) before publishing changed the input: %v", k, steps[k-1], got)
+			}
+			if err := Check(dir); !errors.As(err, new(*PendingError)) || !strings.Contains(err.Error(), "unchanged so far") {
+				t.Errorf("crash at %d: Check says %v", k, err)
+			}
+			l, err := LockDir(dir, Holder{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := Discard(dir, j, OS); err != nil {
+				t.Fatal(err)
+			}
+			l.Unlock()
+			if siblings(t, dir) != 1 {
+				t.Errorf("crash at %d (%s): discard left a backup beside the log", k, steps[k-1])
+			}
+			fallthrough
+		default:
+			if j == nil && !same(got, old) && !same(got, newContent) {
+				t.Errorf("crash at %d (%s) without a journal: %v", k, steps[k-1], got)
+			}
+			if same(content(t, dir), old) {
+				if err := Tidy(dir, OS); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := write(dir, OS, AuditFunc(accept)); err != nil {
+					t.Fatalf("crash at %d: re-run: %v", k, err)
+				}
+			}
+		}
+		if got := content(t, dir); !same(got, newContent) {
+			t.Errorf("crash at %d (%s): after the re-run %v", k, steps[k-1], got)
+		}
+		Tidy(dir, OS)
+		if _, err := os.Stat(filepath.Join(dir, WorkName)); err == nil {
+			t.Errorf("crash at %d: work folder left", k)
+		}
+	}
+}
+
+func siblings(t *testing.T, dir string) int {
+	ents, err := os.ReadDir(filepath.Dir(dir))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, e := range ents {
+		if strings.HasPrefix(e.Name(), filepath.Base(dir)) {
+			n++
+		}
+	}
+	return n
+}
+
+func TestWriteOut(t *testing.T) {
+	in := makeLog(t)
+	old := content(t, in)
+	parent := t.TempDir()
+	for _, c := range []struct {
+		name  string
+		setup func(out string)
+	}{
+		{"new", func(string) {}},
+		{"existing empty", func(out string) { os.Mkdir(out, 0o750) }},
+		{"left by a crash", func(out string) { os.MkdirAll(out+tempMark+"0123456789ab/sub", 0o755) }},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			out := filepath.Join(parent, strings.ReplaceAll(c.name, " ", "-"))
+			c.setup(out)
+			tx, err := BeginOut(in, out, Config{Auditor: AuditFunc(func(i, o string) error {
+				if i != in || !strings.Contains(o, tempMark) {
+					t.Errorf("audit(%s, %s)", i, o)
+				}
+				return nil
+			})})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tx.Close()
+			if err := tx.CopyFile(filepath.Join(in, "node.state"), "node.state"); err != nil {
+				t.Fatal(err)
+			}
+			// A codec writer writes into Dir() by itself.
+			if err := os.WriteFile(filepath.Join(tx.Dir(), "5"), []byte("p5"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := tx.Commit(); err != nil {
+				t.Fatal(err)
+			}
+			want := map[string]string{"node.state": "state-v1", "5": "p5"}
+			if got := content(t, out); !same(got, want) {
+				t.Errorf("out %v", got)
+			}
+			if fi, _ := os.Stat(filepath.Join(out, "5")); fi.Mode().Perm() != 0o644 {
+				t.Errorf("a file the codec wrote has mode %v, not the input's 0644", fi.Mode().Perm())
+			}
+			if m, _ := filepath.Glob(out + ".walctl-*"); len(m) > 0 {
+				t.Errorf("left: %v", m)
+			}
+			if !same(content(t, in), old) {
+				t.Error("the input changed")
+			}
+		})
+	}
+}
+
+func TestOutRefusals(t *testing.T) {
+	in := makeLog(t)
+	full := t.TempDir()
+	os.WriteFile(filepath.Join(full, "x"), nil, 0o644)
+	cases := []struct{ out, want string }{
+		{in, "is the input"},
+		{filepath.Join(in, "sub2"), "inside the log directory"},
+		{filepath.Join(in, "sub"), "inside the log directory"},
+		{full, "not empty"},
+		{filepath.Join(t.TempDir(), strings.Repeat("n", 240)), "more than the 255"},
+	}
+	for _, c := range cases {
+		_, err := BeginOut(in, c.out, Config{Auditor: AuditFunc(accept)})
+		var r *Refusal
+		if !errors.As(err, &r) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("--out %s: %v, want a refusal saying %q", c.out, err, c.want)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(in, "sub2")); err == nil {
+		t.Error("a refused output was created")
+	}
+}
+
+func TestBackupRefusals(t *testing.T) {
+	dir := makeLog(t)
+	full := t.TempDir()
+	os.WriteFile(filepath.Join(full, "x"), nil, 0o644)
+	long := filepath.Join(t.TempDir(), strings.Repeat("b", 226))
+	os.MkdirAll(long, 0o755)
+	cases := []struct{ dir, backup, want string }{
+		{dir, filepath.Join(dir, "bak"), "inside the log directory"},
+		{dir, full, "not empty"},
+		{long, "", "more than the 255"},
+	}
+	for _, c := range cases {
+		_, err := Begin(c.dir, Config{Backup: c.backup, Auditor: AuditFunc(accept)})
+		var r *Refusal
+		if !errors.As(err, &r) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s --backup %q: %v, want a refusal saying %q", filepath.Base(c.dir), c.backup, err, c.want)
+		}
+		if _, err := os.Stat(filepath.Join(c.dir, WorkName)); err == nil {
+			t.Errorf("a refused write left its work folder")
+		}
+	}
+}
+
+// A second writer is refused, with the holder's PID; a reader of
+// convert --out shares the directory with other readers but not with a
+// writer.
+func TestLock(t *testing.T) {
+	dir := makeLog(t)
+	l, err := LockDir(dir, Holder{Op: "repair"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = LockDir(dir, Holder{})
+	var be *BusyError
+	if !errors.As(err, &be) {
+		t.Fatalf("second writer: %v", err)
+	}
+	if runtime.GOOS == "linux" && !strings.Contains(err.Error(), fmt.Sprintf("(PID %d) is writing", os.Getpid())) {
+		t.Errorf("message %q does not name PID %d", err, os.Getpid())
+	}
+	if _, err := ShareDir(dir); !errors.As(err, &be) {
+		t.Errorf("a reader while a writer holds it: %v", err)
+	}
+	if err := Check(dir); !errors.As(err, &be) {
+		t.Errorf("Check while a writer holds it: %v", err)
+	}
+	l.Unlock()
+	r1, err := ShareDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r2, err := ShareDir(dir)
+	if err != nil {
+		t.Fatalf("two readers: %v", err)
+	}
+	if err := Check(dir); err != nil {
+		t.Errorf("Check while readers hold it: %v", err)
+	}
+	if _, err := LockDir(dir, Holder{}); !errors.As(err, &be) || !strings.Contains(err.Error(), "reading") && runtime.GOOS == "linux" {
+		t.Errorf("a writer while readers hold it: %v", err)
+	}
+	r1.Unlock()
+	r2.Unlock()
+	w, err := LockDir(dir, Holder{})
+	if err != nil {
+		t.Fatalf("after the readers: %v", err)
+	}
+	w.Unlock()
+	if ents, _ := os.ReadDir(dir); len(ents) != 4 {
+		t.Errorf("the lock left files: %v", ents)
+	}
+}
+
+// The backup of a file with a 10 GiB hole takes a few blocks, not 10 GiB,
+// and keeps mode and time; the progress reports the data bytes.
+func TestBackupKeepsHoles(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "log")
+	os.Mkdir(dir, 0o755)
+	p := filepath.Join(dir, "0")
+	f, err := os.Create(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const hole = 10 << 30
+	data := bytes.Repeat([]byte("d"), 4096)
+	if _, err := f.Write(data); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.WriteAt(data, hole); err != nil {
+		t.Skip("no sparse files here:", err)
+	}
+	f.Close()
+	os.Chmod(p, 0o640)
+	src, _ := os.Stat(p)
+	if allocatedOf(src) > 1<<20 {
+		t.Skip("this file system allocates holes")
+	}
+	var done, total int64
+	tx, err := Begin(dir, Config{Auditor: AuditFunc(accept), Progress: func(d, tot int64) { done, total = d, tot }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer tx.Close()
+	b, err := os.Stat(filepath.Join(tx.Backup(), "0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b.Size() != src.Size() {
+		t.Errorf("backup size %d, want %d", b.Size(), src.Size())
+	}
+	if st := b.Sys().(*syscall.Stat_t); st.Blocks*512 > 1<<20 {
+		t.Errorf("the backup allocates %d bytes for %d of data: the hole was copied as zeros", st.Blocks*512, 2*len(data))
+	}
+	if b.Mode() != src.Mode() || !b.ModTime().Equal(src.ModTime()) {
+		t.Errorf("backup %v %v, want %v %v", b.Mode(), b.ModTime(), src.Mode(), src.ModTime())
+	}
+	if done != 2*int64(len(data)) || total < done {
+		t.Errorf("progress %d of %d, want %d data bytes", done, total, 2*len(data))
+	}
+	// The data at both ends, and zeros in between (sampled: reading the
+	// whole hole back would cost 10 GiB of memory traffic).
+	bf, err := os.Open(filepath.Join(tx.Backup(), "0"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer bf.Close()
+	for _, at := range []struct {
+		off  int64
+		want []byte
+	}{{0, data}, {hole, data}, {4096, make([]byte, 4096)}, {hole / 2, make([]byte, 4096)}, {hole - 4096, make([]byte, 4096)}} {
+		got := make([]byte, len(at.want))
+		if _, err := bf.ReadAt(got, at.off); err != nil || !bytes.Equal(got, at.want) {
+			t.Errorf("backup bytes at %d differ (%v)", at.off, err)
+		}
+	}
+}
+
+// Owner, group and mode: a rewritten file keeps those of the file it
+// replaces, a new one takes node.state's; the backup keeps them all.
+func TestWriteKeepsOwnerAndMode(t *testing.T) {
+	if os.Geteuid() != 0 {
+		t.Skip("needs root to give files to another user")
+	}
+	dir := makeLog(t)
+	const uid, gid = 65534, 65533
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		os.Lchown(p, uid, gid)
+		if !d.IsDir() {
+			os.Chmod(p, 0o600)
+		}
+		return nil
+	})
+	os.Chmod(dir, 0o700)
+	res, err := write(dir, OS, AuditFunc(accept))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, root := range []string{dir, res.Backup} {
+		filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+			fi, _ := d.Info()
+			st := fi.Sys().(*syscall.Stat_t)
+			if int(st.Uid) != uid || int(st.Gid) != gid {
+				t.Errorf("%s belongs to %d:%d, want %d:%d", p, st.Uid, st.Gid, uid, gid)
+			}
+			if want := os.FileMode(0o600); !d.IsDir() && fi.Mode().Perm() != want {
+				t.Errorf("%s has mode %v, want %v", p, fi.Mode().Perm(), want)
+			}
+			return nil
+		})
+	}
+}
+
+func TestPendingMessageQuotesTheCommand(t *testing.T) {
+	j := &Journal{Op: "convert", Args: []string{"convert", "--to", "v2", "--in-place", "/srv/raft log/it's"},
+		Dir: "/srv/raft log/it's", Backup: "/b", Phase: PhasePublishing}
+	got := (&PendingError{J: j}).Error()
+	want := "run `walctl convert --to v2 --in-place '/srv/raft log/it'\\''s'` to finish it, or restore from /b"
+	if !strings.Contains(got, want) {
+		t.Errorf("%s\nlacks %s", got, want)
+	}
+}
+
+func TestBytes(t *testing.T) {
+	for n, want := range map[int64]string{0: "0 bytes", 1023: "1023 bytes", 10 << 30: "10.0 GiB (10737418240 bytes)"} {
+		if got := Bytes(n); got != want {
+			t.Errorf("Bytes(%d) = %s", n, got)
+		}
+	}
+}
+
+func TestSpaceCheck(t *testing.T) {
+	dir := t.TempDir()
+	free, ok := freeSpace(dir)
+	if !ok {
+		t.Skip("no statfs here")
+	}
+	err := checkSpace(need{filepath.Join(dir, "new"), free/2 + 1, "the backup"}, need{dir, free/2 + 1, "the new files"})
+	if err == nil || !strings.Contains(err.Error(), "the backup and the new files need") {
+		t.Errorf("err %v", err)
+	}
+	if err := checkSpace(need{dir, 1, "x"}); err != nil {
+		t.Error(err)
+	}
+}
