@@ -507,3 +507,27 @@ func TestAuditFailureWritesNothing(t *testing.T) {
 		})
 	}
 }
+
+// walctl's own files in a log directory — a lock file, the work folder of a
+// write that left no journal, with a whole copy of the log in its stage —
+// are never log files: detect and verify say what they say without them.
+func TestOwnFilesAreNotLogFiles(t *testing.T) {
+	for _, name := range []string{"5.26.2/table-basic+tail-torn", "5.26.2/sparse-basic", "6.12.0/wal-snapshot"} {
+		t.Run(name, func(t *testing.T) {
+			clean := copyDir(t, fixtureWAL(name))
+			dir := copyDir(t, fixtureWAL(name))
+			os.WriteFile(filepath.Join(dir, txn.LockName), []byte(`{"pid":1}`), 0o644)
+			stage := filepath.Join(dir, txn.WorkName, txn.StageName)
+			os.MkdirAll(filepath.Dir(stage), 0o755)
+			os.Rename(copyDir(t, fixtureWAL(name)), stage)
+			os.WriteFile(filepath.Join(dir, txn.WorkName, txn.JournalName+".tmp"), []byte("{"), 0o644)
+			for _, c := range []string{"verify", "detect", "inspect"} {
+				want, _, wcode := run(t, c, "--json", clean)
+				got, errs, code := runReadOnly(t, dir, c, "--json", dir)
+				if code != wcode || strings.ReplaceAll(got, dir, clean) != want {
+					t.Errorf("%s: exit %d (want %d) %s\n%s\nwant\n%s", c, code, wcode, errs, got, want)
+				}
+			}
+		})
+	}
+}

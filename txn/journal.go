@@ -107,6 +107,14 @@ func ReadJournal(dir string) (*Journal, error) {
 		}
 		return nil, &CorruptJournalError{Dir: dir, Path: path, Why: why}
 	}
+	// The journal is inside the directory it is about: if the directory
+	// was moved since, it is here now, and so is the command's last word.
+	if abs, err := filepath.Abs(dir); err == nil && abs != j.Dir {
+		if last := len(j.Args) - 1; j.Args[last] == j.Dir {
+			j.Args[last] = abs
+		}
+		j.Dir = abs
+	}
 	return &j, nil
 }
 
