@@ -136,7 +136,11 @@ func copyTree(fsys FS, src, dst string, skip func(rel string) bool, progress fun
 		a    attrs
 	}
 	var dirs []dir
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
+	src, err := realDir(src)
+	if err != nil {
+		return err
+	}
+	err = filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -202,7 +206,11 @@ func copyTree(fsys FS, src, dst string, skip func(rel string) bool, progress fun
 // and their number; skip as for copyTree.
 func treeSize(dir string, skip func(rel string) bool) (int64, error) {
 	var total int64
-	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+	dir, err := realDir(dir)
+	if err != nil {
+		return 0, err
+	}
+	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
@@ -223,4 +231,14 @@ func treeSize(dir string, skip func(rel string) bool) (int64, error) {
 		return nil
 	})
 	return total, err
+}
+
+// realDir follows dir when it is a symbolic link: a walk does not, and
+// would copy the link instead of the log it points to.
+func realDir(dir string) (string, error) {
+	fi, err := os.Lstat(dir)
+	if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+		return dir, err
+	}
+	return filepath.EvalSymlinks(dir)
 }

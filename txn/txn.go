@@ -126,6 +126,7 @@ type Tx struct {
 	ops           []Op
 	done          map[string]bool // stage names written and synced (slash form)
 	ref           *attrs          // attributes for new files
+	madeWork      bool            // DIR/.walctl-txn is this run's
 	rootAttrs     attrs           // DIR's, before the transaction touched it
 	committed     bool
 	published     bool // DIR may hold new files: never abandon
@@ -200,14 +201,16 @@ func Begin(dir string, cfg Config) (t *Tx, err error) {
 	if err != nil {
 		return nil, err
 	}
-	t.j = &Journal{Version: journalVersion, Op: cfg.Op, Args: cfg.Args, Options: opts, Dir: abs,
+	j := &Journal{Version: journalVersion, Op: cfg.Op, Args: cfg.Args, Options: opts, Dir: abs,
 		Started: time.Now().UTC().Truncate(time.Second), PID: os.Getpid(), Backup: backup, BackupTemp: temp, Phase: PhaseStaging}
 	if err := t.fsys.Mkdir(t.work, 0o700); err != nil {
 		return nil, pathErr(err, t.work, "")
 	}
-	if err := writeJournal(t.fsys, abs, t.j); err != nil {
+	t.madeWork = true
+	if err := writeJournal(t.fsys, abs, j); err != nil {
 		return nil, err
 	}
+	t.j = j // from here on, abandoning the run means discarding what it journaled
 	if err := t.takeBackup(temp, backup, size); err != nil {
 		return nil, err
 	}
@@ -487,11 +490,15 @@ func (t *Tx) completeStage() error {
 		skip[filepath.FromSlash(op.Name)] = true
 	}
 	var dirs []string
-	err := filepath.WalkDir(t.dir, func(p string, d fs.DirEntry, err error) error {
+	root, err := realDir(t.dir)
+	if err != nil {
+		return err
+	}
+	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		rel, _ := filepath.Rel(t.dir, p)
+		rel, _ := filepath.Rel(root, p)
 		if rel == "." {
 			dirs = append(dirs, t.stage)
 			return nil
@@ -692,6 +699,8 @@ func (t *Tx) abandon() {
 	if t.j != nil {
 		Discard(t.dir, t.j, t.fsys)
 		t.j = nil
+	} else if t.madeWork {
+		t.fsys.RemoveAll(t.work)
 	}
 }
 

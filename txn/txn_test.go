@@ -460,3 +460,27 @@ func TestSpaceCheck(t *testing.T) {
 		t.Error(err)
 	}
 }
+
+// DIR given as a symbolic link: the backup is a copy of the log it points
+// to, not a copy of the link.
+func TestWriteThroughSymlink(t *testing.T) {
+	dir := makeLog(t)
+	old := content(t, dir)
+	link := filepath.Join(t.TempDir(), "link")
+	if err := os.Symlink(dir, link); err != nil {
+		t.Skip("no symbolic links here:", err)
+	}
+	res, err := write(link, OS, AuditFunc(accept))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Lstat(res.Backup); err != nil || !fi.IsDir() {
+		t.Fatalf("backup %v %v: not a directory", fi, err)
+	}
+	if got := content(t, res.Backup); !same(got, old) {
+		t.Errorf("backup %v, want %v", got, old)
+	}
+	if got := content(t, dir); !same(got, newContent) {
+		t.Errorf("published %v", got)
+	}
+}
