@@ -433,7 +433,7 @@ func (c *Comparison) sameContent(la, lb *logdir.Log, ea, eb raftlog.Entry) error
 // VerifyView returns the directory to verify the output out (the
 // conversion's, or its staged copy) from. When the input's snapshot was not
 // copied, the output holds no snapshot file and a reader cannot know where
-// the log starts; the view is then a temporary sibling of symlinks to the
+// the log starts; the view is then a temporary folder of symlinks to the
 // output's files plus an empty placeholder <snapshot-dir>/<S>-<T>, so that
 // verify and the comparison read the log as the node will once its state
 // machine has restored snapshot S. cleanup removes the view (a no-op for
@@ -442,7 +442,9 @@ func (c *WALConversion) VerifyView(out string) (dir string, cleanup func(), err 
 	if c.SnapshotFile != "" || c.Snapshot == 0 {
 		return out, func() {}, nil
 	}
-	view, err := os.MkdirTemp(filepath.Dir(out), filepath.Base(out)+".walctl-view-")
+	// In the system's temp folder: a sibling of a long output name could
+	// not be named, and the view holds only links and an empty file.
+	view, err := os.MkdirTemp("", "walctl-view-")
 	if err != nil {
 		return "", nil, err
 	}

@@ -58,6 +58,7 @@ func BeginOut(input, out string, cfg Config) (t *Tx, err error) {
 	if err := usableTarget(o, "--out", "log"); err != nil {
 		return nil, err
 	}
+
 	if err := nameFits(o + outLockMark); err != nil {
 		return nil, err
 	}

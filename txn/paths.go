@@ -65,6 +65,10 @@ func usableTarget(p, flag, what string) error {
 	fi, err := os.Lstat(p)
 	switch {
 	case errors.Is(err, os.ErrNotExist):
+		if pfi, err := os.Stat(filepath.Dir(p)); err != nil || !pfi.IsDir() {
+			return &Refusal{Msg: fmt.Sprintf("the folder %s that would hold the %s does not exist", filepath.Dir(p), what),
+				Hint: fmt.Sprintf("create it first, or give %s a path in an existing folder", flag)}
+		}
 		_, err := tempName(p)
 		return err
 	case err != nil:

@@ -342,6 +342,7 @@ func TestOutRefusals(t *testing.T) {
 		{filepath.Join(in, "sub"), "inside the log directory"},
 		{full, "not empty"},
 		{filepath.Join(t.TempDir(), strings.Repeat("n", 240)), "more than the 255"},
+		{filepath.Join(t.TempDir(), "no", "out"), "does not exist"},
 	}
 	for _, c := range cases {
 		_, err := BeginOut(in, c.out, Config{Auditor: AuditFunc(accept)})
@@ -365,6 +366,7 @@ func TestBackupRefusals(t *testing.T) {
 		{dir, filepath.Join(dir, "bak"), "inside the log directory"},
 		{dir, full, "not empty"},
 		{long, "", "more than the 255"},
+		{dir, filepath.Join(t.TempDir(), "no", "b"), "does not exist"},
 	}
 	for _, c := range cases {
 		_, err := Begin(c.dir, Config{Backup: c.backup, Auditor: AuditFunc(accept)})
