@@ -97,8 +97,9 @@ func TestInterruptedConvertIsNamed(t *testing.T) {
 	if err != nil || j == nil {
 		t.Fatalf("journal %v %v", j, err)
 	}
-	want := fmt.Sprintf("walctl: error: an interrupted walctl convert is pending on %s (started %s, backup %s): run `walctl convert --to legacy --records-per-partition 3 --in-place '%s'` to finish it, or restore from %s\n",
-		dir, j.Started.Format(time.RFC3339), j.Backup, strings.ReplaceAll(dir, "'", `'\''`), j.Backup)
+	want := fmt.Sprintf("walctl: error: an interrupted walctl convert is pending on %s (started %s, backup %s): "+
+		"run `walctl convert --to legacy --records-per-partition 3 --in-place '%s'` to finish it, "+
+		"or restore from %s\n", dir, j.Started.Format(time.RFC3339), j.Backup, strings.ReplaceAll(dir, "'", `'\''`), j.Backup)
 	before := contentHash(t, dir)
 	for _, c := range [][]string{
 		{"verify", dir}, {"verify", "--json", dir}, {"detect", dir}, {"inspect", dir}, {"diff", dir, ref},
@@ -139,7 +140,8 @@ func TestInterruptedBeforePublishing(t *testing.T) {
 		t.Fatal("a run stopped before publishing changed the directory")
 	}
 	_, errs, code := run(t, "verify", dir)
-	if code != 2 || !strings.Contains(errs, "unchanged so far") || !strings.Contains(errs, "run `walctl repair --apply "+dir+"` to finish it") {
+	if code != 2 || !strings.Contains(errs, "unchanged so far") ||
+		!strings.Contains(errs, "run `walctl repair --apply "+dir+"` to finish it") {
 		t.Errorf("verify: exit %d %s", code, errs)
 	}
 	out, errs, code := run(t, "repair", "--apply", dir)

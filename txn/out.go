@@ -19,7 +19,8 @@ func BeginOut(input, out string, cfg Config) (t *Tx, err error) {
 		return nil, err
 	}
 	if cfg.Backup != "" {
-		return nil, &Refusal{Msg: "--backup applies to in-place writes only", Hint: "--out never changes DIR, so it needs no backup"}
+		return nil, &Refusal{Msg: "--backup applies to in-place writes only",
+			Hint: "--out never changes DIR, so it needs no backup"}
 	}
 	in, err := filepath.Abs(input)
 	if err != nil {

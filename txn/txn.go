@@ -55,7 +55,8 @@ type AuditError struct {
 
 func (e *AuditError) Error() string {
 	if e.Out != "" {
-		return fmt.Sprintf("the audit of the new log failed, so %s was not created (%s is unchanged): %v", e.Out, e.Dir, e.Err)
+		return fmt.Sprintf("the audit of the new log failed, so %s was not created (%s is unchanged): %v",
+			e.Out, e.Dir, e.Err)
 	}
 	return fmt.Sprintf("the audit of the new log failed, so nothing was written (%s is unchanged): %v", e.Dir, e.Err)
 }
@@ -202,7 +203,8 @@ func Begin(dir string, cfg Config) (t *Tx, err error) {
 		return nil, err
 	}
 	j := &Journal{Version: journalVersion, Op: cfg.Op, Args: cfg.Args, Options: opts, Dir: abs,
-		Started: time.Now().UTC().Truncate(time.Second), PID: os.Getpid(), Backup: backup, BackupTemp: temp, Phase: PhaseStaging}
+		Started: time.Now().UTC().Truncate(time.Second), PID: os.Getpid(), Backup: backup, BackupTemp: temp,
+		Phase: PhaseStaging}
 	if err := t.fsys.Mkdir(t.work, 0o700); err != nil {
 		return nil, pathErr(err, t.work, "")
 	}
