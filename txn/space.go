@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 )
 
 // need is space a write takes on the file system of path.
@@ -51,8 +52,12 @@ func checkSpace(needs ...need) error {
 		if !ok || free >= f.bytes {
 			continue
 		}
-		return &Refusal{Msg: fmt.Sprintf("not enough free space: %s need %s on the file system of %s, which has %s free",
-			f.what, Bytes(f.bytes), f.at, Bytes(free)),
+		verb := "needs"
+		if strings.Contains(f.what, " and ") {
+			verb = "need"
+		}
+		return &Refusal{Msg: fmt.Sprintf("not enough free space: %s %s %s on the file system of %s, which has %s free",
+			f.what, verb, Bytes(f.bytes), f.at, Bytes(free)),
 			Hint: "free space there, or give --backup/--out a folder on another file system"}
 	}
 	return nil
