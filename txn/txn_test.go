@@ -226,6 +226,11 @@ func TestCrashAtEveryStep(t *testing.T) {
 				t.Fatalf("crash at %d: finish: %v", k, err)
 			}
 		case j != nil:
+			if strings.Contains(steps[k-1], tempMark) {
+				if _, err := os.Stat(j.Backup); err == nil {
+					t.Errorf("crash at %d (%s), inside the backup copy: something is under the backup's name", k, steps[k-1])
+				}
+			}
 			if !same(got, old) {
 				t.Errorf("crash at %d (%s) before publishing changed the input: %v", k, steps[k-1], got)
 			}
