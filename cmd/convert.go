@@ -109,9 +109,9 @@ func runConvert(c *cli.Context) error {
 	if err != nil {
 		return flagErr(err)
 	}
-	doc.Output, doc.Backup = absPath(co.Out), res.Backup
+	doc.Backup = res.Backup
 	if co.InPlace {
-		doc.Output = absPath(dir)
+		doc.Output = dir
 	}
 	return printConverted(c, doc)
 }
@@ -175,9 +175,9 @@ func finishPendingConvert(c *cli.Context, dir string, lk *txn.Lock, j *txn.Journ
 	if err != nil {
 		return err
 	}
-	doc := &convertDoc{Conversion: conv, Output: absPath(dir), Backup: res.Backup}
+	doc := &convertDoc{Conversion: conv, Output: dir, Backup: res.Backup}
 	in := logdir.Options{Format: conv.From, R: conv.R, M: conv.M, Force: true}
-	if err := compareConverted(c, doc, res.Backup, dir, in); err != nil && doc.Verify == nil {
+	if err := compareConverted(c, doc, res.Backup, dir, in); err != nil && (doc.Verify == nil || doc.Comparison == nil) {
 		return err
 	}
 	return printConverted(c, doc)
