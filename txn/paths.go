@@ -134,7 +134,7 @@ const (
 func nameFits(p string) error {
 	if n := len(filepath.Base(p)); n > nameMax {
 		return &Refusal{Msg: fmt.Sprintf("cannot name %s: %d bytes, more than the %d a file name may have",
-			p, n, nameMax), Hint: nameHint(p)}
+			shorten(p), n, nameMax), Hint: nameHint(p)}
 	}
 	if len(p) > pathMax {
 		return &Refusal{Msg: fmt.Sprintf("cannot use %s: the path is %d bytes, more than the %d the system allows",
