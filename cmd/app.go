@@ -12,6 +12,7 @@ import (
 	"github.com/urfave/cli/v2"
 	"github.com/walctl/walctl/internal/progress"
 	"github.com/walctl/walctl/logdir"
+	"github.com/walctl/walctl/txn"
 )
 
 // Version is set at build time with -ldflags "-X github.com/walctl/walctl/cmd.Version=…".
@@ -19,7 +20,15 @@ var Version = "dev"
 
 // Main runs walctl with args and returns the process exit code.
 func Main(args []string, stdout, stderr io.Writer) int {
-	return report(stderr, newApp(stdout, stderr).Run(args))
+	return MainFS(args, stdout, stderr, txn.OS)
+}
+
+// MainFS is Main with the file system every write goes through (package
+// txn): tests pass a txn.FaultFS to crash a write after any step.
+func MainFS(args []string, stdout, stderr io.Writer, fsys txn.FS) int {
+	app := newApp(stdout, stderr)
+	app.Metadata = map[string]any{fsKey: fsys}
+	return report(stderr, app.Run(args))
 }
 
 func newApp(stdout, stderr io.Writer) *cli.App {

@@ -1,7 +1,6 @@
 package cmd
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -51,26 +50,6 @@ type unproven struct {
 
 func (d unproven) Error() string { return d.err.Error() }
 func (d unproven) Unwrap() error { return d.err }
-
-// proveWrite is the audit of one write: it proves that output keeps what
-// input held and exp allows, and prints the proof in one line (not with
-// --json: the report goes into the document). A failed proof exits 1 and
-// names the first violation. backup is where the input can be restored
-// from when the output already replaced it ("" for a new directory).
-func proveWrite(c *cli.Context, input, output, backup string, exp audit.Expect) (*audit.Report, error) {
-	rep, err := audit.Prove(input, output, exp)
-	if err != nil {
-		hint := fmt.Sprintf("walctl wrote %s but cannot prove it keeps every committed entry, the term and the vote: do not start the node on it", output)
-		if backup != "" {
-			hint += fmt.Sprintf("; restore the directory from the backup %s", backup)
-		}
-		if !errors.Is(err, audit.ErrViolation) {
-			hint += " (the proof itself failed: " + err.Error() + ")"
-		}
-		return nil, unproven{err: fmt.Errorf("the write is not proven: %w", err), hint: hint}
-	}
-	return rep, nil
-}
 
 // preflight refuses (exit 1, nothing written) a write whose settings read
 // the input otherwise than its files prove: the audit would reject the

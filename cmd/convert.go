@@ -8,10 +8,10 @@ import (
 	"github.com/urfave/cli/v2"
 	"github.com/walctl/walctl/audit"
 	"github.com/walctl/walctl/format/wal"
-	"github.com/walctl/walctl/internal/progress"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/release"
 	"github.com/walctl/walctl/repair"
+	"github.com/walctl/walctl/txn"
 )
 
 func convertCommand() *cli.Command {
@@ -47,9 +47,9 @@ type convertDoc struct {
 	Conversion *repair.Conversion `json:"conversion,omitempty"`
 	Output     string             `json:"output"`
 	Backup     string             `json:"backup,omitempty"`
-	Audit      *audit.Report      `json:"audit,omitempty"`
 	Verify     *verifyDoc         `json:"verify,omitempty"`
 	Comparison *repair.Comparison `json:"comparison,omitempty"`
+	Audit      *audit.Report      `json:"audit,omitempty"`
 	Refused    []string           `json:"refused,omitempty"`
 }
 
@@ -65,13 +65,21 @@ func runConvert(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	args := canonicalArgs(c, dir)
+	var lk *txn.Lock
 	if co.InPlace {
-		if j, err := repair.Pending(dir); err != nil || j != nil {
-			if err != nil {
-				return err
-			}
-			return finishPendingConvert(c, dir, j)
+		var j *txn.Journal
+		if lk, j, err = lockForWrite(c, dir, args); err != nil {
+			return err
 		}
+		defer lk.Unlock()
+		if j != nil {
+			return finishPendingConvert(c, dir, lk, j)
+		}
+	} else if lk, err = lockInput(dir); err != nil {
+		return err
+	} else {
+		defer lk.Unlock()
 	}
 	if err := checkEvidence(c, dir, convertInput(c, in)); err != nil {
 		return err
@@ -85,7 +93,7 @@ func runConvert(c *cli.Context) error {
 		return err
 	}
 	if l.Format == "wal" {
-		return runConvertFromWAL(c, l, co)
+		return runConvertFromWAL(c, l, co, lk, args)
 	}
 	conv, err := repair.PlanConvert(l, co)
 	l.Close()
@@ -101,20 +109,35 @@ func runConvert(c *cli.Context) error {
 	}
 	bar := barFor(c, conv.Work(), "converting")
 	conv.Progress = bar.Add
-	res, err := repair.ApplyConvert(conv, dir, co)
+	doc := &convertDoc{Conversion: conv, Output: co.Out}
+	in = logdir.Options{Format: conv.From, R: conv.R, M: conv.M, Force: true}
+	cfg, backupBar := writeConfig(c, lk, args, conv.Expect(co), &doc.Audit, convertAuditor(c, doc, in))
+	res, err := repair.ApplyConvert(conv, dir, co, cfg)
+	backupBar.Done()
 	bar.Done()
 	if err != nil {
-		return err
+		return flagErr(err)
 	}
-	doc := &convertDoc{Conversion: conv, Output: co.Out, Backup: res.Backup}
-	source := dir
+	doc.Backup = res.Backup
 	if co.InPlace {
-		doc.Output, source = dir, res.Backup
+		doc.Output = dir
 	}
-	if doc.Audit, err = proveWrite(c, source, doc.Output, res.Backup, conv.Expect(co)); err != nil {
-		return err
+	return printConverted(c, doc)
+}
+
+// lockInput takes the shared lock on the input of a write to a new
+// directory (no in-place writer may change it meanwhile) and refuses an
+// input with an unfinished write.
+func lockInput(dir string) (*txn.Lock, error) {
+	lk, err := txn.ShareDir(dir)
+	if err != nil {
+		return nil, err
 	}
-	return checkConverted(c, doc, source, logdir.Options{Format: conv.From, R: conv.R, M: conv.M, Force: true})
+	if err := checkRead(dir); err != nil {
+		lk.Unlock()
+		return nil, err
+	}
+	return lk, nil
 }
 
 // convertInput is what convert reads its input with, for the evidence
@@ -152,7 +175,6 @@ func convertOptions(c *cli.Context) (repair.ConvertOptions, logdir.Options, erro
 	default:
 		return co, in, usageError{msg: fmt.Sprintf("--in-format %q is not a PersistentState format", in.Format), hint: "use legacy, v2 or sparse"}
 	}
-	co.Log = repair.LogOptions{Format: in.Format, R: in.R, M: in.M}
 	if v := c.String("target-version"); v != "" {
 		t, err := release.Parse(v)
 		if err != nil {
@@ -160,41 +182,32 @@ func convertOptions(c *cli.Context) (repair.ConvertOptions, logdir.Options, erro
 		}
 		co.Target = t
 	}
+	co.Log = repair.LogOptions{Format: in.Format, R: in.R, M: in.M}
 	return co, in, nil
 }
 
-func finishPendingConvert(c *cli.Context, dir string, j *repair.Journal) error {
-	if j.Command != "convert" {
-		cmd := j.Command
-		if cmd == repair.WALJournalCommand {
-			cmd = "repair" // a WriteAheadLog repair is finished by walctl repair too
-		}
-		return hinted{err: fmt.Errorf("%s: an interrupted walctl %s is pending (its backup is %s)", dir, cmd, j.Backup),
-			hint: fmt.Sprintf("run walctl %s --apply %s to finish it first", cmd, dir)}
-	}
+// finishPendingConvert finishes the conversion journaled in dir, which was
+// publishing when it was interrupted, then checks the result against the
+// backup as an uninterrupted run would have before publishing.
+func finishPendingConvert(c *cli.Context, dir string, lk *txn.Lock, j *txn.Journal) error {
 	if err := checkHeld(c, &logdir.Log{Dir: dir}); err != nil {
 		return err
 	}
-	res, err := repair.Resume(dir)
+	res, err := txn.Finish(dir, j, txn.Config{Lock: lk, FS: writeFS(c)})
 	if err != nil {
 		return err
 	}
-	jo := j.Convert
-	l, err := logdir.Open(res.Backup, jo.Log.Open())
+	fmt.Fprintf(c.App.ErrWriter, "walctl: finished the interrupted conversion of %s (its backup is %s)\n", dir, res.Backup)
+	_, conv, err := repair.Replan(j)
 	if err != nil {
 		return err
 	}
-	conv, err := repair.PlanConvert(l, *jo)
-	l.Close()
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(c.App.ErrWriter, "walctl: finished the interrupted conversion of %s from its backup %s\n", dir, res.Backup)
 	doc := &convertDoc{Conversion: conv, Output: dir, Backup: res.Backup}
-	if doc.Audit, err = proveWrite(c, res.Backup, dir, res.Backup, conv.Expect(*jo)); err != nil {
+	in := logdir.Options{Format: conv.From, R: conv.R, M: conv.M, Force: true}
+	if err := compareConverted(c, doc, res.Backup, dir, in); err != nil && (doc.Verify == nil || doc.Comparison == nil) {
 		return err
 	}
-	return checkConverted(c, doc, res.Backup, logdir.Options{Format: conv.From, R: conv.R, M: conv.M, Force: true})
+	return printConverted(c, doc)
 }
 
 func reportRefusedConvert(c *cli.Context, ie *repair.InputError) error {
@@ -209,21 +222,11 @@ func reportRefusedConvert(c *cli.Context, ie *repair.InputError) error {
 	return damageError{}
 }
 
-// checkConverted verifies the output and compares every entry with the source.
-func checkConverted(c *cli.Context, doc *convertDoc, source string, in logdir.Options) error {
-	conv := doc.Conversion
-	out := logdir.Options{Format: conv.To, R: conv.NewR, M: conv.NewM, Force: true}
-	v, err := verifyWith(doc.Output, out, func(l *logdir.Log) *progress.Bar { return newBar(c, l, "verifying the output") })
-	if err != nil {
-		return fmt.Errorf("verify the output: %w", err)
-	}
-	bar := barFor(c, conv.Entries, "comparing with the input")
-	cmp, err := repair.CompareLogsWith(source, doc.Output, in, out, bar.Add)
-	bar.Done()
-	if err != nil {
-		return fmt.Errorf("compare the output with the input: %w", err)
-	}
-	doc.Verify, doc.Comparison = v, cmp
+// printConverted prints the conversion with the verification and the
+// comparison its audit made.
+func printConverted(c *cli.Context, doc *convertDoc) error {
+	v, cmp := doc.Verify, doc.Comparison
+	v.Dir = doc.Output
 	w := c.App.Writer
 	if c.Bool("json") {
 		if err := writeJSON(w, doc); err != nil {
@@ -266,11 +269,11 @@ func printConversion(w io.Writer, doc *convertDoc) {
 		fmt.Fprintf(w, "; input partitions removed: %v", cv.Removed)
 	}
 	fmt.Fprintln(w)
-	if cv.Vote != nil && (cv.Vote.Rewritten || cv.Vote.From != cv.Vote.To || cv.Vote.From != "4.8.0+") {
-		fmt.Fprintln(w, cv.Vote.Sentence("node.state"))
-	}
 	if doc.Backup != "" {
 		fmt.Fprintf(w, "backup of the input: %s\n", doc.Backup)
+	}
+	if cv.Vote != nil && (cv.Vote.Rewritten || cv.Vote.From != cv.Vote.To || cv.Vote.From != "4.8.0+") {
+		fmt.Fprintln(w, cv.Vote.Sentence("node.state"))
 	}
 	files := "node.state and snapshot file identical"
 	if st := doc.Comparison.NodeState; st != "" && st != "identical" {
@@ -285,19 +288,26 @@ func printConversion(w io.Writer, doc *convertDoc) {
 // walConvertDoc is the JSON form of a conversion to a WriteAheadLog.
 type walConvertDoc struct {
 	Conversion *repair.WALConversion `json:"conversion,omitempty"`
-	Audit      *audit.Report         `json:"audit,omitempty"`
 	Verify     *verifyDoc            `json:"verify,omitempty"`
 	Comparison *repair.Comparison    `json:"comparison,omitempty"`
+	Audit      *audit.Report         `json:"audit,omitempty"`
 	Refused    []string              `json:"refused,omitempty"`
 }
 
-// runConvertToWAL writes a new WriteAheadLog from any log, verifies it and
-// compares its entries with the input's up to the commit index.
+// runConvertToWAL writes a new WriteAheadLog from any log; its audit
+// verifies it and compares its entries with the input's up to the commit
+// index before it is published.
 func runConvertToWAL(c *cli.Context, dir string) error {
 	o, in, err := walConvertOptions(c)
 	if err != nil {
 		return err
 	}
+	args := canonicalArgs(c, dir)
+	lk, err := lockInput(dir)
+	if err != nil {
+		return err
+	}
+	defer lk.Unlock()
 	if err := checkEvidence(c, dir, in); err != nil {
 		return err
 	}
@@ -305,16 +315,14 @@ func runConvertToWAL(c *cli.Context, dir string) error {
 	if err != nil {
 		return err
 	}
+	defer l.Close()
 	if err := checkHeld(c, l); err != nil {
-		l.Close()
 		return err
 	}
 	if err := preflight(dir, in); err != nil {
-		l.Close()
 		return err
 	}
-	conv, err := repair.ConvertToWAL(l, o)
-	l.Close()
+	conv, err := repair.PlanToWAL(l, o)
 	var ie *repair.InputError
 	if errors.As(err, &ie) {
 		return reportRefusedWAL(c, ie)
@@ -323,22 +331,13 @@ func runConvertToWAL(c *cli.Context, dir string) error {
 		return flagErr(err)
 	}
 	doc := &walConvertDoc{Conversion: conv}
-	if doc.Audit, err = proveWrite(c, dir, conv.Out, "", conv.Expect(in)); err != nil {
-		return err
-	}
-	view, cleanup, err := conv.VerifyView()
+	cfg, bar := writeConfig(c, lk, args, conv.Expect(in), &doc.Audit, toWALAuditor(doc, in))
+	err = conv.Write(cfg)
+	bar.Done()
 	if err != nil {
-		return err
-	}
-	defer cleanup()
-	if doc.Verify, err = Verify(view, conv.OutOptions()); err != nil {
-		return fmt.Errorf("verify the output: %w", err)
+		return flagErr(err)
 	}
 	doc.Verify.Dir = conv.Out
-	in.Force = true
-	if doc.Comparison, err = repair.CompareCommitted(dir, view, in, conv.OutOptions(), conv.CommitIndex); err != nil {
-		return fmt.Errorf("compare the output with the input: %w", err)
-	}
 	if c.Bool("json") {
 		if err := writeJSON(c.App.Writer, doc); err != nil {
 			return err
@@ -425,23 +424,22 @@ func printWALConversion(w io.Writer, doc *walConvertDoc) {
 // PersistentState format.
 type fromWALDoc struct {
 	Conversion *repair.FromWALConversion `json:"conversion,omitempty"`
-	Audit      *audit.Report             `json:"audit,omitempty"`
 	Verify     *verifyDoc                `json:"verify,omitempty"`
 	Comparison *repair.Comparison        `json:"comparison,omitempty"`
+	Audit      *audit.Report             `json:"audit,omitempty"`
 	Refused    []string                  `json:"refused,omitempty"`
 }
 
-// runConvertFromWAL writes a WriteAheadLog as a legacy, v2 or sparse log,
-// verifies it and compares every entry up to the last index.
-func runConvertFromWAL(c *cli.Context, l *logdir.Log, co repair.ConvertOptions) error {
-	dir := l.Dir
+// runConvertFromWAL writes a WriteAheadLog as a legacy, v2 or sparse log;
+// its audit verifies it and compares every entry up to the last index
+// before it is published.
+func runConvertFromWAL(c *cli.Context, l *logdir.Log, co repair.ConvertOptions, lk *txn.Lock, args []string) error {
+	defer l.Close()
 	if co.InPlace {
-		l.Close()
 		return usageError{msg: "a WriteAheadLog is converted into a new directory only", hint: "use --out NEWDIR"}
 	}
-	conv, err := repair.ConvertFromWAL(l, repair.FromWALOptions{To: co.To, R: co.R, M: co.M, Out: co.Out,
+	conv, err := repair.PlanFromWAL(l, repair.FromWALOptions{To: co.To, R: co.R, M: co.M, Out: co.Out,
 		Target: co.Target})
-	l.Close()
 	var ie *repair.InputError
 	if errors.As(err, &ie) {
 		if c.Bool("json") {
@@ -455,15 +453,13 @@ func runConvertFromWAL(c *cli.Context, l *logdir.Log, co repair.ConvertOptions) 
 	doc := &fromWALDoc{Conversion: conv}
 	in, _ := logOptions(c)
 	in.Format, in.Force = "wal", true
-	if doc.Audit, err = proveWrite(c, dir, conv.Out, "", conv.Expect(in)); err != nil {
-		return err
+	cfg, bar := writeConfig(c, lk, args, conv.Expect(in), &doc.Audit, fromWALAuditor(doc, in))
+	err = conv.Write(cfg)
+	bar.Done()
+	if err != nil {
+		return flagErr(err)
 	}
-	if doc.Verify, err = Verify(conv.Out, conv.OutOptions()); err != nil {
-		return fmt.Errorf("verify the output: %w", err)
-	}
-	if doc.Comparison, err = repair.CompareCommitted(dir, conv.Out, in, conv.OutOptions(), conv.LastIndex); err != nil {
-		return fmt.Errorf("compare the output with the input: %w", err)
-	}
+	doc.Verify.Dir = conv.Out
 	w := c.App.Writer
 	if c.Bool("json") {
 		if err := writeJSON(w, doc); err != nil {
@@ -488,14 +484,6 @@ func runConvertFromWAL(c *cli.Context, l *logdir.Log, co repair.ConvertOptions) 
 	return nil
 }
 
-// stateWords is the comparison's node-state sentence, after a "; ".
-func stateWords(cmp *repair.Comparison) string {
-	if cmp.NodeState == "" {
-		return ""
-	}
-	return "; " + cmp.NodeState
-}
-
 // printComparison prints the comparison of a converted log with its input:
 // one line saying what was found equal, or the mismatches.
 func printComparison(w io.Writer, cmp *repair.Comparison, equal string) {
@@ -507,4 +495,12 @@ func printComparison(w io.Writer, cmp *repair.Comparison, equal string) {
 	for _, m := range cmp.Mismatches {
 		fmt.Fprintf(w, "  %s\n", m)
 	}
+}
+
+// stateWords is the comparison's node-state sentence, after a "; ".
+func stateWords(cmp *repair.Comparison) string {
+	if cmp.NodeState == "" {
+		return ""
+	}
+	return "; " + cmp.NodeState
 }

@@ -26,6 +26,9 @@ func runDetect(c *cli.Context) error {
 	if c.NArg() == 0 {
 		return usageError{msg: "detect needs at least one log directory or partition file", hint: "walctl detect DIR"}
 	}
+	if err := checkRead(c.Args().Slice()...); err != nil {
+		return err
+	}
 	var results []*detect.Result
 	unsure := false
 	for _, path := range c.Args().Slice() {

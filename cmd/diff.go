@@ -41,6 +41,9 @@ func runDiff(c *cli.Context) error {
 		return err
 	}
 	dirs := c.Args().Slice()
+	if err := checkRead(dirs...); err != nil {
+		return err
+	}
 	logs, err := openAll(dirs, o)
 	defer closeAll(logs)
 	if err != nil {

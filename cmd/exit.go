@@ -7,22 +7,29 @@ import (
 	"io/fs"
 	"strings"
 
+	"github.com/walctl/walctl/internal/shellquote"
 	"github.com/walctl/walctl/logdir"
+	"github.com/walctl/walctl/txn"
 )
 
 // Exit codes: the one place they are defined (also listed in --help and the README).
 const (
 	ExitOK      = 0 // success; verify: no error finding
-	ExitDamaged = 1 // damage found (verify, repair: damage remains)
-	ExitError   = 2 // usage error, unreadable input, or a log walctl cannot read with confidence
+	ExitDamaged = 1 // damage found (verify, repair: damage remains; a write's audit failed: nothing written)
+	// ExitError: usage error, unreadable input, a log walctl cannot read with
+	// confidence, another walctl writing the directory, or an interrupted
+	// walctl write pending in it.
+	ExitError = 2
 )
 
 const exitHelp = `EXIT CODES:
    0  success (verify: no error finding; repair: repaired or nothing to do)
    1  damage found (verify: at least one error finding; repair: damage remains, or --apply refused a
-      plan that refuses a finding; repair/convert: the write could not be proven by the audit)
-   2  usage error, unreadable input, detection unsure (add the flag the hint names), or a setting
-      that contradicts exact evidence in the files (nothing was written)`
+      plan that refuses a finding; repair --apply, convert: the audit of the new log failed, nothing
+      was written)
+   2  usage error, unreadable input, detection unsure (add the flag the hint names), a setting that
+      contradicts exact evidence in the files (nothing was written); another walctl is writing DIR;
+      an interrupted walctl write is pending in DIR (the message names the command that finishes it)`
 
 // damageError makes Main exit with ExitDamaged without printing an error.
 type damageError struct{}
@@ -63,14 +70,24 @@ func report(w io.Writer, err error) int {
 	var u usageError
 	var h hinted
 	var unsure *logdir.ErrUnsure
+	var refusal *txn.Refusal
+	if errors.As(err, new(*txn.AuditError)) {
+		fmt.Fprintf(w, "walctl: error: %s\n", msg)
+		return ExitDamaged
+	}
 	switch {
+	case errors.As(err, new(*txn.PendingError)), errors.As(err, new(*txn.BusyError)), errors.As(err, new(*txn.TempError)):
+		// said first and only: no hint that could send the user elsewhere
+	case errors.As(err, &refusal):
+		hint = refusal.Hint
 	case errors.As(err, &u):
 		hint = u.hint
 		if hint == "" {
 			hint = "run 'walctl help' for usage"
 		}
 	case errors.As(err, &unsure):
-		hint = "add " + strings.Join(unsureFlags(unsure), " ") + " (run 'walctl detect " + unsure.Dir + "' for the evidence)"
+		hint = "add " + strings.Join(unsureFlags(unsure), " ") + " (run `" + shellquote.Join("walctl", "detect", unsure.Dir) +
+			"` for the evidence)"
 	case errors.As(err, &h):
 		hint = h.hint
 	case errors.Is(err, fs.ErrNotExist):

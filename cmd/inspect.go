@@ -135,6 +135,9 @@ func runInspect(c *cli.Context) error {
 	if flt.to < 0 {
 		flt.to = 1<<63 - 1
 	}
+	if err := checkRead(dir); err != nil {
+		return err
+	}
 	l, err := logdir.Open(dir, o)
 	if err != nil {
 		return err

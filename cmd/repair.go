@@ -8,9 +8,11 @@ import (
 
 	"github.com/urfave/cli/v2"
 	"github.com/walctl/walctl/audit"
+	"github.com/walctl/walctl/internal/shellquote"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
 	"github.com/walctl/walctl/repair"
+	"github.com/walctl/walctl/txn"
 )
 
 func repairCommand() *cli.Command {
@@ -39,7 +41,13 @@ type repairDoc struct {
 	Applied *repair.Result   `json:"applied,omitempty"`
 	Audit   *audit.Report    `json:"audit,omitempty"`
 	Verify  *verifyDoc       `json:"verify,omitempty"`
-	Pending *repair.Journal  `json:"pending,omitempty"`
+}
+
+// repairWrite is what repair --apply writes with: the lock it holds on DIR
+// and its command line.
+type repairWrite struct {
+	lock *txn.Lock
+	args []string
 }
 
 func runRepair(c *cli.Context) error {
@@ -51,14 +59,20 @@ func runRepair(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if j, err := repair.Pending(dir); err != nil || j != nil {
+	var wr *repairWrite
+	if c.Bool("apply") {
+		args := canonicalArgs(c, dir)
+		lk, j, err := lockForWrite(c, dir, args)
 		if err != nil {
 			return err
 		}
-		if j.Command == repair.WALJournalCommand {
-			return finishPendingWAL(c, dir, lo)
+		defer lk.Unlock()
+		if j != nil {
+			return finishPending(c, dir, lo, lk, j)
 		}
-		return finishPending(c, dir, lo, j)
+		wr = &repairWrite{lock: lk, args: args}
+	} else if err := checkRead(dir); err != nil {
+		return err
 	}
 	if err := checkEvidence(c, dir, lo); err != nil {
 		return err
@@ -73,7 +87,7 @@ func runRepair(c *cli.Context) error {
 		return err
 	}
 	if l.Format == "wal" {
-		return runRepairWAL(c, l, lo)
+		return runRepairWAL(c, l, lo, wr)
 	}
 	if c.IsSet("target-version") {
 		l.Close()
@@ -97,10 +111,10 @@ func runRepair(c *cli.Context) error {
 	if err := preflight(dir, lo); err != nil {
 		return err
 	}
-	if doc.Applied, err = repair.Apply(plan, dir, o); err != nil {
-		return err
-	}
-	if doc.Audit, err = proveWrite(c, doc.Applied.Backup, dir, doc.Applied.Backup, o.Expect(doc.Applied.Plan)); err != nil {
+	cfg, bar := writeConfig(c, wr.lock, wr.args, o.Expect(plan), &doc.Audit, repairAuditor(plan, lo))
+	doc.Applied, err = repair.Apply(plan, dir, o, cfg)
+	bar.Done()
+	if err != nil {
 		return err
 	}
 	return reportRepair(c, doc, lo)
@@ -144,34 +158,20 @@ func flagErr(err error) error {
 	return err
 }
 
-// finishPending handles a directory with the journal of an interrupted run.
-func finishPending(c *cli.Context, dir string, lo logdir.Options, j *repair.Journal) error {
-	w := c.App.Writer
-	if j.Command != "repair" {
-		return hinted{err: fmt.Errorf("%s: an interrupted walctl %s is pending (its backup is %s)", dir, j.Command, j.Backup),
-			hint: fmt.Sprintf("run walctl %s again with the same arguments to finish it, or restore the directory from the backup", j.Command)}
-	}
-	doc := &repairDoc{Pending: j}
-	if !c.Bool("apply") {
-		if c.Bool("json") {
-			return errOr(writeJSON(w, doc), damageError{})
-		}
-		fmt.Fprintf(w, "%s an interrupted repair of %s is pending (started %s, backup %s).\n", bold("pending:"), dir, j.Started.Format("2006-01-02 15:04:05Z"), j.Backup)
-		fmt.Fprintf(w, "Run walctl repair --apply %s to finish it from the backup (the options of the first run are used), or restore the directory from the backup.\n", dir)
-		return damageError{}
-	}
+// finishPending finishes the repair journaled in dir, which was publishing
+// when it was interrupted (the same command line: lockForWrite checked).
+func finishPending(c *cli.Context, dir string, lo logdir.Options, lk *txn.Lock, j *txn.Journal) error {
 	if err := checkHeld(c, &logdir.Log{Dir: dir}); err != nil {
 		return err
 	}
-	res, err := repair.Resume(dir)
+	res, err := txn.Finish(dir, j, txn.Config{Lock: lk, FS: writeFS(c)})
 	if err != nil {
 		return err
 	}
-	doc.Plan, doc.Applied = res.Plan, res
-	if j.Repair != nil && res.Steps > 0 {
-		if doc.Audit, err = proveWrite(c, res.Backup, dir, res.Backup, j.Repair.Expect(res.Plan)); err != nil {
-			return err
-		}
+	doc := &repairDoc{Applied: &repair.Result{Backup: res.Backup, Steps: len(res.Replaced) + len(res.Removed), Resumed: true}}
+	// The plan again, for the report: the backup still holds the input.
+	if plan, _, err := repair.Replan(j); err == nil {
+		doc.Plan, doc.Applied.Plan = plan, plan
 	}
 	return reportRepair(c, doc, lo)
 }
@@ -283,7 +283,8 @@ func printVerdictLine(w io.Writer, label string, v *verifyDoc) {
 	if v.Verdict != "ok" {
 		verdict = red("damaged")
 	}
-	fmt.Fprintf(w, "%s %s (%d errors, %d warnings; walctl verify %s for details)\n", bold(label), verdict, errs, warns, v.Dir)
+	fmt.Fprintf(w, "%s %s (%d errors, %d warnings; %s for details)\n", bold(label), verdict, errs, warns,
+		shellquote.Join("walctl", "verify", v.Dir))
 }
 
 func printPlan(w io.Writer, p *repair.Plan) {
@@ -383,7 +384,7 @@ func walRepairOptions(c *cli.Context, lo logdir.Options) (repair.WALRepairOption
 }
 
 // runRepairWAL plans (and with --apply carries out) a WriteAheadLog repair.
-func runRepairWAL(c *cli.Context, l *logdir.Log, lo logdir.Options) error {
+func runRepairWAL(c *cli.Context, l *logdir.Log, lo logdir.Options, wr *repairWrite) error {
 	dir := l.Dir
 	o, err := walRepairOptions(c, lo)
 	if err != nil {
@@ -406,42 +407,16 @@ func runRepairWAL(c *cli.Context, l *logdir.Log, lo logdir.Options) error {
 		if err := preflight(dir, lo); err != nil {
 			return err
 		}
-		if doc.Applied, err = repair.ApplyWAL(plan, dir, o); err != nil {
-			return err
-		}
-		if doc.Audit, err = proveWrite(c, doc.Applied.Backup, dir, doc.Applied.Backup, o.Expect()); err != nil {
+		cfg, bar := writeConfig(c, wr.lock, wr.args, o.Expect(), &doc.Audit, repairAuditor(plan, lo))
+		doc.Applied, err = repair.ApplyWAL(plan, dir, o, cfg)
+		bar.Done()
+		if err != nil {
 			return err
 		}
 	}
 	if plan.DamageRemains() {
 		_ = reportRepair(c, doc, lo)
 		return damageError{}
-	}
-	return reportRepair(c, doc, lo)
-}
-
-// finishPendingWAL finishes an interrupted WriteAheadLog repair.
-func finishPendingWAL(c *cli.Context, dir string, lo logdir.Options) error {
-	if !c.Bool("apply") {
-		fmt.Fprintf(c.App.Writer, "%s an interrupted repair of %s is pending.\nRun walctl repair --apply %s to finish it from the backup (the options of the first run are used), or restore the directory from the backup.\n", bold("pending:"), dir, dir)
-		return damageError{}
-	}
-	if err := checkHeld(c, &logdir.Log{Dir: dir}); err != nil {
-		return err
-	}
-	jo, err := repair.PendingWALRepair(dir)
-	if err != nil {
-		return err
-	}
-	res, err := repair.ResumeWAL(dir)
-	if err != nil {
-		return err
-	}
-	doc := &repairDoc{Plan: res.Plan, Applied: res}
-	if jo != nil && res.Steps > 0 {
-		if doc.Audit, err = proveWrite(c, res.Backup, dir, res.Backup, jo.Expect()); err != nil {
-			return err
-		}
 	}
 	return reportRepair(c, doc, lo)
 }

@@ -1,14 +1,15 @@
 package cmd
 
 import (
+	"bytes"
 	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/walctl/walctl/internal/atomicfs"
 	"github.com/walctl/walctl/internal/fixtures"
+	"github.com/walctl/walctl/txn"
 )
 
 // repairExit is the exit code expect.json implies: 0 when the log is healthy
@@ -155,7 +156,7 @@ func TestRepairRefusals(t *testing.T) {
 		{"interrupted repair pending", func(t *testing.T, dir string) ([]string, func()) {
 			crashRepair(t, dir)
 			return nil, nil
-		}, 1, "pending"},
+		}, 2, "an interrupted walctl repair is pending"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -176,22 +177,28 @@ func TestRepairRefusals(t *testing.T) {
 	}
 }
 
-// crashRepair interrupts a repair of dir after its journal is in place.
+// crashRepair interrupts a repair of dir once it is publishing: after the
+// first staged file is renamed into dir.
 func crashRepair(t *testing.T, dir string) {
-	n := 0
-	atomicfs.Fault = func(step atomicfs.Step, path string) error {
-		if n++; n == 5 { // the journal is written (4 steps); crash in the next write
-			return atomicfs.ErrInjected
+	t.Helper()
+	fsys := &txn.FaultFS{FS: txn.OS, Hook: func(step txn.Step, path string) error {
+		if step == txn.StepRename && filepath.Dir(path) == dir {
+			return txn.ErrInjected
 		}
 		return nil
+	}}
+	var out, errb bytes.Buffer
+	if code := MainFS([]string{"walctl", "repair", "--apply", dir}, &out, &errb, fsys); code != 2 {
+		t.Fatalf("the crashing run exited %d\n%s%s", code, out.String(), errb.String())
 	}
-	defer func() { atomicfs.Fault = nil }()
-	if _, _, code := run(t, "repair", "--apply", dir); code != 2 {
-		t.Fatalf("the crashing run exited %d", code)
+	j, err := txn.ReadJournal(dir)
+	if err != nil || j == nil || j.Phase != txn.PhasePublishing {
+		t.Fatalf("after the crash: journal %+v, %v", j, err)
 	}
 }
 
-// After a crash, repair --apply finishes the job from the backup.
+// After a crash, repair --apply finishes the job: the renames left, from
+// the journal.
 func TestRepairFinishesAnInterruptedRun(t *testing.T) {
 	dir := copyDir(t, filepath.Join(fixtures.Root(), "5.7.1", "table-snapshot", "wal"))
 	crashRepair(t, dir)
@@ -199,8 +206,8 @@ func TestRepairFinishesAnInterruptedRun(t *testing.T) {
 	if code != 0 || !strings.Contains(out, "finished the interrupted repair") {
 		t.Fatalf("exit %d\n%s%s", code, out, errs)
 	}
-	if _, err := os.Stat(filepath.Join(dir, ".walctl-journal")); err == nil {
-		t.Error("journal left behind")
+	if _, err := os.Stat(filepath.Join(dir, txn.WorkName)); err == nil {
+		t.Error("journal or stage left behind")
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/walctl/walctl/internal/fixtures"
+	"github.com/walctl/walctl/txn"
 )
 
 // walFixtures are the single-node WriteAheadLog fixtures.
@@ -168,15 +169,16 @@ func TestRepairWALFlags(t *testing.T) {
 func TestRepairWALFinishesAnInterruptedRun(t *testing.T) {
 	dir := copyDir(t, filepath.Join(fixtures.Root(), "6.12.0", "wal-basic+checkpoint-torn", "wal"))
 	crashRepair(t, dir)
-	if out, _, code := run(t, "repair", dir); code != 1 || !strings.Contains(out, "pending") {
-		t.Fatalf("plan on an interrupted run: exit %d\n%s", code, out)
+	if out, errs, code := run(t, "repair", dir); code != 2 || out != "" ||
+		!strings.Contains(errs, "an interrupted walctl repair is pending") {
+		t.Fatalf("plan on an interrupted run: exit %d\n%s%s", code, out, errs)
 	}
 	out, errs, code := run(t, "repair", "--apply", dir)
 	if code != 0 || !strings.Contains(out, "finished the interrupted repair") {
 		t.Fatalf("exit %d\n%s%s", code, out, errs)
 	}
-	if _, err := os.Stat(filepath.Join(dir, ".walctl-journal")); err == nil {
-		t.Error("journal left behind")
+	if _, err := os.Stat(filepath.Join(dir, txn.WorkName)); err == nil {
+		t.Error("journal or stage left behind")
 	}
 	b, _ := os.ReadFile(filepath.Join(dir, "checkpoint"))
 	if sum := sha256.Sum256(b); len(b) != 20 {

@@ -82,6 +82,9 @@ func runVerify(c *cli.Context) error {
 	if o.Target, err = targetVersion(c); err != nil {
 		return err
 	}
+	if err := checkRead(dir); err != nil {
+		return err
+	}
 	doc, err := verifyWith(dir, o, func(l *logdir.Log) *progress.Bar { return newBar(c, l, "verifying") })
 	if err != nil {
 		return err

@@ -2,54 +2,28 @@ package repair
 
 import (
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
-	"os"
-	"path/filepath"
-	"strings"
-	"time"
 
-	"github.com/walctl/walctl/internal/atomicfs"
 	"github.com/walctl/walctl/logdir"
+	"github.com/walctl/walctl/txn"
 )
 
-// JournalName is the file that marks an interrupted repair or in-place
-// conversion inside the log directory. The library ignores it (not a number).
-const JournalName = ".walctl-journal"
-
-// Journal records an Apply in progress: the backup it rebuilds from and the
-// options, so that running it again finishes the same work.
-type Journal struct {
-	Command string          `json:"command"` // "repair" or "convert"
-	Backup  string          `json:"backup"`
-	Started time.Time       `json:"started"`
-	Repair  *Options        `json:"repair,omitempty"`
-	Convert *ConvertOptions `json:"convert,omitempty"`
+// JournalOptions are the settings an in-place write keeps in its journal
+// (txn.Journal.Options): one of the three, to plan again on the backup.
+type JournalOptions struct {
+	Repair  *Options          `json:"repair,omitempty"`
+	WAL     *WALRepairOptions `json:"walRepair,omitempty"`
+	Convert *ConvertOptions   `json:"convert,omitempty"`
 }
 
-// Pending returns the journal of an interrupted run in dir, or nil.
-func Pending(dir string) (*Journal, error) {
-	b, err := os.ReadFile(filepath.Join(dir, JournalName))
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
+// OptionsOf reads the settings of the write journaled in j.
+func OptionsOf(j *txn.Journal) (*JournalOptions, error) {
+	var o JournalOptions
+	if err := json.Unmarshal(j.Options, &o); err != nil || (o.Repair == nil && o.WAL == nil && o.Convert == nil) {
+		return nil, fmt.Errorf("%s: the journal does not say how the interrupted walctl %s was set up", j.Dir, j.Op)
 	}
-	if err != nil {
-		return nil, err
-	}
-	var j Journal
-	if err := json.Unmarshal(b, &j); err != nil || j.Backup == "" {
-		return nil, fmt.Errorf("%s: unreadable journal of an interrupted walctl run (%v): restore the directory from its backup", filepath.Join(dir, JournalName), err)
-	}
-	return &j, nil
-}
-
-func writeJournal(dir string, j *Journal) error {
-	b, err := json.MarshalIndent(j, "", "  ")
-	if err != nil {
-		return err
-	}
-	return atomicfs.WriteBytes(filepath.Join(dir, JournalName), b, 0o644)
+	return &o, nil
 }
 
 // Result is what Apply did.
@@ -61,60 +35,60 @@ type Result struct {
 	Plan *Plan `json:"-"`
 }
 
-// Apply carries out plan on dir: it cleans temp files of earlier runs,
-// copies dir to the backup, computes the plan again on the backup (it must
-// be the same: the directory did not change in between), journals, and
-// rebuilds every file of the plan from the backup with an atomic replacement.
-// If dir holds the journal of an interrupted run, that run is finished
-// instead (from its backup, with its options) and plan is not used.
-func Apply(plan *Plan, dir string, o Options) (*Result, error) {
-	if j, err := Pending(dir); err != nil || j != nil {
-		if err != nil {
-			return nil, err
-		}
-		return resume(dir, j, "repair")
-	}
+// errChanged: the directory changed between the plan and the backup.
+func errChanged(dir, backup, cmd string) error {
+	return fmt.Errorf("%s changed while walctl was planning (the plan computed on the backup %s differs): "+
+		"stop the node and run walctl %s again", dir, backup, cmd)
+}
+
+// Apply carries out plan on dir through one transaction (package txn): dir
+// is copied to the backup, the plan is computed again on the backup (it
+// must be the same: nothing changed in between), every file of the plan is
+// rebuilt from the backup into the stage, the stage is audited by w.Auditor
+// and only then published into dir. w carries the command line, the
+// auditor, the lock and the file system; Apply sets the rest.
+func Apply(plan *Plan, dir string, o Options, w txn.Config) (*Result, error) {
 	if plan.Nothing() {
 		return &Result{Plan: plan}, nil
 	}
-	if err := atomicfs.Cleanup(dir); err != nil {
-		return nil, err
-	}
-	backup, err := takeBackup(dir, o.Backup)
+	w.Op, w.Options, w.Backup = "repair", JournalOptions{Repair: &o}, o.Backup
+	w.Need = txn.Allocated(dir, stepFiles(plan)...)
+	tx, err := txn.Begin(dir, w)
 	if err != nil {
 		return nil, err
 	}
-	again, err := planOn(backup, o)
+	defer tx.Close()
+	again, err := planOn(tx.Backup(), o)
 	if err != nil {
 		return nil, err
 	}
 	if !sameSteps(plan, again) {
-		return nil, fmt.Errorf("%s changed while walctl was planning (the plan computed on the backup %s differs): stop the node and run walctl repair again", dir, backup)
+		return nil, errChanged(dir, tx.Backup(), "repair")
 	}
-	j := &Journal{Command: "repair", Backup: backup, Started: time.Now().UTC(), Repair: &o}
-	if err := writeJournal(dir, j); err != nil {
-		return nil, err
+	src := newPayloads(tx.Backup())
+	defer src.close()
+	for i := range again.Steps {
+		if err := stageStep(tx, &again.Steps[i], again.src, src); err != nil {
+			return nil, fmt.Errorf("step %d (%s %s): %w", i+1, again.Steps[i].Kind, again.Steps[i].File, err)
+		}
 	}
-	return finish(dir, backup, again, false)
-}
-
-// resume finishes an interrupted run from its journal.
-func resume(dir string, j *Journal, want string) (*Result, error) {
-	if j.Command != want {
-		return nil, fmt.Errorf("%s: an interrupted walctl %s is pending (journal %s): run walctl %s again to finish it, or restore the directory from %s", dir, j.Command, JournalName, j.Command, j.Backup)
-	}
-	if info, err := os.Stat(j.Backup); err != nil || !info.IsDir() {
-		return nil, fmt.Errorf("%s: the backup %s of the interrupted walctl %s is gone: the directory is half rewritten; restore it from another copy", dir, j.Backup, j.Command)
-	}
-	if j.Command == "convert" {
-		return resumeConvert(dir, j)
-	}
-	o := *j.Repair
-	plan, err := planOn(j.Backup, o)
+	res, err := tx.Commit()
 	if err != nil {
 		return nil, err
 	}
-	return finish(dir, j.Backup, plan, true)
+	again.Dir = dir // computed on the backup, carried out on dir
+	return &Result{Backup: res.Backup, Steps: len(again.Steps), Plan: again}, nil
+}
+
+// stepFiles names the files a plan writes.
+func stepFiles(p *Plan) []string {
+	var names []string
+	for _, st := range p.Steps {
+		if st.Kind != StepRemove {
+			names = append(names, st.File)
+		}
+	}
+	return names
 }
 
 func planOn(dir string, o Options) (*Plan, error) {
@@ -126,58 +100,33 @@ func planOn(dir string, o Options) (*Plan, error) {
 	return MakePlan(l, o)
 }
 
-// finish runs every step of plan (computed on backup) into dir, then removes
-// the journal and the temp files.
-func finish(dir, backup string, plan *Plan, resumed bool) (*Result, error) {
-	if err := atomicfs.Cleanup(dir); err != nil {
-		return nil, err
-	}
-	src := newPayloads(backup)
-	defer src.close()
-	for i := range plan.Steps {
-		if err := runStep(dir, backup, &plan.Steps[i], plan.src, src); err != nil {
-			return nil, fmt.Errorf("step %d (%s %s): %w", i+1, plan.Steps[i].Kind, plan.Steps[i].File, err)
-		}
-	}
-	if err := atomicfs.Remove(filepath.Join(dir, JournalName)); err != nil {
-		return nil, err
-	}
-	plan.Dir = dir // computed on the backup, carried out on dir
-	return &Result{Backup: backup, Steps: len(plan.Steps), Resumed: resumed, Plan: plan}, nil
-}
-
-func runStep(dir, backup string, st *Step, s *source, src *payloads) error {
-	path := filepath.Join(dir, st.File)
+// stageStep writes one step of a plan (computed on the backup) into the
+// transaction.
+func stageStep(tx *txn.Tx, st *Step, s *source, src *payloads) error {
 	switch st.Kind {
 	case StepRemove:
-		return atomicfs.Remove(path)
-	case StepNodeState:
-		return atomicfs.WriteBytes(path, st.state, modeOf(filepath.Join(backup, st.File), 0o644))
+		return tx.Remove(st.File)
+	case StepNodeState, StepCheckpoint, StepState:
+		return tx.WriteBytes(st.File, st.state)
 	case StepPatch:
-		return stepPatch(dir, backup, st)
+		return stagePatch(tx, st)
+	case StepMetadataPage:
+		b, err := patchedPage(tx.Backup(), *st)
+		if err != nil {
+			return err
+		}
+		return tx.WriteBytes(st.File, b)
 	}
-	return writeRecipe(path, *st.recipe, s, src)
+	return stageRecipe(tx, st.File, *st.recipe, s, src)
 }
 
-// writeRecipe builds the partition of r from the source and replaces path
-// with it atomically.
-func writeRecipe(path string, r recipe, s *source, src *payloads) error {
+// stageRecipe builds the partition of r from the source into the stage.
+func stageRecipe(tx *txn.Tx, name string, r recipe, s *source, src *payloads) error {
 	spec, err := r.spec(s)
 	if err != nil {
 		return err
 	}
-	mode := r.Mode
-	if mode == 0 {
-		mode = 0o644
-	}
-	return atomicfs.WriteFile(path, mode, func(w io.Writer) error { return spec.write(w, src) })
-}
-
-func modeOf(path string, def os.FileMode) os.FileMode {
-	if info, err := os.Stat(path); err == nil {
-		return info.Mode().Perm()
-	}
-	return def
+	return tx.WriteFile(name, func(w io.Writer) error { return spec.write(w, src) })
 }
 
 // sameSteps compares two plans' file operations.
@@ -194,57 +143,31 @@ func sameSteps(a, b *Plan) bool {
 	return true
 }
 
-// takeBackup copies dir to the backup folder: the one given (which must not
-// exist or be empty) or a new sibling named after dir and the UTC time.
-func takeBackup(dir, given string) (string, error) {
-	target := given
-	if target == "" {
-		var err error
-		if target, err = defaultBackup(dir); err != nil {
-			return "", err
-		}
-	}
-	abs, err := filepath.Abs(target)
+// Replan computes again, on the backup of the finished write j, the plan of
+// a repair or the conversion it carried out, for its report. It returns
+// one of the two; the error when the backup cannot be read.
+func Replan(j *txn.Journal) (*Plan, *Conversion, error) {
+	o, err := OptionsOf(j)
 	if err != nil {
-		return "", err
+		return nil, nil, err
 	}
-	if in, err := filepath.Abs(dir); err != nil {
-		return "", err
-	} else if abs == in || strings.HasPrefix(abs, in+string(filepath.Separator)) {
-		return "", &FlagError{Msg: fmt.Sprintf("the backup %s is inside the log directory %s", abs, in), Hint: "give a --backup folder outside the log directory"}
-	}
-	if err := atomicfs.CopyTree(dir, abs); err != nil {
-		return "", err
-	}
-	return abs, atomicfs.SyncDir(filepath.Dir(abs))
-}
-
-func defaultBackup(dir string) (string, error) {
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return "", err
-	}
-	base := abs + ".walctl-backup-" + time.Now().UTC().Format("20060102T150405Z")
-	for n := 1; ; n++ {
-		name := base
-		if n > 1 {
-			name = fmt.Sprintf("%s-%d", base, n)
+	switch {
+	case o.Repair != nil:
+		p, err := planOn(j.Backup, *o.Repair)
+		if p != nil {
+			p.Dir = j.Dir
 		}
-		if _, err := os.Lstat(name); errors.Is(err, os.ErrNotExist) {
-			return name, nil
+		return p, nil, err
+	case o.WAL != nil:
+		p, err := walPlanOn(j.Backup, *o.WAL)
+		if p != nil {
+			p.Dir = j.Dir
 		}
+		return p, nil, err
 	}
-}
-
-// Resume finishes the interrupted run whose journal is in dir (see Pending),
-// whatever command it was.
-func Resume(dir string) (*Result, error) {
-	j, err := Pending(dir)
-	if err != nil {
-		return nil, err
+	c, err := convertPlanOn(j.Backup, *o.Convert)
+	if c != nil {
+		c.Dir = j.Dir
 	}
-	if j == nil {
-		return nil, fmt.Errorf("%s: no interrupted walctl run to finish", dir)
-	}
-	return resume(dir, j, j.Command)
+	return nil, c, err
 }

@@ -47,17 +47,6 @@ func (c *FromWALConversion) Expect(in logdir.Options) audit.Expect {
 	return audit.Expect{In: in, Out: c.OutOptions()}
 }
 
-// PendingWALRepair returns the options of the interrupted WriteAheadLog
-// repair journalled in dir (nil when there is none), so that its resumed
-// write is audited against what the first run was asked to do.
-func PendingWALRepair(dir string) (*WALRepairOptions, error) {
-	j, err := pendingWAL(dir)
-	if err != nil || j == nil {
-		return nil, err
-	}
-	return j.WAL, nil
-}
-
 // Refusal is one thing a plan does not do without a flag (or at all).
 type Refusal struct {
 	What string `json:"what"`

@@ -41,7 +41,7 @@ func TestRepairUntrustedCommitIndex(t *testing.T) {
 			if p.NewCommitIndex != *o.CommitIndex {
 				t.Fatalf("with --commit-index %d: CommitIndex → %d", *o.CommitIndex, p.NewCommitIndex)
 			}
-			res, err := repair.Apply(p, dir, o)
+			res, err := repair.Apply(p, dir, o, audited(t))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -112,7 +112,7 @@ func TestRepairWALMissingCheckpointNeedsCommitIndex(t *testing.T) {
 	if len(plan.Refusals()) > 0 || plan.NewCommitIndex != 17 || plan.NewLastIndex != 20 {
 		t.Fatalf("with --commit-index 17: commit %d, last %d, refusals %+v", plan.NewCommitIndex, plan.NewLastIndex, plan.Refusals())
 	}
-	res, err := repair.ApplyWAL(plan, dir, o)
+	res, err := repair.ApplyWAL(plan, dir, o, audited(t))
 	if err != nil {
 		t.Fatal(err)
 	}

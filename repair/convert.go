@@ -242,7 +242,7 @@ func (c *Conversion) layout() error {
 			c.Stale = c.Snapshot + 1 - from
 		}
 		seal := c.To == fmtV2 && (n < lastP || to == first+r-1)
-		rc := recipe{Format: c.To, Geom: partition.Geometry{R: r, M: c.NewM}, Number: n, From: from, To: to, Seal: seal, Mode: 0o644}
+		rc := recipe{Format: c.To, Geom: partition.Geometry{R: r, M: c.NewM}, Number: n, From: from, To: to, Seal: seal}
 		c.recipes = append(c.recipes, rc)
 		c.Partitions = append(c.Partitions, OutPartition{Number: n, File: strconv.FormatInt(n, 10), Keeps: raftlog.Range{From: from, To: to}, Sealed: seal})
 	}

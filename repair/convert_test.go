@@ -20,6 +20,7 @@ import (
 	"github.com/walctl/walctl/raftlog"
 	"github.com/walctl/walctl/release"
 	"github.com/walctl/walctl/repair"
+	"github.com/walctl/walctl/txn"
 )
 
 // convert runs a conversion of dir into a new folder and checks what walctl
@@ -40,7 +41,7 @@ func convert(t *testing.T, dir string, o repair.ConvertOptions) (string, *repair
 		out = filepath.Join(t.TempDir(), "out")
 		o.Out = out
 	}
-	if _, err := repair.ApplyConvert(c, dir, o); err != nil {
+	if _, err := repair.ApplyConvert(c, dir, o, audited(t)); err != nil {
 		t.Fatal(err)
 	}
 	outOpts := logdir.Options{Format: c.To, R: c.NewR, M: c.NewM, Force: true}
@@ -400,7 +401,7 @@ func TestConvertDamagedInputs(t *testing.T) {
 				return
 			}
 			out := filepath.Join(t.TempDir(), "out")
-			if _, err := repair.ApplyConvert(c, f.WAL, repair.ConvertOptions{To: "legacy", Out: out, Log: settingsFor(t, f)}); err != nil {
+			if _, err := repair.ApplyConvert(c, f.WAL, repair.ConvertOptions{To: "legacy", Out: out, Log: settingsFor(t, f)}, audited(t)); err != nil {
 				t.Fatal(err)
 			}
 			opts := logdir.Options{Format: "legacy", R: c.NewR, Force: true}
@@ -486,12 +487,12 @@ func convertInPlace(t *testing.T, dir string, o repair.ConvertOptions) *repair.R
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := repair.ApplyConvert(c, dir, o)
+	res, err := repair.ApplyConvert(c, dir, o, audited(t))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(filepath.Join(dir, repair.JournalName)); err == nil {
-		t.Errorf("journal left behind")
+	if _, err := os.Stat(filepath.Join(dir, txn.WorkName)); err == nil {
+		t.Errorf("journal or stage left behind")
 	}
 	return res
 }

@@ -248,7 +248,7 @@ func runDamage(t *testing.T, f fixtures.Fixture, dm damager) bool {
 	if plan.DamageRemains() {
 		t.Fatalf("not repairable: %+v", plan.Items)
 	}
-	if _, err := repair.Apply(plan, dir, o); err != nil {
+	if _, err := repair.Apply(plan, dir, o, audited(t)); err != nil {
 		t.Fatal(err)
 	}
 	if verdict, errs := verifyAs(t, dir, settings); verdict != "ok" {

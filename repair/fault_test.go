@@ -4,26 +4,21 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"slices"
+	"sort"
 	"strings"
 	"testing"
 
-	"github.com/walctl/walctl/internal/atomicfs"
+	"github.com/walctl/walctl/cmd"
 	"github.com/walctl/walctl/internal/fixtures"
-	"github.com/walctl/walctl/repair"
+	"github.com/walctl/walctl/txn"
 )
 
-// crashAt makes the k-th atomicfs step (1-based) fail as a crash would and
-// returns a function that counts the steps seen and removes the hook.
-func crashAt(k int) func() int {
-	n := 0
-	atomicfs.Fault = func(step atomicfs.Step, path string) error {
-		n++
-		if n == k {
-			return atomicfs.ErrInjected
-		}
-		return nil
-	}
-	return func() int { atomicfs.Fault = nil; return n }
+// runFS executes walctl with its writes going through fsys.
+func runFS(fsys txn.FS, args ...string) (string, string, int) {
+	var out, errb bytes.Buffer
+	code := cmd.MainFS(append([]string{"walctl", "--no-color"}, args...), &out, &errb, fsys)
+	return out.String(), errb.String(), code
 }
 
 // state is a file's content, or absent.
@@ -40,8 +35,8 @@ func stateOf(m map[string][]byte, name string) state {
 func (s state) eq(o state) bool { return s.present == o.present && bytes.Equal(s.b, o.b) }
 
 // oldOrNew asserts that every file of dir is as it was or as the completed
-// run leaves it, never anything else; only the journal and temp files of
-// atomicfs may be extra.
+// run leaves it, never anything else; only walctl's own names (lock,
+// journal and stage) may be extra.
 func oldOrNew(t *testing.T, dir string, old, new map[string][]byte) {
 	t.Helper()
 	cur := files(t, dir)
@@ -52,7 +47,7 @@ func oldOrNew(t *testing.T, dir string, old, new map[string][]byte) {
 		}
 	}
 	for n := range names {
-		if n == repair.JournalName || (strings.HasPrefix(n, ".") && strings.Contains(n, ".walctl-")) {
+		if txn.Own(n) {
 			continue
 		}
 		c := stateOf(cur, n)
@@ -62,42 +57,100 @@ func oldOrNew(t *testing.T, dir string, old, new map[string][]byte) {
 	}
 }
 
-// crashTest interrupts a command after every write, fsync, rename and
-// removal it makes; after each crash the directory is old-or-new per file,
-// and running the same command again finishes with the same result as an
-// uninterrupted run.
+// crashTest interrupts a command after every change it makes on disk
+// (a write made durable, a rename, a removal, a directory fsync, the audit
+// passed: txn.FaultFS); after each crash the directory is old-or-new per
+// file, and running the same command again finishes with the same result
+// as an uninterrupted run and leaves none of walctl's own files. Inside the
+// backup copy every file is the same step again: its first and last are
+// crash points, the rest are left out to keep the test short.
 func crashTest(t *testing.T, src string, args []string, want int) {
 	ref := copyLog(t, src)
-	restore := crashAt(-1)
-	if _, errs, code := run(append(args, ref)...); code != want {
-		restore()
-		t.Fatalf("uninterrupted run: exit %d: %s", code, errs)
-	}
-	steps := restore()
-	if steps == 0 {
-		t.Fatal("the command made no atomic step")
+	steps := recordSteps(t, append(args, ref), want)
+	for what, pattern := range map[string]string{
+		"the backup": ".walctl-backup-", "the stage": "/.walctl-txn/stage/", "the audit": "audited ",
+		"publishing": "rename " + ref + "/", "the journal": "rename " + ref + "/.walctl-txn/journal.json",
+	} {
+		if !slices.ContainsFunc(steps, func(s string) bool { return strings.Contains(s, pattern) }) {
+			t.Fatalf("no crash point in %s (%q): %v", what, pattern, steps)
+		}
 	}
 	old, done := files(t, src), files(t, ref)
-	for k := 1; k <= steps; k++ {
-		if testing.Short() && k%3 != 0 && k != steps {
+	points := crashPoints(steps)
+	for i, k := range points {
+		if testing.Short() && i%3 != 0 && i != len(points)-1 {
 			continue // -short: every third crash point and the last one
 		}
 		dir := copyLog(t, src)
-		restore := crashAt(k)
-		_, errs, code := run(append(args, dir)...)
-		restore()
-		if code != 2 || !strings.Contains(errs, atomicfs.ErrInjected.Error()) {
-			t.Fatalf("crash at step %d: exit %d, %s", k, code, errs)
+		fsys, _ := txn.CrashAt(k)
+		_, errs, code := runFS(fsys, append(args, dir)...)
+		if code != 2 || !strings.Contains(errs, txn.ErrInjected.Error()) {
+			t.Fatalf("crash at step %d (%s): exit %d, %s", k, steps[k-1], code, errs)
 		}
 		oldOrNew(t, dir, old, done)
-		if out, errs, code := run(append(args, dir)...); code != want {
-			t.Fatalf("re-run after a crash at step %d: exit %d\n%s%s", k, code, out, errs)
+		rerun, _ := txn.CrashAt(0)
+		if out, errs, code := runFS(rerun, append(args, dir)...); code != want {
+			t.Fatalf("re-run after a crash at step %d (%s): exit %d\n%s%s", k, steps[k-1], code, out, errs)
 		}
 		if d := diffNames(done, files(t, dir)); len(d) > 0 {
-			t.Errorf("re-run after a crash at step %d differs from an uninterrupted run in %v", k, d)
+			t.Errorf("re-run after a crash at step %d (%s) differs from an uninterrupted run in %v", k, steps[k-1], d)
+		}
+		noneOwn(t, dir)
+	}
+	t.Logf("%d steps, %d crash points", len(steps), len(points))
+}
+
+// recordSteps runs the command once without a crash and lists its steps
+// ("step path").
+func recordSteps(t *testing.T, args []string, want int) []string {
+	t.Helper()
+	var steps []string
+	fsys := &txn.FaultFS{FS: txn.OS, NoSync: true, Hook: func(s txn.Step, p string) error {
+		steps = append(steps, string(s)+" "+p)
+		return nil
+	}}
+	if _, errs, code := runFS(fsys, args...); code != want {
+		t.Fatalf("uninterrupted run: exit %d: %s", code, errs)
+	}
+	if len(steps) == 0 {
+		t.Fatal("the command made no step")
+	}
+	return steps
+}
+
+// crashPoints are the 1-based steps to crash at: all but those inside the
+// backup's temp folder, of which the first and the last.
+func crashPoints(steps []string) []int {
+	var out, inBackup []int
+	for i, s := range steps {
+		if strings.Contains(s, ".walctl-backup-") && strings.Contains(s, ".walctl-tmp-") {
+			inBackup = append(inBackup, i+1)
+			continue
+		}
+		out = append(out, i+1)
+	}
+	if n := len(inBackup); n > 0 {
+		out = append(out, inBackup[0])
+		if n > 1 {
+			out = append(out, inBackup[n-1])
 		}
 	}
-	t.Logf("%d crash points", steps)
+	sort.Ints(out)
+	return out
+}
+
+// noneOwn asserts that no lock, journal or stage of walctl is left in dir.
+func noneOwn(t *testing.T, dir string) {
+	t.Helper()
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range ents {
+		if txn.Own(e.Name()) {
+			t.Errorf("%s left in %s", e.Name(), dir)
+		}
+	}
 }
 
 // Repair of every repairable fixture, crashed at every step.
@@ -138,9 +191,9 @@ func TestConvertInPlaceCrashAtEveryStep(t *testing.T) {
 func TestConvertOutCrashAtEveryStep(t *testing.T) {
 	f := fixtures.Load(t, filepath.Join(fixtures.Root(), "5.26.2", "legacy-snapshot"))
 	refOut := filepath.Join(t.TempDir(), "ref")
-	restore := crashAt(-1)
-	_, errs, code := run("convert", "--to", "v2", "--out", refOut, f.WAL)
-	steps := restore()
+	fsys, count := txn.CrashAt(0)
+	_, errs, code := runFS(fsys, "convert", "--to", "v2", "--out", refOut, f.WAL)
+	steps := count()
 	if code != 0 {
 		t.Fatalf("uninterrupted: %d %s", code, errs)
 	}
@@ -148,10 +201,9 @@ func TestConvertOutCrashAtEveryStep(t *testing.T) {
 	for k := 1; k <= steps; k++ {
 		parent := t.TempDir()
 		out := filepath.Join(parent, "out")
-		restore := crashAt(k)
-		_, errs, code := run("convert", "--to", "v2", "--out", out, f.WAL)
-		restore()
-		if code != 2 || !strings.Contains(errs, atomicfs.ErrInjected.Error()) {
+		fsys, _ := txn.CrashAt(k)
+		_, errs, code := runFS(fsys, "convert", "--to", "v2", "--out", out, f.WAL)
+		if code != 2 || !strings.Contains(errs, txn.ErrInjected.Error()) {
 			t.Fatalf("crash at step %d: exit %d %s", k, code, errs)
 		}
 		if _, err := os.Stat(out); err == nil {

@@ -79,7 +79,7 @@ func fuzzOne(t *testing.T, dir string) {
 	if !sameStepList(p1, p2) {
 		t.Fatalf("planning is not deterministic:\n%+v\n%+v", p1.Steps, p2.Steps)
 	}
-	if _, err := repair.Apply(p1, dir, o); err != nil {
+	if _, err := repair.Apply(p1, dir, o, audited(t)); err != nil {
 		t.Fatalf("apply: %v", err)
 	}
 	again := openPlan(t, dir, o)

@@ -19,6 +19,7 @@ import (
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
 	"github.com/walctl/walctl/repair"
+	"github.com/walctl/walctl/txn"
 )
 
 // psFixtures are the PersistentState fixtures.
@@ -53,19 +54,17 @@ func copyLog(t testing.TB, src string) string {
 func files(t testing.TB, dir string) map[string][]byte {
 	t.Helper()
 	out := map[string][]byte{}
-	ents, err := os.ReadDir(dir)
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || !d.Type().IsRegular() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		rel, _ := filepath.Rel(dir, p)
+		out[filepath.ToSlash(rel)] = b
+		return err
+	})
 	if err != nil {
 		t.Fatal(err)
-	}
-	for _, e := range ents {
-		if !e.Type().IsRegular() {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[e.Name()] = b
 	}
 	return out
 }
@@ -280,4 +279,23 @@ func flagsFor(t testing.TB, f fixtures.Fixture) []string {
 		return nil
 	}
 	return fixtures.ReadArgs(t, f)
+}
+
+// audited is the transaction setting of a library-level write in these
+// tests: an auditor that checks the staged output is a complete directory
+// beside the unchanged input (node.state or the WriteAheadLog's files are
+// there) and counts its calls. The tests check the published result
+// themselves; the command's real audit is tested through cmd.
+func audited(t testing.TB) txn.Config {
+	return txn.Config{Auditor: txn.AuditFunc(func(input, output string) error {
+		if input == output {
+			t.Errorf("the audit got the input %s as the output", input)
+		}
+		for _, marker := range []string{"node.state", "checkpoint", "state"} {
+			if _, err := os.Stat(filepath.Join(output, marker)); err == nil {
+				return nil
+			}
+		}
+		return errors.New("the staged output has neither node.state nor checkpoint nor state")
+	})}
 }

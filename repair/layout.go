@@ -35,7 +35,6 @@ type partSpec struct {
 	Number  int64
 	Entries []entrySrc
 	Seal    bool
-	Mode    os.FileMode
 }
 
 func (p *partSpec) name() string { return strconv.FormatInt(p.Number, 10) }

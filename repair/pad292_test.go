@@ -4,12 +4,10 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 
 	"github.com/walctl/walctl/format/wal"
-	"github.com/walctl/walctl/internal/atomicfs"
 	"github.com/walctl/walctl/internal/fixtures"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
@@ -27,7 +25,6 @@ var padded292Logs = []struct {
 	{"replicas/6.4.0/cluster-agree/node1", []int64{20}},
 	{"replicas/6.4.0/cluster-agree/node3", []int64{20}},
 }
-
 
 // The plan corrects exactly the padded records, one metadata-page step
 // with the old and new values of each, answers every padding-292 finding
@@ -166,57 +163,11 @@ func TestRepairPadding292OnlySlotBytes(t *testing.T) {
 	}
 }
 
-// The repair crashed after every atomic step, checked below the root too
-// (the page lives in metadata/): every file is old or new, no temp file is
-// left once the re-run finishes, and the result equals an uninterrupted run.
+// The repair crashed after every step (crashTest reads the whole tree: the
+// page lives in metadata/): every file is old or new, and the re-run ends
+// as an uninterrupted run.
 func TestRepairPadding292CrashAtEveryStep(t *testing.T) {
-	src := filepath.Join(fixtures.Root(), "6.4.0", "wal-hash-crc32", "wal")
-	ref := copyLog(t, src)
-	restore := crashAt(-1)
-	if _, errs, code := run("repair", "--apply", ref); code != 0 {
-		restore()
-		t.Fatalf("uninterrupted: exit %d %s", code, errs)
-	}
-	steps := restore()
-	old, done := tree(t, src), tree(t, ref)
-	if steps < 5 {
-		t.Fatalf("only %d atomic steps", steps)
-	}
-	for k := 1; k <= steps; k++ {
-		dir := copyLog(t, src)
-		restore := crashAt(k)
-		_, errs, code := run("repair", "--apply", dir)
-		restore()
-		if code != 2 || !strings.Contains(errs, atomicfs.ErrInjected.Error()) {
-			t.Fatalf("crash at step %d: exit %d %s", k, code, errs)
-		}
-		for name, b := range tree(t, dir) {
-			base := filepath.Base(name)
-			if name == repair.JournalName || (strings.HasPrefix(base, ".") && strings.Contains(base, ".walctl-")) {
-				continue
-			}
-			if !bytes.Equal(b, old[name]) && !bytes.Equal(b, done[name]) {
-				t.Errorf("crash at step %d: %s is neither old nor new", k, name)
-			}
-		}
-		if out, errs, code := run("repair", "--apply", dir); code != 0 {
-			t.Fatalf("re-run after a crash at step %d: exit %d\n%s%s", k, code, out, errs)
-		}
-		got := tree(t, dir)
-		var names []string
-		for n := range got {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		for _, n := range names {
-			if !bytes.Equal(got[n], done[n]) {
-				t.Errorf("re-run after a crash at step %d: %s differs from an uninterrupted run", k, n)
-			}
-		}
-		if len(got) != len(done) {
-			t.Errorf("re-run after a crash at step %d: files %v", k, names)
-		}
-	}
+	crashTest(t, filepath.Join(fixtures.Root(), "6.4.0", "wal-hash-crc32", "wal"), []string{"repair", "--apply"}, 0)
 }
 
 // Files that changed between the plan and the apply so that the plan
@@ -232,7 +183,7 @@ func TestRepairPadding292RefusesChangedLog(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := tree(t, dir)
-	_, err := repair.ApplyWAL(plan, dir, repair.WALRepairOptions{Backup: filepath.Join(t.TempDir(), "b")})
+	_, err := repair.ApplyWAL(plan, dir, repair.WALRepairOptions{Backup: filepath.Join(t.TempDir(), "b")}, audited(t))
 	if err == nil || !strings.Contains(err.Error(), "changed while walctl was planning") {
 		t.Fatalf("err %v", err)
 	}

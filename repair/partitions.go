@@ -2,7 +2,6 @@ package repair
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
@@ -21,12 +20,11 @@ type recipe struct {
 	From   int64
 	To     int64
 	Seal   bool
-	Mode   os.FileMode
 }
 
 // spec reads the recipe's slots from src.
 func (r recipe) spec(src *source) (*partSpec, error) {
-	spec := &partSpec{Format: r.Format, Geom: r.Geom, Number: r.Number, Seal: r.Seal, Mode: r.Mode}
+	spec := &partSpec{Format: r.Format, Geom: r.Geom, Number: r.Number, Seal: r.Seal}
 	first, ok := mulOK(r.Number, r.Geom.R)
 	if !ok {
 		return nil, fmt.Errorf("partition %d: index overflow", r.Number)
@@ -187,7 +185,7 @@ func writtenRun(p *decoded, first, last int64) (int64, int64) {
 }
 
 func (pl *planner) recipe(p *decoded, from, to int64, seal bool) recipe {
-	return recipe{Format: pl.l.Format, Geom: pl.src.g, Number: p.number, From: from, To: to, Seal: seal && pl.l.Format == fmtV2, Mode: p.mode}
+	return recipe{Format: pl.l.Format, Geom: pl.src.g, Number: p.number, From: from, To: to, Seal: seal && pl.l.Format == fmtV2}
 }
 
 // rewriteStep returns the step for r, or nil when the file already holds

@@ -9,8 +9,8 @@ import (
 
 	"github.com/walctl/walctl/format/partition"
 	v2 "github.com/walctl/walctl/format/v2"
-	"github.com/walctl/walctl/internal/atomicfs"
 	"github.com/walctl/walctl/raftlog"
+	"github.com/walctl/walctl/txn"
 )
 
 // stubPatch is a StepPatch: a Table partition whose never-written leading
@@ -55,12 +55,13 @@ func (pl *planner) planStubPatch(p *decoded, first int64) *Step {
 // block, so that holes stay holes.
 const patchBlock = 4096
 
-// patchFile replaces path, atomically, with the file at src whose bytes
-// [sp.At, sp.End) are the stub records of those slots. Blocks of src that
-// are all zero are not written, so holes stay holes (and zero blocks become
-// holes, which read the same).
-func patchFile(path, src string, sp stubPatch) error {
-	in, err := os.Open(src)
+// stagePatch writes into tx the backup's copy of the step's file whose
+// bytes [sp.At, sp.End) are the stub records of those slots. Blocks of the
+// file that are all zero are not written, so holes stay holes (and zero
+// blocks become holes, which read the same).
+func stagePatch(tx *txn.Tx, st *Step) error {
+	sp := *st.stubs
+	in, err := os.Open(filepath.Join(tx.Backup(), filepath.FromSlash(st.File)))
 	if err != nil {
 		return err
 	}
@@ -71,9 +72,9 @@ func patchFile(path, src string, sp stubPatch) error {
 	}
 	size := info.Size()
 	if sp.At < 0 || sp.End > size || sp.At > sp.End {
-		return fmt.Errorf("%s: the slots to patch (%d–%d) are not inside the %d-byte file", src, sp.At, sp.End, size)
+		return fmt.Errorf("%s: the slots to patch (%d–%d) are not inside the %d-byte file", in.Name(), sp.At, sp.End, size)
 	}
-	return atomicfs.WriteFile(path, info.Mode().Perm(), func(w io.Writer) error {
+	return tx.WriteFile(st.File, func(w io.Writer) error {
 		wa, ok := w.(io.WriterAt)
 		if !ok {
 			return errors.New("repair: a patch needs a destination with WriteAt")
@@ -117,9 +118,4 @@ func allZero(b []byte) bool {
 		}
 	}
 	return true
-}
-
-// stepPatch runs a StepPatch of a plan computed on backup into dir.
-func stepPatch(dir, backup string, st *Step) error {
-	return patchFile(filepath.Join(dir, st.File), filepath.Join(backup, st.File), *st.stubs)
 }

@@ -10,10 +10,12 @@
 // entries that depend on it are dropped — and dropping a committed entry needs
 // an explicit flag too.
 //
-// Apply copies the directory to a backup first and then rebuilds every file
-// from that backup, one atomic file replacement at a time, with a journal in
-// the directory: a crash at any point leaves each file old or new, and running
-// Apply again finishes the job from the same backup.
+// Apply, ApplyWAL, ApplyConvert and the WriteAheadLog conversions write
+// through package txn: the directory is copied to a backup, the plan is made
+// again on the backup, every file it changes is rebuilt from the backup into
+// a stage, the caller's auditor checks the stage, and only then is it
+// published (journaled: a crash at any point leaves each file old or new,
+// and the same command discards or finishes the interrupted run).
 package repair
 
 import (

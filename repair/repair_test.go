@@ -30,7 +30,7 @@ func TestRepairRepairableFixtures(t *testing.T) {
 			if plan.DamageRemains() || plan.Nothing() {
 				t.Fatalf("plan: damage remains %v, steps %d; items %+v", plan.DamageRemains(), len(plan.Steps), plan.Items)
 			}
-			res, err := repair.Apply(plan, dir, repair.Options{Backup: filepath.Join(t.TempDir(), "backup"), Log: settings})
+			res, err := repair.Apply(plan, dir, repair.Options{Backup: filepath.Join(t.TempDir(), "backup"), Log: settings}, audited(t))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -68,7 +68,7 @@ func TestRepairRestoresLibraryBytes(t *testing.T) {
 		t.Run(f.Name, func(t *testing.T) {
 			dir := copyLog(t, f.WAL)
 			plan := openPlan(t, dir, repair.Options{})
-			if _, err := repair.Apply(plan, dir, repair.Options{Backup: filepath.Join(t.TempDir(), "b")}); err != nil {
+			if _, err := repair.Apply(plan, dir, repair.Options{Backup: filepath.Join(t.TempDir(), "b")}, audited(t)); err != nil {
 				t.Fatal(err)
 			}
 			got, want := files(t, dir), files(t, src.WAL)
@@ -128,7 +128,7 @@ func TestRepairRefusesUnrepairable(t *testing.T) {
 			if plan.NewLastIndex < plan.CommitIndex && plan.CommitIndex <= plan.LastIndex {
 				t.Errorf("plan drops committed entries without the flag: LastIndex %d → %d, CommitIndex %d", plan.LastIndex, plan.NewLastIndex, plan.CommitIndex)
 			}
-			if _, err := repair.Apply(plan, dir, repair.Options{Backup: filepath.Join(t.TempDir(), "b")}); err != nil {
+			if _, err := repair.Apply(plan, dir, repair.Options{Backup: filepath.Join(t.TempDir(), "b")}, audited(t)); err != nil {
 				t.Fatal(err)
 			}
 			if verdict, _ := verifyAs(t, dir, settingsOf(plan)); verdict != "damaged" {
@@ -156,7 +156,7 @@ func TestRepairWithTheNamedFlag(t *testing.T) {
 			if plan.DamageRemains() {
 				t.Fatalf("with the flags the plan names, damage remains: %+v", plan.Items)
 			}
-			if _, err := repair.Apply(plan, dir, o); err != nil {
+			if _, err := repair.Apply(plan, dir, o, audited(t)); err != nil {
 				t.Fatal(err)
 			}
 			if verdict, errs := verifyAs(t, dir, settingsOf(plan)); verdict != "ok" {

@@ -27,7 +27,6 @@ type decoded struct {
 	number int64
 	name   string
 	size   int64
-	mode   os.FileMode
 	byte0  byte // the Table sealed flag as stored (0 for other formats)
 	d      partition.Decoded
 }
@@ -104,7 +103,7 @@ func (s *source) part(number int64) (*decoded, error) {
 		return nil, err
 	}
 	f := partition.File{R: partition.NewCachedReader(h, info.Size()), Size: info.Size(), Name: name, Number: number}
-	p := &decoded{number: number, name: name, size: info.Size(), mode: info.Mode().Perm()}
+	p := &decoded{number: number, name: name, size: info.Size()}
 	switch s.format {
 	case fmtLegacy:
 		p.d = legacy.Decode(f, s.g, s.hint)

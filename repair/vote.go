@@ -5,12 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/walctl/walctl/format/nodestate"
-	"github.com/walctl/walctl/internal/atomicfs"
 	"github.com/walctl/walctl/raftlog"
 	"github.com/walctl/walctl/release"
+	"github.com/walctl/walctl/txn"
 )
 
 // VoteLayout says in which ClusterMemberId layout a conversion stores the
@@ -132,14 +131,14 @@ func checkTarget(to string, v release.Version) error {
 	return &FlagError{Msg: fmt.Sprintf("DotNext %s cannot open a %s log", v, to), Hint: hint}
 }
 
-// writeState writes the output's node.state when it is not a copy of the
-// input's (src: the input directory, whose file mode it keeps).
-func (c *Conversion) writeState(dir, src string) error {
+// stageState writes the output's node.state into tx when it is not a copy
+// of the input's (the vote's layout rewritten); the transaction gives it
+// the owner and mode of the file it replaces.
+func (c *Conversion) stageState(tx *txn.Tx) error {
 	if c.state == nil {
 		return nil
 	}
-	return atomicfs.WriteBytes(filepath.Join(dir, nodestate.FileName), c.state,
-		modeOf(filepath.Join(src, nodestate.FileName), 0o644))
+	return tx.WriteBytes(nodestate.FileName, c.state)
 }
 
 func (c *Conversion) stateSteps() int {

@@ -85,7 +85,10 @@ func TestConvertStoresTheVoteFor5xAnd6x(t *testing.T) {
 		t.Run(f.Name+"/wal", func(t *testing.T) {
 			l := openLogWith(t, f.WAL, settingsFor(t, f).Open())
 			out := filepath.Join(t.TempDir(), "wal")
-			c, err := repair.ConvertToWAL(l, repair.WALOptions{Out: out})
+			c, err := repair.PlanToWAL(l, repair.WALOptions{Out: out})
+			if err == nil {
+				err = c.Write(audited(t))
+			}
 			l.Close()
 			if err != nil {
 				t.Fatal(err)
@@ -102,7 +105,7 @@ func TestConvertStoresTheVoteFor5xAnd6x(t *testing.T) {
 			if (in.Layout == nodestate.LayoutBefore480) != (c.Vote != nil && c.Vote.Rewritten) {
 				t.Errorf("conversion says %+v for an input in layout %v", c.Vote, in.Layout)
 			}
-			view, cleanup, err := c.VerifyView()
+			view, cleanup, err := c.VerifyView(c.Out)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -142,7 +145,7 @@ func TestConvertInPlaceRewritesTheVote(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := repair.ApplyConvert(c, dir, o)
+	res, err := repair.ApplyConvert(c, dir, o, audited(t))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -216,7 +219,10 @@ func TestConvertFromWALVoteLayout(t *testing.T) {
 			if c.target != "" {
 				o.Target = release.MustParse(c.target)
 			}
-			conv, err := repair.ConvertFromWAL(l, o)
+			conv, err := repair.PlanFromWAL(l, o)
+			if err == nil {
+				err = conv.Write(audited(t))
+			}
 			l.Close()
 			if err != nil {
 				t.Fatal(err)

@@ -11,9 +11,9 @@ import (
 
 	"github.com/walctl/walctl/format/nodestate"
 	"github.com/walctl/walctl/format/wal"
-	"github.com/walctl/walctl/internal/atomicfs"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
+	"github.com/walctl/walctl/txn"
 )
 
 // WALOptions are the settings of a WriteAheadLog written by ConvertToWAL.
@@ -53,6 +53,8 @@ type WALConversion struct {
 	OpenFiles wal.OpenFiles `json:"openFiles"`
 
 	params wal.Params
+	src    *walSource
+	opts   WALOptions
 }
 
 // OutOptions are the options that open the output as it was written.
@@ -127,12 +129,12 @@ type walSource struct {
 	state        raftlog.NodeState
 }
 
-// ConvertToWAL writes the entries of l after its snapshot up to its last
-// index into a new WriteAheadLog directory o.Out (built under a temporary
-// name and renamed when complete), with term and vote from its node state
-// and the checkpoint from its commit index. A log with damaged entries is
-// refused with an *InputError.
-func ConvertToWAL(l *logdir.Log, o WALOptions) (*WALConversion, error) {
+// PlanToWAL checks that the entries of l after its snapshot up to its last
+// index can be carried over into a WriteAheadLog in o.Out (a log with
+// damaged entries is refused with an *InputError) and says what Write will
+// write: term and vote from its node state, the checkpoint from its commit
+// index. l must stay open until Write returns.
+func PlanToWAL(l *logdir.Log, o WALOptions) (*WALConversion, error) {
 	p, err := walParams(o)
 	if err != nil {
 		return nil, err
@@ -141,38 +143,34 @@ func ConvertToWAL(l *logdir.Log, o WALOptions) (*WALConversion, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &WALConversion{Dir: l.Dir, From: l.Format, Params: p.String(), Checkpoint: p.CheckpointForm, Snapshot: src.s,
-		SnapshotTerm: src.sTerm, CommitIndex: src.commit, LastIndex: src.last, Entries: src.last - src.s, params: p}
-	c.Writers = writersOf(p)
-	c.Vote = src.voteFor480()
-	c.notes(src, o, p)
 	out, err := filepath.Abs(o.Out)
 	if err != nil {
 		return nil, err
 	}
-	if err := checkOut(l.Dir, out); err != nil {
-		return nil, err
-	}
-	if err := removeStaleTemps(out); err != nil {
-		return nil, err
-	}
-	tmp, err := tempSibling(out)
-	if err != nil {
-		return nil, err
-	}
-	if err = c.fill(tmp, src, o, p); err == nil {
-		err = syncSubdirs(tmp)
-	}
-	if err != nil {
-		os.RemoveAll(tmp)
-		return nil, err
-	}
-	c.OpenFiles = wal.CountOpenFiles(tmp)
-	if err := publish(tmp, out); err != nil {
-		return nil, err
-	}
-	c.Out = out
+	c := &WALConversion{Dir: l.Dir, From: l.Format, Out: out, Params: p.String(), Checkpoint: p.CheckpointForm,
+		Snapshot: src.s, SnapshotTerm: src.sTerm, CommitIndex: src.commit, LastIndex: src.last,
+		Entries: src.last - src.s, params: p, src: src, opts: o}
+	c.Writers = writersOf(p)
+	c.Vote = src.voteFor480()
+	c.notes(src, o, p)
 	return c, nil
+}
+
+// Write writes the WriteAheadLog through a transaction (package txn):
+// built in a temp sibling of Out, audited by w.Auditor, renamed to Out.
+func (c *WALConversion) Write(w txn.Config) error {
+	w.Op, w.Need = "convert", txn.TreeAllocated(c.Dir)
+	tx, err := txn.BeginOut(c.Dir, c.Out, w)
+	if err != nil {
+		return err
+	}
+	defer tx.Close()
+	if err := c.fill(tx, c.src, c.opts, c.params); err != nil {
+		return err
+	}
+	c.OpenFiles = wal.CountOpenFiles(tx.Dir())
+	_, err = tx.Commit()
+	return err
 }
 
 // OpenFileNote says how many files the output keeps open when the node needs
@@ -300,8 +298,10 @@ func entryDamage(e raftlog.Entry) string {
 	return ""
 }
 
-// fill writes the WAL into tmp, then the snapshot file when asked.
-func (c *WALConversion) fill(tmp string, src *walSource, o WALOptions, p wal.Params) error {
+// fill writes the WAL into the transaction's directory, then the snapshot
+// file when asked.
+func (c *WALConversion) fill(tx *txn.Tx, src *walSource, o WALOptions, p wal.Params) error {
+	tmp := tx.Dir()
 	ns := raftlog.NodeState{Term: src.state.Term, HasVote: src.state.HasVote, Vote: src.state.Vote}
 	if c.Vote != nil && c.Vote.Rewritten {
 		ns.Vote.Raw = nodestate.InLayout(ns.Vote.Raw, nodestate.LayoutBefore480, nodestate.Layout480)
@@ -317,7 +317,7 @@ func (c *WALConversion) fill(tmp string, src *walSource, o WALOptions, p wal.Par
 		return srcErr
 	}
 	if o.CopySnapshot && src.snap != nil {
-		return src.copySnapshot(filepath.Join(tmp, filepath.FromSlash(c.SnapshotFile)))
+		return src.copySnapshot(tx, c.SnapshotFile)
 	}
 	return nil
 }
@@ -347,15 +347,12 @@ func (src *walSource) entries(errp *error) iter.Seq[wal.NewEntry] {
 	}
 }
 
-func (src *walSource) copySnapshot(path string) error {
+func (src *walSource) copySnapshot(tx *txn.Tx, name string) error {
 	r, err := src.l.Payload(*src.snap)
 	if err != nil {
 		return err
 	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-		return err
-	}
-	return atomicfs.WriteFile(path, 0o644, func(w io.Writer) error {
+	return tx.WriteFile(name, func(w io.Writer) error {
 		n, err := io.Copy(w, r)
 		if err == nil && n != src.snap.Length {
 			err = fmt.Errorf("snapshot %d: %d of %d bytes read", src.s, n, src.snap.Length)
@@ -455,26 +452,29 @@ func (c *Comparison) sameContent(la, lb *logdir.Log, ea, eb raftlog.Entry) error
 	return c.payload(la, ea, lb, eb)
 }
 
-// VerifyView returns the directory to verify the output from. When the
-// input's snapshot was not copied, the output holds no snapshot file and a
-// reader cannot know where the log starts; the view is then a temporary
-// sibling of symlinks to the output's files plus an empty placeholder
-// <snapshot-dir>/<S>-<T>, so that verify and the comparison read the log as
-// the node will once its state machine has restored snapshot S. cleanup
-// removes the view (a no-op for the output itself).
-func (c *WALConversion) VerifyView() (dir string, cleanup func(), err error) {
+// VerifyView returns the directory to verify the output out (the
+// conversion's, or its staged copy) from. When the input's snapshot was not
+// copied, the output holds no snapshot file and a reader cannot know where
+// the log starts; the view is then a temporary folder of symlinks to the
+// output's files plus an empty placeholder <snapshot-dir>/<S>-<T>, so that
+// verify and the comparison read the log as the node will once its state
+// machine has restored snapshot S. cleanup removes the view (a no-op for
+// the output itself).
+func (c *WALConversion) VerifyView(out string) (dir string, cleanup func(), err error) {
 	if c.SnapshotFile != "" || c.Snapshot == 0 {
-		return c.Out, func() {}, nil
+		return out, func() {}, nil
 	}
-	view, err := tempSibling(c.Out + ".verify")
+	// In the system's temp folder: a sibling of a long output name could
+	// not be named, and the view holds only links and an empty file.
+	view, err := os.MkdirTemp("", "walctl-view-")
 	if err != nil {
 		return "", nil, err
 	}
 	cleanup = func() { os.RemoveAll(view) }
-	ents, err := os.ReadDir(c.Out)
+	ents, err := os.ReadDir(out)
 	if err == nil {
 		for _, e := range ents {
-			if err = os.Symlink(filepath.Join(c.Out, e.Name()), filepath.Join(view, e.Name())); err != nil {
+			if err = os.Symlink(filepath.Join(out, e.Name()), filepath.Join(view, e.Name())); err != nil {
 				break
 			}
 		}
@@ -490,18 +490,6 @@ func (c *WALConversion) VerifyView() (dir string, cleanup func(), err error) {
 		return "", nil, err
 	}
 	return view, cleanup, nil
-}
-
-// syncSubdirs fsyncs every directory below root (metadata/, data/, the
-// snapshot directory): the files in them are durable only once their
-// directory entries are. publish syncs root itself.
-func syncSubdirs(root string) error {
-	return filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
-		if err != nil || !d.IsDir() || p == root {
-			return err
-		}
-		return atomicfs.SyncDir(p)
-	})
 }
 
 // stateDamage says why the node state's term and vote cannot be trusted,

@@ -2,7 +2,6 @@ package repair
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
 
 	"github.com/walctl/walctl/format/nodestate"
@@ -10,6 +9,7 @@ import (
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
 	"github.com/walctl/walctl/release"
+	"github.com/walctl/walctl/txn"
 )
 
 // FromWALOptions are the settings of a PersistentState log written from a
@@ -38,6 +38,9 @@ type FromWALConversion struct {
 	LastIndex   int64    `json:"lastIndex"`
 	Entries     int64    `json:"entries"`
 	Notes       []string `json:"notes,omitempty"`
+
+	src  *walSource
+	opts FromWALOptions
 }
 
 // OutOptions open the output as it was written.
@@ -45,13 +48,14 @@ func (c *FromWALConversion) OutOptions() logdir.Options {
 	return logdir.Options{Format: c.To, R: c.R, M: c.M, Force: true}
 }
 
-// ConvertFromWAL writes the entries (0, T] of the WriteAheadLog l as a
-// PersistentState log (the library's writer layout) in a new directory
-// o.Out, with node.state from `state` (term, vote) and the checkpoint
-// (commit index; LastApplied = the snapshot index 0, as the WAL re-applies
-// (S, C] on open). A WAL with a snapshot is refused: the PersistentState
-// snapshot file has its own layout, which walctl does not write.
-func ConvertFromWAL(l *logdir.Log, o FromWALOptions) (*FromWALConversion, error) {
+// PlanFromWAL checks that the entries (0, T] of the WriteAheadLog l can be
+// written as a PersistentState log (the library's writer layout) in the new
+// directory o.Out, with node.state from `state` (term, vote) and the
+// checkpoint (commit index; LastApplied = the snapshot index 0, as the WAL
+// re-applies (S, C] on open). A WAL with a snapshot is refused: the
+// PersistentState snapshot file has its own layout, which walctl does not
+// write. l must stay open until Write returns.
+func PlanFromWAL(l *logdir.Log, o FromWALOptions) (*FromWALConversion, error) {
 	if err := checkFromWAL(o); err != nil {
 		return nil, err
 	}
@@ -63,7 +67,12 @@ func ConvertFromWAL(l *logdir.Log, o FromWALOptions) (*FromWALConversion, error)
 		return nil, &InputError{Dir: l.Dir, Reasons: []string{fmt.Sprintf("the WriteAheadLog starts after snapshot %d: walctl does not write a PersistentState snapshot file", src.s),
 			"convert a log without a snapshot, or let the node install a snapshot from the leader"}}
 	}
-	c := &FromWALConversion{Dir: l.Dir, From: "wal", To: o.To, R: o.R, M: o.M, CommitIndex: src.commit, LastIndex: src.last, Entries: src.last}
+	out, err := filepath.Abs(o.Out)
+	if err != nil {
+		return nil, err
+	}
+	c := &FromWALConversion{Dir: l.Dir, From: "wal", To: o.To, Out: out, R: o.R, M: o.M, CommitIndex: src.commit,
+		LastIndex: src.last, Entries: src.last, src: src, opts: o}
 	if src.last > src.commit {
 		c.Notes = append(c.Notes, fmt.Sprintf("entries %d–%d stay uncommitted (LastIndex %d, CommitIndex %d)", src.commit+1, src.last, src.last, src.commit))
 	}
@@ -71,32 +80,23 @@ func ConvertFromWAL(l *logdir.Log, o FromWALOptions) (*FromWALConversion, error)
 		c.Notes = append(c.Notes, fmt.Sprintf("node.state: the vote for %s stored in the layout before 4.8.0 (port before length): the layout DotNext %s reads",
 			memberWords(nodestate.DecodeMember(src.state.Vote.Raw)), o.Target))
 	}
-	out, err := filepath.Abs(o.Out)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkOut(l.Dir, out); err != nil {
-		return nil, err
-	}
-	if err := removeStaleTemps(out); err != nil {
-		return nil, err
-	}
-	tmp, err := tempSibling(out)
-	if err != nil {
-		return nil, err
-	}
-	if err = writePS(tmp, src, o); err == nil {
-		err = syncTree(tmp)
-	}
-	if err != nil {
-		os.RemoveAll(tmp)
-		return nil, err
-	}
-	if err := publish(tmp, out); err != nil {
-		return nil, err
-	}
-	c.Out = out
 	return c, nil
+}
+
+// Write writes the log through a transaction (package txn): built in a
+// temp sibling of Out, audited by w.Auditor, renamed to Out.
+func (c *FromWALConversion) Write(w txn.Config) error {
+	w.Op, w.Need = "convert", txn.TreeAllocated(c.Dir)
+	tx, err := txn.BeginOut(c.Dir, c.Out, w)
+	if err != nil {
+		return err
+	}
+	defer tx.Close()
+	if err := writePS(tx.Dir(), c.src, c.opts); err != nil {
+		return err
+	}
+	_, err = tx.Commit()
+	return err
 }
 
 func checkFromWAL(o FromWALOptions) error {
@@ -153,23 +153,4 @@ func writePS(dir string, src *walSource, o FromWALOptions) error {
 		}
 	}
 	return w.Close(ns)
-}
-
-// syncTree fsyncs every file below dir (the PersistentState writer does
-// not), so that the rename in publish exposes durable files only.
-func syncTree(dir string) error {
-	return filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err != nil || !d.Type().IsRegular() {
-			return err
-		}
-		f, err := os.Open(p)
-		if err != nil {
-			return err
-		}
-		serr := f.Sync()
-		if cerr := f.Close(); serr == nil {
-			serr = cerr
-		}
-		return serr
-	})
 }

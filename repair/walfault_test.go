@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/walctl/walctl/internal/atomicfs"
 	"github.com/walctl/walctl/internal/fixtures"
+	"github.com/walctl/walctl/txn"
 )
 
 // WAL repair of every repairable WAL fixture, crashed after every atomic
@@ -43,19 +43,18 @@ func TestConvertToWALCrashAtEveryStep(t *testing.T) {
 		return []string{"convert", "--to", "wal", "--copy-snapshot", "--hash", "crc32", "--out", out, f.WAL}
 	}
 	refOut := filepath.Join(t.TempDir(), "ref")
-	restore := crashAt(-1)
-	_, errs, code := run(args(refOut)...)
-	steps := restore()
+	fsys, count := txn.CrashAt(0)
+	_, errs, code := runFS(fsys, args(refOut)...)
+	steps := count()
 	if code != 0 || steps == 0 {
 		t.Fatalf("uninterrupted: exit %d, %d steps, %s", code, steps, errs)
 	}
 	want := files(t, refOut)
 	for k := 1; k <= steps; k++ {
 		out := filepath.Join(t.TempDir(), "out")
-		restore := crashAt(k)
-		_, errs, code := run(args(out)...)
-		restore()
-		if code != 2 || !strings.Contains(errs, atomicfs.ErrInjected.Error()) {
+		fsys, _ := txn.CrashAt(k)
+		_, errs, code := runFS(fsys, args(out)...)
+		if code != 2 || !strings.Contains(errs, txn.ErrInjected.Error()) {
 			t.Fatalf("crash at step %d: exit %d %s", k, code, errs)
 		}
 		if _, err := os.Stat(out); err == nil {

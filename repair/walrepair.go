@@ -10,9 +10,9 @@ import (
 	"strings"
 
 	"github.com/walctl/walctl/format/wal"
-	"github.com/walctl/walctl/internal/atomicfs"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
+	"github.com/walctl/walctl/txn"
 )
 
 // File operations of a WriteAheadLog repair, each written atomically:
@@ -530,37 +530,38 @@ func recordFixText(f RecordFix, file string, h wal.HashAlg) string {
 	return s + fmt.Sprintf("; the %d padding bytes become a gap before the payload", f.Padding)
 }
 
-// ApplyWAL carries out a WriteAheadLog plan on dir with the same backup,
-// re-plan, journal and atomic-replacement rules as Apply. If dir holds the
-// journal of an interrupted WAL repair, that run is finished instead.
-func ApplyWAL(plan *Plan, dir string, o WALRepairOptions) (*Result, error) {
-	if j, err := pendingWAL(dir); err != nil || j != nil {
-		if err != nil {
-			return nil, err
-		}
-		return resumeWAL(dir, j)
-	}
+// ApplyWAL carries out a WriteAheadLog plan on dir through the same
+// transaction as Apply: backup, re-plan on the backup, the new checkpoint
+// and state staged beside the unchanged pages, audit, publish.
+func ApplyWAL(plan *Plan, dir string, o WALRepairOptions, w txn.Config) (*Result, error) {
 	if plan.Nothing() {
 		return &Result{Plan: plan}, nil
 	}
-	if err := atomicfs.Cleanup(dir); err != nil {
-		return nil, err
-	}
-	backup, err := takeBackup(dir, o.Backup)
+	w.Op, w.Options, w.Backup = "repair", JournalOptions{WAL: &o}, o.Backup
+	w.Need = txn.Allocated(dir, stepFiles(plan)...)
+	tx, err := txn.Begin(dir, w)
 	if err != nil {
 		return nil, err
 	}
-	again, err := walPlanOn(backup, o)
+	defer tx.Close()
+	again, err := walPlanOn(tx.Backup(), o)
 	if err != nil {
 		return nil, err
 	}
 	if !sameSteps(plan, again) {
-		return nil, fmt.Errorf("%s changed while walctl was planning (the plan computed on the backup %s differs): stop the node and run walctl repair again", dir, backup)
+		return nil, errChanged(dir, tx.Backup(), "repair")
 	}
-	if err := writeWALJournal(dir, backup, o); err != nil {
+	for i := range again.Steps {
+		if err := stageStep(tx, &again.Steps[i], nil, nil); err != nil {
+			return nil, fmt.Errorf("step %d (%s %s): %w", i+1, again.Steps[i].Kind, again.Steps[i].File, err)
+		}
+	}
+	res, err := tx.Commit()
+	if err != nil {
 		return nil, err
 	}
-	return finishWAL(dir, backup, again, false)
+	again.Dir = dir
+	return &Result{Backup: res.Backup, Steps: len(again.Steps), Plan: again}, nil
 }
 
 func walPlanOn(dir string, o WALRepairOptions) (*Plan, error) {
@@ -570,34 +571,6 @@ func walPlanOn(dir string, o WALRepairOptions) (*Plan, error) {
 	}
 	defer l.Close()
 	return MakeWALPlan(l, o)
-}
-
-// finishWAL writes every step (computed on the backup) into dir.
-func finishWAL(dir, backup string, plan *Plan, resumed bool) (*Result, error) {
-	if err := atomicfs.Cleanup(dir); err != nil {
-		return nil, err
-	}
-	for i, st := range plan.Steps {
-		path := filepath.Join(dir, st.File)
-		b := st.state
-		if st.Kind == StepMetadataPage {
-			var err error
-			if b, err = patchedPage(backup, st); err == nil {
-				err = atomicfs.Cleanup(filepath.Dir(path))
-			}
-			if err != nil {
-				return nil, fmt.Errorf("step %d (%s %s): %w", i+1, st.Kind, st.File, err)
-			}
-		}
-		if err := atomicfs.WriteBytes(path, b, modeOf(filepath.Join(backup, st.File), 0o644)); err != nil {
-			return nil, fmt.Errorf("step %d (%s %s): %w", i+1, st.Kind, st.File, err)
-		}
-	}
-	if err := atomicfs.Remove(filepath.Join(dir, JournalName)); err != nil {
-		return nil, err
-	}
-	plan.Dir = dir
-	return &Result{Backup: backup, Steps: len(plan.Steps), Resumed: resumed, Plan: plan}, nil
 }
 
 // patchedPage is the backup's copy of a metadata page with the step's
@@ -615,29 +588,6 @@ func patchedPage(backup string, st Step) ([]byte, error) {
 		copy(b[p.off:], p.new)
 	}
 	return b, nil
-}
-
-// ResumeWAL finishes the interrupted WAL repair whose journal is in dir.
-func ResumeWAL(dir string) (*Result, error) {
-	j, err := pendingWAL(dir)
-	if err != nil {
-		return nil, err
-	}
-	if j == nil {
-		return nil, fmt.Errorf("%s: no interrupted walctl repair to finish", dir)
-	}
-	return resumeWAL(dir, j)
-}
-
-func resumeWAL(dir string, j *walJournal) (*Result, error) {
-	if info, err := os.Stat(j.Backup); err != nil || !info.IsDir() {
-		return nil, fmt.Errorf("%s: the backup %s of the interrupted walctl repair is gone: the directory is half rewritten; restore it from another copy", dir, j.Backup)
-	}
-	plan, err := walPlanOn(j.Backup, *j.WAL)
-	if err != nil {
-		return nil, err
-	}
-	return finishWAL(dir, j.Backup, plan, true)
 }
 
 // checkpointWhy names the findings and the flag a checkpoint rewrite

@@ -74,7 +74,7 @@ func TestRepairT2WritesStubRecords(t *testing.T) {
 	f := fixtures.Load(t, filepath.Join(fixtures.Root(), "5.7.2", "table-snapshot-install"))
 	dir := copyLog(t, f.WAL)
 	o := repair.Options{Log: repair.LogOptions{Format: "v2", R: 6}, Backup: filepath.Join(t.TempDir(), "b")}
-	if _, err := repair.Apply(openPlan(t, dir, o), dir, o); err != nil {
+	if _, err := repair.Apply(openPlan(t, dir, o), dir, o, audited(t)); err != nil {
 		t.Fatal(err)
 	}
 	b := mustRead(t, filepath.Join(dir, "1"))
@@ -97,7 +97,7 @@ func TestRepairPatchesZeroLeadingSlots(t *testing.T) {
 	f := fixtures.Load(t, filepath.Join(fixtures.Root(), "5.7.2", "table-snapshot-install"))
 	fresh := copyLog(t, f.WAL)
 	o := repair.Options{Log: repair.LogOptions{Format: "v2", R: 6}, Backup: filepath.Join(t.TempDir(), "b1")}
-	if _, err := repair.Apply(openPlan(t, fresh, o), fresh, o); err != nil {
+	if _, err := repair.Apply(openPlan(t, fresh, o), fresh, o, audited(t)); err != nil {
 		t.Fatal(err)
 	}
 	want := mustRead(t, filepath.Join(fresh, "1"))
@@ -118,7 +118,7 @@ func TestRepairPatchesZeroLeadingSlots(t *testing.T) {
 		t.Fatalf("plan %+v, items %+v", plan.Steps, plan.Items)
 	}
 	o.Backup = filepath.Join(t.TempDir(), "b2")
-	if _, err := repair.Apply(plan, dir, o); err != nil {
+	if _, err := repair.Apply(plan, dir, o, audited(t)); err != nil {
 		t.Fatal(err)
 	}
 	if got := mustRead(t, filepath.Join(dir, "1")); !bytes.Equal(got, want) {

@@ -93,7 +93,9 @@ func WriteParams(p Params) (Params, error) {
 // S+1, S+2, …; commit (raised to S) must not exceed the last index. The
 // 8- and 12-byte checkpoint forms carry no L, so entries after commit are
 // then dropped when the library opens the log. dir must not exist or be
-// empty.
+// empty. Create does not fsync: the caller makes the directory durable
+// (walctl's writes go through package txn, which fsyncs every file it
+// publishes).
 func Create(dir string, p Params, ns raftlog.NodeState, commit int64, entries iter.Seq[NewEntry]) (err error) {
 	p, err = WriteParams(p)
 	if err != nil {
@@ -159,7 +161,7 @@ func writeFile(name string, b []byte) error {
 		f.Close()
 		return err
 	}
-	return syncClose(f)
+	return f.Close()
 }
 
 // writer appends entries, keeping one metadata page and one data chunk open.
@@ -251,15 +253,15 @@ func (w *writer) writePayload(e NewEntry, h hasher) error {
 	return nil
 }
 
-// page returns the open file of page n in sub/, switching (and syncing)
-// the previous one; new files get their full size at once (sparse), as the
+// page returns the open file of page n in sub/, switching (closing) the
+// previous one; new files get their full size at once (sparse), as the
 // library's memory mapping does.
 func (w *writer) page(fp **os.File, cur *int64, sub string, n, size int64) (*os.File, error) {
 	if *cur == n && *fp != nil {
 		return *fp, nil
 	}
 	if *fp != nil {
-		if err := syncClose(*fp); err != nil {
+		if err := (*fp).Close(); err != nil {
 			return nil, err
 		}
 		*fp = nil
@@ -299,26 +301,11 @@ func (w *writer) close() error {
 	var first error
 	for _, f := range []*os.File{w.meta, w.data} {
 		if f != nil {
-			if err := syncClose(f); err != nil && first == nil {
+			if err := f.Close(); err != nil && first == nil {
 				first = err
 			}
 		}
 	}
 	w.meta, w.data = nil, nil
 	return first
-}
-
-// fsyncWrites makes Create fsync every file it writes; tests of the layout
-// turn it off because fsync dominates their run time on some file systems.
-var fsyncWrites = true
-
-func syncClose(f *os.File) error {
-	if !fsyncWrites {
-		return f.Close()
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }

@@ -16,13 +16,6 @@ import (
 	"github.com/walctl/walctl/raftlog"
 )
 
-// TestMain turns fsync off for the tests that write many logs;
-// TestCreateWorkedExample turns it back on to cover the durable path.
-func TestMain(m *testing.M) {
-	fsyncWrites = false
-	os.Exit(m.Run())
-}
-
 func seq(es []NewEntry) func(func(NewEntry) bool) {
 	return func(yield func(NewEntry) bool) {
 		for _, e := range es {
@@ -45,8 +38,6 @@ func votedState(t *testing.T, term int64) raftlog.NodeState {
 // TestCreateWorkedExample writes the example of spec §3.10 and compares the
 // files byte for byte.
 func TestCreateWorkedExample(t *testing.T) {
-	fsyncWrites = true
-	defer func() { fsyncWrites = false }()
 	dir := filepath.Join(t.TempDir(), "wal")
 	id := int32(7)
 	world := BytesEntry(1, []byte("world"))

@@ -1,11 +1,8 @@
-package atomicfs
+package txn
 
-import (
-	"io"
-	"os"
-)
+import "io"
 
-// writeBehindSize is the one buffer WriteFile puts in front of a temp file.
+// writeBehindSize is the one buffer Tx.WriteFile puts in front of a staged file.
 const writeBehindSize = 1 << 20
 
 // writeBehind is an io.Writer and io.WriterAt over a file that coalesces
@@ -13,7 +10,7 @@ const writeBehindSize = 1 << 20
 // flushes the run first, so the file sees the same writes in the same order
 // (holes stay holes).
 type writeBehind struct {
-	f     *os.File
+	f     File
 	buf   []byte // grows by append up to limit: small files never cost 1 MiB
 	limit int
 	start int64 // file offset of buf[0]
@@ -26,7 +23,7 @@ var (
 	_ io.WriterAt = (*writeBehind)(nil)
 )
 
-func newWriteBehind(f *os.File) *writeBehind {
+func newWriteBehind(f File) *writeBehind {
 	return &writeBehind{f: f, limit: writeBehindSize}
 }
 

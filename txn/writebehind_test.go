@@ -1,4 +1,4 @@
-package atomicfs
+package txn
 
 import (
 	"bytes"

@@ -1,0 +1,158 @@
+package cmd
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/urfave/cli/v2"
+	"github.com/walctl/walctl/audit"
+	"github.com/walctl/walctl/internal/progress"
+	"github.com/walctl/walctl/logdir"
+	"github.com/walctl/walctl/raftlog"
+	"github.com/walctl/walctl/repair"
+	"github.com/walctl/walctl/txn"
+)
+
+// writeAuditor is the audit every write passes before it replaces or
+// publishes anything (txn.Auditor: Audit(input, output string) error, input
+// the log as it is, output the complete staged one): first the independent
+// proof of package audit — the input re-read on its own, every intact
+// committed entry, the term and the vote kept as exp allows, the commit
+// index never raised — whose report goes to *report, then the command's
+// own checks. It is built here, once, for every write path.
+func writeAuditor(exp audit.Expect, report **audit.Report, checks txn.Auditor) txn.Auditor {
+	proof := txn.AuditFunc(func(input, output string) error {
+		rep, err := audit.Prove(input, output, exp)
+		if err != nil {
+			return fmt.Errorf("the write is not proven: %w", err)
+		}
+		if report != nil {
+			*report = rep
+		}
+		return nil
+	})
+	return txn.All(proof, checks)
+}
+
+// repairAuditor verifies the repaired log in the stage: every error finding
+// there must be one the plan says it leaves (refused, or no action); a new
+// one, or one the plan claims to fix, stops the repair.
+func repairAuditor(plan *repair.Plan, lo logdir.Options) txn.Auditor {
+	return txn.AuditFunc(func(_, output string) error {
+		o := logdir.Options{Format: plan.Format, R: plan.R, M: plan.M, Force: true, WAL: lo.WAL}
+		v, err := Verify(output, o)
+		if err != nil {
+			return fmt.Errorf("verify the repaired log: %w", err)
+		}
+		left := map[string]bool{}
+		for _, it := range plan.Items {
+			if it.Status == repair.Refused || it.Status == repair.NoAction {
+				left[it.Finding.Code] = true
+			}
+		}
+		var bad []string
+		for _, f := range v.Findings {
+			if f.Severity == raftlog.Error && !left[f.Code] {
+				bad = append(bad, fmt.Sprintf("%s %s index %s: %s", f.Code, f.File, orDash(f.Index), f.Message))
+			}
+		}
+		if len(bad) > 0 {
+			return fmt.Errorf("the repaired log has %s the plan does not leave: %s",
+				plural(len(bad), "error finding"), strings.Join(first(bad, 5), "; "))
+		}
+		return nil
+	})
+}
+
+// convertAuditor verifies the converted log in the stage and compares every
+// entry with the input (the checks convert has always made, now before the
+// output is published); the results go to doc for the report.
+func convertAuditor(c *cli.Context, doc *convertDoc, in logdir.Options) txn.Auditor {
+	return txn.AuditFunc(func(input, output string) error {
+		return compareConverted(c, doc, input, output, in)
+	})
+}
+
+// compareConverted verifies output and compares it with source.
+func compareConverted(c *cli.Context, doc *convertDoc, source, output string, in logdir.Options) error {
+	conv := doc.Conversion
+	out := logdir.Options{Format: conv.To, R: conv.NewR, M: conv.NewM, Force: true}
+	v, err := verifyWith(output, out, func(l *logdir.Log) *progress.Bar { return newBar(c, l, "verifying the output") })
+	if err != nil {
+		return fmt.Errorf("verify the output: %w", err)
+	}
+	bar := barFor(c, conv.Entries, "comparing with the input")
+	cmp, err := repair.CompareLogsWith(source, output, in, out, bar.Add)
+	bar.Done()
+	if err != nil {
+		return fmt.Errorf("compare the output with the input: %w", err)
+	}
+	doc.Verify, doc.Comparison = v, cmp
+	return outputProblems(v, cmp)
+}
+
+// outputProblems says what is wrong with a converted log, or nil.
+func outputProblems(v *verifyDoc, cmp *repair.Comparison) error {
+	var why []string
+	if v.Verdict != "ok" {
+		var codes []string
+		for _, f := range v.Findings {
+			if f.Severity == raftlog.Error {
+				codes = append(codes, fmt.Sprintf("%s %s index %s", f.Code, f.File, orDash(f.Index)))
+			}
+		}
+		why = append(why, fmt.Sprintf("verify of the output: damaged (%s)", strings.Join(first(codes, 5), "; ")))
+	}
+	if !cmp.OK() {
+		why = append(why, fmt.Sprintf("%d of %d entries differ from the input (%s)", cmp.Count, cmp.Entries,
+			strings.Join(first(cmp.Mismatches, 5), "; ")))
+	}
+	if len(why) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%s", strings.Join(why, "; "))
+}
+
+// toWALAuditor verifies a new WriteAheadLog and compares its committed
+// entries with the input's.
+func toWALAuditor(doc *walConvertDoc, in logdir.Options) txn.Auditor {
+	return txn.AuditFunc(func(input, output string) error {
+		conv := doc.Conversion
+		view, cleanup, err := conv.VerifyView(output)
+		if err != nil {
+			return err
+		}
+		defer cleanup()
+		if doc.Verify, err = Verify(view, conv.OutOptions()); err != nil {
+			return fmt.Errorf("verify the output: %w", err)
+		}
+		in.Force = true
+		if doc.Comparison, err = repair.CompareCommitted(input, view, in, conv.OutOptions(), conv.CommitIndex); err != nil {
+			return fmt.Errorf("compare the output with the input: %w", err)
+		}
+		return outputProblems(doc.Verify, doc.Comparison)
+	})
+}
+
+// fromWALAuditor verifies a PersistentState log written from a
+// WriteAheadLog and compares every entry up to the last index.
+func fromWALAuditor(doc *fromWALDoc, in logdir.Options) txn.Auditor {
+	return txn.AuditFunc(func(input, output string) error {
+		conv := doc.Conversion
+		var err error
+		if doc.Verify, err = Verify(output, conv.OutOptions()); err != nil {
+			return fmt.Errorf("verify the output: %w", err)
+		}
+		if doc.Comparison, err = repair.CompareCommitted(input, output, in, conv.OutOptions(), conv.LastIndex); err != nil {
+			return fmt.Errorf("compare the output with the input: %w", err)
+		}
+		return outputProblems(doc.Verify, doc.Comparison)
+	})
+}
+
+func first(s []string, n int) []string {
+	if len(s) <= n {
+		return s
+	}
+	return append(s[:n:n], fmt.Sprintf("… %d more", len(s)-n))
+}
