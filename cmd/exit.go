@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"strings"
 
+	"github.com/walctl/walctl/internal/termtext"
 	"github.com/walctl/walctl/logdir"
 )
 
@@ -27,8 +28,9 @@ type damageError struct{}
 
 func (damageError) Error() string { return "damage found" }
 
-// usageError is a mistake in the command line.
-type usageError struct{ msg, hint string }
+// usageError is a mistake in the command line; cmd is the command whose
+// --help the hint names ("": walctl's own).
+type usageError struct{ msg, hint, cmd string }
 
 func (u usageError) Error() string { return u.msg }
 
@@ -55,9 +57,13 @@ func report(w io.Writer, err error) int {
 	var unsure *logdir.ErrUnsure
 	switch {
 	case errors.As(err, &u):
-		hint = u.hint
-		if hint == "" {
-			hint = "run 'walctl help' for usage"
+		help := "walctl --help"
+		if u.cmd != "" {
+			help = "walctl " + u.cmd + " --help"
+		}
+		hint = "see '" + help + "'"
+		if u.hint != "" {
+			hint = u.hint + "; " + hint
 		}
 	case errors.As(err, &unsure):
 		hint = "add " + strings.Join(unsureFlags(unsure), " ") + " (run 'walctl detect " + unsure.Dir + "' for the evidence)"
@@ -68,9 +74,10 @@ func report(w io.Writer, err error) int {
 	case errors.Is(err, fs.ErrPermission):
 		hint = "walctl needs read permission on every file of the log (run as the node's user)"
 	}
-	fmt.Fprintf(w, "walctl: error: %s\n", msg)
+	// Escaped: a path or a name from the log could hold control characters.
+	fmt.Fprintf(w, "walctl: error: %s\n", termtext.Escape(msg))
 	if hint != "" {
-		fmt.Fprintf(w, "walctl: hint: %s\n", hint)
+		fmt.Fprintf(w, "walctl: hint: %s\n", termtext.Escape(oneLine(hint)))
 	}
 	return ExitError
 }
@@ -79,7 +86,7 @@ func unsureFlags(e *logdir.ErrUnsure) []string {
 	if len(e.Detection.NeedFlags) > 0 {
 		return e.Detection.NeedFlags
 	}
-	return []string{"--format legacy|v2|sparse"}
+	return []string{"--format " + strings.Join(logFormats, "|")}
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
