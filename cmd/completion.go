@@ -119,7 +119,9 @@ complete -o bashdefault -o default -o nospace -F _walctl_bash_autocomplete walct
 
 const zshCompletion = `#compdef walctl
 # zsh completion for walctl: save as _walctl in a directory of $fpath
-# (e.g. ~/.zsh/completions, with fpath+=~/.zsh/completions before compinit)
+# (e.g. ~/.zsh/completions, with fpath+=~/.zsh/completions before compinit),
+# or source it after compinit.
+compdef _walctl walctl
 
 _walctl() {
   local -a opts
@@ -138,8 +140,10 @@ _walctl() {
   fi
 }
 
-if [[ "$(basename -- ${(%):-%x})" != "_walctl" ]]; then
-  compdef _walctl walctl
+# Autoloaded from $fpath the file is the function's body: run it. Sourced,
+# the compdef above is all it takes.
+if [ "$funcstack[1]" = "_walctl" ]; then
+  _walctl "$@"
 fi
 `
 
@@ -166,7 +170,7 @@ func completeValues(app *cli.App, cmd *cli.Command, args []string) string {
 	}
 	flags := app.Flags
 	if cmd != nil {
-		flags = cmd.Flags
+		flags = append(append([]cli.Flag{}, cmd.Flags...), app.Flags...) // global flags go anywhere
 	}
 	if strings.HasPrefix(last, "-") {
 		name, inline := flagName(last)

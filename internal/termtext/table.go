@@ -44,11 +44,13 @@ const wordFloorCap = 16
 // NewLayout sizes the columns from the header and sample rows for a terminal
 // width cells wide (width < 1: no limit). Each column starts at its widest
 // cell. While the sum is too wide, the widest column gives up one cell at a
-// time, but not below its floor; the floors are, in turn: the longest word of
-// the header or of the cells (at most wordFloorCap), and at least 10 cells;
-// then 4 cells for Truncate columns; then 4 for the others; then 4 for Keep
-// columns (which do not shrink before). A table that still does not fit at
-// its last floors is wider than the terminal.
+// time, but not below its floor; the floors are, in turn: for Truncate
+// columns (a preview is cut before anything wraps), then for all but Keep
+// columns, the longest word of the header or of the cells (at most
+// wordFloorCap) and at least 10 cells; then 4 cells for Truncate columns;
+// then 4 for the others; then 4 for Keep columns (which do not shrink
+// before). A table that still does not fit at its last floors is wider than
+// the terminal.
 func NewLayout(header []string, rows [][]string, width int, cols []Column) *Layout {
 	n := len(header)
 	col := make([]Column, n)
@@ -70,17 +72,23 @@ func NewLayout(header []string, rows [][]string, width int, cols []Column) *Layo
 	widths := append([]int(nil), natural...)
 	if width > 0 {
 		avail := width - Gap*(n-1)
-		floors := [4][]int{make([]int, n), make([]int, n), make([]int, n), make([]int, n)}
+		// The floors, in turn (see above): Truncate columns to their word
+		// floor first, then every column but Keep ones; then Truncate
+		// columns to 4, the others to 4, Keep columns to 4.
+		floors := make([][]int, 5)
+		for p := range floors {
+			floors[p] = make([]int, n)
+		}
 		for i := range header {
 			small := min(4, natural[i])
 			words := min(max(10, word[i]), natural[i])
 			switch {
 			case col[i].Keep:
-				floors[0][i], floors[1][i], floors[2][i], floors[3][i] = natural[i], natural[i], natural[i], small
+				floors[0][i], floors[1][i], floors[2][i], floors[3][i], floors[4][i] = natural[i], natural[i], natural[i], natural[i], small
 			case col[i].Truncate:
-				floors[0][i], floors[1][i], floors[2][i], floors[3][i] = words, small, small, small
+				floors[0][i], floors[1][i], floors[2][i], floors[3][i], floors[4][i] = words, words, small, small, small
 			default:
-				floors[0][i], floors[1][i], floors[2][i], floors[3][i] = words, words, small, small
+				floors[0][i], floors[1][i], floors[2][i], floors[3][i], floors[4][i] = natural[i], words, words, small, small
 			}
 		}
 		for _, f := range floors {

@@ -108,3 +108,41 @@ func TestTSV(t *testing.T) {
 		t.Errorf("got %q, want %q", got, want)
 	}
 }
+
+func TestTruncate(t *testing.T) {
+	cases := []struct {
+		in    string
+		width int
+		want  string
+	}{
+		{"short", 10, "short"},
+		{"233030303030313afcdea5", 8, "2330303…"},
+		{"ab cd ef", 4, "ab…"}, // no space before the ellipsis
+		{"\x1b[2mfaint text\x1b[0m", 6, "\x1b[2mfaint…\x1b[0m"},
+	}
+	for _, c := range cases {
+		if got := Truncate(c.in, c.width); got != c.want || Width(got) > c.width {
+			t.Errorf("Truncate(%q, %d) = %q, want %q", c.in, c.width, got, c.want)
+		}
+	}
+}
+
+// Keep columns give way last; Truncate columns before the others; of two
+// equally wide columns the right one.
+func TestLayoutFloors(t *testing.T) {
+	header := []string{"TIMESTAMP", "STATE", "PAYLOAD"}
+	rows := [][]string{{"2026-11-26T04:22:04.0315384Z", "ok (uncommitted)", strings.Repeat("ab", 40)}}
+	lines := Table(header, rows, 60, []Column{{Keep: true}, {}, {Truncate: true}})
+	if !strings.Contains(lines[1], "2026-11-26T04:22:04.0315384Z  ok (uncommitted)  abab") || len(lines) != 2 {
+		t.Errorf("the timestamp or the state was wrapped before the payload was cut:\n%s", strings.Join(lines, "\n"))
+	}
+	lines = Table(header, rows, 40, []Column{{Keep: true}, {}, {Truncate: true}})
+	if !strings.Contains(strings.Join(lines, "\n"), "\n2026-11-26T04:22:04.0315384Z  ") {
+		t.Errorf("the timestamp was wrapped:\n%s", strings.Join(lines, "\n"))
+	}
+	for _, l := range lines {
+		if Width(l) > 40 {
+			t.Errorf("line wider than 40: %q", l)
+		}
+	}
+}
