@@ -314,6 +314,12 @@ func TestVerifyRecursiveFixtures(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &doc); err != nil {
 		t.Fatalf("bad JSON: %v", err)
 	}
+	// Verdicts an open issue still has to put right are not checked here
+	// (SkipPending would skip every other fixture too).
+	pending := map[string]bool{}
+	for _, p := range fixtures.Pending() {
+		pending[p[:strings.Index(p, ":")]] = true
+	}
 	got := map[string]string{}
 	for _, l := range doc.Logs {
 		rel, _ := filepath.Rel(root, l.Dir)
@@ -331,8 +337,7 @@ func TestVerifyRecursiveFixtures(t *testing.T) {
 				if v != "unsure" {
 					t.Errorf("%s: %s, want unsure (its settings need flags)", f.Name, v)
 				}
-			case v != f.Expect.Verdict:
-				fixtures.SkipPending(t, f.Name, "verdict")
+			case v != f.Expect.Verdict && !pending[f.Name+" verdict"]:
 				t.Errorf("%s: %s, want %s", f.Name, v, f.Expect.Verdict)
 			}
 		}

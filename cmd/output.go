@@ -195,10 +195,10 @@ func printHang(w io.Writer, hang int, format string, args ...any) {
 }
 
 // table is a table of walctl's output (see the top of this file). It holds
-// at most sampleRows rows: in a pipe every row is written as it comes; on a
-// terminal the column widths are fixed from the first sampleRows rows and
-// later rows are written with them (a longer cell wraps), so that listing a
-// log's entries keeps memory flat however long the log is.
+// at most sampleRows rows: in a pipe rows are written in batches as they
+// come; on a terminal the column widths are fixed from the first sampleRows
+// rows and later rows are written with them (a longer cell wraps), so that
+// listing a log's entries keeps memory flat however long the log is.
 type table struct {
 	w       io.Writer
 	header  []string
@@ -208,8 +208,13 @@ type table struct {
 	started bool
 }
 
-// sampleRows is how many rows size a terminal table's columns.
-const sampleRows = 1000
+// sampleRows is how many rows size a terminal table's columns; pipeBatch
+// how many rows a piped table writes at once (one write per row would be a
+// system call per entry of inspect --entries).
+const (
+	sampleRows = 1000
+	pipeBatch  = 256
+)
 
 // newTable returns a table that Render prints to w. The header is escaped
 // too: a column may be named after a directory.
@@ -242,7 +247,7 @@ func (t *table) Row(cells ...any) {
 		row[i] = display(c)
 	}
 	t.rows = append(t.rows, row)
-	if !modeOf(t.w).tty || len(t.rows) >= sampleRows {
+	if len(t.rows) >= sampleRows || (!modeOf(t.w).tty && len(t.rows) >= pipeBatch) {
 		t.flush()
 	}
 }
