@@ -46,12 +46,18 @@ fi
 # from Go) and the module served from a file proxy; nothing touches the
 # network or the module cache.
 if rev=$(git rev-parse --short=12 HEAD 2>/dev/null); then
+  # A private module cache, filled from the shared one as a file proxy: a
+  # checkout build records its pseudo-version there.
+  privcache() { env -u GOFLAGS GOFLAGS=-modcacherw GOPROXY="file://$bin/proxy,file://$(go env GOMODCACHE)/cache/download" \
+    GOSUMDB=off GOMODCACHE="$bin/modcache" "$@"; }
   git clone -q . "$bin/clone"
-  (cd "$bin/clone" && go build -buildvcs=true -o "$bin/walctl-checkout" .)
+  (cd "$bin/clone" && privcache go build -buildvcs=true -o "$bin/walctl-checkout" . 2>"$bin/build.log") ||
+    { cat "$bin/build.log"; exit 1; }
   v=$("$bin/walctl-checkout" --version)
   [[ $v == *"$rev"* && $v != *dirty* ]] || { echo "checkout build: '$v' does not name revision $rev" >&2; exit 1; }
   echo >>"$bin/clone/README.md"
-  (cd "$bin/clone" && go build -buildvcs=true -o "$bin/walctl-dirty" .)
+  (cd "$bin/clone" && privcache go build -buildvcs=true -o "$bin/walctl-dirty" . 2>"$bin/build.log") ||
+    { cat "$bin/build.log"; exit 1; }
   v=$("$bin/walctl-dirty" --version)
   [[ $v == *"$rev"*+dirty* ]] || { echo "dirty checkout build: '$v' lacks $rev+dirty" >&2; exit 1; }
   proxy=$bin/proxy/github.com/walctl/walctl/@v
@@ -59,8 +65,8 @@ if rev=$(git rev-parse --short=12 HEAD 2>/dev/null); then
   git archive --format=zip --prefix=github.com/walctl/walctl@v0.99.0/ -o "$proxy/v0.99.0.zip" HEAD
   cp go.mod "$proxy/v0.99.0.mod"
   echo '{"Version":"v0.99.0","Time":"2026-01-01T00:00:00Z"}' >"$proxy/v0.99.0.info"
-  env -u GOFLAGS GOFLAGS=-modcacherw GOPROXY="file://$bin/proxy,file://$(go env GOMODCACHE)/cache/download" GOSUMDB=off \
-    GOMODCACHE="$bin/modcache" GOBIN="$bin/install" go install github.com/walctl/walctl@v0.99.0 2>"$bin/install.log" ||
+  echo v0.99.0 >"$proxy/list"
+  GOBIN="$bin/install" privcache go install github.com/walctl/walctl@v0.99.0 2>"$bin/install.log" ||
     { cat "$bin/install.log"; echo "go install @v0.99.0 failed" >&2; exit 1; }
   v=$("$bin/install/walctl" --version)
   [ "$v" = "walctl version v0.99.0" ] || { echo "go install @v0.99.0: '$v'" >&2; exit 1; }
