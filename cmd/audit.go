@@ -8,6 +8,7 @@ import (
 	"github.com/urfave/cli/v2"
 	"github.com/walctl/walctl/audit"
 	"github.com/walctl/walctl/detect"
+	"github.com/walctl/walctl/internal/termtext"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/repair"
 )
@@ -33,7 +34,8 @@ func checkEvidence(c *cli.Context, dir string, o logdir.Options) error {
 	}
 	if c.Bool("override-evidence") {
 		for _, w := range words {
-			fmt.Fprintf(c.App.ErrWriter, "walctl: warning: %s — overridden by --override-evidence; the write is still audited against the files\n", w)
+			fmt.Fprintf(c.App.ErrWriter, "walctl: warning: %s — overridden by --override-evidence; the write is still audited against the files\n",
+				termtext.Escape(w))
 		}
 		return nil
 	}
@@ -64,7 +66,7 @@ func preflight(dir string, in logdir.Options) error {
 
 func printAudit(w io.Writer, rep *audit.Report) {
 	if rep != nil {
-		fmt.Fprintf(w, "%s %s\n", bold("audit:"), rep)
+		printLine(w, "%s %s", bold("audit:"), rep.String())
 	}
 }
 
@@ -77,14 +79,14 @@ func reportRefusedPlan(c *cli.Context, doc *repairDoc, refused []repair.Refusal)
 		return errOr(writeJSON(w, doc), damageError{})
 	}
 	printPlan(w, doc.Plan)
-	fmt.Fprintln(w)
-	fmt.Fprintf(w, "%s nothing was written: walctl repair --apply carries out a plan only whole, and this one refuses %s:\n", red("refused:"), plural(len(refused), "item"))
+	blank(w)
+	printLine(w, "%s nothing was written: walctl repair --apply carries out a plan only whole, and this one refuses %s:", red("refused:"), plural(len(refused), "item"))
 	for _, r := range refused {
 		allow := "no flag makes it safe"
 		if r.Flag != "" {
 			allow = r.Flag + " allows it"
 		}
-		fmt.Fprintf(w, "  - %s [%s]\n", r.What, allow)
+		printLine(w, "  - %s [%s]", r.What, allow)
 	}
 	return damageError{}
 }

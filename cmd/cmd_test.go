@@ -18,6 +18,15 @@ import (
 
 var update = flag.Bool("update", false, "rewrite golden files under testdata/golden")
 
+// goldenDir is absolute: a test may change its working directory.
+var goldenDir = func() string {
+	d, err := filepath.Abs(filepath.Join("testdata", "golden"))
+	if err != nil {
+		panic(err)
+	}
+	return d
+}()
+
 // run executes walctl with args and returns stdout, stderr and the exit code.
 func run(t testing.TB, args ...string) (string, string, int) {
 	t.Helper()
@@ -69,7 +78,7 @@ func treeHash(t testing.TB, dir string) string {
 // golden compares got with testdata/golden/name, or rewrites it with -update.
 func golden(t *testing.T, name, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", "golden", name)
+	path := filepath.Join(goldenDir, name)
 	got = strings.ReplaceAll(got, fixtures.Root(), "$FIXTURES")
 	if *update {
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {

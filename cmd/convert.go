@@ -4,10 +4,13 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 	"github.com/walctl/walctl/audit"
 	"github.com/walctl/walctl/format/wal"
+	"github.com/walctl/walctl/internal/termtext"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/release"
 	"github.com/walctl/walctl/repair"
@@ -20,7 +23,7 @@ func convertCommand() *cli.Command {
 		Usage:     "rewrite a log in another format (legacy, v2, sparse, wal) or with other layout parameters, keeping every entry",
 		ArgsUsage: "DIR",
 		Flags: append(writeFlags(),
-			&cli.StringFlag{Name: "to", Usage: "output format: legacy|v2|sparse|wal", Required: true},
+			&cli.StringFlag{Name: "to", Usage: "output format: " + strings.Join(logFormats, "|") + " (required; table = v2)"},
 			&cli.Int64Flag{Name: "records-per-partition", Aliases: []string{"R"}, Usage: "records per partition of the output (default: the input's); partitions are renumbered"},
 			&cli.Int64Flag{Name: "max-entry-size", Aliases: []string{"M"}, Usage: "--to sparse: MaxLogEntrySize of the output (default: the input's when it is sparse)"},
 			&cli.StringFlag{Name: "out", Usage: "the new directory (must not exist or be empty); it appears only once complete"},
@@ -28,12 +31,12 @@ func convertCommand() *cli.Command {
 			&cli.StringFlag{Name: "backup", Usage: "--in-place: where DIR is copied first (default: a new sibling DIR.walctl-backup-<UTC time>)"},
 			&cli.BoolFlag{Name: "force", Usage: "go on although another process holds the log's files"},
 			&cli.BoolFlag{Name: "json", Usage: "print one JSON document"},
-			&cli.StringFlag{Name: "in-format", Usage: "input format, when detection is unsure: legacy|v2|sparse"},
+			&cli.StringFlag{Name: "in-format", Usage: "input format, when detection is unsure: " + strings.Join(logFormats, "|") + " (table = v2)"},
 			&cli.Int64Flag{Name: "in-records-per-partition", Usage: "input R, when detection is unsure"},
 			&cli.Int64Flag{Name: "in-max-entry-size", Usage: "input M (sparse), when detection is unsure"},
 			&cli.StringFlag{Name: "wal-layout", Usage: "--to wal: record layout 6 (32-byte records, the 6.x default) or 5 (40-byte records: 5.x, or 6.x with IgnoreTimestamp=false)"},
 			&cli.Int64Flag{Name: "chunk-size", Usage: "--to wal: data chunk size in bytes, the node's WriteAheadLog ChunkSize (default 4096, the library's)"},
-			&cli.StringFlag{Name: "hash", Usage: "--to wal: per-entry hash none|crc32|crc64|xxhash32|xxhash64|xxhash3 (default none, the library's)"},
+			&cli.StringFlag{Name: "hash", Usage: "--to wal: per-entry hash " + strings.Join(hashNames, "|") + " (default none, the library's)"},
 			&cli.IntFlag{Name: "checkpoint-bytes", Usage: "--to wal: checkpoint form 8 (5.x), 12 (6.0–6.7) or 20 (6.8+, the default)"},
 			&cli.StringFlag{Name: "target-version", Usage: "the DotNext release that will open the output: --to wal picks the checkpoint form (5.x also the 40-byte layout); --to legacy|v2|sparse the vote's layout (before 4.8.0: port first), and v2|sparse need 5.4.0+"},
 			&cli.BoolFlag{Name: "copy-snapshot", Usage: "--to wal: copy the input's snapshot to <snapshot-dir>/<index>-<term> (SimpleStateMachine's naming)"},
@@ -58,7 +61,20 @@ func runConvert(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if c.String("to") == "wal" {
+	to := strings.ToLower(c.String("to"))
+	if to == "table" {
+		to = "v2"
+	}
+	switch {
+	case !c.IsSet("to"):
+		return usageError{msg: "convert needs --to FORMAT", hint: "walctl convert --to " + strings.Join(logFormats, "|") + " --out NEWDIR DIR"}
+	case !slices.Contains(logFormats, to):
+		return usageError{msg: fmt.Sprintf("--to %q is not a format walctl writes", c.String("to")), hint: "use --to " + strings.Join(logFormats, ", ")}
+	}
+	if err := c.Set("to", to); err != nil {
+		return err
+	}
+	if to == "wal" {
 		return runConvertToWAL(c, dir)
 	}
 	co, in, err := convertOptions(c)
@@ -173,7 +189,7 @@ func convertOptions(c *cli.Context) (repair.ConvertOptions, logdir.Options, erro
 	case "table":
 		in.Format = "v2"
 	default:
-		return co, in, usageError{msg: fmt.Sprintf("--in-format %q is not a PersistentState format", in.Format), hint: "use legacy, v2 or sparse"}
+		return co, in, usageError{msg: fmt.Sprintf("--in-format %q is not a log format", in.Format), hint: "use " + strings.Join(logFormats, ", ")}
 	}
 	if v := c.String("target-version"); v != "" {
 		t, err := release.Parse(v)
@@ -197,7 +213,8 @@ func finishPendingConvert(c *cli.Context, dir string, lk *txn.Lock, j *txn.Journ
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(c.App.ErrWriter, "walctl: finished the interrupted conversion of %s (its backup is %s)\n", dir, res.Backup)
+	fmt.Fprintf(c.App.ErrWriter, "walctl: finished the interrupted conversion of %s (its backup is %s)\n",
+		termtext.Escape(dir), termtext.Escape(res.Backup))
 	_, conv, err := repair.Replan(j)
 	if err != nil {
 		return err
@@ -215,9 +232,9 @@ func reportRefusedConvert(c *cli.Context, ie *repair.InputError) error {
 	if c.Bool("json") {
 		return errOr(writeJSON(w, &convertDoc{Refused: ie.Reasons}), damageError{})
 	}
-	fmt.Fprintf(w, "%s %s cannot be converted as it is; nothing was written:\n", red("refused:"), ie.Dir)
+	printLine(w, "%s %s cannot be converted as it is; nothing was written:", red("refused:"), ie.Dir)
 	for _, r := range ie.Reasons {
-		fmt.Fprintf(w, "  - %s\n", r)
+		printLine(w, "  - %s", r)
 	}
 	return damageError{}
 }
@@ -243,46 +260,50 @@ func printConverted(c *cli.Context, doc *convertDoc) error {
 
 func printConversion(w io.Writer, doc *convertDoc) {
 	cv := doc.Conversion
-	fmt.Fprintf(w, "%s %s (%s, R = %d) → %s (%s, R = %d", bold("Converted"), cv.Dir, cv.From, cv.R, doc.Output, cv.To, cv.NewR)
+	out := fmt.Sprintf("%s, R = %d", cv.To, cv.NewR)
 	if cv.NewM > 0 {
-		fmt.Fprintf(w, ", M = %d", cv.NewM)
+		out += fmt.Sprintf(", M = %d", cv.NewM)
 	}
-	fmt.Fprintf(w, "): %d entries after snapshot %d, up to LastIndex %d\n", cv.Entries, cv.Snapshot, cv.LastIndex)
+	printLine(w, "%s %s (%s, R = %d) → %s (%s): %s after snapshot index %d, up to last index %d", bold("Converted"), cv.Dir, cv.From, cv.R,
+		doc.Output, out, plural64(cv.Entries, "entry"), cv.Snapshot, cv.LastIndex)
 	for _, n := range cv.Notes {
-		fmt.Fprintf(w, "  %s\n", n)
+		printLine(w, "  %s", n)
 	}
 	if len(cv.Partitions) > 0 {
-		fmt.Fprintln(w)
+		blank(w)
 		t := newTable(w, "PARTITION", "INDEXES", "SEALED")
 		for _, p := range cv.Partitions {
 			sealed := "-"
 			if cv.To == "v2" {
 				sealed = map[bool]string{true: "yes", false: "no"}[p.Sealed]
 			}
-			t.Append([]string{p.File, p.Keeps.String(), sealed})
+			t.Row(p.File, p.Keeps.String(), sealed)
 		}
 		t.Render()
-		fmt.Fprintln(w)
+		blank(w)
 	}
-	fmt.Fprintf(w, "copied unchanged: %v", cv.Copied)
+	copied := "copied unchanged: " + strings.Join(cv.Copied, ", ")
+	if len(cv.Copied) == 0 {
+		copied = "copied unchanged: nothing"
+	}
 	if len(cv.Removed) > 0 {
-		fmt.Fprintf(w, "; input partitions removed: %v", cv.Removed)
+		copied += "; input partitions removed: " + strings.Join(cv.Removed, ", ")
 	}
-	fmt.Fprintln(w)
+	printLine(w, "%s", copied)
 	if doc.Backup != "" {
-		fmt.Fprintf(w, "backup of the input: %s\n", doc.Backup)
+		printLine(w, "backup of the input: %s", doc.Backup)
 	}
 	if cv.Vote != nil && (cv.Vote.Rewritten || cv.Vote.From != cv.Vote.To || cv.Vote.From != "4.8.0+") {
-		fmt.Fprintln(w, cv.Vote.Sentence("node.state"))
+		printLine(w, "%s", cv.Vote.Sentence("node.state"))
 	}
 	files := "node.state and snapshot file identical"
 	if st := doc.Comparison.NodeState; st != "" && st != "identical" {
 		files = "snapshot file identical; node.state " + st
 	}
-	printComparison(w, doc.Comparison,
-		"entries equal, the snapshot included (index, term, timestamp, command id, flags, length, payload bytes); "+files)
+	printComparison(w, doc.Comparison, "entry",
+		", the snapshot included (index, term, timestamp, command id, flags, length, payload bytes); "+files)
 	printAudit(w, doc.Audit)
-	printVerdictLine(w, "verify the output:", doc.Verify)
+	printVerdictLine(w, "verify the output:", doc.Verify, doc.Output)
 }
 
 // walConvertDoc is the JSON form of a conversion to a WriteAheadLog.
@@ -343,7 +364,7 @@ func runConvertToWAL(c *cli.Context, dir string) error {
 			return err
 		}
 	} else {
-		printWALConversion(c.App.Writer, doc)
+		printWALConversion(c.App.Writer, doc, c.String("out"))
 	}
 	if doc.Verify.Verdict != "ok" || !doc.Comparison.OK() {
 		return damageError{}
@@ -401,23 +422,25 @@ func reportRefusedWAL(c *cli.Context, ie *repair.InputError) error {
 	return reportRefusedConvert(c, ie)
 }
 
-func printWALConversion(w io.Writer, doc *walConvertDoc) {
+// printWALConversion prints a conversion to a WriteAheadLog; out is the
+// output directory as the user gave it.
+func printWALConversion(w io.Writer, doc *walConvertDoc, out string) {
 	cv := doc.Conversion
-	fmt.Fprintf(w, "%s %s (%s) → %s (wal: %s, %d-byte checkpoint; opens with %s): %d entries after snapshot %d, commit index %d, last index %d\n",
-		bold("Converted"), cv.Dir, cv.From, cv.Out, cv.Params, cv.Checkpoint, cv.Writers, cv.Entries, cv.Snapshot, cv.CommitIndex, cv.LastIndex)
+	printLine(w, "%s %s (%s) → %s (wal: %s, %d-byte checkpoint; opens with %s): %s after snapshot index %d, commit index %d, last index %d",
+		bold("Converted"), cv.Dir, cv.From, out, cv.Params, cv.Checkpoint, cv.Writers, plural64(cv.Entries, "entry"), cv.Snapshot, cv.CommitIndex, cv.LastIndex)
 	for _, n := range cv.Notes {
-		fmt.Fprintf(w, "  %s\n", n)
+		printLine(w, "  %s", n)
 	}
 	if v := cv.Vote; v != nil && (v.Rewritten || v.From != "4.8.0+") {
-		fmt.Fprintln(w, v.Sentence("state"))
+		printLine(w, "%s", v.Sentence("state"))
 	}
 	if n := cv.OpenFileNote(); n != "" {
-		fmt.Fprintf(w, "  %s\n", n)
+		printLine(w, "  %s", n)
 	}
-	printComparison(w, doc.Comparison, "committed entries equal (index, term, command id, length, payload bytes), "+
-		"snapshot index and term included"+stateWords(doc.Comparison))
+	printComparison(w, doc.Comparison, "committed entry",
+		" (index, term, command id, length, payload bytes), snapshot index and term included"+stateWords(doc.Comparison))
 	printAudit(w, doc.Audit)
-	printVerdictLine(w, "verify the output:", doc.Verify)
+	printVerdictLine(w, "verify the output:", doc.Verify, out)
 }
 
 // fromWALDoc is the JSON form of a conversion of a WriteAheadLog to a
@@ -466,17 +489,18 @@ func runConvertFromWAL(c *cli.Context, l *logdir.Log, co repair.ConvertOptions, 
 			return err
 		}
 	} else {
-		fmt.Fprintf(w, "%s %s (wal) → %s (%s, R = %d", bold("Converted"), conv.Dir, conv.Out, conv.To, conv.R)
+		out := fmt.Sprintf("%s, R = %d", conv.To, conv.R)
 		if conv.M > 0 {
-			fmt.Fprintf(w, ", M = %d", conv.M)
+			out += fmt.Sprintf(", M = %d", conv.M)
 		}
-		fmt.Fprintf(w, "): %d entries, CommitIndex %d, LastIndex %d\n", conv.Entries, conv.CommitIndex, conv.LastIndex)
+		printLine(w, "%s %s (wal) → %s (%s): %s, commit index %d, last index %d", bold("Converted"), conv.Dir, c.String("out"), out,
+			plural64(conv.Entries, "entry"), conv.CommitIndex, conv.LastIndex)
 		for _, n := range conv.Notes {
-			fmt.Fprintf(w, "  %s\n", n)
+			printLine(w, "  %s", n)
 		}
-		printComparison(w, doc.Comparison, "entries equal (index, term, command id, length, payload bytes)"+stateWords(doc.Comparison))
+		printComparison(w, doc.Comparison, "entry", " (index, term, command id, length, payload bytes)"+stateWords(doc.Comparison))
 		printAudit(w, doc.Audit)
-		printVerdictLine(w, "verify the output:", doc.Verify)
+		printVerdictLine(w, "verify the output:", doc.Verify, conv.Out)
 	}
 	if doc.Verify.Verdict != "ok" || !doc.Comparison.OK() {
 		return damageError{}
@@ -485,15 +509,16 @@ func runConvertFromWAL(c *cli.Context, l *logdir.Log, co repair.ConvertOptions, 
 }
 
 // printComparison prints the comparison of a converted log with its input:
-// one line saying what was found equal, or the mismatches.
-func printComparison(w io.Writer, cmp *repair.Comparison, equal string) {
+// one line saying what was found equal ("compare: 12 entries equal" + rest),
+// or the mismatches.
+func printComparison(w io.Writer, cmp *repair.Comparison, noun, rest string) {
 	if cmp.OK() {
-		fmt.Fprintf(w, "%s %d %s\n", bold("compare:"), cmp.Entries, equal)
+		printLine(w, "%s %s equal%s", bold("compare:"), plural64(cmp.Entries, noun), rest)
 		return
 	}
-	fmt.Fprintf(w, "%s %d of %d entries differ:\n", red("compare:"), cmp.Count, cmp.Entries)
+	printLine(w, "%s %d of %s differ:", red("compare:"), cmp.Count, plural64(cmp.Entries, "entry"))
 	for _, m := range cmp.Mismatches {
-		fmt.Fprintf(w, "  %s\n", m)
+		printLine(w, "  %s", m)
 	}
 }
 

@@ -300,7 +300,7 @@ func TestConvertToWALOpenFiles(t *testing.T) {
 	for _, c := range cases {
 		var b strings.Builder
 		printWALConversion(&b, &walConvertDoc{Conversion: &repair.WALConversion{OpenFiles: c.of},
-			Comparison: &repair.Comparison{}, Verify: &verifyDoc{Verdict: "ok"}})
+			Comparison: &repair.Comparison{}, Verify: &verifyDoc{Verdict: "ok"}}, "OUT")
 		for _, w := range c.want {
 			if !strings.Contains(b.String(), w) {
 				t.Errorf("%+v: summary lacks %q:\n%s", c.of, w, b.String())

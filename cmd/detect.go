@@ -53,10 +53,8 @@ func runDetect(c *cli.Context) error {
 			return err
 		}
 	} else {
-		for i, r := range results {
-			if i > 0 {
-				fmt.Fprintln(w)
-			}
+		for _, r := range results {
+			blank(w)
 			printDetection(w, r)
 		}
 	}
@@ -80,46 +78,46 @@ func detectPath(path string, o detect.Overrides) (*detect.Result, error) {
 }
 
 func printDetection(w io.Writer, r *detect.Result) {
-	fmt.Fprintf(w, "%s: %s (confidence %s)", bold(r.Dir), bold(r.Format), r.Confidence)
+	head := join(bold(r.Dir), ": ", bold(r.Format), " (confidence ", r.Confidence, ")")
 	if r.R > 0 {
-		fmt.Fprintf(w, ", R = %d", r.R)
+		head += join(", R = ", r.R)
 	}
 	if r.M > 0 {
-		fmt.Fprintf(w, ", M = %d", r.M)
+		head += join(", M = ", r.M)
 	}
 	if p := r.WAL; p != nil {
-		fmt.Fprintf(w, ", chunk size %d, %d-byte records in %d-byte slots, hash %s, written by %s", p.ChunkSize, p.RecordSize, p.SlotSize, p.Hash, p.Writers)
+		head += join(fmt.Sprintf(", chunk size %d, %d-byte records in %d-byte slots, hash %s, written by %s",
+			p.ChunkSize, p.RecordSize, p.SlotSize, p.Hash, p.Writers))
 	}
 	if wr := r.Writers; wr != nil && wr.Releases != "" {
-		fmt.Fprintf(w, ", written by %s", wr.Releases)
+		head += join(", written by ", wr.Releases)
 	}
-	fmt.Fprintln(w)
+	printLine(w, "%s", head)
 	for _, e := range r.Evidence {
-		fmt.Fprintf(w, "  - %s\n", e)
+		printLine(w, "  - %s", e)
 	}
 	printWriters(w, r.Writers)
 	if len(r.Candidates) > 0 {
-		fmt.Fprintf(w, "  - R candidates: %v\n", r.Candidates)
+		printLine(w, "  - R candidates: %v", r.Candidates)
 	}
 	if len(r.NeedFlags) > 0 {
-		fmt.Fprintf(w, "  - %s: add %s\n", yellow("unsure"), strings.Join(r.NeedFlags, " "))
+		printLine(w, "  - %s: add %s", yellow("unsure"), strings.Join(r.NeedFlags, " "))
 	}
 	if len(r.Files) == 0 {
 		return
 	}
-	fmt.Fprintln(w)
+	blank(w)
 	t := newTable(w, "FILE", "SIZE", "FORMAT", "CONFIDENCE", "EVIDENCE")
-	wrapLongText(t)
 	for _, f := range r.Files {
-		format := f.Format
+		format := join(f.Format)
 		if f.Dissent {
-			format += " " + yellow("(dissents)")
+			format += join(" ", yellow("(dissents)"))
 		}
-		ev := strings.Join(f.Evidence, "; ")
+		ev := join(strings.Join(f.Evidence, "; "))
 		if len(f.Damage) > 0 {
-			ev = red("damage: "+strings.Join(f.Damage, "; ")) + "; " + ev
+			ev = join(red("damage: "+strings.Join(f.Damage, "; ")), "; ", ev)
 		}
-		t.Append([]string{f.Name, fmt.Sprint(f.Size), format, f.Confidence, ev})
+		t.Row(f.Name, f.Size, format, f.Confidence, ev)
 	}
 	t.Render()
 }
@@ -130,16 +128,16 @@ func printWriters(w io.Writer, wr *detect.Writers) {
 		return
 	}
 	if wr.Conflict != "" {
-		fmt.Fprintf(w, "  - %s the writer releases: %s\n", yellow("conflicting evidence on"), wr.Conflict)
+		printLine(w, "  - %s the writer releases: %s", yellow("conflicting evidence on"), wr.Conflict)
 	}
 	for _, e := range wr.Evidence {
-		line := fmt.Sprintf("writer: %s → %s", e.Fact, e.Releases)
+		line := join("writer: ", e.Fact, " → ", e.Releases)
 		switch {
 		case e.SetAside:
-			line += faint(" (set aside: it contradicts the rest; it assumes " + e.Assumes + ")")
+			line += faint(join(" (set aside: it contradicts the rest; it assumes ", e.Assumes, ")"))
 		case e.Assumes != "":
-			line += faint(" (assumes " + e.Assumes + ")")
+			line += faint(join(" (assumes ", e.Assumes, ")"))
 		}
-		fmt.Fprintf(w, "  - %s\n", line)
+		printLine(w, "  - %s", line)
 	}
 }

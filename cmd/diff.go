@@ -16,10 +16,10 @@ func diffCommand() *cli.Command {
 	return &cli.Command{
 		Name:  "diff",
 		Usage: "compare the logs of several replicas: where they stop agreeing, who is behind or divergent, and the safest source",
-		Description: "Entries are aligned by index and compared by term, command id, length and payload SHA-256 (never by\n" +
-			"file offset), so any mix of formats can be compared. Exit 0 when the logs are consistent (every log a\n" +
-			"prefix of another) with no Log Matching violation and no DotNext #292-padded entry, 1 otherwise, 2 on\n" +
-			"error. The format flags apply to every DIR.",
+		Description: "Entries are aligned by index and compared by term, command id, length and payload SHA-256 (never by " +
+			"file offset), so any mix of formats can be compared. Exit 0 when the logs are consistent (every log a " +
+			"prefix of another) with no Log Matching violation and no DotNext #292-padded entry, 1 otherwise, 2 on error. " +
+			"The format flags apply to every DIR.",
 		ArgsUsage: "DIR DIR [DIR...]",
 		Flags: append(formatFlags(),
 			&cli.IntFlag{Name: "context", Value: 3, Usage: "rows shown before and after each divergence"},
@@ -31,7 +31,7 @@ func diffCommand() *cli.Command {
 func runDiff(c *cli.Context) error {
 	if c.NArg() < 2 {
 		return usageError{msg: fmt.Sprintf("diff needs at least two log directories, got %d", c.NArg()),
-			hint: "walctl diff [flags] DIR DIR [DIR...] (flags go before the directories)"}
+			hint: "walctl diff [flags] DIR DIR [DIR...]"}
 	}
 	if ctx := c.Int("context"); ctx < 0 || ctx > 1000 {
 		return usageError{msg: fmt.Sprintf("--context %d is out of range", ctx), hint: "use 0 to 1000 rows"}
@@ -129,25 +129,26 @@ func nodeNames(dirs []string) []string {
 }
 
 func printDiff(w io.Writer, r *diff.Report) {
-	fmt.Fprintf(w, "%s %d logs\n\n", bold("Compared"), len(r.Nodes))
+	printLine(w, "%s %s", bold("Compared"), plural(len(r.Nodes), "log"))
+	blank(w)
 	t := newTable(w, "NODE", "FORMAT", "TERM", "VOTE", "COMMIT", "LAST", "SNAPSHOT", "STANDING")
 	for _, n := range r.Nodes {
-		t.Append([]string{n.Name, n.Format, fmt.Sprint(n.Term), voteText(n.Vote), fmt.Sprint(n.CommitIndex), fmt.Sprint(n.LastIndex),
-			snapshotText(n.Snapshot), standingText(n)})
+		t.Row(n.Name, n.Format, n.Term, voteText(n.Vote), n.CommitIndex, n.LastIndex, snapshotText(n.Snapshot), standingText(n))
 	}
 	t.Render()
-	fmt.Fprintln(w)
+	blank(w)
 	printFacts(w, r)
 	for _, win := range r.Windows {
-		fmt.Fprintln(w)
+		blank(w)
 		printWindow(w, r, win)
 	}
 	if r.WindowsOmitted > 0 {
-		fmt.Fprintf(w, "\n%d more divergence windows not shown (see --json)\n", r.WindowsOmitted)
+		blank(w)
+		printLine(w, "%d more divergence windows not shown (see --json)", r.WindowsOmitted)
 	}
 	printDiffFindings(w, r.Findings)
-	fmt.Fprintln(w)
-	fmt.Fprintf(w, "%s %s\n", bold("verdict:"), verdictText(r))
+	blank(w)
+	printLine(w, "%s %s", bold("verdict:"), verdictText(r))
 }
 
 func voteText(v *string) string {
@@ -164,29 +165,32 @@ func snapshotText(s *diff.SnapshotRef) string {
 	return fmt.Sprintf("%d (term %d)", s.Index, s.Term)
 }
 
-func standingText(n diff.Node) string {
-	var parts []string
+func standingText(n diff.Node) styled {
+	var parts []styled
 	for _, s := range n.Diverging {
-		state := "uncommitted"
+		state := join("uncommitted")
 		if s.Committed {
 			state = red("committed")
 		}
-		parts = append(parts, fmt.Sprintf("%s %s (%s)", red("divergent"), rangeText(s.From, s.To), state))
+		parts = append(parts, join(red("divergent"), " ", rangeText(s.From, s.To), " (", state, ")"))
 	}
 	for _, m := range n.Missing {
-		parts = append(parts, fmt.Sprintf("%s: missing %s", yellow("behind"), rangeText(m.From, m.To)))
+		parts = append(parts, join(yellow("behind"), ": missing ", rangeText(m.From, m.To)))
 	}
 	if n.CorruptTotal > 0 {
-		parts = append(parts, fmt.Sprintf("%s at %s", red("corrupt"), joinIndexes(n.Corrupt, n.CorruptTotal)))
+		parts = append(parts, join(red("corrupt"), " at ", joinIndexes(n.Corrupt, n.CorruptTotal)))
 	}
 	if n.Padded292Total > 0 {
-		parts = append(parts, fmt.Sprintf("%s at %s (walctl repair --apply)", red("#292-padded"),
-			joinIndexes(n.Padded292, n.Padded292Total)))
+		parts = append(parts, join(red("#292-padded"), " at ", joinIndexes(n.Padded292, n.Padded292Total), " (walctl repair --apply)"))
 	}
 	if len(parts) == 0 {
 		return green("identical")
 	}
-	return strings.Join(parts, ", ")
+	out := parts[0]
+	for _, p := range parts[1:] {
+		out += ", " + p
+	}
+	return out
 }
 
 func joinIndexes(is []int64, total int64) string {
@@ -202,10 +206,7 @@ func joinIndexes(is []int64, total int64) string {
 }
 
 func rangeText(from, to int64) string {
-	if from == to {
-		return fmt.Sprint(from)
-	}
-	return fmt.Sprintf("%d–%d", from, to)
+	return raftlog.Range{From: from, To: to}.String()
 }
 
 func optIndex(i *int64) string {
@@ -215,44 +216,48 @@ func optIndex(i *int64) string {
 	return fmt.Sprint(*i)
 }
 
+// factIndent is where the values of printFacts start (and continue).
+const factIndent = 26
+
 func printFacts(w io.Writer, r *diff.Report) {
-	fmt.Fprintf(w, "shared committed prefix:  %d\n", r.SharedCommittedPrefix)
-	fmt.Fprintf(w, "first differing index:    %s\n", optIndex(r.FirstDifferingIndex))
-	fmt.Fprintf(w, "first conflict index:     %s\n", optIndex(r.FirstConflictIndex))
-	lmv := fmt.Sprint(r.LogMatchingViolations)
-	if r.LogMatchingViolations > 0 {
-		lmv = red(lmv)
+	fact := func(label string, value any) {
+		printHang(w, factIndent, "%-*s%s", factIndent, label+":", display(value))
 	}
-	fmt.Fprintf(w, "log matching violations:  %s\n", lmv)
-	fmt.Fprintf(w, "safest source:            %s: %s\n", bold(r.Source.Node), r.Source.Reason)
+	fact("shared committed prefix", r.SharedCommittedPrefix)
+	fact("first differing index", optIndex(r.FirstDifferingIndex))
+	fact("first conflict index", optIndex(r.FirstConflictIndex))
+	lmv := join(r.LogMatchingViolations)
+	if r.LogMatchingViolations > 0 {
+		lmv = red(r.LogMatchingViolations)
+	}
+	fact("log matching violations", lmv)
+	fact("safest source", join(bold(r.Source.Node), ": ", r.Source.Reason))
 	if len(r.Nodes) > 2 {
-		fmt.Fprintln(w)
+		blank(w)
 		t := newTable(w, "PAIR", "COMMON PREFIX", "SHARED COMMITTED", "FIRST DIFFERING", "FIRST CONFLICT", "VIOLATIONS")
 		for _, p := range r.Pairs {
-			t.Append([]string{p.A + " " + p.B, fmt.Sprint(p.CommonPrefix), fmt.Sprint(p.SharedCommittedPrefix),
-				optIndex(p.FirstDifferingIndex), optIndex(p.FirstConflictIndex), fmt.Sprint(p.LogMatchingViolations)})
+			t.Row(p.A+" "+p.B, p.CommonPrefix, p.SharedCommittedPrefix, optIndex(p.FirstDifferingIndex), optIndex(p.FirstConflictIndex),
+				p.LogMatchingViolations)
 		}
 		t.Render()
 	}
 	for _, n := range r.Notes {
-		fmt.Fprintf(w, "%s %s\n", faint("note:"), n)
+		printLine(w, "%s %s", faint("note:"), n)
 	}
 }
 
 // printWindow prints one divergence side by side: per node the term and the
 // first 8 hex digits of the payload SHA-256.
 func printWindow(w io.Writer, r *diff.Report, win diff.Window) {
-	padded := ""
+	var padded styled
 	for _, row := range win.Rows {
 		for _, c := range row.Cells {
 			if c.Status == diff.StatusPadded {
-				padded = fmt.Sprintf(", %s the entry with DotNext #292 padding (the sha256 is of what the library delivers)",
-					red("#292"))
+				padded = join(", ", red("#292"), " the entry with DotNext #292 padding (the sha256 is of what the library delivers)")
 			}
 		}
 	}
-	fmt.Fprintf(w,
-		"%s %s (term:sha256 prefix; %s differs from the majority, %s same term but other payload%s, * uncommitted)\n",
+	printLine(w, "%s %s (term:sha256 prefix; %s differs from the majority, %s same term but other payload%s, * uncommitted)",
 		bold("Indexes"), rangeText(win.From, win.To), red("✗"), red("≠"), padded)
 	header := []string{"INDEX"}
 	for _, n := range r.Nodes {
@@ -260,23 +265,23 @@ func printWindow(w io.Writer, r *diff.Report, win diff.Window) {
 	}
 	t := newTable(w, header...)
 	for _, row := range win.Rows {
-		line := []string{rangeText(row.Index, row.To)}
+		line := []any{rangeText(row.Index, row.To)}
 		if row.Elided > 0 {
 			for range r.Nodes {
 				line = append(line, faint(fmt.Sprintf("… %d rows", row.Elided)))
 			}
-			t.Append(line)
+			t.Row(line...)
 			continue
 		}
 		for _, c := range row.Cells {
 			line = append(line, cellText(c))
 		}
-		t.Append(line)
+		t.Row(line...)
 	}
 	t.Render()
 }
 
-func cellText(c diff.Cell) string {
+func cellText(c diff.Cell) styled {
 	var s string
 	switch c.Kind {
 	case diff.KindMissing:
@@ -305,43 +310,34 @@ func cellText(c diff.Cell) string {
 	case diff.StatusPadded:
 		return red(s + " #292")
 	}
-	return s
+	return join(s)
 }
 
 func printDiffFindings(w io.Writer, fs raftlog.Findings) {
 	if len(fs) == 0 {
 		return
 	}
-	fmt.Fprintln(w)
+	blank(w)
 	t := newTable(w, "SEVERITY", "CODE", "INDEX", "MESSAGE")
 	for _, f := range fs {
-		t.Append([]string{severityColor(string(f.Severity)), f.Code, orDash(f.Index), f.Message})
+		t.Row(severityColor(string(f.Severity)), f.Code, orDash(f.Index), f.Message)
 	}
 	t.Render()
+	blank(w)
 	seen := map[string]bool{}
 	for _, f := range fs {
 		if f.Severity == raftlog.Info || seen[f.Code] {
 			continue
 		}
-		if len(seen) == 0 {
-			fmt.Fprintln(w)
-		}
 		seen[f.Code] = true
-		fmt.Fprintf(w, "%s %s: %s\n", bold("fix"), f.Code, f.Fix)
+		printLine(w, "%s %s: %s", bold("fix"), f.Code, f.Fix)
 	}
 }
 
-func verdictText(r *diff.Report) string {
-	errs, warns := 0, 0
-	for _, f := range r.Findings {
-		switch f.Severity {
-		case raftlog.Error:
-			errs++
-		case raftlog.Warning:
-			warns++
-		}
-	}
-	counts := fmt.Sprintf("%d errors, %d warnings", errs, warns)
+func verdictText(r *diff.Report) styled {
+	errs, warns := counts(r.Findings)
+	tail := ": " + plural(errs, "error") + ", " + plural(warns, "warning")
+	violations := plural64(r.LogMatchingViolations, "Log Matching violation")
 	if len(r.Padded292) > 0 && r.Consistent && r.LogMatchingViolations == 0 {
 		var nodes []string
 		for _, n := range r.Nodes {
@@ -349,20 +345,19 @@ func verdictText(r *diff.Report) string {
 				nodes = append(nodes, n.Name)
 			}
 		}
-		return red("padded") + fmt.Sprintf(" (the logs agree as the library reads them, but %s hold DotNext "+
-			"#292-padded entries: walctl repair --apply on each): %s", strings.Join(nodes, ", "), counts)
+		return join(red("padded"), fmt.Sprintf(" (the logs agree as the library reads them, but %s hold DotNext "+
+			"#292-padded entries: walctl repair --apply on each)", strings.Join(nodes, ", ")), tail)
 	}
 	switch {
 	case r.Identical:
-		return green("identical") + ": " + counts
+		return join(green("identical"), tail)
 	case r.OK():
-		return green("consistent") + fmt.Sprintf(" (every log a prefix of another; first difference at %s): %s", optIndex(r.FirstDifferingIndex), counts)
+		return join(green("consistent"), fmt.Sprintf(" (every log a prefix of another; first difference at %s)", optIndex(r.FirstDifferingIndex)), tail)
 	case r.LogMatchingViolations > 0 && r.Padded292ViolationCount > 0:
-		return red("inconsistent") + fmt.Sprintf(" (first conflict at %s, %d Log Matching violations, %d of them "+
-			"DotNext #292 padding: walctl repair --apply on the padded nodes): %s",
-			optIndex(r.FirstConflictIndex), r.LogMatchingViolations, r.Padded292ViolationCount, counts)
+		return join(red("inconsistent"), fmt.Sprintf(" (first conflict at %s, %s, %d of them DotNext #292 padding: "+
+			"walctl repair --apply on the padded nodes)", optIndex(r.FirstConflictIndex), violations, r.Padded292ViolationCount), tail)
 	case r.LogMatchingViolations > 0:
-		return red("inconsistent") + fmt.Sprintf(" (first conflict at %s, %d Log Matching violations): %s", optIndex(r.FirstConflictIndex), r.LogMatchingViolations, counts)
+		return join(red("inconsistent"), fmt.Sprintf(" (first conflict at %s, %s)", optIndex(r.FirstConflictIndex), violations), tail)
 	}
-	return red("inconsistent") + fmt.Sprintf(" (first conflict at %s): %s", optIndex(r.FirstConflictIndex), counts)
+	return join(red("inconsistent"), fmt.Sprintf(" (first conflict at %s)", optIndex(r.FirstConflictIndex)), tail)
 }

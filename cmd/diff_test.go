@@ -185,23 +185,6 @@ func TestDiffReplicaPairs(t *testing.T) {
 	}
 }
 
-// The human output of the divergent set: summary, pair table, the
-// side-by-side window around index 12, findings and verdict.
-func TestDiffGolden(t *testing.T) {
-	rs := replicaDirs(t)
-	for _, r := range rs {
-		if strings.HasSuffix(r.name, "/cluster-divergent") {
-			out, _, code := runReadOnly(t, r.dir, append([]string{"diff"}, r.paths(r.nodes...)...)...)
-			if code != ExitDamaged {
-				t.Errorf("exit %d, want 1", code)
-			}
-			golden(t, "diff-cluster-divergent.txt", out)
-			return
-		}
-	}
-	t.Fatal("no cluster-divergent set")
-}
-
 // Mixed formats, same entries: identical, exit 0; the names are made
 // unique from the paths (both directories are called wal).
 func TestDiffMixedFormats(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/walctl/walctl/internal/shellquote"
+	"github.com/walctl/walctl/internal/termtext"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/txn"
 )
@@ -36,8 +37,9 @@ type damageError struct{}
 
 func (damageError) Error() string { return "damage found" }
 
-// usageError is a mistake in the command line.
-type usageError struct{ msg, hint string }
+// usageError is a mistake in the command line; cmd is the command whose
+// --help the hint names ("": walctl's own).
+type usageError struct{ msg, hint, cmd string }
 
 func (u usageError) Error() string { return u.msg }
 
@@ -60,9 +62,9 @@ func report(w io.Writer, err error) int {
 	}
 	var d unproven
 	if errors.As(err, &d) {
-		fmt.Fprintf(w, "walctl: error: %s\n", oneLine(err.Error()))
+		fmt.Fprintf(w, "walctl: error: %s\n", termtext.Escape(oneLine(err.Error())))
 		if d.hint != "" {
-			fmt.Fprintf(w, "walctl: hint: %s\n", d.hint)
+			fmt.Fprintf(w, "walctl: hint: %s\n", termtext.Escape(oneLine(d.hint)))
 		}
 		return ExitDamaged
 	}
@@ -72,7 +74,7 @@ func report(w io.Writer, err error) int {
 	var unsure *logdir.ErrUnsure
 	var refusal *txn.Refusal
 	if errors.As(err, new(*txn.AuditError)) {
-		fmt.Fprintf(w, "walctl: error: %s\n", msg)
+		fmt.Fprintf(w, "walctl: error: %s\n", termtext.Escape(msg))
 		return ExitDamaged
 	}
 	switch {
@@ -81,9 +83,13 @@ func report(w io.Writer, err error) int {
 	case errors.As(err, &refusal):
 		hint = refusal.Hint
 	case errors.As(err, &u):
-		hint = u.hint
-		if hint == "" {
-			hint = "run 'walctl help' for usage"
+		help := "walctl --help"
+		if u.cmd != "" {
+			help = "walctl " + u.cmd + " --help"
+		}
+		hint = "see '" + help + "'"
+		if u.hint != "" {
+			hint = u.hint + "; " + hint
 		}
 	case errors.As(err, &unsure):
 		hint = "add " + strings.Join(unsureFlags(unsure), " ") + " (run `" + shellquote.Join("walctl", "detect", unsure.Dir) +
@@ -95,9 +101,10 @@ func report(w io.Writer, err error) int {
 	case errors.Is(err, fs.ErrPermission):
 		hint = "walctl needs read permission on every file of the log (run as the node's user)"
 	}
-	fmt.Fprintf(w, "walctl: error: %s\n", msg)
+	// Escaped: a path or a name from the log could hold control characters.
+	fmt.Fprintf(w, "walctl: error: %s\n", termtext.Escape(msg))
 	if hint != "" {
-		fmt.Fprintf(w, "walctl: hint: %s\n", hint)
+		fmt.Fprintf(w, "walctl: hint: %s\n", termtext.Escape(oneLine(hint)))
 	}
 	return ExitError
 }
@@ -106,7 +113,7 @@ func unsureFlags(e *logdir.ErrUnsure) []string {
 	if len(e.Detection.NeedFlags) > 0 {
 		return e.Detection.NeedFlags
 	}
-	return []string{"--format legacy|v2|sparse"}
+	return []string{"--format " + strings.Join(logFormats, "|")}
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -24,11 +24,14 @@ func inspectCommand() *cli.Command {
 		ArgsUsage: "DIR",
 		Flags: append(formatFlags(),
 			&cli.BoolFlag{Name: "entries", Usage: "list entries"},
+			&cli.BoolFlag{Name: "jsonl", Usage: "with --entries: one JSON object per entry and line (the objects of --json's entries), streamed"},
 			&cli.Int64Flag{Name: "from", Usage: "first index to list", Value: 0},
-			&cli.Int64Flag{Name: "to", Usage: "last index to list", Value: -1},
-			&cli.Int64Flag{Name: "term", Usage: "list only entries of this term", Value: -1},
+			&cli.Int64Flag{Name: "to", Usage: "last index to list", Value: -1, DefaultText: "the last entry"},
+			&cli.Int64Flag{Name: "term", Usage: "list only entries of this term", Value: -1, DefaultText: "every term"},
 			&cli.Int64Flag{Name: "limit", Usage: "list at most K entries (0 = all)"},
-			&cli.StringFlag{Name: "payload", Value: "auto", Usage: "payload view: " + strings.Join(payloadModes, "|") + " (redacted = length + sha256 only, for bug reports)"},
+			&cli.StringFlag{Name: "payload", Value: "auto", Usage: "payload view: " + strings.Join(payloadFlagValues, "|") +
+				" (redacted = length + sha256 only, for bug reports; raw = the payload bytes alone, one after another, never to a terminal without --force)"},
+			&cli.BoolFlag{Name: "force", Usage: "with --payload raw: write the bytes to a terminal too"},
 		),
 		Action: runInspect,
 	}
@@ -128,12 +131,9 @@ func runInspect(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	flt := entryFilter{from: c.Int64("from"), to: c.Int64("to"), term: c.Int64("term"), limit: c.Int64("limit"), payload: c.String("payload")}
-	if !slices.Contains(payloadModes, flt.payload) {
-		return usageError{msg: fmt.Sprintf("--payload %q is not a payload view", flt.payload), hint: "use one of " + strings.Join(payloadModes, ", ")}
-	}
-	if flt.to < 0 {
-		flt.to = 1<<63 - 1
+	flt, err := inspectFilter(c)
+	if err != nil {
+		return err
 	}
 	if err := checkRead(dir); err != nil {
 		return err
@@ -143,11 +143,19 @@ func runInspect(c *cli.Context) error {
 		return err
 	}
 	defer l.Close()
+	w := c.App.Writer
+	switch {
+	case flt.payload == "raw":
+		bw := bufio.NewWriterSize(w, 64<<10)
+		return errOr(writeRawPayloads(bw, l, flt), bw.Flush())
+	case c.Bool("jsonl"):
+		bw := bufio.NewWriterSize(w, 64<<10)
+		return errOr(writeEntriesJSONL(bw, l, flt), bw.Flush())
+	}
 	doc, err := inspectHead(l, newBar(c, l, "reading"))
 	if err != nil {
 		return err
 	}
-	w := c.App.Writer
 	if c.Bool("json") {
 		// One write per 64 KiB, not one per entry.
 		bw := bufio.NewWriterSize(w, 64<<10)
@@ -162,6 +170,61 @@ func runInspect(c *cli.Context) error {
 		return printEntries(w, l, flt)
 	}
 	return nil
+}
+
+// inspectFilter reads and checks the entry selection and output flags.
+func inspectFilter(c *cli.Context) (entryFilter, error) {
+	flt := entryFilter{from: c.Int64("from"), to: c.Int64("to"), term: c.Int64("term"), limit: c.Int64("limit"), payload: c.String("payload")}
+	switch {
+	case !slices.Contains(payloadFlagValues, flt.payload):
+		return flt, usageError{msg: fmt.Sprintf("--payload %q is not a payload view", flt.payload), hint: "use one of " + strings.Join(payloadFlagValues, ", ")}
+	case flt.from < 0:
+		return flt, usageError{msg: fmt.Sprintf("--from %d is not an index", flt.from), hint: "indexes start at 0"}
+	case c.IsSet("to") && flt.to < 0:
+		return flt, usageError{msg: fmt.Sprintf("--to %d is not an index", flt.to), hint: "leave --to out to list up to the last entry"}
+	case c.IsSet("to") && flt.to < flt.from:
+		return flt, usageError{msg: fmt.Sprintf("--from %d is after --to %d", flt.from, flt.to), hint: "give --from N --to M with N ≤ M"}
+	case c.IsSet("term") && flt.term < 0:
+		return flt, usageError{msg: fmt.Sprintf("--term %d is not a term", flt.term), hint: "terms are 0 or more"}
+	case flt.limit < 0:
+		return flt, usageError{msg: fmt.Sprintf("--limit %d is out of range", flt.limit), hint: "use 0 (all) or a positive count"}
+	case c.Bool("json") && c.Bool("jsonl"):
+		return flt, usageError{msg: "--json and --jsonl exclude each other", hint: "--json prints one document, --jsonl one entry per line"}
+	case c.Bool("jsonl") && !c.Bool("entries"):
+		return flt, usageError{msg: "--jsonl lists entries", hint: "add --entries (or use --json for the log's head)"}
+	case flt.payload == "raw" && (c.Bool("json") || c.Bool("jsonl")):
+		return flt, usageError{msg: "--payload raw writes bytes, not JSON", hint: "use --payload base64 or hex with --json"}
+	case flt.payload == "raw" && modeOf(c.App.Writer).tty && !c.Bool("force"):
+		return flt, usageError{msg: "--payload raw would write payload bytes to the terminal",
+			hint: "redirect stdout to a file or a pipe (… > payloads.bin), or add --force"}
+	}
+	if flt.to < 0 {
+		flt.to = 1<<63 - 1
+	}
+	return flt, nil
+}
+
+// writeRawPayloads writes the payload bytes of the selected entries one
+// after another, nothing else (--payload raw).
+func writeRawPayloads(w io.Writer, l *logdir.Log, f entryFilter) error {
+	var ferr error
+	var count int64
+	err := l.Entries(f.from, f.to, func(e raftlog.Entry) bool {
+		if !f.match(e) {
+			return true
+		}
+		r, err := l.Payload(e)
+		if err == nil {
+			_, err = io.Copy(w, r)
+		}
+		if err != nil {
+			ferr = err
+			return false
+		}
+		count++
+		return f.limit <= 0 || count < f.limit
+	})
+	return errOr(ferr, err)
 }
 
 // inspectHead builds everything but the entries; totals come from one pass
@@ -265,32 +328,11 @@ func inspectJSON(w io.Writer, l *logdir.Log, doc *inspectDoc, withEntries bool, 
 	if _, err := fmt.Fprintf(w, "%s,\"entries\":[", head); err != nil {
 		return err
 	}
-	keep := int64(0)
-	if f.payload != "none" && f.payload != "redacted" {
-		keep = 1 << 62
-	}
+	keep := payloadKeep(f.payload)
 	first := true
 	var line []byte
 	err = eachEntry(l, f, keep, func(e raftlog.Entry, sum string, n int64, body []byte, tv *trueView) error {
-		d := entryDoc{Index: e.Index, Term: e.Term, Timestamp: timestamp(e.Ticks), Ticks: e.Ticks, CommandID: e.CommandID,
-			Length: e.Length, SHA256: sum, PayloadAvailable: n, Snapshot: e.IsSnapshot, Committed: e.Committed,
-			State: e.State.String(), Reason: e.Reason, HashOK: e.HashOK}
-		if e.Record.File != "" && e.Record.Offset >= 0 {
-			rec := e.Record
-			d.Record = &rec
-		}
-		if p := e.Padding292; p != nil {
-			d.Padding292 = &paddingDoc{Bytes: p.Bytes, Boundary: p.Boundary, TrueOffset: p.TrueOffset, TrueLength: p.TrueLength,
-				TrueSHA256: tv.sum, Proven: p.Proven, Missing: p.Missing, PayloadShown: "delivered"}
-			if p.Proven {
-				d.Padding292.PayloadShown, body = "appended", tv.head
-			}
-		}
-		if keep > 0 {
-			if s, ok := payloadView(f.payload, body); ok {
-				d.Payload = &s
-			}
-		}
+		d := newEntryDoc(e, sum, n, body, tv, f.payload, keep > 0)
 		line = append(line[:0], ",\n"...)
 		if first {
 			line, first = line[1:], false
@@ -306,30 +348,76 @@ func inspectJSON(w io.Writer, l *logdir.Log, doc *inspectDoc, withEntries bool, 
 	return err
 }
 
+// payloadKeep is how much of each payload the JSON forms keep: all of it for
+// a view, none for none and redacted.
+func payloadKeep(mode string) int64 {
+	if mode == "none" || mode == "redacted" {
+		return 0
+	}
+	return 1 << 62
+}
+
+// newEntryDoc is the JSON object of one entry, in --json and --jsonl alike.
+func newEntryDoc(e raftlog.Entry, sum string, n int64, body []byte, tv *trueView, mode string, withPayload bool) entryDoc {
+	d := entryDoc{Index: e.Index, Term: e.Term, Timestamp: timestamp(e.Ticks), Ticks: e.Ticks, CommandID: e.CommandID,
+		Length: e.Length, SHA256: sum, PayloadAvailable: n, Snapshot: e.IsSnapshot, Committed: e.Committed,
+		State: e.State.String(), Reason: e.Reason, HashOK: e.HashOK}
+	if e.Record.File != "" && e.Record.Offset >= 0 {
+		rec := e.Record
+		d.Record = &rec
+	}
+	if p := e.Padding292; p != nil {
+		d.Padding292 = &paddingDoc{Bytes: p.Bytes, Boundary: p.Boundary, TrueOffset: p.TrueOffset, TrueLength: p.TrueLength,
+			TrueSHA256: tv.sum, Proven: p.Proven, Missing: p.Missing, PayloadShown: "delivered"}
+		if p.Proven {
+			d.Padding292.PayloadShown, body = "appended", tv.head
+		}
+	}
+	if withPayload {
+		if s, ok := payloadView(mode, body); ok {
+			d.Payload = &s
+		}
+	}
+	return d
+}
+
+// writeEntriesJSONL writes one JSON object per selected entry and line:
+// memory stays flat, whatever the log's length (--jsonl).
+func writeEntriesJSONL(w io.Writer, l *logdir.Log, f entryFilter) error {
+	keep := payloadKeep(f.payload)
+	var line []byte
+	return eachEntry(l, f, keep, func(e raftlog.Entry, sum string, n int64, body []byte, tv *trueView) error {
+		d := newEntryDoc(e, sum, n, body, tv, f.payload, keep > 0)
+		line = append(appendEntryJSON(line[:0], &d), '\n')
+		_, err := w.Write(line)
+		return err
+	})
+}
+
 func printInspect(w io.Writer, d *inspectDoc) {
-	fmt.Fprintf(w, "%s %s\n", bold("Log:"), d.Dir)
-	fmt.Fprintf(w, "%s %s (confidence %s)", bold("Format:"), d.Format, d.Confidence)
+	printLine(w, "%s %s", bold("Log:"), d.Dir)
+	format := join(d.Format, " (confidence ", d.Confidence, ")")
 	if d.RecordsPerPartition > 0 {
-		fmt.Fprintf(w, ", %d records per partition", d.RecordsPerPartition)
+		format += join(fmt.Sprintf(", %d records per partition", d.RecordsPerPartition))
 	}
 	if d.MaxEntrySize > 0 {
-		fmt.Fprintf(w, ", max entry size %d", d.MaxEntrySize)
+		format += join(fmt.Sprintf(", max entry size %d", d.MaxEntrySize))
 	}
 	if p := d.WAL; p != nil {
-		fmt.Fprintf(w, ", chunk size %d, %d-byte records in %d-byte slots, hash %s, %d-byte checkpoint (written by %s)",
-			p.ChunkSize, p.RecordSize, p.SlotSize, p.Hash, p.CheckpointForm, p.Writers)
+		format += join(fmt.Sprintf(", chunk size %d, %d-byte records in %d-byte slots, hash %s, %d-byte checkpoint (written by %s)",
+			p.ChunkSize, p.RecordSize, p.SlotSize, p.Hash, p.CheckpointForm, p.Writers))
 	}
-	fmt.Fprintln(w)
+	printLine(w, "%s %s", bold("Format:"), format)
 	if s := d.NodeState; s != nil {
 		vote := "none"
 		if s.Vote != nil {
 			vote = *s.Vote
 		}
-		fmt.Fprintf(w, "%s term %d, vote %s, commit %d, last applied %s, last index %s, checksum %s (%s, %d bytes)\n",
+		printLine(w, "%s term %d, vote %s, commit index %d, last applied %s, last index %s, checksum %s (%s, %d bytes)",
 			bold("Node state:"), s.Term, vote, s.CommitIndex, orDash(s.LastApplied), orDash(s.LastIndex), s.Checksum, s.File, s.Size)
 		printVoteLayout(w, s)
 	} else {
-		fmt.Fprintf(w, "%s %s\n", bold("Node state:"), red("missing"))
+		printLine(w, "%s %s", bold("Node state:"), red("missing"))
 	}
 	if s := d.Snapshot; s != nil {
 		file := s.File
@@ -340,34 +428,38 @@ func printInspect(w io.Writer, d *inspectDoc) {
 		if s.Timestamp != "" && !strings.HasPrefix(s.Timestamp, "0001-") {
 			taken = ", taken " + s.Timestamp
 		}
-		fmt.Fprintf(w, "%s index %d, term %d, %d bytes at offset %d (%s)%s\n", bold("Snapshot:"), s.Index, s.Term, s.Length, s.Offset, file, taken)
+		printLine(w, "%s index %d, term %d, %d bytes at offset %d (%s)%s", bold("Snapshot:"), s.Index, s.Term, s.Length, s.Offset, file, taken)
 	} else {
-		fmt.Fprintf(w, "%s none\n", bold("Snapshot:"))
+		printLine(w, "%s none", bold("Snapshot:"))
 	}
-	fmt.Fprintln(w)
+	blank(w)
 	t := newTable(w, "PARTITION", "FILE", "INDEXES", "SEALED", "ENTRIES", "BYTES", "NOTE")
 	for _, p := range d.Partitions {
 		idx := "-"
 		if p.FirstIndex >= 0 {
-			idx = fmt.Sprintf("%d–%d", p.FirstIndex, p.LastIndex)
+			idx = raftlog.Range{From: p.FirstIndex, To: p.LastIndex}.String()
 		}
 		sealed := "no"
 		if p.Sealed {
 			sealed = "yes"
 		}
-		t.Append([]string{fmt.Sprint(p.Number), p.File, idx, sealed, fmt.Sprint(p.Entries), fmt.Sprint(p.Bytes), p.Note})
+		t.Row(p.Number, p.File, idx, sealed, p.Entries, p.Bytes, p.Note)
 	}
 	t.Render()
-	fmt.Fprintln(w)
+	blank(w)
 	tot := d.Totals
-	fmt.Fprintf(w, "%s %d entries (%d unusable), %d payload bytes, indexes %s–%s\n", bold("Totals:"),
-		tot.Entries, tot.Unusable, tot.Bytes, orDash(tot.First), orDash(tot.Last))
+	totals := "no entries"
+	if tot.Entries > 0 && tot.First >= 0 {
+		totals = fmt.Sprintf("%s (%d unusable), indexes %s", plural64(tot.Entries, "entry"), tot.Unusable,
+			raftlog.Range{From: tot.First, To: tot.Last})
+	}
+	printLine(w, "%s %s, %d payload bytes", bold("Totals:"), totals, tot.Bytes)
 	if len(tot.Terms) > 0 {
 		parts := make([]string, 0, len(tot.Terms))
 		for _, tc := range tot.Terms {
-			parts = append(parts, fmt.Sprintf("term %d: %d entries, %d bytes", tc.Term, tc.Entries, tc.Bytes))
+			parts = append(parts, fmt.Sprintf("term %d: %s, %d bytes", tc.Term, plural64(tc.Entries, "entry"), tc.Bytes))
 		}
-		fmt.Fprintf(w, "%s %s\n", bold("Per term:"), strings.Join(parts, "; "))
+		printLine(w, "%s %s", bold("Per term:"), strings.Join(parts, "; "))
 	}
 }
 
@@ -377,37 +469,40 @@ func printInspect(w io.Writer, d *inspectDoc) {
 func printVoteLayout(w io.Writer, s *nodeStateDoc) {
 	switch s.VoteLayout {
 	case "before 4.8.0":
-		fmt.Fprintf(w, "%s %s, stored in the ClusterMemberId layout before 4.8.0 (port before length, as DotNext 4.0–4.7.x write it)\n",
+		printLine(w, "%s %s, stored in the ClusterMemberId layout before 4.8.0 (port before length, as DotNext 4.0–4.7.x write it)",
 			bold("Vote:"), *s.Vote)
 		for _, r := range s.VoteReadBy {
-			word := yellow("reads " + r.Reads)
+			word := yellow("reads ", r.Reads)
 			if r.Voted {
-				word = "reads " + r.Reads
+				word = join("reads ", r.Reads)
 			}
-			fmt.Fprintf(w, "  DotNext %s %s\n", r.Releases, word)
+			printLine(w, "  DotNext %s %s", r.Releases, word)
 		}
 	case "unknown":
-		fmt.Fprintf(w, "%s %s is not an IP endpoint's id: whether it is stored in the layout before 4.8.0 or the 4.8.0+ one cannot be told from its bytes\n",
+		printLine(w, "%s %s is not an IP endpoint's id: whether it is stored in the layout before 4.8.0 or the 4.8.0+ one cannot be told from its bytes",
 			bold("Vote:"), s.VoteID)
 	}
 }
 
 func printEntries(w io.Writer, l *logdir.Log, f entryFilter) error {
-	fmt.Fprintln(w)
-	t := newTable(w, "INDEX", "TERM", "TIMESTAMP (UTC)", "COMMAND", "LENGTH", "STATE", "PAYLOAD")
+	blank(w)
+	t := newTable(w, "INDEX", "TERM", "TIMESTAMP (UTC)", "COMMAND", "LENGTH", "STATE", "PAYLOAD").keep(2)
+	if f.payload != "redacted" {
+		t.cut(6) // a preview, cut anyway; the redacted view's hash must stay whole
+	}
 	err := eachEntry(l, f, previewBytes+1, func(e raftlog.Entry, sum string, n int64, head []byte, tv *trueView) error {
 		cmd := "-"
 		if e.CommandID != nil {
 			cmd = fmt.Sprint(*e.CommandID)
 		}
-		state := e.State.String()
+		state := join(e.State.String())
 		if e.IsSnapshot {
 			state = "snapshot"
 		} else if !e.Committed {
-			state += faint(" (uncommitted)")
+			state += join(" ", faint("(uncommitted)"))
 		}
 		if e.State == raftlog.EntryDamaged {
-			state = red(state) + ": " + e.Reason
+			state = join(red(state), ": ", e.Reason)
 		}
 		ts := timestamp(e.Ticks)
 		switch {
@@ -423,7 +518,7 @@ func printEntries(w io.Writer, l *logdir.Log, f entryFilter) error {
 		if p := e.Padding292; p != nil {
 			state, pv = paddingText(e, p, state, pv, f.payload, tv, sum)
 		}
-		t.Append([]string{fmt.Sprint(e.Index), fmt.Sprint(e.Term), ts, cmd, fmt.Sprint(e.Length), state, pv})
+		t.Row(e.Index, e.Term, ts, cmd, e.Length, state, styled(pv))
 		return nil
 	})
 	t.Render()
@@ -433,8 +528,8 @@ func printEntries(w io.Writer, l *logdir.Log, f entryFilter) error {
 // paddingText puts an entry's #292 padding beside it: the state names the
 // padding, and the payload column shows the appended bytes (and says so)
 // when the evidence holds.
-func paddingText(e raftlog.Entry, p *raftlog.Padding, state, pv, mode string, tv *trueView,
-	sum string) (string, string) {
+func paddingText(e raftlog.Entry, p *raftlog.Padding, state styled, pv, mode string, tv *trueView,
+	sum string) (styled, string) {
 	if !p.Proven {
 		return state + yellow(fmt.Sprintf(" · %d bytes before %d look like #292 padding (unproven: see walctl verify)",
 			p.Bytes, p.Boundary)), pv

@@ -53,7 +53,7 @@ func logOptions(c *cli.Context) (logdir.Options, error) {
 func oneDir(c *cli.Context) (string, error) {
 	if c.NArg() != 1 {
 		return "", usageError{msg: fmt.Sprintf("%s takes one log directory, got %d arguments", c.Command.Name, c.NArg()),
-			hint: fmt.Sprintf("walctl %s [flags] DIR (flags go before DIR)", c.Command.Name)}
+			hint: fmt.Sprintf("walctl %s [flags] DIR", c.Command.Name)}
 	}
 	return c.Args().First(), nil
 }

@@ -11,10 +11,16 @@ import (
 	"strings"
 	"sync"
 	"unicode/utf8"
+
+	"github.com/walctl/walctl/internal/termtext"
 )
 
-// payloadModes are the views --payload accepts.
+// payloadModes are the views of a payload in a table or JSON.
 var payloadModes = []string{"none", "hex", "base64", "utf8", "json", "auto", "redacted"}
+
+// payloadFlagValues are the values of --payload: the views, and raw (the
+// bytes alone).
+var payloadFlagValues = append(append([]string{}, payloadModes...), "raw")
 
 // previewBytes is how much of a payload the human table shows.
 const previewBytes = 48
@@ -89,6 +95,10 @@ func (l *limitWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
+// preview is the payload column of inspect --entries: the first
+// previewBytes of the payload in the chosen view, escaped for the terminal
+// (control characters, DEL, C1 and invalid UTF-8 written out as \x1b, \r,
+// \u0085, \xff; a newline as ⏎), "…" when there is more.
 func preview(mode string, head []byte, total int64) string {
 	if mode == "none" {
 		return ""
@@ -100,13 +110,37 @@ func preview(mode string, head []byte, total int64) string {
 	if int64(len(cut)) > previewBytes {
 		cut = cut[:previewBytes]
 	}
+	more := total > int64(len(cut))
+	if more && (mode == "utf8" || mode == "json" || mode == "auto") {
+		cut = dropPartialRune(cut)
+	}
 	s, ok := payloadView(mode, cut)
-	if !ok {
+	switch {
+	case mode == "utf8":
+		s = string(cut) // the bytes themselves: invalid ones are shown as \xNN, not U+FFFD
+	case !ok:
 		s, _ = payloadView("hex", cut)
 	}
-	s = strings.ReplaceAll(s, "\n", "⏎")
-	if total > int64(len(cut)) {
+	s = termtext.Escape(strings.ReplaceAll(s, "\n", "⏎"))
+	if more {
 		s += "…"
 	}
 	return s
+}
+
+// dropPartialRune removes a UTF-8 sequence that the preview's cut split.
+func dropPartialRune(b []byte) []byte {
+	for k := 1; k <= utf8.UTFMax && k <= len(b); k++ {
+		c := b[len(b)-k]
+		if c < 0x80 {
+			return b // ASCII: nothing split
+		}
+		if utf8.RuneStart(c) {
+			if !utf8.FullRune(b[len(b)-k:]) {
+				return b[:len(b)-k]
+			}
+			return b
+		}
+	}
+	return b
 }

@@ -191,7 +191,7 @@ func reportPlanOnly(c *cli.Context, doc *repairDoc) error {
 		}
 	} else {
 		printPlan(w, doc.Plan)
-		fmt.Fprintln(w)
+		blank(w)
 		printPlanResult(w, doc.Plan)
 	}
 	if doc.Plan.DamageRemains() {
@@ -209,14 +209,14 @@ func printPlanResult(w io.Writer, p *repair.Plan) {
 	}
 	switch {
 	case p.Nothing() && refused == 0:
-		fmt.Fprintf(w, "%s nothing to repair.\n", bold("result:"))
+		printLine(w, "%s nothing to repair.", bold("result:"))
 	case p.Nothing():
-		fmt.Fprintf(w, "%s nothing was changed, and no step is safe without the flags named above (%s refused).\n", bold("result:"), plural(refused, "finding"))
+		printLine(w, "%s nothing was changed, and no step is safe without the flags named above (%s refused).", bold("result:"), plural(refused, "finding"))
 	case refused > 0 || (p.Drop != nil && p.Drop.Refused):
-		fmt.Fprintf(w, "%s nothing was changed. Refused without the flags named above: %s; walctl repair --apply carries out a plan only whole, so it writes nothing until they are given (then %s, after a backup).\n",
+		printLine(w, "%s nothing was changed. Refused without the flags named above: %s; walctl repair --apply carries out a plan only whole, so it writes nothing until they are given (then %s, after a backup).",
 			bold("result:"), plural(max(refused, 1), "finding"), plural(len(p.Steps), "step"))
 	default:
-		fmt.Fprintf(w, "%s nothing was changed. walctl repair --apply carries out %s (the directory is copied to a backup first).\n",
+		printLine(w, "%s nothing was changed. walctl repair --apply carries out %s (the directory is copied to a backup first).",
 			bold("result:"), plural(len(p.Steps), "step"))
 	}
 }
@@ -252,103 +252,104 @@ func reportRepair(c *cli.Context, doc *repairDoc, lo logdir.Options) error {
 func printApplied(w io.Writer, doc *repairDoc) {
 	if doc.Plan != nil {
 		printPlan(w, doc.Plan)
-		fmt.Fprintln(w)
+		blank(w)
 	}
 	if a := doc.Applied; a != nil && a.Steps > 0 {
 		verb := "applied"
 		if a.Resumed {
 			verb = "finished the interrupted repair:"
 		}
-		fmt.Fprintf(w, "%s %s %s; backup of the original directory: %s\n", bold("repair:"), verb, plural(a.Steps, "step"), a.Backup)
+		printLine(w, "%s %s %s; backup of the original directory: %s", bold("repair:"), verb, plural(a.Steps, "step"), a.Backup)
 		printAudit(w, doc.Audit)
 	} else {
-		fmt.Fprintf(w, "%s nothing to apply; nothing was changed.\n", bold("repair:"))
+		printLine(w, "%s nothing to apply; nothing was changed.", bold("repair:"))
 	}
-	printVerdictLine(w, "verify after repair:", doc.Verify)
+	printVerdictLine(w, "verify after repair:", doc.Verify, doc.Verify.Dir)
 }
 
-// printVerdictLine prints verify's verdict and its error findings.
-func printVerdictLine(w io.Writer, label string, v *verifyDoc) {
-	errs, warns := 0, 0
+// printVerdictLine prints verify's verdict and its error findings; dir is
+// the directory as the user named it.
+func printVerdictLine(w io.Writer, label string, v *verifyDoc, dir string) {
 	for _, f := range v.Findings {
-		switch f.Severity {
-		case raftlog.Error:
-			errs++
-			fmt.Fprintf(w, "  %s %s %s index %s: %s\n", severityColor(string(f.Severity)), f.Code, f.File, orDash(f.Index), f.Message)
-		case raftlog.Warning:
-			warns++
+		if f.Severity == raftlog.Error {
+			printLine(w, "  %s %s %s index %s: %s", severityColor(string(f.Severity)), f.Code, f.File, orDash(f.Index), f.Message)
 		}
 	}
+	errs, warns := counts(v.Findings)
 	verdict := green("ok")
 	if v.Verdict != "ok" {
 		verdict = red("damaged")
 	}
-	fmt.Fprintf(w, "%s %s (%d errors, %d warnings; %s for details)\n", bold(label), verdict, errs, warns,
-		shellquote.Join("walctl", "verify", v.Dir))
+	printLine(w, "%s %s (%s, %s; %s for details)", bold(label), verdict, plural(errs, "error"), plural(warns, "warning"),
+		shellquote.Join("walctl", "verify", dir))
 }
 
 func printPlan(w io.Writer, p *repair.Plan) {
+	head := join(bold("Repair plan for"), " ", p.Dir)
 	if p.Format == "wal" {
-		fmt.Fprintf(w, "%s %s (wal): snapshot %d, LastEntryIndex %d, commit index %d", bold("Repair plan for"), p.Dir, p.Snapshot, p.LastIndex, p.CommitIndex)
+		head += join(" (wal)")
 	} else {
-		fmt.Fprintf(w, "%s %s (%s, R = %d): snapshot %d, LastIndex %d, CommitIndex %d", bold("Repair plan for"), p.Dir, p.Format, p.R, p.Snapshot, p.LastIndex, p.CommitIndex)
+		head += join(fmt.Sprintf(" (%s, R = %d)", p.Format, p.R))
 	}
-	switch {
-	case (p.NewLastIndex != p.LastIndex || p.NewCommitIndex != p.CommitIndex) && p.Format == "wal":
-		fmt.Fprintf(w, " → LastEntryIndex %d, commit index %d", p.NewLastIndex, p.NewCommitIndex)
-	case p.NewLastIndex != p.LastIndex || p.NewCommitIndex != p.CommitIndex:
-		fmt.Fprintf(w, " → LastIndex %d, CommitIndex %d", p.NewLastIndex, p.NewCommitIndex)
+	head += join(fmt.Sprintf(": snapshot index %d, last index %d, commit index %d", p.Snapshot, p.LastIndex, p.CommitIndex))
+	if p.NewLastIndex != p.LastIndex || p.NewCommitIndex != p.CommitIndex {
+		head += join(fmt.Sprintf(" → last index %d, commit index %d", p.NewLastIndex, p.NewCommitIndex))
 	}
-	fmt.Fprintln(w)
+	printLine(w, "%s", head)
 	for _, n := range p.Notes {
-		fmt.Fprintf(w, "  %s\n", n)
+		printLine(w, "  %s", n)
 	}
 	if len(p.Steps) > 0 {
-		fmt.Fprintln(w)
+		blank(w)
 		t := newTable(w, "STEP", "FILE", "ACTION", "KEEPS", "DROPS", "WHY")
 		for i, s := range p.Steps {
-			t.Append([]string{fmt.Sprint(i + 1), s.File, s.What, rangeOrDash(s.Keeps), rangeOrDash(s.Drops), strings.Join(s.Why, "; ")})
+			t.Row(i+1, s.File, s.What, rangeOrDash(s.Keeps), rangeOrDash(s.Drops), strings.Join(s.Why, "; "))
 		}
 		t.Render()
 	}
 	if len(p.Items) > 0 {
-		fmt.Fprintln(w)
+		blank(w)
 		t := newTable(w, "SEVERITY", "CODE", "FILE", "INDEX", "STATUS", "ACTION")
 		for _, it := range p.Items {
 			f := it.Finding
-			t.Append([]string{severityColor(string(f.Severity)), f.Code, f.File, orDash(f.Index), statusColor(it.Status), it.Action})
+			t.Row(severityColor(string(f.Severity)), f.Code, f.File, orDash(f.Index), statusColor(it.Status), it.Action)
 		}
 		t.Render()
 	}
 	if d := p.Drop; d != nil {
-		fmt.Fprintln(w)
+		blank(w)
 		committed := "not committed"
 		if p.Format == "wal" && d.Committed == nil {
 			committed = "not committed: " + d.Why
 		}
+		one := d.Range.From == d.Range.To
 		if d.Committed != nil {
-			committed = fmt.Sprintf("%s committed: a majority of the cluster must still hold them; the leader re-replicates them", d.Committed)
+			holds := "them"
+			if d.Committed.From == d.Committed.To {
+				holds = "it"
+			}
+			committed = fmt.Sprintf("%s committed: a majority of the cluster must still hold %s; the leader re-replicates %s", d.Committed, holds, holds)
 		}
 		verb := "drops"
 		if d.Refused {
 			verb = "would drop (refused; " + d.Flag + " allows it)"
 		}
 		what := "entries"
-		if d.Range.From == d.Range.To {
+		if one {
 			what = "entry"
 		}
-		fmt.Fprintf(w, "%s %s %s %s (%s)\n", bold("truncation:"), verb, what, d.Range, committed)
+		printLine(w, "%s %s %s %s (%s)", bold("truncation:"), verb, what, d.Range, committed)
 	}
 }
 
-func statusColor(s repair.Status) string {
+func statusColor(s repair.Status) styled {
 	switch s {
 	case repair.Refused:
 		return red(string(s))
 	case repair.Fixed, repair.Dropped:
 		return green(string(s))
 	}
-	return string(s)
+	return join(string(s))
 }
 
 func rangeOrDash(r *raftlog.Range) string {
@@ -356,13 +357,6 @@ func rangeOrDash(r *raftlog.Range) string {
 		return "-"
 	}
 	return r.String()
-}
-
-func plural(n int, word string) string {
-	if n == 1 {
-		return "1 " + word
-	}
-	return fmt.Sprintf("%d %ss", n, word)
 }
 
 // walRepairOptions reads the repair flags for a WriteAheadLog.

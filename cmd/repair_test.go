@@ -109,20 +109,6 @@ func TestRepairApplyExitCodes(t *testing.T) {
 	}
 }
 
-// A golden plan: the table the README shows.
-func TestRepairPlanGolden(t *testing.T) {
-	for _, c := range []struct{ fixture, golden string }{
-		{"5.26.2/table-basic+tail-torn", "repair-plan-tail-torn.txt"},
-		{"5.7.1/table-single-appends", "repair-plan-t1.txt"},
-	} {
-		t.Run(c.fixture, func(t *testing.T) {
-			dir := filepath.Join(fixtures.Root(), c.fixture, "wal")
-			out, _, _ := runReadOnly(t, dir, "repair", dir)
-			golden(t, c.golden, out)
-		})
-	}
-}
-
 // Safety rails: another process holding the files, a backup folder that is
 // not empty, flags that would make the node vote twice, an interrupted run.
 func TestRepairRefusals(t *testing.T) {

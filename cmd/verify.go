@@ -14,9 +14,16 @@ func verifyCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "verify",
 		Usage:     "replay the whole log and report every damage, where it is, what the library does with it, and the fix",
-		ArgsUsage: "DIR",
-		Flags: append(formatFlags(), &cli.StringFlag{Name: "target-version",
-			Usage: "the DotNext.Net.Cluster release that will open the log (e.g. 5.7.2): judge what it reads"}),
+		ArgsUsage: "DIR [DIR...] | --recursive ROOT...",
+		Description: "With several DIRs, or with --recursive (every log directory below each ROOT: a directory with " +
+			"node.state, or a WriteAheadLog root; walctl's backups DIR.walctl-backup-* and .walctl* folders are " +
+			"skipped), verify prints one row per log and exits with the worst code (0 ok, 1 damaged, 2 unsure or " +
+			"unreadable). The format flags apply to every log.",
+		Flags: append(formatFlags(),
+			&cli.BoolFlag{Name: "recursive", Aliases: []string{"r"}, Usage: "verify every log directory below each ROOT"},
+			&cli.StringFlag{Name: "target-version",
+				Usage: "the DotNext.Net.Cluster release that will open the log (e.g. 5.7.2): judge what it reads"},
+		),
 		Action: runVerify,
 	}
 }
@@ -71,9 +78,9 @@ func verifyWith(dir string, o logdir.Options, bar func(*logdir.Log) *progress.Ba
 }
 
 func runVerify(c *cli.Context) error {
-	dir, err := oneDir(c)
-	if err != nil {
-		return err
+	dirs := c.Args().Slice()
+	if len(dirs) == 0 {
+		return usageError{msg: "verify needs a log directory", hint: "walctl verify DIR [DIR...], or walctl verify --recursive ROOT"}
 	}
 	o, err := logOptions(c)
 	if err != nil {
@@ -82,10 +89,16 @@ func runVerify(c *cli.Context) error {
 	if o.Target, err = targetVersion(c); err != nil {
 		return err
 	}
-	if err := checkRead(dir); err != nil {
+	if c.Bool("recursive") {
+		return verifyTree(c, dirs, o)
+	}
+	if len(dirs) > 1 {
+		return verifyMany(c, dirs, o, nil)
+	}
+	if err := checkRead(dirs[0]); err != nil {
 		return err
 	}
-	doc, err := verifyWith(dir, o, func(l *logdir.Log) *progress.Bar { return newBar(c, l, "verifying") })
+	doc, err := verifyWith(dirs[0], o, func(l *logdir.Log) *progress.Bar { return newBar(c, l, "verifying") })
 	if err != nil {
 		return err
 	}
@@ -104,30 +117,9 @@ func runVerify(c *cli.Context) error {
 	return nil
 }
 
-func printVerify(w io.Writer, d *verifyDoc) {
-	s := d.Summary
-	fmt.Fprintf(w, "%s %s (%s): indexes %s–%s, commit %d, snapshot %d, %d entries\n", bold("Replayed"), d.Dir, d.Format,
-		orDash(s.First), orDash(s.Last), s.Commit, s.Snapshot, s.Entries)
-	if len(d.Findings) > 0 {
-		fmt.Fprintln(w)
-		t := newTable(w, "SEVERITY", "CODE", "FILE", "OFFSET", "INDEX", "MESSAGE")
-		wrapLongText(t)
-		for _, f := range d.Findings {
-			t.Append([]string{severityColor(string(f.Severity)), f.Code, f.File, orDash(f.Offset), orDash(f.Index), f.Message})
-		}
-		t.Render()
-		fmt.Fprintln(w)
-		seen := map[string]bool{}
-		for _, f := range d.Findings {
-			if f.Severity == raftlog.Info || seen[f.Code] {
-				continue
-			}
-			seen[f.Code] = true
-			fmt.Fprintf(w, "%s %s: %s\n", bold("fix"), f.Code, f.Fix)
-		}
-	}
-	errs, warns := 0, 0
-	for _, f := range d.Findings {
+// counts returns the number of error and warning findings.
+func counts(fs raftlog.Findings) (errs, warns int) {
+	for _, f := range fs {
 		switch f.Severity {
 		case raftlog.Error:
 			errs++
@@ -135,10 +127,44 @@ func printVerify(w io.Writer, d *verifyDoc) {
 			warns++
 		}
 	}
-	fmt.Fprintln(w)
+	return errs, warns
+}
+
+// replayedText says which entries a replay saw: "10 entries, indexes 1–10"
+// or "no entries".
+func replayedText(s raftlog.Summary) string {
+	if s.Entries == 0 || s.First < 0 {
+		return "no entries"
+	}
+	return fmt.Sprintf("%s, indexes %s", plural64(s.Entries, "entry"), raftlog.Range{From: s.First, To: s.Last})
+}
+
+func printVerify(w io.Writer, d *verifyDoc) {
+	s := d.Summary
+	printLine(w, "%s %s (%s): %s, commit index %d, snapshot index %d", bold("Replayed"), d.Dir, d.Format,
+		replayedText(s), s.Commit, s.Snapshot)
+	if len(d.Findings) > 0 {
+		blank(w)
+		t := newTable(w, "SEVERITY", "CODE", "FILE", "OFFSET", "INDEX", "MESSAGE")
+		for _, f := range d.Findings {
+			t.Row(severityColor(string(f.Severity)), f.Code, f.File, orDash(f.Offset), orDash(f.Index), f.Message)
+		}
+		t.Render()
+		blank(w)
+		seen := map[string]bool{}
+		for _, f := range d.Findings {
+			if f.Severity == raftlog.Info || seen[f.Code] {
+				continue
+			}
+			seen[f.Code] = true
+			printLine(w, "%s %s: %s", bold("fix"), f.Code, f.Fix)
+		}
+	}
+	errs, warns := counts(d.Findings)
+	blank(w)
 	if d.Verdict == "ok" {
-		fmt.Fprintf(w, "%s %s: %d warnings\n", bold("verdict:"), green("ok"), warns)
+		printLine(w, "%s %s: %s", bold("verdict:"), green("ok"), plural(warns, "warning"))
 	} else {
-		fmt.Fprintf(w, "%s %s: %d errors, %d warnings\n", bold("verdict:"), red("damaged"), errs, warns)
+		printLine(w, "%s %s: %s, %s", bold("verdict:"), red("damaged"), plural(errs, "error"), plural(warns, "warning"))
 	}
 }

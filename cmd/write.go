@@ -9,6 +9,7 @@ import (
 	"github.com/urfave/cli/v2"
 	"github.com/walctl/walctl/audit"
 	"github.com/walctl/walctl/internal/progress"
+	"github.com/walctl/walctl/internal/termtext"
 	"github.com/walctl/walctl/txn"
 )
 
@@ -102,7 +103,7 @@ func lockForWrite(c *cli.Context, dir string, args []string) (*txn.Lock, *txn.Jo
 			return nil, nil, err
 		}
 		fmt.Fprintf(c.App.ErrWriter, "walctl: the interrupted run (started %s) stopped before it changed %s: starting over\n",
-			j.Started.Format("2006-01-02 15:04:05Z"), dir)
+			j.Started.Format("2006-01-02 15:04:05Z"), termtext.Escape(dir))
 		return lk, nil, nil
 	}
 	return lk, j, nil

@@ -111,7 +111,13 @@ func (pl *planner) decideLast() {
 	case nl != pl.L && !pl.ns.writable():
 		pl.refuse(nl, "it needs node.state rewritten, which is refused: "+pl.ns.refusal(), pl.ns.flags())
 	case dropCommitted && !pl.o.AllowDropCommitted:
-		pl.refuse(nl, fmt.Sprintf("entries %s are committed (CommitIndex %d): a majority of the cluster must still hold them, and the leader re-replicates them to this node afterwards", raftlog.Range{From: nl + 1, To: dropC}, dropC), "--allow-drop-committed")
+		what, them := "entries %s are committed", "them"
+		if nl+1 == dropC {
+			what, them = "entry %s is committed", "it"
+		}
+		pl.refuse(nl, fmt.Sprintf(what+" (CommitIndex %d): a majority of the cluster must still hold "+them+
+			", and the leader re-replicates "+them+" to this node afterwards", raftlog.Range{From: nl + 1, To: dropC}, dropC),
+			"--allow-drop-committed")
 	default:
 		pl.truncate = nl < pl.L
 		pl.recordDrop(nl, false, "", "")
