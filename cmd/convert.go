@@ -9,7 +9,6 @@ import (
 	"github.com/walctl/walctl/format/wal"
 	"github.com/walctl/walctl/internal/progress"
 	"github.com/walctl/walctl/logdir"
-	"github.com/walctl/walctl/release"
 	"github.com/walctl/walctl/repair"
 )
 
@@ -131,14 +130,9 @@ func convertOptions(c *cli.Context) (repair.ConvertOptions, logdir.Options, erro
 		return co, in, usageError{msg: fmt.Sprintf("--in-format %q is not a PersistentState format", in.Format), hint: "use legacy, v2 or sparse"}
 	}
 	co.Log = repair.LogOptions{Format: in.Format, R: in.R, M: in.M}
-	if v := c.String("target-version"); v != "" {
-		t, err := release.Parse(v)
-		if err != nil {
-			return co, in, usageError{msg: "--target-version: " + err.Error(), hint: "give the DotNext.Net.Cluster release that will open the output, e.g. 4.15.3 or 5.26.2"}
-		}
-		co.Target = t
-	}
-	return co, in, nil
+	t, err := targetVersion(c)
+	co.Target = t
+	return co, in, err
 }
 
 func finishPendingConvert(c *cli.Context, dir string, j *repair.Journal) error {
@@ -348,13 +342,15 @@ func walConvertOptions(c *cli.Context) (repair.WALOptions, logdir.Options, error
 	default:
 		return o, in, usageError{msg: fmt.Sprintf("--checkpoint-bytes %d is not a checkpoint form", o.CheckpointForm), hint: "use 8 (5.x), 12 (6.0–6.7) or 20 (6.8+)"}
 	}
-	if v := c.String("target-version"); v != "" {
-		form, err := repair.CheckpointFormFor(v)
-		if err != nil {
-			return o, in, flagErr(err)
-		}
-		o.CheckpointForm = form
+	v, err := targetVersion(c)
+	if err != nil || v.IsZero() {
+		return o, in, err
 	}
+	form, err := repair.CheckpointFormFor(v)
+	if err != nil {
+		return o, in, flagErr(err)
+	}
+	o.CheckpointForm = form
 	return o, in, nil
 }
 

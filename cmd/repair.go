@@ -47,6 +47,9 @@ func runRepair(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	if _, err := targetVersion(c); err != nil {
+		return err
+	}
 	if j, err := repair.Pending(dir); err != nil || j != nil {
 		if err != nil {
 			return err
@@ -339,13 +342,15 @@ func walRepairOptions(c *cli.Context, lo logdir.Options) (repair.WALRepairOption
 		t := c.Int64("set-term")
 		o.SetTerm = &t
 	}
-	if v := c.String("target-version"); v != "" {
-		form, err := repair.CheckpointFormFor(v)
-		if err != nil {
-			return o, flagErr(err)
-		}
-		o.CheckpointForm = form
+	v, err := targetVersion(c)
+	if err != nil || v.IsZero() {
+		return o, err
 	}
+	form, err := repair.CheckpointFormFor(v)
+	if err != nil {
+		return o, flagErr(err)
+	}
+	o.CheckpointForm = form
 	return o, nil
 }
 

@@ -12,6 +12,7 @@ import (
 	"github.com/walctl/walctl/format/record"
 	v2 "github.com/walctl/walctl/format/v2"
 	"github.com/walctl/walctl/raftlog"
+	"github.com/walctl/walctl/release"
 )
 
 // tableLog writes a Table log (R = 4, snapshot 9, entries 10–11 in
@@ -66,7 +67,7 @@ func itoa(n int64) string { return string(rune('0' + n)) }
 // zeroLeadFinding opens dir for target and returns its zero-leading-slots finding.
 func zeroLeadFinding(t *testing.T, dir, target string) (raftlog.Finding, bool) {
 	t.Helper()
-	l, err := Open(dir, Options{Format: "v2", R: 4, Target: target})
+	l, err := Open(dir, Options{Format: "v2", R: 4, Target: parseTarget(target)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -130,4 +131,12 @@ func TestZeroLeadingSeverity(t *testing.T) {
 			}
 		})
 	}
+}
+
+// parseTarget is "" → no target, else the release.
+func parseTarget(s string) release.Version {
+	if s == "" {
+		return release.Version{}
+	}
+	return release.MustParse(s)
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/walctl/walctl/format/partition"
 	"github.com/walctl/walctl/format/record"
+	"github.com/walctl/walctl/release"
 )
 
 // TestLibraryReadsMatchesReadback checks LibraryReads against what the real
@@ -24,7 +25,7 @@ func TestLibraryReadsMatchesReadback(t *testing.T) {
 		lastIndex := lastIndexOf(t, wal)
 		files := partitionFiles(t, wal)
 		for _, rb := range fx.readbacks {
-			v, ok := ReaderFor(rb.Library.Version)
+			v, ok := ReaderFor(release.MustParse(rb.Library.Version))
 			if !ok {
 				t.Fatalf("%s: no reader for %q", fx.name, rb.Library.Version)
 			}
@@ -197,10 +198,10 @@ func TestReaderFor(t *testing.T) {
 	}{
 		{"5.26.2", ReaderTip, true}, {"5.7.3", ReaderTip, true}, {"5.7.2", Reader570, true},
 		{"5.7.1", Reader570, true}, {"5.7.0", Reader570, true}, {"5.6.0", Reader540, true},
-		{"5.4.0", Reader540, true}, {"5.3.9", 0, false}, {"6.12.0", 0, false}, {"x", 0, false},
+		{"5.4.0", Reader540, true}, {"5.3.9", 0, false}, {"6.12.0", 0, false}, {"4.2.0", 0, false},
 	}
 	for _, tc := range tests {
-		got, ok := ReaderFor(tc.version)
+		got, ok := ReaderFor(release.MustParse(tc.version))
 		if got != tc.want || ok != tc.ok {
 			t.Errorf("ReaderFor(%q) = %v %v, want %v %v", tc.version, got, ok, tc.want, tc.ok)
 		}
@@ -218,7 +219,7 @@ func TestCompareWithReadback(t *testing.T) {
 		r := fx.geometry().R
 		dl := decodeFixture(t, fx, lastIndex)
 		for _, rb := range fx.readbacks {
-			v, _ := ReaderFor(rb.Library.Version)
+			v, _ := ReaderFor(release.MustParse(rb.Library.Version))
 			mism := map[int64]Mismatch{}
 			for n, d := range dl.decoded {
 				for _, m := range Compare(d, LibraryReads(dl.files[n], fx.geometry(), lastIndex, v)) {
