@@ -85,7 +85,7 @@ func printDetection(w io.Writer, r *detect.Result) {
 		fmt.Fprintf(w, ", M = %d", r.M)
 	}
 	if p := r.WAL; p != nil {
-		fmt.Fprintf(w, ", chunk size %d, %d-byte records in %d-byte slots, hash %s, written by %s", p.ChunkSize, p.RecordSize, p.SlotSize, p.Hash, p.Writers)
+		fmt.Fprintf(w, ", chunk size %d, %d-byte records in %d-byte slots, hash %s", p.ChunkSize, p.RecordSize, p.SlotSize, p.Hash)
 	}
 	if wr := r.Writers; wr != nil && wr.Releases != "" {
 		fmt.Fprintf(w, ", written by %s", wr.Releases)
@@ -121,7 +121,7 @@ func printDetection(w io.Writer, r *detect.Result) {
 	t.Render()
 }
 
-// printWriters lists the facts behind "written by" of a PersistentState log.
+// printWriters lists the facts behind "written by" (both families).
 func printWriters(w io.Writer, wr *detect.Writers) {
 	if wr == nil {
 		return

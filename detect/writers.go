@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/walctl/walctl/format/nodestate"
+	"github.com/walctl/walctl/format/wal"
 	"github.com/walctl/walctl/release"
 )
 
@@ -81,7 +82,7 @@ func (r *Result) writers(stateSum nodestate.ChecksumStatus) *Writers {
 		}
 	}
 	r.tableEvidence(add)
-	w.combine()
+	w.combine(release.Of(release.PersistentState))
 	return w
 }
 
@@ -133,28 +134,31 @@ func (r *Result) tableEvidence(add func(string, release.Set, string)) {
 }
 
 // combine intersects the strong facts, then each weak fact that keeps the
-// intersection non-empty.
-func (w *Writers) combine() {
-	set := release.Of(release.PersistentState)
-	for _, e := range w.Evidence {
-		if e.Assumes == "" {
-			set = set.Intersect(e.Set)
-		}
+// intersection non-empty (release.Narrow), starting from base.
+func (w *Writers) combine(base release.Set) {
+	sets, weak := make([]release.Set, len(w.Evidence)), make([]bool, len(w.Evidence))
+	for i, e := range w.Evidence {
+		sets[i], weak[i] = e.Set, e.Assumes != ""
 	}
+	set, aside := release.Narrow(base, sets, weak)
 	if set.Empty() {
 		w.Conflict = "no single release wrote all of this: the node ran releases on both sides of a boundary (an upgrade or a downgrade), or the files come from several logs"
 		w.Set = release.Set{}
 		return
 	}
-	for i, e := range w.Evidence {
-		if e.Assumes == "" {
-			continue
-		}
-		if next := set.Intersect(e.Set); !next.Empty() {
-			set = next
-		} else {
-			w.Evidence[i].SetAside = true
-		}
+	for i := range w.Evidence {
+		w.Evidence[i].SetAside = aside[i]
 	}
 	w.Set, w.Releases = set, set.String()
+}
+
+// walWriters is the "written by" of a WriteAheadLog, from the facts of its
+// layout parameters and checkpoint (wal.WriterFacts).
+func walWriters(p wal.Params, form int) *Writers {
+	w := &Writers{}
+	for _, f := range wal.WriterFacts(p, form) {
+		w.Evidence = append(w.Evidence, Evidence{Fact: f.Fact, Releases: f.Set.String(), Set: f.Set, Assumes: f.Assumes})
+	}
+	w.combine(wal.Writers)
+	return w
 }

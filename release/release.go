@@ -360,3 +360,33 @@ func (s Set) Newest() Version {
 	}
 	return n
 }
+
+// Narrow intersects base with every strong set, then with each weak set
+// (one that holds only under an assumption: a default setting, no crash) in
+// order, as long as the result stays non-empty. setAside[i] is true for the
+// weak sets left out because they contradict the rest. The result is empty
+// when the strong sets exclude each other. detect's "written by" for both
+// families is this arithmetic.
+func Narrow(base Set, sets []Set, weak []bool) (result Set, setAside []bool) {
+	setAside = make([]bool, len(sets))
+	result = base
+	for i, s := range sets {
+		if !weak[i] {
+			result = result.Intersect(s)
+		}
+	}
+	if result.Empty() {
+		return Set{}, setAside
+	}
+	for i, s := range sets {
+		if !weak[i] {
+			continue
+		}
+		if next := result.Intersect(s); !next.Empty() {
+			result = next
+		} else {
+			setAside[i] = true
+		}
+	}
+	return result, setAside
+}

@@ -172,17 +172,7 @@ func (c *WALConversion) OpenFileNote() string {
 }
 
 func writersOf(p wal.Params) string {
-	switch {
-	case p.CheckpointForm == wal.Checkpoint5x:
-		return "DotNext 5.22–5.26"
-	case p.Layout == wal.Layout5 && p.CheckpointForm == wal.CheckpointV0:
-		return "DotNext 6.0–6.7 with IgnoreTimestamp=false"
-	case p.Layout == wal.Layout5:
-		return "DotNext 6.8+ with IgnoreTimestamp=false"
-	case p.CheckpointForm == wal.CheckpointV0:
-		return "DotNext 6.0+"
-	}
-	return "DotNext 6.8+"
+	return "DotNext " + wal.WritersOf(p, p.CheckpointForm)
 }
 
 func (c *WALConversion) notes(src *walSource, o WALOptions, p wal.Params) {
