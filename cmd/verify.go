@@ -8,6 +8,8 @@ import (
 	"github.com/walctl/walctl/internal/progress"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
+	"github.com/walctl/walctl/release"
+	"github.com/walctl/walctl/upgrade"
 )
 
 func verifyCommand() *cli.Command {
@@ -16,7 +18,9 @@ func verifyCommand() *cli.Command {
 		Usage:     "replay the whole log and report every damage, where it is, what the library does with it, and the fix",
 		ArgsUsage: "DIR",
 		Flags: append(formatFlags(), &cli.StringFlag{Name: "target-version",
-			Usage: "the DotNext.Net.Cluster release that will open the log (e.g. 5.7.2): judge what it reads"}),
+			Usage: "the DotNext.Net.Cluster release that will open the log (e.g. 5.7.2): an error for everything it reads otherwise than the writer"},
+			&cli.StringFlag{Name: "from-version",
+				Usage: "with --target-version: the release that wrote the log (the node's current one); default: the newest the files allow"}),
 		Action: runVerify,
 	}
 }
@@ -27,16 +31,21 @@ type verifyDoc struct {
 	Verdict  string           `json:"verdict"`
 	Findings raftlog.Findings `json:"findings"`
 	Summary  raftlog.Summary  `json:"summary"`
+	// Target is the upgrade gate's answer with --target-version (its
+	// findings are among Findings).
+	Target *upgrade.Report `json:"target,omitempty"`
 }
 
 // Verify opens dir and runs every check; it is the library form of the
 // command, used by repair and convert to check their output.
 func Verify(dir string, o logdir.Options) (*verifyDoc, error) {
-	return verifyWith(dir, o, nil)
+	return verifyWith(dir, o, release.Version{}, nil)
 }
 
 // verifyWith is Verify with a progress bar made once the log is open.
-func verifyWith(dir string, o logdir.Options, bar func(*logdir.Log) *progress.Bar) (*verifyDoc, error) {
+// With o.Target set, the upgrade gate's findings for that release are
+// added (from: the writer's release, zero for the files' newest).
+func verifyWith(dir string, o logdir.Options, from release.Version, bar func(*logdir.Log) *progress.Bar) (*verifyDoc, error) {
 	l, err := logdir.Open(dir, o)
 	if err != nil {
 		return nil, err
@@ -61,10 +70,17 @@ func verifyWith(dir string, o logdir.Options, bar func(*logdir.Log) *progress.Ba
 	sum, replayFindings := rp.Finish()
 	fs = append(fs, logdir.WithFixes(replayFindings)...)
 	doc := &verifyDoc{Dir: dir, Format: l.Format, Verdict: "ok", Findings: fs, Summary: sum}
+	if !o.Target.IsZero() {
+		if doc.Target, err = upgrade.Gate(l, o.Target, from); err != nil {
+			return nil, err
+		}
+		doc.Findings = append(doc.Findings, doc.Target.Findings...)
+		doc.Target.Findings = nil
+	}
 	if doc.Findings == nil {
 		doc.Findings = raftlog.Findings{}
 	}
-	if fs.HasErrors() {
+	if doc.Findings.HasErrors() {
 		doc.Verdict = "damaged"
 	}
 	return doc, nil
@@ -82,7 +98,14 @@ func runVerify(c *cli.Context) error {
 	if o.Target, err = targetVersion(c); err != nil {
 		return err
 	}
-	doc, err := verifyWith(dir, o, func(l *logdir.Log) *progress.Bar { return newBar(c, l, "verifying") })
+	from, err := releaseFlag(c, "from-version")
+	if err != nil {
+		return err
+	}
+	if !from.IsZero() && o.Target.IsZero() {
+		return usageError{msg: "--from-version needs --target-version", hint: "walctl verify --target-version V [--from-version W] DIR"}
+	}
+	doc, err := verifyWith(dir, o, from, func(l *logdir.Log) *progress.Bar { return newBar(c, l, "verifying") })
 	if err != nil {
 		return err
 	}
@@ -133,9 +156,32 @@ func printVerify(w io.Writer, d *verifyDoc) {
 		}
 	}
 	fmt.Fprintln(w)
+	if d.Target != nil {
+		printGate(w, d.Target)
+	}
 	if d.Verdict == "ok" {
 		fmt.Fprintf(w, "%s %s: %d warnings\n", bold("verdict:"), green("ok"), warns)
 	} else {
 		fmt.Fprintf(w, "%s %s: %d errors, %d warnings\n", bold("verdict:"), red("damaged"), errs, warns)
 	}
+}
+
+// printGate is the one-line answer of the upgrade gate.
+func printGate(w io.Writer, r *upgrade.Report) {
+	fmt.Fprintf(w, "%s DotNext %s %s (the log's writer, judged as %s, from the %s)\n", bold("target:"), r.Target, gateWords(r), r.Writer, r.WriterFrom)
+}
+
+// gateWords says in a few words what release r.Target makes of the log.
+func gateWords(r *upgrade.Report) string {
+	switch {
+	case !r.Opens && r.Intact:
+		return yellow("cannot open the log, nor can its writer's release (see the findings)")
+	case !r.Opens:
+		return red("cannot open the log")
+	case r.Intact:
+		return green("opens the log with every committed entry, the term and the vote as the writer reads them")
+	case !r.Blocked():
+		return yellow("reads committed entries its writer loses (see the findings)")
+	}
+	return red("reads the log otherwise than its writer (see the findings)")
 }

@@ -93,10 +93,10 @@ func (r *Result) tableEvidence(add func(string, release.Set, string)) {
 	if r.Format != V2 {
 		return
 	}
-	var t1, t2, sealed, fullUnsealed []string
-	lastP := int64(-1)
+	var t1, t2, sealed, fullUnsealed, unwritten []string
+	lastP, snap := int64(-1), int64(0)
 	if r.State != nil && r.R > 0 && r.State.LastIndex >= 0 {
-		lastP = r.State.LastIndex / r.R
+		lastP, snap = r.State.LastIndex/r.R, r.State.Snapshot.Index
 	}
 	for i, f := range r.Files {
 		if f.Format != V2 || i >= len(r.Listing.Partitions) {
@@ -112,6 +112,8 @@ func (r *Result) tableEvidence(add func(string, release.Set, string)) {
 			sealed = append(sealed, f.Name)
 		case n >= 1 && r.R > 0 && p.UsedSlots == r.R && n != lastP:
 			fullUnsealed = append(fullUnsealed, f.Name)
+		case r.R > 0 && n < lastP && n*r.R > snap && p.UsedSlots >= 0 && p.UsedSlots <= r.R-2:
+			unwritten = append(unwritten, f.Name)
 		}
 	}
 	if len(t1) > 0 {
@@ -125,6 +127,15 @@ func (r *Result) tableEvidence(add func(string, release.Set, string)) {
 	if len(sealed) > 0 {
 		add(fmt.Sprintf("sealed partition(s) %v after partition 0", sealed), release.Of(release.Since(release.Issue244Fixed)),
 			"that the library sealed them: walctl repair and convert seal partitions too")
+	}
+	if len(unwritten) > 0 {
+		// 5.7.2+ write every append through the partition's buffer, which the
+		// next append to the partition flushes: at most its last append is
+		// lost (spec §4.3). Two or more never-written slots before a later
+		// partition are RC1's cached appends (§4.8.1).
+		add(fmt.Sprintf("partition(s) %v stop two or more slots short of their end though LastIndex lies in a later partition: appends that were never written", unwritten),
+			release.Of(release.Between(release.TableFormat, release.CachedAppendsWritten)),
+			"no power loss after the appends, and no log truncation that kept LastIndex")
 	}
 	if len(fullUnsealed) > 0 {
 		add(fmt.Sprintf("full partition(s) %v left unsealed, not holding LastIndex", fullUnsealed),

@@ -390,3 +390,15 @@ func Narrow(base Set, sets []Set, weak []bool) (result Set, setAside []bool) {
 	}
 	return result, setAside
 }
+
+// Name is v in words: a release, or for the stand-ins Newest returns
+// ("5.7.9999", "5.9999.9999") the family they stand for ("5.7.x", "5.x").
+func (v Version) Name() string {
+	switch {
+	case v.Minor == 9999:
+		return fmt.Sprintf("%d.x", v.Major)
+	case v.Patch == 9999:
+		return fmt.Sprintf("%d.%d.x", v.Major, v.Minor)
+	}
+	return v.String()
+}

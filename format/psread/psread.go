@@ -323,3 +323,34 @@ func (d *Dir) Payload(e Entry) ([]byte, error) {
 	}
 	return nil, fmt.Errorf("psread: no partition file %q", e.File)
 }
+
+// Load says in words how the release loaded partition number: the cause
+// behind the entries it reads ("" for a partition it reads as written).
+func (view *View) Load(number int64) string {
+	pv := view.partition(number)
+	d := view.dir
+	switch p := pv.(type) {
+	case nil:
+		return fmt.Sprintf("partition file %d is missing", number)
+	case legacyView:
+		switch {
+		case p.zeroed:
+			return fmt.Sprintf("partition %d is shorter than its prologue: DotNext %s zero-fills it and reads zero records", number, view.Release.Name())
+		case d.Format != Legacy:
+			return fmt.Sprintf("DotNext %s reads every partition as legacy (the Table and sparse formats came in 5.4.0): it takes the first R×40 bytes of %s partition %d as its records",
+				view.Release.Name(), d.Format, number)
+		}
+	case tableView:
+		switch p.lv.How {
+		case v2.HowStubs:
+			return fmt.Sprintf("partition %d is unsealed and does not hold LastIndex %d: DotNext %s loads it as stub records without reading it", number, view.LastIndex, view.Release.Name())
+		case v2.HowUnscanned:
+			return fmt.Sprintf("partition %d is shorter than its 512-byte header: DotNext %s does not read it", number, view.Release.Name())
+		case v2.HowScan:
+			return fmt.Sprintf("partition %d is unsealed: DotNext %s reads it by its chained records and stops at the first with End ≤ 0", number, view.Release.Name())
+		case v2.HowFooter:
+			return fmt.Sprintf("partition %d is sealed: DotNext %s reads its footer", number, view.Release.Name())
+		}
+	}
+	return ""
+}

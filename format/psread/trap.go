@@ -47,7 +47,7 @@ func (view *View) unsealTrap(f File, pv partView) {
 		}
 		view.Changes = append(view.Changes, Change{File: f.Name, number: f.Number, size: f.Size, Trap: true,
 			zero: [][2]int64{{0, 1}, {v2.HeaderSize, v2.HeaderSize + record.Size}},
-			What: fmt.Sprintf("unsealed: header byte 0 cleared and bytes %d–%d zeroed, size unchanged",
+			What: fmt.Sprintf("header byte 0 cleared (unsealed) and bytes %d–%d zeroed, size unchanged",
 				v2.HeaderSize, v2.HeaderSize+record.Size-1),
 			Why: fmt.Sprintf("the replay applies the zero-length committed entry %d (%s) and flushes the sealed partition: "+
 				"5.4.0–5.6.x FlushAndUnsealAsync", k, why)})
