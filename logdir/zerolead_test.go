@@ -140,3 +140,27 @@ func parseTarget(s string) release.Version {
 	}
 	return release.MustParse(s)
 }
+
+// unsealed-partition is judged for --target-version like zero leading
+// slots: an error when the node will run 5.7.3+ (or the release is not
+// given), a warning when it stays on a release that scans the partition.
+func TestUnsealedPartitionForTarget(t *testing.T) {
+	dir := filepath.Join("..", "testdata", "fixtures", "5.7.1", "table-basic", "wal")
+	for target, want := range map[string]raftlog.Severity{"": raftlog.Error, "5.26.2": raftlog.Error, "5.7.3": raftlog.Error,
+		"5.7.2": raftlog.Warning, "5.4.0": raftlog.Warning} {
+		l, err := Open(dir, Options{Target: parseTarget(target)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := raftlog.Severity("")
+		for _, f := range l.Findings {
+			if f.Code == "unsealed-partition" {
+				got = f.Severity
+			}
+		}
+		l.Close()
+		if got != want {
+			t.Errorf("target %q: unsealed-partition %q, want %q", target, got, want)
+		}
+	}
+}
