@@ -25,6 +25,7 @@ import (
 	"github.com/walctl/walctl/format/nodestate"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
+	"github.com/walctl/walctl/release"
 )
 
 // Options steer Plan and Apply.
@@ -36,6 +37,9 @@ type Options struct {
 	SetTerm *int64 `json:"setTerm,omitempty"`
 	// ClearVote removes the vote from node.state.
 	ClearVote bool `json:"clearVote,omitempty"`
+	// VoteLayoutFor rewrites the vote in the ClusterMemberId layout this
+	// release reads (zero: keep the layout): the upgrade across 4.8.0.
+	VoteLayoutFor release.Version `json:"voteLayoutFor,omitzero"`
 	// Backup is where Apply copies the directory first; "" means a new
 	// sibling named <dir>.walctl-backup-<UTC timestamp>.
 	Backup string `json:"-"`
