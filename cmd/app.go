@@ -49,6 +49,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			repairCommand(),
 			convertCommand(),
 			diffCommand(),
+			upgradeCommand(),
 		},
 		ExitErrHandler: func(*cli.Context, error) {}, // errors are reported by Main
 		OnUsageError: func(c *cli.Context, err error, _ bool) error {

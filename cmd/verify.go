@@ -168,20 +168,20 @@ func printVerify(w io.Writer, d *verifyDoc) {
 
 // printGate is the one-line answer of the upgrade gate.
 func printGate(w io.Writer, r *upgrade.Report) {
-	fmt.Fprintf(w, "%s DotNext %s %s (the log's writer, judged as %s, from the %s)\n", bold("target:"), r.Target, gateWords(r), r.Writer, r.WriterFrom)
+	fmt.Fprintf(w, "%s DotNext %s %s (the log's writer judged as %s, from the %s)\n", bold("target:"), r.Target, gateWords(r), r.Writer, r.WriterFrom)
 }
 
 // gateWords says in a few words what release r.Target makes of the log.
 func gateWords(r *upgrade.Report) string {
 	switch {
 	case !r.Opens && r.Intact:
-		return yellow("cannot open the log, nor can its writer's release (see the findings)")
+		return yellow("cannot open the log, nor can its writer's release")
 	case !r.Opens:
 		return red("cannot open the log")
 	case r.Intact:
-		return green("opens the log with every committed entry, the term and the vote as the writer reads them")
+		return green("opens the log with every committed entry, the term and the vote as its writer reads them")
 	case !r.Blocked():
-		return yellow("reads committed entries its writer loses (see the findings)")
+		return yellow("reads committed entries its writer loses")
 	}
-	return red("reads the log otherwise than its writer (see the findings)")
+	return red("reads the log otherwise than its writer")
 }
