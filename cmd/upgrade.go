@@ -160,7 +160,7 @@ func printUpgradePlan(w io.Writer, doc *upgradeDoc) {
 // changes and the notes.
 func printUpgradeHead(w io.Writer, p *upgrade.Plan) {
 	g := p.Gate
-	fmt.Fprintf(w, "%s %s (%s, written by %s, from the %s) to DotNext %s\n", bold("Upgrade plan for"), p.Dir, g.Family, g.Writer, g.WriterFrom, p.To)
+	fmt.Fprintf(w, "%s %s (%s, written by %s, from the %s; judged as %s) to DotNext %s\n", bold("Upgrade plan for"), p.Dir, g.Family, g.Writer, g.WriterFrom, g.JudgedAs, p.To)
 	fmt.Fprintf(w, "  %s DotNext %s %s\n", bold("now:"), p.To, gateWords(g))
 	for _, f := range g.Findings {
 		if f.Severity != raftlog.Info {

@@ -168,7 +168,7 @@ func printVerify(w io.Writer, d *verifyDoc) {
 
 // printGate is the one-line answer of the upgrade gate.
 func printGate(w io.Writer, r *upgrade.Report) {
-	fmt.Fprintf(w, "%s DotNext %s %s (the log's writer judged as %s, from the %s)\n", bold("target:"), r.Target, gateWords(r), r.Writer, r.WriterFrom)
+	fmt.Fprintf(w, "%s DotNext %s %s (the log's writer: %s, from the %s; judged as %s)\n", bold("target:"), r.Target, gateWords(r), r.Writer, r.WriterFrom, r.JudgedAs)
 }
 
 // gateWords says in a few words what release r.Target makes of the log.

@@ -62,10 +62,14 @@ const (
 type Report struct {
 	Target release.Version `json:"target"`
 	Family string          `json:"family"` // PersistentState or WriteAheadLog
-	// Writer names the releases judged as the log's writer, and WriterFrom
-	// where they come from: "files" (walctl detect) or "--from-version".
+	// Writer names the releases that can have written the log, WriterFrom
+	// where they come from: "files" (walctl detect) or "--from-version",
+	// and JudgedAs the releases among them the gate compares with: the
+	// newest reader class that opens the log (a node runs on a log its
+	// release opens), else the newest.
 	Writer     string `json:"writer"`
 	WriterFrom string `json:"writerFrom"`
+	JudgedAs   string `json:"judgedAs"`
 	// Opens: V opens and initializes the log. Intact: V reads every
 	// committed entry, the term and the vote as the writer does, the
 	// writer's own damage included (no gate error).
@@ -113,17 +117,36 @@ func Gate(l *logdir.Log, to, from release.Version) (*Report, error) {
 	return r, nil
 }
 
-// writerOf is the release the gate compares with: --from-version, or the
-// newest release of detect's "written by", or of the whole family when
-// the files do not tell.
-func writerOf(l *logdir.Log, from release.Version, family release.Set) (release.Version, string, string, release.Set) {
-	if !from.IsZero() {
-		return from, from.String(), "--from-version", release.Of(release.Between(from, release.V(from.Major, from.Minor, from.Patch+1)))
+// writerSet is the releases that can have written the log: the one
+// --from-version names, or detect's "written by", or the whole family when
+// the files do not tell (or conflict).
+func writerSet(r *Report, l *logdir.Log, from release.Version, family release.Set) release.Set {
+	switch det := l.Detection; {
+	case !from.IsZero():
+		r.Writer, r.WriterFrom = from.String(), "--from-version"
+		return release.Of(release.Between(from, release.V(from.Major, from.Minor, from.Patch+1)))
+	case det != nil && det.Writers != nil && !det.Writers.Set.Empty():
+		r.Writer, r.WriterFrom = det.Writers.Releases, "files"
+		return det.Writers.Set
 	}
-	if det := l.Detection; det != nil && det.Writers != nil && !det.Writers.Set.Empty() {
-		return det.Writers.Set.Newest(), det.Writers.Releases, "files", det.Writers.Set
+	r.Writer, r.WriterFrom = family.String()+" (the files do not tell)", "files"
+	return family
+}
+
+// pickWriter is the release the gate compares with: of the reader classes
+// inside set, the newest whose release opens the log — the node runs on
+// it, so its release opens it — else the newest. It returns the class too.
+func pickWriter(set release.Set, classes []release.Version, until release.Version, opens func(release.Version) bool) candidate {
+	cs := candidates(set, classes, until, release.Version{})
+	for i := len(cs) - 1; i >= 0; i-- {
+		if opens(cs[i].v) {
+			return cs[i]
+		}
 	}
-	return family.Newest(), family.String() + " (the files do not tell)", "files", family
+	if len(cs) > 0 {
+		return cs[len(cs)-1]
+	}
+	return candidate{set: set, v: set.Newest()}
 }
 
 func (r *Report) add(sev raftlog.Severity, code, file string, idx int64, msg, fix string) {
@@ -171,8 +194,8 @@ func candidates(set release.Set, classes []release.Version, until release.Versio
 // unsure is the warning that the writer's candidates disagree.
 func (r *Report) unsure(differ []string) {
 	r.add(raftlog.Warning, CodeWriterUnsure, "", raftlog.NoIndex, fmt.Sprintf(
-		"the files allow writers %s, and they do not all read this log alike: %s read it otherwise than the newest of them, for which the findings above judge",
-		r.Writer, strings.Join(differ, "; ")), "give --from-version with the release the node runs now")
+		"the files allow writers %s, and they do not all read this log alike: %s read it otherwise than %s, for which the findings above judge",
+		r.Writer, strings.Join(differ, "; "), r.JudgedAs), "give --from-version with the release the node runs now")
 }
 
 // psDir opens the model's view of a PersistentState log; close releases

@@ -20,8 +20,10 @@ func gatePS(r *Report, l *logdir.Log, from release.Version) error {
 		return err
 	}
 	defer closeFiles()
-	w, words, src, set := writerOf(l, from, release.Of(release.PersistentState))
-	r.Writer, r.WriterFrom = words, src
+	set := writerSet(r, l, from, release.Of(release.PersistentState))
+	wc := pickWriter(set, psClasses, release.PersistentStateRemoved, func(v release.Version) bool { return d.Read(v).OpenError == "" })
+	w := wc.v
+	r.JudgedAs = wc.set.String()
 	v := r.Target
 	wv, vv := d.Read(w), d.Read(v)
 	r.Opens, r.OpenError = vv.OpenError == "", vv.OpenError
@@ -29,7 +31,7 @@ func gatePS(r *Report, l *logdir.Log, from release.Version) error {
 		r.Committed = &raftlog.Range{From: vv.Snapshot + 1, To: vv.CommitIndex}
 	}
 	defer psNotes(r, l, d, vv)
-	if src == "files" {
+	if r.WriterFrom == "files" {
 		var differ []string
 		for _, c := range candidates(set, psClasses, release.PersistentStateRemoved, w) {
 			if psDiffer(d, wv, d.Read(c.v), r.Committed) {

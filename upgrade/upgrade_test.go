@@ -193,3 +193,24 @@ func TestGateLimits(t *testing.T) {
 		t.Error("Apply without --out")
 	}
 }
+
+// A 4.2.0 node that crashed leaves a partition shorter than its prologue
+// (what 4.15.3 and 5.3.0 logs show, here made from 4.2.0/legacy-basic):
+// the files allow 4.2.0–4.7.x, and the gate compares with 4.2.x, the only
+// ones among them that open it (they zero-fill the partition). So 4.2.0
+// reads it as its writer; 4.15.3 cannot open it.
+func TestWriterThatOpensTheLog(t *testing.T) {
+	dir := copyLog(t, fixtureDir("4.2.0", "legacy-basic", "wal"))
+	if err := os.Truncate(filepath.Join(dir, "2"), 0); err != nil {
+		t.Fatal(err)
+	}
+	lo := logdir.Options{Format: "legacy", R: 4}
+	r := gate(t, dir, lo, "4.2.0", "")
+	if !r.Intact || r.JudgedAs != "4.2.0–4.2.x" || !r.Opens {
+		t.Errorf("4.2.0: judged as %q, intact %v, %+v", r.JudgedAs, r.Intact, r.Findings)
+	}
+	r = gate(t, dir, lo, "4.15.3", "")
+	if r.Opens || !strings.Contains(strings.Join(codes(r, raftlog.Error), " "), CodeCannotOpen) {
+		t.Errorf("4.15.3: %+v", r)
+	}
+}

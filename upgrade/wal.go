@@ -14,8 +14,10 @@ import (
 // release reads `state` (term and vote, 4.8.0+ member layout) alike, so
 // only opening, the commit index and the record layout can differ.
 func gateWAL(r *Report, l *logdir.Log, w *wal.Log, from release.Version) {
-	wv, words, src, set := writerOf(l, from, walFamily)
-	r.Writer, r.WriterFrom = words, src
+	set := writerSet(r, l, from, walFamily)
+	wc := pickWriter(set, walClasses, release.Covered.Until, func(v release.Version) bool { return w.ReadBy(v).OpenError == "" })
+	wv := wc.v
+	r.JudgedAs = wc.set.String()
 	v := r.Target
 	wr, vr := w.ReadBy(wv), w.ReadBy(v)
 	r.Opens = vr.OpenError == "" && vr.InitError == ""
@@ -23,7 +25,7 @@ func gateWAL(r *Report, l *logdir.Log, w *wal.Log, from release.Version) {
 	if wr.Commit > w.S {
 		r.Committed = &raftlog.Range{From: w.S + 1, To: wr.Commit}
 	}
-	defer walNotes(r, w, wr, wv, vr, src, set)
+	defer walNotes(r, w, wr, wv, vr, set)
 	diff := wr.Differs(vr)
 	switch {
 	case diff == "":
@@ -81,7 +83,7 @@ func walFix(v release.Version, vr wal.ReleaseRead, w *wal.Log) string {
 
 // walNotes adds the settings V needs, host caveats, and whether the
 // releases the files allow as the writer agree.
-func walNotes(r *Report, w *wal.Log, wr wal.ReleaseRead, wv release.Version, vr wal.ReleaseRead, src string, set release.Set) {
+func walNotes(r *Report, w *wal.Log, wr wal.ReleaseRead, wv release.Version, vr wal.ReleaseRead, set release.Set) {
 	v := r.Target
 	if vr.Option != "" && vr.OpenError == "" {
 		r.add(raftlog.Info, CodeOption, "", raftlog.NoIndex, fmt.Sprintf("DotNext %s and this log: %s", v, vr.Option), "none beyond that setting")
@@ -90,7 +92,7 @@ func walNotes(r *Report, w *wal.Log, wr wal.ReleaseRead, wv release.Version, vr 
 		r.add(raftlog.Info, CodeHost, "metadata", raftlog.NoIndex, fmt.Sprintf("DotNext %s reads these metadata pages right %s", v, vr.Host),
 			"run it on a host with 4 KiB pages, or choose 6.8.1 or later")
 	}
-	if src != "files" {
+	if r.WriterFrom != "files" {
 		return
 	}
 	var differ []string
