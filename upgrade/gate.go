@@ -104,6 +104,13 @@ func Gate(l *logdir.Log, to, from release.Version) (*Report, error) {
 		return nil, fmt.Errorf("DotNext %s is outside the releases walctl knows (%s)", to, release.Covered)
 	}
 	r := &Report{Target: to, Findings: raftlog.Findings{}}
+	switch {
+	case from.IsZero():
+	case l.WAL() != nil && !walFamily.Contains(from):
+		return nil, fmt.Errorf("--from-version %s: that release has no WriteAheadLog (%s), so it did not write this one", from, walFamily)
+	case l.WAL() == nil && !release.PersistentState.Contains(from):
+		return nil, fmt.Errorf("--from-version %s: that release has no PersistentState (%s), so it did not write this log", from, release.PersistentState)
+	}
 	if w := l.WAL(); w != nil {
 		r.Family = "WriteAheadLog"
 		gateWAL(r, l, w, from)

@@ -182,6 +182,9 @@ func TestGateLimits(t *testing.T) {
 	if _, err := Gate(l, release.V(7, 0, 0), release.Version{}); err == nil || !strings.Contains(err.Error(), "4.0.0–6.12.x") {
 		t.Errorf("7.0.0: %v", err)
 	}
+	if _, err := Gate(l, release.V(5, 26, 2), release.V(6, 4, 0)); err == nil || !strings.Contains(err.Error(), "no PersistentState") {
+		t.Errorf("--from-version 6.4.0 of a PersistentState log: %v", err)
+	}
 	plan, err := MakePlan(l, Options{To: release.MustParse("6.12.0")})
 	if err != nil {
 		t.Fatal(err)
