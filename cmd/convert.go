@@ -183,7 +183,10 @@ func reportRefusedConvert(c *cli.Context, ie *repair.InputError) error {
 func checkConverted(c *cli.Context, doc *convertDoc, source string, in logdir.Options) error {
 	conv := doc.Conversion
 	out := logdir.Options{Format: conv.To, R: conv.NewR, M: conv.NewM, Force: true}
-	v, err := verifyWith(doc.Output, out, release.Version{}, func(l *logdir.Log) *progress.Bar { return newBar(c, l, "verifying the output") })
+	v, err := verifyWith(doc.Output, out, release.Version{}, func(l *logdir.Log) *progress.Bar {
+		return newBar(c, l,
+			"verifying the output")
+	})
 	if err != nil {
 		return fmt.Errorf("verify the output: %w", err)
 	}

@@ -85,7 +85,8 @@ func printDetection(w io.Writer, r *detect.Result) {
 		fmt.Fprintf(w, ", M = %d", r.M)
 	}
 	if p := r.WAL; p != nil {
-		fmt.Fprintf(w, ", chunk size %d, %d-byte records in %d-byte slots, hash %s", p.ChunkSize, p.RecordSize, p.SlotSize, p.Hash)
+		fmt.Fprintf(w, ", chunk size %d, %d-byte records in %d-byte slots, hash %s",
+			p.ChunkSize, p.RecordSize, p.SlotSize, p.Hash)
 	}
 	if wr := r.Writers; wr != nil && wr.Releases != "" {
 		fmt.Fprintf(w, ", written by %s", wr.Releases)

@@ -73,7 +73,8 @@ func TestGateMatchesEveryCrossRead(t *testing.T) {
 						t.Fatalf("gate errors %q; the read-backs differ by %v", gate, truth)
 					}
 					if f.Expect.Verdict == "ok" && (code == ExitDamaged) != (len(truth) > 0) {
-						t.Errorf("healthy log: exit %d; the read-backs differ by %v; findings %+v", code, truth, doc.Findings)
+						t.Errorf("healthy log: exit %d; the read-backs differ by %v; findings "+
+							"%+v", code, truth, doc.Findings)
 					}
 					if doc.Target.Intact == (len(truth) > 0) {
 						t.Errorf("target.intact %v; the read-backs differ by %v", doc.Target.Intact, truth)

@@ -74,7 +74,8 @@ func releaseFlag(c *cli.Context, name string) (release.Version, error) {
 	v, err := release.ParseTarget(c.String(name))
 	if err != nil {
 		return v, usageError{msg: "--" + name + ": " + err.Error(),
-			hint: fmt.Sprintf("give a DotNext.Net.Cluster release as major.minor.patch, %s, e.g. 5.7.2, 5.26.2 or 6.12.0", release.Covered)}
+			hint: fmt.Sprintf("give a DotNext.Net.Cluster release as major.minor.patch, %s, e.g. 5.7.2, 5.26.2 or "+
+				"6.12.0", release.Covered)}
 	}
 	return v, nil
 }

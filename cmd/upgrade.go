@@ -13,19 +13,28 @@ import (
 
 func upgradeCommand() *cli.Command {
 	return &cli.Command{
-		Name:      "upgrade",
-		Usage:     "plan (and with --apply carry out) the smallest change that makes DotNext --to-version open the log with every committed entry, the term and the vote",
+		Name: "upgrade",
+		Usage: "plan (and with --apply carry out) the smallest change that makes DotNext --to-version open the " +
+			"log with every committed entry, the term and the vote",
 		ArgsUsage: "DIR",
 		Flags: append(formatFlags(),
-			&cli.StringFlag{Name: "to-version", Usage: "the DotNext.Net.Cluster release the node moves to (major.minor.patch)", Required: true},
-			&cli.StringFlag{Name: "from-version", Usage: "the release that wrote the log (the node's current one); default: the newest the files allow"},
-			&cli.BoolFlag{Name: "apply", Usage: "carry out the plan (each operation copies DIR to a backup first); without it nothing is changed"},
-			&cli.StringFlag{Name: "out", Usage: "the new directory of a conversion between PersistentState and WriteAheadLog, or of a WriteAheadLog rewritten in another layout"},
-			&cli.StringFlag{Name: "backup", Usage: "where an in-place step copies DIR first (default: a new sibling DIR.walctl-backup-<UTC time>)"},
+			&cli.StringFlag{Name: "to-version", Usage: "the DotNext.Net.Cluster release the node moves to " +
+				"(major.minor.patch)", Required: true},
+			&cli.StringFlag{Name: "from-version", Usage: "the release that wrote the log (the node's current one); " +
+				"default: the newest the files allow"},
+			&cli.BoolFlag{Name: "apply", Usage: "carry out the plan (each operation copies DIR to a backup first); " +
+				"without it nothing is changed"},
+			&cli.StringFlag{Name: "out", Usage: "the new directory of a conversion between PersistentState and " +
+				"WriteAheadLog, or of a WriteAheadLog rewritten in another layout"},
+			&cli.StringFlag{Name: "backup", Usage: "where an in-place step copies DIR first (default: a new " +
+				"sibling DIR.walctl-backup-<UTC time>)"},
 			&cli.BoolFlag{Name: "force", Usage: "go on although another process holds the log's files"},
-			&cli.Int64Flag{Name: "out-records-per-partition", Usage: "a WriteAheadLog written as a PersistentState log (releases before 5.22): the recordsPerPartition the application passes"},
-			&cli.Int64Flag{Name: "out-max-entry-size", Usage: "with --out-records-per-partition: write the sparse format with this MaxLogEntrySize"},
-			&cli.StringFlag{Name: "out-snapshot-dir", Usage: "a log written as a WriteAheadLog: the directory inside --out its snapshot is copied to as <index>-<term> (default db)"},
+			&cli.Int64Flag{Name: "out-records-per-partition", Usage: "a WriteAheadLog written as a PersistentState " +
+				"log (releases before 5.22): the recordsPerPartition the application passes"},
+			&cli.Int64Flag{Name: "out-max-entry-size", Usage: "with --out-records-per-partition: write the sparse " +
+				"format with this MaxLogEntrySize"},
+			&cli.StringFlag{Name: "out-snapshot-dir", Usage: "a log written as a WriteAheadLog: the directory " +
+				"inside --out its snapshot is copied to as <index>-<term> (default db)"},
 		),
 		Action: runUpgrade,
 	}
@@ -51,8 +60,10 @@ func runUpgrade(c *cli.Context) error {
 		if err != nil {
 			return err
 		}
-		return hinted{err: fmt.Errorf("%s: an interrupted walctl %s is pending (its backup is %s)", dir, j.Command, j.Backup),
-			hint: "finish it first (walctl repair --apply DIR, or the convert command that started it), then run walctl upgrade again"}
+		return hinted{err: fmt.Errorf("%s: an interrupted walctl %s is pending (its backup is "+
+			"%s)", dir, j.Command, j.Backup),
+			hint: "finish it first (walctl repair --apply DIR, or the convert command that started it), then run " +
+				"walctl upgrade again"}
 	}
 	l, err := logdir.Open(dir, o.Log)
 	if err != nil {
@@ -71,7 +82,8 @@ func runUpgrade(c *cli.Context) error {
 	}
 	doc := &upgradeDoc{Plan: plan}
 	if c.Bool("apply") && len(plan.Needs) > 0 && plan.Refused == "" {
-		return usageError{msg: "the upgrade needs " + plan.Needs[0], hint: "walctl upgrade --to-version " + o.To.String() + " DIR shows the whole plan"}
+		return usageError{msg: "the upgrade needs " + plan.Needs[0],
+			hint: "walctl upgrade --to-version " + o.To.String() + " DIR shows the whole plan"}
 	}
 	if !c.Bool("apply") || plan.Nothing || plan.Refused != "" {
 		if err := printOrJSON(c, doc, printUpgradePlan); err != nil {
@@ -106,7 +118,8 @@ func upgradeOptions(c *cli.Context) (upgrade.Options, error) {
 		return upgrade.Options{}, err
 	}
 	lo.Force = c.Bool("force")
-	o := upgrade.Options{Log: lo, Out: c.String("out"), Backup: c.String("backup"), R: c.Int64("out-records-per-partition"),
+	o := upgrade.Options{Log: lo, Out: c.String("out"), Backup: c.String("backup"),
+		R: c.Int64("out-records-per-partition"),
 		M: c.Int64("out-max-entry-size"), SnapshotDir: c.String("out-snapshot-dir")}
 	if o.To, err = releaseFlag(c, "to-version"); err != nil {
 		return o, err
@@ -116,9 +129,11 @@ func upgradeOptions(c *cli.Context) (upgrade.Options, error) {
 	}
 	switch {
 	case c.IsSet("out-records-per-partition") && (o.R < 2 || o.R > 53_687_091):
-		return o, usageError{msg: fmt.Sprintf("--out-records-per-partition %d is out of range", o.R), hint: "DotNext accepts 2 ≤ R ≤ 53687091"}
+		return o, usageError{msg: fmt.Sprintf("--out-records-per-partition %d is out of "+
+			"range", o.R), hint: "DotNext accepts 2 ≤ R ≤ 53687091"}
 	case c.IsSet("out-max-entry-size") && (o.M < 1 || o.R == 0):
-		return o, usageError{msg: "--out-max-entry-size needs a positive M and --out-records-per-partition", hint: "give the node's MaxLogEntrySize and recordsPerPartition"}
+		return o, usageError{msg: "--out-max-entry-size needs a positive M and " +
+			"--out-records-per-partition", hint: "give the node's MaxLogEntrySize and recordsPerPartition"}
 	}
 	return o, nil
 }
@@ -137,7 +152,8 @@ func printUpgradePlan(w io.Writer, doc *upgradeDoc) {
 	printUpgradeHead(w, p)
 	switch {
 	case p.Nothing:
-		fmt.Fprintf(w, "%s nothing to change: DotNext %s opens %s as its writer reads it.\n", bold("result:"), p.To, p.Dir)
+		fmt.Fprintf(w, "%s nothing to change: DotNext %s opens %s as its writer reads "+
+			"it.\n", bold("result:"), p.To, p.Dir)
 	case p.Refused != "":
 		fmt.Fprintf(w, "%s %s\n", red("refused:"), p.Refused)
 		if p.Flag != "" {
@@ -148,10 +164,12 @@ func printUpgradePlan(w io.Writer, doc *upgradeDoc) {
 		for _, n := range p.Needs {
 			fmt.Fprintf(w, "  %s %s\n", bold("needs:"), n)
 		}
-		fmt.Fprintf(w, "%s nothing was changed. walctl upgrade --to-version %s --apply with the flags above carries out %s.\n",
+		fmt.Fprintf(w, "%s nothing was changed. walctl upgrade --to-version %s --apply with the flags above "+
+			"carries out %s.\n",
 			bold("result:"), p.To, plural(len(p.Steps), "step"))
 	default:
-		fmt.Fprintf(w, "%s nothing was changed. walctl upgrade --to-version %s --apply carries out %s (each operation copies what it rewrites to a backup first).\n",
+		fmt.Fprintf(w, "%s nothing was changed. walctl upgrade --to-version %s --apply carries out %s (each "+
+			"operation copies what it rewrites to a backup first).\n",
 			bold("result:"), p.To, plural(len(p.Steps), "step"))
 	}
 }
@@ -160,7 +178,8 @@ func printUpgradePlan(w io.Writer, doc *upgradeDoc) {
 // changes and the notes.
 func printUpgradeHead(w io.Writer, p *upgrade.Plan) {
 	g := p.Gate
-	fmt.Fprintf(w, "%s %s (%s, written by %s, from the %s; judged as %s) to DotNext %s\n", bold("Upgrade plan for"), p.Dir, g.Family, g.Writer, g.WriterFrom, g.JudgedAs, p.To)
+	fmt.Fprintf(w, "%s %s (%s, written by %s, from the %s; judged as %s) to DotNext "+
+		"%s\n", bold("Upgrade plan for"), p.Dir, g.Family, g.Writer, g.WriterFrom, g.JudgedAs, p.To)
 	fmt.Fprintf(w, "  %s DotNext %s %s\n", bold("now:"), p.To, gateWords(g))
 	for _, f := range g.Findings {
 		if f.Severity != raftlog.Info {

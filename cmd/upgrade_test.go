@@ -105,7 +105,8 @@ func TestUpgradeMakesTheTargetReadEveryCommittedEntry(t *testing.T) {
 					}
 					v, vcode := verifyOutput(t, a.Dir, c.Version, o)
 					if vcode != ExitOK || !a.After.Intact {
-						t.Fatalf("verify --target-version %s of the output: exit %d: %+v", c.Version, vcode, v.Findings)
+						t.Fatalf("verify --target-version %s of the output: exit %d: "+
+							"%+v", c.Version, vcode, v.Findings)
 					}
 					checkKept(t, f, a.Dir, o)
 				})
@@ -171,7 +172,8 @@ func checkKept(t *testing.T, f fixtures.Fixture, dir string, o logdir.Options) {
 		n++
 		want := entryKey(e.Term, e.Length, e.CommandID, e.SHA256)
 		if g := got[e.Index]; g != want && (e.IsSnapshot || g != appended[e.Index]) {
-			t.Errorf("committed entry %d: output %q, the writer read %q (appended %q)", e.Index, g, want, appended[e.Index])
+			t.Errorf("committed entry %d: output %q, the writer read %q (appended "+
+				"%q)", e.Index, g, want, appended[e.Index])
 		}
 	}
 	if n == 0 && rb.State.LastCommittedEntryIdx > 0 {

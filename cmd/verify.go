@@ -18,9 +18,11 @@ func verifyCommand() *cli.Command {
 		Usage:     "replay the whole log and report every damage, where it is, what the library does with it, and the fix",
 		ArgsUsage: "DIR",
 		Flags: append(formatFlags(), &cli.StringFlag{Name: "target-version",
-			Usage: "the DotNext.Net.Cluster release that will open the log (e.g. 5.7.2): an error for everything it reads otherwise than the writer"},
+			Usage: "the DotNext.Net.Cluster release that will open the log (e.g. 5.7.2): an error for everything " +
+				"it reads otherwise than the writer"},
 			&cli.StringFlag{Name: "from-version",
-				Usage: "with --target-version: the release that wrote the log (the node's current one); default: the newest the files allow"}),
+				Usage: "with --target-version: the release that wrote the log (the node's current one); default: " +
+					"the newest the files allow"}),
 		Action: runVerify,
 	}
 }
@@ -45,7 +47,8 @@ func Verify(dir string, o logdir.Options) (*verifyDoc, error) {
 // verifyWith is Verify with a progress bar made once the log is open.
 // With o.Target set, the upgrade gate's findings for that release are
 // added (from: the writer's release, zero for the files' newest).
-func verifyWith(dir string, o logdir.Options, from release.Version, bar func(*logdir.Log) *progress.Bar) (*verifyDoc, error) {
+func verifyWith(dir string, o logdir.Options, from release.Version, bar func(*logdir.Log) *progress.Bar) (*verifyDoc,
+	error) {
 	l, err := logdir.Open(dir, o)
 	if err != nil {
 		return nil, err
@@ -103,7 +106,8 @@ func runVerify(c *cli.Context) error {
 		return err
 	}
 	if !from.IsZero() && o.Target.IsZero() {
-		return usageError{msg: "--from-version needs --target-version", hint: "walctl verify --target-version V [--from-version W] DIR"}
+		return usageError{msg: "--from-version needs --target-version", hint: "walctl verify --target-version V " +
+			"[--from-version W] DIR"}
 	}
 	doc, err := verifyWith(dir, o, from, func(l *logdir.Log) *progress.Bar { return newBar(c, l, "verifying") })
 	if err != nil {
@@ -168,7 +172,8 @@ func printVerify(w io.Writer, d *verifyDoc) {
 
 // printGate is the one-line answer of the upgrade gate.
 func printGate(w io.Writer, r *upgrade.Report) {
-	fmt.Fprintf(w, "%s DotNext %s %s (the log's writer: %s, from the %s; judged as %s)\n", bold("target:"), r.Target, gateWords(r), r.Writer, r.WriterFrom, r.JudgedAs)
+	fmt.Fprintf(w, "%s DotNext %s %s (the log's writer: %s, from the %s; judged as "+
+		"%s)\n", bold("target:"), r.Target, gateWords(r), r.Writer, r.WriterFrom, r.JudgedAs)
 }
 
 // gateWords says in a few words what release r.Target makes of the log.

@@ -133,7 +133,8 @@ func (r *Result) tableEvidence(add func(string, release.Set, string)) {
 		// next append to the partition flushes: at most its last append is
 		// lost (spec §4.3). Two or more never-written slots before a later
 		// partition are RC1's cached appends (§4.8.1).
-		add(fmt.Sprintf("partition(s) %v stop two or more slots short of their end though LastIndex lies in a later partition: appends that were never written", unwritten),
+		add(fmt.Sprintf("partition(s) %v stop two or more slots short of their end though LastIndex lies in a "+
+			"later partition: appends that were never written", unwritten),
 			release.Of(release.Between(release.TableFormat, release.CachedAppendsWritten)),
 			"no power loss after the appends, and no log truncation that kept LastIndex")
 	}
@@ -168,7 +169,8 @@ func (w *Writers) combine(base release.Set) {
 func walWriters(p wal.Params, form int) *Writers {
 	w := &Writers{}
 	for _, f := range wal.WriterFacts(p, form) {
-		w.Evidence = append(w.Evidence, Evidence{Fact: f.Fact, Releases: f.Set.String(), Set: f.Set, Assumes: f.Assumes})
+		w.Evidence = append(w.Evidence, Evidence{Fact: f.Fact, Releases: f.Set.String(), Set: f.Set,
+			Assumes: f.Assumes})
 	}
 	w.combine(wal.Writers)
 	return w

@@ -145,10 +145,12 @@ func (ps *psLog) checkUnsealed() {
 		if r, ok := v2.ReaderFor(ps.target); ok && r != v2.ReaderTip {
 			// The node stays on a release that scans the partition: a hazard
 			// for a later upgrade only.
-			sev, when = raftlog.Warning, fmt.Sprintf("; DotNext %s (--target-version) reads them by their chained records, so only a later upgrade to 5.7.3+ loses them", ps.target)
+			sev, when = raftlog.Warning, fmt.Sprintf("; DotNext %s (--target-version) reads them by their chained "+
+				"records, so only a later upgrade to 5.7.3+ loses them", ps.target)
 		}
 		ps.Findings.Add(finding(sev, "unsealed-partition", p.File, 0, from,
-			fmt.Sprintf("partition %d is not sealed and does not hold LastIndex %d: DotNext ≥ 5.7.3 reads entries %s as empty (Term 0, Length 0)%s%s",
+			fmt.Sprintf("partition %d is not sealed and does not hold LastIndex %d: DotNext ≥ 5.7.3 reads entries "+
+				"%s as empty (Term 0, Length 0)%s%s",
 				p.Number, live.To, raftlog.Range{From: from, To: to}, committed, when)))
 	}
 }

@@ -146,7 +146,8 @@ func parseTarget(s string) release.Version {
 // given), a warning when it stays on a release that scans the partition.
 func TestUnsealedPartitionForTarget(t *testing.T) {
 	dir := filepath.Join("..", "testdata", "fixtures", "5.7.1", "table-basic", "wal")
-	for target, want := range map[string]raftlog.Severity{"": raftlog.Error, "5.26.2": raftlog.Error, "5.7.3": raftlog.Error,
+	for target, want := range map[string]raftlog.Severity{"": raftlog.Error, "5.26.2": raftlog.Error,
+		"5.7.3": raftlog.Error,
 		"5.7.2": raftlog.Warning, "5.4.0": raftlog.Warning} {
 		l, err := Open(dir, Options{Target: parseTarget(target)})
 		if err != nil {

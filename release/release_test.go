@@ -169,7 +169,8 @@ func TestNewest(t *testing.T) {
 		{Of(Before(MemberIDLengthFirst)), V(4, 7, 9999)},
 		{Of(Between(Issue244Fixed, PersistentStateRemoved)), V(5, 9999, 9999)},
 		{Of(Since(CheckpointV1)), V(6, 12, 9999)},
-		{Set{{Range: Between(MemberIDLengthFirst, TableFormat)}, {Range: Between(TableFormat, PersistentStateRemoved), Condition: "c"}}, V(5, 9999, 9999)},
+		{Set{{Range: Between(MemberIDLengthFirst, TableFormat)}, {Range: Between(TableFormat, PersistentStateRemoved),
+			Condition: "c"}}, V(5, 9999, 9999)},
 		{Set{}, Version{}},
 	}
 	for _, c := range cases {

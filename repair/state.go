@@ -170,7 +170,8 @@ func (pl *planner) termAndVote(want *nodestate.State) []string {
 		l := nodestate.ReaderLayout(v)
 		if out, changed := want.WithVoteLayout(l); changed {
 			m, _ := want.VoteMember()
-			what = append(what, fmt.Sprintf("the vote for %s stored in the layout %s (%s, the layout DotNext %s reads)", memberWords(m), l, layoutWords(l.String()), v))
+			what = append(what, fmt.Sprintf("the vote for %s stored in the layout %s (%s, the layout DotNext %s "+
+				"reads)", memberWords(m), l, layoutWords(l.String()), v))
 			*want = out
 		}
 	}

@@ -68,7 +68,8 @@ func (c *WALConversion) OutOptions() logdir.Options {
 func CheckpointFormFor(v release.Version) (int, error) {
 	form, ok := wal.CheckpointFormFor(v)
 	if !ok {
-		return 0, &FlagError{Msg: fmt.Sprintf("DotNext %s has no WriteAheadLog", v), Hint: "the WriteAheadLog exists in 5.22+ and 6.x; convert to legacy, v2 or sparse for older releases"}
+		return 0, &FlagError{Msg: fmt.Sprintf("DotNext %s has no WriteAheadLog", v), Hint: "the WriteAheadLog " +
+			"exists in 5.22+ and 6.x; convert to legacy, v2 or sparse for older releases"}
 	}
 	return form, nil
 }

@@ -86,7 +86,8 @@ func TestRepairT2WritesStubRecords(t *testing.T) {
 		}
 	}
 	checkReadersSee(t, f, dir, 6, indexes(8, 10))
-	if verdict, errs := verifyAs(t, dir, logdir.Options{Format: "v2", R: 6, Target: release.MustParse("5.7.2")}); verdict != "ok" {
+	if verdict, errs := verifyAs(t, dir, logdir.Options{Format: "v2", R: 6,
+		Target: release.MustParse("5.7.2")}); verdict != "ok" {
 		t.Fatalf("verify --target-version 5.7.2 after repair: %s %+v", verdict, errs)
 	}
 }
@@ -160,7 +161,8 @@ func TestConvertRChangeWritesStubRecords(t *testing.T) {
 			}
 		}
 		checkReadersSee(t, f, out, r, indexes(12, 22))
-		if verdict, errs := verifyAs(t, out, logdir.Options{Format: "v2", R: r, Target: release.MustParse("5.4.0")}); verdict != "ok" {
+		if verdict, errs := verifyAs(t, out, logdir.Options{Format: "v2", R: r,
+			Target: release.MustParse("5.4.0")}); verdict != "ok" {
 			t.Errorf("R = %d: verify --target-version 5.4.0: %s %+v", r, verdict, errs)
 		}
 	}

@@ -45,7 +45,8 @@ func Apply(plan *Plan, dir string, o Options) (*Result, error) {
 		if err != nil {
 			return nil, err
 		}
-		return nil, fmt.Errorf("%s: an interrupted walctl %s is pending (backup %s): finish it first (walctl repair --apply or convert, as started)", dir, j.Command, j.Backup)
+		return nil, fmt.Errorf("%s: an interrupted walctl %s is pending (backup %s): finish it first (walctl "+
+			"repair --apply or convert, as started)", dir, j.Command, j.Backup)
 	}
 	for _, st := range plan.Steps {
 		if err := applyStep(st, res); err != nil {

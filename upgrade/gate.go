@@ -107,9 +107,11 @@ func Gate(l *logdir.Log, to, from release.Version) (*Report, error) {
 	switch {
 	case from.IsZero():
 	case l.WAL() != nil && !walFamily.Contains(from):
-		return nil, fmt.Errorf("--from-version %s: that release has no WriteAheadLog (%s), so it did not write this one", from, walFamily)
+		return nil, fmt.Errorf("--from-version %s: that release has no WriteAheadLog (%s), so it did not write "+
+			"this one", from, walFamily)
 	case l.WAL() == nil && !release.PersistentState.Contains(from):
-		return nil, fmt.Errorf("--from-version %s: that release has no PersistentState (%s), so it did not write this log", from, release.PersistentState)
+		return nil, fmt.Errorf("--from-version %s: that release has no PersistentState (%s), so it did not write "+
+			"this log", from, release.PersistentState)
 	}
 	if w := l.WAL(); w != nil {
 		r.Family = "WriteAheadLog"
@@ -143,7 +145,8 @@ func writerSet(r *Report, l *logdir.Log, from release.Version, family release.Se
 // pickWriter is the release the gate compares with: of the reader classes
 // inside set, the newest whose release opens the log — the node runs on
 // it, so its release opens it — else the newest. It returns the class too.
-func pickWriter(set release.Set, classes []release.Version, until release.Version, opens func(release.Version) bool) candidate {
+func pickWriter(set release.Set, classes []release.Version, until release.Version,
+	opens func(release.Version) bool) candidate {
 	cs := candidates(set, classes, until, release.Version{})
 	for i := len(cs) - 1; i >= 0; i-- {
 		if opens(cs[i].v) {
@@ -157,12 +160,14 @@ func pickWriter(set release.Set, classes []release.Version, until release.Versio
 }
 
 func (r *Report) add(sev raftlog.Severity, code, file string, idx int64, msg, fix string) {
-	r.Findings.Add(raftlog.Finding{Severity: sev, Code: code, File: file, Offset: -1, Index: idx, Message: msg, Fix: fix})
+	r.Findings.Add(raftlog.Finding{Severity: sev, Code: code, File: file, Offset: -1, Index: idx, Message: msg,
+		Fix: fix})
 }
 
 // upgradeFix is the command that makes V read the log.
 func upgradeFix(v release.Version, what string) string {
-	return fmt.Sprintf("walctl upgrade --to-version %s --apply DIR (%s); walctl upgrade --to-version %s DIR shows the plan first", v, what, v)
+	return fmt.Sprintf("walctl upgrade --to-version %s --apply DIR (%s); walctl upgrade --to-version %s DIR shows "+
+		"the plan first", v, what, v)
 }
 
 // psClasses are the first releases of the PersistentState readers that
@@ -201,7 +206,8 @@ func candidates(set release.Set, classes []release.Version, until release.Versio
 // unsure is the warning that the writer's candidates disagree.
 func (r *Report) unsure(differ []string) {
 	r.add(raftlog.Warning, CodeWriterUnsure, "", raftlog.NoIndex, fmt.Sprintf(
-		"the files allow writers %s, and they do not all read this log alike: %s read it otherwise than %s, for which the findings above judge",
+		"the files allow writers %s, and they do not all read this log alike: %s read it otherwise than %s, for "+
+			"which the findings above judge",
 		r.Writer, strings.Join(differ, "; "), r.JudgedAs), "give --from-version with the release the node runs now")
 }
 

@@ -110,7 +110,8 @@ func MakePlan(l *logdir.Log, o Options) (*Plan, error) {
 	if !g.Blocked() {
 		p.Nothing = true
 		if len(g.Recovered) > 0 {
-			p.Notes = append(p.Notes, fmt.Sprintf("DotNext %s reads committed entries %s that the writer's release loses: nothing to change for %s (walctl repair fixes the writer's side)",
+			p.Notes = append(p.Notes, fmt.Sprintf("DotNext %s reads committed entries %s that the writer's release "+
+				"loses: nothing to change for %s (walctl repair fixes the writer's side)",
 				o.To, rangeWords(g.Recovered), o.To))
 		}
 		return p, nil
@@ -144,7 +145,8 @@ func gateCodes(g *Report) []string {
 func (p *Plan) planPS(l *logdir.Log, o Options) error {
 	v := o.To
 	why := gateCodes(p.Gate)
-	ro := repair.Options{Backup: o.Backup, Log: repair.LogOptions{Format: l.Format, R: l.R, M: l.M, Force: o.Log.Force}}
+	ro := repair.Options{Backup: o.Backup, Log: repair.LogOptions{Format: l.Format, R: l.R, M: l.M,
+		Force: o.Log.Force}}
 	switch {
 	case !v.Less(release.PersistentStateRemoved):
 		if !p.repairFirst(l, ro) {
@@ -163,7 +165,8 @@ func (p *Plan) planPS(l *logdir.Log, o Options) error {
 			}
 		}
 		p.Steps = append(p.Steps, Step{Kind: StepConvert, Out: o.Out, Why: why, convertOptions: co,
-			What:    fmt.Sprintf("rewrite the %s log in the legacy format, the only one DotNext %s reads, with the vote in the layout it reads", l.Format, v),
+			What: fmt.Sprintf("rewrite the %s log in the legacy format, the only one DotNext %s reads, with the "+
+				"vote in the layout it reads", l.Format, v),
 			Command: fmt.Sprintf("walctl convert --to legacy --target-version %s %s %s", v, placeWords(o), l.Dir)})
 		return nil
 	}
@@ -175,16 +178,22 @@ func (p *Plan) planPS(l *logdir.Log, o Options) error {
 		return p.refuseErr(err, "")
 	}
 	if why := unsafeRepair(rp); why != "" {
-		p.refuse(fmt.Sprintf("the repair DotNext %s needs %s: review it with walctl repair DIR", v, why), rp.Drop.Flag)
+		flag := ""
+		if rp.Drop != nil {
+			flag = rp.Drop.Flag
+		}
+		p.refuse(fmt.Sprintf("the repair DotNext %s needs %s: review it with walctl repair DIR", v, why), flag)
 		return nil
 	}
 	if rp.Nothing() {
-		p.refuse(fmt.Sprintf("no walctl operation makes DotNext %s read this log as its writer does: %s", v, strings.Join(errorMessages(p.Gate), "; ")), "")
+		p.refuse(fmt.Sprintf("no walctl operation makes DotNext %s read this log as its writer does: %s",
+			v, strings.Join(errorMessages(p.Gate), "; ")), "")
 		return nil
 	}
 	cmd := "walctl repair --apply " + l.Dir
 	if !ro.VoteLayoutFor.IsZero() {
-		cmd = fmt.Sprintf("walctl upgrade --to-version %s --apply %s (repair has no flag for the vote layout)", v, l.Dir)
+		cmd = fmt.Sprintf("walctl upgrade --to-version %s --apply %s (repair has no flag for the vote layout)",
+			v, l.Dir)
 	}
 	p.Steps = append(p.Steps, Step{Kind: StepRepair, Why: why, Repair: rp, repairOptions: ro, Command: cmd,
 		What: "repair in place: " + repairWords(rp)})
@@ -212,14 +221,16 @@ func (p *Plan) repairFirst(l *logdir.Log, ro repair.Options) bool {
 		return true
 	}
 	if why := unsafeRepair(rp); why != "" {
-		p.refuse(fmt.Sprintf("the conversion DotNext %s needs refuses damaged entries, and the repair that would fix them %s: review it with walctl repair DIR", p.To, why), "")
+		p.refuse(fmt.Sprintf("the conversion DotNext %s needs refuses damaged entries, and the repair that would "+
+			"fix them %s: review it with walctl repair DIR", p.To, why), "")
 		return false
 	}
 	kind, cmd := StepRepair, "walctl repair --apply "+l.Dir
 	if l.WAL() != nil {
 		kind = StepWALRepair
 	}
-	p.Steps = append(p.Steps, Step{Kind: kind, Repair: rp, Command: cmd, Why: []string{"damage a conversion does not carry over"},
+	p.Steps = append(p.Steps, Step{Kind: kind, Repair: rp, Command: cmd, Why: []string{"damage a conversion does " +
+		"not carry over"},
 		repairOptions: ro, walOptions: repair.WALRepairOptions{Backup: ro.Backup, Force: ro.Log.Force},
 		What: "repair in place what the conversion would refuse: " + repairWords(rp)})
 	p.dropNote(rp)
@@ -259,7 +270,8 @@ func repairWords(rp *repair.Plan) string {
 // dropNote says which uncommitted entries a repair step drops.
 func (p *Plan) dropNote(rp *repair.Plan) {
 	if d := rp.Drop; d != nil {
-		p.Notes = append(p.Notes, fmt.Sprintf("the repair drops the uncommitted entries %s (%s): the leader sends them again", d.Range, d.Why))
+		p.Notes = append(p.Notes, fmt.Sprintf("the repair drops the uncommitted entries %s (%s): the leader sends "+
+			"them again", d.Range, d.Why))
 	}
 }
 
@@ -304,7 +316,8 @@ func (p *Plan) toWAL(l *logdir.Log, o Options, why []string) error {
 		return p.refuseErr(err, "")
 	}
 	if o.Out == "" {
-		p.Needs = append(p.Needs, fmt.Sprintf("--out NEWDIR: DotNext %s reads this log only as a WriteAheadLog in a new directory (walctl never writes one in place)", v))
+		p.Needs = append(p.Needs, fmt.Sprintf("--out NEWDIR: DotNext %s reads this log only as a WriteAheadLog in "+
+			"a new directory (walctl never writes one in place)", v))
 		o.Out = "NEWDIR"
 	}
 	// The snapshot is copied: without it the new log starts after the
@@ -313,7 +326,8 @@ func (p *Plan) toWAL(l *logdir.Log, o Options, why []string) error {
 	if !v.Less(release.WALRecord32) {
 		wo.Layout = wal.Layout6
 	}
-	what := fmt.Sprintf("write the entries as a WriteAheadLog in %s: the record layout and the %d-byte checkpoint DotNext %s reads", o.Out, form, v)
+	what := fmt.Sprintf("write the entries as a WriteAheadLog in %s: the record layout and the %d-byte checkpoint "+
+		"DotNext %s reads", o.Out, form, v)
 	cmd := fmt.Sprintf("walctl convert --to wal --target-version %s --out %s", v, o.Out)
 	if wo.Layout == wal.Layout6 {
 		cmd += " --wal-layout 6"
@@ -322,12 +336,18 @@ func (p *Plan) toWAL(l *logdir.Log, o Options, why []string) error {
 	if o.SnapshotDir != "" {
 		cmd += " --snapshot-dir " + o.SnapshotDir
 	}
-	p.Steps = append(p.Steps, Step{Kind: StepToWAL, Out: o.Out, Why: why, toWAL: wo, What: what, Command: cmd + " " + l.Dir})
+	p.Steps = append(p.Steps, Step{Kind: StepToWAL, Out: o.Out, Why: why, toWAL: wo, What: what,
+		Command: cmd + " " + l.Dir})
 	if l.WAL() == nil {
 		p.Application = append(p.Application,
-			fmt.Sprintf("DotNext %s has no PersistentState: the application must construct a WriteAheadLog over %s (Options.Location) instead of MemoryBasedStateMachine/DiskBasedStateMachine, and give it an IStateMachine (e.g. SimpleStateMachine) that applies the same commands", v, o.Out),
-			fmt.Sprintf("the state machine keeps its snapshots in its own directory (SimpleStateMachine: <dir>/<index>-<term>; walctl copies the old log's snapshot to %s/%s), restored before the WriteAheadLog is constructed", o.Out, snapDir(o)),
-			"keep ChunkSize 4096 and HashAlgorithm None in the WriteAheadLog options (what walctl wrote), or convert again with --chunk-size/--hash")
+			fmt.Sprintf("DotNext %s has no PersistentState: the application must construct a WriteAheadLog over %s "+
+				"(Options.Location) instead of MemoryBasedStateMachine/DiskBasedStateMachine, and give it an "+
+				"IStateMachine (e.g. SimpleStateMachine) that applies the same commands", v, o.Out),
+			fmt.Sprintf("the state machine keeps its snapshots in its own directory (SimpleStateMachine: "+
+				"<dir>/<index>-<term>; walctl copies the old log's snapshot to %s/%s), restored before the "+
+				"WriteAheadLog is constructed", o.Out, snapDir(o)),
+			"keep ChunkSize 4096 and HashAlgorithm None in the WriteAheadLog options (what walctl wrote), or "+
+				"convert again with --chunk-size/--hash")
 	}
 	return nil
 }
@@ -346,7 +366,9 @@ func (p *Plan) planWAL(l *logdir.Log, o Options) error {
 		return p.fromWAL(l, o, why)
 	case vr.Misread != "" || vr.OpenError != "" && w.Params.PageSize != 4096:
 		if vr.Misread != "" && !v.Less(release.WALRecord32) {
-			p.Notes = append(p.Notes, "instead of the rewrite, the node can keep the 5.x layout with the AppContext switch DotNext.IO.WriteAheadLog.IgnoreTimestamp=false (runtimeconfig.json), for good: then nothing has to change on disk")
+			p.Notes = append(p.Notes, "instead of the rewrite, the node can keep the 5.x layout with the "+
+				"AppContext switch DotNext.IO.WriteAheadLog.IgnoreTimestamp=false (runtimeconfig.json), for good: "+
+				"then nothing has to change on disk")
 		}
 		if !p.repairFirst(l, ro) {
 			return nil
@@ -369,7 +391,8 @@ func (p *Plan) planWAL(l *logdir.Log, o Options) error {
 		return p.refuseErr(err, "")
 	}
 	if wp.Nothing() || wp.DamageRemains() {
-		p.refuse(fmt.Sprintf("no walctl operation makes DotNext %s read this log as its writer does: %s", v, strings.Join(errorMessages(p.Gate), "; ")), "")
+		p.refuse(fmt.Sprintf("no walctl operation makes DotNext %s read this log as its writer does: %s",
+			v, strings.Join(errorMessages(p.Gate), "; ")), "")
 		return nil
 	}
 	p.Steps = append(p.Steps, Step{Kind: StepWALRepair, Why: why, Repair: wp, walOptions: wo,
@@ -383,11 +406,13 @@ func (p *Plan) planWAL(l *logdir.Log, o Options) error {
 func (p *Plan) fromWAL(l *logdir.Log, o Options, why []string) error {
 	v := o.To
 	if o.Out == "" {
-		p.Needs = append(p.Needs, fmt.Sprintf("--out NEWDIR: DotNext %s has no WriteAheadLog and reads this log only as a PersistentState log in a new directory (walctl never writes one in place)", v))
+		p.Needs = append(p.Needs, fmt.Sprintf("--out NEWDIR: DotNext %s has no WriteAheadLog and reads this log "+
+			"only as a PersistentState log in a new directory (walctl never writes one in place)", v))
 		o.Out = "NEWDIR"
 	}
 	if o.R == 0 {
-		p.Needs = append(p.Needs, fmt.Sprintf("--out-records-per-partition R: the recordsPerPartition the application will pass to DotNext %s's PersistentState (nothing on disk says it)", v))
+		p.Needs = append(p.Needs, fmt.Sprintf("--out-records-per-partition R: the recordsPerPartition the "+
+			"application will pass to DotNext %s's PersistentState (nothing on disk says it)", v))
 		o.R = 0
 	}
 	to := "v2"
@@ -399,12 +424,18 @@ func (p *Plan) fromWAL(l *logdir.Log, o Options, why []string) error {
 	}
 	fo := repair.FromWALOptions{To: to, R: o.R, M: o.M, Out: o.Out, Target: v}
 	p.Steps = append(p.Steps, Step{Kind: StepFromWAL, Out: o.Out, Why: why, fromWAL: fo,
-		What:    fmt.Sprintf("write the entries as a PersistentState log (%s, R = %s) in %s, with the vote in the layout DotNext %s reads", to, rWords(o.R), o.Out, v),
-		Command: fmt.Sprintf("walctl convert --to %s --records-per-partition %s --target-version %s --out %s %s", to, rWords(o.R), v, o.Out, l.Dir)})
+		What: fmt.Sprintf("write the entries as a PersistentState log (%s, R = %s) in %s, with the vote in the "+
+			"layout DotNext %s reads", to, rWords(o.R), o.Out, v),
+		Command: fmt.Sprintf("walctl convert --to %s --records-per-partition %s --target-version %s --out %s "+
+			"%s", to, rWords(o.R), v, o.Out, l.Dir)})
 	p.Application = append(p.Application,
-		fmt.Sprintf("DotNext %s has no WriteAheadLog: the application must construct a PersistentState (MemoryBasedStateMachine or DiskBasedStateMachine) over %s with recordsPerPartition %s%s", v, o.Out, rWords(o.R),
-			map[string]string{"legacy": "", "v2": " (the default Table format)", "sparse": fmt.Sprintf(" and MaxLogEntrySize %d", o.M)}[to]),
-		"its state machine's snapshots move into the PersistentState: a WriteAheadLog with a snapshot is refused, let the node install one from the leader")
+		fmt.Sprintf("DotNext %s has no WriteAheadLog: the application must construct a PersistentState "+
+			"(MemoryBasedStateMachine or DiskBasedStateMachine) over %s with recordsPerPartition "+
+			"%s%s", v, o.Out, rWords(o.R),
+			map[string]string{"legacy": "", "v2": " (the default Table format)",
+				"sparse": fmt.Sprintf(" and MaxLogEntrySize %d", o.M)}[to]),
+		"its state machine's snapshots move into the PersistentState: a WriteAheadLog with a snapshot is refused, "+
+			"let the node install one from the leader")
 	return nil
 }
 

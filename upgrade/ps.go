@@ -21,7 +21,8 @@ func gatePS(r *Report, l *logdir.Log, from release.Version) error {
 	}
 	defer closeFiles()
 	set := writerSet(r, l, from, release.Of(release.PersistentState))
-	wc := pickWriter(set, psClasses, release.PersistentStateRemoved, func(v release.Version) bool { return d.Read(v).OpenError == "" })
+	wc := pickWriter(set, psClasses, release.PersistentStateRemoved,
+		func(v release.Version) bool { return d.Read(v).OpenError == "" })
 	w := wc.v
 	r.JudgedAs = wc.set.String()
 	v := r.Target
@@ -48,19 +49,24 @@ func gatePS(r *Report, l *logdir.Log, from release.Version) error {
 	case vv.OpenError != "":
 		fix := upgradeFix(v, "it rewrites what V cannot open")
 		if !v.Less(release.PersistentStateRemoved) {
-			fix = fmt.Sprintf("walctl upgrade --to-version %s --out NEWDIR --apply DIR (writes the log as a WriteAheadLog; the application must move to WriteAheadLog and an IStateMachine)", v)
+			fix = fmt.Sprintf("walctl upgrade --to-version %s --out NEWDIR --apply DIR (writes the log as a "+
+				"WriteAheadLog; the application must move to WriteAheadLog and an IStateMachine)", v)
 		}
-		r.add(raftlog.Error, CodeCannotOpen, "", raftlog.NoIndex, fmt.Sprintf("DotNext %s cannot open this log: %s; the log's writer (%s) opens it",
+		r.add(raftlog.Error, CodeCannotOpen, "", raftlog.NoIndex, fmt.Sprintf("DotNext %s cannot open this log: "+
+			"%s; the log's writer (%s) opens it",
 			v, vv.OpenError, r.Writer), fix)
 		return nil
 	case wv.OpenError != "":
 		r.Recovered = rangesOf(r.Committed)
-		r.add(raftlog.Error, CodeEntriesDiffer, "", raftlog.NoIndex, fmt.Sprintf("DotNext %s opens this log, which the log's writer (%s) cannot open (%s): %s reads its committed entries where the writer reads none",
-			v, r.Writer, wv.OpenError, v), "none for DotNext "+v.String()+"; the writer's release needs the repair the other findings name")
+		r.add(raftlog.Error, CodeEntriesDiffer, "", raftlog.NoIndex, fmt.Sprintf("DotNext %s opens this log, which "+
+			"the log's writer (%s) cannot open (%s): %s reads its committed entries where the writer reads none",
+			v, r.Writer, wv.OpenError, v), "none for DotNext "+v.String()+"; the writer's release needs the repair "+
+			"the other findings name")
 	}
 	if wv.Term != vv.Term {
 		r.add(raftlog.Error, CodeTermDiffers, nodestate.FileName, raftlog.NoIndex,
-			fmt.Sprintf("DotNext %s reads term %d, the log's writer (%s) term %d", v, vv.Term, r.Writer, wv.Term), upgradeFix(v, "rewrites node.state"))
+			fmt.Sprintf("DotNext %s reads term %d, the log's writer (%s) term "+
+				"%d", v, vv.Term, r.Writer, wv.Term), upgradeFix(v, "rewrites node.state"))
 	}
 	if !wv.Vote.Same(vv.Vote) {
 		r.VoteDiffers = true
@@ -91,13 +97,18 @@ func voteWords(v release.Version, writer string, wv, vv *psread.View) string {
 	}
 	switch {
 	case !vv.Vote.Has:
-		return fmt.Sprintf("DotNext %s reads no vote in term %d, the log's writer (%s) a vote for %s: the node can vote twice in that term", v, vv.Term, writer, member(wv.Vote.Read))
+		return fmt.Sprintf("DotNext %s reads no vote in term %d, the log's writer (%s) a vote for %s: the node can "+
+			"vote twice in that term", v, vv.Term, writer, member(wv.Vote.Read))
 	case !wv.Vote.Has:
-		return fmt.Sprintf("DotNext %s reads a vote in term %d that the log's writer (%s) does not", v, vv.Term, writer)
+		return fmt.Sprintf("DotNext %s reads a vote in term %d that the log's writer (%s) does "+
+			"not", v, vv.Term, writer)
 	}
-	return fmt.Sprintf("DotNext %s reads the vote of term %d as a vote for %s, where the log's writer (%s) reads %s: %s reads ClusterMemberIds in the layout %s, node.state holds the vote in the layout %s (spec §6.2). "+
-		"Measured in the 4.2.0 ↔ 4.15.3/5.x cross reads: IsVotedFor is then false for every member, so the node can grant a second vote in term %d",
-		v, vv.Term, member(vv.Vote.Read), writer, member(wv.Vote.Read), v, nodestate.ReaderLayout(v), vv.Vote.Member.Layout, vv.Term)
+	return fmt.Sprintf("DotNext %s reads the vote of term %d as a vote for %s, where the log's writer (%s) reads "+
+		"%s: %s reads ClusterMemberIds in the layout %s, node.state holds the vote in the layout %s (spec §6.2). "+
+		"Measured in the 4.2.0 ↔ 4.15.3/5.x cross reads: IsVotedFor is then false for every member, so the node "+
+		"can grant a second vote in term %d",
+		v, vv.Term, member(vv.Vote.Read), writer, member(wv.Vote.Read), v, nodestate.ReaderLayout(v),
+		vv.Vote.Member.Layout, vv.Term)
 }
 
 // compareEntries reads every committed entry (S, C] as the writer and as V
@@ -130,19 +141,25 @@ func compareEntries(r *Report, l *logdir.Log, d *psread.Dir, wv, vv *psread.View
 	v := r.Target
 	if len(r.Lost) > 0 {
 		r.add(raftlog.Error, CodeEntriesDiffer, "", first(r.Lost), fmt.Sprintf(
-			"DotNext %s reads committed entries %s as empty (Term 0, Length 0) or fails to read them, where the log's writer (%s) reads them as written: the state machine loses them without an error. %s",
-			v, rangeWords(r.Lost), r.Writer, causes(vv, l.R, r.Lost)), upgradeFix(v, "makes DotNext "+v.String()+" read them"))
+			"DotNext %s reads committed entries %s as empty (Term 0, Length 0) or fails to read them, where the "+
+				"log's writer (%s) reads them as written: the state machine loses them without an error. %s",
+			v, rangeWords(r.Lost), r.Writer, causes(vv, l.R, r.Lost)), upgradeFix(v,
+			"makes DotNext "+v.String()+" read them"))
 	}
 	if len(r.Changed) > 0 {
 		r.add(raftlog.Error, CodeEntriesDiffer, "", first(r.Changed), fmt.Sprintf(
-			"DotNext %s reads committed entries %s with another term, length, command id or payload than the log's writer (%s), silently. %s",
-			v, rangeWords(r.Changed), r.Writer, causes(vv, l.R, r.Changed)), upgradeFix(v, "makes DotNext "+v.String()+" read them as written"))
+			"DotNext %s reads committed entries %s with another term, length, command id or payload than the log's "+
+				"writer (%s), silently. %s",
+			v, rangeWords(r.Changed), r.Writer, causes(vv, l.R, r.Changed)), upgradeFix(v,
+			"makes DotNext "+v.String()+" read them as written"))
 	}
 	if len(recovered) > 0 {
 		r.add(raftlog.Error, CodeEntriesDiffer, "", recovered[0], fmt.Sprintf(
-			"DotNext %s reads committed entries %s as written, where the log's writer (%s) reads them empty or fails: a node that moves to %s applies entries it skipped so far. %s",
+			"DotNext %s reads committed entries %s as written, where the log's writer (%s) reads them empty or "+
+				"fails: a node that moves to %s applies entries it skipped so far. %s",
 			v, rangeWords(ranges(recovered)), r.Writer, v, causes(wv, l.R, ranges(recovered))),
-			"none for DotNext "+v.String()+"; the writer's release loses them: see the other findings (walctl repair)")
+			"none for DotNext "+v.String()+"; the writer's release loses them: see the other findings (walctl "+
+				"repair)")
 	}
 	return nil
 }
@@ -160,7 +177,8 @@ func sameRead(d *psread.Dir, a, b psread.Entry) (bool, error) {
 		return a.Err != "" && b.Err != "", nil
 	}
 	ra, rb := a.Rec, b.Rec
-	if ra.Term != rb.Term || ra.Length != rb.Length || ra.HasID() != rb.HasID() || (ra.HasID() && ra.ID != rb.ID) || a.N != b.N {
+	sameID := ra.HasID() == rb.HasID() && (!ra.HasID() || ra.ID == rb.ID)
+	if ra.Term != rb.Term || ra.Length != rb.Length || !sameID || a.N != b.N {
 		return false, nil
 	}
 	if a.N == 0 || (a.File == b.File && a.Offset == b.Offset) {
@@ -258,18 +276,26 @@ func psNotes(r *Report, l *logdir.Log, d *psread.Dir, vv *psread.View) {
 	for _, c := range vv.Changes {
 		if c.Trap {
 			r.add(raftlog.Warning, CodeUnsealsPartition, c.File, raftlog.NoIndex, trapWords(r, d, vv, c),
-				fmt.Sprintf("run DotNext 5.7.0 or later instead of %s; a node that ran %s needs its partition %s checked (walctl verify) before any restart", v, v, c.File))
+				fmt.Sprintf("run DotNext 5.7.0 or later instead of %s; a node that ran %s needs its partition %s "+
+					"checked (walctl verify) before any restart", v, v, c.File))
 			continue
 		}
-		r.add(raftlog.Info, CodeModifiesFiles, c.File, raftlog.NoIndex, fmt.Sprintf("DotNext %s changes partition %s when it opens the log: %s (%s); it reads the entries as judged above", v, c.File, c.What, c.Why),
+		r.add(raftlog.Info, CodeModifiesFiles, c.File, raftlog.NoIndex, fmt.Sprintf("DotNext %s changes partition "+
+			"%s when it opens the log: %s (%s); it reads the entries as judged above", v, c.File, c.What, c.Why),
 			"none needed")
 	}
 	if l.Format == psread.Legacy && !v.Less(release.TableFormat) && vv.OpenError == "" {
-		sev, msg := raftlog.Info, fmt.Sprintf("DotNext %s reads these legacy partitions only with UseLegacyBinaryFormat = true, as the node was configured: its default, the Table format, misreads them", v)
-		if det := l.Detection; det != nil && det.Writers != nil && !det.Writers.Set.Empty() && det.Writers.Set.Newest().Less(release.TableFormat) {
-			sev, msg = raftlog.Warning, fmt.Sprintf("the log was written by %s, which has no format option: DotNext %s reads these legacy partitions only with UseLegacyBinaryFormat = true (its default, the Table format, misreads them)", r.Writer, v)
+		sev, msg := raftlog.Info, fmt.Sprintf("DotNext %s reads these legacy partitions only with "+
+			"UseLegacyBinaryFormat = true, as the node was configured: its default, the Table format, misreads "+
+			"them", v)
+		det := l.Detection
+		if det != nil && det.Writers != nil && !det.Writers.Set.Empty() && det.Writers.Set.Newest().Less(release.TableFormat) {
+			sev, msg = raftlog.Warning, fmt.Sprintf("the log was written by %s, which has no format option: "+
+				"DotNext %s reads these legacy partitions only with UseLegacyBinaryFormat = true (its default, the "+
+				"Table format, misreads them)", r.Writer, v)
 		}
-		r.add(sev, CodeOption, "", raftlog.NoIndex, msg, fmt.Sprintf("configure DotNext %s with UseLegacyBinaryFormat = true (or convert the log: walctl convert --to v2)", v))
+		r.add(sev, CodeOption, "", raftlog.NoIndex, msg, fmt.Sprintf("configure DotNext %s with "+
+			"UseLegacyBinaryFormat = true (or convert the log: walctl convert --to v2)", v))
 	}
 }
 
@@ -303,10 +329,13 @@ func trapWords(r *Report, d *psread.Dir, vv *psread.View, c psread.Change) strin
 				release.V(5, 7, 2): "5.7.0–5.7.2", newest5x: "5.7.3+"}[next])
 		}
 	}
-	msg := fmt.Sprintf("DotNext %s reads the committed entries right on its first open, but that open rewrites partition %s: %s, because %s (PART@5947622fa; measured: 5.4.0 modified partition 3 of 5.26.2/table-snapshot, size unchanged)",
+	msg := fmt.Sprintf("DotNext %s reads the committed entries right on its first open, but that open rewrites "+
+		"partition %s: %s, because %s (PART@5947622fa; measured: 5.4.0 modified partition 3 of "+
+		"5.26.2/table-snapshot, size unchanged)",
 		r.Target, c.File, c.What, c.Why)
 	if len(idx) > 0 {
-		msg += fmt.Sprintf(". On the next open %s read committed entries %s as empty or garbage: a restart under %s, or a downgrade to it and back, loses them",
+		msg += fmt.Sprintf(". On the next open %s read committed entries %s as empty or garbage: a restart under "+
+			"%s, or a downgrade to it and back, loses them",
 			andList(who), rangeWords(ranges(idx)), r.Target)
 	}
 	return msg

@@ -118,13 +118,15 @@ func TestZeroLeadingSlotsDowngrade(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	uo := Options{To: release.MustParse("5.4.0"), From: release.MustParse("5.26.2"), Log: lo, Backup: filepath.Join(t.TempDir(), "b2")}
+	uo := Options{To: release.MustParse("5.4.0"), From: release.MustParse("5.26.2"), Log: lo,
+		Backup: filepath.Join(t.TempDir(), "b2")}
 	plan, err := MakePlan(l, uo)
 	l.Close()
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(plan.Steps) != 1 || plan.Steps[0].Kind != StepRepair || plan.Steps[0].Repair.Steps[0].Kind != repair.StepPatch {
+	if len(plan.Steps) != 1 || plan.Steps[0].Kind != StepRepair ||
+		plan.Steps[0].Repair.Steps[0].Kind != repair.StepPatch {
 		t.Fatalf("plan %+v", plan)
 	}
 	res, err := Apply(plan, dir, uo)
@@ -166,7 +168,8 @@ func TestFromVersion(t *testing.T) {
 		t.Errorf("from the files: intact %v, %+v", r.Intact, r.Findings)
 	}
 	r = gate(t, dir, logdir.Options{}, "5.26.2", "5.4.0")
-	if r.Intact || len(r.Lost) != 1 || r.Lost[0] != (raftlog.Range{From: 4, To: 5}) || r.WriterFrom != "--from-version" {
+	if r.Intact || len(r.Lost) != 1 || r.Lost[0] != (raftlog.Range{From: 4,
+		To: 5}) || r.WriterFrom != "--from-version" {
 		t.Errorf("from 5.4.0: %+v", r)
 	}
 }
@@ -179,17 +182,20 @@ func TestGateLimits(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	if _, err := Gate(l, release.V(7, 0, 0), release.Version{}); err == nil || !strings.Contains(err.Error(), "4.0.0–6.12.x") {
+	if _, err := Gate(l, release.V(7, 0, 0), release.Version{}); err == nil || !strings.Contains(err.Error(),
+		"4.0.0–6.12.x") {
 		t.Errorf("7.0.0: %v", err)
 	}
-	if _, err := Gate(l, release.V(5, 26, 2), release.V(6, 4, 0)); err == nil || !strings.Contains(err.Error(), "no PersistentState") {
+	if _, err := Gate(l, release.V(5, 26, 2), release.V(6, 4, 0)); err == nil || !strings.Contains(err.Error(),
+		"no PersistentState") {
 		t.Errorf("--from-version 6.4.0 of a PersistentState log: %v", err)
 	}
 	plan, err := MakePlan(l, Options{To: release.MustParse("6.12.0")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(plan.Needs) != 1 || !strings.HasPrefix(plan.Needs[0], "--out NEWDIR") || len(plan.Steps) != 1 || len(plan.Application) == 0 {
+	if len(plan.Needs) != 1 || !strings.HasPrefix(plan.Needs[0],
+		"--out NEWDIR") || len(plan.Steps) != 1 || len(plan.Application) == 0 {
 		t.Errorf("plan %+v", plan)
 	}
 	if _, err := Apply(plan, l.Dir, Options{To: release.MustParse("6.12.0")}); err == nil {
@@ -215,5 +221,34 @@ func TestWriterThatOpensTheLog(t *testing.T) {
 	r = gate(t, dir, lo, "4.15.3", "")
 	if r.Opens || !strings.Contains(strings.Join(codes(r, raftlog.Error), " "), CodeCannotOpen) {
 		t.Errorf("4.15.3: %+v", r)
+	}
+}
+
+// A repair that would leave an error it cannot fix without a flag is not
+// part of an upgrade: 5.7.1/table-basic with a flipped node.state bit needs
+// its partition sealed for 5.26.2, but repair refuses node.state without
+// --set-term, so the upgrade is refused with the reason.
+func TestUpgradeRefusesAnUnsafeRepair(t *testing.T) {
+	dir := copyLog(t, fixtureDir("5.7.1", "table-basic", "wal"))
+	path := filepath.Join(dir, "node.state")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b[0] ^= 1 // the commit index: the checksum no longer matches
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	l, err := logdir.Open(dir, logdir.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	plan, err := MakePlan(l, Options{To: release.MustParse("5.26.2"), From: release.MustParse("5.7.1")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if plan.Refused == "" || len(plan.Steps) != 0 || !strings.Contains(plan.Refused, "node-state-checksum") {
+		t.Fatalf("plan %+v", plan)
 	}
 }

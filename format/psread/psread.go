@@ -6,19 +6,22 @@
 // The rules, by release (spec/persistent-state.md §0.4, §1, §3.3, §4.6–§4.8,
 // §6.2, §10.1, §13):
 //
-//	release        partitions read as         open fails when                         open changes
-//	4.0.0–4.2.x    legacy                     —                                       a legacy-read file shorter than R×40 is
-//	                                                                                  zero-filled to R×40 (prologue cleared)
-//	4.3.0–5.3.x    legacy (no format option)  a legacy-read file is shorter than R×40 —
-//	5.4.0–5.6.x    the node's format          as above (legacy); a sealed Table file  the replay unseals a sealed Table partition
-//	                                          shorter than R×40 (negative footer      when it applies a zero-length committed
-//	                                          offset); > R chained records            entry that is the commit index or the
-//	                                                                                  partition's last index (see Trap)
-//	5.7.0–5.7.2    the node's format          as above; sealed Table file shorter     —
-//	                                          than 512 + R×40
-//	5.7.3–5.x      the node's format          as 5.7.0                                a Table file shorter than 512 is
-//	                                                                                  extended to 512
-//	6.x            —                          always: 6.x has no PersistentState      —
+//   - 4.0.0–4.2.x read every partition as legacy; a file shorter than its
+//     R×40 prologue is zero-filled to R×40 (the open changes it).
+//   - 4.3.0–5.3.x read every partition as legacy (there is no format
+//     option); a legacy-read file shorter than R×40 makes the constructor
+//     throw UnauthorizedAccessException.
+//   - 5.4.0–5.6.x read the node's format; a sealed Table file shorter than
+//     R×40 throws (negative footer offset), so do more than R chained
+//     records; the replay unseals a sealed Table partition when it applies
+//     a zero-length committed entry at the commit index or the partition's
+//     last index (unsealTrap).
+//   - 5.7.0–5.7.2 as 5.4.0, but a sealed Table file shorter than 512 + R×40
+//     throws IntegrityException, the scan stops at R, and nothing unseals.
+//   - 5.7.3–5.x as 5.7.0; a Table file shorter than 512 is extended to 512,
+//     and an unsealed partition that does not hold LastIndex is loaded as
+//     stubs.
+//   - 6.x cannot open it: 6.x has no PersistentState.
 //
 // Every release 4.2.0+ checks node.state's checksum (with IntegrityCheck);
 // every release reads the term at byte 72 and the vote at 81 in its own
@@ -149,14 +152,17 @@ func (d *Dir) Read(v release.Version) *View {
 		view.Vote = Vote{Has: true, Read: r, Match: match, Member: m}
 	}
 	if !v.Less(release.PersistentStateRemoved) {
-		view.OpenError = "DotNext 6.x has no PersistentState (only the WriteAheadLog): the application cannot open this directory"
+		view.OpenError = "DotNext 6.x has no PersistentState (only the WriteAheadLog): the application cannot open " +
+			"this directory"
 		return view
 	}
 	if v.Less(release.TableFormat) {
 		view.Format = Legacy
 	}
-	if len(d.State) >= nodestate.Size && nodestate.Status(d.State) == nodestate.ChecksumMismatch && !v.Less(release.NodeStateChecksum) {
-		view.OpenError = "InternalStateBrokenException from InitializeAsync (node.state checksum, with IntegrityCheck on)"
+	mismatch := len(d.State) >= nodestate.Size && nodestate.Status(d.State) == nodestate.ChecksumMismatch
+	if mismatch && !v.Less(release.NodeStateChecksum) {
+		view.OpenError = "InternalStateBrokenException from InitializeAsync (node.state checksum, with " +
+			"IntegrityCheck on)"
 	}
 	for _, f := range d.Files {
 		pv, change, err := view.open(f)
@@ -195,7 +201,8 @@ func (view *View) open(f File) (partView, *Change, string) {
 		case f.Size >= size:
 			return legacyView{f: f}, nil, ""
 		case !v.Less(release.ShortPrologueThrows):
-			return nil, nil, fmt.Sprintf("UnauthorizedAccessException from the constructor: partition %s is %d bytes, shorter than its %d-byte prologue", f.Name, f.Size, size)
+			return nil, nil, fmt.Sprintf("UnauthorizedAccessException from the constructor: partition %s is %d "+
+				"bytes, shorter than its %d-byte prologue", f.Name, f.Size, size)
 		}
 		c := &Change{File: f.Name, number: f.Number, size: size, zero: [][2]int64{{0, size}},
 			What: fmt.Sprintf("extended from %d to %d zero bytes (prologue cleared)", f.Size, size),
@@ -335,19 +342,24 @@ func (view *View) Load(number int64) string {
 	case legacyView:
 		switch {
 		case p.zeroed:
-			return fmt.Sprintf("partition %d is shorter than its prologue: DotNext %s zero-fills it and reads zero records", number, view.Release.Name())
+			return fmt.Sprintf("partition %d is shorter than its prologue: DotNext %s zero-fills it and reads zero "+
+				"records", number, view.Release.Name())
 		case d.Format != Legacy:
-			return fmt.Sprintf("DotNext %s reads every partition as legacy (the Table and sparse formats came in 5.4.0): it takes the first R×40 bytes of %s partition %d as its records",
+			return fmt.Sprintf("DotNext %s reads every partition as legacy (the Table and sparse formats came in "+
+				"5.4.0): it takes the first R×40 bytes of %s partition %d as its records",
 				view.Release.Name(), d.Format, number)
 		}
 	case tableView:
 		switch p.lv.How {
 		case v2.HowStubs:
-			return fmt.Sprintf("partition %d is unsealed and does not hold LastIndex %d: DotNext %s loads it as stub records without reading it", number, view.LastIndex, view.Release.Name())
+			return fmt.Sprintf("partition %d is unsealed and does not hold LastIndex %d: DotNext %s loads it as "+
+				"stub records without reading it", number, view.LastIndex, view.Release.Name())
 		case v2.HowUnscanned:
-			return fmt.Sprintf("partition %d is shorter than its 512-byte header: DotNext %s does not read it", number, view.Release.Name())
+			return fmt.Sprintf("partition %d is shorter than its 512-byte header: DotNext %s does not read "+
+				"it", number, view.Release.Name())
 		case v2.HowScan:
-			return fmt.Sprintf("partition %d is unsealed: DotNext %s reads it by its chained records and stops at the first with End ≤ 0", number, view.Release.Name())
+			return fmt.Sprintf("partition %d is unsealed: DotNext %s reads it by its chained records and stops at "+
+				"the first with End ≤ 0", number, view.Release.Name())
 		case v2.HowFooter:
 			return fmt.Sprintf("partition %d is sealed: DotNext %s reads its footer", number, view.Release.Name())
 		}

@@ -134,7 +134,8 @@ func checkView(t *testing.T, d *Dir, view *View, rb fixtures.Readback) int {
 		}
 		if got.Rec.Term != e.Term || got.Rec.Length != e.Length || sum != e.SHA256 ||
 			!sameID(got.Rec.CommandID(), e.CommandID) {
-			t.Errorf("index %d: model %v (%d bytes), library term %d length %d id %v", e.Index, got.Rec, len(b), e.Term, e.Length, e.CommandID)
+			t.Errorf("index %d: model %v (%d bytes), library term %d length %d id "+
+				"%v", e.Index, got.Rec, len(b), e.Term, e.Length, e.CommandID)
 		}
 		n++
 	}
@@ -162,7 +163,8 @@ func checkChanges(t *testing.T, view *View, rb fixtures.Readback) {
 	for _, c := range rb.Changed {
 		size, ok := got[c.Path]
 		if !ok || size != c.SizeAfter {
-			t.Errorf("the library changed %s (%d → %d bytes); the model: %v", c.Path, c.SizeBefore, c.SizeAfter, view.Changes)
+			t.Errorf("the library changed %s (%d → %d bytes); the model: "+
+				"%v", c.Path, c.SizeBefore, c.SizeAfter, view.Changes)
 		}
 		delete(got, c.Path)
 	}
@@ -221,7 +223,8 @@ func TestUnsealTrapThenUpgrade(t *testing.T) {
 func TestReadRules(t *testing.T) {
 	f := fixtures.Load(t, filepath.Join(fixtures.Root(), "5.26.2", "table-basic"))
 	d := dirOf(t, f)
-	if v := d.Read(release.MustParse("6.0.0")); v.OpenError == "" || !strings.Contains(v.OpenError, "no PersistentState") {
+	if v := d.Read(release.MustParse("6.0.0")); v.OpenError == "" || !strings.Contains(v.OpenError,
+		"no PersistentState") {
 		t.Errorf("6.0.0: %q", v.OpenError)
 	}
 	v := d.Read(release.MustParse("5.3.0"))

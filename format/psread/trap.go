@@ -49,8 +49,8 @@ func (view *View) unsealTrap(f File, pv partView) {
 			zero: [][2]int64{{0, 1}, {v2.HeaderSize, v2.HeaderSize + record.Size}},
 			What: fmt.Sprintf("header byte 0 cleared (unsealed) and bytes %d–%d zeroed, size unchanged",
 				v2.HeaderSize, v2.HeaderSize+record.Size-1),
-			Why: fmt.Sprintf("the replay applies the zero-length committed entry %d (%s) and flushes the sealed partition: "+
-				"5.4.0–5.6.x FlushAndUnsealAsync", k, why)})
+			Why: fmt.Sprintf("the replay applies the zero-length committed entry %d (%s) and flushes "+
+				"the sealed partition: 5.4.0–5.6.x FlushAndUnsealAsync", k, why)})
 		return
 	}
 }
@@ -64,7 +64,8 @@ func (view *View) After() *Dir {
 	for _, c := range view.Changes {
 		for i, f := range d.Files {
 			if f.Number == c.number {
-				d.Files[i] = File{Number: f.Number, Name: f.Name, Size: c.size, R: &overlay{base: f.R, size: f.Size, newSize: c.size, zero: c.zero}}
+				d.Files[i] = File{Number: f.Number, Name: f.Name, Size: c.size, R: &overlay{base: f.R, size: f.Size,
+					newSize: c.size, zero: c.zero}}
 			}
 		}
 	}

@@ -278,4 +278,3 @@ func emptyFromNote(note string) ([]int64, bool) {
 	}
 	return out, true
 }
-

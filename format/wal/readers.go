@@ -51,11 +51,13 @@ func WriterFacts(p Params, form int) []WriterFact {
 		out = append(out, WriterFact{Fact: fact, Set: set, Assumes: assumes})
 	}
 	six := release.Of(release.Since(release.WALRecord32))
+	fiveX := release.Of(release.Between(release.WriteAheadLogAdded, release.WALRecord32))
 	switch {
 	case p.Layout == Layout5 && p.Timestamps == TicksUTC:
-		add("40-byte records holding UTC ticks", release.Of(release.Between(release.WriteAheadLogAdded, release.WALRecord32)), "")
+		add("40-byte records holding UTC ticks", fiveX, "")
 	case p.Layout == Layout5:
-		add("40-byte records with zero timestamps", release.Set{{Range: release.Since(release.WALRecord32), Condition: ignoreTimestampFalse}}, "")
+		switched := release.Set{{Range: release.Since(release.WALRecord32), Condition: ignoreTimestampFalse}}
+		add("40-byte records with zero timestamps", switched, "")
 	case p.Layout == Layout6:
 		add("32-byte records (no timestamp)", six, "")
 	}
@@ -64,7 +66,7 @@ func WriterFacts(p Params, form int) []WriterFact {
 	}
 	switch form {
 	case Checkpoint5x:
-		add("the 8-byte checkpoint", release.Of(release.Between(release.WriteAheadLogAdded, release.WALRecord32)), "")
+		add("the 8-byte checkpoint", fiveX, "")
 	case CheckpointV0:
 		add("the 12-byte version-0 checkpoint", release.Of(release.Between(release.WALRecord32, release.CheckpointV1)), "")
 	case CheckpointV1:
@@ -76,7 +78,8 @@ func WriterFacts(p Params, form int) []WriterFact {
 	}
 	if p.FixedPlacements > 0 {
 		add(fmt.Sprintf("%d entries placed at a chunk boundary after a gap (#292 fixed)", p.FixedPlacements),
-			release.Of(release.Since(release.Pad292Fixed)), "that walctl repair did not correct them (it places them the same way)")
+			release.Of(release.Since(release.Pad292Fixed)),
+			"that walctl repair did not correct them (it places them the same way)")
 	}
 	return out
 }
@@ -141,7 +144,8 @@ func (l *Log) ReadBy(v release.Version) ReleaseRead {
 	p := l.Params
 	r := ReleaseRead{Release: v, RecordSize: p.RecordSize, SlotSize: p.SlotSize}
 	if v.Less(release.WriteAheadLogAdded) {
-		r.OpenError = fmt.Sprintf("DotNext %s has no WriteAheadLog (it came in %s): the application cannot open this directory", v, release.WriteAheadLogAdded)
+		r.OpenError = fmt.Sprintf("DotNext %s has no WriteAheadLog (it came in %s): the application cannot open "+
+			"this directory", v, release.WriteAheadLogAdded)
 		return r
 	}
 	fiveXFiles := p.Layout == Layout5 && p.Timestamps == TicksUTC
@@ -168,7 +172,8 @@ func (l *Log) read5x(r *ReleaseRead) int64 {
 	p, cp := l.Params, l.Checkpoint
 	r.RecordSize, r.SlotSize = RecordSize5, 64
 	if p.RecordSize != RecordSize5 || p.SlotSize != 64 {
-		r.Misread = fmt.Sprintf("DotNext 5.x reads 40-byte records in 64-byte slots; these are %d-byte records in %d-byte slots", p.RecordSize, p.SlotSize)
+		r.Misread = fmt.Sprintf("DotNext 5.x reads 40-byte records in 64-byte slots; these are %d-byte records in "+
+			"%d-byte slots", p.RecordSize, p.SlotSize)
 	}
 	switch {
 	case !cp.Present || cp.Size == 0:
@@ -193,9 +198,11 @@ func (l *Log) read6x(r *ReleaseRead, fiveXFiles bool) int64 {
 	case !cp.Present || cp.Size == 0:
 		r.Checkpoint = "no checkpoint: commit index 0"
 	case !cp.Valid6x:
-		r.OpenError = fmt.Sprintf("UnsupportedCheckpointVersionException from the constructor: the checkpoint's version field is %d", cp.Version)
+		r.OpenError = fmt.Sprintf("UnsupportedCheckpointVersionException from the constructor: the checkpoint's "+
+			"version field is %d", cp.Version)
 	case cp.Size != Checkpoint5x && cp.Version == 1 && v.Less(release.CheckpointV1):
-		r.OpenError = fmt.Sprintf("UnsupportedCheckpointVersionException from the constructor: DotNext %s reads only the 12-byte version-0 checkpoint, this one is the %d-byte version 1 (6.8.0+)", v, cp.Size)
+		r.OpenError = fmt.Sprintf("UnsupportedCheckpointVersionException from the constructor: DotNext %s reads "+
+			"only the 12-byte version-0 checkpoint, this one is the %d-byte version 1 (6.8.0+)", v, cp.Size)
 	case cp.Form == Checkpoint5x:
 		r.Checkpoint = "the 8-byte 5.x checkpoint"
 	default:
@@ -204,8 +211,11 @@ func (l *Log) read6x(r *ReleaseRead, fiveXFiles bool) int64 {
 	switch {
 	case fiveXFiles:
 		r.RecordSize, r.SlotSize = RecordSize6, 32
-		r.Misread = fmt.Sprintf("DotNext 6.x without the AppContext switch DotNext.IO.WriteAheadLog.IgnoreTimestamp=false reads 32-byte records in 32-byte slots; these are the 5.x 40-byte records in %d-byte slots", p.SlotSize)
-		r.Option = "the switch DotNext.IO.WriteAheadLog.IgnoreTimestamp=false (runtimeconfig.json or AppContext.SetSwitch) makes 6.x read the 40-byte records, for good"
+		r.Misread = fmt.Sprintf("DotNext 6.x without the AppContext switch "+
+			"DotNext.IO.WriteAheadLog.IgnoreTimestamp=false reads 32-byte records in 32-byte slots; these are the "+
+			"5.x 40-byte records in %d-byte slots", p.SlotSize)
+		r.Option = "the switch DotNext.IO.WriteAheadLog.IgnoreTimestamp=false (runtimeconfig.json or " +
+			"AppContext.SetSwitch) makes 6.x read the 40-byte records, for good"
 	case p.Layout == Layout5:
 		r.Option = "keep the switch DotNext.IO.WriteAheadLog.IgnoreTimestamp=false the node was written with"
 	}
@@ -217,11 +227,15 @@ func (l *Log) pageSize(r *ReleaseRead, v release.Version) {
 	pm := l.Params.PageSize
 	switch {
 	case pm > minPageSize && !release.MetadataPageOS.Contains(v):
-		r.OpenError = fmt.Sprintf("ArgumentOutOfRangeException (capacity) at open with SharedMemory: DotNext %s maps metadata pages of 4096 bytes, these are %d (written by 6.6.5–6.8.0 on a host with %d-byte pages); with PrivateMemory every slot is misplaced", v, pm, pm)
+		r.OpenError = fmt.Sprintf("ArgumentOutOfRangeException (capacity) at open with SharedMemory: DotNext %s "+
+			"maps metadata pages of 4096 bytes, these are %d (written by 6.6.5–6.8.0 on a host with %d-byte "+
+			"pages); with PrivateMemory every slot is misplaced", v, pm, pm)
 	case pm > minPageSize:
-		r.Host = fmt.Sprintf("only on a host whose OS pages are %d bytes: DotNext %s maps max(4096, the OS page size)", pm, v)
+		r.Host = fmt.Sprintf("only on a host whose OS pages are %d bytes: DotNext %s maps max(4096, the OS page "+
+			"size)", pm, v)
 	case release.MetadataPageOS.Contains(v):
-		r.Host = fmt.Sprintf("on a host whose OS pages are larger than 4 KiB (Apple silicon, some ARM64 Linux), DotNext %s maps larger metadata pages and misreads these 4096-byte ones (dotNext #299)", v)
+		r.Host = fmt.Sprintf("on a host whose OS pages are larger than 4 KiB (Apple silicon, some ARM64 Linux), "+
+			"DotNext %s maps larger metadata pages and misreads these 4096-byte ones (dotNext #299)", v)
 	}
 }
 
@@ -252,7 +266,9 @@ func (l *Log) applier(r *ReleaseRead) {
 			break
 		}
 	}
-	r.InitError = fmt.Sprintf("InitializeAsync fails (PendingTaskInterruptedException; 5.x: ArgumentOutOfRangeException pageIndex): the applier reads index %d from metadata page %d, which does not exist",
+	r.InitError = fmt.Sprintf("InitializeAsync fails (PendingTaskInterruptedException; 5.x: "+
+		"ArgumentOutOfRangeException pageIndex): the applier reads index %d from metadata page %d, which does not "+
+		"exist",
 		max(missing*per, l.S+1), missing)
 }
 
