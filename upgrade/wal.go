@@ -57,10 +57,13 @@ func gateWAL(r *Report, l *logdir.Log, w *wal.Log, from release.Version) {
 	}
 	if vr.Misread != "" && r.Committed != nil {
 		r.Changed = []raftlog.Range{*r.Committed}
-		what = append(what, fmt.Sprintf("%s, so every committed entry %s comes back wrong, silently (measured for "+
-			"6.x reading 5.x logs: index 2k with Length = the stored ticks, 2k+1 as a no-op whose term is the 5.x "+
-			"flags and command id)",
-			vr.Misread, *r.Committed))
+		measured := ""
+		if !v.Less(release.WALRecord32) {
+			measured = " (measured: index 2k comes back with Length = the stored ticks, 2k+1 as a no-op whose " +
+				"term is the 5.x flags and command id)"
+		}
+		what = append(what, fmt.Sprintf("%s, so every committed entry %s comes back wrong, silently%s",
+			vr.Misread, *r.Committed, measured))
 	}
 	if vr.InitError != "" {
 		what = append(what, vr.InitError)
@@ -81,7 +84,7 @@ func gateWAL(r *Report, l *logdir.Log, w *wal.Log, from release.Version) {
 func walFix(v release.Version, vr wal.ReleaseRead, w *wal.Log) string {
 	switch {
 	case v.Less(release.WriteAheadLogAdded):
-		return fmt.Sprintf("walctl upgrade --to-version %s --records-per-partition R --out NEWDIR --apply DIR "+
+		return fmt.Sprintf("walctl upgrade --to-version %s --out-records-per-partition R --out NEWDIR --apply DIR "+
 			"(writes a PersistentState log; the application must use PersistentState)", v)
 	case vr.Misread != "" && !v.Less(release.WALRecord32):
 		return fmt.Sprintf("walctl upgrade --to-version %s --out NEWDIR --apply DIR (rewrites the log in the 6.x "+
