@@ -21,7 +21,7 @@ func upgradeCommand() *cli.Command {
 			&cli.StringFlag{Name: "to-version", Usage: "the DotNext.Net.Cluster release the node moves to " +
 				"(major.minor.patch)", Required: true},
 			&cli.StringFlag{Name: "from-version", Usage: "the release that wrote the log (the node's current one); " +
-				"default: the newest the files allow"},
+				"default: judged from the files (walctl detect's \"written by\")"},
 			&cli.BoolFlag{Name: "apply", Usage: "carry out the plan (each operation copies DIR to a backup first); " +
 				"without it nothing is changed"},
 			&cli.StringFlag{Name: "out", Usage: "the new directory of a conversion between PersistentState and " +

@@ -87,7 +87,7 @@ type Report struct {
 	// V throws.
 	VoteDiffers bool             `json:"voteDiffers,omitempty"`
 	OpenError   string           `json:"openError,omitempty"`
-	Findings    raftlog.Findings `json:"findings"`
+	Findings    raftlog.Findings `json:"findings,omitempty"`
 }
 
 // Blocked reports whether V loses or changes something the writer reads,
