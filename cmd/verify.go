@@ -22,7 +22,7 @@ func verifyCommand() *cli.Command {
 				"it reads otherwise than the writer"},
 			&cli.StringFlag{Name: "from-version",
 				Usage: "with --target-version: the release that wrote the log (the node's current one); default: " +
-					"the newest the files allow"}),
+					"judged from the files (walctl detect's \"written by\")"}),
 		Action: runVerify,
 	}
 }
