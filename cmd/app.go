@@ -80,6 +80,7 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 			repairCommand(),
 			convertCommand(),
 			diffCommand(),
+			upgradeCommand(),
 			completionCommand(),
 			manCommand(),
 		},

@@ -12,7 +12,6 @@ import (
 	"github.com/walctl/walctl/format/wal"
 	"github.com/walctl/walctl/internal/termtext"
 	"github.com/walctl/walctl/logdir"
-	"github.com/walctl/walctl/release"
 	"github.com/walctl/walctl/repair"
 	"github.com/walctl/walctl/txn"
 )
@@ -191,15 +190,10 @@ func convertOptions(c *cli.Context) (repair.ConvertOptions, logdir.Options, erro
 	default:
 		return co, in, usageError{msg: fmt.Sprintf("--in-format %q is not a log format", in.Format), hint: "use " + strings.Join(logFormats, ", ")}
 	}
-	if v := c.String("target-version"); v != "" {
-		t, err := release.Parse(v)
-		if err != nil {
-			return co, in, usageError{msg: "--target-version: " + err.Error(), hint: "give the DotNext.Net.Cluster release that will open the output, e.g. 4.15.3 or 5.26.2"}
-		}
-		co.Target = t
-	}
 	co.Log = repair.LogOptions{Format: in.Format, R: in.R, M: in.M}
-	return co, in, nil
+	t, err := targetVersion(c)
+	co.Target = t
+	return co, in, err
 }
 
 // finishPendingConvert finishes the conversion journaled in dir, which was
@@ -405,13 +399,15 @@ func walConvertOptions(c *cli.Context) (repair.WALOptions, logdir.Options, error
 	default:
 		return o, in, usageError{msg: fmt.Sprintf("--checkpoint-bytes %d is not a checkpoint form", o.CheckpointForm), hint: "use 8 (5.x), 12 (6.0–6.7) or 20 (6.8+)"}
 	}
-	if v := c.String("target-version"); v != "" {
-		form, err := repair.CheckpointFormFor(v)
-		if err != nil {
-			return o, in, flagErr(err)
-		}
-		o.CheckpointForm = form
+	v, err := targetVersion(c)
+	if err != nil || v.IsZero() {
+		return o, in, err
 	}
+	form, err := repair.CheckpointFormFor(v)
+	if err != nil {
+		return o, in, flagErr(err)
+	}
+	o.CheckpointForm = form
 	return o, in, nil
 }
 

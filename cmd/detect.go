@@ -86,8 +86,8 @@ func printDetection(w io.Writer, r *detect.Result) {
 		head += join(", M = ", r.M)
 	}
 	if p := r.WAL; p != nil {
-		head += join(fmt.Sprintf(", chunk size %d, %d-byte records in %d-byte slots, hash %s, written by %s",
-			p.ChunkSize, p.RecordSize, p.SlotSize, p.Hash, p.Writers))
+		head += join(fmt.Sprintf(", chunk size %d, %d-byte records in %d-byte slots, hash %s",
+			p.ChunkSize, p.RecordSize, p.SlotSize, p.Hash))
 	}
 	if wr := r.Writers; wr != nil && wr.Releases != "" {
 		head += join(", written by ", wr.Releases)
@@ -122,7 +122,7 @@ func printDetection(w io.Writer, r *detect.Result) {
 	t.Render()
 }
 
-// printWriters lists the facts behind "written by" of a PersistentState log.
+// printWriters lists the facts behind "written by" (both families).
 func printWriters(w io.Writer, wr *detect.Writers) {
 	if wr == nil {
 		return

@@ -25,7 +25,7 @@ func TestDocsListEveryCode(t *testing.T) {
 		regexp.MustCompile(`finding\(raftlog\.\w+, "([a-z0-9-]+)"`),    // logdir's helper
 	}
 	codes := map[string]string{}
-	for _, dir := range []string{"../format", "../logdir", "../raftlog", "../diff", "../repair", "."} {
+	for _, dir := range []string{"../format", "../logdir", "../raftlog", "../diff", "../repair", "../upgrade", "."} {
 		filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
 			if err != nil || info.IsDir() || !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {
 				return err

@@ -2,12 +2,11 @@ package cmd
 
 import (
 	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/urfave/cli/v2"
 	"github.com/walctl/walctl/format/wal"
 	"github.com/walctl/walctl/logdir"
+	"github.com/walctl/walctl/release"
 )
 
 // logOptions turns the override flags into logdir options, rejecting values
@@ -59,27 +58,24 @@ func oneDir(c *cli.Context) (string, error) {
 }
 
 // targetVersion reads --target-version, the DotNext.Net.Cluster release that
-// will open the log, as "major.minor.patch" ("" when not given). The one
-// place it is parsed for verify; the findings judge the release it names.
-func targetVersion(c *cli.Context) (string, error) {
-	v := strings.TrimPrefix(strings.TrimSpace(c.String("target-version")), "v")
-	if !c.IsSet("target-version") {
-		return "", nil
+// will open the log (zero when the flag is not given). The one place every
+// command parses it; the arithmetic and the range are package release's.
+func targetVersion(c *cli.Context) (release.Version, error) {
+	return releaseFlag(c, "target-version")
+}
+
+// releaseFlag reads a release flag (--target-version, --to-version,
+// --from-version) through release.ParseTarget: major.minor.patch inside
+// the releases walctl models, or a usage error naming them.
+func releaseFlag(c *cli.Context, name string) (release.Version, error) {
+	if !c.IsSet(name) {
+		return release.Version{}, nil
 	}
-	parts := strings.Split(v, ".")
-	ok := len(parts) == 3
-	for _, p := range parts {
-		if n, err := strconv.Atoi(p); err != nil || n < 0 {
-			ok = false
-		}
-	}
-	if !ok {
-		return "", usageError{msg: fmt.Sprintf("--target-version %q is not a release number", c.String("target-version")),
-			hint: "give the DotNext.Net.Cluster release the node runs as major.minor.patch, e.g. 5.7.2 or 5.26.2"}
-	}
-	if major, _ := strconv.Atoi(parts[0]); major < 4 || major > 6 {
-		return "", usageError{msg: fmt.Sprintf("--target-version %s is outside the releases walctl knows", v),
-			hint: "walctl knows DotNext.Net.Cluster 4.0.0 to 6.x"}
+	v, err := release.ParseTarget(c.String(name))
+	if err != nil {
+		return v, usageError{msg: "--" + name + ": " + err.Error(),
+			hint: fmt.Sprintf("give a DotNext.Net.Cluster release as major.minor.patch, %s, e.g. 5.7.2, 5.26.2 or "+
+				"6.12.0", release.Covered)}
 	}
 	return v, nil
 }

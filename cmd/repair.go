@@ -59,6 +59,9 @@ func runRepair(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	if _, err := targetVersion(c); err != nil {
+		return err
+	}
 	var wr *repairWrite
 	if c.Bool("apply") {
 		args := canonicalArgs(c, dir)
@@ -367,13 +370,15 @@ func walRepairOptions(c *cli.Context, lo logdir.Options) (repair.WALRepairOption
 		o.SetTerm = &t
 	}
 	o.CommitIndex = commitIndexFlag(c)
-	if v := c.String("target-version"); v != "" {
-		form, err := repair.CheckpointFormFor(v)
-		if err != nil {
-			return o, flagErr(err)
-		}
-		o.CheckpointForm = form
+	v, err := targetVersion(c)
+	if err != nil || v.IsZero() {
+		return o, err
 	}
+	form, err := repair.CheckpointFormFor(v)
+	if err != nil {
+		return o, flagErr(err)
+	}
+	o.CheckpointForm = form
 	return o, nil
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/walctl/walctl/internal/progress"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
+	"github.com/walctl/walctl/upgrade"
 )
 
 func verifyCommand() *cli.Command {
@@ -22,7 +23,11 @@ func verifyCommand() *cli.Command {
 		Flags: append(formatFlags(),
 			&cli.BoolFlag{Name: "recursive", Aliases: []string{"r"}, Usage: "verify every log directory below each ROOT"},
 			&cli.StringFlag{Name: "target-version",
-				Usage: "the DotNext.Net.Cluster release that will open the log (e.g. 5.7.2): judge what it reads"},
+				Usage: "the DotNext.Net.Cluster release that will open the log (e.g. 5.7.2): an error for everything " +
+					"it reads otherwise than the writer"},
+			&cli.StringFlag{Name: "from-version",
+				Usage: "with --target-version: the release that wrote the log (the node's current one); default: " +
+					"judged from the files (walctl detect's \"written by\")"},
 		),
 		Action: runVerify,
 	}
@@ -34,6 +39,9 @@ type verifyDoc struct {
 	Verdict  string           `json:"verdict"`
 	Findings raftlog.Findings `json:"findings"`
 	Summary  raftlog.Summary  `json:"summary"`
+	// Target is the upgrade gate's answer with --target-version (its
+	// findings are among Findings).
+	Target *upgrade.Report `json:"target,omitempty"`
 }
 
 // Verify opens dir and runs every check; it is the library form of the
@@ -43,6 +51,8 @@ func Verify(dir string, o logdir.Options) (*verifyDoc, error) {
 }
 
 // verifyWith is Verify with a progress bar made once the log is open.
+// With o.Target set, the upgrade gate's findings for that release are
+// added (from: the writer's release, zero for the files' newest).
 func verifyWith(dir string, o logdir.Options, bar func(*logdir.Log) *progress.Bar) (*verifyDoc, error) {
 	l, err := logdir.Open(dir, o)
 	if err != nil {
@@ -68,10 +78,17 @@ func verifyWith(dir string, o logdir.Options, bar func(*logdir.Log) *progress.Ba
 	sum, replayFindings := rp.Finish()
 	fs = append(fs, logdir.WithFixes(replayFindings)...)
 	doc := &verifyDoc{Dir: dir, Format: l.Format, Verdict: "ok", Findings: fs, Summary: sum}
+	if !o.Target.IsZero() {
+		if doc.Target, err = upgrade.Gate(l, o.Target, o.From); err != nil {
+			return nil, err
+		}
+		doc.Findings = append(doc.Findings, doc.Target.Findings...)
+		doc.Target.Findings = nil
+	}
 	if doc.Findings == nil {
 		doc.Findings = raftlog.Findings{}
 	}
-	if fs.HasErrors() {
+	if doc.Findings.HasErrors() {
 		doc.Verdict = "damaged"
 	}
 	return doc, nil
@@ -88,6 +105,13 @@ func runVerify(c *cli.Context) error {
 	}
 	if o.Target, err = targetVersion(c); err != nil {
 		return err
+	}
+	if o.From, err = releaseFlag(c, "from-version"); err != nil {
+		return err
+	}
+	if !o.From.IsZero() && o.Target.IsZero() {
+		return usageError{msg: "--from-version needs --target-version", hint: "walctl verify --target-version V " +
+			"[--from-version W] DIR"}
 	}
 	if c.Bool("recursive") {
 		return verifyTree(c, dirs, o)
@@ -162,9 +186,33 @@ func printVerify(w io.Writer, d *verifyDoc) {
 	}
 	errs, warns := counts(d.Findings)
 	blank(w)
+	if d.Target != nil {
+		printGate(w, d.Target)
+	}
 	if d.Verdict == "ok" {
 		printLine(w, "%s %s: %s", bold("verdict:"), green("ok"), plural(warns, "warning"))
 	} else {
 		printLine(w, "%s %s: %s, %s", bold("verdict:"), red("damaged"), plural(errs, "error"), plural(warns, "warning"))
 	}
+}
+
+// printGate is the one-line answer of the upgrade gate.
+func printGate(w io.Writer, r *upgrade.Report) {
+	printLine(w, "%s DotNext %s %s (the log's writer: %s, from the %s; judged as %s)", bold("target:"), r.Target,
+		gateWords(r), r.Writer, r.WriterFrom, r.JudgedAs)
+}
+
+// gateWords says in a few words what release r.Target makes of the log.
+func gateWords(r *upgrade.Report) styled {
+	switch {
+	case !r.Opens && r.Intact:
+		return yellow("cannot open the log, nor can its writer's release")
+	case !r.Opens:
+		return red("cannot open the log")
+	case r.Intact:
+		return green("opens the log with every committed entry, the term and the vote as its writer reads them")
+	case !r.Blocked():
+		return yellow("reads committed entries its writer loses")
+	}
+	return red("reads the log otherwise than its writer")
 }

@@ -72,8 +72,8 @@ type Result struct {
 	WAL *WALParams `json:"wal,omitempty"`
 	// Conflicts are facts that contradict R or M given by the user.
 	Conflicts []string `json:"conflicts,omitempty"`
-	// Writers names the releases that can have written a PersistentState
-	// log (the WAL's are in WAL.Writers).
+	// Writers names the releases that can have written the log, with the
+	// facts behind them (both families; WAL.Writers repeats the releases).
 	Writers *Writers `json:"writers,omitempty"`
 
 	conf    Confidence
@@ -352,6 +352,7 @@ func (r *Result) detectWAL(o Overrides) (*Result, error) {
 		Layout: p.Layout, Timestamps: p.Timestamps, Hash: p.Hash.String(), CheckpointForm: p.CheckpointForm,
 		Writers: p.Writers, SnapshotDir: p.SnapshotDir}
 	r.Evidence = append(r.Evidence, p.Evidence...)
+	r.Writers = walWriters(p, p.CheckpointForm)
 	r.conf = map[string]Confidence{wal.VeryHigh: partition.VeryHigh, wal.High: partition.High, wal.Medium: partition.Medium}[p.Confidence]
 	if r.conf == partition.None {
 		r.conf = partition.Low

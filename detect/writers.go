@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/walctl/walctl/format/nodestate"
+	"github.com/walctl/walctl/format/wal"
 	"github.com/walctl/walctl/release"
 )
 
@@ -81,7 +82,7 @@ func (r *Result) writers(stateSum nodestate.ChecksumStatus) *Writers {
 		}
 	}
 	r.tableEvidence(add)
-	w.combine()
+	w.combine(release.Of(release.PersistentState))
 	return w
 }
 
@@ -92,10 +93,10 @@ func (r *Result) tableEvidence(add func(string, release.Set, string)) {
 	if r.Format != V2 {
 		return
 	}
-	var t1, t2, sealed, fullUnsealed []string
-	lastP := int64(-1)
+	var t1, t2, sealed, fullUnsealed, unwritten []string
+	lastP, snap := int64(-1), int64(0)
 	if r.State != nil && r.R > 0 && r.State.LastIndex >= 0 {
-		lastP = r.State.LastIndex / r.R
+		lastP, snap = r.State.LastIndex/r.R, r.State.Snapshot.Index
 	}
 	for i, f := range r.Files {
 		if f.Format != V2 || i >= len(r.Listing.Partitions) {
@@ -111,6 +112,8 @@ func (r *Result) tableEvidence(add func(string, release.Set, string)) {
 			sealed = append(sealed, f.Name)
 		case n >= 1 && r.R > 0 && p.UsedSlots == r.R && n != lastP:
 			fullUnsealed = append(fullUnsealed, f.Name)
+		case r.R > 0 && n < lastP && n*r.R > snap && p.UsedSlots >= 0 && p.UsedSlots <= r.R-2:
+			unwritten = append(unwritten, f.Name)
 		}
 	}
 	if len(t1) > 0 {
@@ -125,6 +128,16 @@ func (r *Result) tableEvidence(add func(string, release.Set, string)) {
 		add(fmt.Sprintf("sealed partition(s) %v after partition 0", sealed), release.Of(release.Since(release.Issue244Fixed)),
 			"that the library sealed them: walctl repair and convert seal partitions too")
 	}
+	if len(unwritten) > 0 {
+		// 5.7.2+ write every append through the partition's buffer, which the
+		// next append to the partition flushes: at most its last append is
+		// lost (spec §4.3). Two or more never-written slots before a later
+		// partition are RC1's cached appends (§4.8.1).
+		add(fmt.Sprintf("partition(s) %v stop two or more slots short of their end though LastIndex lies in a "+
+			"later partition: appends that were never written", unwritten),
+			release.Of(release.Between(release.TableFormat, release.CachedAppendsWritten)),
+			"no power loss after the appends, and no log truncation that kept LastIndex")
+	}
 	if len(fullUnsealed) > 0 {
 		add(fmt.Sprintf("full partition(s) %v left unsealed, not holding LastIndex", fullUnsealed),
 			release.Of(release.Between(release.TableFormat, release.Issue244Fixed)),
@@ -133,28 +146,32 @@ func (r *Result) tableEvidence(add func(string, release.Set, string)) {
 }
 
 // combine intersects the strong facts, then each weak fact that keeps the
-// intersection non-empty.
-func (w *Writers) combine() {
-	set := release.Of(release.PersistentState)
-	for _, e := range w.Evidence {
-		if e.Assumes == "" {
-			set = set.Intersect(e.Set)
-		}
+// intersection non-empty (release.Narrow), starting from base.
+func (w *Writers) combine(base release.Set) {
+	sets, weak := make([]release.Set, len(w.Evidence)), make([]bool, len(w.Evidence))
+	for i, e := range w.Evidence {
+		sets[i], weak[i] = e.Set, e.Assumes != ""
 	}
+	set, aside := release.Narrow(base, sets, weak)
 	if set.Empty() {
 		w.Conflict = "no single release wrote all of this: the node ran releases on both sides of a boundary (an upgrade or a downgrade), or the files come from several logs"
 		w.Set = release.Set{}
 		return
 	}
-	for i, e := range w.Evidence {
-		if e.Assumes == "" {
-			continue
-		}
-		if next := set.Intersect(e.Set); !next.Empty() {
-			set = next
-		} else {
-			w.Evidence[i].SetAside = true
-		}
+	for i := range w.Evidence {
+		w.Evidence[i].SetAside = aside[i]
 	}
 	w.Set, w.Releases = set, set.String()
+}
+
+// walWriters is the "written by" of a WriteAheadLog, from the facts of its
+// layout parameters and checkpoint (wal.WriterFacts).
+func walWriters(p wal.Params, form int) *Writers {
+	w := &Writers{}
+	for _, f := range wal.WriterFacts(p, form) {
+		w.Evidence = append(w.Evidence, Evidence{Fact: f.Fact, Releases: f.Set.String(), Set: f.Set,
+			Assumes: f.Assumes})
+	}
+	w.combine(wal.Writers)
+	return w
 }

@@ -107,13 +107,53 @@ func TestWritersCombine(t *testing.T) {
 	weakAgrees := Evidence{Fact: "Sequential shape", Set: release.Of(release.Before(release.Issue244Fixed)), Assumes: "x"}
 	weakContradicts := Evidence{Fact: "sealed ≥ 1", Set: release.Of(release.Since(release.Issue244Fixed)), Assumes: "y"}
 	w := &Writers{Evidence: []Evidence{strong, weakContradicts, weakAgrees}}
-	w.combine()
+	w.combine(release.Of(release.PersistentState))
 	if w.Conflict != "" || w.Releases != "5.4.0–5.7.1" || !w.Evidence[1].SetAside || w.Evidence[2].SetAside {
 		t.Errorf("%+v", w)
 	}
 	w = &Writers{Evidence: []Evidence{strong, {Fact: "vote before 4.8.0", Set: release.Of(release.Before(release.MemberIDLengthFirst))}}}
-	w.combine()
+	w.combine(release.Of(release.PersistentState))
 	if w.Conflict == "" || w.Releases != "" {
 		t.Errorf("two strong facts that exclude each other: %+v", w)
+	}
+}
+
+// The WriteAheadLog's "written by" is the same release arithmetic: the
+// release that wrote each library fixture is in it, and each kind of log
+// narrows it as the spec's version map says (§0.4).
+func TestWALWritersContainTheWriter(t *testing.T) {
+	want := map[string]string{
+		"5.26.2/wal-basic":         "5.22.0–5.x",
+		"6.4.0/wal-basic":          "6.0.0–6.7.x",
+		"6.4.0/wal-hash-crc32":     "6.0.0–6.7.x",
+		"6.12.0/wal-basic":         "6.8.0 or later",
+		"6.12.0/wal-legacy-layout": "6.8.0 or later with IgnoreTimestamp=false",
+	}
+	seen := 0
+	for _, f := range fixtures.All(t, "fixturegen-wal") {
+		r, err := Directory(f.WAL, Overrides{})
+		if err != nil {
+			t.Fatalf("%s: %v", f.Name, err)
+		}
+		w := r.Writers
+		if w == nil || len(w.Evidence) == 0 || r.WAL == nil || r.WAL.Writers != w.Releases {
+			t.Fatalf("%s: writers %+v, wal %+v", f.Name, w, r.WAL)
+		}
+		if s, ok := want[f.Name]; ok {
+			seen++
+			if w.Releases != s {
+				t.Errorf("%s: written by %q, want %q", f.Name, w.Releases, s)
+			}
+		}
+		if f.Manifest.Damage != nil {
+			continue
+		}
+		v := release.MustParse(strings.SplitN(f.Name, "/", 2)[0])
+		if w.Conflict != "" || !w.Set.Contains(v) {
+			t.Errorf("%s: written by %s, detect says %q (conflict %q)", f.Name, v, w.Releases, w.Conflict)
+		}
+	}
+	if seen != len(want) {
+		t.Errorf("%d of %d expected fixtures seen", seen, len(want))
 	}
 }

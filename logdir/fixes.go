@@ -38,7 +38,9 @@ var fixes = map[string]string{
 	"snapshot-beyond-commit":               "walctl repair --apply DIR",
 	"applied-beyond-commit":                "walctl repair --apply DIR",
 	"prologue-payload-behind-zero-records": "none needed if these entries are beyond LastIndex (a crash before the prologue flush)",
-	"old-vote-layout":                      "none while the node runs DotNext 4.0–4.7.x; to move to 4.8.0+ convert the log: walctl convert --to legacy --target-version V --in-place DIR (or --to v2|sparse|wal --out NEWDIR for 5.4+/6.x) stores the vote in V's layout",
+	"old-vote-layout": "none while the node runs DotNext 4.0–4.7.x; before it moves to 4.8.0+ " +
+		"(or a 5.4+/6.x format): walctl upgrade --to-version V --apply DIR stores the vote in V's layout " +
+		"(node.state only; conversions do it on the way)",
 }
 
 // Fix returns the proposed fix for a finding code.

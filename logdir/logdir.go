@@ -15,6 +15,7 @@ import (
 	"github.com/walctl/walctl/format/partition"
 	"github.com/walctl/walctl/format/wal"
 	"github.com/walctl/walctl/raftlog"
+	"github.com/walctl/walctl/release"
 )
 
 // Options are the user's overrides.
@@ -26,10 +27,13 @@ type Options struct {
 	Force bool
 	// WAL holds the WriteAheadLog overrides (chunk size, hash, layout, snapshot dir).
 	WAL wal.Options
-	// Target is the DotNext.Net.Cluster release ("5.7.2") that will open the
-	// log, "" when unknown: findings about what a release reads are judged
-	// for it instead of for the releases that can have written the log.
-	Target string
+	// Target is the DotNext.Net.Cluster release that will open the log,
+	// zero when unknown: findings about what a release reads are judged for
+	// it instead of for the releases that can have written the log.
+	Target release.Version
+	// From is the release that wrote the log, for the upgrade gate (verify
+	// --from-version); zero: judged from the files.
+	From release.Version
 }
 
 // ErrUnsure is returned when detection cannot decide and no override was given.

@@ -11,6 +11,7 @@ import (
 	"github.com/walctl/walctl/format/sparse"
 	"github.com/walctl/walctl/format/v2"
 	"github.com/walctl/walctl/raftlog"
+	"github.com/walctl/walctl/release"
 )
 
 // decoder is one partition codec's Decode.
@@ -33,11 +34,11 @@ type psLog struct {
 	decode   decoder
 	files    []detect.PartitionFile
 	lastHint int64 // node.state LastIndex, -1 without node.state
-	target   string
+	target   release.Version
 	zeroLead []zeroLead // unsealed partitions whose leading slots are zero
 }
 
-func openPS(dir string, det *detect.Result, target string) (*Log, error) {
+func openPS(dir string, det *detect.Result, target release.Version) (*Log, error) {
 	l := &Log{Dir: dir, Format: det.Format, Detection: det, R: det.R, M: det.M}
 	ps := &psLog{Log: l, decode: decoderFor(det.Format), files: det.Listing.Partitions, lastHint: -1, target: target}
 	if err := ps.readNodeState(det.Listing.NodeState); err != nil {

@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/walctl/walctl/detect"
+	v2 "github.com/walctl/walctl/format/v2"
 	"github.com/walctl/walctl/raftlog"
 )
 
@@ -140,8 +141,16 @@ func (ps *psLog) checkUnsealed() {
 		if from <= ps.State.CommitIndex {
 			committed = fmt.Sprintf(" — committed %s are lost from the state machine", raftlog.Range{From: from, To: min(to, ps.State.CommitIndex)})
 		}
-		ps.Findings.Add(finding(raftlog.Error, "unsealed-partition", p.File, 0, from,
-			fmt.Sprintf("partition %d is not sealed and does not hold LastIndex %d: DotNext ≥ 5.7.3 reads entries %s as empty (Term 0, Length 0)%s",
-				p.Number, live.To, raftlog.Range{From: from, To: to}, committed)))
+		sev, when := raftlog.Error, ""
+		if r, ok := v2.ReaderFor(ps.target); ok && r != v2.ReaderTip {
+			// The node stays on a release that scans the partition: a hazard
+			// for a later upgrade only.
+			sev, when = raftlog.Warning, fmt.Sprintf("; DotNext %s (--target-version) reads them by their chained "+
+				"records, so only a later upgrade to 5.7.3+ loses them", ps.target)
+		}
+		ps.Findings.Add(finding(sev, "unsealed-partition", p.File, 0, from,
+			fmt.Sprintf("partition %d is not sealed and does not hold LastIndex %d: DotNext ≥ 5.7.3 reads entries "+
+				"%s as empty (Term 0, Length 0)%s%s",
+				p.Number, live.To, raftlog.Range{From: from, To: to}, committed, when)))
 	}
 }

@@ -65,7 +65,7 @@ func (ps *psLog) checkZeroLead() {
 // --target-version names one of them, or (without it) the log's writer can
 // be one of them.
 func (ps *psLog) oldReaders() (bool, string) {
-	if ps.target != "" {
+	if !ps.target.IsZero() {
 		if v, ok := v2.ReaderFor(ps.target); ok && v != v2.ReaderTip {
 			return true, fmt.Sprintf("The node runs %s (--target-version).", ps.target)
 		}

@@ -12,6 +12,7 @@ import (
 	"github.com/walctl/walctl/format/record"
 	v2 "github.com/walctl/walctl/format/v2"
 	"github.com/walctl/walctl/raftlog"
+	"github.com/walctl/walctl/release"
 )
 
 // tableLog writes a Table log (R = 4, snapshot 9, entries 10–11 in
@@ -66,7 +67,7 @@ func itoa(n int64) string { return string(rune('0' + n)) }
 // zeroLeadFinding opens dir for target and returns its zero-leading-slots finding.
 func zeroLeadFinding(t *testing.T, dir, target string) (raftlog.Finding, bool) {
 	t.Helper()
-	l, err := Open(dir, Options{Format: "v2", R: 4, Target: target})
+	l, err := Open(dir, Options{Format: "v2", R: 4, Target: parseTarget(target)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,5 +130,38 @@ func TestZeroLeadingSeverity(t *testing.T) {
 				t.Errorf("fix %q", f.Fix)
 			}
 		})
+	}
+}
+
+// parseTarget is "" → no target, else the release.
+func parseTarget(s string) release.Version {
+	if s == "" {
+		return release.Version{}
+	}
+	return release.MustParse(s)
+}
+
+// unsealed-partition is judged for --target-version like zero leading
+// slots: an error when the node will run 5.7.3+ (or the release is not
+// given), a warning when it stays on a release that scans the partition.
+func TestUnsealedPartitionForTarget(t *testing.T) {
+	dir := filepath.Join("..", "testdata", "fixtures", "5.7.1", "table-basic", "wal")
+	for target, want := range map[string]raftlog.Severity{"": raftlog.Error, "5.26.2": raftlog.Error,
+		"5.7.3": raftlog.Error,
+		"5.7.2": raftlog.Warning, "5.4.0": raftlog.Warning} {
+		l, err := Open(dir, Options{Target: parseTarget(target)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := raftlog.Severity("")
+		for _, f := range l.Findings {
+			if f.Code == "unsealed-partition" {
+				got = f.Severity
+			}
+		}
+		l.Close()
+		if got != want {
+			t.Errorf("target %q: unsealed-partition %q, want %q", target, got, want)
+		}
 	}
 }

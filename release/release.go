@@ -270,3 +270,135 @@ var (
 // PersistentState is every release that writes the formats walctl decodes
 // as legacy, v2 or sparse (4.0.0–5.x).
 var PersistentState = Between(PersistentState4, PersistentStateRemoved)
+
+// Releases at which the WriteAheadLog (spec/write-ahead-log.md §0.4, §8)
+// or a PersistentState reader changed.
+var (
+	// ScanBoundedByR: 5.7.0 bounds the unsealed-partition scan by R, checks
+	// the length of sealed files, and no longer unseals a sealed partition
+	// when it flushes one (5.4.0–5.6.x FlushAndUnsealAsync, see
+	// FlushUnsealsSealed).
+	ScanBoundedByR = V(5, 7, 0)
+	// WriteAheadLogAdded: the WriteAheadLog class (5.22.0, experimental in 5.x).
+	WriteAheadLogAdded = V(5, 22, 0)
+	// WALRecord32: 6.0.0 writes 32-byte records without the timestamp
+	// unless the AppContext switch DotNext.IO.WriteAheadLog.IgnoreTimestamp
+	// is false, and the 12-byte version-0 checkpoint.
+	WALRecord32 = V(6, 0, 0)
+	// Pad292Fixed is the first served release known to place an entry after
+	// a chunk-boundary skip right (dotNext #292); 6.5.1–6.6.4 are unknown.
+	Pad292Fixed = V(6, 6, 5)
+	// CheckpointV1: the 20-byte version-1 checkpoint, which 6.0–6.7.x reject.
+	CheckpointV1 = V(6, 8, 0)
+	// MetadataPageFixed: 6.8.1 maps metadata pages of 4096 bytes again on
+	// every host (6.6.5–6.8.0 used the OS page size when larger).
+	MetadataPageFixed = V(6, 8, 1)
+)
+
+// FlushUnsealsSealed is the releases whose flush of a sealed Table
+// partition unseals it: header byte 0 cleared and 40 zero bytes written at
+// the writer position (512 after an open), size unchanged (PART@5947622fa
+// FlushAndUnsealAsync; 5.7.0 made the flush of a sealed partition a no-op).
+var FlushUnsealsSealed = Between(TableFormat, ScanBoundedByR)
+
+// MetadataPageOS is the releases that size WriteAheadLog metadata pages as
+// max(4096, the OS page size) (spec/write-ahead-log.md §3.1).
+var MetadataPageOS = Between(Pad292Fixed, MetadataPageFixed)
+
+// Covered is every release walctl models: DotNext.Net.Cluster 4.0.0 (the
+// first release of the formats walctl reads) to the newest 6.x the specs
+// and the cross reads cover (6.12.x).
+var Covered = Between(PersistentState4, V(6, 13, 0))
+
+// ParseTarget reads the DotNext.Net.Cluster release a node runs or will
+// run ("5.26.2", "v6.12.0"): all three parts, inside Covered. The one parser
+// of every --target-version and --to-version flag; its errors name the
+// range.
+func ParseTarget(s string) (Version, error) {
+	t := strings.TrimPrefix(strings.TrimSpace(s), "v")
+	if i := strings.IndexAny(t, "-+"); i >= 0 {
+		t = t[:i]
+	}
+	if strings.Count(t, ".") != 2 {
+		return Version{}, fmt.Errorf("%q is not a release number: give major.minor.patch, e.g. 5.7.2 or 6.12.0", s)
+	}
+	v, err := Parse(t)
+	if err != nil {
+		return Version{}, fmt.Errorf("%q is not a release number: give major.minor.patch, e.g. 5.7.2 or 6.12.0", s)
+	}
+	if !Covered.Contains(v) {
+		return Version{}, fmt.Errorf("DotNext.Net.Cluster %s is outside the releases walctl knows (%s)", v, Covered)
+	}
+	return v, nil
+}
+
+// Newest is the newest release in r: the one before Until, or the newest
+// release walctl models when r has no upper bound. Releases are compared by
+// number only, so the release before 5.7.3 is 5.7.2 and the one before
+// 6.0.0 is 5.9999.9999: newer than every 5.x.
+func (r Range) Newest() Version {
+	u := r.Until
+	if u.IsZero() || Covered.Until.Less(u) {
+		u = Covered.Until
+	}
+	switch {
+	case u.Patch > 0:
+		return V(u.Major, u.Minor, u.Patch-1)
+	case u.Minor > 0:
+		return V(u.Major, u.Minor-1, 9999)
+	}
+	return V(u.Major-1, 9999, 9999)
+}
+
+// Newest is the newest release in the set (zero for an empty set).
+func (s Set) Newest() Version {
+	var n Version
+	for _, sp := range s {
+		if v := sp.Range.Newest(); !sp.Range.Empty() && n.Less(v) {
+			n = v
+		}
+	}
+	return n
+}
+
+// Narrow intersects base with every strong set, then with each weak set
+// (one that holds only under an assumption: a default setting, no crash) in
+// order, as long as the result stays non-empty. setAside[i] is true for the
+// weak sets left out because they contradict the rest. The result is empty
+// when the strong sets exclude each other. detect's "written by" for both
+// families is this arithmetic.
+func Narrow(base Set, sets []Set, weak []bool) (result Set, setAside []bool) {
+	setAside = make([]bool, len(sets))
+	result = base
+	for i, s := range sets {
+		if !weak[i] {
+			result = result.Intersect(s)
+		}
+	}
+	if result.Empty() {
+		return Set{}, setAside
+	}
+	for i, s := range sets {
+		if !weak[i] {
+			continue
+		}
+		if next := result.Intersect(s); !next.Empty() {
+			result = next
+		} else {
+			setAside[i] = true
+		}
+	}
+	return result, setAside
+}
+
+// Name is v in words: a release, or for the stand-ins Newest returns
+// ("5.7.9999", "5.9999.9999") the family they stand for ("5.7.x", "5.x").
+func (v Version) Name() string {
+	switch {
+	case v.Minor == 9999:
+		return fmt.Sprintf("%d.x", v.Major)
+	case v.Patch == 9999:
+		return fmt.Sprintf("%d.%d.x", v.Major, v.Minor)
+	}
+	return v.String()
+}

@@ -2,6 +2,7 @@ package release
 
 import (
 	"encoding/json"
+	"strings"
 	"testing"
 )
 
@@ -128,5 +129,56 @@ func TestVersionJSON(t *testing.T) {
 	var r Range
 	if err := json.Unmarshal([]byte(`{"from":"4.8.0"}`), &r); err != nil || r != Since(MemberIDLengthFirst) {
 		t.Errorf("unmarshal: %+v %v", r, err)
+	}
+}
+
+// ParseTarget is strict: all three parts, inside Covered, errors naming the
+// range (issue 15: --target-version 9.9 was accepted silently).
+func TestParseTarget(t *testing.T) {
+	cases := []struct {
+		in   string
+		want Version
+		err  string
+	}{
+		{"5.26.2", V(5, 26, 2), ""},
+		{"v6.12.2", V(6, 12, 2), ""},
+		{"4.0.0", V(4, 0, 0), ""},
+		{"6.12.9", V(6, 12, 9), ""},
+		{"5.7", Version{}, "not a release number"},
+		{"9.9", Version{}, "not a release number"},
+		{"9.9.9", Version{}, "outside the releases walctl knows (4.0.0–6.12.x)"},
+		{"3.3.1", Version{}, "outside the releases walctl knows (4.0.0–6.12.x)"},
+		{"6.13.0", Version{}, "outside"},
+		{"x.y.z", Version{}, "not a release number"},
+		{"", Version{}, "not a release number"},
+	}
+	for _, c := range cases {
+		got, err := ParseTarget(c.in)
+		if got != c.want || (err == nil) != (c.err == "") || (err != nil && !strings.Contains(err.Error(), c.err)) {
+			t.Errorf("ParseTarget(%q) = %v, %v; want %v, %q", c.in, got, err, c.want, c.err)
+		}
+	}
+}
+
+func TestNewest(t *testing.T) {
+	cases := []struct {
+		s    Set
+		want Version
+	}{
+		{Of(Between(TableFormat, Issue244Fixed)), V(5, 7, 2)},
+		{Of(Before(MemberIDLengthFirst)), V(4, 7, 9999)},
+		{Of(Between(Issue244Fixed, PersistentStateRemoved)), V(5, 9999, 9999)},
+		{Of(Since(CheckpointV1)), V(6, 12, 9999)},
+		{Set{{Range: Between(MemberIDLengthFirst, TableFormat)}, {Range: Between(TableFormat, PersistentStateRemoved),
+			Condition: "c"}}, V(5, 9999, 9999)},
+		{Set{}, Version{}},
+	}
+	for _, c := range cases {
+		if got := c.s.Newest(); got != c.want {
+			t.Errorf("%v: newest %v, want %v", c.s, got, c.want)
+		}
+	}
+	if !V(5, 9999, 9999).Less(PersistentStateRemoved) || V(5, 9999, 9999).Less(V(5, 26, 2)) {
+		t.Error("the newest 5.x must sort after every 5.x and before 6.0.0")
 	}
 }

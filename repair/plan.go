@@ -27,6 +27,7 @@ import (
 	"github.com/walctl/walctl/format/nodestate"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
+	"github.com/walctl/walctl/release"
 )
 
 // Options steer Plan and Apply.
@@ -46,6 +47,9 @@ type Options struct {
 	// damaged (--override-evidence); geometry-conflict findings then do not
 	// block the plan (the write is still audited against the files).
 	OverrideEvidence bool `json:"overrideEvidence,omitempty"`
+	// VoteLayoutFor rewrites the vote in the ClusterMemberId layout this
+	// release reads (zero: keep the layout): the upgrade across 4.8.0.
+	VoteLayoutFor release.Version `json:"voteLayoutFor,omitzero"`
 	// Backup is where Apply copies the directory first; "" means a new
 	// sibling named <dir>.walctl-backup-<UTC timestamp>.
 	Backup string `json:"-"`

@@ -169,6 +169,15 @@ func (pl *planner) termAndVote(want *nodestate.State) []string {
 		}
 		want.VoteFlag, want.Vote = 0, [nodestate.MemberIDSize]byte{}
 	}
+	if v := pl.o.VoteLayoutFor; !v.IsZero() && !c.voteLost && want.HasVote() {
+		l := nodestate.ReaderLayout(v)
+		if out, changed := want.WithVoteLayout(l); changed {
+			m, _ := want.VoteMember()
+			what = append(what, fmt.Sprintf("the vote for %s stored in the layout %s (%s, the layout DotNext %s "+
+				"reads)", memberWords(m), l, layoutWords(l.String()), v))
+			*want = out
+		}
+	}
 	return what
 }
 

@@ -6,7 +6,6 @@ import (
 	"iter"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 
 	"github.com/walctl/walctl/format/nodestate"
@@ -14,6 +13,7 @@ import (
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
 	"github.com/walctl/walctl/txn"
+	"github.com/walctl/walctl/release"
 )
 
 // WALOptions are the settings of a WriteAheadLog written by ConvertToWAL.
@@ -64,30 +64,16 @@ func (c *WALConversion) OutOptions() logdir.Options {
 		Layout: p.Layout, SlotSize: p.SlotSize, Hash: p.Hash.String(), SnapshotDir: p.SnapshotDir}}
 }
 
-// CheckpointFormFor maps a DotNext release ("5.26.2", "6.7", "6.8.0", "5.x",
-// "6.x") to the checkpoint form it reads and writes (spec §4.1): 5.x 8
-// bytes, 6.0–6.7 12 bytes, 6.8+ 20 bytes.
-func CheckpointFormFor(version string) (int, error) {
-	parts := strings.SplitN(strings.TrimPrefix(strings.TrimSpace(version), "v"), ".", 3)
-	major, err := strconv.Atoi(parts[0])
-	if err != nil {
-		return 0, &FlagError{Msg: fmt.Sprintf("--target-version %q is not a version", version), Hint: "give the DotNext.Net.Cluster release the node runs, e.g. 5.26.2, 6.7.0 or 6.12.0"}
+// CheckpointFormFor is the checkpoint form release v reads and writes
+// (wal.CheckpointFormFor), or a FlagError for a release without a
+// WriteAheadLog.
+func CheckpointFormFor(v release.Version) (int, error) {
+	form, ok := wal.CheckpointFormFor(v)
+	if !ok {
+		return 0, &FlagError{Msg: fmt.Sprintf("DotNext %s has no WriteAheadLog", v), Hint: "the WriteAheadLog " +
+			"exists in 5.22+ and 6.x; convert to legacy, v2 or sparse for older releases"}
 	}
-	minor := 99 // "6" or "6.x": the newest 6.x
-	if len(parts) > 1 && parts[1] != "x" {
-		if minor, err = strconv.Atoi(parts[1]); err != nil {
-			return 0, &FlagError{Msg: fmt.Sprintf("--target-version %q is not a version", version), Hint: "e.g. 5.26.2, 6.7.0 or 6.12.0"}
-		}
-	}
-	switch {
-	case major == 5 && (minor >= 22 || len(parts) == 1 || parts[1] == "x"):
-		return wal.Checkpoint5x, nil
-	case major == 6 && minor <= 7:
-		return wal.CheckpointV0, nil
-	case major >= 6:
-		return wal.CheckpointV1, nil
-	}
-	return 0, &FlagError{Msg: fmt.Sprintf("DotNext %s has no WriteAheadLog", version), Hint: "the WriteAheadLog exists in 5.22+ and 6.x; convert to legacy, v2 or sparse for older releases"}
+	return form, nil
 }
 
 // walParams turns the options into the writer's parameters, with the
@@ -185,17 +171,7 @@ func (c *WALConversion) OpenFileNote() string {
 }
 
 func writersOf(p wal.Params) string {
-	switch {
-	case p.CheckpointForm == wal.Checkpoint5x:
-		return "DotNext 5.22–5.26"
-	case p.Layout == wal.Layout5 && p.CheckpointForm == wal.CheckpointV0:
-		return "DotNext 6.0–6.7 with IgnoreTimestamp=false"
-	case p.Layout == wal.Layout5:
-		return "DotNext 6.8+ with IgnoreTimestamp=false"
-	case p.CheckpointForm == wal.CheckpointV0:
-		return "DotNext 6.0+"
-	}
-	return "DotNext 6.8+"
+	return "DotNext " + wal.WritersOf(p, p.CheckpointForm)
 }
 
 func (c *WALConversion) notes(src *walSource, o WALOptions, p wal.Params) {

@@ -5,22 +5,23 @@ import (
 	"testing"
 
 	"github.com/walctl/walctl/format/wal"
+	"github.com/walctl/walctl/release"
 )
 
-// The checkpoint form each release reads and writes (spec §4.1).
+// The checkpoint form each release reads and writes (spec §4.1); releases
+// without a WriteAheadLog are a FlagError.
 func TestCheckpointFormFor(t *testing.T) {
 	for _, c := range []struct {
 		version string
 		form    int
 		bad     bool
 	}{
-		{"5.22.0", wal.Checkpoint5x, false}, {"5.26.2", wal.Checkpoint5x, false}, {"5.x", wal.Checkpoint5x, false},
-		{"6.0.0", wal.CheckpointV0, false}, {"6.7.3", wal.CheckpointV0, false}, {"v6.6", wal.CheckpointV0, false},
-		{"6.8.0", wal.CheckpointV1, false}, {"6.12.0", wal.CheckpointV1, false}, {"6", wal.CheckpointV1, false}, {"6.x", wal.CheckpointV1, false},
-		{"7.0", wal.CheckpointV1, false},
-		{"5.7.1", 0, true}, {"4.0", 0, true}, {"six", 0, true}, {"6.a", 0, true}, {"", 0, true},
+		{"5.22.0", wal.Checkpoint5x, false}, {"5.26.2", wal.Checkpoint5x, false},
+		{"6.0.0", wal.CheckpointV0, false}, {"6.7.3", wal.CheckpointV0, false}, {"6.6.5", wal.CheckpointV0, false},
+		{"6.8.0", wal.CheckpointV1, false}, {"6.12.0", wal.CheckpointV1, false},
+		{"5.21.9", 0, true}, {"5.7.1", 0, true}, {"4.0.0", 0, true},
 	} {
-		form, err := CheckpointFormFor(c.version)
+		form, err := CheckpointFormFor(release.MustParse(c.version))
 		var fe *FlagError
 		if c.bad != (err != nil) || (err != nil && !errors.As(err, &fe)) || form != c.form {
 			t.Errorf("%q: form %d, err %v; want form %d, error %v", c.version, form, err, c.form, c.bad)

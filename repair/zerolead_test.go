@@ -16,6 +16,7 @@ import (
 	"github.com/walctl/walctl/internal/fixtures"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
+	"github.com/walctl/walctl/release"
 	"github.com/walctl/walctl/repair"
 )
 
@@ -85,7 +86,8 @@ func TestRepairT2WritesStubRecords(t *testing.T) {
 		}
 	}
 	checkReadersSee(t, f, dir, 6, indexes(8, 10))
-	if verdict, errs := verifyAs(t, dir, logdir.Options{Format: "v2", R: 6, Target: "5.7.2"}); verdict != "ok" {
+	if verdict, errs := verifyAs(t, dir, logdir.Options{Format: "v2", R: 6,
+		Target: release.MustParse("5.7.2")}); verdict != "ok" {
 		t.Fatalf("verify --target-version 5.7.2 after repair: %s %+v", verdict, errs)
 	}
 }
@@ -159,7 +161,8 @@ func TestConvertRChangeWritesStubRecords(t *testing.T) {
 			}
 		}
 		checkReadersSee(t, f, out, r, indexes(12, 22))
-		if verdict, errs := verifyAs(t, out, logdir.Options{Format: "v2", R: r, Target: "5.4.0"}); verdict != "ok" {
+		if verdict, errs := verifyAs(t, out, logdir.Options{Format: "v2", R: r,
+			Target: release.MustParse("5.4.0")}); verdict != "ok" {
 			t.Errorf("R = %d: verify --target-version 5.4.0: %s %+v", r, verdict, errs)
 		}
 	}
@@ -225,7 +228,7 @@ func TestZeroLeadingSlotsFor572Target(t *testing.T) {
 
 func checkJSONSeverity(t *testing.T, dir, target string, want raftlog.Severity) {
 	t.Helper()
-	v, err := cmdVerify(dir, logdir.Options{Target: target})
+	v, err := cmdVerify(dir, logdir.Options{Target: targetOf(target)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -252,4 +255,11 @@ func cmdVerify(dir string, o logdir.Options) (raftlog.Findings, error) {
 		return nil, err
 	}
 	return v.Findings, nil
+}
+
+func targetOf(s string) release.Version {
+	if s == "" {
+		return release.Version{}
+	}
+	return release.MustParse(s)
 }

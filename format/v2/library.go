@@ -5,6 +5,7 @@ import (
 
 	"github.com/walctl/walctl/format/partition"
 	"github.com/walctl/walctl/format/record"
+	"github.com/walctl/walctl/release"
 )
 
 // Reader names a family of DotNext releases that open Table partitions the
@@ -36,19 +37,16 @@ func (v Reader) String() string {
 	return fmt.Sprintf("Reader(%d)", int(v))
 }
 
-// ReaderFor maps a DotNext.Net.Cluster version "major.minor.patch" to its
-// reader family; ok is false for versions without the Table format.
-func ReaderFor(version string) (Reader, bool) {
-	var maj, mnr, pat int
-	if _, err := fmt.Sscanf(version, "%d.%d.%d", &maj, &mnr, &pat); err != nil {
-		return 0, false
-	}
+// ReaderFor maps a DotNext.Net.Cluster release to its reader family; ok is
+// false for releases without the Table format (before 5.4.0, and 6.x, which
+// has no PersistentState).
+func ReaderFor(v release.Version) (Reader, bool) {
 	switch {
-	case maj != 5 || mnr < 4:
+	case v.Less(release.TableFormat) || !v.Less(release.PersistentStateRemoved):
 		return 0, false
-	case mnr < 7:
+	case v.Less(release.ScanBoundedByR):
 		return Reader540, true
-	case mnr == 7 && pat < 3:
+	case v.Less(release.Issue244Fixed):
 		return Reader570, true
 	}
 	return ReaderTip, true

@@ -380,6 +380,7 @@ func detect(sc *dirScan, o Options) (Params, error) {
 		}
 		why = append(why, fmt.Sprintf("timestamps: %d of %d valid slots hold plausible UTC ticks (%s)", is.ticks, is.valid, map[string]string{TicksUTC: "5.x writer", TicksZero: "6.x writer with IgnoreTimestamp=false"}[p.Timestamps]))
 	}
+	p.FixedPlacements = is.boundary
 	if is.boundary > 0 {
 		why = append(why, fmt.Sprintf("%d entries start at a chunk boundary after a gap (fixed #292 placement: a 6.6.5+ writer, or records walctl repair corrected)", is.boundary))
 	}

@@ -39,12 +39,15 @@ type Params struct {
 	// CheckpointForm is the size of the checkpoint file when it is one the
 	// library writes (0, 8, 12, 20), -1 when torn, -2 when the file is missing.
 	CheckpointForm int
-	// Writers is the range of library releases that write these files the
-	// way they are, e.g. "6.8.0–6.12.0".
-	Writers     string
-	SnapshotDir string // relative to the log directory unless absolute
-	Confidence  string
-	Evidence    []string
+	// Writers names the library releases that write these files the way
+	// they are, e.g. "6.8.0 or later" (WriterFacts).
+	Writers string
+	// FixedPlacements counts entries that start at a chunk boundary after a
+	// gap: the #292 fix (6.6.5+), or records walctl repair corrected.
+	FixedPlacements int
+	SnapshotDir     string // relative to the log directory unless absolute
+	Confidence      string
+	Evidence        []string
 }
 
 func (p Params) String() string {
@@ -53,43 +56,4 @@ func (p Params) String() string {
 		s += " (" + p.Timestamps + " timestamps)"
 	}
 	return s + ", hash " + p.Hash.String()
-}
-
-// writerRange says which releases write a directory with these parameters
-// and this checkpoint form (spec §0.4).
-func writerRange(p Params, form int) string {
-	var slots string
-	switch {
-	case p.Layout == Layout5 && p.Timestamps == TicksUTC:
-		slots = "5.22.0–5.26.2"
-	case p.Layout == Layout5:
-		slots = "6.x with IgnoreTimestamp=false"
-	default:
-		slots = "6.0.0–6.12.0"
-	}
-	if p.Hash != HashNone && p.Timestamps == TicksUTC {
-		slots = "5.x slots re-hashed by a 6.x writer (5.x has no hash)"
-	}
-	var cp string
-	switch form {
-	case Checkpoint5x:
-		cp = "5.22.0–5.26.2"
-	case CheckpointV0:
-		cp = "6.0.0–6.7.x"
-	case CheckpointV1:
-		cp = "6.8.0–6.12.0"
-	}
-	switch {
-	case cp == "":
-		return slots
-	case p.Layout == Layout6 && form == CheckpointV1:
-		return "6.8.0–6.12.0"
-	case p.Layout == Layout6 && form == CheckpointV0:
-		return "6.0.0–6.7.x"
-	case p.Layout == Layout5 && p.Timestamps == TicksUTC && form == Checkpoint5x:
-		return "5.22.0–5.26.2"
-	case p.Layout == Layout5 && p.Timestamps == TicksZero && form != Checkpoint5x:
-		return cp + " with IgnoreTimestamp=false"
-	}
-	return "slots: " + slots + "; checkpoint last written by " + cp
 }

@@ -1,0 +1,254 @@
+package cmd
+
+import (
+	"fmt"
+	"io"
+
+	"github.com/urfave/cli/v2"
+	"github.com/walctl/walctl/audit"
+	"github.com/walctl/walctl/logdir"
+	"github.com/walctl/walctl/raftlog"
+	"github.com/walctl/walctl/txn"
+	"github.com/walctl/walctl/upgrade"
+)
+
+func upgradeCommand() *cli.Command {
+	return &cli.Command{
+		Name: "upgrade",
+		Usage: "plan (and with --apply carry out) the smallest change that makes DotNext --to-version open the " +
+			"log with every committed entry, the term and the vote",
+		ArgsUsage: "DIR",
+		Flags: append(formatFlags(),
+			&cli.StringFlag{Name: "to-version", Usage: "the DotNext.Net.Cluster release the node moves to " +
+				"(major.minor.patch)", Required: true},
+			&cli.StringFlag{Name: "from-version", Usage: "the release that wrote the log (the node's current one); " +
+				"default: judged from the files (walctl detect's \"written by\")"},
+			&cli.BoolFlag{Name: "apply", Usage: "carry out the plan (each operation copies DIR to a backup first); " +
+				"without it nothing is changed"},
+			&cli.StringFlag{Name: "out", Usage: "the new directory of a conversion between PersistentState and " +
+				"WriteAheadLog, or of a WriteAheadLog rewritten in another layout"},
+			&cli.StringFlag{Name: "backup", Usage: "where an in-place step copies DIR first (default: a new " +
+				"sibling DIR.walctl-backup-<UTC time>)"},
+			&cli.BoolFlag{Name: "force", Usage: "go on although another process holds the log's files"},
+			&cli.Int64Flag{Name: "out-records-per-partition", Usage: "a WriteAheadLog written as a PersistentState " +
+				"log (releases before 5.22): the recordsPerPartition the application passes"},
+			&cli.Int64Flag{Name: "out-max-entry-size", Usage: "with --out-records-per-partition: write the sparse " +
+				"format with this MaxLogEntrySize"},
+			&cli.StringFlag{Name: "out-snapshot-dir", Usage: "a log written as a WriteAheadLog: the directory " +
+				"inside --out its snapshot is copied to as <index>-<term> (default db)"},
+		),
+		Action: runUpgrade,
+	}
+}
+
+// upgradeDoc is the JSON form of an upgrade run.
+type upgradeDoc struct {
+	Plan    *upgrade.Plan   `json:"plan"`
+	Applied *upgrade.Result `json:"applied,omitempty"`
+	// Audits are the proofs of the upgrade's writes, one per step.
+	Audits []*audit.Report `json:"audits,omitempty"`
+	Verify *verifyDoc      `json:"verify,omitempty"`
+}
+
+func runUpgrade(c *cli.Context) error {
+	dir, err := oneDir(c)
+	if err != nil {
+		return err
+	}
+	o, err := upgradeOptions(c)
+	if err != nil {
+		return err
+	}
+	args := canonicalArgs(c, dir)
+	var lk *txn.Lock
+	if c.Bool("apply") {
+		var j *txn.Journal
+		if lk, j, err = lockForWrite(c, dir, args); err != nil {
+			return err
+		}
+		defer lk.Unlock()
+		if j != nil {
+			// A step of this upgrade was publishing when it was interrupted:
+			// finish it; the plan below starts from the files as they are.
+			if _, err := txn.Finish(dir, j, txn.Config{Lock: lk, FS: writeFS(c)}); err != nil {
+				return err
+			}
+		}
+	} else if err := checkRead(dir); err != nil {
+		return err
+	}
+	l, err := logdir.Open(dir, o.Log)
+	if err != nil {
+		return err
+	}
+	if c.Bool("apply") {
+		if err := checkHeld(c, l); err != nil {
+			l.Close()
+			return err
+		}
+	}
+	plan, err := upgrade.MakePlan(l, o)
+	l.Close()
+	if err != nil {
+		return err
+	}
+	doc := &upgradeDoc{Plan: plan}
+	if c.Bool("apply") && len(plan.Needs) > 0 && plan.Refused == "" {
+		return usageError{msg: "the upgrade needs " + plan.Needs[0],
+			hint: "walctl upgrade --to-version " + o.To.String() + " DIR shows the whole plan"}
+	}
+	if !c.Bool("apply") || plan.Nothing || plan.Refused != "" {
+		if err := printOrJSON(c, doc, printUpgradePlan); err != nil {
+			return err
+		}
+		if plan.Nothing {
+			return nil
+		}
+		return damageError{}
+	}
+	var reports []**audit.Report
+	var bars []*lazyBar
+	writes := func(d string, exp audit.Expect) txn.Config {
+		lock := lk
+		if d != dir {
+			lock = nil // a directory an earlier step wrote: the transaction locks it itself
+		}
+		rep := new(*audit.Report)
+		cfg, bar := writeConfig(c, lock, args, exp, rep, nil)
+		reports, bars = append(reports, rep), append(bars, bar)
+		return cfg
+	}
+	doc.Applied, err = upgrade.Apply(plan, dir, o, writes)
+	for _, b := range bars {
+		b.Done()
+	}
+	for _, r := range reports {
+		if *r != nil {
+			doc.Audits = append(doc.Audits, *r)
+		}
+	}
+	if err != nil {
+		return err
+	}
+	vo := doc.Applied.Open
+	vo.Target = o.To
+	if doc.Verify, err = Verify(doc.Applied.Dir, vo); err != nil {
+		return fmt.Errorf("verify after the upgrade: %w", err)
+	}
+	if err := printOrJSON(c, doc, printUpgradeApplied); err != nil {
+		return err
+	}
+	if doc.Verify.Verdict != "ok" {
+		return damageError{}
+	}
+	return nil
+}
+
+// upgradeOptions reads the flags.
+func upgradeOptions(c *cli.Context) (upgrade.Options, error) {
+	lo, err := logOptions(c)
+	if err != nil {
+		return upgrade.Options{}, err
+	}
+	lo.Force = c.Bool("force")
+	o := upgrade.Options{Log: lo, Out: c.String("out"), Backup: c.String("backup"),
+		R: c.Int64("out-records-per-partition"),
+		M: c.Int64("out-max-entry-size"), SnapshotDir: c.String("out-snapshot-dir")}
+	if o.To, err = releaseFlag(c, "to-version"); err != nil {
+		return o, err
+	}
+	if o.From, err = releaseFlag(c, "from-version"); err != nil {
+		return o, err
+	}
+	switch {
+	case c.IsSet("out-records-per-partition") && (o.R < 2 || o.R > 53_687_091):
+		return o, usageError{msg: fmt.Sprintf("--out-records-per-partition %d is out of "+
+			"range", o.R), hint: "DotNext accepts 2 ≤ R ≤ 53687091"}
+	case c.IsSet("out-max-entry-size") && (o.M < 1 || o.R == 0):
+		return o, usageError{msg: "--out-max-entry-size needs a positive M and " +
+			"--out-records-per-partition", hint: "give the node's MaxLogEntrySize and recordsPerPartition"}
+	}
+	return o, nil
+}
+
+// printOrJSON prints doc as JSON with --json, else as text.
+func printOrJSON(c *cli.Context, doc *upgradeDoc, text func(io.Writer, *upgradeDoc)) error {
+	if c.Bool("json") {
+		return writeJSON(c.App.Writer, doc)
+	}
+	text(c.App.Writer, doc)
+	return nil
+}
+
+func printUpgradePlan(w io.Writer, doc *upgradeDoc) {
+	p := doc.Plan
+	printUpgradeHead(w, p)
+	switch {
+	case p.Nothing:
+		printLine(w, "%s nothing to change: DotNext %s opens %s as its writer reads it.", bold("result:"), p.To, p.Dir)
+	case p.Refused != "":
+		printLine(w, "%s %s", red("refused:"), p.Refused)
+		if p.Flag != "" {
+			printLine(w, "  add %s", p.Flag)
+		}
+		printLine(w, "%s nothing was changed.", bold("result:"))
+	case len(p.Needs) > 0:
+		for _, n := range p.Needs {
+			printLine(w, "  %s %s", bold("needs:"), n)
+		}
+		printLine(w, "%s nothing was changed. walctl upgrade --to-version %s --apply with the flags above carries out %s.",
+			bold("result:"), p.To, plural(len(p.Steps), "step"))
+	default:
+		printLine(w, "%s nothing was changed. walctl upgrade --to-version %s --apply carries out %s (each "+
+			"operation copies what it rewrites to a backup first).", bold("result:"), p.To, plural(len(p.Steps), "step"))
+	}
+}
+
+// printUpgradeHead prints the gate's answer, the steps, the application's
+// changes and the notes.
+func printUpgradeHead(w io.Writer, p *upgrade.Plan) {
+	g := p.Gate
+	printLine(w, "%s %s (%s, written by %s, from the %s; judged as %s) to DotNext %s", bold("Upgrade plan for"), p.Dir,
+		g.Family, g.Writer, g.WriterFrom, g.JudgedAs, p.To)
+	printLine(w, "  %s DotNext %s %s", bold("now:"), p.To, gateWords(g))
+	for _, f := range g.Findings {
+		if f.Severity != raftlog.Info {
+			printLine(w, "  %s %s: %s", severityColor(string(f.Severity)), f.Code, f.Message)
+		}
+	}
+	if len(p.Steps) > 0 {
+		blank(w)
+		t := newTable(w, "STEP", "OPERATION", "WHAT", "SAME BY HAND")
+		for i, s := range p.Steps {
+			t.Row(i+1, string(s.Kind), s.What, s.Command)
+		}
+		t.Render()
+	}
+	printList(w, "application:", p.Application)
+	printList(w, "note:", p.Notes)
+	blank(w)
+}
+
+func printList(w io.Writer, label string, lines []string) {
+	for _, l := range lines {
+		printLine(w, "  %s %s", bold(label), l)
+	}
+}
+
+func printUpgradeApplied(w io.Writer, doc *upgradeDoc) {
+	printUpgradeHead(w, doc.Plan)
+	a := doc.Applied
+	line := join(bold("upgrade:"), " applied ", plural(a.Steps, "step"), "; the upgraded log is ", a.Dir)
+	if a.Backup != "" {
+		line += join("; backup of the original directory: ", a.Backup)
+	}
+	printLine(w, "%s", line)
+	for _, r := range doc.Audits {
+		printAudit(w, r)
+	}
+	printList(w, "note:", a.Notes)
+	if a.After != nil {
+		printLine(w, "%s DotNext %s %s", bold("after:"), doc.Plan.To, gateWords(a.After))
+	}
+	printVerdictLine(w, "verify --target-version "+doc.Plan.To.String()+" after the upgrade:", doc.Verify, a.Dir)
+}

@@ -1,0 +1,371 @@
+package upgrade
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/walctl/walctl/format/nodestate"
+	"github.com/walctl/walctl/format/psread"
+	"github.com/walctl/walctl/logdir"
+	"github.com/walctl/walctl/raftlog"
+	"github.com/walctl/walctl/release"
+)
+
+// gatePS compares the writer's read of a PersistentState log with V's.
+func gatePS(r *Report, l *logdir.Log, from release.Version) error {
+	d, closeFiles, err := psDir(l)
+	if err != nil {
+		return err
+	}
+	defer closeFiles()
+	set := writerSet(r, l, from, release.Of(release.PersistentState))
+	wc := pickWriter(set, psClasses, release.PersistentStateRemoved,
+		func(v release.Version) bool { return d.Read(v).OpenError == "" })
+	w := wc.v
+	r.JudgedAs = wc.set.String()
+	v := r.Target
+	wv, vv := d.Read(w), d.Read(v)
+	r.Opens, r.OpenError = vv.OpenError == "", vv.OpenError
+	if d.State != nil && vv.CommitIndex > vv.Snapshot {
+		r.Committed = &raftlog.Range{From: vv.Snapshot + 1, To: vv.CommitIndex}
+	}
+	defer psNotes(r, l, d, vv)
+	if r.WriterFrom == "files" {
+		var differ []string
+		for _, c := range candidates(set, psClasses, release.PersistentStateRemoved, w) {
+			if psDiffer(d, wv, d.Read(c.v), r.Committed) {
+				differ = append(differ, c.set.String())
+			}
+		}
+		if len(differ) > 0 {
+			defer r.unsure(differ)
+		}
+	}
+	switch {
+	case vv.OpenError != "" && wv.OpenError != "":
+		return nil // the same damage: the writer's release cannot open it either
+	case vv.OpenError != "":
+		fix := upgradeFix(v, "it rewrites what V cannot open")
+		if !v.Less(release.PersistentStateRemoved) {
+			fix = fmt.Sprintf("walctl upgrade --to-version %s --out NEWDIR --apply DIR (writes the log as a "+
+				"WriteAheadLog; the application must move to WriteAheadLog and an IStateMachine)", v)
+		}
+		r.add(raftlog.Error, CodeCannotOpen, "", raftlog.NoIndex, fmt.Sprintf("DotNext %s cannot open this log: "+
+			"%s; the log's writer (%s) opens it",
+			v, vv.OpenError, r.Writer), fix)
+		return nil
+	case wv.OpenError != "":
+		r.Recovered = rangesOf(r.Committed)
+		r.add(raftlog.Error, CodeEntriesDiffer, "", raftlog.NoIndex, fmt.Sprintf("DotNext %s opens this log, which "+
+			"the log's writer (%s) cannot open (%s): %s reads its committed entries where the writer reads none",
+			v, r.Writer, wv.OpenError, v), "none for DotNext "+v.String()+"; the writer's release needs the repair "+
+			"the other findings name")
+	}
+	// The term: every release reads node.state byte 72 the same way (a short
+	// file's missing bytes as zero), so no release reads another term; the
+	// model has no rule by which the term could differ, and no check.
+	if !wv.Vote.Same(vv.Vote) {
+		r.VoteDiffers = true
+		r.add(raftlog.Error, CodeVoteDiffers, nodestate.FileName, raftlog.NoIndex, voteWords(v, r.Writer, wv, vv),
+			upgradeFix(v, "stores the vote in the ClusterMemberId layout "+v.String()+" reads; node.state only"))
+	}
+	if wv.OpenError == "" && r.Committed != nil {
+		return compareEntries(r, l, d, wv, vv)
+	}
+	return nil
+}
+
+func rangesOf(r *raftlog.Range) []raftlog.Range {
+	if r == nil {
+		return nil
+	}
+	return []raftlog.Range{*r}
+}
+
+// voteWords says what V reads instead of the member the writer reads.
+func voteWords(v release.Version, writer string, wv, vv *psread.View) string {
+	member := func(r nodestate.Reading) string {
+		if r.Endpoint != "" {
+			return r.Endpoint
+		}
+		length, port := nodestate.IDFields(r.ID)
+		return fmt.Sprintf("another member (length %d, port %d: an id no member has)", length, port)
+	}
+	switch {
+	case !vv.Vote.Has:
+		return fmt.Sprintf("DotNext %s reads no vote in term %d, the log's writer (%s) a vote for %s: the node can "+
+			"vote twice in that term", v, vv.Term, writer, member(wv.Vote.Read))
+	case !wv.Vote.Has:
+		return fmt.Sprintf("DotNext %s reads a vote in term %d that the log's writer (%s) does "+
+			"not", v, vv.Term, writer)
+	}
+	return fmt.Sprintf("DotNext %s reads the vote of term %d as a vote for %s, where the log's writer (%s) reads "+
+		"%s: %s reads ClusterMemberIds in the layout %s, node.state holds the vote in the layout %s (spec §6.2). "+
+		"Measured in the 4.2.0 ↔ 4.15.3/5.x cross reads: IsVotedFor is then false for every member, so the node "+
+		"can grant a second vote in term %d",
+		v, vv.Term, member(vv.Vote.Read), writer, member(wv.Vote.Read), v, nodestate.ReaderLayout(v),
+		vv.Vote.Member.Layout, vv.Term)
+}
+
+// compareEntries reads every committed entry (S, C] as the writer and as V
+// do, and sorts the differences: lost (V reads it empty or fails),
+// changed, recovered (V reads it as written where the writer does not).
+func compareEntries(r *Report, l *logdir.Log, d *psread.Dir, wv, vv *psread.View) error {
+	var lost, changed, suspect []int64
+	for i := r.Committed.From; i <= r.Committed.To; i++ {
+		we, ve := wv.Entry(i), vv.Entry(i)
+		same, err := sameRead(d, we, ve)
+		if err != nil {
+			return err
+		}
+		switch {
+		case same:
+		case emptyRead(we):
+			suspect = append(suspect, i)
+		case emptyRead(ve):
+			lost = append(lost, i)
+		default:
+			changed = append(changed, i)
+		}
+	}
+	recovered, worse, err := asWritten(l, d, vv, suspect)
+	if err != nil {
+		return err
+	}
+	changed = append(changed, worse...)
+	r.Lost, r.Changed, r.Recovered = ranges(lost), ranges(changed), append(r.Recovered, ranges(recovered)...)
+	v := r.Target
+	if len(r.Lost) > 0 {
+		r.add(raftlog.Error, CodeEntriesDiffer, "", first(r.Lost), fmt.Sprintf(
+			"DotNext %s reads committed entries %s as empty (Term 0, Length 0) or fails to read them, where the "+
+				"log's writer (%s) reads them as written: the state machine loses them without an error. %s",
+			v, rangeWords(r.Lost), r.Writer, causes(vv, l.R, r.Lost)), upgradeFix(v,
+			"makes DotNext "+v.String()+" read them"))
+	}
+	if len(r.Changed) > 0 {
+		r.add(raftlog.Error, CodeEntriesDiffer, "", first(r.Changed), fmt.Sprintf(
+			"DotNext %s reads committed entries %s with another term, length, command id or payload than the log's "+
+				"writer (%s), silently. %s",
+			v, rangeWords(r.Changed), r.Writer, causes(vv, l.R, r.Changed)), upgradeFix(v,
+			"makes DotNext "+v.String()+" read them as written"))
+	}
+	if len(recovered) > 0 {
+		r.add(raftlog.Error, CodeEntriesDiffer, "", recovered[0], fmt.Sprintf(
+			"DotNext %s reads committed entries %s as written, where the log's writer (%s) reads them empty or "+
+				"fails: a node that moves to %s applies entries it skipped so far. %s",
+			v, rangeWords(ranges(recovered)), r.Writer, v, causes(wv, l.R, ranges(recovered))),
+			"none for DotNext "+v.String()+"; the writer's release loses them: see the other findings (walctl "+
+				"repair)")
+	}
+	return nil
+}
+
+// emptyRead: the read failed or gave an empty entry (Term 0, no payload,
+// no command id): what the library does with an entry it lost.
+func emptyRead(e psread.Entry) bool {
+	return e.Err != "" || (e.Rec.Term == 0 && e.Rec.Length <= 0 && !e.Rec.HasID())
+}
+
+// sameRead: two releases read the same entry (term, length, command id,
+// delivered payload bytes), or both fail.
+func sameRead(d *psread.Dir, a, b psread.Entry) (bool, error) {
+	if a.Err != "" || b.Err != "" {
+		return a.Err != "" && b.Err != "", nil
+	}
+	ra, rb := a.Rec, b.Rec
+	sameID := ra.HasID() == rb.HasID() && (!ra.HasID() || ra.ID == rb.ID)
+	if ra.Term != rb.Term || ra.Length != rb.Length || !sameID || a.N != b.N {
+		return false, nil
+	}
+	if a.N == 0 || (a.File == b.File && a.Offset == b.Offset) {
+		return true, nil
+	}
+	pa, err := d.Payload(a)
+	if err != nil {
+		return false, err
+	}
+	pb, err := d.Payload(b)
+	return bytes.Equal(pa, pb), err
+}
+
+// asWritten sorts the indexes the writer reads empty: those V reads as the
+// log holds them (walctl's decode: the entry as written) are recovered,
+// the others changed.
+func asWritten(l *logdir.Log, d *psread.Dir, vv *psread.View, idx []int64) (recovered, changed []int64, err error) {
+	if len(idx) == 0 {
+		return nil, nil, nil
+	}
+	want := map[int64]bool{}
+	for _, i := range idx {
+		want[i] = true
+	}
+	var ierr error
+	err = l.Entries(idx[0], idx[len(idx)-1], func(e raftlog.Entry) bool {
+		if !want[e.Index] {
+			return true
+		}
+		delete(want, e.Index)
+		ok, err := decodedEquals(l, d, e, vv.Entry(e.Index))
+		if err != nil {
+			ierr = err
+			return false
+		}
+		if ok {
+			recovered = append(recovered, e.Index)
+		} else {
+			changed = append(changed, e.Index)
+		}
+		return true
+	})
+	for i := range want {
+		changed = append(changed, i)
+	}
+	if err == nil {
+		err = ierr
+	}
+	return recovered, changed, err
+}
+
+// decodedEquals: V's read of an entry is the entry walctl decodes.
+func decodedEquals(l *logdir.Log, d *psread.Dir, e raftlog.Entry, ve psread.Entry) (bool, error) {
+	if ve.Err != "" || e.State != raftlog.EntryOK || e.Term != ve.Rec.Term || e.Length != ve.Rec.Length ||
+		(e.CommandID == nil) == ve.Rec.HasID() || (e.CommandID != nil && *e.CommandID != ve.Rec.ID) {
+		return false, nil
+	}
+	rd, err := l.Payload(e)
+	if err != nil {
+		return false, err
+	}
+	got, err := io.ReadAll(rd)
+	if err != nil {
+		return false, err
+	}
+	pv, err := d.Payload(ve)
+	return bytes.Equal(got, pv), err
+}
+
+// causes names how the release loaded the partitions of the entries.
+func causes(view *psread.View, r int64, rs []raftlog.Range) string {
+	var out []string
+	seen := map[int64]bool{}
+	for _, rg := range rs {
+		for p := rg.From / r; p <= rg.To/r && len(out) < 3; p++ {
+			if seen[p] {
+				continue
+			}
+			seen[p] = true
+			if s := view.Load(p); s != "" {
+				out = append(out, s)
+			}
+		}
+	}
+	if len(out) == 0 {
+		return ""
+	}
+	return "Cause: " + strings.Join(out, "; ") + "."
+}
+
+// psNotes adds what V changes by opening, the setting it needs, and
+// whether the releases the files allow as the writer agree.
+func psNotes(r *Report, l *logdir.Log, d *psread.Dir, vv *psread.View) {
+	v := r.Target
+	for _, c := range vv.Changes {
+		if c.Trap {
+			r.add(raftlog.Warning, CodeUnsealsPartition, c.File, raftlog.NoIndex, trapWords(r, d, vv, c),
+				fmt.Sprintf("run DotNext 5.7.0 or later instead of %s; a node that ran %s needs its partition %s "+
+					"checked (walctl verify) before any restart", v, v, c.File))
+			continue
+		}
+		r.add(raftlog.Info, CodeModifiesFiles, c.File, raftlog.NoIndex, fmt.Sprintf("DotNext %s changes partition "+
+			"%s when it opens the log: %s (%s); it reads the entries as judged above", v, c.File, c.What, c.Why),
+			"none needed")
+	}
+	if l.Format == psread.Legacy && !v.Less(release.TableFormat) && vv.OpenError == "" {
+		sev, msg := raftlog.Info, fmt.Sprintf("DotNext %s reads these legacy partitions only with "+
+			"UseLegacyBinaryFormat = true, as the node was configured: its default, the Table format, misreads "+
+			"them", v)
+		det := l.Detection
+		if det != nil && det.Writers != nil && !det.Writers.Set.Empty() && det.Writers.Set.Newest().Less(release.TableFormat) {
+			sev, msg = raftlog.Warning, fmt.Sprintf("the log was written by %s, which has no format option: "+
+				"DotNext %s reads these legacy partitions only with UseLegacyBinaryFormat = true (its default, the "+
+				"Table format, misreads them)", r.Writer, v)
+		}
+		r.add(sev, CodeOption, "", raftlog.NoIndex, msg, fmt.Sprintf("configure DotNext %s with "+
+			"UseLegacyBinaryFormat = true (or convert the log: walctl convert --to v2)", v))
+	}
+}
+
+// newest5x stands for every 5.7.3+ reader (they read partitions alike).
+var newest5x = release.Before(release.PersistentStateRemoved).Newest()
+
+// trapWords is the 5.4.0–5.6.x unseal and what the next open makes of it.
+func trapWords(r *Report, d *psread.Dir, vv *psread.View, c psread.Change) string {
+	after := vv.After()
+	committed := raftlog.Range{From: 1, To: 0}
+	if r.Committed != nil {
+		committed = *r.Committed
+	}
+	var who []string
+	var idx []int64
+	seen := map[int64]bool{}
+	for _, next := range []release.Version{r.Target, release.V(5, 7, 2), newest5x} {
+		nv := after.Read(next)
+		n := 0
+		for i := committed.From; i <= committed.To; i++ {
+			if same, _ := sameRead(d, vv.Entry(i), nv.Entry(i)); !same {
+				n++
+				if !seen[i] {
+					seen[i] = true
+					idx = append(idx, i)
+				}
+			}
+		}
+		if n > 0 {
+			who = append(who, map[release.Version]string{r.Target: r.Target.String() + " again",
+				release.V(5, 7, 2): "5.7.0–5.7.2", newest5x: "5.7.3+"}[next])
+		}
+	}
+	msg := fmt.Sprintf("DotNext %s reads the committed entries right on its first open, but that open rewrites "+
+		"partition %s: %s, because %s (PART@5947622fa; measured: 5.4.0 modified partition 3 of "+
+		"5.26.2/table-snapshot, size unchanged)",
+		r.Target, c.File, c.What, c.Why)
+	if len(idx) > 0 {
+		msg += fmt.Sprintf(". On the next open %s read committed entries %s as empty or garbage: a restart under "+
+			"%s, or a downgrade to it and back, loses them",
+			andList(who), rangeWords(ranges(idx)), r.Target)
+	}
+	return msg
+}
+
+// psDiffer: two releases read the log differently (open, term, vote, or a
+// committed entry); it stops at the first difference.
+func psDiffer(d *psread.Dir, a, b *psread.View, committed *raftlog.Range) bool {
+	if (a.OpenError == "") != (b.OpenError == "") {
+		return true
+	}
+	if a.OpenError != "" {
+		return false
+	}
+	if a.Term != b.Term || !a.Vote.Same(b.Vote) {
+		return true
+	}
+	if committed == nil {
+		return false
+	}
+	for i := committed.From; i <= committed.To; i++ {
+		if same, err := sameRead(d, a.Entry(i), b.Entry(i)); err != nil || !same {
+			return true
+		}
+	}
+	return false
+}
+
+// andList joins words as "a, b and c".
+func andList(w []string) string {
+	if len(w) < 2 {
+		return strings.Join(w, "")
+	}
+	return strings.Join(w[:len(w)-1], ", ") + " and " + w[len(w)-1]
+}

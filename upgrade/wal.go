@@ -1,0 +1,125 @@
+package upgrade
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/walctl/walctl/format/wal"
+	"github.com/walctl/walctl/logdir"
+	"github.com/walctl/walctl/raftlog"
+	"github.com/walctl/walctl/release"
+)
+
+// gateWAL compares the writer's read of a WriteAheadLog with V's. Every
+// release reads `state` (term and vote, 4.8.0+ member layout) alike, so
+// only opening, the commit index and the record layout can differ.
+func gateWAL(r *Report, l *logdir.Log, w *wal.Log, from release.Version) {
+	set := writerSet(r, l, from, walFamily)
+	wc := pickWriter(set, walClasses, release.Covered.Until,
+		func(v release.Version) bool { return w.ReadBy(v).OpenError == "" })
+	wv := wc.v
+	r.JudgedAs = wc.set.String()
+	v := r.Target
+	wr, vr := w.ReadBy(wv), w.ReadBy(v)
+	r.Opens = vr.OpenError == "" && vr.InitError == ""
+	r.OpenError = vr.OpenError + vr.InitError
+	if wr.Commit > w.S {
+		r.Committed = &raftlog.Range{From: w.S + 1, To: wr.Commit}
+	}
+	defer walNotes(r, w, wr, wv, vr, set)
+	diff := wr.Differs(vr)
+	switch {
+	case diff == "":
+		return
+	case vr.OpenError != "":
+		r.add(raftlog.Error, CodeCannotOpen, "", raftlog.NoIndex, fmt.Sprintf("DotNext %s cannot open this "+
+			"WriteAheadLog: %s; the log's writer (%s) opens it", v, vr.OpenError, r.Writer),
+			walFix(v, vr, w))
+		return
+	case wr.OpenError != "" || (wr.InitError != "" && vr.InitError == ""):
+		r.Recovered = rangesOf(r.Committed)
+		r.add(raftlog.Error, CodeEntriesDiffer, "", raftlog.NoIndex, fmt.Sprintf("DotNext %s reads this "+
+			"WriteAheadLog, which its writer's release (%s) cannot read "+
+			"(%s%s)", v, r.Writer, wr.OpenError, wr.InitError),
+			"none for DotNext "+v.String()+"; the writer's release needs the repair the other findings name")
+		return
+	}
+	var what []string
+	switch {
+	case vr.Commit < wr.Commit:
+		lost := raftlog.Range{From: max(vr.Commit+1, w.S+1), To: wr.Commit}
+		r.Lost = []raftlog.Range{lost}
+		what = append(what, fmt.Sprintf("it reads %s, so commit index %d instead of %d: committed entries %s are "+
+			"not part of the log it opens", vr.Checkpoint, vr.Commit, wr.Commit, lost))
+	case vr.Commit > wr.Commit:
+		what = append(what, fmt.Sprintf("it reads %s, so commit index %d instead of %d: it applies entries past "+
+			"the writer's commit index as committed", vr.Checkpoint, vr.Commit, wr.Commit))
+	}
+	if vr.Misread != "" && r.Committed != nil {
+		r.Changed = []raftlog.Range{*r.Committed}
+		measured := ""
+		if !v.Less(release.WALRecord32) {
+			measured = " (measured: index 2k comes back with Length = the stored ticks, 2k+1 as a no-op whose " +
+				"term is the 5.x flags and command id)"
+		}
+		what = append(what, fmt.Sprintf("%s, so every committed entry %s comes back wrong, silently%s",
+			vr.Misread, *r.Committed, measured))
+	}
+	if vr.InitError != "" {
+		what = append(what, vr.InitError)
+	}
+	code := CodeEntriesDiffer
+	if vr.InitError != "" {
+		code = CodeCannotOpen
+	}
+	if len(r.Changed) == 0 && len(r.Lost) == 0 && r.Committed != nil && vr.Commit > wr.Commit {
+		r.Changed = []raftlog.Range{{From: wr.Commit + 1, To: min(vr.Commit, wr.Commit+1)}}
+	}
+	r.add(raftlog.Error, code, "", first(append(r.Lost, r.Changed...)), fmt.Sprintf("DotNext %s reads this "+
+		"WriteAheadLog otherwise than its writer (%s): %s", v, r.Writer, strings.Join(what, "; ")),
+		walFix(v, vr, w))
+}
+
+// walFix names the upgrade step for what V cannot read.
+func walFix(v release.Version, vr wal.ReleaseRead, w *wal.Log) string {
+	switch {
+	case v.Less(release.WriteAheadLogAdded):
+		return fmt.Sprintf("walctl upgrade --to-version %s --out-records-per-partition R --out NEWDIR --apply DIR "+
+			"(writes a PersistentState log; the application must use PersistentState)", v)
+	case vr.Misread != "" && !v.Less(release.WALRecord32):
+		return fmt.Sprintf("walctl upgrade --to-version %s --out NEWDIR --apply DIR (rewrites the log in the 6.x "+
+			"layout), or set the AppContext switch DotNext.IO.WriteAheadLog.IgnoreTimestamp=false on the node for "+
+			"good", v)
+	case vr.Misread != "" || (v.Less(release.WALRecord32) && w.Checkpoint.Form != wal.Checkpoint5x):
+		return fmt.Sprintf("walctl upgrade --to-version %s --out NEWDIR --apply DIR (rewrites the log in the 5.x "+
+			"layout with the 8-byte checkpoint)", v)
+	}
+	return upgradeFix(v, "rewrites the checkpoint in the form "+v.String()+" reads")
+}
+
+// walNotes adds the settings V needs, host caveats, and whether the
+// releases the files allow as the writer agree.
+func walNotes(r *Report, w *wal.Log, wr wal.ReleaseRead, wv release.Version, vr wal.ReleaseRead, set release.Set) {
+	v := r.Target
+	if vr.Option != "" && vr.OpenError == "" {
+		r.add(raftlog.Info, CodeOption, "", raftlog.NoIndex, fmt.Sprintf("DotNext %s and this log: %s", v, vr.Option),
+			"none beyond that setting")
+	}
+	if vr.Host != "" && vr.OpenError == "" {
+		r.add(raftlog.Info, CodeHost, "metadata", raftlog.NoIndex, fmt.Sprintf("DotNext %s reads these metadata "+
+			"pages right %s", v, vr.Host),
+			"run it on a host with 4 KiB pages, or choose 6.8.1 or later")
+	}
+	if r.WriterFrom != "files" {
+		return
+	}
+	var differ []string
+	for _, c := range candidates(set, walClasses, release.Covered.Until, wv) {
+		if wr.Differs(w.ReadBy(c.v)) != "" {
+			differ = append(differ, c.set.String())
+		}
+	}
+	if len(differ) > 0 {
+		r.unsure(differ)
+	}
+}
