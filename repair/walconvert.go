@@ -12,8 +12,8 @@ import (
 	"github.com/walctl/walctl/format/wal"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
-	"github.com/walctl/walctl/txn"
 	"github.com/walctl/walctl/release"
+	"github.com/walctl/walctl/txn"
 )
 
 // WALOptions are the settings of a WriteAheadLog written by ConvertToWAL.
