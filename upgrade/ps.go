@@ -103,8 +103,10 @@ func voteWords(v release.Version, writer string, wv, vv *psread.View) string {
 	}
 	return fmt.Sprintf("DotNext %s reads the vote of term %d as a vote for %s, where the log's writer (%s) reads "+
 		"%s: %s reads ClusterMemberIds in the layout %s, node.state holds the vote in the layout %s (spec §6.2). "+
-		"Measured in the 4.2.0 ↔ 4.15.3/5.x cross reads: IsVotedFor is then false for every member, so the node "+
-		"can grant a second vote in term %d",
+		"Measured in the 4.2.0 ↔ 4.15.3/5.x cross reads: IsVotedFor is then false for every member (DotNext "+
+		"grants a vote only when no vote is stored or the stored one is the candidate), so the node grants no "+
+		"vote at all in term %d, not even again to the member it chose: no second vote, but one voter fewer "+
+		"in that election",
 		v, vv.Term, member(vv.Vote.Read), writer, member(wv.Vote.Read), v, nodestate.ReaderLayout(v),
 		vv.Vote.Member.Layout, vv.Term)
 }
