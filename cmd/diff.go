@@ -183,10 +183,26 @@ func standingText(n diff.Node) string {
 		parts = append(parts, fmt.Sprintf("%s at %s (walctl repair --apply)", red("#292-padded"),
 			joinIndexes(n.Padded292, n.Padded292Total)))
 	}
+	if n.LocalDamageTotal > 0 {
+		parts = append(parts, localDamageStanding(n))
+	}
 	if len(parts) == 0 {
 		return green("identical")
 	}
 	return strings.Join(parts, ", ")
+}
+
+// localDamageStanding: the node's own damage, by run and defect.
+func localDamageStanding(n diff.Node) string {
+	var runs []string
+	for _, d := range n.LocalDamage {
+		r := rangeText(d.From, d.To)
+		if d.Bug != "" {
+			r += " (" + d.Bug + ")"
+		}
+		runs = append(runs, r)
+	}
+	return fmt.Sprintf("%s %s", red("damaged"), strings.Join(runs, ", "))
 }
 
 func joinIndexes(is []int64, total int64) string {
@@ -252,8 +268,9 @@ func printWindow(w io.Writer, r *diff.Report, win diff.Window) {
 		}
 	}
 	fmt.Fprintf(w,
-		"%s %s (term:sha256 prefix; %s differs from the majority, %s same term but other payload%s, * uncommitted)\n",
-		bold("Indexes"), rangeText(win.From, win.To), red("✗"), red("≠"), padded)
+		"%s %s (term:sha256 prefix; %s differs from the majority, %s same term but other payload%s, %s damaged on "+
+			"this node only, * uncommitted)\n",
+		bold("Indexes"), rangeText(win.From, win.To), red("✗"), red("≠"), padded, red("⚠"))
 	header := []string{"INDEX"}
 	for _, n := range r.Nodes {
 		header = append(header, n.Name)
@@ -280,8 +297,11 @@ func cellText(c diff.Cell) string {
 	var s string
 	switch c.Kind {
 	case diff.KindMissing:
-		if c.Status == diff.StatusMissing {
+		switch c.Status {
+		case diff.StatusMissing:
 			return yellow("missing")
+		case diff.StatusDamaged:
+			return red("missing ⚠")
 		}
 		return faint("-")
 	case diff.KindCovered:
@@ -298,6 +318,8 @@ func cellText(c diff.Cell) string {
 		}
 	}
 	switch c.Status {
+	case diff.StatusDamaged:
+		return red(s + " ⚠")
 	case diff.StatusDivergent:
 		return red(s + " ✗")
 	case diff.StatusCorrupt:
@@ -331,6 +353,33 @@ func printDiffFindings(w io.Writer, fs raftlog.Findings) {
 	}
 }
 
+// onlyLocalDamage: every difference is local damage or a node behind; no
+// history diverged.
+func onlyLocalDamage(r *diff.Report) bool {
+	for _, d := range r.Differences {
+		if d.Class == diff.ClassDivergence {
+			return false
+		}
+	}
+	return true
+}
+
+// localDamageVerdict names the damaged nodes and what heals each.
+func localDamageVerdict(r *diff.Report) string {
+	var parts []string
+	for _, d := range r.Differences {
+		if d.Class != diff.ClassLocalDamage {
+			continue
+		}
+		what := d.Node
+		if d.Bug != "" {
+			what += ", " + d.Bug
+		}
+		parts = append(parts, fmt.Sprintf("%s: %s", what, d.Heal))
+	}
+	return "no history diverged; heal each damaged node from a replica — " + strings.Join(parts, "; ")
+}
+
 func verdictText(r *diff.Report) string {
 	errs, warns := 0, 0
 	for _, f := range r.Findings {
@@ -342,6 +391,9 @@ func verdictText(r *diff.Report) string {
 		}
 	}
 	counts := fmt.Sprintf("%d errors, %d warnings", errs, warns)
+	if r.LocalDamage() && onlyLocalDamage(r) {
+		return red("local damage") + fmt.Sprintf(" (%s): %s", localDamageVerdict(r), counts)
+	}
 	if len(r.Padded292) > 0 && r.Consistent && r.LogMatchingViolations == 0 {
 		var nodes []string
 		for _, n := range r.Nodes {
