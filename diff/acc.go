@@ -11,8 +11,6 @@ type nodeAcc struct {
 
 	missing      []Range
 	missingTotal int64
-	// missingIndexes counts the indexes of the missing ranges.
-	missingIndexes int64
 	spans        []Span
 	spansTotal   int64
 	corrupt      []int64
@@ -33,16 +31,19 @@ type nodeAcc struct {
 	// damage: local damage (StatusDamaged) in runs of one defect and one
 	// commit state; damageCount counts the indexes, dmg244 lists those a
 	// #244 signature explains.
-	damage       []DamageSpan
-	damageSpans  int64
-	damageCount  int64
-	damageEnd    int64
-	dmg244       []int64
-	dmg244Total  int64
-	damageShown  bool // the last span is in the list (not cut)
+	damage      []DamageSpan
+	damageSpans int64
+	damageCount int64
+	damageEnd   int64
+	dmg244      []int64
+	dmg244Total int64
+	damageShown bool // the last span is in the list (not cut)
 	// damagedLocal counts the damaged entries (not holes) local damage
 	// explains.
 	damagedLocal int64
+
+	// missingIndexes counts the indexes of the missing ranges.
+	missingIndexes int64
 }
 
 // add records the node's status on a row; it returns true when a new

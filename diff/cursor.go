@@ -106,18 +106,19 @@ type cursor struct {
 	prev     int64 // index of the last entry taken, to drop out-of-order ones
 	coverEnd int64 // indexes ≤ coverEnd belong to the snapshot (0: none)
 	commit   int64
-	// declared is the last index the node's state says it holds: an empty
-	// slot up to it is read as the library reads it (Term 0, Length 0), an
-	// index it lacks up to it is a hole in its own log.
-	declared int64
-	// bugs maps a file of the log to the DotNext defect its findings name.
-	bugs map[string]string
 	buf      []byte
 	// what the stream met that the report mentions
 	unordered   int64
 	unreadable  int64
 	firstUnread int64
 	firstDamage int64
+
+	// declared is the last index the node's state says it holds: an empty
+	// slot up to it is read as the library reads it (Term 0, Length 0), an
+	// index it lacks up to it is a hole in its own log.
+	declared int64
+	// bugs maps a file of the log to the DotNext defect its findings name.
+	bugs map[string]string
 }
 
 func newCursor(r Replica) *cursor {

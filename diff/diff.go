@@ -306,10 +306,11 @@ const (
 	StatusDivergent = "divergent"
 	StatusCorrupt   = "corrupt"    // same term as the reference, different content
 	StatusPadded    = "padded-292" // the reference entry with #292 padding
+	StatusNone      = ""           // nothing to compare: nobody holds the index
+
 	// StatusDamaged: the node's own copy is damaged or missing inside its
 	// own log while the reference is an intact entry: local damage.
 	StatusDamaged = "damaged"
-	StatusNone      = ""           // nothing to compare: nobody holds the index
 )
 
 // Cell is one node's entry at a row.
