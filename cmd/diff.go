@@ -17,9 +17,10 @@ func diffCommand() *cli.Command {
 		Name:  "diff",
 		Usage: "compare the logs of several replicas: where they stop agreeing, who is behind or divergent, and the safest source",
 		Description: "Entries are aligned by index and compared by term, command id, length and payload SHA-256 (never by\n" +
-			"file offset), so any mix of formats can be compared. Exit 0 when the logs are consistent (every log a\n" +
-			"prefix of another) with no Log Matching violation and no DotNext #292-padded entry, 1 otherwise, 2 on\n" +
-			"error. The format flags apply to every DIR.",
+			"file offset), so any mix of formats can be compared. Each difference is classified: local damage on one\n" +
+			"node (healed with walctl repair --from), a node behind, or a divergence. Exit 0 when the logs are\n" +
+			"consistent (every log a prefix of another) with no Log Matching violation, no DotNext #292-padded entry\n" +
+			"and no local damage, 1 otherwise, 2 on error. The format flags apply to every DIR.",
 		ArgsUsage: "DIR DIR [DIR...]",
 		Flags: append(formatFlags(),
 			&cli.IntFlag{Name: "context", Value: 3, Usage: "rows shown before and after each divergence"},

@@ -65,16 +65,25 @@ func printHeal(w io.Writer, h *repair.Heal) {
 
 // healSummary says in one line what was compared and rebuilt.
 func healSummary(h *repair.Heal) string {
-	s := fmt.Sprintf("repair --from %s (%s): %d intact committed entries of DIR compared with the replica's, all equal; "+
-		"%d entries rebuilt from the replica", h.From, h.FromFormat, h.Compared, h.RebuiltTotal)
-	if h.RebuiltTotal > 0 {
-		s += fmt.Sprintf(" (%d payloads kept: DIR still holds their bytes, equal to the replica's)", h.Kept)
-	}
 	if len(h.Refused) > 0 {
-		s = fmt.Sprintf("repair --from %s (%s): refused at %d %s (below); nothing is written", h.From, h.FromFormat,
-			h.RefusedTotal, map[bool]string{true: "index", false: "indexes"}[h.RefusedTotal == 1])
+		return fmt.Sprintf("repair --from %s (%s): refused at %s (below); nothing is written", h.From, h.FromFormat,
+			count(h.RefusedTotal, "index", "indexes"))
+	}
+	s := fmt.Sprintf("repair --from %s (%s): %s of DIR compared with the replica's, all equal; %s rebuilt from the replica",
+		h.From, h.FromFormat, count(h.Compared, "intact committed entry", "intact committed entries"),
+		count(h.RebuiltTotal, "entry", "entries"))
+	if h.Payloads > 0 {
+		s += fmt.Sprintf(" (%d of %s kept: DIR still holds the bytes, equal to the replica's)", h.Kept,
+			count(h.Payloads, "payload", "payloads"))
 	}
 	return s
+}
+
+func count(n int64, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }
 
 func healPayloadText(p string) string {

@@ -43,6 +43,7 @@ type Heal struct {
 	// bytes DIR still held, equal to the replica's, at the entry's place.
 	Rebuilt      []HealEntry `json:"rebuilt"`
 	RebuiltTotal int64       `json:"rebuiltTotal"`
+	Payloads     int64       `json:"payloads"` // rebuilt entries with a payload
 	Kept         int64       `json:"payloadsKept"`
 	// Refused says what keeps the rebuild from being safe; with any, the
 	// repair writes nothing. RefusedTotal counts the refused indexes.
@@ -408,6 +409,8 @@ func (h *healer) rebuild(r raftlog.Entry, was string) {
 	payload := PayloadFromReplica
 	if r.Length == 0 {
 		payload = PayloadEmpty
+	} else {
+		h.h.Payloads++
 	}
 	if len(h.h.Rebuilt) < maxHealList {
 		h.listed[r.Index] = len(h.h.Rebuilt)
