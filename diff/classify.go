@@ -103,6 +103,26 @@ func (e *engine) localDamage(ref cell, hasRef bool) {
 	}
 }
 
+// damageCause explains a Log Matching violation by local damage when every
+// copy of that term that differs from the reference is one its own node
+// reads as damaged; "" otherwise.
+func (e *engine) damageCause(term int64) string {
+	var ks []int
+	for k, c := range e.cells {
+		if c.kind != entry || c.c.term != term || e.status[k] == StatusAgree {
+			continue
+		}
+		if e.status[k] != StatusDamaged {
+			return ""
+		}
+		ks = append(ks, k)
+	}
+	if len(ks) == 0 {
+		return ""
+	}
+	return fmt.Sprintf("local damage: %s's own read finds the entry damaged (replica-local-damage)", e.names(ks))
+}
+
 // differences lists every classified difference, node by node.
 func (e *engine) differences(r *Report) []Difference {
 	out := []Difference{}
@@ -110,7 +130,7 @@ func (e *engine) differences(r *Report) []Difference {
 		out = append(out, e.damageDiffs(k, n, r)...)
 		if n.Padded292Total > 0 {
 			out = append(out, Difference{Class: ClassLocalDamage, Node: n.Name, Dir: n.Dir, Indexes: singles(n.Padded292),
-				Total: n.Padded292Total, Committed: true, Bug: Bug292, Cause: padCause(n.Name),
+				Total: n.Padded292Total, Committed: n.Padded292[0] <= n.CommitIndex, Bug: Bug292, Cause: padCause(n.Name),
 				Heal: shellquote.Join("walctl", "repair", "--apply", n.Dir)})
 		}
 		if len(n.Missing) > 0 {
@@ -205,8 +225,9 @@ func singles(is []int64) []Range {
 
 func healFrom(srcDir, dir, format string) string {
 	if format == "wal" {
-		return "walctl repair --from rebuilds PersistentState logs only: rebuild this WriteAheadLog from " + srcDir +
-			" by hand (stop the node, keep its state file, let the leader re-replicate the entries)"
+		return "walctl repair --from rebuilds PersistentState logs only; for this WriteAheadLog, " +
+			shellquote.Join("walctl", "repair", "--apply", "--allow-drop-committed", dir) + " drops the damaged entries " +
+			"and those after them (" + srcDir + " and a majority must hold them) and the leader re-replicates them"
 	}
 	return shellquote.Join("walctl", "repair", "--from", srcDir, "--apply", dir)
 }
@@ -217,7 +238,8 @@ func noHealer(name string) string {
 }
 
 func damageCause(name, bug string) string {
-	what := fmt.Sprintf("%s's own read of its files finds these entries damaged or missing", name)
+	what := fmt.Sprintf("%s's own read of its files finds these entries damaged or missing (walctl verify on it "+
+		"lists them)", name)
 	switch bug {
 	case BugT1:
 		what = fmt.Sprintf("%s lost the inline records of entries it appended as leader (DotNext #244 T1, "+

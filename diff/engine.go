@@ -202,6 +202,8 @@ func (e *engine) compare(from, to int64) bool {
 		cause = e.paddingCause(clashTerm)
 		if cause != "" {
 			e.padClashes++
+		} else {
+			cause = e.damageCause(clashTerm)
 		}
 	}
 	if clash && len(e.violations) < e.o.MaxDetails {

@@ -176,7 +176,8 @@ type healWalk struct {
 	b            healBounds
 	dirOK, repOK func(raftlog.Entry) bool
 	repCommit    int64
-	lastTerm     int64 // the term of the last entry the healed log holds
+	lastTerm     int64 // the highest term of the entries the healed log holds so far
+	lastRebuilt  bool  // lastTerm is a rebuilt entry's (a term DIR's own entries went down from is not ours to judge)
 	stopped      bool  // an uncommitted entry DIR does not hold intact: the rest is the plain repair's
 }
 
@@ -289,11 +290,13 @@ func (w *healWalk) index(i int64, d, r *raftlog.Entry) error {
 	repOK := r != nil && w.repOK(*r) && (r.Padding292 == nil || !r.Padding292.Proven)
 	switch {
 	case dirOK:
-		if d.Term < w.lastTerm {
+		if d.Term < w.lastTerm && w.lastRebuilt {
 			w.h.refuse(RefuseTerm, i, i, fmt.Sprintf("DIR's entry here is of term %d, below term %d of the entry the "+
 				"replica would put before it: the replica's entries are of another history", d.Term, w.lastTerm))
 		}
-		w.lastTerm = max(w.lastTerm, d.Term)
+		if d.Term >= w.lastTerm {
+			w.lastTerm, w.lastRebuilt = d.Term, false
+		}
 		if !committed || !repOK {
 			return nil
 		}
@@ -326,7 +329,7 @@ func (w *healWalk) index(i int64, d, r *raftlog.Entry) error {
 			"in DIR: the terms of DIR's log would move backwards", r.Term, w.lastTerm))
 	default:
 		w.h.rebuild(*r, was(d))
-		w.lastTerm = r.Term
+		w.lastTerm, w.lastRebuilt = r.Term, true
 	}
 	return nil
 }
