@@ -231,9 +231,17 @@ func printPlanResult(w io.Writer, p *repair.Plan) {
 		fmt.Fprintf(w, "%s nothing was changed. Refused without the flags named above: %s; walctl repair --apply carries out a plan only whole, so it writes nothing until they are given (then %s, after a backup).\n",
 			bold("result:"), plural(max(refused, 1), "finding"), plural(len(p.Steps), "step"))
 	default:
-		fmt.Fprintf(w, "%s nothing was changed. walctl repair --apply carries out %s (the directory is copied to a backup first).\n",
-			bold("result:"), plural(len(p.Steps), "step"))
+		fmt.Fprintf(w, "%s nothing was changed. %s carries out %s (the directory is copied to a backup first).\n",
+			bold("result:"), applyWords(p), plural(len(p.Steps), "step"))
 	}
+}
+
+// applyWords names the command that carries out p.
+func applyWords(p *repair.Plan) string {
+	if p.Heal != nil {
+		return "walctl repair --from " + shellquote.Quote(p.Heal.From) + " --apply"
+	}
+	return "walctl repair --apply"
 }
 
 // reportRepair prints what was applied, verifies the directory again and

@@ -77,6 +77,13 @@ func TestClasses(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			r := mustCompare(t, c.reps, Options{})
+			var logs []oLog
+			for _, rep := range c.reps {
+				logs = append(logs, oracleOfFake(rep))
+			}
+			if got, want := factsOf(r), oracle(logs...); !reflect.DeepEqual(got, want) {
+				t.Errorf("facts (as the library reads the logs)\n got %+v\nwant %+v", got, want)
+			}
 			var got []string
 			for _, d := range r.Differences {
 				var rs []string
