@@ -37,6 +37,7 @@ const (
 // in one file.
 var bugCodes = map[string]string{
 	"t1-missing-inline-records": BugT1,
+	"missing-record":            BugT1, // the sparse format's T1: a zero record before its payload
 	"t2-header-overwritten":     BugT2,
 	"t3-garbage-footer":         BugT3,
 }
@@ -169,23 +170,43 @@ func (e *engine) damageDiffs(k int, n Node, r *Report) []Difference {
 }
 
 // healSource is the node to rebuild node k from: the safest source when it
-// holds no local damage itself, else the node without local damage that
-// matches the majority log on the longest committed prefix; -1 for none.
+// holds no local damage itself, else the clean node that matches the
+// majority log on the longest committed prefix; failing a clean one, a
+// node whose own damage lies elsewhere (repair --from takes only the
+// indexes k lost). -1 when no node qualifies.
 func (e *engine) healSource(k int, r *Report) int {
 	clean := func(n Node) bool { return n.LocalDamageTotal == 0 && n.Padded292Total == 0 }
-	best := -1
+	best, spare := -1, -1
 	for j, n := range r.Nodes {
-		if j == k || !clean(n) {
-			continue
-		}
-		if n.Name == r.Source.Node {
+		switch {
+		case j == k:
+		case clean(n) && n.Name == r.Source.Node:
 			return j
-		}
-		if best < 0 || n.AgreedCommitted > r.Nodes[best].AgreedCommitted {
-			best = j
+		case clean(n):
+			if best < 0 || n.AgreedCommitted > r.Nodes[best].AgreedCommitted {
+				best = j
+			}
+		case spare < 0 && n.Padded292Total == 0 && !overlaps(n.LocalDamage, r.Nodes[k].LocalDamage) &&
+			int64(len(n.LocalDamage)) == e.nodes[j].damageSpans:
+			spare = j
 		}
 	}
+	if best < 0 {
+		return spare
+	}
 	return best
+}
+
+// overlaps reports whether two lists of damage spans share an index.
+func overlaps(a, b []DamageSpan) bool {
+	for _, x := range a {
+		for _, y := range b {
+			if x.From <= y.To && y.From <= x.To {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // divergence lists a node's intact entries that differ: other terms at an

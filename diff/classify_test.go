@@ -58,6 +58,13 @@ func TestClasses(t *testing.T) {
 			fake("n2", 4, "1 1 1 1", 0, 0), fake("n3", 2, "1 1", 0, 0)},
 			[]string{"local-damage n1 2 ", "behind n3 3–4 "}, nil,
 			[]string{"info replica-behind", "error replica-local-damage"}},
+		// Two leaders, each damaged where it led: each heals from the other,
+		// which holds those indexes intact.
+		{"two damaged nodes, no clean one", []Replica{
+			damage(fake("n1", 4, "1 1 1 1", 0, 0), map[int64]string{2: "d"}, "0"),
+			damage(fake("n2", 4, "1 1 1 1", 0, 0), map[int64]string{4: "e"}, "1")},
+			[]string{"local-damage n1 2 ", "local-damage n2 4 "}, nil,
+			[]string{"error replica-local-damage", "error replica-local-damage"}},
 		{"uncommitted damage is a warning", []Replica{
 			damage(fake("n1", 2, "1 1 1", 0, 0), map[int64]string{3: "e"}, "0"),
 			fake("n2", 3, "1 1 1", 0, 0)},

@@ -242,8 +242,12 @@ func checkClasses(t *testing.T, r *Report, x replicaExpect) {
 			if !strings.HasPrefix(d.Heal, cmd) || !strings.HasSuffix(d.Heal, d.Dir) {
 				t.Errorf("%s: heal %q", d.Node, d.Heal)
 			}
-			if d.Source != "" && want[d.Source] != nil {
-				t.Errorf("%s heals from %s, which is damaged itself", d.Node, d.Source)
+			for _, i := range want[d.Source] {
+				for _, rg := range d.Indexes {
+					if rg.From <= i && i <= rg.To {
+						t.Errorf("%s heals from %s, which lost index %d too", d.Node, d.Source, i)
+					}
+				}
 			}
 		case ClassDivergence:
 			if want[d.Node] != nil {

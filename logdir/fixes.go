@@ -28,6 +28,7 @@ var fixes = map[string]string{
 	"short-header":                         "walctl repair --apply DIR",
 	"header-not-clean":                     "walctl repair --apply DIR",
 	"partition-shorter-than-prologue":      "walctl repair --apply DIR (extends the file to its R×40-byte prologue)",
+	"missing-record":                       "walctl repair --from REPLICA --apply DIR rebuilds the entry from a replica that holds it (walctl diff names one; the payload still here is kept where it equals the replica's); no safe local repair: its term is gone",
 	"length-over-slot":                     "no safe repair: the entry's true length is unknown; truncate with walctl repair --apply --allow-drop-committed DIR if a majority holds it",
 	"invalid-record":                       "no safe repair of this record; walctl repair --apply DIR truncates the log before it if it is uncommitted",
 	"record-zeroed":                        "walctl repair --from REPLICA --apply DIR rebuilds the entry from a replica that holds it (walctl diff names one); no safe local repair: the record is gone (if uncommitted, walctl repair --apply DIR truncates the log before it)",

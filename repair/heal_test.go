@@ -465,3 +465,31 @@ func TestHealFromWAL(t *testing.T) {
 		t.Errorf("diff after heal: exit %d, %v\n%s%s", code, err, out, errs)
 	}
 }
+
+// #244 T1 in the sparse format (a zero record, the payload in its slot):
+// diff calls it local damage by T1, and repair --from rebuilds the record
+// and keeps the payload, which sits where the sparse layout puts it.
+func TestHealSparseT1(t *testing.T) {
+	src := filepath.Join(fixtures.Root(), "5.26.2", "sparse-basic", "wal")
+	dir := copyLog(t, src)
+	zeroRecord(t, dir, 5)
+	out, errs, code := run("diff", "--json", src, dir)
+	var r diffReport
+	if err := json.Unmarshal([]byte(out), &r); err != nil || code != 1 {
+		t.Fatalf("diff: exit %d, %v\n%s%s", code, err, out, errs)
+	}
+	if len(r.Differences) != 1 || r.Differences[0].Class != "local-damage" || r.Differences[0].Bug != "DotNext #244 T1" {
+		t.Fatalf("differences %+v", r.Differences)
+	}
+	p := openPlan(t, dir, repair.Options{From: src})
+	p.Close()
+	if h := p.Heal; len(h.Rebuilt) != 1 || h.Rebuilt[0].Index != 5 || h.Rebuilt[0].Payload != repair.PayloadKept {
+		t.Fatalf("heal %+v", h)
+	}
+	if out, errs, code := run("repair", "--from", src, "--apply", dir); code != 0 {
+		t.Fatalf("exit %d\n%s%s", code, out, errs)
+	}
+	if r, code := diffOf(t, "/", []string{src, dir}); code != 0 || !r.Identical {
+		t.Errorf("after heal: exit %d, %+v", code, r)
+	}
+}
