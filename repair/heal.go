@@ -337,6 +337,11 @@ func (w *healWalk) index(i int64, d, r *raftlog.Entry) error {
 // differs compares an intact entry of DIR with the replica's: "" when they
 // are the same entry.
 func (w *healWalk) differs(d, r raftlog.Entry) (string, error) {
+	if p := d.Padding292; p != nil && p.Proven {
+		// #292: DIR's record covers padding; the entry is what was appended
+		// (walctl repair --apply corrects the record), not another one.
+		d.Length, d.Payload = p.TrueLength, p.TruePayload
+	}
 	switch {
 	case d.Term != r.Term:
 		return fmt.Sprintf("term %d, not %d", r.Term, d.Term), nil

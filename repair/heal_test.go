@@ -493,3 +493,18 @@ func TestHealSparseT1(t *testing.T) {
 		t.Errorf("after heal: exit %d, %+v", code, r)
 	}
 }
+
+// A #292-padded entry is the appended entry with padding, not another
+// entry: repair --from compares what was appended, finds no divergence,
+// and the plain repair's correction of the record runs.
+func TestHealPadded292(t *testing.T) {
+	set := filepath.Join(fixtures.Root(), "replicas", "6.4.0", "cluster-agree")
+	dir, from := copyLog(t, filepath.Join(set, "node1")), filepath.Join(set, "node2")
+	out, errs, code := run("repair", "--from", from, "--apply", dir)
+	if code != 0 || !strings.Contains(out, "31 intact committed entries of DIR compared with the replica's, all equal") {
+		t.Fatalf("exit %d\n%s%s", code, out, errs)
+	}
+	if r, code := diffOf(t, "/", []string{from, dir}); code != 0 || !r.Identical {
+		t.Errorf("after repair: exit %d, %+v", code, r)
+	}
+}
