@@ -50,6 +50,12 @@ type Expect struct {
 	// and after the first entry the input does not hold intact may be gone
 	// (a log has no holes, so entries after a damaged one go with it).
 	AllowDropCommitted bool
+	// Replica is the replica of repair --from: a committed index the input
+	// does not hold intact (or at all) may then hold, in the output, the
+	// replica's entry there — intact, committed on the replica, and equal
+	// to it in term, command id, length and payload bytes. Nothing else may
+	// differ from the input. The replica is read by detection, on its own.
+	Replica string
 	// SnapshotByApplication: the output holds no snapshot file by design
 	// (convert --to wal without --copy-snapshot): the node's state machine
 	// restores the input's snapshot itself, so the output is read as if it
@@ -111,6 +117,11 @@ type Report struct {
 	Bytes    int64  `json:"payloadBytes"`
 	Term     string `json:"term"`
 	Vote     string `json:"vote"`
+
+	// Rebuilt are the committed entries the input does not hold intact that
+	// the output holds equal to the replica's (repair --from).
+	Rebuilt int64  `json:"rebuiltFromReplica,omitempty"`
+	Replica string `json:"replica,omitempty"`
 }
 
 // String is the report in one line, for the commands.
@@ -124,6 +135,9 @@ func (r *Report) String() string {
 			kept = "no committed entry after it"
 		}
 		kept = fmt.Sprintf("snapshot %d kept (same index and term), %s", r.Snapshot, kept)
+	}
+	if r.Replica != "" {
+		kept += fmt.Sprintf(", %d rebuilt equal to the committed entries of %s", r.Rebuilt, r.Replica)
 	}
 	return fmt.Sprintf("input re-read on its own (%s): %s, %d uncommitted kept, %d dropped, %d not intact in the input (%d payload bytes compared); %s, %s; commit index %d ≤ %d (%s)",
 		r.InGeometry, kept, r.Uncommitted, r.Dropped, r.Unproven, r.Bytes, r.Term, r.Vote, r.OutCommit, r.CommitIndex, r.CommitFrom)
@@ -146,6 +160,16 @@ func Prove(input, output string, exp Expect) (*Report, error) {
 	defer cleanup()
 	defer out.Close()
 	a := &auditor{in: in, out: out, exp: exp, r: &Report{Input: input, Output: output, InGeometry: how}}
+	if exp.Replica != "" {
+		rep, _, err := openInput(exp.Replica, logdir.Options{})
+		if err != nil {
+			return nil, fmt.Errorf("audit: read the replica %s: %w", exp.Replica, err)
+		}
+		defer rep.Close()
+		a.rep = newReplica(rep)
+		defer a.rep.close()
+		a.r.Replica = exp.Replica
+	}
 	if err := a.nodeState(); err != nil {
 		return nil, err
 	}
@@ -460,6 +484,8 @@ type auditor struct {
 	// sawOutSnap: an output snapshot above the input's sits on an intact
 	// input entry of its term.
 	sawOutSnap bool
+	// rep is the replica of repair --from (nil without).
+	rep *replica
 }
 
 // nodeState checks term, vote and commit index, and works out the input's
@@ -750,6 +776,16 @@ func seq(l *logdir.Log, from, to int64, onDisk bool) iter.Seq2[raftlog.Entry, er
 	}
 }
 
+// Intact returns the rule the audit judges l's entries by: a valid record,
+// its whole payload present, its hash (where the format keeps one) matching,
+// and no damage finding at its index. A write that decides which entries
+// it may rebuild (repair --from) uses the same rule, so that the write and
+// its proof never disagree on what was intact.
+func Intact(l *logdir.Log) func(raftlog.Entry) bool {
+	damaged := damagedIndexes(l)
+	return func(e raftlog.Entry) bool { return intact(e, damaged) }
+}
+
 func intact(e raftlog.Entry, damaged map[int64]bool) bool {
 	return e.State == raftlog.EntryOK && e.PayloadAvailable() == e.Length && (e.HashOK == nil || *e.HashOK) && !damaged[e.Index]
 }
@@ -760,6 +796,10 @@ func (a *auditor) entry(ei raftlog.Entry, eo *raftlog.Entry, ok bool, firstBad i
 	covered := eo == nil && ei.Index <= a.outSnap
 	must := ok && ei.Index <= a.obligC && !(a.exp.AllowDropCommitted && firstBad >= 0 && ei.Index > firstBad)
 	switch {
+	case !ok && eo != nil && a.rep != nil && ei.Index <= a.obligC && ei.State != raftlog.EntryEmpty && ei.Index <= a.in.Last:
+		// (an empty slot, or an index past the input's last, went to extra)
+		a.r.Unproven++
+		return a.rebuilt(*eo)
 	case !ok:
 		a.r.Unproven++ // nothing to keep; the commit bound keeps it from becoming committed
 		return nil
@@ -878,9 +918,105 @@ func (a *auditor) extra(eo raftlog.Entry) error {
 	if eo.IsSnapshot || eo.Index <= a.outSnap {
 		return nil
 	}
+	if a.rep != nil && eo.Index <= a.obligC {
+		return a.rebuilt(eo)
+	}
 	return &Violation{Index: eo.Index, Field: "entry", In: "not held", Out: fmt.Sprintf("term %d, %d bytes", eo.Term, eo.Length),
 		Why: "the output holds an entry the input does not"}
 }
+
+// rebuilt proves an output entry at a committed index the input does not
+// hold intact: it is the replica's entry there, which the replica holds
+// intact and has committed. An entry equal to the replica's is never
+// "invented": the cluster committed it.
+func (a *auditor) rebuilt(eo raftlog.Entry) error {
+	v := func(in, why string) *Violation {
+		return &Violation{Index: eo.Index, Field: "entry", In: in, Out: fmt.Sprintf("term %d, %d bytes", eo.Term, eo.Length), Why: why}
+	}
+	er, err := a.rep.at(eo.Index)
+	if err != nil {
+		return err
+	}
+	switch {
+	case er == nil:
+		return v("not held intact, nor by the replica", "the output holds an entry neither the input nor the replica holds")
+	case !a.rep.intact(*er) || (er.Padding292 != nil && er.Padding292.Proven):
+		return v("not held intact, and damaged on the replica ("+reason(*er)+")", "a rebuilt entry must be the replica's intact one")
+	case eo.Index > a.rep.commit:
+		return v(fmt.Sprintf("not held intact; the replica has not committed it (commit index %d)", a.rep.commit),
+			"a rebuilt entry must be one the replica committed")
+	case eo.State != raftlog.EntryOK || eo.PayloadAvailable() != eo.Length || (eo.HashOK != nil && !*eo.HashOK):
+		return v("the replica's intact entry", "the rebuilt entry is not intact ("+reason(eo)+")")
+	case er.Term != eo.Term:
+		return v(fmt.Sprintf("the replica's term %d", er.Term), "a rebuilt entry must equal the replica's")
+	case !sameID(er.CommandID, eo.CommandID):
+		return v("the replica's command id "+idString(er.CommandID), "a rebuilt entry must equal the replica's")
+	case er.Length != eo.Length:
+		return v(fmt.Sprintf("the replica's %d bytes", er.Length), "a rebuilt entry must equal the replica's")
+	}
+	at, err := logdir.PayloadDiff(a.rep.l, *er, a.out, eo)
+	if err != nil {
+		return &Violation{Index: eo.Index, Field: "payload", In: "the replica's, readable", Out: "unreadable: " + err.Error()}
+	}
+	if at >= 0 {
+		return &Violation{Index: eo.Index, Field: "payload", In: fmt.Sprintf("the replica's %d bytes", er.Length),
+			Out: fmt.Sprintf("differs from byte %d on", at), Why: "a rebuilt entry must equal the replica's"}
+	}
+	a.r.Rebuilt++
+	a.r.Bytes += eo.Length
+	return nil
+}
+
+// replica reads the replica's entries forward, in the increasing index
+// order the audit asks for them.
+type replica struct {
+	l      *logdir.Log
+	intact func(raftlog.Entry) bool
+	commit int64
+	next   func() (raftlog.Entry, error, bool)
+	stop   func()
+	peek   *raftlog.Entry
+}
+
+func newReplica(l *logdir.Log) *replica {
+	r := &replica{l: l, intact: Intact(l)}
+	var s int64
+	if l.Snapshot != nil {
+		s = max(l.Snapshot.Index, 0)
+	}
+	switch {
+	case l.WAL() != nil:
+		r.commit = l.WAL().Commit()
+	case l.State != nil:
+		r.commit = l.State.CommitIndex
+	}
+	r.commit = max(r.commit, s)
+	r.next, r.stop = iter.Pull2(seq(l, s+1, l.Last, false))
+	return r
+}
+
+// at returns the replica's entry at i (nil when it holds none); i must not
+// go down between calls.
+func (r *replica) at(i int64) (*raftlog.Entry, error) {
+	for r.peek == nil || r.peek.Index < i {
+		e, err, ok := r.next()
+		switch {
+		case err != nil:
+			return nil, err
+		case !ok:
+			return nil, nil
+		case e.IsSnapshot:
+			continue
+		}
+		r.peek = &e
+	}
+	if r.peek.Index != i {
+		return nil, nil
+	}
+	return r.peek, nil
+}
+
+func (r *replica) close() { r.stop() }
 
 // Preflight proves, before anything is written, that the input read with
 // the settings the write will use (in: the operator's format, R, M and

@@ -621,3 +621,77 @@ func copyTree(t testing.TB, src, dst string) string {
 func unaudited() txn.Config {
 	return txn.Config{Auditor: txn.AuditFunc(func(string, string) error { return nil })}
 }
+
+// repair --from: at a committed index the input does not hold intact, the
+// output may hold the replica's entry there — intact, committed on the
+// replica, equal in term, command id, length and payload — and nothing
+// else; without a replica that entry is invented.
+func TestProveRebuiltFromReplica(t *testing.T) {
+	base := healthy(t, "legacy")
+	in := base.write(t)
+	// Zero the record of committed entry 6 (partition 1, slot 2).
+	path := filepath.Join(in, "1")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	copy(b[2*40:3*40], make([]byte, 40))
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out := base.write(t)
+	exp := audit.Expect{Out: logdir.Options{Format: "legacy", R: 4}}
+	if _, v := prove(t, in, out, exp); v == nil || v.Index != 6 || v.Field != "entry" {
+		t.Fatalf("entry 6 rebuilt without a replica: %v", v)
+	}
+	exp.Replica = base.write(t)
+	rep, v := prove(t, in, out, exp)
+	if v != nil || rep.Rebuilt != 1 || rep.Committed != 7 || rep.Replica != exp.Replica ||
+		!strings.Contains(rep.String(), "1 rebuilt equal to the committed entries of") {
+		t.Fatalf("rebuilt from the replica: %v %+v", v, rep)
+	}
+	replica := func(edit func(*logSpec)) string {
+		s := base.clone()
+		edit(&s)
+		return s.write(t)
+	}
+	output := func(edit func(*logSpec)) string {
+		s := base.clone()
+		edit(&s)
+		return s.write(t)
+	}
+	cases := []struct {
+		name          string
+		replica, out  string
+		field, saying string
+	}{
+		{"the output differs from the replica's payload", exp.Replica,
+			output(func(s *logSpec) { s.entries[5].payload[3] ^= 1 }), "payload", "differs"},
+		{"the replica holds another term", replica(func(s *logSpec) { s.entries[5].term = 3 }), out, "entry", "term 3"},
+		{"the replica holds another command id", replica(func(s *logSpec) { s.entries[5].cmd = id(77) }), out, "entry", "command id 77"},
+		{"the replica has not committed it", replica(func(s *logSpec) { s.state.CommitIndex, s.state.LastApplied = 5, 5 }),
+			out, "entry", "not committed"},
+		{"the replica lacks it", replica(func(s *logSpec) {
+			s.entries = s.entries[:5]
+			s.state.CommitIndex, s.state.LastApplied = 5, 5
+		}), out, "entry", "nor by the replica"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e := exp
+			e.Replica = c.replica
+			_, v := prove(t, in, c.out, e)
+			if v == nil || v.Index != 6 || v.Field != c.field || !strings.Contains(v.Error(), c.saying) {
+				t.Fatalf("want a %s violation at 6 saying %q, got %v", c.field, c.saying, v)
+			}
+		})
+	}
+	// An intact entry of the input stays an obligation: the replica's
+	// other entry does not replace it.
+	e := exp
+	e.Replica = replica(func(s *logSpec) { s.entries[2].payload[0] ^= 1 })
+	other := output(func(s *logSpec) { s.entries[2].payload[0] ^= 1 })
+	if _, v := prove(t, in, other, e); v == nil || v.Index != 3 || v.Field != "payload" {
+		t.Fatalf("intact entry 3 replaced by the replica's: %v", v)
+	}
+}

@@ -17,9 +17,10 @@ func diffCommand() *cli.Command {
 		Name:  "diff",
 		Usage: "compare the logs of several replicas: where they stop agreeing, who is behind or divergent, and the safest source",
 		Description: "Entries are aligned by index and compared by term, command id, length and payload SHA-256 (never by " +
-			"file offset), so any mix of formats can be compared. Exit 0 when the logs are consistent (every log a " +
-			"prefix of another) with no Log Matching violation and no DotNext #292-padded entry, 1 otherwise, 2 on error. " +
-			"The format flags apply to every DIR.",
+			"file offset), so any mix of formats can be compared. Each difference is classified: local damage on one " +
+			"node (healed with walctl repair --from), a node behind, or a divergence. Exit 0 when the logs are " +
+			"consistent (every log a prefix of another) with no Log Matching violation, no DotNext #292-padded entry " +
+			"and no local damage, 1 otherwise, 2 on error. The format flags apply to every DIR.",
 		ArgsUsage: "DIR DIR [DIR...]",
 		Flags: append(formatFlags(),
 			&cli.IntFlag{Name: "context", Value: 3, Usage: "rows shown before and after each divergence"},
@@ -183,6 +184,9 @@ func standingText(n diff.Node) styled {
 	if n.Padded292Total > 0 {
 		parts = append(parts, join(red("#292-padded"), " at ", joinIndexes(n.Padded292, n.Padded292Total), " (walctl repair --apply)"))
 	}
+	if n.LocalDamageTotal > 0 {
+		parts = append(parts, localDamageStanding(n))
+	}
 	if len(parts) == 0 {
 		return green("identical")
 	}
@@ -191,6 +195,19 @@ func standingText(n diff.Node) styled {
 		out += ", " + p
 	}
 	return out
+}
+
+// localDamageStanding: the node's own damage, by run and defect.
+func localDamageStanding(n diff.Node) styled {
+	var runs []string
+	for _, d := range n.LocalDamage {
+		r := rangeText(d.From, d.To)
+		if d.Bug != "" {
+			r += " (" + d.Bug + ")"
+		}
+		runs = append(runs, r)
+	}
+	return join(red("damaged"), " ", strings.Join(runs, ", "))
 }
 
 func joinIndexes(is []int64, total int64) string {
@@ -257,8 +274,8 @@ func printWindow(w io.Writer, r *diff.Report, win diff.Window) {
 			}
 		}
 	}
-	printLine(w, "%s %s (term:sha256 prefix; %s differs from the majority, %s same term but other payload%s, * uncommitted)",
-		bold("Indexes"), rangeText(win.From, win.To), red("✗"), red("≠"), padded)
+	printLine(w, "%s %s (term:sha256 prefix; %s differs from the majority, %s same term but other payload%s, %s damaged on "+
+		"this node only, * uncommitted)", bold("Indexes"), rangeText(win.From, win.To), red("✗"), red("≠"), padded, red("⚠"))
 	header := []string{"INDEX"}
 	for _, n := range r.Nodes {
 		header = append(header, n.Name)
@@ -285,8 +302,11 @@ func cellText(c diff.Cell) styled {
 	var s string
 	switch c.Kind {
 	case diff.KindMissing:
-		if c.Status == diff.StatusMissing {
+		switch c.Status {
+		case diff.StatusMissing:
 			return yellow("missing")
+		case diff.StatusDamaged:
+			return red("missing ⚠")
 		}
 		return faint("-")
 	case diff.KindCovered:
@@ -303,6 +323,8 @@ func cellText(c diff.Cell) styled {
 		}
 	}
 	switch c.Status {
+	case diff.StatusDamaged:
+		return red(s + " ⚠")
 	case diff.StatusDivergent:
 		return red(s + " ✗")
 	case diff.StatusCorrupt:
@@ -334,10 +356,40 @@ func printDiffFindings(w io.Writer, fs raftlog.Findings) {
 	}
 }
 
+// onlyLocalDamage: every difference is local damage or a node behind; no
+// history diverged.
+func onlyLocalDamage(r *diff.Report) bool {
+	for _, d := range r.Differences {
+		if d.Class == diff.ClassDivergence {
+			return false
+		}
+	}
+	return true
+}
+
+// localDamageVerdict names the damaged nodes and what heals each.
+func localDamageVerdict(r *diff.Report) string {
+	var parts []string
+	for _, d := range r.Differences {
+		if d.Class != diff.ClassLocalDamage {
+			continue
+		}
+		what := d.Node
+		if d.Bug != "" {
+			what += ", " + d.Bug
+		}
+		parts = append(parts, fmt.Sprintf("%s: %s", what, d.Heal))
+	}
+	return "no history diverged; heal each damaged node from a replica — " + strings.Join(parts, "; ")
+}
+
 func verdictText(r *diff.Report) styled {
 	errs, warns := counts(r.Findings)
 	tail := ": " + plural(errs, "error") + ", " + plural(warns, "warning")
 	violations := plural64(r.LogMatchingViolations, "Log Matching violation")
+	if r.LocalDamage() && onlyLocalDamage(r) {
+		return join(red("local damage"), " (", localDamageVerdict(r), ")", tail)
+	}
 	if len(r.Padded292) > 0 && r.Consistent && r.LogMatchingViolations == 0 {
 		var nodes []string
 		for _, n := range r.Nodes {

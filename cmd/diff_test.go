@@ -28,6 +28,8 @@ type diffFacts struct {
 	Divergent             []divergentFact  `json:"divergent"`
 	// Padded292: per node, the indexes it holds with #292 padding.
 	Padded292 map[string][]int64 `json:"padded292"`
+	// Damaged244: per node, the indexes of its local #244 damage.
+	Damaged244 map[string][]int64 `json:"damaged244"`
 }
 
 type behindFact struct {
@@ -50,6 +52,9 @@ func (f diffFacts) normal() diffFacts {
 	}
 	if len(f.Divergent) == 0 {
 		f.Divergent = nil
+	}
+	if len(f.Damaged244) == 0 {
+		f.Damaged244 = nil
 	}
 	return f
 }

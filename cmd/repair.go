@@ -29,6 +29,7 @@ func repairCommand() *cli.Command {
 			&cli.BoolFlag{Name: "clear-vote", Usage: "write node.state without a vote (with --set-term above the stored term, or when the vote is lost)"},
 			&cli.BoolFlag{Name: "force", Usage: "go on although another process holds the log's files"},
 			&cli.StringFlag{Name: "target-version", Usage: "WriteAheadLog: the DotNext release that will open the log; picks the checkpoint form (5.x: 8 bytes, 6.0–6.7: 12, 6.8+: 20)"},
+			&cli.StringFlag{Name: "from", Usage: "heal DIR from the replica REPLICA (a stopped node's log, any format): DIR's damaged or missing committed entries are rebuilt from REPLICA's at the same indexes, in DIR's own format; refused where REPLICA disagrees with an intact committed entry of DIR, lacks an entry, or DIR's term or commit index would have to move"},
 		),
 		Action: runRepair,
 	}
@@ -80,6 +81,13 @@ func runRepair(c *cli.Context) error {
 	if err := checkEvidence(c, dir, lo); err != nil {
 		return err
 	}
+	if c.IsSet("from") {
+		lk, err := lockReplica(c, dir)
+		if err != nil {
+			return err
+		}
+		defer lk.Unlock()
+	}
 	o := repairOptions(c, lo)
 	l, err := logdir.Open(dir, lo)
 	if err != nil {
@@ -101,6 +109,7 @@ func runRepair(c *cli.Context) error {
 	if err != nil {
 		return flagErr(err)
 	}
+	defer plan.Close()
 	doc := &repairDoc{Plan: plan}
 	if !c.Bool("apply") {
 		return reportPlanOnly(c, doc)
@@ -127,6 +136,9 @@ func repairOptions(c *cli.Context, lo logdir.Options) repair.Options {
 	o := repair.Options{AllowDropCommitted: c.Bool("allow-drop-committed"), ClearVote: c.Bool("clear-vote"), Backup: c.String("backup"),
 		OverrideEvidence: c.Bool("override-evidence"),
 		Log:              repair.LogOptions{Format: lo.Format, R: lo.R, M: lo.M, Force: lo.Force}}
+	if c.IsSet("from") {
+		o.From = absPath(c.String("from"))
+	}
 	if c.IsSet("set-term") {
 		t := c.Int64("set-term")
 		o.SetTerm = &t
@@ -211,6 +223,9 @@ func printPlanResult(w io.Writer, p *repair.Plan) {
 		}
 	}
 	switch {
+	case p.Heal != nil && len(p.Heal.Refused) > 0:
+		printLine(w, "%s nothing was changed: repair --from refuses (above); walctl repair --apply carries out a plan only whole.",
+			bold("result:"))
 	case p.Nothing() && refused == 0:
 		printLine(w, "%s nothing to repair.", bold("result:"))
 	case p.Nothing():
@@ -219,9 +234,17 @@ func printPlanResult(w io.Writer, p *repair.Plan) {
 		printLine(w, "%s nothing was changed. Refused without the flags named above: %s; walctl repair --apply carries out a plan only whole, so it writes nothing until they are given (then %s, after a backup).",
 			bold("result:"), plural(max(refused, 1), "finding"), plural(len(p.Steps), "step"))
 	default:
-		printLine(w, "%s nothing was changed. walctl repair --apply carries out %s (the directory is copied to a backup first).",
-			bold("result:"), plural(len(p.Steps), "step"))
+		printLine(w, "%s nothing was changed. %s carries out %s (the directory is copied to a backup first).",
+			bold("result:"), applyWords(p), plural(len(p.Steps), "step"))
 	}
+}
+
+// applyWords names the command that carries out p.
+func applyWords(p *repair.Plan) string {
+	if p.Heal != nil {
+		return "walctl repair --from " + shellquote.Quote(p.Heal.From) + " --apply"
+	}
+	return "walctl repair --apply"
 }
 
 // reportRepair prints what was applied, verifies the directory again and
@@ -302,6 +325,7 @@ func printPlan(w io.Writer, p *repair.Plan) {
 	for _, n := range p.Notes {
 		printLine(w, "  %s", n)
 	}
+	printHeal(w, p.Heal)
 	if len(p.Steps) > 0 {
 		blank(w)
 		t := newTable(w, "STEP", "FILE", "ACTION", "KEEPS", "DROPS", "WHY")
@@ -391,6 +415,9 @@ func runRepairWAL(c *cli.Context, l *logdir.Log, lo logdir.Options, wr *repairWr
 		return err
 	}
 	plan, err := repair.MakeWALPlan(l, o)
+	if err == nil && c.IsSet("from") {
+		plan.Heal, err = repair.HealWAL(l, absPath(c.String("from")))
+	}
 	l.Close()
 	if err != nil {
 		return flagErr(err)

@@ -57,7 +57,7 @@ func canonicalArgs(c *cli.Context, dir string) []string {
 			args = append(args, "--"+name, strconv.Itoa(c.Int(name)))
 		default:
 			v := c.String(name)
-			if name == "backup" || name == "out" {
+			if name == "backup" || name == "out" || name == "from" {
 				v = absPath(v)
 			}
 			args = append(args, "--"+name, v)

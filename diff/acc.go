@@ -27,6 +27,23 @@ type nodeAcc struct {
 
 	prefixEnd    int64 // indexes 1..prefixEnd all agree with the reference
 	prefixBroken bool
+
+	// damage: local damage (StatusDamaged) in runs of one defect and one
+	// commit state; damageCount counts the indexes, dmg244 lists those a
+	// #244 signature explains.
+	damage      []DamageSpan
+	damageSpans int64
+	damageCount int64
+	damageEnd   int64
+	dmg244      []int64
+	dmg244Total int64
+	damageShown bool // the last span is in the list (not cut)
+	// damagedLocal counts the damaged entries (not holes) local damage
+	// explains.
+	damagedLocal int64
+
+	// missingIndexes counts the indexes of the missing ranges.
+	missingIndexes int64
 }
 
 // add records the node's status on a row; it returns true when a new
@@ -42,6 +59,8 @@ func (na *nodeAcc) add(from, to int64, c cell, status string) (newSpan bool) {
 		}
 	}
 	switch status {
+	case StatusDamaged:
+		na.addDamage(from, to, c)
 	case StatusMissing:
 		na.addMissing(from, to)
 	case StatusDivergent:
@@ -56,7 +75,35 @@ func (na *nodeAcc) add(from, to int64, c cell, status string) (newSpan bool) {
 	return newSpan
 }
 
+// addDamage extends the open run of local damage or starts one; a run
+// never mixes defects or committed and uncommitted indexes.
+func (na *nodeAcc) addDamage(from, to int64, c cell) {
+	na.damageCount += to - from + 1
+	if c.kind == entry && c.damaged {
+		na.damagedLocal++
+	}
+	if is244(c.bug) {
+		na.dmg244Total += to - from + 1
+		for i := from; i <= to && len(na.dmg244) < na.max; i++ {
+			na.dmg244 = append(na.dmg244, i)
+		}
+	}
+	if n := len(na.damage); na.damageSpans > 0 && from == na.damageEnd+1 && na.damageShown &&
+		na.damage[n-1].Bug == c.bug && na.damage[n-1].Committed == c.committed {
+		na.damage[n-1].To = to
+		na.damageEnd = to
+		return
+	}
+	na.damageSpans++
+	na.damageEnd = to
+	na.damageShown = len(na.damage) < na.max
+	if na.damageShown {
+		na.damage = append(na.damage, DamageSpan{From: from, To: to, Committed: c.committed, Bug: c.bug})
+	}
+}
+
 func (na *nodeAcc) addMissing(from, to int64) {
+	na.missingIndexes += to - from + 1
 	if na.missingTotal > 0 && from == na.missingEnd+1 {
 		if n := len(na.missing); int64(n) == na.missingTotal {
 			na.missing[n-1].To = to

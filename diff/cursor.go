@@ -50,6 +50,13 @@ type cell struct {
 	// cells t == c.
 	padded bool
 	t      content
+	// hole: an empty slot at an index the node's state says it holds; the
+	// library reads it as Term 0, Length 0 (c is that), so it is compared
+	// as such and is damaged.
+	hole bool
+	// bug names the DotNext defect whose signature the node's files show
+	// where this entry is stored ("" when none is known).
+	bug string
 }
 
 // compatible says whether two held cells do not contradict each other:
@@ -105,12 +112,20 @@ type cursor struct {
 	unreadable  int64
 	firstUnread int64
 	firstDamage int64
+
+	// declared is the last index the node's state says it holds: an empty
+	// slot up to it is read as the library reads it (Term 0, Length 0), an
+	// index it lacks up to it is a hole in its own log.
+	declared int64
+	// bugs maps a file of the log to the DotNext defect its findings name.
+	bugs map[string]string
 }
 
 func newCursor(r Replica) *cursor {
-	c := &cursor{r: r, buf: make([]byte, 32<<10)}
+	c := &cursor{r: r, buf: make([]byte, 32<<10), bugs: bugsByFile(r.Findings)}
 	if r.State != nil {
 		c.commit = r.State.CommitIndex
+		c.declared = max(r.State.LastIndex, r.State.CommitIndex, 0)
 	}
 	if s := r.Snapshot; s != nil && s.Index > 0 {
 		c.coverEnd = s.Index
@@ -136,7 +151,7 @@ func (c *cursor) advance() {
 			c.unordered++
 			continue
 		}
-		if e.State == raftlog.EntryEmpty {
+		if e.State == raftlog.EntryEmpty && e.Index > c.declared {
 			continue
 		}
 		c.peek = &e
@@ -158,7 +173,13 @@ func (c *cursor) at(i int64) (cell, error) {
 	if e.IsSnapshot {
 		return cell{kind: snapshot, c: content{term: e.Term}, committed: true}, nil
 	}
-	out := cell{kind: entry, committed: i <= c.commit, damaged: e.State == raftlog.EntryDamaged, cmd: e.CommandID}
+	out := cell{kind: entry, committed: i <= c.commit, damaged: e.State != raftlog.EntryOK, cmd: e.CommandID,
+		bug: c.bugs[e.Record.File]}
+	if e.State == raftlog.EntryEmpty {
+		// What the library reads from a slot without a record.
+		e = raftlog.Entry{Index: e.Index, State: e.State, Record: e.Record}
+		out.hole, out.cmd = true, nil
+	}
 	out.c = content{term: e.Term, length: e.Length}
 	if e.CommandID != nil {
 		out.c.hasCmd, out.c.cmd = true, *e.CommandID
@@ -172,7 +193,7 @@ func (c *cursor) at(i int64) (cell, error) {
 		return cell{}, err
 	}
 	if skip >= 0 && readable {
-		out.padded = true
+		out.padded, out.bug = true, Bug292
 		out.t.term, out.t.hasCmd, out.t.cmd, out.t.length = out.c.term, out.c.hasCmd, out.c.cmd, e.Padding292.TrueLength
 	} else {
 		out.t = out.c

@@ -35,12 +35,15 @@ type Replica struct {
 	Snapshot    *raftlog.SnapshotMeta
 	First, Last int64 // the index range Entries is asked for
 	Log         Log
+	// Findings are the node's own findings on its files (logdir's): where
+	// they name a DotNext defect, damage in that file is attributed to it.
+	Findings raftlog.Findings
 }
 
 // FromLogdir describes an opened log directory as a Replica.
 func FromLogdir(name string, l *logdir.Log) Replica {
 	return Replica{Name: name, Dir: l.Dir, Format: l.Format, State: l.State, Snapshot: l.Snapshot,
-		First: l.First, Last: l.Last, Log: &dirLog{Log: l}}
+		First: l.First, Last: l.Last, Log: &dirLog{Log: l}, Findings: l.Findings}
 }
 
 // Options tune the report; zero values mean the defaults.
@@ -114,12 +117,30 @@ type Report struct {
 	WindowsOmitted   int64            `json:"windowsOmitted"`
 	Notes            []string         `json:"notes"`
 	Findings         raftlog.Findings `json:"findings"`
+	// Differences classifies every difference: local damage on one node,
+	// a node behind, or a divergence. The facts above are what the library
+	// reads from each log; the classes say what happened.
+	Differences []Difference `json:"differences"`
+	// Damaged244 lists, per node, the indexes of local damage whose files
+	// show a DotNext #244 signature (expect.json's shape); absent when none.
+	Damaged244 map[string][]int64 `json:"damaged244,omitempty"`
 }
 
 // OK reports whether the replicas are consistent, free of Log Matching
-// violations and of #292-padded entries (the command's exit 0).
+// violations, of #292-padded entries and of local damage (the command's
+// exit 0).
 func (r *Report) OK() bool {
-	return r.Consistent && r.LogMatchingViolations == 0 && len(r.Padded292) == 0
+	return r.Consistent && r.LogMatchingViolations == 0 && len(r.Padded292) == 0 && !r.LocalDamage()
+}
+
+// LocalDamage reports whether some node holds damage of its own.
+func (r *Report) LocalDamage() bool {
+	for _, n := range r.Nodes {
+		if n.LocalDamageTotal > 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // Node is one replica's state and where it stands against the reference log.
@@ -133,7 +154,8 @@ type Node struct {
 	LastIndex   int64        `json:"lastIndex"`
 	Entries     int64        `json:"entries"`
 	Snapshot    *SnapshotRef `json:"snapshot"`
-	// Standing: "identical", or any of "behind", "divergent", "corrupt".
+	// Standing: "identical", or any of "divergent", "behind", "corrupt",
+	// "padded-292", "damaged".
 	Standing  []string `json:"standing"`
 	Missing   []Range  `json:"missing"`
 	Diverging []Span   `json:"diverging"`
@@ -149,6 +171,11 @@ type Node struct {
 	// Damaged counts entries the node's own decoder found damaged; they are
 	// compared as read.
 	Damaged int64 `json:"damaged"`
+	// LocalDamage lists the indexes where the node's own copy is damaged
+	// (or missing inside its own log) while the reference entry is intact
+	// elsewhere; LocalDamageTotal counts them.
+	LocalDamage      []DamageSpan `json:"localDamage"`
+	LocalDamageTotal int64        `json:"localDamageTotal"`
 	// AgreedPrefix: the longest prefix 1..k that matches the reference log;
 	// AgreedCommitted: the same, bounded by the node's commit index.
 	AgreedPrefix    int64 `json:"agreedPrefix"`
@@ -280,6 +307,10 @@ const (
 	StatusCorrupt   = "corrupt"    // same term as the reference, different content
 	StatusPadded    = "padded-292" // the reference entry with #292 padding
 	StatusNone      = ""           // nothing to compare: nobody holds the index
+
+	// StatusDamaged: the node's own copy is damaged or missing inside its
+	// own log while the reference is an intact entry: local damage.
+	StatusDamaged = "damaged"
 )
 
 // Cell is one node's entry at a row.

@@ -25,8 +25,9 @@ type engine struct {
 	// padClashes counts the violations that #292 padding explains.
 	padClashes int64
 
-	cells  []cell   // scratch: the current row
-	status []string // scratch: each cell against the reference
+	cells   []cell   // scratch: the current row
+	status  []string // scratch: each cell against the reference
+	rowFrom int64    // the current row's first index
 }
 
 func newEngine(reps []Replica, o Options) *engine {
@@ -129,8 +130,10 @@ func (e *engine) gap(a, b int64) {
 
 // row compares the current cells, which hold for every index from..to.
 func (e *engine) row(from, to int64) {
+	e.rowFrom = from
 	ref, hasRef := e.reference()
 	e.judge(ref, hasRef)
+	e.localDamage(ref, hasRef)
 	differs := e.compare(from, to)
 	for k, na := range e.nodes {
 		if na.add(from, to, e.cells[k], e.status[k]) {
@@ -139,7 +142,8 @@ func (e *engine) row(from, to int64) {
 		e.noteOverwrite(k, from, ref, hasRef)
 	}
 	// A node leaves the reference branch where it holds an entry of another
-	// term; it rejoins where it holds the reference's entry again.
+	// term; it rejoins where it holds the reference's entry again. Damage of
+	// its own (StatusDamaged) is no entry of another branch: it stays.
 	for k, st := range e.status {
 		switch {
 		case st == StatusDivergent:
@@ -198,6 +202,8 @@ func (e *engine) compare(from, to int64) bool {
 		cause = e.paddingCause(clashTerm)
 		if cause != "" {
 			e.padClashes++
+		} else {
+			cause = e.damageCause(clashTerm)
 		}
 	}
 	if clash && len(e.violations) < e.o.MaxDetails {

@@ -57,9 +57,11 @@ func TestStandings(t *testing.T) {
 		{"hole", []node{{1, "1 - 1", 0, 0}, {3, "1 1 1", 0, 0}},
 			[]string{"behind", "identical"}, []string{"2", ""}, []string{"", ""}, "n2",
 			[]string{"info replica-behind"}},
+		// A committed index missing inside the node's own log, held by the
+		// other node: local damage, not a node behind.
 		{"hole below the commit index", []node{{3, "1 - 1", 0, 0}, {3, "1 1 1", 0, 0}},
-			[]string{"behind", "identical"}, []string{"2", ""}, []string{"", ""}, "n2",
-			[]string{"warning replica-missing-committed"}},
+			[]string{"damaged", "identical"}, []string{"", ""}, []string{"", ""}, "n2",
+			[]string{"error replica-local-damage"}},
 		{"snapshot agrees by term", []node{{7, "2 2", 5, 2}, {7, "1 1 2 2 2 2 2", 0, 0}},
 			[]string{"identical", "identical"}, []string{"", ""}, []string{"", ""}, "n1",
 			[]string{"info replica-snapshot"}},

@@ -32,6 +32,10 @@ const (
 	// A node holds entries with DotNext #292 padding: it delivers
 	// [zeros][payload] where the others hold the appended payload.
 	CodePadded292 = "replica-padded-292"
+	// A node's own copy of entries the other nodes hold intact is damaged
+	// or missing (a known defect's signature, or what its own read finds):
+	// local damage, no history diverged; it is healed from a replica.
+	CodeLocalDamage = "replica-local-damage"
 )
 
 func (e *engine) findings(r *Report) raftlog.Findings {
@@ -80,6 +84,16 @@ func (e *engine) findings(r *Report) raftlog.Findings {
 		}
 		e.streamFindings(k, n, add)
 	}
+	for _, d := range r.Differences {
+		if d.Class != ClassLocalDamage || d.Bug == Bug292 {
+			continue // #292 padding is replica-padded-292
+		}
+		sev := raftlog.Warning
+		if d.Committed {
+			sev = raftlog.Error
+		}
+		add(sev, CodeLocalDamage, e.index(d.Node), d.Indexes[0].From, localDamageText(d), d.Heal)
+	}
 	if fs == nil {
 		fs = raftlog.Findings{}
 	}
@@ -88,8 +102,9 @@ func (e *engine) findings(r *Report) raftlog.Findings {
 
 func (e *engine) streamFindings(k int, n Node, add func(raftlog.Severity, string, int, int64, string, string)) {
 	c := e.cur[k]
-	if n.Damaged > 0 {
-		add(raftlog.Warning, CodeEntryDamaged, k, c.firstDamage, fmt.Sprintf("%s: %d entries are damaged on disk (first at %d); they were compared as read", n.Name, n.Damaged, c.firstDamage),
+	// Damaged entries local damage explains are reported with it.
+	if left := n.Damaged - e.nodes[k].damagedLocal; left > 0 {
+		add(raftlog.Warning, CodeEntryDamaged, k, c.firstDamage, fmt.Sprintf("%s: %d entries are damaged on disk (first at %d); they were compared as read", n.Name, left, c.firstDamage),
 			fmt.Sprintf("run walctl verify %s", n.Dir))
 	}
 	if c.unreadable > 0 {
@@ -104,6 +119,36 @@ func (e *engine) streamFindings(k int, n Node, add func(raftlog.Severity, string
 		add(raftlog.Info, CodeSnapshot, k, s.Index, fmt.Sprintf("%s starts after a snapshot at %d (term %d): indexes 1–%d are compared only where other nodes hold entries, %d by term only", n.Name, s.Index, s.Term, s.Index, s.Index),
 			"nothing to do")
 	}
+}
+
+// index is the position of the node named name.
+func (e *engine) index(name string) int {
+	for k, r := range e.reps {
+		if r.Name == name {
+			return k
+		}
+	}
+	return 0
+}
+
+// localDamageText says which of a node's entries are damaged, by what, and
+// that the other nodes hold them.
+func localDamageText(d Difference) string {
+	rs := make([]string, 0, len(d.Indexes))
+	var listed int64
+	for _, r := range d.Indexes {
+		rs = append(rs, r.String())
+		listed += r.To - r.From + 1
+	}
+	list := strings.Join(rs, ", ")
+	if d.Total > listed {
+		list += fmt.Sprintf(" (+%d more)", d.Total-listed)
+	}
+	what := "entry "
+	if d.Total > 1 {
+		what = "entries "
+	}
+	return fmt.Sprintf("%s: %s%s: %s", d.Node, what, list, d.Cause)
 }
 
 // holderOf names the node of the least-held variant of a violation: the

@@ -32,6 +32,7 @@ type replicaExpect struct {
 	} `json:"divergent"`
 	Overwritten []Overwrite        `json:"overwritten"`
 	Padded292   map[string][]int64 `json:"padded292"`
+	Damaged244  map[string][]int64 `json:"damaged244"`
 }
 
 // replicaManifest is the part of a replica set's manifest.json the tests use.
@@ -144,6 +145,12 @@ func TestReplicaSets(t *testing.T) {
 				t.Errorf("padded292 %v, want %v", r.Padded292, x.Padded292)
 			}
 			checkPadded292Source(t, r)
+			if len(r.Damaged244) > 0 || len(x.Damaged244) > 0 {
+				if !reflect.DeepEqual(r.Damaged244, x.Damaged244) {
+					t.Errorf("damaged244 %v, want %v", r.Damaged244, x.Damaged244)
+				}
+			}
+			checkClasses(t, r, x)
 			if !reflect.DeepEqual(r.Behind, nonNil(x.Behind)) {
 				t.Errorf("behind %+v, want %+v", r.Behind, x.Behind)
 			}
@@ -199,6 +206,64 @@ func checkPadded292Source(t *testing.T, r *Report) {
 	}
 	if r.Padded292ViolationCount != r.LogMatchingViolations {
 		t.Errorf("%d of %d violations explained by #292", r.Padded292ViolationCount, r.LogMatchingViolations)
+	}
+}
+
+// checkClasses: a node the fixture names as damaged by a library defect
+// (damaged244, padded292) has local damage at exactly those indexes, named
+// with the defect and the command that heals it, and no divergence or
+// "two histories" finding; every other node has no local damage.
+func checkClasses(t *testing.T, r *Report, x replicaExpect) {
+	t.Helper()
+	want := map[string][]int64{}
+	bug := map[string]string{}
+	for n, is := range x.Damaged244 {
+		want[n], bug[n] = is, BugT1
+	}
+	for n, is := range x.Padded292 {
+		want[n], bug[n] = is, Bug292
+	}
+	got := map[string][]int64{}
+	for _, d := range r.Differences {
+		switch d.Class {
+		case ClassLocalDamage:
+			if d.Bug != bug[d.Node] {
+				t.Errorf("%s: local damage by %q, want %q", d.Node, d.Bug, bug[d.Node])
+			}
+			for _, rg := range d.Indexes {
+				for i := rg.From; i <= rg.To; i++ {
+					got[d.Node] = append(got[d.Node], i)
+				}
+			}
+			cmd := "walctl repair --from "
+			if d.Bug == Bug292 {
+				cmd = "walctl repair --apply "
+			}
+			if !strings.HasPrefix(d.Heal, cmd) || !strings.HasSuffix(d.Heal, d.Dir) {
+				t.Errorf("%s: heal %q", d.Node, d.Heal)
+			}
+			for _, i := range want[d.Source] {
+				for _, rg := range d.Indexes {
+					if rg.From <= i && i <= rg.To {
+						t.Errorf("%s heals from %s, which lost index %d too", d.Node, d.Source, i)
+					}
+				}
+			}
+		case ClassDivergence:
+			if want[d.Node] != nil {
+				t.Errorf("%s: a divergence on a node damaged by a library defect: %+v", d.Node, d)
+			}
+		}
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("local damage %v, want %v", got, want)
+	}
+	if len(want) > 0 {
+		for _, f := range r.Findings {
+			if f.Code == CodeDivergentCommitted || strings.Contains(f.Fix, "decide which history to keep") {
+				t.Errorf("a damaged set gets a two-histories finding: %+v", f)
+			}
+		}
 	}
 }
 

@@ -9,11 +9,13 @@ import (
 	"testing"
 
 	"github.com/walctl/walctl/internal/fixtures"
+	"github.com/walctl/walctl/raftlog"
 )
 
 // fuzzReplicas decodes bytes into 2–4 small fake logs: per log a commit
 // index, an optional snapshot and up to 23 entries, each byte giving a term
-// (1–4) and a payload variant, or a hole.
+// (1–4), a payload variant and whether the entry is damaged, or a hole, or
+// an empty slot.
 func fuzzReplicas(data []byte) []Replica {
 	next := func() byte {
 		if len(data) == 0 {
@@ -36,16 +38,22 @@ func fuzzReplicas(data []byte) []Replica {
 		for j := int(next() % 24); j > 0; j-- {
 			b := next()
 			term := int64(b>>4)%4 + 1
+			w := itoa(term)
 			switch b & 3 {
 			case 3:
-				words = append(words, "-")
+				w = "-"
+				if b&8 != 0 {
+					w = "e"
+				}
 			case 2:
-				words = append(words, itoa(term)+"y")
+				w += "y"
 			case 1:
-				words = append(words, itoa(term)+"x")
-			default:
-				words = append(words, itoa(term))
+				w += "x"
 			}
+			if b&4 != 0 && b&3 != 3 {
+				w += "!" // its own read finds it damaged
+			}
+			words = append(words, w)
 		}
 		reps = append(reps, fake(string(rune('a'+k)), commit, strings.Join(words, " "), snap, snapTerm))
 	}
@@ -118,7 +126,45 @@ func FuzzCompare(f *testing.F) {
 			t.Fatalf("order matters: %+v vs %+v", got, factsOf(r))
 		}
 		checkShape(t, r)
+		checkLocalDamage(t, reps, r)
 	})
+}
+
+// checkLocalDamage: local damage lies only where the node's own read finds
+// its entry damaged or empty, or lacks it inside its declared range, and
+// some other node holds an intact entry there.
+func checkLocalDamage(t *testing.T, reps []Replica, r *Report) {
+	t.Helper()
+	held := func(rep Replica, i int64) (raftlog.Entry, bool) {
+		for _, e := range rep.Log.(*fakeLog).entries {
+			if e.Index == i && !e.IsSnapshot {
+				return e, true
+			}
+		}
+		return raftlog.Entry{}, false
+	}
+	for k, n := range r.Nodes {
+		for _, d := range n.LocalDamage {
+			for i := d.From; i <= d.To; i++ {
+				e, ok := held(reps[k], i)
+				if ok && e.State == raftlog.EntryOK {
+					t.Fatalf("%s: local damage at %d where it holds an intact entry", n.Name, i)
+				}
+				if !ok && i > max(reps[k].State.CommitIndex, reps[k].State.LastIndex) {
+					t.Fatalf("%s: local damage at %d past its declared range", n.Name, i)
+				}
+				intact := false
+				for j, o := range reps {
+					if oe, ok := held(o, i); ok && j != k && oe.State == raftlog.EntryOK {
+						intact = true
+					}
+				}
+				if !intact {
+					t.Fatalf("%s: local damage at %d, but no other node holds it intact", n.Name, i)
+				}
+			}
+		}
+	}
 }
 
 // checkShape checks what must hold of any report.

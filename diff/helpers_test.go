@@ -36,7 +36,9 @@ func (f *fakeLog) Payload(e raftlog.Entry) (io.Reader, error) {
 
 // fake builds a replica from a compact spec: one word per index, from 1 (or
 // from the snapshot): "3" an entry of term 3, "3x" the same with another
-// payload, "-" a hole. snap > 0 puts a snapshot of term snapTerm at snap.
+// payload, "3x!" that entry as its own read finds it damaged, "e" an empty
+// slot (no record), "-" a hole. snap > 0 puts a snapshot of term snapTerm
+// at snap.
 func fake(name string, commit int64, spec string, snap, snapTerm int64) Replica {
 	f := &fakeLog{payloads: map[int64][]byte{}}
 	i := int64(1)
@@ -45,7 +47,16 @@ func fake(name string, commit int64, spec string, snap, snapTerm int64) Replica 
 		i = snap + 1
 	}
 	for _, w := range strings.Fields(spec) {
-		if w != "-" {
+		switch {
+		case w == "e": // an empty slot: no record
+			f.entries = append(f.entries, raftlog.Entry{Index: i, State: raftlog.EntryEmpty})
+		case strings.HasSuffix(w, "!"): // an entry its own read finds damaged (content as read)
+			var term int64
+			fmt.Sscanf(w, "%d", &term)
+			p := []byte(fmt.Sprintf("entry %d of term %d %s", i, term, strings.TrimRight(strings.TrimLeft(w, "0123456789"), "!")))
+			f.payloads[i] = p
+			f.entries = append(f.entries, raftlog.Entry{Index: i, Term: term, Length: int64(len(p)), State: raftlog.EntryDamaged})
+		case w != "-":
 			var term int64
 			fmt.Sscanf(w, "%d", &term)
 			p := []byte(fmt.Sprintf("entry %d of term %d %s", i, term, strings.TrimLeft(w, "0123456789")))
@@ -191,8 +202,14 @@ func oracleOfFake(r Replica) oLog {
 	if r.Snapshot != nil {
 		l.snap, l.snapTerm = r.Snapshot.Index, r.Snapshot.Term
 	}
+	declared := max(r.State.LastIndex, r.State.CommitIndex)
 	for _, e := range f.entries {
-		if e.IsSnapshot || e.State == raftlog.EntryEmpty {
+		if e.IsSnapshot || (e.State == raftlog.EntryEmpty && e.Index > declared) {
+			continue
+		}
+		if e.State == raftlog.EntryEmpty {
+			// what the library reads from a slot without a record
+			l.entries[e.Index] = oEntry{term: 0, cmd: "-", sha: hex.EncodeToString(sha256.New().Sum(nil))}
 			continue
 		}
 		sum := sha256.Sum256(f.payloads[e.Index])

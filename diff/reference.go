@@ -17,23 +17,28 @@ import (
 // supersedes an older one's); then an entry some node has committed; then
 // the earlier node on the command line. A snapshot votes for the entries of
 // its term; when only snapshots or covered indexes remain, they are the
-// reference (so a node lacking those indexes is behind).
+// reference (so a node lacking those indexes is behind). Copies their own
+// node reads as damaged vote only when no intact copy is there.
 func (e *engine) reference() (ref cell, hasRef bool) {
-	best, bestVotes := -1, 0
-	for k, c := range e.cells {
-		if !e.onRef[k] || (c.kind != entry && c.kind != snapshot) {
-			continue
+	// A copy its own node reads as damaged votes only where no intact copy
+	// does: it is not what the cluster holds, it is what one node lost.
+	for _, intactOnly := range []bool{true, false} {
+		best, bestVotes := -1, 0
+		for k, c := range e.cells {
+			if !e.onRef[k] || (c.kind != entry && c.kind != snapshot) || (intactOnly && c.damaged) {
+				continue
+			}
+			if c.kind == snapshot && e.anyEntryVoter() {
+				continue
+			}
+			votes := e.votes(c)
+			if best < 0 || e.better(c, votes, e.cells[best], bestVotes) {
+				best, bestVotes = k, votes
+			}
 		}
-		if c.kind == snapshot && e.anyEntryVoter() {
-			continue
+		if best >= 0 {
+			return e.cells[best], true
 		}
-		votes := e.votes(c)
-		if best < 0 || e.better(c, votes, e.cells[best], bestVotes) {
-			best, bestVotes = k, votes
-		}
-	}
-	if best >= 0 {
-		return e.cells[best], true
 	}
 	for k, c := range e.cells {
 		if e.onRef[k] && c.kind == covered {

@@ -31,6 +31,12 @@ func (e *engine) report() *Report {
 			}
 			r.Padded292[n.Name] = n.Padded292
 		}
+		if na := e.nodes[k]; na.dmg244Total > 0 {
+			if r.Damaged244 == nil {
+				r.Damaged244 = map[string][]int64{}
+			}
+			r.Damaged244[n.Name] = na.dmg244
+		}
 		r.LastIndex[n.Name], r.CommitIndex[n.Name] = n.LastIndex, n.CommitIndex
 		for _, m := range n.Missing {
 			r.Behind = append(r.Behind, Behind{Node: n.Name, LastIndex: n.LastIndex, MissingFrom: m.From, MissingTo: m.To})
@@ -48,6 +54,7 @@ func (e *engine) report() *Report {
 		r.Pairs = append(r.Pairs, pairFacts(p, r.Nodes[p.a], r.Nodes[p.b]))
 	}
 	r.Source = e.source(r.Nodes)
+	r.Differences = e.differences(r)
 	r.Notes = e.notes(r)
 	r.Findings = e.findings(r)
 	return r
@@ -88,7 +95,7 @@ func (e *engine) node(k int) Node {
 	n := Node{Name: rep.Name, Dir: rep.Dir, Format: rep.Format, CommitIndex: c.commit, LastIndex: max(na.last, c.coverEnd),
 		Entries: na.entries, Missing: na.missing, Diverging: na.spans, Corrupt: na.corrupt, CorruptTotal: na.corruptTotal,
 		Damaged: na.damaged, AgreedPrefix: na.prefixEnd, AgreedCommitted: min(na.prefixEnd, c.commit),
-		Padded292: na.padded, Padded292Total: na.paddedTotal}
+		Padded292: na.padded, Padded292Total: na.paddedTotal, LocalDamage: na.damage, LocalDamageTotal: na.damageCount}
 	if s := rep.State; s != nil {
 		n.Term = s.Term
 		n.Vote = vote(s)
@@ -107,6 +114,9 @@ func (e *engine) node(k int) Node {
 	}
 	if n.Padded292 == nil {
 		n.Padded292 = []int64{}
+	}
+	if n.LocalDamage == nil {
+		n.LocalDamage = []DamageSpan{}
 	}
 	n.Standing = standing(na)
 	return n
@@ -137,6 +147,9 @@ func standing(na *nodeAcc) []string {
 	if na.paddedTotal > 0 {
 		s = append(s, StatusPadded)
 	}
+	if na.damageCount > 0 {
+		s = append(s, StatusDamaged)
+	}
 	if len(s) == 0 {
 		s = append(s, "identical")
 	}
@@ -150,14 +163,16 @@ func standing(na *nodeAcc) []string {
 // a committed entry nor spreads one node's private corruption. Ties go to
 // the longer matching prefix overall (more entries to hand out), then to
 // the higher commit index, then to the node named first. A node that holds
-// #292-padded entries is never the source while another node holds none:
-// copying its log would hand out [zeros][payload] for those entries.
+// #292-padded entries, or local damage, is never the source while another
+// node holds none: copying its log would hand out [zeros][payload] for
+// those entries, or the damage.
 func (e *engine) source(nodes []Node) Source {
+	clean := func(n Node) bool { return n.Padded292Total == 0 && n.LocalDamageTotal == 0 }
 	best := 0
 	for k := 1; k < len(nodes); k++ {
 		a, b := nodes[k], nodes[best]
-		if (a.Padded292Total == 0) != (b.Padded292Total == 0) {
-			if a.Padded292Total == 0 {
+		if clean(a) != clean(b) {
+			if clean(a) {
 				best = k
 			}
 			continue
@@ -222,6 +237,10 @@ func (e *engine) notes(r *Report) []string {
 		notes = append(notes, fmt.Sprintf("%d more divergence windows not shown", r.WindowsOmitted))
 	}
 	for k, na := range e.nodes {
+		if na.damageSpans > int64(len(na.damage)) || na.dmg244Total > int64(len(na.dmg244)) {
+			notes = append(notes, fmt.Sprintf("%s: local damage lists cut to %d items (%d runs, %d indexes in all)",
+				e.reps[k].Name, e.o.MaxDetails, na.damageSpans, na.damageCount))
+		}
 		if na.missingTotal > int64(len(na.missing)) || na.spansTotal > int64(len(na.spans)) || na.corruptTotal > int64(len(na.corrupt)) {
 			notes = append(notes, fmt.Sprintf("%s: lists cut to %d items (%d missing ranges, %d divergent spans, %d corrupt entries in all)",
 				e.reps[k].Name, e.o.MaxDetails, na.missingTotal, na.spansTotal, na.corruptTotal))

@@ -62,6 +62,7 @@ func Apply(plan *Plan, dir string, o Options, w txn.Config) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
+	defer again.Close()
 	if !sameSteps(plan, again) {
 		return nil, errChanged(dir, tx.Backup(), "repair")
 	}
@@ -156,6 +157,7 @@ func Replan(j *txn.Journal) (*Plan, *Conversion, error) {
 		p, err := planOn(j.Backup, *o.Repair)
 		if p != nil {
 			p.Dir = j.Dir
+			p.Close() // for the report only: no step runs
 		}
 		return p, nil, err
 	case o.WAL != nil:

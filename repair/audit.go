@@ -5,6 +5,7 @@ import (
 
 	"github.com/walctl/walctl/audit"
 	"github.com/walctl/walctl/logdir"
+	"github.com/walctl/walctl/raftlog"
 )
 
 // The Expect builders say what each write was asked to do, for the audit
@@ -17,7 +18,8 @@ import (
 // commit index or drop committed entries.
 func (o Options) Expect(p *Plan) audit.Expect {
 	return audit.Expect{In: o.Log.Open(), Out: logdir.Options{Format: p.Format, R: p.R, M: p.M},
-		SetTerm: o.SetTerm, ClearVote: o.ClearVote, CommitIndex: o.CommitIndex, AllowDropCommitted: o.AllowDropCommitted}
+		SetTerm: o.SetTerm, ClearVote: o.ClearVote, CommitIndex: o.CommitIndex, AllowDropCommitted: o.AllowDropCommitted,
+		Replica: o.From}
 }
 
 // Expect is what a WriteAheadLog repair with options o must keep: the
@@ -83,5 +85,23 @@ func (p *Plan) Refusals() []Refusal {
 	if d := p.Drop; d != nil && d.Refused {
 		out = append(out, Refusal{What: fmt.Sprintf("truncation of entries %s: %s", d.Range, d.Why), Flag: d.Flag})
 	}
+	if h := p.Heal; h != nil {
+		for _, r := range h.Refused {
+			out = append(out, Refusal{What: fmt.Sprintf("repair --from, %s (%s): %s", r.Kind, rangeOrNone(r.Range), r.Why)})
+		}
+		if n := int64(len(h.Refused)); h.RefusedTotal > n && n == maxHealList {
+			out = append(out, Refusal{What: fmt.Sprintf("repair --from: %d more indexes refused", h.RefusedTotal-n)})
+		}
+	}
 	return out
+}
+
+func rangeOrNone(r raftlog.Range) string {
+	if r.From == 0 && r.To == 0 {
+		return "the whole log"
+	}
+	if r.From == r.To {
+		return fmt.Sprintf("index %d", r.From)
+	}
+	return "indexes " + r.String()
 }

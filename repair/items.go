@@ -73,6 +73,9 @@ func (pl *planner) classify(it *Item, steps map[string]int) {
 	switch {
 	case pl.l.State == nil:
 		pl.noState(it)
+	case pl.healed(f) && (!layoutCodes[f.Code] || f.Code == "t1-missing-inline-records") && pl.healStep(f, steps) > 0:
+		it.Status, it.Step = Fixed, pl.healStep(f, steps)
+		it.Action = fmt.Sprintf("step %d rebuilds entry %d from %s", it.Step, f.Index, pl.rep.Dir)
 	case f.Code == "geometry-conflict" && pl.o.OverrideEvidence:
 		it.Status, it.Action = NoAction, "overridden by --override-evidence: the evidence is taken as damaged (the write is still audited against the files)"
 	case pl.dropped(f):
@@ -99,6 +102,17 @@ func (pl *planner) classify(it *Item, steps map[string]int) {
 	default:
 		pl.leftAlone(it)
 	}
+}
+
+// healed: the finding is about an entry repair --from rebuilds.
+func (pl *planner) healed(f raftlog.Finding) bool {
+	return pl.src != nil && pl.src.heal != nil && f.Index > 0 && pl.src.heal.rebuilds(f.Index)
+}
+
+// healStep is the step that rebuilds the partition holding the finding's
+// entry (0: none).
+func (pl *planner) healStep(f raftlog.Finding, steps map[string]int) int {
+	return steps[pl.src.names[pl.src.partitionOf(f.Index)]]
 }
 
 func stateAdvice(flags string, maxTerm int64) string {

@@ -15,6 +15,7 @@ import (
 	"github.com/walctl/walctl/format/record"
 	"github.com/walctl/walctl/format/sparse"
 	v2 "github.com/walctl/walctl/format/v2"
+	"github.com/walctl/walctl/raftlog"
 )
 
 // entrySrc is one entry a rebuilt partition holds: the trusted record (its
@@ -24,6 +25,11 @@ type entrySrc struct {
 	Slot int64
 	Rec  record.Record
 	File string
+	// Root and Spans, when Spans is set, say where the payload is in another
+	// log (the replica of repair --from, in any format) instead of File at
+	// Rec.Offset.
+	Root  string
+	Spans []raftlog.Span
 }
 
 // partSpec is the whole content of one partition file to write: the entries
@@ -56,6 +62,9 @@ func (p *payloads) reader(e entrySrc) (io.Reader, error) {
 	if e.Rec.Length == 0 {
 		return nil, nil
 	}
+	if e.Spans != nil {
+		return p.spans(e)
+	}
 	f, ok := p.files[e.File]
 	if !ok {
 		var err error
@@ -74,6 +83,25 @@ func (p *payloads) reader(e entrySrc) (io.Reader, error) {
 	return io.NewSectionReader(p.hot, e.Rec.Offset, e.Rec.Length), nil
 }
 
+// spans reads a payload of the replica: its spans in order, from files
+// opened once each.
+func (p *payloads) spans(e entrySrc) (io.Reader, error) {
+	rs := make([]io.Reader, 0, len(e.Spans))
+	for _, sp := range e.Spans {
+		path := filepath.Join(e.Root, filepath.FromSlash(sp.File))
+		f, ok := p.files[path]
+		if !ok {
+			var err error
+			if f, err = os.Open(path); err != nil {
+				return nil, err
+			}
+			p.files[path] = f
+		}
+		rs = append(rs, io.NewSectionReader(f, sp.Offset, sp.Length))
+	}
+	return io.MultiReader(rs...), nil
+}
+
 func (p *payloads) close() {
 	for _, f := range p.files {
 		f.Close()
@@ -86,15 +114,21 @@ var errNeedWriterAt = errors.New("repair: destination must support WriteAt")
 
 // write lays spec out on dst with the codec writer of its format.
 func (spec *partSpec) write(dst io.Writer, src *payloads) error {
+	return spec.lay(dst, src.reader, nil)
+}
+
+// lay lays spec out on dst, each payload from open; placed (if set) learns
+// where the writer put the payload of each entry (its index in Entries).
+func (spec *partSpec) lay(dst io.Writer, open func(entrySrc) (io.Reader, error), placed func(j int, off int64)) error {
 	switch spec.Format {
 	case fmtLegacy, fmtSparse:
 		wa, ok := dst.(io.WriterAt)
 		if !ok {
 			return errNeedWriterAt
 		}
-		return spec.writeAt(wa, src)
+		return spec.writeAt(wa, open, placed)
 	case fmtV2:
-		return spec.writeTable(dst, src)
+		return spec.writeTable(dst, open, placed)
 	}
 	return fmt.Errorf("repair: no writer for format %q", spec.Format)
 }
@@ -102,10 +136,11 @@ func (spec *partSpec) write(dst io.Writer, src *payloads) error {
 // offsetWriter is what the legacy and sparse writers share.
 type offsetWriter interface {
 	Append(slot int64, rec record.Record, payload io.Reader) error
+	LastOffset() int64
 	Close() error
 }
 
-func (spec *partSpec) writeAt(wa io.WriterAt, src *payloads) error {
+func (spec *partSpec) writeAt(wa io.WriterAt, open func(entrySrc) (io.Reader, error), placed func(int, int64)) error {
 	var w offsetWriter
 	var err error
 	if spec.Format == fmtLegacy {
@@ -116,19 +151,22 @@ func (spec *partSpec) writeAt(wa io.WriterAt, src *payloads) error {
 	if err != nil {
 		return err
 	}
-	for _, e := range spec.Entries {
-		r, err := src.reader(e)
+	for j, e := range spec.Entries {
+		r, err := open(e)
 		if err != nil {
 			return err
 		}
 		if err := w.Append(e.Slot, e.Rec, r); err != nil {
 			return err
 		}
+		if placed != nil {
+			placed(j, w.LastOffset())
+		}
 	}
 	return w.Close()
 }
 
-func (spec *partSpec) writeTable(dst io.Writer, src *payloads) error {
+func (spec *partSpec) writeTable(dst io.Writer, open func(entrySrc) (io.Reader, error), placed func(int, int64)) error {
 	w := v2.NewWriter(dst, spec.Number, spec.Geom)
 	if spec.Seal {
 		// Byte 0 goes out with the header: the temp file is renamed into
@@ -138,13 +176,16 @@ func (spec *partSpec) writeTable(dst io.Writer, src *payloads) error {
 			return err
 		}
 	}
-	for _, e := range spec.Entries {
-		r, err := src.reader(e)
+	for j, e := range spec.Entries {
+		r, err := open(e)
 		if err != nil {
 			return err
 		}
 		if err := w.Append(e.Slot, e.Rec, r); err != nil {
 			return err
+		}
+		if placed != nil {
+			placed(j, w.LastOffset())
 		}
 	}
 	return w.Close(spec.Seal)

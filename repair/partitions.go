@@ -37,7 +37,20 @@ func (r recipe) spec(src *source) (*partSpec, error) {
 		if sl.Kind != partition.Written {
 			return nil, fmt.Errorf("index %d is %s in the source, not a written entry", i, sl.Kind)
 		}
-		spec.Entries = append(spec.Entries, entrySrc{Slot: i - first, Rec: sl.Rec, File: name})
+		e := entrySrc{Slot: i - first, Rec: sl.Rec, File: name}
+		if spans, ok := src.originAt(i); ok {
+			e.Root, e.Spans, e.File = src.heal.rep.Dir, spans, ""
+		}
+		spec.Entries = append(spec.Entries, e)
+	}
+	if src.heal != nil {
+		name := src.names[r.Number]
+		if src.absent[r.Number] {
+			name = ""
+		}
+		if err := src.heal.settle(spec, src.root, name); err != nil {
+			return nil, err
+		}
 	}
 	return spec, nil
 }
@@ -143,7 +156,7 @@ func (pl *planner) live(p *decoded, first, last int64) (*Step, error) {
 	lastP := pl.src.partitionOf(pl.effLast)
 	needSeal := pl.l.Format == fmtV2 && p.number < lastP && !p.d.Sealed
 	cut := pl.truncate && pl.effLast < last
-	if !needSeal && !cut && !p.hasIssue() {
+	if !needSeal && !cut && !p.hasIssue() && p.heal == nil {
 		return nil, nil
 	}
 	from := max(first, pl.S+1)
@@ -195,16 +208,24 @@ func (pl *planner) rewriteStep(p *decoded, r recipe, why string) (*Step, error) 
 	if err != nil {
 		return nil, fmt.Errorf("partition %s: %w", p.name, err)
 	}
-	src := newPayloads(pl.src.root)
-	defer src.close()
-	same, err := spec.sameAs(filepath.Join(pl.src.root, p.name), src)
-	if err != nil {
-		return nil, fmt.Errorf("partition %s: %w", p.name, err)
-	}
-	if same {
-		return nil, nil
+	if !p.absent {
+		src := newPayloads(pl.src.root)
+		defer src.close()
+		same, err := spec.sameAs(filepath.Join(pl.src.root, p.name), src)
+		if err != nil {
+			return nil, fmt.Errorf("partition %s: %w", p.name, err)
+		}
+		if same {
+			return nil, nil
+		}
 	}
 	st := &Step{Kind: StepRewrite, File: p.name, What: describe(r, spec), recipe: &r}
+	if p.absent {
+		st.What = "create: " + st.What
+	}
+	if h := pl.src.heal; h != nil {
+		st.What += h.healWords(spec)
+	}
 	for _, is := range p.d.Issues {
 		if is.Severity != partition.Info {
 			st.Why = appendOnce(st.Why, is.Code)

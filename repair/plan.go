@@ -50,6 +50,9 @@ type Options struct {
 	// VoteLayoutFor rewrites the vote in the ClusterMemberId layout this
 	// release reads (zero: keep the layout): the upgrade across 4.8.0.
 	VoteLayoutFor release.Version `json:"voteLayoutFor,omitzero"`
+	// From is the replica repair --from rebuilds DIR's damaged or missing
+	// committed entries from (absolute; "" for a repair of DIR alone).
+	From string `json:"from,omitempty"`
 	// Backup is where Apply copies the directory first; "" means a new
 	// sibling named <dir>.walctl-backup-<UTC timestamp>.
 	Backup string `json:"-"`
@@ -155,12 +158,28 @@ type Plan struct {
 	Items          []Item   `json:"items"`
 	Drop           *Drop    `json:"drop,omitempty"`
 	Notes          []string `json:"notes,omitempty"`
+	// Heal is what repair --from does entry by entry (nil without --from).
+	Heal *Heal `json:"heal,omitempty"`
 
 	src *source // the log the plan was computed on: steps rebuild from it
+	rep *logdir.Log
 }
 
-// DamageRemains reports whether an error finding is left unrepaired.
+// Close releases the replica a repair --from plan reads its entries from;
+// the plan's steps cannot be staged after it.
+func (p *Plan) Close() {
+	if p != nil && p.rep != nil {
+		p.rep.Close()
+		p.rep = nil
+	}
+}
+
+// DamageRemains reports whether an error finding is left unrepaired (or
+// repair --from refuses).
 func (p *Plan) DamageRemains() bool {
+	if p.Heal != nil && len(p.Heal.Refused) > 0 {
+		return true
+	}
 	for _, it := range p.Items {
 		if it.Finding.Severity == raftlog.Error && (it.Status == Refused || it.Status == NoAction) {
 			return true
@@ -186,11 +205,19 @@ func MakePlan(l *logdir.Log, o Options) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
+	if o.From != "" {
+		if pl.rep, err = OpenReplica(o.From); err != nil {
+			return nil, err
+		}
+		pl.p.rep = pl.rep
+	}
 	if l.State == nil {
 		pl.p.Items = pl.items(findings)
+		pl.p.Heal = noStateHeal(pl.rep)
 		return pl.p, nil
 	}
 	if err := pl.run(); err != nil {
+		pl.p.Close()
 		return nil, err
 	}
 	pl.p.src = pl.src
@@ -204,6 +231,7 @@ type planner struct {
 	o   Options
 	p   *Plan
 	src *source
+	rep *logdir.Log // the replica of repair --from (nil without)
 
 	raw        []byte
 	st         nodestate.State
@@ -252,6 +280,9 @@ func (pl *planner) run() error {
 		scanTo = max(pl.L, pl.C) // records up to a trusted CommitIndex may lie past LastIndex
 	}
 	pl.src = newSource(pl.l, scanTo)
+	if err := pl.planHeal(scanTo); err != nil {
+		return err
+	}
 	if err := pl.findBad(pl.S+1, scanTo); err != nil {
 		return err
 	}
@@ -264,6 +295,28 @@ func (pl *planner) run() error {
 	}
 	pl.planNodeState()
 	pl.order()
+	if h := pl.src.heal; h != nil {
+		h.finish()
+	}
+	return nil
+}
+
+// planHeal compares DIR with the replica of repair --from and lets the
+// source read the entries it rebuilds from the replica.
+func (pl *planner) planHeal(scanTo int64) error {
+	if pl.rep == nil {
+		return nil
+	}
+	term := pl.st.Term
+	if pl.o.SetTerm != nil {
+		term = *pl.o.SetTerm
+	}
+	h, err := planHeal(pl.l, pl.rep, healBounds{from: pl.S + 1, to: scanTo, commit: pl.trustC, term: term})
+	if err != nil {
+		return err
+	}
+	pl.src.heal, pl.p.Heal = h, h.h
+	pl.src.addAbsent(h.partitions(pl.src.g.R))
 	return nil
 }
 

@@ -116,12 +116,22 @@ func (pl *planner) decideLast() {
 			what, them = "entry %s is committed", "it"
 		}
 		pl.refuse(nl, fmt.Sprintf(what+" (CommitIndex %d): a majority of the cluster must still hold "+them+
-			", and the leader re-replicates "+them+" to this node afterwards", raftlog.Range{From: nl + 1, To: dropC}, dropC),
-			"--allow-drop-committed")
+			", and the leader re-replicates "+them+" to this node afterwards%s", raftlog.Range{From: nl + 1, To: dropC}, dropC,
+			pl.fromHint()), "--allow-drop-committed")
 	default:
 		pl.truncate = nl < pl.L
 		pl.recordDrop(nl, false, "", "")
 	}
+}
+
+// fromHint points a refused truncation of committed entries to the repair
+// that keeps them: a replica that holds them (none with --from given: its
+// own refusals say why it cannot).
+func (pl *planner) fromHint() string {
+	if pl.o.From != "" {
+		return ""
+	}
+	return " (or rebuild them from a replica that holds them, keeping them: walctl repair --from REPLICA --apply DIR)"
 }
 
 func (pl *planner) lastNote(nl int64) []string {

@@ -6,12 +6,14 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 
 	"github.com/walctl/walctl/format/legacy"
 	"github.com/walctl/walctl/format/partition"
 	"github.com/walctl/walctl/format/sparse"
 	v2 "github.com/walctl/walctl/format/v2"
 	"github.com/walctl/walctl/logdir"
+	"github.com/walctl/walctl/raftlog"
 )
 
 // Format names, as logdir reports them.
@@ -29,6 +31,10 @@ type decoded struct {
 	size   int64
 	byte0  byte // the Table sealed flag as stored (0 for other formats)
 	d      partition.Decoded
+	// heal maps the slots repair --from rebuilds to their payload in the
+	// replica; absent: DIR has no file for the partition (it is created).
+	heal   map[int64][]raftlog.Span
+	absent bool
 }
 
 // slot returns relative slot s, Unwritten when the codec did not report it.
@@ -70,6 +76,11 @@ type source struct {
 	numbers []int64
 	names   map[int64]string
 	cache   *decoded
+	// heal is repair --from's: the replica's entries it puts into DIR's
+	// partitions (nil for a plain repair); absent are the partitions it
+	// creates, which DIR has no file for.
+	heal   *healer
+	absent map[int64]bool
 }
 
 func newSource(l *logdir.Log, hint int64) *source {
@@ -92,6 +103,15 @@ func (s *source) part(number int64) (*decoded, error) {
 	name, ok := s.names[number]
 	if !ok {
 		return nil, fmt.Errorf("partition %d has no file", number)
+	}
+	if s.absent[number] {
+		p := &decoded{number: number, name: name, absent: true,
+			d: partition.Decoded{R: s.g.R, Number: number, Name: name, Format: s.format}}
+		if err := s.patch(p); err != nil {
+			return nil, err
+		}
+		s.cache = p
+		return p, nil
 	}
 	h, err := os.Open(filepath.Join(s.root, name))
 	if err != nil {
@@ -116,8 +136,55 @@ func (s *source) part(number int64) (*decoded, error) {
 			p.byte0 = b[0]
 		}
 	}
+	if err := s.patch(p); err != nil {
+		return nil, err
+	}
 	s.cache = p
 	return p, nil
+}
+
+// patch puts repair --from's entries into p.
+func (s *source) patch(p *decoded) error {
+	if s.heal == nil {
+		return nil
+	}
+	first, ok := s.first(p.number)
+	if !ok {
+		return nil
+	}
+	if err := s.heal.patch(p, first, s.lastOf(p.number)); err != nil {
+		return fmt.Errorf("partition %s: %w", p.name, err)
+	}
+	return nil
+}
+
+// addAbsent makes the partitions repair --from rebuilds entries into known
+// to the source, those without a file as absent ones (created).
+func (s *source) addAbsent(numbers []int64) {
+	for _, n := range numbers {
+		if s.has(n) {
+			continue
+		}
+		if s.absent == nil {
+			s.absent = map[int64]bool{}
+		}
+		s.absent[n], s.names[n] = true, strconv.FormatInt(n, 10)
+		s.numbers = append(s.numbers, n)
+	}
+	sort.Slice(s.numbers, func(i, j int) bool { return s.numbers[i] < s.numbers[j] })
+}
+
+// originAt is where the payload of a rebuilt index lies in the replica
+// (ok false for DIR's own entries). The partition must be the one slotAt
+// decoded last.
+func (s *source) originAt(i int64) ([]raftlog.Span, bool) {
+	p := s.cache
+	if p == nil || p.heal == nil {
+		return nil, false
+	}
+	first, _ := s.first(p.number)
+	sp, ok := p.heal[i-first]
+	return sp, ok
 }
 
 // first returns the absolute index of slot 0 of partition number.

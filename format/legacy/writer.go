@@ -63,6 +63,15 @@ func (w *Writer) Append(slot int64, rec record.Record, payload io.Reader) error 
 	return nil
 }
 
+// LastOffset is the Offset the last Append gave its entry (where its payload
+// starts in the file), -1 before the first.
+func (w *Writer) LastOffset() int64 {
+	if len(w.recs) == 0 {
+		return -1
+	}
+	return w.recs[len(w.recs)-1].Offset
+}
+
 func (w *Writer) checkSlot(slot int64) error {
 	switch {
 	case w.closed:

@@ -123,6 +123,15 @@ func (w *Writer) Append(slot int64, rec record.Record, payload io.Reader) error 
 	return nil
 }
 
+// LastOffset is the Offset the last Append gave its entry (where its payload
+// starts in the file), -1 before the first.
+func (w *Writer) LastOffset() int64 {
+	if len(w.tab.recs) == 0 {
+		return -1
+	}
+	return w.tab.recs[len(w.tab.recs)-1].Offset
+}
+
 // validFields checks the record's own fields (§2.3) before anything is
 // written; Offset is the writer's business.
 func validFields(rec record.Record) error {
