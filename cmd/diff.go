@@ -312,18 +312,18 @@ func printDiffFindings(w io.Writer, fs raftlog.Findings) {
 	fmt.Fprintln(w)
 	t := newTable(w, "SEVERITY", "CODE", "INDEX", "MESSAGE")
 	for _, f := range fs {
-		t.Append([]string{severityColor(string(f.Severity)), f.Code, orDash(f.Index), f.Message})
+		t.Append([]string{severityColor(string(f.Severity)), string(f.Code), orDash(f.Index), f.Message})
 	}
 	t.Render()
 	seen := map[string]bool{}
 	for _, f := range fs {
-		if f.Severity == raftlog.Info || seen[f.Code] {
+		if f.Severity == raftlog.Info || seen[string(f.Code)] {
 			continue
 		}
 		if len(seen) == 0 {
 			fmt.Fprintln(w)
 		}
-		seen[f.Code] = true
+		seen[string(f.Code)] = true
 		fmt.Fprintf(w, "%s %s: %s\n", bold("fix"), f.Code, f.Fix)
 	}
 }

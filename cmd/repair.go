@@ -315,7 +315,8 @@ func printPlan(w io.Writer, p *repair.Plan) {
 		t := newTable(w, "SEVERITY", "CODE", "FILE", "INDEX", "STATUS", "ACTION")
 		for _, it := range p.Items {
 			f := it.Finding
-			t.Append([]string{severityColor(string(f.Severity)), f.Code, f.File, orDash(f.Index), statusColor(it.Status), it.Action})
+			t.Append([]string{severityColor(string(f.Severity)), string(f.Code), f.File, indexWords(f), statusColor(it.Status),
+				it.Action})
 		}
 		t.Render()
 	}

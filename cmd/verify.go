@@ -1,10 +1,13 @@
 package cmd
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/urfave/cli/v2"
+	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/internal/progress"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
@@ -27,6 +30,10 @@ type verifyDoc struct {
 	Verdict  string           `json:"verdict"`
 	Findings raftlog.Findings `json:"findings"`
 	Summary  raftlog.Summary  `json:"summary"`
+	// Candidates: the records per partition detection could not choose
+	// between, all of which give this verdict; the findings and indexes are
+	// those of the first (smallest).
+	Candidates []int64 `json:"candidates,omitempty"`
 }
 
 // Verify opens dir and runs every check; it is the library form of the
@@ -35,32 +42,58 @@ func Verify(dir string, o logdir.Options) (*verifyDoc, error) {
 	return verifyWith(dir, o, nil)
 }
 
-// verifyWith is Verify with a progress bar made once the log is open.
+// verifyWith is Verify with a progress bar made once the log is open. When
+// detection cannot tell R but names the values that fit, every one is
+// verified: if they all give the same verdict that verdict is the answer
+// (with the findings of the smallest), else the log stays unsure.
 func verifyWith(dir string, o logdir.Options, bar func(*logdir.Log) *progress.Bar) (*verifyDoc, error) {
+	doc, err := verifyOnce(dir, o, bar)
+	var unsure *logdir.ErrUnsure
+	if !errors.As(err, &unsure) || o.R != 0 || len(unsure.Detection.Candidates) < 2 {
+		return doc, err
+	}
+	var first *verifyDoc
+	verdicts := map[string][]int64{}
+	for _, r := range unsure.Detection.Candidates {
+		oc := o
+		oc.R = r
+		d, cerr := verifyOnce(dir, oc, nil)
+		if cerr != nil {
+			return nil, err
+		}
+		if first == nil {
+			first = d
+		}
+		verdicts[d.Verdict] = append(verdicts[d.Verdict], r)
+	}
+	if len(verdicts) > 1 {
+		return nil, fmt.Errorf("%w; the values that fit give different verdicts (ok with R = %v, damaged with R = %v)",
+			err, verdicts["ok"], verdicts["damaged"])
+	}
+	first.Candidates = unsure.Detection.Candidates
+	return first, nil
+}
+
+// verifyOnce verifies dir as opened with o.
+func verifyOnce(dir string, o logdir.Options, bar func(*logdir.Log) *progress.Bar) (*verifyDoc, error) {
 	l, err := logdir.Open(dir, o)
 	if err != nil {
 		return nil, err
 	}
 	defer l.Close()
-	fs := append(raftlog.Findings{}, l.Findings...)
-	if holder := logdir.HeldBy(l); holder != "" {
-		fs.Add(raftlog.Finding{Severity: raftlog.Warning, Code: "log-in-use", File: holder, Offset: -1, Index: raftlog.NoIndex,
-			Message: "another process holds a lock on " + holder + ": the node seems to be running, so files may change under walctl",
-			Fix:     "stop the node before verifying or repairing"})
-	}
-	rp := raftlog.NewReplay(bounds(l))
 	var pb *progress.Bar
 	if bar != nil {
 		pb = bar(l)
 	}
-	err = l.Entries(l.First, l.Last, func(e raftlog.Entry) bool { rp.Add(e); pb.Add(1); return true })
+	sum, fs, err := l.Check(func(raftlog.Entry) { pb.Add(1) })
 	pb.Done()
 	if err != nil {
 		return nil, err
 	}
-	sum, replayFindings := rp.Finish()
-	fs = append(fs, logdir.WithFixes(replayFindings)...)
-	doc := &verifyDoc{Dir: dir, Format: l.Format, Verdict: "ok", Findings: fs, Summary: sum}
+	if holder := logdir.HeldBy(l); holder != "" {
+		fs.Add(raftlog.New(finding.LogInUse, "", holder, -1, raftlog.NoIndex, nil))
+	}
+	doc := &verifyDoc{Dir: dir, Format: l.Format, Verdict: "ok", Findings: fs.Group(), Summary: sum}
 	if doc.Findings == nil {
 		doc.Findings = raftlog.Findings{}
 	}
@@ -105,21 +138,28 @@ func printVerify(w io.Writer, d *verifyDoc) {
 	s := d.Summary
 	fmt.Fprintf(w, "%s %s (%s): indexes %s–%s, commit %d, snapshot %d, %d entries\n", bold("Replayed"), d.Dir, d.Format,
 		orDash(s.First), orDash(s.Last), s.Commit, s.Snapshot, s.Entries)
+	if len(d.Candidates) > 0 {
+		fmt.Fprintf(w, "records per partition: not determined by the files; %s fit and every one gives this verdict "+
+			"(indexes and files are shown for R = %d; walctl detect %s shows the evidence)\n",
+			candidateWords(d.Candidates), d.Candidates[0], d.Dir)
+	}
 	if len(d.Findings) > 0 {
 		fmt.Fprintln(w)
 		t := newTable(w, "SEVERITY", "CODE", "FILE", "OFFSET", "INDEX", "MESSAGE")
 		wrapLongText(t)
 		for _, f := range d.Findings {
-			t.Append([]string{severityColor(string(f.Severity)), f.Code, f.File, orDash(f.Offset), orDash(f.Index), f.Message})
+			t.Append([]string{severityColor(string(f.Severity)), string(f.Code), f.File, orDash(f.Offset),
+				indexWords(f), f.Message})
 		}
 		t.Render()
 		fmt.Fprintln(w)
 		seen := map[string]bool{}
 		for _, f := range d.Findings {
-			if f.Severity == raftlog.Info || seen[f.Code] {
+			key := string(f.Code) + "\x00" + f.Fix
+			if f.Severity == raftlog.Info || seen[key] {
 				continue
 			}
-			seen[f.Code] = true
+			seen[key] = true
 			fmt.Fprintf(w, "%s %s: %s\n", bold("fix"), f.Code, f.Fix)
 		}
 	}
@@ -138,4 +178,37 @@ func printVerify(w io.Writer, d *verifyDoc) {
 	} else {
 		fmt.Fprintf(w, "%s %s: %d errors, %d warnings\n", bold("verdict:"), red("damaged"), errs, warns)
 	}
+}
+
+// indexWords is the INDEX cell of a finding: its index, or the range and
+// count of a merged one.
+func indexWords(f raftlog.Finding) string {
+	ix := f.Indexes
+	switch {
+	case f.Count < 2:
+		return orDash(f.Index)
+	case ix[len(ix)-1]-ix[0]+1 != int64(len(ix)) && len(ix) <= 4:
+		parts := make([]string, len(ix))
+		for i, x := range ix {
+			parts[i] = fmt.Sprint(x)
+		}
+		return strings.Join(parts, ", ")
+	}
+	return fmt.Sprintf("%s (%d)", finding.Range(ix[0], ix[len(ix)-1]), f.Count)
+}
+
+// candidateWords renders R candidates: "6, 7, 8" or "6–10" when consecutive.
+func candidateWords(rs []int64) string {
+	consecutive := true
+	for i := 1; i < len(rs); i++ {
+		consecutive = consecutive && rs[i] == rs[i-1]+1
+	}
+	if consecutive && len(rs) > 2 {
+		return "R = " + finding.Range(rs[0], rs[len(rs)-1])
+	}
+	parts := make([]string, len(rs))
+	for i, r := range rs {
+		parts[i] = fmt.Sprint(r)
+	}
+	return "R = " + strings.Join(parts, ", ")
 }

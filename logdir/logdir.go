@@ -66,9 +66,12 @@ type Log struct {
 	entries func(from, to int64, yield func(raftlog.Entry) bool) error
 	onDisk  func(from, to int64, yield func(raftlog.Entry) bool) error // past Last
 	gaps    []raftlog.Range
-	wal     *wal.Log
-	files   map[string]*os.File
-	order   []string // keys of files, oldest first
+	// stateLost and termLost: the node state's indexes, or its term and
+	// vote, are lost or garbage (reported once by the state file's finding).
+	stateLost, termLost bool
+	wal                 *wal.Log
+	files               map[string]*os.File
+	order               []string // keys of files, oldest first
 	// hot reads the file payloads were read from last through 64 KiB
 	// windows: entries come in file order, so consecutive payloads cost one
 	// pread per window instead of one each. One file only, so memory stays at

@@ -75,7 +75,7 @@ func (p *Plan) Refusals() []Refusal {
 			continue
 		}
 		f := it.Finding
-		what := f.Code
+		what := string(f.Code)
 		switch {
 		case f.File != "" && f.Index >= 0:
 			what += fmt.Sprintf(" (%s, index %d)", f.File, f.Index)

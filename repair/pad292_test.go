@@ -28,7 +28,6 @@ var padded292Logs = []struct {
 	{"replicas/6.4.0/cluster-agree/node3", []int64{20}},
 }
 
-
 // The plan corrects exactly the padded records, one metadata-page step
 // with the old and new values of each, answers every padding-292 finding
 // with that step, and says what the correction means for the application.

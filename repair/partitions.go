@@ -209,7 +209,7 @@ func (pl *planner) rewriteStep(p *decoded, r recipe, why string) (*Step, error) 
 	st := &Step{Kind: StepRewrite, File: p.name, What: describe(r, spec), recipe: &r}
 	for _, is := range p.d.Issues {
 		if is.Severity != partition.Info {
-			st.Why = appendOnce(st.Why, is.Code)
+			st.Why = appendOnce(st.Why, string(is.Code))
 		}
 	}
 	if why != "" {

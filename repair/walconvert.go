@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/format/nodestate"
 	"github.com/walctl/walctl/format/wal"
 	"github.com/walctl/walctl/internal/atomicfs"
@@ -520,11 +521,11 @@ func stateDamage(l *logdir.Log) string {
 // errorCodes lists the distinct codes of the error findings.
 func errorCodes(fs raftlog.Findings) []string {
 	var codes []string
-	seen := map[string]bool{}
+	seen := map[finding.Code]bool{}
 	for _, f := range fs {
 		if f.Severity == raftlog.Error && !seen[f.Code] {
 			seen[f.Code] = true
-			codes = append(codes, f.Code)
+			codes = append(codes, string(f.Code))
 		}
 	}
 	return codes

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/format/wal"
 	"github.com/walctl/walctl/internal/atomicfs"
 	"github.com/walctl/walctl/logdir"
@@ -76,7 +77,7 @@ func (o WALRepairOptions) Open() logdir.Options {
 
 // entryDamageCodes are the findings about one entry in (S, T] that a
 // truncation before it removes from the log.
-var entryDamageCodes = map[string]bool{
+var entryDamageCodes = map[finding.Code]bool{
 	wal.CodeSlotZero: true, wal.CodeRecordInvalid: true, wal.CodePayloadOverlap: true, wal.CodeHashMismatch: true,
 	wal.CodeHashMismatchUncommitted: true, wal.CodeDataChunkMissing: true, wal.CodeDataChunkShort: true,
 	wal.CodeMetadataTruncated: true, wal.CodeMetadataPageMissing: true, wal.CodeResumeAddressBeyondChunks: true,
@@ -84,7 +85,7 @@ var entryDamageCodes = map[string]bool{
 }
 
 // checkpointCodes are the findings a checkpoint rewrite resolves.
-var checkpointCodes = map[string]bool{
+var checkpointCodes = map[finding.Code]bool{
 	wal.CodeCheckpointTorn: true, wal.CodeCheckpointPastEnd: true, wal.CodeCheckpointLastBelowCommit: true,
 	wal.CodeCheckpointNegative: true, wal.CodeCheckpointMixedForm: true, wal.CodeCheckpointVersionUnsupported: true,
 	wal.CodeCheckpointMissing: true, wal.CodeCheckpointEmpty: true, // written from --commit-index
@@ -259,7 +260,7 @@ func (pl *walPlanner) commitPastEnd(findings raftlog.Findings, end int64) {
 }
 
 // firstDamage names the error finding at index k (or the first one).
-func firstDamage(findings raftlog.Findings, k int64) (code, why string) {
+func firstDamage(findings raftlog.Findings, k int64) (code finding.Code, why string) {
 	for _, f := range findings {
 		if f.Severity == raftlog.Error && (f.Index == k || f.Index == raftlog.NoIndex && entryDamageCodes[f.Code]) {
 			return f.Code, f.Message
@@ -383,7 +384,7 @@ func (pl *walPlanner) items(fs raftlog.Findings) []Item {
 		pl.classify(&it)
 		out = append(out, it)
 	}
-	return out
+	return groupItems(out)
 }
 
 func (pl *walPlanner) classify(it *Item) {
@@ -410,7 +411,7 @@ func (pl *walPlanner) classify(it *Item) {
 	case checkpointCodes[f.Code] && pl.cpStep > 0:
 		it.Status, it.Step, it.Action = Fixed, pl.cpStep, fmt.Sprintf("step %d rewrites the checkpoint from the slots", pl.cpStep)
 	case f.Severity == raftlog.Error:
-		it.Status, it.Action = Refused, "walctl repair does not rewrite this: "+logdir.Fix(f.Code)
+		it.Status, it.Action = Refused, "walctl repair does not rewrite this: "+f.Fix
 	default:
 		it.Status, it.Action = NoAction, "left as is"
 	}
@@ -436,7 +437,7 @@ func (pl *walPlanner) planPadding() error {
 			flush()
 		}
 		if cur == nil {
-			cur = &Step{Kind: StepMetadataPage, File: c.File, Why: []string{wal.CodePadding292}}
+			cur = &Step{Kind: StepMetadataPage, File: c.File, Why: []string{string(wal.CodePadding292)}}
 		}
 		fix := RecordFix{Index: c.Index, Committed: c.Committed, SlotOffset: c.SlotOffset, Padding: c.Padding.Bytes,
 			OldOffset: c.OldOffset, OldLength: c.OldLength, NewOffset: c.NewOffset, NewLength: c.NewLength,
@@ -644,12 +645,12 @@ func resumeWAL(dir string, j *walJournal) (*Result, error) {
 // answers.
 func (pl *walPlanner) checkpointWhy(findings raftlog.Findings) []string {
 	var why []string
-	seen := map[string]bool{}
+	seen := map[finding.Code]bool{}
 	for _, f := range findings {
 		hit := checkpointCodes[f.Code] || (f.Index != raftlog.NoIndex && f.Index > pl.newL && f.Index <= pl.curT && entryDamageCodes[f.Code])
 		if f.Severity == raftlog.Error && hit && !seen[f.Code] {
 			seen[f.Code] = true
-			why = append(why, f.Code)
+			why = append(why, string(f.Code))
 		}
 	}
 	if pl.o.CheckpointForm != 0 && pl.o.CheckpointForm != pl.w.Checkpoint.Form {
