@@ -34,6 +34,10 @@ type verifyDoc struct {
 	// between, all of which give this verdict; the findings and indexes are
 	// those of the first (smallest).
 	Candidates []int64 `json:"candidates,omitempty"`
+	// FixAll is one repair command with every flag the findings' repair
+	// fixes need, when they need more than one: repair carries out a plan
+	// only whole, so one run must carry them all.
+	FixAll string `json:"fixAll,omitempty"`
 }
 
 // Verify opens dir and runs every check; it is the library form of the
@@ -71,7 +75,86 @@ func verifyWith(dir string, o logdir.Options, bar func(*logdir.Log) *progress.Ba
 			err, verdicts["ok"], verdicts["damaged"])
 	}
 	first.Candidates = unsure.Detection.Candidates
+	for i, f := range first.Findings {
+		// A write needs the node's own R: the files allow several.
+		if f.FixKind == finding.Run && strings.HasSuffix(f.FixCommand, " DIR") {
+			cmd := strings.TrimSuffix(f.FixCommand, " DIR") + " --records-per-partition R DIR"
+			first.Findings[i].Fix = strings.Replace(f.Fix, f.FixCommand, cmd, 1)
+			first.Findings[i].FixCommand = cmd
+		}
+	}
+	first.FixAll = fixAll(first.Findings)
 	return first, nil
+}
+
+// inputFlags are the settings the operator gave to read the log (format,
+// geometry, WriteAheadLog layout), as command-line words.
+func inputFlags(c *cli.Context) []string {
+	var out []string
+	for _, name := range []string{"format", "records-per-partition", "max-entry-size", "chunk-size", "hash",
+		"wal-layout", "snapshot-dir"} {
+		if c.IsSet(name) {
+			out = append(out, "--"+name, c.String(name))
+		}
+	}
+	return out
+}
+
+// carryInputFlags adds the settings the log was read with to every walctl
+// fix command: repair and convert need them as verify did.
+func (d *verifyDoc) carryInputFlags(flags []string) {
+	if len(flags) == 0 {
+		return
+	}
+	extra := " " + strings.Join(flags, " ") + " DIR"
+	for i, f := range d.Findings {
+		if f.FixKind == finding.Run && strings.HasSuffix(f.FixCommand, " DIR") {
+			cmd := strings.TrimSuffix(f.FixCommand, " DIR") + extra
+			d.Findings[i].Fix = strings.Replace(f.Fix, f.FixCommand, cmd, 1)
+			d.Findings[i].FixCommand = cmd
+		}
+	}
+	if d.FixAll != "" {
+		d.FixAll = strings.TrimSuffix(d.FixAll, " DIR") + extra
+	}
+}
+
+// fixAll joins the flags of the findings' repair commands into one command
+// ("" when they are one command, or none).
+func fixAll(fs raftlog.Findings) string {
+	const prefix = "walctl repair --apply"
+	var flags []string
+	value := map[string]string{}
+	commands := map[string]bool{}
+	for _, f := range fs {
+		if f.FixKind != finding.Run || !strings.HasPrefix(f.FixCommand, prefix+" ") {
+			continue
+		}
+		commands[f.FixCommand] = true
+		args := strings.Fields(strings.TrimSuffix(strings.TrimPrefix(f.FixCommand, prefix), " DIR"))
+		for i := 0; i < len(args); i++ {
+			flag := args[i]
+			if _, ok := value[flag]; !ok {
+				flags = append(flags, flag)
+				value[flag] = ""
+			}
+			if i+1 < len(args) && !strings.HasPrefix(args[i+1], "-") {
+				value[flag] = args[i+1]
+				i++
+			}
+		}
+	}
+	if len(commands) < 2 {
+		return ""
+	}
+	out := []string{prefix}
+	for _, flag := range flags {
+		out = append(out, flag)
+		if v := value[flag]; v != "" {
+			out = append(out, v)
+		}
+	}
+	return strings.Join(append(out, "DIR"), " ")
 }
 
 // verifyOnce verifies dir as opened with o.
@@ -94,6 +177,7 @@ func verifyOnce(dir string, o logdir.Options, bar func(*logdir.Log) *progress.Ba
 		fs.Add(raftlog.New(finding.LogInUse, "", holder, -1, raftlog.NoIndex, nil))
 	}
 	doc := &verifyDoc{Dir: dir, Format: l.Format, Verdict: "ok", Findings: fs.Group(), Summary: sum}
+	doc.FixAll = fixAll(doc.Findings)
 	if doc.Findings == nil {
 		doc.Findings = raftlog.Findings{}
 	}
@@ -119,6 +203,7 @@ func runVerify(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
+	doc.carryInputFlags(inputFlags(c))
 	w := c.App.Writer
 	if c.Bool("json") {
 		err = writeJSON(w, doc)
@@ -161,6 +246,10 @@ func printVerify(w io.Writer, d *verifyDoc) {
 			}
 			seen[key] = true
 			fmt.Fprintf(w, "%s %s: %s\n", bold("fix"), f.Code, f.Fix)
+		}
+		if d.FixAll != "" {
+			fmt.Fprintf(w, "%s %s (repair carries out a plan only whole: one run with every flag the fixes above need)\n",
+				bold("fix all:"), d.FixAll)
 		}
 	}
 	errs, warns := 0, 0

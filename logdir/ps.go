@@ -39,10 +39,11 @@ type psLog struct {
 	zeroLead []zeroLead // unsealed partitions whose leading slots are zero
 
 	// What node.state's own damage leaves untrusted (judgeNodeState).
-	stateLost bool  // its indexes are garbage or gone
-	termLost  bool  // its term (and vote) are gone
-	zeroState bool  // 128 zero bytes: judged against the entries on disk
-	cutState  int64 // its size when shorter than 128 bytes, else -1
+	stateLost   bool // its indexes are garbage or gone
+	termLost    bool // its term (and vote) are gone
+	zeroState   bool // 128 zero bytes: judged against the entries on disk
+	badChecksum bool
+	cutState    int64 // its size when shorter than 128 bytes, else -1
 	// firstOnDisk and maxTerm: the first index and the highest term of the
 	// records the scan found.
 	firstOnDisk, maxTerm int64
@@ -162,8 +163,7 @@ func (ps *psLog) judgeNodeState(b []byte, size int64, s nodestate.State, ns *raf
 		ps.lastHint = -1
 	}
 	if mismatch {
-		ps.Findings.Add(raftlog.New(finding.NodeStateChecksum, "", f, nodestate.OffChecksum, raftlog.NoIndex, nil))
-		ps.termLost = true
+		ps.badChecksum, ps.termLost = true, true // worded in checkLostState, with the log's terms
 	}
 }
 
@@ -185,6 +185,10 @@ func (ps *psLog) checkLostState(lastOnDisk, maxTerm int64) {
 		onDisk = finding.Range(max(ps.firstOnDisk, 1), lastOnDisk)
 	}
 	minTerm := max(maxTerm, ps.State.Term) + 1
+	if ps.badChecksum {
+		ps.Findings.Add(raftlog.New(finding.NodeStateChecksum, "", f, nodestate.OffChecksum, raftlog.NoIndex,
+			finding.F{"minTerm": minTerm}))
+	}
 	switch {
 	case ps.cutState >= 0 && ps.stateLost:
 		ps.Findings.Add(raftlog.New(finding.NodeStateSize, "short", f, ps.cutState, raftlog.NoIndex,

@@ -139,8 +139,9 @@ func (pl *planner) stateFinding(f raftlog.Finding) bool {
 	if stateCodes[f.Code] {
 		return true
 	}
-	// A term above the current one is recorded when the operator supplies it.
-	return f.Code == finding.TermAboveCurrent && pl.o.SetTerm != nil
+	// A term above the current one, or a term reset to 0, is recorded when
+	// the operator supplies the term.
+	return (f.Code == finding.TermAboveCurrent || f.Code == finding.TermReset) && pl.o.SetTerm != nil
 }
 
 // dropped: the finding concerns an entry the applied truncation removes, or

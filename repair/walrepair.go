@@ -334,13 +334,17 @@ func formReaders(form int) string {
 	return "DotNext 6.8+"
 }
 
-// planState rewrites a lost `state` when the operator supplies the term.
+// planState rewrites `state` when the operator supplies the term: a lost
+// one (missing, cut), or one whose term lags behind the entries' terms
+// (term-above-current, term-reset). The new term is never below an entry's
+// term nor the stored one, and a new term starts without a vote.
 func (pl *walPlanner) planState(findings raftlog.Findings) error {
-	lost := false
+	lost, behind := false, false
 	for _, f := range findings {
 		lost = lost || f.Code == wal.CodeStateTruncated || f.Code == wal.CodeStateMissing
+		behind = behind || f.Code == finding.TermAboveCurrent || f.Code == finding.TermReset
 	}
-	if !lost {
+	if !lost && (!behind || pl.o.SetTerm == nil) {
 		return nil
 	}
 	maxTerm, err := pl.maxTerm()
@@ -354,6 +358,10 @@ func (pl *walPlanner) planState(findings raftlog.Findings) error {
 	t := *pl.o.SetTerm
 	if t < maxTerm {
 		return &FlagError{Msg: fmt.Sprintf("--set-term %d is below term %d of an entry in the log", t, maxTerm), Hint: termAdvice(maxTerm)}
+	}
+	if !lost && t <= pl.l.State.Term {
+		return &FlagError{Msg: fmt.Sprintf("--set-term %d is not above the stored term %d", t, pl.l.State.Term),
+			Hint: termAdvice(maxTerm)}
 	}
 	pl.p.Steps = append(pl.p.Steps, Step{Kind: StepState, File: "state", What: fmt.Sprintf("term %d (from --set-term), no vote; 37 bytes", t),
 		state: wal.EncodeState(raftlog.NodeState{Term: t})})
@@ -397,6 +405,9 @@ func (pl *walPlanner) classify(it *Item) {
 	case f.Code == wal.CodePadding292 && f.Index == raftlog.NoIndex && len(pl.padStep) > 0:
 		it.Status, it.Step = Fixed, pl.firstPadStep()
 		it.Action = fmt.Sprintf("the metadata-page steps correct all %d padded records", len(pl.padStep))
+	case (f.Code == finding.TermAboveCurrent || f.Code == finding.TermReset) && pl.stateStep > 0:
+		it.Status, it.Step = Fixed, pl.stateStep
+		it.Action = fmt.Sprintf("step %d rewrites state with the term from --set-term and no vote", pl.stateStep)
 	case f.Code == wal.CodeStateTruncated || f.Code == wal.CodeStateMissing:
 		if pl.stateStep > 0 {
 			it.Status, it.Step, it.Action = Fixed, pl.stateStep, fmt.Sprintf("step %d rewrites state with the term from --set-term and no vote", pl.stateStep)
