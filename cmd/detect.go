@@ -95,6 +95,9 @@ func printDetection(w io.Writer, r *detect.Result) {
 		fmt.Fprintf(w, "  - %s\n", e)
 	}
 	printWriters(w, r.Writers)
+	if len(r.DamageSeen) > 0 {
+		fmt.Fprintf(w, "  - %s: %s\n", red("damage seen — run walctl verify "+r.Dir), strings.Join(r.DamageSeen, "; "))
+	}
 	if len(r.Candidates) > 0 {
 		fmt.Fprintf(w, "  - R candidates: %v\n", r.Candidates)
 	}

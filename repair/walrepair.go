@@ -165,7 +165,7 @@ func (pl *walPlanner) chooseForm() error {
 	}
 	if pl.form == wal.Checkpoint5x && (params.Layout != wal.Layout5 || params.Hash != wal.HashNone) {
 		return &FlagError{Msg: fmt.Sprintf("DotNext 5.x reads only 40-byte records without a hash, and metadata/ holds %d-byte records with hash %s (%s): this log cannot get a 5.x checkpoint",
-			params.RecordSize, params.Hash, params.Confidence+" confidence"),
+			params.RecordSize, params.Hash, params.Confidence.String()+" confidence"),
 			Hint: "use --target-version 6.x, or walctl convert --to wal --target-version 5.26.2 to rewrite the whole log"}
 	}
 	return nil
