@@ -459,13 +459,17 @@ func TestProveConversions(t *testing.T) {
 	}
 	t.Run("wal", func(t *testing.T) {
 		out := filepath.Join(t.TempDir(), "w")
-		c, err := repair.ConvertToWAL(l, repair.WALOptions{Out: out})
+		c, err := repair.ConvertToWAL(l, repair.WALOptions{Out: out, NoSnapshot: true})
 		if err != nil {
 			t.Fatal(err)
 		}
 		rep, v := prove(t, src, out, c.Expect(logdir.Options{}))
 		if v != nil || rep.Committed == 0 {
 			t.Fatalf("%v %+v", v, rep)
+		}
+		// Without the record of the snapshot the output starts at index 1.
+		if err := os.Remove(filepath.Join(out, wal.SnapshotRecordFile)); err != nil {
+			t.Fatal(err)
 		}
 		exp := c.Expect(logdir.Options{})
 		exp.SnapshotByApplication = false

@@ -283,7 +283,11 @@ func printVerdictLine(w io.Writer, label string, v *verifyDoc) {
 	if v.Verdict != "ok" {
 		verdict = red("damaged")
 	}
-	fmt.Fprintf(w, "%s %s (%d errors, %d warnings; walctl verify %s for details)\n", bold(label), verdict, errs, warns, v.Dir)
+	command := v.Command
+	if command == "" {
+		command = "walctl verify " + v.Dir
+	}
+	fmt.Fprintf(w, "%s %s (%d errors, %d warnings; %s for details)\n", bold(label), verdict, errs, warns, command)
 }
 
 func printPlan(w io.Writer, p *repair.Plan) {

@@ -38,6 +38,9 @@ type verifyDoc struct {
 	// fixes need, when they need more than one: repair carries out a plan
 	// only whole, so one run must carry them all.
 	FixAll string `json:"fixAll,omitempty"`
+	// Command is the walctl verify command that gives this verdict, when a
+	// command verified a log it wrote (repair, convert).
+	Command string `json:"command,omitempty"`
 }
 
 // Verify opens dir and runs every check; it is the library form of the

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 
 	"github.com/walctl/walctl/format/nodestate"
+	"github.com/walctl/walctl/format/record"
 	"github.com/walctl/walctl/internal/gen"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
@@ -37,6 +38,7 @@ type FromWALConversion struct {
 	CommitIndex int64    `json:"commitIndex"`
 	LastIndex   int64    `json:"lastIndex"`
 	Entries     int64    `json:"entries"`
+	Snapshot    int64    `json:"snapshotIndex,omitempty"`
 	Notes       []string `json:"notes,omitempty"`
 }
 
@@ -45,12 +47,14 @@ func (c *FromWALConversion) OutOptions() logdir.Options {
 	return logdir.Options{Format: c.To, R: c.R, M: c.M, Force: true}
 }
 
-// ConvertFromWAL writes the entries (0, T] of the WriteAheadLog l as a
+// ConvertFromWAL writes the entries (S, T] of the WriteAheadLog l as a
 // PersistentState log (the library's writer layout) in a new directory
 // o.Out, with node.state from `state` (term, vote) and the checkpoint
-// (commit index; LastApplied = the snapshot index 0, as the WAL re-applies
-// (S, C] on open). A WAL with a snapshot is refused: the PersistentState
-// snapshot file has its own layout, which walctl does not write.
+// (commit index; LastApplied = the snapshot index S, as the WAL re-applies
+// (S, C] on open). A snapshot becomes the PersistentState `snapshot` file
+// (spec/persistent-state.md §7.1: the payload only, from offset 0) with its
+// metadata in node.state bytes 24–71 (index, term, length, offset 0), as
+// the library writes after installing a snapshot.
 func ConvertFromWAL(l *logdir.Log, o FromWALOptions) (*FromWALConversion, error) {
 	if err := checkFromWAL(o); err != nil {
 		return nil, err
@@ -59,11 +63,18 @@ func ConvertFromWAL(l *logdir.Log, o FromWALOptions) (*FromWALConversion, error)
 	if err != nil {
 		return nil, err
 	}
-	if src.s > 0 {
-		return nil, &InputError{Dir: l.Dir, Reasons: []string{fmt.Sprintf("the WriteAheadLog starts after snapshot %d: walctl does not write a PersistentState snapshot file", src.s),
-			"convert a log without a snapshot, or let the node install a snapshot from the leader"}}
+	if src.s > 0 && (src.snap == nil || len(src.snap.Payload) == 0 && src.snap.Length > 0 ||
+		src.snap.Record.File == "") {
+		return nil, &InputError{Dir: l.Dir, Reasons: []string{fmt.Sprintf("the WriteAheadLog starts after snapshot %d, "+
+			"whose bytes are not in the directory (no <index>-<term> file in its snapshot directory)", src.s),
+			"give the directory that holds the snapshot file with --snapshot-dir, or let the node install a snapshot from the leader"}}
 	}
-	c := &FromWALConversion{Dir: l.Dir, From: "wal", To: o.To, R: o.R, M: o.M, CommitIndex: src.commit, LastIndex: src.last, Entries: src.last}
+	c := &FromWALConversion{Dir: l.Dir, From: "wal", To: o.To, R: o.R, M: o.M, CommitIndex: src.commit,
+		LastIndex: src.last, Entries: src.last - src.s, Snapshot: src.s}
+	if src.s > 0 {
+		c.Notes = append(c.Notes, fmt.Sprintf("snapshot %d (term %d, %d bytes) written as the snapshot file, its "+
+			"metadata in node.state: the state machine restores it from there", src.s, src.sTerm, src.snap.Length))
+	}
 	if src.last > src.commit {
 		c.Notes = append(c.Notes, fmt.Sprintf("entries %d–%d stay uncommitted (LastIndex %d, CommitIndex %d)", src.commit+1, src.last, src.last, src.commit))
 	}
@@ -121,7 +132,7 @@ func writePS(dir string, src *walSource, o FromWALOptions) error {
 		return err
 	}
 	var appendErr error
-	err = src.l.Entries(1, src.last, func(e raftlog.Entry) bool {
+	err = src.l.Entries(src.s+1, src.last, func(e raftlog.Entry) bool {
 		if e.IsSnapshot {
 			return true
 		}
@@ -143,7 +154,13 @@ func writePS(dir string, src *walSource, o FromWALOptions) error {
 		return err
 	}
 	st := src.state
-	ns := nodestate.State{CommitIndex: src.commit, LastApplied: 0, LastIndex: src.last, Term: st.Term}
+	ns := nodestate.State{CommitIndex: src.commit, LastApplied: src.s, LastIndex: src.last, Term: st.Term}
+	if src.s > 0 {
+		// Spec §7.1: what a snapshot installation writes (Offset 0, the
+		// payload's length; the WriteAheadLog keeps no timestamp).
+		ns.Snapshot.Index = src.s
+		ns.Snapshot.Rec = record.Record{Term: src.sTerm, Length: src.snap.Length}
+	}
 	if st.HasVote {
 		// The WriteAheadLog's id is in the 4.8.0+ layout; only a target
 		// before 4.8.0 reads another.
@@ -152,7 +169,10 @@ func writePS(dir string, src *walSource, o FromWALOptions) error {
 			ns, _ = ns.WithVoteLayout(nodestate.ReaderLayout(o.Target))
 		}
 	}
-	return w.Close(ns)
+	if err := w.Close(ns); err != nil || src.s == 0 {
+		return err
+	}
+	return src.copySnapshot(filepath.Join(dir, "snapshot"))
 }
 
 // syncTree fsyncs every file below dir (the PersistentState writer does

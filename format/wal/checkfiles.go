@@ -304,6 +304,10 @@ func (l *Log) checkSnapshots(c *checkPass, live *liveSummary) {
 	for _, name := range d.tmp {
 		c.add(CodeSnapshotTmpFile, "", name, -1, raftlog.NoIndex, nil)
 	}
+	if r := d.recorded; r != nil {
+		c.add(finding.SnapshotRecorded, "", SnapshotRecordFile, -1, raftlog.NoIndex, finding.F{"index": r.Index,
+			"term": r.Term, "snapshotDir": d.dir})
+	}
 	if len(d.files) > 1 {
 		var old []string
 		for _, f := range d.files[:len(d.files)-1] {

@@ -72,6 +72,11 @@ func scanDir(fsys fs.FS, o Options) (*dirScan, error) {
 		return nil, ErrNotWAL
 	}
 	sc.snap = scanSnapshots(fsys, o.SnapshotDir)
+	if len(sc.snap.files) == 0 {
+		if rec, ok := readRecord(fsys); ok {
+			sc.snap.recorded = &rec
+		}
+	}
 	return sc, nil
 }
 
