@@ -275,18 +275,13 @@ func printVerify(w io.Writer, d *verifyDoc) {
 // indexWords is the INDEX cell of a finding: its index, or the range and
 // count of a merged one.
 func indexWords(f raftlog.Finding) string {
-	ix := f.Indexes
-	switch {
-	case f.Count < 2:
+	if f.Count < 2 {
 		return orDash(f.Index)
-	case ix[len(ix)-1]-ix[0]+1 != int64(len(ix)) && len(ix) <= 4:
-		parts := make([]string, len(ix))
-		for i, x := range ix {
-			parts[i] = fmt.Sprint(x)
-		}
-		return strings.Join(parts, ", ")
 	}
-	return fmt.Sprintf("%s (%d)", finding.Range(ix[0], ix[len(ix)-1]), f.Count)
+	if w := finding.Indexes(f.Indexes); strings.Contains(w, ",") {
+		return w // a short list says its count
+	}
+	return fmt.Sprintf("%s (%d)", finding.Indexes(f.Indexes), f.Count)
 }
 
 // candidateWords renders R candidates: "6, 7, 8" or "6–10" when consecutive.

@@ -352,12 +352,13 @@ func GroupMessage(code Code, form string, ms []Member) string {
 	for k, v := range ms[0].Facts {
 		facts[k] = v
 	}
-	lo, hi := ms[0].Index, ms[0].Index
-	for _, m := range ms {
-		lo, hi = min(lo, m.Index), max(hi, m.Index)
+	idx := make([]int64, len(ms))
+	for i, m := range ms {
+		idx[i] = m.Index
 	}
+	sort.Slice(idx, func(a, b int) bool { return idx[a] < idx[b] })
 	facts["count"] = len(ms)
-	facts["range"] = Range(lo, hi)
+	facts["range"] = Indexes(idx)
 	for name := range varying(f) {
 		if _, ok := ms[0].Facts[name]; ok {
 			facts[name] = spread(ms, name)
@@ -366,7 +367,21 @@ func GroupMessage(code Code, form string, ms []Member) string {
 	if f.Group != "" {
 		return Render(f.Group, facts)
 	}
-	return Render(f.Text, facts) + fmt.Sprintf(" (%d findings of this kind: indexes %s)", len(ms), Range(lo, hi))
+	return Render(f.Text, facts) + fmt.Sprintf(" (%d findings of this kind: indexes %s)", len(ms), Indexes(idx))
+}
+
+// Indexes renders sorted indexes: a range when they are consecutive (or
+// many), else a short list ("6, 9").
+func Indexes(idx []int64) string {
+	lo, hi := idx[0], idx[len(idx)-1]
+	if hi-lo+1 == int64(len(idx)) || len(idx) > 4 {
+		return Range(lo, hi)
+	}
+	parts := make([]string, len(idx))
+	for i, x := range idx {
+		parts[i] = strconv.FormatInt(x, 10)
+	}
+	return strings.Join(parts, ", ")
 }
 
 // spread renders the values of one fact over a group: one value, a range
