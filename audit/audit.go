@@ -631,12 +631,28 @@ func snapWords(s int64) string {
 // partition, a torn seal, a header overwritten by #244 T2) say nothing
 // against the entry, which must then be kept.
 var damageCodes = map[finding.Code]bool{
-	finding.FooterMismatch: true, finding.MisplacedRecord: true, finding.MissingRecord: true, finding.PayloadOverlap: true,
-	finding.LengthOverSlot: true, finding.ZeroRecordInChain: true, finding.InvalidRecord: true, finding.RecordZeroed: true,
-	finding.T1MissingInlineRecords: true, finding.TornTail: true, finding.SlotZeroWritten: true, finding.PartitionMissing: true,
-	wal.CodeSlotZero: true, wal.CodeRecordInvalid: true, wal.CodeHashMismatch: true, wal.CodeHashMismatchUncommitted: true,
-	wal.CodeDataChunkMissing: true, wal.CodeDataChunkShort: true, wal.CodeMetadataTruncated: true,
-	wal.CodeMetadataPageMissing: true, wal.CodeCommandIdWithoutFlag: true, wal.CodeCheckpointPastEnd: true,
+	finding.FooterMismatch:          true,
+	finding.MisplacedRecord:         true,
+	finding.MissingRecord:           true,
+	finding.PayloadOverlap:          true,
+	finding.LengthOverSlot:          true,
+	finding.ZeroRecordInChain:       true,
+	finding.InvalidRecord:           true,
+	finding.RecordZeroed:            true,
+	finding.T1MissingInlineRecords:  true,
+	finding.TornTail:                true,
+	finding.SlotZeroWritten:         true,
+	finding.PartitionMissing:        true,
+	wal.CodeSlotZero:                true,
+	wal.CodeRecordInvalid:           true,
+	wal.CodeHashMismatch:            true,
+	wal.CodeHashMismatchUncommitted: true,
+	wal.CodeDataChunkMissing:        true,
+	wal.CodeDataChunkShort:          true,
+	wal.CodeMetadataTruncated:       true,
+	wal.CodeMetadataPageMissing:     true,
+	wal.CodeCommandIdWithoutFlag:    true,
+	wal.CodeCheckpointPastEnd:       true,
 }
 
 // entries streams both logs in index order and proves every entry.

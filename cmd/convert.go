@@ -37,8 +37,10 @@ func convertCommand() *cli.Command {
 			&cli.StringFlag{Name: "hash", Usage: "--to wal: per-entry hash none|crc32|crc64|xxhash32|xxhash64|xxhash3 (default none, the library's)"},
 			&cli.IntFlag{Name: "checkpoint-bytes", Usage: "--to wal: checkpoint form 8 (5.x), 12 (6.0–6.7) or 20 (6.8+, the default)"},
 			&cli.StringFlag{Name: "target-version", Usage: "the DotNext release that will open the output: --to wal picks the checkpoint form (5.x also the 40-byte layout); --to legacy|v2|sparse the vote's layout (before 4.8.0: port first), and v2|sparse need 5.4.0+"},
-			&cli.BoolFlag{Name: "copy-snapshot", Usage: "--to wal: copy the input's snapshot to <snapshot-dir>/<index>-<term> (SimpleStateMachine's naming); the default"},
-			&cli.BoolFlag{Name: "no-snapshot", Usage: "--to wal: leave the input's snapshot out (the node's own state machine restores it); walctl.snapshot records its index and term"},
+			&cli.BoolFlag{Name: "copy-snapshot", Usage: "--to wal: copy the input's snapshot to " +
+				"<snapshot-dir>/<index>-<term> (SimpleStateMachine's naming); the default"},
+			&cli.BoolFlag{Name: "no-snapshot", Usage: "--to wal: leave the input's snapshot out (the node's own " +
+				"state machine restores it); walctl.snapshot records its index and term"},
 			&cli.StringFlag{Name: "snapshot-dir", Usage: "--to wal: the snapshot directory inside NEWDIR (default db)"},
 		),
 		Action: runConvert,
@@ -256,7 +258,8 @@ func optionFlags(o logdir.Options) []string {
 func checkConverted(c *cli.Context, doc *convertDoc, source string, in logdir.Options) error {
 	conv := doc.Conversion
 	out := logdir.Options{Format: conv.To, R: conv.NewR, M: conv.NewM, Force: true}
-	v, err := verifyOutput(doc.Output, out, func(l *logdir.Log) *progress.Bar { return newBar(c, l, "verifying the output") })
+	v, err := verifyOutput(doc.Output, out,
+		func(l *logdir.Log) *progress.Bar { return newBar(c, l, "verifying the output") })
 	if err != nil {
 		return fmt.Errorf("verify the output: %w", err)
 	}

@@ -23,7 +23,8 @@ func repairCommand() *cli.Command {
 			&cli.BoolFlag{Name: "apply", Usage: "carry out the plan (after copying DIR to the backup); without it nothing is changed"},
 			&cli.StringFlag{Name: "backup", Usage: "where DIR is copied before any write (must not exist or be empty; default: a new sibling DIR.walctl-backup-<UTC time>)"},
 			&cli.BoolFlag{Name: "allow-drop-committed", Usage: "allow dropping entries at or below CommitIndex (only when a majority of the cluster still holds them)"},
-			&cli.Int64Flag{Name: "set-term", Usage: "the term to write to node.state (a WriteAheadLog's state) when its own is lost, untrusted or behind the log's terms: the cluster's current term + 1"},
+			&cli.Int64Flag{Name: "set-term", Usage: "the term to write to node.state (a WriteAheadLog's state) when " +
+				"its own is lost, untrusted or behind the log's terms: the cluster's current term + 1"},
 			&cli.BoolFlag{Name: "clear-vote", Usage: "write node.state without a vote (with --set-term above the stored term, or when the vote is lost)"},
 			&cli.BoolFlag{Name: "force", Usage: "go on although another process holds the log's files"},
 			&cli.StringFlag{Name: "target-version", Usage: "WriteAheadLog: the DotNext release that will open the log; picks the checkpoint form (5.x: 8 bytes, 6.0–6.7: 12, 6.8+: 20)"},

@@ -185,6 +185,15 @@ func TestStateContradictsEntries(t *testing.T) {
 					t.Errorf("message %q lacks %q", errs[0].Message, w)
 				}
 			}
+			// A conversion carries no such state over: it would write the
+			// empty log, or the lost term, node.state claims.
+			if tc.code == "node-state-zeroed" || tc.code == "negative-index" {
+				out := filepath.Join(t.TempDir(), "out")
+				stdout, _, code := runReadOnly(t, dir, "convert", "--to", "wal", "--out", out, dir)
+				if _, err := os.Stat(out); code != ExitDamaged || err == nil || !strings.Contains(stdout, "refused") {
+					t.Errorf("convert --to wal of it: exit %d, output written %v:\n%s", code, err == nil, stdout)
+				}
+			}
 		})
 	}
 }

@@ -124,7 +124,8 @@ func ReadHead(path string, n int64) ([]byte, int64, error) {
 		return nil, 0, err
 	}
 	if !info.Mode().IsRegular() {
-		return nil, 0, fmt.Errorf("%s: not a regular file (a %s): replace it with the log's file or remove it", path, KindOf(info.Mode()))
+		return nil, 0, fmt.Errorf("%s: not a regular file (a %s): replace it with the log's file or remove it",
+			path, KindOf(info.Mode()))
 	}
 	f, err := os.Open(path)
 	if err != nil {

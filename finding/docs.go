@@ -6,26 +6,39 @@ import (
 	"strings"
 )
 
+const header = `# walctl finding codes
+
+<!-- Generated from finding/registry.go by "go test ./finding -update": edit the registry, not this file. -->
+
+Every finding ¦walctl verify¦ (and ¦repair¦, ¦convert¦, ¦diff¦) reports has one of these stable
+codes. Severity: ¦error¦ = the library fails, loses or corrupts a committed entry (now or after an upgrade to
+5.7.3+), or the node may vote twice in a term; ¦warning¦ = suspicious, nothing committed at risk; ¦info¦ =
+worth knowing. A code whose severity depends on the case (a committed entry or not, a partition after LastIndex)
+lists each.
+
+Each finding carries its fix, in one of four kinds (¦fixKind¦ in ¦--json¦, the command alone in ¦fixCommand¦):
+
+- **command**: a walctl command with the exact flags it needs; ¦walctl repair¦ accepts it and it removes the
+  finding (a test runs every such fix on every fixture and its damaged variants). Placeholders:
+`
+
+const kinds = `- **no local repair**: nothing on this node can restore what is lost; the text says what to do instead (a
+  backup, or rebuilding the node from the cluster).
+- **operator**: a step outside walctl (configuration, moving a file that is not part of the log); ¦walctl repair¦
+  leaves the finding alone.
+- **none**: nothing to do.
+
+When several findings share one code and cause (e.g. a record lost at entries 6–9), verify shows one row with the
+index range and the count; ¦--json¦ lists every index in ¦indexes¦.
+`
+
 // Markdown renders FINDINGS.md from the registry: every code with its
 // severity, what it means and what the library does, and its fix. The file
 // is generated (go test ./finding -update), so that it cannot drift.
 func Markdown() string {
 	var b strings.Builder
-	b.WriteString(`# walctl finding codes
-
-<!-- Generated from finding/registry.go by "go test ./finding -update": edit the registry, not this file. -->
-
-Every finding ` + "`walctl verify`" + ` (and ` + "`repair`" + `, ` + "`convert`" + `, ` + "`diff`" + `) reports has one of these stable
-codes. Severity: ` + "`error`" + ` = the library fails, loses or corrupts a committed entry (now or after an upgrade to
-5.7.3+), or the node may vote twice in a term; ` + "`warning`" + ` = suspicious, nothing committed at risk; ` + "`info`" + ` =
-worth knowing. A code whose severity depends on the case (a committed entry or not, a partition after LastIndex)
-lists each.
-
-Each finding carries its fix, in one of four kinds (` + "`fixKind`" + ` in ` + "`--json`" + `, the command alone in ` + "`fixCommand`" + `):
-
-- **command**: a walctl command with the exact flags it needs; ` + "`walctl repair`" + ` accepts it and it removes the
-  finding (a test runs every such fix on every fixture and its damaged variants). Placeholders:
-`)
+	// ¦ stands for a backquote, which a raw string cannot hold.
+	b.WriteString(strings.ReplaceAll(header, "¦", "`"))
 	keys := make([]string, 0, len(Placeholders))
 	for k := range Placeholders {
 		keys = append(keys, k)
@@ -34,15 +47,7 @@ Each finding carries its fix, in one of four kinds (` + "`fixKind`" + ` in ` + "
 	for _, k := range keys {
 		fmt.Fprintf(&b, "  `%s` is %s.\n", k, Placeholders[k])
 	}
-	b.WriteString(`- **no local repair**: nothing on this node can restore what is lost; the text says what to do instead (a backup,
-  or rebuilding the node from the cluster).
-- **operator**: a step outside walctl (configuration, moving a file that is not part of the log); ` + "`walctl repair`" + `
-  leaves the finding alone.
-- **none**: nothing to do.
-
-When several findings share one code and cause (e.g. a record lost at entries 6–9), verify shows one row with the
-index range and the count; ` + "`--json`" + ` lists every index in ` + "`indexes`" + `.
-`)
+	b.WriteString(strings.ReplaceAll(kinds, "¦", "`"))
 	sections := []struct {
 		family Family
 		title  string

@@ -65,9 +65,11 @@ const (
 // the fixture manifests.
 var Placeholders = map[string]string{
 	"DIR": "the log directory",
-	"T":   "the cluster's current term + 1 (the leader's term, or the highest term of any node: walctl inspect on a peer); at least one more than the highest term in this log",
-	"N":   "the cluster's commit index (from a healthy peer: walctl inspect, or walctl diff)",
-	"R":   "the node's configured records per partition (recordsPerPartition): walctl detect DIR lists the values the files allow",
+	"T": "the cluster's current term + 1 (the leader's term, or the highest term of any node: walctl inspect " +
+		"on a peer); at least one more than the highest term in this log",
+	"N": "the cluster's commit index (from a healthy peer: walctl inspect, or walctl diff)",
+	"R": "the node's configured records per partition (recordsPerPartition): walctl detect DIR lists the " +
+		"values the files allow",
 }
 
 // Fix is the advice for one form of a code.

@@ -171,7 +171,8 @@ func (ps *psLog) checkUnsealed() {
 		}
 		lost := ""
 		if from <= ps.State.CommitIndex {
-			lost = fmt.Sprintf(" — committed %s are lost from the state machine", raftlog.Range{From: from, To: min(to, ps.State.CommitIndex)})
+			lost = fmt.Sprintf(" — committed %s are lost from the state machine",
+				raftlog.Range{From: from, To: min(to, ps.State.CommitIndex)})
 		}
 		ps.Findings.Add(raftlog.New(finding.UnsealedPartition, "", p.File, 0, from, finding.F{"number": p.Number,
 			"last": live.To, "entries": raftlog.Range{From: from, To: to}.String(), "lost": lost}))

@@ -168,8 +168,15 @@ func (c *Conversion) target(l *logdir.Log, o ConvertOptions) error {
 
 // blocking are the findings whose damage a conversion would carry over.
 var blocking = map[finding.Code]bool{
-	finding.NodeStateMissing: true, finding.NodeStateSize: true, finding.NodeStateChecksum: true, finding.SnapshotShort: true,
-	finding.GeometryConflict: true, finding.PartitionNumberOverflow: true, finding.PartitionMissing: true,
+	finding.NodeStateMissing:        true,
+	finding.NodeStateSize:           true,
+	finding.NodeStateChecksum:       true,
+	finding.NodeStateZeroed:         true,
+	finding.NegativeIndex:           true,
+	finding.SnapshotShort:           true,
+	finding.GeometryConflict:        true,
+	finding.PartitionNumberOverflow: true,
+	finding.PartitionMissing:        true,
 }
 
 // checkInput refuses logs whose node.state or snapshot is damaged: they are

@@ -21,20 +21,44 @@ func collectFindings(l *logdir.Log) (raftlog.Findings, error) {
 // layoutCodes are the codec findings a rebuild of the file resolves: the
 // bytes are laid out again from the trusted slots.
 var layoutCodes = map[finding.Code]bool{
-	finding.ShortHeader: true, finding.HeaderNotClean: true, finding.T2HeaderOverwritten: true, finding.TornSeal: true,
-	finding.FooterMismatch: true, finding.T3GarbageFooter: true, finding.T1MissingInlineRecords: true, finding.TornTail: true,
-	finding.InvalidRecord: true, finding.ZeroRecordInChain: true, finding.TrailingZeros: true, finding.TrailingBytes: true,
-	finding.StaleBytes: true, finding.StaleFooter: true, finding.UnsealedPartition: true, finding.BeyondLastIndex: true,
-	finding.Slot0NotEmpty: true, finding.PartitionShorterThanPrologue: true, finding.PayloadOverlap: true,
-	finding.ProloguePayloadBehindZeroRecords: true, finding.UnreferencedTail: true, finding.SlotZeroWritten: true,
-	finding.LengthOverSlot: true, finding.MisplacedRecord: true, finding.MissingRecord: true, finding.StaleSlotBytes: true,
-	finding.BytesPastLastSlot: true, finding.ZeroLeadingSlots: true,
+	finding.ShortHeader:                      true,
+	finding.HeaderNotClean:                   true,
+	finding.T2HeaderOverwritten:              true,
+	finding.TornSeal:                         true,
+	finding.FooterMismatch:                   true,
+	finding.T3GarbageFooter:                  true,
+	finding.T1MissingInlineRecords:           true,
+	finding.TornTail:                         true,
+	finding.InvalidRecord:                    true,
+	finding.ZeroRecordInChain:                true,
+	finding.TrailingZeros:                    true,
+	finding.TrailingBytes:                    true,
+	finding.StaleBytes:                       true,
+	finding.StaleFooter:                      true,
+	finding.UnsealedPartition:                true,
+	finding.BeyondLastIndex:                  true,
+	finding.Slot0NotEmpty:                    true,
+	finding.PartitionShorterThanPrologue:     true,
+	finding.PayloadOverlap:                   true,
+	finding.ProloguePayloadBehindZeroRecords: true,
+	finding.UnreferencedTail:                 true,
+	finding.SlotZeroWritten:                  true,
+	finding.LengthOverSlot:                   true,
+	finding.MisplacedRecord:                  true,
+	finding.MissingRecord:                    true,
+	finding.StaleSlotBytes:                   true,
+	finding.BytesPastLastSlot:                true,
+	finding.ZeroLeadingSlots:                 true,
 }
 
 // stateCodes are the findings a node.state rewrite resolves.
 var stateCodes = map[finding.Code]bool{
-	finding.NodeStateSize: true, finding.NodeStateChecksum: true, finding.CommitBeyondLastIndex: true,
-	finding.AppliedBeyondCommit: true, finding.SnapshotBeyondCommit: true, finding.LastIndexBeyondDisk: true,
+	finding.NodeStateSize:         true,
+	finding.NodeStateChecksum:     true,
+	finding.CommitBeyondLastIndex: true,
+	finding.AppliedBeyondCommit:   true,
+	finding.SnapshotBeyondCommit:  true,
+	finding.LastIndexBeyondDisk:   true,
 }
 
 // groupItems merges the answers to findings of one code and cause

@@ -493,6 +493,8 @@ func syncSubdirs(root string) error {
 func stateDamage(l *logdir.Log) string {
 	st := l.State
 	switch {
+	case l.Findings.Has(finding.NodeStateZeroed) || l.Findings.Has(finding.NegativeIndex):
+		return fmt.Sprintf("%s is zeroed or garbage: its log position, term and vote are gone", st.File)
 	case st.Checksum == raftlog.ChecksumMismatch:
 		return fmt.Sprintf("%s: its checksum does not match, so its term and vote cannot be trusted", st.File)
 	case st.ExpectedSize > 0 && st.Size < st.ExpectedSize:

@@ -67,7 +67,8 @@ func ConvertFromWAL(l *logdir.Log, o FromWALOptions) (*FromWALConversion, error)
 		src.snap.Record.File == "") {
 		return nil, &InputError{Dir: l.Dir, Reasons: []string{fmt.Sprintf("the WriteAheadLog starts after snapshot %d, "+
 			"whose bytes are not in the directory (no <index>-<term> file in its snapshot directory)", src.s),
-			"give the directory that holds the snapshot file with --snapshot-dir, or let the node install a snapshot from the leader"}}
+			"give the directory that holds the snapshot file with --snapshot-dir, or let the node install a " +
+				"snapshot from the leader"}}
 	}
 	c := &FromWALConversion{Dir: l.Dir, From: "wal", To: o.To, R: o.R, M: o.M, CommitIndex: src.commit,
 		LastIndex: src.last, Entries: src.last - src.s, Snapshot: src.s}

@@ -40,7 +40,8 @@ func Decode(f partition.File, g partition.Geometry, lastIndex int64) partition.D
 	stride, ok := Stride(g)
 	if !ok {
 		dec.add(issue(CodeInvalidGeometry, "", -1, -1, finding.F{"detail": fmt.Sprintf(
-			"R = %d, M = %d: DotNext needs 2 ≤ R ≤ %d and M ≥ 1 (and R*(M+40) must fit in 64 bits)", g.R, g.M, MaxRecords)}))
+			"R = %d, M = %d: DotNext needs 2 ≤ R ≤ %d and M ≥ 1 (and R*(M+40) must fit in 64 bits)",
+			g.R, g.M, MaxRecords)}))
 		return dec.d
 	}
 	dec.stride = stride

@@ -486,7 +486,8 @@ func (l *Log) checkPadding(c *checkPass, e raftlog.Entry, f entryFacts) {
 		effect = "once the entry is committed, the state machine applies"
 	}
 	c.add(CodePadding292, form, sl.file, sl.off, e.Index, finding.F{"hashNote": ifThen(hashed, ", hash recomputed"),
-		"detail": fmt.Sprintf("%s entry %d carries #292 padding: its record says Offset %d, Length %d, but that range is %d zero bytes "+
+		"detail": fmt.Sprintf("%s entry %d carries #292 padding: its record says Offset %d, Length %d, "+
+			"but that range is %d zero bytes "+
 			"up to the chunk boundary %d, then the %d bytes that were appended. "+
 			"Every DotNext release from 6.0.0 to 6.12.x delivers the %d bytes (sha256 %.12s) instead of the %d appended ones "+
 			"(sha256 %.12s), without an exception%s: %s [%d zero bytes][payload]. "+
