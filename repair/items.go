@@ -218,11 +218,13 @@ func (pl *planner) noState(it *Item) {
 // leftAlone is the answer to a finding no step acts on.
 func (pl *planner) leftAlone(it *Item) {
 	f := it.Finding
-	switch f.Severity {
-	case raftlog.Info:
+	switch {
+	case f.Severity == raftlog.Info:
 		it.Status, it.Action = NoAction, "no action needed"
-	case raftlog.Warning:
+	case f.Severity == raftlog.Warning:
 		it.Status, it.Action = NoAction, "left as is (warning): "+f.Fix
+	case f.FixKind == finding.NoLocalRepair:
+		it.Status, it.Action = Refused, f.Fix // it says so itself
 	default:
 		it.Status, it.Action = Refused, "no safe repair: "+f.Fix
 	}
