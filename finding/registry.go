@@ -276,9 +276,9 @@ var (
 	PayloadOverlap = define("payload-overlap", AnyLog,
 		"Two live payload ranges share bytes: addresses never go back within a log, so one of the records is "+
 			"damaged.",
-		dropFix(Form{Severity: Error, Text: "payload of slot {slot} [{from}, {end}) overlaps the payload of slot " +
+		dropFix(Form{Severity: Error, Text: "payload of slot {slot} [{start}, {end}) overlaps the payload of slot " +
 			"{prevSlot} ending at {reach}"}),
-		Form{Name: "stale", Severity: Info, Text: "payload of slot {slot} [{from}, {end}) overlaps the payload of " +
+		Form{Name: "stale", Severity: Info, Text: "payload of slot {slot} [{start}, {end}) overlaps the payload of " +
 			"slot {prevSlot} ending at {reach} (above LastIndex: not an entry of the log)",
 			Fix: noneNeeded("the library never reads it")},
 		dropFix(Form{Name: "wal", Severity: Error, Text: "entry {index}'s payload starts at address {address}, " +
@@ -288,23 +288,23 @@ var (
 	ProloguePayloadBehindZeroRecords = define("prologue-payload-behind-zero-records", PersistentState,
 		"Payload bytes behind an all-zero legacy prologue (a crash before the prologue flush): lost entries "+
 			"when node.state counts them, else residue.",
-		dropFix(Form{Severity: Error, Text: "{bytes} payload bytes from {from} but every prologue record is zero: " +
+		dropFix(Form{Severity: Error, Text: "{bytes} payload bytes from {at} but every prologue record is zero: " +
 			"appends whose prologue never reached the disk (crash before the flush); node.state counts entries " +
 			"here, and DotNext reads them as Term 0, Length 0"}),
-		Form{Name: "unknown", Severity: Warning, Text: "{bytes} payload bytes from {from} but every prologue record " +
+		Form{Name: "unknown", Severity: Warning, Text: "{bytes} payload bytes from {at} but every prologue record " +
 			"is zero: appends whose prologue never reached the disk (crash before the flush)",
 			Fix: operator("check node.state (walctl inspect DIR): without it nothing tells whether these are " +
 				"entries of the log")},
-		Form{Name: "stale", Severity: Info, Text: "{bytes} payload bytes from {from} but every prologue record is " +
+		Form{Name: "stale", Severity: Info, Text: "{bytes} payload bytes from {at} but every prologue record is " +
 			"zero: appends whose prologue never reached the disk (crash before the flush), wholly after LastIndex",
 			Fix: noneNeeded("the library ignores them and overwrites them")})
 
 	UnreferencedTail = define("unreferenced-tail", PersistentState,
 		"Bytes after the last payload that no record points to (unflushed appends or a lost record).",
-		Form{Severity: Warning, Text: "{bytes} bytes after the last payload end {from} are referenced by no " +
+		Form{Severity: Warning, Text: "{bytes} bytes after the last payload end {at} are referenced by no " +
 			"record (unflushed appends or a lost record)",
 			Fix: noneNeeded("the library overwrites them with its next appends")},
-		Form{Name: "stale", Severity: Info, Text: "{bytes} bytes after the last payload end {from} are referenced " +
+		Form{Name: "stale", Severity: Info, Text: "{bytes} bytes after the last payload end {at} are referenced " +
 			"by no record (unflushed appends, after LastIndex)",
 			Fix: noneNeeded("the library overwrites them with its next appends")})
 
@@ -338,10 +338,10 @@ var (
 
 	MissingRecord = define("missing-record", PersistentState,
 		"Sparse slot with payload bytes but a zero record (5.4–5.7.1 cached append): read back as empty.",
-		dropFix(Form{Severity: Error, Text: "slot {slot} has a zero record but payload bytes from {from} (a cached " +
+		dropFix(Form{Severity: Error, Text: "slot {slot} has a zero record but payload bytes from {at} (a cached " +
 			"append of DotNext 5.4.0–5.7.1 whose record never reached the disk): the library reads it as an empty " +
 			"entry with term 0"}),
-		Form{Name: "stale", Severity: Info, Text: "slot {slot} has a zero record but payload bytes from {from} " +
+		Form{Name: "stale", Severity: Info, Text: "slot {slot} has a zero record but payload bytes from {at} " +
 			"(above LastIndex: not an entry of the log)",
 			Fix: noneNeeded("the library never reads it")})
 
@@ -388,14 +388,14 @@ var (
 			"the entries as empty and later throws IntegrityException.",
 		Form{Severity: Error, Text: "{n} entries are chained from offset 0 over the header (record at 0 with " +
 			"Offset 40, byte 0 = {b0} = low byte of Term {term}; #244 T2: first append into a fresh partition at " +
-			"slot k > 0 with a zeroed table); placed at slots {from}–{to} ({how}). {effect}",
+			"slot k > 0 with a zeroed table); placed at slots {firstSlot}–{lastSlot} ({how}). {effect}",
 			Fix: run(repairCmd, "re-lays the partition from offset 512")})
 
 	TornSeal = define("torn-seal", PersistentState,
 		"Byte 0 says sealed but there is no valid footer: the library takes the last R×40 bytes as the footer "+
 			"(garbage terms, lengths, timestamps) or throws IntegrityException.",
 		Form{Severity: Error, Text: "header byte 0 = {b0} says sealed, but the last {footerBytes} bytes (from " +
-			"{from}) are not this partition's footer (torn seal): DotNext reads them as the footer anyway and " +
+			"{at}) are not this partition's footer (torn seal): DotNext reads them as the footer anyway and " +
 			"returns garbage for {indexes}; the inline chain below is what was written",
 			Fix: run(repairCmd, "rebuilds the footer from the inline records")},
 		Form{Name: "short", Severity: Error, Text: "header byte 0 = {b0} says sealed, but the file ({size} bytes) " +

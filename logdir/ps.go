@@ -401,12 +401,16 @@ func (ps *psLog) addIssue(pf detect.PartitionFile, base int64, is partition.Issu
 	for k, v := range is.Facts {
 		facts[k] = v
 	}
-	if idx != raftlog.NoIndex {
-		if _, ok := facts["from"]; !ok {
-			facts["from"] = idx
-		}
-		facts["committed"] = ps.State != nil && idx <= ps.State.CommitIndex
+	// from: the first entry a truncation for this issue drops (the slot's,
+	// else the partition's first).
+	from := idx
+	if from == raftlog.NoIndex {
+		from = max(base, 1)
 	}
+	if _, ok := facts["from"]; !ok {
+		facts["from"] = from
+	}
+	facts["committed"] = ps.State != nil && from <= ps.State.CommitIndex
 	f := raftlog.New(is.Code, is.Form, pf.Name, is.Offset, idx, facts)
 	switch is.Form {
 	case "stale", "beyond", "above-last":

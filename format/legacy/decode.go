@@ -172,7 +172,7 @@ func (dec *decoder) checkOverlaps() {
 	for _, s := range spans {
 		if s.off < reach {
 			dec.add(issue(CodePayloadOverlap, dec.form(s.slot), s.off, s.slot, finding.F{"slot": s.slot,
-				"from": s.off, "end": s.end, "prevSlot": reachSlot, "reach": reach}))
+				"start": s.off, "end": s.end, "prevSlot": reachSlot, "reach": reach}))
 		}
 		if s.end > reach {
 			reach, reachSlot = s.end, s.slot
@@ -198,11 +198,11 @@ func (dec *decoder) checkTail() {
 	}
 	if lastUsed < 0 {
 		dec.add(issue(CodePayloadBehindZero, dec.zeroPrologueForm(), dec.prologue, -1,
-			finding.F{"bytes": dec.f.Size - dec.prologue, "from": dec.prologue}))
+			finding.F{"bytes": dec.f.Size - dec.prologue, "at": dec.prologue}))
 		return
 	}
 	dec.add(issue(CodeUnreferencedTail, dec.form(lastUsed+1), reach, -1,
-		finding.F{"bytes": dec.f.Size - reach, "from": reach}))
+		finding.F{"bytes": dec.f.Size - reach, "at": reach}))
 }
 
 // zeroPrologueForm: harmless residue when every slot lies above LastIndex

@@ -138,7 +138,7 @@ func (dec *decoder) zeroRecord(out partition.Slot, pos, slotEnd int64) partition
 	}
 	out.Kind, out.At = partition.Missing, pos
 	out.Note = "zero record followed by payload bytes"
-	dec.report(CodeMissingRecord, pos, out.Slot, finding.F{"slot": out.Slot, "from": z})
+	dec.report(CodeMissingRecord, pos, out.Slot, finding.F{"slot": out.Slot, "at": z})
 	return out
 }
 

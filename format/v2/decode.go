@@ -242,7 +242,7 @@ func (dc *decoder) tornSeal() {
 	fb, _ := footerBytes(dc.r)
 	b0 := byteAt(dc.f, 0)
 	if need, ok := addOK(HeaderSize, fb); ok && dc.f.Size >= need {
-		dc.issue(CodeTornSeal, "", 0, -1, finding.F{"b0": int64(b0), "footerBytes": fb, "from": dc.f.Size - fb,
+		dc.issue(CodeTornSeal, "", 0, -1, finding.F{"b0": int64(b0), "footerBytes": fb, "at": dc.f.Size - fb,
 			"indexes": dc.indexes()})
 		return
 	}

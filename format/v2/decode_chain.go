@@ -193,8 +193,8 @@ func (dc *decoder) decodeT2() {
 	for _, l := range links {
 		store(l)
 	}
-	dc.issue(CodeT2, "", 0, k, finding.F{"n": n, "b0": int64(byteAt(dc.f, 0)), "term": links[0].rec.Term, "from": k,
-		"to": k + n - 1, "how": how, "effect": dc.t2LibraryNote()})
+	dc.issue(CodeT2, "", 0, k, finding.F{"n": n, "b0": int64(byteAt(dc.f, 0)), "term": links[0].rec.Term, "firstSlot": k,
+		"lastSlot": k + n - 1, "how": how, "effect": dc.t2LibraryNote()})
 	dc.walkIssues(res, k, false)
 }
 
