@@ -23,6 +23,7 @@ import (
 	"strings"
 
 	"github.com/walctl/walctl/detect"
+	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/format/wal"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
@@ -203,7 +204,7 @@ func openInput(dir string, hint logdir.Options) (*logdir.Log, string, error) {
 	// With candidates, the files that prove the others conflict by nature;
 	// without any, nothing may conflict with the value taken.
 	for _, f := range l.Findings {
-		if f.Code == "geometry-conflict" && len(unsure.Detection.Candidates) == 0 {
+		if f.Code == finding.GeometryConflict && len(unsure.Detection.Candidates) == 0 {
 			l.Close()
 			return nil, "", fmt.Errorf("the write's settings contradict the files: %s", f.Message)
 		}
@@ -260,7 +261,7 @@ func bestCandidate(dir string, l *logdir.Log, candidates []int64) error {
 // no log written with that R holds such a file.
 func tooSmall(l *logdir.Log) (raftlog.Finding, bool) {
 	for _, f := range l.Findings {
-		if f.Code == "geometry-conflict" && strings.Contains(f.Message, "slots, more than R") {
+		if f.Code == finding.GeometryConflict && strings.Contains(f.Message, "slots, more than R") {
 			return f, true
 		}
 	}
@@ -409,7 +410,7 @@ func openOutput(dir string, exp Expect, in *logdir.Log) (*logdir.Log, func(), er
 		return nil, nothing, fmt.Errorf("audit: read the output %s: %w", dir, err)
 	}
 	for _, f := range l.Findings {
-		if f.Code == "geometry-conflict" {
+		if f.Code == finding.GeometryConflict {
 			l.Close()
 			cleanup()
 			return nil, nothing, &Violation{Index: raftlog.NoIndex, Field: "geometry", In: "the write's settings", Out: f.Message,
@@ -655,13 +656,29 @@ func snapWords(s int64) string {
 // nothing the write must keep of it. Layout findings (an unsealed
 // partition, a torn seal, a header overwritten by #244 T2) say nothing
 // against the entry, which must then be kept.
-var damageCodes = map[string]bool{
-	"footer-mismatch": true, "misplaced-record": true, "missing-record": true, "payload-overlap": true,
-	"length-over-slot": true, "zero-record-in-chain": true, "invalid-record": true, "record-zeroed": true,
-	"t1-missing-inline-records": true, "torn-tail": true, "slot-zero-written": true, "partition-missing": true,
-	wal.CodeSlotZero: true, wal.CodeRecordInvalid: true, wal.CodeHashMismatch: true, wal.CodeHashMismatchUncommitted: true,
-	wal.CodeDataChunkMissing: true, wal.CodeDataChunkShort: true, wal.CodeMetadataTruncated: true,
-	wal.CodeMetadataPageMissing: true, wal.CodeCommandIdWithoutFlag: true, wal.CodeCheckpointPastEnd: true,
+var damageCodes = map[finding.Code]bool{
+	finding.FooterMismatch:          true,
+	finding.MisplacedRecord:         true,
+	finding.MissingRecord:           true,
+	finding.PayloadOverlap:          true,
+	finding.LengthOverSlot:          true,
+	finding.ZeroRecordInChain:       true,
+	finding.InvalidRecord:           true,
+	finding.RecordZeroed:            true,
+	finding.T1MissingInlineRecords:  true,
+	finding.TornTail:                true,
+	finding.SlotZeroWritten:         true,
+	finding.PartitionMissing:        true,
+	wal.CodeSlotZero:                true,
+	wal.CodeRecordInvalid:           true,
+	wal.CodeHashMismatch:            true,
+	wal.CodeHashMismatchUncommitted: true,
+	wal.CodeDataChunkMissing:        true,
+	wal.CodeDataChunkShort:          true,
+	wal.CodeMetadataTruncated:       true,
+	wal.CodeMetadataPageMissing:     true,
+	wal.CodeCommandIdWithoutFlag:    true,
+	wal.CodeCheckpointPastEnd:       true,
 }
 
 // entries streams both logs in index order and proves every entry.

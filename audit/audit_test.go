@@ -460,7 +460,7 @@ func TestProveConversions(t *testing.T) {
 	}
 	t.Run("wal", func(t *testing.T) {
 		out := filepath.Join(t.TempDir(), "w")
-		c, err := repair.PlanToWAL(l, repair.WALOptions{Out: out})
+		c, err := repair.PlanToWAL(l, repair.WALOptions{Out: out, NoSnapshot: true})
 		if err == nil {
 			err = c.Write(unaudited())
 		}
@@ -470,6 +470,10 @@ func TestProveConversions(t *testing.T) {
 		rep, v := prove(t, src, out, c.Expect(logdir.Options{}))
 		if v != nil || rep.Committed == 0 {
 			t.Fatalf("%v %+v", v, rep)
+		}
+		// Without the record of the snapshot the output starts at index 1.
+		if err := os.Remove(filepath.Join(out, wal.SnapshotRecordFile)); err != nil {
+			t.Fatal(err)
 		}
 		exp := c.Expect(logdir.Options{})
 		exp.SnapshotByApplication = false

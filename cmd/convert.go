@@ -10,6 +10,8 @@ import (
 	"github.com/urfave/cli/v2"
 	"github.com/walctl/walctl/audit"
 	"github.com/walctl/walctl/format/wal"
+	"github.com/walctl/walctl/internal/progress"
+	"github.com/walctl/walctl/internal/shellquote"
 	"github.com/walctl/walctl/internal/termtext"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/repair"
@@ -38,7 +40,10 @@ func convertCommand() *cli.Command {
 			&cli.StringFlag{Name: "hash", Usage: "--to wal: per-entry hash " + strings.Join(hashNames, "|") + " (default none, the library's)"},
 			&cli.IntFlag{Name: "checkpoint-bytes", Usage: "--to wal: checkpoint form 8 (5.x), 12 (6.0–6.7) or 20 (6.8+, the default)"},
 			&cli.StringFlag{Name: "target-version", Usage: "the DotNext release that will open the output: --to wal picks the checkpoint form (5.x also the 40-byte layout); --to legacy|v2|sparse the vote's layout (before 4.8.0: port first), and v2|sparse need 5.4.0+"},
-			&cli.BoolFlag{Name: "copy-snapshot", Usage: "--to wal: copy the input's snapshot to <snapshot-dir>/<index>-<term> (SimpleStateMachine's naming)"},
+			&cli.BoolFlag{Name: "copy-snapshot", Usage: "--to wal: copy the input's snapshot to " +
+				"<snapshot-dir>/<index>-<term> (SimpleStateMachine's naming); the default"},
+			&cli.BoolFlag{Name: "no-snapshot", Usage: "--to wal: leave the input's snapshot out (the node's own " +
+				"state machine restores it); walctl.snapshot records its index and term"},
 			&cli.StringFlag{Name: "snapshot-dir", Usage: "--to wal: the snapshot directory inside NEWDIR (default db)"},
 		),
 		Action: runConvert,
@@ -233,6 +238,50 @@ func reportRefusedConvert(c *cli.Context, ie *repair.InputError) error {
 	return damageError{}
 }
 
+// verifyOutput verifies a log a command wrote (dir: the staged copy, or the
+// output itself; shown: the directory the operator will find it in) as
+// plain walctl verify does, so that both give one verdict; when detection
+// cannot tell its settings, with those it was written with, which the
+// verify command the doc names (and its fix commands) then carry.
+func verifyOutput(dir, shown string, written logdir.Options, bar func(*logdir.Log) *progress.Bar) (*verifyDoc,
+	error) {
+	doc, err := verifyWith(dir, logdir.Options{}, bar)
+	var unsure *logdir.ErrUnsure
+	if !errors.As(err, &unsure) {
+		if doc != nil {
+			doc.Dir, doc.Command = shown, shellquote.Join("walctl", "verify", shown)
+		}
+		return doc, err
+	}
+	doc, err = verifyWith(dir, written, bar)
+	if err != nil {
+		return nil, err
+	}
+	doc.flags = optionFlags(written)
+	doc.carryInputFlags(doc.flags)
+	doc.Dir = shown
+	doc.Command = shellquote.Join(append(append([]string{"walctl", "verify"}, doc.flags...), shown)...)
+	return doc, nil
+}
+
+// optionFlags are the command-line words of the settings in o.
+func optionFlags(o logdir.Options) []string {
+	var out []string
+	add := func(name, v string) {
+		if v != "" && v != "0" {
+			out = append(out, "--"+name, v)
+		}
+	}
+	add("format", o.Format)
+	add("records-per-partition", fmt.Sprint(o.R))
+	add("max-entry-size", fmt.Sprint(o.M))
+	add("chunk-size", fmt.Sprint(o.WAL.ChunkSize))
+	add("hash", o.WAL.Hash)
+	add("wal-layout", o.WAL.Layout)
+	add("snapshot-dir", o.WAL.SnapshotDir)
+	return out
+}
+
 // printConverted prints the conversion with the verification and the
 // comparison its audit made.
 func printConverted(c *cli.Context, doc *convertDoc) error {
@@ -369,7 +418,7 @@ func runConvertToWAL(c *cli.Context, dir string) error {
 // walConvertOptions reads the flags of --to wal.
 func walConvertOptions(c *cli.Context) (repair.WALOptions, logdir.Options, error) {
 	o := repair.WALOptions{Out: c.String("out"), Layout: c.String("wal-layout"), ChunkSize: c.Int64("chunk-size"),
-		CheckpointForm: c.Int("checkpoint-bytes"), CopySnapshot: c.Bool("copy-snapshot"), SnapshotDir: c.String("snapshot-dir")}
+		CheckpointForm: c.Int("checkpoint-bytes"), NoSnapshot: c.Bool("no-snapshot"), SnapshotDir: c.String("snapshot-dir")}
 	in := logdir.Options{Format: c.String("in-format"), R: c.Int64("in-records-per-partition"), M: c.Int64("in-max-entry-size")}
 	if in.Format == "table" {
 		in.Format = "v2"
@@ -378,6 +427,9 @@ func walConvertOptions(c *cli.Context) (repair.WALOptions, logdir.Options, error
 	switch {
 	case o.Out == "":
 		return o, in, usageError{msg: "convert --to wal needs --out NEWDIR", hint: "walctl convert --to wal --out NEWDIR DIR (a WriteAheadLog is never written in place)"}
+	case c.Bool("no-snapshot") && c.Bool("copy-snapshot"):
+		return o, in, usageError{msg: "--no-snapshot and --copy-snapshot contradict each other",
+			hint: "drop one: the snapshot is copied unless --no-snapshot"}
 	case c.Bool("in-place") || c.IsSet("backup"):
 		return o, in, usageError{msg: "--to wal writes a new directory only", hint: "use --out NEWDIR"}
 	case c.IsSet("records-per-partition") || c.IsSet("max-entry-size"):

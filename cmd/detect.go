@@ -9,6 +9,7 @@ import (
 	"github.com/urfave/cli/v2"
 	"github.com/walctl/walctl/detect"
 	"github.com/walctl/walctl/format/wal"
+	"github.com/walctl/walctl/internal/shellquote"
 )
 
 func detectCommand() *cli.Command {
@@ -97,6 +98,10 @@ func printDetection(w io.Writer, r *detect.Result) {
 		printLine(w, "  - %s", e)
 	}
 	printWriters(w, r.Writers)
+	if len(r.DamageSeen) > 0 {
+		printLine(w, "  - %s: %s", red("damage seen — run ", shellquote.Join("walctl", "verify", r.Dir)),
+			strings.Join(r.DamageSeen, "; "))
+	}
 	if len(r.Candidates) > 0 {
 		printLine(w, "  - R candidates: %v", r.Candidates)
 	}

@@ -342,16 +342,16 @@ func printDiffFindings(w io.Writer, fs raftlog.Findings) {
 	blank(w)
 	t := newTable(w, "SEVERITY", "CODE", "INDEX", "MESSAGE")
 	for _, f := range fs {
-		t.Row(severityColor(string(f.Severity)), f.Code, orDash(f.Index), f.Message)
+		t.Row(severityColor(string(f.Severity)), string(f.Code), orDash(f.Index), f.Message)
 	}
 	t.Render()
 	blank(w)
 	seen := map[string]bool{}
 	for _, f := range fs {
-		if f.Severity == raftlog.Info || seen[f.Code] {
+		if f.Severity == raftlog.Info || seen[string(f.Code)] {
 			continue
 		}
-		seen[f.Code] = true
+		seen[string(f.Code)] = true
 		printLine(w, "%s %s: %s", bold("fix"), f.Code, f.Fix)
 	}
 }

@@ -24,8 +24,8 @@ type gateDoc struct {
 func (d gateDoc) targetErrors() []string {
 	var out []string
 	for _, f := range d.Findings {
-		if strings.HasPrefix(f.Code, "target-") && f.Severity == raftlog.Error {
-			out = append(out, f.Code+": "+f.Message)
+		if strings.HasPrefix(string(f.Code), "target-") && f.Severity == raftlog.Error {
+			out = append(out, string(f.Code)+": "+f.Message)
 		}
 	}
 	return out

@@ -256,7 +256,7 @@ func inspectHead(l *logdir.Log, bar *progress.Bar) (*inspectDoc, error) {
 	if s := l.Snapshot; s != nil {
 		doc.Snapshot = &snapshotDoc{Index: s.Index, Term: s.Term, Timestamp: timestamp(s.Ticks), Length: s.Length, Offset: s.Offset, File: s.File}
 	}
-	rp := raftlog.NewReplay(bounds(l))
+	rp := raftlog.NewReplay(l.Bounds())
 	err := l.Entries(l.First, l.Last, func(e raftlog.Entry) bool { rp.Add(e); bar.Add(1); return true })
 	bar.Done()
 	doc.Totals, _ = rp.Finish()
@@ -544,16 +544,4 @@ func paddingText(e raftlog.Entry, p *raftlog.Padding, state styled, pv, mode str
 		pv = fmt.Sprintf("%d bytes, sha256 %s", tv.n, tv.sum)
 	}
 	return state, fmt.Sprintf("(appended payload; the library delivers %d bytes, sha256 %.12s) %s", e.Length, sum, pv)
-}
-
-// bounds turns a log's node state into the replay's bounds.
-func bounds(l *logdir.Log) raftlog.Bounds {
-	b := raftlog.Bounds{Term: -1, Applied: -1, Last: -1, EntriesFrom: 1, KnownGaps: l.KnownGaps()}
-	if s := l.State; s != nil {
-		b.File, b.Term, b.Commit, b.Applied, b.Last = s.File, s.Term, s.CommitIndex, s.LastApplied, s.LastIndex
-	}
-	if s := l.Snapshot; s != nil {
-		b.Snapshot, b.SnapshotTerm, b.EntriesFrom = s.Index, s.Term, s.Index+1
-	}
-	return b
 }

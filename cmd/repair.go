@@ -25,7 +25,8 @@ func repairCommand() *cli.Command {
 			&cli.BoolFlag{Name: "apply", Usage: "carry out the plan (after copying DIR to the backup); without it nothing is changed"},
 			&cli.StringFlag{Name: "backup", Usage: "where DIR is copied before any write (must not exist or be empty; default: a new sibling DIR.walctl-backup-<UTC time>)"},
 			&cli.BoolFlag{Name: "allow-drop-committed", Usage: "allow dropping entries at or below CommitIndex (only when a majority of the cluster still holds them)"},
-			&cli.Int64Flag{Name: "set-term", Usage: "the term to write to node.state when its own is lost or untrusted (the cluster's current term + 1 is always safe)"},
+			&cli.Int64Flag{Name: "set-term", Usage: "the term to write to node.state (a WriteAheadLog's state) when " +
+				"its own is lost, untrusted or behind the log's terms: the cluster's current term + 1"},
 			&cli.BoolFlag{Name: "clear-vote", Usage: "write node.state without a vote (with --set-term above the stored term, or when the vote is lost)"},
 			&cli.BoolFlag{Name: "force", Usage: "go on although another process holds the log's files"},
 			&cli.StringFlag{Name: "target-version", Usage: "WriteAheadLog: the DotNext release that will open the log; picks the checkpoint form (5.x: 8 bytes, 6.0–6.7: 12, 6.8+: 20)"},
@@ -294,11 +295,13 @@ func printApplied(w io.Writer, doc *repairDoc) {
 }
 
 // printVerdictLine prints verify's verdict and its error findings; dir is
-// the directory as the user named it.
+// the directory as the user named it. The verify command it names carries
+// the settings the log was verified with when the files do not tell them.
 func printVerdictLine(w io.Writer, label string, v *verifyDoc, dir string) {
 	for _, f := range v.Findings {
 		if f.Severity == raftlog.Error {
-			printLine(w, "  %s %s %s index %s: %s", severityColor(string(f.Severity)), f.Code, f.File, orDash(f.Index), f.Message)
+			printLine(w, "  %s %s %s index %s: %s", severityColor(string(f.Severity)), f.Code, f.File, indexWords(f),
+				f.Message)
 		}
 	}
 	errs, warns := counts(v.Findings)
@@ -306,8 +309,9 @@ func printVerdictLine(w io.Writer, label string, v *verifyDoc, dir string) {
 	if v.Verdict != "ok" {
 		verdict = red("damaged")
 	}
+	command := shellquote.Join(append(append([]string{"walctl", "verify"}, v.flags...), dir)...)
 	printLine(w, "%s %s (%s, %s; %s for details)", bold(label), verdict, plural(errs, "error"), plural(warns, "warning"),
-		shellquote.Join("walctl", "verify", dir))
+		command)
 }
 
 func printPlan(w io.Writer, p *repair.Plan) {
@@ -339,7 +343,8 @@ func printPlan(w io.Writer, p *repair.Plan) {
 		t := newTable(w, "SEVERITY", "CODE", "FILE", "INDEX", "STATUS", "ACTION")
 		for _, it := range p.Items {
 			f := it.Finding
-			t.Row(severityColor(string(f.Severity)), f.Code, f.File, orDash(f.Index), statusColor(it.Status), it.Action)
+			t.Row(severityColor(string(f.Severity)), string(f.Code), f.File, indexWords(f), statusColor(it.Status),
+				it.Action)
 		}
 		t.Render()
 	}

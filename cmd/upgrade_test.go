@@ -103,7 +103,7 @@ func TestUpgradeMakesTheTargetReadEveryCommittedEntry(t *testing.T) {
 					if a.Format == "wal" {
 						o = logdir.Options{}
 					}
-					v, vcode := verifyOutput(t, a.Dir, c.Version, o)
+					v, vcode := verifyGate(t, a.Dir, c.Version, o)
 					if vcode != ExitOK || !a.After.Intact {
 						t.Fatalf("verify --target-version %s of the output: exit %d: "+
 							"%+v", c.Version, vcode, v.Findings)
@@ -119,7 +119,7 @@ func TestUpgradeMakesTheTargetReadEveryCommittedEntry(t *testing.T) {
 	}
 }
 
-func verifyOutput(t *testing.T, dir, v string, o logdir.Options) (gateDoc, int) {
+func verifyGate(t *testing.T, dir, v string, o logdir.Options) (gateDoc, int) {
 	t.Helper()
 	args := []string{"verify", "--json", "--target-version", v}
 	if o.Format != "" {

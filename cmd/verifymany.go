@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/urfave/cli/v2"
+	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/format/wal"
 	"github.com/walctl/walctl/internal/progress"
 	"github.com/walctl/walctl/logdir"
@@ -213,11 +214,11 @@ func verdictStyle(v string) styled {
 // errorCodes lists the distinct codes of the error findings, in order.
 func errorCodes(fs raftlog.Findings) []string {
 	var codes []string
-	seen := map[string]bool{}
+	seen := map[finding.Code]bool{}
 	for _, f := range fs {
 		if f.Severity == raftlog.Error && !seen[f.Code] {
 			seen[f.Code] = true
-			codes = append(codes, f.Code)
+			codes = append(codes, string(f.Code))
 		}
 	}
 	return codes

@@ -6,6 +6,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 	"github.com/walctl/walctl/audit"
+	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/internal/progress"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
@@ -44,7 +45,7 @@ func repairAuditor(plan *repair.Plan, lo logdir.Options) txn.Auditor {
 		if err != nil {
 			return fmt.Errorf("verify the repaired log: %w", err)
 		}
-		left := map[string]bool{}
+		left := map[finding.Code]bool{}
 		for _, it := range plan.Items {
 			if it.Status == repair.Refused || it.Status == repair.NoAction {
 				left[it.Finding.Code] = true
@@ -77,7 +78,8 @@ func convertAuditor(c *cli.Context, doc *convertDoc, in logdir.Options) txn.Audi
 func compareConverted(c *cli.Context, doc *convertDoc, source, output string, in logdir.Options) error {
 	conv := doc.Conversion
 	out := logdir.Options{Format: conv.To, R: conv.NewR, M: conv.NewM, Force: true}
-	v, err := verifyWith(output, out, func(l *logdir.Log) *progress.Bar { return newBar(c, l, "verifying the output") })
+	v, err := verifyOutput(output, doc.Output, out,
+		func(l *logdir.Log) *progress.Bar { return newBar(c, l, "verifying the output") })
 	if err != nil {
 		return fmt.Errorf("verify the output: %w", err)
 	}
@@ -123,7 +125,7 @@ func toWALAuditor(doc *walConvertDoc, in logdir.Options) txn.Auditor {
 			return err
 		}
 		defer cleanup()
-		if doc.Verify, err = Verify(view, conv.OutOptions()); err != nil {
+		if doc.Verify, err = verifyOutput(view, conv.Out, conv.OutOptions(), nil); err != nil {
 			return fmt.Errorf("verify the output: %w", err)
 		}
 		in.Force = true
@@ -140,7 +142,7 @@ func fromWALAuditor(doc *fromWALDoc, in logdir.Options) txn.Auditor {
 	return txn.AuditFunc(func(input, output string) error {
 		conv := doc.Conversion
 		var err error
-		if doc.Verify, err = Verify(output, conv.OutOptions()); err != nil {
+		if doc.Verify, err = verifyOutput(output, conv.Out, conv.OutOptions(), nil); err != nil {
 			return fmt.Errorf("verify the output: %w", err)
 		}
 		if doc.Comparison, err = repair.CompareCommitted(input, output, in, conv.OutOptions(), conv.LastIndex); err != nil {

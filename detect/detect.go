@@ -75,6 +75,9 @@ type Result struct {
 	// Writers names the releases that can have written the log, with the
 	// facts behind them (both families; WAL.Writers repeats the releases).
 	Writers *Writers `json:"writers,omitempty"`
+	// DamageSeen lists damage the probes saw (walctl verify tells what it
+	// does): detection names the format regardless.
+	DamageSeen []string `json:"damageSeen,omitempty"`
 
 	conf    Confidence
 	Listing *Listing         `json:"-"`
@@ -101,8 +104,10 @@ func Directory(dir string, o Overrides) (*Result, error) {
 		return res, nil
 	}
 	stateSum := nodestate.ChecksumAbsent
+	stateSize := int64(-1)
 	if l.NodeState != "" {
 		b, size, err := ReadHead(l.NodeState, nodestate.Size)
+		stateSize = size
 		if err != nil {
 			return nil, err
 		}
@@ -123,6 +128,7 @@ func Directory(dir string, o Overrides) (*Result, error) {
 	res.vote(o)
 	res.inferGeometry(o)
 	res.Writers = res.writers(stateSum)
+	res.seeDamage(stateSize, stateSum)
 	res.Confidence = res.conf.String()
 	return res, nil
 }
@@ -353,8 +359,8 @@ func (r *Result) detectWAL(o Overrides) (*Result, error) {
 		Writers: p.Writers, SnapshotDir: p.SnapshotDir}
 	r.Evidence = append(r.Evidence, p.Evidence...)
 	r.Writers = walWriters(p, p.CheckpointForm)
-	r.conf = map[string]Confidence{wal.VeryHigh: partition.VeryHigh, wal.High: partition.High, wal.Medium: partition.Medium}[p.Confidence]
-	if r.conf == partition.None {
+	r.conf = p.Confidence // one scale: the codecs' (partition.Confidence)
+	if r.conf <= partition.Low {
 		r.conf = partition.Low
 		r.NeedFlags = append(r.NeedFlags, "--chunk-size N", "--hash ALG", "--wal-layout 6|5")
 	}

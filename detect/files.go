@@ -27,6 +27,14 @@ type PartitionFile struct {
 	Size   int64
 }
 
+// NotRegular is a canonical partition name that holds something else than a
+// regular file (a directory, a named pipe, a device, a socket).
+type NotRegular struct {
+	Number int64
+	Name   string
+	Kind   string // "directory", "named pipe (FIFO)", …
+}
+
 // Listing is what a PersistentState-looking directory contains.
 type Listing struct {
 	Dir          string
@@ -36,6 +44,7 @@ type Listing struct {
 	MetaFiles    []string        // 3.1–3.3 "N.meta" side files
 	NonCanonical []string        // names the library parses as numbers but are not canonical
 	WALMarkers   []string        // checkpoint, state, metadata/, data/
+	NotRegular   []NotRegular    // partition names that are not regular files
 	Other        []string
 }
 
@@ -56,7 +65,7 @@ func List(dir string) (*Listing, error) {
 			l.Snapshot = path
 		case name == "checkpoint" || name == "state" || (e.IsDir() && (name == "metadata" || name == "data")):
 			l.WALMarkers = append(l.WALMarkers, name)
-		case canonical.MatchString(name) && !e.IsDir():
+		case canonical.MatchString(name):
 			n, err := strconv.ParseInt(name, 10, 64)
 			if err != nil {
 				l.NonCanonical = append(l.NonCanonical, name)
@@ -67,7 +76,7 @@ func List(dir string) (*Listing, error) {
 				return nil, fmt.Errorf("%s: %w", path, err)
 			}
 			if !info.Mode().IsRegular() {
-				l.Other = append(l.Other, name)
+				l.NotRegular = append(l.NotRegular, NotRegular{Number: n, Name: name, Kind: KindOf(info.Mode())})
 				continue
 			}
 			l.Partitions = append(l.Partitions, PartitionFile{Number: n, Name: name, Path: path, Size: info.Size()})
@@ -83,6 +92,28 @@ func List(dir string) (*Listing, error) {
 	return l, nil
 }
 
+// KindOf names a file mode that is not a regular file, as the operator
+// knows it.
+func KindOf(m os.FileMode) string {
+	switch {
+	case m.IsDir():
+		return "directory"
+	case m&os.ModeNamedPipe != 0:
+		return "named pipe (FIFO)"
+	case m&os.ModeSocket != 0:
+		return "socket"
+	case m&os.ModeCharDevice != 0:
+		return "character device"
+	case m&os.ModeDevice != 0:
+		return "block device"
+	case m&os.ModeSymlink != 0:
+		return "symbolic link"
+	case m.IsRegular():
+		return "regular file"
+	}
+	return "special file"
+}
+
 // ReadHead reads at most n bytes from the start of the regular file at path
 // and returns them with the file's size. Anything but a regular file is an
 // error: opening a named pipe would block walctl forever, and reading a
@@ -93,7 +124,8 @@ func ReadHead(path string, n int64) ([]byte, int64, error) {
 		return nil, 0, err
 	}
 	if !info.Mode().IsRegular() {
-		return nil, 0, fmt.Errorf("%s: not a regular file (%s): replace it with the log's file or remove it", path, info.Mode().Type())
+		return nil, 0, fmt.Errorf("%s: not a regular file (a %s): replace it with the log's file or remove it",
+			path, KindOf(info.Mode()))
 	}
 	f, err := os.Open(path)
 	if err != nil {

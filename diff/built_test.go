@@ -167,7 +167,7 @@ func TestTailRewrittenInHigherTerm(t *testing.T) {
 			}
 			var codes []string
 			for _, f := range r.Findings {
-				codes = append(codes, string(f.Severity)+" "+f.Code)
+				codes = append(codes, string(f.Severity)+" "+string(f.Code))
 			}
 			if !reflect.DeepEqual(codes, c.codes) {
 				t.Errorf("findings %v, want %v", codes, c.codes)

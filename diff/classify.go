@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/internal/shellquote"
 	"github.com/walctl/walctl/raftlog"
 )
@@ -35,11 +36,11 @@ const (
 
 // bugCodes are the finding codes of logdir that name a defect's signature
 // in one file.
-var bugCodes = map[string]string{
-	"t1-missing-inline-records": BugT1,
-	"missing-record":            BugT1, // the sparse format's T1: a zero record before its payload
-	"t2-header-overwritten":     BugT2,
-	"t3-garbage-footer":         BugT3,
+var bugCodes = map[finding.Code]string{
+	finding.T1MissingInlineRecords: BugT1,
+	finding.MissingRecord:          BugT1, // the sparse format's T1: a zero record before its payload
+	finding.T2HeaderOverwritten:    BugT2,
+	finding.T3GarbageFooter:        BugT3,
 }
 
 // bugsByFile maps each file of a node's log to the defect its findings
@@ -82,6 +83,8 @@ type Difference struct {
 	Source string `json:"source,omitempty"`
 	// Heal is the command that heals it, or what to do in words.
 	Heal string `json:"heal"`
+	// sourceDir is the Source node's directory (the finding's REPLICA).
+	sourceDir string
 }
 
 // localDamage turns into StatusDamaged the statuses of cells that differ
@@ -157,6 +160,7 @@ func (e *engine) damageDiffs(k int, n Node, r *Report) []Difference {
 			d := Difference{Class: ClassLocalDamage, Node: n.Name, Dir: n.Dir, Bug: s.Bug, Cause: damageCause(n.Name, s.Bug)}
 			if src >= 0 {
 				d.Source, d.Heal = r.Nodes[src].Name, healFrom(r.Nodes[src].Dir, n.Dir, n.Format)
+				d.sourceDir = r.Nodes[src].Dir
 			} else {
 				d.Heal = noHealer(n.Name)
 			}

@@ -111,7 +111,7 @@ func TestClasses(t *testing.T) {
 			var codes []string
 			for _, f := range r.Findings {
 				if f.Severity != raftlog.Info || f.Code == CodeBehind {
-					codes = append(codes, string(f.Severity)+" "+f.Code)
+					codes = append(codes, string(f.Severity)+" "+string(f.Code))
 				}
 			}
 			if !reflect.DeepEqual(codes, c.codes) {

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/raftlog"
 )
 
@@ -104,7 +105,7 @@ func TestStandings(t *testing.T) {
 			}
 			var codes []string
 			for _, f := range r.Findings {
-				codes = append(codes, string(f.Severity)+" "+f.Code)
+				codes = append(codes, string(f.Severity)+" "+string(f.Code))
 				if f.Message == "" || f.Fix == "" {
 					t.Errorf("finding without message or fix: %+v", f)
 				}
@@ -145,7 +146,7 @@ func TestHostileLogs(t *testing.T) {
 	damaged.Log.(*fakeLog).entries[1].State = raftlog.EntryDamaged
 
 	r := mustCompare(t, []Replica{good, unordered, unreadable, damaged}, Options{})
-	want := map[string]bool{CodeUnordered: true, CodePayloadUnreadable: true, CodeEntryDamaged: true}
+	want := map[finding.Code]bool{CodeUnordered: true, CodePayloadUnreadable: true, CodeEntryDamaged: true}
 	for _, fd := range r.Findings {
 		delete(want, fd.Code)
 	}

@@ -4,83 +4,70 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/walctl/walctl/finding"
+	"github.com/walctl/walctl/internal/shellquote"
 	"github.com/walctl/walctl/raftlog"
 )
 
-// Finding codes emitted by Compare.
-const (
-	// A node's committed entries differ from the reference log: two
-	// replicas committed different entries at one index.
-	CodeDivergentCommitted = "replica-divergent-committed"
-	// A node's uncommitted entries differ: a stale suffix the leader
-	// overwrites when the node rejoins.
-	CodeDivergentUncommitted = "replica-divergent-uncommitted"
-	// Same index, same term, different content on two nodes.
-	CodeLogMatching = "log-matching-violation"
-	// A node lacks entries above its commit index: it is behind.
-	CodeBehind = "replica-behind"
-	// A node lacks entries at or below its own commit index.
-	CodeMissingCommitted = "replica-missing-committed"
-	// A node's own decoder found entries damaged; they were compared as read.
-	CodeEntryDamaged = "replica-entry-damaged"
-	// A node's payload could not be read; the entry differs from every other.
-	CodePayloadUnreadable = "replica-payload-unreadable"
-	// A node's log yielded entries out of index order; they were skipped.
-	CodeUnordered = "replica-unordered-entries"
-	// A node's log starts after a snapshot; covered indexes are not compared.
-	CodeSnapshot = "replica-snapshot"
-	// A node holds entries with DotNext #292 padding: it delivers
-	// [zeros][payload] where the others hold the appended payload.
-	CodePadded292 = "replica-padded-292"
-	// A node's own copy of entries the other nodes hold intact is damaged
-	// or missing (a known defect's signature, or what its own read finds):
-	// local damage, no history diverged; it is healed from a replica.
-	CodeLocalDamage = "replica-local-damage"
+// Finding codes emitted by Compare (the finding registry defines them).
+var (
+	CodeDivergentCommitted   = finding.ReplicaDivergentCommitted
+	CodeDivergentUncommitted = finding.ReplicaDivergentUncommitted
+	CodeLogMatching          = finding.LogMatchingViolation
+	CodeBehind               = finding.ReplicaBehind
+	CodeMissingCommitted     = finding.ReplicaMissingCommitted
+	CodeEntryDamaged         = finding.ReplicaEntryDamaged
+	CodePayloadUnreadable    = finding.ReplicaPayloadUnreadable
+	CodeUnordered            = finding.ReplicaUnorderedEntries
+	CodeSnapshot             = finding.ReplicaSnapshot
+	CodePadded292            = finding.ReplicaPadded292
+	CodeLocalDamage          = finding.ReplicaLocalDamage
 )
 
 func (e *engine) findings(r *Report) raftlog.Findings {
 	var fs raftlog.Findings
-	add := func(sev raftlog.Severity, code string, k int, idx int64, msg, fix string) {
-		fs.Add(raftlog.Finding{Severity: sev, Code: code, File: e.reps[k].Dir, Offset: -1, Index: idx, Message: msg, Fix: fix})
-	}
 	src := r.Source.Node
-	var padFix []string
+	var padDirs []string
 	for _, n := range r.Nodes {
 		if n.Padded292Total > 0 {
-			padFix = append(padFix, "walctl repair --apply "+n.Dir)
+			padDirs = append(padDirs, shellquote.Join("walctl", "repair", "--apply", n.Dir))
 		}
 	}
+	// The facts DIR (and REPLICA) fill the placeholders of a fix command:
+	// diff knows the node's directory, so its commands are whole.
+	facts := func(k int, msg string) finding.F {
+		return finding.F{"detail": msg, "source": src, "dir": e.reps[k].Dir, "dirs": strings.Join(padDirs, "; "),
+			"DIR": shellquote.Quote(e.reps[k].Dir)}
+	}
+	addForm := func(code finding.Code, form string, k int, idx int64, f finding.F) {
+		fs.Add(raftlog.New(code, form, e.reps[k].Dir, -1, idx, f))
+	}
+	add := func(code finding.Code, k int, idx int64, msg string) { addForm(code, "", k, idx, facts(k, msg)) }
 	for _, v := range r.Violations {
 		if v.Cause != "" {
 			continue // reported with the padded nodes (replica-padded-292)
 		}
-		add(raftlog.Error, CodeLogMatching, e.holderOf(v), v.Index, violationText(v),
-			fmt.Sprintf("the leader never repairs this (its consistency check compares terms only): find the node whose payload is wrong (walctl verify, the application's checksums) and rebuild it from %s", src))
+		add(CodeLogMatching, e.holderOf(v), v.Index, violationText(v))
 	}
 	for k, n := range r.Nodes {
 		for _, s := range n.Diverging {
 			rg := Range{From: s.From, To: s.To}
 			if s.Committed {
-				add(raftlog.Error, CodeDivergentCommitted, k, s.From, fmt.Sprintf("%s: entries %s: %s", n.Name, rg, s.Reason),
-					fmt.Sprintf("two replicas committed different entries: stop the cluster, decide which history to keep, and rebuild the others from it (safest source: %s)", src))
+				add(CodeDivergentCommitted, k, s.From, fmt.Sprintf("%s: entries %s: %s", n.Name, rg, s.Reason))
 			} else {
-				add(raftlog.Warning, CodeDivergentUncommitted, k, s.From, fmt.Sprintf("%s: entries %s: %s", n.Name, rg, s.Reason),
-					"nothing to do: the leader overwrites them when the node rejoins")
+				add(CodeDivergentUncommitted, k, s.From, fmt.Sprintf("%s: entries %s: %s", n.Name, rg, s.Reason))
 			}
 		}
 		for _, m := range n.Missing {
 			if m.From > n.CommitIndex {
-				add(raftlog.Info, CodeBehind, k, m.From, fmt.Sprintf("%s lacks entries %s (its last index is %d)", n.Name, m, n.LastIndex),
-					"nothing to do: the leader sends them when the node rejoins")
+				add(CodeBehind, k, m.From, fmt.Sprintf("%s lacks entries %s (its last index is %d)", n.Name, m, n.LastIndex))
 				continue
 			}
-			add(raftlog.Warning, CodeMissingCommitted, k, m.From, fmt.Sprintf("%s lacks entries %s although its commit index is %d", n.Name, m, n.CommitIndex),
-				fmt.Sprintf("run walctl verify on %s; rebuild it from %s if its log is damaged", n.Dir, src))
+			add(CodeMissingCommitted, k, m.From, fmt.Sprintf("%s lacks entries %s although its commit index is %d",
+				n.Name, m, n.CommitIndex))
 		}
 		if n.Padded292Total > 0 {
-			add(raftlog.Error, CodePadded292, k, n.Padded292[0], e.paddedText(k, n, r),
-				strings.Join(padFix, "; ")+" (on every node that holds padded entries: corrects only the padded "+
-					"records, no data byte moves; the logs then agree)")
+			add(CodePadded292, k, n.Padded292[0], e.paddedText(k, n, r))
 		}
 		e.streamFindings(k, n, add)
 	}
@@ -88,11 +75,21 @@ func (e *engine) findings(r *Report) raftlog.Findings {
 		if d.Class != ClassLocalDamage || d.Bug == Bug292 {
 			continue // #292 padding is replica-padded-292
 		}
-		sev := raftlog.Warning
-		if d.Committed {
-			sev = raftlog.Error
+		k := e.index(d.Node)
+		f := facts(k, localDamageText(d))
+		form := "" // repair --from the source
+		switch {
+		case d.Source == "":
+			form, f["heal"] = "no-healer", d.Heal
+		case r.Nodes[k].Format == "wal":
+			form, f["sourceDir"] = "wal", d.sourceDir
+		default:
+			f["REPLICA"], f["sourceDir"] = shellquote.Quote(d.sourceDir), d.sourceDir
 		}
-		add(sev, CodeLocalDamage, e.index(d.Node), d.Indexes[0].From, localDamageText(d), d.Heal)
+		if !d.Committed {
+			form = strings.TrimPrefix(form+"-uncommitted", "-")
+		}
+		addForm(CodeLocalDamage, form, k, d.Indexes[0].From, f)
 	}
 	if fs == nil {
 		fs = raftlog.Findings{}
@@ -100,24 +97,24 @@ func (e *engine) findings(r *Report) raftlog.Findings {
 	return fs
 }
 
-func (e *engine) streamFindings(k int, n Node, add func(raftlog.Severity, string, int, int64, string, string)) {
+func (e *engine) streamFindings(k int, n Node, add func(finding.Code, int, int64, string)) {
 	c := e.cur[k]
 	// Damaged entries local damage explains are reported with it.
 	if left := n.Damaged - e.nodes[k].damagedLocal; left > 0 {
-		add(raftlog.Warning, CodeEntryDamaged, k, c.firstDamage, fmt.Sprintf("%s: %d entries are damaged on disk (first at %d); they were compared as read", n.Name, left, c.firstDamage),
-			fmt.Sprintf("run walctl verify %s", n.Dir))
+		add(CodeEntryDamaged, k, c.firstDamage, fmt.Sprintf("%s: %d entries are damaged on disk (first at %d); they "+
+			"were compared as read", n.Name, left, c.firstDamage))
 	}
 	if c.unreadable > 0 {
-		add(raftlog.Warning, CodePayloadUnreadable, k, c.firstUnread, fmt.Sprintf("%s: %d payloads could not be read (first at %d); they count as different from every other node's", n.Name, c.unreadable, c.firstUnread),
-			fmt.Sprintf("check the files of %s (permissions, missing data files) and run walctl verify", n.Dir))
+		add(CodePayloadUnreadable, k, c.firstUnread, fmt.Sprintf("%s: %d payloads could not be read (first at %d); "+
+			"they count as different from every other node's", n.Name, c.unreadable, c.firstUnread))
 	}
 	if c.unordered > 0 {
-		add(raftlog.Warning, CodeUnordered, k, raftlog.NoIndex, fmt.Sprintf("%s: %d entries came out of index order and were skipped", n.Name, c.unordered),
-			fmt.Sprintf("run walctl verify %s", n.Dir))
+		add(CodeUnordered, k, raftlog.NoIndex, fmt.Sprintf("%s: %d entries came out of index order and were skipped",
+			n.Name, c.unordered))
 	}
 	if s := n.Snapshot; s != nil {
-		add(raftlog.Info, CodeSnapshot, k, s.Index, fmt.Sprintf("%s starts after a snapshot at %d (term %d): indexes 1–%d are compared only where other nodes hold entries, %d by term only", n.Name, s.Index, s.Term, s.Index, s.Index),
-			"nothing to do")
+		add(CodeSnapshot, k, s.Index, fmt.Sprintf("%s starts after a snapshot at %d (term %d): indexes 1–%d are "+
+			"compared only where other nodes hold entries, %d by term only", n.Name, s.Index, s.Term, s.Index, s.Index))
 	}
 }
 

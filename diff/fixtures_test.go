@@ -274,13 +274,13 @@ func checkSeverities(t *testing.T, r *Report) {
 	t.Helper()
 	count := map[string]int{}
 	for _, f := range r.Findings {
-		count[string(f.Severity)+" "+f.Code]++
+		count[string(f.Severity)+" "+string(f.Code)]++
 	}
-	if got := int64(count["error "+CodeLogMatching]); got != r.LogMatchingViolations-r.Padded292ViolationCount {
+	if got := int64(count["error "+string(CodeLogMatching)]); got != r.LogMatchingViolations-r.Padded292ViolationCount {
 		t.Errorf("%d log-matching errors for %d violations (%d explained by #292)",
 			got, r.LogMatchingViolations, r.Padded292ViolationCount)
 	}
-	if got := count["error "+CodePadded292]; got != len(r.Padded292) {
+	if got := count["error "+string(CodePadded292)]; got != len(r.Padded292) {
 		t.Errorf("%d %s errors for %d padded nodes", got, CodePadded292, len(r.Padded292))
 	}
 	var committed, uncommitted int
@@ -291,7 +291,7 @@ func checkSeverities(t *testing.T, r *Report) {
 			uncommitted++
 		}
 	}
-	if count["error "+CodeDivergentCommitted] != committed || count["warning "+CodeDivergentUncommitted] != uncommitted {
+	if count["error "+string(CodeDivergentCommitted)] != committed || count["warning "+string(CodeDivergentUncommitted)] != uncommitted {
 		t.Errorf("findings %v for %d committed and %d uncommitted divergent spans", count, committed, uncommitted)
 	}
 }

@@ -70,9 +70,12 @@ type Log struct {
 	entries func(from, to int64, yield func(raftlog.Entry) bool) error
 	onDisk  func(from, to int64, yield func(raftlog.Entry) bool) error // past Last
 	gaps    []raftlog.Range
-	wal     *wal.Log
-	files   map[string]*os.File
-	order   []string // keys of files, oldest first
+	// stateLost and termLost: the node state's indexes, or its term and
+	// vote, are lost or garbage (reported once by the state file's finding).
+	stateLost, termLost bool
+	wal                 *wal.Log
+	files               map[string]*os.File
+	order               []string // keys of files, oldest first
 	// hot reads the file payloads were read from last through 64 KiB
 	// windows: entries come in file order, so consecutive payloads cost one
 	// pread per window instead of one each. One file only, so memory stays at
@@ -113,6 +116,11 @@ func Open(dir string, o Options) (*Log, error) {
 	case detect.Meta3x:
 		return nil, fmt.Errorf("%s: DotNext 3.1–3.3 log (N.meta side files): walctl reads 4.0+ logs only", dir)
 	case detect.Unknown:
+		if onlySnapshot(det) {
+			// No partition file and no entry after the snapshot: every
+			// format and R read this log the same, as its snapshot alone.
+			return openPS(dir, det, o.Target)
+		}
 		return nil, &ErrUnsure{Dir: dir, Detection: det}
 	}
 	// An R or M the user gave is obeyed even against the evidence: the
@@ -125,6 +133,15 @@ func Open(dir string, o Options) (*Log, error) {
 		return nil, &ErrUnsure{Dir: dir, Detection: det}
 	}
 	return openPS(dir, det, o.Target)
+}
+
+// onlySnapshot: a PersistentState directory without partition files whose
+// node.state says no entry follows the snapshot (a log a truncation to its
+// snapshot leaves), so that nothing depends on the format or R.
+func onlySnapshot(det *detect.Result) bool {
+	l, s := det.Listing, det.State
+	return l.NodeState != "" && len(l.Partitions) == 0 && len(l.NotRegular) == 0 && len(l.NonCanonical) == 0 &&
+		s != nil && s.LastIndex >= 0 && s.LastIndex <= s.Snapshot.Index
 }
 
 // Entries streams the entries with from ≤ index ≤ to (clipped to First..Last),

@@ -3,8 +3,10 @@ package logdir
 import (
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/walctl/walctl/detect"
+	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/format/legacy"
 	"github.com/walctl/walctl/format/nodestate"
 	"github.com/walctl/walctl/format/partition"
@@ -33,14 +35,27 @@ type psLog struct {
 	*Log
 	decode   decoder
 	files    []detect.PartitionFile
-	lastHint int64 // node.state LastIndex, -1 without node.state
+	lastHint int64 // node.state LastIndex, -1 without node.state (or when it is lost)
 	target   release.Version
 	zeroLead []zeroLead // unsealed partitions whose leading slots are zero
+
+	// What node.state's own damage leaves untrusted (judgeNodeState).
+	stateLost   bool // its indexes are garbage or gone
+	termLost    bool // its term (and vote) are gone
+	zeroState   bool // 128 zero bytes: judged against the entries on disk
+	badChecksum bool
+	cutState    int64 // its size when shorter than 128 bytes, else -1
+	// firstOnDisk and maxTerm: the first index and the highest term of the
+	// records the scan found.
+	firstOnDisk, maxTerm int64
+	beyond               raftlog.Findings // codec findings about records after LastIndex
+	notRegularLive       map[int64]bool   // numbers of non-regular names reported as live partitions
 }
 
 func openPS(dir string, det *detect.Result, target release.Version) (*Log, error) {
 	l := &Log{Dir: dir, Format: det.Format, Detection: det, R: det.R, M: det.M}
-	ps := &psLog{Log: l, decode: decoderFor(det.Format), files: det.Listing.Partitions, lastHint: -1, target: target}
+	ps := &psLog{Log: l, decode: decoderFor(det.Format), files: det.Listing.Partitions, lastHint: -1, target: target,
+		cutState: -1, firstOnDisk: -1}
 	if err := ps.readNodeState(det.Listing.NodeState); err != nil {
 		return nil, err
 	}
@@ -51,8 +66,16 @@ func openPS(dir string, det *detect.Result, target release.Version) (*Log, error
 	if err != nil {
 		return nil, err
 	}
+	if ps.State != nil {
+		ps.checkLostState(lastOnDisk, ps.maxTerm)
+	}
+	if !ps.stateLost {
+		// Records after LastIndex are worth knowing only when LastIndex is.
+		ps.Findings = append(ps.Findings, ps.beyond...)
+	}
 	ps.bounds(lastOnDisk)
 	ps.checkDirectory(lastOnDisk)
+	l.stateLost, l.termLost = ps.stateLost, ps.termLost
 	l.entries = func(from, to int64, yield func(raftlog.Entry) bool) error {
 		return ps.entries(from, to, ps.lastHint, yield)
 	}
@@ -64,8 +87,7 @@ func openPS(dir string, det *detect.Result, target release.Version) (*Log, error
 
 func (ps *psLog) readNodeState(path string) error {
 	if path == "" {
-		ps.Findings.Add(finding(raftlog.Error, "node-state-missing", nodestate.FileName, -1, raftlog.NoIndex,
-			"node.state is missing: DotNext creates a fresh one (term 0, no vote, commit 0) and ignores every entry"))
+		ps.Findings.Add(raftlog.New(finding.NodeStateMissing, "", nodestate.FileName, -1, raftlog.NoIndex, nil))
 		return nil
 	}
 	b, size, err := detect.ReadHead(path, nodestate.Size)
@@ -95,10 +117,126 @@ func (ps *psLog) readNodeState(path string) error {
 	}
 	ps.State = ns
 	ps.lastHint = s.LastIndex
-	ps.checkNodeState(size, ns)
-	ps.checkNegative(s)
-	ps.checkVoteLayout(size, s)
+	ps.judgeNodeState(b, size, s, ns)
+	if !ps.stateLost {
+		ps.checkVoteLayout(size, s)
+	}
 	return nil
+}
+
+// judgeNodeState reports what is wrong with node.state itself, once per
+// cause, and marks the fields that cannot be trusted: garbage or lost
+// indexes (stateLost: the directory is then read as if node.state said
+// nothing, and every rule that needs its indexes is skipped) or a lost term
+// (termLost: the replay does not compare entries' terms with it).
+func (ps *psLog) judgeNodeState(b []byte, size int64, s nodestate.State, ns *raftlog.NodeState) {
+	const f = nodestate.FileName
+	mismatch := ns.Checksum == raftlog.ChecksumMismatch
+	if neg := negativeFields(s); neg != "" {
+		note := ""
+		if mismatch {
+			note = ", and its checksum does not match"
+		}
+		ps.Findings.Add(raftlog.New(finding.NegativeIndex, "", f, -1, raftlog.NoIndex,
+			finding.F{"fields": neg, "checksum": note}))
+		ps.lost(true)
+		return
+	}
+	vote := voteWord(ns)
+	switch {
+	case size < nodestate.OffSnapshot:
+		ps.cutState = size
+		ps.lost(true)
+		return // node-state-size "short", worded once the entries on disk are known
+	case s.Snapshot.Index > 0 && size < nodestate.OffSnapshot+8+32:
+		ps.Findings.Add(raftlog.New(finding.NodeStateSize, "cut-snapshot", f, size, raftlog.NoIndex,
+			finding.F{"size": size, "snapshotIndex": s.Snapshot.Index}))
+		ps.lost(true)
+		return
+	case size < nodestate.Size:
+		ps.cutState = size
+		ps.termLost = size < nodestate.OffTerm+8 || mismatch
+	case size > nodestate.Size:
+		ps.Findings.Add(raftlog.New(finding.NodeStateSize, "oversized", f, nodestate.Size, raftlog.NoIndex,
+			finding.F{"size": size, "term": s.Term, "vote": vote}))
+	case allZero(b):
+		ps.zeroState = true // judged against the entries on disk (checkZeroed)
+		ps.lastHint = -1
+	}
+	if mismatch {
+		ps.badChecksum, ps.termLost = true, true // worded in checkLostState, with the log's terms
+	}
+}
+
+// lost marks node.state's indexes as garbage: the partitions are decoded as
+// if node.state said nothing (every record on disk is seen).
+func (ps *psLog) lost(indexes bool) {
+	ps.stateLost, ps.termLost = indexes, true
+	ps.lastHint = -1
+}
+
+// checkLostState words the node.state findings that need the entries on
+// disk: a cut file's, and an all-zero file's when the partitions hold
+// entries with a term above 0 (then node.state contradicts them: DotNext
+// would open an empty log at term 0 and forget its vote).
+func (ps *psLog) checkLostState(lastOnDisk, maxTerm int64) {
+	const f = nodestate.FileName
+	onDisk := "(none)"
+	if lastOnDisk >= 0 {
+		onDisk = finding.Range(max(ps.firstOnDisk, 1), lastOnDisk)
+	}
+	minTerm := max(maxTerm, ps.State.Term) + 1
+	if ps.badChecksum {
+		ps.Findings.Add(raftlog.New(finding.NodeStateChecksum, "", f, nodestate.OffChecksum, raftlog.NoIndex,
+			finding.F{"minTerm": minTerm}))
+	}
+	switch {
+	case ps.cutState >= 0 && ps.stateLost:
+		ps.Findings.Add(raftlog.New(finding.NodeStateSize, "short", f, ps.cutState, raftlog.NoIndex,
+			finding.F{"size": ps.cutState, "onDisk": onDisk}))
+	case ps.cutState >= 0:
+		snap, effect := "", "the vote forgotten"
+		if ps.Snapshot != nil {
+			snap = " and snapshot"
+		}
+		if ps.termLost {
+			effect = "term 0, vote forgotten; measured"
+		}
+		ps.Findings.Add(raftlog.New(finding.NodeStateSize, "", f, ps.cutState, raftlog.NoIndex,
+			finding.F{"size": ps.cutState, "snapshot": snap, "maxTerm": maxTerm, "minTerm": minTerm, "effect": effect}))
+	case ps.zeroState && maxTerm > 0:
+		ps.Findings.Add(raftlog.New(finding.NodeStateZeroed, "", f, 0, raftlog.NoIndex,
+			finding.F{"size": int64(nodestate.Size), "onDisk": onDisk, "maxTerm": maxTerm}))
+		ps.lost(true)
+	case ps.zeroState:
+		ps.lastHint = 0 // nothing contradicts it: an empty log
+	}
+}
+
+// negativeFields lists the indexes and the term below zero, which the
+// library never writes ("" when there are none).
+func negativeFields(s nodestate.State) string {
+	var out []string
+	for _, field := range []struct {
+		name     string
+		off, val int64
+	}{{"CommitIndex", nodestate.OffCommitIndex, s.CommitIndex}, {"LastApplied", nodestate.OffLastApplied, s.LastApplied},
+		{"LastIndex", nodestate.OffLastIndex, s.LastIndex}, {"snapshot index", nodestate.OffSnapshot, s.Snapshot.Index},
+		{"term", nodestate.OffTerm, s.Term}} {
+		if field.val < 0 {
+			out = append(out, fmt.Sprintf("a negative %s (%d at offset %d)", field.name, field.val, field.off))
+		}
+	}
+	return strings.Join(out, ", ")
+}
+
+func allZero(b []byte) bool {
+	for _, x := range b {
+		if x != 0 {
+			return false
+		}
+	}
+	return len(b) > 0
 }
 
 // memberOf is the model's view of a node.state member id: the member named
@@ -136,38 +274,9 @@ func (ps *psLog) checkVoteLayout(size int64, s nodestate.State) {
 	if !ok || m.Layout != nodestate.LayoutBefore480 || size < nodestate.OffVote+nodestate.MemberIDSize {
 		return
 	}
-	ps.Findings.Add(finding(raftlog.Info, "old-vote-layout", nodestate.FileName, nodestate.OffVote, raftlog.NoIndex,
-		fmt.Sprintf("node.state stores the vote for %s (term %d) in the ClusterMemberId layout before 4.8.0 (port before length): DotNext %s reads it right, %s reads it as a vote for another member",
-			m.Endpoint, s.Term, nodestate.LayoutBefore480.Releases(), nodestate.Layout480.Releases())))
-}
-
-func (ps *psLog) checkNodeState(size int64, ns *raftlog.NodeState) {
-	const f = nodestate.FileName
-	if size != nodestate.Size {
-		ps.Findings.Add(finding(raftlog.Error, "node-state-size", f, min(size, nodestate.Size), raftlog.NoIndex,
-			fmt.Sprintf("node.state is %d bytes, not %d: DotNext reads the missing bytes as zero (term %d, vote %s) without an error — the node can vote twice in one term",
-				size, nodestate.Size, ns.Term, voteWord(ns))))
-	}
-	if ns.Checksum == raftlog.ChecksumMismatch {
-		ps.Findings.Add(finding(raftlog.Error, "node-state-checksum", f, nodestate.OffChecksum, raftlog.NoIndex,
-			"node.state checksum does not match bytes 0–119: with IntegrityCheck on, DotNext ≥ 4.2 throws InternalStateBrokenException from InitializeAsync"))
-	}
-}
-
-// checkNegative reports indexes and a term below zero, which the library
-// never writes. The model reads -1 as "not kept by the format" and ignores
-// a snapshot index ≤ 0, so they would otherwise pass silently.
-func (ps *psLog) checkNegative(s nodestate.State) {
-	for _, field := range []struct {
-		name     string
-		off, val int64
-	}{{"LastIndex", nodestate.OffLastIndex, s.LastIndex}, {"LastApplied", nodestate.OffLastApplied, s.LastApplied},
-		{"snapshot index", nodestate.OffSnapshot, s.Snapshot.Index}, {"term", nodestate.OffTerm, s.Term}} {
-		if field.val < 0 {
-			ps.Findings.Add(finding(raftlog.Error, "negative-index", nodestate.FileName, field.off, raftlog.NoIndex,
-				fmt.Sprintf("node.state holds a negative %s (%d at offset %d), which the library never writes: the file is damaged; restore node.state from a healthy replica", field.name, field.val, field.off)))
-		}
-	}
+	ps.Findings.Add(raftlog.New(finding.OldVoteLayout, "", nodestate.FileName, nodestate.OffVote, raftlog.NoIndex,
+		finding.F{"member": m.Endpoint, "term": s.Term, "oldReleases": nodestate.LayoutBefore480.Releases(),
+			"newReleases": nodestate.Layout480.Releases()}))
 }
 
 func voteWord(ns *raftlog.NodeState) string {
@@ -196,12 +305,11 @@ func (ps *psLog) readSnapshot(path string) error {
 	}
 	end, ok := addOK(s.Offset, s.Length)
 	if s.Length < 0 || s.Offset < 0 || !ok || end > info.Size() {
-		ps.Findings.Add(finding(raftlog.Error, "snapshot-short", "snapshot", info.Size(), s.Index,
-			fmt.Sprintf("node.state says the snapshot is %d bytes at offset %d, but the snapshot file has %d: the state machine restores a cut snapshot", s.Length, s.Offset, info.Size())))
+		ps.Findings.Add(raftlog.New(finding.SnapshotShort, "", "snapshot", info.Size(), s.Index,
+			finding.F{"length": s.Length, "snapOffset": s.Offset, "size": info.Size()}))
 	}
 	if s.Offset == 48 {
-		ps.Findings.Add(finding(raftlog.Warning, "snapshot-offset-48", "snapshot", 0, s.Index,
-			"snapshot metadata Offset is 48 (InlineSnapshotBuilder quirk): the library reads the payload from byte 48 although it was written from 0"))
+		ps.Findings.Add(raftlog.New(finding.SnapshotOffset48, "", "snapshot", 0, s.Index, nil))
 	}
 	return nil
 }
@@ -241,8 +349,8 @@ func (ps *psLog) scan() (int64, error) {
 			Format: ps.Format, FirstIndex: -1, LastIndex: -1}
 		base, ok := mulOK(pf.Number, ps.R)
 		if !ok {
-			ps.Findings.Add(finding(raftlog.Error, "partition-number-overflow", pf.Name, 0, raftlog.NoIndex,
-				fmt.Sprintf("partition number %d × R %d overflows a log index", pf.Number, ps.R)))
+			ps.Findings.Add(raftlog.New(finding.PartitionNumberOverflow, "", pf.Name, 0, raftlog.NoIndex,
+				finding.F{"number": pf.Number, "r": ps.R}))
 			return true, nil
 		}
 		for _, s := range d.Slots {
@@ -254,21 +362,23 @@ func (ps *psLog) scan() (int64, error) {
 				p.LastIndex = idx
 				p.Entries++
 				lastOnDisk = max(lastOnDisk, idx)
+				if ps.firstOnDisk < 0 || idx < ps.firstOnDisk {
+					ps.firstOnDisk = idx
+				}
+				if s.Kind == partition.Written {
+					ps.maxTerm = max(ps.maxTerm, s.Rec.Term)
+				}
 			}
 		}
 		for _, is := range d.Issues {
-			if is.Code == "unsealed-partition" {
+			if is.Code == finding.UnsealedPartition {
 				continue // judged for the whole directory in checkUnsealed, with its index range
 			}
 			if is.Code == v2.CodeZeroLeading && !d.Sealed {
 				ps.zeroLead = append(ps.zeroLead, zeroLeadOf(pf, base, is, d))
 				continue // judged in checkZeroLead, with the entries and the releases at stake
 			}
-			idx := raftlog.NoIndex
-			if is.Slot >= 0 {
-				idx = base + is.Slot
-			}
-			ps.Findings.Add(finding(raftlog.Severity(is.Severity), is.Code, pf.Name, is.Offset, idx, is.Message))
+			ps.addIssue(pf, base, is)
 		}
 		ps.Partitions = append(ps.Partitions, p)
 		return true, nil
@@ -277,6 +387,42 @@ func (ps *psLog) scan() (int64, error) {
 		return 0, err
 	}
 	return lastOnDisk, nil
+}
+
+// addIssue turns a codec's issue into a finding: its index, and whether
+// that entry is committed (which picks the fix of a truncation). Issues
+// about records after LastIndex wait in ps.beyond: they matter only when
+// node.state's LastIndex can be trusted.
+func (ps *psLog) addIssue(pf detect.PartitionFile, base int64, is partition.Issue) {
+	idx := raftlog.NoIndex
+	if is.Slot >= 0 {
+		idx = base + is.Slot
+	}
+	facts := finding.F{}
+	for k, v := range is.Facts {
+		facts[k] = v
+	}
+	// from: the first entry a truncation for this issue drops (the slot's,
+	// else the partition's first).
+	from := idx
+	if from == raftlog.NoIndex {
+		from = max(base, 1)
+	}
+	if _, ok := facts["from"]; !ok {
+		facts["from"] = from
+	}
+	facts["committed"] = ps.State != nil && from <= ps.State.CommitIndex
+	f := raftlog.New(is.Code, is.Form, pf.Name, is.Offset, idx, facts)
+	switch is.Form {
+	case "stale", "beyond", "above-last":
+		ps.beyond.Add(f)
+		return
+	}
+	if is.Code == finding.BeyondLastIndex {
+		ps.beyond.Add(f)
+		return
+	}
+	ps.Findings.Add(f)
 }
 
 func mulOK(a, b int64) (int64, bool) {

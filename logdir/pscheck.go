@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"github.com/walctl/walctl/detect"
+	"github.com/walctl/walctl/finding"
 	v2 "github.com/walctl/walctl/format/v2"
 	"github.com/walctl/walctl/raftlog"
 )
@@ -14,33 +15,44 @@ import (
 // not belong, and records beyond LastIndex.
 func (ps *psLog) checkDirectory(lastOnDisk int64) {
 	for _, name := range ps.Detection.Listing.NonCanonical {
-		ps.Findings.Add(finding(raftlog.Warning, "non-canonical-name", name, -1, raftlog.NoIndex,
-			fmt.Sprintf("file %q parses as a partition number but is not canonical: the library opens or creates another file for it", name)))
+		ps.Findings.Add(raftlog.New(finding.NonCanonicalName, "", name, -1, raftlog.NoIndex, nil))
 	}
 	for _, f := range ps.Detection.Files {
 		if f.Dissent {
-			ps.Findings.Add(finding(raftlog.Warning, "partition-format-dissent", f.Name, 0, raftlog.NoIndex,
-				fmt.Sprintf("partition %s looks like %s (%s), not %s like the directory", f.Name, f.Format, f.Confidence, ps.Format)))
+			ps.Findings.Add(raftlog.New(finding.PartitionFormatDissent, "", f.Name, 0, raftlog.NoIndex,
+				finding.F{"format": f.Format, "confidence": f.Confidence, "dirFormat": ps.Format}))
 		}
 	}
 	for _, c := range ps.Detection.Conflicts {
-		ps.Findings.Add(finding(raftlog.Error, "geometry-conflict", "", -1, raftlog.NoIndex,
-			c+": the log was not written with these settings; DotNext opened with them misplaces every index"))
+		ps.Findings.Add(raftlog.New(finding.GeometryConflict, "", "", -1, raftlog.NoIndex, finding.F{"conflict": c}))
 	}
 	ps.checkMissing()
+	ps.checkNotRegular()
 	if ps.Format == detect.V2 {
 		ps.checkUnsealed()
 		ps.checkZeroLead()
 	}
-	if ps.State != nil && lastOnDisk > ps.State.LastIndex {
-		ps.Findings.Add(finding(raftlog.Info, "entries-beyond-last-index", "", -1, ps.State.LastIndex+1,
-			fmt.Sprintf("records up to index %d are on disk after LastIndex %d (appended but node.state not yet flushed, or a rolled-back suffix): the library ignores them", lastOnDisk, ps.State.LastIndex)))
+	if ps.State != nil && !ps.stateLost && lastOnDisk > ps.State.LastIndex {
+		ps.Findings.Add(raftlog.New(finding.EntriesBeyondLastIndex, "", "", -1, ps.State.LastIndex+1,
+			finding.F{"lastOnDisk": lastOnDisk, "last": ps.State.LastIndex}))
+	}
+}
+
+// checkNotRegular names what sits under a partition name that is not a
+// regular file; one the live entries need is reported by checkMissing.
+func (ps *psLog) checkNotRegular() {
+	for _, nr := range ps.Detection.Listing.NotRegular {
+		if ps.notRegularLive[nr.Number] {
+			continue
+		}
+		ps.Findings.Add(raftlog.New(finding.PartitionNotRegular, "stale", nr.Name, -1, raftlog.NoIndex,
+			finding.F{"kind": nr.Kind, "number": nr.Number}))
 	}
 }
 
 // partitionsNeeded is the range of partition numbers the live entries use.
 func (ps *psLog) live() (raftlog.Range, bool) {
-	if ps.State == nil {
+	if ps.State == nil || ps.stateLost {
 		return raftlog.Range{}, false
 	}
 	from := int64(1)
@@ -99,6 +111,27 @@ func (ps *psLog) checkMissing() {
 func (ps *psLog) missing(p, q int64, live raftlog.Range) {
 	from, to := max(p*ps.R, live.From), min(ps.lastOf(q), live.To)
 	ps.gaps = append(ps.gaps, raftlog.Range{From: from, To: to})
+	// A name that holds a directory, a pipe or a device is not missing: it
+	// is named as what it is (the rest of the run is reported as missing).
+	for _, nr := range ps.Detection.Listing.NotRegular {
+		if nr.Number < p || nr.Number > q {
+			continue
+		}
+		a, b := max(nr.Number*ps.R, live.From), min(ps.lastOf(nr.Number), live.To)
+		if ps.notRegularLive == nil {
+			ps.notRegularLive = map[int64]bool{}
+		}
+		ps.notRegularLive[nr.Number] = true
+		ps.Findings.Add(raftlog.New(finding.PartitionNotRegular, "", nr.Name, -1, a, finding.F{"kind": nr.Kind,
+			"number": nr.Number, "entries": raftlog.Range{From: a, To: b}.String()}))
+		if nr.Number > p {
+			ps.missing(p, nr.Number-1, live)
+		}
+		if nr.Number < q {
+			ps.missing(nr.Number+1, q, live)
+		}
+		return
+	}
 	files := fmt.Sprint(p)
 	if q > p {
 		files = fmt.Sprintf("%d–%d", p, q)
@@ -107,18 +140,18 @@ func (ps *psLog) missing(p, q int64, live raftlog.Range) {
 	if len(ps.files) > 0 {
 		have = ps.files[len(ps.files)-1].Number
 	}
-	code := "partition-missing"
-	sev := raftlog.Error
-	reaction := fmt.Sprintf("DotNext throws MissingPartitionException \"Index value is %d\"", from)
-	if from <= ps.State.CommitIndex {
-		reaction += " from InitializeAsync"
-	} else if p > have {
-		code = "last-index-beyond-disk"
-		sev = raftlog.Warning
-		reaction = "none of them is committed; the library throws MissingPartitionException when it reads them"
+	entries := raftlog.Range{From: from, To: to}.String()
+	if from > ps.State.CommitIndex && p > have {
+		ps.Findings.Add(raftlog.New(finding.LastIndexBeyondDisk, "", files, -1, from,
+			finding.F{"files": files, "entries": entries}))
+		return
 	}
-	ps.Findings.Add(finding(sev, code, files, -1, from,
-		fmt.Sprintf("partition file %s is missing: entries %s are not on this node; %s", files, raftlog.Range{From: from, To: to}, reaction)))
+	when := ""
+	if from <= ps.State.CommitIndex {
+		when = " from InitializeAsync"
+	}
+	ps.Findings.Add(raftlog.New(finding.PartitionMissing, "", files, -1, from, finding.F{"files": files,
+		"entries": entries, "from": from, "when": when, "committed": from <= ps.State.CommitIndex}))
 }
 
 // checkUnsealed finds Table partitions that DotNext ≥ 5.7.3 loads as stubs:
@@ -137,20 +170,19 @@ func (ps *psLog) checkUnsealed() {
 		if from > to {
 			continue
 		}
-		committed := ""
+		lost := ""
 		if from <= ps.State.CommitIndex {
-			committed = fmt.Sprintf(" — committed %s are lost from the state machine", raftlog.Range{From: from, To: min(to, ps.State.CommitIndex)})
+			lost = fmt.Sprintf(" — committed %s are lost from the state machine",
+				raftlog.Range{From: from, To: min(to, ps.State.CommitIndex)})
 		}
-		sev, when := raftlog.Error, ""
+		facts := finding.F{"number": p.Number, "last": live.To, "entries": raftlog.Range{From: from, To: to}.String(),
+			"lost": lost}
+		form := ""
 		if r, ok := v2.ReaderFor(ps.target); ok && r != v2.ReaderTip {
 			// The node stays on a release that scans the partition: a hazard
 			// for a later upgrade only.
-			sev, when = raftlog.Warning, fmt.Sprintf("; DotNext %s (--target-version) reads them by their chained "+
-				"records, so only a later upgrade to 5.7.3+ loses them", ps.target)
+			form, facts["target"] = "target", ps.target.String()
 		}
-		ps.Findings.Add(finding(sev, "unsealed-partition", p.File, 0, from,
-			fmt.Sprintf("partition %d is not sealed and does not hold LastIndex %d: DotNext ≥ 5.7.3 reads entries "+
-				"%s as empty (Term 0, Length 0)%s%s",
-				p.Number, live.To, raftlog.Range{From: from, To: to}, committed, when)))
+		ps.Findings.Add(raftlog.New(finding.UnsealedPartition, form, p.File, 0, from, facts))
 	}
 }

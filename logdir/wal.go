@@ -21,6 +21,8 @@ func openWAL(dir string, o Options) (*Log, error) {
 		// Slots past the last written one up to T: reported once as
 		// checkpoint-past-end, not once per phantom entry.
 		l.gaps = append(l.gaps, raftlog.Range{From: ext.ValidEnd + 1, To: w.T})
+	} else if ext.PastEnd.From <= ext.PastEnd.To {
+		l.gaps = append(l.gaps, ext.PastEnd)
 	}
 	if w.Snapshot != nil {
 		l.First = w.Snapshot.Index

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/walctl/walctl/detect"
+	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/format/partition"
 	v2 "github.com/walctl/walctl/format/v2"
 	"github.com/walctl/walctl/raftlog"
@@ -42,22 +43,22 @@ func (ps *psLog) checkZeroLead() {
 			z.number, indexWords(z.from, z.to), z.first, isAre(z.to-z.from+1), z.at, z.end-1)
 		lo, hi := max(z.first, live.From), min(ps.lastOf(z.number), live.To)
 		if !ok || lo > hi {
-			ps.Findings.Add(finding(raftlog.Info, v2.CodeZeroLeading, z.file, z.at, z.from,
-				slots+": no live entry follows them, so no release loses anything"))
+			ps.Findings.Add(raftlog.New(v2.CodeZeroLeading, "harmless", z.file, z.at, z.from, finding.F{"slots": slots}))
 			continue
 		}
 		lost := raftlog.Range{From: lo, To: hi}
 		old, why := ps.oldReaders()
-		sev, who := raftlog.Error, "DotNext 5.4.0–5.7.2 stop"
+		form, who := "", "DotNext 5.4.0–5.7.2 stop"
 		if !old {
-			sev, who = raftlog.Warning, "a downgrade to DotNext 5.4.0–5.7.2 would lose entries: those releases stop"
+			form, who = "downgrade", "a downgrade to DotNext 5.4.0–5.7.2 would lose entries: those releases stop"
 		}
 		effect := fmt.Sprintf("%s their scan of the partition at the first of them and read entries %s as empty (Term 0, Length 0)", who, lost)
 		if lo <= ps.State.CommitIndex {
 			effect += fmt.Sprintf(", so committed %s are lost from the state machine without an error", raftlog.Range{From: lo, To: min(hi, ps.State.CommitIndex)})
 		}
 		effect += "; 5.7.3+ read them right"
-		ps.Findings.Add(finding(sev, v2.CodeZeroLeading, z.file, z.at, lo, fmt.Sprintf("%s: %s. %s", slots, effect, why)))
+		ps.Findings.Add(raftlog.New(v2.CodeZeroLeading, form, z.file, z.at, lo, finding.F{"slots": slots,
+			"effect": effect, "why": why}))
 	}
 }
 

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"sort"
+
+	"github.com/walctl/walctl/finding"
 )
 
 // Range is an inclusive range of log indexes.
@@ -21,7 +23,8 @@ func (r Range) String() string {
 // Bounds are what the node state declares about the log, for the replay.
 type Bounds struct {
 	File          string // where the bounds were read from (node.state, checkpoint)
-	Term          int64  // current term; -1 unknown
+	Term          int64  // current term; -1 unknown (lost: reported by the state file's own finding)
+	HasVote       bool
 	Commit        int64
 	Applied       int64 // -1 when the format keeps none
 	Last          int64 // -1 unknown
@@ -30,6 +33,12 @@ type Bounds struct {
 	KnownGaps     []Range // index ranges already reported as missing (e.g. a missing partition file)
 	EntriesFrom   int64   // first index the log should hold (Snapshot+1 usually)
 	CommitSetting string  // "CommitIndex" or "checkpoint" for messages
+	// Untrusted: the state file's indexes are lost or garbage, which its own
+	// finding reports once; the replay does not judge them again.
+	Untrusted bool
+	// WAL: the log is a WriteAheadLog (walctl repair --from rebuilds
+	// PersistentState logs only).
+	WAL bool
 }
 
 // TermCount is how many entries a term holds.
@@ -66,6 +75,7 @@ type Replay struct {
 	maxAt    int64
 	findings Findings
 	firstOK  bool
+	above    []Entry // entries whose term is above the current term
 }
 
 // NewReplay starts a replay.
@@ -76,27 +86,23 @@ func NewReplay(b Bounds) *Replay {
 	return r
 }
 
-func (r *Replay) add(sev Severity, code string, off, idx int64, format string, args ...any) {
-	r.findings.Add(Finding{Severity: sev, Code: code, File: r.b.File, Offset: off, Index: idx,
-		Message: fmt.Sprintf(format, args...)})
+func (r *Replay) add(code finding.Code, form string, off, idx int64, facts finding.F) {
+	r.findings.Add(New(code, form, r.b.File, off, idx, facts))
 }
 
 func (r *Replay) checkBounds() {
 	b := r.b
+	if b.Untrusted || b.Commit < 0 || b.Snapshot < 0 {
+		return // reported with the state file's own damage
+	}
 	if b.Last >= 0 && b.Commit > b.Last {
-		r.add(Error, "commit-beyond-last-index", -1, b.Commit,
-			"commit index %d is above the last index %d: entries the node claims committed do not exist", b.Commit, b.Last)
+		r.add(finding.CommitBeyondLastIndex, "", -1, b.Commit, finding.F{"commit": b.Commit, "last": b.Last})
 	}
 	if b.Applied >= 0 && b.Applied > b.Commit {
-		r.add(Warning, "applied-beyond-commit", -1, b.Applied,
-			"last applied %d is above the commit index %d (the library never persists that)", b.Applied, b.Commit)
+		r.add(finding.AppliedBeyondCommit, "", -1, b.Applied, finding.F{"applied": b.Applied, "commit": b.Commit})
 	}
 	if b.Snapshot > b.Commit {
-		r.add(Error, "snapshot-beyond-commit", -1, b.Snapshot,
-			"snapshot index %d is above the commit index %d: a snapshot covers only committed entries", b.Snapshot, b.Commit)
-	}
-	if b.Commit < 0 || b.Snapshot < 0 {
-		r.add(Error, "negative-index", -1, NoIndex, "negative commit (%d) or snapshot (%d) index", b.Commit, b.Snapshot)
+		r.add(finding.SnapshotBeyondCommit, "", -1, b.Snapshot, finding.F{"snapshot": b.Snapshot, "commit": b.Commit})
 	}
 }
 
@@ -141,7 +147,7 @@ func (r *Replay) Add(e Entry) {
 
 func (r *Replay) gap(at int64) {
 	if at <= r.prev {
-		r.add(Error, "index-out-of-order", -1, at, "index %d follows %d: indexes must increase by one", at, r.prev)
+		r.add(finding.IndexOutOfOrder, "", -1, at, finding.F{"prev": r.prev})
 		return
 	}
 	r.missingThrough(at - 1)
@@ -158,10 +164,10 @@ func (r *Replay) missingThrough(to int64) {
 		}
 	}
 	if to == math.MaxInt64 {
-		r.add(Error, "index-gap", -1, missing.From, "indexes %s are missing after %d", missing, r.prev)
+		r.add(finding.IndexGap, "open", -1, missing.From, finding.F{"missing": missing.String(), "prev": r.prev})
 		return
 	}
-	r.add(Error, "index-gap", -1, missing.From, "indexes %s are missing between %d and %d", missing, r.prev, to+1)
+	r.add(finding.IndexGap, "", -1, missing.From, finding.F{"missing": missing.String(), "prev": r.prev, "next": to + 1})
 }
 
 func (r *Replay) emptyEntry(e Entry) {
@@ -170,25 +176,56 @@ func (r *Replay) emptyEntry(e Entry) {
 			return // already reported with its cause
 		}
 	}
-	sev, what := Warning, "uncommitted"
-	if e.Committed {
-		sev, what = Error, "committed"
+	form := ""
+	switch {
+	case e.Committed && r.b.WAL:
+		form = "committed-wal"
+	case e.Committed:
+		form = "committed"
 	}
-	r.findings.Add(Finding{Severity: sev, Code: "record-zeroed", File: e.Record.File, Offset: e.Record.Offset, Index: e.Index,
-		Message: fmt.Sprintf("%s entry %d has no record on disk (zero or placeholder slot): DotNext reads it as Term 0, Length 0%s",
-			what, e.Index, map[bool]string{true: " and skips it when applying", false: ""}[e.Committed])})
+	r.findings.Add(New(finding.RecordZeroed, form, e.Record.File, e.Record.Offset, e.Index, finding.F{"from": e.Index}))
 }
 
 func (r *Replay) checkTerm(e Entry) {
 	if e.Term < r.maxTerm {
-		r.findings.Add(Finding{Severity: Error, Code: "term-decreased", File: e.Record.File, Offset: e.Record.Offset, Index: e.Index,
-			Message: fmt.Sprintf("entry %d has term %d, lower than term %d of entry %d: terms never decrease in a Raft log", e.Index, e.Term, r.maxTerm, r.maxAt)})
+		r.findings.Add(New(finding.TermDecreased, "", e.Record.File, e.Record.Offset, e.Index,
+			finding.F{"term": e.Term, "maxTerm": r.maxTerm, "maxAt": r.maxAt}))
 	} else {
 		r.maxTerm, r.maxAt = e.Term, e.Index
 	}
 	if r.b.Term >= 0 && e.Term > r.b.Term {
-		r.findings.Add(Finding{Severity: Warning, Code: "term-above-current", File: e.Record.File, Offset: e.Record.Offset, Index: e.Index,
-			Message: fmt.Sprintf("entry %d has term %d, above the node's current term %d (node.state not flushed after the term change; the node adopts a higher term at its next election)", e.Index, e.Term, r.b.Term)})
+		r.above = append(r.above, e)
+	}
+}
+
+// termFindings judges the current term against the entries above it, once
+// the highest term is known: a term of 0 was reset (one finding for the
+// file), a lower one lags behind (one finding per entry, merged by Group).
+func (r *Replay) termFindings() {
+	if len(r.above) == 0 {
+		return
+	}
+	hi := int64(0)
+	for _, e := range r.above {
+		hi = max(hi, e.Term)
+	}
+	file := r.b.File
+	if file == "" {
+		file = "the state file"
+	}
+	if r.b.Term == 0 {
+		first, last := r.above[0].Index, r.above[len(r.above)-1].Index
+		vote := " and no vote"
+		if r.b.HasVote {
+			vote = " (with a vote)"
+		}
+		r.add(finding.TermReset, "", -1, first, finding.F{"stateFile": file, "vote": vote, "maxTerm": hi,
+			"entries": Range{first, last}.String(), "minTerm": hi + 1})
+		return
+	}
+	for _, e := range r.above {
+		r.findings.Add(New(finding.TermAboveCurrent, "", e.Record.File, e.Record.Offset, e.Index,
+			finding.F{"term": e.Term, "current": r.b.Term, "stateFile": file, "maxTerm": hi, "minTerm": hi + 1}))
 	}
 }
 
@@ -200,6 +237,7 @@ func (r *Replay) Finish() (Summary, Findings) {
 	if r.b.Last >= 0 && r.prev >= 0 && r.prev < r.b.Last {
 		r.missingThrough(r.b.Last)
 	}
+	r.termFindings()
 	for _, tc := range r.terms {
 		r.sum.Terms = append(r.sum.Terms, *tc)
 	}

@@ -9,7 +9,7 @@ func ok(i, term int64) Entry { return Entry{Index: i, Term: term, State: EntryOK
 func codes(fs Findings) map[string]int {
 	m := map[string]int{}
 	for _, f := range fs {
-		m[f.Code]++
+		m[string(f.Code)]++
 	}
 	return m
 }

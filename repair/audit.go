@@ -37,8 +37,9 @@ func (c *Conversion) Expect(o ConvertOptions) audit.Expect {
 }
 
 // Expect is what the conversion c to a WriteAheadLog must keep; in are the
-// settings the input was read with. Without --copy-snapshot the output holds
-// no snapshot file: the application restores it.
+// settings the input was read with. With --no-snapshot the output holds no
+// snapshot file (the application restores it; wal.SnapshotRecordFile names
+// it).
 func (c *WALConversion) Expect(in logdir.Options) audit.Expect {
 	return audit.Expect{In: in, Out: c.OutOptions(), SnapshotByApplication: c.SnapshotFile == ""}
 }
@@ -66,7 +67,7 @@ func (p *Plan) Refusals() []Refusal {
 			continue
 		}
 		f := it.Finding
-		what := f.Code
+		what := string(f.Code)
 		switch {
 		case f.File != "" && f.Index >= 0:
 			what += fmt.Sprintf(" (%s, index %d)", f.File, f.Index)

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/format/nodestate"
 	"github.com/walctl/walctl/format/partition"
 	"github.com/walctl/walctl/format/record"
@@ -166,9 +167,16 @@ func (c *Conversion) target(l *logdir.Log, o ConvertOptions) error {
 }
 
 // blocking are the findings whose damage a conversion would carry over.
-var blocking = map[string]bool{
-	"node-state-missing": true, "node-state-size": true, "node-state-checksum": true, "snapshot-short": true,
-	"geometry-conflict": true, "partition-number-overflow": true, "partition-missing": true,
+var blocking = map[finding.Code]bool{
+	finding.NodeStateMissing:        true,
+	finding.NodeStateSize:           true,
+	finding.NodeStateChecksum:       true,
+	finding.NodeStateZeroed:         true,
+	finding.NegativeIndex:           true,
+	finding.SnapshotShort:           true,
+	finding.GeometryConflict:        true,
+	finding.PartitionNumberOverflow: true,
+	finding.PartitionMissing:        true,
 }
 
 // checkInput refuses logs whose node.state or snapshot is damaged: they are
@@ -176,8 +184,8 @@ var blocking = map[string]bool{
 func (c *Conversion) checkInput(l *logdir.Log, override bool) error {
 	var why []string
 	for _, f := range l.Findings {
-		if f.Severity == raftlog.Error && blocking[f.Code] && !(override && f.Code == "geometry-conflict") {
-			why = append(why, f.Code+": "+f.Message)
+		if f.Severity == raftlog.Error && blocking[f.Code] && !(override && f.Code == finding.GeometryConflict) {
+			why = append(why, string(f.Code)+": "+f.Message)
 		}
 	}
 	if l.State == nil {

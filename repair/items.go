@@ -4,52 +4,96 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/format/nodestate"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
 )
 
-// collectFindings is what verify reports for l: the codecs' and the
-// directory's findings, then the replay's.
+// collectFindings is what verify reports for l (logdir.Log.Check): the
+// codecs' and the directory's findings, then the replay's, one per
+// occurrence, so that a plan answers each.
 func collectFindings(l *logdir.Log) (raftlog.Findings, error) {
-	fs := append(raftlog.Findings{}, l.Findings...)
-	rp := raftlog.NewReplay(bounds(l))
-	if err := l.Entries(l.First, l.Last, func(e raftlog.Entry) bool { rp.Add(e); return true }); err != nil {
-		return nil, err
-	}
-	_, rf := rp.Finish()
-	return append(fs, logdir.WithFixes(rf)...), nil
-}
-
-// bounds turns a log's node state into the replay's bounds (as verify does).
-func bounds(l *logdir.Log) raftlog.Bounds {
-	b := raftlog.Bounds{Term: -1, Applied: -1, Last: -1, EntriesFrom: 1, KnownGaps: l.KnownGaps()}
-	if s := l.State; s != nil {
-		b.File, b.Term, b.Commit, b.Applied, b.Last = s.File, s.Term, s.CommitIndex, s.LastApplied, s.LastIndex
-	}
-	if s := l.Snapshot; s != nil {
-		b.Snapshot, b.SnapshotTerm, b.EntriesFrom = s.Index, s.Term, s.Index+1
-	}
-	return b
+	_, fs, err := l.Check(nil)
+	return fs, err
 }
 
 // layoutCodes are the codec findings a rebuild of the file resolves: the
 // bytes are laid out again from the trusted slots.
-var layoutCodes = map[string]bool{
-	"short-header": true, "header-not-clean": true, "t2-header-overwritten": true, "torn-seal": true,
-	"footer-mismatch": true, "t3-garbage-footer": true, "t1-missing-inline-records": true, "torn-tail": true,
-	"invalid-record": true, "zero-record-in-chain": true, "trailing-zeros": true, "trailing-bytes": true,
-	"stale-bytes": true, "stale-footer": true, "unsealed-partition": true, "beyond-last-index": true,
-	"slot0-not-empty": true, "partition-shorter-than-prologue": true, "payload-overlap": true,
-	"prologue-payload-behind-zero-records": true, "unreferenced-tail": true, "slot-zero-written": true,
-	"length-over-slot": true, "misplaced-record": true, "missing-record": true, "stale-slot-bytes": true,
-	"bytes-past-last-slot": true, "zero-leading-slots": true,
+var layoutCodes = map[finding.Code]bool{
+	finding.ShortHeader:                      true,
+	finding.HeaderNotClean:                   true,
+	finding.T2HeaderOverwritten:              true,
+	finding.TornSeal:                         true,
+	finding.FooterMismatch:                   true,
+	finding.T3GarbageFooter:                  true,
+	finding.T1MissingInlineRecords:           true,
+	finding.TornTail:                         true,
+	finding.InvalidRecord:                    true,
+	finding.ZeroRecordInChain:                true,
+	finding.TrailingZeros:                    true,
+	finding.TrailingBytes:                    true,
+	finding.StaleBytes:                       true,
+	finding.StaleFooter:                      true,
+	finding.UnsealedPartition:                true,
+	finding.BeyondLastIndex:                  true,
+	finding.Slot0NotEmpty:                    true,
+	finding.PartitionShorterThanPrologue:     true,
+	finding.PayloadOverlap:                   true,
+	finding.ProloguePayloadBehindZeroRecords: true,
+	finding.UnreferencedTail:                 true,
+	finding.SlotZeroWritten:                  true,
+	finding.LengthOverSlot:                   true,
+	finding.MisplacedRecord:                  true,
+	finding.MissingRecord:                    true,
+	finding.StaleSlotBytes:                   true,
+	finding.BytesPastLastSlot:                true,
+	finding.ZeroLeadingSlots:                 true,
 }
 
 // stateCodes are the findings a node.state rewrite resolves.
-var stateCodes = map[string]bool{
-	"node-state-size": true, "node-state-checksum": true, "commit-beyond-last-index": true,
-	"applied-beyond-commit": true, "snapshot-beyond-commit": true, "last-index-beyond-disk": true,
+var stateCodes = map[finding.Code]bool{
+	finding.NodeStateSize:         true,
+	finding.NodeStateChecksum:     true,
+	finding.CommitBeyondLastIndex: true,
+	finding.AppliedBeyondCommit:   true,
+	finding.SnapshotBeyondCommit:  true,
+	finding.LastIndexBeyondDisk:   true,
+}
+
+// groupItems merges the answers to findings of one code and cause
+// (raftlog.Findings.Group) that the plan treats alike: one row per cause.
+func groupItems(items []Item) []Item {
+	type key struct {
+		status     Status
+		action     string
+		step       int
+		flag, code string
+	}
+	var out []Item
+	at := map[key]int{}
+	byKey := map[key][]raftlog.Finding{}
+	var order []key
+	for _, it := range items {
+		f := it.Finding
+		if f.Index == raftlog.NoIndex || f.Facts == nil {
+			out = append(out, it)
+			continue
+		}
+		k := key{it.Status, it.Action, it.Step, it.Flag, finding.GroupKey(f.Code, f.Form, f.Facts)}
+		if _, ok := at[k]; !ok {
+			at[k] = len(out)
+			out = append(out, it)
+			order = append(order, k)
+		}
+		byKey[k] = append(byKey[k], f)
+	}
+	for _, k := range order {
+		if fs := byKey[k]; len(fs) > 1 {
+			out[at[k]].Finding = raftlog.Findings(fs).Group()[0]
+		}
+	}
+	return out
 }
 
 // items answers every finding with what the plan does about it.
@@ -64,7 +108,7 @@ func (pl *planner) items(fs raftlog.Findings) []Item {
 		pl.classify(&it, steps)
 		out = append(out, it)
 	}
-	return out
+	return groupItems(out)
 }
 
 func (pl *planner) classify(it *Item, steps map[string]int) {
@@ -73,23 +117,24 @@ func (pl *planner) classify(it *Item, steps map[string]int) {
 	switch {
 	case pl.l.State == nil:
 		pl.noState(it)
-	case pl.healed(f) && (!layoutCodes[f.Code] || f.Code == "t1-missing-inline-records") && pl.healStep(f, steps) > 0:
+	case pl.healed(f) && (!layoutCodes[f.Code] || f.Code == finding.T1MissingInlineRecords) &&
+		pl.healStep(f, steps) > 0:
 		it.Status, it.Step = Fixed, pl.healStep(f, steps)
 		it.Action = fmt.Sprintf("step %d rebuilds entry %d from %s", it.Step, f.Index, pl.rep.Dir)
-	case f.Code == "geometry-conflict" && pl.o.OverrideEvidence:
+	case f.Code == finding.GeometryConflict && pl.o.OverrideEvidence:
 		it.Status, it.Action = NoAction, "overridden by --override-evidence: the evidence is taken as damaged (the write is still audited against the files)"
 	case pl.dropped(f):
 		it.Status, it.Step = Dropped, max(steps[f.File], stateStep)
 		it.Action = fmt.Sprintf("the log is truncated after index %d (%s)", pl.effLast, pl.badWhy)
 	case pl.frozen(f):
 		pl.refusedItem(it, pl.refusal, pl.refuseFlag)
-	case f.Code == "zero-leading-slots" && steps[f.File] > 0 && pl.p.Steps[steps[f.File]-1].Kind == StepPatch:
+	case f.Code == finding.ZeroLeadingSlots && steps[f.File] > 0 && pl.p.Steps[steps[f.File]-1].Kind == StepPatch:
 		it.Status, it.Step = Fixed, steps[f.File]
 		it.Action = fmt.Sprintf("step %d writes stub records over the zero slots of partition %s; nothing else in the file changes", it.Step, f.File)
 	case layoutCodes[f.Code] && steps[f.File] > 0:
 		it.Status, it.Step = Fixed, steps[f.File]
 		it.Action = fmt.Sprintf("step %d rebuilds partition %s", it.Step, f.File)
-	case f.Code == "unsealed-partition" && stateStep > 0 && pl.holdsNewLast(f.File):
+	case f.Code == finding.UnsealedPartition && stateStep > 0 && pl.holdsNewLast(f.File):
 		it.Status, it.Step = Fixed, stateStep
 		it.Action = fmt.Sprintf("step %d lowers LastIndex to %d, which lies in partition %s: DotNext reads the partition holding LastIndex from its inline chain", stateStep, pl.effLast, f.File)
 	case pl.stateFinding(f) && stateStep > 0:
@@ -97,7 +142,7 @@ func (pl *planner) classify(it *Item, steps map[string]int) {
 		it.Action = fmt.Sprintf("step %d rewrites node.state", stateStep)
 	case pl.stateFinding(f) && pl.stateRefused != "":
 		pl.refusedItem(it, "node.state cannot be rewritten: "+pl.stateRefused+stateAdvice(pl.ns.flags(), pl.maxTerm), pl.ns.flags())
-	case f.Code == "commit-beyond-last-index" && pl.refused:
+	case f.Code == finding.CommitBeyondLastIndex && pl.refused:
 		pl.refusedItem(it, pl.refusal, pl.refuseFlag)
 	default:
 		pl.leftAlone(it)
@@ -133,8 +178,9 @@ func (pl *planner) stateFinding(f raftlog.Finding) bool {
 	if stateCodes[f.Code] {
 		return true
 	}
-	// A term above the current one is recorded when the operator supplies it.
-	return f.Code == "term-above-current" && pl.o.SetTerm != nil
+	// A term above the current one, or a term reset to 0, is recorded when
+	// the operator supplies the term.
+	return (f.Code == finding.TermAboveCurrent || f.Code == finding.TermReset) && pl.o.SetTerm != nil
 }
 
 // dropped: the finding concerns an entry the applied truncation removes, or
@@ -146,7 +192,7 @@ func (pl *planner) dropped(f raftlog.Finding) bool {
 	if pl.removed[f.File] {
 		return true
 	}
-	return f.Index > pl.effLast && f.Index <= pl.L && f.Code != "commit-beyond-last-index"
+	return f.Index > pl.effLast && f.Index <= pl.L && f.Code != finding.CommitBeyondLastIndex
 }
 
 // frozen: the finding lies in the part of the log a refused truncation
@@ -187,11 +233,13 @@ func (pl *planner) noState(it *Item) {
 // leftAlone is the answer to a finding no step acts on.
 func (pl *planner) leftAlone(it *Item) {
 	f := it.Finding
-	switch f.Severity {
-	case raftlog.Info:
+	switch {
+	case f.Severity == raftlog.Info:
 		it.Status, it.Action = NoAction, "no action needed"
-	case raftlog.Warning:
+	case f.Severity == raftlog.Warning:
 		it.Status, it.Action = NoAction, "left as is (warning): "+f.Fix
+	case f.FixKind == finding.NoLocalRepair:
+		it.Status, it.Action = Refused, f.Fix // it says so itself
 	default:
 		it.Status, it.Action = Refused, "no safe repair: "+f.Fix
 	}

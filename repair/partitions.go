@@ -228,7 +228,7 @@ func (pl *planner) rewriteStep(p *decoded, r recipe, why string) (*Step, error) 
 	}
 	for _, is := range p.d.Issues {
 		if is.Severity != partition.Info {
-			st.Why = appendOnce(st.Why, is.Code)
+			st.Why = appendOnce(st.Why, string(is.Code))
 		}
 	}
 	if why != "" {

@@ -44,7 +44,7 @@ func (pl *planner) planStubPatch(p *decoded, first int64) *Step {
 		if sp.End > p.size {
 			return nil // the codec saw the slots inside the file: never the case
 		}
-		return &Step{Kind: StepPatch, File: p.name, Why: []string{is.Code}, stubs: &sp,
+		return &Step{Kind: StepPatch, File: p.name, Why: []string{string(is.Code)}, stubs: &sp,
 			What: fmt.Sprintf("write stub records over the zero never-written slots of indexes %s (bytes %d–%d), so that DotNext 5.4.0–5.7.2 scan on to the entries; every other byte stays as it is",
 				raftlog.Range{From: first + sp.From, To: first + sp.To - 1}, sp.At, sp.End-1)}
 	}

@@ -81,9 +81,11 @@ func (c stateCheck) refusal() string {
 	return ""
 }
 
-// termAdvice is the rule for choosing T, shown with every refusal that asks for it.
+// termAdvice is the rule for choosing T, shown with every refusal that asks
+// for it; the same words as the findings' fixes (finding.TermAboveCurrent).
 func termAdvice(maxTerm int64) string {
-	return fmt.Sprintf("T must be at least %d (the highest term in the log) and at least the highest term this node may have voted in; the cluster's current term + 1 is always safe (the node then adopts the leader's term)", maxTerm)
+	return fmt.Sprintf("T is the cluster's current term + 1 (at least %d): above every term this node may have "+
+		"voted in, so it cannot vote twice (walctl refuses a T below %d, the highest term in the log)", maxTerm+1, maxTerm)
 }
 
 // validate rejects flag values that would make node.state unsafe.

@@ -4,10 +4,10 @@ import (
 	"fmt"
 	"io"
 	"iter"
-	"os"
 	"path/filepath"
 	"strings"
 
+	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/format/nodestate"
 	"github.com/walctl/walctl/format/wal"
 	"github.com/walctl/walctl/logdir"
@@ -25,28 +25,34 @@ type WALOptions struct {
 	ChunkSize      int64       `json:"chunkSize,omitempty"`
 	Hash           wal.HashAlg `json:"hash,omitempty"`
 	CheckpointForm int         `json:"checkpointForm,omitempty"` // 8, 12 or 20
-	// CopySnapshot writes the input's snapshot to <SnapshotDir>/<index>-<term>
-	// (the SimpleStateMachine naming); without it the output holds no
-	// snapshot file and the application must restore its own state.
-	CopySnapshot bool   `json:"copySnapshot,omitempty"`
-	SnapshotDir  string `json:"snapshotDir,omitempty"` // relative to Out; default wal.DefaultSnapshotDir
+	// NoSnapshot leaves the input's snapshot out: the output then records
+	// its index and term in wal.SnapshotRecordFile (so that walctl reads it
+	// where the node's own state machine restores it), and the application
+	// must restore its own state. Otherwise the snapshot is copied to
+	// <SnapshotDir>/<index>-<term> (the SimpleStateMachine naming): a log
+	// without it reads, with SimpleStateMachine, as starting at index 1.
+	NoSnapshot  bool   `json:"noSnapshot,omitempty"`
+	SnapshotDir string `json:"snapshotDir,omitempty"` // relative to Out; default wal.DefaultSnapshotDir
 }
 
 // WALConversion is what ConvertToWAL did.
 type WALConversion struct {
-	Dir          string   `json:"dir"`
-	From         string   `json:"from"`
-	Out          string   `json:"out"`
-	Params       string   `json:"params"`
-	Writers      string   `json:"writers"`
-	Checkpoint   int      `json:"checkpointBytes"`
-	Snapshot     int64    `json:"snapshotIndex"`
-	SnapshotTerm int64    `json:"snapshotTerm"`
-	CommitIndex  int64    `json:"commitIndex"`
-	LastIndex    int64    `json:"lastIndex"`
-	Entries      int64    `json:"entries"`
-	SnapshotFile string   `json:"snapshotFile,omitempty"` // the copied snapshot, relative to Out
-	Notes        []string `json:"notes,omitempty"`
+	Dir          string `json:"dir"`
+	From         string `json:"from"`
+	Out          string `json:"out"`
+	Params       string `json:"params"`
+	Writers      string `json:"writers"`
+	Checkpoint   int    `json:"checkpointBytes"`
+	Snapshot     int64  `json:"snapshotIndex"`
+	SnapshotTerm int64  `json:"snapshotTerm"`
+	CommitIndex  int64  `json:"commitIndex"`
+	LastIndex    int64  `json:"lastIndex"`
+	Entries      int64  `json:"entries"`
+	SnapshotFile string `json:"snapshotFile,omitempty"` // the copied snapshot, relative to Out
+	// SnapshotRecord is wal.SnapshotRecordFile when the snapshot was left
+	// out (--no-snapshot) and its index recorded there.
+	SnapshotRecord string   `json:"snapshotRecord,omitempty"`
+	Notes          []string `json:"notes,omitempty"`
 	// Vote says in which layout `state` stores the vote (nil without one).
 	Vote *VoteLayout `json:"vote,omitempty"`
 	// OpenFiles are the page files of the output, which DotNext holds open.
@@ -181,13 +187,16 @@ func (c *WALConversion) notes(src *walSource, o WALOptions, p wal.Params) {
 	if src.snap == nil {
 		return
 	}
-	if o.CopySnapshot {
+	if !o.NoSnapshot {
 		c.SnapshotFile = filepath.ToSlash(filepath.Join(p.SnapshotDir, fmt.Sprintf("%d-%d", src.s, src.sTerm)))
-		c.Notes = append(c.Notes, fmt.Sprintf("snapshot %d (term %d) copied to %s: it is the application's data, and SimpleStateMachine reads it from there", src.s, src.sTerm, c.SnapshotFile))
+		c.Notes = append(c.Notes, fmt.Sprintf("snapshot %d (term %d) copied to %s: it is the application's data, "+
+			"and SimpleStateMachine reads it from there (--no-snapshot leaves it out)", src.s, src.sTerm, c.SnapshotFile))
 		return
 	}
-	c.Notes = append(c.Notes, fmt.Sprintf("snapshot %d (term %d) NOT copied (it is application data; add --copy-snapshot to write it to %s/%d-%d): the log starts at index %d, so the node's state machine must restore a snapshot at index %d itself",
-		src.s, src.sTerm, p.SnapshotDir, src.s, src.sTerm, src.s+1, src.s))
+	c.SnapshotRecord = wal.SnapshotRecordFile
+	c.Notes = append(c.Notes, fmt.Sprintf("snapshot %d (term %d) NOT copied (--no-snapshot): the log starts at index "+
+		"%d, so the node's state machine must restore a snapshot at index %d itself; %s records it for walctl (the "+
+		"library never reads that file)", src.s, src.sTerm, src.s+1, src.s, wal.SnapshotRecordFile))
 }
 
 // walSourceOf checks that every entry to carry over is intact.
@@ -292,8 +301,11 @@ func (c *WALConversion) fill(tx *txn.Tx, src *walSource, o WALOptions, p wal.Par
 	if srcErr != nil {
 		return srcErr
 	}
-	if o.CopySnapshot && src.snap != nil {
+	switch {
+	case c.SnapshotFile != "":
 		return src.copySnapshot(tx, c.SnapshotFile)
+	case c.SnapshotRecord != "":
+		return tx.WriteBytes(c.SnapshotRecord, wal.EncodeSnapshotRecord(src.s, src.sTerm))
 	}
 	return nil
 }
@@ -429,43 +441,11 @@ func (c *Comparison) sameContent(la, lb *logdir.Log, ea, eb raftlog.Entry) error
 }
 
 // VerifyView returns the directory to verify the output out (the
-// conversion's, or its staged copy) from. When the input's snapshot was not
-// copied, the output holds no snapshot file and a reader cannot know where
-// the log starts; the view is then a temporary folder of symlinks to the
-// output's files plus an empty placeholder <snapshot-dir>/<S>-<T>, so that
-// verify and the comparison read the log as the node will once its state
-// machine has restored snapshot S. cleanup removes the view (a no-op for
-// the output itself).
+// conversion's, or its staged copy) from: out itself, which holds its
+// snapshot (or records it in wal.SnapshotRecordFile), so that walctl verify
+// OUT reads it as convert did. cleanup is a no-op, kept for callers.
 func (c *WALConversion) VerifyView(out string) (dir string, cleanup func(), err error) {
-	if c.SnapshotFile != "" || c.Snapshot == 0 {
-		return out, func() {}, nil
-	}
-	// In the system's temp folder: a sibling of a long output name could
-	// not be named, and the view holds only links and an empty file.
-	view, err := os.MkdirTemp("", "walctl-view-")
-	if err != nil {
-		return "", nil, err
-	}
-	cleanup = func() { os.RemoveAll(view) }
-	ents, err := os.ReadDir(out)
-	if err == nil {
-		for _, e := range ents {
-			if err = os.Symlink(filepath.Join(out, e.Name()), filepath.Join(view, e.Name())); err != nil {
-				break
-			}
-		}
-	}
-	if err == nil {
-		snapDir := filepath.Join(view, c.params.SnapshotDir)
-		if err = os.MkdirAll(snapDir, 0o755); err == nil {
-			err = os.WriteFile(filepath.Join(snapDir, fmt.Sprintf("%d-%d", c.Snapshot, c.SnapshotTerm)), nil, 0o644)
-		}
-	}
-	if err != nil {
-		cleanup()
-		return "", nil, err
-	}
-	return view, cleanup, nil
+	return out, func() {}, nil
 }
 
 // stateDamage says why the node state's term and vote cannot be trusted,
@@ -473,6 +453,8 @@ func (c *WALConversion) VerifyView(out string) (dir string, cleanup func(), err 
 func stateDamage(l *logdir.Log) string {
 	st := l.State
 	switch {
+	case l.Findings.Has(finding.NodeStateZeroed) || l.Findings.Has(finding.NegativeIndex):
+		return fmt.Sprintf("%s is zeroed or garbage: its log position, term and vote are gone", st.File)
 	case st.Checksum == raftlog.ChecksumMismatch:
 		return fmt.Sprintf("%s: its checksum does not match, so its term and vote cannot be trusted", st.File)
 	case st.ExpectedSize > 0 && st.Size < st.ExpectedSize:
@@ -484,11 +466,11 @@ func stateDamage(l *logdir.Log) string {
 // errorCodes lists the distinct codes of the error findings.
 func errorCodes(fs raftlog.Findings) []string {
 	var codes []string
-	seen := map[string]bool{}
+	seen := map[finding.Code]bool{}
 	for _, f := range fs {
 		if f.Severity == raftlog.Error && !seen[f.Code] {
 			seen[f.Code] = true
-			codes = append(codes, f.Code)
+			codes = append(codes, string(f.Code))
 		}
 	}
 	return codes

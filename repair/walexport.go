@@ -2,9 +2,11 @@ package repair
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 
 	"github.com/walctl/walctl/format/nodestate"
+	"github.com/walctl/walctl/format/record"
 	"github.com/walctl/walctl/internal/gen"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
@@ -26,7 +28,7 @@ type FromWALOptions struct {
 	Target release.Version `json:"targetVersion,omitzero"`
 }
 
-// FromWALConversion is what ConvertFromWAL did.
+// FromWALConversion is what PlanFromWAL plans and Write does.
 type FromWALConversion struct {
 	Dir         string   `json:"dir"`
 	From        string   `json:"from"`
@@ -37,6 +39,7 @@ type FromWALConversion struct {
 	CommitIndex int64    `json:"commitIndex"`
 	LastIndex   int64    `json:"lastIndex"`
 	Entries     int64    `json:"entries"`
+	Snapshot    int64    `json:"snapshotIndex,omitempty"`
 	Notes       []string `json:"notes,omitempty"`
 
 	src  *walSource
@@ -48,13 +51,15 @@ func (c *FromWALConversion) OutOptions() logdir.Options {
 	return logdir.Options{Format: c.To, R: c.R, M: c.M, Force: true}
 }
 
-// PlanFromWAL checks that the entries (0, T] of the WriteAheadLog l can be
+// PlanFromWAL checks that the entries (S, T] of the WriteAheadLog l can be
 // written as a PersistentState log (the library's writer layout) in the new
 // directory o.Out, with node.state from `state` (term, vote) and the
-// checkpoint (commit index; LastApplied = the snapshot index 0, as the WAL
-// re-applies (S, C] on open). A WAL with a snapshot is refused: the
-// PersistentState snapshot file has its own layout, which walctl does not
-// write. l must stay open until Write returns.
+// checkpoint (commit index; LastApplied = the snapshot index S, as the WAL
+// re-applies (S, C] on open). A snapshot becomes the PersistentState
+// `snapshot` file (spec/persistent-state.md §7.1: the payload only, from
+// offset 0) with its metadata in node.state bytes 24–71 (index, term,
+// length, offset 0), as the library writes after installing a snapshot.
+// l must stay open until Write returns.
 func PlanFromWAL(l *logdir.Log, o FromWALOptions) (*FromWALConversion, error) {
 	if err := checkFromWAL(o); err != nil {
 		return nil, err
@@ -63,16 +68,23 @@ func PlanFromWAL(l *logdir.Log, o FromWALOptions) (*FromWALConversion, error) {
 	if err != nil {
 		return nil, err
 	}
-	if src.s > 0 {
-		return nil, &InputError{Dir: l.Dir, Reasons: []string{fmt.Sprintf("the WriteAheadLog starts after snapshot %d: walctl does not write a PersistentState snapshot file", src.s),
-			"convert a log without a snapshot, or let the node install a snapshot from the leader"}}
+	if src.s > 0 && (src.snap == nil || len(src.snap.Payload) == 0 && src.snap.Length > 0 ||
+		src.snap.Record.File == "") {
+		return nil, &InputError{Dir: l.Dir, Reasons: []string{fmt.Sprintf("the WriteAheadLog starts after snapshot %d, "+
+			"whose bytes are not in the directory (no <index>-<term> file in its snapshot directory)", src.s),
+			"give the directory that holds the snapshot file with --snapshot-dir, or let the node install a " +
+				"snapshot from the leader"}}
 	}
 	out, err := filepath.Abs(o.Out)
 	if err != nil {
 		return nil, err
 	}
 	c := &FromWALConversion{Dir: l.Dir, From: "wal", To: o.To, Out: out, R: o.R, M: o.M, CommitIndex: src.commit,
-		LastIndex: src.last, Entries: src.last, src: src, opts: o}
+		LastIndex: src.last, Entries: src.last - src.s, Snapshot: src.s, src: src, opts: o}
+	if src.s > 0 {
+		c.Notes = append(c.Notes, fmt.Sprintf("snapshot %d (term %d, %d bytes) written as the snapshot file, its "+
+			"metadata in node.state: the state machine restores it from there", src.s, src.sTerm, src.snap.Length))
+	}
 	if src.last > src.commit {
 		c.Notes = append(c.Notes, fmt.Sprintf("entries %d–%d stay uncommitted (LastIndex %d, CommitIndex %d)", src.commit+1, src.last, src.last, src.commit))
 	}
@@ -92,7 +104,7 @@ func (c *FromWALConversion) Write(w txn.Config) error {
 		return err
 	}
 	defer tx.Close()
-	if err := writePS(tx.Dir(), c.src, c.opts); err != nil {
+	if err := writePS(tx, c.src, c.opts); err != nil {
 		return err
 	}
 	_, err = tx.Commit()
@@ -114,14 +126,15 @@ func checkFromWAL(o FromWALOptions) error {
 	return checkTarget(o.To, o.Target)
 }
 
-// writePS appends every entry through the PersistentState writer.
-func writePS(dir string, src *walSource, o FromWALOptions) error {
-	w, err := gen.Create(dir, gen.Config{Format: o.To, R: o.R, M: o.M})
+// writePS appends every entry through the PersistentState writer into the
+// transaction's directory, then writes the snapshot file.
+func writePS(tx *txn.Tx, src *walSource, o FromWALOptions) error {
+	w, err := gen.Create(tx.Dir(), gen.Config{Format: o.To, R: o.R, M: o.M})
 	if err != nil {
 		return err
 	}
 	var appendErr error
-	err = src.l.Entries(1, src.last, func(e raftlog.Entry) bool {
+	err = src.l.Entries(src.s+1, src.last, func(e raftlog.Entry) bool {
 		if e.IsSnapshot {
 			return true
 		}
@@ -143,7 +156,13 @@ func writePS(dir string, src *walSource, o FromWALOptions) error {
 		return err
 	}
 	st := src.state
-	ns := nodestate.State{CommitIndex: src.commit, LastApplied: 0, LastIndex: src.last, Term: st.Term}
+	ns := nodestate.State{CommitIndex: src.commit, LastApplied: src.s, LastIndex: src.last, Term: st.Term}
+	if src.s > 0 {
+		// Spec §7.1: what a snapshot installation writes (Offset 0, the
+		// payload's length; the WriteAheadLog keeps no timestamp).
+		ns.Snapshot.Index = src.s
+		ns.Snapshot.Rec = record.Record{Term: src.sTerm, Length: src.snap.Length}
+	}
 	if st.HasVote {
 		// The WriteAheadLog's id is in the 4.8.0+ layout; only a target
 		// before 4.8.0 reads another.
@@ -152,5 +171,13 @@ func writePS(dir string, src *walSource, o FromWALOptions) error {
 			ns, _ = ns.WithVoteLayout(nodestate.ReaderLayout(o.Target))
 		}
 	}
-	return w.Close(ns)
+	if err := w.Close(ns); err != nil || src.s == 0 {
+		return err
+	}
+	// The writer leaves the empty snapshot file of a log that never took
+	// one; the transaction writes the real one in its place.
+	if err := os.Remove(filepath.Join(tx.Dir(), "snapshot")); err != nil {
+		return err
+	}
+	return src.copySnapshot(tx, "snapshot")
 }

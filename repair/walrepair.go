@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/format/wal"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
@@ -76,7 +77,7 @@ func (o WALRepairOptions) Open() logdir.Options {
 
 // entryDamageCodes are the findings about one entry in (S, T] that a
 // truncation before it removes from the log.
-var entryDamageCodes = map[string]bool{
+var entryDamageCodes = map[finding.Code]bool{
 	wal.CodeSlotZero: true, wal.CodeRecordInvalid: true, wal.CodePayloadOverlap: true, wal.CodeHashMismatch: true,
 	wal.CodeHashMismatchUncommitted: true, wal.CodeDataChunkMissing: true, wal.CodeDataChunkShort: true,
 	wal.CodeMetadataTruncated: true, wal.CodeMetadataPageMissing: true, wal.CodeResumeAddressBeyondChunks: true,
@@ -84,7 +85,7 @@ var entryDamageCodes = map[string]bool{
 }
 
 // checkpointCodes are the findings a checkpoint rewrite resolves.
-var checkpointCodes = map[string]bool{
+var checkpointCodes = map[finding.Code]bool{
 	wal.CodeCheckpointTorn: true, wal.CodeCheckpointPastEnd: true, wal.CodeCheckpointLastBelowCommit: true,
 	wal.CodeCheckpointNegative: true, wal.CodeCheckpointMixedForm: true, wal.CodeCheckpointVersionUnsupported: true,
 	wal.CodeCheckpointMissing: true, wal.CodeCheckpointEmpty: true, // written from --commit-index
@@ -164,7 +165,7 @@ func (pl *walPlanner) chooseForm() error {
 	}
 	if pl.form == wal.Checkpoint5x && (params.Layout != wal.Layout5 || params.Hash != wal.HashNone) {
 		return &FlagError{Msg: fmt.Sprintf("DotNext 5.x reads only 40-byte records without a hash, and metadata/ holds %d-byte records with hash %s (%s): this log cannot get a 5.x checkpoint",
-			params.RecordSize, params.Hash, params.Confidence+" confidence"),
+			params.RecordSize, params.Hash, params.Confidence.String()+" confidence"),
 			Hint: "use --target-version 6.x, or walctl convert --to wal --target-version 5.26.2 to rewrite the whole log"}
 	}
 	return nil
@@ -259,7 +260,7 @@ func (pl *walPlanner) commitPastEnd(findings raftlog.Findings, end int64) {
 }
 
 // firstDamage names the error finding at index k (or the first one).
-func firstDamage(findings raftlog.Findings, k int64) (code, why string) {
+func firstDamage(findings raftlog.Findings, k int64) (code finding.Code, why string) {
 	for _, f := range findings {
 		if f.Severity == raftlog.Error && (f.Index == k || f.Index == raftlog.NoIndex && entryDamageCodes[f.Code]) {
 			return f.Code, f.Message
@@ -333,13 +334,17 @@ func formReaders(form int) string {
 	return "DotNext 6.8+"
 }
 
-// planState rewrites a lost `state` when the operator supplies the term.
+// planState rewrites `state` when the operator supplies the term: a lost
+// one (missing, cut), or one whose term lags behind the entries' terms
+// (term-above-current, term-reset). The new term is never below an entry's
+// term nor the stored one, and a new term starts without a vote.
 func (pl *walPlanner) planState(findings raftlog.Findings) error {
-	lost := false
+	lost, behind := false, false
 	for _, f := range findings {
 		lost = lost || f.Code == wal.CodeStateTruncated || f.Code == wal.CodeStateMissing
+		behind = behind || f.Code == finding.TermAboveCurrent || f.Code == finding.TermReset
 	}
-	if !lost {
+	if !lost && (!behind || pl.o.SetTerm == nil) {
 		return nil
 	}
 	maxTerm, err := pl.maxTerm()
@@ -353,6 +358,10 @@ func (pl *walPlanner) planState(findings raftlog.Findings) error {
 	t := *pl.o.SetTerm
 	if t < maxTerm {
 		return &FlagError{Msg: fmt.Sprintf("--set-term %d is below term %d of an entry in the log", t, maxTerm), Hint: termAdvice(maxTerm)}
+	}
+	if !lost && t <= pl.l.State.Term {
+		return &FlagError{Msg: fmt.Sprintf("--set-term %d is not above the stored term %d", t, pl.l.State.Term),
+			Hint: termAdvice(maxTerm)}
 	}
 	pl.p.Steps = append(pl.p.Steps, Step{Kind: StepState, File: "state", What: fmt.Sprintf("term %d (from --set-term), no vote; 37 bytes", t),
 		state: wal.EncodeState(raftlog.NodeState{Term: t})})
@@ -383,7 +392,7 @@ func (pl *walPlanner) items(fs raftlog.Findings) []Item {
 		pl.classify(&it)
 		out = append(out, it)
 	}
-	return out
+	return groupItems(out)
 }
 
 func (pl *walPlanner) classify(it *Item) {
@@ -396,6 +405,9 @@ func (pl *walPlanner) classify(it *Item) {
 	case f.Code == wal.CodePadding292 && f.Index == raftlog.NoIndex && len(pl.padStep) > 0:
 		it.Status, it.Step = Fixed, pl.firstPadStep()
 		it.Action = fmt.Sprintf("the metadata-page steps correct all %d padded records", len(pl.padStep))
+	case (f.Code == finding.TermAboveCurrent || f.Code == finding.TermReset) && pl.stateStep > 0:
+		it.Status, it.Step = Fixed, pl.stateStep
+		it.Action = fmt.Sprintf("step %d rewrites state with the term from --set-term and no vote", pl.stateStep)
 	case f.Code == wal.CodeStateTruncated || f.Code == wal.CodeStateMissing:
 		if pl.stateStep > 0 {
 			it.Status, it.Step, it.Action = Fixed, pl.stateStep, fmt.Sprintf("step %d rewrites state with the term from --set-term and no vote", pl.stateStep)
@@ -410,7 +422,7 @@ func (pl *walPlanner) classify(it *Item) {
 	case checkpointCodes[f.Code] && pl.cpStep > 0:
 		it.Status, it.Step, it.Action = Fixed, pl.cpStep, fmt.Sprintf("step %d rewrites the checkpoint from the slots", pl.cpStep)
 	case f.Severity == raftlog.Error:
-		it.Status, it.Action = Refused, "walctl repair does not rewrite this: "+logdir.Fix(f.Code)
+		it.Status, it.Action = Refused, "walctl repair does not rewrite this: "+f.Fix
 	default:
 		it.Status, it.Action = NoAction, "left as is"
 	}
@@ -436,7 +448,7 @@ func (pl *walPlanner) planPadding() error {
 			flush()
 		}
 		if cur == nil {
-			cur = &Step{Kind: StepMetadataPage, File: c.File, Why: []string{wal.CodePadding292}}
+			cur = &Step{Kind: StepMetadataPage, File: c.File, Why: []string{string(wal.CodePadding292)}}
 		}
 		fix := RecordFix{Index: c.Index, Committed: c.Committed, SlotOffset: c.SlotOffset, Padding: c.Padding.Bytes,
 			OldOffset: c.OldOffset, OldLength: c.OldLength, NewOffset: c.NewOffset, NewLength: c.NewLength,
@@ -594,12 +606,12 @@ func patchedPage(backup string, st Step) ([]byte, error) {
 // answers.
 func (pl *walPlanner) checkpointWhy(findings raftlog.Findings) []string {
 	var why []string
-	seen := map[string]bool{}
+	seen := map[finding.Code]bool{}
 	for _, f := range findings {
 		hit := checkpointCodes[f.Code] || (f.Index != raftlog.NoIndex && f.Index > pl.newL && f.Index <= pl.curT && entryDamageCodes[f.Code])
 		if f.Severity == raftlog.Error && hit && !seen[f.Code] {
 			seen[f.Code] = true
-			why = append(why, f.Code)
+			why = append(why, string(f.Code))
 		}
 	}
 	if pl.o.CheckpointForm != 0 && pl.o.CheckpointForm != pl.w.Checkpoint.Form {

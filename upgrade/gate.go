@@ -21,6 +21,7 @@ import (
 	"strings"
 
 	"github.com/walctl/walctl/detect"
+	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/format/nodestate"
 	"github.com/walctl/walctl/format/partition"
 	"github.com/walctl/walctl/format/psread"
@@ -30,30 +31,31 @@ import (
 	"github.com/walctl/walctl/release"
 )
 
-// Finding codes of the gate. The error ones say that release V reads the
-// log differently from its writer; the others say what V needs or changes.
-const (
+// Finding codes of the gate (the finding registry defines them). The error
+// ones say that release V reads the log differently from its writer; the
+// others say what V needs or changes.
+var (
 	// CodeCannotOpen: V throws when it opens or initializes the log (or has
 	// no class for this family at all), its writer does not.
-	CodeCannotOpen = "target-cannot-open"
+	CodeCannotOpen = finding.TargetCannotOpen
 	// CodeEntriesDiffer: V reads committed entries differently (lost,
 	// empty, another term or payload, or entries its writer loses).
-	CodeEntriesDiffer = "target-entries-differ"
+	CodeEntriesDiffer = finding.TargetEntriesDiffer
 	// CodeVoteDiffers: V reads the vote as another member.
-	CodeVoteDiffers = "target-vote-differs"
+	CodeVoteDiffers = finding.TargetVoteDiffers
 	// CodeUnsealsPartition: V reads the log right but its open unseals a
 	// sealed partition, so that the next open loses entries (a warning).
-	CodeUnsealsPartition = "target-unseals-partition"
+	CodeUnsealsPartition = finding.TargetUnsealsPartition
 	// CodeModifiesFiles: V's open changes files without a loss (info).
-	CodeModifiesFiles = "target-modifies-files"
+	CodeModifiesFiles = finding.TargetModifiesFiles
 	// CodeOption: a setting V needs to read the log as judged (info, or a
 	// warning when the writer had no such setting).
-	CodeOption = "target-option"
+	CodeOption = finding.TargetOption
 	// CodeWriterUnsure: the releases the files allow as the writer read the
 	// log differently from each other (a warning: give --from-version).
-	CodeWriterUnsure = "target-writer-unsure"
+	CodeWriterUnsure = finding.TargetWriterUnsure
 	// CodeHost: V's read depends on the host's OS page size (info).
-	CodeHost = "target-host"
+	CodeHost = finding.TargetHost
 )
 
 // Report is the gate's answer for one directory and one release.
@@ -157,15 +159,15 @@ func pickWriter(set release.Set, classes []release.Version, until release.Versio
 	return candidate{set: set, v: set.Newest()}
 }
 
-func (r *Report) add(sev raftlog.Severity, code, file string, idx int64, msg, fix string) {
-	r.Findings.Add(raftlog.Finding{Severity: sev, Code: code, File: file, Offset: -1, Index: idx, Message: msg,
-		Fix: fix})
-}
-
-// upgradeFix is the command that makes V read the log.
-func upgradeFix(v release.Version, what string) string {
-	return fmt.Sprintf("walctl upgrade --to-version %s --apply DIR (%s); walctl upgrade --to-version %s DIR shows "+
-		"the plan first", v, what, v)
+// add adds a finding of the gate: the registry words it from facts, with
+// the release V (the target, which fills the V of its command) and the
+// writer.
+func (r *Report) add(code finding.Code, form, file string, idx int64, facts finding.F) {
+	if facts == nil {
+		facts = finding.F{}
+	}
+	facts["target"], facts["V"], facts["writer"] = r.Target.String(), r.Target.String(), r.Writer
+	r.Findings.Add(raftlog.New(code, form, file, -1, idx, facts))
 }
 
 // psClasses are the first releases of the PersistentState readers that
@@ -203,10 +205,8 @@ func candidates(set release.Set, classes []release.Version, until release.Versio
 
 // unsure is the warning that the writer's candidates disagree.
 func (r *Report) unsure(differ []string) {
-	r.add(raftlog.Warning, CodeWriterUnsure, "", raftlog.NoIndex, fmt.Sprintf(
-		"the files allow writers %s, and they do not all read this log alike: %s read it otherwise than %s, for "+
-			"which the findings above judge",
-		r.Writer, strings.Join(differ, "; "), r.JudgedAs), "give --from-version with the release the node runs now")
+	r.add(CodeWriterUnsure, "", "", raftlog.NoIndex, finding.F{"differ": strings.Join(differ, "; "),
+		"judged": r.JudgedAs})
 }
 
 // psDir opens the model's view of a PersistentState log; close releases

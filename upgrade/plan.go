@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/format/wal"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
@@ -131,11 +132,11 @@ func (p *Plan) refuse(why, flag string) {
 
 func gateCodes(g *Report) []string {
 	var out []string
-	seen := map[string]bool{}
+	seen := map[finding.Code]bool{}
 	for _, f := range g.Findings {
 		if f.Severity == raftlog.Error && !seen[f.Code] {
 			seen[f.Code] = true
-			out = append(out, f.Code)
+			out = append(out, string(f.Code))
 		}
 	}
 	return out
@@ -320,9 +321,9 @@ func (p *Plan) toWAL(l *logdir.Log, o Options, why []string) error {
 			"a new directory (walctl never writes one in place)", v))
 		o.Out = "NEWDIR"
 	}
-	// The snapshot is copied: without it the new log starts after the
-	// snapshot index with nothing before it, and verify rejects it.
-	wo := repair.WALOptions{Out: o.Out, CheckpointForm: form, CopySnapshot: true, SnapshotDir: o.SnapshotDir}
+	// The snapshot is copied (convert's default): without it the new log
+	// starts after the snapshot index with nothing before it.
+	wo := repair.WALOptions{Out: o.Out, CheckpointForm: form, SnapshotDir: o.SnapshotDir}
 	if !v.Less(release.WALRecord32) {
 		wo.Layout = wal.Layout6
 	}
@@ -434,8 +435,9 @@ func (p *Plan) fromWAL(l *logdir.Log, o Options, why []string) error {
 			"%s%s", v, o.Out, rWords(o.R),
 			map[string]string{"legacy": "", "v2": " (the default Table format)",
 				"sparse": fmt.Sprintf(" and MaxLogEntrySize %d", o.M)}[to]),
-		"its state machine's snapshots move into the PersistentState: a WriteAheadLog with a snapshot is refused, "+
-			"let the node install one from the leader")
+		"its state machine's snapshots move into the PersistentState: the WriteAheadLog's snapshot becomes the "+
+			"PersistentState snapshot file, its index, term and length in node.state (a snapshot whose bytes are "+
+			"not in the directory is refused: let the node install one from the leader)")
 	return nil
 }
 

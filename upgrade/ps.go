@@ -6,6 +6,7 @@ import (
 	"io"
 	"strings"
 
+	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/format/nodestate"
 	"github.com/walctl/walctl/format/psread"
 	"github.com/walctl/walctl/logdir"
@@ -47,29 +48,26 @@ func gatePS(r *Report, l *logdir.Log, from release.Version) error {
 	case vv.OpenError != "" && wv.OpenError != "":
 		return nil // the same damage: the writer's release cannot open it either
 	case vv.OpenError != "":
-		fix := upgradeFix(v, "it rewrites what V cannot open")
+		form, how := "", "it rewrites what "+v.String()+" cannot open"
 		if !v.Less(release.PersistentStateRemoved) {
-			fix = fmt.Sprintf("walctl upgrade --to-version %s --out NEWDIR --apply DIR (writes the log as a "+
-				"WriteAheadLog; the application must move to WriteAheadLog and an IStateMachine)", v)
+			form, how = "out", "writes the log as a WriteAheadLog; the application must move to WriteAheadLog "+
+				"and an IStateMachine"
 		}
-		r.add(raftlog.Error, CodeCannotOpen, "", raftlog.NoIndex, fmt.Sprintf("DotNext %s cannot open this log: "+
-			"%s; the log's writer (%s) opens it",
-			v, vv.OpenError, r.Writer), fix)
+		r.add(CodeCannotOpen, form, "", raftlog.NoIndex, finding.F{"log": "log", "error": vv.OpenError, "how": how})
 		return nil
 	case wv.OpenError != "":
 		r.Recovered = rangesOf(r.Committed)
-		r.add(raftlog.Error, CodeEntriesDiffer, "", raftlog.NoIndex, fmt.Sprintf("DotNext %s opens this log, which "+
-			"the log's writer (%s) cannot open (%s): %s reads its committed entries where the writer reads none",
-			v, r.Writer, wv.OpenError, v), "none for DotNext "+v.String()+"; the writer's release needs the repair "+
-			"the other findings name")
+		r.add(CodeEntriesDiffer, "writer-fails", "", raftlog.NoIndex, finding.F{"log": "log",
+			"error": wv.OpenError})
 	}
 	// The term: every release reads node.state byte 72 the same way (a short
 	// file's missing bytes as zero), so no release reads another term; the
 	// model has no rule by which the term could differ, and no check.
 	if !wv.Vote.Same(vv.Vote) {
 		r.VoteDiffers = true
-		r.add(raftlog.Error, CodeVoteDiffers, nodestate.FileName, raftlog.NoIndex, voteWords(v, r.Writer, wv, vv),
-			upgradeFix(v, "stores the vote in the ClusterMemberId layout "+v.String()+" reads; node.state only"))
+		form, facts := voteFacts(v, wv, vv)
+		facts["how"] = "stores the vote in the ClusterMemberId layout " + v.String() + " reads; node.state only"
+		r.add(CodeVoteDiffers, form, nodestate.FileName, raftlog.NoIndex, facts)
 	}
 	if wv.OpenError == "" && r.Committed != nil {
 		return compareEntries(r, l, d, wv, vv)
@@ -84,8 +82,9 @@ func rangesOf(r *raftlog.Range) []raftlog.Range {
 	return []raftlog.Range{*r}
 }
 
-// voteWords says what V reads instead of the member the writer reads.
-func voteWords(v release.Version, writer string, wv, vv *psread.View) string {
+// voteFacts are the form and facts of what V reads instead of the member
+// the writer reads.
+func voteFacts(v release.Version, wv, vv *psread.View) (string, finding.F) {
 	member := func(r nodestate.Reading) string {
 		if r.Endpoint != "" {
 			return r.Endpoint
@@ -95,20 +94,12 @@ func voteWords(v release.Version, writer string, wv, vv *psread.View) string {
 	}
 	switch {
 	case !vv.Vote.Has:
-		return fmt.Sprintf("DotNext %s reads no vote in term %d, the log's writer (%s) a vote for %s: the node can "+
-			"vote twice in that term", v, vv.Term, writer, member(wv.Vote.Read))
+		return "none", finding.F{"term": vv.Term, "written": member(wv.Vote.Read)}
 	case !wv.Vote.Has:
-		return fmt.Sprintf("DotNext %s reads a vote in term %d that the log's writer (%s) does "+
-			"not", v, vv.Term, writer)
+		return "extra", finding.F{"term": vv.Term}
 	}
-	return fmt.Sprintf("DotNext %s reads the vote of term %d as a vote for %s, where the log's writer (%s) reads "+
-		"%s: %s reads ClusterMemberIds in the layout %s, node.state holds the vote in the layout %s (spec §6.2). "+
-		"Measured in the 4.2.0 ↔ 4.15.3/5.x cross reads: IsVotedFor is then false for every member (DotNext "+
-		"grants a vote only when no vote is stored or the stored one is the candidate), so the node grants no "+
-		"vote at all in term %d, not even again to the member it chose: no second vote, but one voter fewer "+
-		"in that election",
-		v, vv.Term, member(vv.Vote.Read), writer, member(wv.Vote.Read), v, nodestate.ReaderLayout(v),
-		vv.Vote.Member.Layout, vv.Term)
+	return "", finding.F{"term": vv.Term, "read": member(vv.Vote.Read), "written": member(wv.Vote.Read),
+		"readerLayout": fmt.Sprint(nodestate.ReaderLayout(v)), "stored": fmt.Sprint(vv.Vote.Member.Layout)}
 }
 
 // compareEntries reads every committed entry (S, C] as the writer and as V
@@ -140,26 +131,17 @@ func compareEntries(r *Report, l *logdir.Log, d *psread.Dir, wv, vv *psread.View
 	r.Lost, r.Changed, r.Recovered = ranges(lost), ranges(changed), append(r.Recovered, ranges(recovered)...)
 	v := r.Target
 	if len(r.Lost) > 0 {
-		r.add(raftlog.Error, CodeEntriesDiffer, "", first(r.Lost), fmt.Sprintf(
-			"DotNext %s reads committed entries %s as empty (Term 0, Length 0) or fails to read them, where the "+
-				"log's writer (%s) reads them as written: the state machine loses them without an error. %s",
-			v, rangeWords(r.Lost), r.Writer, causes(vv, l.R, r.Lost)), upgradeFix(v,
-			"makes DotNext "+v.String()+" read them"))
+		r.add(CodeEntriesDiffer, "lost", "", first(r.Lost), finding.F{"entries": rangeWords(r.Lost),
+			"cause": causes(vv, l.R, r.Lost), "how": "makes DotNext " + v.String() + " read them"})
 	}
 	if len(r.Changed) > 0 {
-		r.add(raftlog.Error, CodeEntriesDiffer, "", first(r.Changed), fmt.Sprintf(
-			"DotNext %s reads committed entries %s with another term, length, command id or payload than the log's "+
-				"writer (%s), silently. %s",
-			v, rangeWords(r.Changed), r.Writer, causes(vv, l.R, r.Changed)), upgradeFix(v,
-			"makes DotNext "+v.String()+" read them as written"))
+		r.add(CodeEntriesDiffer, "changed", "", first(r.Changed), finding.F{"entries": rangeWords(r.Changed),
+			"cause": causes(vv, l.R, r.Changed), "how": "makes DotNext " + v.String() + " read them as written"})
 	}
 	if len(recovered) > 0 {
-		r.add(raftlog.Error, CodeEntriesDiffer, "", recovered[0], fmt.Sprintf(
-			"DotNext %s reads committed entries %s as written, where the log's writer (%s) reads them empty or "+
-				"fails: a node that moves to %s applies entries it skipped so far. %s",
-			v, rangeWords(ranges(recovered)), r.Writer, v, causes(wv, l.R, ranges(recovered))),
-			"none for DotNext "+v.String()+"; the writer's release loses them: see the other findings (walctl "+
-				"repair)")
+		rs := ranges(recovered)
+		r.add(CodeEntriesDiffer, "recovered", "", recovered[0], finding.F{"entries": rangeWords(rs),
+			"cause": causes(wv, l.R, rs)})
 	}
 	return nil
 }
@@ -266,7 +248,7 @@ func causes(view *psread.View, r int64, rs []raftlog.Range) string {
 	if len(out) == 0 {
 		return ""
 	}
-	return "Cause: " + strings.Join(out, "; ") + "."
+	return " Cause: " + strings.Join(out, "; ") + "."
 }
 
 // psNotes adds what V changes by opening, the setting it needs, and
@@ -275,27 +257,18 @@ func psNotes(r *Report, l *logdir.Log, d *psread.Dir, vv *psread.View) {
 	v := r.Target
 	for _, c := range vv.Changes {
 		if c.Trap {
-			r.add(raftlog.Warning, CodeUnsealsPartition, c.File, raftlog.NoIndex, trapWords(r, d, vv, c),
-				fmt.Sprintf("run DotNext 5.7.0 or later instead of %s; a node that ran %s needs its partition %s "+
-					"checked (walctl verify) before any restart", v, v, c.File))
+			r.add(CodeUnsealsPartition, "", c.File, raftlog.NoIndex, finding.F{"detail": trapWords(r, d, vv, c)})
 			continue
 		}
-		r.add(raftlog.Info, CodeModifiesFiles, c.File, raftlog.NoIndex, fmt.Sprintf("DotNext %s changes partition "+
-			"%s when it opens the log: %s (%s); it reads the entries as judged above", v, c.File, c.What, c.Why),
-			"none needed")
+		r.add(CodeModifiesFiles, "", c.File, raftlog.NoIndex, finding.F{"what": c.What, "why": c.Why})
 	}
 	if l.Format == psread.Legacy && !v.Less(release.TableFormat) && vv.OpenError == "" {
-		sev, msg := raftlog.Info, fmt.Sprintf("DotNext %s reads these legacy partitions only with "+
-			"UseLegacyBinaryFormat = true, as the node was configured: its default, the Table format, misreads "+
-			"them", v)
+		form := ""
 		det := l.Detection
 		if det != nil && det.Writers != nil && !det.Writers.Set.Empty() && det.Writers.Set.Newest().Less(release.TableFormat) {
-			sev, msg = raftlog.Warning, fmt.Sprintf("the log was written by %s, which has no format option: "+
-				"DotNext %s reads these legacy partitions only with UseLegacyBinaryFormat = true (its default, the "+
-				"Table format, misreads them)", r.Writer, v)
+			form = "new" // the writer had no format option
 		}
-		r.add(sev, CodeOption, "", raftlog.NoIndex, msg, fmt.Sprintf("configure DotNext %s with "+
-			"UseLegacyBinaryFormat = true (or convert the log: walctl convert --to v2)", v))
+		r.add(CodeOption, form, "", raftlog.NoIndex, nil)
 	}
 }
 

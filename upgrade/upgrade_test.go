@@ -73,7 +73,7 @@ func codes(r *Report, sev raftlog.Severity) []string {
 	var out []string
 	for _, f := range r.Findings {
 		if f.Severity == sev {
-			out = append(out, f.Code)
+			out = append(out, string(f.Code))
 		}
 	}
 	return out
@@ -147,7 +147,7 @@ func TestUnsealWarning(t *testing.T) {
 	for _, v := range []string{"5.4.0", "5.6.9"} {
 		r := gate(t, dir, logdir.Options{}, v, "")
 		w := codes(r, raftlog.Warning)
-		if !r.Intact || len(w) != 1 || w[0] != CodeUnsealsPartition {
+		if !r.Intact || len(w) != 1 || w[0] != string(CodeUnsealsPartition) {
 			t.Fatalf("%s: intact %v, warnings %v", v, r.Intact, w)
 		}
 		if msg := r.Findings[0].Message; !strings.Contains(msg, "12–13") || !strings.Contains(msg, "partition 3") {
@@ -166,7 +166,7 @@ func TestUnsealWarning(t *testing.T) {
 func TestFromVersion(t *testing.T) {
 	dir := fixtureDir("5.26.2", "table-cached-tail", "wal")
 	r := gate(t, dir, logdir.Options{}, "5.26.2", "")
-	if !r.Intact || len(codes(r, raftlog.Warning)) != 1 || codes(r, raftlog.Warning)[0] != CodeWriterUnsure {
+	if !r.Intact || len(codes(r, raftlog.Warning)) != 1 || codes(r, raftlog.Warning)[0] != string(CodeWriterUnsure) {
 		t.Errorf("from the files: intact %v, %+v", r.Intact, r.Findings)
 	}
 	r = gate(t, dir, logdir.Options{}, "5.26.2", "5.4.0")
@@ -221,7 +221,7 @@ func TestWriterThatOpensTheLog(t *testing.T) {
 		t.Errorf("4.2.0: judged as %q, intact %v, %+v", r.JudgedAs, r.Intact, r.Findings)
 	}
 	r = gate(t, dir, lo, "4.15.3", "")
-	if r.Opens || !strings.Contains(strings.Join(codes(r, raftlog.Error), " "), CodeCannotOpen) {
+	if r.Opens || !strings.Contains(strings.Join(codes(r, raftlog.Error), " "), string(CodeCannotOpen)) {
 		t.Errorf("4.15.3: %+v", r)
 	}
 }

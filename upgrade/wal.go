@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/format/wal"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
@@ -32,16 +33,14 @@ func gateWAL(r *Report, l *logdir.Log, w *wal.Log, from release.Version) {
 	case diff == "":
 		return
 	case vr.OpenError != "":
-		r.add(raftlog.Error, CodeCannotOpen, "", raftlog.NoIndex, fmt.Sprintf("DotNext %s cannot open this "+
-			"WriteAheadLog: %s; the log's writer (%s) opens it", v, vr.OpenError, r.Writer),
-			walFix(v, vr, w))
+		form, facts := walFix(v, vr, w)
+		facts["log"], facts["error"] = "WriteAheadLog", vr.OpenError
+		r.add(CodeCannotOpen, form, "", raftlog.NoIndex, facts)
 		return
 	case wr.OpenError != "" || (wr.InitError != "" && vr.InitError == ""):
 		r.Recovered = rangesOf(r.Committed)
-		r.add(raftlog.Error, CodeEntriesDiffer, "", raftlog.NoIndex, fmt.Sprintf("DotNext %s reads this "+
-			"WriteAheadLog, which its writer's release (%s) cannot read "+
-			"(%s%s)", v, r.Writer, wr.OpenError, wr.InitError),
-			"none for DotNext "+v.String()+"; the writer's release needs the repair the other findings name")
+		r.add(CodeEntriesDiffer, "writer-fails", "", raftlog.NoIndex, finding.F{"log": "WriteAheadLog",
+			"error": wr.OpenError + wr.InitError})
 		return
 	}
 	var what []string
@@ -75,40 +74,40 @@ func gateWAL(r *Report, l *logdir.Log, w *wal.Log, from release.Version) {
 	if len(r.Changed) == 0 && len(r.Lost) == 0 && r.Committed != nil && vr.Commit > wr.Commit {
 		r.Changed = []raftlog.Range{{From: wr.Commit + 1, To: min(vr.Commit, wr.Commit+1)}}
 	}
-	r.add(raftlog.Error, code, "", first(append(r.Lost, r.Changed...)), fmt.Sprintf("DotNext %s reads this "+
-		"WriteAheadLog otherwise than its writer (%s): %s", v, r.Writer, strings.Join(what, "; ")),
-		walFix(v, vr, w))
+	form, facts := walFix(v, vr, w)
+	if code == CodeCannotOpen {
+		// V's InitializeAsync fails: it cannot open the log as the node
+		// runs it.
+		facts["log"], facts["error"] = "WriteAheadLog", strings.Join(what, "; ")
+	} else {
+		facts["log"], facts["what"] = "WriteAheadLog", strings.Join(what, "; ")
+	}
+	r.add(code, form, "", first(append(r.Lost, r.Changed...)), facts)
 }
 
-// walFix names the upgrade step for what V cannot read.
-func walFix(v release.Version, vr wal.ReleaseRead, w *wal.Log) string {
+// walFix names the upgrade step for what V cannot read: the form of the
+// finding's fix and its facts.
+func walFix(v release.Version, vr wal.ReleaseRead, w *wal.Log) (string, finding.F) {
 	switch {
 	case v.Less(release.WriteAheadLogAdded):
-		return fmt.Sprintf("walctl upgrade --to-version %s --out-records-per-partition R --out NEWDIR --apply DIR "+
-			"(writes a PersistentState log; the application must use PersistentState)", v)
+		return "to-ps", finding.F{}
 	case vr.Misread != "" && !v.Less(release.WALRecord32):
-		return fmt.Sprintf("walctl upgrade --to-version %s --out NEWDIR --apply DIR (rewrites the log in the 6.x "+
-			"layout), or set the AppContext switch DotNext.IO.WriteAheadLog.IgnoreTimestamp=false on the node for "+
-			"good", v)
+		return "out", finding.F{"how": "rewrites the log in the 6.x layout; or set the AppContext switch " +
+			"DotNext.IO.WriteAheadLog.IgnoreTimestamp=false on the node for good"}
 	case vr.Misread != "" || (v.Less(release.WALRecord32) && w.Checkpoint.Form != wal.Checkpoint5x):
-		return fmt.Sprintf("walctl upgrade --to-version %s --out NEWDIR --apply DIR (rewrites the log in the 5.x "+
-			"layout with the 8-byte checkpoint)", v)
+		return "out", finding.F{"how": "rewrites the log in the 5.x layout with the 8-byte checkpoint"}
 	}
-	return upgradeFix(v, "rewrites the checkpoint in the form "+v.String()+" reads")
+	return "", finding.F{"how": "rewrites the checkpoint in the form " + v.String() + " reads"}
 }
 
 // walNotes adds the settings V needs, host caveats, and whether the
 // releases the files allow as the writer agree.
 func walNotes(r *Report, w *wal.Log, wr wal.ReleaseRead, wv release.Version, vr wal.ReleaseRead, set release.Set) {
-	v := r.Target
 	if vr.Option != "" && vr.OpenError == "" {
-		r.add(raftlog.Info, CodeOption, "", raftlog.NoIndex, fmt.Sprintf("DotNext %s and this log: %s", v, vr.Option),
-			"none beyond that setting")
+		r.add(CodeOption, "wal", "", raftlog.NoIndex, finding.F{"option": vr.Option})
 	}
 	if vr.Host != "" && vr.OpenError == "" {
-		r.add(raftlog.Info, CodeHost, "metadata", raftlog.NoIndex, fmt.Sprintf("DotNext %s reads these metadata "+
-			"pages right %s", v, vr.Host),
-			"run it on a host with 4 KiB pages, or choose 6.8.1 or later")
+		r.add(CodeHost, "", "metadata", raftlog.NoIndex, finding.F{"host": vr.Host})
 	}
 	if r.WriterFrom != "files" {
 		return

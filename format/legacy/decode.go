@@ -2,23 +2,25 @@ package legacy
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 
+	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/format/partition"
 	"github.com/walctl/walctl/format/record"
 	"github.com/walctl/walctl/release"
 )
 
-// Issue codes emitted by Decode.
-const (
-	CodeInvalidGeometry   = "invalid-geometry"
-	CodeShortPrologue     = "partition-shorter-than-prologue"
-	CodeTornTail          = "torn-tail"
-	CodeInvalidRecord     = "invalid-record"
-	CodePayloadOverlap    = "payload-overlap"
-	CodePayloadBehindZero = "prologue-payload-behind-zero-records"
-	CodeUnreferencedTail  = "unreferenced-tail"
-	CodeSlotZeroWritten   = "slot-zero-written"
+// Issue codes emitted by Decode (the finding registry words them).
+var (
+	CodeInvalidGeometry   = finding.InvalidGeometry
+	CodeShortPrologue     = finding.PartitionShorterThanPrologue
+	CodeTornTail          = finding.TornTail
+	CodeInvalidRecord     = finding.InvalidRecord
+	CodePayloadOverlap    = finding.PayloadOverlap
+	CodePayloadBehindZero = finding.ProloguePayloadBehindZeroRecords
+	CodeUnreferencedTail  = finding.UnreferencedTail
+	CodeSlotZeroWritten   = finding.SlotZeroWritten
 )
 
 // shortPrologueZeroFills names the releases that open a legacy partition
@@ -45,8 +47,8 @@ func Decode(f partition.File, g partition.Geometry, lastIndex int64) partition.D
 		d: partition.Decoded{R: g.R, Number: f.Number, Name: f.Name, Size: f.Size, Format: Format}}
 	prologue, ok := PrologueSize(g.R)
 	if !ok {
-		dec.add(issuef(partition.Error, CodeInvalidGeometry, -1, -1,
-			"records per partition %d is outside the range DotNext accepts [2, %d]", g.R, MaxRecords))
+		dec.add(issue(CodeInvalidGeometry, "", -1, -1, finding.F{"detail": fmt.Sprintf(
+			"records per partition %d is outside the range DotNext accepts [2, %d]", g.R, MaxRecords)}))
 		return dec.d
 	}
 	dec.prologue = prologue
@@ -56,9 +58,8 @@ func Decode(f partition.File, g partition.Geometry, lastIndex int64) partition.D
 		// §3.3, measured with 4.2.0, 4.15.3, 5.3.0, 5.7.1 and 5.26.2: 4.2.x
 		// wrote the zero prologue through the read-write handle, 4.3.0 and
 		// later through a read-only one, which throws.
-		dec.add(issuef(partition.Error, CodeShortPrologue, f.Size, -1,
-			"file is %d bytes, shorter than its %d-byte prologue (R = %d): DotNext %s zero-fill it on open and read on, but %s (every 5.x) throw UnauthorizedAccessException from the PersistentState constructor and cannot open the directory at all — an upgrade from 4.2.x fails on this log; extend the file with zeros to %d bytes",
-			f.Size, prologue, g.R, shortPrologueZeroFills, release.Since(release.ShortPrologueThrows), prologue))
+		dec.add(issue(CodeShortPrologue, "", f.Size, -1, finding.F{"size": f.Size, "prologue": prologue, "r": g.R,
+			"zeroFill": shortPrologueZeroFills, "throws": release.Since(release.ShortPrologueThrows)}))
 	}
 	dec.readPrologue()
 	dec.checkOverlaps()
@@ -68,13 +69,13 @@ func Decode(f partition.File, g partition.Geometry, lastIndex int64) partition.D
 
 func (dec *decoder) add(i partition.Issue) { dec.d.Issues = append(dec.d.Issues, i) }
 
-// severity lowers base to Info for slots above LastIndex: the library never
-// reads them, they are residue of earlier history or of a crash.
-func (dec *decoder) severity(slot int64, base partition.Severity) partition.Severity {
+// form is "stale" for slots above LastIndex: the library never reads
+// them, they are residue of earlier history or of a crash.
+func (dec *decoder) form(slot int64) string {
 	if dec.stale(slot) {
-		return partition.Info
+		return "stale"
 	}
-	return base
+	return ""
 }
 
 func (dec *decoder) stale(slot int64) bool {
@@ -110,8 +111,8 @@ func (dec *decoder) classify(s, pos int64, b []byte) {
 	if len(b) < record.Size {
 		slot.Kind = partition.Invalid
 		slot.Note = "record cut by EOF"
-		dec.add(issuef(dec.severity(s, partition.Error), CodeTornTail, pos, s,
-			"record of slot %d cut by EOF after %d of 40 bytes", s, len(b)))
+		dec.add(issue(CodeTornTail, dec.form(s), pos, s, finding.F{"detail": fmt.Sprintf(
+			"record of slot %d cut by EOF after %d of 40 bytes", s, len(b))}))
 		return
 	}
 	rec := record.Decode(b)
@@ -119,22 +120,22 @@ func (dec *decoder) classify(s, pos int64, b []byte) {
 	slot.Avail = Delivered(dec.f, rec)
 	switch {
 	case dec.f.Number == 0 && s == 0:
-		dec.invalid(slot, partition.Warning, CodeSlotZeroWritten,
-			"slot 0 of partition 0 (index 0) is never written by the library, yet holds "+rec.String())
+		slot.Kind, slot.Note = partition.Invalid, "index 0 holds a record"
+		dec.add(issue(CodeSlotZeroWritten, "", slot.At, slot.Slot, finding.F{"record": rec.String()}))
 	case rec.Valid() != nil:
-		dec.invalid(slot, partition.Error, CodeInvalidRecord, "record "+rec.String()+": "+rec.Valid().Error())
+		dec.invalid(slot, "record "+rec.String()+": "+rec.Valid().Error())
 	case rec.Offset < dec.prologue:
 		msg := "record " + rec.String() + " points into the prologue (payloads start at " + itoa(dec.prologue) + ")"
 		if rec.Offset == 0 {
 			msg += "; Offset 0 is the DotNext 4.0.0–4.1.x write-address bug (first append at slot k > 0 wrote its payload over the prologue, spec §3.5)"
 		}
-		dec.invalid(slot, partition.Error, CodeInvalidRecord, msg)
+		dec.invalid(slot, msg)
 	case rec.Length > 0 && slot.Avail < rec.Length:
 		slot.Kind = partition.Torn
 		slot.Note = "payload cut by EOF"
-		dec.add(issuef(dec.severity(s, partition.Error), CodeTornTail, dec.f.Size, s,
-			"payload of slot %d claims %d bytes at %d but the file ends at %d: the library silently delivers %d bytes",
-			s, rec.Length, rec.Offset, dec.f.Size, slot.Avail))
+		dec.add(issue(CodeTornTail, dec.form(s), dec.f.Size, s, finding.F{"detail": fmt.Sprintf(
+			"payload of slot %d claims %d bytes at %d but the file ends at %d: %d bytes are there",
+			s, rec.Length, rec.Offset, dec.f.Size, slot.Avail)}))
 	default:
 		slot.Kind = partition.Written
 	}
@@ -143,15 +144,10 @@ func (dec *decoder) classify(s, pos int64, b []byte) {
 // invalid marks a slot unusable. A stale invalid record is still a warning:
 // on open the library sets its write address to the largest End of all R
 // records, stale ones included (spec §3.3).
-func (dec *decoder) invalid(slot *partition.Slot, base partition.Severity, code, msg string) {
+func (dec *decoder) invalid(slot *partition.Slot, msg string) {
 	slot.Kind = partition.Invalid
 	slot.Note = msg
-	sev := base
-	if dec.stale(slot.Slot) {
-		sev = partition.Warning
-		msg += " (above LastIndex; the next open still takes its End into the write address)"
-	}
-	dec.add(issuef(sev, code, slot.At, slot.Slot, "%s", msg))
+	dec.add(issue(CodeInvalidRecord, dec.form(slot.Slot), slot.At, slot.Slot, finding.F{"detail": msg}))
 }
 
 // checkOverlaps reports payload ranges of usable slots that share bytes; the
@@ -175,9 +171,8 @@ func (dec *decoder) checkOverlaps() {
 	reachSlot := int64(-1)
 	for _, s := range spans {
 		if s.off < reach {
-			dec.add(issuef(dec.severity(s.slot, partition.Error), CodePayloadOverlap, s.off, s.slot,
-				"payload of slot %d [%d, %d) overlaps the payload of slot %d ending at %d",
-				s.slot, s.off, s.end, reachSlot, reach))
+			dec.add(issue(CodePayloadOverlap, dec.form(s.slot), s.off, s.slot, finding.F{"slot": s.slot,
+				"start": s.off, "end": s.end, "prevSlot": reachSlot, "reach": reach}))
 		}
 		if s.end > reach {
 			reach, reachSlot = s.end, s.slot
@@ -202,33 +197,27 @@ func (dec *decoder) checkTail() {
 		return
 	}
 	if lastUsed < 0 {
-		dec.add(issuef(dec.zeroPrologueSeverity(), CodePayloadBehindZero, dec.prologue, -1,
-			"%d payload bytes from %d but every prologue record is zero: appends whose prologue never reached the disk (crash before the flush)",
-			dec.f.Size-dec.prologue, dec.prologue))
+		dec.add(issue(CodePayloadBehindZero, dec.zeroPrologueForm(), dec.prologue, -1,
+			finding.F{"bytes": dec.f.Size - dec.prologue, "at": dec.prologue}))
 		return
 	}
-	sev := partition.Warning
-	if dec.stale(lastUsed + 1) {
-		sev = partition.Info
-	}
-	dec.add(issuef(sev, CodeUnreferencedTail, reach, -1,
-		"%d bytes after the last payload end %d are referenced by no record (unflushed appends or a lost record)",
-		dec.f.Size-reach, reach))
+	dec.add(issue(CodeUnreferencedTail, dec.form(lastUsed+1), reach, -1,
+		finding.F{"bytes": dec.f.Size - reach, "at": reach}))
 }
 
-// zeroPrologueSeverity: harmless residue when every slot lies above
-// LastIndex (the next append overwrites it), lost entries when node.state
-// counts entries here.
-func (dec *decoder) zeroPrologueSeverity() partition.Severity {
+// zeroPrologueForm: harmless residue when every slot lies above LastIndex
+// (the next append overwrites it), lost entries when node.state counts
+// entries here.
+func (dec *decoder) zeroPrologueForm() string {
 	first := int64(0)
 	if dec.f.Number == 0 {
 		first = 1 // index 0 is never an entry
 	}
 	switch {
 	case dec.lastIndex < 0:
-		return partition.Warning
+		return "unknown"
 	case dec.stale(first):
-		return partition.Info
+		return "stale"
 	}
-	return partition.Error
+	return ""
 }

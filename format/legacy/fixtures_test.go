@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/format/partition"
 	"github.com/walctl/walctl/internal/fixtures"
 )
@@ -118,7 +119,7 @@ func TestFixtureVerdicts(t *testing.T) {
 					t.Errorf("healthy fixture, partition %d has errors", num)
 				}
 				inDamagedFile := fx.Manifest.Damage == nil || fx.Manifest.Damage.File == d.Name
-				if inDamagedFile && hasIssue(d, fx.Expect.Damage, partition.Error) {
+				if inDamagedFile && hasIssue(d, finding.Code(fx.Expect.Damage), partition.Error) {
 					found = true
 				}
 				if dm := fx.Manifest.Damage; dm != nil && dm.Name == "record-zeroed" && dm.File == d.Name {
@@ -129,7 +130,7 @@ func TestFixtureVerdicts(t *testing.T) {
 					}
 				}
 			}
-			switch fx.Expect.Damage {
+			switch finding.Code(fx.Expect.Damage) {
 			case CodeTornTail, CodeShortPrologue:
 				if !found {
 					t.Errorf("expected damage %q not reported as an error", fx.Expect.Damage)
@@ -171,7 +172,7 @@ func TestFixtureProbe(t *testing.T) {
 				if lastUsed := highestUsed(Decode(f, g, -1)); p.UsedSlots != lastUsed+1 {
 					t.Errorf("%s/%d: UsedSlots %d, want %d", fx.Name, num, p.UsedSlots, lastUsed+1)
 				}
-				if fx.Manifest.Damage != nil && fx.Manifest.Damage.File == f.Name && fx.Expect.Damage == CodeTornTail && len(p.Damage) == 0 {
+				if fx.Manifest.Damage != nil && fx.Manifest.Damage.File == f.Name && finding.Code(fx.Expect.Damage) == CodeTornTail && len(p.Damage) == 0 {
 					t.Errorf("%s/%d: torn tail not in Damage", fx.Name, num)
 				}
 			}

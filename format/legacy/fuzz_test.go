@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/format/partition"
 	"github.com/walctl/walctl/format/record"
 	"github.com/walctl/walctl/internal/fixtures"
@@ -139,7 +140,7 @@ func checkSlots(t *testing.T, d partition.Decoded, file partition.File) {
 	}
 }
 
-var knownCodes = map[string]bool{CodeInvalidGeometry: true, CodeShortPrologue: true, CodeTornTail: true,
+var knownCodes = map[finding.Code]bool{CodeInvalidGeometry: true, CodeShortPrologue: true, CodeTornTail: true,
 	CodeInvalidRecord: true, CodePayloadOverlap: true, CodePayloadBehindZero: true, CodeUnreferencedTail: true,
 	CodeSlotZeroWritten: true}
 

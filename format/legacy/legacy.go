@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/format/partition"
 	"github.com/walctl/walctl/format/record"
 )
@@ -85,8 +86,8 @@ func absIndex(number, r, s int64) (int64, bool) {
 	return number*r + s, true
 }
 
-func issuef(sev partition.Severity, code string, off, slot int64, format string, args ...any) partition.Issue {
-	return partition.Issue{Severity: sev, Code: code, Offset: off, Slot: slot, Message: fmt.Sprintf(format, args...)}
+func issue(code finding.Code, form string, off, slot int64, facts finding.F) partition.Issue {
+	return partition.NewIssue(code, form, off, slot, facts)
 }
 
 func itoa(n int64) string { return fmt.Sprint(n) }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/format/partition"
 	"github.com/walctl/walctl/format/record"
 )
@@ -110,7 +111,7 @@ func TestDecodeDamage(t *testing.T) {
 		image     []byte
 		number    int64
 		lastIndex int64
-		code      string
+		code      finding.Code
 		severity  partition.Severity
 		slot      int64
 		kind      partition.Kind // of slot, when slot ≥ 0

@@ -9,6 +9,7 @@ import (
 	"io"
 	"sync"
 
+	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/format/record"
 )
 
@@ -133,23 +134,32 @@ type Slot struct {
 	Note  string        // why Kind is Invalid/Missing/Torn
 }
 
-// Severity of an Issue, mirrored 1:1 by raftlog.Severity.
-type Severity string
+// Severity of an Issue: the finding registry's scale.
+type Severity = finding.Severity
 
 const (
-	Error   Severity = "error"
-	Warning Severity = "warning"
-	Info    Severity = "info"
+	Error   = finding.Error
+	Warning = finding.Warning
+	Info    = finding.Info
 )
 
-// Issue is a problem a codec sees inside one file. Code is a stable
-// kebab-case finding code; Slot is the relative slot (-1 if none).
+// Issue is a problem a codec sees inside one file: a registered finding
+// code and form, the facts the registry words the message from, and where.
+// Slot is the relative slot (-1 if none).
 type Issue struct {
 	Severity Severity
-	Code     string
+	Code     finding.Code
+	Form     string
 	Offset   int64
 	Slot     int64
+	Facts    finding.F
 	Message  string
+}
+
+// NewIssue words an issue through the registry.
+func NewIssue(code finding.Code, form string, off, slot int64, facts finding.F) Issue {
+	return Issue{Severity: finding.SeverityOf(code, form), Code: code, Form: form, Offset: off, Slot: slot,
+		Facts: facts, Message: finding.Message(code, form, facts)}
 }
 
 func (i Issue) String() string {

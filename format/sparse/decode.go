@@ -1,21 +1,24 @@
 package sparse
 
 import (
+	"fmt"
+
+	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/format/partition"
 	"github.com/walctl/walctl/format/record"
 )
 
-// Issue codes emitted by Decode.
-const (
-	CodeInvalidGeometry = "invalid-geometry"
-	CodeLengthOverSlot  = "length-over-slot"
-	CodeTornTail        = "torn-tail"
-	CodeMisplacedRecord = "misplaced-record"
-	CodeInvalidRecord   = "invalid-record"
-	CodeMissingRecord   = "missing-record"
-	CodeSlotZeroWritten = "slot-zero-written"
-	CodeStaleSlotBytes  = "stale-slot-bytes"
-	CodePastLastSlot    = "bytes-past-last-slot"
+// Issue codes emitted by Decode (the finding registry words them).
+var (
+	CodeInvalidGeometry = finding.InvalidGeometry
+	CodeLengthOverSlot  = finding.LengthOverSlot
+	CodeTornTail        = finding.TornTail
+	CodeMisplacedRecord = finding.MisplacedRecord
+	CodeInvalidRecord   = finding.InvalidRecord
+	CodeMissingRecord   = finding.MissingRecord
+	CodeSlotZeroWritten = finding.SlotZeroWritten
+	CodeStaleSlotBytes  = finding.StaleSlotBytes
+	CodePastLastSlot    = finding.BytesPastLastSlot
 )
 
 type decoder struct {
@@ -36,16 +39,16 @@ func Decode(f partition.File, g partition.Geometry, lastIndex int64) partition.D
 		d: partition.Decoded{R: g.R, Number: f.Number, Name: f.Name, Size: f.Size, Format: Format}}
 	stride, ok := Stride(g)
 	if !ok {
-		dec.add(issuef(partition.Error, CodeInvalidGeometry, -1, -1,
-			"R = %d, M = %d: DotNext needs 2 ≤ R ≤ %d and M ≥ 1 (and R*(M+40) must fit in 64 bits)", g.R, g.M, MaxRecords))
+		dec.add(issue(CodeInvalidGeometry, "", -1, -1, finding.F{"detail": fmt.Sprintf(
+			"R = %d, M = %d: DotNext needs 2 ≤ R ≤ %d and M ≥ 1 (and R*(M+40) must fit in 64 bits)",
+			g.R, g.M, MaxRecords)}))
 		return dec.d
 	}
 	dec.stride = stride
 	dec.d.Slots = partition.NewSlots(partition.SlotCapacity(g.R, f.Size/stride*record.Size))
 	dec.decodeSlots()
 	if end := g.R * stride; f.Size > end {
-		dec.add(issuef(partition.Warning, CodePastLastSlot, end, -1,
-			"%d bytes past the end of slot %d (R*(M+40) = %d): written with another R or M?", f.Size-end, g.R-1, end))
+		dec.add(issue(CodePastLastSlot, "", end, -1, finding.F{"bytes": f.Size - end, "slot": g.R - 1, "end": end}))
 	}
 	return dec.d
 }
@@ -89,13 +92,16 @@ func (dec *decoder) stale(slot int64) bool {
 }
 
 // report adds an issue about a slot; slots above LastIndex are never read
-// by the library, so their problems are info.
-func (dec *decoder) report(base partition.Severity, code string, off, slot int64, format string, args ...any) {
-	if dec.stale(slot) {
-		base = partition.Info
-		format += " (above LastIndex: stale)"
+// by the library, so their problems take the code's "stale" form (info).
+func (dec *decoder) report(code finding.Code, off, slot int64, facts finding.F) {
+	form := ""
+	switch {
+	case dec.stale(slot) && code == CodeInvalidRecord:
+		form = "above-last" // a sparse slot's record sets no write address
+	case dec.stale(slot):
+		form = "stale"
 	}
-	dec.add(issuef(base, code, off, slot, format, args...))
+	dec.add(issue(code, form, off, slot, facts))
 }
 
 // slot decodes relative slot s from the 40 bytes at s*(M+40).
@@ -110,7 +116,8 @@ func (dec *decoder) slot(s int64) partition.Slot {
 	if !whole {
 		if firstNonZero(dec.f, pos, slotEnd) >= 0 {
 			out.Kind, out.At, out.Note = partition.Invalid, pos, "record cut by EOF"
-			dec.report(partition.Error, CodeTornTail, pos, s, "record of slot %d cut by EOF after %d of 40 bytes", s, dec.f.Size-pos)
+			dec.report(CodeTornTail, pos, s, finding.F{"detail": fmt.Sprintf(
+				"record of slot %d cut by EOF after %d of 40 bytes", s, dec.f.Size-pos)})
 		}
 		return out
 	}
@@ -131,9 +138,7 @@ func (dec *decoder) zeroRecord(out partition.Slot, pos, slotEnd int64) partition
 	}
 	out.Kind, out.At = partition.Missing, pos
 	out.Note = "zero record followed by payload bytes"
-	dec.report(partition.Error, CodeMissingRecord, pos, out.Slot,
-		"slot %d has a zero record but payload bytes from %d (a cached append of DotNext 5.4.0–5.7.1 whose record never reached the disk): the library reads it as an empty entry with term 0",
-		out.Slot, z)
+	dec.report(CodeMissingRecord, pos, out.Slot, finding.F{"slot": out.Slot, "at": z})
 	return out
 }
 
@@ -141,35 +146,36 @@ func (dec *decoder) classify(out partition.Slot, pos, slotEnd int64) partition.S
 	s, rec := out.Slot, out.Rec
 	switch {
 	case dec.f.Number == 0 && s == 0:
-		dec.invalid(&out, partition.Warning, CodeSlotZeroWritten,
-			"slot 0 of partition 0 (index 0) is never written by the library, yet holds "+rec.String())
+		dec.invalid(&out, CodeSlotZeroWritten, "index 0 holds a record", finding.F{"record": rec.String()})
 	case rec.Valid() != nil:
-		dec.invalid(&out, partition.Error, CodeInvalidRecord, "record "+rec.String()+": "+rec.Valid().Error())
+		msg := "record " + rec.String() + ": " + rec.Valid().Error()
+		dec.invalid(&out, CodeInvalidRecord, msg, finding.F{"detail": msg})
 	case rec.Offset != pos+record.Size:
-		dec.invalid(&out, partition.Error, CodeMisplacedRecord,
-			"record "+rec.String()+" of the slot at "+itoa(pos)+" should have Offset "+itoa(pos+record.Size)+
-				"; the library still reads "+itoa(out.Avail)+" bytes from its Offset")
+		dec.invalid(&out, CodeMisplacedRecord, "misplaced record", finding.F{"record": rec.String(), "at": pos,
+			"want": pos + record.Size, "avail": out.Avail})
 	case rec.Length > dec.g.M:
-		dec.invalid(&out, partition.Error, CodeLengthOverSlot,
-			"record claims "+itoa(rec.Length)+" bytes, more than M = "+itoa(dec.g.M)+
-				": the library does not check and silently delivers "+itoa(out.Avail)+" bytes running into the following slots or up to EOF")
+		dec.invalid(&out, CodeLengthOverSlot, "length over M", finding.F{"length": rec.Length, "m": dec.g.M,
+			"avail": out.Avail, "record": rec.String()})
 	case rec.Length > 0 && out.Avail < rec.Length:
 		out.Kind, out.Note = partition.Torn, "payload cut by EOF"
-		dec.report(partition.Error, CodeTornTail, dec.f.Size, s,
-			"payload of slot %d claims %d bytes at %d but the file ends at %d: the library silently delivers %d bytes",
-			s, rec.Length, rec.Offset, dec.f.Size, out.Avail)
+		dec.report(CodeTornTail, dec.f.Size, s, finding.F{"detail": fmt.Sprintf(
+			"payload of slot %d claims %d bytes at %d but the file ends at %d: %d bytes are there",
+			s, rec.Length, rec.Offset, dec.f.Size, out.Avail)})
 	default:
 		out.Kind = partition.Written
 		end, _ := rec.End()
 		if z := firstNonZero(dec.f, end, slotEnd); z >= 0 {
-			dec.add(issuef(partition.Info, CodeStaleSlotBytes, z, s,
-				"non-zero bytes at %d after the payload of slot %d: left by an earlier, longer entry in the same slot; never read", z, s))
+			dec.add(issue(CodeStaleSlotBytes, "", z, s, finding.F{"at": z, "slot": s}))
 		}
 	}
 	return out
 }
 
-func (dec *decoder) invalid(out *partition.Slot, base partition.Severity, code, msg string) {
-	out.Kind, out.Note = partition.Invalid, msg
-	dec.report(base, code, out.At, out.Slot, "%s", msg)
+func (dec *decoder) invalid(out *partition.Slot, code finding.Code, note string, facts finding.F) {
+	out.Kind, out.Note = partition.Invalid, note
+	if code == CodeSlotZeroWritten {
+		dec.add(issue(code, "", out.At, out.Slot, facts))
+		return
+	}
+	dec.report(code, out.At, out.Slot, facts)
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/format/partition"
 	"github.com/walctl/walctl/internal/fixtures"
 )
@@ -126,7 +127,7 @@ func TestFixtureVerdicts(t *testing.T) {
 					t.Errorf("healthy fixture, partition %d has issues", num)
 				}
 				inDamagedFile := fx.Manifest.Damage == nil || fx.Manifest.Damage.File == d.Name
-				if inDamagedFile && hasIssue(d, fx.Expect.Damage, partition.Error) {
+				if inDamagedFile && hasIssue(d, finding.Code(fx.Expect.Damage), partition.Error) {
 					found = true
 				}
 			}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/format/partition"
 	"github.com/walctl/walctl/format/record"
 	"github.com/walctl/walctl/internal/fixtures"
@@ -135,7 +136,7 @@ func checkSlots(t *testing.T, d partition.Decoded, file partition.File, g partit
 	}
 }
 
-var knownCodes = map[string]bool{CodeInvalidGeometry: true, CodeLengthOverSlot: true, CodeTornTail: true,
+var knownCodes = map[finding.Code]bool{CodeInvalidGeometry: true, CodeLengthOverSlot: true, CodeTornTail: true,
 	CodeMisplacedRecord: true, CodeInvalidRecord: true, CodeMissingRecord: true, CodeSlotZeroWritten: true,
 	CodeStaleSlotBytes: true, CodePastLastSlot: true}
 

@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"testing"
 
+	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/format/partition"
 )
 
@@ -77,7 +78,7 @@ func sha(b []byte) string {
 	return hex.EncodeToString(h[:])
 }
 
-func hasIssue(d partition.Decoded, code string, sev partition.Severity) bool {
+func hasIssue(d partition.Decoded, code finding.Code, sev partition.Severity) bool {
 	for _, i := range d.Issues {
 		if i.Code == code && (sev == "" || i.Severity == sev) {
 			return true

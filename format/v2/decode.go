@@ -4,32 +4,33 @@ import (
 	"fmt"
 	"math"
 
+	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/format/partition"
 	"github.com/walctl/walctl/format/record"
 )
 
-// Issue codes Decode emits (stable, kebab-case).
-const (
-	CodeBadGeometry    = "bad-geometry"              // R outside [2, 53687091]
-	CodeShortHeader    = "short-header"              // file shorter than the 512-byte header
-	CodeHeaderNotClean = "header-not-clean"          // header bytes 1..511 not zero (and no T2 record)
-	CodeT2             = "t2-header-overwritten"     // #244 T2: entries chained from offset 0
-	CodeTornSeal       = "torn-seal"                 // byte 0 set but no valid footer
-	CodeFooterMismatch = "footer-mismatch"           // footer record disagrees with the inline record
-	CodeT3             = "t3-garbage-footer"         // footer record breaks the chain, nothing backs it
-	CodeT1             = "t1-missing-inline-records" // #244 T1: zero record, payload present
-	CodeTornTail       = "torn-tail"                 // last record or payload cut by EOF
-	CodeInvalidRecord  = "invalid-record"            // bytes where a record should be are not one
-	CodeZeroInChain    = "zero-record-in-chain"      // zero window between records
-	CodeTrailingZeros  = "trailing-zeros"            // zero bytes after the chain
-	CodeTrailingBytes  = "trailing-bytes"            // unexplained bytes after R records
-	CodeStaleBytes     = "stale-bytes"               // bytes after the record of LastIndex / before the footer
-	CodeStaleFooter    = "stale-footer"              // complete footer after the chain of an unsealed file
-	CodeMoreThanR      = "more-than-r-records"       // the chain goes on after R records
-	CodeUnsealed       = "unsealed-partition"        // unsealed partition wholly before LastIndex
-	CodeBeyondLast     = "beyond-last-index"         // a partition wholly after LastIndex holds records
-	CodeSlot0NotEmpty  = "slot0-not-empty"           // partition 0 bytes 512..551 not zero
-	CodeZeroLeading    = "zero-leading-slots"        // never-written leading slots are zero, not stub records
+// Issue codes Decode emits (the finding registry words them).
+var (
+	CodeBadGeometry    = finding.BadGeometry
+	CodeShortHeader    = finding.ShortHeader
+	CodeHeaderNotClean = finding.HeaderNotClean
+	CodeT2             = finding.T2HeaderOverwritten
+	CodeTornSeal       = finding.TornSeal
+	CodeFooterMismatch = finding.FooterMismatch
+	CodeT3             = finding.T3GarbageFooter
+	CodeT1             = finding.T1MissingInlineRecords
+	CodeTornTail       = finding.TornTail
+	CodeInvalidRecord  = finding.InvalidRecord
+	CodeZeroInChain    = finding.ZeroRecordInChain
+	CodeTrailingZeros  = finding.TrailingZeros
+	CodeTrailingBytes  = finding.TrailingBytes
+	CodeStaleBytes     = finding.StaleBytes
+	CodeStaleFooter    = finding.StaleFooter
+	CodeMoreThanR      = finding.MoreThanRRecords
+	CodeUnsealed       = finding.UnsealedPartition
+	CodeBeyondLast     = finding.BeyondLastIndex
+	CodeSlot0NotEmpty  = finding.Slot0NotEmpty
+	CodeZeroLeading    = finding.ZeroLeadingSlots
 )
 
 // Decode decodes one Table partition with a known geometry. lastIndex is
@@ -45,8 +46,8 @@ const (
 func Decode(f partition.File, g partition.Geometry, lastIndex int64) partition.Decoded {
 	d := partition.Decoded{R: g.R, Number: f.Number, Name: f.Name, Size: f.Size, Format: Format}
 	if g.R < MinR || g.R > MaxR {
-		d.Issues = append(d.Issues, partition.Issue{Severity: partition.Error, Code: CodeBadGeometry,
-			Offset: -1, Slot: -1, Message: fmt.Sprintf("records per partition %d is outside the library's range [%d, %d]", g.R, MinR, MaxR)})
+		d.Issues = append(d.Issues, partition.NewIssue(CodeBadGeometry, "", -1, -1,
+			finding.F{"r": g.R, "min": int64(MinR), "max": int64(MaxR)}))
 		return d
 	}
 	d.Slots = partition.NewSlots(partition.SlotCapacity(g.R, f.Size))
@@ -106,21 +107,21 @@ func (dc *decoder) belowLast() bool { return dc.known && dc.relLast >= dc.r }
 // aboveLast: every index of this partition is > LastIndex.
 func (dc *decoder) aboveLast() bool { return dc.known && dc.relLast < 0 }
 
-func (dc *decoder) issue(sev partition.Severity, code string, off, slot int64, format string, args ...any) {
+func (dc *decoder) issue(code finding.Code, form string, off, slot int64, facts finding.F) {
 	if slot < 0 || slot >= dc.r {
 		slot = -1 // beyond the partition (a chain longer than R)
 	}
-	dc.d.Issues = append(dc.d.Issues, partition.Issue{Severity: sev, Code: code, Offset: off, Slot: slot,
-		Message: fmt.Sprintf(format, args...)})
+	dc.d.Issues = append(dc.d.Issues, partition.NewIssue(code, form, off, slot, facts))
 }
 
-// errorUnlessStale is Error for slots that may be live, Warning for a
-// partition wholly after LastIndex (its content is not part of the log).
-func (dc *decoder) errorUnlessStale() partition.Severity {
+// unlessBeyond is the code's form for damage that may be live, "beyond"
+// (a warning) in a partition wholly after LastIndex: its content is not
+// part of the log.
+func (dc *decoder) unlessBeyond(form string) string {
 	if dc.aboveLast() {
-		return partition.Warning
+		return "beyond"
 	}
-	return partition.Error
+	return form
 }
 
 func (dc *decoder) indexes() string {
@@ -142,9 +143,7 @@ func (dc *decoder) run() {
 		}
 	}
 	if n > 0 {
-		dc.issue(partition.Info, CodeBeyondLast, -1, -1,
-			"partition wholly after LastIndex %d holds %d records: they are not entries of the log (left by a crash or a rewrite)",
-			dc.last, n)
+		dc.issue(CodeBeyondLast, "", -1, -1, finding.F{"last": dc.last, "n": n})
 	}
 }
 
@@ -158,16 +157,16 @@ func (dc *decoder) decodeBody() {
 			dc.decodeT2()
 			return
 		}
-		dc.issue(partition.Warning, CodeHeaderNotClean, firstNonZero(f, 1, min(f.Size, HeaderSize)), -1,
-			"header bytes 1–511 are not zero: the library never writes them (overwritten, or not a Table partition)")
+		dc.issue(CodeHeaderNotClean, "", firstNonZero(f, 1, min(f.Size, HeaderSize)), -1, finding.F{"detail": "header " +
+			"bytes 1–511 are not zero: the library never writes them (overwritten, or not a Table partition)"})
 	}
 	if f.Size < HeaderSize {
 		dc.markP0Stub()
 		return
 	}
 	if b0 := byteAt(f, 0); b0 > 1 {
-		dc.issue(partition.Warning, CodeHeaderNotClean, 0, -1,
-			"header byte 0 = %d: the library writes only 0 or 1 (any non-zero value reads as sealed)", b0)
+		dc.issue(CodeHeaderNotClean, "", 0, -1, finding.F{"detail": fmt.Sprintf(
+			"header byte 0 = %d: the library writes only 0 or 1 (any non-zero value reads as sealed)", b0)})
 	}
 	sealedFlag := byteAt(f, 0) != 0
 	if sealedFlag {
@@ -181,13 +180,11 @@ func (dc *decoder) decodeBody() {
 }
 
 func (dc *decoder) shortHeader() {
-	sev := partition.Info
+	form := "harmless"
 	if !allZero(dc.f, 0, dc.f.Size) || dc.holdsLast() || dc.belowLast() {
-		sev = partition.Warning
+		form = ""
 	}
-	dc.issue(sev, CodeShortHeader, 0, -1,
-		"file is %d bytes, shorter than the 512-byte header: DotNext ≥ 5.7.3 extends it to 512 bytes on open and reads %s as empty; 5.4–5.7.2 leave it alone and do not scan it (slots read as zero records)",
-		dc.f.Size, dc.indexes())
+	dc.issue(CodeShortHeader, form, 0, -1, finding.F{"size": dc.f.Size, "indexes": dc.indexes()})
 }
 
 // markP0Stub sets slot 0 of partition 0: index 0 is never written.
@@ -201,8 +198,7 @@ func (dc *decoder) markP0Stub() {
 // within the data area that ends at dataEnd.
 func (dc *decoder) checkP0Slot0(dataEnd int64) {
 	if dc.f.Number == 0 && !allZero(dc.f, HeaderSize, min(P0Start, dataEnd)) {
-		dc.issue(partition.Warning, CodeSlot0NotEmpty, HeaderSize, 0,
-			"bytes 512–551 of partition 0 are not zero: index 0 is never written there")
+		dc.issue(CodeSlot0NotEmpty, "", HeaderSize, 0, nil)
 	}
 }
 
@@ -246,12 +242,9 @@ func (dc *decoder) tornSeal() {
 	fb, _ := footerBytes(dc.r)
 	b0 := byteAt(dc.f, 0)
 	if need, ok := addOK(HeaderSize, fb); ok && dc.f.Size >= need {
-		dc.issue(partition.Error, CodeTornSeal, 0, -1,
-			"header byte 0 = %d says sealed, but the last %d bytes (from %d) are not this partition's footer (torn seal): DotNext reads them as the footer anyway and returns garbage for %s; the inline chain below is what was written",
-			b0, fb, dc.f.Size-fb, dc.indexes())
+		dc.issue(CodeTornSeal, "", 0, -1, finding.F{"b0": int64(b0), "footerBytes": fb, "at": dc.f.Size - fb,
+			"indexes": dc.indexes()})
 		return
 	}
-	dc.issue(partition.Error, CodeTornSeal, 0, -1,
-		"header byte 0 = %d says sealed, but the file (%d bytes) is shorter than 512 + 40×R = %d (torn seal): DotNext 5.7.0+ throws IntegrityException \"Partition has invalid binary format or broken\" on open (5.4–5.6: ArgumentOutOfRangeException or a footer read inside the file); the inline chain below is what was written",
-		b0, dc.f.Size, HeaderSize+fb)
+	dc.issue(CodeTornSeal, "short", 0, -1, finding.F{"b0": int64(b0), "size": dc.f.Size, "need": HeaderSize + fb})
 }

@@ -3,6 +3,7 @@ package v2
 import (
 	"fmt"
 
+	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/format/partition"
 )
 
@@ -23,20 +24,18 @@ func (dc *decoder) decodeUnsealed(plain bool) {
 	if plain && zero.from >= 0 && zero.entries {
 		at, _ := LeadingSlot(zero.from)
 		end, _ := LeadingSlot(zero.to)
-		dc.issue(partition.Info, CodeZeroLeading, at, zero.from,
-			"never-written %s before the first entry (slot %d) %s zero bytes at %d–%d, not stub records: DotNext 5.7.3+ reads them as stubs, 5.4.0–5.7.2 stop their scan of this unsealed partition at the first one and read every entry of it as empty (Term 0, Length 0)",
-			slotWords(zero.from, zero.to-1), zero.first, verbFor(zero.to-zero.from), at, end-1)
+		dc.issue(CodeZeroLeading, "unsealed", at, zero.from, finding.F{"slots": slotWords(zero.from, zero.to-1),
+			"first": zero.first, "verb": verbFor(zero.to - zero.from), "at": at, "last": end - 1})
 	}
 	if res.stopAt == start && start >= dc.f.Size && dc.f.Size > HeaderSize && allZero(dc.f, HeaderSize, dc.f.Size) {
 		// Partition 0 cut inside the 40 bytes of index 0's stub, all zero
 		// (non-zero ones are reported by checkP0Slot0): found by fuzzing.
-		dc.issue(partition.Info, CodeTrailingZeros, HeaderSize, -1,
-			"%d zero bytes after the header, short of where partition 0's first entry starts (%d): not an entry", dc.f.Size-HeaderSize, start)
+		dc.issue(CodeTrailingZeros, "", HeaderSize, -1, finding.F{"detail": fmt.Sprintf(
+			"%d zero bytes after the header, short of where partition 0's first entry starts (%d): not an entry",
+			dc.f.Size-HeaderSize, start)})
 	}
 	if plain && dc.belowLast() {
-		dc.issue(partition.Error, CodeUnsealed, 0, -1,
-			"unsealed partition wholly before LastIndex %d (%s): DotNext ≥ 5.7.3 does not scan it and reads every entry of it as empty (Term 0, Length 0), committed ones included; 5.4–5.7.2 scan it. Seal it from its inline chain before running ≥ 5.7.3",
-			dc.last, dc.indexes())
+		dc.issue(CodeUnsealed, "file", 0, -1, finding.F{"last": dc.last, "indexes": dc.indexes()})
 	}
 }
 
@@ -93,9 +92,7 @@ func (dc *decoder) storeLink(shift int64) func(link) {
 		}
 		if l.mid {
 			slot.Note = "zero record between records"
-			dc.issue(partition.Warning, CodeZeroInChain, l.at, s,
-				"40 zero bytes at %d between records (slot %d): either the missing record of an empty entry (#244 T1) or a stub the library never writes between entries; DotNext ≥ 5.7.3 reads it as an empty entry, 5.4–5.7.2 stop their scan there",
-				l.at, s)
+			dc.issue(CodeZeroInChain, "", l.at, s, finding.F{"at": l.at, "slot": s})
 		}
 		dc.set(s, slot)
 	}
@@ -108,20 +105,21 @@ func (dc *decoder) walkIssues(res walkResult, shift int64, bounded bool) {
 	switch res.stop {
 	case stopTorn:
 		s := res.next - 1 + shift
-		dc.issue(dc.errorUnlessStale(), CodeTornTail, res.stopAt, s,
-			"the last entry (slot %d, record at %d) is cut by the end of the file: %s; DotNext returns the short payload without an error",
-			s, res.stopAt, dc.slotNote(s))
+		dc.issue(CodeTornTail, dc.unlessBeyond(""), res.stopAt, s, finding.F{"detail": fmt.Sprintf(
+			"the last entry (slot %d, record at %d) is cut by the end of the file: %s", s, res.stopAt, dc.slotNote(s))})
 	case stopT1:
 		s := res.t1Slot + shift
-		dc.issue(dc.errorUnlessStale(), CodeT1, res.stopAt, s,
-			"the record of slot %d is missing (40 zero bytes at %d) but payload bytes follow (#244 T1): its term, length and command id are lost, and later slots of this partition cannot be located",
-			s, res.stopAt)
+		form := ""
+		if dc.aboveLast() {
+			form = "stale"
+		}
+		dc.issue(CodeT1, form, res.stopAt, s, finding.F{"slot": s, "at": res.stopAt})
 	case stopGarbage:
 		dc.garbageIssue(res, shift)
 	case stopZeros:
 		if res.stopAt < size {
-			dc.issue(partition.Info, CodeTrailingZeros, res.stopAt, -1,
-				"%d zero bytes after the chain (from %d)", size-res.stopAt, res.stopAt)
+			dc.issue(CodeTrailingZeros, "", res.stopAt, -1, finding.F{"detail": fmt.Sprintf(
+				"%d zero bytes after the chain (from %d)", size-res.stopAt, res.stopAt)})
 		}
 	case stopLimit:
 		dc.restIssue(res.stopAt, bounded)
@@ -137,9 +135,7 @@ func (dc *decoder) slotNote(s int64) string {
 
 func (dc *decoder) garbageIssue(res walkResult, shift int64) {
 	if shapeOf(dc.f, res.stopAt, dc.f.Size) == tailFooter {
-		dc.issue(partition.Info, CodeStaleFooter, res.stopAt, -1,
-			"a complete footer of %d records follows the chain at %d but the partition is not sealed: a crash between the footer and header writes, or a partition unsealed for a rewrite; a repair can re-seal it if it matches the chain",
-			(dc.f.Size-res.stopAt)/recSize, res.stopAt)
+		dc.issue(CodeStaleFooter, "", res.stopAt, -1, finding.F{"n": (dc.f.Size - res.stopAt) / recSize, "at": res.stopAt})
 		return
 	}
 	s := res.next + shift
@@ -147,9 +143,9 @@ func (dc *decoder) garbageIssue(res walkResult, shift int64) {
 		dc.set(s, partition.Slot{Slot: s, Kind: partition.Invalid, Rec: res.garbage, At: res.stopAt,
 			Note: "not a record chained at this position"})
 	}
-	dc.issue(dc.errorUnlessStale(), CodeInvalidRecord, res.stopAt, s,
-		"the bytes at %d (slot %d) are not a record chained there (read as %s): the chain ends; later slots of this partition are unknown",
-		res.stopAt, s, res.garbage)
+	dc.issue(CodeInvalidRecord, dc.unlessBeyond(""), res.stopAt, s, finding.F{"detail": fmt.Sprintf(
+		"the bytes at %d (slot %d) are not a record chained there (read as %s): the chain ends; later slots of this "+
+			"partition are unknown", res.stopAt, s, res.garbage)})
 }
 
 // restIssue classifies bytes left after the walk hit its slot limit.
@@ -161,21 +157,18 @@ func (dc *decoder) restIssue(pos int64, bounded bool) {
 	shape := shapeOf(dc.f, pos, size)
 	switch {
 	case shape == tailZeros:
-		dc.issue(partition.Info, CodeTrailingZeros, pos, -1, "%d zero bytes after the chain (from %d)", size-pos, pos)
+		dc.issue(CodeTrailingZeros, "", pos, -1, finding.F{"detail": fmt.Sprintf(
+			"%d zero bytes after the chain (from %d)", size-pos, pos)})
 	case bounded:
-		dc.issue(partition.Info, CodeStaleBytes, pos, -1,
+		dc.issue(CodeStaleBytes, "", pos, -1, finding.F{"detail": fmt.Sprintf(
 			"%d bytes from %d follow the record of LastIndex %d: not entries (left by a rewrite or a crash)",
-			size-pos, pos, dc.last)
+			size-pos, pos, dc.last)})
 	case shape == tailFooter:
-		dc.issue(partition.Info, CodeStaleFooter, pos, -1,
-			"a complete footer of %d records follows the full chain at %d but the partition is not sealed: a crash between the footer and header writes, or a partition unsealed for a rewrite; a repair can re-seal it",
-			(size-pos)/recSize, pos)
+		dc.issue(CodeStaleFooter, "", pos, -1, finding.F{"n": (size - pos) / recSize, "at": pos})
 	case shape == tailChain:
-		dc.issue(partition.Error, CodeMoreThanR, pos, -1,
-			"the chain goes on after %d records at %d: R is wrong, or the bytes are not this partition's", dc.r, pos)
+		dc.issue(CodeMoreThanR, "", pos, -1, finding.F{"r": dc.r, "at": pos})
 	default:
-		dc.issue(partition.Warning, CodeTrailingBytes, pos, -1,
-			"%d unexplained bytes after the last of %d records (from %d)", size-pos, dc.r, pos)
+		dc.issue(CodeTrailingBytes, "", pos, -1, finding.F{"bytes": size - pos, "r": dc.r, "at": pos})
 	}
 }
 
@@ -200,9 +193,8 @@ func (dc *decoder) decodeT2() {
 	for _, l := range links {
 		store(l)
 	}
-	dc.issue(partition.Error, CodeT2, 0, k,
-		"%d entries are chained from offset 0 over the header (record at 0 with Offset 40, byte 0 = %d = low byte of Term %d; #244 T2: first append into a fresh partition at slot k > 0 with a zeroed table); placed at slots %d–%d (%s). %s",
-		n, byteAt(dc.f, 0), links[0].rec.Term, k, k+n-1, how, dc.t2LibraryNote())
+	dc.issue(CodeT2, "", 0, k, finding.F{"n": n, "b0": int64(byteAt(dc.f, 0)), "term": links[0].rec.Term, "firstSlot": k,
+		"lastSlot": k + n - 1, "how": how, "effect": dc.t2LibraryNote()})
 	dc.walkIssues(res, k, false)
 }
 

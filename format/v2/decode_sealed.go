@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/format/partition"
 	"github.com/walctl/walctl/format/record"
 )
@@ -61,16 +62,14 @@ func (dc *decoder) decodeSealed(footerStart int64) {
 		dc.sealedSlot(st, s, fr, at)
 	}
 	if len(st.t1) > 0 {
-		dc.issue(partition.Warning, CodeT1, st.t1At, st.t1[0],
-			"the inline records of slots %s are zero (#244 T1): DotNext reads the intact footer, but a rewrite that unseals this partition would rescan it and lose them; a repair rewrites them from the footer",
-			slotList(st.t1))
+		dc.issue(CodeT1, "sealed", st.t1At, st.t1[0], finding.F{"slots": slotList(st.t1)})
 	}
 	dc.checkMidStubs()
 	dc.checkMixedLead(st.inline)
 	if st.chainKnown && st.dataEnd < footerStart {
-		dc.issue(partition.Info, CodeStaleBytes, st.dataEnd, -1,
+		dc.issue(CodeStaleBytes, "", st.dataEnd, -1, finding.F{"detail": fmt.Sprintf(
 			"%d bytes between the end of the last entry (%d) and the footer (%d): not entries",
-			footerStart-st.dataEnd, st.dataEnd, footerStart)
+			footerStart-st.dataEnd, st.dataEnd, footerStart)})
 	}
 }
 
@@ -84,23 +83,22 @@ func (dc *decoder) sealedSlot(st *sealedState, s int64, fr record.Record, at int
 	case hasIL && il.kind == partition.Written && (!st.chainKnown || il.at == st.prevEnd):
 		dc.set(s, partition.Slot{Slot: s, Kind: partition.Written, Rec: il.rec, At: il.at, Avail: il.avail,
 			Note: "footer record differs; taken from the inline record"})
-		dc.issue(partition.Error, CodeFooterMismatch, at, s,
-			"footer record of slot %d at %d is %s, not the inline record at %d %s: DotNext reads the footer (Term %d, Length %d), so this entry comes back wrong; a repair rewrites the footer record from the inline chain",
-			s, at, fr, il.at, il.rec, fr.Term, fr.Length)
+		dc.issue(CodeFooterMismatch, "", at, s, finding.F{"detail": fmt.Sprintf(
+			"footer record of slot %d at %d is %s, not the inline record at %d %s: DotNext reads the footer (Term %d, "+
+				"Length %d), so this entry comes back wrong", s, at, fr, il.at, il.rec, fr.Term, fr.Length)})
 		st.advance(il.rec)
 	case hasIL && il.kind == partition.Stub && st.chainKnown && il.at == st.prevEnd:
 		dc.set(s, partition.Slot{Slot: s, Kind: partition.Stub, Rec: il.rec, At: -1,
 			Note: "footer record is not the stub of an unused slot"})
-		dc.issue(partition.Warning, CodeFooterMismatch, at, s,
-			"footer record of unused slot %d at %d is %s instead of the stub %s: DotNext reads an empty entry, but its next append there would be written at End = %d",
-			s, at, fr, il.rec, fr.WrappingEnd())
+		dc.issue(CodeFooterMismatch, "inline", at, s, finding.F{"detail": fmt.Sprintf(
+			"footer record of unused slot %d at %d is %s instead of the stub %s: DotNext reads an empty entry, but its "+
+				"next append there would be written at End = %d", s, at, fr, il.rec, fr.WrappingEnd())})
 		st.prevEnd = il.rec.Offset
 	default:
 		dc.set(s, partition.Slot{Slot: s, Kind: partition.Invalid, Rec: fr, At: at,
 			Note: "footer record breaks the chain and no inline record backs it"})
-		dc.issue(partition.Error, CodeT3, at, s,
-			"footer record of slot %d at %d is %s: it breaks the chain and no valid inline record backs it (#244 T3 or damage); DotNext reads Term %d, Length %d for this slot",
-			s, at, fr, fr.Term, fr.Length)
+		dc.issue(CodeT3, "", at, s, finding.F{"slot": s, "at": at, "record": fr.String(), "term": fr.Term,
+			"length": fr.Length})
 		st.chainKnown = false
 	}
 }
@@ -147,13 +145,13 @@ func (dc *decoder) footerSlot(st *sealedState, s int64, fr record.Record, at int
 		}
 		st.t1 = append(st.t1, s)
 	case chains(inlineAt, inl):
-		dc.issue(partition.Error, CodeFooterMismatch, at, s,
-			"footer record of slot %d %s differs from the inline record at %d %s; DotNext reads the footer, a later rescan the inline record",
-			s, fr, inlineAt, inl)
+		dc.issue(CodeFooterMismatch, "", at, s, finding.F{"detail": fmt.Sprintf(
+			"footer record of slot %d %s differs from the inline record at %d %s; DotNext reads the footer, a later "+
+				"rescan the inline record", s, fr, inlineAt, inl)})
 	default:
-		dc.issue(partition.Warning, CodeFooterMismatch, inlineAt, s,
+		dc.issue(CodeFooterMismatch, "inline", inlineAt, s, finding.F{"detail": fmt.Sprintf(
 			"inline record of slot %d at %d is damaged (%s); DotNext reads the intact footer record %s",
-			s, inlineAt, inl, fr)
+			s, inlineAt, inl, fr)})
 	}
 }
 
@@ -174,13 +172,13 @@ func (dc *decoder) footerStub(st *sealedState, s int64, fr record.Record, at, wi
 		st.dataEnd, st.seen = fr.Offset, true
 		return
 	case chains(window, inl):
-		dc.issue(partition.Error, CodeFooterMismatch, at, s,
+		dc.issue(CodeFooterMismatch, "", at, s, finding.F{"detail": fmt.Sprintf(
 			"footer says slot %d is unused (stub), but an inline record %s sits at %d: DotNext reads the slot as empty",
-			s, inl, window)
+			s, inl, window)})
 	default:
-		dc.issue(partition.Warning, CodeFooterMismatch, window, s,
+		dc.issue(CodeFooterMismatch, "inline", window, s, finding.F{"detail": fmt.Sprintf(
 			"footer says slot %d is unused (stub), but the 40 bytes at %d where its record would be are not zero",
-			s, window)
+			s, window)})
 	}
 	dc.set(s, partition.Slot{Slot: s, Kind: partition.Stub, Rec: fr, At: at})
 }
@@ -206,9 +204,7 @@ func (dc *decoder) checkMixedLead(inline []link) {
 		}
 	}
 	if zero > 0 && stored > 0 {
-		dc.issue(partition.Info, CodeZeroLeading, at, -1,
-			"%d never-written leading slots are zero bytes and %d are stub records: DotNext reads the footer of this sealed partition; a rewrite that unseals it makes 5.4.0–5.7.2 rescan it and stop at the first zero slot",
-			zero, stored)
+		dc.issue(CodeZeroLeading, "sealed", at, -1, finding.F{"zero": zero, "stored": stored})
 	}
 }
 
@@ -226,8 +222,7 @@ func (dc *decoder) checkMidStubs() {
 	}
 	for s := firstW + 1; firstW >= 0 && s < lastW; s++ {
 		if sl := dc.d.SlotAt(s); sl.Kind == partition.Stub {
-			dc.issue(partition.Warning, CodeZeroInChain, sl.At, s,
-				"footer holds a stub for slot %d between written slots: the library never leaves an unused slot between entries", s)
+			dc.issue(CodeZeroInChain, "footer", sl.At, s, finding.F{"slot": s})
 		}
 	}
 }

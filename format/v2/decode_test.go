@@ -5,12 +5,13 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/format/partition"
 )
 
 // damageCodes are the expect.json damage codes this codec must itself raise
 // (as an error or warning issue in some partition of the fixture).
-var damageCodes = []string{CodeFooterMismatch, CodeTornTail, CodeTornSeal, CodeUnsealed, CodeT1, CodeT2}
+var damageCodes = []finding.Code{CodeFooterMismatch, CodeTornTail, CodeTornSeal, CodeUnsealed, CodeT1, CodeT2}
 
 // TestDecodeFixtures decodes every Table fixture with its true R and node.state
 // LastIndex and checks it against the manifest: what was appended, what must
@@ -37,11 +38,11 @@ func TestDecodeFixtures(t *testing.T) {
 			if fx.expect.Verdict == "ok" {
 				checkHealthy(t, fx, dl)
 			}
-			if slices.Contains(damageCodes, fx.expect.Damage) {
+			if slices.Contains(damageCodes, finding.Code(fx.expect.Damage)) {
 				found := false
 				for _, d := range dl.decoded {
 					for _, is := range d.Issues {
-						found = found || (is.Code == fx.expect.Damage && is.Severity != partition.Info)
+						found = found || (string(is.Code) == fx.expect.Damage && is.Severity != partition.Info)
 					}
 				}
 				if !found {
@@ -141,42 +142,42 @@ func TestDecodeDamageDetails(t *testing.T) {
 	}{
 		{"5.26.2/table-basic+footer-zeroed", 0, true,
 			[]partition.Kind{partition.Stub, partition.Written, partition.Written, partition.Written},
-			[]string{"error " + CodeFooterMismatch}},
+			[]string{"error " + string(CodeFooterMismatch)}},
 		{"5.26.2/table-basic+torn-seal", 2, false,
 			[]partition.Kind{partition.Written, partition.Written, partition.Written, partition.Unwritten},
-			[]string{"error " + CodeTornSeal}},
+			[]string{"error " + string(CodeTornSeal)}},
 		{"5.26.2/table-basic+tail-torn", 2, false,
 			[]partition.Kind{partition.Written, partition.Written, partition.Torn, partition.Unwritten},
-			[]string{"error " + CodeTornTail}},
+			[]string{"error " + string(CodeTornTail)}},
 		{"5.26.2/table-basic+unsealed-full", 1, false,
 			[]partition.Kind{partition.Written, partition.Written, partition.Written, partition.Written},
-			[]string{"error " + CodeUnsealed}},
+			[]string{"error " + string(CodeUnsealed)}},
 		{"5.7.1/table-single-appends", 0, true,
 			[]partition.Kind{partition.Stub, partition.Written, partition.Written, partition.Written},
-			[]string{"warning " + CodeT1}},
+			[]string{"warning " + string(CodeT1)}},
 		{"5.7.1/table-single-appends", 1, false,
 			[]partition.Kind{partition.Stub, partition.Missing, partition.Unwritten, partition.Unwritten},
-			[]string{"error " + CodeT1}},
+			[]string{"error " + string(CodeT1)}},
 		{"5.7.1/table-snapshot-install", 1, false,
 			[]partition.Kind{partition.Unwritten, partition.Unwritten, partition.Written, partition.Written},
-			[]string{"warning " + CodeShortHeader, "error " + CodeT2}},
+			[]string{"warning " + string(CodeShortHeader), "error " + string(CodeT2)}},
 		{"5.7.1/table-cached-tail", 2, false,
 			[]partition.Kind{partition.Unwritten, partition.Unwritten, partition.Unwritten, partition.Unwritten},
-			[]string{"warning " + CodeShortHeader}},
+			[]string{"warning " + string(CodeShortHeader)}},
 		{"5.7.1/crash-midwrite-table", 2, false,
 			[]partition.Kind{partition.Unwritten, partition.Unwritten, partition.Unwritten, partition.Unwritten},
-			[]string{"info " + CodeShortHeader}},
+			[]string{"info " + string(CodeShortHeader)}},
 		{"5.26.2/crash-midwrite-table", 2, false,
 			[]partition.Kind{partition.Written, partition.Written, partition.Unwritten, partition.Unwritten},
-			[]string{"info " + CodeBeyondLast}},
+			[]string{"info " + string(CodeBeyondLast)}},
 		{"5.26.2/table-cached-tail", 1, false,
 			[]partition.Kind{partition.Written, partition.Written, partition.Written, partition.Unwritten},
-			[]string{"error " + CodeUnsealed}},
+			[]string{"error " + string(CodeUnsealed)}},
 		{"5.26.2/table-snapshot-install", 1, true,
 			[]partition.Kind{partition.Stub, partition.Stub, partition.Written, partition.Written}, nil},
 		{"5.7.1/table-snapshot", 3, false,
 			[]partition.Kind{partition.Written, partition.Written, partition.Written, partition.Written},
-			[]string{"error " + CodeUnsealed}},
+			[]string{"error " + string(CodeUnsealed)}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.fixture, func(t *testing.T) {
@@ -194,7 +195,7 @@ func TestDecodeDamageDetails(t *testing.T) {
 			}
 			var codes []string
 			for _, is := range d.Issues {
-				codes = append(codes, string(is.Severity)+" "+is.Code)
+				codes = append(codes, string(is.Severity)+" "+string(is.Code))
 			}
 			if !slices.Equal(codes, tc.codes) {
 				t.Errorf("issues %v, want %v", d.Issues, tc.codes)
@@ -241,35 +242,35 @@ func TestDecodeHostileShapes(t *testing.T) {
 	}{
 		{"T3 garbage footer", t3, 0, 4, 9, true,
 			[]partition.Kind{partition.Stub, partition.Written, partition.Invalid, partition.Written},
-			[]string{"error " + CodeT3}},
+			[]string{"error " + string(CodeT3)}},
 		{"stale footer", staleFooter, 1, 4, 7, false,
 			[]partition.Kind{partition.Written, partition.Written, partition.Written, partition.Written},
-			[]string{"info " + CodeStaleBytes}},
+			[]string{"info " + string(CodeStaleBytes)}},
 		{"stale footer, LastIndex unknown", staleFooter, 1, 4, -1, false,
 			[]partition.Kind{partition.Written, partition.Written, partition.Written, partition.Written},
-			[]string{"info " + CodeStaleFooter}},
+			[]string{"info " + string(CodeStaleFooter)}},
 		{"more than R records", unsealed(e1), 1, 3, -1, false,
 			[]partition.Kind{partition.Written, partition.Written, partition.Written},
-			[]string{"error " + CodeMoreThanR}},
+			[]string{"error " + string(CodeMoreThanR)}},
 		{"stale records after LastIndex", unsealed(e1), 1, 4, 5, false,
 			[]partition.Kind{partition.Written, partition.Written, partition.Unwritten, partition.Unwritten},
-			[]string{"info " + CodeStaleBytes}},
+			[]string{"info " + string(CodeStaleBytes)}},
 		{"garbage record", garbage, 1, 4, 7, false,
 			[]partition.Kind{partition.Written, partition.Written, partition.Invalid, partition.Unwritten},
-			[]string{"error " + CodeInvalidRecord}},
+			[]string{"error " + string(CodeInvalidRecord)}},
 		{"zero record between records", midZero, 1, 4, 7, false,
 			[]partition.Kind{partition.Written, partition.Stub, partition.Written, partition.Unwritten},
-			[]string{"warning " + CodeZeroInChain}},
+			[]string{"warning " + string(CodeZeroInChain)}},
 		{"seal flag 7", badByte0, 1, 4, 9, true,
 			[]partition.Kind{partition.Written, partition.Written, partition.Written, partition.Written},
-			[]string{"warning " + CodeHeaderNotClean}},
+			[]string{"warning " + string(CodeHeaderNotClean)}},
 		{"dirty header", dirtyHeader, 1, 4, 7, false,
 			[]partition.Kind{partition.Written, partition.Written, partition.Written, partition.Written},
-			[]string{"warning " + CodeHeaderNotClean}},
+			[]string{"warning " + string(CodeHeaderNotClean)}},
 		{"wrong R on a sealed file", e1, 1, 8, 100, false,
 			[]partition.Kind{partition.Written, partition.Written, partition.Written, partition.Written, partition.Unwritten},
-			[]string{"error " + CodeTornSeal, "info " + CodeStaleFooter}},
-		{"R out of range", e1, 1, 1, 9, false, nil, []string{"error " + CodeBadGeometry}},
+			[]string{"error " + string(CodeTornSeal), "info " + string(CodeStaleFooter)}},
+		{"R out of range", e1, 1, 1, 9, false, nil, []string{"error " + string(CodeBadGeometry)}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -284,7 +285,7 @@ func TestDecodeHostileShapes(t *testing.T) {
 			}
 			var codes []string
 			for _, is := range d.Issues {
-				codes = append(codes, string(is.Severity)+" "+is.Code)
+				codes = append(codes, string(is.Severity)+" "+string(is.Code))
 			}
 			if !slices.Equal(codes, tc.codes) {
 				t.Errorf("issues %v, want %v", d.Issues, tc.codes)

@@ -117,15 +117,15 @@ func TestWorkedExamples(t *testing.T) {
 		{name: "E3 leading stubs", bytes: exampleE3(), number: 2, lastIndex: 10,
 			conf: partition.High, used: 3, t1Slot: -1,
 			slots: []wantSlot{{partition.Stub, 0, 552}, {partition.Stub, 0, 592}, {partition.Written, 4, 632}, {partition.Unwritten, 0, 0}},
-			codes: []string{CodeZeroLeading}, libTerms: []int64{0, 0, 4, 0}, roundTrip: true},
+			codes: []string{string(CodeZeroLeading)}, libTerms: []int64{0, 0, 4, 0}, roundTrip: true},
 		{name: "E6 T1", bytes: exampleE6(), number: 1, lastIndex: 5,
 			conf: partition.Medium, used: 1, t1Slot: 0, damage: "T1",
 			slots: []wantSlot{{partition.Missing, 0, 0}, {partition.Unwritten, 0, 0}, {partition.Unwritten, 0, 0}, {partition.Unwritten, 0, 0}},
-			codes: []string{CodeT1}, libTerms: []int64{0, 0, 0, 0}},
+			codes: []string{string(CodeT1)}, libTerms: []int64{0, 0, 0, 0}},
 		{name: "E7 T2", bytes: exampleE7(), number: 1, lastIndex: 8,
 			conf: partition.High, used: -1, t1Slot: -1, damage: "T2",
 			slots: []wantSlot{{partition.Unwritten, 0, 0}, {partition.Unwritten, 0, 0}, {partition.Written, 3, 40}, {partition.Written, 3, 88}},
-			codes: []string{CodeShortHeader, CodeT2}, libTerms: []int64{0, 0, 0, 0}, libExtends: true},
+			codes: []string{string(CodeShortHeader), string(CodeT2)}, libTerms: []int64{0, 0, 0, 0}, libExtends: true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -152,7 +152,7 @@ func TestWorkedExamples(t *testing.T) {
 			}
 			var codes []string
 			for _, is := range d.Issues {
-				codes = append(codes, is.Code)
+				codes = append(codes, string(is.Code))
 			}
 			if strings.Join(codes, ",") != strings.Join(tc.codes, ",") {
 				t.Errorf("issues %v, want codes %v", d.Issues, tc.codes)

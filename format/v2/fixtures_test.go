@@ -14,6 +14,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/format/partition"
 	"github.com/walctl/walctl/format/record"
 	"github.com/walctl/walctl/internal/fixtures"
@@ -241,7 +242,7 @@ func (dl decodedLog) slotOf(index, r int64) (partition.Slot, partition.File, boo
 	return d.SlotAt(int64(index % r)), dl.files[index/r], true
 }
 
-func hasIssue(d partition.Decoded, code string) bool {
+func hasIssue(d partition.Decoded, code finding.Code) bool {
 	for _, is := range d.Issues {
 		if is.Code == code {
 			return true

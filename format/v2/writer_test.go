@@ -63,10 +63,10 @@ func TestWriterReproducesLibraryFiles(t *testing.T) {
 	wantSkipped := map[string]string{
 		"5.7.1/table-cached-tail/2":      "0-byte file",
 		"5.7.1/crash-midwrite-table/2":   "0-byte file",
-		"5.7.1/table-single-appends/0":   CodeT1,
-		"5.7.1/table-single-appends/1":   CodeT1,
-		"5.7.1/table-snapshot-install/1": CodeT2,
-		"5.7.2/table-snapshot-install/1": CodeT2,
+		"5.7.1/table-single-appends/0":   string(CodeT1),
+		"5.7.1/table-single-appends/1":   string(CodeT1),
+		"5.7.1/table-snapshot-install/1": string(CodeT2),
+		"5.7.2/table-snapshot-install/1": string(CodeT2),
 	}
 	skipped := map[string]string{}
 	var same, bytesSame int64
@@ -129,10 +129,10 @@ func leadingOf(f partition.File) Leading {
 func mainIssue(d partition.Decoded) string {
 	for _, is := range d.Issues {
 		if is.Severity == partition.Error {
-			return is.Code
+			return string(is.Code)
 		}
 	}
-	return d.Issues[0].Code
+	return string(d.Issues[0].Code)
 }
 
 func firstDiff(a, b []byte) int {

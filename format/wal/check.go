@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/raftlog"
 )
 
@@ -37,6 +38,10 @@ type Extent struct {
 	RecoveredC int64
 	// RecoveredConfirmed: S ≤ RecoveredC ≤ ValidEnd, so the slots confirm it.
 	RecoveredConfirmed bool
+	// PastEnd is the run of never-written slots that ends (S, T] when the
+	// checkpoint points past the last written entry (checkpoint-past-end),
+	// else From > To.
+	PastEnd raftlog.Range
 }
 
 // Extent runs the verification pass (once) and returns its summary.
@@ -51,9 +56,8 @@ func (l *Log) Check() raftlog.Findings {
 
 // Library names used in messages (the releases the spec measured).
 const (
-	lib6     = "DotNext 6.8.0–6.12.0"
-	lib5     = "DotNext 5.26.2"
-	fixApply = "walctl repair --apply DIR"
+	lib6 = "DotNext 6.8.0–6.12.0"
+	lib5 = "DotNext 5.26.2"
 )
 
 func (l *Log) libName() string {
@@ -69,27 +73,35 @@ const maxPerCode = 50
 
 type checkPass struct {
 	findings raftlog.Findings
-	counts   map[string]int
+	counts   map[finding.Code]int
 	ext      Extent
 }
 
-func (c *checkPass) add(sev raftlog.Severity, code, file string, off, index int64, fix, format string, args ...any) {
+// add words a finding through the registry. The fact "committed" picks the
+// fix of a committed entry; "from" (the first index a truncation drops)
+// defaults to the finding's index.
+func (c *checkPass) add(code finding.Code, form, file string, off, index int64, facts finding.F) {
 	c.counts[code]++
 	if c.counts[code] > maxPerCode {
 		return
 	}
-	c.findings.Add(raftlog.Finding{Severity: sev, Code: code, File: file, Offset: off, Index: index,
-		Message: fmt.Sprintf(format, args...), Fix: fix})
+	if facts == nil {
+		facts = finding.F{}
+	}
+	if _, ok := facts["from"]; !ok && index != raftlog.NoIndex {
+		facts["from"] = index
+	}
+	c.findings.Add(raftlog.New(code, form, file, off, index, facts))
 }
 
 func (c *checkPass) summarise() {
-	var codes []string
+	var codes []finding.Code
 	for code, n := range c.counts {
 		if n > maxPerCode {
 			codes = append(codes, code)
 		}
 	}
-	sort.Strings(codes)
+	sort.Slice(codes, func(i, j int) bool { return codes[i] < codes[j] })
 	for _, code := range codes {
 		var first raftlog.Finding
 		for _, f := range c.findings {
@@ -98,9 +110,10 @@ func (c *checkPass) summarise() {
 				break
 			}
 		}
-		c.findings.Add(raftlog.Finding{Severity: first.Severity, Code: code, File: first.File, Offset: -1,
-			Index: raftlog.NoIndex, Fix: first.Fix,
-			Message: fmt.Sprintf("%d more findings of this kind not listed", c.counts[code]-maxPerCode)})
+		more := first
+		more.Offset, more.Index, more.Facts = -1, raftlog.NoIndex, nil
+		more.Message = fmt.Sprintf("%d more findings of this kind not listed", c.counts[code]-maxPerCode)
+		c.findings.Add(more)
 	}
 }
 
@@ -108,9 +121,10 @@ func (l *Log) run() *checkPass {
 	if l.pass != nil {
 		return l.pass
 	}
-	c := &checkPass{counts: map[string]int{}}
+	c := &checkPass{counts: map[finding.Code]int{}}
 	l.pass = c
-	c.ext = Extent{S: l.S, C: l.C, L: l.L, T: l.T, Commit: l.Commit(), FirstBad: raftlog.NoIndex, RecoveredC: -1}
+	c.ext = Extent{S: l.S, C: l.C, L: l.L, T: l.T, Commit: l.Commit(), FirstBad: raftlog.NoIndex, RecoveredC: -1,
+		PastEnd: raftlog.Range{From: 0, To: -1}}
 	live := l.scanLive(c)
 	tail := l.scanTail(c, live)
 	c.ext.CommittedIntact = min(c.ext.Commit, c.ext.ValidEnd)
@@ -228,9 +242,9 @@ func (l *Log) scanLive(c *checkPass) *liveSummary {
 	l.reportChunks(c, s)
 	l.reportCuts(c, s)
 	if n := l.T - l.Commit(); n > 0 && l.T > l.S {
-		c.add(raftlog.Info, CodeUncommittedEntries, "checkpoint", -1, l.Commit()+1, "",
-			"%s uncommitted (C = %d, T = %d): %s keeps them after reopening but applies them only once a leader commits them; a new leader may overwrite them",
-			indexRange("entry", "entries", l.Commit()+1, l.T)+verb(int(min(n, 2)), " is", " are"), l.C, l.T, l.libName())
+		c.add(CodeUncommittedEntries, "", "checkpoint", -1, l.Commit()+1, finding.F{
+			"entries": indexRange("entry", "entries", l.Commit()+1, l.T) + verb(int(min(n, 2)), " is", " are"),
+			"c":       l.C, "t": l.T, "lib": l.libName()})
 	}
 	c.ext.ValidEnd = s.validThrough
 	return s
@@ -257,13 +271,13 @@ func (l *Log) reportHole(c *checkPass, a, b int64) {
 		}
 		sl := l.readSlot(zeroFrom)
 		if zeroFrom == l.S+1 && to == zeroFrom {
-			c.add(raftlog.Warning, CodeSlotZero, sl.file, sl.off, zeroFrom, "",
-				"entry %d's slot is all zero: either a no-op appended with term 0 at address 0 or a slot never written; the library reads Term 0, Length 0", zeroFrom)
+			c.add(CodeSlotZero, "lone", sl.file, sl.off, zeroFrom, nil)
 		} else {
-			c.add(raftlog.Error, CodeSlotZero, sl.file, sl.off, zeroFrom, holeFix(l, zeroFrom),
-				"%s all zero although later entries are written: %s silently reads them as Term 0, Length 0 no-ops (%s); the records were lost",
-				indexRange("slot", "slots", zeroFrom, to)+verb(int(min(to-zeroFrom+1, 2)), " is", " are"),
-				l.libName(), committedWord(zeroFrom <= l.Commit()))
+			c.add(CodeSlotZero, "", sl.file, sl.off, zeroFrom, finding.F{
+				"slots":     indexRange("slot", "slots", zeroFrom, to) + verb(int(min(to-zeroFrom+1, 2)), " is", " are"),
+				"lib":       l.libName(),
+				"how":       committedWord(zeroFrom <= l.Commit()),
+				"committed": zeroFrom <= l.Commit()})
 		}
 		zeroFrom = -1
 	}
@@ -277,28 +291,17 @@ func (l *Log) reportHole(c *checkPass, a, b int64) {
 	}, func(x, y int64) bool {
 		flushZeros(x - 1)
 		committed := x <= l.Commit()
-		fix := "no safe repair: the entries are lost locally; truncate the log to index " + itoa(x-1) + " and let the leader re-replicate them"
-		if !committed {
-			fix = fixApply + " (truncates the uncommitted tail to index " + itoa(x-1) + ")"
-		}
 		first, last := l.pageName(x), l.pageName(y)
 		pages := first
 		if last != first {
 			pages = first + " to " + last
 		}
-		c.add(raftlog.Error, CodeMetadataPageMissing, first, -1, x, fix,
-			"metadata page %s does not exist but holds live %s: %s throws MissingPageException (\"WAL page %d doesn't exist on the disk\") when it reads them%s",
-			pages, indexRange("entry", "entries", x, y), l.libName(), l.slots.pageOf(x), appliedNote(committed))
+		c.add(CodeMetadataPageMissing, "", first, -1, x, finding.F{"pages": pages,
+			"entries": indexRange("entry", "entries", x, y), "lib": l.libName(), "page": l.slots.pageOf(x),
+			"applied": appliedNote(committed), "committed": committed})
 		return true
 	})
 	flushZeros(b)
-}
-
-func holeFix(l *Log, i int64) string {
-	if i <= l.Commit() {
-		return "no safe repair: committed entries from " + itoa(i) + " on are lost locally; truncate to " + itoa(i-1) + " and re-replicate from a peer"
-	}
-	return fixApply + " (truncates the uncommitted tail to index " + itoa(i-1) + ")"
 }
 
 // ifThen returns s when cond holds, else "".
@@ -365,10 +368,9 @@ func (l *Log) reportCuts(c *checkPass, s *liveSummary) {
 			what = fmt.Sprintf("slots %d–%d lie past the end", cp.firstIndex, cp.lastIndex)
 		}
 		committed := cp.firstIndex <= l.Commit()
-		fix := holeFix(l, cp.firstIndex)
-		c.add(raftlog.Error, CodeMetadataTruncated, file, cp.size, cp.firstIndex, fix,
-			"%s is %d bytes, not %d: %s. %s grows the file back with zeros on open and silently reads the cut record from its surviving bytes (the rest zero) and the missing slots as Term 0, Length 0 no-ops%s",
-			file, cp.size, l.Params.PageSize, what, l.libName(), ifThen(committed, "; committed entries are lost"))
+		c.add(CodeMetadataTruncated, "", file, cp.size, cp.firstIndex, finding.F{"size": cp.size,
+			"want": l.Params.PageSize, "what": what, "lib": l.libName(),
+			"lost": ifThen(committed, "; committed entries are lost"), "committed": committed})
 	}
 }
 
@@ -381,17 +383,15 @@ func (l *Log) checkEntry(c *checkPass, s *liveSummary, e raftlog.Entry, f entryF
 		s.maxTerm = r.Term
 	}
 	if f.problem != nil {
-		c.add(raftlog.Error, CodeRecordInvalid, sl.file, sl.off, sl.index, holeFix(l, sl.index),
-			"entry %d's record is invalid (%v): %s; %s uses it as it is", sl.index, f.problem, r.String(), l.libName())
+		c.add(CodeRecordInvalid, "", sl.file, sl.off, sl.index, finding.F{"problem": fmt.Sprint(f.problem),
+			"record": r.String(), "lib": l.libName(), "committed": sl.index <= l.Commit()})
 		return false
 	}
 	if r.Flags&FlagHasID == 0 && r.ID != 0 {
-		c.add(raftlog.Warning, CodeCommandIdWithoutFlag, sl.file, sl.off, sl.index, "",
-			"entry %d stores command id %d without the has-id flag (the writer never does this); the library ignores the id", sl.index, r.ID)
+		c.add(CodeCommandIdWithoutFlag, "", sl.file, sl.off, sl.index, finding.F{"id": int64(r.ID)})
 	}
 	if r.Flags&FlagConfiguration != 0 && l.Params.Timestamps == TicksUTC {
-		c.add(raftlog.Warning, CodeFlagConfiguration5x, sl.file, sl.off, sl.index, "",
-			"entry %d has the configuration flag 0x2, which no 5.x writer sets; 5.x ignores it", sl.index)
+		c.add(CodeFlagConfiguration5x, "", sl.file, sl.off, sl.index, nil)
 	}
 	if f.view.missing >= 0 || f.view.short >= 0 {
 		chunk := f.view.missing
@@ -420,15 +420,13 @@ func (l *Log) checkEntry(c *checkPass, s *liveSummary, e raftlog.Entry, f entryF
 		pe := prev.slot.rec.Offset + prev.slot.rec.Length
 		switch {
 		case r.Offset < pe:
-			c.add(raftlog.Error, CodePayloadOverlap, sl.file, sl.off, sl.index, holeFix(l, sl.index),
-				"entry %d's payload starts at address %d, inside entry %d's payload (which ends at %d): addresses never go back within a log, so one of the two records is damaged",
-				sl.index, r.Offset, sl.index-1, pe)
+			c.add(CodePayloadOverlap, "wal", sl.file, sl.off, sl.index, finding.F{"address": r.Offset,
+				"prev": sl.index - 1, "prevEnd": pe, "committed": sl.index <= l.Commit()})
 			ok = false
 		}
 		if r.Term < prev.slot.rec.Term {
-			c.add(raftlog.Warning, CodeTermOrder, sl.file, sl.off, sl.index, "",
-				"entry %d has term %d, lower than entry %d's term %d (Raft terms never decrease along a log; the library does not check it)",
-				sl.index, r.Term, sl.index-1, prev.slot.rec.Term)
+			c.add(CodeTermOrder, "", sl.file, sl.off, sl.index, finding.F{"term": r.Term, "prev": sl.index - 1,
+				"prevTerm": prev.slot.rec.Term})
 		}
 	}
 	if ok {
@@ -449,8 +447,8 @@ func (l *Log) checkEntry(c *checkPass, s *liveSummary, e raftlog.Entry, f entryF
 func (l *Log) checkResume(c *checkPass, sl slot, end int64) {
 	limit := (l.sc.data.maxPage() + 1) * l.Params.ChunkSize
 	if end > limit {
-		c.add(raftlog.Error, CodeResumeAddressBeyondChunks, sl.file, sl.off, sl.index, holeFix(l, sl.index),
-			"the next append resumes at End(%d) = %d, past the last data chunk (which ends at %d)", sl.index, end, limit)
+		c.add(CodeResumeAddressBeyondChunks, "", sl.file, sl.off, sl.index, finding.F{"end": end, "limit": limit,
+			"committed": sl.index <= l.Commit()})
 	}
 }
 
@@ -465,18 +463,13 @@ func (l *Log) checkPadding(c *checkPass, e raftlog.Entry, f entryFacts) {
 	}
 	sl, r := f.slot, f.slot.rec
 	if !p.Proven {
-		c.add(raftlog.Warning, CodePadding292Unproven, sl.file, sl.off, e.Index,
-			"none while the writer is unknown: if DotNext 6.0.0–6.5.x or 5.x wrote this entry before an upgrade, "+
-				"rebuild the node from a replica that holds the appended payload (walctl diff DIR OTHER shows the entries that differ)",
-			"entry %d is laid out like a #292-padded entry (its record says Offset %d, Length %d: %d zero bytes up to "+
-				"the chunk boundary %d, then %d bytes that fit one chunk), but %s; walctl does not call it damage. "+
-				"If it is padded, DotNext delivers all %d bytes instead of the %d appended ones",
-			e.Index, r.Offset, r.Length, p.Bytes, p.Boundary, p.TrueLength, p.Missing, r.Length, p.TrueLength)
+		c.add(CodePadding292Unproven, "", sl.file, sl.off, e.Index, finding.F{"offset": r.Offset, "length": r.Length,
+			"bytes": p.Bytes, "boundary": p.Boundary, "trueLength": p.TrueLength, "missing": p.Missing})
 		return
 	}
-	sev := raftlog.Error
+	form := ""
 	if !e.Committed {
-		sev = raftlog.Warning
+		form = "uncommitted"
 	}
 	if c.counts[CodePadding292] >= maxPerCode {
 		c.counts[CodePadding292]++ // summarised; spare the digests
@@ -492,19 +485,18 @@ func (l *Log) checkPadding(c *checkPass, e raftlog.Entry, f entryFacts) {
 	if !e.Committed {
 		effect = "once the entry is committed, the state machine applies"
 	}
-	fix := fixApply + " (rewrites only the records of padded entries: Offset = the chunk boundary, Length = the appended length" +
-		ifThen(hashed, ", hash recomputed") + "; no data byte moves)"
-	c.add(sev, CodePadding292, sl.file, sl.off, e.Index, fix,
-		"%s entry %d carries #292 padding: its record says Offset %d, Length %d, but that range is %d zero bytes "+
+	c.add(CodePadding292, form, sl.file, sl.off, e.Index, finding.F{"hashNote": ifThen(hashed, ", hash recomputed"),
+		"detail": fmt.Sprintf("%s entry %d carries #292 padding: its record says Offset %d, Length %d, "+
+			"but that range is %d zero bytes "+
 			"up to the chunk boundary %d, then the %d bytes that were appended. "+
 			"Every DotNext release from 6.0.0 to 6.12.x delivers the %d bytes (sha256 %.12s) instead of the %d appended ones "+
 			"(sha256 %.12s), without an exception%s: %s [%d zero bytes][payload]. "+
 			"Written by DotNext 6.0.0–6.5.x on unbuffered appends (entries a follower receives, AppendAsync(entry, index), "+
 			"batch appends), and by 5.x for entries without a memory block; this log's writer can be one of them: %s. "+
 			"The exact correction: Offset %d, Length %d",
-		committedLabel(e.Committed), e.Index, r.Offset, r.Length, p.Bytes, p.Boundary, p.TrueLength,
-		r.Length, l.digest(e.Payload), p.TrueLength, l.digest(p.TruePayload), hashNote, effect, p.Bytes, writer,
-		p.TrueOffset, p.TrueLength)
+			committedLabel(e.Committed), e.Index, r.Offset, r.Length, p.Bytes, p.Boundary, p.TrueLength,
+			r.Length, l.digest(e.Payload), p.TrueLength, l.digest(p.TruePayload), hashNote, effect, p.Bytes, writer,
+			p.TrueOffset, p.TrueLength)})
 }
 
 // digest is the SHA-256 (hex) of the bytes of spans, "?" when unreadable.
@@ -527,14 +519,11 @@ func (l *Log) reportHash(c *checkPass, e raftlog.Entry, f entryFacts) {
 		where = fmt.Sprintf("its payload (%s @%d, %d bytes; the record chains with its neighbours)", file, off, r.Length)
 	}
 	code := CodeHashMismatch
-	fix := "no safe repair: committed entry " + itoa(e.Index) + " is damaged; truncate the log to index " + itoa(e.Index-1) + " and re-replicate from a healthy peer (on a single node the entries from " + itoa(e.Index) + " on are lost)"
 	if !e.Committed {
 		code = CodeHashMismatchUncommitted
-		fix = fixApply + " (truncates the uncommitted tail to index " + itoa(e.Index-1) + "; nothing committed is lost)"
 	}
-	c.add(raftlog.Error, code, file, off, e.Index, fix,
-		"the %s hash of %s entry %d does not match; %s most likely changed. %s throws HashMismatchException from InitializeAsync (it verifies (S, T] = (%d, %d]); reads still return the changed bytes",
-		l.Params.Hash.LibraryName(), committedLabel(e.Committed), e.Index, where, lib6, l.S, l.T)
+	c.add(code, "", file, off, e.Index, finding.F{"hash": l.Params.Hash.LibraryName(), "where": where, "lib": lib6,
+		"s": l.S, "t": l.T})
 }
 
 // recordSuspicious reports whether a record breaks the address chain with
@@ -571,10 +560,6 @@ func (l *Log) reportChunks(c *checkPass, s *liveSummary) {
 		file := fmt.Sprintf("data/%d", k)
 		list := joinIndexes(u.indexes, u.count)
 		first := u.indexes[0]
-		fix := fixApply + " (truncates the uncommitted tail to index " + itoa(first-1) + ")"
-		if u.committed > 0 {
-			fix = "no safe repair: committed payloads are lost locally; restore " + file + " from a backup, or truncate the log to index " + itoa(first-1) + " and re-replicate from a peer"
-		}
 		if u.missing {
 			effect := fmt.Sprintf("reading these entries fails on their payload (MissingPageException \"WAL page %d doesn't exist on the disk\")", k)
 			if u.committed > 0 {
@@ -584,17 +569,16 @@ func (l *Log) reportChunks(c *checkPass, s *liveSummary) {
 					effect = fmt.Sprintf("%s: InitializeAsync throws PendingTaskInterruptedException → InternalException → MissingPageException \"WAL page %d doesn't exist on the disk\" (the applier stops before entry %d) and afterwards every ReadAsync throws InternalException, also for intact entries", lib6, k, first)
 				}
 			}
-			c.add(raftlog.Error, CodeDataChunkMissing, file, 0, first, fix,
-				"%s does not exist but holds the payloads of %s (%d committed): %s", file, list, u.committed, effect)
+			c.add(CodeDataChunkMissing, "", file, 0, first, finding.F{"list": list, "committedCount": u.committed,
+				"effect": effect, "committed": u.committed > 0})
 			continue
 		}
 		size := int64(0)
 		if pf, ok := l.sc.data.get(uint32(k)); ok {
 			size = pf.size
 		}
-		c.add(raftlog.Error, CodeDataChunkShort, file, size, first, fix,
-			"%s is %d bytes, not %d, and holds the payloads of %s (%d committed): the library grows it with zeros on open and silently delivers zeros for the missing bytes",
-			file, size, l.Params.ChunkSize, list, u.committed)
+		c.add(CodeDataChunkShort, "", file, size, first, finding.F{"size": size, "want": l.Params.ChunkSize,
+			"list": list, "committedCount": u.committed, "committed": u.committed > 0})
 	}
 }
 
@@ -655,9 +639,8 @@ func (l *Log) scanTail(c *checkPass, live *liveSummary) tailSummary {
 	}
 	c.ext.LastWritten = max(live.lastNonZero, t.last)
 	if t.last >= t.first {
-		c.add(raftlog.Info, CodeTailBeyondEnd, l.pageName(t.first), -1, t.first, "",
-			"%s follow T = %d as a consistent chain, but they are not part of the log: %s ignores them on open and overwrites them with the next appends",
-			indexRange("entry", "entries", t.first, t.last), l.T, l.libName())
+		c.add(CodeTailBeyondEnd, "", l.pageName(t.first), -1, t.first, finding.F{
+			"entries": indexRange("entry", "entries", t.first, t.last), "t": l.T, "lib": l.libName()})
 	}
 	return t
 }

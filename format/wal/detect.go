@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/walctl/walctl/format/partition"
 )
 
 // Bounds on what the detector will take as a page or chunk size: powers of
@@ -70,6 +72,11 @@ func scanDir(fsys fs.FS, o Options) (*dirScan, error) {
 		return nil, ErrNotWAL
 	}
 	sc.snap = scanSnapshots(fsys, o.SnapshotDir)
+	if len(sc.snap.files) == 0 {
+		if rec, ok := readRecord(fsys); ok {
+			sc.snap.recorded = &rec
+		}
+	}
 	return sc, nil
 }
 
@@ -135,7 +142,7 @@ func sizeVote(d *pageDir, lo, hi int64) (size int64, votes, others int) {
 
 // startParams fixes chunk size, page size and snapshot directory, the
 // parameters read from file sizes and names (spec §10.4 steps 1 and 3).
-func startParams(sc *dirScan, o Options) (Params, []string, string) {
+func startParams(sc *dirScan, o Options) (Params, []string, partition.Confidence) {
 	p := Params{CheckpointForm: sc.cp.Form, SnapshotDir: sc.snap.dir}
 	var ev []string
 	conf := VeryHigh
@@ -404,14 +411,7 @@ func checkSizes(p Params) error {
 	return nil
 }
 
-var confRank = map[string]int{Low: 0, Medium: 1, High: 2, VeryHigh: 3}
-
-func lowest(a, b string) string {
-	if confRank[a] < confRank[b] {
-		return a
-	}
-	return b
-}
+func lowest(a, b partition.Confidence) partition.Confidence { return min(a, b) }
 
 // scoredCand is a candidate with its score: v is the number of verifying
 // slots (hashed candidates) or of chained steps (hash-less ones).
@@ -424,7 +424,7 @@ type scoredCand struct {
 }
 
 // decide picks a candidate per spec §10.4 step 6 (6a–6d).
-func decide(views map[int64]viewScore, allowed func(candidate) bool) (candidate, string, []string) {
+func decide(views map[int64]viewScore, allowed func(candidate) bool) (candidate, partition.Confidence, []string) {
 	var hashed, plain []scoredCand
 	for _, h := range hashAlgs {
 		for k, r := range recordSizes {
@@ -501,7 +501,7 @@ func decide(views map[int64]viewScore, allowed func(candidate) bool) (candidate,
 }
 
 // decidePlain is step 6d: no hash verifies anywhere.
-func decidePlain(plain []scoredCand, scope string) (candidate, string, []string) {
+func decidePlain(plain []scoredCand, scope string) (candidate, partition.Confidence, []string) {
 	if len(plain) == 0 {
 		return candidate{RecordSize6, 32, HashNone}, Low, []string{"no hash verifies and options exclude the hash-less layouts"}
 	}
@@ -514,7 +514,7 @@ func decidePlain(plain []scoredCand, scope string) (candidate, string, []string)
 			fit = append(fit, k)
 		}
 	}
-	confOf := func(chained int) string {
+	confOf := func(chained int) partition.Confidence {
 		switch {
 		case chained >= 2:
 			return VeryHigh

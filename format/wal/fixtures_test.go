@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/internal/fixtures"
 	"github.com/walctl/walctl/raftlog"
 )
@@ -469,7 +470,7 @@ func errorsOf(fs raftlog.Findings) []string {
 	var out []string
 	for _, f := range fs {
 		if f.Severity == raftlog.Error {
-			out = append(out, f.Code+" "+f.File+": "+f.Message)
+			out = append(out, string(f.Code)+" "+f.File+": "+f.Message)
 		}
 	}
 	return out
@@ -487,7 +488,7 @@ func TestFixtureVerdict(t *testing.T) {
 				t.Fatalf("verdict %s, but errors: %v", fx.exp.Verdict, errorsOf(fs))
 			}
 			for _, f := range fs {
-				if f.Code == "" || f.Message == "" || strings.ToLower(f.Code) != f.Code || strings.Contains(f.Code, " ") {
+				if f.Code == "" || f.Message == "" || strings.ToLower(string(f.Code)) != string(f.Code) || strings.Contains(string(f.Code), " ") {
 					t.Errorf("malformed finding %+v", f)
 				}
 				if f.Severity == raftlog.Error && f.Fix == "" {
@@ -503,7 +504,7 @@ func TestFixtureVerdict(t *testing.T) {
 				var got []int64
 				for _, f := range fs {
 					if f.Severity == raftlog.Error {
-						if f.Code != fx.exp.Damage {
+						if string(f.Code) != fx.exp.Damage {
 							t.Errorf("unexpected error %s at %d: %s", f.Code, f.Index, f.Message)
 						}
 						got = append(got, f.Index)
@@ -517,7 +518,7 @@ func TestFixtureVerdict(t *testing.T) {
 			}
 			found := false
 			for _, f := range fs {
-				if f.Code == fx.exp.Damage && f.File == fx.man.Damage.File && f.Severity == raftlog.Error {
+				if string(f.Code) == fx.exp.Damage && f.File == fx.man.Damage.File && f.Severity == raftlog.Error {
 					found = true
 					if idx := fx.man.Damage.Index; idx != nil && f.Index != raftlog.NoIndex && f.Index > *idx {
 						t.Errorf("finding index %d after the damaged index %d", f.Index, *idx)
@@ -543,10 +544,14 @@ func checkRepairHints(t *testing.T, l *Log, fx fixture) {
 		}
 	}
 	for _, f := range l.Check() {
-		if f.Code != fx.exp.Damage {
+		if string(f.Code) != fx.exp.Damage {
 			continue
 		}
-		applicable := strings.HasPrefix(f.Fix, "walctl repair --apply")
+		// Repairable damage gets a repair that needs no value from the
+		// cluster (a term T, a commit index N) and drops no committed entry.
+		cmd := " " + f.FixCommand + " "
+		applicable := f.FixKind == finding.Run && strings.HasPrefix(f.FixCommand, "walctl repair --apply") &&
+			!strings.Contains(cmd, "--allow-drop-committed") && !strings.Contains(cmd, " T ") && !strings.Contains(cmd, " N ")
 		if applicable != fx.exp.Repairable {
 			t.Errorf("repairable %v, but the fix says %q", fx.exp.Repairable, f.Fix)
 		}

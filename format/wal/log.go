@@ -201,8 +201,8 @@ func (l *Log) ReadPayload(e raftlog.Entry, w io.Writer) error {
 
 // ReadSnapshot writes the content of the newest snapshot file to w.
 func (l *Log) ReadSnapshot(w io.Writer) error {
-	if l.Snapshot == nil {
-		return fmt.Errorf("wal: no snapshot")
+	if l.Snapshot == nil || l.Snapshot.File == "" {
+		return fmt.Errorf("wal: no snapshot file")
 	}
 	fsys, name := l.sc.fsys, l.Snapshot.File
 	if filepath.IsAbs(l.sc.snap.dir) {

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 
+	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/raftlog"
 )
 
@@ -84,9 +85,9 @@ func (l *Log) openFileFinding(c *checkPass) {
 	if of.ChunksDominate() {
 		file = "data"
 	}
-	c.add(raftlog.Warning, CodeManyChunkFiles, file, -1, raftlog.NoIndex, l.openFileFix(of),
-		"the log has %s and DotNext holds every one open (SharedMemory maps them), so the node needs an open-file limit of about %d (the page files + ~%d for the runtime), above the usual %d: DotNext 6.12.0 fails to open a 4,098-file log with IOException \"Too many open files\" under ulimit -n 1024 and 4096 and opens it under 4200 (measured). The metadata pages hold %d entries each from the snapshot on; the data chunks are %d bytes each",
-		of, of.Limit(), OpenFileReserve, UsualOpenFileLimit, per, l.Params.ChunkSize)
+	c.add(CodeManyChunkFiles, "", file, -1, raftlog.NoIndex, finding.F{"files": of.String(), "limit": of.Limit(),
+		"reserve": OpenFileReserve, "usual": UsualOpenFileLimit, "perPage": per, "chunk": l.Params.ChunkSize,
+		"advice": l.openFileFix(of)})
 }
 
 // openFileFix names what brings the open files under the node's limit: the

@@ -55,7 +55,7 @@ func TestPadding292Fixtures(t *testing.T) {
 				t.Errorf("padded entries %v, the library read back other payloads at %v", got, want)
 			}
 			for _, f := range l.Check() {
-				if strings.HasPrefix(f.Code, CodePadding292) && len(got) == 0 {
+				if strings.HasPrefix(string(f.Code), string(CodePadding292)) && len(got) == 0 {
 					t.Errorf("%s finding on a log without padding: %s", f.Code, f.Message)
 				}
 			}
@@ -125,8 +125,8 @@ func TestPadding292Evidence(t *testing.T) {
 			}
 			var codes []string
 			for _, f := range l.Check() {
-				if strings.HasPrefix(f.Code, CodePadding292) {
-					codes = append(codes, string(f.Severity)+" "+f.Code)
+				if strings.HasPrefix(string(f.Code), string(CodePadding292)) {
+					codes = append(codes, string(f.Severity)+" "+string(f.Code))
 					if f.Index != 3 || f.Fix == "" {
 						t.Errorf("finding %+v", f)
 					}
@@ -135,9 +135,9 @@ func TestPadding292Evidence(t *testing.T) {
 					}
 				}
 			}
-			want := []string{"warning " + CodePadding292Unproven}
+			want := []string{"warning " + string(CodePadding292Unproven)}
 			if c.proven {
-				want = []string{"error " + CodePadding292}
+				want = []string{"error " + string(CodePadding292)}
 			}
 			if !reflect.DeepEqual(codes, want) {
 				t.Errorf("findings %v, want %v", codes, want)
@@ -273,7 +273,7 @@ func TestPadding292Geometry(t *testing.T) {
 				t.Errorf("padding found %v", found)
 			}
 			for _, f := range l.Check() {
-				if strings.HasPrefix(f.Code, CodePadding292) != c.wantFound && strings.HasPrefix(f.Code, "padding") {
+				if strings.HasPrefix(string(f.Code), string(CodePadding292)) != c.wantFound && strings.HasPrefix(string(f.Code), string("padding")) {
 					t.Errorf("finding %s %s", f.Code, f.Message)
 				}
 			}

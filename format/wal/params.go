@@ -1,6 +1,10 @@
 package wal
 
-import "fmt"
+import (
+	"fmt"
+
+	"github.com/walctl/walctl/format/partition"
+)
 
 // Options are user overrides; zero values mean "detect".
 type Options struct {
@@ -18,12 +22,13 @@ const (
 	TicksZero = "zero"  // 6.x writer with IgnoreTimestamp=false: always 0
 )
 
-// Confidence levels of a detection (spec §10.4 step 6).
+// Confidence levels of a detection (spec §10.4 step 6): the one scale of
+// every detection in walctl (partition.Confidence).
 const (
-	VeryHigh = "very-high"
-	High     = "high"
-	Medium   = "medium"
-	Low      = "low"
+	VeryHigh = partition.VeryHigh
+	High     = partition.High
+	Medium   = partition.Medium
+	Low      = partition.Low
 )
 
 // Params are the layout parameters of one WAL directory. None of them is
@@ -46,7 +51,7 @@ type Params struct {
 	// gap: the #292 fix (6.6.5+), or records walctl repair corrected.
 	FixedPlacements int
 	SnapshotDir     string // relative to the log directory unless absolute
-	Confidence      string
+	Confidence      partition.Confidence
 	Evidence        []string
 }
 

@@ -1,6 +1,7 @@
 package wal
 
 import (
+	"fmt"
 	"io/fs"
 	"math"
 	"path"
@@ -9,6 +10,34 @@ import (
 
 	"github.com/walctl/walctl/raftlog"
 )
+
+// SnapshotRecordFile records, in the log root, the snapshot a log starts after when
+// no snapshot file holds it: walctl convert --no-snapshot writes it, so
+// that walctl reads the output at the index the node's own state machine
+// restores. The WriteAheadLog keeps no snapshot itself (the state machine
+// does, spec §6.1) and the library never reads this file. Layout, ASCII:
+//
+//	"index <S> term <T>\n"    S, T decimal int64, S ≥ 1
+const SnapshotRecordFile = "walctl.snapshot"
+
+// EncodeSnapshotRecord is the content of RecordFile for snapshot index s, term t.
+func EncodeSnapshotRecord(s, t int64) []byte { return []byte(fmt.Sprintf("index %d term %d\n", s, t)) }
+
+// readRecord reads SnapshotRecordFile; ok is false when it is missing or not one
+// line of the layout above.
+func readRecord(fsys fs.FS) (raftlog.SnapshotMeta, bool) {
+	b, err := fs.ReadFile(fsys, SnapshotRecordFile)
+	if err != nil || len(b) > 64 {
+		return raftlog.SnapshotMeta{}, false
+	}
+	var s, t int64
+	var rest string
+	n, _ := fmt.Sscanf(string(b), "index %d term %d%s", &s, &t, &rest)
+	if n != 2 || s < 1 || t < 0 || string(EncodeSnapshotRecord(s, t)) != string(b) {
+		return raftlog.SnapshotMeta{}, false
+	}
+	return raftlog.SnapshotMeta{Index: s, Term: t}, true
+}
 
 // DefaultSnapshotDir is the conventional SimpleStateMachine directory
 // (<root>/db in the library's examples and tests, spec §1.3).
@@ -21,11 +50,18 @@ type snapshotDir struct {
 	files  []raftlog.SnapshotMeta // valid <index>-<term> files, by index
 	bad    []string               // *-* names RestoreAsync throws on
 	tmp    []string               // abandoned <random>.tmp files (6.6.5+)
+	// recorded is the snapshot SnapshotRecordFile names, when no file holds one
+	// (File is "": there are no snapshot bytes).
+	recorded *raftlog.SnapshotMeta
 }
 
 // newest is the snapshot the state machine restores: the largest index.
 func (d snapshotDir) newest() *raftlog.SnapshotMeta {
 	if len(d.files) == 0 {
+		if d.recorded != nil {
+			s := *d.recorded
+			return &s
+		}
 		return nil
 	}
 	s := d.files[len(d.files)-1]

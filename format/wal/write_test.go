@@ -309,11 +309,11 @@ func TestHashFlips(t *testing.T) {
 				}
 				var hits []raftlog.Finding
 				for _, f := range l.Check() {
-					if strings.HasPrefix(f.Code, "hash-mismatch") {
+					if strings.HasPrefix(string(f.Code), "hash-mismatch") {
 						hits = append(hits, f)
 					}
 				}
-				if len(hits) != 1 || hits[0].Code != want || hits[0].Index != index {
+				if len(hits) != 1 || string(hits[0].Code) != want || hits[0].Index != index {
 					t.Errorf("want one %s at %d, got %+v", want, index, hits)
 				}
 				if ext := l.Extent(); ext.ValidEnd != index-1 || ext.FirstBad != index {
@@ -398,7 +398,7 @@ func TestDamageScenarios(t *testing.T) {
 			l := openT(t, dir, Options{Layout: Layout6, Hash: "none"})
 			fs := l.Check()
 			for _, f := range fs {
-				if f.Code == c.code && f.Severity == c.sev && f.File == c.file {
+				if string(f.Code) == c.code && f.Severity == c.sev && f.File == c.file {
 					return
 				}
 			}

@@ -1,0 +1,47 @@
+package logdir
+
+import (
+	"github.com/walctl/walctl/finding"
+	"github.com/walctl/walctl/raftlog"
+)
+
+// Bounds turns the log's node state into the replay's bounds: the one place
+// that says which of its fields the replay may judge (a lost term, lost or
+// garbage indexes are reported once, by the state file's own finding).
+func (l *Log) Bounds() raftlog.Bounds {
+	b := raftlog.Bounds{Term: -1, Applied: -1, Last: -1, EntriesFrom: 1, KnownGaps: l.KnownGaps()}
+	if s := l.State; s != nil {
+		b.File, b.Term, b.Commit, b.Applied, b.Last = s.File, s.Term, s.CommitIndex, s.LastApplied, s.LastIndex
+		b.HasVote = s.HasVote
+	}
+	if s := l.Snapshot; s != nil {
+		b.Snapshot, b.SnapshotTerm, b.EntriesFrom = s.Index, s.Term, s.Index+1
+	}
+	if l.termLost || l.stateLost || l.Findings.Has(finding.StateTruncated) || l.Findings.Has(finding.StateMissing) {
+		b.Term = -1
+	}
+	b.Untrusted = l.stateLost
+	b.WAL = l.WAL() != nil
+	return b
+}
+
+// Check runs every check verify runs on l: the codecs' and the directory's
+// findings, then the replay of the entries (each, when not nil, sees every
+// entry as it passes: a progress bar). The findings are in the order they
+// were found, one per occurrence (raftlog.Findings.Group merges them).
+func (l *Log) Check(each func(raftlog.Entry)) (raftlog.Summary, raftlog.Findings, error) {
+	fs := append(raftlog.Findings{}, l.Findings...)
+	rp := raftlog.NewReplay(l.Bounds())
+	err := l.Entries(l.First, l.Last, func(e raftlog.Entry) bool {
+		rp.Add(e)
+		if each != nil {
+			each(e)
+		}
+		return true
+	})
+	if err != nil {
+		return raftlog.Summary{}, nil, err
+	}
+	sum, rf := rp.Finish()
+	return sum, append(fs, rf...), nil
+}
