@@ -431,3 +431,112 @@ func checkRefused(t *testing.T, c adviceCase, dir string, f adviceFinding) {
 		}
 	}
 }
+
+// TestExecutableDiffAdvice runs the advice diff gives for every replica set
+// of the fixtures, as an operator would: diff knows each node's directory
+// and the replica to heal it from, so a fix that is a walctl command is
+// whole (nothing to fill in); it runs on a fresh copy of the set, must be
+// accepted (exit 0), and diff on that copy no longer reports the finding
+// on that node. A fix that says no local repair exists must not be one
+// repair claims to fix.
+func TestExecutableDiffAdvice(t *testing.T) {
+	type setCase struct {
+		name, set string
+		// damage removes files of the copies (nil: the set as written).
+		damage []string
+	}
+	var cases []setCase
+	sets, _ := filepath.Glob(filepath.Join(fixtures.Root(), "replicas", "*", "*"))
+	for _, set := range sets {
+		name, _ := filepath.Rel(fixtures.Root(), set)
+		cases = append(cases, setCase{name: name, set: set})
+	}
+	// Local damage on one node (a lost partition file, a lost data chunk)
+	// and on two nodes at once (each healed from the other's intact copy).
+	rep := func(s string) string { return filepath.Join(fixtures.Root(), "replicas", filepath.FromSlash(s)) }
+	cases = append(cases,
+		setCase{"5.26.2+node3-partition-2", rep("5.26.2/cluster-agree"), []string{"node3/2"}},
+		setCase{"5.26.2+node1-partition-3+node2-partition-5", rep("5.26.2/cluster-agree"),
+			[]string{"node1/3", "node2/5"}},
+		setCase{"6.12.0+node1-chunk-2", rep("6.12.0/cluster-agree"), []string{"node1/data/2"}})
+	pairs, commands, healed := 0, 0, 0
+	for _, sc := range cases {
+		set, name := sc.set, sc.name
+		nodes, _ := filepath.Glob(filepath.Join(set, "node*[0-9]"))
+		if len(nodes) < 2 {
+			continue
+		}
+		copySet := func(t *testing.T) string {
+			root := copyDirTo(t, set, t.TempDir())
+			for _, f := range sc.damage {
+				if err := os.Remove(filepath.Join(root, filepath.FromSlash(f))); err != nil {
+					t.Fatal(err)
+				}
+			}
+			return root
+		}
+		t.Run(name, func(t *testing.T) {
+			root := copySet(t)
+			doc := diffAdvice(t, root, nodes)
+			seen := map[string]bool{}
+			for _, f := range doc.Findings {
+				checkWords(t, f)
+				key := f.Code + "\x00" + f.File + "\x00" + f.Fix
+				if seen[key] {
+					continue
+				}
+				seen[key] = true
+				pairs++
+				switch finding.FixKind(f.FixKind) {
+				case finding.Run:
+					commands++
+					if p := finding.Unresolved(f.FixCommand); p != "" || strings.ContainsAny(f.FixCommand, "'\"") {
+						t.Errorf("%s: command %q is not whole", f.Code, f.FixCommand)
+						continue
+					}
+					if strings.Contains(f.FixCommand, " --from ") {
+						healed++
+					}
+					fresh := copySet(t)
+					args := strings.Fields(strings.ReplaceAll(f.FixCommand, root, fresh))[1:]
+					if out, errs, code := run(t, args...); code != ExitOK {
+						t.Errorf("%s: fix %q exit %d (advice not accepted):\n%s%s", f.Code, strings.Join(args, " "),
+							code, out, errs)
+						continue
+					}
+					node := strings.Replace(f.File, root, fresh, 1)
+					for _, g := range diffAdvice(t, fresh, nodes).Findings {
+						if g.Code == f.Code && g.File == node {
+							t.Errorf("%s: still reported on %s after %q: %s", f.Code, node, strings.Join(args, " "),
+								g.Message)
+						}
+					}
+				case finding.NoLocalRepair:
+					c := adviceCase{name: name}
+					checkRefused(t, c, f.File, f)
+				}
+			}
+		})
+	}
+	t.Logf("diff advice: %d (replica set, finding) pairs checked, %d fix commands run (%d of them repair --from "+
+		"a replica)", pairs, commands, healed)
+	if pairs < 10 || commands < 6 || healed < 3 {
+		t.Errorf("only %d pairs, %d commands, %d of them repair --from: the test no longer reaches the replica sets",
+			pairs, commands, healed)
+	}
+}
+
+// diffAdvice runs diff --json on the nodes of a set copied to root.
+func diffAdvice(t *testing.T, root string, nodes []string) adviceDoc {
+	t.Helper()
+	args := []string{"diff", "--json"}
+	for _, n := range nodes {
+		args = append(args, filepath.Join(root, filepath.Base(n)))
+	}
+	out, errs, code := runReadOnly(t, root, args...)
+	var doc adviceDoc
+	if err := json.Unmarshal([]byte(out), &doc); err != nil || code == ExitError {
+		t.Fatalf("diff exit %d (%v): %s %s", code, err, out, errs)
+	}
+	return doc
+}
