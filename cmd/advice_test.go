@@ -540,3 +540,104 @@ func diffAdvice(t *testing.T, root string, nodes []string) adviceDoc {
 	}
 	return doc
 }
+
+// TestExecutableUpgradeAdvice runs the advice of the upgrade gate as an
+// operator would: for every cross read of the fixtures where release V
+// reads a healthy log otherwise than its writer, each target-* finding of
+// verify --target-version V whose fix is a walctl command runs on a copy
+// (DIR the copy, NEWDIR a new directory, R the fixture's records per
+// partition) and must be accepted (exit 0); verify --target-version V then
+// no longer reports that code on the log the command left (NEWDIR when the
+// command writes one).
+func TestExecutableUpgradeAdvice(t *testing.T) {
+	pairs, commands := 0, 0
+	kinds := map[string]int{}
+	for _, tool := range []string{"fixturegen-ps", "fixturegen-wal"} {
+		for _, f := range fixtures.All(t, tool) {
+			if f.Expect.Verdict != "ok" {
+				continue // a damaged log needs its repair first; TestUpgrade… covers those
+			}
+			for _, c := range fixtures.CrossReads(t, f) {
+				if len(fixtures.ReadsDiffer(f.Manifest.Readback, c.Readback)) == 0 {
+					continue
+				}
+				t.Run(f.Name+"/to-"+c.Version, func(t *testing.T) {
+					dir := copyDir(t, f.WAL)
+					doc := verifyTargetJSON(t, dir, c.Version, settingsArgs(t, f)...)
+					seen := map[string]bool{}
+					for _, g := range doc.Findings {
+						if !strings.HasPrefix(g.Code, "target-") || seen[g.Code+"\x00"+g.Fix] {
+							continue
+						}
+						seen[g.Code+"\x00"+g.Fix] = true
+						checkWords(t, g)
+						pairs++
+						if finding.FixKind(g.FixKind) != finding.Run {
+							continue
+						}
+						commands++
+						switch {
+						case strings.Contains(g.FixCommand, "--out-records-per-partition"):
+							kinds["as a PersistentState log"]++
+						case strings.Contains(g.FixCommand, " --out "):
+							kinds["into NEWDIR"]++
+						default:
+							kinds["in place"]++
+						}
+						runUpgradeFix(t, f, c.Version, g)
+					}
+				})
+			}
+		}
+	}
+	t.Logf("upgrade advice: %d (log, target, finding) pairs checked, %d fix commands run %v", pairs, commands, kinds)
+	if pairs < 20 || commands < 10 {
+		t.Errorf("only %d pairs and %d commands: the test no longer reaches the cross reads", pairs, commands)
+	}
+}
+
+func runUpgradeFix(t *testing.T, f fixtures.Fixture, v string, g adviceFinding) {
+	t.Helper()
+	dir := copyDir(t, f.WAL)
+	values := placeholders(f, dir)
+	values["NEWDIR"] = filepath.Join(t.TempDir(), "new")
+	if f.Manifest.Settings.RecordsPerPartition == 0 {
+		values["R"] = "8" // a WriteAheadLog written as a PersistentState log: the operator chooses R
+	}
+	args := fill(g.FixCommand, values)
+	out, errs, code := run(t, args...)
+	if code != ExitOK {
+		t.Errorf("%s: fix %q exit %d (advice not accepted):\n%s%s", g.Code, strings.Join(args, " "), code, out, errs)
+		return
+	}
+	result := dir
+	if strings.Contains(g.FixCommand, " --out ") {
+		result = values["NEWDIR"]
+		if _, err := os.Stat(result); err != nil {
+			t.Errorf("%s: %q wrote no NEWDIR (the advice names a conversion the plan does not make): %s", g.Code,
+				strings.Join(args, " "), out)
+			return
+		}
+	}
+	var settings []string
+	if strings.Contains(g.FixCommand, "--out-records-per-partition") {
+		settings = []string{"--records-per-partition", values["R"]}
+	}
+	after := verifyTargetJSON(t, result, v, settings...)
+	for _, h := range after.Findings {
+		if h.Code == g.Code && h.Severity == "error" {
+			t.Errorf("%s: still reported after %q: %s", g.Code, strings.Join(args, " "), h.Message)
+		}
+	}
+}
+
+func verifyTargetJSON(t *testing.T, dir, v string, settings ...string) adviceDoc {
+	t.Helper()
+	args := append(append([]string{"verify", "--json", "--target-version", v}, settings...), dir)
+	out, errs, code := runReadOnly(t, dir, args...)
+	var doc adviceDoc
+	if err := json.Unmarshal([]byte(out), &doc); err != nil || code == ExitError {
+		t.Fatalf("verify --target-version %s: exit %d (%v): %s %s", v, code, err, out, errs)
+	}
+	return doc
+}

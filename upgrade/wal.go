@@ -86,7 +86,9 @@ func gateWAL(r *Report, l *logdir.Log, w *wal.Log, from release.Version) {
 }
 
 // walFix names the upgrade step for what V cannot read: the form of the
-// finding's fix and its facts.
+// finding's fix and its facts. It decides as Plan does (planWAL), so that
+// the command verify prints is the one the plan carries out: a new
+// directory only where the plan converts.
 func walFix(v release.Version, vr wal.ReleaseRead, w *wal.Log) (string, finding.F) {
 	switch {
 	case v.Less(release.WriteAheadLogAdded):
@@ -94,7 +96,9 @@ func walFix(v release.Version, vr wal.ReleaseRead, w *wal.Log) (string, finding.
 	case vr.Misread != "" && !v.Less(release.WALRecord32):
 		return "out", finding.F{"how": "rewrites the log in the 6.x layout; or set the AppContext switch " +
 			"DotNext.IO.WriteAheadLog.IgnoreTimestamp=false on the node for good"}
-	case vr.Misread != "" || (v.Less(release.WALRecord32) && w.Checkpoint.Form != wal.Checkpoint5x):
+	case vr.Misread != "" || vr.OpenError != "" && w.Params.PageSize != 4096:
+		return "out", finding.F{"how": "rewrites the log in the layout DotNext " + v.String() + " reads"}
+	case v.Less(release.WALRecord32) && (w.Params.Layout != wal.Layout5 || w.Params.Hash != wal.HashNone):
 		return "out", finding.F{"how": "rewrites the log in the 5.x layout with the 8-byte checkpoint"}
 	}
 	return "", finding.F{"how": "rewrites the checkpoint in the form " + v.String() + " reads"}
