@@ -222,7 +222,7 @@ func (c *Conversion) scan() (int64, error) {
 		if sl.Kind != partition.Written {
 			code, why := badSlot(sl)
 			if !c.src.has(c.src.partitionOf(i)) {
-				code, why = "partition-missing", "its partition file is missing"
+				code, why = finding.PartitionMissing, "its partition file is missing"
 			}
 			return 0, &InputError{Dir: c.Dir, Reasons: []string{fmt.Sprintf("entry %d (%s): %s", i, code, why), "run walctl repair first"}}
 		}

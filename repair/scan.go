@@ -3,6 +3,7 @@ package repair
 import (
 	"fmt"
 
+	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/format/partition"
 	"github.com/walctl/walctl/raftlog"
 )
@@ -71,20 +72,22 @@ func (pl *planner) bad(i int64, why string) {
 }
 
 // badSlot says why a slot holds no trusted entry.
-func badSlot(sl partition.Slot) (string, string) {
+func badSlot(sl partition.Slot) (finding.Code, string) {
 	switch sl.Kind {
 	case partition.Torn:
-		return "torn-tail", fmt.Sprintf("its payload is cut by the end of the file (%d of %d bytes)", sl.Avail, sl.Rec.Length)
+		return finding.TornTail, fmt.Sprintf("its payload is cut by the end of the file (%d of %d bytes)", sl.Avail,
+			sl.Rec.Length)
 	case partition.Missing:
-		return "t1-missing-inline-records", "its record is gone, only payload bytes remain (#244 T1): its term, length and command id are lost"
+		return finding.T1MissingInlineRecords, "its record is gone, only payload bytes remain (#244 T1): its term, " +
+			"length and command id are lost"
 	case partition.Invalid:
 		why := "its record is not valid"
 		if sl.Note != "" {
 			why += " (" + sl.Note + ")"
 		}
-		return "invalid-record", why
+		return finding.InvalidRecord, why
 	}
-	return "record-zeroed", "no record on disk (zero or placeholder slot): its term and payload are gone"
+	return finding.RecordZeroed, "no record on disk (zero or placeholder slot): its term and payload are gone"
 }
 
 // decideLast sets the LastIndex the repaired log ends at, and whether the
