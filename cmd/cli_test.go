@@ -330,12 +330,6 @@ func TestVerifyRecursiveFixtures(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &doc); err != nil {
 		t.Fatalf("bad JSON: %v", err)
 	}
-	// Verdicts an open issue still has to put right are not checked here
-	// (SkipPending would skip every other fixture too).
-	pending := map[string]bool{}
-	for _, p := range fixtures.Pending() {
-		pending[p[:strings.Index(p, ":")]] = true
-	}
 	got := map[string]string{}
 	for _, l := range doc.Logs {
 		rel, _ := filepath.Rel(root, l.Dir)
@@ -349,7 +343,7 @@ func TestVerifyRecursiveFixtures(t *testing.T) {
 			switch {
 			case !found:
 				t.Errorf("%s not found", f.Name)
-			case v != f.Expect.Verdict && !pending[f.Name+" verdict"]:
+			case v != f.Expect.Verdict:
 				t.Errorf("%s: %s, want %s", f.Name, v, f.Expect.Verdict)
 			}
 		}

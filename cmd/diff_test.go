@@ -113,7 +113,6 @@ func readFacts(t *testing.T, path string) diffFacts {
 func TestDiffReplicaSets(t *testing.T) {
 	for _, rs := range replicaDirs(t) {
 		t.Run(rs.name, func(t *testing.T) {
-			fixtures.SkipPending(t, rs.name, "diff")
 			want := readFacts(t, filepath.Join(rs.dir, "expect.json"))
 			args := append([]string{"diff", "--json"}, rs.paths(rs.nodes...)...)
 			out, errs, code := runReadOnly(t, rs.dir, args...)
@@ -161,7 +160,6 @@ func TestDiffReplicaPairs(t *testing.T) {
 		}
 		for _, p := range man.Observed.Pairs {
 			t.Run(rs.name+"/"+p.A+"-"+p.B, func(t *testing.T) {
-				fixtures.SkipPending(t, rs.name, "diff")
 				out, errs, code := run(t, append([]string{"diff", "--json"}, rs.paths(p.A, p.B)...)...)
 				var got diffFacts
 				if err := json.Unmarshal([]byte(out), &got); err != nil {

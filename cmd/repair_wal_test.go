@@ -74,7 +74,6 @@ func assertIntact(t *testing.T, f fixtures.Fixture, dir string) {
 func TestRepairWALFixtures(t *testing.T) {
 	for _, f := range walFixtures(t) {
 		t.Run(f.Name, func(t *testing.T) {
-			fixtures.SkipPending(t, f.Name, "repair")
 			dir := copyDir(t, f.WAL)
 			before := treeHash(t, dir)
 			backup := filepath.Join(t.TempDir(), "backup")

@@ -32,7 +32,6 @@ func TestVerifyFixtures(t *testing.T) {
 	for _, tool := range []string{"fixturegen-ps", "fixturegen-wal"} {
 		for _, f := range fixtures.All(t, tool) {
 			t.Run(f.Name, func(t *testing.T) {
-				fixtures.SkipPending(t, f.Name, "verdict")
 				out, errs, code := runReadOnly(t, f.WAL, withSettings(t, f, "verify", "--json", f.WAL)...)
 				var v verifyOut
 				if err := json.Unmarshal([]byte(out), &v); err != nil {

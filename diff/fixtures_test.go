@@ -129,7 +129,6 @@ func (s replicaSet) replicas(t testing.TB, names ...string) []Replica {
 func TestReplicaSets(t *testing.T) {
 	for _, s := range replicaSets(t) {
 		t.Run(s.name, func(t *testing.T) {
-			fixtures.SkipPending(t, "replicas/"+s.name, "diff")
 			r := mustCompare(t, s.replicas(t, s.nodes...), Options{})
 			x := s.expect
 			want := facts{Identical: x.Identical, Consistent: x.Consistent, Shared: x.SharedCommittedPrefix,
@@ -327,7 +326,6 @@ func TestReplicaPairs(t *testing.T) {
 		}
 		for _, p := range s.man.Observed.Pairs {
 			t.Run(s.name+"/"+p.A+"-"+p.B, func(t *testing.T) {
-				fixtures.SkipPending(t, "replicas/"+s.name, "diff")
 				r := mustCompare(t, s.replicas(t, p.A, p.B), Options{})
 				if len(r.Pairs) != 1 {
 					t.Fatalf("%d pairs for two nodes", len(r.Pairs))

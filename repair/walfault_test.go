@@ -20,7 +20,6 @@ func TestRepairWALCrashAtEveryStep(t *testing.T) {
 		}
 		n++
 		t.Run(f.Name, func(t *testing.T) {
-			fixtures.SkipPending(t, f.Name, "repair")
 			crashTest(t, f.WAL, []string{"repair", "--apply"}, 0)
 		})
 	}

@@ -45,7 +45,6 @@ func TestFixtures(t *testing.T) {
 				t.Errorf("term %d, library read %d", s.Term, f.Manifest.Readback.State.Term)
 			}
 			if f.Manifest.Readback.State.Vote == "expected" {
-				fixtures.SkipPending(t, f.Name, "vote")
 				m, ok := s.VoteMember()
 				if !ok || m.Endpoint != f.Manifest.Readback.State.ExpectedMember {
 					t.Errorf("vote %q (flag %d, layout %v), want %s", m.Endpoint, s.VoteFlag, m.Layout, f.Manifest.Readback.State.ExpectedMember)

@@ -481,7 +481,6 @@ func errorsOf(fs raftlog.Findings) []string {
 func TestFixtureVerdict(t *testing.T) {
 	for _, fx := range walFixtures(t) {
 		t.Run(fx.name, func(t *testing.T) {
-			fixtures.SkipPending(t, fx.name, "verdict")
 			l := openT(t, fx.dir, Options{})
 			fs := l.Check()
 			if got := fs.HasErrors(); got != (fx.exp.Verdict == "damaged") {
