@@ -24,6 +24,7 @@ import (
 
 	"github.com/walctl/walctl/detect"
 	"github.com/walctl/walctl/finding"
+	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/format/wal"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
@@ -309,13 +310,13 @@ func fromCandidates(det *detect.Result, hint logdir.Options) (logdir.Options, er
 		return fmt.Errorf("detection is unsure (%s) and %s", det.Confidence, what)
 	}
 	switch det.Format {
-	case detect.WAL:
-		if hint.Format != "" && hint.Format != detect.WAL {
+	case format.WAL:
+		if hint.Format != "" && hint.Format != format.WAL {
 			return o, unsure(fmt.Sprintf("the write read it as %s", hint.Format))
 		}
-		o.Format, o.R, o.M, o.WAL = detect.WAL, 0, 0, hint.WAL
+		o.Format, o.R, o.M, o.WAL = format.WAL, 0, 0, hint.WAL
 		return o, nil
-	case detect.Unknown:
+	case format.Unknown:
 		if hint.Format == "" {
 			return o, unsure("the write gave no format")
 		}
@@ -340,7 +341,7 @@ func fromCandidates(det *detect.Result, hint logdir.Options) (logdir.Options, er
 	default:
 		return o, unsure("the write gave no R")
 	}
-	if o.Format == detect.Sparse {
+	if o.Format == format.Sparse {
 		switch {
 		case det.M > 0 && hint.M > 0 && hint.M != det.M:
 			return o, unsure(fmt.Sprintf("the files give M = %d, not the %d the write assumed", det.M, hint.M))
@@ -364,7 +365,7 @@ func contains(list []int64, v int64) bool {
 
 func describe(l *logdir.Log, how string) string {
 	switch {
-	case l.Format == detect.WAL:
+	case l.Format == format.WAL:
 		return fmt.Sprintf("wal, by %s", how)
 	case l.M > 0:
 		return fmt.Sprintf("%s, R = %d, M = %d, by %s", l.Format, l.R, l.M, how)
@@ -390,7 +391,7 @@ func openOutput(dir string, exp Expect, in *logdir.Log) (*logdir.Log, func(), er
 		o.Format = det.Format
 	}
 	cleanup := nothing
-	if exp.SnapshotByApplication && o.Format == detect.WAL && in.Snapshot != nil && in.Snapshot.Index > 0 && !walHasSnapshot(dir, o) {
+	if exp.SnapshotByApplication && o.Format == format.WAL && in.Snapshot != nil && in.Snapshot.Index > 0 && !walHasSnapshot(dir, o) {
 		tmp, err := os.MkdirTemp("", "walctl-audit-")
 		if err != nil {
 			return nil, nothing, err
@@ -438,11 +439,11 @@ func disagree(det *detect.Result, o logdir.Options) *Violation {
 			Out: fmt.Sprintf("the output's own detection says %v (%s)", detected, det.Confidence),
 			Why: "the output would not be read back the way it was written"}
 	}
-	if o.Format != "" && det.Format != detect.Unknown && det.Format != o.Format {
+	if o.Format != "" && det.Format != format.Unknown && det.Format != o.Format {
 		return geom("format", o.Format, det.Format)
 	}
 	sure := det.Conf() >= detect.Confidence(2) // medium or better: logdir opens it without flags
-	if det.Format == detect.WAL {
+	if det.Format == format.WAL {
 		if det.WAL == nil || det.Conf() < detect.Confidence(3) {
 			return nil // the slots do not prove the layout: the write's is the answer
 		}

@@ -10,7 +10,9 @@ import (
 	"testing"
 
 	"github.com/walctl/walctl/audit"
+	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/format/nodestate"
+	"github.com/walctl/walctl/format/ps"
 	"github.com/walctl/walctl/format/wal"
 	"github.com/walctl/walctl/internal/fixtures"
 	"github.com/walctl/walctl/internal/gen"
@@ -29,7 +31,7 @@ type entry struct {
 
 // logSpec is a hand-made log: entries 1..len(entries) and its node.state.
 type logSpec struct {
-	format  string
+	format  format.Format
 	r       int64
 	entries []entry
 	state   nodestate.State
@@ -38,9 +40,9 @@ type logSpec struct {
 func id(v int32) *int32 { return &v }
 
 // healthy is a log of 10 entries in three terms, commit 8, a vote.
-func healthy(t testing.TB, format string) logSpec {
+func healthy(t testing.TB, fm format.Format) logSpec {
 	t.Helper()
-	s := logSpec{format: format, r: 4}
+	s := logSpec{format: fm, r: 4}
 	for i := 1; i <= 10; i++ {
 		e := entry{term: int64(1 + (i-1)/4), payload: bytes.Repeat([]byte{byte(i)}, 10*i)}
 		if i%3 == 0 {
@@ -61,12 +63,12 @@ func healthy(t testing.TB, format string) logSpec {
 func (s logSpec) write(t testing.TB) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "log")
-	w, err := gen.Create(dir, gen.Config{Format: s.format, R: s.r})
+	w, err := ps.Create(dir, ps.Config{Format: s.format, R: s.r})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i, e := range s.entries {
-		ge := gen.Entry{Index: int64(i + 1), Term: e.term, Ticks: gen.BaseTicks + int64(i), CommandID: e.cmd, Length: int64(len(e.payload))}
+		ge := ps.Entry{Index: int64(i + 1), Term: e.term, Ticks: gen.BaseTicks + int64(i), CommandID: e.cmd, Length: int64(len(e.payload))}
 		if err := w.Append(ge, bytes.NewReader(e.payload)); err != nil {
 			t.Fatal(err)
 		}
@@ -257,12 +259,12 @@ func ptr(v int64) *int64 { return &v }
 func (s logSpec) writeSparse(t testing.TB, m int64) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "log")
-	w, err := gen.Create(dir, gen.Config{Format: "sparse", R: s.r, M: m})
+	w, err := ps.Create(dir, ps.Config{Format: "sparse", R: s.r, M: m})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i, e := range s.entries {
-		ge := gen.Entry{Index: int64(i + 1), Term: e.term, Ticks: gen.BaseTicks + int64(i), CommandID: e.cmd, Length: int64(len(e.payload))}
+		ge := ps.Entry{Index: int64(i + 1), Term: e.term, Ticks: gen.BaseTicks + int64(i), CommandID: e.cmd, Length: int64(len(e.payload))}
 		if err := w.Append(ge, bytes.NewReader(e.payload)); err != nil {
 			t.Fatal(err)
 		}
@@ -439,8 +441,8 @@ func TestProveConversions(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	for _, to := range []string{"v2", "sparse"} {
-		t.Run(to, func(t *testing.T) {
+	for _, to := range []format.Format{format.V2, format.Sparse} {
+		t.Run(string(to), func(t *testing.T) {
 			o := repair.ConvertOptions{To: to, R: 5, Out: filepath.Join(t.TempDir(), "o")}
 			if to == "sparse" {
 				o.M = 4096

@@ -6,6 +6,7 @@ package cmd
 import (
 	"bytes"
 	"fmt"
+	"github.com/walctl/walctl/format"
 	"io"
 	"os"
 	"strings"
@@ -45,10 +46,6 @@ func mainWith(args []string, stdout, stderr io.Writer, mode termMode, fsys txn.F
 	}
 	return report(stderr, app.Run(args))
 }
-
-// logFormats are the log formats walctl reads and writes, for every flag
-// that names one and for its errors.
-var logFormats = []string{"legacy", "v2", "sparse", "wal"}
 
 func newApp(stdout, stderr io.Writer) *cli.App {
 	app := &cli.App{
@@ -175,7 +172,7 @@ func configureColor(c *cli.Context, stdout io.Writer) {
 // formatFlags are the overrides for when detection is unsure.
 func formatFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "format", Usage: "log format, when detection is unsure: " + strings.Join(logFormats, "|") + " (table = v2)"},
+		&cli.StringFlag{Name: "format", Usage: "log format, when detection is unsure: " + format.Names(format.Logs, "|") + " (table = v2)"},
 		&cli.Int64Flag{Name: "records-per-partition", Aliases: []string{"R"}, Usage: "records per partition (R), when detection is unsure"},
 		&cli.Int64Flag{Name: "max-entry-size", Aliases: []string{"M"}, Usage: "sparse format: MaxLogEntrySize (M), when detection is unsure"},
 		&cli.BoolFlag{Name: "json", Usage: "print one JSON document"},

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"fmt"
+	"github.com/walctl/walctl/format"
 	"io"
 	"strings"
 
@@ -149,9 +150,9 @@ fi
 
 // flagValues are the values of walctl's enumerated flags, for completion.
 var flagValues = map[string][]string{
-	"format":           append(append([]string{}, logFormats...), "table"),
-	"to":               logFormats,
-	"in-format":        logFormats,
+	"format":           append(logFormatNames(), format.TableAlias),
+	"to":               logFormatNames(),
+	"in-format":        logFormatNames(),
 	"payload":          payloadFlagValues,
 	"hash":             hashNames,
 	"wal-layout":       {"6", "5"},
@@ -206,3 +207,6 @@ func lines(words []string) string {
 	}
 	return strings.Join(words, "\n") + "\n"
 }
+
+// logFormatNames are the values of a flag that names a log format.
+func logFormatNames() []string { return strings.Split(format.Names(format.Logs, "|"), "|") }

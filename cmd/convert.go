@@ -3,8 +3,8 @@ package cmd
 import (
 	"errors"
 	"fmt"
+	"github.com/walctl/walctl/format"
 	"io"
-	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -24,7 +24,7 @@ func convertCommand() *cli.Command {
 		Usage:     "rewrite a log in another format (legacy, v2, sparse, wal) or with other layout parameters, keeping every entry",
 		ArgsUsage: "DIR",
 		Flags: append(writeFlags(),
-			&cli.StringFlag{Name: "to", Usage: "output format: " + strings.Join(logFormats, "|") + " (required; table = v2)"},
+			&cli.StringFlag{Name: "to", Usage: "output format: " + format.Names(format.Logs, "|") + " (required; table = v2)"},
 			&cli.Int64Flag{Name: "records-per-partition", Aliases: []string{"R"}, Usage: "records per partition of the output (default: the input's); partitions are renumbered"},
 			&cli.Int64Flag{Name: "max-entry-size", Aliases: []string{"M"}, Usage: "--to sparse: MaxLogEntrySize of the output (default: the input's when it is sparse)"},
 			&cli.StringFlag{Name: "out", Usage: "the new directory (must not exist or be empty); it appears only once complete"},
@@ -32,7 +32,7 @@ func convertCommand() *cli.Command {
 			&cli.StringFlag{Name: "backup", Usage: "--in-place: where DIR is copied first (default: a new sibling DIR.walctl-backup-<UTC time>)"},
 			&cli.BoolFlag{Name: "force", Usage: "go on although another process holds the log's files"},
 			&cli.BoolFlag{Name: "json", Usage: "print one JSON document"},
-			&cli.StringFlag{Name: "in-format", Usage: "input format, when detection is unsure: " + strings.Join(logFormats, "|") + " (table = v2)"},
+			&cli.StringFlag{Name: "in-format", Usage: "input format, when detection is unsure: " + format.Names(format.Logs, "|") + " (table = v2)"},
 			&cli.Int64Flag{Name: "in-records-per-partition", Usage: "input R, when detection is unsure"},
 			&cli.Int64Flag{Name: "in-max-entry-size", Usage: "input M (sparse), when detection is unsure"},
 			&cli.StringFlag{Name: "wal-layout", Usage: "--to wal: record layout 6 (32-byte records, the 6.x default) or 5 (40-byte records: 5.x, or 6.x with IgnoreTimestamp=false)"},
@@ -65,20 +65,17 @@ func runConvert(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	to := strings.ToLower(c.String("to"))
-	if to == "table" {
-		to = "v2"
-	}
+	to, ok := format.Parse(strings.ToLower(c.String("to")))
 	switch {
 	case !c.IsSet("to"):
-		return usageError{msg: "convert needs --to FORMAT", hint: "walctl convert --to " + strings.Join(logFormats, "|") + " --out NEWDIR DIR"}
-	case !slices.Contains(logFormats, to):
-		return usageError{msg: fmt.Sprintf("--to %q is not a format walctl writes", c.String("to")), hint: "use --to " + strings.Join(logFormats, ", ")}
+		return usageError{msg: "convert needs --to FORMAT", hint: "walctl convert --to " + format.Names(format.Logs, "|") + " --out NEWDIR DIR"}
+	case !ok:
+		return usageError{msg: fmt.Sprintf("--to %q is not a format walctl writes", c.String("to")), hint: "use --to " + format.Names(format.Logs, ", ")}
 	}
-	if err := c.Set("to", to); err != nil {
+	if err := c.Set("to", string(to)); err != nil {
 		return err
 	}
-	if to == "wal" {
+	if to == format.WAL {
 		return runConvertToWAL(c, dir)
 	}
 	co, in, err := convertOptions(c)
@@ -112,7 +109,7 @@ func runConvert(c *cli.Context) error {
 		l.Close()
 		return err
 	}
-	if l.Format == "wal" {
+	if l.Format == format.WAL {
 		return runConvertFromWAL(c, l, co, lk, args)
 	}
 	conv, err := repair.PlanConvert(l, co)
@@ -165,7 +162,7 @@ func lockInput(dir string) (*txn.Lock, error) {
 // PersistentState format the layout flags (with --to wal they describe the
 // output instead).
 func convertInput(c *cli.Context, in logdir.Options) logdir.Options {
-	if c.String("to") != "wal" {
+	if c.String("to") != string(format.WAL) {
 		in.WAL = wal.Options{ChunkSize: c.Int64("chunk-size"), Hash: c.String("hash"), Layout: c.String("wal-layout"), SnapshotDir: c.String("snapshot-dir")}
 	}
 	return in
@@ -173,9 +170,9 @@ func convertInput(c *cli.Context, in logdir.Options) logdir.Options {
 
 // convertOptions reads the flags: the output's settings and the input overrides.
 func convertOptions(c *cli.Context) (repair.ConvertOptions, logdir.Options, error) {
-	co := repair.ConvertOptions{To: c.String("to"), R: c.Int64("records-per-partition"), M: c.Int64("max-entry-size"),
+	co := repair.ConvertOptions{To: format.Format(c.String("to")), R: c.Int64("records-per-partition"), M: c.Int64("max-entry-size"),
 		Out: c.String("out"), InPlace: c.Bool("in-place"), Backup: c.String("backup"), OverrideEvidence: c.Bool("override-evidence")}
-	in := logdir.Options{Format: c.String("in-format"), R: c.Int64("in-records-per-partition"), M: c.Int64("in-max-entry-size")}
+	in := logdir.Options{R: c.Int64("in-records-per-partition"), M: c.Int64("in-max-entry-size")}
 	switch {
 	case co.Out == "" && !co.InPlace:
 		return co, in, usageError{msg: "convert needs --out NEWDIR or --in-place", hint: "walctl convert --to v2 --out NEWDIR DIR"}
@@ -188,12 +185,11 @@ func convertOptions(c *cli.Context) (repair.ConvertOptions, logdir.Options, erro
 	case c.IsSet("max-entry-size") && co.M < 1:
 		return co, in, usageError{msg: fmt.Sprintf("--max-entry-size %d is out of range", co.M), hint: "M is the MaxLogEntrySize the node will use, a positive number of bytes"}
 	}
-	switch in.Format {
-	case "", "legacy", "v2", "sparse", "wal":
-	case "table":
-		in.Format = "v2"
-	default:
-		return co, in, usageError{msg: fmt.Sprintf("--in-format %q is not a log format", in.Format), hint: "use " + strings.Join(logFormats, ", ")}
+	if f := c.String("in-format"); f != "" {
+		var ok bool
+		if in.Format, ok = format.Parse(f); !ok {
+			return co, in, usageError{msg: fmt.Sprintf("--in-format %q is not a log format", f), hint: "use " + format.Names(format.Logs, ", ")}
+		}
 	}
 	co.Log = repair.LogOptions{Format: in.Format, R: in.R, M: in.M}
 	t, err := targetVersion(c)
@@ -272,7 +268,7 @@ func optionFlags(o logdir.Options) []string {
 			out = append(out, "--"+name, v)
 		}
 	}
-	add("format", o.Format)
+	add("format", string(o.Format))
 	add("records-per-partition", fmt.Sprint(o.R))
 	add("max-entry-size", fmt.Sprint(o.M))
 	add("chunk-size", fmt.Sprint(o.WAL.ChunkSize))
@@ -317,7 +313,7 @@ func printConversion(w io.Writer, doc *convertDoc) {
 		t := newTable(w, "PARTITION", "INDEXES", "SEALED")
 		for _, p := range cv.Partitions {
 			sealed := "-"
-			if cv.To == "v2" {
+			if cv.To == format.V2 {
 				sealed = map[bool]string{true: "yes", false: "no"}[p.Sealed]
 			}
 			t.Row(p.File, p.Keeps.String(), sealed)
@@ -419,10 +415,8 @@ func runConvertToWAL(c *cli.Context, dir string) error {
 func walConvertOptions(c *cli.Context) (repair.WALOptions, logdir.Options, error) {
 	o := repair.WALOptions{Out: c.String("out"), Layout: c.String("wal-layout"), ChunkSize: c.Int64("chunk-size"),
 		CheckpointForm: c.Int("checkpoint-bytes"), NoSnapshot: c.Bool("no-snapshot"), SnapshotDir: c.String("snapshot-dir")}
-	in := logdir.Options{Format: c.String("in-format"), R: c.Int64("in-records-per-partition"), M: c.Int64("in-max-entry-size")}
-	if in.Format == "table" {
-		in.Format = "v2"
-	}
+	in := logdir.Options{R: c.Int64("in-records-per-partition"), M: c.Int64("in-max-entry-size")}
+	in.Format, _ = format.Parse(c.String("in-format"))
 	h, detectHash, ok := wal.ParseHash(c.String("hash"))
 	switch {
 	case o.Out == "":
@@ -523,7 +517,7 @@ func runConvertFromWAL(c *cli.Context, l *logdir.Log, co repair.ConvertOptions, 
 	}
 	doc := &fromWALDoc{Conversion: conv}
 	in, _ := logOptions(c)
-	in.Format, in.Force = "wal", true
+	in.Format, in.Force = format.WAL, true
 	cfg, bar := writeConfig(c, lk, args, conv.Expect(in), &doc.Audit, fromWALAuditor(doc, in))
 	err = conv.Write(cfg)
 	bar.Done()

@@ -4,14 +4,15 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"github.com/walctl/walctl/logdir"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/format/wal"
 	"github.com/walctl/walctl/internal/fixtures"
+	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/repair"
 )
 
@@ -200,7 +201,7 @@ func TestConvertWALWithSnapshotToPersistentState(t *testing.T) {
 			if !strings.Contains(stdout, "snapshot 300 kept") || !strings.Contains(stdout, "verify the output: ok") {
 				t.Errorf("%s %v: the audit or verify does not keep snapshot 300:\n%s", name, to, stdout)
 			}
-			l, err := logdir.Open(out, logdir.Options{Format: to[1], R: 100, M: 4096 * map[bool]int64{true: 1}[to[1] == "sparse"]})
+			l, err := logdir.Open(out, logdir.Options{Format: format.Format(to[1]), R: 100, M: 4096 * map[bool]int64{true: 1}[to[1] == "sparse"]})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -3,6 +3,7 @@ package cmd
 import (
 	"errors"
 	"fmt"
+	"github.com/walctl/walctl/format"
 	"io"
 	"io/fs"
 	"strings"
@@ -113,7 +114,7 @@ func unsureFlags(e *logdir.ErrUnsure) []string {
 	if len(e.Detection.NeedFlags) > 0 {
 		return e.Detection.NeedFlags
 	}
-	return []string{"--format " + strings.Join(logFormats, "|")}
+	return []string{"--format " + format.Names(format.Logs, "|")}
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 	"github.com/walctl/walctl/detect"
+	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/internal/progress"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
@@ -39,7 +40,7 @@ func inspectCommand() *cli.Command {
 
 type inspectDoc struct {
 	Dir                 string              `json:"dir"`
-	Format              string              `json:"format"`
+	Format              format.Format       `json:"format"`
 	Confidence          string              `json:"confidence"`
 	RecordsPerPartition int64               `json:"recordsPerPartition"`
 	MaxEntrySize        int64               `json:"maxEntrySize"`

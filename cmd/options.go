@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"fmt"
+	"github.com/walctl/walctl/format"
 
 	"github.com/urfave/cli/v2"
 	"github.com/walctl/walctl/format/wal"
@@ -12,13 +13,12 @@ import (
 // logOptions turns the override flags into logdir options, rejecting values
 // the library itself would reject.
 func logOptions(c *cli.Context) (logdir.Options, error) {
-	o := logdir.Options{Format: c.String("format"), R: c.Int64("records-per-partition"), M: c.Int64("max-entry-size")}
-	switch o.Format {
-	case "", "legacy", "v2", "sparse", "wal":
-	case "table":
-		o.Format = "v2"
-	default:
-		return o, usageError{msg: fmt.Sprintf("--format %q is not a log format", o.Format), hint: "use legacy, v2 (the 5.4+ Table format), sparse or wal"}
+	o := logdir.Options{R: c.Int64("records-per-partition"), M: c.Int64("max-entry-size")}
+	if f := c.String("format"); f != "" {
+		var ok bool
+		if o.Format, ok = format.Parse(f); !ok {
+			return o, usageError{msg: fmt.Sprintf("--format %q is not a log format", f), hint: "use legacy, v2 (the 5.4+ Table format), sparse or wal"}
+		}
 	}
 	if c.IsSet("records-per-partition") && (o.R < 2 || o.R > 53_687_091) {
 		return o, usageError{msg: fmt.Sprintf("--records-per-partition %d is out of range", o.R), hint: "DotNext accepts 2 ≤ R ≤ 53687091; use the value the node was configured with"}
@@ -26,11 +26,11 @@ func logOptions(c *cli.Context) (logdir.Options, error) {
 	if c.IsSet("max-entry-size") && o.M < 1 {
 		return o, usageError{msg: fmt.Sprintf("--max-entry-size %d is out of range", o.M), hint: "M is the node's MaxLogEntrySize, a positive number of bytes"}
 	}
-	if o.M > 0 && o.Format != "" && o.Format != "sparse" {
+	if o.M > 0 && o.Format != "" && o.Format != format.Sparse {
 		return o, usageError{msg: fmt.Sprintf("--max-entry-size applies to the sparse format, not --format %s", o.Format), hint: "drop one of the two flags"}
 	}
 	if o.M > 0 && o.Format == "" {
-		o.Format = "sparse"
+		o.Format = format.Sparse
 	}
 	o.WAL = wal.Options{ChunkSize: c.Int64("chunk-size"), Hash: c.String("hash"), Layout: c.String("wal-layout"), SnapshotDir: c.String("snapshot-dir")}
 	if c.IsSet("chunk-size") && o.WAL.ChunkSize < 1 {
@@ -42,7 +42,7 @@ func logOptions(c *cli.Context) (logdir.Options, error) {
 	if l := o.WAL.Layout; l != "" && l != "5" && l != "6" {
 		return o, usageError{msg: fmt.Sprintf("--wal-layout %q is not a record layout", l), hint: "use 6 (32-byte records, the 6.x default) or 5 (40-byte records, 5.x or the IgnoreTimestamp=false switch)"}
 	}
-	if o.Format == "wal" && o.R > 0 {
+	if o.Format == format.WAL && o.R > 0 {
 		return o, usageError{msg: "--records-per-partition does not apply to a WriteAheadLog", hint: "drop --records-per-partition"}
 	}
 	return o, nil

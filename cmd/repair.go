@@ -8,6 +8,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 	"github.com/walctl/walctl/audit"
+	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/internal/shellquote"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
@@ -98,7 +99,7 @@ func runRepair(c *cli.Context) error {
 		l.Close()
 		return err
 	}
-	if l.Format == "wal" {
+	if l.Format == format.WAL {
 		return runRepairWAL(c, l, lo, wr)
 	}
 	if c.IsSet("target-version") {
@@ -316,7 +317,7 @@ func printVerdictLine(w io.Writer, label string, v *verifyDoc, dir string) {
 
 func printPlan(w io.Writer, p *repair.Plan) {
 	head := join(bold("Repair plan for"), " ", p.Dir)
-	if p.Format == "wal" {
+	if p.Format == format.WAL {
 		head += join(" (wal)")
 	} else {
 		head += join(fmt.Sprintf(" (%s, R = %d)", p.Format, p.R))
@@ -351,7 +352,7 @@ func printPlan(w io.Writer, p *repair.Plan) {
 	if d := p.Drop; d != nil {
 		blank(w)
 		committed := "not committed"
-		if p.Format == "wal" && d.Committed == nil {
+		if p.Format == format.WAL && d.Committed == nil {
 			committed = "not committed: " + d.Why
 		}
 		one := d.Range.From == d.Range.To

@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/internal/fixtures"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
@@ -99,7 +100,7 @@ func TestUpgradeMakesTheTargetReadEveryCommittedEntry(t *testing.T) {
 					}
 					done++
 					a := doc.Applied
-					o := logdir.Options{Format: a.Format, R: a.R, M: a.M, Force: true}
+					o := logdir.Options{Format: format.Format(a.Format), R: a.R, M: a.M, Force: true}
 					if a.Format == "wal" {
 						o = logdir.Options{}
 					}
@@ -123,7 +124,7 @@ func verifyGate(t *testing.T, dir, v string, o logdir.Options) (gateDoc, int) {
 	t.Helper()
 	args := []string{"verify", "--json", "--target-version", v}
 	if o.Format != "" {
-		args = append(args, "--format", o.Format, "--records-per-partition", fmtInt(o.R))
+		args = append(args, "--format", string(o.Format), "--records-per-partition", fmtInt(o.R))
 		if o.M > 0 {
 			args = append(args, "--max-entry-size", fmtInt(o.M))
 		}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 	"github.com/walctl/walctl/finding"
+	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/internal/progress"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
@@ -38,7 +39,7 @@ func verifyCommand() *cli.Command {
 
 type verifyDoc struct {
 	Dir      string           `json:"dir"`
-	Format   string           `json:"format"`
+	Format   format.Format    `json:"format"`
 	Verdict  string           `json:"verdict"`
 	Findings raftlog.Findings `json:"findings"`
 	Summary  raftlog.Summary  `json:"summary"`

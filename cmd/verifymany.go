@@ -12,6 +12,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 	"github.com/walctl/walctl/finding"
+	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/format/wal"
 	"github.com/walctl/walctl/internal/progress"
 	"github.com/walctl/walctl/logdir"
@@ -32,7 +33,7 @@ type verifyManyDoc struct {
 // the error that kept walctl from verifying it.
 type logResult struct {
 	Dir      string           `json:"dir"`
-	Format   string           `json:"format"`
+	Format   format.Format    `json:"format"`
 	Verdict  string           `json:"verdict"` // ok, damaged, unsure, unreadable
 	Errors   int              `json:"errors"`
 	Warnings int              `json:"warnings"`
@@ -142,11 +143,11 @@ func verifyOne(c *cli.Context, dir string, o logdir.Options) logResult {
 	if err := checkRead(dir); err != nil {
 		// Another walctl writes it, or an interrupted write is pending: not
 		// verified, and the note says what to do.
-		return logResult{Dir: dir, Format: "unknown", Verdict: "unreadable", Error: oneLine(err.Error())}
+		return logResult{Dir: dir, Format: format.Unknown, Verdict: "unreadable", Error: oneLine(err.Error())}
 	}
 	v, err := verifyWith(dir, o, func(l *logdir.Log) *progress.Bar { return newBar(c, l, "verifying "+dir) })
 	if err != nil {
-		r := logResult{Dir: dir, Format: "unknown", Verdict: "unreadable", Error: oneLine(err.Error())}
+		r := logResult{Dir: dir, Format: format.Unknown, Verdict: "unreadable", Error: oneLine(err.Error())}
 		var unsure *logdir.ErrUnsure
 		if errors.As(err, &unsure) {
 			r.Verdict = "unsure"

@@ -15,7 +15,9 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/format/nodestate"
+	"github.com/walctl/walctl/format/ps"
 	"github.com/walctl/walctl/format/wal"
 	"github.com/walctl/walctl/internal/fixtures"
 	"github.com/walctl/walctl/internal/gen"
@@ -62,8 +64,8 @@ func writeBases(t testing.TB) []writeBase {
 			}
 		}
 		root := t.TempDir()
-		for _, c := range []gen.Config{{Format: "legacy", R: 5}, {Format: "v2", R: 5}, {Format: "sparse", R: 5, M: 300}} {
-			b, err := genBase(filepath.Join(root, c.Format), c)
+		for _, c := range []ps.Config{{Format: "legacy", R: 5}, {Format: "v2", R: 5}, {Format: "sparse", R: 5, M: 300}} {
+			b, err := genBase(filepath.Join(root, string(c.Format)), c)
 			if err != nil {
 				basesErr = err
 				return
@@ -88,10 +90,8 @@ func fixtureBase(f fixtures.Fixture) writeBase {
 			layout = wal.Layout5
 		}
 		b.truth = logdir.Options{Format: "wal", WAL: wal.Options{ChunkSize: s.ChunkSize, Hash: s.Hash, Layout: layout, SnapshotDir: s.SnapshotDirectory}}
-	case "table":
-		b.truth = logdir.Options{Format: "v2", R: s.RecordsPerPartition}
 	default:
-		b.truth = logdir.Options{Format: s.Format, R: s.RecordsPerPartition, M: s.MaxLogEntrySize}
+		b.truth = logdir.Options{Format: s.LogFormat(), R: s.RecordsPerPartition, M: s.MaxLogEntrySize}
 	}
 	for _, a := range f.Manifest.Appended {
 		b.want[a.Index] = wantEntry{term: a.Term, cmd: a.CommandID, length: a.Length, sha: a.SHA256}
@@ -101,15 +101,15 @@ func fixtureBase(f fixtures.Fixture) writeBase {
 
 // genBase writes 23 entries in 4 terms, commit 19, with payloads that
 // fit M = 300.
-func genBase(dir string, c gen.Config) (writeBase, error) {
-	b := writeBase{name: "gen/" + c.Format, dir: dir, truth: logdir.Options{Format: c.Format, R: c.R, M: c.M}, want: map[int64]wantEntry{}, commit: 19, term: 4}
-	w, err := gen.Create(dir, c)
+func genBase(dir string, c ps.Config) (writeBase, error) {
+	b := writeBase{name: "gen/" + string(c.Format), dir: dir, truth: logdir.Options{Format: c.Format, R: c.R, M: c.M}, want: map[int64]wantEntry{}, commit: 19, term: 4}
+	w, err := ps.Create(dir, c)
 	if err != nil {
 		return b, err
 	}
 	for i := int64(1); i <= 23; i++ {
 		payload := bytes.Repeat([]byte{byte(i), byte(i * 7)}, int(i*6))
-		e := gen.Entry{Index: i, Term: 1 + i/7, Ticks: gen.BaseTicks + i, Length: int64(len(payload))}
+		e := ps.Entry{Index: i, Term: 1 + i/7, Ticks: gen.BaseTicks + i, Length: int64(len(payload))}
 		if i%4 == 0 {
 			id := int32(i)
 			e.CommandID = &id
@@ -416,7 +416,7 @@ func openResult(b writeBase, args []string, result, out string) (*logdir.Log, er
 	}
 	o := b.truth
 	if result == out || strings.Contains(strings.Join(args, " "), "--in-place") {
-		o = logdir.Options{Format: flagValue(args, "--to", b.truth.Format), R: b.truth.R}
+		o = logdir.Options{Format: format.Format(flagValue(args, "--to", string(b.truth.Format))), R: b.truth.R}
 		if v := flagValue(args, "-R", ""); v != "" {
 			fmt.Sscan(v, &o.R)
 		}

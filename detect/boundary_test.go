@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/format/nodestate"
 	"github.com/walctl/walctl/internal/fixtures"
 	"github.com/walctl/walctl/internal/hostile"
@@ -106,7 +107,7 @@ func TestDirectoryTwoGiBHole(t *testing.T) {
 	if got := hostile.AllocBytes(func() { res, err = Directory(dir, Overrides{}) }); got > hostile.Budget(0) {
 		t.Errorf("Directory allocates %d bytes", got)
 	}
-	if err != nil || res.Files[0].R != maxR || res.Files[0].Format != Legacy {
+	if err != nil || res.Files[0].R != maxR || res.Files[0].Format != format.Legacy {
 		t.Fatalf("%v, %+v", err, res.Files)
 	}
 }

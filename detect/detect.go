@@ -11,23 +11,11 @@ import (
 	"sort"
 	"sync"
 
-	"github.com/walctl/walctl/format/legacy"
+	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/format/nodestate"
 	"github.com/walctl/walctl/format/partition"
-	"github.com/walctl/walctl/format/sparse"
-	"github.com/walctl/walctl/format/v2"
+	"github.com/walctl/walctl/format/ps"
 	"github.com/walctl/walctl/format/wal"
-)
-
-// Format names used in results.
-const (
-	Legacy  = "legacy"
-	V2      = "v2"
-	Sparse  = "sparse"
-	WAL     = "wal"
-	Meta3x  = "3.x-meta"
-	Unknown = "unknown"
-	Empty   = "empty"
 )
 
 // Confidence re-exports the codecs' scale.
@@ -35,37 +23,37 @@ type Confidence = partition.Confidence
 
 // Overrides are the user's answers where detection cannot decide.
 type Overrides struct {
-	Format string // "", legacy, v2, sparse, wal
-	R      int64  // 0 = infer
-	M      int64  // 0 = infer
+	Format format.Format // "" (detect it), or one of format.Logs
+	R      int64         // 0 = infer
+	M      int64         // 0 = infer
 	WAL    wal.Options
 }
 
 // FileResult is the verdict on one partition file.
 type FileResult struct {
-	Name       string     `json:"name"`
-	Size       int64      `json:"size"`
-	Format     string     `json:"format"`
-	Confidence string     `json:"confidence"`
-	Evidence   []string   `json:"evidence"`
-	Dissent    bool       `json:"dissent,omitempty"` // disagrees with the directory's format
-	Damage     []string   `json:"damage,omitempty"`
-	R          int64      `json:"recordsPerPartition,omitempty"`
-	M          int64      `json:"maxEntrySize,omitempty"`
-	conf       Confidence `json:"-"`
+	Name       string        `json:"name"`
+	Size       int64         `json:"size"`
+	Format     format.Format `json:"format"`
+	Confidence string        `json:"confidence"`
+	Evidence   []string      `json:"evidence"`
+	Dissent    bool          `json:"dissent,omitempty"` // disagrees with the directory's format
+	Damage     []string      `json:"damage,omitempty"`
+	R          int64         `json:"recordsPerPartition,omitempty"`
+	M          int64         `json:"maxEntrySize,omitempty"`
+	conf       Confidence    `json:"-"`
 	probe      partition.Probe
 }
 
 // Result is the verdict on a directory.
 type Result struct {
-	Dir        string       `json:"dir"`
-	Format     string       `json:"format"`
-	Confidence string       `json:"confidence"`
-	R          int64        `json:"recordsPerPartition"`
-	M          int64        `json:"maxEntrySize"`
-	Evidence   []string     `json:"evidence"`
-	Candidates []int64      `json:"candidates,omitempty"` // R values that fit when R is undetermined
-	Files      []FileResult `json:"files"`
+	Dir        string        `json:"dir"`
+	Format     format.Format `json:"format"`
+	Confidence string        `json:"confidence"`
+	R          int64         `json:"recordsPerPartition"`
+	M          int64         `json:"maxEntrySize"`
+	Evidence   []string      `json:"evidence"`
+	Candidates []int64       `json:"candidates,omitempty"` // R values that fit when R is undetermined
+	Files      []FileResult  `json:"files"`
 	// NeedFlags names the flags the user must add when confidence is low.
 	NeedFlags []string `json:"needFlags,omitempty"`
 	// WAL holds the WriteAheadLog's layout parameters when Format is wal.
@@ -94,11 +82,11 @@ func Directory(dir string, o Overrides) (*Result, error) {
 		return nil, err
 	}
 	res := &Result{Dir: dir, Listing: l, Files: []FileResult{}}
-	if (l.NodeState == "" && len(l.WALMarkers) > 0) || o.Format == WAL {
+	if (l.NodeState == "" && len(l.WALMarkers) > 0) || o.Format == format.WAL {
 		return res.detectWAL(o)
 	}
 	if len(l.MetaFiles) > 0 {
-		res.Format, res.conf = Meta3x, partition.High
+		res.Format, res.conf = format.Meta3x, partition.High
 		res.Evidence = append(res.Evidence, fmt.Sprintf("%d N.meta side files: the DotNext 3.1–3.3 layout, which walctl does not decode", len(l.MetaFiles)))
 		res.Confidence = res.conf.String()
 		return res, nil
@@ -185,7 +173,7 @@ func classifyAll(ps []PartitionFile) ([]FileResult, error) {
 func classify(p PartitionFile) (FileResult, error) {
 	fr := FileResult{Name: p.Name, Size: p.Size}
 	if p.Size == 0 {
-		fr.Format, fr.conf = Empty, partition.None
+		fr.Format, fr.conf = format.Empty, partition.None
 		fr.Evidence = []string{"0-byte file: no format information (created but never flushed)"}
 		fr.Confidence = "n/a"
 		return fr, nil
@@ -202,22 +190,14 @@ func classify(p PartitionFile) (FileResult, error) {
 	return probeFile(fr, partition.File{R: partition.NewCachedReader(h, p.Size), Size: p.Size, Name: p.Name, Number: num}), nil
 }
 
-// probeFile runs every codec's probe on an open, non-empty file; fr holds
-// its name and size.
+// probeFile runs the codec table's probes on an open, non-empty file; fr
+// holds its name and size.
 func probeFile(fr FileResult, f partition.File) FileResult {
-	probes := []partition.Probe{v2.Probe(f), legacy.Probe(f)}
-	// A file the v2 or legacy probe is very sure of is not sparse: sparse
-	// slots start with a record pointing just past itself, which neither
-	// format's records do. The sparse probe, which scans the whole file
-	// byte by byte for such a record when slot 0 lacks one, took half of
-	// verify's time on large legacy and v2 logs.
-	if probes[0].Confidence < partition.VeryHigh && probes[1].Confidence < partition.VeryHigh {
-		probes = append(probes, sparse.Probe(f))
-	}
+	probes := ps.ProbeAll(f)
 	best := pick(probes)
 	fr.probe = best
 	if !best.Explains() {
-		fr.Format, fr.conf, fr.Confidence = Unknown, partition.Low, partition.Low.String()
+		fr.Format, fr.conf, fr.Confidence = format.Unknown, partition.Low, partition.Low.String()
 		fr.Evidence = []string{"no format explains this file's bytes"}
 		for _, pr := range probes {
 			fr.Damage = append(fr.Damage, pr.Damage...)
@@ -260,10 +240,10 @@ func better(a, b partition.Probe) bool {
 // vote chooses the directory format: the consensus of the files, weighted by
 // confidence; files that disagree are marked as dissenting.
 func (r *Result) vote(o Overrides) {
-	weight := map[string]int{}
-	top := map[string]Confidence{}
+	weight := map[format.Format]int{}
+	top := map[format.Format]Confidence{}
 	for _, f := range r.Files {
-		if f.Format == Empty || f.Format == Unknown {
+		if f.Format == format.Empty || f.Format == format.Unknown {
 			continue
 		}
 		weight[f.Format] += int(f.conf) * int(f.conf)
@@ -275,7 +255,7 @@ func (r *Result) vote(o Overrides) {
 		r.Format, r.conf = o.Format, partition.VeryHigh
 		r.Evidence = append(r.Evidence, "format given by --format")
 	} else {
-		formats := make([]string, 0, len(weight))
+		formats := make([]format.Format, 0, len(weight))
 		for k := range weight {
 			formats = append(formats, k)
 		}
@@ -286,7 +266,7 @@ func (r *Result) vote(o Overrides) {
 			return formats[i] < formats[j]
 		})
 		if len(formats) == 0 {
-			r.Format, r.conf = Unknown, partition.Low
+			r.Format, r.conf = format.Unknown, partition.Low
 			switch {
 			case len(r.Files) == 0:
 				r.Evidence = append(r.Evidence, "no partition files")
@@ -310,7 +290,7 @@ func (r *Result) vote(o Overrides) {
 	}
 	for i := range r.Files {
 		f := &r.Files[i]
-		if f.Format != r.Format && f.Format != Empty {
+		if f.Format != r.Format && f.Format != format.Empty {
 			f.Dissent = true
 		}
 	}
@@ -323,8 +303,8 @@ func SingleFile(path string) (*Result, error) {
 		return nil, err
 	}
 	r := &Result{Dir: path, Format: fr.Format, conf: fr.conf, R: fr.R, M: fr.M, Files: []FileResult{*fr}}
-	if fr.Format == Empty {
-		r.Format, r.conf = Unknown, partition.Low
+	if fr.Format == format.Empty {
+		r.Format, r.conf = format.Unknown, partition.Low
 	}
 	r.Evidence = append(r.Evidence, "a single file: no node.state or sibling partitions to confirm")
 	r.Confidence = r.conf.String()
@@ -348,7 +328,7 @@ type WALParams struct {
 
 // detectWAL names a WriteAheadLog directory and its layout parameters.
 func (r *Result) detectWAL(o Overrides) (*Result, error) {
-	r.Format = WAL
+	r.Format = format.WAL
 	r.Evidence = append(r.Evidence, fmt.Sprintf("no node.state; WriteAheadLog files present: %v", r.Listing.WALMarkers))
 	p, err := wal.Detect(r.Dir, o.WAL)
 	if err != nil {

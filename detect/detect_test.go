@@ -1,6 +1,7 @@
 package detect
 
 import (
+	"github.com/walctl/walctl/format"
 	"os"
 	"path/filepath"
 	"slices"
@@ -86,10 +87,10 @@ func TestDirectoryKinds(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "3.meta"), make([]byte, 160), 0o644)
 	os.WriteFile(filepath.Join(dir, "3"), []byte("x"), 0o644)
-	if r, _ := Directory(dir, Overrides{}); r.Format != Meta3x {
+	if r, _ := Directory(dir, Overrides{}); r.Format != format.Meta3x {
 		t.Errorf("N.meta layout: %s", r.Format)
 	}
-	if r, _ := Directory(filepath.Join(fixtures.Root(), "6.12.0", "wal-basic", "wal"), Overrides{}); r.Format != WAL || r.WAL == nil || r.WAL.ChunkSize != 4096 {
+	if r, _ := Directory(filepath.Join(fixtures.Root(), "6.12.0", "wal-basic", "wal"), Overrides{}); r.Format != format.WAL || r.WAL == nil || r.WAL.ChunkSize != 4096 {
 		t.Errorf("WAL: %+v", r)
 	}
 	l, err := List(copyLog(t, "5.26.2/table-basic"))
@@ -114,11 +115,11 @@ func TestNonCanonicalNames(t *testing.T) {
 // confidence without siblings unless the file proves itself (a sealed footer).
 func TestSingleFile(t *testing.T) {
 	r, err := SingleFile(filepath.Join(fixtures.Root(), "5.26.2", "table-basic", "wal", "0"))
-	if err != nil || r.Format != V2 || r.R != 4 {
+	if err != nil || r.Format != format.V2 || r.R != 4 {
 		t.Errorf("sealed partition: %+v %v", r, err)
 	}
 	r, err = SingleFile(filepath.Join(fixtures.Root(), "5.26.2", "sparse-basic", "wal", "1"))
-	if err != nil || r.Format != Sparse || r.M != 1024 {
+	if err != nil || r.Format != format.Sparse || r.M != 1024 {
 		t.Errorf("sparse partition: %+v %v", r, err)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/format/partition"
 	"github.com/walctl/walctl/format/wal"
 )
@@ -52,20 +53,20 @@ func Contradictions(dir string, o Overrides) ([]Contradiction, error) {
 	if err != nil {
 		return nil, err
 	}
-	if det.Format == WAL {
+	if det.Format == format.WAL {
 		return walContradictions(dir, det, o)
 	}
 	var out []Contradiction
-	if o.Format == WAL && det.Listing.NodeState != "" {
+	if o.Format == format.WAL && det.Listing.NodeState != "" {
 		out = append(out, Contradiction{Flag: "--format wal", File: "node.state",
 			Proves: "the directory holds a PersistentState node.state, so it is not a WriteAheadLog"})
 	}
 	out = append(out, formatContradictions(det, o)...)
-	format := det.Format
-	if o.Format != "" && o.Format != WAL {
-		format = o.Format
+	fm := det.Format
+	if o.Format != "" && o.Format != format.WAL {
+		fm = o.Format
 	}
-	out = append(out, geometryContradictions(det, format, o)...)
+	out = append(out, geometryContradictions(det, fm, o)...)
 	return out, nil
 }
 
@@ -76,14 +77,14 @@ func Contradictions(dir string, o Overrides) ([]Contradiction, error) {
 func formatContradictions(det *Result, o Overrides) []Contradiction {
 	want := o.Format
 	if want == "" && o.M > 0 {
-		want = Sparse
+		want = format.Sparse
 	}
-	if want == "" || want == WAL {
+	if want == "" || want == format.WAL {
 		return nil
 	}
 	var out []Contradiction
 	for _, f := range det.Files {
-		if f.Format == want || f.Format == Empty || f.Format == Unknown || f.Confidence != partitionVeryHigh || alsoFits(f, want) {
+		if f.Format == want || f.Format == format.Empty || f.Format == format.Unknown || f.Confidence != partitionVeryHigh || alsoFits(f, want) {
 			continue
 		}
 		out = append(out, Contradiction{Flag: flagOf(o, want), File: "partition " + f.Name,
@@ -95,16 +96,16 @@ func formatContradictions(det *Result, o Overrides) []Contradiction {
 
 var partitionVeryHigh = "very-high"
 
-func flagOf(o Overrides, format string) string {
+func flagOf(o Overrides, fm format.Format) string {
 	if o.Format == "" {
 		return fmt.Sprintf("--max-entry-size %d (the sparse format)", o.M)
 	}
-	return "--format " + format
+	return "--format " + string(fm)
 }
 
-func alsoFits(f FileResult, format string) bool {
+func alsoFits(f FileResult, fm format.Format) bool {
 	for _, e := range f.Evidence {
-		if strings.HasPrefix(e, "also fits "+format+" ") {
+		if strings.HasPrefix(e, "also fits "+string(fm)+" ") {
 			return true
 		}
 	}
@@ -122,8 +123,8 @@ func rEvidence(ev []string) string {
 }
 
 // evidenceName names the structure that proves R in a file of format.
-func evidenceName(format string) string {
-	if format == Legacy {
+func evidenceName(fm format.Format) string {
+	if fm == format.Legacy {
 		return "prologue (the lowest payload offset / 40)"
 	}
 	return "sealed footer"
@@ -139,14 +140,14 @@ func first(s []string) string {
 // geometryContradictions checks R and M against the files that prove them:
 // a legacy prologue or sealed footer (R), a file using more slots than R,
 // a sparse stride (M).
-func geometryContradictions(det *Result, format string, o Overrides) []Contradiction {
+func geometryContradictions(det *Result, fm format.Format, o Overrides) []Contradiction {
 	var out []Contradiction
 	if o.R > 0 {
 		// Files that disagree on R make detection list candidates; the
 		// user's R then still contradicts the files that prove another one
 		// (one of them is damaged): only --override-evidence says which.
 		for _, f := range det.Files {
-			if f.Format != format {
+			if f.Format != fm {
 				continue
 			}
 			c := Contradiction{Flag: fmt.Sprintf("--records-per-partition %d", o.R), File: "partition " + f.Name, Evidence: first(f.Evidence)}
@@ -168,9 +169,9 @@ func geometryContradictions(det *Result, format string, o Overrides) []Contradic
 				Proves: fmt.Sprintf("R = %d (%s confidence)", det.R, det.Confidence), Evidence: rEvidence(det.Evidence)})
 		}
 	}
-	if o.M > 0 && format == Sparse {
+	if o.M > 0 && fm == format.Sparse {
 		for _, f := range det.Files {
-			if f.Format == Sparse && f.M > 0 && f.M != o.M && f.Confidence != "low" && f.Confidence != "medium" {
+			if f.Format == format.Sparse && f.M > 0 && f.M != o.M && f.Confidence != "low" && f.Confidence != "medium" {
 				out = append(out, Contradiction{Flag: fmt.Sprintf("--max-entry-size %d", o.M), File: "partition " + f.Name,
 					Proves: fmt.Sprintf("its records sit %d bytes apart: M = %d", f.M+40, f.M), Evidence: first(f.Evidence)})
 			}
@@ -185,8 +186,8 @@ func geometryContradictions(det *Result, format string, o Overrides) []Contradic
 // verifies, or chained records that only one layout explains).
 func walContradictions(dir string, det *Result, o Overrides) ([]Contradiction, error) {
 	var out []Contradiction
-	if o.Format != "" && o.Format != WAL {
-		out = append(out, Contradiction{Flag: "--format " + o.Format, File: strings.Join(det.Listing.WALMarkers, ", "),
+	if o.Format != "" && o.Format != format.WAL {
+		out = append(out, Contradiction{Flag: "--format " + string(o.Format), File: strings.Join(det.Listing.WALMarkers, ", "),
 			Proves: "the directory is a WriteAheadLog (no node.state; checkpoint, state, metadata/, data/)"})
 	}
 	if o.R > 0 {

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/walctl/walctl/format"
+	"github.com/walctl/walctl/format/ps"
 	"github.com/walctl/walctl/format/wal"
 	"github.com/walctl/walctl/internal/fixtures"
 	"github.com/walctl/walctl/internal/gen"
@@ -34,10 +36,10 @@ func TestContradictions(t *testing.T) {
 		{"an R nothing proves", "", onlyPartitionZero, Overrides{R: 50}, nil, ""},
 		{"the sparse stride proves M", "5.26.2/sparse-basic", nil, Overrides{M: 1000}, []string{"partition 0", "partition 1", "partition 2"}, "M = 1024"},
 		{"the M the stride proves", "5.26.2/sparse-basic", nil, Overrides{M: 1024}, nil, ""},
-		{"Table bytes are not legacy", "5.26.2/table-basic", nil, Overrides{Format: Legacy}, []string{"partition 0", "partition 1", "partition 2"}, "which legacy does not explain"},
-		{"the format the files are in", "5.26.2/table-basic", nil, Overrides{Format: V2}, nil, ""},
-		{"node.state is not a WriteAheadLog", "5.26.2/table-basic", nil, Overrides{Format: WAL}, []string{"node.state"}, "not a WriteAheadLog"},
-		{"a WriteAheadLog is not v2", "", func(*testing.T) string { return wal3 }, Overrides{Format: V2}, []string{"checkpoint, data, metadata, state"}, "is a WriteAheadLog"},
+		{"Table bytes are not legacy", "5.26.2/table-basic", nil, Overrides{Format: format.Legacy}, []string{"partition 0", "partition 1", "partition 2"}, "which legacy does not explain"},
+		{"the format the files are in", "5.26.2/table-basic", nil, Overrides{Format: format.V2}, nil, ""},
+		{"node.state is not a WriteAheadLog", "5.26.2/table-basic", nil, Overrides{Format: format.WAL}, []string{"node.state"}, "not a WriteAheadLog"},
+		{"a WriteAheadLog is not v2", "", func(*testing.T) string { return wal3 }, Overrides{Format: format.V2}, []string{"checkpoint, data, metadata, state"}, "is a WriteAheadLog"},
 		{"a WriteAheadLog has no R", "", func(*testing.T) string { return wal3 }, Overrides{R: 4}, []string{"checkpoint, data, metadata, state"}, "no partitions"},
 		{"a hash that verifies", "", func(*testing.T) string { return wal3 }, Overrides{WAL: wal.Options{Hash: "crc32"}}, []string{"metadata/"}, "hash xxhash3"},
 		{"no hash against one that verifies", "", func(*testing.T) string { return wal3 }, Overrides{WAL: wal.Options{Hash: "none"}}, []string{"metadata/"}, "hash xxhash3"},
@@ -76,12 +78,12 @@ func TestContradictions(t *testing.T) {
 // is not full, so not sealed, and any R above 3 fits.
 func onlyPartitionZero(t *testing.T) string {
 	dir := filepath.Join(t.TempDir(), "log")
-	w, err := gen.Create(dir, gen.Config{Format: V2, R: 10})
+	w, err := ps.Create(dir, ps.Config{Format: format.V2, R: 10})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i := int64(1); i <= 3; i++ {
-		if err := w.Append(gen.Entry{Index: i, Term: 1, Length: 5}, strings.NewReader("hello")); err != nil {
+		if err := w.Append(ps.Entry{Index: i, Term: 1, Length: 5}, strings.NewReader("hello")); err != nil {
 			t.Fatal(err)
 		}
 	}

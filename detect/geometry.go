@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 
+	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/format/partition"
 )
 
@@ -13,10 +14,10 @@ const maxR = 53_687_091
 // inferGeometry finds R (and M for sparse) by the order of spec §8: exact
 // evidence first, then the arithmetic on the partition holding LastIndex.
 func (r *Result) inferGeometry(o Overrides) {
-	if r.Format == Unknown || r.Format == WAL || r.Format == Meta3x {
+	if r.Format == format.Unknown || r.Format == format.WAL || r.Format == format.Meta3x {
 		return
 	}
-	if r.Format == Sparse {
+	if r.Format == format.Sparse {
 		r.inferM(o)
 	}
 	if o.R > 0 {
@@ -45,7 +46,7 @@ func (r *Result) inferM(o Overrides) {
 	}
 	seen := map[int64]int{}
 	for _, f := range r.Files {
-		if f.Format == Sparse && f.M > 0 {
+		if f.Format == format.Sparse && f.M > 0 {
 			seen[f.M]++
 		}
 	}
@@ -99,8 +100,8 @@ func (r *Result) exactR() bool {
 	}
 }
 
-func exactSource(format string) string {
-	if format == Legacy {
+func exactSource(fm format.Format) string {
+	if fm == format.Legacy {
 		return "the prologue size"
 	}
 	return "the sealed footer"

@@ -3,6 +3,7 @@ package detect
 import (
 	"fmt"
 
+	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/format/nodestate"
 	"github.com/walctl/walctl/format/wal"
 	"github.com/walctl/walctl/release"
@@ -54,11 +55,11 @@ func (r *Result) writers(stateSum nodestate.ChecksumStatus) *Writers {
 		w.Evidence = append(w.Evidence, Evidence{Fact: fact, Releases: set.String(), Set: set, Assumes: assumes})
 	}
 	switch r.Format {
-	case Legacy:
+	case format.Legacy:
 		add("legacy partitions", legacyWriters, "")
-	case V2:
+	case format.V2:
 		add("Table (v2) partitions", release.Of(tableWriters), "")
-	case Sparse:
+	case format.Sparse:
 		add("sparse partitions (MaxLogEntrySize set)", release.Of(tableWriters), "")
 	default:
 		return nil
@@ -90,7 +91,7 @@ func (r *Result) writers(stateSum nodestate.ChecksumStatus) *Writers {
 // damage, sealed partitions ≥ 1 (5.7.3+ seals every full one; 5.4–5.7.2
 // only partition 0) and full unsealed ones that do not hold LastIndex.
 func (r *Result) tableEvidence(add func(string, release.Set, string)) {
-	if r.Format != V2 {
+	if r.Format != format.V2 {
 		return
 	}
 	var t1, t2, sealed, fullUnsealed, unwritten []string
@@ -99,7 +100,7 @@ func (r *Result) tableEvidence(add func(string, release.Set, string)) {
 		lastP, snap = r.State.LastIndex/r.R, r.State.Snapshot.Index
 	}
 	for i, f := range r.Files {
-		if f.Format != V2 || i >= len(r.Listing.Partitions) {
+		if f.Format != format.V2 || i >= len(r.Listing.Partitions) {
 			continue
 		}
 		n, p := r.Listing.Partitions[i].Number, f.probe

@@ -15,11 +15,7 @@ import (
 // R undetermined (detection is still tried first by the commands).
 func overridesOf(f fixtures.Fixture) Overrides {
 	st := f.Manifest.Settings
-	format := st.Format
-	if format == "table" {
-		format = V2
-	}
-	return Overrides{Format: format, R: st.RecordsPerPartition, M: st.MaxLogEntrySize}
+	return Overrides{Format: st.LogFormat(), R: st.RecordsPerPartition, M: st.MaxLogEntrySize}
 }
 
 // The release that wrote each library fixture is among the writers detect

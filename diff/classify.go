@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/walctl/walctl/finding"
+	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/internal/shellquote"
 	"github.com/walctl/walctl/raftlog"
 )
@@ -248,8 +249,8 @@ func singles(is []int64) []Range {
 
 // ---- wording (small functions: the text, not the logic) ----
 
-func healFrom(srcDir, dir, format string) string {
-	if format == "wal" {
+func healFrom(srcDir, dir string, from format.Format) string {
+	if from == format.WAL {
 		return "walctl repair --from rebuilds PersistentState logs only; for this WriteAheadLog, " +
 			shellquote.Join("walctl", "repair", "--apply", "--allow-drop-committed", dir) + " drops the damaged entries " +
 			"and those after them (" + srcDir + " and a majority must hold them) and the leader re-replicates them"

@@ -14,6 +14,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
 )
@@ -30,7 +31,7 @@ type Log interface {
 type Replica struct {
 	Name        string // unique among the replicas compared ("node1")
 	Dir         string
-	Format      string
+	Format      format.Format
 	State       *raftlog.NodeState // nil: no node state (term 0, commit 0)
 	Snapshot    *raftlog.SnapshotMeta
 	First, Last int64 // the index range Entries is asked for
@@ -145,15 +146,15 @@ func (r *Report) LocalDamage() bool {
 
 // Node is one replica's state and where it stands against the reference log.
 type Node struct {
-	Name        string       `json:"name"`
-	Dir         string       `json:"dir"`
-	Format      string       `json:"format"`
-	Term        int64        `json:"term"`
-	Vote        *string      `json:"vote"`
-	CommitIndex int64        `json:"commitIndex"`
-	LastIndex   int64        `json:"lastIndex"`
-	Entries     int64        `json:"entries"`
-	Snapshot    *SnapshotRef `json:"snapshot"`
+	Name        string        `json:"name"`
+	Dir         string        `json:"dir"`
+	Format      format.Format `json:"format"`
+	Term        int64         `json:"term"`
+	Vote        *string       `json:"vote"`
+	CommitIndex int64         `json:"commitIndex"`
+	LastIndex   int64         `json:"lastIndex"`
+	Entries     int64         `json:"entries"`
+	Snapshot    *SnapshotRef  `json:"snapshot"`
 	// Standing: "identical", or any of "divergent", "behind", "corrupt",
 	// "padded-292", "damaged".
 	Standing  []string `json:"standing"`

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/walctl/walctl/finding"
+	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/internal/shellquote"
 	"github.com/walctl/walctl/raftlog"
 )
@@ -81,7 +82,7 @@ func (e *engine) findings(r *Report) raftlog.Findings {
 		switch {
 		case d.Source == "":
 			form, f["heal"] = "no-healer", d.Heal
-		case r.Nodes[k].Format == "wal":
+		case r.Nodes[k].Format == format.WAL:
 			form, f["sourceDir"] = "wal", d.sourceDir
 		default:
 			f["REPLICA"], f["sourceDir"] = shellquote.Quote(d.sourceDir), d.sourceDir

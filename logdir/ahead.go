@@ -47,7 +47,7 @@ func (ps *psLog) decodeInOrder(idx []int, hint int64, use func(i int, d partitio
 					results[k] <- decoded{err: err}
 					return
 				}
-				d := ps.decode(f, ps.geometry(), hint)
+				d := ps.codec.Decode(f, ps.geometry(), hint)
 				h.Close()
 				results[k] <- decoded{d: d}
 			}()

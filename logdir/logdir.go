@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 
 	"github.com/walctl/walctl/detect"
+	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/format/partition"
 	"github.com/walctl/walctl/format/wal"
 	"github.com/walctl/walctl/raftlog"
@@ -20,7 +21,7 @@ import (
 
 // Options are the user's overrides.
 type Options struct {
-	Format string // "", legacy, v2, sparse, wal
+	Format format.Format // "" (detect it), or one of format.Logs
 	R      int64
 	M      int64
 	// Force decodes even when detection is unsure (the user takes the risk).
@@ -57,7 +58,7 @@ func last(s []string) string {
 // Log is an opened log directory.
 type Log struct {
 	Dir        string
-	Format     string
+	Format     format.Format
 	Detection  *detect.Result
 	R, M       int64
 	State      *raftlog.NodeState
@@ -95,8 +96,7 @@ func Open(dir string, o Options) (*Log, error) {
 	if !info.IsDir() {
 		return nil, fmt.Errorf("%s: not a directory (give the log directory that holds node.state or checkpoint)", dir)
 	}
-	format := o.Format
-	det, err := detect.Directory(dir, detect.Overrides{Format: format, R: o.R, M: o.M, WAL: o.WAL})
+	det, err := detect.Directory(dir, detect.Overrides{Format: o.Format, R: o.R, M: o.M, WAL: o.WAL})
 	if err != nil {
 		return nil, err
 	}
@@ -104,7 +104,7 @@ func Open(dir string, o Options) (*Log, error) {
 		return nil, fmt.Errorf("%s: not a DotNext log: no node.state, partition files or WriteAheadLog files", dir)
 	}
 	switch det.Format {
-	case detect.WAL:
+	case format.WAL:
 		if det.Conf() <= detect.Confidence(1) && !o.Force {
 			return nil, &ErrUnsure{Dir: dir, Detection: det}
 		}
@@ -113,9 +113,9 @@ func Open(dir string, o Options) (*Log, error) {
 			l.Detection = det
 		}
 		return l, err
-	case detect.Meta3x:
+	case format.Meta3x:
 		return nil, fmt.Errorf("%s: DotNext 3.1–3.3 log (N.meta side files): walctl reads 4.0+ logs only", dir)
-	case detect.Unknown:
+	case format.Unknown:
 		if onlySnapshot(det) {
 			// No partition file and no entry after the snapshot: every
 			// format and R read this log the same, as its snapshot alone.
@@ -125,11 +125,11 @@ func Open(dir string, o Options) (*Log, error) {
 	}
 	// An R or M the user gave is obeyed even against the evidence: the
 	// conflicts become findings instead of a refusal.
-	userGeometry := o.R > 0 && (det.Format != detect.Sparse || o.M > 0 || det.M > 0)
+	userGeometry := o.R > 0 && (det.Format != format.Sparse || o.M > 0 || det.M > 0)
 	if det.Conf() <= detect.Confidence(1) && !o.Force && !userGeometry {
 		return nil, &ErrUnsure{Dir: dir, Detection: det}
 	}
-	if det.R < 2 || (det.Format == detect.Sparse && det.M < 1) {
+	if det.R < 2 || (det.Format == format.Sparse && det.M < 1) {
 		return nil, &ErrUnsure{Dir: dir, Detection: det}
 	}
 	return openPS(dir, det, o.Target)

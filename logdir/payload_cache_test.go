@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/walctl/walctl/format"
+	"github.com/walctl/walctl/format/ps"
 	"github.com/walctl/walctl/internal/gen"
 	"github.com/walctl/walctl/raftlog"
 )
@@ -17,7 +19,7 @@ import (
 // and reopened).
 func TestPayloadThroughHotReader(t *testing.T) {
 	dir := t.TempDir()
-	s := gen.Spec{Config: gen.Config{Format: gen.Legacy, R: 3}, Entries: int64(3*maxOpenFiles + 10), SizeMin: 0, SizeMax: 200, Seed: 3}
+	s := gen.Spec{Config: ps.Config{Format: format.Legacy, R: 3}, Entries: int64(3*maxOpenFiles + 10), SizeMin: 0, SizeMax: 200, Seed: 3}
 	if _, err := gen.Generate(dir, s); err != nil {
 		t.Fatal(err)
 	}

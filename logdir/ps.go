@@ -7,33 +7,18 @@ import (
 
 	"github.com/walctl/walctl/detect"
 	"github.com/walctl/walctl/finding"
-	"github.com/walctl/walctl/format/legacy"
 	"github.com/walctl/walctl/format/nodestate"
 	"github.com/walctl/walctl/format/partition"
-	"github.com/walctl/walctl/format/sparse"
+	"github.com/walctl/walctl/format/ps"
 	"github.com/walctl/walctl/format/v2"
 	"github.com/walctl/walctl/raftlog"
 	"github.com/walctl/walctl/release"
 )
 
-// decoder is one partition codec's Decode.
-type decoder func(f partition.File, g partition.Geometry, lastIndex int64) partition.Decoded
-
-func decoderFor(format string) decoder {
-	switch format {
-	case detect.Legacy:
-		return legacy.Decode
-	case detect.Sparse:
-		return sparse.Decode
-	default:
-		return v2.Decode
-	}
-}
-
 // psLog holds what the PersistentState reader needs between passes.
 type psLog struct {
 	*Log
-	decode   decoder
+	codec    partition.Decoder // nil for a log without partition files (detection named no format)
 	files    []detect.PartitionFile
 	lastHint int64 // node.state LastIndex, -1 without node.state (or when it is lost)
 	target   release.Version
@@ -54,33 +39,37 @@ type psLog struct {
 
 func openPS(dir string, det *detect.Result, target release.Version) (*Log, error) {
 	l := &Log{Dir: dir, Format: det.Format, Detection: det, R: det.R, M: det.M}
-	ps := &psLog{Log: l, decode: decoderFor(det.Format), files: det.Listing.Partitions, lastHint: -1, target: target,
+	codec, err := ps.Codec(det.Format)
+	if err != nil && len(det.Listing.Partitions) > 0 {
+		return nil, fmt.Errorf("%s: %w", dir, err)
+	}
+	p := &psLog{Log: l, codec: codec, files: det.Listing.Partitions, lastHint: -1, target: target,
 		cutState: -1, firstOnDisk: -1}
-	if err := ps.readNodeState(det.Listing.NodeState); err != nil {
+	if err := p.readNodeState(det.Listing.NodeState); err != nil {
 		return nil, err
 	}
-	if err := ps.readSnapshot(det.Listing.Snapshot); err != nil {
+	if err := p.readSnapshot(det.Listing.Snapshot); err != nil {
 		return nil, err
 	}
-	lastOnDisk, err := ps.scan()
+	lastOnDisk, err := p.scan()
 	if err != nil {
 		return nil, err
 	}
-	if ps.State != nil {
-		ps.checkLostState(lastOnDisk, ps.maxTerm)
+	if p.State != nil {
+		p.checkLostState(lastOnDisk, p.maxTerm)
 	}
-	if !ps.stateLost {
+	if !p.stateLost {
 		// Records after LastIndex are worth knowing only when LastIndex is.
-		ps.Findings = append(ps.Findings, ps.beyond...)
+		p.Findings = append(p.Findings, p.beyond...)
 	}
-	ps.bounds(lastOnDisk)
-	ps.checkDirectory(lastOnDisk)
-	l.stateLost, l.termLost = ps.stateLost, ps.termLost
+	p.bounds(lastOnDisk)
+	p.checkDirectory(lastOnDisk)
+	l.stateLost, l.termLost = p.stateLost, p.termLost
 	l.entries = func(from, to int64, yield func(raftlog.Entry) bool) error {
-		return ps.entries(from, to, ps.lastHint, yield)
+		return p.entries(from, to, p.lastHint, yield)
 	}
 	l.onDisk = func(from, to int64, yield func(raftlog.Entry) bool) error {
-		return ps.entries(from, to, max(ps.lastHint, to), yield)
+		return p.entries(from, to, max(p.lastHint, to), yield)
 	}
 	return l, nil
 }
@@ -346,7 +335,7 @@ func (ps *psLog) scan() (int64, error) {
 	err := ps.decodeInOrder(all, ps.lastHint, func(i int, d partition.Decoded) (bool, error) {
 		pf := ps.files[i]
 		p := raftlog.Partition{Number: pf.Number, File: pf.Name, Sealed: d.Sealed, Bytes: pf.Size,
-			Format: ps.Format, FirstIndex: -1, LastIndex: -1}
+			Format: string(ps.Format), FirstIndex: -1, LastIndex: -1}
 		base, ok := mulOK(pf.Number, ps.R)
 		if !ok {
 			ps.Findings.Add(raftlog.New(finding.PartitionNumberOverflow, "", pf.Name, 0, raftlog.NoIndex,

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"math"
 
-	"github.com/walctl/walctl/detect"
 	"github.com/walctl/walctl/finding"
+	"github.com/walctl/walctl/format"
 	v2 "github.com/walctl/walctl/format/v2"
 	"github.com/walctl/walctl/raftlog"
 )
@@ -28,7 +28,7 @@ func (ps *psLog) checkDirectory(lastOnDisk int64) {
 	}
 	ps.checkMissing()
 	ps.checkNotRegular()
-	if ps.Format == detect.V2 {
+	if ps.Format == format.V2 {
 		ps.checkUnsealed()
 		ps.checkZeroLead()
 	}

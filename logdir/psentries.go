@@ -3,7 +3,7 @@ package logdir
 import (
 	"fmt"
 
-	"github.com/walctl/walctl/detect"
+	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/format/partition"
 	"github.com/walctl/walctl/format/record"
 	"github.com/walctl/walctl/raftlog"
@@ -77,7 +77,7 @@ func (ps *psLog) snapshotEntry() raftlog.Entry {
 // that a zeroed record is reported at its offset.
 func (ps *psLog) slotAt(d partition.Decoded, size, s int64) partition.Slot {
 	sl := d.SlotAt(s)
-	if sl.Kind == partition.Unwritten && sl.At < 0 && ps.Format == detect.Legacy && s*record.Size < size {
+	if sl.Kind == partition.Unwritten && sl.At < 0 && ps.Format == format.Legacy && s*record.Size < size {
 		sl.At = s * record.Size // s < R ≤ 53,687,091: no overflow
 	}
 	return sl

@@ -19,11 +19,7 @@ func TestVoteLayoutOfFixtures(t *testing.T) {
 			continue
 		}
 		st := f.Manifest.Settings
-		format := map[string]string{"table": "v2"}[st.Format]
-		if format == "" {
-			format = st.Format
-		}
-		l, err := Open(f.WAL, Options{Format: format, R: st.RecordsPerPartition, M: st.MaxLogEntrySize})
+		l, err := Open(f.WAL, Options{Format: st.LogFormat(), R: st.RecordsPerPartition, M: st.MaxLogEntrySize})
 		if err != nil {
 			t.Fatalf("%s: %v", f.Name, err)
 		}

@@ -1,6 +1,7 @@
 package logdir
 
 import (
+	"github.com/walctl/walctl/format"
 	"os"
 	"path/filepath"
 
@@ -14,7 +15,7 @@ func openWAL(dir string, o Options) (*Log, error) {
 	if err != nil {
 		return nil, err
 	}
-	l := &Log{Dir: dir, Format: "wal", State: &w.State, Snapshot: w.Snapshot, Partitions: w.Files,
+	l := &Log{Dir: dir, Format: format.WAL, State: &w.State, Snapshot: w.Snapshot, Partitions: w.Files,
 		Findings: WithFixes(w.Check()), First: 1, Last: w.T, wal: w}
 	l.State.File = "state"
 	if ext := w.Extent(); ext.ValidEnd < w.T && ext.FirstBad == raftlog.NoIndex {

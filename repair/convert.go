@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/walctl/walctl/finding"
+	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/format/nodestate"
 	"github.com/walctl/walctl/format/partition"
 	"github.com/walctl/walctl/format/record"
@@ -19,10 +20,10 @@ import (
 
 // ConvertOptions steer a conversion.
 type ConvertOptions struct {
-	To      string `json:"to"`          // legacy, v2 or sparse
-	R       int64  `json:"r,omitempty"` // records per partition of the output (0: the input's)
-	M       int64  `json:"m,omitempty"` // sparse: max entry size of the output (0: the input's)
-	InPlace bool   `json:"inPlace"`
+	To      format.Format `json:"to"`          // legacy, v2 or sparse
+	R       int64         `json:"r,omitempty"` // records per partition of the output (0: the input's)
+	M       int64         `json:"m,omitempty"` // sparse: max entry size of the output (0: the input's)
+	InPlace bool          `json:"inPlace"`
 	// OverrideEvidence: geometry-conflict findings do not refuse the input
 	// (--override-evidence; the write is still audited against the files).
 	OverrideEvidence bool       `json:"overrideEvidence,omitempty"`
@@ -48,8 +49,8 @@ type Conversion struct {
 	// held (the total is Work); a progress bar's Add.
 	Progress   func(slots int64) `json:"-"`
 	Dir        string            `json:"dir"`
-	From       string            `json:"from"`
-	To         string            `json:"to"`
+	From       format.Format     `json:"from"`
+	To         format.Format     `json:"to"`
 	R          int64             `json:"recordsPerPartition"`
 	M          int64             `json:"maxEntrySize,omitempty"`
 	NewR       int64             `json:"newRecordsPerPartition"`
@@ -81,9 +82,6 @@ func (e *InputError) Error() string {
 	return fmt.Sprintf("%s cannot be converted as it is: %s", e.Dir, strings.Join(e.Reasons, "; "))
 }
 
-// Formats a conversion writes.
-var convertTargets = map[string]string{"legacy": fmtLegacy, "v2": fmtV2, "table": fmtV2, "sparse": fmtSparse}
-
 // PlanConvert checks that every live entry of l can be carried over and lays
 // out the output: the entries (snapshot index, LastIndex] renumbered into
 // partitions of the new R, each written by the target codec's writer, every
@@ -92,7 +90,7 @@ var convertTargets = map[string]string{"legacy": fmtLegacy, "v2": fmtV2, "table"
 // the releases that read the output (planVote).
 func PlanConvert(l *logdir.Log, o ConvertOptions) (*Conversion, error) {
 	switch l.Format {
-	case fmtLegacy, fmtV2, fmtSparse:
+	case format.Legacy, format.V2, format.Sparse:
 	default:
 		return nil, fmt.Errorf("%s: walctl convert handles the PersistentState formats (legacy, v2, sparse), not %q", l.Dir, l.Format)
 	}
@@ -103,12 +101,15 @@ func PlanConvert(l *logdir.Log, o ConvertOptions) (*Conversion, error) {
 	if err := c.checkInput(l, o.OverrideEvidence); err != nil {
 		return nil, err
 	}
-	c.src = newSource(l, c.LastIndex)
+	var err error
+	if c.src, err = newSource(l, c.LastIndex); err != nil {
+		return nil, err
+	}
 	maxLen, err := c.scan()
 	if err != nil {
 		return nil, err
 	}
-	if c.To == fmtSparse && maxLen > c.NewM {
+	if c.To == format.Sparse && maxLen > c.NewM {
 		return nil, &FlagError{Msg: fmt.Sprintf("an entry of %d bytes does not fit the sparse format with M = %d", maxLen, c.NewM),
 			Hint: fmt.Sprintf("give --max-entry-size %d or more (and configure the node with it)", maxLen)}
 	}
@@ -133,8 +134,8 @@ func PlanConvert(l *logdir.Log, o ConvertOptions) (*Conversion, error) {
 
 // target settles the output format and geometry.
 func (c *Conversion) target(l *logdir.Log, o ConvertOptions) error {
-	to, ok := convertTargets[strings.ToLower(o.To)]
-	if !ok {
+	to, ok := format.Parse(strings.ToLower(string(o.To)))
+	if !ok || !to.Partitioned() {
 		return &FlagError{Msg: fmt.Sprintf("--to %q is not a format walctl writes", o.To), Hint: "use --to legacy, --to v2 or --to sparse"}
 	}
 	if err := checkTarget(to, o.Target); err != nil {
@@ -147,14 +148,14 @@ func (c *Conversion) target(l *logdir.Log, o ConvertOptions) error {
 	if c.NewR < v2.MinR || c.NewR > v2.MaxR {
 		return &FlagError{Msg: fmt.Sprintf("--records-per-partition %d is out of range", c.NewR), Hint: "DotNext accepts 2 ≤ R ≤ 53687091"}
 	}
-	if to != fmtSparse {
+	if to != format.Sparse {
 		if o.M != 0 {
 			return &FlagError{Msg: "--max-entry-size applies to --to sparse only", Hint: "drop --max-entry-size"}
 		}
 		return nil
 	}
 	c.NewM = o.M
-	if c.NewM == 0 && l.Format == fmtSparse {
+	if c.NewM == 0 && l.Format == format.Sparse {
 		c.NewM = l.M
 	}
 	if c.NewM < 1 {
@@ -249,7 +250,7 @@ func (c *Conversion) layout() error {
 			}
 			c.Stale = c.Snapshot + 1 - from
 		}
-		seal := c.To == fmtV2 && (n < lastP || to == first+r-1)
+		seal := c.To == format.V2 && (n < lastP || to == first+r-1)
 		rc := recipe{Format: c.To, Geom: partition.Geometry{R: r, M: c.NewM}, Number: n, From: from, To: to, Seal: seal}
 		c.recipes = append(c.recipes, rc)
 		c.Partitions = append(c.Partitions, OutPartition{Number: n, File: strconv.FormatInt(n, 10), Keeps: raftlog.Range{From: from, To: to}, Sealed: seal})

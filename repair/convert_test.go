@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/format/legacy"
 	"github.com/walctl/walctl/format/partition"
 	"github.com/walctl/walctl/format/record"
@@ -86,15 +87,11 @@ func maxLength(f fixtures.Fixture) int64 {
 func TestConvertRoundTrips(t *testing.T) {
 	trips := 0
 	for _, f := range healthy(t) {
-		for _, via := range []string{"legacy", "v2", "sparse"} {
-			format := f.Manifest.Settings.Format
-			if format == "table" {
-				format = "v2"
-			}
-			if via == format {
+		for _, via := range []format.Format{format.Legacy, format.V2, format.Sparse} {
+			if via == f.Manifest.Settings.LogFormat() {
 				continue
 			}
-			t.Run(f.Name+"/via-"+via, func(t *testing.T) {
+			t.Run(f.Name+"/via-"+string(via), func(t *testing.T) {
 				o := repair.ConvertOptions{To: via}
 				if via == "sparse" {
 					o.M = maxLength(f)
@@ -103,7 +100,7 @@ func TestConvertRoundTrips(t *testing.T) {
 				// A vote stored in the layout before 4.8.0 goes to the 4.8.0+
 				// layout in v2 and sparse (only 5.4.0+ reads them); the way
 				// back gives the library's bytes for the writer's release.
-				backTo := repair.ConvertOptions{To: format, M: c.M, Log: repair.LogOptions{Format: c.To, R: c.NewR, M: c.NewM}}
+				backTo := repair.ConvertOptions{To: f.Manifest.Settings.LogFormat(), M: c.M, Log: repair.LogOptions{Format: c.To, R: c.NewR, M: c.NewM}}
 				if c.Vote != nil && c.Vote.Rewritten {
 					backTo.Target = writerOf(f)
 				}
@@ -219,12 +216,7 @@ func TestConvertMatchesTheLibrarysOtherFormat(t *testing.T) {
 	t.Logf("%d corresponding pairs", pairs)
 }
 
-func formatOf(f fixtures.Fixture) string {
-	if f.Manifest.Settings.Format == "table" {
-		return "v2"
-	}
-	return f.Manifest.Settings.Format
-}
+func formatOf(f fixtures.Fixture) format.Format { return f.Manifest.Settings.LogFormat() }
 
 // samePlan: same library version and R, other format, and the same entries
 // (index, term, command id, length, payload) in the read-backs.
@@ -458,9 +450,9 @@ func TestConvertInPlace(t *testing.T) {
 			f := fixtures.Load(t, filepath.Join(fixtures.Root(), name))
 			dir := copyLog(t, f.WAL)
 			orig := treeHash(t, dir)
-			to := "legacy"
-			if formatOf(f) == "legacy" {
-				to = "v2"
+			to := format.Legacy
+			if formatOf(f) == format.Legacy {
+				to = format.V2
 			}
 			res := convertInPlace(t, dir, repair.ConvertOptions{To: to, Backup: filepath.Join(t.TempDir(), "b1")})
 			if treeHash(t, res.Backup) != orig {

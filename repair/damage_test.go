@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/walctl/walctl/cmd"
+	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/format/partition"
 	"github.com/walctl/walctl/format/record"
 	v2 "github.com/walctl/walctl/format/v2"
@@ -60,7 +61,7 @@ const (
 // log has nothing this damage applies to.
 type damager struct {
 	name   string
-	format string
+	format format.Format
 	want   outcome
 	apply  func(t *testing.T, li logInfo) (ok bool)
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/walctl/walctl/audit"
+	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/format/partition"
 	"github.com/walctl/walctl/format/record"
 	"github.com/walctl/walctl/logdir"
@@ -33,8 +34,8 @@ import (
 
 // Heal is what repair --from does, entry by entry.
 type Heal struct {
-	From       string `json:"from"`
-	FromFormat string `json:"fromFormat"`
+	From       string        `json:"from"`
+	FromFormat format.Format `json:"fromFormat"`
 	// Compared counts DIR's intact committed entries the replica holds
 	// intact, found equal (term, command id, length, payload bytes).
 	Compared int64 `json:"compared"`
@@ -476,9 +477,9 @@ func (h *healer) finish() {
 // recordOf is the PersistentState record of the replica's entry: its term,
 // timestamp, length and command id (PersistentState flags as stored when the
 // replica is one; the command-id flag otherwise). The writer sets Offset.
-func recordOf(e raftlog.Entry, format string) record.Record {
+func recordOf(e raftlog.Entry, from format.Format) record.Record {
 	rec := record.Record{Term: e.Term, Timestamp: e.Ticks, Length: e.Length}
-	if format != fmtWAL {
+	if from != format.WAL {
 		rec.Flags = e.Flags
 	}
 	if e.CommandID != nil {

@@ -10,9 +10,10 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/format/nodestate"
+	"github.com/walctl/walctl/format/ps"
 	"github.com/walctl/walctl/internal/fixtures"
-	"github.com/walctl/walctl/internal/gen"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
 	"github.com/walctl/walctl/repair"
@@ -421,13 +422,13 @@ func flippedWAL(t *testing.T, src string) string {
 func genLog(t *testing.T, terms []int64, term, commit, zero int64) string {
 	t.Helper()
 	dir := filepath.Join(t.TempDir(), "log")
-	w, err := gen.Create(dir, gen.Config{Format: gen.Legacy, R: 4})
+	w, err := ps.Create(dir, ps.Config{Format: format.Legacy, R: 4})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for k, tm := range terms {
 		p := fmt.Sprintf("entry %d", k+1)
-		if err := w.Append(gen.Entry{Index: int64(k + 1), Term: tm, Length: int64(len(p))}, strings.NewReader(p)); err != nil {
+		if err := w.Append(ps.Entry{Index: int64(k + 1), Term: tm, Length: int64(len(p))}, strings.NewReader(p)); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/walctl/walctl/cmd"
+	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/internal/fixtures"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
@@ -257,7 +258,7 @@ func settingsFor(t testing.TB, f fixtures.Fixture) repair.LogOptions {
 	for i := 0; i+1 < len(args); i += 2 {
 		switch args[i] {
 		case "--format":
-			o.Format = args[i+1]
+			o.Format = format.Format(args[i+1])
 		case "--records-per-partition":
 			o.R, _ = strconv.ParseInt(args[i+1], 10, 64)
 		case "--max-entry-size":

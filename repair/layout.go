@@ -3,18 +3,16 @@ package repair
 import (
 	"bytes"
 	"errors"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
 
-	"github.com/walctl/walctl/format/legacy"
+	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/format/partition"
+	"github.com/walctl/walctl/format/ps"
 	"github.com/walctl/walctl/format/record"
-	"github.com/walctl/walctl/format/sparse"
-	v2 "github.com/walctl/walctl/format/v2"
 	"github.com/walctl/walctl/raftlog"
 )
 
@@ -36,7 +34,7 @@ type entrySrc struct {
 // in increasing slot order, and whether a Table partition is sealed. The
 // codec writers turn it into bytes exactly as the library lays them out.
 type partSpec struct {
-	Format  string
+	Format  format.Format
 	Geom    partition.Geometry
 	Number  int64
 	Entries []entrySrc
@@ -109,9 +107,6 @@ func (p *payloads) close() {
 	p.files = map[string]*os.File{}
 }
 
-// errNeedWriterAt: legacy and sparse writers place bytes by offset.
-var errNeedWriterAt = errors.New("repair: destination must support WriteAt")
-
 // write lays spec out on dst with the codec writer of its format.
 func (spec *partSpec) write(dst io.Writer, src *payloads) error {
 	return spec.lay(dst, src.reader, nil)
@@ -119,62 +114,18 @@ func (spec *partSpec) write(dst io.Writer, src *payloads) error {
 
 // lay lays spec out on dst, each payload from open; placed (if set) learns
 // where the writer put the payload of each entry (its index in Entries).
+// A sealed Table partition declares its seal up front: byte 0 goes out with
+// the header (the temp file is renamed into place only when complete, so
+// the library's footer-first order buys nothing here, and the comparison
+// sink sees each byte once).
 func (spec *partSpec) lay(dst io.Writer, open func(entrySrc) (io.Reader, error), placed func(j int, off int64)) error {
-	switch spec.Format {
-	case fmtLegacy, fmtSparse:
-		wa, ok := dst.(io.WriterAt)
-		if !ok {
-			return errNeedWriterAt
-		}
-		return spec.writeAt(wa, open, placed)
-	case fmtV2:
-		return spec.writeTable(dst, open, placed)
-	}
-	return fmt.Errorf("repair: no writer for format %q", spec.Format)
-}
-
-// offsetWriter is what the legacy and sparse writers share.
-type offsetWriter interface {
-	Append(slot int64, rec record.Record, payload io.Reader) error
-	LastOffset() int64
-	Close() error
-}
-
-func (spec *partSpec) writeAt(wa io.WriterAt, open func(entrySrc) (io.Reader, error), placed func(int, int64)) error {
-	var w offsetWriter
-	var err error
-	if spec.Format == fmtLegacy {
-		w, err = legacy.NewWriter(wa, spec.Number, spec.Geom)
-	} else {
-		w, err = sparse.NewWriter(wa, spec.Number, spec.Geom)
-	}
+	codec, err := ps.Codec(spec.Format)
 	if err != nil {
 		return err
 	}
-	for j, e := range spec.Entries {
-		r, err := open(e)
-		if err != nil {
-			return err
-		}
-		if err := w.Append(e.Slot, e.Rec, r); err != nil {
-			return err
-		}
-		if placed != nil {
-			placed(j, w.LastOffset())
-		}
-	}
-	return w.Close()
-}
-
-func (spec *partSpec) writeTable(dst io.Writer, open func(entrySrc) (io.Reader, error), placed func(int, int64)) error {
-	w := v2.NewWriter(dst, spec.Number, spec.Geom)
-	if spec.Seal {
-		// Byte 0 goes out with the header: the temp file is renamed into
-		// place only when complete, so the library's footer-first order
-		// buys nothing here, and the comparison sink sees each byte once.
-		if err := w.SealOnClose(); err != nil {
-			return err
-		}
+	w, err := codec.NewWriter(dst, spec.Number, spec.Geom, spec.Seal)
+	if err != nil {
+		return err
 	}
 	for j, e := range spec.Entries {
 		r, err := open(e)

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/format/partition"
 	"github.com/walctl/walctl/raftlog"
 )
@@ -14,7 +15,7 @@ import (
 // Format with geometry Geom, sealed or not. Recipes are small: the entries are
 // read again from the source when the step runs, one partition at a time.
 type recipe struct {
-	Format string
+	Format format.Format
 	Geom   partition.Geometry
 	Number int64
 	From   int64
@@ -154,7 +155,7 @@ func (pl *planner) outOfRange(p *decoded, first int64) (*Step, error) {
 // differ from the file.
 func (pl *planner) live(p *decoded, first, last int64) (*Step, error) {
 	lastP := pl.src.partitionOf(pl.effLast)
-	needSeal := pl.l.Format == fmtV2 && p.number < lastP && !p.d.Sealed
+	needSeal := pl.l.Format == format.V2 && p.number < lastP && !p.d.Sealed
 	cut := pl.truncate && pl.effLast < last
 	if !needSeal && !cut && !p.hasIssue() && p.heal == nil {
 		return nil, nil
@@ -168,7 +169,7 @@ func (pl *planner) live(p *decoded, first, last int64) (*Step, error) {
 	}
 	to := min(last, pl.effLast)
 	full := to == last
-	seal := pl.l.Format == fmtV2 && (p.number < lastP || (full && p.byte0 != 0))
+	seal := pl.l.Format == format.V2 && (p.number < lastP || (full && p.byte0 != 0))
 	r := pl.recipe(p, from, to, seal)
 	var why []string
 	if needSeal {
@@ -198,7 +199,7 @@ func writtenRun(p *decoded, first, last int64) (int64, int64) {
 }
 
 func (pl *planner) recipe(p *decoded, from, to int64, seal bool) recipe {
-	return recipe{Format: pl.l.Format, Geom: pl.src.g, Number: p.number, From: from, To: to, Seal: seal && pl.l.Format == fmtV2}
+	return recipe{Format: pl.l.Format, Geom: pl.src.g, Number: p.number, From: from, To: to, Seal: seal && pl.l.Format == format.V2}
 }
 
 // rewriteStep returns the step for r, or nil when the file already holds
@@ -256,7 +257,7 @@ func appendOnce(list []string, s string) []string {
 func describe(r recipe, spec *partSpec) string {
 	var b strings.Builder
 	switch {
-	case len(spec.Entries) == 0 && r.Format == fmtLegacy:
+	case len(spec.Entries) == 0 && r.Format == format.Legacy:
 		fmt.Fprintf(&b, "rebuild as an empty %d-byte prologue (R = %d)", r.Geom.R*40, r.Geom.R)
 		return b.String()
 	case len(spec.Entries) == 0:
@@ -264,7 +265,7 @@ func describe(r recipe, spec *partSpec) string {
 	default:
 		fmt.Fprintf(&b, "rebuild with entries %s laid out by the %s writer", raftlog.Range{From: r.From, To: r.To}, r.Format)
 	}
-	if r.Format == fmtV2 {
+	if r.Format == format.V2 {
 		if r.Seal {
 			fmt.Fprintf(&b, ", sealed (footer of %d records, byte 0 = 1)", r.Geom.R)
 		} else {

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/format/partition"
 	v2 "github.com/walctl/walctl/format/v2"
 	"github.com/walctl/walctl/raftlog"
@@ -27,7 +28,7 @@ type stubPatch struct {
 // lose every entry after it (spec §4.7). Logs repaired by earlier walctl
 // builds have them too.
 func (pl *planner) planStubPatch(p *decoded, first int64) *Step {
-	if pl.l.Format != fmtV2 || p.d.Sealed {
+	if pl.l.Format != format.V2 || p.d.Sealed {
 		return nil
 	}
 	for _, is := range p.d.Issues {

@@ -24,6 +24,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/format/nodestate"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
@@ -63,10 +64,10 @@ type Options struct {
 
 // LogOptions are the logdir overrides worth remembering in a journal.
 type LogOptions struct {
-	Format string `json:"format,omitempty"`
-	R      int64  `json:"r,omitempty"`
-	M      int64  `json:"m,omitempty"`
-	Force  bool   `json:"force,omitempty"`
+	Format format.Format `json:"format,omitempty"`
+	R      int64         `json:"r,omitempty"`
+	M      int64         `json:"m,omitempty"`
+	Force  bool          `json:"force,omitempty"`
 }
 
 // Open returns the logdir options.
@@ -143,10 +144,10 @@ type Drop struct {
 
 // Plan is what a repair would do to one directory.
 type Plan struct {
-	Dir    string `json:"dir"`
-	Format string `json:"format"`
-	R      int64  `json:"recordsPerPartition"`
-	M      int64  `json:"maxEntrySize,omitempty"`
+	Dir    string        `json:"dir"`
+	Format format.Format `json:"format"`
+	R      int64         `json:"recordsPerPartition"`
+	M      int64         `json:"maxEntrySize,omitempty"`
 	// Snapshot, LastIndex, CommitIndex are node.state's values; NewLastIndex
 	// and NewCommitIndex what they are after the plan.
 	Snapshot       int64    `json:"snapshotIndex"`
@@ -196,7 +197,7 @@ func (p *Plan) Nothing() bool { return len(p.Steps) == 0 }
 // for at all (a WriteAheadLog, unreadable files, contradictory flags).
 func MakePlan(l *logdir.Log, o Options) (*Plan, error) {
 	switch l.Format {
-	case fmtLegacy, fmtV2, fmtSparse:
+	case format.Legacy, format.V2, format.Sparse:
 	default:
 		return nil, fmt.Errorf("%s: walctl repair handles the PersistentState formats (legacy, v2, sparse), not %q", l.Dir, l.Format)
 	}
@@ -279,7 +280,9 @@ func (pl *planner) run() error {
 	if pl.commitTrusted {
 		scanTo = max(pl.L, pl.C) // records up to a trusted CommitIndex may lie past LastIndex
 	}
-	pl.src = newSource(pl.l, scanTo)
+	if pl.src, err = newSource(pl.l, scanTo); err != nil {
+		return err
+	}
 	if err := pl.planHeal(scanTo); err != nil {
 		return err
 	}

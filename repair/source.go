@@ -8,20 +8,11 @@ import (
 	"sort"
 	"strconv"
 
-	"github.com/walctl/walctl/format/legacy"
+	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/format/partition"
-	"github.com/walctl/walctl/format/sparse"
-	v2 "github.com/walctl/walctl/format/v2"
+	"github.com/walctl/walctl/format/ps"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
-)
-
-// Format names, as logdir reports them.
-const (
-	fmtLegacy = "legacy"
-	fmtV2     = "v2"
-	fmtSparse = "sparse"
-	fmtWAL    = "wal"
 )
 
 // decoded is one partition file decoded by its codec.
@@ -70,7 +61,7 @@ func (p *decoded) hasError() bool {
 // partition's slots. Payloads are never read here: slots only locate them.
 type source struct {
 	root    string
-	format  string
+	codec   partition.Codec
 	g       partition.Geometry
 	hint    int64 // LastIndex given to the codecs (bounds the Table walk)
 	numbers []int64
@@ -83,14 +74,18 @@ type source struct {
 	absent map[int64]bool
 }
 
-func newSource(l *logdir.Log, hint int64) *source {
-	s := &source{root: l.Dir, format: l.Format, g: partition.Geometry{R: l.R, M: l.M}, hint: hint, names: map[int64]string{}}
+func newSource(l *logdir.Log, hint int64) (*source, error) {
+	codec, err := ps.Codec(l.Format)
+	if err != nil {
+		return nil, err
+	}
+	s := &source{root: l.Dir, codec: codec, g: partition.Geometry{R: l.R, M: l.M}, hint: hint, names: map[int64]string{}}
 	for _, p := range l.Partitions {
 		s.numbers = append(s.numbers, p.Number)
 		s.names[p.Number] = p.File
 	}
 	sort.Slice(s.numbers, func(i, j int) bool { return s.numbers[i] < s.numbers[j] })
-	return s
+	return s, nil
 }
 
 func (s *source) has(number int64) bool { _, ok := s.names[number]; return ok }
@@ -106,7 +101,7 @@ func (s *source) part(number int64) (*decoded, error) {
 	}
 	if s.absent[number] {
 		p := &decoded{number: number, name: name, absent: true,
-			d: partition.Decoded{R: s.g.R, Number: number, Name: name, Format: s.format}}
+			d: partition.Decoded{R: s.g.R, Number: number, Name: name, Format: s.codec.Format()}}
 		if err := s.patch(p); err != nil {
 			return nil, err
 		}
@@ -124,17 +119,10 @@ func (s *source) part(number int64) (*decoded, error) {
 	}
 	f := partition.File{R: partition.NewCachedReader(h, info.Size()), Size: info.Size(), Name: name, Number: number}
 	p := &decoded{number: number, name: name, size: info.Size()}
-	switch s.format {
-	case fmtLegacy:
-		p.d = legacy.Decode(f, s.g, s.hint)
-	case fmtSparse:
-		p.d = sparse.Decode(f, s.g, s.hint)
-	default:
-		p.d = v2.Decode(f, s.g, s.hint)
-		var b [1]byte
-		if n, _ := h.ReadAt(b[:], 0); n == 1 {
-			p.byte0 = b[0]
-		}
+	p.d = s.codec.Decode(f, s.g, s.hint)
+	var b [1]byte
+	if n, _ := h.ReadAt(b[:], 0); n == 1 && p.d.Format == format.V2 {
+		p.byte0 = b[0]
 	}
 	if err := s.patch(p); err != nil {
 		return nil, err

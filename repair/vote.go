@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 
+	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/format/nodestate"
 	"github.com/walctl/walctl/raftlog"
 	"github.com/walctl/walctl/release"
@@ -63,16 +64,16 @@ func layoutWords(l string) string {
 //   - a legacy output of a legacy log: the layout stored, i.e. the one of
 //     the release that cast the vote, which as far as the files tell is the
 //     node's release (a 4.2.0 node keeps reading its own vote right).
-func outputVoteLayout(from, to string, target release.Version, stored nodestate.Layout) (nodestate.Layout, string) {
+func outputVoteLayout(from, to format.Format, target release.Version, stored nodestate.Layout) (nodestate.Layout, string) {
 	switch {
 	case !target.IsZero():
 		return nodestate.ReaderLayout(target), fmt.Sprintf("the layout DotNext %s reads", target)
-	case to == fmtV2 || to == fmtSparse:
-		return nodestate.Layout480, "what DotNext 5.4.0+, the releases that read the " + to + " format, read"
-	case to == fmtWAL:
+	case to == format.V2 || to == format.Sparse:
+		return nodestate.Layout480, "what DotNext 5.4.0+, the releases that read the " + string(to) + " format, read"
+	case to == format.WAL:
 		return nodestate.Layout480, "what DotNext 5.22+ and 6.x, the releases with the WriteAheadLog, read"
-	case from != fmtLegacy:
-		return nodestate.Layout480, "the node runs DotNext 5.4.0+, which wrote its " + from + " log; give --target-version V for another release"
+	case from != format.Legacy:
+		return nodestate.Layout480, "the node runs DotNext 5.4.0+, which wrote its " + string(from) + " log; give --target-version V for another release"
 	}
 	return stored, "a legacy log keeps the layout of the release that stored the vote, the node's as far as the files tell; give --target-version V to store it for release V"
 }
@@ -80,7 +81,7 @@ func outputVoteLayout(from, to string, target release.Version, stored nodestate.
 // planVote works out the output's node.state: nil bytes when the input's are
 // copied unchanged. raw is the input's node.state (128 bytes: a damaged
 // one was refused before).
-func planVote(raw []byte, from, to string, target release.Version) (*VoteLayout, []byte) {
+func planVote(raw []byte, from, to format.Format, target release.Version) (*VoteLayout, []byte) {
 	st := nodestate.Decode(raw)
 	m, ok := st.VoteMember()
 	if !ok {
@@ -105,15 +106,15 @@ func planVote(raw []byte, from, to string, target release.Version) (*VoteLayout,
 }
 
 // checkTarget refuses a --target-version that cannot open the output format.
-func checkTarget(to string, v release.Version) error {
+func checkTarget(to format.Format, v release.Version) error {
 	if v.IsZero() {
 		return nil
 	}
 	ok := release.PersistentState
 	switch to {
-	case fmtV2, fmtSparse:
+	case format.V2, format.Sparse:
 		ok = release.Between(release.TableFormat, release.PersistentStateRemoved)
-	case fmtWAL:
+	case format.WAL:
 		return nil // the checkpoint form decides (CheckpointFormFor)
 	}
 	if ok.Contains(v) {
@@ -125,7 +126,7 @@ func checkTarget(to string, v release.Version) error {
 		hint = "DotNext 6.x has only the WriteAheadLog: use --to wal"
 	case v.Less(release.PersistentState4):
 		hint = "walctl writes the formats of DotNext 4.0.0 and later"
-	case to != fmtLegacy:
+	case to != format.Legacy:
 		hint = fmt.Sprintf("DotNext %s reads every partition as legacy (Table and sparse came in 5.4.0): use --to legacy", v)
 	}
 	return &FlagError{Msg: fmt.Sprintf("DotNext %s cannot open a %s log", v, to), Hint: hint}
@@ -161,7 +162,7 @@ func (src *walSource) voteFor480() *VoteLayout {
 		return nil // a WriteAheadLog input: already what the output's readers read
 	}
 	m := nodestate.DecodeMember(st.Vote.Raw)
-	want, why := outputVoteLayout(src.l.Format, fmtWAL, release.Version{}, m.Layout)
+	want, why := outputVoteLayout(src.l.Format, format.WAL, release.Version{}, m.Layout)
 	v := &VoteLayout{Member: m.Endpoint, From: m.Layout.String(), To: m.Layout.String(), Why: why}
 	if v.Member == "" {
 		v.Member = nodestate.FormatID(m.Stored)

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/format/nodestate"
 	"github.com/walctl/walctl/release"
 )
@@ -32,7 +33,7 @@ func TestPlanVotePolicy(t *testing.T) {
 	cases := []struct {
 		name     string
 		stored   nodestate.Layout
-		from, to string
+		from, to format.Format
 		target   release.Version
 		want     nodestate.Layout
 	}{
@@ -105,8 +106,9 @@ func TestPlanVoteLeavesAlone(t *testing.T) {
 
 func TestCheckTarget(t *testing.T) {
 	for _, c := range []struct {
-		to, v string
-		ok    bool
+		to format.Format
+		v  string
+		ok bool
 	}{
 		{"v2", "5.4.0", true}, {"v2", "5.26.2", true}, {"sparse", "5.7.1", true}, {"legacy", "4.0.0", true},
 		{"legacy", "4.2.0", true}, {"legacy", "5.26.2", true},

@@ -1,6 +1,7 @@
 package repair_test
 
 import (
+	"github.com/walctl/walctl/format"
 	"os"
 	"path/filepath"
 	"testing"
@@ -50,8 +51,8 @@ func TestConvertStoresTheVoteFor5xAnd6x(t *testing.T) {
 		if f.Manifest.Readback.State.Vote == "expected" && in.Endpoint != f.Manifest.Readback.State.ExpectedMember {
 			t.Fatalf("%s: input member %q, the library read %s", f.Name, in.Endpoint, f.Manifest.Readback.State.ExpectedMember)
 		}
-		for _, to := range []string{"v2", "sparse"} {
-			t.Run(f.Name+"/"+to, func(t *testing.T) {
+		for _, to := range []format.Format{format.V2, format.Sparse} {
+			t.Run(f.Name+"/"+string(to), func(t *testing.T) {
 				o := repair.ConvertOptions{To: to, Log: settingsFor(t, f)}
 				if to == "sparse" {
 					o.M = maxLength(f)
@@ -62,7 +63,7 @@ func TestConvertStoresTheVoteFor5xAnd6x(t *testing.T) {
 					t.Fatal(err)
 				}
 				st := nodestate.Decode(raw)
-				readsBy480(t, to, st.Vote, in)
+				readsBy480(t, string(to), st.Vote, in)
 				inRaw, _ := os.ReadFile(filepath.Join(f.WAL, nodestate.FileName))
 				if nodestate.Status(raw) != nodestate.Status(inRaw) {
 					t.Errorf("checksum %v, the input's %v", nodestate.Status(raw), nodestate.Status(inRaw))

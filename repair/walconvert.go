@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/walctl/walctl/finding"
+	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/format/nodestate"
 	"github.com/walctl/walctl/format/wal"
 	"github.com/walctl/walctl/logdir"
@@ -37,18 +38,18 @@ type WALOptions struct {
 
 // WALConversion is what ConvertToWAL did.
 type WALConversion struct {
-	Dir          string `json:"dir"`
-	From         string `json:"from"`
-	Out          string `json:"out"`
-	Params       string `json:"params"`
-	Writers      string `json:"writers"`
-	Checkpoint   int    `json:"checkpointBytes"`
-	Snapshot     int64  `json:"snapshotIndex"`
-	SnapshotTerm int64  `json:"snapshotTerm"`
-	CommitIndex  int64  `json:"commitIndex"`
-	LastIndex    int64  `json:"lastIndex"`
-	Entries      int64  `json:"entries"`
-	SnapshotFile string `json:"snapshotFile,omitempty"` // the copied snapshot, relative to Out
+	Dir          string        `json:"dir"`
+	From         format.Format `json:"from"`
+	Out          string        `json:"out"`
+	Params       string        `json:"params"`
+	Writers      string        `json:"writers"`
+	Checkpoint   int           `json:"checkpointBytes"`
+	Snapshot     int64         `json:"snapshotIndex"`
+	SnapshotTerm int64         `json:"snapshotTerm"`
+	CommitIndex  int64         `json:"commitIndex"`
+	LastIndex    int64         `json:"lastIndex"`
+	Entries      int64         `json:"entries"`
+	SnapshotFile string        `json:"snapshotFile,omitempty"` // the copied snapshot, relative to Out
 	// SnapshotRecord is wal.SnapshotRecordFile when the snapshot was left
 	// out (--no-snapshot) and its index recorded there.
 	SnapshotRecord string   `json:"snapshotRecord,omitempty"`
@@ -66,7 +67,7 @@ type WALConversion struct {
 // OutOptions are the options that open the output as it was written.
 func (c *WALConversion) OutOptions() logdir.Options {
 	p := c.params
-	return logdir.Options{Format: "wal", Force: true, WAL: wal.Options{ChunkSize: p.ChunkSize, PageSize: p.PageSize,
+	return logdir.Options{Format: format.WAL, Force: true, WAL: wal.Options{ChunkSize: p.ChunkSize, PageSize: p.PageSize,
 		Layout: p.Layout, SlotSize: p.SlotSize, Hash: p.Hash.String(), SnapshotDir: p.SnapshotDir}}
 }
 

@@ -5,9 +5,10 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/format/nodestate"
+	"github.com/walctl/walctl/format/ps"
 	"github.com/walctl/walctl/format/record"
-	"github.com/walctl/walctl/internal/gen"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
 	"github.com/walctl/walctl/release"
@@ -19,10 +20,10 @@ import (
 // the application passes to the PersistentState constructor, and a log
 // written with another R does not open correctly.
 type FromWALOptions struct {
-	To  string `json:"to"` // legacy, v2 or sparse
-	R   int64  `json:"recordsPerPartition"`
-	M   int64  `json:"maxEntrySize,omitempty"` // sparse only
-	Out string `json:"out"`
+	To  format.Format `json:"to"` // legacy, v2 or sparse
+	R   int64         `json:"recordsPerPartition"`
+	M   int64         `json:"maxEntrySize,omitempty"` // sparse only
+	Out string        `json:"out"`
 	// Target is the release that will open the output (zero: not given):
 	// a release before 4.8.0 gets the vote in its layout (port first).
 	Target release.Version `json:"targetVersion,omitzero"`
@@ -30,17 +31,17 @@ type FromWALOptions struct {
 
 // FromWALConversion is what PlanFromWAL plans and Write does.
 type FromWALConversion struct {
-	Dir         string   `json:"dir"`
-	From        string   `json:"from"`
-	To          string   `json:"to"`
-	Out         string   `json:"out"`
-	R           int64    `json:"recordsPerPartition"`
-	M           int64    `json:"maxEntrySize,omitempty"`
-	CommitIndex int64    `json:"commitIndex"`
-	LastIndex   int64    `json:"lastIndex"`
-	Entries     int64    `json:"entries"`
-	Snapshot    int64    `json:"snapshotIndex,omitempty"`
-	Notes       []string `json:"notes,omitempty"`
+	Dir         string        `json:"dir"`
+	From        format.Format `json:"from"`
+	To          format.Format `json:"to"`
+	Out         string        `json:"out"`
+	R           int64         `json:"recordsPerPartition"`
+	M           int64         `json:"maxEntrySize,omitempty"`
+	CommitIndex int64         `json:"commitIndex"`
+	LastIndex   int64         `json:"lastIndex"`
+	Entries     int64         `json:"entries"`
+	Snapshot    int64         `json:"snapshotIndex,omitempty"`
+	Notes       []string      `json:"notes,omitempty"`
 
 	src  *walSource
 	opts FromWALOptions
@@ -113,14 +114,14 @@ func (c *FromWALConversion) Write(w txn.Config) error {
 
 func checkFromWAL(o FromWALOptions) error {
 	switch {
-	case o.To != fmtLegacy && o.To != fmtV2 && o.To != fmtSparse:
+	case o.To != format.Legacy && o.To != format.V2 && o.To != format.Sparse:
 		return &FlagError{Msg: fmt.Sprintf("--to %q is not a format walctl writes", o.To), Hint: "use --to legacy, v2, sparse or wal"}
 	case o.R < 2 || o.R > 53_687_091:
 		return &FlagError{Msg: "converting a WriteAheadLog to a PersistentState format needs --records-per-partition R",
 			Hint: "give the recordsPerPartition the node's PersistentState constructor uses (2 ≤ R ≤ 53687091)"}
-	case o.To == fmtSparse && o.M < 1:
+	case o.To == format.Sparse && o.M < 1:
 		return &FlagError{Msg: "--to sparse from a WriteAheadLog needs --max-entry-size M", Hint: "give the node's MaxLogEntrySize"}
-	case o.To != fmtSparse && o.M != 0:
+	case o.To != format.Sparse && o.M != 0:
 		return &FlagError{Msg: "--max-entry-size applies to --to sparse only", Hint: "drop --max-entry-size"}
 	}
 	return checkTarget(o.To, o.Target)
@@ -129,7 +130,7 @@ func checkFromWAL(o FromWALOptions) error {
 // writePS appends every entry through the PersistentState writer into the
 // transaction's directory, then writes the snapshot file.
 func writePS(tx *txn.Tx, src *walSource, o FromWALOptions) error {
-	w, err := gen.Create(tx.Dir(), gen.Config{Format: o.To, R: o.R, M: o.M})
+	w, err := ps.Create(tx.Dir(), ps.Config{Format: o.To, R: o.R, M: o.M})
 	if err != nil {
 		return err
 	}
@@ -138,13 +139,13 @@ func writePS(tx *txn.Tx, src *walSource, o FromWALOptions) error {
 		if e.IsSnapshot {
 			return true
 		}
-		if o.To == fmtSparse && e.Length > o.M {
+		if o.To == format.Sparse && e.Length > o.M {
 			appendErr = &InputError{Dir: src.l.Dir, Reasons: []string{fmt.Sprintf("entry %d is %d bytes, more than --max-entry-size %d", e.Index, e.Length, o.M)}}
 			return false
 		}
 		r, err := src.l.Payload(e)
 		if err == nil {
-			err = w.Append(gen.Entry{Index: e.Index, Term: e.Term, Ticks: e.Ticks, CommandID: e.CommandID, Length: e.Length}, r)
+			err = w.Append(ps.Entry{Index: e.Index, Term: e.Term, Ticks: e.Ticks, CommandID: e.CommandID, Length: e.Length}, r)
 		}
 		appendErr = err
 		return err == nil

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/walctl/walctl/finding"
+	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/format/wal"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
@@ -72,7 +73,7 @@ type WALRepairOptions struct {
 
 // Open returns the logdir options that open the log as planned.
 func (o WALRepairOptions) Open() logdir.Options {
-	return logdir.Options{Format: "wal", Force: o.Force, WAL: o.WAL}
+	return logdir.Options{Format: format.WAL, Force: o.Force, WAL: o.WAL}
 }
 
 // entryDamageCodes are the findings about one entry in (S, T] that a
@@ -129,7 +130,7 @@ func MakeWALPlan(l *logdir.Log, o WALRepairOptions) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	pl := &walPlanner{l: l, w: w, o: o, ext: w.Extent(), p: &Plan{Dir: l.Dir, Format: "wal"}}
+	pl := &walPlanner{l: l, w: w, o: o, ext: w.Extent(), p: &Plan{Dir: l.Dir, Format: format.WAL}}
 	if err := pl.chooseForm(); err != nil {
 		return nil, err
 	}

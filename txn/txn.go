@@ -13,6 +13,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+
+	"github.com/walctl/walctl/internal/writebehind"
 )
 
 // Auditor checks a staged output against its input before anything is
@@ -274,6 +276,9 @@ func (t *Tx) Dir() string { return t.stage }
 // Input is the input directory, absolute.
 func (t *Tx) Input() string { return t.dir }
 
+// writeBehindSize is the one buffer WriteFile puts in front of a staged file.
+const writeBehindSize = 1 << 20
+
 // WriteFile writes the file name (relative, slash-separated) of the output
 // with what fill writes (an io.Writer that is also an io.WriterAt: holes
 // stay holes). It gets the owner, group and mode of the file it replaces,
@@ -288,10 +293,10 @@ func (t *Tx) WriteFile(name string, fill func(w io.Writer) error) error {
 	if err != nil {
 		return err
 	}
-	wb := newWriteBehind(f)
+	wb := writebehind.New(f, writeBehindSize)
 	err = fill(wb)
 	if err == nil {
-		err = wb.flush()
+		err = wb.Flush()
 	}
 	if err == nil {
 		err = t.attrsFor(name).apply(t.fsys, path, false)

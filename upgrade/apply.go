@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/walctl/walctl/audit"
+	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/release"
 	"github.com/walctl/walctl/repair"
@@ -26,9 +27,9 @@ type Result struct {
 	Open logdir.Options `json:"-"`
 	// Format, R and M are the upgraded log's settings (R and M for the
 	// PersistentState formats): the node's configuration from now on.
-	Format string `json:"format"`
-	R      int64  `json:"recordsPerPartition,omitempty"`
-	M      int64  `json:"maxEntrySize,omitempty"`
+	Format format.Format `json:"format"`
+	R      int64         `json:"recordsPerPartition,omitempty"`
+	M      int64         `json:"maxEntrySize,omitempty"`
 	// Backup is the copy of the input an in-place step took first.
 	Backup string `json:"backup,omitempty"`
 	Steps  int    `json:"steps"`

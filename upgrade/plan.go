@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/walctl/walctl/finding"
+	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/format/wal"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
@@ -154,11 +155,11 @@ func (p *Plan) planPS(l *logdir.Log, o Options) error {
 			return nil
 		}
 		return p.toWAL(l, o, why)
-	case v.Less(release.TableFormat) && l.Format != "legacy":
+	case v.Less(release.TableFormat) && l.Format != format.Legacy:
 		if !p.repairFirst(l, ro) {
 			return nil
 		}
-		co := repair.ConvertOptions{To: "legacy", InPlace: o.Out == "", Out: o.Out, Backup: o.Backup, Target: v,
+		co := repair.ConvertOptions{To: format.Legacy, InPlace: o.Out == "", Out: o.Out, Backup: o.Backup, Target: v,
 			Log: repair.LogOptions{Format: l.Format, R: l.R, M: l.M, Force: o.Log.Force}}
 		if len(p.Steps) == 0 {
 			if _, err := repair.PlanConvert(l, co); err != nil {
@@ -416,12 +417,12 @@ func (p *Plan) fromWAL(l *logdir.Log, o Options, why []string) error {
 			"application will pass to DotNext %s's PersistentState (nothing on disk says it)", v))
 		o.R = 0
 	}
-	to := "v2"
+	to := format.V2
 	switch {
 	case v.Less(release.TableFormat):
-		to = "legacy"
+		to = format.Legacy
 	case o.M > 0:
-		to = "sparse"
+		to = format.Sparse
 	}
 	fo := repair.FromWALOptions{To: to, R: o.R, M: o.M, Out: o.Out, Target: v}
 	p.Steps = append(p.Steps, Step{Kind: StepFromWAL, Out: o.Out, Why: why, fromWAL: fo,
@@ -433,8 +434,8 @@ func (p *Plan) fromWAL(l *logdir.Log, o Options, why []string) error {
 		fmt.Sprintf("DotNext %s has no WriteAheadLog: the application must construct a PersistentState "+
 			"(MemoryBasedStateMachine or DiskBasedStateMachine) over %s with recordsPerPartition "+
 			"%s%s", v, o.Out, rWords(o.R),
-			map[string]string{"legacy": "", "v2": " (the default Table format)",
-				"sparse": fmt.Sprintf(" and MaxLogEntrySize %d", o.M)}[to]),
+			map[format.Format]string{format.Legacy: "", format.V2: " (the default Table format)",
+				format.Sparse: fmt.Sprintf(" and MaxLogEntrySize %d", o.M)}[to]),
 		"its state machine's snapshots move into the PersistentState: the WriteAheadLog's snapshot becomes the "+
 			"PersistentState snapshot file, its index, term and length in node.state (a snapshot whose bytes are "+
 			"not in the directory is refused: let the node install one from the leader)")

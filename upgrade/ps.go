@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/walctl/walctl/finding"
+	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/format/nodestate"
 	"github.com/walctl/walctl/format/psread"
 	"github.com/walctl/walctl/logdir"
@@ -262,7 +263,7 @@ func psNotes(r *Report, l *logdir.Log, d *psread.Dir, vv *psread.View) {
 		}
 		r.add(CodeModifiesFiles, "", c.File, raftlog.NoIndex, finding.F{"what": c.What, "why": c.Why})
 	}
-	if l.Format == psread.Legacy && !v.Less(release.TableFormat) && vv.OpenError == "" {
+	if l.Format == format.Legacy && !v.Less(release.TableFormat) && vv.OpenError == "" {
 		form := ""
 		det := l.Detection
 		if det != nil && det.Writers != nil && !det.Writers.Set.Empty() && det.Writers.Set.Newest().Less(release.TableFormat) {

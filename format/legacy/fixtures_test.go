@@ -16,7 +16,7 @@ import (
 func legacyFixtures(t *testing.T) []fixtures.Fixture {
 	var out []fixtures.Fixture
 	for _, fx := range fixtures.All(t, "fixturegen-ps") {
-		if fx.Manifest.Settings.Format == Format {
+		if fx.Manifest.Settings.Format == string(Format) {
 			out = append(out, fx)
 		}
 	}
@@ -236,7 +236,7 @@ func TestFixtureReencode(t *testing.T) {
 func TestProbeOtherFormats(t *testing.T) {
 	n := 0
 	for _, fx := range fixtures.All(t, "fixturegen-ps") {
-		if fx.Manifest.Settings.Format == Format {
+		if fx.Manifest.Settings.Format == string(Format) {
 			continue
 		}
 		files := partitionFiles(t, fx.WAL)
@@ -277,7 +277,7 @@ func TestWriterToFile(t *testing.T) {
 			}
 		}
 	}
-	if err := w.Close(); err != nil {
+	if err := w.Close(false); err != nil {
 		t.Fatal(err)
 	}
 	got, err := os.ReadFile(out.Name())

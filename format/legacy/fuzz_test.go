@@ -203,7 +203,7 @@ func FuzzWriter(f *testing.F) {
 				t.Fatalf("append slot %d: %v", e.slot, err)
 			}
 		}
-		if err := w.Close(); err != nil {
+		if err := w.Close(false); err != nil {
 			t.Fatal(err)
 		}
 		file := fileOf(m.b, num)

@@ -15,12 +15,17 @@ import (
 	"math"
 
 	"github.com/walctl/walctl/finding"
+	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/format/partition"
 	"github.com/walctl/walctl/format/record"
 )
 
 // Format is the name this codec gives its format in probes and decodes.
-const Format = "legacy"
+const Format = format.Legacy
+
+// Codec is the legacy format's place in the codec table (format/ps).
+var Codec partition.Codec = partition.Funcs{Name: Format, ProbeFunc: Probe, DecodeFunc: Decode,
+	WriterFunc: partition.AtWriter(NewWriter), CheckFunc: partition.CheckR(Format, MinRecords, MaxRecords)}
 
 // The library accepts 2 ≤ R ≤ int.MaxValue/40 (spec §8, check C1).
 const (

@@ -62,7 +62,7 @@ func TestE4(t *testing.T) {
 				}
 			}
 		}
-		if err := w.Close(); err != nil {
+		if err := w.Close(false); err != nil {
 			t.Fatal(err)
 		}
 		if !bytes.Equal(m.b, want) {
@@ -289,7 +289,7 @@ func TestWriterRejects(t *testing.T) {
 		}},
 		{"append after close", func() error {
 			w := newW(1)
-			_ = w.Close()
+			_ = w.Close(false)
 			return w.Append(1, rec, strings.NewReader("abcd"))
 		}},
 		{"failing reader", func() error { return newW(1).Append(0, rec, io.MultiReader(strings.NewReader("ab"), errReader{})) }},
@@ -312,7 +312,7 @@ func (errReader) Read([]byte) (int, error) { return 0, errors.New("boom") }
 func TestWriterEmptyPartition(t *testing.T) {
 	var m memFile
 	w, _ := NewWriter(&m, 3, partition.Geometry{R: 2000})
-	if err := w.Close(); err != nil {
+	if err := w.Close(false); err != nil {
 		t.Fatal(err)
 	}
 	if len(m.b) != 80000 || !isZero(m.b) || w.Size() != 80000 {

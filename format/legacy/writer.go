@@ -113,7 +113,9 @@ func (w *Writer) copyPayload(n int64, payload io.Reader) error {
 
 // Close writes the prologue: R records, zero for unused slots, so the file
 // is never shorter than R*40 (spec §3.3, §12.5).
-func (w *Writer) Close() error {
+// A legacy partition has no seal: the argument (the Table format's, see
+// partition.Writer) is ignored.
+func (w *Writer) Close(_ bool) error {
 	if w.closed {
 		return nil
 	}

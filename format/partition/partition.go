@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/walctl/walctl/finding"
+	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/format/record"
 )
 
@@ -77,7 +78,7 @@ func (c Confidence) String() string {
 // Probe is what one codec concludes about one file without knowing R or M
 // (spec/persistent-state.md §12.3). Confidence None means "not this format".
 type Probe struct {
-	Format     string // "legacy", "v2", "sparse", "empty", "zero"
+	Format     format.Format // the codec's format
 	Confidence Confidence
 	Evidence   []string // human sentences, e.g. "sealed footer of 4 chained records"
 	// R is the records-per-partition value the file proves exactly (legacy
@@ -172,7 +173,7 @@ type Decoded struct {
 	Number int64
 	Name   string
 	Size   int64
-	Format string
+	Format format.Format
 	Sealed bool // Table only: header byte 0 set AND a valid footer
 	// Slots holds relative slot s at Slots[s]. It has at most R elements and
 	// may stop early at the last slot the file can hold: every slot past the

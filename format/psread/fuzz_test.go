@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/format/nodestate"
 	"github.com/walctl/walctl/internal/fixtures"
 	"github.com/walctl/walctl/release"
@@ -30,8 +31,8 @@ func FuzzRead(f *testing.F) {
 		st, _ := os.ReadFile(filepath.Join(filepath.Dir(p), nodestate.FileName))
 		f.Add(b, st, uint8(i%3), uint8(4), uint16(1024), uint8(filepath.Base(p)[0]-'0'))
 	}
-	f.Fuzz(func(t *testing.T, data, state []byte, format, r uint8, m uint16, number uint8) {
-		d := &Dir{Format: []string{Legacy, Table, Sparse}[format%3], R: int64(r%16) + 1, M: int64(m%4096) + 1,
+	f.Fuzz(func(t *testing.T, data, state []byte, fm, r uint8, m uint16, number uint8) {
+		d := &Dir{Format: []format.Format{format.Legacy, format.V2, format.Sparse}[fm%3], R: int64(r%16) + 1, M: int64(m%4096) + 1,
 			State: state,
 			Files: []File{{Number: int64(number % 4), Name: "p", Size: int64(len(data)), R: bytes.NewReader(data)}}}
 		for _, s := range fuzzReleases {

@@ -1,5 +1,5 @@
 // Package psread says what one DotNext.Net.Cluster release reads from a
-// PersistentState directory (legacy, Table, sparse): the model behind the
+// PersistentState directory (legacy, format.V2, sparse): the model behind the
 // upgrade gate. It is the directory-level part; the per-partition rules are
 // the codecs' own (legacy.LibraryReads, v2.LibraryReads, sparse.LibraryReads).
 //
@@ -36,6 +36,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/format/legacy"
 	"github.com/walctl/walctl/format/nodestate"
 	"github.com/walctl/walctl/format/partition"
@@ -43,13 +44,6 @@ import (
 	"github.com/walctl/walctl/format/sparse"
 	v2 "github.com/walctl/walctl/format/v2"
 	"github.com/walctl/walctl/release"
-)
-
-// Formats, as detect and the codecs name them.
-const (
-	Legacy = "legacy"
-	Table  = "v2"
-	Sparse = "sparse"
 )
 
 // File is one partition file.
@@ -64,7 +58,7 @@ type File struct {
 // the format it was written in (the option the node carries over to the
 // next release), R and M.
 type Dir struct {
-	Format string
+	Format format.Format
 	R, M   int64
 	// State is node.state's bytes (at most 128), nil when the file is
 	// missing (the library then creates a fresh one: term 0, no vote).
@@ -78,7 +72,7 @@ type View struct {
 	Release release.Version
 	// Format is how the release reads the partitions: the node's format,
 	// or legacy for every release before 5.4.0.
-	Format string
+	Format format.Format
 	// OpenError is the exception the constructor or InitializeAsync throws
 	// for the files themselves ("" none); Entry is meaningless then.
 	OpenError string
@@ -157,7 +151,7 @@ func (d *Dir) Read(v release.Version) *View {
 		return view
 	}
 	if v.Less(release.TableFormat) {
-		view.Format = Legacy
+		view.Format = format.Legacy
 	}
 	mismatch := len(d.State) >= nodestate.Size && nodestate.Status(d.State) == nodestate.ChecksumMismatch
 	if mismatch && !v.Less(release.NodeStateChecksum) {
@@ -193,7 +187,7 @@ func (view *View) open(f File) (partView, *Change, string) {
 	pf := partition.File{R: f.R, Size: f.Size, Name: f.Name, Number: f.Number}
 	g := partition.Geometry{R: d.R, M: d.M}
 	switch view.Format {
-	case Legacy:
+	case format.Legacy:
 		size, ok := legacy.PrologueSize(d.R)
 		switch {
 		case !ok:
@@ -208,7 +202,7 @@ func (view *View) open(f File) (partView, *Change, string) {
 			What: fmt.Sprintf("extended from %d to %d zero bytes (prologue cleared)", f.Size, size),
 			Why:  "a legacy partition shorter than its R×40-byte prologue: 4.0.0–4.2.x write a zero prologue"}
 		return legacyView{f: f, zeroed: true}, c, ""
-	case Sparse:
+	case format.Sparse:
 		stride, ok := sparse.Stride(g)
 		if !ok {
 			return nil, nil, fmt.Sprintf("ArgumentOutOfRangeException: R %d, M %d", d.R, d.M)
@@ -344,7 +338,7 @@ func (view *View) Load(number int64) string {
 		case p.zeroed:
 			return fmt.Sprintf("partition %d is shorter than its prologue: DotNext %s zero-fills it and reads zero "+
 				"records", number, view.Release.Name())
-		case d.Format != Legacy:
+		case d.Format != format.Legacy:
 			return fmt.Sprintf("DotNext %s reads every partition as legacy (the Table and sparse formats came in "+
 				"5.4.0): it takes the first R×40 bytes of %s partition %d as its records",
 				view.Release.Name(), d.Format, number)

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/format/nodestate"
 	"github.com/walctl/walctl/internal/fixtures"
 	"github.com/walctl/walctl/release"
@@ -20,10 +21,7 @@ import (
 func dirOf(t testing.TB, f fixtures.Fixture) *Dir {
 	t.Helper()
 	st := f.Manifest.Settings
-	d := &Dir{Format: st.Format, R: st.RecordsPerPartition, M: st.MaxLogEntrySize}
-	if d.Format == "table" {
-		d.Format = Table
-	}
+	d := &Dir{Format: st.LogFormat(), R: st.RecordsPerPartition, M: st.MaxLogEntrySize}
 	return openDir(t, f.WAL, d)
 }
 
@@ -228,7 +226,7 @@ func TestReadRules(t *testing.T) {
 		t.Errorf("6.0.0: %q", v.OpenError)
 	}
 	v := d.Read(release.MustParse("5.3.0"))
-	if v.Format != Legacy || v.OpenError != "" {
+	if v.Format != format.Legacy || v.OpenError != "" {
 		t.Fatalf("5.3.0: %+v", v)
 	}
 	if e := v.Entry(1); e.Rec.Term != 0 || e.Rec.Length != 0 {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/format/record"
 	v2 "github.com/walctl/walctl/format/v2"
 	"github.com/walctl/walctl/release"
@@ -29,7 +30,7 @@ import (
 // where entry 13, the commit index, has Length 0.
 func (view *View) unsealTrap(f File, pv partView) {
 	v := view.Release
-	if view.Format != Table || !release.FlushUnsealsSealed.Contains(v) || !pv.sealed() || view.dir.State == nil {
+	if view.Format != format.V2 || !release.FlushUnsealsSealed.Contains(v) || !pv.sealed() || view.dir.State == nil {
 		return
 	}
 	d := view.dir

@@ -122,7 +122,7 @@ func reencode(t testing.TB, d partition.Decoded, src []byte, g partition.Geometr
 			t.Fatalf("re-encode slot %d: %v", s.Slot, err)
 		}
 	}
-	if err := w.Close(); err != nil {
+	if err := w.Close(false); err != nil {
 		t.Fatal(err)
 	}
 	if int64(len(m.b)) != w.Size() {

@@ -15,12 +15,25 @@ import (
 	"math"
 
 	"github.com/walctl/walctl/finding"
+	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/format/partition"
 	"github.com/walctl/walctl/format/record"
 )
 
 // Format is the name this codec gives its format in probes and decodes.
-const Format = "sparse"
+const Format = format.Sparse
+
+// Codec is the sparse format's place in the codec table (format/ps).
+var Codec partition.Codec = partition.Funcs{Name: Format, ProbeFunc: Probe, DecodeFunc: Decode,
+	WriterFunc: partition.AtWriter(NewWriter), CheckFunc: checkGeometry}
+
+// checkGeometry accepts what Stride accepts.
+func checkGeometry(g partition.Geometry) error {
+	if _, ok := Stride(g); !ok {
+		return ErrGeometry
+	}
+	return nil
+}
 
 // The library accepts 2 ≤ R ≤ int.MaxValue/40 (spec §8, check C1); M > 0
 // selects this format.

@@ -53,7 +53,7 @@ func TestE5(t *testing.T) {
 				}
 			}
 		}
-		if err := w.Close(); err != nil {
+		if err := w.Close(false); err != nil {
 			t.Fatal(err)
 		}
 		if !bytes.Equal(m.b, want) {
@@ -270,7 +270,7 @@ func TestWriterRejects(t *testing.T) {
 		}},
 		{"append after close", func() error {
 			w := newW(1)
-			_ = w.Close()
+			_ = w.Close(false)
 			return w.Append(1, rec, strings.NewReader("abcd"))
 		}},
 	} {
@@ -291,13 +291,13 @@ func TestWriterEndsAtLastWrite(t *testing.T) {
 	if err := w.Append(2, record.Record{Term: 2, Timestamp: ts2025}, nil); err != nil {
 		t.Fatal(err)
 	}
-	_ = w.Close()
+	_ = w.Close(false)
 	if len(m.b) != 2*104+40 || w.Size() != int64(len(m.b)) || !bytes.Equal(m.b[:208], make([]byte, 208)) {
 		t.Fatalf("%d bytes", len(m.b))
 	}
 	var empty memFile
 	w, _ = NewWriter(&empty, 1, e5Geometry)
-	_ = w.Close()
+	_ = w.Close(false)
 	if len(empty.b) != 0 || w.Size() != 0 {
 		t.Fatalf("empty partition: %d bytes", len(empty.b))
 	}

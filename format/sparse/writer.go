@@ -113,8 +113,10 @@ func (w *Writer) copyPayload(off, n int64, payload io.Reader) error {
 	return nil
 }
 
-// Close ends the partition. The format has no footer: nothing is written.
-func (w *Writer) Close() error {
+// Close ends the partition. The format has no footer: nothing is written,
+// and no seal either (the argument is the Table format's, see
+// partition.Writer).
+func (w *Writer) Close(_ bool) error {
 	w.closed = true
 	return nil
 }

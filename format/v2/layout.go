@@ -13,14 +13,35 @@
 package v2
 
 import (
+	"io"
 	"math"
 
+	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/format/partition"
 	"github.com/walctl/walctl/format/record"
 )
 
 // Format is the name this codec gives itself in probes and decoded partitions.
-const Format = "v2"
+const Format = format.V2
+
+// Codec is the Table format's place in the codec table (format/ps).
+var Codec partition.Codec = partition.Funcs{Name: Format, ProbeFunc: Probe, DecodeFunc: Decode,
+	WriterFunc: codecWriter, CheckFunc: partition.CheckR(Format, MinR, MaxR)}
+
+// codecWriter is NewWriter behind the codec table's interface: a sealed
+// partition declares its seal up front (SealOnClose).
+func codecWriter(dst io.Writer, number int64, g partition.Geometry, sealed bool) (partition.Writer, error) {
+	w := NewWriter(dst, number, g)
+	if w.err != nil {
+		return nil, w.err
+	}
+	if sealed {
+		if err := w.SealOnClose(); err != nil {
+			return nil, err
+		}
+	}
+	return w, nil
+}
 
 const (
 	// HeaderSize is the size of the header region; byte 0 is the sealed flag.

@@ -3,6 +3,7 @@ package v2
 import (
 	"fmt"
 
+	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/format/partition"
 )
 
@@ -44,7 +45,7 @@ func probeZero(f partition.File, p partition.Probe) partition.Probe {
 		p.Evidence = []string{"exactly 512 zero bytes: an empty Table partition (what DotNext ≥ 5.7.3 makes of a short file on open)"}
 		return p
 	}
-	p.Format, p.Confidence = "zero", partition.Low
+	p.Format, p.Confidence = format.Zero, partition.Low
 	p.Evidence = []string{fmt.Sprintf("all %d bytes are zero: no format can be told from them", f.Size)}
 	return p
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/format/partition"
 )
 
@@ -111,7 +112,7 @@ func TestProbeShapes(t *testing.T) {
 		name   string
 		bytes  []byte
 		number int64
-		format string
+		format format.Format
 		conf   partition.Confidence
 		used   int64
 	}{

@@ -12,8 +12,10 @@ import (
 	"testing"
 
 	"github.com/walctl/walctl/cmd"
+	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/format/legacy"
 	"github.com/walctl/walctl/format/partition"
+	"github.com/walctl/walctl/format/ps"
 	"github.com/walctl/walctl/format/sparse"
 	v2 "github.com/walctl/walctl/format/v2"
 	"github.com/walctl/walctl/internal/gen"
@@ -68,9 +70,9 @@ func benchLog(b *testing.B, name string, s gen.Spec) string {
 	return dir
 }
 
-func benchSpec(format string) gen.Spec {
-	s := gen.Spec{Config: gen.Config{Format: format, R: gen.DefaultR}, SizeMin: 100, SizeMax: 700, Seed: 1}
-	if format == gen.Sparse {
+func benchSpec(fm format.Format) gen.Spec {
+	s := gen.Spec{Config: ps.Config{Format: fm, R: gen.DefaultR}, SizeMin: 100, SizeMax: 700, Seed: 1}
+	if fm == format.Sparse {
 		s.M = s.SizeMax
 	}
 	return s
@@ -85,12 +87,12 @@ type codec func(f partition.File, g partition.Geometry, lastIndex int64) partiti
 // the *os.File, as logdir reads it (a fresh one per decode, as logdir opens
 // each partition afresh).
 func BenchmarkDecode(b *testing.B) {
-	codecs := map[string]codec{gen.Legacy: legacy.Decode, gen.V2: v2.Decode, gen.Sparse: sparse.Decode}
-	for _, format := range []string{gen.Legacy, gen.V2, gen.Sparse} {
-		b.Run(format, func(b *testing.B) {
-			s := benchSpec(format)
+	codecs := map[format.Format]codec{format.Legacy: legacy.Decode, format.V2: v2.Decode, format.Sparse: sparse.Decode}
+	for _, fm := range []format.Format{format.Legacy, format.V2, format.Sparse} {
+		b.Run(string(fm), func(b *testing.B) {
+			s := benchSpec(fm)
 			s.Entries = 2*s.R - 1
-			dir := benchLog(b, "decode-"+format, s)
+			dir := benchLog(b, "decode-"+string(fm), s)
 			h, err := os.Open(filepath.Join(dir, "1"))
 			if err != nil {
 				b.Fatal(err)
@@ -101,7 +103,7 @@ func BenchmarkDecode(b *testing.B) {
 				b.Fatal(err)
 			}
 			f := partition.File{R: partition.NewCachedReader(h, info.Size()), Size: info.Size(), Name: "1", Number: 1}
-			decode := codecs[format]
+			decode := codecs[fm]
 			if d := decode(f, geometryOf(s), s.Entries); len(d.Issues) > 0 || int64(len(d.Slots)) != s.R || d.Slots[s.R-1].Kind != partition.Written {
 				b.Fatalf("generated partition decodes with issues %v", d.Issues)
 			}
@@ -117,10 +119,10 @@ func BenchmarkDecode(b *testing.B) {
 }
 
 // replayLog is a 16 MiB log of the format, opened.
-func replayLog(b *testing.B, format string) (*logdir.Log, int64) {
-	s := benchSpec(format)
+func replayLog(b *testing.B, fm format.Format) (*logdir.Log, int64) {
+	s := benchSpec(fm)
 	s.TargetBytes = 16 << 20
-	dir := benchLog(b, "replay-"+format, s)
+	dir := benchLog(b, "replay-"+string(fm), s)
 	l, err := logdir.Open(dir, logdir.Options{})
 	if err != nil {
 		b.Fatal(err)
@@ -142,9 +144,9 @@ func boundsOf(l *logdir.Log) raftlog.Bounds {
 // BenchmarkReplay is the replay verify and inspect run: raftlog.Replay over
 // logdir.Entries of a whole log (every partition decoded, no payload read).
 func BenchmarkReplay(b *testing.B) {
-	for _, format := range []string{gen.Legacy, gen.V2} {
-		b.Run(format, func(b *testing.B) {
-			l, size := replayLog(b, format)
+	for _, fm := range []format.Format{format.Legacy, format.V2} {
+		b.Run(string(fm), func(b *testing.B) {
+			l, size := replayLog(b, fm)
 			b.SetBytes(size)
 			b.ReportAllocs()
 			b.ResetTimer()
@@ -165,9 +167,9 @@ func BenchmarkReplay(b *testing.B) {
 // BenchmarkOpen is logdir.Open: detection, node.state and the scan that
 // decodes every partition once for the partition table and the findings.
 func BenchmarkOpen(b *testing.B) {
-	for _, format := range []string{gen.Legacy, gen.V2} {
-		b.Run(format, func(b *testing.B) {
-			l, size := replayLog(b, format)
+	for _, fm := range []format.Format{format.Legacy, format.V2} {
+		b.Run(string(fm), func(b *testing.B) {
+			l, size := replayLog(b, fm)
 			b.SetBytes(size)
 			b.ReportAllocs()
 			b.ResetTimer()
@@ -185,9 +187,9 @@ func BenchmarkOpen(b *testing.B) {
 // BenchmarkVerify is the whole verify command without printing: Open,
 // replay, findings.
 func BenchmarkVerify(b *testing.B) {
-	for _, format := range []string{gen.Legacy, gen.V2} {
-		b.Run(format, func(b *testing.B) {
-			l, size := replayLog(b, format)
+	for _, fm := range []format.Format{format.Legacy, format.V2} {
+		b.Run(string(fm), func(b *testing.B) {
+			l, size := replayLog(b, fm)
 			b.SetBytes(size)
 			b.ReportAllocs()
 			b.ResetTimer()
@@ -203,9 +205,9 @@ func BenchmarkVerify(b *testing.B) {
 
 // BenchmarkGenerate is the generator's own write speed (page cache).
 func BenchmarkGenerate(b *testing.B) {
-	for _, format := range []string{gen.Legacy, gen.V2, gen.Sparse} {
-		b.Run(format, func(b *testing.B) {
-			s := benchSpec(format)
+	for _, fm := range []format.Format{format.Legacy, format.V2, format.Sparse} {
+		b.Run(string(fm), func(b *testing.B) {
+			s := benchSpec(fm)
 			s.TargetBytes = 8 << 20
 			b.ReportAllocs()
 			var size int64
@@ -224,9 +226,9 @@ func BenchmarkGenerate(b *testing.B) {
 // BenchmarkInspectRedacted is `walctl inspect --entries --json --payload
 // redacted DIR` (every payload hashed), output discarded.
 func BenchmarkInspectRedacted(b *testing.B) {
-	for _, format := range []string{gen.Legacy, gen.V2} {
-		b.Run(format, func(b *testing.B) {
-			l, size := replayLog(b, format)
+	for _, fm := range []format.Format{format.Legacy, format.V2} {
+		b.Run(string(fm), func(b *testing.B) {
+			l, size := replayLog(b, fm)
 			b.SetBytes(size)
 			b.ReportAllocs()
 			b.ResetTimer()
@@ -242,10 +244,10 @@ func BenchmarkInspectRedacted(b *testing.B) {
 
 // BenchmarkConvert is `walctl convert --to=<other> --out NEW DIR`.
 func BenchmarkConvert(b *testing.B) {
-	for _, format := range []string{gen.Legacy, gen.V2} {
-		b.Run(format, func(b *testing.B) {
-			l, size := replayLog(b, format)
-			to := map[string]string{gen.Legacy: gen.V2, gen.V2: gen.Legacy}[format]
+	for _, fm := range []format.Format{format.Legacy, format.V2} {
+		b.Run(string(fm), func(b *testing.B) {
+			l, size := replayLog(b, fm)
+			to := map[format.Format]format.Format{format.Legacy: format.V2, format.V2: format.Legacy}[fm]
 			b.SetBytes(size)
 			b.ReportAllocs()
 			b.ResetTimer()
@@ -254,7 +256,7 @@ func BenchmarkConvert(b *testing.B) {
 				out := filepath.Join(b.TempDir(), "out")
 				b.StartTimer()
 				var errs bytes.Buffer
-				if code := cmd.Main([]string{"walctl", "convert", "--to=" + to, "--out", out, l.Dir}, io.Discard, &errs); code != 0 {
+				if code := cmd.Main([]string{"walctl", "convert", "--to=" + string(to), "--out", out, l.Dir}, io.Discard, &errs); code != 0 {
 					b.Fatalf("convert exit %d: %s", code, errs.String())
 				}
 			}

@@ -2,6 +2,8 @@ package gen
 
 import (
 	"bytes"
+	"github.com/walctl/walctl/format"
+	"github.com/walctl/walctl/format/ps"
 	"testing"
 
 	"github.com/walctl/walctl/internal/fixtures"
@@ -13,8 +15,8 @@ import (
 // then each 2 bytes are one entry (a term step and command-id bit, a
 // length); payload bytes are cut from the input itself.
 type fuzzLog struct {
-	cfg     Config
-	entries []Entry
+	cfg     ps.Config
+	entries []ps.Entry
 	bodies  [][]byte
 }
 
@@ -23,14 +25,14 @@ func decodeFuzz(in []byte) (fuzzLog, bool) {
 		return fuzzLog{}, false
 	}
 	var fl fuzzLog
-	fl.cfg = Config{Format: []string{Legacy, V2, Sparse}[int(in[0])%3], R: 2 + int64(in[1]%9)}
-	if fl.cfg.Format == Sparse {
+	fl.cfg = ps.Config{Format: []format.Format{format.Legacy, format.V2, format.Sparse}[int(in[0])%3], R: 2 + int64(in[1]%9)}
+	if fl.cfg.Format == format.Sparse {
 		fl.cfg.M = 64
 	}
 	term := int64(1)
 	for i := 2; i+1 < len(in) && len(fl.entries) < 64; i += 2 {
 		term += int64(in[i] >> 6 & 1)
-		e := Entry{Index: int64(len(fl.entries) + 1), Term: term, Ticks: BaseTicks + int64(in[i]), Length: int64(in[i+1] % 65)}
+		e := ps.Entry{Index: int64(len(fl.entries) + 1), Term: term, Ticks: BaseTicks + int64(in[i]), Length: int64(in[i+1] % 65)}
 		if in[i]&1 == 1 {
 			id := int32(in[i] >> 1)
 			e.CommandID = &id
@@ -62,7 +64,7 @@ func FuzzLogWriter(f *testing.F) {
 			return
 		}
 		dir := t.TempDir()
-		w, err := Create(dir, fl.cfg)
+		w, err := ps.Create(dir, fl.cfg)
 		if err != nil {
 			t.Fatal(err)
 		}

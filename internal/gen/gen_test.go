@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"fmt"
+	"github.com/walctl/walctl/format"
+	"github.com/walctl/walctl/format/ps"
 	"io"
 	"os"
 	"path/filepath"
@@ -27,17 +29,17 @@ type shape struct{ spec Spec }
 func shapes() map[string]shape {
 	const r4 = 4
 	return map[string]shape{
-		"legacy R4 full last":  {spec: Spec{Config: Config{Format: Legacy, R: r4}, Entries: 11, SizeMin: 0, SizeMax: 70, Seed: 1, TermEvery: 3}},
-		"legacy R4 partial":    {spec: Spec{Config: Config{Format: Legacy, R: r4}, Entries: 13, SizeMin: 1, SizeMax: 300, Seed: 2}},
-		"legacy default R":     {spec: Spec{Config: Config{Format: Legacy, R: DefaultR}, Entries: 500, SizeMin: 100, SizeMax: 700, Seed: 3}},
-		"legacy entries+bytes": {spec: Spec{Config: Config{Format: Legacy, R: 10}, Entries: 1000, TargetBytes: 5_000, SizeMin: 100, SizeMax: 100, Seed: 6}},
-		"v2 R4 full last":      {spec: Spec{Config: Config{Format: V2, R: r4}, Entries: 11, SizeMin: 0, SizeMax: 70, Seed: 1, TermEvery: 3}},
-		"v2 R4 partial":        {spec: Spec{Config: Config{Format: V2, R: r4}, Entries: 13, SizeMin: 1, SizeMax: 300, Seed: 2}},
-		"v2 by bytes":          {spec: Spec{Config: Config{Format: V2, R: 100}, TargetBytes: 200_000, SizeMin: 100, SizeMax: 700, Seed: 4}},
-		"v2 zero-length only":  {spec: Spec{Config: Config{Format: V2, R: 3}, Entries: 7, Seed: 7}},
-		"sparse R4 M=max":      {spec: Spec{Config: Config{Format: Sparse, R: r4, M: 70}, Entries: 11, SizeMin: 0, SizeMax: 70, Seed: 1}},
-		"sparse by bytes":      {spec: Spec{Config: Config{Format: Sparse, R: 50, M: 1024}, TargetBytes: 300_000, SizeMin: 100, SizeMax: 700, Seed: 5}},
-		"sparse tiny":          {spec: Spec{Config: Config{Format: Sparse, R: 2, M: 8}, Entries: 5, SizeMin: 0, SizeMax: 8, Seed: 8}},
+		"legacy R4 full last":  {spec: Spec{Config: ps.Config{Format: format.Legacy, R: r4}, Entries: 11, SizeMin: 0, SizeMax: 70, Seed: 1, TermEvery: 3}},
+		"legacy R4 partial":    {spec: Spec{Config: ps.Config{Format: format.Legacy, R: r4}, Entries: 13, SizeMin: 1, SizeMax: 300, Seed: 2}},
+		"legacy default R":     {spec: Spec{Config: ps.Config{Format: format.Legacy, R: DefaultR}, Entries: 500, SizeMin: 100, SizeMax: 700, Seed: 3}},
+		"legacy entries+bytes": {spec: Spec{Config: ps.Config{Format: format.Legacy, R: 10}, Entries: 1000, TargetBytes: 5_000, SizeMin: 100, SizeMax: 100, Seed: 6}},
+		"v2 R4 full last":      {spec: Spec{Config: ps.Config{Format: format.V2, R: r4}, Entries: 11, SizeMin: 0, SizeMax: 70, Seed: 1, TermEvery: 3}},
+		"v2 R4 partial":        {spec: Spec{Config: ps.Config{Format: format.V2, R: r4}, Entries: 13, SizeMin: 1, SizeMax: 300, Seed: 2}},
+		"v2 by bytes":          {spec: Spec{Config: ps.Config{Format: format.V2, R: 100}, TargetBytes: 200_000, SizeMin: 100, SizeMax: 700, Seed: 4}},
+		"v2 zero-length only":  {spec: Spec{Config: ps.Config{Format: format.V2, R: 3}, Entries: 7, Seed: 7}},
+		"sparse R4 M=max":      {spec: Spec{Config: ps.Config{Format: format.Sparse, R: r4, M: 70}, Entries: 11, SizeMin: 0, SizeMax: 70, Seed: 1}},
+		"sparse by bytes":      {spec: Spec{Config: ps.Config{Format: format.Sparse, R: 50, M: 1024}, TargetBytes: 300_000, SizeMin: 100, SizeMax: 700, Seed: 5}},
+		"sparse tiny":          {spec: Spec{Config: ps.Config{Format: format.Sparse, R: 2, M: 8}, Entries: 5, SizeMin: 0, SizeMax: 8, Seed: 8}},
 	}
 }
 
@@ -170,12 +172,11 @@ func TestDeterministic(t *testing.T) {
 // node state) through LogWriter and requires the library's files byte for
 // byte.
 func TestWriterReproducesFixtures(t *testing.T) {
-	formats := map[string]string{"legacy": Legacy, "table": V2, "sparse": Sparse}
 	for _, name := range []string{"5.26.2/legacy-basic", "5.26.2/table-basic", "5.26.2/sparse-basic"} {
 		t.Run(name, func(t *testing.T) {
 			fx := fixtures.Load(t, filepath.Join(fixtures.Root(), filepath.FromSlash(name)))
 			st := fx.Manifest.Settings
-			c := Config{Format: formats[st.Format], R: st.RecordsPerPartition, M: st.MaxLogEntrySize}
+			c := ps.Config{Format: st.LogFormat(), R: st.RecordsPerPartition, M: st.MaxLogEntrySize}
 			out := t.TempDir()
 			n := rewrite(t, fx.WAL, c, out)
 			if n != int64(len(fx.Manifest.Appended)) {
@@ -190,14 +191,14 @@ func TestWriterReproducesFixtures(t *testing.T) {
 
 // rewrite copies the entries and node state of the log in src into a new
 // log in dst through LogWriter; it returns how many entries it wrote.
-func rewrite(t *testing.T, src string, c Config, dst string) int64 {
+func rewrite(t *testing.T, src string, c ps.Config, dst string) int64 {
 	t.Helper()
 	l, err := logdir.Open(src, logdir.Options{Format: c.Format, R: c.R, M: c.M})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer l.Close()
-	w, err := Create(dst, c)
+	w, err := ps.Create(dst, c)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,7 +211,7 @@ func rewrite(t *testing.T, src string, c Config, dst string) int64 {
 		}
 		r, err := l.Payload(e)
 		if err == nil {
-			err = w.Append(Entry{Index: e.Index, Term: e.Term, Ticks: e.Ticks, CommandID: e.CommandID, Length: e.Length}, r)
+			err = w.Append(ps.Entry{Index: e.Index, Term: e.Term, Ticks: e.Ticks, CommandID: e.CommandID, Length: e.Length}, r)
 		}
 		werr = err
 		n++

@@ -1,6 +1,8 @@
 package gen
 
 import (
+	"github.com/walctl/walctl/format"
+	"github.com/walctl/walctl/format/ps"
 	"os"
 	"path/filepath"
 	"strings"
@@ -12,7 +14,7 @@ import (
 // TestSpecRejects: specs the generator cannot honour fail before any file
 // is written, with a message naming the problem.
 func TestSpecRejects(t *testing.T) {
-	ok := Spec{Config: Config{Format: V2, R: 4}, Entries: 3, SizeMin: 1, SizeMax: 2}
+	ok := Spec{Config: ps.Config{Format: format.V2, R: 4}, Entries: 3, SizeMin: 1, SizeMax: 2}
 	tests := []struct {
 		name string
 		edit func(*Spec)
@@ -28,9 +30,9 @@ func TestSpecRejects(t *testing.T) {
 		{"R too small", func(s *Spec) { s.R = 1 }, "records per partition"},
 		{"R too large", func(s *Spec) { s.R = 1 << 40 }, "records per partition"},
 		{"M on v2", func(s *Spec) { s.M = 10 }, "sparse format only"},
-		{"sparse without M", func(s *Spec) { s.Format = Sparse }, "need M"},
-		{"sparse M below max", func(s *Spec) { s.Format, s.M = Sparse, 1 }, "need M"},
-		{"sparse M overflow", func(s *Spec) { s.Format, s.M, s.SizeMax = Sparse, 1<<62, 2 }, "geometry"},
+		{"sparse without M", func(s *Spec) { s.Format = format.Sparse }, "need M"},
+		{"sparse M below max", func(s *Spec) { s.Format, s.M = format.Sparse, 1 }, "need M"},
+		{"sparse M overflow", func(s *Spec) { s.Format, s.M, s.SizeMax = format.Sparse, 1<<62, 2 }, "geometry"},
 		{"negative term spacing", func(s *Spec) { s.TermEvery = -1 }, "TermEvery"},
 	}
 	for _, tc := range tests {
@@ -57,13 +59,13 @@ func TestWriterRejects(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(dir, "x"), nil, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := Create(dir, Config{Format: V2, R: 4}); err == nil || !strings.Contains(err.Error(), "not empty") {
+		if _, err := ps.Create(dir, ps.Config{Format: format.V2, R: 4}); err == nil || !strings.Contains(err.Error(), "not empty") {
 			t.Fatalf("error %v", err)
 		}
 	})
 	appendTests := []struct {
 		name    string
-		entries []Entry
+		entries []ps.Entry
 		payload []string
 		want    string
 		// broken: the failure happened while writing, so the directory is
@@ -71,21 +73,21 @@ func TestWriterRejects(t *testing.T) {
 		// leaves the log as it was.
 		broken bool
 	}{
-		{"index 0", []Entry{{Index: 0}}, []string{""}, "indexes start at 1", false},
-		{"gap", []Entry{{Index: 1, Term: 1}, {Index: 3, Term: 1}}, []string{"", ""}, "where 2 was expected", false},
-		{"short payload", []Entry{{Index: 1, Term: 1, Length: 4}}, []string{"abc"}, "index 1", true},
-		{"long payload", []Entry{{Index: 1, Term: 1, Length: 2}}, []string{"abc"}, "index 1", true},
-		{"negative term", []Entry{{Index: 1, Term: -1}}, []string{""}, "index 1", true},
-		{"failure is sticky", []Entry{{Index: 1, Term: -1}, {Index: 1, Term: 1}}, []string{"", ""}, "index 1", true},
+		{"index 0", []ps.Entry{{Index: 0}}, []string{""}, "indexes start at 1", false},
+		{"gap", []ps.Entry{{Index: 1, Term: 1}, {Index: 3, Term: 1}}, []string{"", ""}, "where 2 was expected", false},
+		{"short payload", []ps.Entry{{Index: 1, Term: 1, Length: 4}}, []string{"abc"}, "index 1", true},
+		{"long payload", []ps.Entry{{Index: 1, Term: 1, Length: 2}}, []string{"abc"}, "index 1", true},
+		{"negative term", []ps.Entry{{Index: 1, Term: -1}}, []string{""}, "index 1", true},
+		{"failure is sticky", []ps.Entry{{Index: 1, Term: -1}, {Index: 1, Term: 1}}, []string{"", ""}, "index 1", true},
 	}
-	for _, format := range []string{Legacy, V2, Sparse} {
+	for _, fm := range []format.Format{format.Legacy, format.V2, format.Sparse} {
 		for _, tc := range appendTests {
-			t.Run(format+"/"+tc.name, func(t *testing.T) {
-				c := Config{Format: format, R: 4}
-				if format == Sparse {
+			t.Run(string(fm)+"/"+tc.name, func(t *testing.T) {
+				c := ps.Config{Format: fm, R: 4}
+				if fm == format.Sparse {
 					c.M = 8
 				}
-				w, err := Create(t.TempDir(), c)
+				w, err := ps.Create(t.TempDir(), c)
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -102,14 +104,14 @@ func TestWriterRejects(t *testing.T) {
 		}
 	}
 	t.Run("append after close", func(t *testing.T) {
-		w, err := Create(t.TempDir(), Config{Format: V2, R: 4})
+		w, err := ps.Create(t.TempDir(), ps.Config{Format: format.V2, R: 4})
 		if err != nil {
 			t.Fatal(err)
 		}
 		if err := w.Close(mustState(t, 0, 0)); err != nil {
 			t.Fatal(err)
 		}
-		if err := w.Append(Entry{Index: 1, Term: 1}, nil); err == nil {
+		if err := w.Append(ps.Entry{Index: 1, Term: 1}, nil); err == nil {
 			t.Fatal("append after Close accepted")
 		}
 	})

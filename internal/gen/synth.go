@@ -3,6 +3,8 @@ package gen
 import (
 	"errors"
 	"fmt"
+	"github.com/walctl/walctl/format"
+	"github.com/walctl/walctl/format/ps"
 	"io"
 	"math/rand/v2"
 )
@@ -27,7 +29,7 @@ const (
 // set), with payload sizes uniform in [SizeMin, SizeMax]. The same Spec
 // always produces the same bytes.
 type Spec struct {
-	Config
+	ps.Config
 	Entries          int64
 	TargetBytes      int64
 	SizeMin, SizeMax int64
@@ -52,12 +54,12 @@ func (s Spec) check() error {
 		return errors.New("gen: give a number of entries or a size")
 	case s.SizeMin < 0 || s.SizeMax < s.SizeMin || s.SizeMax > MaxEntrySize:
 		return fmt.Errorf("gen: payload sizes [%d, %d] are not 0 ≤ min ≤ max ≤ %d", s.SizeMin, s.SizeMax, int64(MaxEntrySize))
-	case s.Format == Sparse && s.SizeMax > s.M:
+	case s.Format == format.Sparse && s.SizeMax > s.M:
 		return fmt.Errorf("gen: sparse entries up to %d bytes need M ≥ %d (M is %d)", s.SizeMax, s.SizeMax, s.M)
 	case s.TermEvery < 0:
 		return errors.New("gen: negative TermEvery")
 	}
-	return s.Config.check()
+	return nil // the format and geometry are ps.Create's to check
 }
 
 // synth draws the entries of a Spec: metadata from one stream, payload
@@ -84,11 +86,11 @@ func newSynth(s Spec) *synth {
 
 // entry draws entry i: now and then a new term, a command id on about one
 // entry in four, a size in [SizeMin, SizeMax].
-func (g *synth) entry(i int64) Entry {
+func (g *synth) entry(i int64) ps.Entry {
 	if i > 1 && g.meta.Int64N(g.spec.TermEvery) == 0 {
 		g.term++
 	}
-	e := Entry{Index: i, Term: g.term, Ticks: BaseTicks + i*tickStep,
+	e := ps.Entry{Index: i, Term: g.term, Ticks: BaseTicks + i*tickStep,
 		Length: g.spec.SizeMin + g.meta.Int64N(g.spec.SizeMax-g.spec.SizeMin+1)}
 	if g.meta.IntN(4) == 0 {
 		id := g.meta.Int32N(16)
@@ -115,7 +117,7 @@ func (p *payload) Read(b []byte) (int, error) {
 	return n, nil
 }
 
-func (g *synth) done(r Result, w *LogWriter) bool {
+func (g *synth) done(r Result, w *ps.LogWriter) bool {
 	s := g.spec
 	return (s.Entries > 0 && r.Entries >= s.Entries) || (s.TargetBytes > 0 && w.Bytes() >= s.TargetBytes)
 }
@@ -128,7 +130,7 @@ func Generate(dir string, s Spec) (Result, error) {
 	if err := s.check(); err != nil {
 		return r, err
 	}
-	w, err := Create(dir, s.Config)
+	w, err := ps.Create(dir, s.Config)
 	if err != nil {
 		return r, err
 	}

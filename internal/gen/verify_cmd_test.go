@@ -1,6 +1,8 @@
 package gen_test
 
 import (
+	"github.com/walctl/walctl/format"
+	"github.com/walctl/walctl/format/ps"
 	"testing"
 
 	"github.com/walctl/walctl/cmd"
@@ -13,11 +15,11 @@ import (
 // format: verdict ok, no finding at all, every entry committed.
 func TestVerifyCommandClean(t *testing.T) {
 	for _, s := range []gen.Spec{
-		{Config: gen.Config{Format: gen.Legacy, R: 7}, Entries: 30, SizeMin: 0, SizeMax: 300, Seed: 11, TermEvery: 5},
-		{Config: gen.Config{Format: gen.V2, R: 7}, Entries: 27, SizeMin: 0, SizeMax: 300, Seed: 12, TermEvery: 5},
-		{Config: gen.Config{Format: gen.Sparse, R: 7, M: 512}, Entries: 30, SizeMin: 0, SizeMax: 300, Seed: 13, TermEvery: 5},
+		{Config: ps.Config{Format: format.Legacy, R: 7}, Entries: 30, SizeMin: 0, SizeMax: 300, Seed: 11, TermEvery: 5},
+		{Config: ps.Config{Format: format.V2, R: 7}, Entries: 27, SizeMin: 0, SizeMax: 300, Seed: 12, TermEvery: 5},
+		{Config: ps.Config{Format: format.Sparse, R: 7, M: 512}, Entries: 30, SizeMin: 0, SizeMax: 300, Seed: 13, TermEvery: 5},
 	} {
-		t.Run(s.Format, func(t *testing.T) {
+		t.Run(string(s.Format), func(t *testing.T) {
 			dir := t.TempDir()
 			res, err := gen.Generate(dir, s)
 			if err != nil {

@@ -1,6 +1,7 @@
 package gen
 
 import (
+	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
 )
@@ -9,7 +10,7 @@ import (
 // repair → internal/gen would be a cycle), so they replay the log the way
 // cmd.Verify does: logdir findings plus the raftlog replay.
 type verified struct {
-	Format   string
+	Format   format.Format
 	Verdict  string
 	Findings raftlog.Findings
 	Summary  raftlog.Summary

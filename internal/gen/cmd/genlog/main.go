@@ -9,6 +9,7 @@ package main
 import (
 	"flag"
 	"fmt"
+	"github.com/walctl/walctl/format"
 	"os"
 	"time"
 
@@ -27,7 +28,11 @@ func run(args []string) error {
 	var s gen.Spec
 	var mb int64
 	var out string
-	fs.StringVar(&s.Format, "format", gen.V2, "partition format: legacy, v2 or sparse")
+	s.Format = format.V2
+	fs.Func("format", "partition format: legacy, v2 (default) or sparse", func(v string) error {
+		s.Format = format.Format(v) // ps.Create refuses anything else
+		return nil
+	})
 	fs.Int64Var(&s.Entries, "entries", 0, "number of entries (0: as many as -mb needs)")
 	fs.Int64Var(&mb, "mb", 0, "stop once the partition files hold this many MiB (0: -entries only)")
 	fs.Int64Var(&s.SizeMin, "size-min", 100, "smallest payload in bytes")
@@ -47,7 +52,7 @@ func run(args []string) error {
 		return fmt.Errorf("-mb %d out of range", mb)
 	}
 	s.TargetBytes = mb << 20
-	if s.Format == gen.Sparse && s.M == 0 {
+	if s.Format == format.Sparse && s.M == 0 {
 		s.M = s.SizeMax
 	}
 	start := time.Now()
