@@ -550,9 +550,9 @@ func TestPreflightRefusesAnotherReading(t *testing.T) {
 // violation (a corrected length over the padding, a changed payload byte).
 func TestProveCorrected292(t *testing.T) {
 	src := filepath.Join(fixtures.Root(), "6.4.0", "wal-hash-crc32", "wal")
-	in := copyTree(t, src, filepath.Join(t.TempDir(), "in"))
+	in := fixtures.CopyTo(t, src, filepath.Join(t.TempDir(), "in"))
 	exp := audit.Expect{Out: logdir.Options{Format: "wal"}}
-	if _, v := prove(t, in, copyTree(t, src, filepath.Join(t.TempDir(), "same")), exp); v != nil {
+	if _, v := prove(t, in, fixtures.CopyTo(t, src, filepath.Join(t.TempDir(), "same")), exp); v != nil {
 		t.Fatalf("an unchanged copy: %v", v)
 	}
 	l, err := wal.Open(in, wal.Options{})
@@ -568,7 +568,7 @@ func TestProveCorrected292(t *testing.T) {
 		t.Fatalf("%d corrections, want 2 (entries 15 and 17)", len(fixes))
 	}
 	corrected := func(t *testing.T, mutate func(dir string, c wal.Correction292)) string {
-		out := copyTree(t, src, filepath.Join(t.TempDir(), "out"))
+		out := fixtures.CopyTo(t, src, filepath.Join(t.TempDir(), "out"))
 		for _, c := range fixes {
 			page := filepath.Join(out, filepath.FromSlash(c.File))
 			b, err := os.ReadFile(page)
@@ -597,29 +597,6 @@ func TestProveCorrected292(t *testing.T) {
 	if _, v := prove(t, in, out, exp); v == nil || v.Index != fixes[0].Index {
 		t.Fatalf("a changed payload byte of a corrected entry: violation %v, want one at %d", v, fixes[0].Index)
 	}
-}
-
-func copyTree(t testing.TB, src, dst string) string {
-	t.Helper()
-	err := filepath.Walk(src, func(p string, info os.FileInfo, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		target := filepath.Join(dst, rel)
-		if info.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(target, b, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dst
 }
 
 // unaudited writes through the transaction with an auditor that passes:

@@ -140,7 +140,7 @@ func TestExecutableAdvice(t *testing.T) {
 	pairs, commands, combined, healed, noReplica := 0, 0, 0, 0, 0
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			dir := copyDir(t, c.base.WAL)
+			dir := fixtures.Copy(t, c.base.WAL)
 			if c.damage != nil {
 				c.damage(t, dir)
 			}
@@ -266,7 +266,7 @@ type adviceDoc struct {
 func verifySettled(t *testing.T, dir string, f fixtures.Fixture) (adviceDoc, int) {
 	t.Helper()
 	doc, code := verifyJSON(t, dir)
-	if code != ExitError {
+	if code != exitError {
 		return doc, code
 	}
 	var settings []string
@@ -278,7 +278,7 @@ func verifySettled(t *testing.T, dir string, f fixtures.Fixture) (adviceDoc, int
 		}
 	}
 	doc, code = verifyJSON(t, dir, settings...)
-	if code == ExitError {
+	if code == exitError {
 		t.Fatalf("verify %s exit 2 with the node's settings %v", dir, settings)
 	}
 	return doc, code
@@ -289,7 +289,7 @@ func verifyJSON(t *testing.T, dir string, settings ...string) (adviceDoc, int) {
 	args := append(append([]string{"verify", "--json"}, settings...), dir)
 	out, errs, code := runReadOnly(t, dir, args...)
 	var doc adviceDoc
-	if code == ExitError && out == "" {
+	if code == exitError && out == "" {
 		return doc, code
 	}
 	if err := json.Unmarshal([]byte(out), &doc); err != nil {
@@ -302,7 +302,7 @@ func checkWanted(t *testing.T, doc adviceDoc, code int, c adviceCase) {
 	t.Helper()
 	for _, f := range doc.Findings {
 		if f.Code == c.want && (c.warn || f.Severity == "error") {
-			if !c.warn && (code != ExitDamaged || doc.Verdict != "damaged") {
+			if !c.warn && (code != exitDamaged || doc.Verdict != "damaged") {
 				t.Errorf("verdict %s exit %d with an error finding", doc.Verdict, code)
 			}
 			return
@@ -360,21 +360,21 @@ func fill(command string, values map[string]string) []string {
 // command, which carries every fix's flags, is run instead (combined).
 func runFix(t *testing.T, c adviceCase, f adviceFinding, all string) (combined bool) {
 	t.Helper()
-	dir := copyDir(t, c.base.WAL)
+	dir := fixtures.Copy(t, c.base.WAL)
 	if c.damage != nil {
 		c.damage(t, dir)
 	}
 	values := placeholders(c.base, dir)
 	if c.replica != "" {
-		values["REPLICA"] = copyDir(t, c.replica)
+		values["REPLICA"] = fixtures.Copy(t, c.replica)
 	}
 	args := fill(f.FixCommand, values)
 	out, errs, code := run(t, args...)
-	if code == ExitDamaged && strings.Contains(out, "refused:") && all != "" && all != f.FixCommand {
+	if code == exitDamaged && strings.Contains(out, "refused:") && all != "" && all != f.FixCommand {
 		args, combined = fill(all, values), true
 		out, errs, code = run(t, args...)
 	}
-	if code != ExitOK {
+	if code != exitOK {
 		t.Errorf("%s: fix %q exit %d (advice not accepted):\n%s%s", f.Code, strings.Join(args, " "), code, out, errs)
 		return combined
 	}
@@ -411,7 +411,7 @@ func sameSpot(f, g adviceFinding) bool {
 func checkRefused(t *testing.T, c adviceCase, dir string, f adviceFinding) {
 	t.Helper()
 	out, errs, code := runReadOnly(t, dir, "repair", "--json", dir)
-	if code == ExitError {
+	if code == exitError {
 		return // repair refuses the log as a whole (unreadable, unsure)
 	}
 	var doc struct {
@@ -467,7 +467,7 @@ func TestExecutableDiffAdvice(t *testing.T) {
 			continue
 		}
 		copySet := func(t *testing.T) string {
-			root := copyDirTo(t, set, t.TempDir())
+			root := fixtures.CopyTo(t, set, t.TempDir())
 			for _, f := range sc.damage {
 				if err := os.Remove(filepath.Join(root, filepath.FromSlash(f))); err != nil {
 					t.Fatal(err)
@@ -499,7 +499,7 @@ func TestExecutableDiffAdvice(t *testing.T) {
 					}
 					fresh := copySet(t)
 					args := strings.Fields(strings.ReplaceAll(f.FixCommand, root, fresh))[1:]
-					if out, errs, code := run(t, args...); code != ExitOK {
+					if out, errs, code := run(t, args...); code != exitOK {
 						t.Errorf("%s: fix %q exit %d (advice not accepted):\n%s%s", f.Code, strings.Join(args, " "),
 							code, out, errs)
 						continue
@@ -535,7 +535,7 @@ func diffAdvice(t *testing.T, root string, nodes []string) adviceDoc {
 	}
 	out, errs, code := runReadOnly(t, root, args...)
 	var doc adviceDoc
-	if err := json.Unmarshal([]byte(out), &doc); err != nil || code == ExitError {
+	if err := json.Unmarshal([]byte(out), &doc); err != nil || code == exitError {
 		t.Fatalf("diff exit %d (%v): %s %s", code, err, out, errs)
 	}
 	return doc
@@ -562,7 +562,7 @@ func TestExecutableUpgradeAdvice(t *testing.T) {
 					continue
 				}
 				t.Run(f.Name+"/to-"+c.Version, func(t *testing.T) {
-					dir := copyDir(t, f.WAL)
+					dir := fixtures.Copy(t, f.WAL)
 					doc := verifyTargetJSON(t, dir, c.Version, settingsArgs(t, f)...)
 					seen := map[string]bool{}
 					for _, g := range doc.Findings {
@@ -598,7 +598,7 @@ func TestExecutableUpgradeAdvice(t *testing.T) {
 
 func runUpgradeFix(t *testing.T, f fixtures.Fixture, v string, g adviceFinding) {
 	t.Helper()
-	dir := copyDir(t, f.WAL)
+	dir := fixtures.Copy(t, f.WAL)
 	values := placeholders(f, dir)
 	values["NEWDIR"] = filepath.Join(t.TempDir(), "new")
 	if f.Manifest.Settings.RecordsPerPartition == 0 {
@@ -606,7 +606,7 @@ func runUpgradeFix(t *testing.T, f fixtures.Fixture, v string, g adviceFinding) 
 	}
 	args := fill(g.FixCommand, values)
 	out, errs, code := run(t, args...)
-	if code != ExitOK {
+	if code != exitOK {
 		t.Errorf("%s: fix %q exit %d (advice not accepted):\n%s%s", g.Code, strings.Join(args, " "), code, out, errs)
 		return
 	}
@@ -636,7 +636,7 @@ func verifyTargetJSON(t *testing.T, dir, v string, settings ...string) adviceDoc
 	args := append(append([]string{"verify", "--json", "--target-version", v}, settings...), dir)
 	out, errs, code := runReadOnly(t, dir, args...)
 	var doc adviceDoc
-	if err := json.Unmarshal([]byte(out), &doc); err != nil || code == ExitError {
+	if err := json.Unmarshal([]byte(out), &doc); err != nil || code == exitError {
 		t.Fatalf("verify --target-version %s: exit %d (%v): %s %s", v, code, err, out, errs)
 	}
 	return doc

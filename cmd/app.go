@@ -15,7 +15,6 @@ import (
 	"github.com/urfave/cli/v2"
 	"github.com/walctl/walctl/internal/progress"
 	"github.com/walctl/walctl/internal/termtext"
-	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/txn"
 )
 
@@ -195,10 +194,11 @@ func appCommands() []string {
 	return names
 }
 
-// newBar returns a progress bar over the entries of a log for long
-// operations: on a terminal only, never with --json or --quiet.
-func newBar(c *cli.Context, l *logdir.Log, what string) *progress.Bar {
-	return barFor(c, l.Last-l.First+1, what)
+// barOf makes the progress bars of one long operation (a library asks for
+// one once it knows the total): on a terminal only, never with --json or
+// --quiet.
+func barOf(c *cli.Context, what string) func(total int64) *progress.Bar {
+	return func(total int64) *progress.Bar { return barFor(c, total, what) }
 }
 
 // barFor is newBar over total units of any work.

@@ -45,7 +45,7 @@ func TestWritesRefuseContradictedSettings(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			dir := copyDir(t, c.src)
+			dir := fixtures.Copy(t, c.src)
 			out := filepath.Join(t.TempDir(), "out")
 			args := append([]string{}, c.args...)
 			for i, a := range args {
@@ -90,7 +90,7 @@ func TestReadOnlyCommandsKeepGeometryConflicts(t *testing.T) {
 // refusal, the plan still wants its own flags, and the write is audited
 // with that R only because it is one of detection's candidates.
 func TestOverrideEvidence(t *testing.T) {
-	dir := copyDir(t, fixtureLog("5.26.2", "legacy-basic"))
+	dir := fixtures.Copy(t, fixtureLog("5.26.2", "legacy-basic"))
 	path := filepath.Join(dir, "1")
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -128,7 +128,7 @@ func TestRepairApplyNeverPartial(t *testing.T) {
 		{"6.12.0/wal-hash-crc32+hash-payload-flip", "--allow-drop-committed allows it"},
 	} {
 		t.Run(c.fixture, func(t *testing.T) {
-			dir := copyDir(t, filepath.Join(fixtures.Root(), c.fixture, "wal"))
+			dir := fixtures.Copy(t, filepath.Join(fixtures.Root(), c.fixture, "wal"))
 			before := treeHash(t, dir)
 			out, errs, code := run(t, "repair", "--apply", dir)
 			if code != 1 || !strings.Contains(out, "refused: nothing was written") || !strings.Contains(out, c.flag) {
@@ -154,7 +154,7 @@ func TestRepairApplyNeverPartial(t *testing.T) {
 // the plan says so; with the cluster's it is that one; every run is audited.
 func TestRepairFlippedCommitIndex(t *testing.T) {
 	flipped := func(t *testing.T) string {
-		dir := copyDir(t, fixtureLog("5.26.2", "table-basic"))
+		dir := fixtures.Copy(t, fixtureLog("5.26.2", "table-basic"))
 		path := filepath.Join(dir, nodestate.FileName)
 		b, err := os.ReadFile(path)
 		if err != nil {
@@ -210,16 +210,16 @@ func TestWritesAreAudited(t *testing.T) {
 		args func(t *testing.T) []string
 	}{
 		{"repair", func(t *testing.T) []string {
-			return []string{"repair", "--apply", copyDir(t, fixtureLog("5.26.2", "table-basic+tail-torn"))}
+			return []string{"repair", "--apply", fixtures.Copy(t, fixtureLog("5.26.2", "table-basic+tail-torn"))}
 		}},
 		{"WAL repair", func(t *testing.T) []string {
-			return []string{"repair", "--apply", copyDir(t, fixtureLog("6.12.0", "wal-basic+checkpoint-torn"))}
+			return []string{"repair", "--apply", fixtures.Copy(t, fixtureLog("6.12.0", "wal-basic+checkpoint-torn"))}
 		}},
 		{"convert --out", func(t *testing.T) []string {
 			return []string{"convert", "--to", "legacy", "-R", "3", "--out", filepath.Join(t.TempDir(), "o"), fixtureLog("5.26.2", "table-snapshot")}
 		}},
 		{"convert --in-place", func(t *testing.T) []string {
-			return []string{"convert", "--to", "v2", "--in-place", copyDir(t, fixtureLog("5.26.2", "legacy-basic"))}
+			return []string{"convert", "--to", "v2", "--in-place", fixtures.Copy(t, fixtureLog("5.26.2", "legacy-basic"))}
 		}},
 		{"convert --to wal", func(t *testing.T) []string {
 			return []string{"convert", "--to", "wal", "--out", filepath.Join(t.TempDir(), "o"), fixtureLog("5.26.2", "legacy-snapshot")}

@@ -9,31 +9,6 @@ import (
 	"github.com/walctl/walctl/internal/fixtures"
 )
 
-// copyDir copies a fixture log into a temp dir the test may change.
-func copyDir(t testing.TB, src string) string {
-	t.Helper()
-	dst := filepath.Join(t.TempDir(), "log")
-	err := filepath.Walk(src, func(p string, info os.FileInfo, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		target := filepath.Join(dst, rel)
-		if info.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(target, b, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dst
-}
-
 // A catalogue of bad inputs: each gets a one-line error naming the path,
 // a hint, exit 2 (or the verify verdict where the input is a damaged log),
 // and never a panic or a stack trace.
@@ -56,34 +31,34 @@ func TestBadInputCatalogue(t *testing.T) {
 			return d
 		}, []string{"inspect"}, 2, "not a DotNext log"},
 		{"partition that cannot be read", func(t *testing.T) string {
-			d := copyDir(t, healthy)
+			d := fixtures.Copy(t, healthy)
 			os.Remove(filepath.Join(d, "1"))
 			os.Symlink(filepath.Join(d, "nowhere"), filepath.Join(d, "1"))
 			return d
 		}, []string{"verify"}, 2, "1"},
 		{"symlink loop", func(t *testing.T) string {
-			d := copyDir(t, healthy)
+			d := fixtures.Copy(t, healthy)
 			os.Remove(filepath.Join(d, "2"))
 			os.Symlink("2", filepath.Join(d, "2"))
 			return d
 		}, []string{"verify"}, 2, "2"},
 		{"non-canonical partition name", func(t *testing.T) string {
-			d := copyDir(t, healthy)
+			d := fixtures.Copy(t, healthy)
 			os.WriteFile(filepath.Join(d, "007"), []byte("x"), 0o644)
 			return d
 		}, []string{"verify"}, 0, ""},
 		{"zero-length partition", func(t *testing.T) string {
-			d := copyDir(t, healthy)
+			d := fixtures.Copy(t, healthy)
 			os.WriteFile(filepath.Join(d, "2"), nil, 0o644)
 			return d
 		}, []string{"verify"}, 1, "error"},
 		{"truncated node.state", func(t *testing.T) string {
-			d := copyDir(t, healthy)
+			d := fixtures.Copy(t, healthy)
 			os.Truncate(filepath.Join(d, "node.state"), 100)
 			return d
 		}, []string{"verify"}, 1, "node-state-size"},
 		{"oversized node.state", func(t *testing.T) string {
-			d := copyDir(t, healthy)
+			d := fixtures.Copy(t, healthy)
 			f, _ := os.OpenFile(filepath.Join(d, "node.state"), os.O_APPEND|os.O_WRONLY, 0)
 			f.Write(make([]byte, 72))
 			f.Close()
@@ -92,7 +67,7 @@ func TestBadInputCatalogue(t *testing.T) {
 			// buffer): a warning, whose fix cuts the file.
 		}, []string{"verify"}, 0, "node-state-size"},
 		{"2 GiB+ sparse hole partition", func(t *testing.T) string {
-			d := copyDir(t, healthy)
+			d := fixtures.Copy(t, healthy)
 			if err := os.Truncate(filepath.Join(d, "2"), 2<<30+12345); err != nil {
 				t.Skip("no sparse files here:", err)
 			}
@@ -123,7 +98,7 @@ func TestBadInputCatalogue(t *testing.T) {
 			if os.Geteuid() == 0 {
 				t.Skip("root reads every file; the node.state-is-a-directory row covers the unreadable case as root")
 			}
-			d := copyDir(t, healthy)
+			d := fixtures.Copy(t, healthy)
 			os.Chmod(filepath.Join(d, "1"), 0)
 			return d
 		}, []string{"verify"}, 2, "permission denied"},
@@ -131,18 +106,18 @@ func TestBadInputCatalogue(t *testing.T) {
 			if os.Geteuid() == 0 {
 				t.Skip("root reads every file")
 			}
-			d := copyDir(t, healthy)
+			d := fixtures.Copy(t, healthy)
 			os.Chmod(filepath.Join(d, "node.state"), 0)
 			return d
 		}, []string{"inspect"}, 2, "node.state"},
 		{"node.state is a directory (unreadable, also as root)", func(t *testing.T) string {
-			d := copyDir(t, healthy)
+			d := fixtures.Copy(t, healthy)
 			os.Remove(filepath.Join(d, "node.state"))
 			os.Mkdir(filepath.Join(d, "node.state"), 0o755)
 			return d
 		}, []string{"verify"}, 2, "node.state: not a regular file"},
 		{"node.state is a named pipe (used to block forever)", func(t *testing.T) string {
-			d := copyDir(t, healthy)
+			d := fixtures.Copy(t, healthy)
 			os.Remove(filepath.Join(d, "node.state"))
 			if err := mkfifo(filepath.Join(d, "node.state")); err != nil {
 				t.Skip("no named pipes here:", err)
@@ -150,7 +125,7 @@ func TestBadInputCatalogue(t *testing.T) {
 			return d
 		}, []string{"inspect"}, 2, "node.state: not a regular file"},
 		{"partition is a named pipe", func(t *testing.T) string {
-			d := copyDir(t, healthy)
+			d := fixtures.Copy(t, healthy)
 			os.Remove(filepath.Join(d, "1"))
 			if err := mkfifo(filepath.Join(d, "1")); err != nil {
 				t.Skip("no named pipes here:", err)
@@ -171,23 +146,23 @@ func TestBadInputCatalogue(t *testing.T) {
 			return d
 		}, []string{"verify"}, 1, "partition-missing"},
 		{"WAL: garbage checkpoint", func(t *testing.T) string {
-			d := copyDir(t, walHealthy)
+			d := fixtures.Copy(t, walHealthy)
 			os.WriteFile(filepath.Join(d, "checkpoint"), []byte(strings.Repeat("\xff", 20)), 0o644)
 			return d
 		}, []string{"verify"}, 1, "checkpoint-version-unsupported"},
 		{"WAL: torn checkpoint of 7 bytes", func(t *testing.T) string {
-			d := copyDir(t, walHealthy)
+			d := fixtures.Copy(t, walHealthy)
 			os.WriteFile(filepath.Join(d, "checkpoint"), []byte("garbage"), 0o644)
 			return d
 		}, []string{"verify"}, 1, "checkpoint"},
 		{"WAL: directory where the checkpoint file is expected", func(t *testing.T) string {
-			d := copyDir(t, walHealthy)
+			d := fixtures.Copy(t, walHealthy)
 			os.Remove(filepath.Join(d, "checkpoint"))
 			os.Mkdir(filepath.Join(d, "checkpoint"), 0o755)
 			return d
 		}, []string{"verify"}, 1, "checkpoint-missing"},
 		{"WAL: checkpoint is a named pipe (used to block forever)", func(t *testing.T) string {
-			d := copyDir(t, walHealthy)
+			d := fixtures.Copy(t, walHealthy)
 			os.Remove(filepath.Join(d, "checkpoint"))
 			if err := mkfifo(filepath.Join(d, "checkpoint")); err != nil {
 				t.Skip("no named pipes here:", err)
@@ -195,13 +170,13 @@ func TestBadInputCatalogue(t *testing.T) {
 			return d
 		}, []string{"verify"}, 1, "checkpoint-missing"},
 		{"WAL: directory where metadata page 0 is expected", func(t *testing.T) string {
-			d := copyDir(t, walHealthy)
+			d := fixtures.Copy(t, walHealthy)
 			os.Remove(filepath.Join(d, "metadata", "0"))
 			os.Mkdir(filepath.Join(d, "metadata", "0"), 0o755)
 			return d
 		}, []string{"verify"}, 2, "cannot tell"},
 		{"WAL: data is a file, not a directory", func(t *testing.T) string {
-			d := copyDir(t, walHealthy)
+			d := fixtures.Copy(t, walHealthy)
 			os.RemoveAll(filepath.Join(d, "data"))
 			os.WriteFile(filepath.Join(d, "data"), []byte("x"), 0o644)
 			return d

@@ -64,7 +64,7 @@ func TestCommandsAtBoundaries(t *testing.T) {
 	cases = append(cases, partitionNameCases()...)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			dir := copyDir(t, filepath.Join(fixtures.Root(), c.fixture, "wal"))
+			dir := fixtures.Copy(t, filepath.Join(fixtures.Root(), c.fixture, "wal"))
 			if c.mutate != nil {
 				c.mutate(t, dir)
 			}

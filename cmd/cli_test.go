@@ -60,7 +60,7 @@ func TestFlagsAnywhere(t *testing.T) {
 		}
 	}
 	// After "--" every argument is a directory.
-	if _, errs, code := rawRun(t, "verify", "--", "--no-color"); code != ExitError || !strings.Contains(errs, "--no-color") {
+	if _, errs, code := rawRun(t, "verify", "--", "--no-color"); code != exitError || !strings.Contains(errs, "--no-color") {
 		t.Errorf("after --: exit %d, %s", code, errs)
 	}
 }
@@ -94,7 +94,7 @@ func TestUsageErrorsAreOneLine(t *testing.T) {
 	for _, c := range cases {
 		out, errs, code := rawRun(t, c.args...)
 		lines := strings.Split(strings.TrimSuffix(errs, "\n"), "\n")
-		if code != ExitError || out != "" || len(lines) != 2 || !strings.HasPrefix(lines[0], "walctl: error: ") ||
+		if code != exitError || out != "" || len(lines) != 2 || !strings.HasPrefix(lines[0], "walctl: error: ") ||
 			!strings.HasPrefix(lines[1], "walctl: hint: ") {
 			t.Errorf("walctl %s: exit %d, want 2, one error line and one hint:\nstdout: %s\nstderr: %s", strings.Join(c.args, " "), code, out, errs)
 			continue
@@ -243,7 +243,7 @@ func TestVerifyMany(t *testing.T) {
 	put := func(name, fixture string) string {
 		dst := filepath.Join(root, name)
 		os.MkdirAll(filepath.Dir(dst), 0o755)
-		if err := os.Rename(copyDir(t, filepath.Join(fixtures.Root(), fixture, "wal")), dst); err != nil {
+		if err := os.Rename(fixtures.Copy(t, filepath.Join(fixtures.Root(), fixture, "wal")), dst); err != nil {
 			t.Fatal(err)
 		}
 		return dst
@@ -267,7 +267,7 @@ func TestVerifyMany(t *testing.T) {
 	if want := []string{ok, wal, damaged}; strings.Join(dirs, "|") != strings.Join(want, "|") {
 		t.Errorf("found %v, want %v", dirs, want)
 	}
-	if code != ExitDamaged || doc.ExitCode != 1 || doc.Verdict != "damaged" || doc.Counts["ok"] != 2 || doc.Counts["damaged"] != 1 {
+	if code != exitDamaged || doc.ExitCode != 1 || doc.Verdict != "damaged" || doc.Counts["ok"] != 2 || doc.Counts["damaged"] != 1 {
 		t.Errorf("exit %d, doc %+v", code, doc)
 	}
 	if l := doc.Logs[2]; l.Errors != 1 || len(l.Findings) == 0 || l.Findings[0].Code != "torn-tail" {
@@ -283,7 +283,7 @@ func TestVerifyMany(t *testing.T) {
 		t.Fatal(err)
 	}
 	out, errs, code := runReadOnly(t, unsure, "verify", ok, unsure, damaged)
-	if code != ExitError || !strings.Contains(out, "unsure") || !strings.Contains(out, "--format") ||
+	if code != exitError || !strings.Contains(out, "unsure") || !strings.Contains(out, "--format") ||
 		!strings.Contains(errs, "1 of 3 logs could not be verified") {
 		t.Errorf("exit %d:\n%s%s", code, out, errs)
 	}
@@ -292,19 +292,19 @@ func TestVerifyMany(t *testing.T) {
 	// each); the same flags for every log: -R 6 decides it too.
 	candidates := filepath.Join(fixtures.Root(), "5.7.2", "table-snapshot-install", "wal")
 	out, _, code = rawRun(t, "verify", "--json", candidates, candidates)
-	if err := json.Unmarshal([]byte(out), &doc); err != nil || code != ExitDamaged || len(doc.Logs) != 2 ||
+	if err := json.Unmarshal([]byte(out), &doc); err != nil || code != exitDamaged || len(doc.Logs) != 2 ||
 		doc.Logs[0].Verdict != "damaged" {
 		t.Errorf("exit %d: %v %s", code, err, out)
 	}
 	out, _, code = rawRun(t, "verify", "--json", "-R", "6", candidates, candidates)
-	if err := json.Unmarshal([]byte(out), &doc); err != nil || code != ExitDamaged || len(doc.Logs) != 2 || doc.Logs[0].Verdict != "damaged" {
+	if err := json.Unmarshal([]byte(out), &doc); err != nil || code != exitDamaged || len(doc.Logs) != 2 || doc.Logs[0].Verdict != "damaged" {
 		t.Errorf("exit %d: %v %s", code, err, out)
 	}
 	// All ok: exit 0. A root without logs: exit 2.
 	if _, errs, code := rawRun(t, "verify", ok, wal); code != 0 {
 		t.Errorf("two healthy logs: exit %d %s", code, errs)
 	}
-	if _, errs, code := rawRun(t, "verify", "-r", filepath.Join(root, "empty")); code != ExitError || !strings.Contains(errs, "no log directory") {
+	if _, errs, code := rawRun(t, "verify", "-r", filepath.Join(root, "empty")); code != exitError || !strings.Contains(errs, "no log directory") {
 		t.Errorf("empty root: exit %d %s", code, errs)
 	}
 	// One DIR without --recursive: the single-log document, unchanged.
@@ -356,7 +356,7 @@ func TestVerifyRecursiveFixtures(t *testing.T) {
 			}
 		}
 	}
-	if len(doc.Logs) != want || code != ExitDamaged || doc.Counts["unsure"] != 0 || doc.Counts["damaged"] == 0 {
+	if len(doc.Logs) != want || code != exitDamaged || doc.Counts["unsure"] != 0 || doc.Counts["damaged"] == 0 {
 		t.Errorf("%d logs (want %d), exit %d, counts %v", len(doc.Logs), want, code, doc.Counts)
 	}
 }

@@ -3,19 +3,18 @@ package cmd
 import (
 	"errors"
 	"fmt"
-	"github.com/walctl/walctl/format"
 	"io"
 	"strings"
 
 	"github.com/urfave/cli/v2"
 	"github.com/walctl/walctl/audit"
+	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/format/wal"
-	"github.com/walctl/walctl/internal/progress"
-	"github.com/walctl/walctl/internal/shellquote"
 	"github.com/walctl/walctl/internal/termtext"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/repair"
 	"github.com/walctl/walctl/txn"
+	"github.com/walctl/walctl/verify"
 )
 
 func convertCommand() *cli.Command {
@@ -54,7 +53,7 @@ type convertDoc struct {
 	Conversion *repair.Conversion `json:"conversion,omitempty"`
 	Output     string             `json:"output"`
 	Backup     string             `json:"backup,omitempty"`
-	Verify     *verifyDoc         `json:"verify,omitempty"`
+	Verify     *verify.Report     `json:"verify,omitempty"`
 	Comparison *repair.Comparison `json:"comparison,omitempty"`
 	Audit      *audit.Report      `json:"audit,omitempty"`
 	Refused    []string           `json:"refused,omitempty"`
@@ -234,50 +233,6 @@ func reportRefusedConvert(c *cli.Context, ie *repair.InputError) error {
 	return damageError{}
 }
 
-// verifyOutput verifies a log a command wrote (dir: the staged copy, or the
-// output itself; shown: the directory the operator will find it in) as
-// plain walctl verify does, so that both give one verdict; when detection
-// cannot tell its settings, with those it was written with, which the
-// verify command the doc names (and its fix commands) then carry.
-func verifyOutput(dir, shown string, written logdir.Options, bar func(*logdir.Log) *progress.Bar) (*verifyDoc,
-	error) {
-	doc, err := verifyWith(dir, logdir.Options{}, bar)
-	var unsure *logdir.ErrUnsure
-	if !errors.As(err, &unsure) {
-		if doc != nil {
-			doc.Dir, doc.Command = shown, shellquote.Join("walctl", "verify", shown)
-		}
-		return doc, err
-	}
-	doc, err = verifyWith(dir, written, bar)
-	if err != nil {
-		return nil, err
-	}
-	doc.flags = optionFlags(written)
-	doc.carryInputFlags(doc.flags)
-	doc.Dir = shown
-	doc.Command = shellquote.Join(append(append([]string{"walctl", "verify"}, doc.flags...), shown)...)
-	return doc, nil
-}
-
-// optionFlags are the command-line words of the settings in o.
-func optionFlags(o logdir.Options) []string {
-	var out []string
-	add := func(name, v string) {
-		if v != "" && v != "0" {
-			out = append(out, "--"+name, v)
-		}
-	}
-	add("format", string(o.Format))
-	add("records-per-partition", fmt.Sprint(o.R))
-	add("max-entry-size", fmt.Sprint(o.M))
-	add("chunk-size", fmt.Sprint(o.WAL.ChunkSize))
-	add("hash", o.WAL.Hash)
-	add("wal-layout", o.WAL.Layout)
-	add("snapshot-dir", o.WAL.SnapshotDir)
-	return out
-}
-
 // printConverted prints the conversion with the verification and the
 // comparison its audit made.
 func printConverted(c *cli.Context, doc *convertDoc) error {
@@ -291,7 +246,7 @@ func printConverted(c *cli.Context, doc *convertDoc) error {
 	} else {
 		printConversion(w, doc)
 	}
-	if v.Verdict != "ok" || !cmp.OK() {
+	if !v.OK() || !cmp.OK() {
 		return damageError{}
 	}
 	return nil
@@ -348,7 +303,7 @@ func printConversion(w io.Writer, doc *convertDoc) {
 // walConvertDoc is the JSON form of a conversion to a WriteAheadLog.
 type walConvertDoc struct {
 	Conversion *repair.WALConversion `json:"conversion,omitempty"`
-	Verify     *verifyDoc            `json:"verify,omitempty"`
+	Verify     *verify.Report        `json:"verify,omitempty"`
 	Comparison *repair.Comparison    `json:"comparison,omitempty"`
 	Audit      *audit.Report         `json:"audit,omitempty"`
 	Refused    []string              `json:"refused,omitempty"`
@@ -405,7 +360,7 @@ func runConvertToWAL(c *cli.Context, dir string) error {
 	} else {
 		printWALConversion(c.App.Writer, doc, c.String("out"))
 	}
-	if doc.Verify.Verdict != "ok" || !doc.Comparison.OK() {
+	if !doc.Verify.OK() || !doc.Comparison.OK() {
 		return damageError{}
 	}
 	return nil
@@ -489,7 +444,7 @@ func printWALConversion(w io.Writer, doc *walConvertDoc, out string) {
 // PersistentState format.
 type fromWALDoc struct {
 	Conversion *repair.FromWALConversion `json:"conversion,omitempty"`
-	Verify     *verifyDoc                `json:"verify,omitempty"`
+	Verify     *verify.Report            `json:"verify,omitempty"`
 	Comparison *repair.Comparison        `json:"comparison,omitempty"`
 	Audit      *audit.Report             `json:"audit,omitempty"`
 	Refused    []string                  `json:"refused,omitempty"`
@@ -544,7 +499,7 @@ func runConvertFromWAL(c *cli.Context, l *logdir.Log, co repair.ConvertOptions, 
 		printAudit(w, doc.Audit)
 		printVerdictLine(w, "verify the output:", doc.Verify, conv.Out)
 	}
-	if doc.Verify.Verdict != "ok" || !doc.Comparison.OK() {
+	if !doc.Verify.OK() || !doc.Comparison.OK() {
 		return damageError{}
 	}
 	return nil

@@ -14,6 +14,7 @@ import (
 	"github.com/walctl/walctl/internal/fixtures"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/repair"
+	"github.com/walctl/walctl/verify"
 )
 
 // healthyFixtures are the fixtures the library wrote and read back without
@@ -179,7 +180,7 @@ func TestConvertToWALSnapshotUnlessNoSnapshot(t *testing.T) {
 	f := fixtures.Load(t, filepath.Join(fixtures.Root(), "5.26.2", "legacy-snapshot"))
 	_, errs, code := run(t, "convert", "--to", "wal", "--no-snapshot", "--copy-snapshot", "--out",
 		filepath.Join(t.TempDir(), "out"), f.WAL)
-	if code != ExitError || !strings.Contains(errs, "contradict") {
+	if code != exitError || !strings.Contains(errs, "contradict") {
 		t.Errorf("--no-snapshot with --copy-snapshot: exit %d %s", code, errs)
 	}
 }
@@ -358,7 +359,7 @@ func TestConvertToWALOpenFiles(t *testing.T) {
 	for _, c := range cases {
 		var b strings.Builder
 		printWALConversion(&b, &walConvertDoc{Conversion: &repair.WALConversion{OpenFiles: c.of},
-			Comparison: &repair.Comparison{}, Verify: &verifyDoc{Verdict: "ok"}}, "OUT")
+			Comparison: &repair.Comparison{}, Verify: &verify.Report{Verdict: verify.OK}}, "OUT")
 		for _, w := range c.want {
 			if !strings.Contains(b.String(), w) {
 				t.Errorf("%+v: summary lacks %q:\n%s", c.of, w, b.String())

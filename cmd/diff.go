@@ -384,7 +384,7 @@ func localDamageVerdict(r *diff.Report) string {
 }
 
 func verdictText(r *diff.Report) styled {
-	errs, warns := counts(r.Findings)
+	errs, warns := r.Findings.Counts()
 	tail := ": " + plural(errs, "error") + ", " + plural(warns, "warning")
 	violations := plural64(r.LogMatchingViolations, "Log Matching violation")
 	if r.LocalDamage() && onlyLocalDamage(r) {

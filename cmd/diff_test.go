@@ -123,9 +123,9 @@ func TestDiffReplicaSets(t *testing.T) {
 			if got, want := got.normal(), want.normal(); !reflect.DeepEqual(got, want) {
 				t.Errorf("got  %+v\nwant %+v", got, want)
 			}
-			wantCode := ExitDamaged
+			wantCode := exitDamaged
 			if want.Consistent && want.LogMatchingViolations == 0 && len(want.Padded292) == 0 {
-				wantCode = ExitOK
+				wantCode = exitOK
 			}
 			if code != wantCode || errs != "" {
 				t.Errorf("exit %d (stderr %q), want %d", code, errs, wantCode)
@@ -180,7 +180,7 @@ func TestDiffReplicaPairs(t *testing.T) {
 					t.Errorf("got %+v, observed %+v", got, p)
 				}
 				padded := len(want.Padded292[p.A]) > 0 || len(want.Padded292[p.B]) > 0
-				if want := map[bool]int{true: ExitOK, false: ExitDamaged}[p.FirstConflict == nil && !padded]; code != want {
+				if want := map[bool]int{true: exitOK, false: exitDamaged}[p.FirstConflict == nil && !padded]; code != want {
 					t.Errorf("exit %d, want %d", code, want)
 				}
 			})
@@ -198,7 +198,7 @@ func TestDiffMixedFormats(t *testing.T) {
 		Identical bool             `json:"identical"`
 		LastIndex map[string]int64 `json:"lastIndex"`
 	}
-	if err := json.Unmarshal([]byte(out), &got); err != nil || code != ExitOK {
+	if err := json.Unmarshal([]byte(out), &got); err != nil || code != exitOK {
 		t.Fatalf("exit %d %v %s", code, err, errs)
 	}
 	want := map[string]int64{"legacy-basic/wal": 10, "table-basic/wal": 10}
@@ -224,7 +224,7 @@ func TestDiffUsage(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			out, errs, code := run(t, c.args...)
-			if code != ExitError || !strings.Contains(errs, c.contains) || out != "" || strings.Contains(errs, "panic") {
+			if code != exitError || !strings.Contains(errs, c.contains) || out != "" || strings.Contains(errs, "panic") {
 				t.Errorf("exit %d, stdout %q, stderr %q (want %q)", code, out, errs, c.contains)
 			}
 		})
@@ -235,7 +235,7 @@ func TestDiffUsage(t *testing.T) {
 func TestDiffSameDirTwice(t *testing.T) {
 	node := filepath.Join(fixtures.Root(), "replicas", "6.12.0", "cluster-agree", "node1")
 	out, errs, code := run(t, "diff", "--context", "0", node, node)
-	if code != ExitOK || !strings.Contains(out, "node1#1") || !strings.Contains(out, "identical") {
+	if code != exitOK || !strings.Contains(out, "node1#1") || !strings.Contains(out, "identical") {
 		t.Errorf("exit %d: %s %s", code, out, errs)
 	}
 }
@@ -249,7 +249,7 @@ func TestDiffPadded292ThenRepair(t *testing.T) {
 	root := t.TempDir()
 	var dirs []string
 	for _, n := range []string{"node1", "node2", "node3"} {
-		dirs = append(dirs, copyDirTo(t, filepath.Join(set, n), filepath.Join(root, n)))
+		dirs = append(dirs, fixtures.CopyTo(t, filepath.Join(set, n), filepath.Join(root, n)))
 	}
 	out, errs, code := run(t, append([]string{"diff", "--json"}, dirs...)...)
 	var r struct {
@@ -263,7 +263,7 @@ func TestDiffPadded292ThenRepair(t *testing.T) {
 			Severity, Code, Message, Fix string
 		} `json:"findings"`
 	}
-	if err := json.Unmarshal([]byte(out), &r); err != nil || code != ExitDamaged {
+	if err := json.Unmarshal([]byte(out), &r); err != nil || code != exitDamaged {
 		t.Fatalf("exit %d (%v): %s", code, err, errs)
 	}
 	if r.Source.Node != "node2" || fmt.Sprint(r.Padded292) != "map[node1:[20] node3:[20]]" ||
@@ -299,30 +299,8 @@ func TestDiffPadded292ThenRepair(t *testing.T) {
 	}
 	out, errs, code = run(t, append([]string{"diff", "--json"}, dirs...)...)
 	var after diffFacts
-	if err := json.Unmarshal([]byte(out), &after); err != nil || code != ExitOK || !after.Identical ||
+	if err := json.Unmarshal([]byte(out), &after); err != nil || code != exitOK || !after.Identical ||
 		after.Padded292 != nil || after.LogMatchingViolations != 0 || after.FirstConflictIndex != nil {
 		t.Errorf("after repair: exit %d %+v (%v) %s", code, after, err, errs)
 	}
-}
-
-func copyDirTo(t *testing.T, src, dst string) string {
-	t.Helper()
-	err := filepath.Walk(src, func(p string, info os.FileInfo, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		if info.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		b, err := os.ReadFile(p)
-		if err == nil {
-			err = os.WriteFile(filepath.Join(dst, rel), b, 0o644)
-		}
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dst
 }

@@ -3,7 +3,6 @@ package cmd
 import (
 	"errors"
 	"fmt"
-	"github.com/walctl/walctl/format"
 	"io"
 	"io/fs"
 	"strings"
@@ -16,12 +15,12 @@ import (
 
 // Exit codes: the one place they are defined (also listed in --help and the README).
 const (
-	ExitOK      = 0 // success; verify: no error finding
-	ExitDamaged = 1 // damage found (verify, repair: damage remains; a write's audit failed: nothing written)
-	// ExitError: usage error, unreadable input, a log walctl cannot read with
+	exitOK      = 0 // success; verify: no error finding
+	exitDamaged = 1 // damage found (verify, repair: damage remains; a write's audit failed: nothing written)
+	// exitError: usage error, unreadable input, a log walctl cannot read with
 	// confidence, another walctl writing the directory, or an interrupted
 	// walctl write pending in it.
-	ExitError = 2
+	exitError = 2
 )
 
 const exitHelp = `EXIT CODES:
@@ -33,7 +32,7 @@ const exitHelp = `EXIT CODES:
       contradicts exact evidence in the files (nothing was written); another walctl is writing DIR;
       an interrupted walctl write is pending in DIR (the message names the command that finishes it)`
 
-// damageError makes Main exit with ExitDamaged without printing an error.
+// damageError makes Main exit with exitDamaged without printing an error.
 type damageError struct{}
 
 func (damageError) Error() string { return "damage found" }
@@ -56,10 +55,10 @@ func (h hinted) Unwrap() error { return h.err }
 // report prints err as "walctl: error: …" (+ hint) and returns its exit code.
 func report(w io.Writer, err error) int {
 	if err == nil {
-		return ExitOK
+		return exitOK
 	}
 	if errors.As(err, new(damageError)) {
-		return ExitDamaged
+		return exitDamaged
 	}
 	var d unproven
 	if errors.As(err, &d) {
@@ -67,7 +66,7 @@ func report(w io.Writer, err error) int {
 		if d.hint != "" {
 			fmt.Fprintf(w, "walctl: hint: %s\n", termtext.Escape(oneLine(d.hint)))
 		}
-		return ExitDamaged
+		return exitDamaged
 	}
 	msg, hint := oneLine(err.Error()), ""
 	var u usageError
@@ -76,7 +75,7 @@ func report(w io.Writer, err error) int {
 	var refusal *txn.Refusal
 	if errors.As(err, new(*txn.AuditError)) {
 		fmt.Fprintf(w, "walctl: error: %s\n", termtext.Escape(msg))
-		return ExitDamaged
+		return exitDamaged
 	}
 	switch {
 	case errors.As(err, new(*txn.PendingError)), errors.As(err, new(*txn.BusyError)), errors.As(err, new(*txn.TempError)):
@@ -93,7 +92,7 @@ func report(w io.Writer, err error) int {
 			hint = u.hint + "; " + hint
 		}
 	case errors.As(err, &unsure):
-		hint = "add " + strings.Join(unsureFlags(unsure), " ") + " (run `" + shellquote.Join("walctl", "detect", unsure.Dir) +
+		hint = "add " + strings.Join(unsure.Flags(), " ") + " (run `" + shellquote.Join("walctl", "detect", unsure.Dir) +
 			"` for the evidence)"
 	case errors.As(err, &h):
 		hint = h.hint
@@ -107,14 +106,7 @@ func report(w io.Writer, err error) int {
 	if hint != "" {
 		fmt.Fprintf(w, "walctl: hint: %s\n", termtext.Escape(oneLine(hint)))
 	}
-	return ExitError
-}
-
-func unsureFlags(e *logdir.ErrUnsure) []string {
-	if len(e.Detection.NeedFlags) > 0 {
-		return e.Detection.NeedFlags
-	}
-	return []string{"--format " + format.Names(format.Logs, "|")}
+	return exitError
 }
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -36,7 +36,7 @@ func verifyTarget(t *testing.T, f fixtures.Fixture, v string, more ...string) (g
 	t.Helper()
 	args := append(append([]string{"verify", "--json", "--target-version", v}, more...), f.WAL)
 	out, errs, code := runReadOnly(t, f.WAL, withSettings(t, f, args...)...)
-	if code == ExitError {
+	if code == exitError {
 		t.Fatalf("verify --target-version %s: exit 2: %s", v, errs)
 	}
 	var doc gateDoc
@@ -72,7 +72,7 @@ func TestGateMatchesEveryCrossRead(t *testing.T) {
 					if (len(gate) > 0) != (len(truth) > 0) {
 						t.Fatalf("gate errors %q; the read-backs differ by %v", gate, truth)
 					}
-					if f.Expect.Verdict == "ok" && (code == ExitDamaged) != (len(truth) > 0) {
+					if f.Expect.Verdict == "ok" && (code == exitDamaged) != (len(truth) > 0) {
 						t.Errorf("healthy log: exit %d; the read-backs differ by %v; findings "+
 							"%+v", code, truth, doc.Findings)
 					}
@@ -106,7 +106,7 @@ func TestGateWriterReadsItself(t *testing.T) {
 				if gate := doc.targetErrors(); len(gate) > 0 {
 					t.Errorf("%s reading its own log: %q", v, gate)
 				}
-				if f.Expect.Verdict == "ok" && code != ExitOK {
+				if f.Expect.Verdict == "ok" && code != exitOK {
 					t.Errorf("healthy log: exit %d: %+v", code, doc.Findings)
 				}
 			})

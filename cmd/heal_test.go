@@ -21,7 +21,7 @@ func TestDiffNamesLocalDamage(t *testing.T) {
 	set := set571(t)
 	nodes := []string{filepath.Join(set, "node1"), filepath.Join(set, "node2"), filepath.Join(set, "node3")}
 	out, errs, code := runReadOnly(t, set, append([]string{"diff"}, nodes...)...)
-	if code != ExitDamaged || errs != "" {
+	if code != exitDamaged || errs != "" {
 		t.Fatalf("exit %d, %s", code, errs)
 	}
 	for _, want := range []string{"replica-local-damage", "node1: entries 4–31", "DotNext #244 T1", "damaged 4–31",
@@ -47,7 +47,7 @@ func TestDiffNamesLocalDamage(t *testing.T) {
 			Heal    string `json:"heal"`
 		} `json:"differences"`
 	}
-	if err := json.Unmarshal([]byte(js), &doc); err != nil || code != ExitDamaged {
+	if err := json.Unmarshal([]byte(js), &doc); err != nil || code != exitDamaged {
 		t.Fatalf("exit %d: %v", code, err)
 	}
 	if len(doc.Differences) != 1 {
@@ -64,7 +64,7 @@ func TestDiffNamesLocalDamage(t *testing.T) {
 func TestVerifyPointsToRepairFrom(t *testing.T) {
 	dir := filepath.Join(set571(t), "node1")
 	out, _, code := runReadOnly(t, dir, "verify", dir)
-	if code != ExitDamaged || !strings.Contains(out, "fix t1-missing-inline-records: walctl repair --from REPLICA --apply DIR") {
+	if code != exitDamaged || !strings.Contains(out, "fix t1-missing-inline-records: walctl repair --from REPLICA --apply DIR") {
 		t.Errorf("exit %d:\n%s", code, out)
 	}
 }
@@ -74,7 +74,7 @@ func TestVerifyPointsToRepairFrom(t *testing.T) {
 func TestRepairFromPlan(t *testing.T) {
 	set := set571(t)
 	out, errs, code := runReadOnly(t, set, "repair", "--from", filepath.Join(set, "node2"), filepath.Join(set, "node1"))
-	if code != ExitOK || errs != "" {
+	if code != exitOK || errs != "" {
 		t.Fatalf("exit %d: %s\n%s", code, errs, out)
 	}
 	for _, want := range []string{"3 intact committed entries of DIR compared with the replica's, all equal",
@@ -98,7 +98,7 @@ func TestRepairFromUsage(t *testing.T) {
 		{filepath.Join(set, "node9"), "node9"},
 	} {
 		out, errs, code := runReadOnly(t, set, "repair", "--from", c.from, "--apply", node1)
-		if code != ExitError || !strings.Contains(errs, c.saying) {
+		if code != exitError || !strings.Contains(errs, c.saying) {
 			t.Errorf("--from %s: exit %d, %q %s", c.from, code, errs, out)
 		}
 	}

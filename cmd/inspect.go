@@ -153,7 +153,7 @@ func runInspect(c *cli.Context) error {
 		bw := bufio.NewWriterSize(w, 64<<10)
 		return errOr(writeEntriesJSONL(bw, l, flt), bw.Flush())
 	}
-	doc, err := inspectHead(l, newBar(c, l, "reading"))
+	doc, err := inspectHead(l, barFor(c, l.Last-l.First+1, "reading"))
 	if err != nil {
 		return err
 	}

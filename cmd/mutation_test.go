@@ -92,7 +92,7 @@ func TestVerifyFindsEachDamageKind(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			dir := copyDir(t, filepath.Join(fixtures.Root(), c.fixture, "wal"))
+			dir := fixtures.Copy(t, filepath.Join(fixtures.Root(), c.fixture, "wal"))
 			c.damage(t, dir)
 			out, errs, code := runReadOnly(t, dir, "verify", "--json", dir)
 			var v verifyOut

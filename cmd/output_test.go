@@ -73,7 +73,7 @@ func goldenCases() []goldenCase {
 // machine, so nothing needs masking.
 func convertSetup(fixture string) func(t *testing.T) string {
 	return func(t *testing.T) string {
-		src := copyDir(t, filepath.Join(fixtures.Root(), fixture, "wal"))
+		src := fixtures.Copy(t, filepath.Join(fixtures.Root(), fixture, "wal"))
 		dir := t.TempDir()
 		if err := os.Rename(src, filepath.Join(dir, "in")); err != nil {
 			t.Fatal(err)
@@ -176,7 +176,7 @@ func TestNoLineWiderThanTheTerminal(t *testing.T) {
 
 // Counts agree with their nouns: "entry 6 is committed", "1 error".
 func TestSingularWording(t *testing.T) {
-	dir := copyDir(t, filepath.Join(fixtures.Root(), "5.26.2", "legacy-basic+record-zeroed", "wal"))
+	dir := fixtures.Copy(t, filepath.Join(fixtures.Root(), "5.26.2", "legacy-basic+record-zeroed", "wal"))
 	setNodeState(nodestate.OffCommitIndex, 6)(t, dir) // the zeroed record is entry 6: one committed entry is lost
 	setNodeState(nodestate.OffLastApplied, 6)(t, dir)
 	out, _, _ := runMode(t, pipe, "repair", dir)

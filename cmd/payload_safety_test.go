@@ -30,7 +30,7 @@ func padTo(s string, n int, c byte) string { return s + strings.Repeat(string(c)
 // payloads over entries 3 and 9, plus a file whose name is an escape sequence.
 func hostileLog(t *testing.T) string {
 	t.Helper()
-	src := copyDir(t, filepath.Join(fixtures.Root(), "5.26.2", "legacy-basic", "wal"))
+	src := fixtures.Copy(t, filepath.Join(fixtures.Root(), "5.26.2", "legacy-basic", "wal"))
 	dir := filepath.Join(filepath.Dir(src), "log\x1b]0;dir\x07\u009b")
 	if err := os.Rename(src, dir); err != nil {
 		t.Fatal(err)
@@ -134,13 +134,13 @@ func TestPayloadRaw(t *testing.T) {
 		t.Errorf("exit %d, got %q, want the term-3 payloads ending in %q", code, out, hostileJSON)
 	}
 	out, errs, code := runMode(t, term80, "inspect", "--payload", "raw", dir)
-	if code != ExitError || out != "" || !strings.Contains(errs, "--force") {
+	if code != exitError || out != "" || !strings.Contains(errs, "--force") {
 		t.Errorf("on a terminal: exit %d, stdout %q, stderr %q; want exit 2, nothing written, a hint naming --force", code, out, errs)
 	}
 	if out, _, code := runMode(t, term80, "inspect", "--payload", "raw", "--force", "--from", "3", "--limit", "1", dir); code != 0 || out != hostileText {
 		t.Errorf("--force: exit %d, got %q", code, out)
 	}
-	if _, errs, code := runMode(t, pipe, "inspect", "--payload", "raw", "--json", dir); code != ExitError || !strings.Contains(errs, "raw") {
+	if _, errs, code := runMode(t, pipe, "inspect", "--payload", "raw", "--json", dir); code != exitError || !strings.Contains(errs, "raw") {
 		t.Errorf("--payload raw --json: exit %d, %s", code, errs)
 	}
 }

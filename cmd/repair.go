@@ -14,6 +14,7 @@ import (
 	"github.com/walctl/walctl/raftlog"
 	"github.com/walctl/walctl/repair"
 	"github.com/walctl/walctl/txn"
+	"github.com/walctl/walctl/verify"
 )
 
 func repairCommand() *cli.Command {
@@ -43,7 +44,7 @@ type repairDoc struct {
 	Refused []repair.Refusal `json:"refused,omitempty"` // --apply on a plan that refuses: nothing written
 	Applied *repair.Result   `json:"applied,omitempty"`
 	Audit   *audit.Report    `json:"audit,omitempty"`
-	Verify  *verifyDoc       `json:"verify,omitempty"`
+	Verify  *verify.Report   `json:"verify,omitempty"`
 }
 
 // repairWrite is what repair --apply writes with: the lock it holds on DIR
@@ -125,7 +126,7 @@ func runRepair(c *cli.Context) error {
 	if err := preflight(dir, lo); err != nil {
 		return err
 	}
-	cfg, bar := writeConfig(c, wr.lock, wr.args, o.Expect(plan), &doc.Audit, repairAuditor(plan, lo))
+	cfg, bar := writeConfig(c, wr.lock, wr.args, o.Expect(plan), &doc.Audit, repair.Auditor(plan, lo.WAL))
 	doc.Applied, err = repair.Apply(plan, dir, o, cfg)
 	bar.Done()
 	if err != nil {
@@ -259,7 +260,7 @@ func reportRepair(c *cli.Context, doc *repairDoc, lo logdir.Options) error {
 		// (or to the snapshot) the files alone may no longer prove R.
 		lo = logdir.Options{Format: p.Format, R: p.R, M: p.M, Force: true, WAL: lo.WAL}
 	}
-	v, err := Verify(dir, lo)
+	v, err := verify.Dir(dir, verify.Options{Options: lo})
 	if err != nil {
 		return fmt.Errorf("verify after repair: %w", err)
 	}
@@ -271,7 +272,7 @@ func reportRepair(c *cli.Context, doc *repairDoc, lo logdir.Options) error {
 	} else {
 		printApplied(w, doc)
 	}
-	if v.Verdict != "ok" {
+	if !v.OK() {
 		return damageError{}
 	}
 	return nil
@@ -298,19 +299,19 @@ func printApplied(w io.Writer, doc *repairDoc) {
 // printVerdictLine prints verify's verdict and its error findings; dir is
 // the directory as the user named it. The verify command it names carries
 // the settings the log was verified with when the files do not tell them.
-func printVerdictLine(w io.Writer, label string, v *verifyDoc, dir string) {
+func printVerdictLine(w io.Writer, label string, v *verify.Report, dir string) {
 	for _, f := range v.Findings {
 		if f.Severity == raftlog.Error {
 			printLine(w, "  %s %s %s index %s: %s", severityColor(string(f.Severity)), f.Code, f.File, indexWords(f),
 				f.Message)
 		}
 	}
-	errs, warns := counts(v.Findings)
+	errs, warns := v.Findings.Counts()
 	verdict := green("ok")
-	if v.Verdict != "ok" {
+	if !v.OK() {
 		verdict = red("damaged")
 	}
-	command := shellquote.Join(append(append([]string{"walctl", "verify"}, v.flags...), dir)...)
+	command := shellquote.Join(append(append([]string{"walctl", "verify"}, v.Flags...), dir)...)
 	printLine(w, "%s %s (%s, %s; %s for details)", bold(label), verdict, plural(errs, "error"), plural(warns, "warning"),
 		command)
 }
@@ -439,7 +440,7 @@ func runRepairWAL(c *cli.Context, l *logdir.Log, lo logdir.Options, wr *repairWr
 		if err := preflight(dir, lo); err != nil {
 			return err
 		}
-		cfg, bar := writeConfig(c, wr.lock, wr.args, o.Expect(), &doc.Audit, repairAuditor(plan, lo))
+		cfg, bar := writeConfig(c, wr.lock, wr.args, o.Expect(), &doc.Audit, repair.Auditor(plan, lo.WAL))
 		doc.Applied, err = repair.ApplyWAL(plan, dir, o, cfg)
 		bar.Done()
 		if err != nil {

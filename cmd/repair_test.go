@@ -74,7 +74,7 @@ type repairJSON struct {
 func TestRepairApplyExitCodes(t *testing.T) {
 	for _, f := range fixtures.All(t, "fixturegen-ps") {
 		t.Run(f.Name, func(t *testing.T) {
-			dir := copyDir(t, f.WAL)
+			dir := fixtures.Copy(t, f.WAL)
 			before := treeHash(t, dir)
 			out, errs, code := run(t, withSettings(t, f, "repair", "--apply", "--json", dir)...)
 			if code != repairExit(f) {
@@ -146,7 +146,7 @@ func TestRepairRefusals(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			dir := copyDir(t, torn)
+			dir := fixtures.Copy(t, torn)
 			args, cleanup := c.setup(t, dir)
 			if cleanup != nil {
 				defer cleanup()
@@ -186,7 +186,7 @@ func crashRepair(t *testing.T, dir string) {
 // After a crash, repair --apply finishes the job: the renames left, from
 // the journal.
 func TestRepairFinishesAnInterruptedRun(t *testing.T) {
-	dir := copyDir(t, filepath.Join(fixtures.Root(), "5.7.1", "table-snapshot", "wal"))
+	dir := fixtures.Copy(t, filepath.Join(fixtures.Root(), "5.7.1", "table-snapshot", "wal"))
 	crashRepair(t, dir)
 	out, errs, code := run(t, "repair", "--apply", dir)
 	if code != 0 || !strings.Contains(out, "finished the interrupted repair") {

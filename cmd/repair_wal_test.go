@@ -74,7 +74,7 @@ func assertIntact(t *testing.T, f fixtures.Fixture, dir string) {
 func TestRepairWALFixtures(t *testing.T) {
 	for _, f := range walFixtures(t) {
 		t.Run(f.Name, func(t *testing.T) {
-			dir := copyDir(t, f.WAL)
+			dir := fixtures.Copy(t, f.WAL)
 			before := treeHash(t, dir)
 			backup := filepath.Join(t.TempDir(), "backup")
 			out, errs, code := run(t, "repair", "--apply", "--backup", backup, dir)
@@ -140,7 +140,7 @@ func TestRepairWALFlags(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			dir := copyDir(t, filepath.Join(root, c.fixture, "wal"))
+			dir := fixtures.Copy(t, filepath.Join(root, c.fixture, "wal"))
 			args := append(append([]string{"repair", "--apply", "--backup", filepath.Join(t.TempDir(), "b")}, c.flags...), dir)
 			out, errs, code := run(t, args...)
 			if code != c.code {
@@ -166,7 +166,7 @@ func TestRepairWALFlags(t *testing.T) {
 // After a crash in the middle of --apply, running it again finishes the
 // WAL repair from the backup.
 func TestRepairWALFinishesAnInterruptedRun(t *testing.T) {
-	dir := copyDir(t, filepath.Join(fixtures.Root(), "6.12.0", "wal-basic+checkpoint-torn", "wal"))
+	dir := fixtures.Copy(t, filepath.Join(fixtures.Root(), "6.12.0", "wal-basic+checkpoint-torn", "wal"))
 	crashRepair(t, dir)
 	if out, errs, code := run(t, "repair", dir); code != 2 || out != "" ||
 		!strings.Contains(errs, "an interrupted walctl repair is pending") {

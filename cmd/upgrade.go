@@ -10,6 +10,7 @@ import (
 	"github.com/walctl/walctl/raftlog"
 	"github.com/walctl/walctl/txn"
 	"github.com/walctl/walctl/upgrade"
+	"github.com/walctl/walctl/verify"
 )
 
 func upgradeCommand() *cli.Command {
@@ -47,7 +48,7 @@ type upgradeDoc struct {
 	Applied *upgrade.Result `json:"applied,omitempty"`
 	// Audits are the proofs of the upgrade's writes, one per step.
 	Audits []*audit.Report `json:"audits,omitempty"`
-	Verify *verifyDoc      `json:"verify,omitempty"`
+	Verify *verify.Report  `json:"verify,omitempty"`
 }
 
 func runUpgrade(c *cli.Context) error {
@@ -132,13 +133,13 @@ func runUpgrade(c *cli.Context) error {
 	}
 	vo := doc.Applied.Open
 	vo.Target = o.To
-	if doc.Verify, err = Verify(doc.Applied.Dir, vo); err != nil {
+	if doc.Verify, err = verify.Dir(doc.Applied.Dir, verify.Options{Options: vo}); err != nil {
 		return fmt.Errorf("verify after the upgrade: %w", err)
 	}
 	if err := printOrJSON(c, doc, printUpgradeApplied); err != nil {
 		return err
 	}
-	if doc.Verify.Verdict != "ok" {
+	if !doc.Verify.OK() {
 		return damageError{}
 	}
 	return nil

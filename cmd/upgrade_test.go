@@ -42,7 +42,7 @@ type upgradeOut struct {
 // upgradeCopy runs upgrade --apply --json on a copy of the fixture.
 func upgradeCopy(t *testing.T, f fixtures.Fixture, v string) (upgradeOut, int, string) {
 	t.Helper()
-	dir := copyDir(t, f.WAL)
+	dir := fixtures.Copy(t, f.WAL)
 	r := f.Manifest.Settings.RecordsPerPartition
 	if r == 0 {
 		r = 4
@@ -52,7 +52,7 @@ func upgradeCopy(t *testing.T, f fixtures.Fixture, v string) (upgradeOut, int, s
 		"--out-records-per-partition", itoa(r), dir)
 	stdout, errs, code := run(t, args...)
 	var doc upgradeOut
-	if code != ExitError {
+	if code != exitError {
 		if err := json.Unmarshal([]byte(stdout), &doc); err != nil {
 			t.Fatalf("upgrade --json: %v\n%s%s", err, stdout, errs)
 		}
@@ -88,14 +88,14 @@ func TestUpgradeMakesTheTargetReadEveryCommittedEntry(t *testing.T) {
 				t.Run(f.Name+"/to-"+c.Version, func(t *testing.T) {
 					doc, code, errs := upgradeCopy(t, f, c.Version)
 					switch {
-					case code == ExitError:
+					case code == exitError:
 						t.Fatalf("exit 2: %s", errs)
 					case doc.Plan.Nothing:
 						return // V only reads entries the writer loses: nothing to change for V
 					case doc.Plan.Refused != "" && f.Expect.Verdict == "damaged" && !f.Expect.Repairable:
 						refused++
 						return
-					case code != ExitOK || doc.Applied == nil:
+					case code != exitOK || doc.Applied == nil:
 						t.Fatalf("exit %d, refused %q, verify %+v", code, doc.Plan.Refused, doc.Verify)
 					}
 					done++
@@ -105,7 +105,7 @@ func TestUpgradeMakesTheTargetReadEveryCommittedEntry(t *testing.T) {
 						o = logdir.Options{}
 					}
 					v, vcode := verifyGate(t, a.Dir, c.Version, o)
-					if vcode != ExitOK || !a.After.Intact {
+					if vcode != exitOK || !a.After.Intact {
 						t.Fatalf("verify --target-version %s of the output: exit %d: "+
 							"%+v", c.Version, vcode, v.Findings)
 					}

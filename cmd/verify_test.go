@@ -157,10 +157,10 @@ func TestStateContradictsEntries(t *testing.T) {
 	}
 	for _, tc := range cases {
 		t.Run(tc.c.name, func(t *testing.T) {
-			dir := copyDir(t, tc.c.base.WAL)
+			dir := fixtures.Copy(t, tc.c.base.WAL)
 			tc.c.damage(t, dir)
 			doc, code := verifyJSON(t, dir)
-			if code != ExitDamaged || doc.Verdict != "damaged" {
+			if code != exitDamaged || doc.Verdict != "damaged" {
 				t.Fatalf("verdict %s exit %d, want damaged: %+v", doc.Verdict, code, doc.Findings)
 			}
 			var errs []adviceFinding
@@ -189,7 +189,7 @@ func TestStateContradictsEntries(t *testing.T) {
 			if tc.code == "node-state-zeroed" || tc.code == "negative-index" {
 				out := filepath.Join(t.TempDir(), "out")
 				stdout, _, code := runReadOnly(t, dir, "convert", "--to", "wal", "--out", out, dir)
-				if _, err := os.Stat(out); code != ExitDamaged || err == nil || !strings.Contains(stdout, "refused") {
+				if _, err := os.Stat(out); code != exitDamaged || err == nil || !strings.Contains(stdout, "refused") {
 					t.Errorf("convert --to wal of it: exit %d, output written %v:\n%s", code, err == nil, stdout)
 				}
 			}
@@ -255,7 +255,7 @@ func TestVerifyCandidatesAgree(t *testing.T) {
 		Candidates []int64         `json:"candidates"`
 		Findings   []adviceFinding `json:"findings"`
 	}
-	if err := json.Unmarshal([]byte(out), &doc); err != nil || code != ExitDamaged {
+	if err := json.Unmarshal([]byte(out), &doc); err != nil || code != exitDamaged {
 		t.Fatalf("exit %d (%v): %s %s", code, err, out, errs)
 	}
 	if doc.Verdict != "damaged" || fmt.Sprint(doc.Candidates) != "[6 7 8 9 10]" {

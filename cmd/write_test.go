@@ -82,10 +82,10 @@ func TestInterruptedConvertIsNamed(t *testing.T) {
 	if err := os.MkdirAll(filepath.Dir(dir), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Rename(copyDir(t, src), dir); err != nil {
+	if err := os.Rename(fixtures.Copy(t, src), dir); err != nil {
 		t.Fatal(err)
 	}
-	ref := copyDir(t, src)
+	ref := fixtures.Copy(t, src)
 	args := []string{"convert", "--to", "legacy", "-R", "3", "--in-place"}
 	if _, errs, code := run(t, append(args, ref)...); code != 0 {
 		t.Fatalf("uninterrupted: exit %d %s", code, errs)
@@ -131,7 +131,7 @@ func TestInterruptedConvertIsNamed(t *testing.T) {
 // A run interrupted before it published anything says so (the directory is
 // unchanged), and the same command starts over.
 func TestInterruptedBeforePublishing(t *testing.T) {
-	dir := copyDir(t, fixtureWAL("5.26.2/table-basic+tail-torn"))
+	dir := fixtures.Copy(t, fixtureWAL("5.26.2/table-basic+tail-torn"))
 	before := logHash(t, dir)
 	if _, errs, code := runFS(crashAtAudit(), "repair", "--apply", dir); code != 2 || !strings.Contains(errs, "injected") {
 		t.Fatalf("exit %d %s", code, errs)
@@ -189,7 +189,7 @@ func diffFiles(t *testing.T, a, b string) []string {
 // A second writer exits 2 naming the walctl that writes (its PID), and
 // changes nothing; so do the read-only commands while it writes.
 func TestTwoWriters(t *testing.T) {
-	dir := copyDir(t, fixtureWAL("5.26.2/table-basic+tail-torn"))
+	dir := fixtures.Copy(t, fixtureWAL("5.26.2/table-basic+tail-torn"))
 	before := treeHash(t, dir)
 	hold, pid := holdLock(t, dir)
 	defer hold()
@@ -295,7 +295,7 @@ func TestOutIntoEmptyDirectory(t *testing.T) {
 // nothing written.
 func TestOutInsideInputRefused(t *testing.T) {
 	for _, to := range []string{"legacy", "wal"} {
-		dir := copyDir(t, fixtureWAL("5.26.2/table-basic"))
+		dir := fixtures.Copy(t, fixtureWAL("5.26.2/table-basic"))
 		_, errs, code := runReadOnly(t, dir, "convert", "--to", to, "--out", filepath.Join(dir, "sub"), dir)
 		if code != 2 || !strings.Contains(errs, "is inside the log directory") || !strings.Contains(errs, "give --out a folder outside") {
 			t.Errorf("--to %s: exit %d %s", to, code, errs)
@@ -327,11 +327,11 @@ func withTimeout(t *testing.T, d time.Duration, args ...string) (string, string,
 func TestLongDirectoryName(t *testing.T) {
 	parent := t.TempDir()
 	dir := filepath.Join(parent, strings.Repeat("L", 230))
-	if err := os.Rename(copyDir(t, fixtureWAL("5.26.2/table-basic+tail-torn")), dir); err != nil {
+	if err := os.Rename(fixtures.Copy(t, fixtureWAL("5.26.2/table-basic+tail-torn")), dir); err != nil {
 		t.Fatal(err)
 	}
 	healthy := filepath.Join(parent, strings.Repeat("H", 228))
-	if err := os.Rename(copyDir(t, fixtureWAL("5.26.2/table-basic")), healthy); err != nil {
+	if err := os.Rename(fixtures.Copy(t, fixtureWAL("5.26.2/table-basic")), healthy); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range [][]string{{"repair", "--apply", dir}, {"convert", "--to", "legacy", "--in-place", healthy}} {
@@ -365,7 +365,7 @@ func TestNonASCIIAndLongPaths(t *testing.T) {
 	if err := os.MkdirAll(deep, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.Rename(copyDir(t, fixtureWAL("5.26.2/table-basic+tail-torn")), dir); err != nil {
+	if err := os.Rename(fixtures.Copy(t, fixtureWAL("5.26.2/table-basic+tail-torn")), dir); err != nil {
 		t.Fatal(err)
 	}
 	if out, errs, code := run(t, "repair", "--apply", dir); code != 0 || !strings.Contains(out, "verify after repair: ok") {
@@ -494,7 +494,7 @@ func TestAuditFailureWritesNothing(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			parent := t.TempDir()
 			dir := filepath.Join(parent, "log")
-			os.Rename(copyDir(t, fixtureWAL(c.src)), dir)
+			os.Rename(fixtures.Copy(t, fixtureWAL(c.src)), dir)
 			before := contentHash(t, dir)
 			args := c.args
 			if c.out {
@@ -524,12 +524,12 @@ func TestAuditFailureWritesNothing(t *testing.T) {
 func TestOwnFilesAreNotLogFiles(t *testing.T) {
 	for _, name := range []string{"5.26.2/table-basic+tail-torn", "5.26.2/sparse-basic", "6.12.0/wal-snapshot"} {
 		t.Run(name, func(t *testing.T) {
-			clean := copyDir(t, fixtureWAL(name))
-			dir := copyDir(t, fixtureWAL(name))
+			clean := fixtures.Copy(t, fixtureWAL(name))
+			dir := fixtures.Copy(t, fixtureWAL(name))
 			os.WriteFile(filepath.Join(dir, txn.LockName), []byte(`{"pid":1}`), 0o644)
 			stage := filepath.Join(dir, txn.WorkName, txn.StageName)
 			os.MkdirAll(filepath.Dir(stage), 0o755)
-			os.Rename(copyDir(t, fixtureWAL(name)), stage)
+			os.Rename(fixtures.Copy(t, fixtureWAL(name)), stage)
 			os.WriteFile(filepath.Join(dir, txn.WorkName, txn.JournalName+".tmp"), []byte("{"), 0o644)
 			for _, c := range []string{"verify", "detect", "inspect"} {
 				want, _, wcode := run(t, c, "--json", clean)

@@ -3,6 +3,7 @@
 package cmd
 
 import (
+	"github.com/walctl/walctl/internal/fixtures"
 	"os"
 	"path/filepath"
 	"syscall"
@@ -56,7 +57,7 @@ func TestWriteKeepsOwnerAndMode(t *testing.T) {
 		}
 	}
 	t.Run("repair", func(t *testing.T) {
-		dir := copyDir(t, fixtureWAL("5.26.2/table-basic+tail-torn"))
+		dir := fixtures.Copy(t, fixtureWAL("5.26.2/table-basic+tail-torn"))
 		own(t, dir)
 		backup := filepath.Join(t.TempDir(), "b")
 		if out, errs, code := run(t, "repair", "--apply", "--backup", backup, dir); code != 0 {
@@ -66,7 +67,7 @@ func TestWriteKeepsOwnerAndMode(t *testing.T) {
 		check(t, "backup", backup)
 	})
 	t.Run("repair wal", func(t *testing.T) {
-		dir := copyDir(t, fixtureWAL("6.12.0/wal-basic+checkpoint-torn"))
+		dir := fixtures.Copy(t, fixtureWAL("6.12.0/wal-basic+checkpoint-torn"))
 		own(t, dir)
 		if out, errs, code := run(t, "repair", "--apply", dir); code != 0 {
 			t.Fatalf("exit %d\n%s%s", code, out, errs)
@@ -74,7 +75,7 @@ func TestWriteKeepsOwnerAndMode(t *testing.T) {
 		check(t, "repaired", dir)
 	})
 	t.Run("convert in place", func(t *testing.T) {
-		dir := copyDir(t, fixtureWAL("5.26.2/table-basic"))
+		dir := fixtures.Copy(t, fixtureWAL("5.26.2/table-basic"))
 		own(t, dir)
 		if out, errs, code := run(t, "convert", "--to", "legacy", "-R", "2", "--in-place", dir); code != 0 {
 			t.Fatalf("exit %d\n%s%s", code, out, errs)
@@ -85,7 +86,7 @@ func TestWriteKeepsOwnerAndMode(t *testing.T) {
 		check(t, "converted", dir)
 	})
 	t.Run("convert out", func(t *testing.T) {
-		dir := copyDir(t, fixtureWAL("5.26.2/table-basic"))
+		dir := fixtures.Copy(t, fixtureWAL("5.26.2/table-basic"))
 		own(t, dir)
 		out := filepath.Join(t.TempDir(), "out")
 		if o, errs, code := run(t, "convert", "--to", "wal", "--out", out, dir); code != 0 {

@@ -6,12 +6,10 @@ import (
 
 	"github.com/urfave/cli/v2"
 	"github.com/walctl/walctl/audit"
-	"github.com/walctl/walctl/finding"
-	"github.com/walctl/walctl/internal/progress"
 	"github.com/walctl/walctl/logdir"
-	"github.com/walctl/walctl/raftlog"
 	"github.com/walctl/walctl/repair"
 	"github.com/walctl/walctl/txn"
+	"github.com/walctl/walctl/verify"
 )
 
 // writeAuditor is the audit every write passes before it replaces or
@@ -35,36 +33,6 @@ func writeAuditor(exp audit.Expect, report **audit.Report, checks txn.Auditor) t
 	return txn.All(proof, checks)
 }
 
-// repairAuditor verifies the repaired log in the stage: every error finding
-// there must be one the plan says it leaves (refused, or no action); a new
-// one, or one the plan claims to fix, stops the repair.
-func repairAuditor(plan *repair.Plan, lo logdir.Options) txn.Auditor {
-	return txn.AuditFunc(func(_, output string) error {
-		o := logdir.Options{Format: plan.Format, R: plan.R, M: plan.M, Force: true, WAL: lo.WAL}
-		v, err := Verify(output, o)
-		if err != nil {
-			return fmt.Errorf("verify the repaired log: %w", err)
-		}
-		left := map[finding.Code]bool{}
-		for _, it := range plan.Items {
-			if it.Status == repair.Refused || it.Status == repair.NoAction {
-				left[it.Finding.Code] = true
-			}
-		}
-		var bad []string
-		for _, f := range v.Findings {
-			if f.Severity == raftlog.Error && !left[f.Code] {
-				bad = append(bad, fmt.Sprintf("%s %s index %s: %s", f.Code, f.File, orDash(f.Index), f.Message))
-			}
-		}
-		if len(bad) > 0 {
-			return fmt.Errorf("the repaired log has %s the plan does not leave: %s",
-				plural(len(bad), "error finding"), strings.Join(first(bad, 5), "; "))
-		}
-		return nil
-	})
-}
-
 // convertAuditor verifies the converted log in the stage and compares every
 // entry with the input (the checks convert has always made, now before the
 // output is published); the results go to doc for the report.
@@ -78,8 +46,7 @@ func convertAuditor(c *cli.Context, doc *convertDoc, in logdir.Options) txn.Audi
 func compareConverted(c *cli.Context, doc *convertDoc, source, output string, in logdir.Options) error {
 	conv := doc.Conversion
 	out := logdir.Options{Format: conv.To, R: conv.NewR, M: conv.NewM, Force: true}
-	v, err := verifyOutput(output, doc.Output, out,
-		func(l *logdir.Log) *progress.Bar { return newBar(c, l, "verifying the output") })
+	v, err := verify.Written(output, doc.Output, out, barOf(c, "verifying the output"))
 	if err != nil {
 		return fmt.Errorf("verify the output: %w", err)
 	}
@@ -94,20 +61,14 @@ func compareConverted(c *cli.Context, doc *convertDoc, source, output string, in
 }
 
 // outputProblems says what is wrong with a converted log, or nil.
-func outputProblems(v *verifyDoc, cmp *repair.Comparison) error {
+func outputProblems(v *verify.Report, cmp *repair.Comparison) error {
 	var why []string
-	if v.Verdict != "ok" {
-		var codes []string
-		for _, f := range v.Findings {
-			if f.Severity == raftlog.Error {
-				codes = append(codes, fmt.Sprintf("%s %s index %s", f.Code, f.File, orDash(f.Index)))
-			}
-		}
-		why = append(why, fmt.Sprintf("verify of the output: damaged (%s)", strings.Join(first(codes, 5), "; ")))
+	if !v.OK() {
+		why = append(why, fmt.Sprintf("verify of the output: damaged (%s)", verify.Short(v.Errors(nil, false))))
 	}
 	if !cmp.OK() {
 		why = append(why, fmt.Sprintf("%d of %d entries differ from the input (%s)", cmp.Count, cmp.Entries,
-			strings.Join(first(cmp.Mismatches, 5), "; ")))
+			verify.Short(cmp.Mismatches)))
 	}
 	if len(why) == 0 {
 		return nil
@@ -125,7 +86,7 @@ func toWALAuditor(doc *walConvertDoc, in logdir.Options) txn.Auditor {
 			return err
 		}
 		defer cleanup()
-		if doc.Verify, err = verifyOutput(view, conv.Out, conv.OutOptions(), nil); err != nil {
+		if doc.Verify, err = verify.Written(view, conv.Out, conv.OutOptions(), nil); err != nil {
 			return fmt.Errorf("verify the output: %w", err)
 		}
 		in.Force = true
@@ -142,7 +103,7 @@ func fromWALAuditor(doc *fromWALDoc, in logdir.Options) txn.Auditor {
 	return txn.AuditFunc(func(input, output string) error {
 		conv := doc.Conversion
 		var err error
-		if doc.Verify, err = verifyOutput(output, conv.Out, conv.OutOptions(), nil); err != nil {
+		if doc.Verify, err = verify.Written(output, conv.Out, conv.OutOptions(), nil); err != nil {
 			return fmt.Errorf("verify the output: %w", err)
 		}
 		if doc.Comparison, err = repair.CompareCommitted(input, output, in, conv.OutOptions(), conv.LastIndex); err != nil {
@@ -150,11 +111,4 @@ func fromWALAuditor(doc *fromWALDoc, in logdir.Options) txn.Auditor {
 		}
 		return outputProblems(doc.Verify, doc.Comparison)
 	})
-}
-
-func first(s []string, n int) []string {
-	if len(s) <= n {
-		return s
-	}
-	return append(s[:n:n], fmt.Sprintf("… %d more", len(s)-n))
 }

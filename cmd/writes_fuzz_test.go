@@ -152,7 +152,7 @@ func FuzzWritesKeepCommitted(f *testing.F) {
 			t.Skip("-short: every fourth base") // the ARM run under qemu
 		}
 		b := all[int(base)%len(all)]
-		dir := copyDir(t, b.dir)
+		dir := fixtures.Copy(t, b.dir)
 		if flags&32 != 0 {
 			damage(t, dir, off, val)
 		}

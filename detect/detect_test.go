@@ -10,26 +10,6 @@ import (
 	"github.com/walctl/walctl/internal/fixtures"
 )
 
-func copyLog(t *testing.T, fixture string) string {
-	t.Helper()
-	src := filepath.Join(fixtures.Root(), fixture, "wal")
-	dst := t.TempDir()
-	ents, err := os.ReadDir(src)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, e := range ents {
-		b, err := os.ReadFile(filepath.Join(src, e.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(filepath.Join(dst, e.Name()), b, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	return dst
-}
-
 // R inference in the order of spec §8, on copies of real logs changed so
 // that each step decides.
 func TestInferR(t *testing.T) {
@@ -65,7 +45,7 @@ func TestInferR(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			dir := copyLog(t, c.fixture)
+			dir := fixtures.Copy(t, filepath.Join(fixtures.Root(), c.fixture, "wal"))
 			if c.change != nil {
 				c.change(t, dir)
 			}
@@ -93,14 +73,14 @@ func TestDirectoryKinds(t *testing.T) {
 	if r, _ := Directory(filepath.Join(fixtures.Root(), "6.12.0", "wal-basic", "wal"), Overrides{}); r.Format != format.WAL || r.WAL == nil || r.WAL.ChunkSize != 4096 {
 		t.Errorf("WAL: %+v", r)
 	}
-	l, err := List(copyLog(t, "5.26.2/table-basic"))
+	l, err := List(fixtures.Copy(t, filepath.Join(fixtures.Root(), "5.26.2/table-basic", "wal")))
 	if err != nil || len(l.Partitions) != 3 || l.NodeState == "" {
 		t.Errorf("listing %+v %v", l, err)
 	}
 }
 
 func TestNonCanonicalNames(t *testing.T) {
-	dir := copyLog(t, "5.26.2/table-basic")
+	dir := fixtures.Copy(t, filepath.Join(fixtures.Root(), "5.26.2/table-basic", "wal"))
 	for _, n := range []string{"007", "+7", "-1"} {
 		os.WriteFile(filepath.Join(dir, n), []byte("x"), 0o644)
 	}

@@ -100,7 +100,7 @@ func onlyPartitionZero(t *testing.T) string {
 // damagedPrologue is legacy-basic with the first record of partition 1
 // pointing at 120: that file alone now claims R = 3, so the files disagree.
 func damagedPrologue(t *testing.T) string {
-	dir := copyLog(t, "5.26.2/legacy-basic")
+	dir := fixtures.Copy(t, filepath.Join(fixtures.Root(), "5.26.2/legacy-basic", "wal"))
 	path := filepath.Join(dir, "1")
 	b, err := os.ReadFile(path)
 	if err != nil {

@@ -77,7 +77,7 @@ func TestWritersNarrow(t *testing.T) {
 // node upgraded without voting again): no single release wrote both, and
 // detect says so instead of naming one.
 func TestWritersConflict(t *testing.T) {
-	dir := copyLog(t, "5.26.2/table-basic")
+	dir := fixtures.Copy(t, filepath.Join(fixtures.Root(), "5.26.2/table-basic", "wal"))
 	path := filepath.Join(dir, nodestate.FileName)
 	b, err := os.ReadFile(path)
 	if err != nil {

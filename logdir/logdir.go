@@ -48,6 +48,15 @@ func (e *ErrUnsure) Error() string {
 		e.Dir, e.Detection.Confidence, last(e.Detection.Evidence))
 }
 
+// Flags are the flags that would settle what detection could not: the
+// ones it names, else --format.
+func (e *ErrUnsure) Flags() []string {
+	if len(e.Detection.NeedFlags) > 0 {
+		return e.Detection.NeedFlags
+	}
+	return []string{"--format " + format.Names(format.Logs, "|")}
+}
+
 func last(s []string) string {
 	if len(s) == 0 {
 		return "no evidence"

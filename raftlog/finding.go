@@ -86,6 +86,32 @@ func (fs Findings) HasErrors() bool {
 	return false
 }
 
+// Counts returns the number of error and warning findings.
+func (fs Findings) Counts() (errs, warns int) {
+	for _, f := range fs {
+		switch f.Severity {
+		case Error:
+			errs++
+		case Warning:
+			warns++
+		}
+	}
+	return errs, warns
+}
+
+// ErrorCodes lists the distinct codes of the error findings, in order.
+func (fs Findings) ErrorCodes() []string {
+	var codes []string
+	seen := map[finding.Code]bool{}
+	for _, f := range fs {
+		if f.Severity == Error && !seen[f.Code] {
+			seen[f.Code] = true
+			codes = append(codes, string(f.Code))
+		}
+	}
+	return codes
+}
+
 // Has reports whether a finding of code is present.
 func (fs Findings) Has(code finding.Code) bool {
 	for _, f := range fs {

@@ -29,7 +29,7 @@ func TestRepairUntrustedCommitIndex(t *testing.T) {
 	} {
 		t.Run(c.fixture, func(t *testing.T) {
 			f := fixtures.Load(t, filepath.Join(fixtures.Root(), c.fixture))
-			dir := copyLog(t, f.WAL)
+			dir := fixtures.Copy(t, f.WAL)
 			term := f.Manifest.Final.Term + 3
 			o := repair.Options{SetTerm: &term, ClearVote: true}
 			p := openPlan(t, dir, o)
@@ -98,7 +98,7 @@ func TestRepairCommitIndexFlagRefusals(t *testing.T) {
 // the plan refuses and names --commit-index; with it, the checkpoint is
 // written with the operator's commit index and the write is proven.
 func TestRepairWALMissingCheckpointNeedsCommitIndex(t *testing.T) {
-	dir := copyLog(t, filepath.Join(fixtures.Root(), "6.12.0", "wal-basic", "wal"))
+	dir := fixtures.Copy(t, filepath.Join(fixtures.Root(), "6.12.0", "wal-basic", "wal"))
 	if err := os.Remove(filepath.Join(dir, "checkpoint")); err != nil {
 		t.Fatal(err)
 	}

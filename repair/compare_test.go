@@ -18,7 +18,7 @@ import (
 // entry and the byte; nothing else differs.
 func TestCompareLogsPayloadBytes(t *testing.T) {
 	src := filepath.Join(fixtures.Root(), "5.26.2", "table-basic", "wal")
-	same := copyLog(t, src)
+	same := fixtures.Copy(t, src)
 	if c, err := repair.CompareLogs(src, same, logdir.Options{}, logdir.Options{}); err != nil || !c.OK() || c.Entries == 0 {
 		t.Fatalf("copy: %+v, %v", c, err)
 	}
@@ -36,7 +36,7 @@ func TestCompareLogsPayloadBytes(t *testing.T) {
 		t.Fatal("no entry with a payload of 3 bytes or more")
 	}
 	for _, at := range []int64{0, target.Length / 2, target.Length - 1} {
-		dir := copyLog(t, src)
+		dir := fixtures.Copy(t, src)
 		p := filepath.Join(dir, filepath.FromSlash(target.Payload[0].File))
 		b, err := os.ReadFile(p)
 		if err != nil {

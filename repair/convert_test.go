@@ -448,7 +448,7 @@ func TestConvertInPlace(t *testing.T) {
 	for _, name := range []string{"5.26.2/table-basic", "5.26.2/legacy-snapshot", "5.26.2/sparse-basic"} {
 		t.Run(name, func(t *testing.T) {
 			f := fixtures.Load(t, filepath.Join(fixtures.Root(), name))
-			dir := copyLog(t, f.WAL)
+			dir := fixtures.Copy(t, f.WAL)
 			orig := treeHash(t, dir)
 			to := format.Legacy
 			if formatOf(f) == format.Legacy {

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/walctl/walctl/cmd"
 	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/format/partition"
 	"github.com/walctl/walctl/format/record"
@@ -17,6 +16,7 @@ import (
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
 	"github.com/walctl/walctl/repair"
+	"github.com/walctl/walctl/verify"
 )
 
 // logInfo is what a damager needs to know about a healthy log.
@@ -225,7 +225,7 @@ func TestRepairDamageKindsOnEveryLog(t *testing.T) {
 }
 
 func runDamage(t *testing.T, f fixtures.Fixture, dm damager) bool {
-	dir := copyLog(t, f.WAL)
+	dir := fixtures.Copy(t, f.WAL)
 	l, err := logdir.Open(dir, logdir.Options{})
 	if err != nil {
 		t.Fatal(err)
@@ -278,7 +278,7 @@ func runDamage(t *testing.T, f fixtures.Fixture, dm damager) bool {
 
 // noticed: verify reports a warning or an error.
 func noticed(t *testing.T, dir string, o logdir.Options) bool {
-	v, err := cmd.Verify(dir, o)
+	v, err := verify.Dir(dir, verify.Options{Options: o})
 	if err != nil {
 		t.Fatal(err)
 	}

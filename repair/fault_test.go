@@ -65,7 +65,7 @@ func oldOrNew(t *testing.T, dir string, old, new map[string][]byte) {
 // backup copy every file is the same step again: its first and last are
 // crash points, the rest are left out to keep the test short.
 func crashTest(t *testing.T, src string, args []string, want int) {
-	ref := copyLog(t, src)
+	ref := fixtures.Copy(t, src)
 	steps := recordSteps(t, append(args, ref), want)
 	for what, pattern := range map[string]string{
 		"the backup": ".walctl-backup-", "the stage": "/.walctl-txn/stage/", "the audit": "audited ",
@@ -81,7 +81,7 @@ func crashTest(t *testing.T, src string, args []string, want int) {
 		if testing.Short() && i%3 != 0 && i != len(points)-1 {
 			continue // -short: every third crash point and the last one
 		}
-		dir := copyLog(t, src)
+		dir := fixtures.Copy(t, src)
 		fsys, _ := txn.CrashAt(k)
 		_, errs, code := runFS(fsys, append(args, dir)...)
 		if code != 2 || !strings.Contains(errs, txn.ErrInjected.Error()) {

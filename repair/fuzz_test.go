@@ -52,7 +52,7 @@ func FuzzRepair(f *testing.F) {
 			return
 		}
 		src := filepath.Join(fixtures.Root(), fuzzBases[int(base)%len(fuzzBases)], "wal")
-		dir := copyLog(t, src)
+		dir := fixtures.Copy(t, src)
 		names := targets(t, dir)
 		if err := os.WriteFile(filepath.Join(dir, names[int(target)%len(names)]), data, 0o644); err != nil {
 			t.Fatal(err)

@@ -63,7 +63,7 @@ func copySet(t *testing.T, s replicaSet) string {
 	t.Helper()
 	root := t.TempDir()
 	for _, n := range s.nodes {
-		src := copyLog(t, filepath.Join(s.dir, n))
+		src := fixtures.Copy(t, filepath.Join(s.dir, n))
 		if err := os.Rename(src, filepath.Join(root, n)); err != nil {
 			t.Fatal(err)
 		}
@@ -184,7 +184,7 @@ func TestHealReplicaSets(t *testing.T) {
 // and after --apply the leader holds every entry the follower holds.
 func TestHeal244Leader(t *testing.T) {
 	set := filepath.Join(fixtures.Root(), "replicas", "5.7.1", "cluster-agree")
-	leader, follower := copyLog(t, filepath.Join(set, "node1")), filepath.Join(set, "node2")
+	leader, follower := fixtures.Copy(t, filepath.Join(set, "node1")), filepath.Join(set, "node2")
 	sum := treeHash(t, leader)
 	p := openPlan(t, leader, repair.Options{From: follower})
 	defer p.Close()
@@ -249,7 +249,7 @@ func TestHealFixtures(t *testing.T) {
 		t.Run(c.dir, func(t *testing.T) {
 			f := fixtures.Load(t, filepath.Join(fixtures.Root(), filepath.FromSlash(c.dir)))
 			from := filepath.Join(fixtures.Root(), filepath.FromSlash(c.from), "wal")
-			dir := copyLog(t, f.WAL)
+			dir := fixtures.Copy(t, f.WAL)
 			p := openPlan(t, dir, repair.Options{From: from})
 			p.Close()
 			var rebuilt []int64
@@ -294,7 +294,7 @@ func TestHealRefusals(t *testing.T) {
 	}{
 		// node1 committed 12–17 in term 2; node2 holds other entries of
 		// term 1 at 12–14 (its uncommitted suffix): divergence, not damage.
-		{"divergent set, WriteAheadLog", func(t *testing.T) string { return copyLog(t, filepath.Join(rep, "cluster-divergent", "node1")) },
+		{"divergent set, WriteAheadLog", func(t *testing.T) string { return fixtures.Copy(t, filepath.Join(rep, "cluster-divergent", "node1")) },
 			fixed(filepath.Join(rep, "cluster-divergent", "node2")), repair.RefuseDivergence, 12, "histories diverged"},
 		{"divergent set, DIR converted to a Table log and damaged", func(t *testing.T) string {
 			return damagedCopy(t, filepath.Join(rep, "cluster-divergent", "node1"), 5)
@@ -396,7 +396,7 @@ func zeroRecord(t *testing.T, dir string, i int64) {
 // 20 (its hash then fails: the entry is damaged).
 func flippedWAL(t *testing.T, src string) string {
 	t.Helper()
-	dir := copyLog(t, src)
+	dir := fixtures.Copy(t, src)
 	l := openLog(t, dir)
 	var sp raftlog.Span
 	if err := l.Entries(20, 20, func(e raftlog.Entry) bool { sp = e.Payload[0]; return false }); err != nil {
@@ -472,7 +472,7 @@ func TestHealFromWAL(t *testing.T) {
 // and keeps the payload, which sits where the sparse layout puts it.
 func TestHealSparseT1(t *testing.T) {
 	src := filepath.Join(fixtures.Root(), "5.26.2", "sparse-basic", "wal")
-	dir := copyLog(t, src)
+	dir := fixtures.Copy(t, src)
 	zeroRecord(t, dir, 5)
 	out, errs, code := run("diff", "--json", src, dir)
 	var r diffReport
@@ -500,7 +500,7 @@ func TestHealSparseT1(t *testing.T) {
 // and the plain repair's correction of the record runs.
 func TestHealPadded292(t *testing.T) {
 	set := filepath.Join(fixtures.Root(), "replicas", "6.4.0", "cluster-agree")
-	dir, from := copyLog(t, filepath.Join(set, "node1")), filepath.Join(set, "node2")
+	dir, from := fixtures.Copy(t, filepath.Join(set, "node1")), filepath.Join(set, "node2")
 	out, errs, code := run("repair", "--from", from, "--apply", dir)
 	if code != 0 || !strings.Contains(out, "31 intact committed entries of DIR compared with the replica's, all equal") {
 		t.Fatalf("exit %d\n%s%s", code, out, errs)

@@ -21,35 +21,11 @@ import (
 	"github.com/walctl/walctl/raftlog"
 	"github.com/walctl/walctl/repair"
 	"github.com/walctl/walctl/txn"
+	"github.com/walctl/walctl/verify"
 )
 
 // psFixtures are the PersistentState fixtures.
 func psFixtures(t *testing.T) []fixtures.Fixture { return fixtures.All(t, "fixturegen-ps") }
-
-// copyLog copies a fixture log into a fresh temp folder and returns it.
-func copyLog(t testing.TB, src string) string {
-	t.Helper()
-	dst := filepath.Join(t.TempDir(), "log")
-	err := filepath.Walk(src, func(p string, info os.FileInfo, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		target := filepath.Join(dst, rel)
-		if info.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(target, b, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dst
-}
 
 // files returns the regular files directly in dir by name.
 func files(t testing.TB, dir string) map[string][]byte {
@@ -138,7 +114,7 @@ func openPlan(t testing.TB, dir string, o repair.Options) *repair.Plan {
 // error findings.
 func verifyAs(t testing.TB, dir string, o logdir.Options) (string, []raftlog.Finding) {
 	t.Helper()
-	v, err := cmd.Verify(dir, o)
+	v, err := verify.Dir(dir, verify.Options{Options: o})
 	if err != nil {
 		t.Fatalf("verify %s: %v", dir, err)
 	}

@@ -110,7 +110,7 @@ func TestRepairPadding292OnlySlotBytes(t *testing.T) {
 		t.Run(c.dir, func(t *testing.T) {
 			src := filepath.Join(fixtures.Root(), filepath.FromSlash(c.dir))
 			plan := walPlan(t, src, repair.WALRepairOptions{})
-			dir := copyLog(t, src)
+			dir := fixtures.Copy(t, src)
 			before := tree(t, dir)
 			if out, errs, code := run("repair", "--apply", "--backup", filepath.Join(t.TempDir(), "b"), dir); code != 0 {
 				t.Fatalf("exit %d\n%s%s", code, out, errs)
@@ -174,7 +174,7 @@ func TestRepairPadding292CrashAtEveryStep(t *testing.T) {
 // differs are not written: the plan is computed again on the backup.
 func TestRepairPadding292RefusesChangedLog(t *testing.T) {
 	src := filepath.Join(fixtures.Root(), "6.4.0", "wal-basic", "wal")
-	dir := copyLog(t, src)
+	dir := fixtures.Copy(t, src)
 	plan := walPlan(t, dir, repair.WALRepairOptions{})
 	chunk := filepath.Join(dir, "data", "3")
 	b, _ := os.ReadFile(chunk)

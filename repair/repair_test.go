@@ -23,7 +23,7 @@ func TestRepairRepairableFixtures(t *testing.T) {
 		}
 		n++
 		t.Run(f.Name, func(t *testing.T) {
-			dir := copyLog(t, f.WAL)
+			dir := fixtures.Copy(t, f.WAL)
 			before := treeHash(t, dir)
 			settings := settingsFor(t, f)
 			plan := openPlan(t, dir, repair.Options{Log: settings})
@@ -66,7 +66,7 @@ func TestRepairRestoresLibraryBytes(t *testing.T) {
 			continue
 		}
 		t.Run(f.Name, func(t *testing.T) {
-			dir := copyLog(t, f.WAL)
+			dir := fixtures.Copy(t, f.WAL)
 			plan := openPlan(t, dir, repair.Options{})
 			if _, err := repair.Apply(plan, dir, repair.Options{Backup: filepath.Join(t.TempDir(), "b")}, audited(t)); err != nil {
 				t.Fatal(err)
@@ -115,7 +115,7 @@ func TestRepairRefusesUnrepairable(t *testing.T) {
 		}
 		n++
 		t.Run(f.Name, func(t *testing.T) {
-			dir := copyLog(t, f.WAL)
+			dir := fixtures.Copy(t, f.WAL)
 			plan := openPlan(t, dir, repair.Options{})
 			if !plan.DamageRemains() {
 				t.Fatalf("plan claims to repair everything: %+v", plan.Items)
@@ -149,7 +149,7 @@ func TestRepairWithTheNamedFlag(t *testing.T) {
 			continue
 		}
 		t.Run(f.Name, func(t *testing.T) {
-			dir := copyLog(t, f.WAL)
+			dir := fixtures.Copy(t, f.WAL)
 			plan := openPlan(t, dir, repair.Options{})
 			o := optionsFor(t, f, plan)
 			plan = openPlan(t, dir, o)

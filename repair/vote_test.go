@@ -138,7 +138,7 @@ func openLogWith(t *testing.T, dir string, o logdir.Options) *logdir.Log {
 func TestConvertInPlaceRewritesTheVote(t *testing.T) {
 	f := fixtures.Load(t, filepath.Join(fixtures.Root(), "4.2.0", "legacy-basic"))
 	in, _ := inputMember(t, f)
-	dir := copyLog(t, f.WAL)
+	dir := fixtures.Copy(t, f.WAL)
 	o := repair.ConvertOptions{To: "v2", InPlace: true, Backup: filepath.Join(t.TempDir(), "backup")}
 	l := openLogWith(t, dir, logdir.Options{})
 	c, err := repair.PlanConvert(l, o)
@@ -251,7 +251,7 @@ func TestRepairVoteLayoutFor(t *testing.T) {
 		t.Fatal("no vote")
 	}
 	for _, v := range []string{"5.26.2", "4.15.3"} {
-		dir := copyLog(t, f.WAL)
+		dir := fixtures.Copy(t, f.WAL)
 		before := files(t, dir)
 		o := repair.Options{VoteLayoutFor: release.MustParse(v)}
 		plan := openPlan(t, dir, o)
@@ -274,7 +274,7 @@ func TestRepairVoteLayoutFor(t *testing.T) {
 			t.Errorf("%s: a second run plans %+v", v, again.Steps)
 		}
 	}
-	dir := copyLog(t, f.WAL)
+	dir := fixtures.Copy(t, f.WAL)
 	if plan := openPlan(t, dir, repair.Options{VoteLayoutFor: release.MustParse("4.2.0")}); !plan.Nothing() {
 		t.Errorf("4.2.0 reads the stored layout: %+v", plan.Steps)
 	}

@@ -9,7 +9,6 @@ import (
 	"strconv"
 	"testing"
 
-	"github.com/walctl/walctl/cmd"
 	"github.com/walctl/walctl/format/nodestate"
 	"github.com/walctl/walctl/format/partition"
 	v2 "github.com/walctl/walctl/format/v2"
@@ -18,6 +17,7 @@ import (
 	"github.com/walctl/walctl/raftlog"
 	"github.com/walctl/walctl/release"
 	"github.com/walctl/walctl/repair"
+	"github.com/walctl/walctl/verify"
 )
 
 // readers are the Table reader families of DotNext 5.4.0–5.6.x, 5.7.0–5.7.2
@@ -73,7 +73,7 @@ func indexes(from, to int64) []int64 {
 // stopped at the zero slots and lost committed 8 and 9.
 func TestRepairT2WritesStubRecords(t *testing.T) {
 	f := fixtures.Load(t, filepath.Join(fixtures.Root(), "5.7.2", "table-snapshot-install"))
-	dir := copyLog(t, f.WAL)
+	dir := fixtures.Copy(t, f.WAL)
 	o := repair.Options{Log: repair.LogOptions{Format: "v2", R: 6}, Backup: filepath.Join(t.TempDir(), "b")}
 	if _, err := repair.Apply(openPlan(t, dir, o), dir, o, audited(t)); err != nil {
 		t.Fatal(err)
@@ -97,14 +97,14 @@ func TestRepairT2WritesStubRecords(t *testing.T) {
 // only: the result is the new build's file, which every release reads.
 func TestRepairPatchesZeroLeadingSlots(t *testing.T) {
 	f := fixtures.Load(t, filepath.Join(fixtures.Root(), "5.7.2", "table-snapshot-install"))
-	fresh := copyLog(t, f.WAL)
+	fresh := fixtures.Copy(t, f.WAL)
 	o := repair.Options{Log: repair.LogOptions{Format: "v2", R: 6}, Backup: filepath.Join(t.TempDir(), "b1")}
 	if _, err := repair.Apply(openPlan(t, fresh, o), fresh, o, audited(t)); err != nil {
 		t.Fatal(err)
 	}
 	want := mustRead(t, filepath.Join(fresh, "1"))
 
-	dir := copyLog(t, fresh)
+	dir := fixtures.Copy(t, fresh)
 	old := append([]byte{}, want...)
 	copy(old[512:592], make([]byte, 80)) // what earlier builds wrote
 	if err := os.WriteFile(filepath.Join(dir, "1"), old, 0o644); err != nil {
@@ -173,7 +173,7 @@ func TestConvertRChangeWritesStubRecords(t *testing.T) {
 // never-written slots 0–1 (indexes 4–5) zero, LastIndex = CommitIndex = 6.
 func downgraded(t *testing.T) string {
 	t.Helper()
-	dir := copyLog(t, filepath.Join(fixtures.Root(), "5.26.2", "table-snapshot-install", "wal"))
+	dir := fixtures.Copy(t, filepath.Join(fixtures.Root(), "5.26.2", "table-snapshot-install", "wal"))
 	b := mustRead(t, filepath.Join(dir, "1"))
 	d := v2.Decode(partition.File{R: bytes.NewReader(b), Size: int64(len(b)), Name: "1", Number: 1}, partition.Geometry{R: 4}, 7)
 	six := d.SlotAt(2)
@@ -250,7 +250,7 @@ func sha(b []byte) string {
 
 // cmdVerify is verify's findings for dir.
 func cmdVerify(dir string, o logdir.Options) (raftlog.Findings, error) {
-	v, err := cmd.Verify(dir, o)
+	v, err := verify.Dir(dir, verify.Options{Options: o})
 	if err != nil {
 		return nil, err
 	}

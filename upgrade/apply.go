@@ -6,6 +6,7 @@ import (
 
 	"github.com/walctl/walctl/audit"
 	"github.com/walctl/walctl/format"
+	"github.com/walctl/walctl/gate"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/release"
 	"github.com/walctl/walctl/repair"
@@ -34,7 +35,7 @@ type Result struct {
 	Backup string `json:"backup,omitempty"`
 	Steps  int    `json:"steps"`
 	// After is the gate's answer on the upgraded log.
-	After *Report `json:"after"`
+	After *gate.Report `json:"after"`
 	// Notes are what the operations said (conversions).
 	Notes []string `json:"notes,omitempty"`
 }
@@ -68,7 +69,7 @@ func Apply(plan *Plan, dir string, o Options, w Writes) (*Result, error) {
 	}
 	// The upgraded log's writer is whatever its files now show (walctl
 	// rewrote them), not the input's --from-version.
-	if res.After, err = Gate(l, o.To, release.Version{}); err != nil {
+	if res.After, err = gate.Gate(l, o.To, release.Version{}); err != nil {
 		return nil, err
 	}
 	return res, nil

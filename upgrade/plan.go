@@ -9,6 +9,7 @@ import (
 	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/format/wal"
+	"github.com/walctl/walctl/gate"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
 	"github.com/walctl/walctl/release"
@@ -83,7 +84,7 @@ type Step struct {
 type Plan struct {
 	Dir  string          `json:"dir"`
 	To   release.Version `json:"to"`
-	Gate *Report         `json:"gate"`
+	Gate *gate.Report    `json:"gate"`
 	// Nothing: To reads the log as its writer does; no step.
 	Nothing bool   `json:"nothing"`
 	Steps   []Step `json:"steps"`
@@ -104,7 +105,7 @@ type Plan struct {
 // committed entry, the term and the vote as l's writer reads them. It
 // writes nothing.
 func MakePlan(l *logdir.Log, o Options) (*Plan, error) {
-	g, err := Gate(l, o.To, o.From)
+	g, err := gate.Gate(l, o.To, o.From)
 	if err != nil {
 		return nil, err
 	}
@@ -114,7 +115,7 @@ func MakePlan(l *logdir.Log, o Options) (*Plan, error) {
 		if len(g.Recovered) > 0 {
 			p.Notes = append(p.Notes, fmt.Sprintf("DotNext %s reads committed entries %s that the writer's release "+
 				"loses: nothing to change for %s (walctl repair fixes the writer's side)",
-				o.To, rangeWords(g.Recovered), o.To))
+				o.To, gate.RangeWords(g.Recovered), o.To))
 		}
 		return p, nil
 	}
@@ -131,7 +132,7 @@ func (p *Plan) refuse(why, flag string) {
 	p.Refused, p.Flag, p.Steps = why, flag, []Step{}
 }
 
-func gateCodes(g *Report) []string {
+func gateCodes(g *gate.Report) []string {
 	var out []string
 	seen := map[finding.Code]bool{}
 	for _, f := range g.Findings {
@@ -277,7 +278,7 @@ func (p *Plan) dropNote(rp *repair.Plan) {
 	}
 }
 
-func errorMessages(g *Report) []string {
+func errorMessages(g *gate.Report) []string {
 	var out []string
 	for _, f := range g.Findings {
 		if f.Severity == raftlog.Error {

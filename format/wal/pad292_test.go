@@ -10,6 +10,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/walctl/walctl/internal/fixtures"
 )
 
 // Every library-written log: the entries with #292 padding are exactly the
@@ -289,7 +291,7 @@ func TestCorrections292Fixtures(t *testing.T) {
 			continue
 		}
 		t.Run(fx.name, func(t *testing.T) {
-			dir := copyDir(t, fx.dir)
+			dir := fixtures.Copy(t, fx.dir)
 			l := openT(t, dir, Options{})
 			var cs []Correction292
 			if err := l.Corrections292(0, -1, func(c Correction292) bool { cs = append(cs, c); return true }); err != nil {

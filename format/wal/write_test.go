@@ -6,13 +6,13 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
-	"io/fs"
 	"math/rand"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/walctl/walctl/internal/fixtures"
 	"github.com/walctl/walctl/raftlog"
 )
 
@@ -221,30 +221,6 @@ func TestCreateRejects(t *testing.T) {
 	}
 }
 
-// copyDir copies a fixture log to a temporary directory.
-func copyDir(t *testing.T, src string) string {
-	t.Helper()
-	dst := filepath.Join(t.TempDir(), "wal")
-	err := filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		if d.IsDir() {
-			return os.MkdirAll(filepath.Join(dst, rel), 0o755)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(filepath.Join(dst, rel), b, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return dst
-}
-
 func flipByte(t *testing.T, name string, off int64) {
 	t.Helper()
 	f, err := os.OpenFile(name, os.O_RDWR, 0)
@@ -280,7 +256,7 @@ func TestHashFlips(t *testing.T) {
 	for _, src := range dirs {
 		for _, part := range []string{"payload", "record-term", "uncommitted-payload"} {
 			t.Run(filepath.Base(filepath.Dir(src))+"/"+filepath.Base(src)+"/"+part, func(t *testing.T) {
-				dir := copyDir(t, src)
+				dir := fixtures.Copy(t, src)
 				orig := openT(t, dir, Options{})
 				index := int64(7)
 				if part == "uncommitted-payload" {
@@ -393,7 +369,7 @@ func TestDamageScenarios(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			dir := copyDir(t, base)
+			dir := fixtures.Copy(t, base)
 			c.damage(t, dir, openT(t, dir, Options{}))
 			l := openT(t, dir, Options{Layout: Layout6, Hash: "none"})
 			fs := l.Check()

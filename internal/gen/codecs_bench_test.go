@@ -5,6 +5,7 @@ package gen_test
 
 import (
 	"bytes"
+	"github.com/walctl/walctl/verify"
 	"io"
 	"os"
 	"path/filepath"
@@ -194,7 +195,7 @@ func BenchmarkVerify(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			for range b.N {
-				doc, err := cmd.Verify(l.Dir, logdir.Options{})
+				doc, err := verify.Dir(l.Dir, verify.Options{Options: logdir.Options{}})
 				if err != nil || doc.Verdict != "ok" {
 					b.Fatalf("verify: %v %+v", err, doc)
 				}

@@ -1,4 +1,4 @@
-package upgrade
+package gate
 
 import (
 	"fmt"
@@ -35,11 +35,11 @@ func gateWAL(r *Report, l *logdir.Log, w *wal.Log, from release.Version) {
 	case vr.OpenError != "":
 		form, facts := walFix(v, vr, w)
 		facts["log"], facts["error"] = "WriteAheadLog", vr.OpenError
-		r.add(CodeCannotOpen, form, "", raftlog.NoIndex, facts)
+		r.add(finding.TargetCannotOpen, form, "", raftlog.NoIndex, facts)
 		return
 	case wr.OpenError != "" || (wr.InitError != "" && vr.InitError == ""):
 		r.Recovered = rangesOf(r.Committed)
-		r.add(CodeEntriesDiffer, "writer-fails", "", raftlog.NoIndex, finding.F{"log": "WriteAheadLog",
+		r.add(finding.TargetEntriesDiffer, "writer-fails", "", raftlog.NoIndex, finding.F{"log": "WriteAheadLog",
 			"error": wr.OpenError + wr.InitError})
 		return
 	}
@@ -67,15 +67,15 @@ func gateWAL(r *Report, l *logdir.Log, w *wal.Log, from release.Version) {
 	if vr.InitError != "" {
 		what = append(what, vr.InitError)
 	}
-	code := CodeEntriesDiffer
+	code := finding.TargetEntriesDiffer
 	if vr.InitError != "" {
-		code = CodeCannotOpen
+		code = finding.TargetCannotOpen
 	}
 	if len(r.Changed) == 0 && len(r.Lost) == 0 && r.Committed != nil && vr.Commit > wr.Commit {
 		r.Changed = []raftlog.Range{{From: wr.Commit + 1, To: min(vr.Commit, wr.Commit+1)}}
 	}
 	form, facts := walFix(v, vr, w)
-	if code == CodeCannotOpen {
+	if code == finding.TargetCannotOpen {
 		// V's InitializeAsync fails: it cannot open the log as the node
 		// runs it.
 		facts["log"], facts["error"] = "WriteAheadLog", strings.Join(what, "; ")
@@ -108,10 +108,10 @@ func walFix(v release.Version, vr wal.ReleaseRead, w *wal.Log) (string, finding.
 // releases the files allow as the writer agree.
 func walNotes(r *Report, w *wal.Log, wr wal.ReleaseRead, wv release.Version, vr wal.ReleaseRead, set release.Set) {
 	if vr.Option != "" && vr.OpenError == "" {
-		r.add(CodeOption, "wal", "", raftlog.NoIndex, finding.F{"option": vr.Option})
+		r.add(finding.TargetOption, "wal", "", raftlog.NoIndex, finding.F{"option": vr.Option})
 	}
 	if vr.Host != "" && vr.OpenError == "" {
-		r.add(CodeHost, "", "metadata", raftlog.NoIndex, finding.F{"host": vr.Host})
+		r.add(finding.TargetHost, "", "metadata", raftlog.NoIndex, finding.F{"host": vr.Host})
 	}
 	if r.WriterFrom != "files" {
 		return

@@ -1,17 +1,17 @@
-// Package upgrade answers the operator's question before each step of a
-// rolling upgrade (or downgrade) of DotNext.Net.Cluster — "will release V
-// open this log with every committed entry, the term and the vote?" — and
-// plans the smallest change that makes the answer yes.
+// Package gate is the upgrade gate: it answers the operator's question
+// before each step of a rolling upgrade (or downgrade) of
+// DotNext.Net.Cluster — "will release V open this log with every committed
+// entry, the term and the vote?" (walctl verify --target-version V).
 //
 // Gate compares what the log's writer reads with what V reads, through the
 // models of the two families (format/psread, wal.Log.ReadBy): the writer is
 // the release --from-version names, else the newest release the files
 // allow (walctl detect's "written by"). Every difference on a committed
 // entry, the term or the vote, and every failure to open, is an error
-// finding whose code starts with "target-". Plan and Apply compose the
-// existing operations of package repair (repair, patch, WAL repair,
-// conversions) through their package APIs; they write nothing themselves.
-package upgrade
+// finding whose code starts with "target-" (package finding). It reads and
+// judges; package upgrade plans and applies the change that makes the
+// answer yes.
+package gate
 
 import (
 	"fmt"
@@ -29,33 +29,6 @@ import (
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
 	"github.com/walctl/walctl/release"
-)
-
-// Finding codes of the gate (the finding registry defines them). The error
-// ones say that release V reads the log differently from its writer; the
-// others say what V needs or changes.
-var (
-	// CodeCannotOpen: V throws when it opens or initializes the log (or has
-	// no class for this family at all), its writer does not.
-	CodeCannotOpen = finding.TargetCannotOpen
-	// CodeEntriesDiffer: V reads committed entries differently (lost,
-	// empty, another term or payload, or entries its writer loses).
-	CodeEntriesDiffer = finding.TargetEntriesDiffer
-	// CodeVoteDiffers: V reads the vote as another member.
-	CodeVoteDiffers = finding.TargetVoteDiffers
-	// CodeUnsealsPartition: V reads the log right but its open unseals a
-	// sealed partition, so that the next open loses entries (a warning).
-	CodeUnsealsPartition = finding.TargetUnsealsPartition
-	// CodeModifiesFiles: V's open changes files without a loss (info).
-	CodeModifiesFiles = finding.TargetModifiesFiles
-	// CodeOption: a setting V needs to read the log as judged (info, or a
-	// warning when the writer had no such setting).
-	CodeOption = finding.TargetOption
-	// CodeWriterUnsure: the releases the files allow as the writer read the
-	// log differently from each other (a warning: give --from-version).
-	CodeWriterUnsure = finding.TargetWriterUnsure
-	// CodeHost: V's read depends on the host's OS page size (info).
-	CodeHost = finding.TargetHost
 )
 
 // Report is the gate's answer for one directory and one release.
@@ -205,7 +178,7 @@ func candidates(set release.Set, classes []release.Version, until release.Versio
 
 // unsure is the warning that the writer's candidates disagree.
 func (r *Report) unsure(differ []string) {
-	r.add(CodeWriterUnsure, "", "", raftlog.NoIndex, finding.F{"differ": strings.Join(differ, "; "),
+	r.add(finding.TargetWriterUnsure, "", "", raftlog.NoIndex, finding.F{"differ": strings.Join(differ, "; "),
 		"judged": r.JudgedAs})
 }
 
@@ -254,8 +227,8 @@ func ranges(idx []int64) []raftlog.Range {
 	return out
 }
 
-// rangeWords renders ranges as "4–7, 12" (at most six, then "and N more").
-func rangeWords(rs []raftlog.Range) string {
+// RangeWords renders ranges as "4–7, 12" (at most six, then "and N more").
+func RangeWords(rs []raftlog.Range) string {
 	var parts []string
 	for i, r := range rs {
 		if i == 6 {

@@ -1,4 +1,4 @@
-package upgrade
+package gate
 
 import (
 	"bytes"
@@ -54,11 +54,11 @@ func gatePS(r *Report, l *logdir.Log, from release.Version) error {
 			form, how = "out", "writes the log as a WriteAheadLog; the application must move to WriteAheadLog "+
 				"and an IStateMachine"
 		}
-		r.add(CodeCannotOpen, form, "", raftlog.NoIndex, finding.F{"log": "log", "error": vv.OpenError, "how": how})
+		r.add(finding.TargetCannotOpen, form, "", raftlog.NoIndex, finding.F{"log": "log", "error": vv.OpenError, "how": how})
 		return nil
 	case wv.OpenError != "":
 		r.Recovered = rangesOf(r.Committed)
-		r.add(CodeEntriesDiffer, "writer-fails", "", raftlog.NoIndex, finding.F{"log": "log",
+		r.add(finding.TargetEntriesDiffer, "writer-fails", "", raftlog.NoIndex, finding.F{"log": "log",
 			"error": wv.OpenError})
 	}
 	// The term: every release reads node.state byte 72 the same way (a short
@@ -68,7 +68,7 @@ func gatePS(r *Report, l *logdir.Log, from release.Version) error {
 		r.VoteDiffers = true
 		form, facts := voteFacts(v, wv, vv)
 		facts["how"] = "stores the vote in the ClusterMemberId layout " + v.String() + " reads; node.state only"
-		r.add(CodeVoteDiffers, form, nodestate.FileName, raftlog.NoIndex, facts)
+		r.add(finding.TargetVoteDiffers, form, nodestate.FileName, raftlog.NoIndex, facts)
 	}
 	if wv.OpenError == "" && r.Committed != nil {
 		return compareEntries(r, l, d, wv, vv)
@@ -132,16 +132,16 @@ func compareEntries(r *Report, l *logdir.Log, d *psread.Dir, wv, vv *psread.View
 	r.Lost, r.Changed, r.Recovered = ranges(lost), ranges(changed), append(r.Recovered, ranges(recovered)...)
 	v := r.Target
 	if len(r.Lost) > 0 {
-		r.add(CodeEntriesDiffer, "lost", "", first(r.Lost), finding.F{"entries": rangeWords(r.Lost),
+		r.add(finding.TargetEntriesDiffer, "lost", "", first(r.Lost), finding.F{"entries": RangeWords(r.Lost),
 			"cause": causes(vv, l.R, r.Lost), "how": "makes DotNext " + v.String() + " read them"})
 	}
 	if len(r.Changed) > 0 {
-		r.add(CodeEntriesDiffer, "changed", "", first(r.Changed), finding.F{"entries": rangeWords(r.Changed),
+		r.add(finding.TargetEntriesDiffer, "changed", "", first(r.Changed), finding.F{"entries": RangeWords(r.Changed),
 			"cause": causes(vv, l.R, r.Changed), "how": "makes DotNext " + v.String() + " read them as written"})
 	}
 	if len(recovered) > 0 {
 		rs := ranges(recovered)
-		r.add(CodeEntriesDiffer, "recovered", "", recovered[0], finding.F{"entries": rangeWords(rs),
+		r.add(finding.TargetEntriesDiffer, "recovered", "", recovered[0], finding.F{"entries": RangeWords(rs),
 			"cause": causes(wv, l.R, rs)})
 	}
 	return nil
@@ -258,10 +258,10 @@ func psNotes(r *Report, l *logdir.Log, d *psread.Dir, vv *psread.View) {
 	v := r.Target
 	for _, c := range vv.Changes {
 		if c.Trap {
-			r.add(CodeUnsealsPartition, "", c.File, raftlog.NoIndex, finding.F{"detail": trapWords(r, d, vv, c)})
+			r.add(finding.TargetUnsealsPartition, "", c.File, raftlog.NoIndex, finding.F{"detail": trapWords(r, d, vv, c)})
 			continue
 		}
-		r.add(CodeModifiesFiles, "", c.File, raftlog.NoIndex, finding.F{"what": c.What, "why": c.Why})
+		r.add(finding.TargetModifiesFiles, "", c.File, raftlog.NoIndex, finding.F{"what": c.What, "why": c.Why})
 	}
 	if l.Format == format.Legacy && !v.Less(release.TableFormat) && vv.OpenError == "" {
 		form := ""
@@ -269,7 +269,7 @@ func psNotes(r *Report, l *logdir.Log, d *psread.Dir, vv *psread.View) {
 		if det != nil && det.Writers != nil && !det.Writers.Set.Empty() && det.Writers.Set.Newest().Less(release.TableFormat) {
 			form = "new" // the writer had no format option
 		}
-		r.add(CodeOption, form, "", raftlog.NoIndex, nil)
+		r.add(finding.TargetOption, form, "", raftlog.NoIndex, nil)
 	}
 }
 
@@ -310,7 +310,7 @@ func trapWords(r *Report, d *psread.Dir, vv *psread.View, c psread.Change) strin
 	if len(idx) > 0 {
 		msg += fmt.Sprintf(". On the next open %s read committed entries %s as empty or garbage: a restart under "+
 			"%s, or a downgrade to it and back, loses them",
-			andList(who), rangeWords(ranges(idx)), r.Target)
+			andList(who), RangeWords(ranges(idx)), r.Target)
 	}
 	return msg
 }
