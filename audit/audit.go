@@ -892,8 +892,8 @@ func (a *auditor) same(ei, eo raftlog.Entry) *Violation {
 		return v("entry", "intact", "not intact ("+reason(eo)+")")
 	case ei.Term != eo.Term:
 		return v("term", fmt.Sprint(ei.Term), fmt.Sprint(eo.Term))
-	case !sameID(ei.CommandID, eo.CommandID):
-		return v("command id", idString(ei.CommandID), idString(eo.CommandID))
+	case !raftlog.SameCommand(ei.CommandID, eo.CommandID):
+		return v("command id", raftlog.CommandText(ei.CommandID), raftlog.CommandText(eo.CommandID))
 	case ei.Length != eo.Length && corrected292(ei, eo):
 		// dotNext #292: the input's record also covers the zero padding the
 		// writer skipped; the correction keeps exactly the appended payload,
@@ -918,15 +918,6 @@ func (a *auditor) same(ei, eo raftlog.Entry) *Violation {
 func corrected292(ei, eo raftlog.Entry) bool {
 	p := ei.Padding292
 	return p != nil && p.Proven && eo.Length == p.TrueLength
-}
-
-func sameID(a, b *int32) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
-
-func idString(id *int32) string {
-	if id == nil {
-		return "none"
-	}
-	return fmt.Sprint(*id)
 }
 
 // extra is an output entry at an index the input does not hold at all: a
@@ -967,8 +958,8 @@ func (a *auditor) rebuilt(eo raftlog.Entry) error {
 		return v("the replica's intact entry", "the rebuilt entry is not intact ("+reason(eo)+")")
 	case er.Term != eo.Term:
 		return v(fmt.Sprintf("the replica's term %d", er.Term), "a rebuilt entry must equal the replica's")
-	case !sameID(er.CommandID, eo.CommandID):
-		return v("the replica's command id "+idString(er.CommandID), "a rebuilt entry must equal the replica's")
+	case !raftlog.SameCommand(er.CommandID, eo.CommandID):
+		return v("the replica's command id "+raftlog.CommandText(er.CommandID), "a rebuilt entry must equal the replica's")
 	case er.Length != eo.Length:
 		return v(fmt.Sprintf("the replica's %d bytes", er.Length), "a rebuilt entry must equal the replica's")
 	}

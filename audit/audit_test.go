@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/walctl/walctl/audit"
+	"github.com/walctl/walctl/convert"
 	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/format/nodestate"
 	"github.com/walctl/walctl/format/ps"
@@ -18,7 +19,6 @@ import (
 	"github.com/walctl/walctl/internal/gen"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
-	"github.com/walctl/walctl/repair"
 	"github.com/walctl/walctl/txn"
 )
 
@@ -443,15 +443,15 @@ func TestProveConversions(t *testing.T) {
 	defer l.Close()
 	for _, to := range []format.Format{format.V2, format.Sparse} {
 		t.Run(string(to), func(t *testing.T) {
-			o := repair.ConvertOptions{To: to, R: 5, Out: filepath.Join(t.TempDir(), "o")}
+			o := convert.Options{To: to, R: 5, Out: filepath.Join(t.TempDir(), "o")}
 			if to == "sparse" {
 				o.M = 4096
 			}
-			c, err := repair.PlanConvert(l, o)
+			c, err := convert.Plan(l, o)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := repair.ApplyConvert(c, src, o, unaudited()); err != nil {
+			if _, err := convert.Apply(c, src, o, unaudited()); err != nil {
 				t.Fatal(err)
 			}
 			rep, v := prove(t, src, o.Out, c.Expect(o))
@@ -462,7 +462,7 @@ func TestProveConversions(t *testing.T) {
 	}
 	t.Run("wal", func(t *testing.T) {
 		out := filepath.Join(t.TempDir(), "w")
-		c, err := repair.PlanToWAL(l, repair.WALOptions{Out: out, NoSnapshot: true})
+		c, err := convert.PlanToWAL(l, convert.WALOptions{Out: out, NoSnapshot: true})
 		if err == nil {
 			err = c.Write(unaudited())
 		}

@@ -6,13 +6,13 @@ package cmd
 import (
 	"bytes"
 	"fmt"
-	"github.com/walctl/walctl/format"
 	"io"
 	"os"
 	"strings"
 
 	"github.com/fatih/color"
 	"github.com/urfave/cli/v2"
+	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/internal/progress"
 	"github.com/walctl/walctl/internal/termtext"
 	"github.com/walctl/walctl/txn"
@@ -201,7 +201,12 @@ func barOf(c *cli.Context, what string) func(total int64) *progress.Bar {
 	return func(total int64) *progress.Bar { return barFor(c, total, what) }
 }
 
-// barFor is newBar over total units of any work.
+// bars is barFor for a library that makes its own bars.
+func bars(c *cli.Context) progress.Maker {
+	return func(what string, total int64) *progress.Bar { return barFor(c, total, what) }
+}
+
+// barFor is a progress bar over total units of work.
 func barFor(c *cli.Context, total int64, what string) *progress.Bar {
 	return progress.New(c.App.ErrWriter, !c.Bool("json") && !c.Bool("quiet"), total, what)
 }

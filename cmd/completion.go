@@ -2,11 +2,11 @@ package cmd
 
 import (
 	"fmt"
-	"github.com/walctl/walctl/format"
 	"io"
 	"strings"
 
 	"github.com/urfave/cli/v2"
+	"github.com/walctl/walctl/format"
 )
 
 var shells = []string{"bash", "zsh", "fish"}

@@ -8,11 +8,12 @@ import (
 
 	"github.com/urfave/cli/v2"
 	"github.com/walctl/walctl/audit"
+	"github.com/walctl/walctl/convert"
 	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/format/wal"
 	"github.com/walctl/walctl/internal/termtext"
 	"github.com/walctl/walctl/logdir"
-	"github.com/walctl/walctl/repair"
+	"github.com/walctl/walctl/rebuild"
 	"github.com/walctl/walctl/txn"
 	"github.com/walctl/walctl/verify"
 )
@@ -50,13 +51,13 @@ func convertCommand() *cli.Command {
 }
 
 type convertDoc struct {
-	Conversion *repair.Conversion `json:"conversion,omitempty"`
-	Output     string             `json:"output"`
-	Backup     string             `json:"backup,omitempty"`
-	Verify     *verify.Report     `json:"verify,omitempty"`
-	Comparison *repair.Comparison `json:"comparison,omitempty"`
-	Audit      *audit.Report      `json:"audit,omitempty"`
-	Refused    []string           `json:"refused,omitempty"`
+	Conversion *convert.Conversion `json:"conversion,omitempty"`
+	Output     string              `json:"output"`
+	Backup     string              `json:"backup,omitempty"`
+	Verify     *verify.Report      `json:"verify,omitempty"`
+	Comparison *convert.Comparison `json:"comparison,omitempty"`
+	Audit      *audit.Report       `json:"audit,omitempty"`
+	Refused    []string            `json:"refused,omitempty"`
 }
 
 func runConvert(c *cli.Context) error {
@@ -111,9 +112,9 @@ func runConvert(c *cli.Context) error {
 	if l.Format == format.WAL {
 		return runConvertFromWAL(c, l, co, lk, args)
 	}
-	conv, err := repair.PlanConvert(l, co)
+	conv, err := convert.Plan(l, co)
 	l.Close()
-	var ie *repair.InputError
+	var ie *convert.InputError
 	if errors.As(err, &ie) {
 		return reportRefusedConvert(c, ie)
 	}
@@ -126,18 +127,18 @@ func runConvert(c *cli.Context) error {
 	bar := barFor(c, conv.Work(), "converting")
 	conv.Progress = bar.Add
 	doc := &convertDoc{Conversion: conv, Output: co.Out}
+	if co.InPlace {
+		doc.Output = dir
+	}
 	in = logdir.Options{Format: conv.From, R: conv.R, M: conv.M, Force: true}
-	cfg, backupBar := writeConfig(c, lk, args, conv.Expect(co), &doc.Audit, convertAuditor(c, doc, in))
-	res, err := repair.ApplyConvert(conv, dir, co, cfg)
+	cfg, backupBar := writeConfig(c, lk, args, conv.Expect(co), &doc.Audit, conv.Auditor(in, doc.Output, bars(c)))
+	res, err := convert.Apply(conv, dir, co, cfg)
 	backupBar.Done()
 	bar.Done()
 	if err != nil {
 		return flagErr(err)
 	}
 	doc.Backup = res.Backup
-	if co.InPlace {
-		doc.Output = dir
-	}
 	return printConverted(c, doc)
 }
 
@@ -168,8 +169,8 @@ func convertInput(c *cli.Context, in logdir.Options) logdir.Options {
 }
 
 // convertOptions reads the flags: the output's settings and the input overrides.
-func convertOptions(c *cli.Context) (repair.ConvertOptions, logdir.Options, error) {
-	co := repair.ConvertOptions{To: format.Format(c.String("to")), R: c.Int64("records-per-partition"), M: c.Int64("max-entry-size"),
+func convertOptions(c *cli.Context) (convert.Options, logdir.Options, error) {
+	co := convert.Options{To: format.Format(c.String("to")), R: c.Int64("records-per-partition"), M: c.Int64("max-entry-size"),
 		Out: c.String("out"), InPlace: c.Bool("in-place"), Backup: c.String("backup"), OverrideEvidence: c.Bool("override-evidence")}
 	in := logdir.Options{R: c.Int64("in-records-per-partition"), M: c.Int64("in-max-entry-size")}
 	switch {
@@ -190,7 +191,7 @@ func convertOptions(c *cli.Context) (repair.ConvertOptions, logdir.Options, erro
 			return co, in, usageError{msg: fmt.Sprintf("--in-format %q is not a log format", f), hint: "use " + format.Names(format.Logs, ", ")}
 		}
 	}
-	co.Log = repair.LogOptions{Format: in.Format, R: in.R, M: in.M}
+	co.Log = rebuild.LogOptions{Format: in.Format, R: in.R, M: in.M}
 	t, err := targetVersion(c)
 	co.Target = t
 	return co, in, err
@@ -209,19 +210,19 @@ func finishPendingConvert(c *cli.Context, dir string, lk *txn.Lock, j *txn.Journ
 	}
 	fmt.Fprintf(c.App.ErrWriter, "walctl: finished the interrupted conversion of %s (its backup is %s)\n",
 		termtext.Escape(dir), termtext.Escape(res.Backup))
-	_, conv, err := repair.Replan(j)
+	conv, err := convert.Replan(j)
 	if err != nil {
 		return err
 	}
 	doc := &convertDoc{Conversion: conv, Output: dir, Backup: res.Backup}
 	in := logdir.Options{Format: conv.From, R: conv.R, M: conv.M, Force: true}
-	if err := compareConverted(c, doc, res.Backup, dir, in); err != nil && (doc.Verify == nil || doc.Comparison == nil) {
+	if err := conv.Check(res.Backup, dir, in, dir, bars(c)); err != nil && (conv.Verify == nil || conv.Comparison == nil) {
 		return err
 	}
 	return printConverted(c, doc)
 }
 
-func reportRefusedConvert(c *cli.Context, ie *repair.InputError) error {
+func reportRefusedConvert(c *cli.Context, ie *convert.InputError) error {
 	w := c.App.Writer
 	if c.Bool("json") {
 		return errOr(writeJSON(w, &convertDoc{Refused: ie.Reasons}), damageError{})
@@ -236,6 +237,7 @@ func reportRefusedConvert(c *cli.Context, ie *repair.InputError) error {
 // printConverted prints the conversion with the verification and the
 // comparison its audit made.
 func printConverted(c *cli.Context, doc *convertDoc) error {
+	doc.Verify, doc.Comparison = doc.Conversion.Verify, doc.Conversion.Comparison
 	v, cmp := doc.Verify, doc.Comparison
 	v.Dir = doc.Output
 	w := c.App.Writer
@@ -302,11 +304,11 @@ func printConversion(w io.Writer, doc *convertDoc) {
 
 // walConvertDoc is the JSON form of a conversion to a WriteAheadLog.
 type walConvertDoc struct {
-	Conversion *repair.WALConversion `json:"conversion,omitempty"`
-	Verify     *verify.Report        `json:"verify,omitempty"`
-	Comparison *repair.Comparison    `json:"comparison,omitempty"`
-	Audit      *audit.Report         `json:"audit,omitempty"`
-	Refused    []string              `json:"refused,omitempty"`
+	Conversion *convert.WALConversion `json:"conversion,omitempty"`
+	Verify     *verify.Report         `json:"verify,omitempty"`
+	Comparison *convert.Comparison    `json:"comparison,omitempty"`
+	Audit      *audit.Report          `json:"audit,omitempty"`
+	Refused    []string               `json:"refused,omitempty"`
 }
 
 // runConvertToWAL writes a new WriteAheadLog from any log; its audit
@@ -337,8 +339,8 @@ func runConvertToWAL(c *cli.Context, dir string) error {
 	if err := preflight(dir, in); err != nil {
 		return err
 	}
-	conv, err := repair.PlanToWAL(l, o)
-	var ie *repair.InputError
+	conv, err := convert.PlanToWAL(l, o)
+	var ie *convert.InputError
 	if errors.As(err, &ie) {
 		return reportRefusedWAL(c, ie)
 	}
@@ -346,12 +348,13 @@ func runConvertToWAL(c *cli.Context, dir string) error {
 		return flagErr(err)
 	}
 	doc := &walConvertDoc{Conversion: conv}
-	cfg, bar := writeConfig(c, lk, args, conv.Expect(in), &doc.Audit, toWALAuditor(doc, in))
+	cfg, bar := writeConfig(c, lk, args, conv.Expect(in), &doc.Audit, conv.Auditor(in))
 	err = conv.Write(cfg)
 	bar.Done()
 	if err != nil {
 		return flagErr(err)
 	}
+	doc.Verify, doc.Comparison = conv.Verify, conv.Comparison
 	doc.Verify.Dir = conv.Out
 	if c.Bool("json") {
 		if err := writeJSON(c.App.Writer, doc); err != nil {
@@ -367,8 +370,8 @@ func runConvertToWAL(c *cli.Context, dir string) error {
 }
 
 // walConvertOptions reads the flags of --to wal.
-func walConvertOptions(c *cli.Context) (repair.WALOptions, logdir.Options, error) {
-	o := repair.WALOptions{Out: c.String("out"), Layout: c.String("wal-layout"), ChunkSize: c.Int64("chunk-size"),
+func walConvertOptions(c *cli.Context) (convert.WALOptions, logdir.Options, error) {
+	o := convert.WALOptions{Out: c.String("out"), Layout: c.String("wal-layout"), ChunkSize: c.Int64("chunk-size"),
 		CheckpointForm: c.Int("checkpoint-bytes"), NoSnapshot: c.Bool("no-snapshot"), SnapshotDir: c.String("snapshot-dir")}
 	in := logdir.Options{R: c.Int64("in-records-per-partition"), M: c.Int64("in-max-entry-size")}
 	in.Format, _ = format.Parse(c.String("in-format"))
@@ -404,7 +407,7 @@ func walConvertOptions(c *cli.Context) (repair.WALOptions, logdir.Options, error
 	if err != nil || v.IsZero() {
 		return o, in, err
 	}
-	form, err := repair.CheckpointFormFor(v)
+	form, err := convert.CheckpointFormFor(v)
 	if err != nil {
 		return o, in, flagErr(err)
 	}
@@ -412,7 +415,7 @@ func walConvertOptions(c *cli.Context) (repair.WALOptions, logdir.Options, error
 	return o, in, nil
 }
 
-func reportRefusedWAL(c *cli.Context, ie *repair.InputError) error {
+func reportRefusedWAL(c *cli.Context, ie *convert.InputError) error {
 	if c.Bool("json") {
 		return errOr(writeJSON(c.App.Writer, &walConvertDoc{Refused: ie.Reasons}), damageError{})
 	}
@@ -443,24 +446,24 @@ func printWALConversion(w io.Writer, doc *walConvertDoc, out string) {
 // fromWALDoc is the JSON form of a conversion of a WriteAheadLog to a
 // PersistentState format.
 type fromWALDoc struct {
-	Conversion *repair.FromWALConversion `json:"conversion,omitempty"`
-	Verify     *verify.Report            `json:"verify,omitempty"`
-	Comparison *repair.Comparison        `json:"comparison,omitempty"`
-	Audit      *audit.Report             `json:"audit,omitempty"`
-	Refused    []string                  `json:"refused,omitempty"`
+	Conversion *convert.FromWALConversion `json:"conversion,omitempty"`
+	Verify     *verify.Report             `json:"verify,omitempty"`
+	Comparison *convert.Comparison        `json:"comparison,omitempty"`
+	Audit      *audit.Report              `json:"audit,omitempty"`
+	Refused    []string                   `json:"refused,omitempty"`
 }
 
 // runConvertFromWAL writes a WriteAheadLog as a legacy, v2 or sparse log;
 // its audit verifies it and compares every entry up to the last index
 // before it is published.
-func runConvertFromWAL(c *cli.Context, l *logdir.Log, co repair.ConvertOptions, lk *txn.Lock, args []string) error {
+func runConvertFromWAL(c *cli.Context, l *logdir.Log, co convert.Options, lk *txn.Lock, args []string) error {
 	defer l.Close()
 	if co.InPlace {
 		return usageError{msg: "a WriteAheadLog is converted into a new directory only", hint: "use --out NEWDIR"}
 	}
-	conv, err := repair.PlanFromWAL(l, repair.FromWALOptions{To: co.To, R: co.R, M: co.M, Out: co.Out,
+	conv, err := convert.PlanFromWAL(l, convert.FromWALOptions{To: co.To, R: co.R, M: co.M, Out: co.Out,
 		Target: co.Target})
-	var ie *repair.InputError
+	var ie *convert.InputError
 	if errors.As(err, &ie) {
 		if c.Bool("json") {
 			return errOr(writeJSON(c.App.Writer, &fromWALDoc{Refused: ie.Reasons}), damageError{})
@@ -473,12 +476,13 @@ func runConvertFromWAL(c *cli.Context, l *logdir.Log, co repair.ConvertOptions, 
 	doc := &fromWALDoc{Conversion: conv}
 	in, _ := logOptions(c)
 	in.Format, in.Force = format.WAL, true
-	cfg, bar := writeConfig(c, lk, args, conv.Expect(in), &doc.Audit, fromWALAuditor(doc, in))
+	cfg, bar := writeConfig(c, lk, args, conv.Expect(in), &doc.Audit, conv.Auditor(in))
 	err = conv.Write(cfg)
 	bar.Done()
 	if err != nil {
 		return flagErr(err)
 	}
+	doc.Verify, doc.Comparison = conv.Verify, conv.Comparison
 	doc.Verify.Dir = conv.Out
 	w := c.App.Writer
 	if c.Bool("json") {
@@ -508,7 +512,7 @@ func runConvertFromWAL(c *cli.Context, l *logdir.Log, co repair.ConvertOptions, 
 // printComparison prints the comparison of a converted log with its input:
 // one line saying what was found equal ("compare: 12 entries equal" + rest),
 // or the mismatches.
-func printComparison(w io.Writer, cmp *repair.Comparison, noun, rest string) {
+func printComparison(w io.Writer, cmp *convert.Comparison, noun, rest string) {
 	if cmp.OK() {
 		printLine(w, "%s %s equal%s", bold("compare:"), plural64(cmp.Entries, noun), rest)
 		return
@@ -520,7 +524,7 @@ func printComparison(w io.Writer, cmp *repair.Comparison, noun, rest string) {
 }
 
 // stateWords is the comparison's node-state sentence, after a "; ".
-func stateWords(cmp *repair.Comparison) string {
+func stateWords(cmp *convert.Comparison) string {
 	if cmp.NodeState == "" {
 		return ""
 	}

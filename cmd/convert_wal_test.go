@@ -9,11 +9,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/walctl/walctl/convert"
 	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/format/wal"
 	"github.com/walctl/walctl/internal/fixtures"
 	"github.com/walctl/walctl/logdir"
-	"github.com/walctl/walctl/repair"
 	"github.com/walctl/walctl/verify"
 )
 
@@ -358,8 +358,8 @@ func TestConvertToWALOpenFiles(t *testing.T) {
 	}
 	for _, c := range cases {
 		var b strings.Builder
-		printWALConversion(&b, &walConvertDoc{Conversion: &repair.WALConversion{OpenFiles: c.of},
-			Comparison: &repair.Comparison{}, Verify: &verify.Report{Verdict: verify.OK}}, "OUT")
+		printWALConversion(&b, &walConvertDoc{Conversion: &convert.WALConversion{OpenFiles: c.of},
+			Comparison: &convert.Comparison{}, Verify: &verify.Report{Verdict: verify.OK}}, "OUT")
 		for _, w := range c.want {
 			if !strings.Contains(b.String(), w) {
 				t.Errorf("%+v: summary lacks %q:\n%s", c.of, w, b.String())

@@ -50,7 +50,7 @@ func printHeal(w io.Writer, h *repair.Heal) {
 		blank(w)
 		t := newTable(w, "INDEX", "TERM", "LENGTH", "COMMAND", "DIR HELD", "PAYLOAD")
 		for _, e := range h.Rebuilt {
-			t.Row(e.Index, e.Term, e.Length, idText(e.CommandID), e.Was, healPayloadText(e.Payload))
+			t.Row(e.Index, e.Term, e.Length, raftlog.CommandText(e.CommandID), e.Was, healPayloadText(e.Payload))
 		}
 		t.Render()
 		if more := h.RebuiltTotal - int64(len(h.Rebuilt)); more > 0 {
@@ -102,11 +102,4 @@ func healRangeText(r raftlog.Range) string {
 		return "the whole log"
 	}
 	return "index " + r.String()
-}
-
-func idText(id *int32) string {
-	if id == nil {
-		return "-"
-	}
-	return fmt.Sprint(*id)
 }

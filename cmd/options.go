@@ -2,9 +2,9 @@ package cmd
 
 import (
 	"fmt"
-	"github.com/walctl/walctl/format"
 
 	"github.com/urfave/cli/v2"
+	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/format/wal"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/release"

@@ -8,10 +8,12 @@ import (
 
 	"github.com/urfave/cli/v2"
 	"github.com/walctl/walctl/audit"
+	"github.com/walctl/walctl/convert"
 	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/internal/shellquote"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
+	"github.com/walctl/walctl/rebuild"
 	"github.com/walctl/walctl/repair"
 	"github.com/walctl/walctl/txn"
 	"github.com/walctl/walctl/verify"
@@ -138,7 +140,7 @@ func runRepair(c *cli.Context) error {
 func repairOptions(c *cli.Context, lo logdir.Options) repair.Options {
 	o := repair.Options{AllowDropCommitted: c.Bool("allow-drop-committed"), ClearVote: c.Bool("clear-vote"), Backup: c.String("backup"),
 		OverrideEvidence: c.Bool("override-evidence"),
-		Log:              repair.LogOptions{Format: lo.Format, R: lo.R, M: lo.M, Force: lo.Force}}
+		Log:              rebuild.LogOptions{Format: lo.Format, R: lo.R, M: lo.M, Force: lo.Force}}
 	if c.IsSet("from") {
 		o.From = absPath(c.String("from"))
 	}
@@ -169,7 +171,7 @@ func checkHeld(c *cli.Context, l *logdir.Log) error {
 }
 
 func flagErr(err error) error {
-	var fe *repair.FlagError
+	var fe *rebuild.FlagError
 	if errors.As(err, &fe) {
 		return usageError{msg: fe.Msg, hint: fe.Hint}
 	}
@@ -188,7 +190,7 @@ func finishPending(c *cli.Context, dir string, lo logdir.Options, lk *txn.Lock, 
 	}
 	doc := &repairDoc{Applied: &repair.Result{Backup: res.Backup, Steps: len(res.Replaced) + len(res.Removed), Resumed: true}}
 	// The plan again, for the report: the backup still holds the input.
-	if plan, _, err := repair.Replan(j); err == nil {
+	if plan, err := repair.Replan(j); err == nil {
 		doc.Plan, doc.Applied.Plan = plan, plan
 	}
 	return reportRepair(c, doc, lo)
@@ -405,7 +407,7 @@ func walRepairOptions(c *cli.Context, lo logdir.Options) (repair.WALRepairOption
 	if err != nil || v.IsZero() {
 		return o, err
 	}
-	form, err := repair.CheckpointFormFor(v)
+	form, err := convert.CheckpointFormFor(v)
 	if err != nil {
 		return o, flagErr(err)
 	}

@@ -3,11 +3,12 @@
 package cmd
 
 import (
-	"github.com/walctl/walctl/internal/fixtures"
 	"os"
 	"path/filepath"
 	"syscall"
 	"testing"
+
+	"github.com/walctl/walctl/internal/fixtures"
 )
 
 // Owner, group and mode of a log owned by the node's user survive a root

@@ -1,12 +1,12 @@
 package detect
 
 import (
-	"github.com/walctl/walctl/format"
 	"os"
 	"path/filepath"
 	"slices"
 	"testing"
 
+	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/internal/fixtures"
 )
 

@@ -1,10 +1,10 @@
 package logdir
 
 import (
-	"github.com/walctl/walctl/format"
 	"os"
 	"path/filepath"
 
+	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/format/wal"
 	"github.com/walctl/walctl/raftlog"
 )

@@ -4,7 +4,10 @@
 // (cmd/...) print them. Nothing here knows a byte offset rule of any format.
 package raftlog
 
-import "time"
+import (
+	"fmt"
+	"time"
+)
 
 // TicksPerSecond is the number of .NET ticks (100 ns) in one second.
 const TicksPerSecond = 10_000_000
@@ -117,6 +120,31 @@ func (e *Entry) PayloadAvailable() int64 {
 		n += s.Length
 	}
 	return n
+}
+
+// Damage says why e is not intact: its record unusable, its hash failing,
+// its payload cut short; "" for an intact entry.
+func (e *Entry) Damage() string {
+	switch {
+	case e.State != EntryOK:
+		return fmt.Sprintf("%s: %s", e.State, e.Reason)
+	case e.HashOK != nil && !*e.HashOK:
+		return "its hash does not match"
+	case e.PayloadAvailable() != e.Length:
+		return fmt.Sprintf("%d of its %d payload bytes exist", e.PayloadAvailable(), e.Length)
+	}
+	return ""
+}
+
+// SameCommand compares two optional command ids.
+func SameCommand(a, b *int32) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
+
+// CommandText is a command id as shown: its number, or "-" for none.
+func CommandText(id *int32) string {
+	if id == nil {
+		return "-"
+	}
+	return fmt.Sprint(*id)
 }
 
 // MemberID is a DotNext ClusterMemberId (28 raw bytes) with its decoded view.

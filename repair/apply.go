@@ -3,24 +3,24 @@ package repair
 import (
 	"encoding/json"
 	"fmt"
-	"io"
 
 	"github.com/walctl/walctl/logdir"
+	"github.com/walctl/walctl/rebuild"
 	"github.com/walctl/walctl/txn"
 )
 
-// JournalOptions are the settings an in-place write keeps in its journal
-// (txn.Journal.Options): one of the three, to plan again on the backup.
-type JournalOptions struct {
-	Repair  *Options          `json:"repair,omitempty"`
-	WAL     *WALRepairOptions `json:"walRepair,omitempty"`
-	Convert *ConvertOptions   `json:"convert,omitempty"`
+// journalOptions are the settings an in-place repair keeps in its journal
+// (txn.Journal.Options): one of the two, to plan again on the backup (a
+// conversion keeps its own, under "convert").
+type journalOptions struct {
+	Repair *Options          `json:"repair,omitempty"`
+	WAL    *WALRepairOptions `json:"walRepair,omitempty"`
 }
 
-// OptionsOf reads the settings of the write journaled in j.
-func OptionsOf(j *txn.Journal) (*JournalOptions, error) {
-	var o JournalOptions
-	if err := json.Unmarshal(j.Options, &o); err != nil || (o.Repair == nil && o.WAL == nil && o.Convert == nil) {
+// optionsOf reads the settings of the repair journaled in j.
+func optionsOf(j *txn.Journal) (*journalOptions, error) {
+	var o journalOptions
+	if err := json.Unmarshal(j.Options, &o); err != nil || (o.Repair == nil && o.WAL == nil) {
 		return nil, fmt.Errorf("%s: the journal does not say how the interrupted walctl %s was set up", j.Dir, j.Op)
 	}
 	return &o, nil
@@ -51,7 +51,7 @@ func Apply(plan *Plan, dir string, o Options, w txn.Config) (*Result, error) {
 	if plan.Nothing() {
 		return &Result{Plan: plan}, nil
 	}
-	w.Op, w.Options, w.Backup = "repair", JournalOptions{Repair: &o}, o.Backup
+	w.Op, w.Options, w.Backup = "repair", journalOptions{Repair: &o}, o.Backup
 	w.Need = txn.Allocated(dir, stepFiles(plan)...)
 	tx, err := txn.Begin(dir, w)
 	if err != nil {
@@ -66,8 +66,8 @@ func Apply(plan *Plan, dir string, o Options, w txn.Config) (*Result, error) {
 	if !sameSteps(plan, again) {
 		return nil, errChanged(dir, tx.Backup(), "repair")
 	}
-	src := newPayloads(tx.Backup())
-	defer src.close()
+	src := rebuild.NewPayloads(tx.Backup())
+	defer src.Close()
 	for i := range again.Steps {
 		if err := stageStep(tx, &again.Steps[i], again.src, src); err != nil {
 			return nil, fmt.Errorf("step %d (%s %s): %w", i+1, again.Steps[i].Kind, again.Steps[i].File, err)
@@ -103,7 +103,7 @@ func planOn(dir string, o Options) (*Plan, error) {
 
 // stageStep writes one step of a plan (computed on the backup) into the
 // transaction.
-func stageStep(tx *txn.Tx, st *Step, s *source, src *payloads) error {
+func stageStep(tx *txn.Tx, st *Step, s *rebuild.Source, src *rebuild.Payloads) error {
 	switch st.Kind {
 	case StepRemove:
 		return tx.Remove(st.File)
@@ -118,16 +118,7 @@ func stageStep(tx *txn.Tx, st *Step, s *source, src *payloads) error {
 		}
 		return tx.WriteBytes(st.File, b)
 	}
-	return stageRecipe(tx, st.File, *st.recipe, s, src)
-}
-
-// stageRecipe builds the partition of r from the source into the stage.
-func stageRecipe(tx *txn.Tx, name string, r recipe, s *source, src *payloads) error {
-	spec, err := r.spec(s)
-	if err != nil {
-		return err
-	}
-	return tx.WriteFile(name, func(w io.Writer) error { return spec.write(w, src) })
+	return rebuild.Stage(tx, st.File, *st.recipe, s, src)
 }
 
 // sameSteps compares two plans' file operations.
@@ -144,32 +135,23 @@ func sameSteps(a, b *Plan) bool {
 	return true
 }
 
-// Replan computes again, on the backup of the finished write j, the plan of
-// a repair or the conversion it carried out, for its report. It returns
-// one of the two; the error when the backup cannot be read.
-func Replan(j *txn.Journal) (*Plan, *Conversion, error) {
-	o, err := OptionsOf(j)
+// Replan computes again, on the backup of the finished repair j, the plan
+// it carried out, for its report; the error when the backup cannot be read.
+func Replan(j *txn.Journal) (*Plan, error) {
+	o, err := optionsOf(j)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	switch {
-	case o.Repair != nil:
-		p, err := planOn(j.Backup, *o.Repair)
-		if p != nil {
-			p.Dir = j.Dir
+	var p *Plan
+	if o.Repair != nil {
+		if p, err = planOn(j.Backup, *o.Repair); p != nil {
 			p.Close() // for the report only: no step runs
 		}
-		return p, nil, err
-	case o.WAL != nil:
-		p, err := walPlanOn(j.Backup, *o.WAL)
-		if p != nil {
-			p.Dir = j.Dir
-		}
-		return p, nil, err
+	} else {
+		p, err = walPlanOn(j.Backup, *o.WAL)
 	}
-	c, err := convertPlanOn(j.Backup, *o.Convert)
-	if c != nil {
-		c.Dir = j.Dir
+	if p != nil {
+		p.Dir = j.Dir
 	}
-	return nil, c, err
+	return p, err
 }

@@ -30,26 +30,6 @@ func (o WALRepairOptions) Expect() audit.Expect {
 	return audit.Expect{In: in, Out: in, SetTerm: o.SetTerm, CommitIndex: o.CommitIndex, AllowDropCommitted: o.AllowDropCommitted}
 }
 
-// Expect is what the conversion c with options o must keep: every entry,
-// term, vote and commit index, in the new format and geometry.
-func (c *Conversion) Expect(o ConvertOptions) audit.Expect {
-	return audit.Expect{In: o.Log.Open(), Out: logdir.Options{Format: c.To, R: c.NewR, M: c.NewM}}
-}
-
-// Expect is what the conversion c to a WriteAheadLog must keep; in are the
-// settings the input was read with. With --no-snapshot the output holds no
-// snapshot file (the application restores it; wal.SnapshotRecordFile names
-// it).
-func (c *WALConversion) Expect(in logdir.Options) audit.Expect {
-	return audit.Expect{In: in, Out: c.OutOptions(), SnapshotByApplication: c.SnapshotFile == ""}
-}
-
-// Expect is what the conversion c of a WriteAheadLog must keep; in are the
-// settings the input was read with.
-func (c *FromWALConversion) Expect(in logdir.Options) audit.Expect {
-	return audit.Expect{In: in, Out: c.OutOptions()}
-}
-
 // Refusal is one thing a plan does not do without a flag (or at all).
 type Refusal struct {
 	What string `json:"what"`

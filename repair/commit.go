@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/walctl/walctl/format/nodestate"
+	"github.com/walctl/walctl/rebuild"
 )
 
 // commitTrust settles the commit index a repair may write. node.state's own
@@ -27,12 +28,12 @@ func (pl *planner) commitTrust() error {
 	}
 	switch {
 	case *n < 0:
-		return &FlagError{Msg: fmt.Sprintf("--commit-index %d is negative", *n), Hint: "give the cluster's commit index (walctl diff, or a healthy peer)"}
+		return &rebuild.FlagError{Msg: fmt.Sprintf("--commit-index %d is negative", *n), Hint: "give the cluster's commit index (walctl diff, or a healthy peer)"}
 	case *n < pl.S:
-		return &FlagError{Msg: fmt.Sprintf("--commit-index %d is below the snapshot index %d, which is committed", *n, pl.S),
+		return &rebuild.FlagError{Msg: fmt.Sprintf("--commit-index %d is below the snapshot index %d, which is committed", *n, pl.S),
 			Hint: fmt.Sprintf("give the cluster's commit index, at least %d", pl.S)}
 	case pl.commitTrusted && *n != pl.C:
-		return &FlagError{Msg: fmt.Sprintf("--commit-index %d: node.state's CommitIndex %d is sound (checksum and size check out), so it is kept", *n, pl.C),
+		return &rebuild.FlagError{Msg: fmt.Sprintf("--commit-index %d: node.state's CommitIndex %d is sound (checksum and size check out), so it is kept", *n, pl.C),
 			Hint: "--commit-index is for a node.state that cannot be trusted; drop it"}
 	}
 	pl.trustC = *n

@@ -9,7 +9,9 @@ import (
 
 	"github.com/walctl/walctl/audit"
 	"github.com/walctl/walctl/internal/fixtures"
+	"github.com/walctl/walctl/internal/logtest"
 	"github.com/walctl/walctl/logdir"
+	"github.com/walctl/walctl/rebuild"
 	"github.com/walctl/walctl/repair"
 )
 
@@ -41,7 +43,7 @@ func TestRepairUntrustedCommitIndex(t *testing.T) {
 			if p.NewCommitIndex != *o.CommitIndex {
 				t.Fatalf("with --commit-index %d: CommitIndex → %d", *o.CommitIndex, p.NewCommitIndex)
 			}
-			res, err := repair.Apply(p, dir, o, audited(t))
+			res, err := repair.Apply(p, dir, o, logtest.Audited(t))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -77,9 +79,9 @@ func TestRepairCommitIndexFlagRefusals(t *testing.T) {
 			}
 			defer l.Close()
 			_, err = repair.MakePlan(l, c.o)
-			var fe *repair.FlagError
+			var fe *rebuild.FlagError
 			if !errors.As(err, &fe) || !strings.Contains(fe.Msg, "--commit-index") {
-				t.Fatalf("want a FlagError naming --commit-index, got %v", err)
+				t.Fatalf("want a rebuild.FlagError naming --commit-index, got %v", err)
 			}
 		})
 	}
@@ -112,7 +114,7 @@ func TestRepairWALMissingCheckpointNeedsCommitIndex(t *testing.T) {
 	if len(plan.Refusals()) > 0 || plan.NewCommitIndex != 17 || plan.NewLastIndex != 20 {
 		t.Fatalf("with --commit-index 17: commit %d, last %d, refusals %+v", plan.NewCommitIndex, plan.NewLastIndex, plan.Refusals())
 	}
-	res, err := repair.ApplyWAL(plan, dir, o, audited(t))
+	res, err := repair.ApplyWAL(plan, dir, o, logtest.Audited(t))
 	if err != nil {
 		t.Fatal(err)
 	}

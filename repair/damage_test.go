@@ -13,8 +13,10 @@ import (
 	"github.com/walctl/walctl/format/record"
 	v2 "github.com/walctl/walctl/format/v2"
 	"github.com/walctl/walctl/internal/fixtures"
+	"github.com/walctl/walctl/internal/logtest"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
+	"github.com/walctl/walctl/rebuild"
 	"github.com/walctl/walctl/repair"
 	"github.com/walctl/walctl/verify"
 )
@@ -204,7 +206,7 @@ func makeT2(t *testing.T, li logInfo) bool {
 // bytes or verifies clean with every entry below the damage intact.
 func TestRepairDamageKindsOnEveryLog(t *testing.T) {
 	applied := map[string]int{}
-	for _, f := range psFixtures(t) {
+	for _, f := range logtest.PSFixtures(t) {
 		if f.Expect.Verdict != "ok" || f.Manifest.Damage != nil {
 			continue
 		}
@@ -244,26 +246,26 @@ func runDamage(t *testing.T, f fixtures.Fixture, dm damager) bool {
 	if !noticed(t, dir, settings) {
 		t.Fatalf("the damage went unnoticed by verify")
 	}
-	o := repair.Options{Log: repair.LogOptions{Format: settings.Format, R: settings.R, M: settings.M, Force: true}}
+	o := repair.Options{Log: rebuild.LogOptions{Format: settings.Format, R: settings.R, M: settings.M, Force: true}}
 	plan := openPlan(t, dir, o)
 	if plan.DamageRemains() {
 		t.Fatalf("not repairable: %+v", plan.Items)
 	}
-	if _, err := repair.Apply(plan, dir, o, audited(t)); err != nil {
+	if _, err := repair.Apply(plan, dir, o, logtest.Audited(t)); err != nil {
 		t.Fatal(err)
 	}
-	if verdict, errs := verifyAs(t, dir, settings); verdict != "ok" {
+	if verdict, errs := logtest.VerifyAs(t, dir, settings); verdict != "ok" {
 		t.Fatalf("verify after repair: %s %+v", verdict, errs)
 	}
 	switch dm.want {
 	case restoresBytes:
-		want := files(t, f.WAL)
+		want := logtest.Files(t, f.WAL)
 		for _, st := range plan.Steps {
 			if n, err := strconv.ParseInt(st.File, 10, 64); err == nil && l.Format == "v2" {
-				want[st.File] = leadingStubs(t, want[st.File], n, l.R) // walctl's layout of the leading slots
+				want[st.File] = logtest.LeadingStubs(t, want[st.File], n, l.R) // walctl's layout of the leading slots
 			}
 		}
-		if d := diffNames(want, files(t, dir)); len(d) > 0 {
+		if d := logtest.DiffNames(want, logtest.Files(t, dir)); len(d) > 0 {
 			t.Errorf("repair did not restore the library's bytes: %v differ", d)
 		}
 	case verifiesClean:
@@ -271,7 +273,7 @@ func runDamage(t *testing.T, f fixtures.Fixture, dm damager) bool {
 		for i := plan.Snapshot + 1; i <= min(plan.LastIndex, plan.NewLastIndex); i++ {
 			keep = append(keep, i)
 		}
-		checkIntact(t, f, dir, settings, keep)
+		logtest.CheckIntact(t, f, dir, settings, keep)
 	}
 	return true
 }

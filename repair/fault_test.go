@@ -11,6 +11,7 @@ import (
 
 	"github.com/walctl/walctl/cmd"
 	"github.com/walctl/walctl/internal/fixtures"
+	"github.com/walctl/walctl/internal/logtest"
 	"github.com/walctl/walctl/txn"
 )
 
@@ -39,7 +40,7 @@ func (s state) eq(o state) bool { return s.present == o.present && bytes.Equal(s
 // journal and stage) may be extra.
 func oldOrNew(t *testing.T, dir string, old, new map[string][]byte) {
 	t.Helper()
-	cur := files(t, dir)
+	cur := logtest.Files(t, dir)
 	names := map[string]bool{}
 	for _, m := range []map[string][]byte{old, new, cur} {
 		for n := range m {
@@ -75,7 +76,7 @@ func crashTest(t *testing.T, src string, args []string, want int) {
 			t.Fatalf("no crash point in %s (%q): %v", what, pattern, steps)
 		}
 	}
-	old, done := files(t, src), files(t, ref)
+	old, done := logtest.Files(t, src), logtest.Files(t, ref)
 	points := crashPoints(steps)
 	for i, k := range points {
 		if testing.Short() && i%3 != 0 && i != len(points)-1 {
@@ -92,7 +93,7 @@ func crashTest(t *testing.T, src string, args []string, want int) {
 		if out, errs, code := runFS(rerun, append(args, dir)...); code != want {
 			t.Fatalf("re-run after a crash at step %d (%s): exit %d\n%s%s", k, steps[k-1], code, out, errs)
 		}
-		if d := diffNames(done, files(t, dir)); len(d) > 0 {
+		if d := logtest.DiffNames(done, logtest.Files(t, dir)); len(d) > 0 {
 			t.Errorf("re-run after a crash at step %d (%s) differs from an uninterrupted run in %v", k, steps[k-1], d)
 		}
 		noneOwn(t, dir)
@@ -155,12 +156,12 @@ func noneOwn(t *testing.T, dir string) {
 
 // Repair of every repairable fixture, crashed at every step.
 func TestRepairCrashAtEveryStep(t *testing.T) {
-	for _, f := range psFixtures(t) {
+	for _, f := range logtest.PSFixtures(t) {
 		if !f.Expect.Repairable {
 			continue
 		}
 		t.Run(f.Name, func(t *testing.T) {
-			crashTest(t, f.WAL, append([]string{"repair", "--apply"}, flagsFor(t, f)...), 0)
+			crashTest(t, f.WAL, append([]string{"repair", "--apply"}, logtest.FlagsFor(t, f)...), 0)
 		})
 	}
 }
@@ -197,7 +198,7 @@ func TestConvertOutCrashAtEveryStep(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("uninterrupted: %d %s", code, errs)
 	}
-	want := files(t, refOut)
+	want := logtest.Files(t, refOut)
 	for k := 1; k <= steps; k++ {
 		parent := t.TempDir()
 		out := filepath.Join(parent, "out")
@@ -207,7 +208,7 @@ func TestConvertOutCrashAtEveryStep(t *testing.T) {
 			t.Fatalf("crash at step %d: exit %d %s", k, code, errs)
 		}
 		if _, err := os.Stat(out); err == nil {
-			if d := diffNames(want, files(t, out)); len(d) > 0 {
+			if d := logtest.DiffNames(want, logtest.Files(t, out)); len(d) > 0 {
 				t.Fatalf("crash at step %d left a partial output: %v", k, d)
 			}
 			continue // the output is complete: nothing to re-run
@@ -215,7 +216,7 @@ func TestConvertOutCrashAtEveryStep(t *testing.T) {
 		if _, errs, code := run("convert", "--to", "v2", "--out", out, f.WAL); code != 0 {
 			t.Fatalf("re-run after a crash at step %d: %d %s", k, code, errs)
 		}
-		if d := diffNames(want, files(t, out)); len(d) > 0 {
+		if d := logtest.DiffNames(want, logtest.Files(t, out)); len(d) > 0 {
 			t.Errorf("re-run after a crash at step %d: output differs in %v", k, d)
 		}
 		if left, _ := filepath.Glob(out + ".walctl-tmp-*"); len(left) > 0 {

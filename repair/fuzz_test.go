@@ -7,7 +7,9 @@ import (
 	"testing"
 
 	"github.com/walctl/walctl/internal/fixtures"
+	"github.com/walctl/walctl/internal/logtest"
 	"github.com/walctl/walctl/logdir"
+	"github.com/walctl/walctl/rebuild"
 	"github.com/walctl/walctl/repair"
 )
 
@@ -17,7 +19,7 @@ var fuzzBases = []string{"5.26.2/table-basic", "5.26.2/legacy-basic", "5.26.2/sp
 // targets lists the files of a log the fuzzer may replace, sorted.
 func targets(t testing.TB, dir string) []string {
 	var names []string
-	for n := range files(t, dir) {
+	for n := range logtest.Files(t, dir) {
 		if n != "snapshot" {
 			names = append(names, n)
 		}
@@ -66,7 +68,7 @@ func fuzzOne(t *testing.T, dir string) {
 	if err != nil {
 		return // detection refused: nothing to repair with confidence
 	}
-	o := repair.Options{Log: repair.LogOptions{Format: l.Format, R: l.R, M: l.M, Force: true}}
+	o := repair.Options{Log: rebuild.LogOptions{Format: l.Format, R: l.R, M: l.M, Force: true}}
 	p1, err1 := repair.MakePlan(l, o)
 	p2, err2 := repair.MakePlan(l, o)
 	l.Close()
@@ -79,7 +81,7 @@ func fuzzOne(t *testing.T, dir string) {
 	if !sameStepList(p1, p2) {
 		t.Fatalf("planning is not deterministic:\n%+v\n%+v", p1.Steps, p2.Steps)
 	}
-	if _, err := repair.Apply(p1, dir, o, audited(t)); err != nil {
+	if _, err := repair.Apply(p1, dir, o, logtest.Audited(t)); err != nil {
 		t.Fatalf("apply: %v", err)
 	}
 	again := openPlan(t, dir, o)
@@ -87,7 +89,7 @@ func fuzzOne(t *testing.T, dir string) {
 		t.Fatalf("the repair does not converge: after applying\n%+v\nthe plan is\n%+v", p1.Steps, again.Steps)
 	}
 	if !p1.DamageRemains() {
-		if verdict, errs := verifyAs(t, dir, o.Log.Open()); verdict != "ok" {
+		if verdict, errs := logtest.VerifyAs(t, dir, o.Log.Open()); verdict != "ok" {
 			t.Fatalf("the plan claimed to fix everything, verify says %s: %+v\nplan %+v", verdict, errs, p1.Items)
 		}
 	}

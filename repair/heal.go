@@ -17,6 +17,7 @@ import (
 	"github.com/walctl/walctl/format/record"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
+	"github.com/walctl/walctl/rebuild"
 )
 
 // repair --from REPLICA DIR heals a node from a replica: DIR's damaged or
@@ -346,8 +347,8 @@ func (w *healWalk) differs(d, r raftlog.Entry) (string, error) {
 	switch {
 	case d.Term != r.Term:
 		return fmt.Sprintf("term %d, not %d", r.Term, d.Term), nil
-	case !sameID(d.CommandID, r.CommandID):
-		return fmt.Sprintf("command id %s, not %s", idString(r.CommandID), idString(d.CommandID)), nil
+	case !raftlog.SameCommand(d.CommandID, r.CommandID):
+		return fmt.Sprintf("command id %s, not %s", raftlog.CommandText(r.CommandID), raftlog.CommandText(d.CommandID)), nil
 	case d.Length != r.Length:
 		return fmt.Sprintf("%d bytes, not %d", r.Length, d.Length), nil
 	}
@@ -371,14 +372,14 @@ func was(d *raftlog.Entry) string {
 	case d.State == raftlog.EntryDamaged:
 		return d.Reason
 	}
-	return entryDamage(*d)
+	return d.Damage()
 }
 
 func repDamage(r raftlog.Entry) string {
 	if p := r.Padding292; p != nil && p.Proven {
 		return "DotNext #292 padding: run walctl repair --apply on the replica first"
 	}
-	if why := entryDamage(r); why != "" {
+	if why := r.Damage(); why != "" {
 		return why
 	}
 	return "a damage finding"
@@ -488,14 +489,17 @@ func recordOf(e raftlog.Entry, from format.Format) record.Record {
 	return rec
 }
 
-// patch puts the replica's entries into the slots of DIR's partition p
+// Root is the replica's directory (rebuild.Patcher).
+func (h *healer) Root() string { return h.rep.Dir }
+
+// Patch puts the replica's entries into the slots of DIR's partition p
 // (indexes first..last) that are rebuilt, with where their payloads are in
 // the replica.
-func (h *healer) patch(p *decoded, first, last int64) error {
+func (h *healer) Patch(p *rebuild.Part, first, last int64) error {
 	if !h.within(first, last) {
 		return nil
 	}
-	p.heal = map[int64][]raftlog.Span{}
+	p.Heal = map[int64][]raftlog.Span{}
 	var bad error
 	err := h.rep.Entries(first, last, func(e raftlog.Entry) bool {
 		if e.IsSnapshot || !h.rebuilds(e.Index) {
@@ -507,28 +511,28 @@ func (h *healer) patch(p *decoded, first, last int64) error {
 			return false
 		}
 		s := e.Index - first
-		for int64(len(p.d.Slots)) <= s {
-			p.d.Slots = append(p.d.Slots, partition.Slot{Slot: int64(len(p.d.Slots)), Kind: partition.Unwritten, At: -1})
+		for int64(len(p.Decoded.Slots)) <= s {
+			p.Decoded.Slots = append(p.Decoded.Slots, partition.Slot{Slot: int64(len(p.Decoded.Slots)), Kind: partition.Unwritten, At: -1})
 		}
-		p.d.Slots[s] = partition.Slot{Slot: s, Kind: partition.Written, Rec: recordOf(e, h.rep.Format), At: -1, Avail: e.Length}
-		p.heal[s] = append([]raftlog.Span{}, e.Payload...)
+		p.Decoded.Slots[s] = partition.Slot{Slot: s, Kind: partition.Written, Rec: recordOf(e, h.rep.Format), At: -1, Avail: e.Length}
+		p.Heal[s] = append([]raftlog.Span{}, e.Payload...)
 		return true
 	})
 	if err == nil {
 		err = bad
 	}
-	if err == nil && len(p.heal) == 0 {
-		err = fmt.Errorf("%s no longer holds the entries of partition %s it was to supply", h.rep.Dir, p.name)
+	if err == nil && len(p.Heal) == 0 {
+		err = fmt.Errorf("%s no longer holds the entries of partition %s it was to supply", h.rep.Dir, p.Name)
 	}
 	return err
 }
 
-// settle decides, for every rebuilt entry of spec, whether DIR's own file
+// Settle decides, for every rebuilt entry of spec, whether DIR's own file
 // already holds the replica's payload bytes where the writer lays the entry
 // out (then they are read from there: kept) or not (the replica's). dir is
 // the directory of DIR's file (DIR, or the backup when the step runs),
 // name the partition's file there ("" when DIR has none).
-func (h *healer) settle(spec *partSpec, dir, name string) error {
+func (h *healer) Settle(spec *rebuild.Partition, dir, name string) error {
 	offs := make([]int64, len(spec.Entries))
 	healed := false
 	for _, e := range spec.Entries {
@@ -537,13 +541,13 @@ func (h *healer) settle(spec *partSpec, dir, name string) error {
 	if !healed {
 		return nil
 	}
-	zero := func(e entrySrc) (io.Reader, error) {
+	zero := func(e rebuild.Entry) (io.Reader, error) {
 		if e.Rec.Length == 0 {
 			return nil, nil
 		}
 		return io.LimitReader(zeros{}, e.Rec.Length), nil
 	}
-	if err := spec.lay(discard{}, zero, func(j int, off int64) { offs[j] = off }); err != nil {
+	if err := spec.Lay(discard{}, zero, func(j int, off int64) { offs[j] = off }); err != nil {
 		return err
 	}
 	var f *os.File
@@ -556,9 +560,9 @@ func (h *healer) settle(spec *partSpec, dir, name string) error {
 			defer f.Close()
 		}
 	}
-	src := newPayloads(dir)
-	defer src.close()
-	first, _ := mulOK(spec.Number, spec.Geom.R)
+	src := rebuild.NewPayloads(dir)
+	defer src.Close()
+	first, _ := rebuild.MulOK(spec.Number, spec.Geom.R)
 	for j := range spec.Entries {
 		e := &spec.Entries[j]
 		if e.Spans == nil {
@@ -580,8 +584,8 @@ func (h *healer) settle(spec *partSpec, dir, name string) error {
 }
 
 // holds reports whether f holds at off exactly the replica's payload of e.
-func holds(f *os.File, off int64, e entrySrc, src *payloads) (bool, error) {
-	r, err := src.reader(e)
+func holds(f *os.File, off int64, e rebuild.Entry, src *rebuild.Payloads) (bool, error) {
+	r, err := src.Reader(e)
 	if err != nil {
 		return false, err
 	}
@@ -611,8 +615,8 @@ func (discard) Write(p []byte) (int, error)            { return len(p), nil }
 func (discard) WriteAt(p []byte, _ int64) (int, error) { return len(p), nil }
 
 // healWords describes the rebuilt entries of spec for its step.
-func (h *healer) healWords(spec *partSpec) string {
-	first, _ := mulOK(spec.Number, spec.Geom.R)
+func (h *healer) healWords(spec *rebuild.Partition) string {
+	first, _ := rebuild.MulOK(spec.Number, spec.Geom.R)
 	var rebuilt []raftlog.Range
 	var keep []string
 	for _, e := range spec.Entries {

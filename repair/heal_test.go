@@ -14,6 +14,7 @@ import (
 	"github.com/walctl/walctl/format/nodestate"
 	"github.com/walctl/walctl/format/ps"
 	"github.com/walctl/walctl/internal/fixtures"
+	"github.com/walctl/walctl/internal/logtest"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
 	"github.com/walctl/walctl/repair"
@@ -144,7 +145,7 @@ func TestHealReplicaSets(t *testing.T) {
 			}
 			sums := map[string]string{}
 			for _, n := range s.nodes {
-				sums[n] = treeHash(t, filepath.Join(root, n))
+				sums[n] = logtest.TreeHash(t, filepath.Join(root, n))
 			}
 			for n := range damaged {
 				args := strings.Fields(heals[n]) // the command diff names, run as it is
@@ -156,7 +157,7 @@ func TestHealReplicaSets(t *testing.T) {
 				}
 			}
 			for _, n := range s.nodes {
-				if !damaged[n] && treeHash(t, filepath.Join(root, n)) != sums[n] {
+				if !damaged[n] && logtest.TreeHash(t, filepath.Join(root, n)) != sums[n] {
 					t.Errorf("healthy node %s changed", n)
 				}
 			}
@@ -185,10 +186,10 @@ func TestHealReplicaSets(t *testing.T) {
 func TestHeal244Leader(t *testing.T) {
 	set := filepath.Join(fixtures.Root(), "replicas", "5.7.1", "cluster-agree")
 	leader, follower := fixtures.Copy(t, filepath.Join(set, "node1")), filepath.Join(set, "node2")
-	sum := treeHash(t, leader)
+	sum := logtest.TreeHash(t, leader)
 	p := openPlan(t, leader, repair.Options{From: follower})
 	defer p.Close()
-	if treeHash(t, leader) != sum {
+	if logtest.TreeHash(t, leader) != sum {
 		t.Fatal("planning changed the leader's files")
 	}
 	h := p.Heal
@@ -210,11 +211,11 @@ func TestHeal244Leader(t *testing.T) {
 	if out, errs, code := run("repair", "--from", follower, "--apply", leader); code != 0 {
 		t.Fatalf("exit %d\n%s%s", code, out, errs)
 	}
-	got, want := onDisk(t, leader, logdir.Options{}), onDisk(t, follower, logdir.Options{})
+	got, want := logtest.OnDisk(t, leader, logdir.Options{}), logtest.OnDisk(t, follower, logdir.Options{})
 	for i := int64(1); i <= 31; i++ {
 		g, w := got[i], want[i]
 		if g.State != raftlog.EntryOK || g.Term != w.Term || g.Length != w.Length || g.SHA256 != w.SHA256 ||
-			!sameID(g.CommandID, w.CommandID) || g.Ticks != w.Ticks {
+			!fixtures.SameID(g.CommandID, w.CommandID) || g.Ticks != w.Ticks {
 			t.Errorf("entry %d after heal %+v, follower %+v", i, g.Entry, w.Entry)
 		}
 	}
@@ -259,19 +260,19 @@ func TestHealFixtures(t *testing.T) {
 			if !reflect.DeepEqual(rebuilt, c.rebuilt) || p.Heal.Kept != c.kept || len(p.Heal.Refused) > 0 {
 				t.Fatalf("rebuilt %v (kept %d, refused %+v), want %v (kept %d)", rebuilt, p.Heal.Kept, p.Heal.Refused, c.rebuilt, c.kept)
 			}
-			fromSum := treeHash(t, from)
+			fromSum := logtest.TreeHash(t, from)
 			if out, errs, code := run("repair", "--from", from, "--apply", dir); code != 0 {
 				t.Fatalf("exit %d\n%s%s", code, out, errs)
 			}
-			if treeHash(t, from) != fromSum {
+			if logtest.TreeHash(t, from) != fromSum {
 				t.Error("the replica changed")
 			}
 			var committed []int64
 			for i := int64(1); i <= f.Manifest.Readback.State.LastCommittedEntryIdx; i++ {
 				committed = append(committed, i)
 			}
-			checkIntact(t, f, dir, logdir.Options{}, committed)
-			if v, errs := verifyAs(t, dir, logdir.Options{}); v != "ok" {
+			logtest.CheckIntact(t, f, dir, logdir.Options{}, committed)
+			if v, errs := logtest.VerifyAs(t, dir, logdir.Options{}); v != "ok" {
 				t.Errorf("verify after heal: %s %+v", v, errs)
 			}
 		})
@@ -318,7 +319,7 @@ func TestHealRefusals(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			dir, from := c.dir(t), c.from(t)
-			dirSum, fromSum := treeHash(t, dir), treeHash(t, from)
+			dirSum, fromSum := logtest.TreeHash(t, dir), logtest.TreeHash(t, from)
 			out, errs, code := run("repair", "--json", "--from", from, "--apply", dir)
 			if code != 1 {
 				t.Fatalf("exit %d, want 1\n%s%s", code, out, errs)
@@ -338,7 +339,7 @@ func TestHealRefusals(t *testing.T) {
 			if !found {
 				t.Errorf("no %s refusal at %d saying %q: %+v", c.kind, c.at, c.contains, doc.Plan.Heal.Refused)
 			}
-			if treeHash(t, dir) != dirSum || treeHash(t, from) != fromSum {
+			if logtest.TreeHash(t, dir) != dirSum || logtest.TreeHash(t, from) != fromSum {
 				t.Error("a refused repair --from changed files")
 			}
 			if m, _ := filepath.Glob(dir + ".walctl-backup-*"); len(m) > 0 {
@@ -373,7 +374,7 @@ func damagedCopy(t *testing.T, wal string, i int64) string {
 // zeroRecord zeroes the 40-byte record of entry i where logdir found it.
 func zeroRecord(t *testing.T, dir string, i int64) {
 	t.Helper()
-	l := openLog(t, dir)
+	l := logtest.Open(t, dir)
 	var at raftlog.Location
 	if err := l.Entries(i, i, func(e raftlog.Entry) bool { at = e.Record; return false }); err != nil {
 		t.Fatal(err)
@@ -397,7 +398,7 @@ func zeroRecord(t *testing.T, dir string, i int64) {
 func flippedWAL(t *testing.T, src string) string {
 	t.Helper()
 	dir := fixtures.Copy(t, src)
-	l := openLog(t, dir)
+	l := logtest.Open(t, dir)
 	var sp raftlog.Span
 	if err := l.Entries(20, 20, func(e raftlog.Entry) bool { sp = e.Payload[0]; return false }); err != nil {
 		t.Fatal(err)

@@ -151,13 +151,13 @@ func (pl *planner) classify(it *Item, steps map[string]int) {
 
 // healed: the finding is about an entry repair --from rebuilds.
 func (pl *planner) healed(f raftlog.Finding) bool {
-	return pl.src != nil && pl.src.heal != nil && f.Index > 0 && pl.src.heal.rebuilds(f.Index)
+	return pl.heal != nil && f.Index > 0 && pl.heal.rebuilds(f.Index)
 }
 
 // healStep is the step that rebuilds the partition holding the finding's
 // entry (0: none).
 func (pl *planner) healStep(f raftlog.Finding, steps map[string]int) int {
-	return steps[pl.src.names[pl.src.partitionOf(f.Index)]]
+	return steps[pl.src.Name(pl.src.PartitionOf(f.Index))]
 }
 
 func stateAdvice(flags string, maxTerm int64) string {
@@ -170,7 +170,7 @@ func stateAdvice(flags string, maxTerm int64) string {
 // holdsNewLast: file is the partition holding the LastIndex after the plan.
 func (pl *planner) holdsNewLast(file string) bool {
 	n, err := strconv.ParseInt(file, 10, 64)
-	return err == nil && pl.src != nil && n == pl.src.partitionOf(pl.effLast)
+	return err == nil && pl.src != nil && n == pl.src.PartitionOf(pl.effLast)
 }
 
 // stateFinding: the finding is about node.state's fields.

@@ -9,6 +9,7 @@ import (
 
 	"github.com/walctl/walctl/format/wal"
 	"github.com/walctl/walctl/internal/fixtures"
+	"github.com/walctl/walctl/internal/logtest"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
 	"github.com/walctl/walctl/repair"
@@ -183,7 +184,7 @@ func TestRepairPadding292RefusesChangedLog(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := tree(t, dir)
-	_, err := repair.ApplyWAL(plan, dir, repair.WALRepairOptions{Backup: filepath.Join(t.TempDir(), "b")}, audited(t))
+	_, err := repair.ApplyWAL(plan, dir, repair.WALRepairOptions{Backup: filepath.Join(t.TempDir(), "b")}, logtest.Audited(t))
 	if err == nil || !strings.Contains(err.Error(), "changed while walctl was planning") {
 		t.Fatalf("err %v", err)
 	}

@@ -8,103 +8,23 @@ import (
 	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/format/partition"
 	"github.com/walctl/walctl/raftlog"
+	"github.com/walctl/walctl/rebuild"
 )
-
-// recipe says how to rebuild one partition from a source log: the indexes
-// [From, To] (every one a written slot there), laid out by the codec writer of
-// Format with geometry Geom, sealed or not. Recipes are small: the entries are
-// read again from the source when the step runs, one partition at a time.
-type recipe struct {
-	Format format.Format
-	Geom   partition.Geometry
-	Number int64
-	From   int64
-	To     int64
-	Seal   bool
-}
-
-// spec reads the recipe's slots from src.
-func (r recipe) spec(src *source) (*partSpec, error) {
-	spec := &partSpec{Format: r.Format, Geom: r.Geom, Number: r.Number, Seal: r.Seal}
-	first, ok := mulOK(r.Number, r.Geom.R)
-	if !ok {
-		return nil, fmt.Errorf("partition %d: index overflow", r.Number)
-	}
-	for i := r.From; i <= r.To; i++ {
-		sl, name, err := src.slotAt(i)
-		if err != nil {
-			return nil, err
-		}
-		if sl.Kind != partition.Written {
-			return nil, fmt.Errorf("index %d is %s in the source, not a written entry", i, sl.Kind)
-		}
-		e := entrySrc{Slot: i - first, Rec: sl.Rec, File: name}
-		if spans, ok := src.originAt(i); ok {
-			e.Root, e.Spans, e.File = src.heal.rep.Dir, spans, ""
-		}
-		spec.Entries = append(spec.Entries, e)
-	}
-	if src.heal != nil {
-		name := src.names[r.Number]
-		if src.absent[r.Number] {
-			name = ""
-		}
-		if err := src.heal.settle(spec, src.root, name); err != nil {
-			return nil, err
-		}
-	}
-	return spec, nil
-}
-
-// slotAt returns the decoded slot of index i and the file holding it.
-func (s *source) slotAt(i int64) (partition.Slot, string, error) {
-	n := s.partitionOf(i)
-	if !s.has(n) {
-		return partition.Slot{Kind: partition.Unwritten, At: -1}, "", nil
-	}
-	p, err := s.part(n)
-	if err != nil {
-		return partition.Slot{}, "", err
-	}
-	first, _ := s.first(n)
-	return p.slot(i - first), p.name, nil
-}
-
-// staleRun returns the first index of the run of written slots that ends at
-// `upTo` and does not go below `floor` (upTo+1 when there is none). Slots at
-// or below the snapshot index are not entries of the log any more, but the
-// library left them there; keeping the run that touches the live entries
-// keeps the partition as the library wrote it (and a Table chain without a
-// zero gap, which 5.4–5.7.2 readers need).
-func staleRun(src *source, floor, upTo int64) (int64, error) {
-	k := upTo
-	for k >= max(floor, 1) {
-		sl, _, err := src.slotAt(k)
-		if err != nil {
-			return 0, err
-		}
-		if sl.Kind != partition.Written {
-			break
-		}
-		k--
-	}
-	return k + 1, nil
-}
 
 // partitions plans one step per partition file that needs one.
 func (pl *planner) partitions() error {
 	pl.removed = map[string]bool{}
-	for _, n := range pl.src.numbers {
-		first, ok := pl.src.first(n)
+	for _, n := range pl.src.Numbers {
+		first, ok := pl.src.First(n)
 		if !ok || (pl.frozenFrom >= 0 && n >= pl.frozenFrom) {
 			continue // overflowing numbers stay as reported; frozen ones are not ours to touch
 		}
-		p, err := pl.src.part(n)
+		p, err := pl.src.Part(n)
 		if err != nil {
 			return err
 		}
 		var step *Step
-		switch last := pl.src.lastOf(n); {
+		switch last := pl.src.LastOf(n); {
 		case pl.truncate && first > pl.effLast:
 			step = pl.removeStep(p, first, last)
 		case last <= pl.S || first > pl.effLast:
@@ -126,13 +46,13 @@ func (pl *planner) partitions() error {
 }
 
 // removeStep deletes a partition wholly after the new end of the log.
-func (pl *planner) removeStep(p *decoded, first, last int64) *Step {
-	st := &Step{Kind: StepRemove, File: p.name, Why: []string{"truncation"},
+func (pl *planner) removeStep(p *rebuild.Part, first, last int64) *Step {
+	st := &Step{Kind: StepRemove, File: p.Name, Why: []string{"truncation"},
 		What: fmt.Sprintf("delete: the whole partition (indexes %s) is after the new last index %d", raftlog.Range{From: first, To: last}, pl.effLast)}
 	if lo, hi := first, min(last, pl.L); lo <= hi {
 		st.Drops = &raftlog.Range{From: lo, To: hi}
 	}
-	pl.removed[p.name] = true
+	pl.removed[p.Name] = true
 	return st
 }
 
@@ -140,12 +60,12 @@ func (pl *planner) removeStep(p *decoded, first, last int64) *Step {
 // unless it keeps the library from opening the directory (a legacy file
 // shorter than its prologue, a Table file that claims to be sealed without a
 // footer), then it is rebuilt with whatever written slots it has.
-func (pl *planner) outOfRange(p *decoded, first int64) (*Step, error) {
-	if !p.hasError() {
+func (pl *planner) outOfRange(p *rebuild.Part, first int64) (*Step, error) {
+	if !p.HasError() {
 		return nil, nil
 	}
-	from, to := writtenRun(p, first, pl.src.lastOf(p.number))
-	r := pl.recipe(p, from, to, p.d.Sealed)
+	from, to := writtenRun(p, first, pl.src.LastOf(p.Number))
+	r := pl.recipe(p, from, to, p.Decoded.Sealed)
 	return pl.rewriteStep(p, r, "holds no live entry, but as it stands the library cannot open the directory")
 }
 
@@ -153,23 +73,23 @@ func (pl *planner) outOfRange(p *decoded, first int64) (*Step, error) {
 // problem in it, when it must be sealed (a Table partition before the last
 // one), or when the truncation cuts into it — and only if the rebuilt bytes
 // differ from the file.
-func (pl *planner) live(p *decoded, first, last int64) (*Step, error) {
-	lastP := pl.src.partitionOf(pl.effLast)
-	needSeal := pl.l.Format == format.V2 && p.number < lastP && !p.d.Sealed
+func (pl *planner) live(p *rebuild.Part, first, last int64) (*Step, error) {
+	lastP := pl.src.PartitionOf(pl.effLast)
+	needSeal := pl.l.Format == format.V2 && p.Number < lastP && !p.Decoded.Sealed
 	cut := pl.truncate && pl.effLast < last
-	if !needSeal && !cut && !p.hasIssue() && p.heal == nil {
+	if !needSeal && !cut && !p.HasIssue() && p.Heal == nil {
 		return nil, nil
 	}
 	from := max(first, pl.S+1)
 	if pl.S >= first {
 		var err error
-		if from, err = staleRun(pl.src, first, pl.S); err != nil {
+		if from, err = rebuild.StaleRun(pl.src, first, pl.S); err != nil {
 			return nil, err
 		}
 	}
 	to := min(last, pl.effLast)
 	full := to == last
-	seal := pl.l.Format == format.V2 && (p.number < lastP || (full && p.byte0 != 0))
+	seal := pl.l.Format == format.V2 && (p.Number < lastP || (full && p.Byte0 != 0))
 	r := pl.recipe(p, from, to, seal)
 	var why []string
 	if needSeal {
@@ -183,14 +103,14 @@ func (pl *planner) live(p *decoded, first, last int64) (*Step, error) {
 
 // writtenRun is the first run of consecutive written slots of p (empty:
 // from > to). Index 0 is never an entry.
-func writtenRun(p *decoded, first, last int64) (int64, int64) {
-	for s := range p.d.Slots {
+func writtenRun(p *rebuild.Part, first, last int64) (int64, int64) {
+	for s := range p.Decoded.Slots {
 		i := first + int64(s)
-		if p.d.Slots[s].Kind != partition.Written || i == 0 {
+		if p.Decoded.Slots[s].Kind != partition.Written || i == 0 {
 			continue
 		}
 		to := i
-		for to < last && p.slot(to+1-first).Kind == partition.Written {
+		for to < last && p.Slot(to+1-first).Kind == partition.Written {
 			to++
 		}
 		return i, to
@@ -198,36 +118,36 @@ func writtenRun(p *decoded, first, last int64) (int64, int64) {
 	return 1, 0
 }
 
-func (pl *planner) recipe(p *decoded, from, to int64, seal bool) recipe {
-	return recipe{Format: pl.l.Format, Geom: pl.src.g, Number: p.number, From: from, To: to, Seal: seal && pl.l.Format == format.V2}
+func (pl *planner) recipe(p *rebuild.Part, from, to int64, seal bool) rebuild.Recipe {
+	return rebuild.Recipe{Format: pl.l.Format, Geom: pl.src.G, Number: p.Number, From: from, To: to, Seal: seal && pl.l.Format == format.V2}
 }
 
 // rewriteStep returns the step for r, or nil when the file already holds
 // exactly those bytes.
-func (pl *planner) rewriteStep(p *decoded, r recipe, why string) (*Step, error) {
-	spec, err := r.spec(pl.src)
+func (pl *planner) rewriteStep(p *rebuild.Part, r rebuild.Recipe, why string) (*Step, error) {
+	spec, err := r.Partition(pl.src)
 	if err != nil {
-		return nil, fmt.Errorf("partition %s: %w", p.name, err)
+		return nil, fmt.Errorf("partition %s: %w", p.Name, err)
 	}
-	if !p.absent {
-		src := newPayloads(pl.src.root)
-		defer src.close()
-		same, err := spec.sameAs(filepath.Join(pl.src.root, p.name), src)
+	if !p.Absent {
+		src := rebuild.NewPayloads(pl.src.Root)
+		defer src.Close()
+		same, err := spec.SameAs(filepath.Join(pl.src.Root, p.Name), src)
 		if err != nil {
-			return nil, fmt.Errorf("partition %s: %w", p.name, err)
+			return nil, fmt.Errorf("partition %s: %w", p.Name, err)
 		}
 		if same {
 			return nil, nil
 		}
 	}
-	st := &Step{Kind: StepRewrite, File: p.name, What: describe(r, spec), recipe: &r}
-	if p.absent {
+	st := &Step{Kind: StepRewrite, File: p.Name, What: describe(r, spec), recipe: &r}
+	if p.Absent {
 		st.What = "create: " + st.What
 	}
-	if h := pl.src.heal; h != nil {
+	if h := pl.heal; h != nil {
 		st.What += h.healWords(spec)
 	}
-	for _, is := range p.d.Issues {
+	for _, is := range p.Decoded.Issues {
 		if is.Severity != partition.Info {
 			st.Why = appendOnce(st.Why, string(is.Code))
 		}
@@ -238,8 +158,8 @@ func (pl *planner) rewriteStep(p *decoded, r recipe, why string) (*Step, error) 
 	if r.From <= r.To {
 		st.Keeps = &raftlog.Range{From: r.From, To: r.To}
 	}
-	if first, _ := pl.src.first(p.number); pl.truncate && r.To < pl.src.lastOf(p.number) && r.To < pl.L {
-		st.Drops = &raftlog.Range{From: max(r.To+1, first), To: min(pl.src.lastOf(p.number), pl.L)}
+	if first, _ := pl.src.First(p.Number); pl.truncate && r.To < pl.src.LastOf(p.Number) && r.To < pl.L {
+		st.Drops = &raftlog.Range{From: max(r.To+1, first), To: min(pl.src.LastOf(p.Number), pl.L)}
 	}
 	return st, nil
 }
@@ -254,7 +174,7 @@ func appendOnce(list []string, s string) []string {
 }
 
 // describe renders a rebuilt partition in one line.
-func describe(r recipe, spec *partSpec) string {
+func describe(r rebuild.Recipe, spec *rebuild.Partition) string {
 	var b strings.Builder
 	switch {
 	case len(spec.Entries) == 0 && r.Format == format.Legacy:
@@ -280,7 +200,7 @@ func describe(r recipe, spec *partSpec) string {
 
 // leadingSlots is the number of never-written slots before the first entry
 // of a rebuilt Table partition (partition 0's index 0 is not one).
-func leadingSlots(number int64, spec *partSpec) int64 {
+func leadingSlots(number int64, spec *rebuild.Partition) int64 {
 	if len(spec.Entries) == 0 {
 		return 0
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/walctl/walctl/format/partition"
 	v2 "github.com/walctl/walctl/format/v2"
 	"github.com/walctl/walctl/raftlog"
+	"github.com/walctl/walctl/rebuild"
 	"github.com/walctl/walctl/txn"
 )
 
@@ -27,25 +28,25 @@ type stubPatch struct {
 // when it has none: DotNext 5.4.0–5.7.2 stop their scan at such a slot and
 // lose every entry after it (spec §4.7). Logs repaired by earlier walctl
 // builds have them too.
-func (pl *planner) planStubPatch(p *decoded, first int64) *Step {
-	if pl.l.Format != format.V2 || p.d.Sealed {
+func (pl *planner) planStubPatch(p *rebuild.Part, first int64) *Step {
+	if pl.l.Format != format.V2 || p.Decoded.Sealed {
 		return nil
 	}
-	for _, is := range p.d.Issues {
+	for _, is := range p.Decoded.Issues {
 		if is.Code != v2.CodeZeroLeading || is.Slot < 0 {
 			continue
 		}
 		to := is.Slot
-		for p.slot(to).Kind == partition.Stub && to < p.d.R {
+		for p.Slot(to).Kind == partition.Stub && to < p.Decoded.R {
 			to++
 		}
 		sp := stubPatch{From: is.Slot, To: to}
 		sp.At, _ = v2.LeadingSlot(sp.From)
 		sp.End, _ = v2.LeadingSlot(sp.To)
-		if sp.End > p.size {
+		if sp.End > p.Size {
 			return nil // the codec saw the slots inside the file: never the case
 		}
-		return &Step{Kind: StepPatch, File: p.name, Why: []string{string(is.Code)}, stubs: &sp,
+		return &Step{Kind: StepPatch, File: p.Name, Why: []string{string(is.Code)}, stubs: &sp,
 			What: fmt.Sprintf("write stub records over the zero never-written slots of indexes %s (bytes %d–%d), so that DotNext 5.4.0–5.7.2 scan on to the entries; every other byte stays as it is",
 				raftlog.Range{From: first + sp.From, To: first + sp.To - 1}, sp.At, sp.End-1)}
 	}

@@ -1,26 +1,27 @@
-// Package repair plans and carries out safe rewrites of DotNext PersistentState
-// logs (legacy, Table/v2, sparse): repair of what verify finds, and conversion
-// between the formats. It never prints.
+// Package repair plans and carries out safe repairs of DotNext logs: of a
+// PersistentState log (legacy, Table/v2, sparse) what verify finds, the
+// healing of one from a replica (repair --from), and of a WriteAheadLog its
+// checkpoint, state and #292-padded records. It never prints; conversion
+// between formats is package convert's.
 //
 // The rule behind every action: nothing on disk is guessed. A partition is
 // rebuilt with its codec's writer (byte-exact with the library) from the slots
-// the codec trusts; node.state is rewritten from its own fields, clamped to the
-// entries that really exist; what no byte on disk still holds (a lost term, a
-// vote, a record) is either supplied by the operator through a flag or the
-// entries that depend on it are dropped — and dropping a committed entry needs
-// an explicit flag too.
+// the codec trusts (package rebuild); node.state is rewritten from its own
+// fields, clamped to the entries that really exist; what no byte on disk still
+// holds (a lost term, a vote, a record) is either supplied by the operator
+// through a flag or the entries that depend on it are dropped — and dropping a
+// committed entry needs an explicit flag too.
 //
-// Apply, ApplyWAL, ApplyConvert and the WriteAheadLog conversions write
-// through package txn: the directory is copied to a backup, the plan is made
-// again on the backup, every file it changes is rebuilt from the backup into
-// a stage, the caller's auditor checks the stage, and only then is it
-// published (journaled: a crash at any point leaves each file old or new,
-// and the same command discards or finishes the interrupted run).
+// Apply and ApplyWAL write through package txn: the directory is copied to a
+// backup, the plan is made again on the backup, every file it changes is
+// rebuilt from the backup into a stage, the caller's auditor (with Auditor,
+// the repair's own check of the stage) checks it, and only then is it
+// published (journaled: a crash at any point leaves each file old or new, and
+// the same command discards or finishes the interrupted run).
 package repair
 
 import (
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 
@@ -28,6 +29,7 @@ import (
 	"github.com/walctl/walctl/format/nodestate"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
+	"github.com/walctl/walctl/rebuild"
 	"github.com/walctl/walctl/release"
 )
 
@@ -59,20 +61,7 @@ type Options struct {
 	Backup string `json:"-"`
 	// Log are the overrides the log was opened with (format, R, M); Apply
 	// opens the backup with them.
-	Log LogOptions `json:"log"`
-}
-
-// LogOptions are the logdir overrides worth remembering in a journal.
-type LogOptions struct {
-	Format format.Format `json:"format,omitempty"`
-	R      int64         `json:"r,omitempty"`
-	M      int64         `json:"m,omitempty"`
-	Force  bool          `json:"force,omitempty"`
-}
-
-// Open returns the logdir options.
-func (o LogOptions) Open() logdir.Options {
-	return logdir.Options{Format: o.Format, R: o.R, M: o.M, Force: o.Force}
+	Log rebuild.LogOptions `json:"log"`
 }
 
 // StepKind names a file operation.
@@ -103,7 +92,7 @@ type Step struct {
 	// their old and new values.
 	Records []RecordFix `json:"records,omitempty"`
 
-	recipe  *recipe
+	recipe  *rebuild.Recipe
 	state   []byte
 	patches []slotPatch
 	stubs   *stubPatch
@@ -162,7 +151,7 @@ type Plan struct {
 	// Heal is what repair --from does entry by entry (nil without --from).
 	Heal *Heal `json:"heal,omitempty"`
 
-	src *source // the log the plan was computed on: steps rebuild from it
+	src *rebuild.Source // the log the plan was computed on: steps rebuild from it
 	rep *logdir.Log
 }
 
@@ -228,11 +217,12 @@ func MakePlan(l *logdir.Log, o Options) (*Plan, error) {
 
 // planner carries one MakePlan call.
 type planner struct {
-	l   *logdir.Log
-	o   Options
-	p   *Plan
-	src *source
-	rep *logdir.Log // the replica of repair --from (nil without)
+	l    *logdir.Log
+	o    Options
+	p    *Plan
+	src  *rebuild.Source
+	heal *healer     // repair --from's, also the source's Patcher (nil without --from)
+	rep  *logdir.Log // the replica of repair --from (nil without)
 
 	raw        []byte
 	st         nodestate.State
@@ -269,7 +259,7 @@ func (pl *planner) run() error {
 	}
 	p := pl.p
 	p.Snapshot, p.LastIndex, p.CommitIndex = pl.S, pl.L, pl.C
-	if !sane(pl.S) || !sane(pl.L) || !sane(pl.C) {
+	if !rebuild.Sane(pl.S) || !rebuild.Sane(pl.L) || !rebuild.Sane(pl.C) {
 		return pl.insane()
 	}
 	pl.ns = checkState(raw, pl.st, pl.o)
@@ -280,7 +270,7 @@ func (pl *planner) run() error {
 	if pl.commitTrusted {
 		scanTo = max(pl.L, pl.C) // records up to a trusted CommitIndex may lie past LastIndex
 	}
-	if pl.src, err = newSource(pl.l, scanTo); err != nil {
+	if pl.src, err = rebuild.NewSource(pl.l, scanTo); err != nil {
 		return err
 	}
 	if err := pl.planHeal(scanTo); err != nil {
@@ -298,7 +288,7 @@ func (pl *planner) run() error {
 	}
 	pl.planNodeState()
 	pl.order()
-	if h := pl.src.heal; h != nil {
+	if h := pl.heal; h != nil {
 		h.finish()
 	}
 	return nil
@@ -318,19 +308,11 @@ func (pl *planner) planHeal(scanTo int64) error {
 	if err != nil {
 		return err
 	}
-	pl.src.heal, pl.p.Heal = h, h.h
-	pl.src.addAbsent(h.partitions(pl.src.g.R))
+	pl.heal, pl.src.Patcher, pl.p.Heal = h, h, h.h
+	pl.src.AddAbsent(h.partitions(pl.src.G.R))
 	return nil
 }
 
-// maxIndex bounds the indexes walctl takes from node.state: no log holds 2^62
-// entries, and the bound keeps every index+R in int64.
-const maxIndex = math.MaxInt64 / 2
-
-func sane(i int64) bool { return i >= 0 && i <= maxIndex }
-
-// insane: indexes below zero or beyond any log are garbage that no rule can
-// clamp safely.
 func (pl *planner) insane() error {
 	pl.stateRefused = "node.state holds a negative or impossibly large index: its fields cannot be trusted"
 	pl.effLast, pl.p.NewLastIndex, pl.p.NewCommitIndex = pl.L, pl.L, pl.C

@@ -7,7 +7,9 @@ import (
 	"testing"
 
 	"github.com/walctl/walctl/internal/fixtures"
+	"github.com/walctl/walctl/internal/logtest"
 	"github.com/walctl/walctl/raftlog"
+	"github.com/walctl/walctl/rebuild"
 	"github.com/walctl/walctl/repair"
 )
 
@@ -17,30 +19,30 @@ import (
 // and a second plan finds nothing to do.
 func TestRepairRepairableFixtures(t *testing.T) {
 	n := 0
-	for _, f := range psFixtures(t) {
+	for _, f := range logtest.PSFixtures(t) {
 		if !f.Expect.Repairable {
 			continue
 		}
 		n++
 		t.Run(f.Name, func(t *testing.T) {
 			dir := fixtures.Copy(t, f.WAL)
-			before := treeHash(t, dir)
-			settings := settingsFor(t, f)
+			before := logtest.TreeHash(t, dir)
+			settings := logtest.SettingsFor(t, f)
 			plan := openPlan(t, dir, repair.Options{Log: settings})
 			if plan.DamageRemains() || plan.Nothing() {
 				t.Fatalf("plan: damage remains %v, steps %d; items %+v", plan.DamageRemains(), len(plan.Steps), plan.Items)
 			}
-			res, err := repair.Apply(plan, dir, repair.Options{Backup: filepath.Join(t.TempDir(), "backup"), Log: settings}, audited(t))
+			res, err := repair.Apply(plan, dir, repair.Options{Backup: filepath.Join(t.TempDir(), "backup"), Log: settings}, logtest.Audited(t))
 			if err != nil {
 				t.Fatal(err)
 			}
-			if got := treeHash(t, res.Backup); got != before {
+			if got := logtest.TreeHash(t, res.Backup); got != before {
 				t.Errorf("backup differs from the input")
 			}
-			if verdict, errs := verifyAs(t, dir, settingsOf(plan)); verdict != "ok" {
+			if verdict, errs := logtest.VerifyAs(t, dir, settingsOf(plan)); verdict != "ok" {
 				t.Fatalf("verify after repair: %s %+v", verdict, errs)
 			}
-			checkIntact(t, f, dir, settingsOf(plan), f.Expect.CommittedIntact)
+			logtest.CheckIntact(t, f, dir, settingsOf(plan), f.Expect.CommittedIntact)
 			if again := openPlan(t, dir, repair.Options{Log: logOf(plan)}); !again.Nothing() {
 				t.Errorf("a second plan still has steps: %+v", again.Steps)
 			}
@@ -51,8 +53,8 @@ func TestRepairRepairableFixtures(t *testing.T) {
 	}
 }
 
-func logOf(p *repair.Plan) repair.LogOptions {
-	return repair.LogOptions{Format: p.Format, R: p.R, M: p.M, Force: true}
+func logOf(p *repair.Plan) rebuild.LogOptions {
+	return rebuild.LogOptions{Format: p.Format, R: p.R, M: p.M, Force: true}
 }
 
 // A rebuild that drops no entry must give back the library's own bytes: the
@@ -60,7 +62,7 @@ func logOf(p *repair.Plan) repair.LogOptions {
 // file the repair rewrote without dropping anything equals the source's.
 func TestRepairRestoresLibraryBytes(t *testing.T) {
 	checked := 0
-	for _, f := range psFixtures(t) {
+	for _, f := range logtest.PSFixtures(t) {
 		src, ok := sourceOf(t, f)
 		if !ok || !f.Expect.Repairable {
 			continue
@@ -68,10 +70,10 @@ func TestRepairRestoresLibraryBytes(t *testing.T) {
 		t.Run(f.Name, func(t *testing.T) {
 			dir := fixtures.Copy(t, f.WAL)
 			plan := openPlan(t, dir, repair.Options{})
-			if _, err := repair.Apply(plan, dir, repair.Options{Backup: filepath.Join(t.TempDir(), "b")}, audited(t)); err != nil {
+			if _, err := repair.Apply(plan, dir, repair.Options{Backup: filepath.Join(t.TempDir(), "b")}, logtest.Audited(t)); err != nil {
 				t.Fatal(err)
 			}
-			got, want := files(t, dir), files(t, src.WAL)
+			got, want := logtest.Files(t, dir), logtest.Files(t, src.WAL)
 			for _, st := range plan.Steps {
 				if st.Kind != repair.StepRewrite || st.Drops != nil || plan.Drop != nil {
 					continue
@@ -109,7 +111,7 @@ func touched(p *repair.Plan, name string) bool {
 // every error finding, and applying it leaves the committed entries alone.
 func TestRepairRefusesUnrepairable(t *testing.T) {
 	n := 0
-	for _, f := range psFixtures(t) {
+	for _, f := range logtest.PSFixtures(t) {
 		if f.Expect.Verdict != "damaged" || f.Expect.Repairable {
 			continue
 		}
@@ -128,10 +130,10 @@ func TestRepairRefusesUnrepairable(t *testing.T) {
 			if plan.NewLastIndex < plan.CommitIndex && plan.CommitIndex <= plan.LastIndex {
 				t.Errorf("plan drops committed entries without the flag: LastIndex %d → %d, CommitIndex %d", plan.LastIndex, plan.NewLastIndex, plan.CommitIndex)
 			}
-			if _, err := repair.Apply(plan, dir, repair.Options{Backup: filepath.Join(t.TempDir(), "b")}, audited(t)); err != nil {
+			if _, err := repair.Apply(plan, dir, repair.Options{Backup: filepath.Join(t.TempDir(), "b")}, logtest.Audited(t)); err != nil {
 				t.Fatal(err)
 			}
-			if verdict, _ := verifyAs(t, dir, settingsOf(plan)); verdict != "damaged" {
+			if verdict, _ := logtest.VerifyAs(t, dir, settingsOf(plan)); verdict != "damaged" {
 				t.Errorf("verify says %s after a refused repair", verdict)
 			}
 		})
@@ -144,7 +146,7 @@ func TestRepairRefusesUnrepairable(t *testing.T) {
 // The same fixtures with the flag their plan names: the repair goes
 // through, verifies clean, and keeps every entry below the damage intact.
 func TestRepairWithTheNamedFlag(t *testing.T) {
-	for _, f := range psFixtures(t) {
+	for _, f := range logtest.PSFixtures(t) {
 		if f.Expect.Verdict != "damaged" || f.Expect.Repairable {
 			continue
 		}
@@ -156,17 +158,17 @@ func TestRepairWithTheNamedFlag(t *testing.T) {
 			if plan.DamageRemains() {
 				t.Fatalf("with the flags the plan names, damage remains: %+v", plan.Items)
 			}
-			if _, err := repair.Apply(plan, dir, o, audited(t)); err != nil {
+			if _, err := repair.Apply(plan, dir, o, logtest.Audited(t)); err != nil {
 				t.Fatal(err)
 			}
-			if verdict, errs := verifyAs(t, dir, settingsOf(plan)); verdict != "ok" {
+			if verdict, errs := logtest.VerifyAs(t, dir, settingsOf(plan)); verdict != "ok" {
 				t.Fatalf("verify: %s %+v", verdict, errs)
 			}
 			var keep []int64
 			for i := plan.Snapshot + 1; i <= plan.NewLastIndex; i++ {
 				keep = append(keep, i)
 			}
-			checkIntact(t, f, dir, settingsOf(plan), keep)
+			logtest.CheckIntact(t, f, dir, settingsOf(plan), keep)
 		})
 	}
 }
@@ -198,7 +200,7 @@ func optionsFor(t *testing.T, f fixtures.Fixture, p *repair.Plan) repair.Options
 
 // Healthy fixtures: nothing to do.
 func TestRepairHealthyIsNothingToDo(t *testing.T) {
-	for _, f := range psFixtures(t) {
+	for _, f := range logtest.PSFixtures(t) {
 		if f.Expect.Verdict != "ok" {
 			continue
 		}
@@ -228,12 +230,12 @@ func TestRepairRejectsUnsafeFlags(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			l := openLog(t, c.dir)
+			l := logtest.Open(t, c.dir)
 			defer l.Close()
 			_, err := repair.MakePlan(l, c.o)
-			var fe *repair.FlagError
+			var fe *rebuild.FlagError
 			if !asFlagError(err, &fe) {
-				t.Fatalf("want a FlagError, got %v", err)
+				t.Fatalf("want a rebuild.FlagError, got %v", err)
 			}
 		})
 	}

@@ -3,9 +3,9 @@ package repair
 import (
 	"fmt"
 
-	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/format/partition"
 	"github.com/walctl/walctl/raftlog"
+	"github.com/walctl/walctl/rebuild"
 )
 
 // findBad walks the live indexes [from, to] partition by partition and
@@ -17,8 +17,8 @@ func (pl *planner) findBad(from, to int64) error {
 		return nil
 	}
 	src := pl.src
-	want, lastP := src.partitionOf(from), src.partitionOf(to)
-	for _, n := range src.numbers {
+	want, lastP := src.PartitionOf(from), src.PartitionOf(to)
+	for _, n := range src.Numbers {
 		if n < want {
 			continue
 		}
@@ -42,24 +42,24 @@ func (pl *planner) findBad(from, to int64) error {
 }
 
 func (pl *planner) missing(number, from int64) {
-	first, _ := pl.src.first(number)
+	first, _ := pl.src.First(number)
 	pl.bad(max(first, from), fmt.Sprintf("partition file %d is missing", number))
 }
 
 // scanPartition checks the live slots of partition n; done is true when a
 // bad slot was found.
 func (pl *planner) scanPartition(n, from, to int64) (bool, error) {
-	p, err := pl.src.part(n)
+	p, err := pl.src.Part(n)
 	if err != nil {
 		return false, err
 	}
-	first, _ := pl.src.first(n)
-	lo, hi := max(first, from), min(pl.src.lastOf(n), to)
+	first, _ := pl.src.First(n)
+	lo, hi := max(first, from), min(pl.src.LastOf(n), to)
 	for i := lo; i <= hi; i++ {
-		sl := p.slot(i - first)
+		sl := p.Slot(i - first)
 		if sl.Kind != partition.Written {
-			_, why := badSlot(sl)
-			pl.bad(i, fmt.Sprintf("entry %d in partition %s: %s", i, p.name, why))
+			_, why := rebuild.BadSlot(sl)
+			pl.bad(i, fmt.Sprintf("entry %d in partition %s: %s", i, p.Name, why))
 			return true, nil
 		}
 		pl.maxTerm = max(pl.maxTerm, sl.Rec.Term)
@@ -69,25 +69,6 @@ func (pl *planner) scanPartition(n, from, to int64) (bool, error) {
 
 func (pl *planner) bad(i int64, why string) {
 	pl.firstBad, pl.badWhy = i, why
-}
-
-// badSlot says why a slot holds no trusted entry.
-func badSlot(sl partition.Slot) (finding.Code, string) {
-	switch sl.Kind {
-	case partition.Torn:
-		return finding.TornTail, fmt.Sprintf("its payload is cut by the end of the file (%d of %d bytes)", sl.Avail,
-			sl.Rec.Length)
-	case partition.Missing:
-		return finding.T1MissingInlineRecords, "its record is gone, only payload bytes remain (#244 T1): its term, " +
-			"length and command id are lost"
-	case partition.Invalid:
-		why := "its record is not valid"
-		if sl.Note != "" {
-			why += " (" + sl.Note + ")"
-		}
-		return finding.InvalidRecord, why
-	}
-	return finding.RecordZeroed, "no record on disk (zero or placeholder slot): its term and payload are gone"
 }
 
 // decideLast sets the LastIndex the repaired log ends at, and whether the
@@ -152,7 +133,7 @@ func (pl *planner) refuse(nl int64, why, flag string) {
 	pl.refusal, pl.refuseFlag, pl.refused = why, flag, true
 	if nl < pl.L {
 		pl.recordDrop(nl, true, why, flag)
-		pl.frozenFrom = pl.src.partitionOf(pl.firstBad)
+		pl.frozenFrom = pl.src.PartitionOf(pl.firstBad)
 	}
 	pl.effLast = pl.L
 }

@@ -6,13 +6,8 @@ import (
 	"strings"
 
 	"github.com/walctl/walctl/format/nodestate"
+	"github.com/walctl/walctl/rebuild"
 )
-
-// FlagError is a flag value the plan cannot accept (a term that would let the
-// node vote twice, for example). Commands report it as a usage error.
-type FlagError struct{ Msg, Hint string }
-
-func (e *FlagError) Error() string { return e.Msg }
 
 // stateCheck says which node.state fields survive and what the operator's
 // flags supply for the rest. A term or a vote no byte still holds is never
@@ -94,16 +89,16 @@ func (c stateCheck) validate(o Options, maxTerm int64) error {
 		t := *o.SetTerm
 		switch {
 		case t < 0:
-			return &FlagError{Msg: fmt.Sprintf("--set-term %d is negative", t), Hint: "give the cluster's current term"}
+			return &rebuild.FlagError{Msg: fmt.Sprintf("--set-term %d is negative", t), Hint: "give the cluster's current term"}
 		case t < maxTerm:
-			return &FlagError{Msg: fmt.Sprintf("--set-term %d is below term %d of an entry in the log", t, maxTerm), Hint: termAdvice(maxTerm)}
+			return &rebuild.FlagError{Msg: fmt.Sprintf("--set-term %d is below term %d of an entry in the log", t, maxTerm), Hint: termAdvice(maxTerm)}
 		case !c.termLost && t < c.stored.Term:
-			return &FlagError{Msg: fmt.Sprintf("--set-term %d is below the node's current term %d: lowering the term can make the node vote twice", t, c.stored.Term),
+			return &rebuild.FlagError{Msg: fmt.Sprintf("--set-term %d is below the node's current term %d: lowering the term can make the node vote twice", t, c.stored.Term),
 				Hint: fmt.Sprintf("give a term ≥ %d, or leave the term alone", c.stored.Term)}
 		}
 	}
 	if o.ClearVote && !c.voteLost && c.stored.HasVote() && (o.SetTerm == nil || *o.SetTerm <= c.stored.Term) {
-		return &FlagError{Msg: fmt.Sprintf("--clear-vote in the same term %d would let the node vote a second time in it", c.stored.Term),
+		return &rebuild.FlagError{Msg: fmt.Sprintf("--clear-vote in the same term %d would let the node vote a second time in it", c.stored.Term),
 			Hint: fmt.Sprintf("add --set-term T with T > %d (a new term starts without a vote)", c.stored.Term)}
 	}
 	return nil
@@ -176,7 +171,7 @@ func (pl *planner) termAndVote(want *nodestate.State) []string {
 		if out, changed := want.WithVoteLayout(l); changed {
 			m, _ := want.VoteMember()
 			what = append(what, fmt.Sprintf("the vote for %s stored in the layout %s (%s, the layout DotNext %s "+
-				"reads)", memberWords(m), l, layoutWords(l.String()), v))
+				"reads)", m.Name(), l, nodestate.LayoutWords(l.String()), v))
 			*want = out
 		}
 	}

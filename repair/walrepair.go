@@ -14,6 +14,7 @@ import (
 	"github.com/walctl/walctl/format/wal"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
+	"github.com/walctl/walctl/rebuild"
 	"github.com/walctl/walctl/txn"
 )
 
@@ -165,7 +166,7 @@ func (pl *walPlanner) chooseForm() error {
 		pl.form = wal.CheckpointV1
 	}
 	if pl.form == wal.Checkpoint5x && (params.Layout != wal.Layout5 || params.Hash != wal.HashNone) {
-		return &FlagError{Msg: fmt.Sprintf("DotNext 5.x reads only 40-byte records without a hash, and metadata/ holds %d-byte records with hash %s (%s): this log cannot get a 5.x checkpoint",
+		return &rebuild.FlagError{Msg: fmt.Sprintf("DotNext 5.x reads only 40-byte records without a hash, and metadata/ holds %d-byte records with hash %s (%s): this log cannot get a 5.x checkpoint",
 			params.RecordSize, params.Hash, params.Confidence.String()+" confidence"),
 			Hint: "use --target-version 6.x, or walctl convert --to wal --target-version 5.26.2 to rewrite the whole log"}
 	}
@@ -183,10 +184,10 @@ func (pl *walPlanner) checkCommitFlag(untrusted bool) error {
 	case n == nil:
 		return nil
 	case *n < pl.ext.S:
-		return &FlagError{Msg: fmt.Sprintf("--commit-index %d is below the snapshot index %d, which is committed", *n, pl.ext.S),
+		return &rebuild.FlagError{Msg: fmt.Sprintf("--commit-index %d is below the snapshot index %d, which is committed", *n, pl.ext.S),
 			Hint: fmt.Sprintf("give the cluster's commit index, at least %d", pl.ext.S)}
 	case !untrusted && *n != pl.ext.Commit:
-		return &FlagError{Msg: fmt.Sprintf("--commit-index %d: the checkpoint's commit index %d is sound, so it is kept", *n, pl.ext.Commit),
+		return &rebuild.FlagError{Msg: fmt.Sprintf("--commit-index %d: the checkpoint's commit index %d is sound, so it is kept", *n, pl.ext.Commit),
 			Hint: "--commit-index is for a torn or missing checkpoint; drop it"}
 	}
 	return nil
@@ -358,10 +359,10 @@ func (pl *walPlanner) planState(findings raftlog.Findings) error {
 	}
 	t := *pl.o.SetTerm
 	if t < maxTerm {
-		return &FlagError{Msg: fmt.Sprintf("--set-term %d is below term %d of an entry in the log", t, maxTerm), Hint: termAdvice(maxTerm)}
+		return &rebuild.FlagError{Msg: fmt.Sprintf("--set-term %d is below term %d of an entry in the log", t, maxTerm), Hint: termAdvice(maxTerm)}
 	}
 	if !lost && t <= pl.l.State.Term {
-		return &FlagError{Msg: fmt.Sprintf("--set-term %d is not above the stored term %d", t, pl.l.State.Term),
+		return &rebuild.FlagError{Msg: fmt.Sprintf("--set-term %d is not above the stored term %d", t, pl.l.State.Term),
 			Hint: termAdvice(maxTerm)}
 	}
 	pl.p.Steps = append(pl.p.Steps, Step{Kind: StepState, File: "state", What: fmt.Sprintf("term %d (from --set-term), no vote; 37 bytes", t),
@@ -550,7 +551,7 @@ func ApplyWAL(plan *Plan, dir string, o WALRepairOptions, w txn.Config) (*Result
 	if plan.Nothing() {
 		return &Result{Plan: plan}, nil
 	}
-	w.Op, w.Options, w.Backup = "repair", JournalOptions{WAL: &o}, o.Backup
+	w.Op, w.Options, w.Backup = "repair", journalOptions{WAL: &o}, o.Backup
 	w.Need = txn.Allocated(dir, stepFiles(plan)...)
 	tx, err := txn.Begin(dir, w)
 	if err != nil {

@@ -2,69 +2,23 @@ package repair_test
 
 import (
 	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
 	"os"
 	"path/filepath"
-	"strconv"
 	"testing"
 
+	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/format/nodestate"
 	"github.com/walctl/walctl/format/partition"
 	v2 "github.com/walctl/walctl/format/v2"
 	"github.com/walctl/walctl/internal/fixtures"
+	"github.com/walctl/walctl/internal/logtest"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
+	"github.com/walctl/walctl/rebuild"
 	"github.com/walctl/walctl/release"
 	"github.com/walctl/walctl/repair"
 	"github.com/walctl/walctl/verify"
 )
-
-// readers are the Table reader families of DotNext 5.4.0–5.6.x, 5.7.0–5.7.2
-// and 5.7.3+ (5.16.1 and 5.26.2 read like 5.7.3).
-var readers = []v2.Reader{v2.Reader540, v2.Reader570, v2.ReaderTip}
-
-// checkReadersSee opens every Table partition of dir the way each release
-// family does (walctl's model of their scan, v2.LibraryReads) and requires
-// every index of want to come back as the fixture appended it.
-func checkReadersSee(t *testing.T, f fixtures.Fixture, dir string, r int64, want []int64) {
-	t.Helper()
-	st := nodestate.Decode(mustRead(t, filepath.Join(dir, nodestate.FileName)))
-	ap := appended(f)
-	for _, v := range readers {
-		for _, i := range want {
-			name := filepath.Join(dir, strconv.FormatInt(i/r, 10))
-			b := mustRead(t, name)
-			file := partition.File{R: bytes.NewReader(b), Size: int64(len(b)), Name: name, Number: i / r}
-			view := v2.LibraryReads(file, partition.Geometry{R: r}, st.LastIndex, v)
-			if view.Err != "" {
-				t.Fatalf("%v: partition %d: %s", v, i/r, view.Err)
-			}
-			rec, a := view.Records[i%r], ap[i]
-			off, n := v2.LibraryPayload(file.Size, rec)
-			if rec.Term != a.Term || rec.Length != a.Length || n != a.Length || sha(b[off:off+n]) != a.SHA256 {
-				t.Errorf("%v reads index %d as %v, appended term %d length %d", v, i, rec, a.Term, a.Length)
-			}
-		}
-	}
-}
-
-func mustRead(t testing.TB, path string) []byte {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-func indexes(from, to int64) []int64 {
-	var out []int64
-	for i := from; i <= to; i++ {
-		out = append(out, i)
-	}
-	return out
-}
 
 // The shared fixture of issue 18: 5.7.2 wrote entries 8–10 of partition 1
 // over its header (#244 T2, R = 6, snapshot 7, commit 9). The repair re-lays
@@ -74,19 +28,19 @@ func indexes(from, to int64) []int64 {
 func TestRepairT2WritesStubRecords(t *testing.T) {
 	f := fixtures.Load(t, filepath.Join(fixtures.Root(), "5.7.2", "table-snapshot-install"))
 	dir := fixtures.Copy(t, f.WAL)
-	o := repair.Options{Log: repair.LogOptions{Format: "v2", R: 6}, Backup: filepath.Join(t.TempDir(), "b")}
-	if _, err := repair.Apply(openPlan(t, dir, o), dir, o, audited(t)); err != nil {
+	o := repair.Options{Log: rebuild.LogOptions{Format: format.V2, R: 6}, Backup: filepath.Join(t.TempDir(), "b")}
+	if _, err := repair.Apply(openPlan(t, dir, o), dir, o, logtest.Audited(t)); err != nil {
 		t.Fatal(err)
 	}
-	b := mustRead(t, filepath.Join(dir, "1"))
+	b := logtest.MustRead(t, filepath.Join(dir, "1"))
 	for j := int64(0); j < 2; j++ {
 		at, stub := v2.LeadingSlot(j)
 		if !bytes.Equal(b[at:at+40], stub.Bytes()) {
 			t.Errorf("slot %d at %d is %x, want the stub record", j, at, b[at:at+40])
 		}
 	}
-	checkReadersSee(t, f, dir, 6, indexes(8, 10))
-	if verdict, errs := verifyAs(t, dir, logdir.Options{Format: "v2", R: 6,
+	logtest.CheckReadersSee(t, f, dir, 6, logtest.Indexes(8, 10))
+	if verdict, errs := logtest.VerifyAs(t, dir, logdir.Options{Format: format.V2, R: 6,
 		Target: release.MustParse("5.7.2")}); verdict != "ok" {
 		t.Fatalf("verify --target-version 5.7.2 after repair: %s %+v", verdict, errs)
 	}
@@ -98,11 +52,11 @@ func TestRepairT2WritesStubRecords(t *testing.T) {
 func TestRepairPatchesZeroLeadingSlots(t *testing.T) {
 	f := fixtures.Load(t, filepath.Join(fixtures.Root(), "5.7.2", "table-snapshot-install"))
 	fresh := fixtures.Copy(t, f.WAL)
-	o := repair.Options{Log: repair.LogOptions{Format: "v2", R: 6}, Backup: filepath.Join(t.TempDir(), "b1")}
-	if _, err := repair.Apply(openPlan(t, fresh, o), fresh, o, audited(t)); err != nil {
+	o := repair.Options{Log: rebuild.LogOptions{Format: format.V2, R: 6}, Backup: filepath.Join(t.TempDir(), "b1")}
+	if _, err := repair.Apply(openPlan(t, fresh, o), fresh, o, logtest.Audited(t)); err != nil {
 		t.Fatal(err)
 	}
-	want := mustRead(t, filepath.Join(fresh, "1"))
+	want := logtest.MustRead(t, filepath.Join(fresh, "1"))
 
 	dir := fixtures.Copy(t, fresh)
 	old := append([]byte{}, want...)
@@ -110,8 +64,8 @@ func TestRepairPatchesZeroLeadingSlots(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "1"), old, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	settings := logdir.Options{Format: "v2", R: 6}
-	verdict, errs := verifyAs(t, dir, settings)
+	settings := logdir.Options{Format: format.V2, R: 6}
+	verdict, errs := logtest.VerifyAs(t, dir, settings)
 	if verdict != "damaged" || len(errs) != 1 || errs[0].Code != v2.CodeZeroLeading || errs[0].Index != 8 {
 		t.Fatalf("verify of the old layout: %s %+v", verdict, errs)
 	}
@@ -120,13 +74,13 @@ func TestRepairPatchesZeroLeadingSlots(t *testing.T) {
 		t.Fatalf("plan %+v, items %+v", plan.Steps, plan.Items)
 	}
 	o.Backup = filepath.Join(t.TempDir(), "b2")
-	if _, err := repair.Apply(plan, dir, o, audited(t)); err != nil {
+	if _, err := repair.Apply(plan, dir, o, logtest.Audited(t)); err != nil {
 		t.Fatal(err)
 	}
-	if got := mustRead(t, filepath.Join(dir, "1")); !bytes.Equal(got, want) {
+	if got := logtest.MustRead(t, filepath.Join(dir, "1")); !bytes.Equal(got, want) {
 		t.Fatalf("patched file differs from the new build's repair at %d", firstDiffAt(got, want))
 	}
-	checkReadersSee(t, f, dir, 6, indexes(8, 10))
+	logtest.CheckReadersSee(t, f, dir, 6, logtest.Indexes(8, 10))
 	if again := openPlan(t, dir, o); !again.Nothing() {
 		t.Errorf("a second plan still has steps: %+v", again.Steps)
 	}
@@ -141,40 +95,13 @@ func firstDiffAt(a, b []byte) int {
 	return min(len(a), len(b))
 }
 
-// convert -R 30 of 5.26.2/table-snapshot (R = 4, snapshot 11, LastIndex 22)
-// puts everything in partition 0, unsealed, with slots 1–11 never written;
-// -R 7 seals partition 1 (indexes 7–13) with slots 7–11 never written. Both
-// lay them out as stub records, and every release family reads 12–22.
-func TestConvertRChangeWritesStubRecords(t *testing.T) {
-	f := fixtures.Load(t, filepath.Join(fixtures.Root(), "5.26.2", "table-snapshot"))
-	for _, r := range []int64{30, 7} {
-		out, c := convert(t, f.WAL, repair.ConvertOptions{To: "v2", R: r})
-		if len(c.Notes) != 0 {
-			t.Errorf("R = %d: notes %q", r, c.Notes)
-		}
-		first := int64(12) / r
-		b := mustRead(t, filepath.Join(out, strconv.FormatInt(first, 10)))
-		for i := max(first*r, 1); i <= 11; i++ {
-			at, stub := v2.LeadingSlot(i - first*r)
-			if !bytes.Equal(b[at:at+40], stub.Bytes()) {
-				t.Errorf("R = %d: never-written slot of index %d at %d is %x, not the stub record", r, i, at, b[at:at+40])
-			}
-		}
-		checkReadersSee(t, f, out, r, indexes(12, 22))
-		if verdict, errs := verifyAs(t, out, logdir.Options{Format: "v2", R: r,
-			Target: release.MustParse("5.4.0")}); verdict != "ok" {
-			t.Errorf("R = %d: verify --target-version 5.4.0: %s %+v", r, verdict, errs)
-		}
-	}
-}
-
 // downgraded is 5.26.2/table-snapshot-install (R = 4, snapshot 5) as 5.26.2
 // left it after appending entry 6: partition 1 unsealed with its
 // never-written slots 0–1 (indexes 4–5) zero, LastIndex = CommitIndex = 6.
 func downgraded(t *testing.T) string {
 	t.Helper()
 	dir := fixtures.Copy(t, filepath.Join(fixtures.Root(), "5.26.2", "table-snapshot-install", "wal"))
-	b := mustRead(t, filepath.Join(dir, "1"))
+	b := logtest.MustRead(t, filepath.Join(dir, "1"))
 	d := v2.Decode(partition.File{R: bytes.NewReader(b), Size: int64(len(b)), Name: "1", Number: 1}, partition.Geometry{R: 4}, 7)
 	six := d.SlotAt(2)
 	if six.Kind != partition.Written || six.Rec.Offset != 632 {
@@ -183,7 +110,7 @@ func downgraded(t *testing.T) string {
 	end, _ := six.Rec.End()
 	b = append([]byte{}, b[:end]...)
 	b[0] = 0
-	st := nodestate.Decode(mustRead(t, filepath.Join(dir, nodestate.FileName)))
+	st := nodestate.Decode(logtest.MustRead(t, filepath.Join(dir, nodestate.FileName)))
 	st.LastIndex, st.CommitIndex, st.LastApplied = 6, 6, 6
 	for name, data := range map[string][]byte{"1": b, nodestate.FileName: st.Encode()} {
 		if err := os.WriteFile(filepath.Join(dir, name), data, 0o644); err != nil {
@@ -201,7 +128,7 @@ func downgraded(t *testing.T) string {
 // warns (exit 0); repair rewrites the 80 bytes and verify for 5.7.2 exits 0.
 func TestZeroLeadingSlotsFor572Target(t *testing.T) {
 	dir := downgraded(t)
-	before := mustRead(t, filepath.Join(dir, "1"))
+	before := logtest.MustRead(t, filepath.Join(dir, "1"))
 	stdout, _, code := run("verify", "--target-version", "5.7.2", dir)
 	if code != 1 || !bytes.Contains([]byte(stdout), []byte("zero-leading-slots")) ||
 		!bytes.Contains([]byte(stdout), []byte("committed 6")) {
@@ -215,7 +142,7 @@ func TestZeroLeadingSlotsFor572Target(t *testing.T) {
 	if _, errb, code := run("repair", "--apply", "--backup", filepath.Join(t.TempDir(), "b"), dir); code != 0 {
 		t.Fatalf("repair: exit %d: %s", code, errb)
 	}
-	after := mustRead(t, filepath.Join(dir, "1"))
+	after := logtest.MustRead(t, filepath.Join(dir, "1"))
 	if len(after) != len(before) || !bytes.Equal(after[:512], before[:512]) || !bytes.Equal(after[592:], before[592:]) {
 		t.Fatal("repair changed bytes outside the leading slots 512–591")
 	}
@@ -223,7 +150,7 @@ func TestZeroLeadingSlotsFor572Target(t *testing.T) {
 		t.Fatalf("verify --target-version 5.7.2 after repair: exit %d\n%s", code, stdout)
 	}
 	f := fixtures.Load(t, filepath.Join(fixtures.Root(), "5.26.2", "table-snapshot-install"))
-	checkReadersSee(t, f, dir, 4, []int64{6})
+	logtest.CheckReadersSee(t, f, dir, 4, []int64{6})
 }
 
 func checkJSONSeverity(t *testing.T, dir, target string, want raftlog.Severity) {
@@ -241,11 +168,6 @@ func checkJSONSeverity(t *testing.T, dir, target string, want raftlog.Severity) 
 		}
 	}
 	t.Errorf("target %s: no zero-leading-slots finding", target)
-}
-
-func sha(b []byte) string {
-	h := sha256.Sum256(b)
-	return hex.EncodeToString(h[:])
 }
 
 // cmdVerify is verify's findings for dir.

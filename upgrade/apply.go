@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/walctl/walctl/audit"
+	"github.com/walctl/walctl/convert"
 	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/gate"
 	"github.com/walctl/walctl/logdir"
@@ -113,12 +114,12 @@ func applyStep(st Step, res *Result, w Writes) error {
 		}
 		res.Backup = r.Backup
 	case StepConvert:
-		c, err := repair.PlanConvert(l, st.convertOptions)
+		c, err := convert.Plan(l, st.convertOptions)
 		if err != nil {
 			return err
 		}
 		closeLog()
-		r, err := repair.ApplyConvert(c, res.Dir, st.convertOptions, w(res.Dir, c.Expect(st.convertOptions)))
+		r, err := convert.Apply(c, res.Dir, st.convertOptions, w(res.Dir, c.Expect(st.convertOptions)))
 		if err != nil {
 			return err
 		}
@@ -128,7 +129,7 @@ func applyStep(st Step, res *Result, w Writes) error {
 		}
 		res.Open = logdir.Options{Format: c.To, R: c.NewR, M: c.NewM, Force: true}
 	case StepToWAL:
-		c, err := repair.PlanToWAL(l, st.toWAL)
+		c, err := convert.PlanToWAL(l, st.toWAL)
 		if err == nil {
 			err = c.Write(w(res.Dir, c.Expect(res.Open)))
 		}
@@ -137,7 +138,7 @@ func applyStep(st Step, res *Result, w Writes) error {
 		}
 		res.Dir, res.Open, res.Notes = c.Out, c.OutOptions(), append(res.Notes, c.Notes...)
 	case StepFromWAL:
-		c, err := repair.PlanFromWAL(l, st.fromWAL)
+		c, err := convert.PlanFromWAL(l, st.fromWAL)
 		if err == nil {
 			err = c.Write(w(res.Dir, c.Expect(res.Open)))
 		}

@@ -6,12 +6,14 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/walctl/walctl/convert"
 	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/format/wal"
 	"github.com/walctl/walctl/gate"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
+	"github.com/walctl/walctl/rebuild"
 	"github.com/walctl/walctl/release"
 	"github.com/walctl/walctl/repair"
 )
@@ -75,9 +77,9 @@ type Step struct {
 
 	repairOptions  repair.Options
 	walOptions     repair.WALRepairOptions
-	convertOptions repair.ConvertOptions
-	toWAL          repair.WALOptions
-	fromWAL        repair.FromWALOptions
+	convertOptions convert.Options
+	toWAL          convert.WALOptions
+	fromWAL        convert.FromWALOptions
 }
 
 // Plan is what an upgrade of one directory to release To needs.
@@ -148,7 +150,7 @@ func gateCodes(g *gate.Report) []string {
 func (p *Plan) planPS(l *logdir.Log, o Options) error {
 	v := o.To
 	why := gateCodes(p.Gate)
-	ro := repair.Options{Backup: o.Backup, Log: repair.LogOptions{Format: l.Format, R: l.R, M: l.M,
+	ro := repair.Options{Backup: o.Backup, Log: rebuild.LogOptions{Format: l.Format, R: l.R, M: l.M,
 		Force: o.Log.Force}}
 	switch {
 	case !v.Less(release.PersistentStateRemoved):
@@ -160,10 +162,10 @@ func (p *Plan) planPS(l *logdir.Log, o Options) error {
 		if !p.repairFirst(l, ro) {
 			return nil
 		}
-		co := repair.ConvertOptions{To: format.Legacy, InPlace: o.Out == "", Out: o.Out, Backup: o.Backup, Target: v,
-			Log: repair.LogOptions{Format: l.Format, R: l.R, M: l.M, Force: o.Log.Force}}
+		co := convert.Options{To: format.Legacy, InPlace: o.Out == "", Out: o.Out, Backup: o.Backup, Target: v,
+			Log: rebuild.LogOptions{Format: l.Format, R: l.R, M: l.M, Force: o.Log.Force}}
 		if len(p.Steps) == 0 {
-			if _, err := repair.PlanConvert(l, co); err != nil {
+			if _, err := convert.Plan(l, co); err != nil {
 				return p.refuseErr(err, "")
 			}
 		}
@@ -290,8 +292,8 @@ func errorMessages(g *gate.Report) []string {
 
 // refuseErr turns a refusal of an operation into the plan's refusal.
 func (p *Plan) refuseErr(err error, hint string) error {
-	var ie *repair.InputError
-	var fe *repair.FlagError
+	var ie *convert.InputError
+	var fe *rebuild.FlagError
 	switch {
 	case errors.As(err, &ie):
 		p.refuse(strings.Join(ie.Reasons, "; "), hint)
@@ -314,7 +316,7 @@ func placeWords(o Options) string {
 // layout, as the WriteAheadLog release To reads.
 func (p *Plan) toWAL(l *logdir.Log, o Options, why []string) error {
 	v := o.To
-	form, err := repair.CheckpointFormFor(v)
+	form, err := convert.CheckpointFormFor(v)
 	if err != nil {
 		return p.refuseErr(err, "")
 	}
@@ -325,7 +327,7 @@ func (p *Plan) toWAL(l *logdir.Log, o Options, why []string) error {
 	}
 	// The snapshot is copied (convert's default): without it the new log
 	// starts after the snapshot index with nothing before it.
-	wo := repair.WALOptions{Out: o.Out, CheckpointForm: form, SnapshotDir: o.SnapshotDir}
+	wo := convert.WALOptions{Out: o.Out, CheckpointForm: form, SnapshotDir: o.SnapshotDir}
 	if !v.Less(release.WALRecord32) {
 		wo.Layout = wal.Layout6
 	}
@@ -360,7 +362,7 @@ func (p *Plan) planWAL(l *logdir.Log, o Options) error {
 	v, w := o.To, l.WAL()
 	why := gateCodes(p.Gate)
 	vr := w.ReadBy(v)
-	ro := repair.Options{Backup: o.Backup, Log: repair.LogOptions{Force: o.Log.Force}}
+	ro := repair.Options{Backup: o.Backup, Log: rebuild.LogOptions{Force: o.Log.Force}}
 	switch {
 	case v.Less(release.WriteAheadLogAdded):
 		if !p.repairFirst(l, ro) {
@@ -378,7 +380,7 @@ func (p *Plan) planWAL(l *logdir.Log, o Options) error {
 		}
 		return p.toWAL(l, o, why)
 	}
-	form, err := repair.CheckpointFormFor(v)
+	form, err := convert.CheckpointFormFor(v)
 	if err != nil {
 		return p.refuseErr(err, "")
 	}
@@ -425,7 +427,7 @@ func (p *Plan) fromWAL(l *logdir.Log, o Options, why []string) error {
 	case o.M > 0:
 		to = format.Sparse
 	}
-	fo := repair.FromWALOptions{To: to, R: o.R, M: o.M, Out: o.Out, Target: v}
+	fo := convert.FromWALOptions{To: to, R: o.R, M: o.M, Out: o.Out, Target: v}
 	p.Steps = append(p.Steps, Step{Kind: StepFromWAL, Out: o.Out, Why: why, fromWAL: fo,
 		What: fmt.Sprintf("write the entries as a PersistentState log (%s, R = %s) in %s, with the vote in the "+
 			"layout DotNext %s reads", to, rWords(o.R), o.Out, v),

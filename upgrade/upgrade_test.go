@@ -1,16 +1,17 @@
 package upgrade
 
 import (
-	"github.com/walctl/walctl/gate"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/walctl/walctl/audit"
+	"github.com/walctl/walctl/gate"
 	"github.com/walctl/walctl/internal/fixtures"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
+	"github.com/walctl/walctl/rebuild"
 	"github.com/walctl/walctl/release"
 	"github.com/walctl/walctl/repair"
 	"github.com/walctl/walctl/txn"
@@ -46,7 +47,7 @@ func judge(t *testing.T, dir string, o logdir.Options, to, from string) *gate.Re
 func TestZeroLeadingSlotsDowngrade(t *testing.T) {
 	f := fixtures.Load(t, fixtureDir("5.7.2", "table-snapshot-install"))
 	dir := fixtures.Copy(t, f.WAL)
-	o := repair.Options{Log: repair.LogOptions{Format: "v2", R: 6}, Backup: filepath.Join(t.TempDir(), "b")}
+	o := repair.Options{Log: rebuild.LogOptions{Format: "v2", R: 6}, Backup: filepath.Join(t.TempDir(), "b")}
 	l, err := logdir.Open(dir, o.Log.Open())
 	if err != nil {
 		t.Fatal(err)

@@ -64,6 +64,20 @@ func (l Layout) String() string {
 	return "unknown"
 }
 
+// LayoutWords describe a layout by its String() name: what the operator is
+// told ("the layout before 4.8.0 (port before length)").
+func LayoutWords(name string) string {
+	switch name {
+	case LayoutBefore480.String():
+		return "the layout before 4.8.0 (port before length)"
+	case Layout480.String():
+		return "the 4.8.0+ layout (length before port)"
+	case LayoutEither.String():
+		return "a layout every release reads the same"
+	}
+	return "a layout the bytes do not tell"
+}
+
 // Releases is the releases that write (and read) ids in layout l; every
 // release for LayoutEither and LayoutUnknown.
 func (l Layout) Releases() release.Range {
@@ -168,6 +182,15 @@ type Member struct {
 	// Endpoint is "address:port" when the id is an IP endpoint's, read in
 	// its own layout; else "".
 	Endpoint string
+}
+
+// Name is the member as the operator knows it: its endpoint, else its id
+// in hex.
+func (m Member) Name() string {
+	if m.Endpoint != "" {
+		return m.Endpoint
+	}
+	return FormatID(m.ID)
 }
 
 // DecodeMember tells the layout of a stored id and the member it names.

@@ -5,7 +5,6 @@ package gen_test
 
 import (
 	"bytes"
-	"github.com/walctl/walctl/verify"
 	"io"
 	"os"
 	"path/filepath"
@@ -22,6 +21,7 @@ import (
 	"github.com/walctl/walctl/internal/gen"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
+	"github.com/walctl/walctl/verify"
 )
 
 // Benchmarks of the read path on generated logs (entries of 100–700 bytes,

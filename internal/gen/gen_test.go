@@ -1,16 +1,16 @@
 package gen
 
 import (
-	"github.com/walctl/walctl/format"
-	"github.com/walctl/walctl/format/ps"
-	"github.com/walctl/walctl/verify"
 	"os"
 	"testing"
 
+	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/format/nodestate"
+	"github.com/walctl/walctl/format/ps"
 	"github.com/walctl/walctl/internal/fixtures"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
+	"github.com/walctl/walctl/verify"
 )
 
 // shape is one log the tests generate. (A sparse log whose payloads all

@@ -1,12 +1,13 @@
 package gen
 
 import (
-	"github.com/walctl/walctl/format"
-	"github.com/walctl/walctl/format/ps"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/walctl/walctl/format"
+	"github.com/walctl/walctl/format/ps"
 )
 
 // TestSpecRejects: specs the generator cannot honour fail before any file

@@ -3,10 +3,11 @@ package gen
 import (
 	"errors"
 	"fmt"
-	"github.com/walctl/walctl/format"
-	"github.com/walctl/walctl/format/ps"
 	"io"
 	"math/rand/v2"
+
+	"github.com/walctl/walctl/format"
+	"github.com/walctl/walctl/format/ps"
 )
 
 // Defaults of a synthetic log.

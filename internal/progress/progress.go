@@ -68,3 +68,23 @@ func (b *Bar) Done() {
 		b.bar.Finish()
 	}
 }
+
+// Maker makes the bar of one long operation once its total is known; a
+// library takes one from its caller (nil: no bars).
+type Maker func(what string, total int64) *Bar
+
+// New is m's bar, nil when m is nil.
+func (m Maker) New(what string, total int64) *Bar {
+	if m == nil {
+		return nil
+	}
+	return m(what, total)
+}
+
+// For binds what: the form verify.Options.Progress takes.
+func (m Maker) For(what string) func(total int64) *Bar {
+	if m == nil {
+		return nil
+	}
+	return func(total int64) *Bar { return m(what, total) }
+}

@@ -9,10 +9,10 @@ package main
 import (
 	"flag"
 	"fmt"
-	"github.com/walctl/walctl/format"
 	"os"
 	"time"
 
+	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/internal/gen"
 )
 

@@ -1,4 +1,4 @@
-package repair
+package convert
 
 import (
 	"fmt"
@@ -13,6 +13,7 @@ import (
 	"github.com/walctl/walctl/format/wal"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
+	"github.com/walctl/walctl/rebuild"
 	"github.com/walctl/walctl/release"
 	"github.com/walctl/walctl/txn"
 )
@@ -59,9 +60,11 @@ type WALConversion struct {
 	// OpenFiles are the page files of the output, which DotNext holds open.
 	OpenFiles wal.OpenFiles `json:"openFiles"`
 
-	params wal.Params
-	src    *walSource
-	opts   WALOptions
+	params  wal.Params
+	Checked // the output verified and compared with the input, by the audit
+
+	src  *walSource
+	opts WALOptions
 }
 
 // OutOptions are the options that open the output as it was written.
@@ -72,12 +75,12 @@ func (c *WALConversion) OutOptions() logdir.Options {
 }
 
 // CheckpointFormFor is the checkpoint form release v reads and writes
-// (wal.CheckpointFormFor), or a FlagError for a release without a
+// (wal.CheckpointFormFor), or a rebuild.FlagError for a release without a
 // WriteAheadLog.
 func CheckpointFormFor(v release.Version) (int, error) {
 	form, ok := wal.CheckpointFormFor(v)
 	if !ok {
-		return 0, &FlagError{Msg: fmt.Sprintf("DotNext %s has no WriteAheadLog", v), Hint: "the WriteAheadLog " +
+		return 0, &rebuild.FlagError{Msg: fmt.Sprintf("DotNext %s has no WriteAheadLog", v), Hint: "the WriteAheadLog " +
 			"exists in 5.22+ and 6.x; convert to legacy, v2 or sparse for older releases"}
 	}
 	return form, nil
@@ -93,10 +96,10 @@ func walParams(o WALOptions) (wal.Params, error) {
 	}
 	if p.CheckpointForm == wal.Checkpoint5x {
 		if p.Layout == wal.Layout6 {
-			return p, &FlagError{Msg: "a 5.x WriteAheadLog has 40-byte records: --wal-layout 6 cannot go with the 8-byte checkpoint", Hint: "drop --wal-layout (or use --wal-layout 5) for DotNext 5.x"}
+			return p, &rebuild.FlagError{Msg: "a 5.x WriteAheadLog has 40-byte records: --wal-layout 6 cannot go with the 8-byte checkpoint", Hint: "drop --wal-layout (or use --wal-layout 5) for DotNext 5.x"}
 		}
 		if p.Hash != wal.HashNone {
-			return p, &FlagError{Msg: "DotNext 5.x stores no per-entry hash", Hint: "drop --hash for a 5.x target"}
+			return p, &rebuild.FlagError{Msg: "DotNext 5.x stores no per-entry hash", Hint: "drop --hash for a 5.x target"}
 		}
 		p.Layout = wal.Layout5
 	}
@@ -108,7 +111,7 @@ func walParams(o WALOptions) (wal.Params, error) {
 	}
 	p, err := wal.WriteParams(p)
 	if err != nil {
-		return p, &FlagError{Msg: err.Error(), Hint: "check --wal-layout, --chunk-size, --hash and --checkpoint-bytes"}
+		return p, &rebuild.FlagError{Msg: err.Error(), Hint: "check --wal-layout, --chunk-size, --hash and --checkpoint-bytes"}
 	}
 	return p, nil
 }
@@ -226,7 +229,7 @@ func walSourceOf(l *logdir.Log) (*walSource, error) {
 	}
 	var why []string
 	switch {
-	case !sane(src.last) || !sane(src.commit) || !sane(src.s):
+	case !rebuild.Sane(src.last) || !rebuild.Sane(src.commit) || !rebuild.Sane(src.s):
 		why = append(why, "the node state holds a negative or impossibly large index")
 	case src.commit > src.last:
 		why = append(why, fmt.Sprintf("CommitIndex %d is above the last index %d", src.commit, src.last))
@@ -255,7 +258,7 @@ func (src *walSource) scan() error {
 			bad = append(bad, fmt.Sprintf("entries %d–%d are missing (no record or partition file holds them)", next, e.Index-1))
 		}
 		next = max(next, e.Index+1)
-		if why := entryDamage(e); why != "" {
+		if why := e.Damage(); why != "" {
 			bad = append(bad, fmt.Sprintf("entry %d: %s", e.Index, why))
 		}
 		return len(bad) < 5
@@ -270,18 +273,6 @@ func (src *walSource) scan() error {
 		return &InputError{Dir: src.l.Dir, Reasons: append(bad, "run walctl repair first")}
 	}
 	return nil
-}
-
-func entryDamage(e raftlog.Entry) string {
-	switch {
-	case e.State != raftlog.EntryOK:
-		return fmt.Sprintf("%s: %s", e.State, e.Reason)
-	case e.HashOK != nil && !*e.HashOK:
-		return "its hash does not match"
-	case e.PayloadAvailable() != e.Length:
-		return fmt.Sprintf("%d of its %d payload bytes exist", e.PayloadAvailable(), e.Length)
-	}
-	return ""
 }
 
 // fill writes the WAL into the transaction's directory, then the snapshot
@@ -433,9 +424,9 @@ func (c *Comparison) sameContent(la, lb *logdir.Log, ea, eb raftlog.Entry) error
 	case eb.State != raftlog.EntryOK:
 		c.add("entry %d is %s in the output: %s", eb.Index, eb.State, eb.Reason)
 		return nil
-	case ea.Term != eb.Term || !sameID(ea.CommandID, eb.CommandID) || ea.Length != eb.Length:
+	case ea.Term != eb.Term || !raftlog.SameCommand(ea.CommandID, eb.CommandID) || ea.Length != eb.Length:
 		c.add("entry %d: term %d/%d, command id %s/%s, length %d/%d", ea.Index, ea.Term, eb.Term,
-			idString(ea.CommandID), idString(eb.CommandID), ea.Length, eb.Length)
+			raftlog.CommandText(ea.CommandID), raftlog.CommandText(eb.CommandID), ea.Length, eb.Length)
 		return nil
 	}
 	return c.payload(la, ea, lb, eb)

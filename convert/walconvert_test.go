@@ -1,15 +1,16 @@
-package repair
+package convert
 
 import (
 	"errors"
 	"testing"
 
 	"github.com/walctl/walctl/format/wal"
+	"github.com/walctl/walctl/rebuild"
 	"github.com/walctl/walctl/release"
 )
 
 // The checkpoint form each release reads and writes (spec §4.1); releases
-// without a WriteAheadLog are a FlagError.
+// without a WriteAheadLog are a rebuild.FlagError.
 func TestCheckpointFormFor(t *testing.T) {
 	for _, c := range []struct {
 		version string
@@ -22,7 +23,7 @@ func TestCheckpointFormFor(t *testing.T) {
 		{"5.21.9", 0, true}, {"5.7.1", 0, true}, {"4.0.0", 0, true},
 	} {
 		form, err := CheckpointFormFor(release.MustParse(c.version))
-		var fe *FlagError
+		var fe *rebuild.FlagError
 		if c.bad != (err != nil) || (err != nil && !errors.As(err, &fe)) || form != c.form {
 			t.Errorf("%q: form %d, err %v; want form %d, error %v", c.version, form, err, c.form, c.bad)
 		}

@@ -1,4 +1,4 @@
-package repair_test
+package convert_test
 
 import (
 	"bytes"
@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/walctl/walctl/convert"
 	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/format/legacy"
 	"github.com/walctl/walctl/format/partition"
@@ -17,22 +18,23 @@ import (
 	"github.com/walctl/walctl/format/sparse"
 	v2 "github.com/walctl/walctl/format/v2"
 	"github.com/walctl/walctl/internal/fixtures"
+	"github.com/walctl/walctl/internal/logtest"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
+	"github.com/walctl/walctl/rebuild"
 	"github.com/walctl/walctl/release"
-	"github.com/walctl/walctl/repair"
 	"github.com/walctl/walctl/txn"
 )
 
-// convert runs a conversion of dir into a new folder and checks what walctl
+// convertTo runs a conversion of dir into a new folder and checks what walctl
 // convert checks: the output verifies clean and holds the same entries.
-func convert(t *testing.T, dir string, o repair.ConvertOptions) (string, *repair.Conversion) {
+func convertTo(t *testing.T, dir string, o convert.Options) (string, *convert.Conversion) {
 	t.Helper()
 	l, err := logdir.Open(dir, o.Log.Open())
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := repair.PlanConvert(l, o)
+	c, err := convert.Plan(l, o)
 	l.Close()
 	if err != nil {
 		t.Fatal(err)
@@ -42,14 +44,14 @@ func convert(t *testing.T, dir string, o repair.ConvertOptions) (string, *repair
 		out = filepath.Join(t.TempDir(), "out")
 		o.Out = out
 	}
-	if _, err := repair.ApplyConvert(c, dir, o, audited(t)); err != nil {
+	if _, err := convert.Apply(c, dir, o, logtest.Audited(t)); err != nil {
 		t.Fatal(err)
 	}
 	outOpts := logdir.Options{Format: c.To, R: c.NewR, M: c.NewM, Force: true}
-	if verdict, errs := verifyAs(t, out, outOpts); verdict != "ok" {
+	if verdict, errs := logtest.VerifyAs(t, out, outOpts); verdict != "ok" {
 		t.Fatalf("converted log does not verify: %+v", errs)
 	}
-	cmp, err := repair.CompareLogs(dir, out, logdir.Options{Format: c.From, R: c.R, M: c.M, Force: true}, outOpts)
+	cmp, err := convert.CompareLogs(dir, out, logdir.Options{Format: c.From, R: c.R, M: c.M, Force: true}, outOpts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +64,7 @@ func convert(t *testing.T, dir string, o repair.ConvertOptions) (string, *repair
 // healthy are the fixtures verify passes.
 func healthy(t *testing.T) []fixtures.Fixture {
 	var out []fixtures.Fixture
-	for _, f := range psFixtures(t) {
+	for _, f := range logtest.PSFixtures(t) {
 		if f.Expect.Verdict == "ok" {
 			out = append(out, f)
 		}
@@ -92,19 +94,19 @@ func TestConvertRoundTrips(t *testing.T) {
 				continue
 			}
 			t.Run(f.Name+"/via-"+string(via), func(t *testing.T) {
-				o := repair.ConvertOptions{To: via}
+				o := convert.Options{To: via}
 				if via == "sparse" {
 					o.M = maxLength(f)
 				}
-				mid, c := convert(t, f.WAL, o)
+				mid, c := convertTo(t, f.WAL, o)
 				// A vote stored in the layout before 4.8.0 goes to the 4.8.0+
 				// layout in v2 and sparse (only 5.4.0+ reads them); the way
 				// back gives the library's bytes for the writer's release.
-				backTo := repair.ConvertOptions{To: f.Manifest.Settings.LogFormat(), M: c.M, Log: repair.LogOptions{Format: c.To, R: c.NewR, M: c.NewM}}
+				backTo := convert.Options{To: f.Manifest.Settings.LogFormat(), M: c.M, Log: rebuild.LogOptions{Format: c.To, R: c.NewR, M: c.NewM}}
 				if c.Vote != nil && c.Vote.Rewritten {
 					backTo.Target = writerOf(f)
 				}
-				back, _ := convert(t, mid, backTo)
+				back, _ := convertTo(t, mid, backTo)
 				checkRoundTrip(t, f, c, back, "")
 				trips++
 			})
@@ -115,8 +117,8 @@ func TestConvertRoundTrips(t *testing.T) {
 
 // checkRoundTrip compares back with the library's files; skip names a file
 // that is known to differ (and why, checked by the caller).
-func checkRoundTrip(t *testing.T, f fixtures.Fixture, c *repair.Conversion, back, skip string) {
-	want, got := files(t, f.WAL), files(t, back)
+func checkRoundTrip(t *testing.T, f fixtures.Fixture, c *convert.Conversion, back, skip string) {
+	want, got := logtest.Files(t, f.WAL), logtest.Files(t, back)
 	for name, b := range want {
 		if name == skip {
 			continue
@@ -132,7 +134,7 @@ func checkRoundTrip(t *testing.T, f fixtures.Fixture, c *repair.Conversion, back
 			b = sealedBy573(t, b, n, c.R)
 		}
 		if err == nil && c.From == "v2" {
-			b = leadingStubs(t, b, n, c.R)
+			b = logtest.LeadingStubs(t, b, n, c.R)
 		}
 		if !bytes.Equal(got[name], b) {
 			t.Errorf("%s differs after the round trip (%d vs %d bytes)", name, len(got[name]), len(b))
@@ -150,38 +152,14 @@ func writerOf(f fixtures.Fixture) release.Version {
 	return release.MustParse(strings.SplitN(f.Name, "/", 2)[0])
 }
 
-func tableFile(b []byte, n int64) partition.File {
-	return partition.File{R: bytes.NewReader(b), Size: int64(len(b)), Name: fmt.Sprint(n), Number: n}
-}
-
 func isFullUnsealed(t *testing.T, b []byte, n, r, last int64) bool {
-	d := v2.Decode(tableFile(b, n), partition.Geometry{R: r}, last)
+	d := v2.Decode(logtest.TableFile(b, n), partition.Geometry{R: r}, last)
 	return !d.Sealed && v2.Full(d)
-}
-
-// leadingStubs is what walctl writes for a library Table partition: the
-// same bytes, except that never-written slots before the first entry, which
-// the library leaves zero, are stub records (v2.LeadingStubs), so that
-// 5.4.0–5.7.2 read the partition too.
-func leadingStubs(t *testing.T, b []byte, n, r int64) []byte {
-	t.Helper()
-	d := v2.Decode(tableFile(b, n), partition.Geometry{R: r}, -1)
-	out := append([]byte{}, b...)
-	for _, sl := range d.Slots {
-		if sl.Kind != partition.Stub {
-			break
-		}
-		at, _ := v2.LeadingSlot(sl.Slot)
-		if (n != 0 || sl.Slot > 0) && bytes.Equal(out[at:at+40], make([]byte, 40)) {
-			v2.FillLeadingStubs(out[at:at+40], at)
-		}
-	}
-	return out
 }
 
 // sealedBy573 seals a Table partition in place the way 5.7.3+ does.
 func sealedBy573(t *testing.T, b []byte, n, r int64) []byte {
-	plan, err := v2.SealFromChain(tableFile(b, n), partition.Geometry{R: r})
+	plan, err := v2.SealFromChain(logtest.TableFile(b, n), partition.Geometry{R: r})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -205,7 +183,7 @@ func TestConvertMatchesTheLibrarysOtherFormat(t *testing.T) {
 			}
 			pairs++
 			t.Run(a.Name+"->"+b.Name, func(t *testing.T) {
-				out, c := convert(t, a.WAL, repair.ConvertOptions{To: formatOf(b), M: b.Manifest.Settings.MaxLogEntrySize})
+				out, c := convertTo(t, a.WAL, convert.Options{To: formatOf(b), M: b.Manifest.Settings.MaxLogEntrySize})
 				checkAgainst(t, a, b, c, out)
 			})
 		}
@@ -232,7 +210,7 @@ func samePlan(a, b fixtures.Fixture) bool {
 	}
 	for i := range ea {
 		x, y := ea[i], eb[i]
-		if x.Index != y.Index || x.Term != y.Term || !sameID(x.CommandID, y.CommandID) || x.Length != y.Length || x.SHA256 != y.SHA256 || x.IsSnapshot != y.IsSnapshot {
+		if x.Index != y.Index || x.Term != y.Term || !fixtures.SameID(x.CommandID, y.CommandID) || x.Length != y.Length || x.SHA256 != y.SHA256 || x.IsSnapshot != y.IsSnapshot {
 			return false
 		}
 	}
@@ -242,7 +220,7 @@ func samePlan(a, b fixtures.Fixture) bool {
 // span is a byte range the two runs may legitimately differ in.
 type span struct{ from, to int64 }
 
-func checkAgainst(t *testing.T, a, b fixtures.Fixture, c *repair.Conversion, out string) {
+func checkAgainst(t *testing.T, a, b fixtures.Fixture, c *convert.Conversion, out string) {
 	stamps := map[int64]bool{}
 	snapStamp := false
 	for i, x := range a.Manifest.Readback.Entries {
@@ -252,7 +230,7 @@ func checkAgainst(t *testing.T, a, b fixtures.Fixture, c *repair.Conversion, out
 			snapStamp = snapStamp || x.IsSnapshot
 		}
 	}
-	got, want := files(t, out), files(t, b.WAL)
+	got, want := logtest.Files(t, out), logtest.Files(t, b.WAL)
 	for name, wb := range want {
 		var allowed []span
 		n, err := strconv.ParseInt(name, 10, 64)
@@ -291,9 +269,9 @@ func inside(spans []span, i int64) bool {
 
 // timestampSpans are the Timestamp fields (bytes 8–15 of a record) of the
 // entries in stamps, wherever the library keeps that record.
-func timestampSpans(t *testing.T, b []byte, n int64, f fixtures.Fixture, c *repair.Conversion, stamps map[int64]bool) []span {
+func timestampSpans(t *testing.T, b []byte, n int64, f fixtures.Fixture, c *convert.Conversion, stamps map[int64]bool) []span {
 	g := partition.Geometry{R: c.NewR, M: f.Manifest.Settings.MaxLogEntrySize}
-	pf := tableFile(b, n)
+	pf := logtest.TableFile(b, n)
 	var d partition.Decoded
 	switch c.To {
 	case "legacy":
@@ -331,7 +309,7 @@ func TestConvertRenumbers(t *testing.T) {
 		for _, r := range rs {
 			t.Run(fmt.Sprintf("%s/R=%d", f.Name, r), func(t *testing.T) {
 				format := formatOf(f)
-				mid, c := convert(t, f.WAL, repair.ConvertOptions{To: format, R: r})
+				mid, c := convertTo(t, f.WAL, convert.Options{To: format, R: r})
 				if c.NewR != r {
 					t.Fatalf("output R %d", c.NewR)
 				}
@@ -340,7 +318,7 @@ func TestConvertRenumbers(t *testing.T) {
 						t.Errorf("partition %d holds %s with R = %d", p.Number, p.Keeps, r)
 					}
 				}
-				back, cb := convert(t, mid, repair.ConvertOptions{To: format, R: c.R, Log: repair.LogOptions{Format: c.To, R: r, M: c.NewM}})
+				back, cb := convertTo(t, mid, convert.Options{To: format, R: c.R, Log: rebuild.LogOptions{Format: c.To, R: r, M: c.NewM}})
 				// Slots at or below the snapshot index that the library left in
 				// its first partition (≤ 5.7.2 compaction) are carried only
 				// while the layout still has a place for them: a detour through
@@ -358,9 +336,9 @@ func TestConvertRenumbers(t *testing.T) {
 
 // staleOf is the number of stale slots a same-R conversion keeps.
 func staleOf(t *testing.T, f fixtures.Fixture) int64 {
-	l := openLog(t, f.WAL)
+	l := logtest.Open(t, f.WAL)
 	defer l.Close()
-	c, err := repair.PlanConvert(l, repair.ConvertOptions{To: formatOf(f)})
+	c, err := convert.Plan(l, convert.Options{To: formatOf(f)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -371,19 +349,19 @@ func staleOf(t *testing.T, f fixtures.Fixture) int64 {
 // such as an unsealed partition, a torn seal or #244 T2 is left behind);
 // otherwise the conversion is refused before anything is written.
 func TestConvertDamagedInputs(t *testing.T) {
-	for _, f := range psFixtures(t) {
+	for _, f := range logtest.PSFixtures(t) {
 		if f.Expect.Verdict != "damaged" {
 			continue
 		}
 		t.Run(f.Name, func(t *testing.T) {
-			l, err := logdir.Open(f.WAL, settingsFor(t, f).Open())
+			l, err := logdir.Open(f.WAL, logtest.SettingsFor(t, f).Open())
 			if err != nil {
 				t.Fatal(err)
 			}
-			c, err := repair.PlanConvert(l, repair.ConvertOptions{To: "legacy", InPlace: false})
+			c, err := convert.Plan(l, convert.Options{To: format.Legacy, InPlace: false})
 			l.Close()
 			intact := allLiveIntact(t, f)
-			var ie *repair.InputError
+			var ie *convert.InputError
 			switch {
 			case intact && err != nil:
 				t.Fatalf("every live entry is intact, but: %v", err)
@@ -393,19 +371,19 @@ func TestConvertDamagedInputs(t *testing.T) {
 				return
 			}
 			out := filepath.Join(t.TempDir(), "out")
-			if _, err := repair.ApplyConvert(c, f.WAL, repair.ConvertOptions{To: "legacy", Out: out, Log: settingsFor(t, f)}, audited(t)); err != nil {
+			if _, err := convert.Apply(c, f.WAL, convert.Options{To: format.Legacy, Out: out, Log: logtest.SettingsFor(t, f)}, logtest.Audited(t)); err != nil {
 				t.Fatal(err)
 			}
-			opts := logdir.Options{Format: "legacy", R: c.NewR, Force: true}
-			if verdict, errs := verifyAs(t, out, opts); verdict != "ok" {
+			opts := logdir.Options{Format: format.Legacy, R: c.NewR, Force: true}
+			if verdict, errs := logtest.VerifyAs(t, out, opts); verdict != "ok" {
 				t.Fatalf("output: %+v", errs)
 			}
-			checkIntact(t, f, out, opts, liveIndexes(c))
+			logtest.CheckIntact(t, f, out, opts, liveIndexes(c))
 		})
 	}
 }
 
-func liveIndexes(c *repair.Conversion) []int64 {
+func liveIndexes(c *convert.Conversion) []int64 {
 	var out []int64
 	for i := c.Snapshot + 1; i <= c.LastIndex; i++ {
 		out = append(out, i)
@@ -416,7 +394,7 @@ func liveIndexes(c *repair.Conversion) []int64 {
 // allLiveIntact: node.state is sound and every entry between the snapshot
 // and LastIndex is an intact record with its whole payload.
 func allLiveIntact(t *testing.T, f fixtures.Fixture) bool {
-	l, err := logdir.Open(f.WAL, settingsFor(t, f).Open())
+	l, err := logdir.Open(f.WAL, logtest.SettingsFor(t, f).Open())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -449,37 +427,37 @@ func TestConvertInPlace(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			f := fixtures.Load(t, filepath.Join(fixtures.Root(), name))
 			dir := fixtures.Copy(t, f.WAL)
-			orig := treeHash(t, dir)
+			orig := logtest.TreeHash(t, dir)
 			to := format.Legacy
 			if formatOf(f) == format.Legacy {
 				to = format.V2
 			}
-			res := convertInPlace(t, dir, repair.ConvertOptions{To: to, Backup: filepath.Join(t.TempDir(), "b1")})
-			if treeHash(t, res.Backup) != orig {
+			res := convertInPlace(t, dir, convert.Options{To: to, Backup: filepath.Join(t.TempDir(), "b1")})
+			if logtest.TreeHash(t, res.Backup) != orig {
 				t.Errorf("backup differs from the input")
 			}
-			convertInPlace(t, dir, repair.ConvertOptions{To: formatOf(f), M: f.Manifest.Settings.MaxLogEntrySize,
-				Log: repair.LogOptions{Format: to, R: f.Manifest.Settings.RecordsPerPartition}, Backup: filepath.Join(t.TempDir(), "b2")})
-			if d := diffNames(files(t, f.WAL), files(t, dir)); len(d) > 0 {
+			convertInPlace(t, dir, convert.Options{To: formatOf(f), M: f.Manifest.Settings.MaxLogEntrySize,
+				Log: rebuild.LogOptions{Format: to, R: f.Manifest.Settings.RecordsPerPartition}, Backup: filepath.Join(t.TempDir(), "b2")})
+			if d := logtest.DiffNames(logtest.Files(t, f.WAL), logtest.Files(t, dir)); len(d) > 0 {
 				t.Errorf("in-place round trip differs in %v", d)
 			}
 		})
 	}
 }
 
-func convertInPlace(t *testing.T, dir string, o repair.ConvertOptions) *repair.Result {
+func convertInPlace(t *testing.T, dir string, o convert.Options) *convert.Result {
 	t.Helper()
 	o.InPlace = true
 	l, err := logdir.Open(dir, o.Log.Open())
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := repair.PlanConvert(l, o)
+	c, err := convert.Plan(l, o)
 	l.Close()
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := repair.ApplyConvert(c, dir, o, audited(t))
+	res, err := convert.Apply(c, dir, o, logtest.Audited(t))
 	if err != nil {
 		t.Fatal(err)
 	}

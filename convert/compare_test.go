@@ -1,4 +1,4 @@
-package repair_test
+package convert_test
 
 import (
 	"os"
@@ -7,10 +7,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/walctl/walctl/convert"
 	"github.com/walctl/walctl/internal/fixtures"
+	"github.com/walctl/walctl/internal/logtest"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
-	"github.com/walctl/walctl/repair"
 )
 
 // CompareLogs compares payloads byte for byte: a copy is equal; one flipped
@@ -19,11 +20,11 @@ import (
 func TestCompareLogsPayloadBytes(t *testing.T) {
 	src := filepath.Join(fixtures.Root(), "5.26.2", "table-basic", "wal")
 	same := fixtures.Copy(t, src)
-	if c, err := repair.CompareLogs(src, same, logdir.Options{}, logdir.Options{}); err != nil || !c.OK() || c.Entries == 0 {
+	if c, err := convert.CompareLogs(src, same, logdir.Options{}, logdir.Options{}); err != nil || !c.OK() || c.Entries == 0 {
 		t.Fatalf("copy: %+v, %v", c, err)
 	}
 	var target raftlog.Entry
-	l := openLog(t, src)
+	l := logtest.Open(t, src)
 	l.Entries(l.First, l.Last, func(e raftlog.Entry) bool {
 		if !e.IsSnapshot && e.Length >= 3 && len(e.Payload) == 1 {
 			target = e
@@ -46,7 +47,7 @@ func TestCompareLogsPayloadBytes(t *testing.T) {
 		if err := os.WriteFile(p, b, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		c, err := repair.CompareLogs(src, dir, logdir.Options{}, logdir.Options{})
+		c, err := convert.CompareLogs(src, dir, logdir.Options{}, logdir.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,34 +1,64 @@
-package repair
+package convert
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"path/filepath"
 
 	"github.com/walctl/walctl/format/nodestate"
 	"github.com/walctl/walctl/logdir"
+	"github.com/walctl/walctl/rebuild"
 	"github.com/walctl/walctl/txn"
 )
 
-// ApplyConvert writes the conversion c of dir through one transaction
+// Result is what Apply did: where the input was copied to (in place), and
+// how many files were written or removed.
+type Result struct {
+	Backup string `json:"backup"`
+	Steps  int    `json:"steps"`
+}
+
+// journalOptions are the settings an in-place conversion keeps in its
+// journal (txn.Journal.Options), to plan again on the backup.
+type journalOptions struct {
+	Convert *Options `json:"convert,omitempty"`
+}
+
+// Replan computes again, on the backup of the finished conversion j, the
+// conversion it carried out, for its report; the error when the backup
+// cannot be read.
+func Replan(j *txn.Journal) (*Conversion, error) {
+	var o journalOptions
+	if err := json.Unmarshal(j.Options, &o); err != nil || o.Convert == nil {
+		return nil, fmt.Errorf("%s: the journal does not say how the interrupted walctl %s was set up", j.Dir, j.Op)
+	}
+	c, err := planOn(j.Backup, *o.Convert)
+	if c != nil {
+		c.Dir = j.Dir
+	}
+	return c, err
+}
+
+// Apply writes the conversion c of dir through one transaction
 // (package txn). With o.Out the output is built in a temp sibling of o.Out,
 // audited, and renamed to it: o.Out appears whole or not at all. In place,
 // dir is copied to the backup, the conversion is planned again on it, every
 // output partition is rebuilt from it into the stage beside the unchanged
 // node.state and snapshot, audited, and published into dir.
-func ApplyConvert(c *Conversion, dir string, o ConvertOptions, w txn.Config) (*Result, error) {
+func Apply(c *Conversion, dir string, o Options, w txn.Config) (*Result, error) {
 	w.Op = "convert"
 	w.Need = txn.TreeAllocated(dir)
 	if !o.InPlace {
 		return &Result{}, convertOut(c, dir, o.Out, w)
 	}
-	w.Options, w.Backup = JournalOptions{Convert: &o}, o.Backup
+	w.Options, w.Backup = journalOptions{Convert: &o}, o.Backup
 	tx, err := txn.Begin(dir, w)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Close()
-	again, err := convertPlanOn(tx.Backup(), o)
+	again, err := planOn(tx.Backup(), o)
 	if err != nil {
 		return nil, err
 	}
@@ -55,23 +85,23 @@ func ApplyConvert(c *Conversion, dir string, o ConvertOptions, w txn.Config) (*R
 	return &Result{Backup: res.Backup, Steps: len(again.recipes) + len(again.Removed) + again.stateSteps()}, nil
 }
 
-func convertPlanOn(dir string, o ConvertOptions) (*Conversion, error) {
+func planOn(dir string, o Options) (*Conversion, error) {
 	l, err := logdir.Open(dir, o.Log.Open())
 	if err != nil {
 		return nil, err
 	}
 	defer l.Close()
 	o.InPlace = true
-	return PlanConvert(l, o)
+	return Plan(l, o)
 }
 
 // stagePartitions writes every output partition, rebuilt from the log in
 // srcRoot, into the transaction.
 func (c *Conversion) stagePartitions(tx *txn.Tx, srcRoot string) error {
-	src := newPayloads(srcRoot)
-	defer src.close()
+	src := rebuild.NewPayloads(srcRoot)
+	defer src.Close()
 	for _, r := range c.recipes {
-		if err := stageRecipe(tx, r.name(), r, c.src, src); err != nil {
+		if err := rebuild.Stage(tx, r.Name(), r, c.src, src); err != nil {
 			return fmt.Errorf("partition %d: %w", r.Number, err)
 		}
 		if c.Progress != nil {
@@ -80,8 +110,6 @@ func (c *Conversion) stagePartitions(tx *txn.Tx, srcRoot string) error {
 	}
 	return nil
 }
-
-func (r recipe) name() string { return fmt.Sprint(r.Number) }
 
 func sameConversion(a, b *Conversion) bool {
 	if len(a.recipes) != len(b.recipes) || len(a.Removed) != len(b.Removed) || a.Entries != b.Entries ||

@@ -1,4 +1,4 @@
-package repair
+package convert
 
 import (
 	"fmt"
@@ -15,21 +15,22 @@ import (
 	v2 "github.com/walctl/walctl/format/v2"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
+	"github.com/walctl/walctl/rebuild"
 	"github.com/walctl/walctl/release"
 )
 
-// ConvertOptions steer a conversion.
-type ConvertOptions struct {
+// Options steer a conversion.
+type Options struct {
 	To      format.Format `json:"to"`          // legacy, v2 or sparse
 	R       int64         `json:"r,omitempty"` // records per partition of the output (0: the input's)
 	M       int64         `json:"m,omitempty"` // sparse: max entry size of the output (0: the input's)
 	InPlace bool          `json:"inPlace"`
 	// OverrideEvidence: geometry-conflict findings do not refuse the input
 	// (--override-evidence; the write is still audited against the files).
-	OverrideEvidence bool       `json:"overrideEvidence,omitempty"`
-	Out              string     `json:"-"` // the new directory (when not in place)
-	Backup           string     `json:"-"` // in place: where the input is copied first ("" = default)
-	Log              LogOptions `json:"log"`
+	OverrideEvidence bool               `json:"overrideEvidence,omitempty"`
+	Out              string             `json:"-"` // the new directory (when not in place)
+	Backup           string             `json:"-"` // in place: where the input is copied first ("" = default)
+	Log              rebuild.LogOptions `json:"log"`
 	// Target is the release that will open the output (zero: not given);
 	// it decides the vote's layout (see outputVoteLayout).
 	Target release.Version `json:"targetVersion,omitzero"`
@@ -67,8 +68,10 @@ type Conversion struct {
 	// (nil without a vote); when Rewritten, node.state is not in Copied.
 	Vote *VoteLayout `json:"vote,omitempty"`
 
-	src     *source
-	recipes []recipe
+	Checked // the output verified and compared with the input, by the audit
+
+	src     *rebuild.Source
+	recipes []rebuild.Recipe
 	state   []byte // the output's node.state when it is not a copy
 }
 
@@ -88,7 +91,7 @@ func (e *InputError) Error() string {
 // Table partition but the one holding LastIndex sealed; the snapshot file
 // copied unchanged, node.state too unless the vote must change layout for
 // the releases that read the output (planVote).
-func PlanConvert(l *logdir.Log, o ConvertOptions) (*Conversion, error) {
+func Plan(l *logdir.Log, o Options) (*Conversion, error) {
 	switch l.Format {
 	case format.Legacy, format.V2, format.Sparse:
 	default:
@@ -102,7 +105,7 @@ func PlanConvert(l *logdir.Log, o ConvertOptions) (*Conversion, error) {
 		return nil, err
 	}
 	var err error
-	if c.src, err = newSource(l, c.LastIndex); err != nil {
+	if c.src, err = rebuild.NewSource(l, c.LastIndex); err != nil {
 		return nil, err
 	}
 	maxLen, err := c.scan()
@@ -110,7 +113,7 @@ func PlanConvert(l *logdir.Log, o ConvertOptions) (*Conversion, error) {
 		return nil, err
 	}
 	if c.To == format.Sparse && maxLen > c.NewM {
-		return nil, &FlagError{Msg: fmt.Sprintf("an entry of %d bytes does not fit the sparse format with M = %d", maxLen, c.NewM),
+		return nil, &rebuild.FlagError{Msg: fmt.Sprintf("an entry of %d bytes does not fit the sparse format with M = %d", maxLen, c.NewM),
 			Hint: fmt.Sprintf("give --max-entry-size %d or more (and configure the node with it)", maxLen)}
 	}
 	if err := c.layout(); err != nil {
@@ -133,10 +136,10 @@ func PlanConvert(l *logdir.Log, o ConvertOptions) (*Conversion, error) {
 }
 
 // target settles the output format and geometry.
-func (c *Conversion) target(l *logdir.Log, o ConvertOptions) error {
+func (c *Conversion) target(l *logdir.Log, o Options) error {
 	to, ok := format.Parse(strings.ToLower(string(o.To)))
 	if !ok || !to.Partitioned() {
-		return &FlagError{Msg: fmt.Sprintf("--to %q is not a format walctl writes", o.To), Hint: "use --to legacy, --to v2 or --to sparse"}
+		return &rebuild.FlagError{Msg: fmt.Sprintf("--to %q is not a format walctl writes", o.To), Hint: "use --to legacy, --to v2 or --to sparse"}
 	}
 	if err := checkTarget(to, o.Target); err != nil {
 		return err
@@ -146,11 +149,11 @@ func (c *Conversion) target(l *logdir.Log, o ConvertOptions) error {
 		c.NewR = o.R
 	}
 	if c.NewR < v2.MinR || c.NewR > v2.MaxR {
-		return &FlagError{Msg: fmt.Sprintf("--records-per-partition %d is out of range", c.NewR), Hint: "DotNext accepts 2 ≤ R ≤ 53687091"}
+		return &rebuild.FlagError{Msg: fmt.Sprintf("--records-per-partition %d is out of range", c.NewR), Hint: "DotNext accepts 2 ≤ R ≤ 53687091"}
 	}
 	if to != format.Sparse {
 		if o.M != 0 {
-			return &FlagError{Msg: "--max-entry-size applies to --to sparse only", Hint: "drop --max-entry-size"}
+			return &rebuild.FlagError{Msg: "--max-entry-size applies to --to sparse only", Hint: "drop --max-entry-size"}
 		}
 		return nil
 	}
@@ -159,10 +162,10 @@ func (c *Conversion) target(l *logdir.Log, o ConvertOptions) error {
 		c.NewM = l.M
 	}
 	if c.NewM < 1 {
-		return &FlagError{Msg: "the sparse format needs a max entry size", Hint: "add --max-entry-size M: the MaxLogEntrySize the node will be configured with"}
+		return &rebuild.FlagError{Msg: "the sparse format needs a max entry size", Hint: "add --max-entry-size M: the MaxLogEntrySize the node will be configured with"}
 	}
-	if _, ok := mulOK(c.NewR, c.NewM+record.Size); !ok {
-		return &FlagError{Msg: "R × (M + 40) overflows a file offset", Hint: "use a smaller --max-entry-size or --records-per-partition"}
+	if _, ok := rebuild.MulOK(c.NewR, c.NewM+record.Size); !ok {
+		return &rebuild.FlagError{Msg: "R × (M + 40) overflows a file offset", Hint: "use a smaller --max-entry-size or --records-per-partition"}
 	}
 	return nil
 }
@@ -202,7 +205,7 @@ func (c *Conversion) checkInput(l *logdir.Log, override bool) error {
 		why = append(why, fmt.Sprintf("CommitIndex %d is above LastIndex %d", st.CommitIndex, st.LastIndex))
 	case c.Snapshot > st.CommitIndex:
 		why = append(why, fmt.Sprintf("the snapshot index %d is above CommitIndex %d", c.Snapshot, st.CommitIndex))
-	case !sane(st.LastIndex) || !sane(st.CommitIndex) || !sane(c.Snapshot):
+	case !rebuild.Sane(st.LastIndex) || !rebuild.Sane(st.CommitIndex) || !rebuild.Sane(c.Snapshot):
 		why = append(why, "node.state holds a negative or impossibly large index")
 	}
 	if len(why) > 0 {
@@ -216,13 +219,13 @@ func (c *Conversion) checkInput(l *logdir.Log, override bool) error {
 func (c *Conversion) scan() (int64, error) {
 	var maxLen int64
 	for i := c.Snapshot + 1; i <= c.LastIndex; i++ {
-		sl, _, err := c.src.slotAt(i)
+		sl, _, err := c.src.SlotAt(i)
 		if err != nil {
 			return 0, err
 		}
 		if sl.Kind != partition.Written {
-			code, why := badSlot(sl)
-			if !c.src.has(c.src.partitionOf(i)) {
+			code, why := rebuild.BadSlot(sl)
+			if !c.src.Has(c.src.PartitionOf(i)) {
 				code, why = finding.PartitionMissing, "its partition file is missing"
 			}
 			return 0, &InputError{Dir: c.Dir, Reasons: []string{fmt.Sprintf("entry %d (%s): %s", i, code, why), "run walctl repair first"}}
@@ -245,13 +248,13 @@ func (c *Conversion) layout() error {
 		from, to := max(first, c.Snapshot+1), min(first+r-1, c.LastIndex)
 		if n == firstP && c.Snapshot >= first {
 			var err error
-			if from, err = staleRun(c.src, first, c.Snapshot); err != nil {
+			if from, err = rebuild.StaleRun(c.src, first, c.Snapshot); err != nil {
 				return err
 			}
 			c.Stale = c.Snapshot + 1 - from
 		}
 		seal := c.To == format.V2 && (n < lastP || to == first+r-1)
-		rc := recipe{Format: c.To, Geom: partition.Geometry{R: r, M: c.NewM}, Number: n, From: from, To: to, Seal: seal}
+		rc := rebuild.Recipe{Format: c.To, Geom: partition.Geometry{R: r, M: c.NewM}, Number: n, From: from, To: to, Seal: seal}
 		c.recipes = append(c.recipes, rc)
 		c.Partitions = append(c.Partitions, OutPartition{Number: n, File: strconv.FormatInt(n, 10), Keeps: raftlog.Range{From: from, To: to}, Sealed: seal})
 	}

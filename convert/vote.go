@@ -1,4 +1,4 @@
-package repair
+package convert
 
 import (
 	"bytes"
@@ -9,6 +9,7 @@ import (
 	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/format/nodestate"
 	"github.com/walctl/walctl/raftlog"
+	"github.com/walctl/walctl/rebuild"
 	"github.com/walctl/walctl/release"
 	"github.com/walctl/walctl/txn"
 )
@@ -33,7 +34,7 @@ type VoteLayout struct {
 func (v *VoteLayout) Sentence(file string) string {
 	switch {
 	case v.Rewritten:
-		s := fmt.Sprintf("%s: the vote for %s rewritten from %s to %s: %s", file, v.Member, layoutWords(v.From), layoutWords(v.To), v.Why)
+		s := fmt.Sprintf("%s: the vote for %s rewritten from %s to %s: %s", file, v.Member, nodestate.LayoutWords(v.From), nodestate.LayoutWords(v.To), v.Why)
 		if v.Checksum {
 			s += "; checksum recomputed"
 		}
@@ -41,19 +42,7 @@ func (v *VoteLayout) Sentence(file string) string {
 	case v.From == nodestate.LayoutUnknown.String():
 		return fmt.Sprintf("%s: the vote (%s) is not an IP endpoint's id, so its layout cannot be told from its bytes: kept as stored (a release on the other side of 4.8.0 from the one that cast it reads a vote for another member)", file, v.Member)
 	}
-	return fmt.Sprintf("%s: the vote for %s kept in %s: %s", file, v.Member, layoutWords(v.From), v.Why)
-}
-
-func layoutWords(l string) string {
-	switch l {
-	case nodestate.LayoutBefore480.String():
-		return "the layout before 4.8.0 (port before length)"
-	case nodestate.Layout480.String():
-		return "the 4.8.0+ layout (length before port)"
-	case nodestate.LayoutEither.String():
-		return "a layout every release reads the same"
-	}
-	return "a layout the bytes do not tell"
+	return fmt.Sprintf("%s: the vote for %s kept in %s: %s", file, v.Member, nodestate.LayoutWords(v.From), v.Why)
 }
 
 // outputVoteLayout decides the layout of the output's vote:
@@ -129,7 +118,7 @@ func checkTarget(to format.Format, v release.Version) error {
 	case to != format.Legacy:
 		hint = fmt.Sprintf("DotNext %s reads every partition as legacy (Table and sparse came in 5.4.0): use --to legacy", v)
 	}
-	return &FlagError{Msg: fmt.Sprintf("DotNext %s cannot open a %s log", v, to), Hint: hint}
+	return &rebuild.FlagError{Msg: fmt.Sprintf("DotNext %s cannot open a %s log", v, to), Hint: hint}
 }
 
 // stageState writes the output's node.state into tx when it is not a copy
@@ -218,7 +207,7 @@ func (c *Comparison) compareNodeState(a, b string) error {
 		return nil
 	}
 	c.NodeState = fmt.Sprintf("identical but for the vote, stored in %s instead of %s: the same member %s",
-		shortLayout(mb.Layout), shortLayout(ma.Layout), memberWords(mb))
+		shortLayout(mb.Layout), shortLayout(ma.Layout), mb.Name())
 	if nodestate.Status(rb) == nodestate.ChecksumOK {
 		c.NodeState += " (checksum recomputed)"
 	}
@@ -230,13 +219,6 @@ func shortLayout(l nodestate.Layout) string {
 		return "the layout before 4.8.0"
 	}
 	return "the " + l.String() + " layout"
-}
-
-func memberWords(m nodestate.Member) string {
-	if m.Endpoint != "" {
-		return m.Endpoint
-	}
-	return nodestate.FormatID(m.ID)
 }
 
 // compareTermAndVote compares the term and the voted member of two node
@@ -276,7 +258,7 @@ func (c *Comparison) compareTermAndVote(a, b *raftlog.NodeState) {
 			if b.File != nodestate.FileName {
 				l = nodestate.Layout480.String() // the WriteAheadLog's state has no other
 			}
-			c.NodeState += fmt.Sprintf(" (the output stores it in %s: the same member)", layoutWords(l))
+			c.NodeState += fmt.Sprintf(" (the output stores it in %s: the same member)", nodestate.LayoutWords(l))
 		}
 	}
 }

@@ -1,4 +1,4 @@
-package repair
+package convert
 
 import (
 	"errors"
@@ -6,6 +6,7 @@ import (
 
 	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/format/nodestate"
+	"github.com/walctl/walctl/rebuild"
 	"github.com/walctl/walctl/release"
 )
 
@@ -116,7 +117,7 @@ func TestCheckTarget(t *testing.T) {
 		{"legacy", "3.3.0", false},
 	} {
 		err := checkTarget(c.to, release.MustParse(c.v))
-		var fe *FlagError
+		var fe *rebuild.FlagError
 		if (err == nil) != c.ok || (err != nil && !errors.As(err, &fe)) {
 			t.Errorf("--to %s --target-version %s: %v", c.to, c.v, err)
 		}

@@ -1,51 +1,154 @@
-package repair
+package rebuild
 
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"sort"
 	"strconv"
 
+	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/format/partition"
 	"github.com/walctl/walctl/format/ps"
 	"github.com/walctl/walctl/format/record"
 	"github.com/walctl/walctl/raftlog"
+	"github.com/walctl/walctl/txn"
 )
 
-// entrySrc is one entry a rebuilt partition holds: the trusted record (its
+// Recipe says how to rebuild one partition from a source log: the indexes
+// [From, To] (every one a written slot there), laid out by the codec writer of
+// Format with geometry Geom, sealed or not. Recipes are small: the entries are
+// read again from the source when the step runs, one partition at a time.
+type Recipe struct {
+	Format format.Format
+	Geom   partition.Geometry
+	Number int64
+	From   int64
+	To     int64
+	Seal   bool
+}
+
+// Partition reads the recipe's slots from src.
+func (r Recipe) Partition(src *Source) (*Partition, error) {
+	spec := &Partition{Format: r.Format, Geom: r.Geom, Number: r.Number, Seal: r.Seal}
+	first, ok := MulOK(r.Number, r.Geom.R)
+	if !ok {
+		return nil, fmt.Errorf("partition %d: index overflow", r.Number)
+	}
+	for i := r.From; i <= r.To; i++ {
+		sl, name, err := src.SlotAt(i)
+		if err != nil {
+			return nil, err
+		}
+		if sl.Kind != partition.Written {
+			return nil, fmt.Errorf("index %d is %s in the source, not a written entry", i, sl.Kind)
+		}
+		e := Entry{Slot: i - first, Rec: sl.Rec, File: name}
+		if spans, ok := src.originAt(i); ok {
+			e.Root, e.Spans, e.File = src.Patcher.Root(), spans, ""
+		}
+		spec.Entries = append(spec.Entries, e)
+	}
+	if src.Patcher != nil {
+		name := src.Name(r.Number)
+		if src.IsAbsent(r.Number) {
+			name = ""
+		}
+		if err := src.Patcher.Settle(spec, src.Root, name); err != nil {
+			return nil, err
+		}
+	}
+	return spec, nil
+}
+
+// StaleRun returns the first index of the run of written slots that ends at
+// `upTo` and does not go below `floor` (upTo+1 when there is none). Slots at
+// or below the snapshot index are not entries of the log any more, but the
+// library left them there; keeping the run that touches the live entries
+// keeps the partition as the library wrote it (and a Table chain without a
+// zero gap, which 5.4–5.7.2 readers need).
+func StaleRun(src *Source, floor, upTo int64) (int64, error) {
+	k := upTo
+	for k >= max(floor, 1) {
+		sl, _, err := src.SlotAt(k)
+		if err != nil {
+			return 0, err
+		}
+		if sl.Kind != partition.Written {
+			break
+		}
+		k--
+	}
+	return k + 1, nil
+}
+
+// Name is the file name of the recipe's partition.
+func (r Recipe) Name() string { return strconv.FormatInt(r.Number, 10) }
+
+// Stage builds the partition of r, read from s with its payloads from
+// pay, into the transaction's stage as the file name.
+func Stage(tx *txn.Tx, name string, r Recipe, s *Source, pay *Payloads) error {
+	spec, err := r.Partition(s)
+	if err != nil {
+		return err
+	}
+	return tx.WriteFile(name, func(w io.Writer) error { return spec.Write(w, pay) })
+}
+
+// BadSlot says why a slot holds no trusted entry, and the finding code of
+// that damage.
+func BadSlot(sl partition.Slot) (finding.Code, string) {
+	switch sl.Kind {
+	case partition.Torn:
+		return finding.TornTail, fmt.Sprintf("its payload is cut by the end of the file (%d of %d bytes)", sl.Avail,
+			sl.Rec.Length)
+	case partition.Missing:
+		return finding.T1MissingInlineRecords, "its record is gone, only payload bytes remain (#244 T1): its term, " +
+			"length and command id are lost"
+	case partition.Invalid:
+		why := "its record is not valid"
+		if sl.Note != "" {
+			why += " (" + sl.Note + ")"
+		}
+		return finding.InvalidRecord, why
+	}
+	return finding.RecordZeroed, "no record on disk (zero or placeholder slot): its term and payload are gone"
+}
+
+// Entry is one entry a rebuilt partition holds: the trusted record (its
 // Offset is where the payload is in File, the writer sets the new one) and
 // the source file, relative to the source directory.
-type entrySrc struct {
+type Entry struct {
 	Slot int64
 	Rec  record.Record
 	File string
 	// Root and Spans, when Spans is set, say where the payload is in another
-	// log (the replica of repair --from, in any format) instead of File at
-	// Rec.Offset.
+	// log (a Patcher's: the replica of repair --from, in any format)
+	// instead of File at Rec.Offset.
 	Root  string
 	Spans []raftlog.Span
 }
 
-// partSpec is the whole content of one partition file to write: the entries
+// Partition is the whole content of one partition file to write: the entries
 // in increasing slot order, and whether a Table partition is sealed. The
 // codec writers turn it into bytes exactly as the library lays them out.
-type partSpec struct {
+type Partition struct {
 	Format  format.Format
 	Geom    partition.Geometry
 	Number  int64
-	Entries []entrySrc
+	Entries []Entry
 	Seal    bool
 }
 
-func (p *partSpec) name() string { return strconv.FormatInt(p.Number, 10) }
+func (p *Partition) Name() string { return strconv.FormatInt(p.Number, 10) }
 
-// payloads opens source files lazily and hands out section readers, so a
+// Payloads opens source files lazily and hands out section readers, so a
 // rebuild never holds more than one copy buffer of payload bytes.
-type payloads struct {
+type Payloads struct {
 	root  string
 	files map[string]*os.File
 	// hot reads the file payloads came from last through 64 KiB windows:
@@ -54,9 +157,9 @@ type payloads struct {
 	hotName string
 }
 
-func newPayloads(root string) *payloads { return &payloads{root: root, files: map[string]*os.File{}} }
+func NewPayloads(root string) *Payloads { return &Payloads{root: root, files: map[string]*os.File{}} }
 
-func (p *payloads) reader(e entrySrc) (io.Reader, error) {
+func (p *Payloads) Reader(e Entry) (io.Reader, error) {
 	if e.Rec.Length == 0 {
 		return nil, nil
 	}
@@ -83,7 +186,7 @@ func (p *payloads) reader(e entrySrc) (io.Reader, error) {
 
 // spans reads a payload of the replica: its spans in order, from files
 // opened once each.
-func (p *payloads) spans(e entrySrc) (io.Reader, error) {
+func (p *Payloads) spans(e Entry) (io.Reader, error) {
 	rs := make([]io.Reader, 0, len(e.Spans))
 	for _, sp := range e.Spans {
 		path := filepath.Join(e.Root, filepath.FromSlash(sp.File))
@@ -100,25 +203,25 @@ func (p *payloads) spans(e entrySrc) (io.Reader, error) {
 	return io.MultiReader(rs...), nil
 }
 
-func (p *payloads) close() {
+func (p *Payloads) Close() {
 	for _, f := range p.files {
 		f.Close()
 	}
 	p.files = map[string]*os.File{}
 }
 
-// write lays spec out on dst with the codec writer of its format.
-func (spec *partSpec) write(dst io.Writer, src *payloads) error {
-	return spec.lay(dst, src.reader, nil)
+// Write lays spec out on dst with the codec writer of its format.
+func (spec *Partition) Write(dst io.Writer, src *Payloads) error {
+	return spec.Lay(dst, src.Reader, nil)
 }
 
-// lay lays spec out on dst, each payload from open; placed (if set) learns
+// Lay lays spec out on dst, each payload from open; placed (if set) learns
 // where the writer put the payload of each entry (its index in Entries).
 // A sealed Table partition declares its seal up front: byte 0 goes out with
 // the header (the temp file is renamed into place only when complete, so
 // the library's footer-first order buys nothing here, and the comparison
 // sink sees each byte once).
-func (spec *partSpec) lay(dst io.Writer, open func(entrySrc) (io.Reader, error), placed func(j int, off int64)) error {
+func (spec *Partition) Lay(dst io.Writer, open func(Entry) (io.Reader, error), placed func(j int, off int64)) error {
 	codec, err := ps.Codec(spec.Format)
 	if err != nil {
 		return err
@@ -142,9 +245,9 @@ func (spec *partSpec) lay(dst io.Writer, open func(entrySrc) (io.Reader, error),
 	return w.Close(spec.Seal)
 }
 
-// sameAs reports whether writing spec would reproduce the file at path byte
+// SameAs reports whether writing spec would reproduce the file at path byte
 // for byte. It streams the writer's output against the file (no copy).
-func (spec *partSpec) sameAs(path string, src *payloads) (bool, error) {
+func (spec *Partition) SameAs(path string, src *Payloads) (bool, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return false, err
@@ -155,7 +258,7 @@ func (spec *partSpec) sameAs(path string, src *payloads) (bool, error) {
 		return false, err
 	}
 	sink := &diffSink{f: f, size: info.Size()}
-	if err := spec.write(sink, src); err != nil {
+	if err := spec.Write(sink, src); err != nil {
 		return false, err
 	}
 	return sink.same(), nil
@@ -182,9 +285,9 @@ func (d *diffSink) Write(b []byte) (int, error) {
 }
 
 func (d *diffSink) WriteAt(b []byte, off int64) (int, error) {
-	end, ok := addOK(off, int64(len(b)))
+	end, ok := AddOK(off, int64(len(b)))
 	if off < 0 || !ok {
-		return 0, errors.New("repair: write offset out of range")
+		return 0, errors.New("rebuild: write offset out of range")
 	}
 	d.note(off, end)
 	if !d.differ && !d.equalAt(b, off) {

@@ -1,4 +1,4 @@
-package repair
+package convert
 
 import (
 	"bytes"
@@ -131,21 +131,12 @@ func (c *Comparison) entry(la, lb *logdir.Log, ea, eb raftlog.Entry) error {
 		c.add("entry %d is %s in the output: %s", eb.Index, eb.State, eb.Reason)
 		return nil
 	}
-	if ea.Term != eb.Term || ea.Ticks != eb.Ticks || !sameID(ea.CommandID, eb.CommandID) || ea.Flags != eb.Flags || ea.Length != eb.Length {
+	if ea.Term != eb.Term || ea.Ticks != eb.Ticks || !raftlog.SameCommand(ea.CommandID, eb.CommandID) || ea.Flags != eb.Flags || ea.Length != eb.Length {
 		c.add("entry %d: term %d/%d, ticks %d/%d, command id %s/%s, flags %d/%d, length %d/%d", ea.Index,
-			ea.Term, eb.Term, ea.Ticks, eb.Ticks, idString(ea.CommandID), idString(eb.CommandID), ea.Flags, eb.Flags, ea.Length, eb.Length)
+			ea.Term, eb.Term, ea.Ticks, eb.Ticks, raftlog.CommandText(ea.CommandID), raftlog.CommandText(eb.CommandID), ea.Flags, eb.Flags, ea.Length, eb.Length)
 		return nil
 	}
 	return c.payload(la, ea, lb, eb)
-}
-
-func sameID(a, b *int32) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
-
-func idString(id *int32) string {
-	if id == nil {
-		return "-"
-	}
-	return fmt.Sprint(*id)
 }
 
 // payload records a mismatch when the payloads of ea and eb differ.

@@ -1,4 +1,4 @@
-package repair
+package convert
 
 import (
 	"fmt"
@@ -11,6 +11,7 @@ import (
 	"github.com/walctl/walctl/format/record"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
+	"github.com/walctl/walctl/rebuild"
 	"github.com/walctl/walctl/release"
 	"github.com/walctl/walctl/txn"
 )
@@ -42,6 +43,8 @@ type FromWALConversion struct {
 	Entries     int64         `json:"entries"`
 	Snapshot    int64         `json:"snapshotIndex,omitempty"`
 	Notes       []string      `json:"notes,omitempty"`
+
+	Checked // the output verified and compared with the input, by the audit
 
 	src  *walSource
 	opts FromWALOptions
@@ -91,7 +94,7 @@ func PlanFromWAL(l *logdir.Log, o FromWALOptions) (*FromWALConversion, error) {
 	}
 	if src.state.HasVote && !o.Target.IsZero() && nodestate.ReaderLayout(o.Target) == nodestate.LayoutBefore480 {
 		c.Notes = append(c.Notes, fmt.Sprintf("node.state: the vote for %s stored in the layout before 4.8.0 (port before length): the layout DotNext %s reads",
-			memberWords(nodestate.DecodeMember(src.state.Vote.Raw)), o.Target))
+			nodestate.DecodeMember(src.state.Vote.Raw).Name(), o.Target))
 	}
 	return c, nil
 }
@@ -115,14 +118,14 @@ func (c *FromWALConversion) Write(w txn.Config) error {
 func checkFromWAL(o FromWALOptions) error {
 	switch {
 	case o.To != format.Legacy && o.To != format.V2 && o.To != format.Sparse:
-		return &FlagError{Msg: fmt.Sprintf("--to %q is not a format walctl writes", o.To), Hint: "use --to legacy, v2, sparse or wal"}
+		return &rebuild.FlagError{Msg: fmt.Sprintf("--to %q is not a format walctl writes", o.To), Hint: "use --to legacy, v2, sparse or wal"}
 	case o.R < 2 || o.R > 53_687_091:
-		return &FlagError{Msg: "converting a WriteAheadLog to a PersistentState format needs --records-per-partition R",
+		return &rebuild.FlagError{Msg: "converting a WriteAheadLog to a PersistentState format needs --records-per-partition R",
 			Hint: "give the recordsPerPartition the node's PersistentState constructor uses (2 ≤ R ≤ 53687091)"}
 	case o.To == format.Sparse && o.M < 1:
-		return &FlagError{Msg: "--to sparse from a WriteAheadLog needs --max-entry-size M", Hint: "give the node's MaxLogEntrySize"}
+		return &rebuild.FlagError{Msg: "--to sparse from a WriteAheadLog needs --max-entry-size M", Hint: "give the node's MaxLogEntrySize"}
 	case o.To != format.Sparse && o.M != 0:
-		return &FlagError{Msg: "--max-entry-size applies to --to sparse only", Hint: "drop --max-entry-size"}
+		return &rebuild.FlagError{Msg: "--max-entry-size applies to --to sparse only", Hint: "drop --max-entry-size"}
 	}
 	return checkTarget(o.To, o.Target)
 }

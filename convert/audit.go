@@ -1,0 +1,128 @@
+package convert
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/walctl/walctl/audit"
+	"github.com/walctl/walctl/internal/progress"
+	"github.com/walctl/walctl/logdir"
+	"github.com/walctl/walctl/txn"
+	"github.com/walctl/walctl/verify"
+)
+
+// What a conversion proves of its output before it is published. The
+// independent proof of package audit (every intact committed entry, the
+// term and the vote kept; the builders below say what each conversion may
+// change) runs first, then the conversion's own checks: the output verifies
+// as plain walctl verify does, and every entry compares equal with the
+// input's. Their results stay on the conversion for its report.
+
+// Expect is what the conversion c with options o must keep: every entry,
+// term, vote and commit index, in the new format and geometry.
+func (c *Conversion) Expect(o Options) audit.Expect {
+	return audit.Expect{In: o.Log.Open(), Out: logdir.Options{Format: c.To, R: c.NewR, M: c.NewM}}
+}
+
+// Expect is what the conversion c to a WriteAheadLog must keep; in are the
+// settings the input was read with. With --no-snapshot the output holds no
+// snapshot file (the application restores it; wal.SnapshotRecordFile names
+// it).
+func (c *WALConversion) Expect(in logdir.Options) audit.Expect {
+	return audit.Expect{In: in, Out: c.OutOptions(), SnapshotByApplication: c.SnapshotFile == ""}
+}
+
+// Expect is what the conversion c of a WriteAheadLog must keep; in are the
+// settings the input was read with.
+func (c *FromWALConversion) Expect(in logdir.Options) audit.Expect {
+	return audit.Expect{In: in, Out: c.OutOptions()}
+}
+
+// Checked holds a conversion's own checks of its output: verify's report
+// (for the directory the operator will find the output in) and the
+// comparison with the input.
+type Checked struct {
+	Verify     *verify.Report `json:"-"`
+	Comparison *Comparison    `json:"-"`
+}
+
+// OK reports whether the output verified clean and compared equal.
+func (k *Checked) OK() bool { return k.Verify.OK() && k.Comparison.OK() }
+
+// problems says what is wrong with the output, or nil.
+func (k *Checked) problems() error {
+	var why []string
+	if !k.Verify.OK() {
+		why = append(why, fmt.Sprintf("verify of the output: damaged (%s)", verify.Short(k.Verify.Errors(nil, false))))
+	}
+	if cmp := k.Comparison; !cmp.OK() {
+		why = append(why, fmt.Sprintf("%d of %d entries differ from the input (%s)", cmp.Count, cmp.Entries,
+			verify.Short(cmp.Mismatches)))
+	}
+	if len(why) == 0 {
+		return nil
+	}
+	return fmt.Errorf("%s", strings.Join(why, "; "))
+}
+
+// Auditor is the conversion's own check of its stage (txn.Auditor), with
+// bars for the verification and the comparison; in are the settings the
+// input is read with, shown the directory the operator will find the
+// output in.
+func (c *Conversion) Auditor(in logdir.Options, shown string, bars progress.Maker) txn.Auditor {
+	return txn.AuditFunc(func(input, output string) error { return c.Check(input, output, in, shown, bars) })
+}
+
+// Check verifies output and compares every entry with source's; the
+// results stay on c. It is the audit's check, and the check of a
+// conversion finished after an interruption (against its backup).
+func (c *Conversion) Check(source, output string, in logdir.Options, shown string, bars progress.Maker) error {
+	out := logdir.Options{Format: c.To, R: c.NewR, M: c.NewM, Force: true}
+	v, err := verify.Written(output, shown, out, bars.For("verifying the output"))
+	if err != nil {
+		return fmt.Errorf("verify the output: %w", err)
+	}
+	bar := bars.New("comparing with the input", c.Entries)
+	cmp, err := CompareLogsWith(source, output, in, out, bar.Add)
+	bar.Done()
+	if err != nil {
+		return fmt.Errorf("compare the output with the input: %w", err)
+	}
+	c.Verify, c.Comparison = v, cmp
+	return c.problems()
+}
+
+// Auditor verifies the new WriteAheadLog and compares its committed
+// entries with the input's (in: the settings the input is read with).
+func (c *WALConversion) Auditor(in logdir.Options) txn.Auditor {
+	return txn.AuditFunc(func(input, output string) error {
+		view, cleanup, err := c.VerifyView(output)
+		if err != nil {
+			return err
+		}
+		defer cleanup()
+		if c.Verify, err = verify.Written(view, c.Out, c.OutOptions(), nil); err != nil {
+			return fmt.Errorf("verify the output: %w", err)
+		}
+		in.Force = true
+		if c.Comparison, err = CompareCommitted(input, view, in, c.OutOptions(), c.CommitIndex); err != nil {
+			return fmt.Errorf("compare the output with the input: %w", err)
+		}
+		return c.problems()
+	})
+}
+
+// Auditor verifies the PersistentState log written from a WriteAheadLog
+// and compares every entry up to the last index.
+func (c *FromWALConversion) Auditor(in logdir.Options) txn.Auditor {
+	return txn.AuditFunc(func(input, output string) error {
+		var err error
+		if c.Verify, err = verify.Written(output, c.Out, c.OutOptions(), nil); err != nil {
+			return fmt.Errorf("verify the output: %w", err)
+		}
+		if c.Comparison, err = CompareCommitted(input, output, in, c.OutOptions(), c.LastIndex); err != nil {
+			return fmt.Errorf("compare the output with the input: %w", err)
+		}
+		return c.problems()
+	})
+}
