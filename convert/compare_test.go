@@ -9,7 +9,7 @@ import (
 
 	"github.com/walctl/walctl/convert"
 	"github.com/walctl/walctl/internal/fixtures"
-	"github.com/walctl/walctl/internal/logtest"
+	"github.com/walctl/walctl/internal/fixtures/logtest"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
 )

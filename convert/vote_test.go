@@ -10,7 +10,7 @@ import (
 	"github.com/walctl/walctl/format/nodestate"
 	"github.com/walctl/walctl/format/wal"
 	"github.com/walctl/walctl/internal/fixtures"
-	"github.com/walctl/walctl/internal/logtest"
+	"github.com/walctl/walctl/internal/fixtures/logtest"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/release"
 )

@@ -9,7 +9,7 @@ import (
 
 	"github.com/walctl/walctl/audit"
 	"github.com/walctl/walctl/internal/fixtures"
-	"github.com/walctl/walctl/internal/logtest"
+	"github.com/walctl/walctl/internal/fixtures/logtest"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/rebuild"
 	"github.com/walctl/walctl/repair"

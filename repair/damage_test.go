@@ -13,7 +13,7 @@ import (
 	"github.com/walctl/walctl/format/record"
 	v2 "github.com/walctl/walctl/format/v2"
 	"github.com/walctl/walctl/internal/fixtures"
-	"github.com/walctl/walctl/internal/logtest"
+	"github.com/walctl/walctl/internal/fixtures/logtest"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
 	"github.com/walctl/walctl/rebuild"

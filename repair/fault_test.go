@@ -11,7 +11,7 @@ import (
 
 	"github.com/walctl/walctl/cmd"
 	"github.com/walctl/walctl/internal/fixtures"
-	"github.com/walctl/walctl/internal/logtest"
+	"github.com/walctl/walctl/internal/fixtures/logtest"
 	"github.com/walctl/walctl/txn"
 )
 

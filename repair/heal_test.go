@@ -14,7 +14,7 @@ import (
 	"github.com/walctl/walctl/format/nodestate"
 	"github.com/walctl/walctl/format/ps"
 	"github.com/walctl/walctl/internal/fixtures"
-	"github.com/walctl/walctl/internal/logtest"
+	"github.com/walctl/walctl/internal/fixtures/logtest"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
 	"github.com/walctl/walctl/repair"

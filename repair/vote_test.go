@@ -6,7 +6,7 @@ import (
 
 	"github.com/walctl/walctl/format/nodestate"
 	"github.com/walctl/walctl/internal/fixtures"
-	"github.com/walctl/walctl/internal/logtest"
+	"github.com/walctl/walctl/internal/fixtures/logtest"
 	"github.com/walctl/walctl/release"
 	"github.com/walctl/walctl/repair"
 )

@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/walctl/walctl/internal/fixtures"
-	"github.com/walctl/walctl/internal/logtest"
+	"github.com/walctl/walctl/internal/fixtures/logtest"
 	"github.com/walctl/walctl/txn"
 )
 

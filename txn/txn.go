@@ -14,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/walctl/walctl/internal/writebehind"
+	"github.com/walctl/walctl/format/partition"
 )
 
 // Auditor checks a staged output against its input before anything is
@@ -293,7 +293,7 @@ func (t *Tx) WriteFile(name string, fill func(w io.Writer) error) error {
 	if err != nil {
 		return err
 	}
-	wb := writebehind.New(f, writeBehindSize)
+	wb := partition.NewWriteBehind(f, writeBehindSize)
 	err = fill(wb)
 	if err == nil {
 		err = wb.Flush()

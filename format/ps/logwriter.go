@@ -12,7 +12,6 @@ import (
 	"github.com/walctl/walctl/format/nodestate"
 	"github.com/walctl/walctl/format/partition"
 	"github.com/walctl/walctl/format/record"
-	"github.com/walctl/walctl/internal/writebehind"
 )
 
 // Config is the layout of a PersistentState log to write.
@@ -60,9 +59,9 @@ type LogWriter struct {
 	lastSlot int64 // relative slot of the last entry appended to part
 	part     partition.Writer
 	file     *os.File
-	wb       *writebehind.Writer // lent to every partition file in turn
-	done     int64               // bytes of the partition files already closed
-	err      error               // sticky: the directory is incomplete after a failure
+	wb       *partition.WriteBehind // lent to every partition file in turn
+	done     int64                  // bytes of the partition files already closed
+	err      error                  // sticky: the directory is incomplete after a failure
 	closed   bool
 }
 
@@ -85,7 +84,7 @@ func Create(dir string, c Config) (*LogWriter, error) {
 	if len(names) > 0 {
 		return nil, fmt.Errorf("ps: %s is not empty", dir)
 	}
-	return &LogWriter{dir: dir, cfg: c, codec: codec, number: -1, wb: writebehind.New(nil, writeBehind)}, nil
+	return &LogWriter{dir: dir, cfg: c, codec: codec, number: -1, wb: partition.NewWriteBehind(nil, writeBehind)}, nil
 }
 
 // Append writes entry e (Index ≥ 1, one more than the previous entry's)

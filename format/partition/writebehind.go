@@ -1,17 +1,19 @@
-// Package writebehind puts one buffer in front of a file that is written
-// mostly in order: the codecs' writers hand over records and payloads of a
-// few hundred bytes, and one system call each would make writing a log
-// slower than reading it. The transaction's staged files (package txn) and
-// the PersistentState log writer (format/ps) write through it.
-package writebehind
+package partition
 
 import "io"
 
-// Writer is an io.Writer and io.WriterAt over a file that coalesces writes
+// WriteBehind is the write side of CachedReader: one buffer in front of a
+// file that is written mostly in order. The codecs' writers hand over
+// records and payloads of a few hundred bytes, and one system call each
+// would make writing a log slower than reading it; the PersistentState log
+// writer (format/ps) and the transaction's staged files (package txn) write
+// through it.
+//
+// It is an io.Writer and io.WriterAt over a file that coalesces writes
 // continuing the buffered run into one write; any other write flushes the
 // run first, so the file sees the same writes in the same order (holes stay
 // holes). Errors are sticky: after a failed write the file is incomplete.
-type Writer struct {
+type WriteBehind struct {
 	f     io.WriterAt
 	buf   []byte // grows by append up to limit: small files never cost the whole buffer
 	limit int
@@ -21,27 +23,28 @@ type Writer struct {
 }
 
 var (
-	_ io.Writer   = (*Writer)(nil)
-	_ io.WriterAt = (*Writer)(nil)
+	_ io.Writer   = (*WriteBehind)(nil)
+	_ io.WriterAt = (*WriteBehind)(nil)
 )
 
-// New returns a Writer over f that buffers at most limit bytes.
-func New(f io.WriterAt, limit int) *Writer { return &Writer{f: f, limit: limit} }
+// NewWriteBehind returns a WriteBehind over f that buffers at most limit
+// bytes.
+func NewWriteBehind(f io.WriterAt, limit int) *WriteBehind { return &WriteBehind{f: f, limit: limit} }
 
 // Reset points w at the start of another file, keeping its buffer (one
 // buffer serves a whole directory of files written one after another). The
 // previous file must have been flushed.
-func (w *Writer) Reset(f io.WriterAt) {
+func (w *WriteBehind) Reset(f io.WriterAt) {
 	w.f, w.buf, w.start, w.pos, w.err = f, w.buf[:0], 0, 0, nil
 }
 
-func (w *Writer) Write(p []byte) (int, error) {
+func (w *WriteBehind) Write(p []byte) (int, error) {
 	n, err := w.WriteAt(p, w.pos)
 	w.pos += int64(n)
 	return n, err
 }
 
-func (w *Writer) WriteAt(p []byte, off int64) (int, error) {
+func (w *WriteBehind) WriteAt(p []byte, off int64) (int, error) {
 	if w.err != nil {
 		return 0, w.err
 	}
@@ -64,7 +67,7 @@ func (w *Writer) WriteAt(p []byte, off int64) (int, error) {
 }
 
 // Flush writes the buffered run.
-func (w *Writer) Flush() error {
+func (w *WriteBehind) Flush() error {
 	if len(w.buf) == 0 || w.err != nil {
 		return w.err
 	}

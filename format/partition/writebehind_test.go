@@ -1,4 +1,4 @@
-package writebehind
+package partition
 
 import (
 	"bytes"
@@ -27,7 +27,7 @@ func FuzzWriteBehind(f *testing.F) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := New(scratch, 97) // small, so that runs overflow it
+		got := NewWriteBehind(scratch, 97) // small, so that runs overflow it
 		if _, err := got.Write(bytes.Repeat([]byte{9}, 150)); err != nil || got.Flush() != nil {
 			t.Fatal(err)
 		}
