@@ -12,7 +12,6 @@ import (
 
 	"github.com/fatih/color"
 	"github.com/urfave/cli/v2"
-	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/internal/progress"
 	"github.com/walctl/walctl/internal/termtext"
 	"github.com/walctl/walctl/txn"
@@ -167,23 +166,6 @@ func configureColor(c *cli.Context, stdout io.Writer) {
 	_, noColor := os.LookupEnv("NO_COLOR")
 	color.NoColor = !modeOf(stdout).tty || noColor || c.Bool("no-color")
 }
-
-// formatFlags are the overrides for when detection is unsure.
-func formatFlags() []cli.Flag {
-	return []cli.Flag{
-		&cli.StringFlag{Name: "format", Usage: "log format, when detection is unsure: " + format.Names(format.Logs, "|") + " (table = v2)"},
-		&cli.Int64Flag{Name: "records-per-partition", Aliases: []string{"R"}, Usage: "records per partition (R), when detection is unsure"},
-		&cli.Int64Flag{Name: "max-entry-size", Aliases: []string{"M"}, Usage: "sparse format: MaxLogEntrySize (M), when detection is unsure"},
-		&cli.BoolFlag{Name: "json", Usage: "print one JSON document"},
-		&cli.Int64Flag{Name: "chunk-size", Usage: "WriteAheadLog: data chunk size (Options.ChunkSize), when detection is unsure"},
-		&cli.StringFlag{Name: "hash", Usage: "WriteAheadLog: integrity hash " + strings.Join(hashNames, "|") + ", when detection is unsure"},
-		&cli.StringFlag{Name: "wal-layout", Usage: "WriteAheadLog: record layout 6 (32-byte records) or 5 (40-byte records with ticks)"},
-		&cli.StringFlag{Name: "snapshot-dir", Usage: "WriteAheadLog: the state machine's snapshot directory (default db)"},
-	}
-}
-
-// hashNames are the values of --hash.
-var hashNames = []string{"none", "crc32", "crc64", "xxhash32", "xxhash64", "xxhash3"}
 
 // appCommands lists the names of walctl's commands (for docs tests).
 func appCommands() []string {

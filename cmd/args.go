@@ -131,6 +131,9 @@ func flagUsageError(cmd *cli.Command, err error) error {
 	}
 	switch m := []string(nil); {
 	case matchInto(errUndefined, msg, &m):
+		if err := renamedError(name, m[1]); err != nil {
+			return err
+		}
 		return usageError{cmd: name, msg: fmt.Sprintf("unknown flag %s", dashed(m[1]))}
 	case matchInto(errBadValue, msg, &m):
 		why := m[3]

@@ -13,17 +13,18 @@ import (
 	"github.com/walctl/walctl/repair"
 )
 
-// writeFlags are the flags every writing command has.
-func writeFlags() []cli.Flag {
-	return []cli.Flag{
-		&cli.BoolFlag{Name: "override-evidence", Usage: "write although a setting contradicts exact evidence in the files (a prologue, a footer, a hash that verifies), because that evidence is itself damaged; the write is still audited"},
-	}
+// overrideEvidenceFlag is --override-evidence, for the commands that write
+// with the settings the operator gives (repair, convert).
+func overrideEvidenceFlag() cli.Flag {
+	return &cli.BoolFlag{Name: "override-evidence", Usage: "write although a setting contradicts exact evidence in " +
+		"the files (a prologue, a footer, a hash that verifies), because that evidence is itself damaged; the write " +
+		"is still audited"}
 }
 
 // checkEvidence refuses, before anything is read for writing, settings
 // that contradict exact evidence in the files (exit 2) — unless the user
 // insists with --override-evidence, which does not turn the audit off.
-func checkEvidence(c *cli.Context, dir string, o logdir.Options) error {
+func checkEvidence(c *cli.Context, override bool, dir string, o logdir.Options) error {
 	cs, err := detect.Contradictions(dir, detect.Overrides{Format: o.Format, R: o.R, M: o.M, WAL: o.WAL})
 	if err != nil || len(cs) == 0 {
 		return nil // an unreadable directory is reported by the command itself
@@ -32,7 +33,7 @@ func checkEvidence(c *cli.Context, dir string, o logdir.Options) error {
 	for i, x := range cs {
 		words[i] = x.String()
 	}
-	if c.Bool("override-evidence") {
+	if override {
 		for _, w := range words {
 			fmt.Fprintf(c.App.ErrWriter, "walctl: warning: %s — overridden by --override-evidence; the write is still audited against the files\n",
 				termtext.Escape(w))
@@ -72,10 +73,10 @@ func printAudit(w io.Writer, rep *audit.Report) {
 
 // reportRefusedPlan answers --apply on a plan that refuses something: no
 // partial repairs, so nothing is written (exit 1).
-func reportRefusedPlan(c *cli.Context, doc *repairDoc, refused []repair.Refusal) error {
+func reportRefusedPlan(c *cli.Context, asJSON bool, doc *repairDoc, refused []repair.Refusal) error {
 	w := c.App.Writer
 	doc.Refused = refused
-	if c.Bool("json") {
+	if asJSON {
 		return errOr(writeJSON(w, doc), damageError{})
 	}
 	printPlan(w, doc.Plan)

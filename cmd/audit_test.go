@@ -40,7 +40,7 @@ func TestWritesRefuseContradictedSettings(t *testing.T) {
 		{"WAL repair with a hash that does not verify", walLog, []string{"repair", "--apply", "--hash", "crc32"}, "metadata/: the slots prove hash xxhash3"},
 		{"WAL repair with another chunk size", walLog, []string{"repair", "--apply", "--chunk-size", "8192"}, "data/: all 5 chunk files are 4096 bytes"},
 		{"WAL repair with another layout", walLog, []string{"repair", "--wal-layout", "5"}, "32-byte records"},
-		{"convert a WAL with another input hash", walLog, []string{"convert", "--to", "v2", "-R", "4", "--hash", "none", "--out", "OUT"}, "hash xxhash3"},
+		{"convert a WAL with another input hash", walLog, []string{"convert", "--to", "v2", "--out-records-per-partition", "4", "--in-hash", "none", "--out", "OUT"}, "hash xxhash3"},
 		{"a WAL read as v2", walLog, []string{"repair", "--apply", "--format", "v2"}, "is a WriteAheadLog"},
 	}
 	for _, c := range cases {
@@ -216,7 +216,7 @@ func TestWritesAreAudited(t *testing.T) {
 			return []string{"repair", "--apply", fixtures.Copy(t, fixtureLog("6.12.0", "wal-basic+checkpoint-torn"))}
 		}},
 		{"convert --out", func(t *testing.T) []string {
-			return []string{"convert", "--to", "legacy", "-R", "3", "--out", filepath.Join(t.TempDir(), "o"), fixtureLog("5.26.2", "table-snapshot")}
+			return []string{"convert", "--to", "legacy", "--out-records-per-partition", "3", "--out", filepath.Join(t.TempDir(), "o"), fixtureLog("5.26.2", "table-snapshot")}
 		}},
 		{"convert --in-place", func(t *testing.T) []string {
 			return []string{"convert", "--to", "v2", "--in-place", fixtures.Copy(t, fixtureLog("5.26.2", "legacy-basic"))}
@@ -225,7 +225,7 @@ func TestWritesAreAudited(t *testing.T) {
 			return []string{"convert", "--to", "wal", "--out", filepath.Join(t.TempDir(), "o"), fixtureLog("5.26.2", "legacy-snapshot")}
 		}},
 		{"convert from wal", func(t *testing.T) []string {
-			return []string{"convert", "--to", "v2", "-R", "4", "--out", filepath.Join(t.TempDir(), "o"), fixtureLog("6.12.0", "wal-basic")}
+			return []string{"convert", "--to", "v2", "--out-records-per-partition", "4", "--out", filepath.Join(t.TempDir(), "o"), fixtureLog("6.12.0", "wal-basic")}
 		}},
 	}
 	for _, c := range cases {

@@ -120,6 +120,14 @@ func settingsArgs(t testing.TB, f fixtures.Fixture) []string {
 func withSettings(t testing.TB, f fixtures.Fixture, args ...string) []string {
 	t.Helper()
 	n := len(args) - 1
-	out := append(append(append([]string{}, args[:n]...), settingsArgs(t, f)...), args[n:]...)
+	settings := settingsArgs(t, f)
+	if len(args) > 0 && args[0] == "convert" { // convert names the input's settings --in-…
+		for i, a := range settings {
+			if strings.HasPrefix(a, "--") {
+				settings[i] = "--in-" + strings.TrimPrefix(a, "--")
+			}
+		}
+	}
+	out := append(append(append([]string{}, args[:n]...), settings...), args[n:]...)
 	return out
 }

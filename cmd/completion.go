@@ -150,13 +150,17 @@ fi
 
 // flagValues are the values of walctl's enumerated flags, for completion.
 var flagValues = map[string][]string{
-	"format":           append(logFormatNames(), format.TableAlias),
-	"to":               logFormatNames(),
-	"in-format":        logFormatNames(),
-	"payload":          payloadFlagValues,
-	"hash":             hashNames,
-	"wal-layout":       {"6", "5"},
-	"checkpoint-bytes": {"8", "12", "20"},
+	"format":               append(logFormatNames(), format.TableAlias),
+	"to":                   logFormatNames(),
+	"in-format":            logFormatNames(),
+	"payload":              payloadFlagValues,
+	"hash":                 hashNames,
+	"in-hash":              hashNames,
+	"out-hash":             hashNames,
+	"wal-layout":           {"6", "5"},
+	"in-wal-layout":        {"6", "5"},
+	"out-wal-layout":       {"6", "5"},
+	"out-checkpoint-bytes": {"8", "12", "20"},
 }
 
 // completeValues completes the word after args (the command line without

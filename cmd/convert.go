@@ -14,39 +14,185 @@ import (
 	"github.com/walctl/walctl/internal/termtext"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/rebuild"
+	"github.com/walctl/walctl/release"
 	"github.com/walctl/walctl/txn"
 	"github.com/walctl/walctl/verify"
 )
 
+// convertOptions are convert's settings: the output's format (--to), place
+// (--out, or --in-place with --backup) and settings (--out-…: R and M of a
+// PersistentState output; chunk size, hash, record layout, checkpoint form
+// and snapshot directory of a WriteAheadLog), the release that will open it
+// (--target-version), the input's settings (--in-…), and --json, --force,
+// --override-evidence.
+type convertOptions struct {
+	in                                          inputOptions // prefix "in-"
+	json, inPlace, force, override              bool
+	copySnapshot, noSnapshot                    bool
+	to                                          format.Format
+	out, backup                                 string
+	r, m                                        int64 // --out-records-per-partition, --out-max-entry-size
+	chunkSize                                   int64
+	hash, walLayout, snapshotDir                string
+	checkpoint                                  int
+	target                                      release.Version
+	rSet, mSet, walSet, chunkSet, checkpointSet bool
+}
+
+func (o *convertOptions) flags() []cli.Flag {
+	// The order is the one of the command line a journal keeps
+	// (canonicalArgs): an interrupted in-place conversion of an earlier
+	// build is finished by this one.
+	return append(append([]cli.Flag{overrideEvidenceFlag(),
+		&cli.StringFlag{Name: "to", Usage: "output format: " + format.Names(format.Logs, "|") + " (required; table = v2)"},
+		&cli.Int64Flag{Name: "out-records-per-partition", Usage: "--to legacy|v2|sparse: records per partition of " +
+			"the output (default: the input's; a WriteAheadLog input has none); partitions are renumbered"},
+		&cli.Int64Flag{Name: "out-max-entry-size", Usage: "--to sparse: MaxLogEntrySize of the output (default: the " +
+			"input's when it is sparse)"},
+		&cli.StringFlag{Name: "out", Usage: "the new directory (must not exist or be empty); it appears only once complete"},
+		&cli.BoolFlag{Name: "in-place", Usage: "convert DIR itself (after copying it to the backup)"},
+		&cli.StringFlag{Name: "backup", Usage: "--in-place: where DIR is copied first (default: a new sibling " +
+			"DIR.walctl-backup-<UTC time>)"},
+		forceFlag(), jsonFlag()}, o.in.flags()...),
+		&cli.StringFlag{Name: "out-wal-layout", Usage: "--to wal: record layout 6 (32-byte records, the 6.x default) " +
+			"or 5 (40-byte records: 5.x, or 6.x with IgnoreTimestamp=false)"},
+		&cli.Int64Flag{Name: "out-chunk-size", Usage: "--to wal: data chunk size in bytes, the node's WriteAheadLog " +
+			"ChunkSize (default 4096, the library's)"},
+		&cli.StringFlag{Name: "out-hash", Usage: "--to wal: per-entry hash " + strings.Join(hashNames, "|") +
+			" (default none, the library's)"},
+		&cli.IntFlag{Name: "out-checkpoint-bytes", Usage: "--to wal: checkpoint form 8 (5.x), 12 (6.0–6.7) or 20 " +
+			"(6.8+, the default)"},
+		targetFlag("the DotNext release that will open the output: --to wal picks the checkpoint form (5.x also "+
+			"the 40-byte layout); --to legacy|v2|sparse the vote's layout (before 4.8.0: port first), and "+
+			"v2|sparse need 5.4.0+"),
+		&cli.BoolFlag{Name: "copy-snapshot", Usage: "--to wal: copy the input's snapshot to " +
+			"<out-snapshot-dir>/<index>-<term> (SimpleStateMachine's naming); the default"},
+		&cli.BoolFlag{Name: "no-snapshot", Usage: "--to wal: leave the input's snapshot out (the node's own " +
+			"state machine restores it); walctl.snapshot records its index and term"},
+		&cli.StringFlag{Name: "out-snapshot-dir", Usage: "--to wal: the snapshot directory inside NEWDIR (default db)"})
+}
+
+// read reads the flags and checks what holds for every conversion; ps and
+// toWAL check the rest for their output.
+func (o *convertOptions) read(c *cli.Context) error {
+	if _, err := oneDir(c); err != nil {
+		return err
+	}
+	to, ok := format.Parse(strings.ToLower(c.String("to")))
+	switch {
+	case !c.IsSet("to"):
+		return usageError{msg: "convert needs --to FORMAT", hint: "walctl convert --to " + format.Names(format.Logs, "|") +
+			" --out NEWDIR DIR"}
+	case !ok:
+		return usageError{msg: fmt.Sprintf("--to %q is not a format walctl writes", c.String("to")),
+			hint: "use --to " + format.Names(format.Logs, ", ")}
+	}
+	o.to = to
+	if err := c.Set("to", string(to)); err != nil { // the journal's command line names the format one way
+		return err
+	}
+	o.json, o.inPlace, o.force, o.override = c.Bool("json"), c.Bool("in-place"), c.Bool("force"),
+		c.Bool("override-evidence")
+	o.copySnapshot, o.noSnapshot = c.Bool("copy-snapshot"), c.Bool("no-snapshot")
+	o.out, o.backup = c.String("out"), c.String("backup")
+	o.r, o.m, o.rSet, o.mSet = c.Int64("out-records-per-partition"), c.Int64("out-max-entry-size"),
+		c.IsSet("out-records-per-partition"), c.IsSet("out-max-entry-size")
+	o.chunkSize, o.hash, o.walLayout = c.Int64("out-chunk-size"), c.String("out-hash"), c.String("out-wal-layout")
+	o.checkpoint, o.snapshotDir = c.Int("out-checkpoint-bytes"), c.String("out-snapshot-dir")
+	o.chunkSet, o.checkpointSet = c.IsSet("out-chunk-size"), c.IsSet("out-checkpoint-bytes")
+	o.walSet = o.chunkSet || c.IsSet("out-hash") || c.IsSet("out-wal-layout") || o.checkpointSet ||
+		c.IsSet("out-snapshot-dir")
+	var err error
+	if o.target, err = releaseFlag(c, "target-version"); err != nil {
+		return err
+	}
+	return o.in.read(c)
+}
+
+// ps are the settings of a PersistentState output.
+func (o *convertOptions) ps() (convert.Options, error) {
+	co := convert.Options{To: o.to, R: o.r, M: o.m, Out: o.out, InPlace: o.inPlace, Backup: o.backup,
+		OverrideEvidence: o.override, Target: o.target}
+	in := o.in.log
+	switch {
+	case co.Out == "" && !co.InPlace:
+		return co, usageError{msg: "convert needs --out NEWDIR or --in-place", hint: "walctl convert --to v2 --out NEWDIR DIR"}
+	case co.Out != "" && co.InPlace:
+		return co, usageError{msg: "--out and --in-place exclude each other", hint: "drop one of the two"}
+	case co.Backup != "" && !co.InPlace:
+		return co, usageError{msg: "--backup applies to --in-place only", hint: "--out never changes DIR, so it needs no backup"}
+	case o.rSet && (co.R < 2 || co.R > 53_687_091):
+		return co, usageError{msg: fmt.Sprintf("--out-records-per-partition %d is out of range", co.R),
+			hint: "DotNext accepts 2 ≤ R ≤ 53687091"}
+	case o.mSet && co.M < 1:
+		return co, usageError{msg: fmt.Sprintf("--out-max-entry-size %d is out of range", co.M),
+			hint: "M is the MaxLogEntrySize the node will use, a positive number of bytes"}
+	case o.walSet:
+		return co, usageError{msg: fmt.Sprintf("--to %s writes a PersistentState log: the --out-… settings of a "+
+			"WriteAheadLog do not apply", o.to), hint: "drop them, or convert --to wal"}
+	}
+	co.Log = rebuild.LogOptions{Format: in.Format, R: in.R, M: in.M}
+	return co, nil
+}
+
+// toWAL are the settings of a WriteAheadLog output.
+func (o *convertOptions) toWAL() (convert.WALOptions, error) {
+	wo := convert.WALOptions{Out: o.out, Layout: o.walLayout, ChunkSize: o.chunkSize, CheckpointForm: o.checkpoint,
+		NoSnapshot: o.noSnapshot, SnapshotDir: o.snapshotDir}
+	h, detectHash, ok := wal.ParseHash(o.hash)
+	switch {
+	case wo.Out == "":
+		return wo, usageError{msg: "convert --to wal needs --out NEWDIR", hint: "walctl convert --to wal --out NEWDIR DIR " +
+			"(a WriteAheadLog is never written in place)"}
+	case o.noSnapshot && o.copySnapshot:
+		return wo, usageError{msg: "--no-snapshot and --copy-snapshot contradict each other",
+			hint: "drop one: the snapshot is copied unless --no-snapshot"}
+	case o.inPlace || o.backup != "":
+		return wo, usageError{msg: "--to wal writes a new directory only", hint: "use --out NEWDIR"}
+	case o.rSet || o.mSet:
+		return wo, usageError{msg: "--out-records-per-partition and --out-max-entry-size do not apply to a " +
+			"WriteAheadLog", hint: "use --out-chunk-size, --out-hash, --out-wal-layout"}
+	case !ok:
+		return wo, usageError{msg: fmt.Sprintf("--out-hash %q is not a hash algorithm", o.hash),
+			hint: "use none, crc32, crc64, xxhash32, xxhash64 or xxhash3"}
+	case wo.Layout != "" && wo.Layout != wal.Layout5 && wo.Layout != wal.Layout6:
+		return wo, usageError{msg: fmt.Sprintf("--out-wal-layout %q is not a record layout", wo.Layout),
+			hint: "use 6 (32-byte records, the 6.x default) or 5 (40-byte records)"}
+	case o.chunkSet && wo.ChunkSize < 1:
+		return wo, usageError{msg: fmt.Sprintf("--out-chunk-size %d is out of range", wo.ChunkSize),
+			hint: "a positive number of bytes, a multiple of the OS page size (default 4096)"}
+	case o.checkpointSet && !o.target.IsZero():
+		return wo, usageError{msg: "--out-checkpoint-bytes and --target-version exclude each other", hint: "drop one of the two"}
+	}
+	if !detectHash {
+		wo.Hash = h
+	}
+	switch wo.CheckpointForm {
+	case 0, wal.Checkpoint5x, wal.CheckpointV0, wal.CheckpointV1:
+	default:
+		return wo, usageError{msg: fmt.Sprintf("--out-checkpoint-bytes %d is not a checkpoint form", wo.CheckpointForm),
+			hint: "use 8 (5.x), 12 (6.0–6.7) or 20 (6.8+)"}
+	}
+	if o.target.IsZero() {
+		return wo, nil
+	}
+	form, err := convert.CheckpointFormFor(o.target)
+	if err != nil {
+		return wo, flagErr(err)
+	}
+	wo.CheckpointForm = form
+	return wo, nil
+}
+
 func convertCommand() *cli.Command {
+	o := &convertOptions{in: inputOptions{prefix: "in-", ps: true}}
 	return &cli.Command{
-		Name:      "convert",
-		Usage:     "rewrite a log in another format (legacy, v2, sparse, wal) or with other layout parameters, keeping every entry",
+		Name: "convert",
+		Usage: "rewrite a log in another format (legacy, v2, sparse, wal) or with other layout parameters, keeping " +
+			"every entry",
 		ArgsUsage: "DIR",
-		Flags: append(writeFlags(),
-			&cli.StringFlag{Name: "to", Usage: "output format: " + format.Names(format.Logs, "|") + " (required; table = v2)"},
-			&cli.Int64Flag{Name: "records-per-partition", Aliases: []string{"R"}, Usage: "records per partition of the output (default: the input's); partitions are renumbered"},
-			&cli.Int64Flag{Name: "max-entry-size", Aliases: []string{"M"}, Usage: "--to sparse: MaxLogEntrySize of the output (default: the input's when it is sparse)"},
-			&cli.StringFlag{Name: "out", Usage: "the new directory (must not exist or be empty); it appears only once complete"},
-			&cli.BoolFlag{Name: "in-place", Usage: "convert DIR itself (after copying it to the backup)"},
-			&cli.StringFlag{Name: "backup", Usage: "--in-place: where DIR is copied first (default: a new sibling DIR.walctl-backup-<UTC time>)"},
-			&cli.BoolFlag{Name: "force", Usage: "go on although another process holds the log's files"},
-			&cli.BoolFlag{Name: "json", Usage: "print one JSON document"},
-			&cli.StringFlag{Name: "in-format", Usage: "input format, when detection is unsure: " + format.Names(format.Logs, "|") + " (table = v2)"},
-			&cli.Int64Flag{Name: "in-records-per-partition", Usage: "input R, when detection is unsure"},
-			&cli.Int64Flag{Name: "in-max-entry-size", Usage: "input M (sparse), when detection is unsure"},
-			&cli.StringFlag{Name: "wal-layout", Usage: "--to wal: record layout 6 (32-byte records, the 6.x default) or 5 (40-byte records: 5.x, or 6.x with IgnoreTimestamp=false)"},
-			&cli.Int64Flag{Name: "chunk-size", Usage: "--to wal: data chunk size in bytes, the node's WriteAheadLog ChunkSize (default 4096, the library's)"},
-			&cli.StringFlag{Name: "hash", Usage: "--to wal: per-entry hash " + strings.Join(hashNames, "|") + " (default none, the library's)"},
-			&cli.IntFlag{Name: "checkpoint-bytes", Usage: "--to wal: checkpoint form 8 (5.x), 12 (6.0–6.7) or 20 (6.8+, the default)"},
-			&cli.StringFlag{Name: "target-version", Usage: "the DotNext release that will open the output: --to wal picks the checkpoint form (5.x also the 40-byte layout); --to legacy|v2|sparse the vote's layout (before 4.8.0: port first), and v2|sparse need 5.4.0+"},
-			&cli.BoolFlag{Name: "copy-snapshot", Usage: "--to wal: copy the input's snapshot to " +
-				"<snapshot-dir>/<index>-<term> (SimpleStateMachine's naming); the default"},
-			&cli.BoolFlag{Name: "no-snapshot", Usage: "--to wal: leave the input's snapshot out (the node's own " +
-				"state machine restores it); walctl.snapshot records its index and term"},
-			&cli.StringFlag{Name: "snapshot-dir", Usage: "--to wal: the snapshot directory inside NEWDIR (default db)"},
-		),
-		Action: runConvert,
+		Flags:     o.flags(),
+		Action:    func(c *cli.Context) error { return runConvert(c, o) },
 	}
 }
 
@@ -60,28 +206,19 @@ type convertDoc struct {
 	Refused    []string            `json:"refused,omitempty"`
 }
 
-func runConvert(c *cli.Context) error {
-	dir, err := oneDir(c)
+func runConvert(c *cli.Context, o *convertOptions) error {
+	if err := o.read(c); err != nil {
+		return err
+	}
+	dir := c.Args().First()
+	if o.to == format.WAL {
+		return runConvertToWAL(c, o, dir)
+	}
+	co, err := o.ps()
 	if err != nil {
 		return err
 	}
-	to, ok := format.Parse(strings.ToLower(c.String("to")))
-	switch {
-	case !c.IsSet("to"):
-		return usageError{msg: "convert needs --to FORMAT", hint: "walctl convert --to " + format.Names(format.Logs, "|") + " --out NEWDIR DIR"}
-	case !ok:
-		return usageError{msg: fmt.Sprintf("--to %q is not a format walctl writes", c.String("to")), hint: "use --to " + format.Names(format.Logs, ", ")}
-	}
-	if err := c.Set("to", string(to)); err != nil {
-		return err
-	}
-	if to == format.WAL {
-		return runConvertToWAL(c, dir)
-	}
-	co, in, err := convertOptions(c)
-	if err != nil {
-		return err
-	}
+	in := o.in.log
 	args := canonicalArgs(c, dir)
 	var lk *txn.Lock
 	if co.InPlace {
@@ -91,32 +228,32 @@ func runConvert(c *cli.Context) error {
 		}
 		defer lk.Unlock()
 		if j != nil {
-			return finishPendingConvert(c, dir, lk, j)
+			return finishPendingConvert(c, o, dir, lk, j)
 		}
 	} else if lk, err = lockInput(dir); err != nil {
 		return err
 	} else {
 		defer lk.Unlock()
 	}
-	if err := checkEvidence(c, dir, convertInput(c, in)); err != nil {
+	if err := checkEvidence(c, o.override, dir, in); err != nil {
 		return err
 	}
 	l, err := logdir.Open(dir, in)
 	if err != nil {
 		return err
 	}
-	if err := checkHeld(c, l); err != nil {
+	if err := checkHeld(o.force, l); err != nil {
 		l.Close()
 		return err
 	}
 	if l.Format == format.WAL {
-		return runConvertFromWAL(c, l, co, lk, args)
+		return runConvertFromWAL(c, o, l, co, lk, args)
 	}
 	conv, err := convert.Plan(l, co)
 	l.Close()
 	var ie *convert.InputError
 	if errors.As(err, &ie) {
-		return reportRefusedConvert(c, ie)
+		return reportRefusedConvert(c, o.json, ie)
 	}
 	if err != nil {
 		return flagErr(err)
@@ -139,7 +276,7 @@ func runConvert(c *cli.Context) error {
 		return flagErr(err)
 	}
 	doc.Backup = res.Backup
-	return printConverted(c, doc)
+	return printConverted(c, o.json, doc)
 }
 
 // lockInput takes the shared lock on the input of a write to a new
@@ -157,51 +294,11 @@ func lockInput(dir string) (*txn.Lock, error) {
 	return lk, nil
 }
 
-// convertInput is what convert reads its input with, for the evidence
-// check: the --in-* flags, and for a WriteAheadLog input converted to a
-// PersistentState format the layout flags (with --to wal they describe the
-// output instead).
-func convertInput(c *cli.Context, in logdir.Options) logdir.Options {
-	if c.String("to") != string(format.WAL) {
-		in.WAL = wal.Options{ChunkSize: c.Int64("chunk-size"), Hash: c.String("hash"), Layout: c.String("wal-layout"), SnapshotDir: c.String("snapshot-dir")}
-	}
-	return in
-}
-
-// convertOptions reads the flags: the output's settings and the input overrides.
-func convertOptions(c *cli.Context) (convert.Options, logdir.Options, error) {
-	co := convert.Options{To: format.Format(c.String("to")), R: c.Int64("records-per-partition"), M: c.Int64("max-entry-size"),
-		Out: c.String("out"), InPlace: c.Bool("in-place"), Backup: c.String("backup"), OverrideEvidence: c.Bool("override-evidence")}
-	in := logdir.Options{R: c.Int64("in-records-per-partition"), M: c.Int64("in-max-entry-size")}
-	switch {
-	case co.Out == "" && !co.InPlace:
-		return co, in, usageError{msg: "convert needs --out NEWDIR or --in-place", hint: "walctl convert --to v2 --out NEWDIR DIR"}
-	case co.Out != "" && co.InPlace:
-		return co, in, usageError{msg: "--out and --in-place exclude each other", hint: "drop one of the two"}
-	case co.Backup != "" && !co.InPlace:
-		return co, in, usageError{msg: "--backup applies to --in-place only", hint: "--out never changes DIR, so it needs no backup"}
-	case c.IsSet("records-per-partition") && (co.R < 2 || co.R > 53_687_091):
-		return co, in, usageError{msg: fmt.Sprintf("--records-per-partition %d is out of range", co.R), hint: "DotNext accepts 2 ≤ R ≤ 53687091"}
-	case c.IsSet("max-entry-size") && co.M < 1:
-		return co, in, usageError{msg: fmt.Sprintf("--max-entry-size %d is out of range", co.M), hint: "M is the MaxLogEntrySize the node will use, a positive number of bytes"}
-	}
-	if f := c.String("in-format"); f != "" {
-		var ok bool
-		if in.Format, ok = format.Parse(f); !ok {
-			return co, in, usageError{msg: fmt.Sprintf("--in-format %q is not a log format", f), hint: "use " + format.Names(format.Logs, ", ")}
-		}
-	}
-	co.Log = rebuild.LogOptions{Format: in.Format, R: in.R, M: in.M}
-	t, err := targetVersion(c)
-	co.Target = t
-	return co, in, err
-}
-
 // finishPendingConvert finishes the conversion journaled in dir, which was
 // publishing when it was interrupted, then checks the result against the
 // backup as an uninterrupted run would have before publishing.
-func finishPendingConvert(c *cli.Context, dir string, lk *txn.Lock, j *txn.Journal) error {
-	if err := checkHeld(c, &logdir.Log{Dir: dir}); err != nil {
+func finishPendingConvert(c *cli.Context, o *convertOptions, dir string, lk *txn.Lock, j *txn.Journal) error {
+	if err := checkHeld(o.force, &logdir.Log{Dir: dir}); err != nil {
 		return err
 	}
 	res, err := txn.Finish(dir, j, txn.Config{Lock: lk, FS: writeFS(c)})
@@ -219,12 +316,12 @@ func finishPendingConvert(c *cli.Context, dir string, lk *txn.Lock, j *txn.Journ
 	if err := conv.Check(res.Backup, dir, in, dir, bars(c)); err != nil && (conv.Verify == nil || conv.Comparison == nil) {
 		return err
 	}
-	return printConverted(c, doc)
+	return printConverted(c, o.json, doc)
 }
 
-func reportRefusedConvert(c *cli.Context, ie *convert.InputError) error {
+func reportRefusedConvert(c *cli.Context, asJSON bool, ie *convert.InputError) error {
 	w := c.App.Writer
-	if c.Bool("json") {
+	if asJSON {
 		return errOr(writeJSON(w, &convertDoc{Refused: ie.Reasons}), damageError{})
 	}
 	printLine(w, "%s %s cannot be converted as it is; nothing was written:", red("refused:"), ie.Dir)
@@ -236,12 +333,12 @@ func reportRefusedConvert(c *cli.Context, ie *convert.InputError) error {
 
 // printConverted prints the conversion with the verification and the
 // comparison its audit made.
-func printConverted(c *cli.Context, doc *convertDoc) error {
+func printConverted(c *cli.Context, asJSON bool, doc *convertDoc) error {
 	doc.Verify, doc.Comparison = doc.Conversion.Verify, doc.Conversion.Comparison
 	v, cmp := doc.Verify, doc.Comparison
 	v.Dir = doc.Output
 	w := c.App.Writer
-	if c.Bool("json") {
+	if asJSON {
 		if err := writeJSON(w, doc); err != nil {
 			return err
 		}
@@ -314,18 +411,19 @@ type walConvertDoc struct {
 // runConvertToWAL writes a new WriteAheadLog from any log; its audit
 // verifies it and compares its entries with the input's up to the commit
 // index before it is published.
-func runConvertToWAL(c *cli.Context, dir string) error {
-	o, in, err := walConvertOptions(c)
+func runConvertToWAL(c *cli.Context, o *convertOptions, dir string) error {
+	wo, err := o.toWAL()
 	if err != nil {
 		return err
 	}
+	in := o.in.log
 	args := canonicalArgs(c, dir)
 	lk, err := lockInput(dir)
 	if err != nil {
 		return err
 	}
 	defer lk.Unlock()
-	if err := checkEvidence(c, dir, in); err != nil {
+	if err := checkEvidence(c, o.override, dir, in); err != nil {
 		return err
 	}
 	l, err := logdir.Open(dir, in)
@@ -333,16 +431,19 @@ func runConvertToWAL(c *cli.Context, dir string) error {
 		return err
 	}
 	defer l.Close()
-	if err := checkHeld(c, l); err != nil {
+	if err := checkHeld(o.force, l); err != nil {
 		return err
 	}
 	if err := preflight(dir, in); err != nil {
 		return err
 	}
-	conv, err := convert.PlanToWAL(l, o)
+	conv, err := convert.PlanToWAL(l, wo)
 	var ie *convert.InputError
 	if errors.As(err, &ie) {
-		return reportRefusedWAL(c, ie)
+		if o.json {
+			return errOr(writeJSON(c.App.Writer, &walConvertDoc{Refused: ie.Reasons}), damageError{})
+		}
+		return reportRefusedConvert(c, false, ie)
 	}
 	if err != nil {
 		return flagErr(err)
@@ -356,70 +457,17 @@ func runConvertToWAL(c *cli.Context, dir string) error {
 	}
 	doc.Verify, doc.Comparison = conv.Verify, conv.Comparison
 	doc.Verify.Dir = conv.Out
-	if c.Bool("json") {
+	if o.json {
 		if err := writeJSON(c.App.Writer, doc); err != nil {
 			return err
 		}
 	} else {
-		printWALConversion(c.App.Writer, doc, c.String("out"))
+		printWALConversion(c.App.Writer, doc, o.out)
 	}
 	if !doc.Verify.OK() || !doc.Comparison.OK() {
 		return damageError{}
 	}
 	return nil
-}
-
-// walConvertOptions reads the flags of --to wal.
-func walConvertOptions(c *cli.Context) (convert.WALOptions, logdir.Options, error) {
-	o := convert.WALOptions{Out: c.String("out"), Layout: c.String("wal-layout"), ChunkSize: c.Int64("chunk-size"),
-		CheckpointForm: c.Int("checkpoint-bytes"), NoSnapshot: c.Bool("no-snapshot"), SnapshotDir: c.String("snapshot-dir")}
-	in := logdir.Options{R: c.Int64("in-records-per-partition"), M: c.Int64("in-max-entry-size")}
-	in.Format, _ = format.Parse(c.String("in-format"))
-	h, detectHash, ok := wal.ParseHash(c.String("hash"))
-	switch {
-	case o.Out == "":
-		return o, in, usageError{msg: "convert --to wal needs --out NEWDIR", hint: "walctl convert --to wal --out NEWDIR DIR (a WriteAheadLog is never written in place)"}
-	case c.Bool("no-snapshot") && c.Bool("copy-snapshot"):
-		return o, in, usageError{msg: "--no-snapshot and --copy-snapshot contradict each other",
-			hint: "drop one: the snapshot is copied unless --no-snapshot"}
-	case c.Bool("in-place") || c.IsSet("backup"):
-		return o, in, usageError{msg: "--to wal writes a new directory only", hint: "use --out NEWDIR"}
-	case c.IsSet("records-per-partition") || c.IsSet("max-entry-size"):
-		return o, in, usageError{msg: "--records-per-partition and --max-entry-size do not apply to a WriteAheadLog", hint: "use --chunk-size, --hash, --wal-layout"}
-	case !ok:
-		return o, in, usageError{msg: fmt.Sprintf("--hash %q is not a hash algorithm", c.String("hash")), hint: "use none, crc32, crc64, xxhash32, xxhash64 or xxhash3"}
-	case o.Layout != "" && o.Layout != wal.Layout5 && o.Layout != wal.Layout6:
-		return o, in, usageError{msg: fmt.Sprintf("--wal-layout %q is not a record layout", o.Layout), hint: "use 6 (32-byte records, the 6.x default) or 5 (40-byte records)"}
-	case c.IsSet("chunk-size") && o.ChunkSize < 1:
-		return o, in, usageError{msg: fmt.Sprintf("--chunk-size %d is out of range", o.ChunkSize), hint: "a positive number of bytes, a multiple of the OS page size (default 4096)"}
-	case c.IsSet("checkpoint-bytes") && c.IsSet("target-version"):
-		return o, in, usageError{msg: "--checkpoint-bytes and --target-version exclude each other", hint: "drop one of the two"}
-	}
-	if !detectHash {
-		o.Hash = h
-	}
-	switch o.CheckpointForm {
-	case 0, wal.Checkpoint5x, wal.CheckpointV0, wal.CheckpointV1:
-	default:
-		return o, in, usageError{msg: fmt.Sprintf("--checkpoint-bytes %d is not a checkpoint form", o.CheckpointForm), hint: "use 8 (5.x), 12 (6.0–6.7) or 20 (6.8+)"}
-	}
-	v, err := targetVersion(c)
-	if err != nil || v.IsZero() {
-		return o, in, err
-	}
-	form, err := convert.CheckpointFormFor(v)
-	if err != nil {
-		return o, in, flagErr(err)
-	}
-	o.CheckpointForm = form
-	return o, in, nil
-}
-
-func reportRefusedWAL(c *cli.Context, ie *convert.InputError) error {
-	if c.Bool("json") {
-		return errOr(writeJSON(c.App.Writer, &walConvertDoc{Refused: ie.Reasons}), damageError{})
-	}
-	return reportRefusedConvert(c, ie)
 }
 
 // printWALConversion prints a conversion to a WriteAheadLog; out is the
@@ -456,7 +504,8 @@ type fromWALDoc struct {
 // runConvertFromWAL writes a WriteAheadLog as a legacy, v2 or sparse log;
 // its audit verifies it and compares every entry up to the last index
 // before it is published.
-func runConvertFromWAL(c *cli.Context, l *logdir.Log, co convert.Options, lk *txn.Lock, args []string) error {
+func runConvertFromWAL(c *cli.Context, o *convertOptions, l *logdir.Log, co convert.Options, lk *txn.Lock,
+	args []string) error {
 	defer l.Close()
 	if co.InPlace {
 		return usageError{msg: "a WriteAheadLog is converted into a new directory only", hint: "use --out NEWDIR"}
@@ -465,16 +514,16 @@ func runConvertFromWAL(c *cli.Context, l *logdir.Log, co convert.Options, lk *tx
 		Target: co.Target})
 	var ie *convert.InputError
 	if errors.As(err, &ie) {
-		if c.Bool("json") {
+		if o.json {
 			return errOr(writeJSON(c.App.Writer, &fromWALDoc{Refused: ie.Reasons}), damageError{})
 		}
-		return reportRefusedConvert(c, ie)
+		return reportRefusedConvert(c, false, ie)
 	}
 	if err != nil {
 		return flagErr(err)
 	}
 	doc := &fromWALDoc{Conversion: conv}
-	in, _ := logOptions(c)
+	in := o.in.log
 	in.Format, in.Force = format.WAL, true
 	cfg, bar := writeConfig(c, lk, args, conv.Expect(in), &doc.Audit, conv.Auditor(in))
 	err = conv.Write(cfg)
@@ -485,7 +534,7 @@ func runConvertFromWAL(c *cli.Context, l *logdir.Log, co convert.Options, lk *tx
 	doc.Verify, doc.Comparison = conv.Verify, conv.Comparison
 	doc.Verify.Dir = conv.Out
 	w := c.App.Writer
-	if c.Bool("json") {
+	if o.json {
 		if err := writeJSON(w, doc); err != nil {
 			return err
 		}
@@ -494,7 +543,7 @@ func runConvertFromWAL(c *cli.Context, l *logdir.Log, co convert.Options, lk *tx
 		if conv.M > 0 {
 			out += fmt.Sprintf(", M = %d", conv.M)
 		}
-		printLine(w, "%s %s (wal) → %s (%s): %s, commit index %d, last index %d", bold("Converted"), conv.Dir, c.String("out"), out,
+		printLine(w, "%s %s (wal) → %s (%s): %s, commit index %d, last index %d", bold("Converted"), conv.Dir, o.out, out,
 			plural64(conv.Entries, "entry"), conv.CommitIndex, conv.LastIndex)
 		for _, n := range conv.Notes {
 			printLine(w, "  %s", n)

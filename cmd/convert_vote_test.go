@@ -34,7 +34,7 @@ func TestConvertRewritesAnOldVote(t *testing.T) {
 				out := filepath.Join(t.TempDir(), "out")
 				args := []string{"convert", "--to", to, "--out", out}
 				if to == "sparse" {
-					args = append(args, "--max-entry-size", "10240")
+					args = append(args, "--out-max-entry-size", "10240")
 				}
 				stdout, errs, code := runReadOnly(t, f.WAL, withSettings(t, f, append(args, f.WAL)...)...)
 				if code != 0 {

@@ -116,13 +116,13 @@ func TestConvertToWALOptions(t *testing.T) {
 		want    string   // in the output's text
 	}{
 		{"5.26.2/wal-basic", nil, nil, "32-byte record"},
-		{"6.12.0/wal-legacy-layout", []string{"--wal-layout", "6"}, nil, "32-byte record"},
-		{"6.12.0/wal-basic", []string{"--wal-layout", "5"}, nil, "40-byte record"},
+		{"6.12.0/wal-legacy-layout", []string{"--out-wal-layout", "6"}, nil, "32-byte record"},
+		{"6.12.0/wal-basic", []string{"--out-wal-layout", "5"}, nil, "40-byte record"},
 		{"5.26.2/table-basic", []string{"--target-version", "5.26.2"}, nil, "8-byte checkpoint"},
 		{"5.26.2/table-basic", []string{"--target-version", "6.7.0"}, nil, "12-byte checkpoint"},
-		{"5.26.2/sparse-basic", []string{"--checkpoint-bytes", "12", "--hash", "xxhash64"}, nil, "hash xxhash64"},
-		{"5.26.2/legacy-basic", []string{"--chunk-size", "65536", "--hash", "crc32"}, []string{"--chunk-size", "65536"}, "chunk 65536"},
-		{"6.12.0/wal-hash-crc64", []string{"--hash", "none"}, nil, "hash none"},
+		{"5.26.2/sparse-basic", []string{"--out-checkpoint-bytes", "12", "--out-hash", "xxhash64"}, nil, "hash xxhash64"},
+		{"5.26.2/legacy-basic", []string{"--out-chunk-size", "65536", "--out-hash", "crc32"}, []string{"--chunk-size", "65536"}, "chunk 65536"},
+		{"6.12.0/wal-hash-crc64", []string{"--out-hash", "none"}, nil, "hash none"},
 	}
 	for _, c := range cases {
 		t.Run(c.fixture+" "+strings.Join(c.flags, " "), func(t *testing.T) {
@@ -192,9 +192,9 @@ func TestConvertToWALSnapshotUnlessNoSnapshot(t *testing.T) {
 func TestConvertWALWithSnapshotToPersistentState(t *testing.T) {
 	for _, name := range []string{"6.12.0/wal-snapshot", "5.26.2/wal-snapshot", "6.4.0/wal-snapshot"} {
 		f := fixtures.Load(t, filepath.Join(fixtures.Root(), filepath.FromSlash(name)))
-		for _, to := range [][]string{{"--to", "legacy"}, {"--to", "v2"}, {"--to", "sparse", "-M", "4096"}} {
+		for _, to := range [][]string{{"--to", "legacy"}, {"--to", "v2"}, {"--to", "sparse", "--out-max-entry-size", "4096"}} {
 			out := filepath.Join(t.TempDir(), "out")
-			args := append(append([]string{"convert"}, to...), "-R", "100", "--out", out, f.WAL)
+			args := append(append([]string{"convert"}, to...), "--out-records-per-partition", "100", "--out", out, f.WAL)
 			stdout, errs, code := run(t, args...)
 			if code != 0 {
 				t.Fatalf("%s %v: exit %d\n%s%s", name, to, code, stdout, errs)
@@ -238,11 +238,11 @@ func TestConvertToWALRefusals(t *testing.T) {
 		{"torn 5.x checkpoint", "5.26.2/wal-basic+checkpoint-torn", nil, 1, "checkpoint-torn"},
 		{"cut WAL state", "6.12.0/wal-basic+state-cut", nil, 1, "term and vote are lost"},
 		{"uncommitted hash mismatch", "6.12.0/wal-hash-xxhash32+hash-uncommitted-flip", nil, 1, "hash-mismatch-uncommitted"},
-		{"5.x with a hash", "5.26.2/table-basic", []string{"--target-version", "5.26.2", "--hash", "crc32"}, 2, "no per-entry hash"},
-		{"bad checkpoint form", "5.26.2/table-basic", []string{"--checkpoint-bytes", "16"}, 2, "not a checkpoint form"},
+		{"5.x with a hash", "5.26.2/table-basic", []string{"--target-version", "5.26.2", "--out-hash", "crc32"}, 2, "no per-entry hash"},
+		{"bad checkpoint form", "5.26.2/table-basic", []string{"--out-checkpoint-bytes", "16"}, 2, "not a checkpoint form"},
 		{"bad version", "5.26.2/table-basic", []string{"--target-version", "5.7.1"}, 2, "no WriteAheadLog"},
 		{"in place", "5.26.2/table-basic", []string{"--in-place"}, 2, "new directory only"},
-		{"damaged WAL to v2", "6.12.0/wal-basic+metadata-cut", []string{"-R", "4"}, 1, "metadata-truncated"},
+		{"damaged WAL to v2", "6.12.0/wal-basic+metadata-cut", []string{"--out-records-per-partition", "4"}, 1, "metadata-truncated"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -281,9 +281,9 @@ func TestConvertFromWAL(t *testing.T) {
 		for _, to := range []string{"legacy", "v2", "sparse"} {
 			t.Run(f.Name+"/"+to, func(t *testing.T) {
 				out := filepath.Join(t.TempDir(), "out")
-				args := []string{"convert", "--to", to, "-R", "4", "--out", out}
+				args := []string{"convert", "--to", to, "--out-records-per-partition", "4", "--out", out}
 				if to == "sparse" {
-					args = append(args, "--max-entry-size", fmt.Sprint(maxLen))
+					args = append(args, "--out-max-entry-size", fmt.Sprint(maxLen))
 				}
 				stdout, errs, code := runReadOnly(t, f.WAL, append(args, f.WAL)...)
 				if snapshot && !strings.Contains(stdout, "written as the snapshot file") {
@@ -325,8 +325,8 @@ func TestConvertFromWAL(t *testing.T) {
 func TestConvertFromWALNeedsR(t *testing.T) {
 	dir := filepath.Join(fixtures.Root(), "6.12.0", "wal-basic", "wal")
 	stdout, errs, code := runReadOnly(t, dir, "convert", "--to", "v2", "--out", filepath.Join(t.TempDir(), "o"), dir)
-	if code != 2 || !strings.Contains(errs+stdout, "--records-per-partition") {
-		t.Fatalf("exit %d, want 2 naming --records-per-partition\n%s%s", code, stdout, errs)
+	if code != 2 || !strings.Contains(errs+stdout, "--out-records-per-partition") {
+		t.Fatalf("exit %d, want 2 naming --out-records-per-partition\n%s%s", code, stdout, errs)
 	}
 }
 

@@ -8,24 +8,41 @@ import (
 
 	"github.com/urfave/cli/v2"
 	"github.com/walctl/walctl/detect"
-	"github.com/walctl/walctl/format/wal"
 	"github.com/walctl/walctl/internal/shellquote"
 )
 
+// detectOptions are detect's settings: --json, and the WriteAheadLog's
+// input settings (the PersistentState ones would overrule what detect
+// shows: the partitions' own evidence).
+type detectOptions struct {
+	json bool
+	in   inputOptions
+}
+
+func (o *detectOptions) flags() []cli.Flag { return append([]cli.Flag{jsonFlag()}, o.in.flags()...) }
+
+func (o *detectOptions) read(c *cli.Context) error {
+	o.json = c.Bool("json")
+	if c.NArg() == 0 {
+		return usageError{msg: "detect needs at least one log directory or partition file", hint: "walctl detect DIR"}
+	}
+	return o.in.read(c)
+}
+
 func detectCommand() *cli.Command {
+	o := &detectOptions{}
 	return &cli.Command{
 		Name:      "detect",
 		Usage:     "tell which log format each directory or partition file is in, with confidence and evidence",
 		ArgsUsage: "PATH...",
-		Flags:     formatFlags()[3:],
-		// detect takes the WAL overrides too; partition overrides make no sense here.
-		Action: runDetect,
+		Flags:     o.flags(),
+		Action:    func(c *cli.Context) error { return runDetect(c, o) },
 	}
 }
 
-func runDetect(c *cli.Context) error {
-	if c.NArg() == 0 {
-		return usageError{msg: "detect needs at least one log directory or partition file", hint: "walctl detect DIR"}
+func runDetect(c *cli.Context, o *detectOptions) error {
+	if err := o.read(c); err != nil {
+		return err
 	}
 	if err := checkRead(c.Args().Slice()...); err != nil {
 		return err
@@ -33,7 +50,7 @@ func runDetect(c *cli.Context) error {
 	var results []*detect.Result
 	unsure := false
 	for _, path := range c.Args().Slice() {
-		r, err := detectPath(path, detect.Overrides{WAL: wal.Options{ChunkSize: c.Int64("chunk-size"), Hash: c.String("hash"), Layout: c.String("wal-layout"), SnapshotDir: c.String("snapshot-dir")}})
+		r, err := detectPath(path, detect.Overrides{WAL: o.in.log.WAL})
 		if err != nil {
 			return fmt.Errorf("%s: %w", path, err)
 		}
@@ -43,7 +60,7 @@ func runDetect(c *cli.Context) error {
 		results = append(results, r)
 	}
 	w := c.App.Writer
-	if c.Bool("json") {
+	if o.json {
 		var err error
 		if len(results) == 1 {
 			err = writeJSON(w, results[0])

@@ -12,7 +12,33 @@ import (
 	"github.com/walctl/walctl/raftlog"
 )
 
+// diffOptions are diff's settings: the input settings (for every DIR),
+// --json and --context.
+type diffOptions struct {
+	in      inputOptions
+	json    bool
+	context int
+}
+
+func (o *diffOptions) flags() []cli.Flag {
+	return append(o.in.flags(), jsonFlag(),
+		&cli.IntFlag{Name: "context", Value: 3, Usage: "rows shown before and after each divergence"})
+}
+
+func (o *diffOptions) read(c *cli.Context) error {
+	o.json, o.context = c.Bool("json"), c.Int("context")
+	if c.NArg() < 2 {
+		return usageError{msg: fmt.Sprintf("diff needs at least two log directories, got %d", c.NArg()),
+			hint: "walctl diff [flags] DIR DIR [DIR...]"}
+	}
+	if o.context < 0 || o.context > 1000 {
+		return usageError{msg: fmt.Sprintf("--context %d is out of range", o.context), hint: "use 0 to 1000 rows"}
+	}
+	return o.in.read(c)
+}
+
 func diffCommand() *cli.Command {
+	o := &diffOptions{in: inputOptions{ps: true}}
 	return &cli.Command{
 		Name:  "diff",
 		Usage: "compare the logs of several replicas: where they stop agreeing, who is behind or divergent, and the safest source",
@@ -22,30 +48,20 @@ func diffCommand() *cli.Command {
 			"consistent (every log a prefix of another) with no Log Matching violation, no DotNext #292-padded entry " +
 			"and no local damage, 1 otherwise, 2 on error. The format flags apply to every DIR.",
 		ArgsUsage: "DIR DIR [DIR...]",
-		Flags: append(formatFlags(),
-			&cli.IntFlag{Name: "context", Value: 3, Usage: "rows shown before and after each divergence"},
-		),
-		Action: runDiff,
+		Flags:     o.flags(),
+		Action:    func(c *cli.Context) error { return runDiff(c, o) },
 	}
 }
 
-func runDiff(c *cli.Context) error {
-	if c.NArg() < 2 {
-		return usageError{msg: fmt.Sprintf("diff needs at least two log directories, got %d", c.NArg()),
-			hint: "walctl diff [flags] DIR DIR [DIR...]"}
-	}
-	if ctx := c.Int("context"); ctx < 0 || ctx > 1000 {
-		return usageError{msg: fmt.Sprintf("--context %d is out of range", ctx), hint: "use 0 to 1000 rows"}
-	}
-	o, err := logOptions(c)
-	if err != nil {
+func runDiff(c *cli.Context, o *diffOptions) error {
+	if err := o.read(c); err != nil {
 		return err
 	}
 	dirs := c.Args().Slice()
 	if err := checkRead(dirs...); err != nil {
 		return err
 	}
-	logs, err := openAll(dirs, o)
+	logs, err := openAll(dirs, o.in.log)
 	defer closeAll(logs)
 	if err != nil {
 		return err
@@ -55,7 +71,7 @@ func runDiff(c *cli.Context) error {
 	for k, l := range logs {
 		reps[k] = diff.FromLogdir(names[k], l)
 	}
-	ctx := c.Int("context")
+	ctx := o.context
 	if ctx == 0 {
 		ctx = -1 // diff.Options: 0 means the default
 	}
@@ -64,7 +80,7 @@ func runDiff(c *cli.Context) error {
 		return err
 	}
 	w := c.App.Writer
-	if c.Bool("json") {
+	if o.json {
 		err = writeJSON(w, rep)
 	} else {
 		printDiff(w, rep)

@@ -37,7 +37,8 @@ func TestDocsListEveryCode(t *testing.T) {
 	// A registered code spelled as a string in a set of codes.
 	setKey := regexp.MustCompile(`"([a-z0-9]+(?:-[a-z0-9]+)+)": true`)
 	n := 0
-	for _, dir := range []string{"../format", "../logdir", "../raftlog", "../diff", "../repair", "../audit",
+	for _, dir := range []string{"../format", "../logdir", "../raftlog", "../diff", "../repair", "../convert", "../rebuild",
+		"../verify", "../gate", "../audit",
 		"../detect", "../upgrade", "../txn", "../release", "."} {
 		filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
 			if err != nil || info.IsDir() || !strings.HasSuffix(p, ".go") || strings.HasSuffix(p, "_test.go") {

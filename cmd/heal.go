@@ -5,7 +5,6 @@ import (
 	"io"
 	"os"
 
-	"github.com/urfave/cli/v2"
 	"github.com/walctl/walctl/raftlog"
 	"github.com/walctl/walctl/repair"
 	"github.com/walctl/walctl/txn"
@@ -14,11 +13,7 @@ import (
 // lockReplica takes a shared lock on the replica of repair --from for the
 // whole run (no walctl may write it meanwhile; others may read it) and
 // refuses a replica that is DIR itself or has an unfinished write.
-func lockReplica(c *cli.Context, dir string) (*txn.Lock, error) {
-	from := c.String("from")
-	if from == "" {
-		return nil, usageError{msg: "--from needs the replica's log directory", hint: "walctl repair --from REPLICA [--apply] DIR"}
-	}
+func lockReplica(from, dir string) (*txn.Lock, error) {
 	if sameDir(from, dir) {
 		return nil, usageError{msg: fmt.Sprintf("--from %s is DIR itself", from),
 			hint: "give another node's log directory (walctl diff names a healthy source)"}

@@ -18,23 +18,82 @@ import (
 	"github.com/walctl/walctl/raftlog"
 )
 
+// inspectOptions are inspect's settings: the log's input settings, the
+// output (--json, --entries, --jsonl, --payload, --force) and the entries
+// it selects (--from-index, --to-index, --term, --limit).
+type inspectOptions struct {
+	in                   inputOptions
+	json, entries, jsonl bool
+	flt                  entryFilter
+}
+
+func (o *inspectOptions) flags() []cli.Flag {
+	return append(o.in.flags(), jsonFlag(),
+		&cli.BoolFlag{Name: "entries", Usage: "list entries"},
+		&cli.BoolFlag{Name: "jsonl", Usage: "with --entries: one JSON object per entry and line (the objects of " +
+			"--json's entries), streamed"},
+		&cli.Int64Flag{Name: "from-index", Usage: "first index to list", Value: 0},
+		&cli.Int64Flag{Name: "to-index", Usage: "last index to list", Value: -1, DefaultText: "the last entry"},
+		&cli.Int64Flag{Name: "term", Usage: "list only entries of this term", Value: -1, DefaultText: "every term"},
+		&cli.Int64Flag{Name: "limit", Usage: "list at most K entries (0 = all)"},
+		&cli.StringFlag{Name: "payload", Value: "auto", Usage: "payload view: " + strings.Join(payloadFlagValues, "|") +
+			" (redacted = length + sha256 only, for bug reports; raw = the payload bytes alone, one after another, " +
+			"never to a terminal without --force)"},
+		&cli.BoolFlag{Name: "force", Usage: "with --payload raw: write the bytes to a terminal too"})
+}
+
+// read reads and checks the flags: the entry selection and the output.
+func (o *inspectOptions) read(c *cli.Context) error {
+	if _, err := oneDir(c); err != nil {
+		return err
+	}
+	if err := o.in.read(c); err != nil {
+		return err
+	}
+	o.json, o.entries, o.jsonl = c.Bool("json"), c.Bool("entries"), c.Bool("jsonl")
+	flt := entryFilter{from: c.Int64("from-index"), to: c.Int64("to-index"), term: c.Int64("term"),
+		limit: c.Int64("limit"), payload: c.String("payload")}
+	switch {
+	case !slices.Contains(payloadFlagValues, flt.payload):
+		return usageError{msg: fmt.Sprintf("--payload %q is not a payload view", flt.payload),
+			hint: "use one of " + strings.Join(payloadFlagValues, ", ")}
+	case flt.from < 0:
+		return usageError{msg: fmt.Sprintf("--from-index %d is not an index", flt.from), hint: "indexes start at 0"}
+	case c.IsSet("to-index") && flt.to < 0:
+		return usageError{msg: fmt.Sprintf("--to-index %d is not an index", flt.to),
+			hint: "leave --to-index out to list up to the last entry"}
+	case c.IsSet("to-index") && flt.to < flt.from:
+		return usageError{msg: fmt.Sprintf("--from-index %d is after --to-index %d", flt.from, flt.to),
+			hint: "give --from-index N --to-index M with N ≤ M"}
+	case c.IsSet("term") && flt.term < 0:
+		return usageError{msg: fmt.Sprintf("--term %d is not a term", flt.term), hint: "terms are 0 or more"}
+	case flt.limit < 0:
+		return usageError{msg: fmt.Sprintf("--limit %d is out of range", flt.limit), hint: "use 0 (all) or a positive count"}
+	case o.json && o.jsonl:
+		return usageError{msg: "--json and --jsonl exclude each other", hint: "--json prints one document, --jsonl one entry per line"}
+	case o.jsonl && !o.entries:
+		return usageError{msg: "--jsonl lists entries", hint: "add --entries (or use --json for the log's head)"}
+	case flt.payload == "raw" && (o.json || o.jsonl):
+		return usageError{msg: "--payload raw writes bytes, not JSON", hint: "use --payload base64 or hex with --json"}
+	case flt.payload == "raw" && modeOf(c.App.Writer).tty && !c.Bool("force"):
+		return usageError{msg: "--payload raw would write payload bytes to the terminal",
+			hint: "redirect stdout to a file or a pipe (… > payloads.bin), or add --force"}
+	}
+	if flt.to < 0 {
+		flt.to = 1<<63 - 1
+	}
+	o.flt = flt
+	return nil
+}
+
 func inspectCommand() *cli.Command {
+	o := &inspectOptions{in: inputOptions{ps: true}}
 	return &cli.Command{
 		Name:      "inspect",
 		Usage:     "show node state, snapshot, partitions, totals and (with --entries) every entry",
 		ArgsUsage: "DIR",
-		Flags: append(formatFlags(),
-			&cli.BoolFlag{Name: "entries", Usage: "list entries"},
-			&cli.BoolFlag{Name: "jsonl", Usage: "with --entries: one JSON object per entry and line (the objects of --json's entries), streamed"},
-			&cli.Int64Flag{Name: "from", Usage: "first index to list", Value: 0},
-			&cli.Int64Flag{Name: "to", Usage: "last index to list", Value: -1, DefaultText: "the last entry"},
-			&cli.Int64Flag{Name: "term", Usage: "list only entries of this term", Value: -1, DefaultText: "every term"},
-			&cli.Int64Flag{Name: "limit", Usage: "list at most K entries (0 = all)"},
-			&cli.StringFlag{Name: "payload", Value: "auto", Usage: "payload view: " + strings.Join(payloadFlagValues, "|") +
-				" (redacted = length + sha256 only, for bug reports; raw = the payload bytes alone, one after another, never to a terminal without --force)"},
-			&cli.BoolFlag{Name: "force", Usage: "with --payload raw: write the bytes to a terminal too"},
-		),
-		Action: runInspect,
+		Flags:     o.flags(),
+		Action:    func(c *cli.Context) error { return runInspect(c, o) },
 	}
 }
 
@@ -123,23 +182,15 @@ type entryFilter struct {
 	payload               string
 }
 
-func runInspect(c *cli.Context) error {
-	dir, err := oneDir(c)
-	if err != nil {
+func runInspect(c *cli.Context, o *inspectOptions) error {
+	if err := o.read(c); err != nil {
 		return err
 	}
-	o, err := logOptions(c)
-	if err != nil {
-		return err
-	}
-	flt, err := inspectFilter(c)
-	if err != nil {
-		return err
-	}
+	dir, flt := c.Args().First(), o.flt
 	if err := checkRead(dir); err != nil {
 		return err
 	}
-	l, err := logdir.Open(dir, o)
+	l, err := logdir.Open(dir, o.in.log)
 	if err != nil {
 		return err
 	}
@@ -149,7 +200,7 @@ func runInspect(c *cli.Context) error {
 	case flt.payload == "raw":
 		bw := bufio.NewWriterSize(w, 64<<10)
 		return errOr(writeRawPayloads(bw, l, flt), bw.Flush())
-	case c.Bool("jsonl"):
+	case o.jsonl:
 		bw := bufio.NewWriterSize(w, 64<<10)
 		return errOr(writeEntriesJSONL(bw, l, flt), bw.Flush())
 	}
@@ -157,52 +208,19 @@ func runInspect(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if c.Bool("json") {
-		// One write per 64 KiB, not one per entry.
+	if o.json {
 		bw := bufio.NewWriterSize(w, 64<<10)
-		err := inspectJSON(bw, l, doc, c.Bool("entries"), flt)
+		err := inspectJSON(bw, l, doc, o.entries, flt)
 		if ferr := bw.Flush(); err == nil {
 			err = ferr
 		}
 		return err
 	}
 	printInspect(w, doc)
-	if c.Bool("entries") {
+	if o.entries {
 		return printEntries(w, l, flt)
 	}
 	return nil
-}
-
-// inspectFilter reads and checks the entry selection and output flags.
-func inspectFilter(c *cli.Context) (entryFilter, error) {
-	flt := entryFilter{from: c.Int64("from"), to: c.Int64("to"), term: c.Int64("term"), limit: c.Int64("limit"), payload: c.String("payload")}
-	switch {
-	case !slices.Contains(payloadFlagValues, flt.payload):
-		return flt, usageError{msg: fmt.Sprintf("--payload %q is not a payload view", flt.payload), hint: "use one of " + strings.Join(payloadFlagValues, ", ")}
-	case flt.from < 0:
-		return flt, usageError{msg: fmt.Sprintf("--from %d is not an index", flt.from), hint: "indexes start at 0"}
-	case c.IsSet("to") && flt.to < 0:
-		return flt, usageError{msg: fmt.Sprintf("--to %d is not an index", flt.to), hint: "leave --to out to list up to the last entry"}
-	case c.IsSet("to") && flt.to < flt.from:
-		return flt, usageError{msg: fmt.Sprintf("--from %d is after --to %d", flt.from, flt.to), hint: "give --from N --to M with N ≤ M"}
-	case c.IsSet("term") && flt.term < 0:
-		return flt, usageError{msg: fmt.Sprintf("--term %d is not a term", flt.term), hint: "terms are 0 or more"}
-	case flt.limit < 0:
-		return flt, usageError{msg: fmt.Sprintf("--limit %d is out of range", flt.limit), hint: "use 0 (all) or a positive count"}
-	case c.Bool("json") && c.Bool("jsonl"):
-		return flt, usageError{msg: "--json and --jsonl exclude each other", hint: "--json prints one document, --jsonl one entry per line"}
-	case c.Bool("jsonl") && !c.Bool("entries"):
-		return flt, usageError{msg: "--jsonl lists entries", hint: "add --entries (or use --json for the log's head)"}
-	case flt.payload == "raw" && (c.Bool("json") || c.Bool("jsonl")):
-		return flt, usageError{msg: "--payload raw writes bytes, not JSON", hint: "use --payload base64 or hex with --json"}
-	case flt.payload == "raw" && modeOf(c.App.Writer).tty && !c.Bool("force"):
-		return flt, usageError{msg: "--payload raw would write payload bytes to the terminal",
-			hint: "redirect stdout to a file or a pipe (… > payloads.bin), or add --force"}
-	}
-	if flt.to < 0 {
-		flt.to = 1<<63 - 1
-	}
-	return flt, nil
 }
 
 // writeRawPayloads writes the payload bytes of the selected entries one

@@ -2,6 +2,7 @@ package cmd
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 	"github.com/walctl/walctl/format"
@@ -10,42 +11,172 @@ import (
 	"github.com/walctl/walctl/release"
 )
 
-// logOptions turns the override flags into logdir options, rejecting values
-// the library itself would reject.
-func logOptions(c *cli.Context) (logdir.Options, error) {
-	o := logdir.Options{R: c.Int64("records-per-partition"), M: c.Int64("max-entry-size")}
-	if f := c.String("format"); f != "" {
+// Every command keeps its settings in an options struct of its own
+// (detectOptions, verifyOptions, …, in the command's file) with two
+// methods: flags, the command's flags (its --help, the man page and shell
+// completion come from them), and read, which reads and checks them, the
+// one place where a value is refused. The pieces several commands share are
+// here: the settings that read a log (inputOptions), --json, and the
+// release flags.
+
+// jsonFlag is --json, for every command that prints a document.
+func jsonFlag() cli.Flag { return &cli.BoolFlag{Name: "json", Usage: "print one JSON document"} }
+
+// inputOptions are the settings that read a log where detection is unsure
+// (they never overrule the files): --format, --records-per-partition (-R)
+// and --max-entry-size (-M) for a PersistentState log, --chunk-size,
+// --hash, --wal-layout and --snapshot-dir for a WriteAheadLog. convert
+// spells them --in-… (its output's settings are --out-…).
+type inputOptions struct {
+	prefix string // "" or "in-"
+	// ps: the PersistentState settings too (detect takes only the
+	// WriteAheadLog's: its partition evidence is what it shows).
+	ps bool
+	// log is what read made of the flags.
+	log logdir.Options
+	// typed are the settings as typed (--name value), which verify carries
+	// into its fix commands.
+	typed []string
+}
+
+// The names of the input settings, unprefixed.
+const (
+	flagFormat      = "format"
+	flagR           = "records-per-partition"
+	flagM           = "max-entry-size"
+	flagChunkSize   = "chunk-size"
+	flagHash        = "hash"
+	flagWALLayout   = "wal-layout"
+	flagSnapshotDir = "snapshot-dir"
+)
+
+func (o *inputOptions) flags() []cli.Flag {
+	p, what := o.prefix, ""
+	if p != "" {
+		what = "the input's "
+	}
+	alias := func(short string) []string {
+		if p != "" {
+			return nil
+		}
+		return []string{short}
+	}
+	var fs []cli.Flag
+	if o.ps {
+		fs = append(fs,
+			&cli.StringFlag{Name: p + flagFormat, Usage: what + "log format, when detection is unsure: " +
+				format.Names(format.Logs, "|") + " (table = v2)"},
+			&cli.Int64Flag{Name: p + flagR, Aliases: alias("R"), Usage: what + "records per partition (R), when " +
+				"detection is unsure"},
+			&cli.Int64Flag{Name: p + flagM, Aliases: alias("M"), Usage: "sparse format: " + what +
+				"MaxLogEntrySize (M), when detection is unsure"})
+	}
+	return append(fs,
+		&cli.Int64Flag{Name: p + flagChunkSize, Usage: "WriteAheadLog: " + what + "data chunk size " +
+			"(Options.ChunkSize), when detection is unsure"},
+		&cli.StringFlag{Name: p + flagHash, Usage: "WriteAheadLog: " + what + "integrity hash " +
+			strings.Join(hashNames, "|") + ", when detection is unsure"},
+		&cli.StringFlag{Name: p + flagWALLayout, Usage: "WriteAheadLog: " + what + "record layout 6 (32-byte " +
+			"records) or 5 (40-byte records with ticks)"},
+		&cli.StringFlag{Name: p + flagSnapshotDir, Usage: "WriteAheadLog: the state machine's snapshot directory" +
+			map[bool]string{true: " of the input"}[p != ""] + " (default db)"})
+}
+
+// read reads the settings, refusing values the library itself would reject.
+func (o *inputOptions) read(c *cli.Context) error {
+	p := o.prefix
+	flag := func(name string) string { return "--" + p + name }
+	l := logdir.Options{R: c.Int64(p + flagR), M: c.Int64(p + flagM)}
+	if f := c.String(p + flagFormat); f != "" {
 		var ok bool
-		if o.Format, ok = format.Parse(f); !ok {
-			return o, usageError{msg: fmt.Sprintf("--format %q is not a log format", f), hint: "use legacy, v2 (the 5.4+ Table format), sparse or wal"}
+		if l.Format, ok = format.Parse(f); !ok {
+			return usageError{msg: fmt.Sprintf("%s %q is not a log format", flag(flagFormat), f),
+				hint: "use legacy, v2 (the 5.4+ Table format), sparse or wal"}
 		}
 	}
-	if c.IsSet("records-per-partition") && (o.R < 2 || o.R > 53_687_091) {
-		return o, usageError{msg: fmt.Sprintf("--records-per-partition %d is out of range", o.R), hint: "DotNext accepts 2 ≤ R ≤ 53687091; use the value the node was configured with"}
+	if c.IsSet(p+flagR) && (l.R < 2 || l.R > 53_687_091) {
+		return usageError{msg: fmt.Sprintf("%s %d is out of range", flag(flagR), l.R),
+			hint: "DotNext accepts 2 ≤ R ≤ 53687091; use the value the node was configured with"}
 	}
-	if c.IsSet("max-entry-size") && o.M < 1 {
-		return o, usageError{msg: fmt.Sprintf("--max-entry-size %d is out of range", o.M), hint: "M is the node's MaxLogEntrySize, a positive number of bytes"}
+	if c.IsSet(p+flagM) && l.M < 1 {
+		return usageError{msg: fmt.Sprintf("%s %d is out of range", flag(flagM), l.M),
+			hint: "M is the node's MaxLogEntrySize, a positive number of bytes"}
 	}
-	if o.M > 0 && o.Format != "" && o.Format != format.Sparse {
-		return o, usageError{msg: fmt.Sprintf("--max-entry-size applies to the sparse format, not --format %s", o.Format), hint: "drop one of the two flags"}
+	if l.M > 0 && l.Format != "" && l.Format != format.Sparse {
+		return usageError{msg: fmt.Sprintf("%s applies to the sparse format, not %s %s", flag(flagM), flag(flagFormat),
+			l.Format), hint: "drop one of the two flags"}
 	}
-	if o.M > 0 && o.Format == "" {
-		o.Format = format.Sparse
+	if l.M > 0 && l.Format == "" {
+		l.Format = format.Sparse
 	}
-	o.WAL = wal.Options{ChunkSize: c.Int64("chunk-size"), Hash: c.String("hash"), Layout: c.String("wal-layout"), SnapshotDir: c.String("snapshot-dir")}
-	if c.IsSet("chunk-size") && o.WAL.ChunkSize < 1 {
-		return o, usageError{msg: fmt.Sprintf("--chunk-size %d is out of range", o.WAL.ChunkSize), hint: "use the node's WriteAheadLog ChunkSize in bytes (default: the OS page size, 4096)"}
+	l.WAL = wal.Options{ChunkSize: c.Int64(p + flagChunkSize), Hash: c.String(p + flagHash),
+		Layout: c.String(p + flagWALLayout), SnapshotDir: c.String(p + flagSnapshotDir)}
+	if err := checkWALFlags(c, p, l.WAL); err != nil {
+		return err
 	}
-	if _, _, ok := wal.ParseHash(o.WAL.Hash); !ok {
-		return o, usageError{msg: fmt.Sprintf("--hash %q is not a hash algorithm", o.WAL.Hash), hint: "use none, crc32, crc64, xxhash32, xxhash64 or xxhash3"}
+	if l.Format == format.WAL && l.R > 0 {
+		return usageError{msg: flag(flagR) + " does not apply to a WriteAheadLog", hint: "drop " + flag(flagR)}
 	}
-	if l := o.WAL.Layout; l != "" && l != "5" && l != "6" {
-		return o, usageError{msg: fmt.Sprintf("--wal-layout %q is not a record layout", l), hint: "use 6 (32-byte records, the 6.x default) or 5 (40-byte records, 5.x or the IgnoreTimestamp=false switch)"}
+	o.log, o.typed = l, nil
+	for _, name := range []string{flagFormat, flagR, flagM, flagChunkSize, flagHash, flagWALLayout, flagSnapshotDir} {
+		if c.IsSet(p + name) {
+			o.typed = append(o.typed, "--"+name, c.String(p+name))
+		}
 	}
-	if o.Format == format.WAL && o.R > 0 {
-		return o, usageError{msg: "--records-per-partition does not apply to a WriteAheadLog", hint: "drop --records-per-partition"}
+	return nil
+}
+
+// checkWALFlags refuses WriteAheadLog settings (those of the flags named
+// prefix+chunk-size, prefix+hash and prefix+wal-layout) that no log has.
+func checkWALFlags(c *cli.Context, prefix string, w wal.Options) error {
+	flag := func(name string) string { return "--" + prefix + name }
+	if c.IsSet(prefix+flagChunkSize) && w.ChunkSize < 1 {
+		return usageError{msg: fmt.Sprintf("%s %d is out of range", flag(flagChunkSize), w.ChunkSize),
+			hint: "use the node's WriteAheadLog ChunkSize in bytes (default: the OS page size, 4096)"}
 	}
-	return o, nil
+	if _, _, ok := wal.ParseHash(w.Hash); !ok {
+		return usageError{msg: fmt.Sprintf("%s %q is not a hash algorithm", flag(flagHash), w.Hash),
+			hint: "use none, crc32, crc64, xxhash32, xxhash64 or xxhash3"}
+	}
+	if l := w.Layout; l != "" && l != wal.Layout5 && l != wal.Layout6 {
+		return usageError{msg: fmt.Sprintf("%s %q is not a record layout", flag(flagWALLayout), l),
+			hint: "use 6 (32-byte records, the 6.x default) or 5 (40-byte records, 5.x or the IgnoreTimestamp=false switch)"}
+	}
+	return nil
+}
+
+// hashNames are the values of a hash flag.
+var hashNames = []string{"none", "crc32", "crc64", "xxhash32", "xxhash64", "xxhash3"}
+
+// renamed are flags a command no longer has, by the name it now has: a
+// command line that uses one is refused with the new name (never read in
+// another sense). convert names its output's settings --out-… and its
+// input's --in-…; inspect's index range is --from-index/--to-index.
+var renamed = map[string]map[string]string{
+	"convert": {
+		"R": "--out-records-per-partition", flagR: "--out-records-per-partition (the input's: " +
+			"--in-records-per-partition)",
+		"M": "--out-max-entry-size", flagM: "--out-max-entry-size (the input's: --in-max-entry-size)",
+		flagHash:           "--out-hash (the input's: --in-hash)",
+		flagChunkSize:      "--out-chunk-size (the input's: --in-chunk-size)",
+		flagWALLayout:      "--out-wal-layout (the input's: --in-wal-layout)",
+		"checkpoint-bytes": "--out-checkpoint-bytes",
+		flagSnapshotDir:    "--out-snapshot-dir (the input's: --in-snapshot-dir)",
+	},
+	"inspect": {"from": "--from-index", "to": "--to-index"},
+}
+
+// renamedError is the usage error for a flag that command renamed, or nil.
+func renamedError(command, name string) error {
+	now, ok := renamed[command][name]
+	if !ok {
+		return nil
+	}
+	why := "convert's output settings are --out-…, its input's --in-…"
+	if command == "inspect" {
+		why = "it selects indexes"
+	}
+	return usageError{cmd: command, msg: fmt.Sprintf("%s is now %s: %s", dashed(name), now, why)}
 }
 
 // oneDir returns the single DIR argument of a command.
@@ -57,16 +188,22 @@ func oneDir(c *cli.Context) (string, error) {
 	return c.Args().First(), nil
 }
 
-// targetVersion reads --target-version, the DotNext.Net.Cluster release that
-// will open the log (zero when the flag is not given). The one place every
-// command parses it; the arithmetic and the range are package release's.
-func targetVersion(c *cli.Context) (release.Version, error) {
-	return releaseFlag(c, "target-version")
+// targetFlag is --target-version; what says what the release does.
+func targetFlag(what string) cli.Flag {
+	return &cli.StringFlag{Name: "target-version", Usage: what}
+}
+
+// fromVersionFlag is --from-version, the release that wrote the log.
+func fromVersionFlag(prefix string) cli.Flag {
+	return &cli.StringFlag{Name: "from-version", Usage: prefix + "the release that wrote the log (the node's current " +
+		"one); default: judged from the files (walctl detect's \"written by\")"}
 }
 
 // releaseFlag reads a release flag (--target-version, --to-version,
 // --from-version) through release.ParseTarget: major.minor.patch inside
-// the releases walctl models, or a usage error naming them.
+// the releases walctl models, or a usage error naming them. The one place
+// every command parses a release; the arithmetic and the range are package
+// release's.
 func releaseFlag(c *cli.Context, name string) (release.Version, error) {
 	if !c.IsSet(name) {
 		return release.Version{}, nil

@@ -125,7 +125,7 @@ func TestHostilePayloadNeverReachesStdoutRaw(t *testing.T) {
 // drive a terminal: refused on one without --force.
 func TestPayloadRaw(t *testing.T) {
 	dir := hostileLog(t)
-	out, _, code := runMode(t, pipe, "inspect", "--payload", "raw", "--from", "3", "--to", "3", dir)
+	out, _, code := runMode(t, pipe, "inspect", "--payload", "raw", "--from-index", "3", "--to-index", "3", dir)
 	if code != 0 || out != hostileText {
 		t.Errorf("exit %d, got %q, want the payload %q", code, out, hostileText)
 	}
@@ -137,7 +137,7 @@ func TestPayloadRaw(t *testing.T) {
 	if code != exitError || out != "" || !strings.Contains(errs, "--force") {
 		t.Errorf("on a terminal: exit %d, stdout %q, stderr %q; want exit 2, nothing written, a hint naming --force", code, out, errs)
 	}
-	if out, _, code := runMode(t, term80, "inspect", "--payload", "raw", "--force", "--from", "3", "--limit", "1", dir); code != 0 || out != hostileText {
+	if out, _, code := runMode(t, term80, "inspect", "--payload", "raw", "--force", "--from-index", "3", "--limit", "1", dir); code != 0 || out != hostileText {
 		t.Errorf("--force: exit %d, got %q", code, out)
 	}
 	if _, errs, code := runMode(t, pipe, "inspect", "--payload", "raw", "--json", dir); code != exitError || !strings.Contains(errs, "raw") {
@@ -171,7 +171,7 @@ func TestInspectJSONL(t *testing.T) {
 		}
 	}
 	dir := filepath.Join(fixtures.Root(), "5.26.2", "table-basic", "wal")
-	if out, _, code := run(t, "inspect", "--entries", "--jsonl", "--from", "4", "--limit", "2", dir); code != 0 || strings.Count(out, "\n") != 2 ||
+	if out, _, code := run(t, "inspect", "--entries", "--jsonl", "--from-index", "4", "--limit", "2", dir); code != 0 || strings.Count(out, "\n") != 2 ||
 		!strings.HasPrefix(out, `{"index":4,`) {
 		t.Errorf("--from 4 --limit 2: exit %d:\n%s", code, out)
 	}

@@ -14,29 +14,117 @@ import (
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
 	"github.com/walctl/walctl/rebuild"
+	"github.com/walctl/walctl/release"
 	"github.com/walctl/walctl/repair"
 	"github.com/walctl/walctl/txn"
 	"github.com/walctl/walctl/verify"
 )
 
+// repairOptions are repair's settings: the log's input settings, --json,
+// the write (--apply, --backup, --force, --override-evidence), what the
+// operator supplies (--set-term, --clear-vote, --commit-index,
+// --allow-drop-committed), --from REPLICA and, for a WriteAheadLog,
+// --target-version.
+type repairOptions struct {
+	in                            inputOptions
+	json, apply, force, override  bool
+	allowDropCommitted, clearVote bool
+	backup, from                  string // from: absolute ("" without --from)
+	setTerm, commitIndex          *int64
+	target                        release.Version
+}
+
+func (o *repairOptions) flags() []cli.Flag {
+	return append(o.in.flags(), jsonFlag(), overrideEvidenceFlag(),
+		&cli.Int64Flag{Name: "commit-index", Usage: "the cluster's commit index, for a node.state (or WriteAheadLog " +
+			"checkpoint) that cannot be trusted (from a healthy peer, or walctl diff); without it an untrusted commit " +
+			"index is lowered to the snapshot index"},
+		&cli.BoolFlag{Name: "apply", Usage: "carry out the plan (after copying DIR to the backup); without it nothing " +
+			"is changed"},
+		&cli.StringFlag{Name: "backup", Usage: "where DIR is copied before any write (must not exist or be empty; " +
+			"default: a new sibling DIR.walctl-backup-<UTC time>)"},
+		&cli.BoolFlag{Name: "allow-drop-committed", Usage: "allow dropping entries at or below CommitIndex (only when " +
+			"a majority of the cluster still holds them)"},
+		&cli.Int64Flag{Name: "set-term", Usage: "the term to write to node.state (a WriteAheadLog's state) when " +
+			"its own is lost, untrusted or behind the log's terms: the cluster's current term + 1"},
+		&cli.BoolFlag{Name: "clear-vote", Usage: "write node.state without a vote (with --set-term above the stored " +
+			"term, or when the vote is lost)"},
+		forceFlag(),
+		targetFlag("WriteAheadLog: the DotNext release that will open the log; picks the checkpoint form (5.x: 8 "+
+			"bytes, 6.0–6.7: 12, 6.8+: 20)"),
+		&cli.StringFlag{Name: "from", Usage: "heal DIR from the replica REPLICA (a stopped node's log, any format): " +
+			"DIR's damaged or missing committed entries are rebuilt from REPLICA's at the same indexes, in DIR's own " +
+			"format; refused where REPLICA disagrees with an intact committed entry of DIR, lacks an entry, or DIR's " +
+			"term or commit index would have to move"})
+}
+
+func (o *repairOptions) read(c *cli.Context) error {
+	if _, err := oneDir(c); err != nil {
+		return err
+	}
+	if err := o.in.read(c); err != nil {
+		return err
+	}
+	var err error
+	if o.target, err = releaseFlag(c, "target-version"); err != nil {
+		return err
+	}
+	o.json, o.apply, o.force, o.override = c.Bool("json"), c.Bool("apply"), c.Bool("force"), c.Bool("override-evidence")
+	o.allowDropCommitted, o.clearVote, o.backup = c.Bool("allow-drop-committed"), c.Bool("clear-vote"), c.String("backup")
+	o.from, o.setTerm, o.commitIndex = "", int64Flag(c, "set-term"), int64Flag(c, "commit-index")
+	if c.IsSet("from") {
+		if o.from = c.String("from"); o.from == "" {
+			return usageError{msg: "--from needs the replica's log directory", hint: "walctl repair --from REPLICA [--apply] DIR"}
+		}
+	}
+	return nil
+}
+
+// int64Flag is the value of an optional number flag, nil when not given.
+func int64Flag(c *cli.Context, name string) *int64 {
+	if !c.IsSet(name) {
+		return nil
+	}
+	n := c.Int64(name)
+	return &n
+}
+
+// plan is the repair of a PersistentState log these settings ask for.
+func (o *repairOptions) plan() repair.Options {
+	lo := o.in.log
+	ro := repair.Options{AllowDropCommitted: o.allowDropCommitted, ClearVote: o.clearVote, Backup: o.backup,
+		OverrideEvidence: o.override, SetTerm: o.setTerm, CommitIndex: o.commitIndex,
+		Log: rebuild.LogOptions{Format: lo.Format, R: lo.R, M: lo.M, Force: lo.Force}}
+	if o.from != "" {
+		ro.From = absPath(o.from)
+	}
+	return ro
+}
+
+// walPlan is the repair of a WriteAheadLog these settings ask for.
+func (o *repairOptions) walPlan() (repair.WALRepairOptions, error) {
+	lo := o.in.log
+	wo := repair.WALRepairOptions{AllowDropCommitted: o.allowDropCommitted, Backup: o.backup, Force: lo.Force,
+		WAL: lo.WAL, SetTerm: o.setTerm, CommitIndex: o.commitIndex}
+	if o.target.IsZero() {
+		return wo, nil
+	}
+	form, err := convert.CheckpointFormFor(o.target)
+	if err != nil {
+		return wo, flagErr(err)
+	}
+	wo.CheckpointForm = form
+	return wo, nil
+}
+
 func repairCommand() *cli.Command {
+	o := &repairOptions{in: inputOptions{ps: true}}
 	return &cli.Command{
 		Name:      "repair",
 		Usage:     "print what a repair would do (one action per finding); with --apply, back up the directory and do it",
 		ArgsUsage: "DIR",
-		Flags: append(append(formatFlags(), writeFlags()...),
-			&cli.Int64Flag{Name: "commit-index", Usage: "the cluster's commit index, for a node.state (or WriteAheadLog checkpoint) that cannot be trusted (from a healthy peer, or walctl diff); without it an untrusted commit index is lowered to the snapshot index"},
-			&cli.BoolFlag{Name: "apply", Usage: "carry out the plan (after copying DIR to the backup); without it nothing is changed"},
-			&cli.StringFlag{Name: "backup", Usage: "where DIR is copied before any write (must not exist or be empty; default: a new sibling DIR.walctl-backup-<UTC time>)"},
-			&cli.BoolFlag{Name: "allow-drop-committed", Usage: "allow dropping entries at or below CommitIndex (only when a majority of the cluster still holds them)"},
-			&cli.Int64Flag{Name: "set-term", Usage: "the term to write to node.state (a WriteAheadLog's state) when " +
-				"its own is lost, untrusted or behind the log's terms: the cluster's current term + 1"},
-			&cli.BoolFlag{Name: "clear-vote", Usage: "write node.state without a vote (with --set-term above the stored term, or when the vote is lost)"},
-			&cli.BoolFlag{Name: "force", Usage: "go on although another process holds the log's files"},
-			&cli.StringFlag{Name: "target-version", Usage: "WriteAheadLog: the DotNext release that will open the log; picks the checkpoint form (5.x: 8 bytes, 6.0–6.7: 12, 6.8+: 20)"},
-			&cli.StringFlag{Name: "from", Usage: "heal DIR from the replica REPLICA (a stopped node's log, any format): DIR's damaged or missing committed entries are rebuilt from REPLICA's at the same indexes, in DIR's own format; refused where REPLICA disagrees with an intact committed entry of DIR, lacks an entry, or DIR's term or commit index would have to move"},
-		),
-		Action: runRepair,
+		Flags:     o.flags(),
+		Action:    func(c *cli.Context) error { return runRepair(c, o) },
 	}
 }
 
@@ -56,20 +144,13 @@ type repairWrite struct {
 	args []string
 }
 
-func runRepair(c *cli.Context) error {
-	dir, err := oneDir(c)
-	if err != nil {
+func runRepair(c *cli.Context, o *repairOptions) error {
+	if err := o.read(c); err != nil {
 		return err
 	}
-	lo, err := logOptions(c)
-	if err != nil {
-		return err
-	}
-	if _, err := targetVersion(c); err != nil {
-		return err
-	}
+	dir, lo := c.Args().First(), o.in.log
 	var wr *repairWrite
-	if c.Bool("apply") {
+	if o.apply {
 		args := canonicalArgs(c, dir)
 		lk, j, err := lockForWrite(c, dir, args)
 		if err != nil {
@@ -77,93 +158,75 @@ func runRepair(c *cli.Context) error {
 		}
 		defer lk.Unlock()
 		if j != nil {
-			return finishPending(c, dir, lo, lk, j)
+			return finishPending(c, o, dir, lk, j)
 		}
 		wr = &repairWrite{lock: lk, args: args}
 	} else if err := checkRead(dir); err != nil {
 		return err
 	}
-	if err := checkEvidence(c, dir, lo); err != nil {
+	if err := checkEvidence(c, o.override, dir, lo); err != nil {
 		return err
 	}
-	if c.IsSet("from") {
-		lk, err := lockReplica(c, dir)
+	if o.from != "" {
+		lk, err := lockReplica(o.from, dir)
 		if err != nil {
 			return err
 		}
 		defer lk.Unlock()
 	}
-	o := repairOptions(c, lo)
 	l, err := logdir.Open(dir, lo)
 	if err != nil {
 		return err
 	}
-	if err := checkHeld(c, l); err != nil {
+	if err := checkHeld(o.force, l); err != nil {
 		l.Close()
 		return err
 	}
 	if l.Format == format.WAL {
-		return runRepairWAL(c, l, lo, wr)
+		return runRepairWAL(c, o, l, wr)
 	}
-	if c.IsSet("target-version") {
+	if !o.target.IsZero() {
 		l.Close()
 		return usageError{msg: "--target-version applies to a WriteAheadLog only", hint: "drop --target-version"}
 	}
-	plan, err := repair.MakePlan(l, o)
+	ro := o.plan()
+	plan, err := repair.MakePlan(l, ro)
 	l.Close()
 	if err != nil {
 		return flagErr(err)
 	}
 	defer plan.Close()
 	doc := &repairDoc{Plan: plan}
-	if !c.Bool("apply") {
-		return reportPlanOnly(c, doc)
+	if !o.apply {
+		return reportPlanOnly(c, o.json, doc)
 	}
 	if refused := plan.Refusals(); len(refused) > 0 {
-		return reportRefusedPlan(c, doc, refused)
+		return reportRefusedPlan(c, o.json, doc, refused)
 	}
 	if plan.Nothing() {
-		return reportRepair(c, doc, lo)
+		return reportRepair(c, o, doc)
 	}
 	if err := preflight(dir, lo); err != nil {
 		return err
 	}
-	cfg, bar := writeConfig(c, wr.lock, wr.args, o.Expect(plan), &doc.Audit, repair.Auditor(plan, lo.WAL))
-	doc.Applied, err = repair.Apply(plan, dir, o, cfg)
+	cfg, bar := writeConfig(c, wr.lock, wr.args, ro.Expect(plan), &doc.Audit, repair.Auditor(plan, lo.WAL))
+	doc.Applied, err = repair.Apply(plan, dir, ro, cfg)
 	bar.Done()
 	if err != nil {
 		return err
 	}
-	return reportRepair(c, doc, lo)
+	return reportRepair(c, o, doc)
 }
 
-func repairOptions(c *cli.Context, lo logdir.Options) repair.Options {
-	o := repair.Options{AllowDropCommitted: c.Bool("allow-drop-committed"), ClearVote: c.Bool("clear-vote"), Backup: c.String("backup"),
-		OverrideEvidence: c.Bool("override-evidence"),
-		Log:              rebuild.LogOptions{Format: lo.Format, R: lo.R, M: lo.M, Force: lo.Force}}
-	if c.IsSet("from") {
-		o.From = absPath(c.String("from"))
-	}
-	if c.IsSet("set-term") {
-		t := c.Int64("set-term")
-		o.SetTerm = &t
-	}
-	o.CommitIndex = commitIndexFlag(c)
-	return o
-}
-
-func commitIndexFlag(c *cli.Context) *int64 {
-	if !c.IsSet("commit-index") {
-		return nil
-	}
-	n := c.Int64("commit-index")
-	return &n
+// forceFlag is --force: work on a log another process holds.
+func forceFlag() cli.Flag {
+	return &cli.BoolFlag{Name: "force", Usage: "go on although another process holds the log's files"}
 }
 
 // checkHeld refuses to work on a log another process holds, unless --force.
-func checkHeld(c *cli.Context, l *logdir.Log) error {
+func checkHeld(force bool, l *logdir.Log) error {
 	holder := logdir.HeldBy(l)
-	if holder == "" || c.Bool("force") {
+	if holder == "" || force {
 		return nil
 	}
 	return hinted{err: fmt.Errorf("%s: another process holds a lock on %s: the node seems to be running", l.Dir, holder),
@@ -180,8 +243,8 @@ func flagErr(err error) error {
 
 // finishPending finishes the repair journaled in dir, which was publishing
 // when it was interrupted (the same command line: lockForWrite checked).
-func finishPending(c *cli.Context, dir string, lo logdir.Options, lk *txn.Lock, j *txn.Journal) error {
-	if err := checkHeld(c, &logdir.Log{Dir: dir}); err != nil {
+func finishPending(c *cli.Context, o *repairOptions, dir string, lk *txn.Lock, j *txn.Journal) error {
+	if err := checkHeld(o.force, &logdir.Log{Dir: dir}); err != nil {
 		return err
 	}
 	res, err := txn.Finish(dir, j, txn.Config{Lock: lk, FS: writeFS(c)})
@@ -193,7 +256,7 @@ func finishPending(c *cli.Context, dir string, lo logdir.Options, lk *txn.Lock, 
 	if plan, err := repair.Replan(j); err == nil {
 		doc.Plan, doc.Applied.Plan = plan, plan
 	}
-	return reportRepair(c, doc, lo)
+	return reportRepair(c, o, doc)
 }
 
 func errOr(err, other error) error {
@@ -203,9 +266,9 @@ func errOr(err, other error) error {
 	return other
 }
 
-func reportPlanOnly(c *cli.Context, doc *repairDoc) error {
+func reportPlanOnly(c *cli.Context, asJSON bool, doc *repairDoc) error {
 	w := c.App.Writer
-	if c.Bool("json") {
+	if asJSON {
 		if err := writeJSON(w, doc); err != nil {
 			return err
 		}
@@ -254,9 +317,9 @@ func applyWords(p *repair.Plan) string {
 
 // reportRepair prints what was applied, verifies the directory again and
 // exits with the verdict.
-func reportRepair(c *cli.Context, doc *repairDoc, lo logdir.Options) error {
+func reportRepair(c *cli.Context, o *repairOptions, doc *repairDoc) error {
 	w := c.App.Writer
-	dir := c.Args().First()
+	dir, lo := c.Args().First(), o.in.log
 	if p := doc.Plan; p != nil {
 		// The settings the plan worked with: after a truncation to partition 0
 		// (or to the snapshot) the files alone may no longer prove R.
@@ -267,7 +330,7 @@ func reportRepair(c *cli.Context, doc *repairDoc, lo logdir.Options) error {
 		return fmt.Errorf("verify after repair: %w", err)
 	}
 	doc.Verify = v
-	if c.Bool("json") {
+	if o.json {
 		if err := writeJSON(w, doc); err != nil {
 			return err
 		}
@@ -395,63 +458,43 @@ func rangeOrDash(r *raftlog.Range) string {
 	return r.String()
 }
 
-// walRepairOptions reads the repair flags for a WriteAheadLog.
-func walRepairOptions(c *cli.Context, lo logdir.Options) (repair.WALRepairOptions, error) {
-	o := repair.WALRepairOptions{AllowDropCommitted: c.Bool("allow-drop-committed"), Backup: c.String("backup"), Force: lo.Force, WAL: lo.WAL}
-	if c.IsSet("set-term") {
-		t := c.Int64("set-term")
-		o.SetTerm = &t
-	}
-	o.CommitIndex = commitIndexFlag(c)
-	v, err := targetVersion(c)
-	if err != nil || v.IsZero() {
-		return o, err
-	}
-	form, err := convert.CheckpointFormFor(v)
-	if err != nil {
-		return o, flagErr(err)
-	}
-	o.CheckpointForm = form
-	return o, nil
-}
-
 // runRepairWAL plans (and with --apply carries out) a WriteAheadLog repair.
-func runRepairWAL(c *cli.Context, l *logdir.Log, lo logdir.Options, wr *repairWrite) error {
-	dir := l.Dir
-	o, err := walRepairOptions(c, lo)
+func runRepairWAL(c *cli.Context, o *repairOptions, l *logdir.Log, wr *repairWrite) error {
+	dir, lo := l.Dir, o.in.log
+	wo, err := o.walPlan()
 	if err != nil {
 		l.Close()
 		return err
 	}
-	plan, err := repair.MakeWALPlan(l, o)
-	if err == nil && c.IsSet("from") {
-		plan.Heal, err = repair.HealWAL(l, absPath(c.String("from")))
+	plan, err := repair.MakeWALPlan(l, wo)
+	if err == nil && o.from != "" {
+		plan.Heal, err = repair.HealWAL(l, absPath(o.from))
 	}
 	l.Close()
 	if err != nil {
 		return flagErr(err)
 	}
 	doc := &repairDoc{Plan: plan}
-	if !c.Bool("apply") {
-		return reportPlanOnly(c, doc)
+	if !o.apply {
+		return reportPlanOnly(c, o.json, doc)
 	}
 	if refused := plan.Refusals(); len(refused) > 0 {
-		return reportRefusedPlan(c, doc, refused)
+		return reportRefusedPlan(c, o.json, doc, refused)
 	}
 	if !plan.Nothing() {
 		if err := preflight(dir, lo); err != nil {
 			return err
 		}
-		cfg, bar := writeConfig(c, wr.lock, wr.args, o.Expect(), &doc.Audit, repair.Auditor(plan, lo.WAL))
-		doc.Applied, err = repair.ApplyWAL(plan, dir, o, cfg)
+		cfg, bar := writeConfig(c, wr.lock, wr.args, wo.Expect(), &doc.Audit, repair.Auditor(plan, lo.WAL))
+		doc.Applied, err = repair.ApplyWAL(plan, dir, wo, cfg)
 		bar.Done()
 		if err != nil {
 			return err
 		}
 	}
 	if plan.DamageRemains() {
-		_ = reportRepair(c, doc, lo)
+		_ = reportRepair(c, o, doc)
 		return damageError{}
 	}
-	return reportRepair(c, doc, lo)
+	return reportRepair(c, o, doc)
 }

@@ -219,7 +219,7 @@ func TestConvertCommand(t *testing.T) {
 			return []string{"--to", "sparse", "--out", filepath.Join(t.TempDir(), "o"), basic}
 		}, 2, "max-entry-size"},
 		{"sparse M too small", func(t *testing.T) []string {
-			return []string{"--to", "sparse", "-M", "100", "--out", filepath.Join(t.TempDir(), "o"), basic}
+			return []string{"--to", "sparse", "--out-max-entry-size", "100", "--out", filepath.Join(t.TempDir(), "o"), basic}
 		}, 2, "does not fit"},
 		{"output not empty", func(t *testing.T) []string {
 			o := t.TempDir()
@@ -233,7 +233,7 @@ func TestConvertCommand(t *testing.T) {
 			return []string{"--to", "legacy", "--out", filepath.Join(t.TempDir(), "o"), basic}
 		}, 0, "10 entries equal"},
 		{"renumbered", func(t *testing.T) []string {
-			return []string{"--to", "v2", "-R", "3", "--out", filepath.Join(t.TempDir(), "o"), basic}
+			return []string{"--to", "v2", "--out-records-per-partition", "3", "--out", filepath.Join(t.TempDir(), "o"), basic}
 		}, 0, "verify the output: ok"},
 	}
 	for _, c := range cases {

@@ -13,32 +13,75 @@ import (
 	"github.com/walctl/walctl/verify"
 )
 
+// upgradeOptions are upgrade's settings: the log's input settings, the
+// releases (--to-version, --from-version), the write (--apply, --out,
+// --backup, --force), the settings of a new log (--out-…) and --json.
+type upgradeOptions struct {
+	in          inputOptions
+	json, apply bool
+	upgrade.Options
+}
+
+func (o *upgradeOptions) flags() []cli.Flag {
+	return append(o.in.flags(), jsonFlag(),
+		&cli.StringFlag{Name: "to-version", Usage: "the DotNext.Net.Cluster release the node moves to " +
+			"(major.minor.patch)", Required: true},
+		fromVersionFlag(""),
+		&cli.BoolFlag{Name: "apply", Usage: "carry out the plan (each operation copies DIR to a backup first); " +
+			"without it nothing is changed"},
+		&cli.StringFlag{Name: "out", Usage: "the new directory of a conversion between PersistentState and " +
+			"WriteAheadLog, or of a WriteAheadLog rewritten in another layout"},
+		&cli.StringFlag{Name: "backup", Usage: "where an in-place step copies DIR first (default: a new " +
+			"sibling DIR.walctl-backup-<UTC time>)"},
+		forceFlag(),
+		&cli.Int64Flag{Name: "out-records-per-partition", Usage: "a WriteAheadLog written as a PersistentState " +
+			"log (releases before 5.22): the recordsPerPartition the application passes"},
+		&cli.Int64Flag{Name: "out-max-entry-size", Usage: "with --out-records-per-partition: write the sparse " +
+			"format with this MaxLogEntrySize"},
+		&cli.StringFlag{Name: "out-snapshot-dir", Usage: "a log written as a WriteAheadLog: the directory " +
+			"inside --out its snapshot is copied to as <index>-<term> (default db)"})
+}
+
+func (o *upgradeOptions) read(c *cli.Context) error {
+	if _, err := oneDir(c); err != nil {
+		return err
+	}
+	if err := o.in.read(c); err != nil {
+		return err
+	}
+	o.json, o.apply = c.Bool("json"), c.Bool("apply")
+	lo := o.in.log
+	lo.Force = c.Bool("force")
+	o.Options = upgrade.Options{Log: lo, Out: c.String("out"), Backup: c.String("backup"),
+		R: c.Int64("out-records-per-partition"), M: c.Int64("out-max-entry-size"),
+		SnapshotDir: c.String("out-snapshot-dir")}
+	var err error
+	if o.To, err = releaseFlag(c, "to-version"); err != nil {
+		return err
+	}
+	if o.From, err = releaseFlag(c, "from-version"); err != nil {
+		return err
+	}
+	switch {
+	case c.IsSet("out-records-per-partition") && (o.R < 2 || o.R > 53_687_091):
+		return usageError{msg: fmt.Sprintf("--out-records-per-partition %d is out of "+
+			"range", o.R), hint: "DotNext accepts 2 ≤ R ≤ 53687091"}
+	case c.IsSet("out-max-entry-size") && (o.M < 1 || o.R == 0):
+		return usageError{msg: "--out-max-entry-size needs a positive M and " +
+			"--out-records-per-partition", hint: "give the node's MaxLogEntrySize and recordsPerPartition"}
+	}
+	return nil
+}
+
 func upgradeCommand() *cli.Command {
+	o := &upgradeOptions{in: inputOptions{ps: true}}
 	return &cli.Command{
 		Name: "upgrade",
 		Usage: "plan (and with --apply carry out) the smallest change that makes DotNext --to-version open the " +
 			"log with every committed entry, the term and the vote",
 		ArgsUsage: "DIR",
-		Flags: append(formatFlags(),
-			&cli.StringFlag{Name: "to-version", Usage: "the DotNext.Net.Cluster release the node moves to " +
-				"(major.minor.patch)", Required: true},
-			&cli.StringFlag{Name: "from-version", Usage: "the release that wrote the log (the node's current one); " +
-				"default: judged from the files (walctl detect's \"written by\")"},
-			&cli.BoolFlag{Name: "apply", Usage: "carry out the plan (each operation copies DIR to a backup first); " +
-				"without it nothing is changed"},
-			&cli.StringFlag{Name: "out", Usage: "the new directory of a conversion between PersistentState and " +
-				"WriteAheadLog, or of a WriteAheadLog rewritten in another layout"},
-			&cli.StringFlag{Name: "backup", Usage: "where an in-place step copies DIR first (default: a new " +
-				"sibling DIR.walctl-backup-<UTC time>)"},
-			&cli.BoolFlag{Name: "force", Usage: "go on although another process holds the log's files"},
-			&cli.Int64Flag{Name: "out-records-per-partition", Usage: "a WriteAheadLog written as a PersistentState " +
-				"log (releases before 5.22): the recordsPerPartition the application passes"},
-			&cli.Int64Flag{Name: "out-max-entry-size", Usage: "with --out-records-per-partition: write the sparse " +
-				"format with this MaxLogEntrySize"},
-			&cli.StringFlag{Name: "out-snapshot-dir", Usage: "a log written as a WriteAheadLog: the directory " +
-				"inside --out its snapshot is copied to as <index>-<term> (default db)"},
-		),
-		Action: runUpgrade,
+		Flags:     o.flags(),
+		Action:    func(c *cli.Context) error { return runUpgrade(c, o) },
 	}
 }
 
@@ -51,18 +94,15 @@ type upgradeDoc struct {
 	Verify *verify.Report  `json:"verify,omitempty"`
 }
 
-func runUpgrade(c *cli.Context) error {
-	dir, err := oneDir(c)
-	if err != nil {
+func runUpgrade(c *cli.Context, o *upgradeOptions) error {
+	if err := o.read(c); err != nil {
 		return err
 	}
-	o, err := upgradeOptions(c)
-	if err != nil {
-		return err
-	}
+	dir := c.Args().First()
+	var err error
 	args := canonicalArgs(c, dir)
 	var lk *txn.Lock
-	if c.Bool("apply") {
+	if o.apply {
 		var j *txn.Journal
 		if lk, j, err = lockForWrite(c, dir, args); err != nil {
 			return err
@@ -82,24 +122,24 @@ func runUpgrade(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	if c.Bool("apply") {
-		if err := checkHeld(c, l); err != nil {
+	if o.apply {
+		if err := checkHeld(o.Log.Force, l); err != nil {
 			l.Close()
 			return err
 		}
 	}
-	plan, err := upgrade.MakePlan(l, o)
+	plan, err := upgrade.MakePlan(l, o.Options)
 	l.Close()
 	if err != nil {
 		return err
 	}
 	doc := &upgradeDoc{Plan: plan}
-	if c.Bool("apply") && len(plan.Needs) > 0 && plan.Refused == "" {
+	if o.apply && len(plan.Needs) > 0 && plan.Refused == "" {
 		return usageError{msg: "the upgrade needs " + plan.Needs[0],
 			hint: "walctl upgrade --to-version " + o.To.String() + " DIR shows the whole plan"}
 	}
-	if !c.Bool("apply") || plan.Nothing || plan.Refused != "" {
-		if err := printOrJSON(c, doc, printUpgradePlan); err != nil {
+	if !o.apply || plan.Nothing || plan.Refused != "" {
+		if err := printOrJSON(c, o.json, doc, printUpgradePlan); err != nil {
 			return err
 		}
 		if plan.Nothing {
@@ -119,7 +159,7 @@ func runUpgrade(c *cli.Context) error {
 		reports, bars = append(reports, rep), append(bars, bar)
 		return cfg
 	}
-	doc.Applied, err = upgrade.Apply(plan, dir, o, writes)
+	doc.Applied, err = upgrade.Apply(plan, dir, o.Options, writes)
 	for _, b := range bars {
 		b.Done()
 	}
@@ -136,7 +176,7 @@ func runUpgrade(c *cli.Context) error {
 	if doc.Verify, err = verify.Dir(doc.Applied.Dir, verify.Options{Options: vo}); err != nil {
 		return fmt.Errorf("verify after the upgrade: %w", err)
 	}
-	if err := printOrJSON(c, doc, printUpgradeApplied); err != nil {
+	if err := printOrJSON(c, o.json, doc, printUpgradeApplied); err != nil {
 		return err
 	}
 	if !doc.Verify.OK() {
@@ -145,36 +185,9 @@ func runUpgrade(c *cli.Context) error {
 	return nil
 }
 
-// upgradeOptions reads the flags.
-func upgradeOptions(c *cli.Context) (upgrade.Options, error) {
-	lo, err := logOptions(c)
-	if err != nil {
-		return upgrade.Options{}, err
-	}
-	lo.Force = c.Bool("force")
-	o := upgrade.Options{Log: lo, Out: c.String("out"), Backup: c.String("backup"),
-		R: c.Int64("out-records-per-partition"),
-		M: c.Int64("out-max-entry-size"), SnapshotDir: c.String("out-snapshot-dir")}
-	if o.To, err = releaseFlag(c, "to-version"); err != nil {
-		return o, err
-	}
-	if o.From, err = releaseFlag(c, "from-version"); err != nil {
-		return o, err
-	}
-	switch {
-	case c.IsSet("out-records-per-partition") && (o.R < 2 || o.R > 53_687_091):
-		return o, usageError{msg: fmt.Sprintf("--out-records-per-partition %d is out of "+
-			"range", o.R), hint: "DotNext accepts 2 ≤ R ≤ 53687091"}
-	case c.IsSet("out-max-entry-size") && (o.M < 1 || o.R == 0):
-		return o, usageError{msg: "--out-max-entry-size needs a positive M and " +
-			"--out-records-per-partition", hint: "give the node's MaxLogEntrySize and recordsPerPartition"}
-	}
-	return o, nil
-}
-
 // printOrJSON prints doc as JSON with --json, else as text.
-func printOrJSON(c *cli.Context, doc *upgradeDoc, text func(io.Writer, *upgradeDoc)) error {
-	if c.Bool("json") {
+func printOrJSON(c *cli.Context, asJSON bool, doc *upgradeDoc, text func(io.Writer, *upgradeDoc)) error {
+	if asJSON {
 		return writeJSON(c.App.Writer, doc)
 	}
 	text(c.App.Writer, doc)

@@ -12,7 +12,46 @@ import (
 	"github.com/walctl/walctl/verify"
 )
 
+// verifyOptions are verify's settings: the log's input settings, --json,
+// --recursive, and the upgrade gate's --target-version and --from-version.
+type verifyOptions struct {
+	in        inputOptions
+	json      bool
+	recursive bool
+}
+
+func (o *verifyOptions) flags() []cli.Flag {
+	return append(o.in.flags(), jsonFlag(),
+		&cli.BoolFlag{Name: "recursive", Aliases: []string{"r"}, Usage: "verify every log directory below each ROOT"},
+		targetFlag("the DotNext.Net.Cluster release that will open the log (e.g. 5.7.2): an error for everything "+
+			"it reads otherwise than the writer"),
+		fromVersionFlag("with --target-version: "))
+}
+
+func (o *verifyOptions) read(c *cli.Context) error {
+	o.json, o.recursive = c.Bool("json"), c.Bool("recursive")
+	if c.NArg() == 0 {
+		return usageError{msg: "verify needs a log directory", hint: "walctl verify DIR [DIR...], or walctl verify --recursive ROOT"}
+	}
+	if err := o.in.read(c); err != nil {
+		return err
+	}
+	var err error
+	if o.in.log.Target, err = releaseFlag(c, "target-version"); err != nil {
+		return err
+	}
+	if o.in.log.From, err = releaseFlag(c, "from-version"); err != nil {
+		return err
+	}
+	if !o.in.log.From.IsZero() && o.in.log.Target.IsZero() {
+		return usageError{msg: "--from-version needs --target-version", hint: "walctl verify --target-version V " +
+			"[--from-version W] DIR"}
+	}
+	return nil
+}
+
 func verifyCommand() *cli.Command {
+	o := &verifyOptions{in: inputOptions{ps: true}}
 	return &cli.Command{
 		Name:      "verify",
 		Usage:     "replay the whole log and report every damage, where it is, what the library does with it, and the fix",
@@ -21,39 +60,17 @@ func verifyCommand() *cli.Command {
 			"node.state, or a WriteAheadLog root; walctl's backups DIR.walctl-backup-* and .walctl* folders are " +
 			"skipped), verify prints one row per log and exits with the worst code (0 ok, 1 damaged, 2 unsure or " +
 			"unreadable). The format flags apply to every log.",
-		Flags: append(formatFlags(),
-			&cli.BoolFlag{Name: "recursive", Aliases: []string{"r"}, Usage: "verify every log directory below each ROOT"},
-			&cli.StringFlag{Name: "target-version",
-				Usage: "the DotNext.Net.Cluster release that will open the log (e.g. 5.7.2): an error for everything " +
-					"it reads otherwise than the writer"},
-			&cli.StringFlag{Name: "from-version",
-				Usage: "with --target-version: the release that wrote the log (the node's current one); default: " +
-					"judged from the files (walctl detect's \"written by\")"},
-		),
-		Action: runVerify,
+		Flags:  o.flags(),
+		Action: func(c *cli.Context) error { return runVerify(c, o) },
 	}
 }
 
-func runVerify(c *cli.Context) error {
+func runVerify(c *cli.Context, o *verifyOptions) error {
+	if err := o.read(c); err != nil {
+		return err
+	}
 	dirs := c.Args().Slice()
-	if len(dirs) == 0 {
-		return usageError{msg: "verify needs a log directory", hint: "walctl verify DIR [DIR...], or walctl verify --recursive ROOT"}
-	}
-	o, err := logOptions(c)
-	if err != nil {
-		return err
-	}
-	if o.Target, err = targetVersion(c); err != nil {
-		return err
-	}
-	if o.From, err = releaseFlag(c, "from-version"); err != nil {
-		return err
-	}
-	if !o.From.IsZero() && o.Target.IsZero() {
-		return usageError{msg: "--from-version needs --target-version", hint: "walctl verify --target-version V " +
-			"[--from-version W] DIR"}
-	}
-	if c.Bool("recursive") {
+	if o.recursive {
 		return verifyTree(c, dirs, o)
 	}
 	if len(dirs) > 1 {
@@ -62,13 +79,13 @@ func runVerify(c *cli.Context) error {
 	if err := checkRead(dirs[0]); err != nil {
 		return err
 	}
-	doc, err := verify.Dir(dirs[0], verify.Options{Options: o, Progress: barOf(c, "verifying")})
+	doc, err := verify.Dir(dirs[0], verify.Options{Options: o.in.log, Progress: barOf(c, "verifying")})
 	if err != nil {
 		return err
 	}
-	doc.CarryFlags(inputFlags(c))
+	doc.CarryFlags(o.in.typed)
 	w := c.App.Writer
-	if c.Bool("json") {
+	if o.json {
 		err = writeJSON(w, doc)
 	} else {
 		printVerify(w, doc)
@@ -80,19 +97,6 @@ func runVerify(c *cli.Context) error {
 		return damageError{}
 	}
 	return nil
-}
-
-// inputFlags are the settings the operator gave to read the log (format,
-// geometry, WriteAheadLog layout), as command-line words.
-func inputFlags(c *cli.Context) []string {
-	var out []string
-	for _, name := range []string{"format", "records-per-partition", "max-entry-size", "chunk-size", "hash",
-		"wal-layout", "snapshot-dir"} {
-		if c.IsSet(name) {
-			out = append(out, "--"+name, c.String(name))
-		}
-	}
-	return out
 }
 
 // replayedText says which entries a replay saw: "10 entries, indexes 1–10"

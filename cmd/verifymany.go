@@ -8,7 +8,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 	"github.com/walctl/walctl/internal/progress"
-	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/verify"
 )
 
@@ -23,7 +22,7 @@ type verifyManyDoc struct {
 }
 
 // verifyTree verifies every log directory found below the roots.
-func verifyTree(c *cli.Context, roots []string, o logdir.Options) error {
+func verifyTree(c *cli.Context, roots []string, o *verifyOptions) error {
 	var dirs []string
 	for _, root := range roots {
 		found, err := verify.FindLogs(root)
@@ -41,14 +40,14 @@ func verifyTree(c *cli.Context, roots []string, o logdir.Options) error {
 
 // verifyMany verifies each dir and prints one row per log (or one JSON
 // document); it exits with the worst code.
-func verifyMany(c *cli.Context, dirs []string, o logdir.Options, roots []string) error {
-	rep := verify.Many(dirs, o, func(dir string, total int64) *progress.Bar {
+func verifyMany(c *cli.Context, dirs []string, o *verifyOptions, roots []string) error {
+	rep := verify.Many(dirs, o.in.log, func(dir string, total int64) *progress.Bar {
 		return barFor(c, total, "verifying "+dir)
 	})
 	doc := &verifyManyDoc{Roots: roots, Verdict: rep.Verdict, ExitCode: min(verify.Rank[rep.Verdict], exitError),
 		Counts: rep.Counts, Logs: rep.Logs}
 	w := c.App.Writer
-	if c.Bool("json") {
+	if o.json {
 		if err := writeJSON(w, doc); err != nil {
 			return err
 		}

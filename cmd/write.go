@@ -84,6 +84,9 @@ func lockForWrite(c *cli.Context, dir string, args []string) (*txn.Lock, *txn.Jo
 		return nil, nil, err
 	}
 	j, err := txn.ReadJournal(dir)
+	if j != nil {
+		j.Args = respelled(j.Args)
+	}
 	switch {
 	case err != nil:
 		lk.Unlock()
@@ -107,6 +110,25 @@ func lockForWrite(c *cli.Context, dir string, args []string) (*txn.Lock, *txn.Jo
 		return lk, nil, nil
 	}
 	return lk, j, nil
+}
+
+// respelled is a journal's command line in today's flag names: the
+// journal of an in-place conversion begun by an earlier build names the
+// output's R and M --records-per-partition and --max-entry-size.
+func respelled(args []string) []string {
+	if len(args) == 0 || args[0] != "convert" {
+		return args
+	}
+	out := slices.Clone(args)
+	for i, a := range out {
+		switch a {
+		case "--" + flagR:
+			out[i] = "--out-" + flagR
+		case "--" + flagM:
+			out[i] = "--out-" + flagM
+		}
+	}
+	return out
 }
 
 // checkRead is what every read-only command asks first about each

@@ -86,7 +86,7 @@ func TestInterruptedConvertIsNamed(t *testing.T) {
 		t.Fatal(err)
 	}
 	ref := fixtures.Copy(t, src)
-	args := []string{"convert", "--to", "legacy", "-R", "3", "--in-place"}
+	args := []string{"convert", "--to", "legacy", "--out-records-per-partition", "3", "--in-place"}
 	if _, errs, code := run(t, append(args, ref)...); code != 0 {
 		t.Fatalf("uninterrupted: exit %d %s", code, errs)
 	}
@@ -98,7 +98,7 @@ func TestInterruptedConvertIsNamed(t *testing.T) {
 		t.Fatalf("journal %v %v", j, err)
 	}
 	want := fmt.Sprintf("walctl: error: an interrupted walctl convert is pending on %s (started %s, backup %s): "+
-		"run `walctl convert --to legacy --records-per-partition 3 --in-place '%s'` to finish it, "+
+		"run `walctl convert --to legacy --out-records-per-partition 3 --in-place '%s'` to finish it, "+
 		"or restore from %s\n", dir, j.Started.Format(time.RFC3339), j.Backup, strings.ReplaceAll(dir, "'", `'\''`), j.Backup)
 	before := contentHash(t, dir)
 	for _, c := range [][]string{
@@ -265,7 +265,7 @@ func TestOutIntoEmptyDirectory(t *testing.T) {
 	}{
 		{fixtureWAL("5.26.2/table-basic"), []string{"--to", "legacy"}},
 		{fixtureWAL("5.26.2/legacy-snapshot"), []string{"--to", "wal", "--copy-snapshot"}},
-		{fixtureWAL("6.12.0/wal-basic"), []string{"--to", "v2", "-R", "4"}},
+		{fixtureWAL("6.12.0/wal-basic"), []string{"--to", "v2", "--out-records-per-partition", "4"}},
 	}
 	for _, c := range cases {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
@@ -371,7 +371,7 @@ func TestNonASCIIAndLongPaths(t *testing.T) {
 	if out, errs, code := run(t, "repair", "--apply", dir); code != 0 || !strings.Contains(out, "verify after repair: ok") {
 		t.Fatalf("repair: exit %d\n%s%s", code, out, errs)
 	}
-	if out, errs, code := run(t, "convert", "--to", "sparse", "-M", "20000", "--in-place", dir); code != 0 {
+	if out, errs, code := run(t, "convert", "--to", "sparse", "--out-max-entry-size", "20000", "--in-place", dir); code != 0 {
 		t.Fatalf("convert --in-place: exit %d\n%s%s", code, out, errs)
 	}
 	out := filepath.Join(deep, "выход")
@@ -487,7 +487,7 @@ func TestAuditFailureWritesNothing(t *testing.T) {
 		{"repair", "5.26.2/table-basic+tail-torn", "2", []string{"repair", "--apply"}, false},
 		{"repair wal", "6.12.0/wal-basic+checkpoint-torn", "checkpoint", []string{"repair", "--apply"}, false},
 		{"convert in place", "5.26.2/table-basic", "1", []string{"convert", "--to", "legacy", "--in-place"}, false},
-		{"convert out", "5.26.2/table-basic", "1", []string{"convert", "--to", "sparse", "-M", "20000"}, true},
+		{"convert out", "5.26.2/table-basic", "1", []string{"convert", "--to", "sparse", "--out-max-entry-size", "20000"}, true},
 		{"convert out, copied file", "5.26.2/table-basic", "node.state", []string{"convert", "--to", "legacy"}, true},
 	}
 	for _, c := range cases {
@@ -539,5 +539,37 @@ func TestOwnFilesAreNotLogFiles(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// An in-place conversion interrupted while it published, journaled by an
+// earlier build that named the output's R --records-per-partition, is
+// finished by today's command line, which names it
+// --out-records-per-partition.
+func TestInterruptedConvertOfAnEarlierBuild(t *testing.T) {
+	src := fixtureWAL("5.26.2/table-basic")
+	dir, ref := fixtures.Copy(t, src), fixtures.Copy(t, src)
+	args := []string{"convert", "--to", "legacy", "--out-records-per-partition", "3", "--in-place"}
+	if _, errs, code := run(t, append(args, ref)...); code != 0 {
+		t.Fatalf("uninterrupted: exit %d %s", code, errs)
+	}
+	if _, errs, code := runFS(crashAtPublish(dir), append(args, dir)...); code != 2 || !strings.Contains(errs, "injected fault") {
+		t.Fatalf("crashing run: exit %d %s", code, errs)
+	}
+	path := filepath.Join(dir, txn.WorkName, txn.JournalName)
+	b, err := os.ReadFile(path)
+	if err != nil || !bytes.Contains(b, []byte(`"--out-records-per-partition"`)) {
+		t.Fatalf("journal %s: %v", b, err)
+	}
+	old := bytes.ReplaceAll(b, []byte(`"--out-records-per-partition"`), []byte(`"--records-per-partition"`))
+	if err := os.WriteFile(path, old, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	out, errs, code := run(t, append(args, dir)...)
+	if code != 0 || !strings.Contains(errs, "finished the interrupted conversion") {
+		t.Fatalf("exit %d\n%s%s", code, out, errs)
+	}
+	if d := diffFiles(t, ref, dir); len(d) > 0 {
+		t.Errorf("finished run differs from an uninterrupted one in %v", d)
 	}
 }

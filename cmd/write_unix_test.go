@@ -78,7 +78,7 @@ func TestWriteKeepsOwnerAndMode(t *testing.T) {
 	t.Run("convert in place", func(t *testing.T) {
 		dir := fixtures.Copy(t, fixtureWAL("5.26.2/table-basic"))
 		own(t, dir)
-		if out, errs, code := run(t, "convert", "--to", "legacy", "-R", "2", "--in-place", dir); code != 0 {
+		if out, errs, code := run(t, "convert", "--to", "legacy", "--out-records-per-partition", "2", "--in-place", dir); code != 0 {
 			t.Fatalf("exit %d\n%s%s", code, out, errs)
 		}
 		if _, err := os.Stat(filepath.Join(dir, "4")); err != nil {

@@ -349,17 +349,17 @@ func writeArgs(b writeBase, dir, tmp string, op, r, m, format, flags uint8) (arg
 			args = append(args, "--out", out)
 			result = out
 		}
-		add(R > 0 && flags&64 == 0, "-R", fmt.Sprint(R))
+		add(R > 0 && flags&64 == 0, "--out-records-per-partition", fmt.Sprint(R))
 		add(R > 0 && flags&64 != 0, "--in-records-per-partition", fmt.Sprint(R))
-		add(to == "sparse" && M > 0, "-M", fmt.Sprint(M))
+		add(to == "sparse" && M > 0, "--out-max-entry-size", fmt.Sprint(M))
 		add(f != "" && f != "wal" && flags&1 == 0, "--in-format", f)
-		add(isWAL && flags&128 != 0, "--hash", fuzzHashes[int(r)%len(fuzzHashes)])
-		add(isWAL && R == 0, "-R", "4") // a WriteAheadLog has no R to keep
+		add(isWAL && flags&128 != 0, "--in-hash", fuzzHashes[int(r)%len(fuzzHashes)])
+		add(isWAL && R == 0, "--out-records-per-partition", "4") // a WriteAheadLog has no R to keep
 	case 5:
 		args = []string{"convert", "--to", "wal", "--out", out}
 		add(flags&64 != 0, "--copy-snapshot")
-		add(flags&128 != 0, "--hash", fuzzHashes[int(r)%len(fuzzHashes)])
-		add(fuzzChunks[int(m)%len(fuzzChunks)] > 0, "--chunk-size", fmt.Sprint(fuzzChunks[int(m)%len(fuzzChunks)]))
+		add(flags&128 != 0, "--out-hash", fuzzHashes[int(r)%len(fuzzHashes)])
+		add(fuzzChunks[int(m)%len(fuzzChunks)] > 0, "--out-chunk-size", fmt.Sprint(fuzzChunks[int(m)%len(fuzzChunks)]))
 		add(R > 0, "--in-records-per-partition", fmt.Sprint(R))
 		add(f != "" && f != "wal", "--in-format", f)
 		result = out
@@ -417,10 +417,10 @@ func openResult(b writeBase, args []string, result, out string) (*logdir.Log, er
 	o := b.truth
 	if result == out || strings.Contains(strings.Join(args, " "), "--in-place") {
 		o = logdir.Options{Format: format.Format(flagValue(args, "--to", string(b.truth.Format))), R: b.truth.R}
-		if v := flagValue(args, "-R", ""); v != "" {
+		if v := flagValue(args, "--out-records-per-partition", ""); v != "" {
 			fmt.Sscan(v, &o.R)
 		}
-		if v := flagValue(args, "-M", ""); v != "" {
+		if v := flagValue(args, "--out-max-entry-size", ""); v != "" {
 			fmt.Sscan(v, &o.M)
 		} else if o.Format == "sparse" {
 			o.M = b.truth.M

@@ -114,7 +114,7 @@ func Plan(l *logdir.Log, o Options) (*Conversion, error) {
 	}
 	if c.To == format.Sparse && maxLen > c.NewM {
 		return nil, &rebuild.FlagError{Msg: fmt.Sprintf("an entry of %d bytes does not fit the sparse format with M = %d", maxLen, c.NewM),
-			Hint: fmt.Sprintf("give --max-entry-size %d or more (and configure the node with it)", maxLen)}
+			Hint: fmt.Sprintf("give --out-max-entry-size %d or more (and configure the node with it)", maxLen)}
 	}
 	if err := c.layout(); err != nil {
 		return nil, err
@@ -149,11 +149,11 @@ func (c *Conversion) target(l *logdir.Log, o Options) error {
 		c.NewR = o.R
 	}
 	if c.NewR < v2.MinR || c.NewR > v2.MaxR {
-		return &rebuild.FlagError{Msg: fmt.Sprintf("--records-per-partition %d is out of range", c.NewR), Hint: "DotNext accepts 2 ≤ R ≤ 53687091"}
+		return &rebuild.FlagError{Msg: fmt.Sprintf("--out-records-per-partition %d is out of range", c.NewR), Hint: "DotNext accepts 2 ≤ R ≤ 53687091"}
 	}
 	if to != format.Sparse {
 		if o.M != 0 {
-			return &rebuild.FlagError{Msg: "--max-entry-size applies to --to sparse only", Hint: "drop --max-entry-size"}
+			return &rebuild.FlagError{Msg: "--out-max-entry-size applies to --to sparse only", Hint: "drop --out-max-entry-size"}
 		}
 		return nil
 	}
@@ -162,10 +162,10 @@ func (c *Conversion) target(l *logdir.Log, o Options) error {
 		c.NewM = l.M
 	}
 	if c.NewM < 1 {
-		return &rebuild.FlagError{Msg: "the sparse format needs a max entry size", Hint: "add --max-entry-size M: the MaxLogEntrySize the node will be configured with"}
+		return &rebuild.FlagError{Msg: "the sparse format needs a max entry size", Hint: "add --out-max-entry-size M: the MaxLogEntrySize the node will be configured with"}
 	}
 	if _, ok := rebuild.MulOK(c.NewR, c.NewM+record.Size); !ok {
-		return &rebuild.FlagError{Msg: "R × (M + 40) overflows a file offset", Hint: "use a smaller --max-entry-size or --records-per-partition"}
+		return &rebuild.FlagError{Msg: "R × (M + 40) overflows a file offset", Hint: "use a smaller --out-max-entry-size or --out-records-per-partition"}
 	}
 	return nil
 }

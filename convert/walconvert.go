@@ -96,10 +96,10 @@ func walParams(o WALOptions) (wal.Params, error) {
 	}
 	if p.CheckpointForm == wal.Checkpoint5x {
 		if p.Layout == wal.Layout6 {
-			return p, &rebuild.FlagError{Msg: "a 5.x WriteAheadLog has 40-byte records: --wal-layout 6 cannot go with the 8-byte checkpoint", Hint: "drop --wal-layout (or use --wal-layout 5) for DotNext 5.x"}
+			return p, &rebuild.FlagError{Msg: "a 5.x WriteAheadLog has 40-byte records: --out-wal-layout 6 cannot go with the 8-byte checkpoint", Hint: "drop --out-wal-layout (or use --out-wal-layout 5) for DotNext 5.x"}
 		}
 		if p.Hash != wal.HashNone {
-			return p, &rebuild.FlagError{Msg: "DotNext 5.x stores no per-entry hash", Hint: "drop --hash for a 5.x target"}
+			return p, &rebuild.FlagError{Msg: "DotNext 5.x stores no per-entry hash", Hint: "drop --out-hash for a 5.x target"}
 		}
 		p.Layout = wal.Layout5
 	}
@@ -111,7 +111,7 @@ func walParams(o WALOptions) (wal.Params, error) {
 	}
 	p, err := wal.WriteParams(p)
 	if err != nil {
-		return p, &rebuild.FlagError{Msg: err.Error(), Hint: "check --wal-layout, --chunk-size, --hash and --checkpoint-bytes"}
+		return p, &rebuild.FlagError{Msg: err.Error(), Hint: "check --out-wal-layout, --out-chunk-size, --out-hash and --out-checkpoint-bytes"}
 	}
 	return p, nil
 }

@@ -76,7 +76,7 @@ func PlanFromWAL(l *logdir.Log, o FromWALOptions) (*FromWALConversion, error) {
 		src.snap.Record.File == "") {
 		return nil, &InputError{Dir: l.Dir, Reasons: []string{fmt.Sprintf("the WriteAheadLog starts after snapshot %d, "+
 			"whose bytes are not in the directory (no <index>-<term> file in its snapshot directory)", src.s),
-			"give the directory that holds the snapshot file with --snapshot-dir, or let the node install a " +
+			"give the directory that holds the snapshot file with --in-snapshot-dir, or let the node install a " +
 				"snapshot from the leader"}}
 	}
 	out, err := filepath.Abs(o.Out)
@@ -120,12 +120,12 @@ func checkFromWAL(o FromWALOptions) error {
 	case o.To != format.Legacy && o.To != format.V2 && o.To != format.Sparse:
 		return &rebuild.FlagError{Msg: fmt.Sprintf("--to %q is not a format walctl writes", o.To), Hint: "use --to legacy, v2, sparse or wal"}
 	case o.R < 2 || o.R > 53_687_091:
-		return &rebuild.FlagError{Msg: "converting a WriteAheadLog to a PersistentState format needs --records-per-partition R",
+		return &rebuild.FlagError{Msg: "converting a WriteAheadLog to a PersistentState format needs --out-records-per-partition R",
 			Hint: "give the recordsPerPartition the node's PersistentState constructor uses (2 ≤ R ≤ 53687091)"}
 	case o.To == format.Sparse && o.M < 1:
-		return &rebuild.FlagError{Msg: "--to sparse from a WriteAheadLog needs --max-entry-size M", Hint: "give the node's MaxLogEntrySize"}
+		return &rebuild.FlagError{Msg: "--to sparse from a WriteAheadLog needs --out-max-entry-size M", Hint: "give the node's MaxLogEntrySize"}
 	case o.To != format.Sparse && o.M != 0:
-		return &rebuild.FlagError{Msg: "--max-entry-size applies to --to sparse only", Hint: "drop --max-entry-size"}
+		return &rebuild.FlagError{Msg: "--out-max-entry-size applies to --to sparse only", Hint: "drop --out-max-entry-size"}
 	}
 	return checkTarget(o.To, o.Target)
 }
@@ -143,7 +143,7 @@ func writePS(tx *txn.Tx, src *walSource, o FromWALOptions) error {
 			return true
 		}
 		if o.To == format.Sparse && e.Length > o.M {
-			appendErr = &InputError{Dir: src.l.Dir, Reasons: []string{fmt.Sprintf("entry %d is %d bytes, more than --max-entry-size %d", e.Index, e.Length, o.M)}}
+			appendErr = &InputError{Dir: src.l.Dir, Reasons: []string{fmt.Sprintf("entry %d is %d bytes, more than --out-max-entry-size %d", e.Index, e.Length, o.M)}}
 			return false
 		}
 		r, err := src.l.Payload(e)

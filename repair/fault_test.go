@@ -182,7 +182,7 @@ func TestConvertInPlaceCrashAtEveryStep(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.fixture+"->"+c.to, func(t *testing.T) {
 			f := fixtures.Load(t, filepath.Join(fixtures.Root(), c.fixture))
-			crashTest(t, f.WAL, []string{"convert", "--to", c.to, "--in-place", "--records-per-partition", "3"}, 0)
+			crashTest(t, f.WAL, []string{"convert", "--to", c.to, "--in-place", "--out-records-per-partition", "3"}, 0)
 		})
 	}
 }

@@ -362,7 +362,7 @@ func fixed(dir string) func(*testing.T) string { return func(*testing.T) string 
 func damagedCopy(t *testing.T, wal string, i int64) string {
 	t.Helper()
 	out := filepath.Join(t.TempDir(), "ps")
-	if o, errs, code := run("convert", "--to", "v2", "--records-per-partition", "4", "--out", out, wal); code != 0 {
+	if o, errs, code := run("convert", "--to", "v2", "--out-records-per-partition", "4", "--out", out, wal); code != 0 {
 		t.Fatalf("convert: exit %d\n%s%s", code, o, errs)
 	}
 	if err := os.Remove(filepath.Join(out, fmt.Sprint(i/4))); err != nil {

@@ -40,7 +40,7 @@ func TestRepairWALSetTermCrashAtEveryStep(t *testing.T) {
 func TestConvertToWALCrashAtEveryStep(t *testing.T) {
 	f := fixtures.Load(t, filepath.Join(fixtures.Root(), "5.26.2", "legacy-snapshot"))
 	args := func(out string) []string {
-		return []string{"convert", "--to", "wal", "--copy-snapshot", "--hash", "crc32", "--out", out, f.WAL}
+		return []string{"convert", "--to", "wal", "--copy-snapshot", "--out-hash", "crc32", "--out", out, f.WAL}
 	}
 	refOut := filepath.Join(t.TempDir(), "ref")
 	fsys, count := txn.CrashAt(0)

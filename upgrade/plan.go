@@ -335,11 +335,11 @@ func (p *Plan) toWAL(l *logdir.Log, o Options, why []string) error {
 		"DotNext %s reads", o.Out, form, v)
 	cmd := fmt.Sprintf("walctl convert --to wal --target-version %s --out %s", v, o.Out)
 	if wo.Layout == wal.Layout6 {
-		cmd += " --wal-layout 6"
+		cmd += " --out-wal-layout 6"
 	}
 	cmd += " --copy-snapshot"
 	if o.SnapshotDir != "" {
-		cmd += " --snapshot-dir " + o.SnapshotDir
+		cmd += " --out-snapshot-dir " + o.SnapshotDir
 	}
 	p.Steps = append(p.Steps, Step{Kind: StepToWAL, Out: o.Out, Why: why, toWAL: wo, What: what,
 		Command: cmd + " " + l.Dir})
@@ -352,7 +352,7 @@ func (p *Plan) toWAL(l *logdir.Log, o Options, why []string) error {
 				"<dir>/<index>-<term>; walctl copies the old log's snapshot to %s/%s), restored before the "+
 				"WriteAheadLog is constructed", o.Out, snapDir(o)),
 			"keep ChunkSize 4096 and HashAlgorithm None in the WriteAheadLog options (what walctl wrote), or "+
-				"convert again with --chunk-size/--hash")
+				"convert again with --out-chunk-size/--out-hash")
 	}
 	return nil
 }
@@ -431,7 +431,7 @@ func (p *Plan) fromWAL(l *logdir.Log, o Options, why []string) error {
 	p.Steps = append(p.Steps, Step{Kind: StepFromWAL, Out: o.Out, Why: why, fromWAL: fo,
 		What: fmt.Sprintf("write the entries as a PersistentState log (%s, R = %s) in %s, with the vote in the "+
 			"layout DotNext %s reads", to, rWords(o.R), o.Out, v),
-		Command: fmt.Sprintf("walctl convert --to %s --records-per-partition %s --target-version %s --out %s "+
+		Command: fmt.Sprintf("walctl convert --to %s --out-records-per-partition %s --target-version %s --out %s "+
 			"%s", to, rWords(o.R), v, o.Out, l.Dir)})
 	p.Application = append(p.Application,
 		fmt.Sprintf("DotNext %s has no WriteAheadLog: the application must construct a PersistentState "+

@@ -102,7 +102,7 @@ func (l *Log) openFileFix(of OpenFiles) string {
 	const mib = 1 << 20
 	if l.Params.ChunkSize < mib {
 		chunks := (int64(of.DataChunks)*l.Params.ChunkSize + mib - 1) / mib
-		return fix + fmt.Sprintf("; or rewrite the data area with 1 MiB chunks (walctl convert --to wal --chunk-size 1048576 --out NEWDIR DIR, then configure ChunkSize = 1048576): about %d data chunks instead of %d", chunks, of.DataChunks)
+		return fix + fmt.Sprintf("; or rewrite the data area with 1 MiB chunks (walctl convert --to wal --out-chunk-size 1048576 --out NEWDIR DIR, then configure ChunkSize = 1048576): about %d data chunks instead of %d", chunks, of.DataChunks)
 	}
-	return fix + "; or rewrite the data area with a larger ChunkSize (walctl convert --to wal --chunk-size N --out NEWDIR DIR, then configure that ChunkSize)"
+	return fix + "; or rewrite the data area with a larger ChunkSize (walctl convert --to wal --out-chunk-size N --out NEWDIR DIR, then configure that ChunkSize)"
 }

@@ -59,7 +59,7 @@ func TestOpenFileLimit(t *testing.T) {
 			not: []string{"--chunk-size"}},
 		{name: "chunks dominate", pages: 2, chunks: 1200, chunkSize: 4096,
 			want: []string{"1202 page files (2 metadata pages + 1200 data chunks)", "about 1302", "LimitNOFILE=1302",
-				"--chunk-size 1048576", "about 5 data chunks instead of 1200"}},
+				"--out-chunk-size 1048576", "about 5 data chunks instead of 1200"}},
 		{name: "just over: 925 files need 1025", pages: 900, chunks: 25, chunkSize: 4096,
 			want: []string{"925 page files", "about 1025"}},
 		{name: "924 files fit 1024", pages: 900, chunks: 24, chunkSize: 4096},

@@ -478,7 +478,7 @@ func TestManyChunkFiles(t *testing.T) {
 	}
 	f, found := manyFiles(t, l)
 	if !found || f.Severity != raftlog.Warning || l.Check().HasErrors() ||
-		!strings.Contains(f.Message, fmt.Sprintf("%d data chunks", of.DataChunks)) || !strings.Contains(f.Fix, "--chunk-size 1048576") {
+		!strings.Contains(f.Message, fmt.Sprintf("%d data chunks", of.DataChunks)) || !strings.Contains(f.Fix, "--out-chunk-size 1048576") {
 		t.Errorf("want a many-chunk-files warning with the chunk counts and no error: %+v; %v", f, l.Check())
 	}
 	if !IsWAL(dir) || IsWAL(t.TempDir()) || IsWAL(filepath.Join(fixtureRoot, "5.26.2", "table-basic", "wal")) {
