@@ -670,16 +670,16 @@ var damageCodes = map[finding.Code]bool{
 	finding.TornTail:                true,
 	finding.SlotZeroWritten:         true,
 	finding.PartitionMissing:        true,
-	wal.CodeSlotZero:                true,
-	wal.CodeRecordInvalid:           true,
-	wal.CodeHashMismatch:            true,
-	wal.CodeHashMismatchUncommitted: true,
-	wal.CodeDataChunkMissing:        true,
-	wal.CodeDataChunkShort:          true,
-	wal.CodeMetadataTruncated:       true,
-	wal.CodeMetadataPageMissing:     true,
-	wal.CodeCommandIdWithoutFlag:    true,
-	wal.CodeCheckpointPastEnd:       true,
+	finding.SlotZero:                true,
+	finding.RecordInvalid:           true,
+	finding.HashMismatch:            true,
+	finding.HashMismatchUncommitted: true,
+	finding.DataChunkMissing:        true,
+	finding.DataChunkShort:          true,
+	finding.MetadataTruncated:       true,
+	finding.MetadataPageMissing:     true,
+	finding.CommandIDWithoutFlag:    true,
+	finding.CheckpointPastEnd:       true,
 }
 
 // entries streams both logs in index order and proves every entry.
@@ -694,7 +694,7 @@ func (a *auditor) entries() error {
 	if a.trusted {
 		inTo = max(inTo, a.obligC)
 	}
-	outNext, stop := iter.Pull2(seq(a.out, a.out.First, a.out.Last, false))
+	outNext, stop := iter.Pull2(a.out.Seq(a.out.First, a.out.Last, false))
 	defer stop()
 	var eo *raftlog.Entry
 	pull := func() error {
@@ -714,7 +714,7 @@ func (a *auditor) entries() error {
 	}
 	next := a.inSnap + 1 // the next index the input should hold
 	firstBad := int64(-1)
-	for ei, err := range seq(a.in, a.inSnap+1, inTo, true) {
+	for ei, err := range a.in.Seq(a.inSnap+1, inTo, true) {
 		if err != nil {
 			return err
 		}
@@ -771,27 +771,6 @@ func (a *auditor) entries() error {
 			Out: fmt.Sprintf("snapshot at %d", a.outSnap), Why: "the output's snapshot covers entries the input does not hold"}
 	}
 	return nil
-}
-
-// seq yields the entries of l in [from, to]; onDisk reads records past
-// LastIndex too (the input, when its trusted commit index is above it).
-func seq(l *logdir.Log, from, to int64, onDisk bool) iter.Seq2[raftlog.Entry, error] {
-	return func(yield func(raftlog.Entry, error) bool) {
-		stopped := false
-		each := func(e raftlog.Entry) bool {
-			stopped = !yield(e, nil)
-			return !stopped
-		}
-		var err error
-		if onDisk {
-			err = l.EntriesOnDisk(from, to, each)
-		} else {
-			err = l.Entries(from, to, each)
-		}
-		if err != nil && !stopped {
-			yield(raftlog.Entry{}, err)
-		}
-	}
 }
 
 // Intact returns the rule the audit judges l's entries by: a valid record,
@@ -1000,7 +979,7 @@ func newReplica(l *logdir.Log) *replica {
 		r.commit = l.State.CommitIndex
 	}
 	r.commit = max(r.commit, s)
-	r.next, r.stop = iter.Pull2(seq(l, s+1, l.Last, false))
+	r.next, r.stop = iter.Pull2(l.Seq(s+1, l.Last, false))
 	return r
 }
 

@@ -13,14 +13,6 @@ import (
 	"github.com/walctl/walctl/repair"
 )
 
-// overrideEvidenceFlag is --override-evidence, for the commands that write
-// with the settings the operator gives (repair, convert).
-func overrideEvidenceFlag() cli.Flag {
-	return &cli.BoolFlag{Name: "override-evidence", Usage: "write although a setting contradicts exact evidence in " +
-		"the files (a prologue, a footer, a hash that verifies), because that evidence is itself damaged; the write " +
-		"is still audited"}
-}
-
 // checkEvidence refuses, before anything is read for writing, settings
 // that contradict exact evidence in the files (exit 2) — unless the user
 // insists with --override-evidence, which does not turn the audit off.

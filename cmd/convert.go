@@ -43,33 +43,10 @@ func (o *convertOptions) flags() []cli.Flag {
 	// The order is the one of the command line a journal keeps
 	// (canonicalArgs): an interrupted in-place conversion of an earlier
 	// build is finished by this one.
-	return append(append([]cli.Flag{overrideEvidenceFlag(),
-		&cli.StringFlag{Name: "to", Usage: "output format: " + format.Names(format.Logs, "|") + " (required; table = v2)"},
-		&cli.Int64Flag{Name: "out-records-per-partition", Usage: "--to legacy|v2|sparse: records per partition of " +
-			"the output (default: the input's; a WriteAheadLog input has none); partitions are renumbered"},
-		&cli.Int64Flag{Name: "out-max-entry-size", Usage: "--to sparse: MaxLogEntrySize of the output (default: the " +
-			"input's when it is sparse)"},
-		&cli.StringFlag{Name: "out", Usage: "the new directory (must not exist or be empty); it appears only once complete"},
-		&cli.BoolFlag{Name: "in-place", Usage: "convert DIR itself (after copying it to the backup)"},
-		&cli.StringFlag{Name: "backup", Usage: "--in-place: where DIR is copied first (default: a new sibling " +
-			"DIR.walctl-backup-<UTC time>)"},
-		forceFlag(), jsonFlag()}, o.in.flags()...),
-		&cli.StringFlag{Name: "out-wal-layout", Usage: "--to wal: record layout 6 (32-byte records, the 6.x default) " +
-			"or 5 (40-byte records: 5.x, or 6.x with IgnoreTimestamp=false)"},
-		&cli.Int64Flag{Name: "out-chunk-size", Usage: "--to wal: data chunk size in bytes, the node's WriteAheadLog " +
-			"ChunkSize (default 4096, the library's)"},
-		&cli.StringFlag{Name: "out-hash", Usage: "--to wal: per-entry hash " + strings.Join(hashNames, "|") +
-			" (default none, the library's)"},
-		&cli.IntFlag{Name: "out-checkpoint-bytes", Usage: "--to wal: checkpoint form 8 (5.x), 12 (6.0–6.7) or 20 " +
-			"(6.8+, the default)"},
-		targetFlag("the DotNext release that will open the output: --to wal picks the checkpoint form (5.x also "+
-			"the 40-byte layout); --to legacy|v2|sparse the vote's layout (before 4.8.0: port first), and "+
-			"v2|sparse need 5.4.0+"),
-		&cli.BoolFlag{Name: "copy-snapshot", Usage: "--to wal: copy the input's snapshot to " +
-			"<out-snapshot-dir>/<index>-<term> (SimpleStateMachine's naming); the default"},
-		&cli.BoolFlag{Name: "no-snapshot", Usage: "--to wal: leave the input's snapshot out (the node's own " +
-			"state machine restores it); walctl.snapshot records its index and term"},
-		&cli.StringFlag{Name: "out-snapshot-dir", Usage: "--to wal: the snapshot directory inside NEWDIR (default db)"})
+	return append(append(flagsNamed("", "override-evidence", "to", "out-records-per-partition", "out-max-entry-size",
+		"out", "in-place", "backup", "force", "json"), o.in.flags()...), flagsNamed("", "out-wal-layout",
+		"out-chunk-size", "out-hash", "out-checkpoint-bytes", "target-version", "copy-snapshot", "no-snapshot",
+		"out-snapshot-dir")...)
 }
 
 // read reads the flags and checks what holds for every conversion; ps and
@@ -173,43 +150,48 @@ func (o *convertOptions) toWAL() (convert.WALOptions, error) {
 		return wo, usageError{msg: fmt.Sprintf("--out-checkpoint-bytes %d is not a checkpoint form", wo.CheckpointForm),
 			hint: "use 8 (5.x), 12 (6.0–6.7) or 20 (6.8+)"}
 	}
-	if o.target.IsZero() {
-		return wo, nil
+	if !o.target.IsZero() {
+		var err error
+		if wo.CheckpointForm, err = checkpointFor(o.target); err != nil {
+			return wo, err
+		}
 	}
-	form, err := convert.CheckpointFormFor(o.target)
-	if err != nil {
-		return wo, flagErr(err)
-	}
-	wo.CheckpointForm = form
 	return wo, nil
 }
 
 func convertCommand() *cli.Command {
-	o := &convertOptions{in: inputOptions{prefix: "in-", ps: true}}
-	return &cli.Command{
-		Name: "convert",
-		Usage: "rewrite a log in another format (legacy, v2, sparse, wal) or with other layout parameters, keeping " +
-			"every entry",
-		ArgsUsage: "DIR",
-		Flags:     o.flags(),
-		Action:    func(c *cli.Context) error { return runConvert(c, o) },
-	}
+	return newCommand(&convertOptions{in: inputOptions{prefix: "in-", ps: true}}, "convert", "rewrite a log in "+
+		"another format (legacy, v2, sparse, wal) or with other layout parameters, keeping every entry", "DIR",
+		runConvert)
 }
 
-type convertDoc struct {
-	Conversion *convert.Conversion `json:"conversion,omitempty"`
-	Output     string              `json:"output"`
-	Backup     string              `json:"backup,omitempty"`
+// checkedDoc is what the JSON form of every conversion adds to the
+// conversion: the output's verification, its comparison with the input and
+// the audit's proof, or why the input was refused.
+type checkedDoc struct {
 	Verify     *verify.Report      `json:"verify,omitempty"`
 	Comparison *convert.Comparison `json:"comparison,omitempty"`
 	Audit      *audit.Report       `json:"audit,omitempty"`
 	Refused    []string            `json:"refused,omitempty"`
 }
 
+// checked fills in what the conversion's audit found; shown is the output
+// as the operator will find it.
+func (d *checkedDoc) checked(k convert.Checked, shown string) {
+	d.Verify, d.Comparison = k.Verify, k.Comparison
+	d.Verify.Dir = shown
+}
+
+// convertDoc is the JSON form of a conversion between PersistentState
+// formats.
+type convertDoc struct {
+	Conversion *convert.Conversion `json:"conversion,omitempty"`
+	Output     string              `json:"output"`
+	Backup     string              `json:"backup,omitempty"`
+	checkedDoc
+}
+
 func runConvert(c *cli.Context, o *convertOptions) error {
-	if err := o.read(c); err != nil {
-		return err
-	}
 	dir := c.Args().First()
 	if o.to == format.WAL {
 		return runConvertToWAL(c, o, dir)
@@ -253,7 +235,7 @@ func runConvert(c *cli.Context, o *convertOptions) error {
 	l.Close()
 	var ie *convert.InputError
 	if errors.As(err, &ie) {
-		return reportRefusedConvert(c, o.json, ie)
+		return refuseInput(c, o.json, ie, &convertDoc{checkedDoc: checkedDoc{Refused: ie.Reasons}})
 	}
 	if err != nil {
 		return flagErr(err)
@@ -319,36 +301,22 @@ func finishPendingConvert(c *cli.Context, o *convertOptions, dir string, lk *txn
 	return printConverted(c, o.json, doc)
 }
 
-func reportRefusedConvert(c *cli.Context, asJSON bool, ie *convert.InputError) error {
-	w := c.App.Writer
-	if asJSON {
-		return errOr(writeJSON(w, &convertDoc{Refused: ie.Reasons}), damageError{})
-	}
-	printLine(w, "%s %s cannot be converted as it is; nothing was written:", red("refused:"), ie.Dir)
-	for _, r := range ie.Reasons {
-		printLine(w, "  - %s", r)
-	}
-	return damageError{}
+// refuseInput answers an input convert refuses as it is (run walctl repair
+// first): nothing was written, exit 1; doc is the JSON form.
+func refuseInput(c *cli.Context, asJSON bool, ie *convert.InputError, doc any) error {
+	return show(c, asJSON, doc, func(w io.Writer, _ any) {
+		printLine(w, "%s %s cannot be converted as it is; nothing was written:", red("refused:"), ie.Dir)
+		for _, r := range ie.Reasons {
+			printLine(w, "  - %s", r)
+		}
+	}, false)
 }
 
 // printConverted prints the conversion with the verification and the
 // comparison its audit made.
 func printConverted(c *cli.Context, asJSON bool, doc *convertDoc) error {
-	doc.Verify, doc.Comparison = doc.Conversion.Verify, doc.Conversion.Comparison
-	v, cmp := doc.Verify, doc.Comparison
-	v.Dir = doc.Output
-	w := c.App.Writer
-	if asJSON {
-		if err := writeJSON(w, doc); err != nil {
-			return err
-		}
-	} else {
-		printConversion(w, doc)
-	}
-	if !v.OK() || !cmp.OK() {
-		return damageError{}
-	}
-	return nil
+	doc.checked(doc.Conversion.Checked, doc.Output)
+	return show(c, asJSON, doc, printConversion, doc.Conversion.OK())
 }
 
 func printConversion(w io.Writer, doc *convertDoc) {
@@ -402,10 +370,7 @@ func printConversion(w io.Writer, doc *convertDoc) {
 // walConvertDoc is the JSON form of a conversion to a WriteAheadLog.
 type walConvertDoc struct {
 	Conversion *convert.WALConversion `json:"conversion,omitempty"`
-	Verify     *verify.Report         `json:"verify,omitempty"`
-	Comparison *convert.Comparison    `json:"comparison,omitempty"`
-	Audit      *audit.Report          `json:"audit,omitempty"`
-	Refused    []string               `json:"refused,omitempty"`
+	checkedDoc
 }
 
 // runConvertToWAL writes a new WriteAheadLog from any log; its audit
@@ -440,10 +405,7 @@ func runConvertToWAL(c *cli.Context, o *convertOptions, dir string) error {
 	conv, err := convert.PlanToWAL(l, wo)
 	var ie *convert.InputError
 	if errors.As(err, &ie) {
-		if o.json {
-			return errOr(writeJSON(c.App.Writer, &walConvertDoc{Refused: ie.Reasons}), damageError{})
-		}
-		return reportRefusedConvert(c, false, ie)
+		return refuseInput(c, o.json, ie, &walConvertDoc{checkedDoc: checkedDoc{Refused: ie.Reasons}})
 	}
 	if err != nil {
 		return flagErr(err)
@@ -455,24 +417,17 @@ func runConvertToWAL(c *cli.Context, o *convertOptions, dir string) error {
 	if err != nil {
 		return flagErr(err)
 	}
-	doc.Verify, doc.Comparison = conv.Verify, conv.Comparison
-	doc.Verify.Dir = conv.Out
-	if o.json {
-		if err := writeJSON(c.App.Writer, doc); err != nil {
-			return err
-		}
-	} else {
-		printWALConversion(c.App.Writer, doc, o.out)
-	}
-	if !doc.Verify.OK() || !doc.Comparison.OK() {
-		return damageError{}
-	}
-	return nil
+	doc.checked(conv.Checked, conv.Out)
+	return show(c, o.json, doc, printWALConversion(o.out), conv.OK())
 }
 
 // printWALConversion prints a conversion to a WriteAheadLog; out is the
 // output directory as the user gave it.
-func printWALConversion(w io.Writer, doc *walConvertDoc, out string) {
+func printWALConversion(out string) func(io.Writer, *walConvertDoc) {
+	return func(w io.Writer, doc *walConvertDoc) { printToWAL(w, doc, out) }
+}
+
+func printToWAL(w io.Writer, doc *walConvertDoc, out string) {
 	cv := doc.Conversion
 	printLine(w, "%s %s (%s) → %s (wal: %s, %d-byte checkpoint; opens with %s): %s after snapshot index %d, commit index %d, last index %d",
 		bold("Converted"), cv.Dir, cv.From, out, cv.Params, cv.Checkpoint, cv.Writers, plural64(cv.Entries, "entry"), cv.Snapshot, cv.CommitIndex, cv.LastIndex)
@@ -495,10 +450,7 @@ func printWALConversion(w io.Writer, doc *walConvertDoc, out string) {
 // PersistentState format.
 type fromWALDoc struct {
 	Conversion *convert.FromWALConversion `json:"conversion,omitempty"`
-	Verify     *verify.Report             `json:"verify,omitempty"`
-	Comparison *convert.Comparison        `json:"comparison,omitempty"`
-	Audit      *audit.Report              `json:"audit,omitempty"`
-	Refused    []string                   `json:"refused,omitempty"`
+	checkedDoc
 }
 
 // runConvertFromWAL writes a WriteAheadLog as a legacy, v2 or sparse log;
@@ -514,10 +466,7 @@ func runConvertFromWAL(c *cli.Context, o *convertOptions, l *logdir.Log, co conv
 		Target: co.Target})
 	var ie *convert.InputError
 	if errors.As(err, &ie) {
-		if o.json {
-			return errOr(writeJSON(c.App.Writer, &fromWALDoc{Refused: ie.Reasons}), damageError{})
-		}
-		return reportRefusedConvert(c, false, ie)
+		return refuseInput(c, o.json, ie, &fromWALDoc{checkedDoc: checkedDoc{Refused: ie.Reasons}})
 	}
 	if err != nil {
 		return flagErr(err)
@@ -531,31 +480,22 @@ func runConvertFromWAL(c *cli.Context, o *convertOptions, l *logdir.Log, co conv
 	if err != nil {
 		return flagErr(err)
 	}
-	doc.Verify, doc.Comparison = conv.Verify, conv.Comparison
-	doc.Verify.Dir = conv.Out
-	w := c.App.Writer
-	if o.json {
-		if err := writeJSON(w, doc); err != nil {
-			return err
-		}
-	} else {
+	doc.checked(conv.Checked, conv.Out)
+	return show(c, o.json, doc, func(w io.Writer, doc *fromWALDoc) {
 		out := fmt.Sprintf("%s, R = %d", conv.To, conv.R)
 		if conv.M > 0 {
 			out += fmt.Sprintf(", M = %d", conv.M)
 		}
-		printLine(w, "%s %s (wal) → %s (%s): %s, commit index %d, last index %d", bold("Converted"), conv.Dir, o.out, out,
-			plural64(conv.Entries, "entry"), conv.CommitIndex, conv.LastIndex)
+		printLine(w, "%s %s (wal) → %s (%s): %s, commit index %d, last index %d", bold("Converted"), conv.Dir, o.out,
+			out, plural64(conv.Entries, "entry"), conv.CommitIndex, conv.LastIndex)
 		for _, n := range conv.Notes {
 			printLine(w, "  %s", n)
 		}
-		printComparison(w, doc.Comparison, "entry", " (index, term, command id, length, payload bytes)"+stateWords(doc.Comparison))
+		printComparison(w, doc.Comparison, "entry", " (index, term, command id, length, payload bytes)"+
+			stateWords(doc.Comparison))
 		printAudit(w, doc.Audit)
 		printVerdictLine(w, "verify the output:", doc.Verify, conv.Out)
-	}
-	if !doc.Verify.OK() || !doc.Comparison.OK() {
-		return damageError{}
-	}
-	return nil
+	}, conv.OK())
 }
 
 // printComparison prints the comparison of a converted log with its input:

@@ -358,8 +358,8 @@ func TestConvertToWALOpenFiles(t *testing.T) {
 	}
 	for _, c := range cases {
 		var b strings.Builder
-		printWALConversion(&b, &walConvertDoc{Conversion: &convert.WALConversion{OpenFiles: c.of},
-			Comparison: &convert.Comparison{}, Verify: &verify.Report{Verdict: verify.OK}}, "OUT")
+		printToWAL(&b, &walConvertDoc{Conversion: &convert.WALConversion{OpenFiles: c.of},
+			checkedDoc: checkedDoc{Comparison: &convert.Comparison{}, Verify: &verify.Report{Verdict: verify.OK}}}, "OUT")
 		for _, w := range c.want {
 			if !strings.Contains(b.String(), w) {
 				t.Errorf("%+v: summary lacks %q:\n%s", c.of, w, b.String())

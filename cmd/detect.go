@@ -19,7 +19,7 @@ type detectOptions struct {
 	in   inputOptions
 }
 
-func (o *detectOptions) flags() []cli.Flag { return append([]cli.Flag{jsonFlag()}, o.in.flags()...) }
+func (o *detectOptions) flags() []cli.Flag { return append(flagsNamed("", "json"), o.in.flags()...) }
 
 func (o *detectOptions) read(c *cli.Context) error {
 	o.json = c.Bool("json")
@@ -30,20 +30,11 @@ func (o *detectOptions) read(c *cli.Context) error {
 }
 
 func detectCommand() *cli.Command {
-	o := &detectOptions{}
-	return &cli.Command{
-		Name:      "detect",
-		Usage:     "tell which log format each directory or partition file is in, with confidence and evidence",
-		ArgsUsage: "PATH...",
-		Flags:     o.flags(),
-		Action:    func(c *cli.Context) error { return runDetect(c, o) },
-	}
+	return newCommand(&detectOptions{}, "detect", "tell which log format each directory or partition file is in, "+
+		"with confidence and evidence", "PATH...", runDetect)
 }
 
 func runDetect(c *cli.Context, o *detectOptions) error {
-	if err := o.read(c); err != nil {
-		return err
-	}
 	if err := checkRead(c.Args().Slice()...); err != nil {
 		return err
 	}
@@ -59,22 +50,18 @@ func runDetect(c *cli.Context, o *detectOptions) error {
 		}
 		results = append(results, r)
 	}
-	w := c.App.Writer
-	if o.json {
-		var err error
-		if len(results) == 1 {
-			err = writeJSON(w, results[0])
-		} else {
-			err = writeJSON(w, results)
-		}
-		if err != nil {
-			return err
-		}
-	} else {
+	var doc any = results
+	if len(results) == 1 {
+		doc = results[0] // one path: its result alone
+	}
+	err := show(c, o.json, doc, func(w io.Writer, _ any) {
 		for _, r := range results {
 			blank(w)
 			printDetection(w, r)
 		}
+	}, true)
+	if err != nil {
+		return err
 	}
 	if unsure {
 		return hinted{err: fmt.Errorf("detection is unsure for at least one path"),

@@ -21,8 +21,7 @@ type diffOptions struct {
 }
 
 func (o *diffOptions) flags() []cli.Flag {
-	return append(o.in.flags(), jsonFlag(),
-		&cli.IntFlag{Name: "context", Value: 3, Usage: "rows shown before and after each divergence"})
+	return append(o.in.flags(), flagsNamed("", "json", "context")...)
 }
 
 func (o *diffOptions) read(c *cli.Context) error {
@@ -38,25 +37,17 @@ func (o *diffOptions) read(c *cli.Context) error {
 }
 
 func diffCommand() *cli.Command {
-	o := &diffOptions{in: inputOptions{ps: true}}
-	return &cli.Command{
-		Name:  "diff",
-		Usage: "compare the logs of several replicas: where they stop agreeing, who is behind or divergent, and the safest source",
-		Description: "Entries are aligned by index and compared by term, command id, length and payload SHA-256 (never by " +
-			"file offset), so any mix of formats can be compared. Each difference is classified: local damage on one " +
-			"node (healed with walctl repair --from), a node behind, or a divergence. Exit 0 when the logs are " +
-			"consistent (every log a prefix of another) with no Log Matching violation, no DotNext #292-padded entry " +
-			"and no local damage, 1 otherwise, 2 on error. The format flags apply to every DIR.",
-		ArgsUsage: "DIR DIR [DIR...]",
-		Flags:     o.flags(),
-		Action:    func(c *cli.Context) error { return runDiff(c, o) },
-	}
+	cmd := newCommand(&diffOptions{in: inputOptions{ps: true}}, "diff", "compare the logs of several replicas: "+
+		"where they stop agreeing, who is behind or divergent, and the safest source", "DIR DIR [DIR...]", runDiff)
+	cmd.Description = "Entries are aligned by index and compared by term, command id, length and payload SHA-256 (never by " +
+		"file offset), so any mix of formats can be compared. Each difference is classified: local damage on one " +
+		"node (healed with walctl repair --from), a node behind, or a divergence. Exit 0 when the logs are " +
+		"consistent (every log a prefix of another) with no Log Matching violation, no DotNext #292-padded entry " +
+		"and no local damage, 1 otherwise, 2 on error. The format flags apply to every DIR."
+	return cmd
 }
 
 func runDiff(c *cli.Context, o *diffOptions) error {
-	if err := o.read(c); err != nil {
-		return err
-	}
 	dirs := c.Args().Slice()
 	if err := checkRead(dirs...); err != nil {
 		return err
@@ -79,19 +70,7 @@ func runDiff(c *cli.Context, o *diffOptions) error {
 	if err != nil {
 		return err
 	}
-	w := c.App.Writer
-	if o.json {
-		err = writeJSON(w, rep)
-	} else {
-		printDiff(w, rep)
-	}
-	if err != nil {
-		return err
-	}
-	if !rep.OK() {
-		return damageError{}
-	}
-	return nil
+	return show(c, o.json, rep, printDiff, rep.OK())
 }
 
 func openAll(dirs []string, o logdir.Options) ([]*logdir.Log, error) {

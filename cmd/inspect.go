@@ -28,26 +28,13 @@ type inspectOptions struct {
 }
 
 func (o *inspectOptions) flags() []cli.Flag {
-	return append(o.in.flags(), jsonFlag(),
-		&cli.BoolFlag{Name: "entries", Usage: "list entries"},
-		&cli.BoolFlag{Name: "jsonl", Usage: "with --entries: one JSON object per entry and line (the objects of " +
-			"--json's entries), streamed"},
-		&cli.Int64Flag{Name: "from-index", Usage: "first index to list", Value: 0},
-		&cli.Int64Flag{Name: "to-index", Usage: "last index to list", Value: -1, DefaultText: "the last entry"},
-		&cli.Int64Flag{Name: "term", Usage: "list only entries of this term", Value: -1, DefaultText: "every term"},
-		&cli.Int64Flag{Name: "limit", Usage: "list at most K entries (0 = all)"},
-		&cli.StringFlag{Name: "payload", Value: "auto", Usage: "payload view: " + strings.Join(payloadFlagValues, "|") +
-			" (redacted = length + sha256 only, for bug reports; raw = the payload bytes alone, one after another, " +
-			"never to a terminal without --force)"},
-		&cli.BoolFlag{Name: "force", Usage: "with --payload raw: write the bytes to a terminal too"})
+	return append(o.in.flags(), flagsNamed("", "json", "entries", "jsonl", "from-index", "to-index", "term", "limit",
+		"payload", "force")...)
 }
 
 // read reads and checks the flags: the entry selection and the output.
 func (o *inspectOptions) read(c *cli.Context) error {
-	if _, err := oneDir(c); err != nil {
-		return err
-	}
-	if err := o.in.read(c); err != nil {
+	if err := o.in.readOne(c); err != nil {
 		return err
 	}
 	o.json, o.entries, o.jsonl = c.Bool("json"), c.Bool("entries"), c.Bool("jsonl")
@@ -87,14 +74,8 @@ func (o *inspectOptions) read(c *cli.Context) error {
 }
 
 func inspectCommand() *cli.Command {
-	o := &inspectOptions{in: inputOptions{ps: true}}
-	return &cli.Command{
-		Name:      "inspect",
-		Usage:     "show node state, snapshot, partitions, totals and (with --entries) every entry",
-		ArgsUsage: "DIR",
-		Flags:     o.flags(),
-		Action:    func(c *cli.Context) error { return runInspect(c, o) },
-	}
+	return newCommand(&inspectOptions{in: inputOptions{ps: true}}, "inspect", "show node state, snapshot, "+
+		"partitions, totals and (with --entries) every entry", "DIR", runInspect)
 }
 
 type inspectDoc struct {
@@ -183,9 +164,6 @@ type entryFilter struct {
 }
 
 func runInspect(c *cli.Context, o *inspectOptions) error {
-	if err := o.read(c); err != nil {
-		return err
-	}
 	dir, flt := c.Args().First(), o.flt
 	if err := checkRead(dir); err != nil {
 		return err

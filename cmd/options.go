@@ -2,9 +2,9 @@ package cmd
 
 import (
 	"fmt"
-	"strings"
 
 	"github.com/urfave/cli/v2"
+	"github.com/walctl/walctl/convert"
 	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/format/wal"
 	"github.com/walctl/walctl/logdir"
@@ -13,14 +13,29 @@ import (
 
 // Every command keeps its settings in an options struct of its own
 // (detectOptions, verifyOptions, …, in the command's file) with two
-// methods: flags, the command's flags (its --help, the man page and shell
-// completion come from them), and read, which reads and checks them, the
-// one place where a value is refused. The pieces several commands share are
-// here: the settings that read a log (inputOptions), --json, and the
-// release flags.
+// methods: flags, the names of the flags it takes (their definitions are
+// flagDefs), and read, which reads and checks them: the one place where a
+// value is refused. newCommand runs read before the command. The settings
+// several commands share are here: those that read a log (inputOptions)
+// and the release flags.
 
-// jsonFlag is --json, for every command that prints a document.
-func jsonFlag() cli.Flag { return &cli.BoolFlag{Name: "json", Usage: "print one JSON document"} }
+// options are a command's settings.
+type options interface {
+	flags() []cli.Flag
+	read(c *cli.Context) error
+}
+
+// newCommand is the command name with settings o: its flags are o's, and
+// it reads them (o.read) before run.
+func newCommand[O options](o O, name, usage, args string, run func(*cli.Context, O) error) *cli.Command {
+	return &cli.Command{Name: name, Usage: usage, ArgsUsage: args, Flags: o.flags(),
+		Action: func(c *cli.Context) error {
+			if err := o.read(c); err != nil {
+				return err
+			}
+			return run(c, o)
+		}}
+}
 
 // inputOptions are the settings that read a log where detection is unsure
 // (they never overrule the files): --format, --records-per-partition (-R)
@@ -51,35 +66,10 @@ const (
 )
 
 func (o *inputOptions) flags() []cli.Flag {
-	p, what := o.prefix, ""
-	if p != "" {
-		what = "the input's "
+	if !o.ps {
+		return flagsNamed(o.prefix, inputFlags[3:]...)
 	}
-	alias := func(short string) []string {
-		if p != "" {
-			return nil
-		}
-		return []string{short}
-	}
-	var fs []cli.Flag
-	if o.ps {
-		fs = append(fs,
-			&cli.StringFlag{Name: p + flagFormat, Usage: what + "log format, when detection is unsure: " +
-				format.Names(format.Logs, "|") + " (table = v2)"},
-			&cli.Int64Flag{Name: p + flagR, Aliases: alias("R"), Usage: what + "records per partition (R), when " +
-				"detection is unsure"},
-			&cli.Int64Flag{Name: p + flagM, Aliases: alias("M"), Usage: "sparse format: " + what +
-				"MaxLogEntrySize (M), when detection is unsure"})
-	}
-	return append(fs,
-		&cli.Int64Flag{Name: p + flagChunkSize, Usage: "WriteAheadLog: " + what + "data chunk size " +
-			"(Options.ChunkSize), when detection is unsure"},
-		&cli.StringFlag{Name: p + flagHash, Usage: "WriteAheadLog: " + what + "integrity hash " +
-			strings.Join(hashNames, "|") + ", when detection is unsure"},
-		&cli.StringFlag{Name: p + flagWALLayout, Usage: "WriteAheadLog: " + what + "record layout 6 (32-byte " +
-			"records) or 5 (40-byte records with ticks)"},
-		&cli.StringFlag{Name: p + flagSnapshotDir, Usage: "WriteAheadLog: the state machine's snapshot directory" +
-			map[bool]string{true: " of the input"}[p != ""] + " (default db)"})
+	return flagsNamed(o.prefix, inputFlags...)
 }
 
 // read reads the settings, refusing values the library itself would reject.
@@ -118,12 +108,30 @@ func (o *inputOptions) read(c *cli.Context) error {
 		return usageError{msg: flag(flagR) + " does not apply to a WriteAheadLog", hint: "drop " + flag(flagR)}
 	}
 	o.log, o.typed = l, nil
-	for _, name := range []string{flagFormat, flagR, flagM, flagChunkSize, flagHash, flagWALLayout, flagSnapshotDir} {
+	for _, name := range inputFlags {
 		if c.IsSet(p + name) {
 			o.typed = append(o.typed, "--"+name, c.String(p+name))
 		}
 	}
 	return nil
+}
+
+// readOne is read for a command that takes one log directory.
+func (o *inputOptions) readOne(c *cli.Context) error {
+	if _, err := oneDir(c); err != nil {
+		return err
+	}
+	return o.read(c)
+}
+
+// checkpointFor is the checkpoint form the release target reads (0 when
+// no release is given: the form on disk is kept, or the library's default).
+func checkpointFor(target release.Version) (int, error) {
+	if target.IsZero() {
+		return 0, nil
+	}
+	form, err := convert.CheckpointFormFor(target)
+	return form, flagErr(err)
 }
 
 // checkWALFlags refuses WriteAheadLog settings (those of the flags named
@@ -186,17 +194,6 @@ func oneDir(c *cli.Context) (string, error) {
 			hint: fmt.Sprintf("walctl %s [flags] DIR", c.Command.Name)}
 	}
 	return c.Args().First(), nil
-}
-
-// targetFlag is --target-version; what says what the release does.
-func targetFlag(what string) cli.Flag {
-	return &cli.StringFlag{Name: "target-version", Usage: what}
-}
-
-// fromVersionFlag is --from-version, the release that wrote the log.
-func fromVersionFlag(prefix string) cli.Flag {
-	return &cli.StringFlag{Name: "from-version", Usage: prefix + "the release that wrote the log (the node's current " +
-		"one); default: judged from the files (walctl detect's \"written by\")"}
 }
 
 // releaseFlag reads a release flag (--target-version, --to-version,

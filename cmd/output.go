@@ -10,6 +10,7 @@ import (
 
 	"github.com/fatih/color"
 	"github.com/mattn/go-isatty"
+	"github.com/urfave/cli/v2"
 	"github.com/walctl/walctl/internal/termtext"
 	"golang.org/x/term"
 )
@@ -291,6 +292,22 @@ func (t *table) flush() {
 }
 
 // writeJSON prints v as indented JSON.
+// show prints a command's document: as JSON with asJSON, else as text.
+// A document that is not ok makes the command exit 1 once it is printed.
+func show[T any](c *cli.Context, asJSON bool, doc T, text func(io.Writer, T), ok bool) error {
+	if asJSON {
+		if err := writeJSON(c.App.Writer, doc); err != nil {
+			return err
+		}
+	} else {
+		text(c.App.Writer, doc)
+	}
+	if !ok {
+		return damageError{}
+	}
+	return nil
+}
+
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")

@@ -8,7 +8,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 	"github.com/walctl/walctl/audit"
-	"github.com/walctl/walctl/convert"
 	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/internal/shellquote"
 	"github.com/walctl/walctl/logdir"
@@ -35,34 +34,12 @@ type repairOptions struct {
 }
 
 func (o *repairOptions) flags() []cli.Flag {
-	return append(o.in.flags(), jsonFlag(), overrideEvidenceFlag(),
-		&cli.Int64Flag{Name: "commit-index", Usage: "the cluster's commit index, for a node.state (or WriteAheadLog " +
-			"checkpoint) that cannot be trusted (from a healthy peer, or walctl diff); without it an untrusted commit " +
-			"index is lowered to the snapshot index"},
-		&cli.BoolFlag{Name: "apply", Usage: "carry out the plan (after copying DIR to the backup); without it nothing " +
-			"is changed"},
-		&cli.StringFlag{Name: "backup", Usage: "where DIR is copied before any write (must not exist or be empty; " +
-			"default: a new sibling DIR.walctl-backup-<UTC time>)"},
-		&cli.BoolFlag{Name: "allow-drop-committed", Usage: "allow dropping entries at or below CommitIndex (only when " +
-			"a majority of the cluster still holds them)"},
-		&cli.Int64Flag{Name: "set-term", Usage: "the term to write to node.state (a WriteAheadLog's state) when " +
-			"its own is lost, untrusted or behind the log's terms: the cluster's current term + 1"},
-		&cli.BoolFlag{Name: "clear-vote", Usage: "write node.state without a vote (with --set-term above the stored " +
-			"term, or when the vote is lost)"},
-		forceFlag(),
-		targetFlag("WriteAheadLog: the DotNext release that will open the log; picks the checkpoint form (5.x: 8 "+
-			"bytes, 6.0–6.7: 12, 6.8+: 20)"),
-		&cli.StringFlag{Name: "from", Usage: "heal DIR from the replica REPLICA (a stopped node's log, any format): " +
-			"DIR's damaged or missing committed entries are rebuilt from REPLICA's at the same indexes, in DIR's own " +
-			"format; refused where REPLICA disagrees with an intact committed entry of DIR, lacks an entry, or DIR's " +
-			"term or commit index would have to move"})
+	return append(o.in.flags(), flagsNamed("", "json", "override-evidence", "commit-index", "apply", "backup",
+		"allow-drop-committed", "set-term", "clear-vote", "force", "target-version", "from")...)
 }
 
 func (o *repairOptions) read(c *cli.Context) error {
-	if _, err := oneDir(c); err != nil {
-		return err
-	}
-	if err := o.in.read(c); err != nil {
+	if err := o.in.readOne(c); err != nil {
 		return err
 	}
 	var err error
@@ -106,26 +83,14 @@ func (o *repairOptions) walPlan() (repair.WALRepairOptions, error) {
 	lo := o.in.log
 	wo := repair.WALRepairOptions{AllowDropCommitted: o.allowDropCommitted, Backup: o.backup, Force: lo.Force,
 		WAL: lo.WAL, SetTerm: o.setTerm, CommitIndex: o.commitIndex}
-	if o.target.IsZero() {
-		return wo, nil
-	}
-	form, err := convert.CheckpointFormFor(o.target)
-	if err != nil {
-		return wo, flagErr(err)
-	}
-	wo.CheckpointForm = form
-	return wo, nil
+	var err error
+	wo.CheckpointForm, err = checkpointFor(o.target)
+	return wo, err
 }
 
 func repairCommand() *cli.Command {
-	o := &repairOptions{in: inputOptions{ps: true}}
-	return &cli.Command{
-		Name:      "repair",
-		Usage:     "print what a repair would do (one action per finding); with --apply, back up the directory and do it",
-		ArgsUsage: "DIR",
-		Flags:     o.flags(),
-		Action:    func(c *cli.Context) error { return runRepair(c, o) },
-	}
+	return newCommand(&repairOptions{in: inputOptions{ps: true}}, "repair", "print what a repair would do (one "+
+		"action per finding); with --apply, back up the directory and do it", "DIR", runRepair)
 }
 
 // repairDoc is the JSON form of a repair run.
@@ -145,9 +110,6 @@ type repairWrite struct {
 }
 
 func runRepair(c *cli.Context, o *repairOptions) error {
-	if err := o.read(c); err != nil {
-		return err
-	}
 	dir, lo := c.Args().First(), o.in.log
 	var wr *repairWrite
 	if o.apply {
@@ -218,11 +180,6 @@ func runRepair(c *cli.Context, o *repairOptions) error {
 	return reportRepair(c, o, doc)
 }
 
-// forceFlag is --force: work on a log another process holds.
-func forceFlag() cli.Flag {
-	return &cli.BoolFlag{Name: "force", Usage: "go on although another process holds the log's files"}
-}
-
 // checkHeld refuses to work on a log another process holds, unless --force.
 func checkHeld(force bool, l *logdir.Log) error {
 	holder := logdir.HeldBy(l)
@@ -267,20 +224,11 @@ func errOr(err, other error) error {
 }
 
 func reportPlanOnly(c *cli.Context, asJSON bool, doc *repairDoc) error {
-	w := c.App.Writer
-	if asJSON {
-		if err := writeJSON(w, doc); err != nil {
-			return err
-		}
-	} else {
+	return show(c, asJSON, doc, func(w io.Writer, doc *repairDoc) {
 		printPlan(w, doc.Plan)
 		blank(w)
 		printPlanResult(w, doc.Plan)
-	}
-	if doc.Plan.DamageRemains() {
-		return damageError{}
-	}
-	return nil
+	}, !doc.Plan.DamageRemains())
 }
 
 func printPlanResult(w io.Writer, p *repair.Plan) {
@@ -318,7 +266,6 @@ func applyWords(p *repair.Plan) string {
 // reportRepair prints what was applied, verifies the directory again and
 // exits with the verdict.
 func reportRepair(c *cli.Context, o *repairOptions, doc *repairDoc) error {
-	w := c.App.Writer
 	dir, lo := c.Args().First(), o.in.log
 	if p := doc.Plan; p != nil {
 		// The settings the plan worked with: after a truncation to partition 0
@@ -330,17 +277,7 @@ func reportRepair(c *cli.Context, o *repairOptions, doc *repairDoc) error {
 		return fmt.Errorf("verify after repair: %w", err)
 	}
 	doc.Verify = v
-	if o.json {
-		if err := writeJSON(w, doc); err != nil {
-			return err
-		}
-	} else {
-		printApplied(w, doc)
-	}
-	if !v.OK() {
-		return damageError{}
-	}
-	return nil
+	return show(c, o.json, doc, printApplied, v.OK())
 }
 
 func printApplied(w io.Writer, doc *repairDoc) {

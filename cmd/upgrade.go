@@ -23,30 +23,12 @@ type upgradeOptions struct {
 }
 
 func (o *upgradeOptions) flags() []cli.Flag {
-	return append(o.in.flags(), jsonFlag(),
-		&cli.StringFlag{Name: "to-version", Usage: "the DotNext.Net.Cluster release the node moves to " +
-			"(major.minor.patch)", Required: true},
-		fromVersionFlag(""),
-		&cli.BoolFlag{Name: "apply", Usage: "carry out the plan (each operation copies DIR to a backup first); " +
-			"without it nothing is changed"},
-		&cli.StringFlag{Name: "out", Usage: "the new directory of a conversion between PersistentState and " +
-			"WriteAheadLog, or of a WriteAheadLog rewritten in another layout"},
-		&cli.StringFlag{Name: "backup", Usage: "where an in-place step copies DIR first (default: a new " +
-			"sibling DIR.walctl-backup-<UTC time>)"},
-		forceFlag(),
-		&cli.Int64Flag{Name: "out-records-per-partition", Usage: "a WriteAheadLog written as a PersistentState " +
-			"log (releases before 5.22): the recordsPerPartition the application passes"},
-		&cli.Int64Flag{Name: "out-max-entry-size", Usage: "with --out-records-per-partition: write the sparse " +
-			"format with this MaxLogEntrySize"},
-		&cli.StringFlag{Name: "out-snapshot-dir", Usage: "a log written as a WriteAheadLog: the directory " +
-			"inside --out its snapshot is copied to as <index>-<term> (default db)"})
+	return append(o.in.flags(), flagsNamed("", "json", "to-version", "from-version", "apply", "out", "backup",
+		"force", "out-records-per-partition", "out-max-entry-size", "out-snapshot-dir")...)
 }
 
 func (o *upgradeOptions) read(c *cli.Context) error {
-	if _, err := oneDir(c); err != nil {
-		return err
-	}
-	if err := o.in.read(c); err != nil {
+	if err := o.in.readOne(c); err != nil {
 		return err
 	}
 	o.json, o.apply = c.Bool("json"), c.Bool("apply")
@@ -74,15 +56,9 @@ func (o *upgradeOptions) read(c *cli.Context) error {
 }
 
 func upgradeCommand() *cli.Command {
-	o := &upgradeOptions{in: inputOptions{ps: true}}
-	return &cli.Command{
-		Name: "upgrade",
-		Usage: "plan (and with --apply carry out) the smallest change that makes DotNext --to-version open the " +
-			"log with every committed entry, the term and the vote",
-		ArgsUsage: "DIR",
-		Flags:     o.flags(),
-		Action:    func(c *cli.Context) error { return runUpgrade(c, o) },
-	}
+	return newCommand(&upgradeOptions{in: inputOptions{ps: true}}, "upgrade", "plan (and with --apply carry out) "+
+		"the smallest change that makes DotNext --to-version open the log with every committed entry, the term "+
+		"and the vote", "DIR", runUpgrade)
 }
 
 // upgradeDoc is the JSON form of an upgrade run.
@@ -95,9 +71,6 @@ type upgradeDoc struct {
 }
 
 func runUpgrade(c *cli.Context, o *upgradeOptions) error {
-	if err := o.read(c); err != nil {
-		return err
-	}
 	dir := c.Args().First()
 	var err error
 	args := canonicalArgs(c, dir)
@@ -139,13 +112,7 @@ func runUpgrade(c *cli.Context, o *upgradeOptions) error {
 			hint: "walctl upgrade --to-version " + o.To.String() + " DIR shows the whole plan"}
 	}
 	if !o.apply || plan.Nothing || plan.Refused != "" {
-		if err := printOrJSON(c, o.json, doc, printUpgradePlan); err != nil {
-			return err
-		}
-		if plan.Nothing {
-			return nil
-		}
-		return damageError{}
+		return show(c, o.json, doc, printUpgradePlan, plan.Nothing)
 	}
 	var reports []**audit.Report
 	var bars []*lazyBar
@@ -176,22 +143,7 @@ func runUpgrade(c *cli.Context, o *upgradeOptions) error {
 	if doc.Verify, err = verify.Dir(doc.Applied.Dir, verify.Options{Options: vo}); err != nil {
 		return fmt.Errorf("verify after the upgrade: %w", err)
 	}
-	if err := printOrJSON(c, o.json, doc, printUpgradeApplied); err != nil {
-		return err
-	}
-	if !doc.Verify.OK() {
-		return damageError{}
-	}
-	return nil
-}
-
-// printOrJSON prints doc as JSON with --json, else as text.
-func printOrJSON(c *cli.Context, asJSON bool, doc *upgradeDoc, text func(io.Writer, *upgradeDoc)) error {
-	if asJSON {
-		return writeJSON(c.App.Writer, doc)
-	}
-	text(c.App.Writer, doc)
-	return nil
+	return show(c, o.json, doc, printUpgradeApplied, doc.Verify.OK())
 }
 
 func printUpgradePlan(w io.Writer, doc *upgradeDoc) {

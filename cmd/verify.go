@@ -21,11 +21,7 @@ type verifyOptions struct {
 }
 
 func (o *verifyOptions) flags() []cli.Flag {
-	return append(o.in.flags(), jsonFlag(),
-		&cli.BoolFlag{Name: "recursive", Aliases: []string{"r"}, Usage: "verify every log directory below each ROOT"},
-		targetFlag("the DotNext.Net.Cluster release that will open the log (e.g. 5.7.2): an error for everything "+
-			"it reads otherwise than the writer"),
-		fromVersionFlag("with --target-version: "))
+	return append(o.in.flags(), flagsNamed("", "json", "recursive", "target-version", "from-version")...)
 }
 
 func (o *verifyOptions) read(c *cli.Context) error {
@@ -51,24 +47,17 @@ func (o *verifyOptions) read(c *cli.Context) error {
 }
 
 func verifyCommand() *cli.Command {
-	o := &verifyOptions{in: inputOptions{ps: true}}
-	return &cli.Command{
-		Name:      "verify",
-		Usage:     "replay the whole log and report every damage, where it is, what the library does with it, and the fix",
-		ArgsUsage: "DIR [DIR...] | --recursive ROOT...",
-		Description: "With several DIRs, or with --recursive (every log directory below each ROOT: a directory with " +
-			"node.state, or a WriteAheadLog root; walctl's backups DIR.walctl-backup-* and .walctl* folders are " +
-			"skipped), verify prints one row per log and exits with the worst code (0 ok, 1 damaged, 2 unsure or " +
-			"unreadable). The format flags apply to every log.",
-		Flags:  o.flags(),
-		Action: func(c *cli.Context) error { return runVerify(c, o) },
-	}
+	cmd := newCommand(&verifyOptions{in: inputOptions{ps: true}}, "verify", "replay the whole log and report every "+
+		"damage, where it is, what the library does with it, and the fix", "DIR [DIR...] | --recursive ROOT...",
+		runVerify)
+	cmd.Description = "With several DIRs, or with --recursive (every log directory below each ROOT: a directory " +
+		"with node.state, or a WriteAheadLog root; walctl's backups DIR.walctl-backup-* and .walctl* folders are " +
+		"skipped), verify prints one row per log and exits with the worst code (0 ok, 1 damaged, 2 unsure or " +
+		"unreadable). The format flags apply to every log."
+	return cmd
 }
 
 func runVerify(c *cli.Context, o *verifyOptions) error {
-	if err := o.read(c); err != nil {
-		return err
-	}
 	dirs := c.Args().Slice()
 	if o.recursive {
 		return verifyTree(c, dirs, o)
@@ -84,19 +73,7 @@ func runVerify(c *cli.Context, o *verifyOptions) error {
 		return err
 	}
 	doc.CarryFlags(o.in.typed)
-	w := c.App.Writer
-	if o.json {
-		err = writeJSON(w, doc)
-	} else {
-		printVerify(w, doc)
-	}
-	if err != nil {
-		return err
-	}
-	if !doc.OK() {
-		return damageError{}
-	}
-	return nil
+	return show(c, o.json, doc, printVerify, doc.OK())
 }
 
 // replayedText says which entries a replay saw: "10 entries, indexes 1–10"

@@ -46,18 +46,13 @@ func verifyMany(c *cli.Context, dirs []string, o *verifyOptions, roots []string)
 	})
 	doc := &verifyManyDoc{Roots: roots, Verdict: rep.Verdict, ExitCode: min(verify.Rank[rep.Verdict], exitError),
 		Counts: rep.Counts, Logs: rep.Logs}
-	w := c.App.Writer
-	if o.json {
-		if err := writeJSON(w, doc); err != nil {
-			return err
-		}
-	} else {
-		printVerifyMany(w, doc)
-	}
-	switch doc.ExitCode {
-	case exitDamaged:
+	err := show(c, o.json, doc, printVerifyMany, true)
+	switch {
+	case err != nil:
+		return err
+	case doc.ExitCode == exitDamaged:
 		return damageError{}
-	case exitError:
+	case doc.ExitCode == exitError:
 		n := doc.Counts[verify.Unsure] + doc.Counts[verify.Unreadable]
 		return hinted{err: fmt.Errorf("%d of %s could not be verified", n, plural(len(doc.Logs), "log")),
 			hint: "see the NOTE of each (unsure: add the flags it names and verify that log alone)"}

@@ -52,15 +52,11 @@ func CompareLogs(a, b string, ao, bo logdir.Options) (*Comparison, error) {
 // CompareLogsWith is CompareLogs telling progress (when not nil) of every
 // entry of a compared, for a progress bar.
 func CompareLogsWith(a, b string, ao, bo logdir.Options, progress func(entries int64)) (*Comparison, error) {
-	la, err := logdir.Open(a, ao)
+	la, lb, err := openBoth(a, b, ao, bo)
 	if err != nil {
 		return nil, err
 	}
 	defer la.Close()
-	lb, err := logdir.Open(b, bo)
-	if err != nil {
-		return nil, err
-	}
 	defer lb.Close()
 	c := &Comparison{progress: progress}
 	if la.First != lb.First || la.Last != lb.Last {
@@ -80,23 +76,24 @@ func CompareLogsWith(a, b string, ao, bo logdir.Options, progress func(entries i
 	return c, nil
 }
 
-func entriesOf(l *logdir.Log) iter.Seq2[raftlog.Entry, error] {
-	return func(yield func(raftlog.Entry, error) bool) {
-		stopped := false
-		err := l.Entries(l.First, l.Last, func(e raftlog.Entry) bool {
-			stopped = !yield(e, nil)
-			return !stopped
-		})
-		if err != nil && !stopped {
-			yield(raftlog.Entry{}, err)
-		}
+// openBoth opens the two logs a comparison reads.
+func openBoth(a, b string, ao, bo logdir.Options) (*logdir.Log, *logdir.Log, error) {
+	la, err := logdir.Open(a, ao)
+	if err != nil {
+		return nil, nil, err
 	}
+	lb, err := logdir.Open(b, bo)
+	if err != nil {
+		la.Close()
+		return nil, nil, err
+	}
+	return la, lb, nil
 }
 
 func (c *Comparison) entries(la, lb *logdir.Log) error {
-	next, stop := iter.Pull2(entriesOf(lb))
+	next, stop := iter.Pull2(lb.Seq(lb.First, lb.Last, false))
 	defer stop()
-	for ea, err := range entriesOf(la) {
+	for ea, err := range la.Seq(la.First, la.Last, false) {
 		if err != nil {
 			return err
 		}

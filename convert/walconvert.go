@@ -346,15 +346,11 @@ func (src *walSource) copySnapshot(tx *txn.Tx, name string) error {
 // snapshot index and term, and the node state's term and voted member. Timestamps and flags are not compared: the
 // formats keep different ones.
 func CompareCommitted(a, b string, ao, bo logdir.Options, upTo int64) (*Comparison, error) {
-	la, err := logdir.Open(a, ao)
+	la, lb, err := openBoth(a, b, ao, bo)
 	if err != nil {
 		return nil, err
 	}
 	defer la.Close()
-	lb, err := logdir.Open(b, bo)
-	if err != nil {
-		return nil, err
-	}
 	defer lb.Close()
 	c := &Comparison{}
 	sa, sb := snapOf(la), snapOf(lb)
@@ -365,9 +361,9 @@ func CompareCommitted(a, b string, ao, bo logdir.Options, upTo int64) (*Comparis
 		c.add("the output ends at %d, before %d", lb.Last, upTo)
 	}
 	c.compareTermAndVote(la.State, lb.State)
-	next, stop := iter.Pull2(entriesOf(lb))
+	next, stop := iter.Pull2(lb.Seq(lb.First, lb.Last, false))
 	defer stop()
-	for ea, err := range entriesOf(la) {
+	for ea, err := range la.Seq(la.First, la.Last, false) {
 		if err != nil {
 			return nil, err
 		}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/raftlog"
 )
 
@@ -110,7 +111,7 @@ func TestClasses(t *testing.T) {
 			}
 			var codes []string
 			for _, f := range r.Findings {
-				if f.Severity != raftlog.Info || f.Code == CodeBehind {
+				if f.Severity != raftlog.Info || f.Code == finding.ReplicaBehind {
 					codes = append(codes, string(f.Severity)+" "+string(f.Code))
 				}
 			}

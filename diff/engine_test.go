@@ -146,7 +146,7 @@ func TestHostileLogs(t *testing.T) {
 	damaged.Log.(*fakeLog).entries[1].State = raftlog.EntryDamaged
 
 	r := mustCompare(t, []Replica{good, unordered, unreadable, damaged}, Options{})
-	want := map[finding.Code]bool{CodeUnordered: true, CodePayloadUnreadable: true, CodeEntryDamaged: true}
+	want := map[finding.Code]bool{finding.ReplicaUnorderedEntries: true, finding.ReplicaPayloadUnreadable: true, finding.ReplicaEntryDamaged: true}
 	for _, fd := range r.Findings {
 		delete(want, fd.Code)
 	}

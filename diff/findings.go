@@ -10,21 +10,6 @@ import (
 	"github.com/walctl/walctl/raftlog"
 )
 
-// Finding codes emitted by Compare (the finding registry defines them).
-var (
-	CodeDivergentCommitted   = finding.ReplicaDivergentCommitted
-	CodeDivergentUncommitted = finding.ReplicaDivergentUncommitted
-	CodeLogMatching          = finding.LogMatchingViolation
-	CodeBehind               = finding.ReplicaBehind
-	CodeMissingCommitted     = finding.ReplicaMissingCommitted
-	CodeEntryDamaged         = finding.ReplicaEntryDamaged
-	CodePayloadUnreadable    = finding.ReplicaPayloadUnreadable
-	CodeUnordered            = finding.ReplicaUnorderedEntries
-	CodeSnapshot             = finding.ReplicaSnapshot
-	CodePadded292            = finding.ReplicaPadded292
-	CodeLocalDamage          = finding.ReplicaLocalDamage
-)
-
 func (e *engine) findings(r *Report) raftlog.Findings {
 	var fs raftlog.Findings
 	src := r.Source.Node
@@ -48,27 +33,27 @@ func (e *engine) findings(r *Report) raftlog.Findings {
 		if v.Cause != "" {
 			continue // reported with the padded nodes (replica-padded-292)
 		}
-		add(CodeLogMatching, e.holderOf(v), v.Index, violationText(v))
+		add(finding.LogMatchingViolation, e.holderOf(v), v.Index, violationText(v))
 	}
 	for k, n := range r.Nodes {
 		for _, s := range n.Diverging {
 			rg := Range{From: s.From, To: s.To}
 			if s.Committed {
-				add(CodeDivergentCommitted, k, s.From, fmt.Sprintf("%s: entries %s: %s", n.Name, rg, s.Reason))
+				add(finding.ReplicaDivergentCommitted, k, s.From, fmt.Sprintf("%s: entries %s: %s", n.Name, rg, s.Reason))
 			} else {
-				add(CodeDivergentUncommitted, k, s.From, fmt.Sprintf("%s: entries %s: %s", n.Name, rg, s.Reason))
+				add(finding.ReplicaDivergentUncommitted, k, s.From, fmt.Sprintf("%s: entries %s: %s", n.Name, rg, s.Reason))
 			}
 		}
 		for _, m := range n.Missing {
 			if m.From > n.CommitIndex {
-				add(CodeBehind, k, m.From, fmt.Sprintf("%s lacks entries %s (its last index is %d)", n.Name, m, n.LastIndex))
+				add(finding.ReplicaBehind, k, m.From, fmt.Sprintf("%s lacks entries %s (its last index is %d)", n.Name, m, n.LastIndex))
 				continue
 			}
-			add(CodeMissingCommitted, k, m.From, fmt.Sprintf("%s lacks entries %s although its commit index is %d",
+			add(finding.ReplicaMissingCommitted, k, m.From, fmt.Sprintf("%s lacks entries %s although its commit index is %d",
 				n.Name, m, n.CommitIndex))
 		}
 		if n.Padded292Total > 0 {
-			add(CodePadded292, k, n.Padded292[0], e.paddedText(k, n, r))
+			add(finding.ReplicaPadded292, k, n.Padded292[0], e.paddedText(k, n, r))
 		}
 		e.streamFindings(k, n, add)
 	}
@@ -90,7 +75,7 @@ func (e *engine) findings(r *Report) raftlog.Findings {
 		if !d.Committed {
 			form = strings.TrimPrefix(form+"-uncommitted", "-")
 		}
-		addForm(CodeLocalDamage, form, k, d.Indexes[0].From, f)
+		addForm(finding.ReplicaLocalDamage, form, k, d.Indexes[0].From, f)
 	}
 	if fs == nil {
 		fs = raftlog.Findings{}
@@ -102,19 +87,19 @@ func (e *engine) streamFindings(k int, n Node, add func(finding.Code, int, int64
 	c := e.cur[k]
 	// Damaged entries local damage explains are reported with it.
 	if left := n.Damaged - e.nodes[k].damagedLocal; left > 0 {
-		add(CodeEntryDamaged, k, c.firstDamage, fmt.Sprintf("%s: %d entries are damaged on disk (first at %d); they "+
+		add(finding.ReplicaEntryDamaged, k, c.firstDamage, fmt.Sprintf("%s: %d entries are damaged on disk (first at %d); they "+
 			"were compared as read", n.Name, left, c.firstDamage))
 	}
 	if c.unreadable > 0 {
-		add(CodePayloadUnreadable, k, c.firstUnread, fmt.Sprintf("%s: %d payloads could not be read (first at %d); "+
+		add(finding.ReplicaPayloadUnreadable, k, c.firstUnread, fmt.Sprintf("%s: %d payloads could not be read (first at %d); "+
 			"they count as different from every other node's", n.Name, c.unreadable, c.firstUnread))
 	}
 	if c.unordered > 0 {
-		add(CodeUnordered, k, raftlog.NoIndex, fmt.Sprintf("%s: %d entries came out of index order and were skipped",
+		add(finding.ReplicaUnorderedEntries, k, raftlog.NoIndex, fmt.Sprintf("%s: %d entries came out of index order and were skipped",
 			n.Name, c.unordered))
 	}
 	if s := n.Snapshot; s != nil {
-		add(CodeSnapshot, k, s.Index, fmt.Sprintf("%s starts after a snapshot at %d (term %d): indexes 1–%d are "+
+		add(finding.ReplicaSnapshot, k, s.Index, fmt.Sprintf("%s starts after a snapshot at %d (term %d): indexes 1–%d are "+
 			"compared only where other nodes hold entries, %d by term only", n.Name, s.Index, s.Term, s.Index, s.Index))
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/internal/fixtures"
 	"github.com/walctl/walctl/logdir"
 )
@@ -259,7 +260,7 @@ func checkClasses(t *testing.T, r *Report, x replicaExpect) {
 	}
 	if len(want) > 0 {
 		for _, f := range r.Findings {
-			if f.Code == CodeDivergentCommitted || strings.Contains(f.Fix, "decide which history to keep") {
+			if f.Code == finding.ReplicaDivergentCommitted || strings.Contains(f.Fix, "decide which history to keep") {
 				t.Errorf("a damaged set gets a two-histories finding: %+v", f)
 			}
 		}
@@ -275,12 +276,12 @@ func checkSeverities(t *testing.T, r *Report) {
 	for _, f := range r.Findings {
 		count[string(f.Severity)+" "+string(f.Code)]++
 	}
-	if got := int64(count["error "+string(CodeLogMatching)]); got != r.LogMatchingViolations-r.Padded292ViolationCount {
+	if got := int64(count["error "+string(finding.LogMatchingViolation)]); got != r.LogMatchingViolations-r.Padded292ViolationCount {
 		t.Errorf("%d log-matching errors for %d violations (%d explained by #292)",
 			got, r.LogMatchingViolations, r.Padded292ViolationCount)
 	}
-	if got := count["error "+string(CodePadded292)]; got != len(r.Padded292) {
-		t.Errorf("%d %s errors for %d padded nodes", got, CodePadded292, len(r.Padded292))
+	if got := count["error "+string(finding.ReplicaPadded292)]; got != len(r.Padded292) {
+		t.Errorf("%d %s errors for %d padded nodes", got, finding.ReplicaPadded292, len(r.Padded292))
 	}
 	var committed, uncommitted int
 	for _, d := range r.Divergent {
@@ -290,7 +291,7 @@ func checkSeverities(t *testing.T, r *Report) {
 			uncommitted++
 		}
 	}
-	if count["error "+string(CodeDivergentCommitted)] != committed || count["warning "+string(CodeDivergentUncommitted)] != uncommitted {
+	if count["error "+string(finding.ReplicaDivergentCommitted)] != committed || count["warning "+string(finding.ReplicaDivergentUncommitted)] != uncommitted {
 		t.Errorf("findings %v for %d committed and %d uncommitted divergent spans", count, committed, uncommitted)
 	}
 }

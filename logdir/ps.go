@@ -10,7 +10,6 @@ import (
 	"github.com/walctl/walctl/format/nodestate"
 	"github.com/walctl/walctl/format/partition"
 	"github.com/walctl/walctl/format/ps"
-	"github.com/walctl/walctl/format/v2"
 	"github.com/walctl/walctl/raftlog"
 	"github.com/walctl/walctl/release"
 )
@@ -363,7 +362,7 @@ func (ps *psLog) scan() (int64, error) {
 			if is.Code == finding.UnsealedPartition {
 				continue // judged for the whole directory in checkUnsealed, with its index range
 			}
-			if is.Code == v2.CodeZeroLeading && !d.Sealed {
+			if is.Code == finding.ZeroLeadingSlots && !d.Sealed {
 				ps.zeroLead = append(ps.zeroLead, zeroLeadOf(pf, base, is, d))
 				continue // judged in checkZeroLead, with the entries and the releases at stake
 			}

@@ -11,7 +11,7 @@ import (
 )
 
 // zeroLead is an unsealed Table partition whose never-written slots before
-// its first entry are zero bytes, not stub records (v2.CodeZeroLeading).
+// its first entry are zero bytes, not stub records (finding.ZeroLeadingSlots).
 type zeroLead struct {
 	file     string
 	number   int64
@@ -43,7 +43,7 @@ func (ps *psLog) checkZeroLead() {
 			z.number, indexWords(z.from, z.to), z.first, isAre(z.to-z.from+1), z.at, z.end-1)
 		lo, hi := max(z.first, live.From), min(ps.lastOf(z.number), live.To)
 		if !ok || lo > hi {
-			ps.Findings.Add(raftlog.New(v2.CodeZeroLeading, "harmless", z.file, z.at, z.from, finding.F{"slots": slots}))
+			ps.Findings.Add(raftlog.New(finding.ZeroLeadingSlots, "harmless", z.file, z.at, z.from, finding.F{"slots": slots}))
 			continue
 		}
 		lost := raftlog.Range{From: lo, To: hi}
@@ -57,7 +57,7 @@ func (ps *psLog) checkZeroLead() {
 			effect += fmt.Sprintf(", so committed %s are lost from the state machine without an error", raftlog.Range{From: lo, To: min(hi, ps.State.CommitIndex)})
 		}
 		effect += "; 5.7.3+ read them right"
-		ps.Findings.Add(raftlog.New(v2.CodeZeroLeading, form, z.file, z.at, lo, finding.F{"slots": slots,
+		ps.Findings.Add(raftlog.New(finding.ZeroLeadingSlots, form, z.file, z.at, lo, finding.F{"slots": slots,
 			"effect": effect, "why": why}))
 	}
 }
@@ -82,7 +82,7 @@ func (ps *psLog) oldReaders() (bool, string) {
 func (ps *psLog) oldWriter() (bool, string) {
 	for _, f := range ps.Findings {
 		switch f.Code {
-		case v2.CodeT1, v2.CodeT2, v2.CodeT3:
+		case finding.T1MissingInlineRecords, finding.T2HeaderOverwritten, finding.T3GarbageFooter:
 			return true, fmt.Sprintf("The log's writer is 5.4.0–5.7.2: it holds #244 damage (%s) that only those releases leave.", f.Code)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/format/nodestate"
 	"github.com/walctl/walctl/format/partition"
 	"github.com/walctl/walctl/format/record"
@@ -74,7 +75,7 @@ func zeroLeadFinding(t *testing.T, dir, target string) (raftlog.Finding, bool) {
 	defer l.Close()
 	var found []raftlog.Finding
 	for _, f := range l.Findings {
-		if f.Code == v2.CodeZeroLeading {
+		if f.Code == finding.ZeroLeadingSlots {
 			found = append(found, f)
 		}
 	}

@@ -187,9 +187,9 @@ func (w *healWalk) run() error {
 	if w.b.from > w.b.to {
 		return nil
 	}
-	dirNext, dirStop := iter.Pull2(rangeOf(w.l, w.b.from, w.b.to, true))
+	dirNext, dirStop := iter.Pull2(w.l.Seq(w.b.from, w.b.to, true))
 	defer dirStop()
-	repNext, repStop := iter.Pull2(rangeOf(w.rep, w.b.from, w.b.to, false))
+	repNext, repStop := iter.Pull2(w.rep.Seq(w.b.from, w.b.to, false))
 	defer repStop()
 	pull := func(next func() (raftlog.Entry, error, bool), after int64) (*raftlog.Entry, error) {
 		for {
@@ -248,27 +248,6 @@ func (w *healWalk) run() error {
 		i++
 	}
 	return nil
-}
-
-// rangeOf yields l's entries in [from, to]; onDisk reads records past
-// LastIndex too (DIR, whose trusted commit index may lie above it).
-func rangeOf(l *logdir.Log, from, to int64, onDisk bool) iter.Seq2[raftlog.Entry, error] {
-	return func(yield func(raftlog.Entry, error) bool) {
-		stopped := false
-		each := func(e raftlog.Entry) bool {
-			stopped = !yield(e, nil)
-			return !stopped
-		}
-		var err error
-		if onDisk {
-			err = l.EntriesOnDisk(from, to, each)
-		} else {
-			err = l.Entries(from, to, each)
-		}
-		if err != nil && !stopped {
-			yield(raftlog.Entry{}, err)
-		}
-	}
 }
 
 // neither: DIR and the replica both lack a..b.

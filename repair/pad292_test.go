@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/format/wal"
 	"github.com/walctl/walctl/internal/fixtures"
 	"github.com/walctl/walctl/internal/fixtures/logtest"
@@ -52,7 +53,7 @@ func TestRepairPadding292Plan(t *testing.T) {
 			}
 			fixed := 0
 			for _, it := range p.Items {
-				if it.Finding.Code == wal.CodePadding292 {
+				if it.Finding.Code == finding.Padding292 {
 					if it.Status != repair.Fixed || it.Step != 1 || !strings.Contains(it.Action, "→") {
 						t.Errorf("item %+v", it)
 					}

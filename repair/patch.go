@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/format/partition"
 	v2 "github.com/walctl/walctl/format/v2"
@@ -24,7 +25,7 @@ type stubPatch struct {
 }
 
 // planStubPatch returns the step that writes stub records over the zero
-// leading slots of an unsealed Table partition (v2.CodeZeroLeading), or nil
+// leading slots of an unsealed Table partition (finding.ZeroLeadingSlots), or nil
 // when it has none: DotNext 5.4.0–5.7.2 stop their scan at such a slot and
 // lose every entry after it (spec §4.7). Logs repaired by earlier walctl
 // builds have them too.
@@ -33,7 +34,7 @@ func (pl *planner) planStubPatch(p *rebuild.Part, first int64) *Step {
 		return nil
 	}
 	for _, is := range p.Decoded.Issues {
-		if is.Code != v2.CodeZeroLeading || is.Slot < 0 {
+		if is.Code != finding.ZeroLeadingSlots || is.Slot < 0 {
 			continue
 		}
 		to := is.Slot

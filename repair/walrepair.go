@@ -80,17 +80,17 @@ func (o WALRepairOptions) Open() logdir.Options {
 // entryDamageCodes are the findings about one entry in (S, T] that a
 // truncation before it removes from the log.
 var entryDamageCodes = map[finding.Code]bool{
-	wal.CodeSlotZero: true, wal.CodeRecordInvalid: true, wal.CodePayloadOverlap: true, wal.CodeHashMismatch: true,
-	wal.CodeHashMismatchUncommitted: true, wal.CodeDataChunkMissing: true, wal.CodeDataChunkShort: true,
-	wal.CodeMetadataTruncated: true, wal.CodeMetadataPageMissing: true, wal.CodeResumeAddressBeyondChunks: true,
-	wal.CodeTermOrder: true, wal.CodeCommandIdWithoutFlag: true, wal.CodeCheckpointPastEnd: true,
+	finding.SlotZero: true, finding.RecordInvalid: true, finding.PayloadOverlap: true, finding.HashMismatch: true,
+	finding.HashMismatchUncommitted: true, finding.DataChunkMissing: true, finding.DataChunkShort: true,
+	finding.MetadataTruncated: true, finding.MetadataPageMissing: true, finding.ResumeAddressBeyondChunks: true,
+	finding.TermOrder: true, finding.CommandIDWithoutFlag: true, finding.CheckpointPastEnd: true,
 }
 
 // checkpointCodes are the findings a checkpoint rewrite resolves.
 var checkpointCodes = map[finding.Code]bool{
-	wal.CodeCheckpointTorn: true, wal.CodeCheckpointPastEnd: true, wal.CodeCheckpointLastBelowCommit: true,
-	wal.CodeCheckpointNegative: true, wal.CodeCheckpointMixedForm: true, wal.CodeCheckpointVersionUnsupported: true,
-	wal.CodeCheckpointMissing: true, wal.CodeCheckpointEmpty: true, // written from --commit-index
+	finding.CheckpointTorn: true, finding.CheckpointPastEnd: true, finding.CheckpointLastBelowCommit: true,
+	finding.CheckpointNegative: true, finding.CheckpointMixedForm: true, finding.CheckpointVersionUnsupported: true,
+	finding.CheckpointMissing: true, finding.CheckpointEmpty: true, // written from --commit-index
 }
 
 // walPlanner carries one MakeWALPlan call.
@@ -244,7 +244,7 @@ func (pl *walPlanner) decideEnd(findings raftlog.Findings) error {
 func (pl *walPlanner) commitPastEnd(findings raftlog.Findings, end int64) {
 	k := end + 1
 	code, why := firstDamage(findings, k)
-	if code == wal.CodeCheckpointPastEnd {
+	if code == finding.CheckpointPastEnd {
 		pl.newC = end
 		pl.pastEnd = true
 		pl.p.Notes = append(pl.p.Notes, fmt.Sprintf("the checkpoint claims commit index %d, but entries end at %d: the commit index is lowered to %d, never raised (the true one is not on disk; a majority of the cluster holds it)", pl.knownC, end, end))
@@ -343,7 +343,7 @@ func formReaders(form int) string {
 func (pl *walPlanner) planState(findings raftlog.Findings) error {
 	lost, behind := false, false
 	for _, f := range findings {
-		lost = lost || f.Code == wal.CodeStateTruncated || f.Code == wal.CodeStateMissing
+		lost = lost || f.Code == finding.StateTruncated || f.Code == finding.StateMissing
 		behind = behind || f.Code == finding.TermAboveCurrent || f.Code == finding.TermReset
 	}
 	if !lost && (!behind || pl.o.SetTerm == nil) {
@@ -401,22 +401,22 @@ func (pl *walPlanner) classify(it *Item) {
 	f := it.Finding
 	dropped := pl.p.Drop != nil && !pl.p.Drop.Refused && pl.cpStep > 0
 	switch {
-	case f.Code == wal.CodePadding292 && pl.padStep[f.Index] > 0:
+	case f.Code == finding.Padding292 && pl.padStep[f.Index] > 0:
 		it.Status, it.Step = Fixed, pl.padStep[f.Index]
 		it.Action = fmt.Sprintf("step %d rewrites %s", it.Step, recordFixText(pl.padFix[f.Index], f.File, pl.w.Params.Hash))
-	case f.Code == wal.CodePadding292 && f.Index == raftlog.NoIndex && len(pl.padStep) > 0:
+	case f.Code == finding.Padding292 && f.Index == raftlog.NoIndex && len(pl.padStep) > 0:
 		it.Status, it.Step = Fixed, pl.firstPadStep()
 		it.Action = fmt.Sprintf("the metadata-page steps correct all %d padded records", len(pl.padStep))
 	case (f.Code == finding.TermAboveCurrent || f.Code == finding.TermReset) && pl.stateStep > 0:
 		it.Status, it.Step = Fixed, pl.stateStep
 		it.Action = fmt.Sprintf("step %d rewrites state with the term from --set-term and no vote", pl.stateStep)
-	case f.Code == wal.CodeStateTruncated || f.Code == wal.CodeStateMissing:
+	case f.Code == finding.StateTruncated || f.Code == finding.StateMissing:
 		if pl.stateStep > 0 {
 			it.Status, it.Step, it.Action = Fixed, pl.stateStep, fmt.Sprintf("step %d rewrites state with the term from --set-term and no vote", pl.stateStep)
 		} else {
 			it.Status, it.Action, it.Flag = Refused, pl.stateRefusal, "--set-term T"
 		}
-	case pl.refusal != "" && (f.Severity == raftlog.Error && (entryDamageCodes[f.Code] || checkpointCodes[f.Code] || f.Code == wal.CodeCheckpointMissing)):
+	case pl.refusal != "" && (f.Severity == raftlog.Error && (entryDamageCodes[f.Code] || checkpointCodes[f.Code] || f.Code == finding.CheckpointMissing)):
 		it.Status, it.Action, it.Flag = Refused, pl.refusal, pl.refuseFlag
 	case dropped && f.Index != raftlog.NoIndex && f.Index > pl.newL && f.Index <= pl.curT:
 		it.Status, it.Step = Dropped, pl.cpStep
@@ -450,7 +450,7 @@ func (pl *walPlanner) planPadding() error {
 			flush()
 		}
 		if cur == nil {
-			cur = &Step{Kind: StepMetadataPage, File: c.File, Why: []string{string(wal.CodePadding292)}}
+			cur = &Step{Kind: StepMetadataPage, File: c.File, Why: []string{string(finding.Padding292)}}
 		}
 		fix := RecordFix{Index: c.Index, Committed: c.Committed, SlotOffset: c.SlotOffset, Padding: c.Padding.Bytes,
 			OldOffset: c.OldOffset, OldLength: c.OldLength, NewOffset: c.NewOffset, NewLength: c.NewLength,

@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/format/nodestate"
 	"github.com/walctl/walctl/format/partition"
@@ -66,7 +67,7 @@ func TestRepairPatchesZeroLeadingSlots(t *testing.T) {
 	}
 	settings := logdir.Options{Format: format.V2, R: 6}
 	verdict, errs := logtest.VerifyAs(t, dir, settings)
-	if verdict != "damaged" || len(errs) != 1 || errs[0].Code != v2.CodeZeroLeading || errs[0].Index != 8 {
+	if verdict != "damaged" || len(errs) != 1 || errs[0].Code != finding.ZeroLeadingSlots || errs[0].Index != 8 {
 		t.Fatalf("verify of the old layout: %s %+v", verdict, errs)
 	}
 	plan := openPlan(t, dir, o)
@@ -160,7 +161,7 @@ func checkJSONSeverity(t *testing.T, dir, target string, want raftlog.Severity) 
 		t.Fatal(err)
 	}
 	for _, f := range v {
-		if f.Code == v2.CodeZeroLeading {
+		if f.Code == finding.ZeroLeadingSlots {
 			if f.Severity != want || f.Index != 6 {
 				t.Errorf("target %s: %s at index %d, want %s at 6", target, f.Severity, f.Index, want)
 			}

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/format/partition"
 	"github.com/walctl/walctl/format/record"
 	"github.com/walctl/walctl/internal/hostile"
@@ -59,7 +60,7 @@ func TestDecodeAtBoundaries(t *testing.T) {
 			for _, last := range []int64{-1, 0, math.MaxInt32, math.MaxInt64} {
 				file := hostileFile(2*record.Size, 16, number)
 				d := checkedDecode(t, file, partition.Geometry{R: r}, last)
-				if _, ok := PrologueSize(r); !ok && !hasIssue(d, CodeInvalidGeometry, partition.Error) {
+				if _, ok := PrologueSize(r); !ok && !hasIssue(d, finding.InvalidGeometry, partition.Error) {
 					t.Errorf("R %d: no invalid-geometry issue", r)
 				}
 			}

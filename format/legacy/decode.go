@@ -11,18 +11,6 @@ import (
 	"github.com/walctl/walctl/release"
 )
 
-// Issue codes emitted by Decode (the finding registry words them).
-var (
-	CodeInvalidGeometry   = finding.InvalidGeometry
-	CodeShortPrologue     = finding.PartitionShorterThanPrologue
-	CodeTornTail          = finding.TornTail
-	CodeInvalidRecord     = finding.InvalidRecord
-	CodePayloadOverlap    = finding.PayloadOverlap
-	CodePayloadBehindZero = finding.ProloguePayloadBehindZeroRecords
-	CodeUnreferencedTail  = finding.UnreferencedTail
-	CodeSlotZeroWritten   = finding.SlotZeroWritten
-)
-
 // shortPrologueZeroFills names the releases that open a legacy partition
 // shorter than its prologue by zero-filling it: 4.0.0 to 4.2.x.
 var shortPrologueZeroFills = release.Between(release.PersistentState4, release.ShortPrologueThrows)
@@ -47,7 +35,7 @@ func Decode(f partition.File, g partition.Geometry, lastIndex int64) partition.D
 		d: partition.Decoded{R: g.R, Number: f.Number, Name: f.Name, Size: f.Size, Format: Format}}
 	prologue, ok := PrologueSize(g.R)
 	if !ok {
-		dec.add(issue(CodeInvalidGeometry, "", -1, -1, finding.F{"detail": fmt.Sprintf(
+		dec.add(issue(finding.InvalidGeometry, "", -1, -1, finding.F{"detail": fmt.Sprintf(
 			"records per partition %d is outside the range DotNext accepts [2, %d]", g.R, MaxRecords)}))
 		return dec.d
 	}
@@ -58,7 +46,7 @@ func Decode(f partition.File, g partition.Geometry, lastIndex int64) partition.D
 		// §3.3, measured with 4.2.0, 4.15.3, 5.3.0, 5.7.1 and 5.26.2: 4.2.x
 		// wrote the zero prologue through the read-write handle, 4.3.0 and
 		// later through a read-only one, which throws.
-		dec.add(issue(CodeShortPrologue, "", f.Size, -1, finding.F{"size": f.Size, "prologue": prologue, "r": g.R,
+		dec.add(issue(finding.PartitionShorterThanPrologue, "", f.Size, -1, finding.F{"size": f.Size, "prologue": prologue, "r": g.R,
 			"zeroFill": shortPrologueZeroFills, "throws": release.Since(release.ShortPrologueThrows)}))
 	}
 	dec.readPrologue()
@@ -111,7 +99,7 @@ func (dec *decoder) classify(s, pos int64, b []byte) {
 	if len(b) < record.Size {
 		slot.Kind = partition.Invalid
 		slot.Note = "record cut by EOF"
-		dec.add(issue(CodeTornTail, dec.form(s), pos, s, finding.F{"detail": fmt.Sprintf(
+		dec.add(issue(finding.TornTail, dec.form(s), pos, s, finding.F{"detail": fmt.Sprintf(
 			"record of slot %d cut by EOF after %d of 40 bytes", s, len(b))}))
 		return
 	}
@@ -121,7 +109,7 @@ func (dec *decoder) classify(s, pos int64, b []byte) {
 	switch {
 	case dec.f.Number == 0 && s == 0:
 		slot.Kind, slot.Note = partition.Invalid, "index 0 holds a record"
-		dec.add(issue(CodeSlotZeroWritten, "", slot.At, slot.Slot, finding.F{"record": rec.String()}))
+		dec.add(issue(finding.SlotZeroWritten, "", slot.At, slot.Slot, finding.F{"record": rec.String()}))
 	case rec.Valid() != nil:
 		dec.invalid(slot, "record "+rec.String()+": "+rec.Valid().Error())
 	case rec.Offset < dec.prologue:
@@ -133,7 +121,7 @@ func (dec *decoder) classify(s, pos int64, b []byte) {
 	case rec.Length > 0 && slot.Avail < rec.Length:
 		slot.Kind = partition.Torn
 		slot.Note = "payload cut by EOF"
-		dec.add(issue(CodeTornTail, dec.form(s), dec.f.Size, s, finding.F{"detail": fmt.Sprintf(
+		dec.add(issue(finding.TornTail, dec.form(s), dec.f.Size, s, finding.F{"detail": fmt.Sprintf(
 			"payload of slot %d claims %d bytes at %d but the file ends at %d: %d bytes are there",
 			s, rec.Length, rec.Offset, dec.f.Size, slot.Avail)}))
 	default:
@@ -147,7 +135,7 @@ func (dec *decoder) classify(s, pos int64, b []byte) {
 func (dec *decoder) invalid(slot *partition.Slot, msg string) {
 	slot.Kind = partition.Invalid
 	slot.Note = msg
-	dec.add(issue(CodeInvalidRecord, dec.form(slot.Slot), slot.At, slot.Slot, finding.F{"detail": msg}))
+	dec.add(issue(finding.InvalidRecord, dec.form(slot.Slot), slot.At, slot.Slot, finding.F{"detail": msg}))
 }
 
 // checkOverlaps reports payload ranges of usable slots that share bytes; the
@@ -171,7 +159,7 @@ func (dec *decoder) checkOverlaps() {
 	reachSlot := int64(-1)
 	for _, s := range spans {
 		if s.off < reach {
-			dec.add(issue(CodePayloadOverlap, dec.form(s.slot), s.off, s.slot, finding.F{"slot": s.slot,
+			dec.add(issue(finding.PayloadOverlap, dec.form(s.slot), s.off, s.slot, finding.F{"slot": s.slot,
 				"start": s.off, "end": s.end, "prevSlot": reachSlot, "reach": reach}))
 		}
 		if s.end > reach {
@@ -197,11 +185,11 @@ func (dec *decoder) checkTail() {
 		return
 	}
 	if lastUsed < 0 {
-		dec.add(issue(CodePayloadBehindZero, dec.zeroPrologueForm(), dec.prologue, -1,
+		dec.add(issue(finding.ProloguePayloadBehindZeroRecords, dec.zeroPrologueForm(), dec.prologue, -1,
 			finding.F{"bytes": dec.f.Size - dec.prologue, "at": dec.prologue}))
 		return
 	}
-	dec.add(issue(CodeUnreferencedTail, dec.form(lastUsed+1), reach, -1,
+	dec.add(issue(finding.UnreferencedTail, dec.form(lastUsed+1), reach, -1,
 		finding.F{"bytes": dec.f.Size - reach, "at": reach}))
 }
 

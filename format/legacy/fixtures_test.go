@@ -131,7 +131,7 @@ func TestFixtureVerdicts(t *testing.T) {
 				}
 			}
 			switch finding.Code(fx.Expect.Damage) {
-			case CodeTornTail, CodeShortPrologue:
+			case finding.TornTail, finding.PartitionShorterThanPrologue:
 				if !found {
 					t.Errorf("expected damage %q not reported as an error", fx.Expect.Damage)
 				}
@@ -172,7 +172,7 @@ func TestFixtureProbe(t *testing.T) {
 				if lastUsed := highestUsed(Decode(f, g, -1)); p.UsedSlots != lastUsed+1 {
 					t.Errorf("%s/%d: UsedSlots %d, want %d", fx.Name, num, p.UsedSlots, lastUsed+1)
 				}
-				if fx.Manifest.Damage != nil && fx.Manifest.Damage.File == f.Name && finding.Code(fx.Expect.Damage) == CodeTornTail && len(p.Damage) == 0 {
+				if fx.Manifest.Damage != nil && fx.Manifest.Damage.File == f.Name && finding.Code(fx.Expect.Damage) == finding.TornTail && len(p.Damage) == 0 {
 					t.Errorf("%s/%d: torn tail not in Damage", fx.Name, num)
 				}
 			}

@@ -140,9 +140,9 @@ func checkSlots(t *testing.T, d partition.Decoded, file partition.File) {
 	}
 }
 
-var knownCodes = map[finding.Code]bool{CodeInvalidGeometry: true, CodeShortPrologue: true, CodeTornTail: true,
-	CodeInvalidRecord: true, CodePayloadOverlap: true, CodePayloadBehindZero: true, CodeUnreferencedTail: true,
-	CodeSlotZeroWritten: true}
+var knownCodes = map[finding.Code]bool{finding.InvalidGeometry: true, finding.PartitionShorterThanPrologue: true, finding.TornTail: true,
+	finding.InvalidRecord: true, finding.PayloadOverlap: true, finding.ProloguePayloadBehindZeroRecords: true, finding.UnreferencedTail: true,
+	finding.SlotZeroWritten: true}
 
 func checkIssues(t *testing.T, d partition.Decoded) {
 	t.Helper()

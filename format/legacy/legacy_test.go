@@ -116,33 +116,33 @@ func TestDecodeDamage(t *testing.T) {
 		slot      int64
 		kind      partition.Kind // of slot, when slot ≥ 0
 	}{
-		{"short prologue", p1[:100], 1, -1, CodeShortPrologue, partition.Error, 1, partition.Torn},
-		{"empty file", nil, 2, 9, CodeShortPrologue, partition.Error, 0, partition.Unwritten},
-		{"record cut by EOF", p1[:100], 1, -1, CodeTornTail, partition.Error, 2, partition.Invalid},
-		{"torn tail", p1[:187], 1, -1, CodeTornTail, partition.Error, 3, partition.Torn},
-		{"torn tail above LastIndex is info", p1[:187], 1, 6, CodeTornTail, partition.Info, 3, partition.Torn},
+		{"short prologue", p1[:100], 1, -1, finding.PartitionShorterThanPrologue, partition.Error, 1, partition.Torn},
+		{"empty file", nil, 2, 9, finding.PartitionShorterThanPrologue, partition.Error, 0, partition.Unwritten},
+		{"record cut by EOF", p1[:100], 1, -1, finding.TornTail, partition.Error, 2, partition.Invalid},
+		{"torn tail", p1[:187], 1, -1, finding.TornTail, partition.Error, 3, partition.Torn},
+		{"torn tail above LastIndex is info", p1[:187], 1, 6, finding.TornTail, partition.Info, 3, partition.Torn},
 		{"negative length", mutate(p1, func(b []byte) []byte {
 			return putRecord(b, 1, record.Record{Term: 5, Length: -1, Offset: 168})
-		}), 1, -1, CodeInvalidRecord, partition.Error, 1, partition.Invalid},
+		}), 1, -1, finding.InvalidRecord, partition.Error, 1, partition.Invalid},
 		{"offset inside the prologue", mutate(p1, func(b []byte) []byte {
 			return putRecord(b, 1, record.Record{Term: 5, Length: 8, Offset: 40})
-		}), 1, -1, CodeInvalidRecord, partition.Error, 1, partition.Invalid},
+		}), 1, -1, finding.InvalidRecord, partition.Error, 1, partition.Invalid},
 		{"stale invalid record still warns", mutate(p1, func(b []byte) []byte {
 			return putRecord(b, 3, record.Record{Term: 5, Flags: 6, Offset: 184})
-		}), 1, 6, CodeInvalidRecord, partition.Warning, 3, partition.Invalid},
+		}), 1, 6, finding.InvalidRecord, partition.Warning, 3, partition.Invalid},
 		{"payload overlap", mutate(p1, func(b []byte) []byte {
 			return putRecord(b, 2, record.Record{Term: 6, Length: 8, Offset: 164})
-		}), 1, -1, CodePayloadOverlap, partition.Error, 2, partition.Written},
+		}), 1, -1, finding.PayloadOverlap, partition.Error, 2, partition.Written},
 		{"slot 0 of partition 0", mutate(p0, func(b []byte) []byte {
 			return putRecord(b, 0, record.Record{Term: 1, Offset: 160})
-		}), 0, -1, CodeSlotZeroWritten, partition.Warning, 0, partition.Invalid},
-		{"payload behind zero prologue above LastIndex", zeroPrologue, 2, 7, CodePayloadBehindZero, partition.Info, -1, 0},
-		{"payload behind zero prologue of live slots", zeroPrologue, 2, 9, CodePayloadBehindZero, partition.Error, -1, 0},
-		{"payload behind zero prologue, LastIndex unknown", zeroPrologue, 2, -1, CodePayloadBehindZero, partition.Warning, -1, 0},
-		{"unreferenced tail", append(append([]byte(nil), p1...), 1, 2, 3), 1, -1, CodeUnreferencedTail, partition.Warning, -1, 0},
+		}), 0, -1, finding.SlotZeroWritten, partition.Warning, 0, partition.Invalid},
+		{"payload behind zero prologue above LastIndex", zeroPrologue, 2, 7, finding.ProloguePayloadBehindZeroRecords, partition.Info, -1, 0},
+		{"payload behind zero prologue of live slots", zeroPrologue, 2, 9, finding.ProloguePayloadBehindZeroRecords, partition.Error, -1, 0},
+		{"payload behind zero prologue, LastIndex unknown", zeroPrologue, 2, -1, finding.ProloguePayloadBehindZeroRecords, partition.Warning, -1, 0},
+		{"unreferenced tail", append(append([]byte(nil), p1...), 1, 2, 3), 1, -1, finding.UnreferencedTail, partition.Warning, -1, 0},
 		{"unreferenced tail above LastIndex", mutate(p1, func(b []byte) []byte {
 			return putRecord(b, 3, record.Record{})
-		}), 1, 6, CodeUnreferencedTail, partition.Info, -1, 0},
+		}), 1, 6, finding.UnreferencedTail, partition.Info, -1, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d := Decode(fileOf(tc.image, tc.number), r4, tc.lastIndex)
@@ -163,7 +163,7 @@ func TestDecodeGeometry(t *testing.T) {
 	p1, _, _ := e4(1)
 	for _, r := range []int64{-1, 0, 1, MaxRecords + 1} {
 		d := Decode(fileOf(p1, 1), partition.Geometry{R: r}, -1)
-		if d.Slots != nil || !hasIssue(d, CodeInvalidGeometry, partition.Error) {
+		if d.Slots != nil || !hasIssue(d, finding.InvalidGeometry, partition.Error) {
 			t.Errorf("R=%d: %v", r, d.Issues)
 		}
 		if _, err := LibraryReads(fileOf(p1, 1), partition.Geometry{R: r}); !errors.Is(err, ErrGeometry) {

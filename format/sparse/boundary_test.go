@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/format/partition"
 	"github.com/walctl/walctl/format/record"
 	"github.com/walctl/walctl/internal/hostile"
@@ -90,7 +91,7 @@ func checkedDecode(t *testing.T, file partition.File, g partition.Geometry, last
 	}
 	if _, ok := Stride(g); ok {
 		checkSlots(t, d, file, g)
-	} else if len(d.Slots) != 0 || !hasIssue(d, CodeInvalidGeometry, partition.Error) {
+	} else if len(d.Slots) != 0 || !hasIssue(d, finding.InvalidGeometry, partition.Error) {
 		t.Errorf("R %d M %d: %d slots, issues %v", g.R, g.M, len(d.Slots), d.Issues)
 	}
 	checkIssues(t, d)

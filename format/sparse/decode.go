@@ -8,19 +8,6 @@ import (
 	"github.com/walctl/walctl/format/record"
 )
 
-// Issue codes emitted by Decode (the finding registry words them).
-var (
-	CodeInvalidGeometry = finding.InvalidGeometry
-	CodeLengthOverSlot  = finding.LengthOverSlot
-	CodeTornTail        = finding.TornTail
-	CodeMisplacedRecord = finding.MisplacedRecord
-	CodeInvalidRecord   = finding.InvalidRecord
-	CodeMissingRecord   = finding.MissingRecord
-	CodeSlotZeroWritten = finding.SlotZeroWritten
-	CodeStaleSlotBytes  = finding.StaleSlotBytes
-	CodePastLastSlot    = finding.BytesPastLastSlot
-)
-
 type decoder struct {
 	f         partition.File
 	g         partition.Geometry
@@ -39,7 +26,7 @@ func Decode(f partition.File, g partition.Geometry, lastIndex int64) partition.D
 		d: partition.Decoded{R: g.R, Number: f.Number, Name: f.Name, Size: f.Size, Format: Format}}
 	stride, ok := Stride(g)
 	if !ok {
-		dec.add(issue(CodeInvalidGeometry, "", -1, -1, finding.F{"detail": fmt.Sprintf(
+		dec.add(issue(finding.InvalidGeometry, "", -1, -1, finding.F{"detail": fmt.Sprintf(
 			"R = %d, M = %d: DotNext needs 2 ≤ R ≤ %d and M ≥ 1 (and R*(M+40) must fit in 64 bits)",
 			g.R, g.M, MaxRecords)}))
 		return dec.d
@@ -48,7 +35,7 @@ func Decode(f partition.File, g partition.Geometry, lastIndex int64) partition.D
 	dec.d.Slots = partition.NewSlots(partition.SlotCapacity(g.R, f.Size/stride*record.Size))
 	dec.decodeSlots()
 	if end := g.R * stride; f.Size > end {
-		dec.add(issue(CodePastLastSlot, "", end, -1, finding.F{"bytes": f.Size - end, "slot": g.R - 1, "end": end}))
+		dec.add(issue(finding.BytesPastLastSlot, "", end, -1, finding.F{"bytes": f.Size - end, "slot": g.R - 1, "end": end}))
 	}
 	return dec.d
 }
@@ -96,7 +83,7 @@ func (dec *decoder) stale(slot int64) bool {
 func (dec *decoder) report(code finding.Code, off, slot int64, facts finding.F) {
 	form := ""
 	switch {
-	case dec.stale(slot) && code == CodeInvalidRecord:
+	case dec.stale(slot) && code == finding.InvalidRecord:
 		form = "above-last" // a sparse slot's record sets no write address
 	case dec.stale(slot):
 		form = "stale"
@@ -116,7 +103,7 @@ func (dec *decoder) slot(s int64) partition.Slot {
 	if !whole {
 		if firstNonZero(dec.f, pos, slotEnd) >= 0 {
 			out.Kind, out.At, out.Note = partition.Invalid, pos, "record cut by EOF"
-			dec.report(CodeTornTail, pos, s, finding.F{"detail": fmt.Sprintf(
+			dec.report(finding.TornTail, pos, s, finding.F{"detail": fmt.Sprintf(
 				"record of slot %d cut by EOF after %d of 40 bytes", s, dec.f.Size-pos)})
 		}
 		return out
@@ -138,7 +125,7 @@ func (dec *decoder) zeroRecord(out partition.Slot, pos, slotEnd int64) partition
 	}
 	out.Kind, out.At = partition.Missing, pos
 	out.Note = "zero record followed by payload bytes"
-	dec.report(CodeMissingRecord, pos, out.Slot, finding.F{"slot": out.Slot, "at": z})
+	dec.report(finding.MissingRecord, pos, out.Slot, finding.F{"slot": out.Slot, "at": z})
 	return out
 }
 
@@ -146,26 +133,26 @@ func (dec *decoder) classify(out partition.Slot, pos, slotEnd int64) partition.S
 	s, rec := out.Slot, out.Rec
 	switch {
 	case dec.f.Number == 0 && s == 0:
-		dec.invalid(&out, CodeSlotZeroWritten, "index 0 holds a record", finding.F{"record": rec.String()})
+		dec.invalid(&out, finding.SlotZeroWritten, "index 0 holds a record", finding.F{"record": rec.String()})
 	case rec.Valid() != nil:
 		msg := "record " + rec.String() + ": " + rec.Valid().Error()
-		dec.invalid(&out, CodeInvalidRecord, msg, finding.F{"detail": msg})
+		dec.invalid(&out, finding.InvalidRecord, msg, finding.F{"detail": msg})
 	case rec.Offset != pos+record.Size:
-		dec.invalid(&out, CodeMisplacedRecord, "misplaced record", finding.F{"record": rec.String(), "at": pos,
+		dec.invalid(&out, finding.MisplacedRecord, "misplaced record", finding.F{"record": rec.String(), "at": pos,
 			"want": pos + record.Size, "avail": out.Avail})
 	case rec.Length > dec.g.M:
-		dec.invalid(&out, CodeLengthOverSlot, "length over M", finding.F{"length": rec.Length, "m": dec.g.M,
+		dec.invalid(&out, finding.LengthOverSlot, "length over M", finding.F{"length": rec.Length, "m": dec.g.M,
 			"avail": out.Avail, "record": rec.String()})
 	case rec.Length > 0 && out.Avail < rec.Length:
 		out.Kind, out.Note = partition.Torn, "payload cut by EOF"
-		dec.report(CodeTornTail, dec.f.Size, s, finding.F{"detail": fmt.Sprintf(
+		dec.report(finding.TornTail, dec.f.Size, s, finding.F{"detail": fmt.Sprintf(
 			"payload of slot %d claims %d bytes at %d but the file ends at %d: %d bytes are there",
 			s, rec.Length, rec.Offset, dec.f.Size, out.Avail)})
 	default:
 		out.Kind = partition.Written
 		end, _ := rec.End()
 		if z := firstNonZero(dec.f, end, slotEnd); z >= 0 {
-			dec.add(issue(CodeStaleSlotBytes, "", z, s, finding.F{"at": z, "slot": s}))
+			dec.add(issue(finding.StaleSlotBytes, "", z, s, finding.F{"at": z, "slot": s}))
 		}
 	}
 	return out
@@ -173,7 +160,7 @@ func (dec *decoder) classify(out partition.Slot, pos, slotEnd int64) partition.S
 
 func (dec *decoder) invalid(out *partition.Slot, code finding.Code, note string, facts finding.F) {
 	out.Kind, out.Note = partition.Invalid, note
-	if code == CodeSlotZeroWritten {
+	if code == finding.SlotZeroWritten {
 		dec.add(issue(code, "", out.At, out.Slot, facts))
 		return
 	}

@@ -154,7 +154,7 @@ func TestFixtureProbe(t *testing.T) {
 			if used(d) >= 3 {
 				want = partition.VeryHigh
 			}
-			if hasIssue(d, CodeLengthOverSlot, "") {
+			if hasIssue(d, finding.LengthOverSlot, "") {
 				want = partition.High
 			}
 			if p.M != g.M || p.Confidence != want || p.R != 0 || p.UsedSlots != highestUsed(d)+1 {

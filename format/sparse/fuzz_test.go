@@ -136,9 +136,9 @@ func checkSlots(t *testing.T, d partition.Decoded, file partition.File, g partit
 	}
 }
 
-var knownCodes = map[finding.Code]bool{CodeInvalidGeometry: true, CodeLengthOverSlot: true, CodeTornTail: true,
-	CodeMisplacedRecord: true, CodeInvalidRecord: true, CodeMissingRecord: true, CodeSlotZeroWritten: true,
-	CodeStaleSlotBytes: true, CodePastLastSlot: true}
+var knownCodes = map[finding.Code]bool{finding.InvalidGeometry: true, finding.LengthOverSlot: true, finding.TornTail: true,
+	finding.MisplacedRecord: true, finding.InvalidRecord: true, finding.MissingRecord: true, finding.SlotZeroWritten: true,
+	finding.StaleSlotBytes: true, finding.BytesPastLastSlot: true}
 
 func checkIssues(t *testing.T, d partition.Decoded) {
 	t.Helper()

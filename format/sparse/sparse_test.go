@@ -105,25 +105,25 @@ func TestDecodeDamage(t *testing.T) {
 		avail     int64
 	}{
 		{"overlong, as sparse-basic+overlong", mutate(p1, func(b []byte) []byte { b[104+16] = 100; return b }),
-			1, -1, CodeLengthOverSlot, partition.Error, 1, partition.Invalid, 100},
+			1, -1, finding.LengthOverSlot, partition.Error, 1, partition.Invalid, 100},
 		{"overlong at EOF delivers up to EOF", mutate(p1, func(b []byte) []byte { b[312+16] = 100; return b }),
-			1, -1, CodeLengthOverSlot, partition.Error, 3, partition.Invalid, 8},
-		{"torn tail", p1[:356], 1, -1, CodeTornTail, partition.Error, 3, partition.Torn, 4},
-		{"torn tail above LastIndex", p1[:356], 1, 6, CodeTornTail, partition.Info, 3, partition.Torn, 4},
-		{"record cut by EOF", p1[:330], 1, -1, CodeTornTail, partition.Error, 3, partition.Invalid, 0},
+			1, -1, finding.LengthOverSlot, partition.Error, 3, partition.Invalid, 8},
+		{"torn tail", p1[:356], 1, -1, finding.TornTail, partition.Error, 3, partition.Torn, 4},
+		{"torn tail above LastIndex", p1[:356], 1, 6, finding.TornTail, partition.Info, 3, partition.Torn, 4},
+		{"record cut by EOF", p1[:330], 1, -1, finding.TornTail, partition.Error, 3, partition.Invalid, 0},
 		{"misplaced record", mutate(p1, func(b []byte) []byte { b[208+24] = 40; return b }),
-			1, -1, CodeMisplacedRecord, partition.Error, 2, partition.Invalid, 8},
+			1, -1, finding.MisplacedRecord, partition.Error, 2, partition.Invalid, 8},
 		{"invalid record", mutate(p1, func(b []byte) []byte { b[208+32] = 4; return b }),
-			1, -1, CodeInvalidRecord, partition.Error, 2, partition.Invalid, 8},
+			1, -1, finding.InvalidRecord, partition.Error, 2, partition.Invalid, 8},
 		{"zero record before payload", mutate(p1, func(b []byte) []byte { clear(b[104:144]); return b }),
-			1, -1, CodeMissingRecord, partition.Error, 1, partition.Missing, 0},
+			1, -1, finding.MissingRecord, partition.Error, 1, partition.Missing, 0},
 		{"slot 0 of partition 0", mutate(p0, func(b []byte) []byte {
 			return putRecord(b, 0, record.Record{Term: 1, Length: 0, Offset: 40})
-		}), 0, -1, CodeSlotZeroWritten, partition.Warning, 0, partition.Invalid, 0},
+		}), 0, -1, finding.SlotZeroWritten, partition.Warning, 0, partition.Invalid, 0},
 		{"stale bytes after a payload", mutate(p1, func(b []byte) []byte { b[104+60] = 1; return b }),
-			1, -1, CodeStaleSlotBytes, partition.Info, 1, partition.Written, 8},
+			1, -1, finding.StaleSlotBytes, partition.Info, 1, partition.Written, 8},
 		{"bytes past the last slot", append(mutate(p1, func(b []byte) []byte { return b }), make([]byte, 60)...),
-			1, -1, CodePastLastSlot, partition.Warning, 3, partition.Written, 8},
+			1, -1, finding.BytesPastLastSlot, partition.Warning, 3, partition.Written, 8},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d := Decode(fileOf(tc.image, tc.number), e5Geometry, tc.lastIndex)
@@ -145,7 +145,7 @@ func TestGeometry(t *testing.T) {
 	for _, g := range []partition.Geometry{{R: 4}, {R: 1, M: 64}, {R: 4, M: -1}, {R: MaxRecords + 1, M: 8},
 		{R: 4, M: 1 << 62}, {R: 4, M: 1<<63 - 1}} {
 		d := Decode(fileOf(p1, 1), g, -1)
-		if d.Slots != nil || !hasIssue(d, CodeInvalidGeometry, partition.Error) {
+		if d.Slots != nil || !hasIssue(d, finding.InvalidGeometry, partition.Error) {
 			t.Errorf("%+v: %v", g, d.Issues)
 		}
 		if _, err := LibraryReads(fileOf(p1, 1), g); !errors.Is(err, ErrGeometry) {

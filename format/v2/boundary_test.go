@@ -4,6 +4,7 @@ import (
 	"math"
 	"testing"
 
+	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/format/partition"
 	"github.com/walctl/walctl/format/record"
 	"github.com/walctl/walctl/internal/hostile"
@@ -49,7 +50,7 @@ func TestDecodeAtBoundaries(t *testing.T) {
 			for _, last := range []int64{-1, 0, math.MaxInt32, math.MaxInt64} {
 				for _, sealed := range []bool{false, true} {
 					d := checkedDecode(t, hostileTable(HeaderSize+recSize, 16, number, sealed), partition.Geometry{R: r}, last)
-					if (r < MinR || r > MaxR) && (len(d.Slots) != 0 || d.Issues[0].Code != CodeBadGeometry) {
+					if (r < MinR || r > MaxR) && (len(d.Slots) != 0 || d.Issues[0].Code != finding.BadGeometry) {
 						t.Errorf("R %d: %d slots, issues %v", r, len(d.Slots), d.Issues)
 					}
 				}

@@ -9,30 +9,6 @@ import (
 	"github.com/walctl/walctl/format/record"
 )
 
-// Issue codes Decode emits (the finding registry words them).
-var (
-	CodeBadGeometry    = finding.BadGeometry
-	CodeShortHeader    = finding.ShortHeader
-	CodeHeaderNotClean = finding.HeaderNotClean
-	CodeT2             = finding.T2HeaderOverwritten
-	CodeTornSeal       = finding.TornSeal
-	CodeFooterMismatch = finding.FooterMismatch
-	CodeT3             = finding.T3GarbageFooter
-	CodeT1             = finding.T1MissingInlineRecords
-	CodeTornTail       = finding.TornTail
-	CodeInvalidRecord  = finding.InvalidRecord
-	CodeZeroInChain    = finding.ZeroRecordInChain
-	CodeTrailingZeros  = finding.TrailingZeros
-	CodeTrailingBytes  = finding.TrailingBytes
-	CodeStaleBytes     = finding.StaleBytes
-	CodeStaleFooter    = finding.StaleFooter
-	CodeMoreThanR      = finding.MoreThanRRecords
-	CodeUnsealed       = finding.UnsealedPartition
-	CodeBeyondLast     = finding.BeyondLastIndex
-	CodeSlot0NotEmpty  = finding.Slot0NotEmpty
-	CodeZeroLeading    = finding.ZeroLeadingSlots
-)
-
 // Decode decodes one Table partition with a known geometry. lastIndex is
 // node.state's LastIndex (-1 if unknown); it bounds the walk of the partition
 // holding it, so records after it are reported as stale bytes, not entries.
@@ -46,7 +22,7 @@ var (
 func Decode(f partition.File, g partition.Geometry, lastIndex int64) partition.Decoded {
 	d := partition.Decoded{R: g.R, Number: f.Number, Name: f.Name, Size: f.Size, Format: Format}
 	if g.R < MinR || g.R > MaxR {
-		d.Issues = append(d.Issues, partition.NewIssue(CodeBadGeometry, "", -1, -1,
+		d.Issues = append(d.Issues, partition.NewIssue(finding.BadGeometry, "", -1, -1,
 			finding.F{"r": g.R, "min": int64(MinR), "max": int64(MaxR)}))
 		return d
 	}
@@ -143,7 +119,7 @@ func (dc *decoder) run() {
 		}
 	}
 	if n > 0 {
-		dc.issue(CodeBeyondLast, "", -1, -1, finding.F{"last": dc.last, "n": n})
+		dc.issue(finding.BeyondLastIndex, "", -1, -1, finding.F{"last": dc.last, "n": n})
 	}
 }
 
@@ -157,7 +133,7 @@ func (dc *decoder) decodeBody() {
 			dc.decodeT2()
 			return
 		}
-		dc.issue(CodeHeaderNotClean, "", firstNonZero(f, 1, min(f.Size, HeaderSize)), -1, finding.F{"detail": "header " +
+		dc.issue(finding.HeaderNotClean, "", firstNonZero(f, 1, min(f.Size, HeaderSize)), -1, finding.F{"detail": "header " +
 			"bytes 1–511 are not zero: the library never writes them (overwritten, or not a Table partition)"})
 	}
 	if f.Size < HeaderSize {
@@ -165,7 +141,7 @@ func (dc *decoder) decodeBody() {
 		return
 	}
 	if b0 := byteAt(f, 0); b0 > 1 {
-		dc.issue(CodeHeaderNotClean, "", 0, -1, finding.F{"detail": fmt.Sprintf(
+		dc.issue(finding.HeaderNotClean, "", 0, -1, finding.F{"detail": fmt.Sprintf(
 			"header byte 0 = %d: the library writes only 0 or 1 (any non-zero value reads as sealed)", b0)})
 	}
 	sealedFlag := byteAt(f, 0) != 0
@@ -184,7 +160,7 @@ func (dc *decoder) shortHeader() {
 	if !allZero(dc.f, 0, dc.f.Size) || dc.holdsLast() || dc.belowLast() {
 		form = ""
 	}
-	dc.issue(CodeShortHeader, form, 0, -1, finding.F{"size": dc.f.Size, "indexes": dc.indexes()})
+	dc.issue(finding.ShortHeader, form, 0, -1, finding.F{"size": dc.f.Size, "indexes": dc.indexes()})
 }
 
 // markP0Stub sets slot 0 of partition 0: index 0 is never written.
@@ -198,7 +174,7 @@ func (dc *decoder) markP0Stub() {
 // within the data area that ends at dataEnd.
 func (dc *decoder) checkP0Slot0(dataEnd int64) {
 	if dc.f.Number == 0 && !allZero(dc.f, HeaderSize, min(P0Start, dataEnd)) {
-		dc.issue(CodeSlot0NotEmpty, "", HeaderSize, 0, nil)
+		dc.issue(finding.Slot0NotEmpty, "", HeaderSize, 0, nil)
 	}
 }
 
@@ -242,9 +218,9 @@ func (dc *decoder) tornSeal() {
 	fb, _ := footerBytes(dc.r)
 	b0 := byteAt(dc.f, 0)
 	if need, ok := addOK(HeaderSize, fb); ok && dc.f.Size >= need {
-		dc.issue(CodeTornSeal, "", 0, -1, finding.F{"b0": int64(b0), "footerBytes": fb, "at": dc.f.Size - fb,
+		dc.issue(finding.TornSeal, "", 0, -1, finding.F{"b0": int64(b0), "footerBytes": fb, "at": dc.f.Size - fb,
 			"indexes": dc.indexes()})
 		return
 	}
-	dc.issue(CodeTornSeal, "short", 0, -1, finding.F{"b0": int64(b0), "size": dc.f.Size, "need": HeaderSize + fb})
+	dc.issue(finding.TornSeal, "short", 0, -1, finding.F{"b0": int64(b0), "size": dc.f.Size, "need": HeaderSize + fb})
 }

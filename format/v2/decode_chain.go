@@ -24,18 +24,18 @@ func (dc *decoder) decodeUnsealed(plain bool) {
 	if plain && zero.from >= 0 && zero.entries {
 		at, _ := LeadingSlot(zero.from)
 		end, _ := LeadingSlot(zero.to)
-		dc.issue(CodeZeroLeading, "unsealed", at, zero.from, finding.F{"slots": slotWords(zero.from, zero.to-1),
+		dc.issue(finding.ZeroLeadingSlots, "unsealed", at, zero.from, finding.F{"slots": slotWords(zero.from, zero.to-1),
 			"first": zero.first, "verb": verbFor(zero.to - zero.from), "at": at, "last": end - 1})
 	}
 	if res.stopAt == start && start >= dc.f.Size && dc.f.Size > HeaderSize && allZero(dc.f, HeaderSize, dc.f.Size) {
 		// Partition 0 cut inside the 40 bytes of index 0's stub, all zero
 		// (non-zero ones are reported by checkP0Slot0): found by fuzzing.
-		dc.issue(CodeTrailingZeros, "", HeaderSize, -1, finding.F{"detail": fmt.Sprintf(
+		dc.issue(finding.TrailingZeros, "", HeaderSize, -1, finding.F{"detail": fmt.Sprintf(
 			"%d zero bytes after the header, short of where partition 0's first entry starts (%d): not an entry",
 			dc.f.Size-HeaderSize, start)})
 	}
 	if plain && dc.belowLast() {
-		dc.issue(CodeUnsealed, "file", 0, -1, finding.F{"last": dc.last, "indexes": dc.indexes()})
+		dc.issue(finding.UnsealedPartition, "file", 0, -1, finding.F{"last": dc.last, "indexes": dc.indexes()})
 	}
 }
 
@@ -92,7 +92,7 @@ func (dc *decoder) storeLink(shift int64) func(link) {
 		}
 		if l.mid {
 			slot.Note = "zero record between records"
-			dc.issue(CodeZeroInChain, "", l.at, s, finding.F{"at": l.at, "slot": s})
+			dc.issue(finding.ZeroRecordInChain, "", l.at, s, finding.F{"at": l.at, "slot": s})
 		}
 		dc.set(s, slot)
 	}
@@ -105,7 +105,7 @@ func (dc *decoder) walkIssues(res walkResult, shift int64, bounded bool) {
 	switch res.stop {
 	case stopTorn:
 		s := res.next - 1 + shift
-		dc.issue(CodeTornTail, dc.unlessBeyond(""), res.stopAt, s, finding.F{"detail": fmt.Sprintf(
+		dc.issue(finding.TornTail, dc.unlessBeyond(""), res.stopAt, s, finding.F{"detail": fmt.Sprintf(
 			"the last entry (slot %d, record at %d) is cut by the end of the file: %s", s, res.stopAt, dc.slotNote(s))})
 	case stopT1:
 		s := res.t1Slot + shift
@@ -113,12 +113,12 @@ func (dc *decoder) walkIssues(res walkResult, shift int64, bounded bool) {
 		if dc.aboveLast() {
 			form = "stale"
 		}
-		dc.issue(CodeT1, form, res.stopAt, s, finding.F{"slot": s, "at": res.stopAt})
+		dc.issue(finding.T1MissingInlineRecords, form, res.stopAt, s, finding.F{"slot": s, "at": res.stopAt})
 	case stopGarbage:
 		dc.garbageIssue(res, shift)
 	case stopZeros:
 		if res.stopAt < size {
-			dc.issue(CodeTrailingZeros, "", res.stopAt, -1, finding.F{"detail": fmt.Sprintf(
+			dc.issue(finding.TrailingZeros, "", res.stopAt, -1, finding.F{"detail": fmt.Sprintf(
 				"%d zero bytes after the chain (from %d)", size-res.stopAt, res.stopAt)})
 		}
 	case stopLimit:
@@ -135,7 +135,7 @@ func (dc *decoder) slotNote(s int64) string {
 
 func (dc *decoder) garbageIssue(res walkResult, shift int64) {
 	if shapeOf(dc.f, res.stopAt, dc.f.Size) == tailFooter {
-		dc.issue(CodeStaleFooter, "", res.stopAt, -1, finding.F{"n": (dc.f.Size - res.stopAt) / recSize, "at": res.stopAt})
+		dc.issue(finding.StaleFooter, "", res.stopAt, -1, finding.F{"n": (dc.f.Size - res.stopAt) / recSize, "at": res.stopAt})
 		return
 	}
 	s := res.next + shift
@@ -143,7 +143,7 @@ func (dc *decoder) garbageIssue(res walkResult, shift int64) {
 		dc.set(s, partition.Slot{Slot: s, Kind: partition.Invalid, Rec: res.garbage, At: res.stopAt,
 			Note: "not a record chained at this position"})
 	}
-	dc.issue(CodeInvalidRecord, dc.unlessBeyond(""), res.stopAt, s, finding.F{"detail": fmt.Sprintf(
+	dc.issue(finding.InvalidRecord, dc.unlessBeyond(""), res.stopAt, s, finding.F{"detail": fmt.Sprintf(
 		"the bytes at %d (slot %d) are not a record chained there (read as %s): the chain ends; later slots of this "+
 			"partition are unknown", res.stopAt, s, res.garbage)})
 }
@@ -157,18 +157,18 @@ func (dc *decoder) restIssue(pos int64, bounded bool) {
 	shape := shapeOf(dc.f, pos, size)
 	switch {
 	case shape == tailZeros:
-		dc.issue(CodeTrailingZeros, "", pos, -1, finding.F{"detail": fmt.Sprintf(
+		dc.issue(finding.TrailingZeros, "", pos, -1, finding.F{"detail": fmt.Sprintf(
 			"%d zero bytes after the chain (from %d)", size-pos, pos)})
 	case bounded:
-		dc.issue(CodeStaleBytes, "", pos, -1, finding.F{"detail": fmt.Sprintf(
+		dc.issue(finding.StaleBytes, "", pos, -1, finding.F{"detail": fmt.Sprintf(
 			"%d bytes from %d follow the record of LastIndex %d: not entries (left by a rewrite or a crash)",
 			size-pos, pos, dc.last)})
 	case shape == tailFooter:
-		dc.issue(CodeStaleFooter, "", pos, -1, finding.F{"n": (size - pos) / recSize, "at": pos})
+		dc.issue(finding.StaleFooter, "", pos, -1, finding.F{"n": (size - pos) / recSize, "at": pos})
 	case shape == tailChain:
-		dc.issue(CodeMoreThanR, "", pos, -1, finding.F{"r": dc.r, "at": pos})
+		dc.issue(finding.MoreThanRRecords, "", pos, -1, finding.F{"r": dc.r, "at": pos})
 	default:
-		dc.issue(CodeTrailingBytes, "", pos, -1, finding.F{"bytes": size - pos, "r": dc.r, "at": pos})
+		dc.issue(finding.TrailingBytes, "", pos, -1, finding.F{"bytes": size - pos, "r": dc.r, "at": pos})
 	}
 }
 
@@ -193,7 +193,7 @@ func (dc *decoder) decodeT2() {
 	for _, l := range links {
 		store(l)
 	}
-	dc.issue(CodeT2, "", 0, k, finding.F{"n": n, "b0": int64(byteAt(dc.f, 0)), "term": links[0].rec.Term, "firstSlot": k,
+	dc.issue(finding.T2HeaderOverwritten, "", 0, k, finding.F{"n": n, "b0": int64(byteAt(dc.f, 0)), "term": links[0].rec.Term, "firstSlot": k,
 		"lastSlot": k + n - 1, "how": how, "effect": dc.t2LibraryNote()})
 	dc.walkIssues(res, k, false)
 }

@@ -62,12 +62,12 @@ func (dc *decoder) decodeSealed(footerStart int64) {
 		dc.sealedSlot(st, s, fr, at)
 	}
 	if len(st.t1) > 0 {
-		dc.issue(CodeT1, "sealed", st.t1At, st.t1[0], finding.F{"slots": slotList(st.t1)})
+		dc.issue(finding.T1MissingInlineRecords, "sealed", st.t1At, st.t1[0], finding.F{"slots": slotList(st.t1)})
 	}
 	dc.checkMidStubs()
 	dc.checkMixedLead(st.inline)
 	if st.chainKnown && st.dataEnd < footerStart {
-		dc.issue(CodeStaleBytes, "", st.dataEnd, -1, finding.F{"detail": fmt.Sprintf(
+		dc.issue(finding.StaleBytes, "", st.dataEnd, -1, finding.F{"detail": fmt.Sprintf(
 			"%d bytes between the end of the last entry (%d) and the footer (%d): not entries",
 			footerStart-st.dataEnd, st.dataEnd, footerStart)})
 	}
@@ -83,21 +83,21 @@ func (dc *decoder) sealedSlot(st *sealedState, s int64, fr record.Record, at int
 	case hasIL && il.kind == partition.Written && (!st.chainKnown || il.at == st.prevEnd):
 		dc.set(s, partition.Slot{Slot: s, Kind: partition.Written, Rec: il.rec, At: il.at, Avail: il.avail,
 			Note: "footer record differs; taken from the inline record"})
-		dc.issue(CodeFooterMismatch, "", at, s, finding.F{"detail": fmt.Sprintf(
+		dc.issue(finding.FooterMismatch, "", at, s, finding.F{"detail": fmt.Sprintf(
 			"footer record of slot %d at %d is %s, not the inline record at %d %s: DotNext reads the footer (Term %d, "+
 				"Length %d), so this entry comes back wrong", s, at, fr, il.at, il.rec, fr.Term, fr.Length)})
 		st.advance(il.rec)
 	case hasIL && il.kind == partition.Stub && st.chainKnown && il.at == st.prevEnd:
 		dc.set(s, partition.Slot{Slot: s, Kind: partition.Stub, Rec: il.rec, At: -1,
 			Note: "footer record is not the stub of an unused slot"})
-		dc.issue(CodeFooterMismatch, "inline", at, s, finding.F{"detail": fmt.Sprintf(
+		dc.issue(finding.FooterMismatch, "inline", at, s, finding.F{"detail": fmt.Sprintf(
 			"footer record of unused slot %d at %d is %s instead of the stub %s: DotNext reads an empty entry, but its "+
 				"next append there would be written at End = %d", s, at, fr, il.rec, fr.WrappingEnd())})
 		st.prevEnd = il.rec.Offset
 	default:
 		dc.set(s, partition.Slot{Slot: s, Kind: partition.Invalid, Rec: fr, At: at,
 			Note: "footer record breaks the chain and no inline record backs it"})
-		dc.issue(CodeT3, "", at, s, finding.F{"slot": s, "at": at, "record": fr.String(), "term": fr.Term,
+		dc.issue(finding.T3GarbageFooter, "", at, s, finding.F{"slot": s, "at": at, "record": fr.String(), "term": fr.Term,
 			"length": fr.Length})
 		st.chainKnown = false
 	}
@@ -145,11 +145,11 @@ func (dc *decoder) footerSlot(st *sealedState, s int64, fr record.Record, at int
 		}
 		st.t1 = append(st.t1, s)
 	case chains(inlineAt, inl):
-		dc.issue(CodeFooterMismatch, "", at, s, finding.F{"detail": fmt.Sprintf(
+		dc.issue(finding.FooterMismatch, "", at, s, finding.F{"detail": fmt.Sprintf(
 			"footer record of slot %d %s differs from the inline record at %d %s; DotNext reads the footer, a later "+
 				"rescan the inline record", s, fr, inlineAt, inl)})
 	default:
-		dc.issue(CodeFooterMismatch, "inline", inlineAt, s, finding.F{"detail": fmt.Sprintf(
+		dc.issue(finding.FooterMismatch, "inline", inlineAt, s, finding.F{"detail": fmt.Sprintf(
 			"inline record of slot %d at %d is damaged (%s); DotNext reads the intact footer record %s",
 			s, inlineAt, inl, fr)})
 	}
@@ -172,11 +172,11 @@ func (dc *decoder) footerStub(st *sealedState, s int64, fr record.Record, at, wi
 		st.dataEnd, st.seen = fr.Offset, true
 		return
 	case chains(window, inl):
-		dc.issue(CodeFooterMismatch, "", at, s, finding.F{"detail": fmt.Sprintf(
+		dc.issue(finding.FooterMismatch, "", at, s, finding.F{"detail": fmt.Sprintf(
 			"footer says slot %d is unused (stub), but an inline record %s sits at %d: DotNext reads the slot as empty",
 			s, inl, window)})
 	default:
-		dc.issue(CodeFooterMismatch, "inline", window, s, finding.F{"detail": fmt.Sprintf(
+		dc.issue(finding.FooterMismatch, "inline", window, s, finding.F{"detail": fmt.Sprintf(
 			"footer says slot %d is unused (stub), but the 40 bytes at %d where its record would be are not zero",
 			s, window)})
 	}
@@ -204,7 +204,7 @@ func (dc *decoder) checkMixedLead(inline []link) {
 		}
 	}
 	if zero > 0 && stored > 0 {
-		dc.issue(CodeZeroLeading, "sealed", at, -1, finding.F{"zero": zero, "stored": stored})
+		dc.issue(finding.ZeroLeadingSlots, "sealed", at, -1, finding.F{"zero": zero, "stored": stored})
 	}
 }
 
@@ -222,7 +222,7 @@ func (dc *decoder) checkMidStubs() {
 	}
 	for s := firstW + 1; firstW >= 0 && s < lastW; s++ {
 		if sl := dc.d.SlotAt(s); sl.Kind == partition.Stub {
-			dc.issue(CodeZeroInChain, "footer", sl.At, s, finding.F{"slot": s})
+			dc.issue(finding.ZeroRecordInChain, "footer", sl.At, s, finding.F{"slot": s})
 		}
 	}
 }

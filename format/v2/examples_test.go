@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/format/partition"
 	"github.com/walctl/walctl/format/record"
 )
@@ -117,15 +118,15 @@ func TestWorkedExamples(t *testing.T) {
 		{name: "E3 leading stubs", bytes: exampleE3(), number: 2, lastIndex: 10,
 			conf: partition.High, used: 3, t1Slot: -1,
 			slots: []wantSlot{{partition.Stub, 0, 552}, {partition.Stub, 0, 592}, {partition.Written, 4, 632}, {partition.Unwritten, 0, 0}},
-			codes: []string{string(CodeZeroLeading)}, libTerms: []int64{0, 0, 4, 0}, roundTrip: true},
+			codes: []string{string(finding.ZeroLeadingSlots)}, libTerms: []int64{0, 0, 4, 0}, roundTrip: true},
 		{name: "E6 T1", bytes: exampleE6(), number: 1, lastIndex: 5,
 			conf: partition.Medium, used: 1, t1Slot: 0, damage: "T1",
 			slots: []wantSlot{{partition.Missing, 0, 0}, {partition.Unwritten, 0, 0}, {partition.Unwritten, 0, 0}, {partition.Unwritten, 0, 0}},
-			codes: []string{string(CodeT1)}, libTerms: []int64{0, 0, 0, 0}},
+			codes: []string{string(finding.T1MissingInlineRecords)}, libTerms: []int64{0, 0, 0, 0}},
 		{name: "E7 T2", bytes: exampleE7(), number: 1, lastIndex: 8,
 			conf: partition.High, used: -1, t1Slot: -1, damage: "T2",
 			slots: []wantSlot{{partition.Unwritten, 0, 0}, {partition.Unwritten, 0, 0}, {partition.Written, 3, 40}, {partition.Written, 3, 88}},
-			codes: []string{string(CodeShortHeader), string(CodeT2)}, libTerms: []int64{0, 0, 0, 0}, libExtends: true},
+			codes: []string{string(finding.ShortHeader), string(finding.T2HeaderOverwritten)}, libTerms: []int64{0, 0, 0, 0}, libExtends: true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -209,7 +210,7 @@ func TestExampleE7NextOpen(t *testing.T) {
 		t.Fatalf("next open: %+v, want IntegrityException", view)
 	}
 	d := Decode(memFile("1", 1, b), partition.Geometry{R: 4}, 8)
-	if !hasIssue(d, CodeT2) || d.SlotAt(int64(2)).Rec.Term != 3 || d.SlotAt(int64(3)).Kind != partition.Written {
+	if !hasIssue(d, finding.T2HeaderOverwritten) || d.SlotAt(int64(2)).Rec.Term != 3 || d.SlotAt(int64(3)).Kind != partition.Written {
 		t.Fatalf("extended T2 file: %+v", d)
 	}
 }

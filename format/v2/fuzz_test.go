@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/format/partition"
 	"github.com/walctl/walctl/format/record"
 	"github.com/walctl/walctl/internal/hostile"
@@ -195,7 +196,7 @@ func FuzzWriter(f *testing.F) {
 		d := Decode(file, partition.Geometry{R: r}, -1)
 		zeroLead := leading == LeadingZeros && first > start
 		wantIssue := zeroLead && ((!seal && lead < count) || (seal && lead > 0))
-		gotIssue := len(d.Issues) == 1 && d.Issues[0].Code == CodeZeroLeading
+		gotIssue := len(d.Issues) == 1 && d.Issues[0].Code == finding.ZeroLeadingSlots
 		if d.Sealed != seal || (wantIssue != gotIssue) || (!wantIssue && len(d.Issues) > 0) {
 			t.Fatalf("decode: sealed %v, issues %v (want a zero-leading-slots issue: %v)", d.Sealed, d.Issues, wantIssue)
 		}

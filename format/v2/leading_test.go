@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"testing"
 
+	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/format/partition"
 	"github.com/walctl/walctl/format/record"
 )
@@ -59,7 +60,7 @@ func TestLeadingLayouts(t *testing.T) {
 	}
 
 	dz, ds := Decode(memFile("2", 2, zeros), g, 10), Decode(memFile("2", 2, stubs), g, 10)
-	if len(ds.Issues) != 0 || len(dz.Issues) != 1 || dz.Issues[0].Code != CodeZeroLeading ||
+	if len(ds.Issues) != 0 || len(dz.Issues) != 1 || dz.Issues[0].Code != finding.ZeroLeadingSlots ||
 		dz.Issues[0].Offset != 512 || dz.Issues[0].Slot != 0 {
 		t.Fatalf("issues: stubs %v, zeros %v", ds.Issues, dz.Issues)
 	}
@@ -112,7 +113,7 @@ func TestLeadingLayoutsSealed(t *testing.T) {
 	// Half zero, half stub records: no writer lays them out so.
 	mixed := append([]byte{}, stubs...)
 	copy(mixed[512:552], make([]byte, 40))
-	if d := Decode(memFile("2", 2, mixed), g, 11); !hasIssue(d, CodeZeroLeading) || worst(d) != partition.Info {
+	if d := Decode(memFile("2", 2, mixed), g, 11); !hasIssue(d, finding.ZeroLeadingSlots) || worst(d) != partition.Info {
 		t.Errorf("mixed leading slots: %v", d.Issues)
 	}
 }
@@ -138,7 +139,7 @@ func TestLeadingPartition0(t *testing.T) {
 			t.Errorf("%s: index 0's bytes are not zero", name)
 		}
 		d := Decode(memFile("0", 0, out.b), g, 4)
-		if (l == LeadingZeros) != hasIssue(d, CodeZeroLeading) || hasIssue(d, CodeSlot0NotEmpty) {
+		if (l == LeadingZeros) != hasIssue(d, finding.ZeroLeadingSlots) || hasIssue(d, finding.Slot0NotEmpty) {
 			t.Errorf("%s: issues %v", name, d.Issues)
 		}
 		got := LibraryReads(memFile("0", 0, out.b), g, 4, Reader570).Records[4]

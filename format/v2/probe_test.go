@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/format/partition"
 )
@@ -28,11 +29,11 @@ func TestProbeFixtures(t *testing.T) {
 				if p.Format != "empty" || p.UsedSlots != 0 {
 					t.Errorf("%s: %+v, want empty", name, p)
 				}
-			case hasIssue(d, CodeT2):
+			case hasIssue(d, finding.T2HeaderOverwritten):
 				if p.Format != Format || p.Confidence != partition.High || p.UsedSlots != -1 || !strings.Contains(damage, "T2") {
 					t.Errorf("%s: %+v, want T2 at high confidence", name, p)
 				}
-			case d.Sealed && (hasIssue(d, CodeFooterMismatch) || hasIssue(d, CodeT3)) && !hasIssue(d, CodeT1):
+			case d.Sealed && (hasIssue(d, finding.FooterMismatch) || hasIssue(d, finding.T3GarbageFooter)) && !hasIssue(d, finding.T1MissingInlineRecords):
 				// a damaged footer proves nothing: F2 fails, the chain decides
 				if p.R != 0 || !strings.Contains(damage, "claims sealed") || p.Confidence < partition.High {
 					t.Errorf("%s: %+v, want a Table chain with an invalid footer", name, p)
@@ -41,7 +42,7 @@ func TestProbeFixtures(t *testing.T) {
 				if p.Confidence != partition.VeryHigh || p.R != fx.geometry().R || p.UsedSlots != usedSlots(d) {
 					t.Errorf("%s: %+v, want very high, R %d, used %d", name, p, fx.geometry().R, usedSlots(d))
 				}
-			case hasIssue(d, CodeT1):
+			case hasIssue(d, finding.T1MissingInlineRecords):
 				if p.T1Slot != missingSlot(d) || p.UsedSlots != p.T1Slot+1 || p.Confidence < partition.Medium {
 					t.Errorf("%s: %+v, want T1 at slot %d", name, p, missingSlot(d))
 				}
@@ -50,10 +51,10 @@ func TestProbeFixtures(t *testing.T) {
 					t.Errorf("%s: %+v, want Table (high) with %d used slots", name, p, usedSlots(d))
 				}
 			}
-			if hasIssue(d, CodeTornSeal) && !strings.Contains(damage, "claims sealed") {
+			if hasIssue(d, finding.TornSeal) && !strings.Contains(damage, "claims sealed") {
 				t.Errorf("%s: torn seal not reported: %+v", name, p)
 			}
-			if hasIssue(d, CodeTornTail) && !strings.Contains(damage, "torn tail") {
+			if hasIssue(d, finding.TornTail) && !strings.Contains(damage, "torn tail") {
 				t.Errorf("%s: torn tail not reported: %+v", name, p)
 			}
 		}

@@ -242,7 +242,7 @@ func (l *Log) scanLive(c *checkPass) *liveSummary {
 	l.reportChunks(c, s)
 	l.reportCuts(c, s)
 	if n := l.T - l.Commit(); n > 0 && l.T > l.S {
-		c.add(CodeUncommittedEntries, "", "checkpoint", -1, l.Commit()+1, finding.F{
+		c.add(finding.UncommittedEntries, "", "checkpoint", -1, l.Commit()+1, finding.F{
 			"entries": indexRange("entry", "entries", l.Commit()+1, l.T) + verb(int(min(n, 2)), " is", " are"),
 			"c":       l.C, "t": l.T, "lib": l.libName()})
 	}
@@ -271,9 +271,9 @@ func (l *Log) reportHole(c *checkPass, a, b int64) {
 		}
 		sl := l.readSlot(zeroFrom)
 		if zeroFrom == l.S+1 && to == zeroFrom {
-			c.add(CodeSlotZero, "lone", sl.file, sl.off, zeroFrom, nil)
+			c.add(finding.SlotZero, "lone", sl.file, sl.off, zeroFrom, nil)
 		} else {
-			c.add(CodeSlotZero, "", sl.file, sl.off, zeroFrom, finding.F{
+			c.add(finding.SlotZero, "", sl.file, sl.off, zeroFrom, finding.F{
 				"slots":     indexRange("slot", "slots", zeroFrom, to) + verb(int(min(to-zeroFrom+1, 2)), " is", " are"),
 				"lib":       l.libName(),
 				"how":       committedWord(zeroFrom <= l.Commit()),
@@ -296,7 +296,7 @@ func (l *Log) reportHole(c *checkPass, a, b int64) {
 		if last != first {
 			pages = first + " to " + last
 		}
-		c.add(CodeMetadataPageMissing, "", first, -1, x, finding.F{"pages": pages,
+		c.add(finding.MetadataPageMissing, "", first, -1, x, finding.F{"pages": pages,
 			"entries": indexRange("entry", "entries", x, y), "lib": l.libName(), "page": l.slots.pageOf(x),
 			"applied": appliedNote(committed), "committed": committed})
 		return true
@@ -368,7 +368,7 @@ func (l *Log) reportCuts(c *checkPass, s *liveSummary) {
 			what = fmt.Sprintf("slots %d–%d lie past the end", cp.firstIndex, cp.lastIndex)
 		}
 		committed := cp.firstIndex <= l.Commit()
-		c.add(CodeMetadataTruncated, "", file, cp.size, cp.firstIndex, finding.F{"size": cp.size,
+		c.add(finding.MetadataTruncated, "", file, cp.size, cp.firstIndex, finding.F{"size": cp.size,
 			"want": l.Params.PageSize, "what": what, "lib": l.libName(),
 			"lost": ifThen(committed, "; committed entries are lost"), "committed": committed})
 	}
@@ -383,15 +383,15 @@ func (l *Log) checkEntry(c *checkPass, s *liveSummary, e raftlog.Entry, f entryF
 		s.maxTerm = r.Term
 	}
 	if f.problem != nil {
-		c.add(CodeRecordInvalid, "", sl.file, sl.off, sl.index, finding.F{"problem": fmt.Sprint(f.problem),
+		c.add(finding.RecordInvalid, "", sl.file, sl.off, sl.index, finding.F{"problem": fmt.Sprint(f.problem),
 			"record": r.String(), "lib": l.libName(), "committed": sl.index <= l.Commit()})
 		return false
 	}
 	if r.Flags&FlagHasID == 0 && r.ID != 0 {
-		c.add(CodeCommandIdWithoutFlag, "", sl.file, sl.off, sl.index, finding.F{"id": int64(r.ID)})
+		c.add(finding.CommandIDWithoutFlag, "", sl.file, sl.off, sl.index, finding.F{"id": int64(r.ID)})
 	}
 	if r.Flags&FlagConfiguration != 0 && l.Params.Timestamps == TicksUTC {
-		c.add(CodeFlagConfiguration5x, "", sl.file, sl.off, sl.index, nil)
+		c.add(finding.FlagConfiguration5x, "", sl.file, sl.off, sl.index, nil)
 	}
 	if f.view.missing >= 0 || f.view.short >= 0 {
 		chunk := f.view.missing
@@ -420,12 +420,12 @@ func (l *Log) checkEntry(c *checkPass, s *liveSummary, e raftlog.Entry, f entryF
 		pe := prev.slot.rec.Offset + prev.slot.rec.Length
 		switch {
 		case r.Offset < pe:
-			c.add(CodePayloadOverlap, "wal", sl.file, sl.off, sl.index, finding.F{"address": r.Offset,
+			c.add(finding.PayloadOverlap, "wal", sl.file, sl.off, sl.index, finding.F{"address": r.Offset,
 				"prev": sl.index - 1, "prevEnd": pe, "committed": sl.index <= l.Commit()})
 			ok = false
 		}
 		if r.Term < prev.slot.rec.Term {
-			c.add(CodeTermOrder, "", sl.file, sl.off, sl.index, finding.F{"term": r.Term, "prev": sl.index - 1,
+			c.add(finding.TermOrder, "", sl.file, sl.off, sl.index, finding.F{"term": r.Term, "prev": sl.index - 1,
 				"prevTerm": prev.slot.rec.Term})
 		}
 	}
@@ -447,7 +447,7 @@ func (l *Log) checkEntry(c *checkPass, s *liveSummary, e raftlog.Entry, f entryF
 func (l *Log) checkResume(c *checkPass, sl slot, end int64) {
 	limit := (l.sc.data.maxPage() + 1) * l.Params.ChunkSize
 	if end > limit {
-		c.add(CodeResumeAddressBeyondChunks, "", sl.file, sl.off, sl.index, finding.F{"end": end, "limit": limit,
+		c.add(finding.ResumeAddressBeyondChunks, "", sl.file, sl.off, sl.index, finding.F{"end": end, "limit": limit,
 			"committed": sl.index <= l.Commit()})
 	}
 }
@@ -463,7 +463,7 @@ func (l *Log) checkPadding(c *checkPass, e raftlog.Entry, f entryFacts) {
 	}
 	sl, r := f.slot, f.slot.rec
 	if !p.Proven {
-		c.add(CodePadding292Unproven, "", sl.file, sl.off, e.Index, finding.F{"offset": r.Offset, "length": r.Length,
+		c.add(finding.Padding292Unproven, "", sl.file, sl.off, e.Index, finding.F{"offset": r.Offset, "length": r.Length,
 			"bytes": p.Bytes, "boundary": p.Boundary, "trueLength": p.TrueLength, "missing": p.Missing})
 		return
 	}
@@ -471,8 +471,8 @@ func (l *Log) checkPadding(c *checkPass, e raftlog.Entry, f entryFacts) {
 	if !e.Committed {
 		form = "uncommitted"
 	}
-	if c.counts[CodePadding292] >= maxPerCode {
-		c.counts[CodePadding292]++ // summarised; spare the digests
+	if c.counts[finding.Padding292] >= maxPerCode {
+		c.counts[finding.Padding292]++ // summarised; spare the digests
 		return
 	}
 	_, writer, _ := l.padWriter()
@@ -485,7 +485,7 @@ func (l *Log) checkPadding(c *checkPass, e raftlog.Entry, f entryFacts) {
 	if !e.Committed {
 		effect = "once the entry is committed, the state machine applies"
 	}
-	c.add(CodePadding292, form, sl.file, sl.off, e.Index, finding.F{"hashNote": ifThen(hashed, ", hash recomputed"),
+	c.add(finding.Padding292, form, sl.file, sl.off, e.Index, finding.F{"hashNote": ifThen(hashed, ", hash recomputed"),
 		"detail": fmt.Sprintf("%s entry %d carries #292 padding: its record says Offset %d, Length %d, "+
 			"but that range is %d zero bytes "+
 			"up to the chunk boundary %d, then the %d bytes that were appended. "+
@@ -518,9 +518,9 @@ func (l *Log) reportHash(c *checkPass, e raftlog.Entry, f entryFacts) {
 		file, off = e.Payload[0].File, e.Payload[0].Offset
 		where = fmt.Sprintf("its payload (%s @%d, %d bytes; the record chains with its neighbours)", file, off, r.Length)
 	}
-	code := CodeHashMismatch
+	code := finding.HashMismatch
 	if !e.Committed {
-		code = CodeHashMismatchUncommitted
+		code = finding.HashMismatchUncommitted
 	}
 	c.add(code, "", file, off, e.Index, finding.F{"hash": l.Params.Hash.LibraryName(), "where": where, "lib": lib6,
 		"s": l.S, "t": l.T})
@@ -569,7 +569,7 @@ func (l *Log) reportChunks(c *checkPass, s *liveSummary) {
 					effect = fmt.Sprintf("%s: InitializeAsync throws PendingTaskInterruptedException → InternalException → MissingPageException \"WAL page %d doesn't exist on the disk\" (the applier stops before entry %d) and afterwards every ReadAsync throws InternalException, also for intact entries", lib6, k, first)
 				}
 			}
-			c.add(CodeDataChunkMissing, "", file, 0, first, finding.F{"list": list, "committedCount": u.committed,
+			c.add(finding.DataChunkMissing, "", file, 0, first, finding.F{"list": list, "committedCount": u.committed,
 				"effect": effect, "committed": u.committed > 0})
 			continue
 		}
@@ -577,7 +577,7 @@ func (l *Log) reportChunks(c *checkPass, s *liveSummary) {
 		if pf, ok := l.sc.data.get(uint32(k)); ok {
 			size = pf.size
 		}
-		c.add(CodeDataChunkShort, "", file, size, first, finding.F{"size": size, "want": l.Params.ChunkSize,
+		c.add(finding.DataChunkShort, "", file, size, first, finding.F{"size": size, "want": l.Params.ChunkSize,
 			"list": list, "committedCount": u.committed, "committed": u.committed > 0})
 	}
 }
@@ -639,7 +639,7 @@ func (l *Log) scanTail(c *checkPass, live *liveSummary) tailSummary {
 	}
 	c.ext.LastWritten = max(live.lastNonZero, t.last)
 	if t.last >= t.first {
-		c.add(CodeTailBeyondEnd, "", l.pageName(t.first), -1, t.first, finding.F{
+		c.add(finding.TailBeyondEnd, "", l.pageName(t.first), -1, t.first, finding.F{
 			"entries": indexRange("entry", "entries", t.first, t.last), "t": l.T, "lib": l.libName()})
 	}
 	return t

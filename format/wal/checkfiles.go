@@ -13,18 +13,18 @@ func (l *Log) checkDirs(c *checkPass, live *liveSummary, tail tailSummary) {
 	sc := l.sc
 	for _, d := range []*pageDir{&sc.meta, &sc.data} {
 		if !d.exists {
-			c.add(CodeDirectoryMissing, "", d.dir, -1, raftlog.NoIndex, finding.F{"dir": d.dir})
+			c.add(finding.DirectoryMissing, "", d.dir, -1, raftlog.NoIndex, finding.F{"dir": d.dir})
 		}
 		for _, name := range d.odd {
-			c.add(CodePageNameNoncanonical, "", name, -1, raftlog.NoIndex, finding.F{"dir": d.dir})
+			c.add(finding.PageNameNoncanonical, "", name, -1, raftlog.NoIndex, finding.F{"dir": d.dir})
 		}
 		for _, name := range d.foreign {
-			c.add(CodePageDirForeignFile, "", name, -1, raftlog.NoIndex, finding.F{"dir": d.dir})
+			c.add(finding.PageDirForeignFile, "", name, -1, raftlog.NoIndex, finding.F{"dir": d.dir})
 		}
 		l.checkGaps(c, d)
 	}
 	if sc.nodeState || len(sc.rootNumeric) > 0 {
-		c.add(CodeForeignFiles, "", ".", -1, raftlog.NoIndex, nil)
+		c.add(finding.ForeignFiles, "", ".", -1, raftlog.NoIndex, nil)
 	}
 	l.checkMetaSizes(c, live)
 	l.checkChunkSizes(c, live)
@@ -36,7 +36,7 @@ func (l *Log) checkDirs(c *checkPass, live *liveSummary, tail tailSummary) {
 func (l *Log) checkGaps(c *checkPass, d *pageDir) {
 	for k := 1; k < len(d.nums); k++ {
 		if d.nums[k] != d.nums[k-1]+1 {
-			c.add(CodePageGap, "", d.dir, -1, raftlog.NoIndex, finding.F{"dir": d.dir,
+			c.add(finding.PageGap, "", d.dir, -1, raftlog.NoIndex, finding.F{"dir": d.dir,
 				"pages": indexRange("page", "pages", int64(d.nums[k-1])+1, int64(d.nums[k])-1),
 				"below": int64(d.nums[k-1]), "above": int64(d.nums[k])})
 		}
@@ -53,46 +53,39 @@ func verb(n int, one, many string) string {
 
 // checkMetaSizes: every metadata page must be exactly P_m bytes.
 func (l *Log) checkMetaSizes(c *checkPass, live *liveSummary) {
-	for _, n := range l.sc.meta.nums {
-		pf := l.sc.meta.pages[n]
-		switch {
-		case pf.size > l.Params.PageSize:
-			c.add(CodeMetadataPageOversized, "", pf.name, l.Params.PageSize, raftlog.NoIndex, finding.F{"size": pf.size,
-				"want": l.Params.PageSize})
-		case pf.size < l.Params.PageSize:
-			if _, cut := live.truncated[pf.name]; cut {
-				continue // reported with the entries it cuts
-			}
-			if pf.size == 0 {
-				c.add(CodePageFileEmpty, "", pf.name, 0, raftlog.NoIndex, finding.F{"want": l.Params.PageSize,
-					"what": "entry"})
-				continue
-			}
-			c.add(CodeMetadataTruncated, "idle", pf.name, pf.size, raftlog.NoIndex, finding.F{"size": pf.size,
-				"want": l.Params.PageSize})
-		}
-	}
+	l.checkSizes(c, &l.sc.meta, sizeRule{want: l.Params.PageSize, over: finding.MetadataPageOversized,
+		short: finding.MetadataTruncated, holds: "entry",
+		reported: func(_ uint32, name string) bool { _, cut := live.truncated[name]; return cut }})
 }
 
 // checkChunkSizes: every data chunk must be exactly P_d bytes.
 func (l *Log) checkChunkSizes(c *checkPass, live *liveSummary) {
-	for _, n := range l.sc.data.nums {
-		pf := l.sc.data.pages[n]
+	l.checkSizes(c, &l.sc.data, sizeRule{want: l.Params.ChunkSize, over: finding.DataChunkOversized,
+		short: finding.DataChunkShort, holds: "payload byte",
+		reported: func(n uint32, _ string) bool { _, used := live.chunkUsers[int64(n)]; return used }})
+}
+
+// sizeRule is what checkSizes judges one kind of page file by: its size,
+// the codes of a larger and a shorter file, what a live file holds, and
+// whether a short file is already reported with the entries it cuts.
+type sizeRule struct {
+	want        int64
+	over, short finding.Code
+	holds       string
+	reported    func(n uint32, name string) bool
+}
+
+func (l *Log) checkSizes(c *checkPass, d *pageDir, r sizeRule) {
+	for _, n := range d.nums {
+		pf := d.pages[n]
 		switch {
-		case pf.size > l.Params.ChunkSize:
-			c.add(CodeDataChunkOversized, "", pf.name, l.Params.ChunkSize, raftlog.NoIndex, finding.F{"size": pf.size,
-				"want": l.Params.ChunkSize})
-		case pf.size < l.Params.ChunkSize:
-			if _, used := live.chunkUsers[int64(n)]; used {
-				continue // reported with its entries (data-chunk-short)
-			}
-			if pf.size == 0 {
-				c.add(CodePageFileEmpty, "", pf.name, 0, raftlog.NoIndex, finding.F{"want": l.Params.ChunkSize,
-					"what": "payload byte"})
-				continue
-			}
-			c.add(CodeDataChunkShort, "idle", pf.name, pf.size, raftlog.NoIndex, finding.F{"size": pf.size,
-				"want": l.Params.ChunkSize})
+		case pf.size > r.want:
+			c.add(r.over, "", pf.name, r.want, raftlog.NoIndex, finding.F{"size": pf.size, "want": r.want})
+		case pf.size < r.want && r.reported(n, pf.name):
+		case pf.size == 0:
+			c.add(finding.PageFileEmpty, "", pf.name, 0, raftlog.NoIndex, finding.F{"want": r.want, "what": r.holds})
+		case pf.size < r.want:
+			c.add(r.short, "idle", pf.name, pf.size, raftlog.NoIndex, finding.F{"size": pf.size, "want": r.want})
 		}
 	}
 }
@@ -110,7 +103,7 @@ func (l *Log) checkBelowSnapshot(c *checkPass, live *liveSummary) {
 		}
 	}
 	if len(pages) > 0 {
-		c.add(CodePagesBelowSnapshot, "", pages[0], -1, raftlog.NoIndex, finding.F{
+		c.add(finding.PagesBelowSnapshot, "", pages[0], -1, raftlog.NoIndex, finding.F{
 			"pages": strings.Join(pages, ", ") + verb(len(pages), " holds", " hold"), "s": l.S})
 	}
 	if live.firstAddr < 0 {
@@ -123,7 +116,7 @@ func (l *Log) checkBelowSnapshot(c *checkPass, live *liveSummary) {
 		}
 	}
 	if len(chunks) > 0 {
-		c.add(CodeChunksBelowSnapshot, "", chunks[0], -1, raftlog.NoIndex, finding.F{
+		c.add(finding.ChunksBelowSnapshot, "", chunks[0], -1, raftlog.NoIndex, finding.F{
 			"chunks": strings.Join(chunks, ", ") + verb(len(chunks), " holds", " hold"), "first": l.S + 1, "s": l.S})
 	}
 }
@@ -144,7 +137,7 @@ func (l *Log) checkBeyondEnd(c *checkPass, live *liveSummary, tail tailSummary) 
 		}
 	}
 	if len(extra) > 0 {
-		c.add(CodeChunksBeyondEnd, "", extra[0], -1, raftlog.NoIndex, finding.F{
+		c.add(finding.ChunksBeyondEnd, "", extra[0], -1, raftlog.NoIndex, finding.F{
 			"chunks": strings.Join(extra, ", ") + verb(len(extra), " lies", " lie"), "end": end})
 	}
 }
@@ -159,32 +152,32 @@ func (l *Log) checkCheckpoint(c *checkPass, live *liveSummary, tail tailSummary)
 		if ext.LastWritten > l.S {
 			form = ""
 		}
-		c.add(CodeCheckpointMissing, form, "checkpoint", -1, raftlog.NoIndex, finding.F{"s": l.S,
+		c.add(finding.CheckpointMissing, form, "checkpoint", -1, raftlog.NoIndex, finding.F{"s": l.S,
 			"entries": finding.Range(l.S+1, ext.LastWritten)})
 	case cp.Torn():
 		l.reportTorn(c, tail)
 	case !cp.Valid6x && l.Reader == Reader6x:
-		c.add(CodeCheckpointVersionUnsupported, "", "checkpoint", 0, raftlog.NoIndex, finding.F{"version": int64(cp.Version)})
+		c.add(finding.CheckpointVersionUnsupported, "", "checkpoint", 0, raftlog.NoIndex, finding.F{"version": int64(cp.Version)})
 	}
 	if cp.Form == CheckpointEmpty && tail.last >= tail.first && l.T == l.S {
-		c.add(CodeCheckpointEmpty, "", "checkpoint", 0, raftlog.NoIndex, finding.F{
+		c.add(finding.CheckpointEmpty, "", "checkpoint", 0, raftlog.NoIndex, finding.F{
 			"entries": finding.Range(tail.first, tail.last), "s": l.S})
 	}
 	if l.HasL && cp.Form == CheckpointV1 && cp.L < cp.C {
-		c.add(CodeCheckpointLastBelowCommit, "", "checkpoint", 12, raftlog.NoIndex, finding.F{"l": cp.L, "c": cp.C})
+		c.add(finding.CheckpointLastBelowCommit, "", "checkpoint", 12, raftlog.NoIndex, finding.F{"l": cp.L, "c": cp.C})
 	}
 	if cp.Valid6x && (cp.C < 0 || (l.HasL && cp.L < 0)) {
-		c.add(CodeCheckpointNegative, "", "checkpoint", 0, raftlog.NoIndex, finding.F{"c": cp.C, "l": cp.L, "s": l.S})
+		c.add(finding.CheckpointNegative, "", "checkpoint", 0, raftlog.NoIndex, finding.F{"c": cp.C, "l": cp.L, "s": l.S})
 	}
 	switch {
 	case cp.Form == CheckpointV0 && cp.Version == 1:
-		c.add(CodeCheckpointMixedForm, "", "checkpoint", 0, raftlog.NoIndex, finding.F{"detail": "the 12-byte " +
+		c.add(finding.CheckpointMixedForm, "", "checkpoint", 0, raftlog.NoIndex, finding.F{"detail": "the 12-byte " +
 			"checkpoint begins with version 1 (a 20-byte write torn at 12 bytes): 6.8.0+ reads L = 0, so T = max(C, S)"})
 	case cp.Form == CheckpointV1 && cp.Version == 0:
-		c.add(CodeCheckpointMixedForm, "", "checkpoint", 0, raftlog.NoIndex, finding.F{"detail": "the 20-byte " +
+		c.add(finding.CheckpointMixedForm, "", "checkpoint", 0, raftlog.NoIndex, finding.F{"detail": "the 20-byte " +
 			"checkpoint begins with version 0: bytes 12..19 are ignored, so uncommitted entries after C are dropped on open"})
 	case cp.Form == CheckpointV1:
-		c.add(CodeCheckpointV1, "", "checkpoint", 0, raftlog.NoIndex, nil)
+		c.add(finding.CheckpointV1, "", "checkpoint", 0, raftlog.NoIndex, nil)
 	}
 	if live.pastEnd[1] >= live.pastEnd[0] {
 		l.reportPastEnd(c, live)
@@ -246,7 +239,7 @@ func (l *Log) reportTorn(c *checkPass, tail tailSummary) {
 		}
 	}
 	facts["detail"] = msg
-	c.add(CodeCheckpointTorn, form, "checkpoint", cp.Size, raftlog.NoIndex, facts)
+	c.add(finding.CheckpointTorn, form, "checkpoint", cp.Size, raftlog.NoIndex, facts)
 }
 
 // reportPastEnd: (S, T] ends with slots that were never written.
@@ -268,7 +261,7 @@ func (l *Log) reportPastEnd(c *checkPass, live *liveSummary) {
 	if hasMissingPage(l, a, b) {
 		effect += ", and reading those whose metadata page is missing throws MissingPageException"
 	}
-	c.add(CodeCheckpointPastEnd, "", "checkpoint", off, a, finding.F{"c": l.C,
+	c.add(finding.CheckpointPastEnd, "", "checkpoint", off, a, finding.F{"c": l.C,
 		"l": ifThen(l.HasL, fmt.Sprintf(", L = %d", l.L)), "last": last, "slots": finding.Range(a, b), "effect": effect})
 }
 
@@ -283,13 +276,13 @@ func (l *Log) checkState(c *checkPass, live *liveSummary) {
 	size := l.sc.stateSize
 	switch {
 	case size < 0:
-		c.add(CodeStateMissing, "", "state", -1, raftlog.NoIndex, finding.F{"maxTerm": live.maxTerm,
+		c.add(finding.StateMissing, "", "state", -1, raftlog.NoIndex, finding.F{"maxTerm": live.maxTerm,
 			"minTerm": live.maxTerm + 1})
 	case size < StateSize:
-		c.add(CodeStateTruncated, "", "state", size, raftlog.NoIndex, finding.F{"size": size, "lib": l.libName(),
+		c.add(finding.StateTruncated, "", "state", size, raftlog.NoIndex, finding.F{"size": size, "lib": l.libName(),
 			"maxTerm": live.maxTerm, "minTerm": live.maxTerm + 1})
 	case size > StateSize:
-		c.add(CodeStateOversized, "", "state", StateSize, raftlog.NoIndex, finding.F{"size": size})
+		c.add(finding.StateOversized, "", "state", StateSize, raftlog.NoIndex, finding.F{"size": size})
 	}
 	// A term below the entries' terms is the replay's finding
 	// (term-above-current, or term-reset for a term of 0), one per cause.
@@ -299,10 +292,10 @@ func (l *Log) checkState(c *checkPass, live *liveSummary) {
 func (l *Log) checkSnapshots(c *checkPass, live *liveSummary) {
 	d := l.sc.snap
 	for _, name := range d.bad {
-		c.add(CodeSnapshotNameInvalid, "", name, -1, raftlog.NoIndex, nil)
+		c.add(finding.SnapshotNameInvalid, "", name, -1, raftlog.NoIndex, nil)
 	}
 	for _, name := range d.tmp {
-		c.add(CodeSnapshotTmpFile, "", name, -1, raftlog.NoIndex, nil)
+		c.add(finding.SnapshotTmpFile, "", name, -1, raftlog.NoIndex, nil)
 	}
 	if r := d.recorded; r != nil {
 		c.add(finding.SnapshotRecorded, "", SnapshotRecordFile, -1, raftlog.NoIndex, finding.F{"index": r.Index,
@@ -313,17 +306,17 @@ func (l *Log) checkSnapshots(c *checkPass, live *liveSummary) {
 		for _, f := range d.files[:len(d.files)-1] {
 			old = append(old, f.File)
 		}
-		c.add(CodeSnapshotStale, "", old[0], -1, raftlog.NoIndex, finding.F{
+		c.add(finding.SnapshotStale, "", old[0], -1, raftlog.NoIndex, finding.F{
 			"files": strings.Join(old, ", ") + verb(len(old), " is", " are"), "newest": d.files[len(d.files)-1].File})
 	}
 	if s := l.Snapshot; s != nil && l.T > l.S {
 		if first := l.readSlot(l.S + 1); first.kind == slotFull && !first.zero && first.rec.Term < s.Term {
-			c.add(CodeTermOrder, "snapshot", first.file, first.off, l.S+1, finding.F{"term": first.rec.Term,
+			c.add(finding.TermOrder, "snapshot", first.file, first.off, l.S+1, finding.F{"term": first.rec.Term,
 				"prevTerm": s.Term})
 		}
 	}
 	if l.S > 0 && l.Commit() < l.S {
-		c.add(CodeCommitBelowSnapshot, "", "checkpoint", -1, raftlog.NoIndex, finding.F{"c": l.C, "s": l.S})
+		c.add(finding.CommitBelowSnapshot, "", "checkpoint", -1, raftlog.NoIndex, finding.F{"c": l.C, "s": l.S})
 	}
 }
 
@@ -332,12 +325,12 @@ func (l *Log) checkSnapshots(c *checkPass, live *liveSummary) {
 func (l *Log) checkLayout(c *checkPass) {
 	p := l.Params
 	if p.Layout == Layout5 && p.Timestamps == TicksUTC {
-		c.add(CodeLayout5xNeedsSwitch, "", "metadata", -1, raftlog.NoIndex, nil)
+		c.add(finding.Layout5xNeedsSwitch, "", "metadata", -1, raftlog.NoIndex, nil)
 	} else if p.Layout == Layout5 {
-		c.add(CodeLayout5xNeedsSwitch, "6x", "metadata", -1, raftlog.NoIndex, nil)
+		c.add(finding.Layout5xNeedsSwitch, "6x", "metadata", -1, raftlog.NoIndex, nil)
 	}
 	if p.Confidence == Low {
-		c.add(CodeLayoutAmbiguous, "", "metadata", -1, raftlog.NoIndex, finding.F{"params": p.String(),
+		c.add(finding.LayoutAmbiguous, "", "metadata", -1, raftlog.NoIndex, finding.F{"params": p.String(),
 			"evidence": strings.Join(p.Evidence, "; ")})
 	}
 }

@@ -165,6 +165,7 @@ func TestParsePageName(t *testing.T) {
 		{"-1", 0, false, false},
 		{"4294967295", 4294967295, true, true},
 		{"4294967296", 0, false, false},
+		{"42949672950", 0, false, false},
 		{"7.tmp", 0, false, false},
 		{"", 0, false, false},
 	}
@@ -189,6 +190,8 @@ func TestParseSnapshotName(t *testing.T) {
 		{"-5", 0, 0, false},
 		{"9223372036854775807-1", 9223372036854775807, 1, true},
 		{"9223372036854775808-1", 0, 0, false},
+		// 20 digits whose product by 10 wraps uint64 around: still too large.
+		{"20000000000000000000-1", 0, 0, false},
 	}
 	for _, c := range cases {
 		i, term, ok := parseSnapshotName(c.name)

@@ -140,43 +140,42 @@ func sizeVote(d *pageDir, lo, hi int64) (size int64, votes, others int) {
 	return size, votes, others
 }
 
+// pickSize chooses the size of one kind of page file: the option's
+// (given), else the size most files have (sizeVote), else 4096; ev says
+// why, in words.
+func pickSize(d *pageDir, hi, given int64, what, none string) (size int64, ev string, votes, others int) {
+	size, votes, others = sizeVote(d, minPageSize, hi)
+	switch {
+	case given > 0:
+		return given, fmt.Sprintf("%s %d set by options", what, given), votes, others
+	case votes == 0:
+		return minPageSize, none, votes, others
+	case others > 0:
+		return size, fmt.Sprintf("%s %d (%d files; %d of another size)", what, size, votes, others), votes, others
+	}
+	return size, fmt.Sprintf("%s %d (all %d files)", what, size, votes), votes, others
+}
+
 // startParams fixes chunk size, page size and snapshot directory, the
 // parameters read from file sizes and names (spec §10.4 steps 1 and 3).
 func startParams(sc *dirScan, o Options) (Params, []string, partition.Confidence) {
 	p := Params{CheckpointForm: sc.cp.Form, SnapshotDir: sc.snap.dir}
 	var ev []string
 	conf := VeryHigh
-	switch size, votes, others := sizeVote(&sc.meta, minPageSize, maxMetaPageSize); {
-	case o.PageSize > 0:
-		p.PageSize = o.PageSize
-		ev = append(ev, fmt.Sprintf("metadata page size %d set by options", o.PageSize))
-	case votes == 0:
-		p.PageSize = minPageSize
-		ev = append(ev, "no full-size metadata page: page size 4096 assumed")
-	default:
-		p.PageSize = size
-		if others > 0 {
-			ev = append(ev, fmt.Sprintf("metadata page size %d (%d files; %d of another size)", size, votes, others))
-		} else {
-			ev = append(ev, fmt.Sprintf("metadata page size %d (all %d files)", size, votes))
-		}
-	}
-	switch size, votes, others := sizeVote(&sc.data, minPageSize, maxChunkSize); {
+	var e string
+	var votes, others int
+	p.PageSize, e, votes, _ = pickSize(&sc.meta, maxMetaPageSize, o.PageSize, "metadata page size",
+		"no full-size metadata page: page size 4096 assumed")
+	ev = append(ev, e)
+	p.ChunkSize, e, votes, others = pickSize(&sc.data, maxChunkSize, o.ChunkSize, "chunk size",
+		"no data chunk of a power-of-two size: chunk size 4096 assumed")
+	ev = append(ev, e)
+	switch {
 	case o.ChunkSize > 0:
-		p.ChunkSize = o.ChunkSize
-		ev = append(ev, fmt.Sprintf("chunk size %d set by options", o.ChunkSize))
 	case votes == 0:
-		p.ChunkSize = minPageSize
 		conf = Low
-		ev = append(ev, "no data chunk of a power-of-two size: chunk size 4096 assumed")
-	default:
-		p.ChunkSize = size
-		if others > 0 {
-			conf = Medium
-			ev = append(ev, fmt.Sprintf("chunk size %d (%d files; %d of another size)", size, votes, others))
-		} else {
-			ev = append(ev, fmt.Sprintf("chunk size %d (all %d files)", size, votes))
-		}
+	case others > 0:
+		conf = Medium
 	}
 	if s := sc.snap.newest(); s != nil {
 		ev = append(ev, fmt.Sprintf("snapshot %s: S = %d", s.File, s.Index))

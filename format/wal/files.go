@@ -45,8 +45,19 @@ func (d *pageDir) maxPage() int64 {
 // surrounding white space and a sign are accepted. canonical is true only
 // for the decimal form the library itself creates.
 func parsePageName(name string) (n uint32, canonical, ok bool) {
-	s := strings.Trim(name, " \t\n\v\f\r")
-	neg := false
+	v, neg, digits, ok := parseInteger(name, math.MaxUint32)
+	if !ok || neg && v != 0 {
+		return 0, false, false
+	}
+	canonical = name == digits && (len(digits) == 1 || digits[0] != '0')
+	return uint32(v), canonical, true
+}
+
+// parseInteger reads an integer as .NET does with NumberStyles.Integer:
+// white space around it, one sign, decimal digits, a magnitude of at most
+// limit. digits is the number as written, without its sign and space.
+func parseInteger(s string, limit uint64) (v uint64, neg bool, digits string, ok bool) {
+	s = strings.Trim(s, " \t\n\v\f\r")
 	switch {
 	case strings.HasPrefix(s, "+"):
 		s = s[1:]
@@ -54,23 +65,16 @@ func parsePageName(name string) (n uint32, canonical, ok bool) {
 		s, neg = s[1:], true
 	}
 	if s == "" {
-		return 0, false, false
+		return 0, false, "", false
 	}
-	var v uint64
 	for _, c := range s {
-		if c < '0' || c > '9' {
-			return 0, false, false
+		d := uint64(c - '0')
+		if c < '0' || c > '9' || v > (limit-d)/10 { // the check before the product: no wrap-around
+			return 0, false, "", false
 		}
-		v = v*10 + uint64(c-'0')
-		if v > math.MaxUint32 {
-			return 0, false, false
-		}
+		v = v*10 + d
 	}
-	if neg && v != 0 {
-		return 0, false, false
-	}
-	canonical = name == s && (len(s) == 1 || s[0] != '0')
-	return uint32(v), canonical, true
+	return v, neg, s, true
 }
 
 func listPages(fsys fs.FS, dir string) pageDir {

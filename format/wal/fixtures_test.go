@@ -388,7 +388,7 @@ func TestReplicaEntries(t *testing.T) {
 				if f.Severity != raftlog.Error {
 					continue
 				}
-				if f.Code != CodePadding292 {
+				if f.Code != finding.Padding292 {
 					t.Errorf("error on a node the library wrote: %s %s", f.Code, f.Message)
 				}
 				got = append(got, f.Index)

@@ -85,7 +85,7 @@ func (l *Log) openFileFinding(c *checkPass) {
 	if of.ChunksDominate() {
 		file = "data"
 	}
-	c.add(CodeManyChunkFiles, "", file, -1, raftlog.NoIndex, finding.F{"files": of.String(), "limit": of.Limit(),
+	c.add(finding.ManyChunkFiles, "", file, -1, raftlog.NoIndex, finding.F{"files": of.String(), "limit": of.Limit(),
 		"reserve": OpenFileReserve, "usual": UsualOpenFileLimit, "perPage": per, "chunk": l.Params.ChunkSize,
 		"advice": l.openFileFix(of)})
 }

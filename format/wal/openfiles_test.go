@@ -6,6 +6,7 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/raftlog"
 )
 
@@ -33,7 +34,7 @@ func pageDirFS(t *testing.T, pages, chunks int, chunkSize int64) fstest.MapFS {
 func manyFiles(t *testing.T, l *Log) (raftlog.Finding, bool) {
 	t.Helper()
 	for _, f := range l.Check() {
-		if f.Code == CodeManyChunkFiles {
+		if f.Code == finding.ManyChunkFiles {
 			return f, true
 		}
 	}

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/internal/fixtures"
 )
 
@@ -57,7 +58,7 @@ func TestPadding292Fixtures(t *testing.T) {
 				t.Errorf("padded entries %v, the library read back other payloads at %v", got, want)
 			}
 			for _, f := range l.Check() {
-				if strings.HasPrefix(string(f.Code), string(CodePadding292)) && len(got) == 0 {
+				if strings.HasPrefix(string(f.Code), string(finding.Padding292)) && len(got) == 0 {
 					t.Errorf("%s finding on a log without padding: %s", f.Code, f.Message)
 				}
 			}
@@ -127,7 +128,7 @@ func TestPadding292Evidence(t *testing.T) {
 			}
 			var codes []string
 			for _, f := range l.Check() {
-				if strings.HasPrefix(string(f.Code), string(CodePadding292)) {
+				if strings.HasPrefix(string(f.Code), string(finding.Padding292)) {
 					codes = append(codes, string(f.Severity)+" "+string(f.Code))
 					if f.Index != 3 || f.Fix == "" {
 						t.Errorf("finding %+v", f)
@@ -137,9 +138,9 @@ func TestPadding292Evidence(t *testing.T) {
 					}
 				}
 			}
-			want := []string{"warning " + string(CodePadding292Unproven)}
+			want := []string{"warning " + string(finding.Padding292Unproven)}
 			if c.proven {
-				want = []string{"error " + string(CodePadding292)}
+				want = []string{"error " + string(finding.Padding292)}
 			}
 			if !reflect.DeepEqual(codes, want) {
 				t.Errorf("findings %v, want %v", codes, want)
@@ -275,7 +276,7 @@ func TestPadding292Geometry(t *testing.T) {
 				t.Errorf("padding found %v", found)
 			}
 			for _, f := range l.Check() {
-				if strings.HasPrefix(string(f.Code), string(CodePadding292)) != c.wantFound && strings.HasPrefix(string(f.Code), string("padding")) {
+				if strings.HasPrefix(string(f.Code), string(finding.Padding292)) != c.wantFound && strings.HasPrefix(string(f.Code), string("padding")) {
 					t.Errorf("finding %s %s", f.Code, f.Message)
 				}
 			}

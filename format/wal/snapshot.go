@@ -70,31 +70,13 @@ func (d snapshotDir) newest() *raftlog.SnapshotMeta {
 
 // parseLong mirrors long.Parse with NumberStyles.Integer.
 func parseLong(s string) (int64, bool) {
-	s = strings.Trim(s, " \t\n\v\f\r")
-	neg := false
+	v, neg, _, ok := parseInteger(s, math.MaxInt64+1)
 	switch {
-	case strings.HasPrefix(s, "+"):
-		s = s[1:]
-	case strings.HasPrefix(s, "-"):
-		s, neg = s[1:], true
-	}
-	if s == "" {
+	case !ok:
 		return 0, false
-	}
-	var v uint64
-	for _, c := range s {
-		if c < '0' || c > '9' {
-			return 0, false
-		}
-		v = v*10 + uint64(c-'0')
-		if v > math.MaxInt64+1 {
-			return 0, false
-		}
-	}
-	if neg {
+	case neg:
 		return int64(-v), true // -2^63 wraps to itself, which is right
-	}
-	if v > math.MaxInt64 {
+	case v > math.MaxInt64:
 		return 0, false
 	}
 	return int64(v), true

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/internal/fixtures"
 	"github.com/walctl/walctl/raftlog"
 )
@@ -500,7 +501,7 @@ func TestFindingCap(t *testing.T) {
 	l := openT(t, dir, Options{Hash: "crc32"})
 	n, summary := 0, 0
 	for _, f := range l.Check() {
-		if f.Code == CodeHashMismatch {
+		if f.Code == finding.HashMismatch {
 			n++
 			if f.Index == raftlog.NoIndex {
 				summary++
