@@ -86,6 +86,16 @@ func (o *convertOptions) read(c *cli.Context) error {
 	return o.in.read(c)
 }
 
+// openInput opens the input for the conversion: refused where a setting
+// contradicts the files' evidence (unless --override-evidence) or another
+// process holds the files (unless --force).
+func (o *convertOptions) openInput(c *cli.Context, dir string) (*logdir.Log, error) {
+	if err := checkEvidence(c, o.override, dir, o.in.log); err != nil {
+		return nil, err
+	}
+	return openUnheld(o.force, dir, o.in.log)
+}
+
 // ps are the settings of a PersistentState output.
 func (o *convertOptions) ps() (convert.Options, error) {
 	co := convert.Options{To: o.to, R: o.r, M: o.m, Out: o.out, InPlace: o.inPlace, Backup: o.backup,
@@ -217,15 +227,8 @@ func runConvert(c *cli.Context, o *convertOptions) error {
 	} else {
 		defer lk.Unlock()
 	}
-	if err := checkEvidence(c, o.override, dir, in); err != nil {
-		return err
-	}
-	l, err := logdir.Open(dir, in)
+	l, err := o.openInput(c, dir)
 	if err != nil {
-		return err
-	}
-	if err := checkHeld(o.force, l); err != nil {
-		l.Close()
 		return err
 	}
 	if l.Format == format.WAL {
@@ -388,17 +391,11 @@ func runConvertToWAL(c *cli.Context, o *convertOptions, dir string) error {
 		return err
 	}
 	defer lk.Unlock()
-	if err := checkEvidence(c, o.override, dir, in); err != nil {
-		return err
-	}
-	l, err := logdir.Open(dir, in)
+	l, err := o.openInput(c, dir)
 	if err != nil {
 		return err
 	}
 	defer l.Close()
-	if err := checkHeld(o.force, l); err != nil {
-		return err
-	}
 	if err := preflight(dir, in); err != nil {
 		return err
 	}

@@ -136,12 +136,8 @@ func runRepair(c *cli.Context, o *repairOptions) error {
 		}
 		defer lk.Unlock()
 	}
-	l, err := logdir.Open(dir, lo)
+	l, err := openUnheld(o.force, dir, lo)
 	if err != nil {
-		return err
-	}
-	if err := checkHeld(o.force, l); err != nil {
-		l.Close()
 		return err
 	}
 	if l.Format == format.WAL {
@@ -178,6 +174,20 @@ func runRepair(c *cli.Context, o *repairOptions) error {
 		return err
 	}
 	return reportRepair(c, o, doc)
+}
+
+// openUnheld opens dir for a write, refusing it while another process
+// holds the log's files, unless force.
+func openUnheld(force bool, dir string, o logdir.Options) (*logdir.Log, error) {
+	l, err := logdir.Open(dir, o)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkHeld(force, l); err != nil {
+		l.Close()
+		return nil, err
+	}
+	return l, nil
 }
 
 // checkHeld refuses to work on a log another process holds, unless --force.

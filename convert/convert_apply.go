@@ -53,15 +53,11 @@ func Apply(c *Conversion, dir string, o Options, w txn.Config) (*Result, error) 
 		return &Result{}, convertOut(c, dir, o.Out, w)
 	}
 	w.Options, w.Backup = journalOptions{Convert: &o}, o.Backup
-	tx, err := txn.Begin(dir, w)
+	tx, again, err := txn.BeginAgain(dir, w, func(backup string) (*Conversion, error) { return planOn(backup, o) })
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Close()
-	again, err := planOn(tx.Backup(), o)
-	if err != nil {
-		return nil, err
-	}
 	if !sameConversion(c, again) {
 		return nil, fmt.Errorf("%s changed while walctl was planning (the conversion computed on the backup %s differs): "+
 			"stop the node and run walctl convert again", dir, tx.Backup())
@@ -128,25 +124,18 @@ func sameConversion(a, b *Conversion) bool {
 // convertOut writes the output into a new directory out: the files copied
 // unchanged, then every partition.
 func convertOut(c *Conversion, dir, out string, w txn.Config) error {
-	tx, err := txn.BeginOut(dir, out, w)
-	if err != nil {
-		return err
-	}
-	defer tx.Close()
-	for _, name := range c.Copied {
-		if name == nodestate.FileName && c.state != nil {
-			continue // written by stageState with the vote's layout rewritten
+	return txn.WriteOut(dir, out, w, func(tx *txn.Tx) error {
+		for _, name := range c.Copied {
+			if name == nodestate.FileName && c.state != nil {
+				continue // written by stageState with the vote's layout rewritten
+			}
+			if err := tx.CopyFile(filepath.Join(dir, name), name); err != nil {
+				return err
+			}
 		}
-		if err := tx.CopyFile(filepath.Join(dir, name), name); err != nil {
+		if err := c.stageState(tx); err != nil {
 			return err
 		}
-	}
-	if err := c.stageState(tx); err != nil {
-		return err
-	}
-	if err := c.stagePartitions(tx, dir); err != nil {
-		return err
-	}
-	_, err = tx.Commit()
-	return err
+		return c.stagePartitions(tx, dir)
+	})
 }

@@ -156,17 +156,11 @@ func PlanToWAL(l *logdir.Log, o WALOptions) (*WALConversion, error) {
 // built in a temp sibling of Out, audited by w.Auditor, renamed to Out.
 func (c *WALConversion) Write(w txn.Config) error {
 	w.Op, w.Need = "convert", txn.TreeAllocated(c.Dir)
-	tx, err := txn.BeginOut(c.Dir, c.Out, w)
-	if err != nil {
+	return txn.WriteOut(c.Dir, c.Out, w, func(tx *txn.Tx) error {
+		err := c.fill(tx, c.src, c.opts, c.params)
+		c.OpenFiles = wal.CountOpenFiles(tx.Dir())
 		return err
-	}
-	defer tx.Close()
-	if err := c.fill(tx, c.src, c.opts, c.params); err != nil {
-		return err
-	}
-	c.OpenFiles = wal.CountOpenFiles(tx.Dir())
-	_, err = tx.Commit()
-	return err
+	})
 }
 
 // OpenFileNote says how many files the output keeps open when the node needs

@@ -103,16 +103,7 @@ func PlanFromWAL(l *logdir.Log, o FromWALOptions) (*FromWALConversion, error) {
 // temp sibling of Out, audited by w.Auditor, renamed to Out.
 func (c *FromWALConversion) Write(w txn.Config) error {
 	w.Op, w.Need = "convert", txn.TreeAllocated(c.Dir)
-	tx, err := txn.BeginOut(c.Dir, c.Out, w)
-	if err != nil {
-		return err
-	}
-	defer tx.Close()
-	if err := writePS(tx, c.src, c.opts); err != nil {
-		return err
-	}
-	_, err = tx.Commit()
-	return err
+	return txn.WriteOut(c.Dir, c.Out, w, func(tx *txn.Tx) error { return writePS(tx, c.src, c.opts) })
 }
 
 func checkFromWAL(o FromWALOptions) error {

@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/walctl/walctl/finding"
-	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/internal/shellquote"
 	"github.com/walctl/walctl/raftlog"
 )
@@ -245,69 +244,4 @@ func singles(is []int64) []Range {
 		out[j] = Range{From: i, To: i}
 	}
 	return out
-}
-
-// ---- wording (small functions: the text, not the logic) ----
-
-func healFrom(srcDir, dir string, from format.Format) string {
-	if from == format.WAL {
-		return "walctl repair --from rebuilds PersistentState logs only; for this WriteAheadLog, " +
-			shellquote.Join("walctl", "repair", "--apply", "--allow-drop-committed", dir) + " drops the damaged entries " +
-			"and those after them (" + srcDir + " and a majority must hold them) and the leader re-replicates them"
-	}
-	return shellquote.Join("walctl", "repair", "--from", srcDir, "--apply", dir)
-}
-
-func noHealer(name string) string {
-	return fmt.Sprintf("no other node holds these entries intact without damage of its own: heal the other nodes "+
-		"first, then rebuild %s from one of them", name)
-}
-
-func damageCause(name, bug string) string {
-	what := fmt.Sprintf("%s's own read of its files finds these entries damaged or missing (walctl verify on it "+
-		"lists them)", name)
-	switch bug {
-	case BugT1:
-		what = fmt.Sprintf("%s lost the inline records of entries it appended as leader (DotNext #244 T1, "+
-			"5.4.0–5.7.1 with caching): the library reads them as Term 0, Length 0 and replays only what precedes; "+
-			"the payload bytes are still on its disk", name)
-	case BugT2:
-		what = fmt.Sprintf("%s wrote entries at a wrong address (DotNext #244 T2, 5.4.0–5.7.2)", name)
-	case BugT3:
-		what = fmt.Sprintf("%s sealed a footer of garbage records after a restart (DotNext #244 T3, 5.4.0–5.7.2)", name)
-	}
-	return what + "; the other nodes hold them intact: local damage, no history diverged"
-}
-
-func padCause(name string) string {
-	return fmt.Sprintf("%s recorded the zero bytes skipped up to a chunk boundary as part of these entries "+
-		"(DotNext #292, 6.0.0–6.5.x): local damage, no history diverged", name)
-}
-
-func behindCause(n Node) string {
-	return fmt.Sprintf("%s's log ends at %d: it has not received these entries yet", n.Name, n.LastIndex)
-}
-
-func behindHeal() string { return "nothing to do: the leader sends them when the node rejoins" }
-
-func divergenceCause(n Node) string {
-	return fmt.Sprintf("%s holds intact entries of other terms at these indexes: %s", n.Name, n.Diverging[0].Reason)
-}
-
-func clashCause(n Node) string {
-	return fmt.Sprintf("%s holds intact entries of the same term as the others with other content "+
-		"(a Log Matching violation): its own checks pass, so this is not damage walctl can attribute", n.Name)
-}
-
-func clashHeal(src string) string {
-	return fmt.Sprintf("the leader never repairs this (its consistency check compares terms only): find the node "+
-		"whose payload is wrong (walctl verify, the application's checksums) and rebuild it from %s", src)
-}
-
-func divergenceHeal(committed bool, src string) string {
-	if committed {
-		return fmt.Sprintf("two replicas committed different entries: stop the cluster, decide which history to keep, "+
-			"and rebuild the others from it (safest source: %s)", src)
-	}
-	return "nothing to do: the leader overwrites them when the node rejoins"
 }

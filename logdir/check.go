@@ -1,6 +1,8 @@
 package logdir
 
 import (
+	"iter"
+
 	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/raftlog"
 )
@@ -44,4 +46,27 @@ func (l *Log) Check(each func(raftlog.Entry)) (raftlog.Summary, raftlog.Findings
 	}
 	sum, rf := rp.Finish()
 	return sum, append(fs, rf...), nil
+}
+
+// Seq yields the entries with from ≤ index ≤ to as Entries does (onDisk:
+// as EntriesOnDisk does, records past Last included), then the error that
+// stopped the walk, if any: the form iter.Pull2 takes, to walk two logs in
+// lockstep.
+func (l *Log) Seq(from, to int64, onDisk bool) iter.Seq2[raftlog.Entry, error] {
+	return func(yield func(raftlog.Entry, error) bool) {
+		stopped := false
+		each := func(e raftlog.Entry) bool {
+			stopped = !yield(e, nil)
+			return !stopped
+		}
+		var err error
+		if onDisk {
+			err = l.EntriesOnDisk(from, to, each)
+		} else {
+			err = l.Entries(from, to, each)
+		}
+		if err != nil && !stopped {
+			yield(raftlog.Entry{}, err)
+		}
+	}
 }

@@ -8,7 +8,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"iter"
 	"os"
 	"path/filepath"
 
@@ -172,29 +171,6 @@ func (l *Log) EntriesOnDisk(from, to int64, yield func(raftlog.Entry) bool) erro
 		return l.Entries(from, to, yield)
 	}
 	return l.onDisk(max(from, l.First), to, yield)
-}
-
-// Seq yields the entries with from ≤ index ≤ to as Entries does (onDisk:
-// as EntriesOnDisk does, records past Last included), then the error that
-// stopped the walk, if any: the form iter.Pull2 takes, to walk two logs in
-// lockstep.
-func (l *Log) Seq(from, to int64, onDisk bool) iter.Seq2[raftlog.Entry, error] {
-	return func(yield func(raftlog.Entry, error) bool) {
-		stopped := false
-		each := func(e raftlog.Entry) bool {
-			stopped = !yield(e, nil)
-			return !stopped
-		}
-		var err error
-		if onDisk {
-			err = l.EntriesOnDisk(from, to, each)
-		} else {
-			err = l.Entries(from, to, each)
-		}
-		if err != nil && !stopped {
-			yield(raftlog.Entry{}, err)
-		}
-	}
 }
 
 // Payload returns a reader of the payload bytes present on disk for e. Each

@@ -166,13 +166,9 @@ func (p *Payloads) Reader(e Entry) (io.Reader, error) {
 	if e.Spans != nil {
 		return p.spans(e)
 	}
-	f, ok := p.files[e.File]
-	if !ok {
-		var err error
-		if f, err = os.Open(filepath.Join(p.root, filepath.FromSlash(e.File))); err != nil {
-			return nil, err
-		}
-		p.files[e.File] = f
+	f, err := p.open(e.File)
+	if err != nil {
+		return nil, err
 	}
 	if p.hotName != e.File || p.hot == nil {
 		info, err := f.Stat()
@@ -182,6 +178,50 @@ func (p *Payloads) Reader(e Entry) (io.Reader, error) {
 		p.hot, p.hotName = partition.NewCachedReader(f, info.Size()), e.File
 	}
 	return io.NewSectionReader(p.hot, e.Rec.Offset, e.Rec.Length), nil
+}
+
+// open returns the file rel of the root, opened once.
+func (p *Payloads) open(rel string) (*os.File, error) {
+	if f, ok := p.files[rel]; ok {
+		return f, nil
+	}
+	f, err := os.Open(filepath.Join(p.root, filepath.FromSlash(rel)))
+	if err != nil {
+		return nil, err
+	}
+	p.files[rel] = f
+	return f, nil
+}
+
+// Holds reports whether the file name of the root holds at off exactly the
+// payload of e (a missing file, or name "", holds nothing).
+func (p *Payloads) Holds(name string, off int64, e Entry) (bool, error) {
+	if name == "" || e.Rec.Length == 0 {
+		return false, nil
+	}
+	f, err := p.open(name)
+	if errors.Is(err, os.ErrNotExist) {
+		return false, nil
+	} else if err != nil {
+		return false, err
+	}
+	r, err := p.Reader(e)
+	if err != nil {
+		return false, err
+	}
+	a, b := make([]byte, cmpChunk), make([]byte, cmpChunk)
+	for done := int64(0); done < e.Rec.Length; {
+		n := int(min(int64(len(a)), e.Rec.Length-done))
+		if _, err := io.ReadFull(r, a[:n]); err != nil {
+			return false, fmt.Errorf("read the payload to compare: %w", err)
+		}
+		got, _ := f.ReadAt(b[:n], off+done)
+		if got < n || !bytes.Equal(a[:n], b[:n]) {
+			return false, nil
+		}
+		done += int64(n)
+	}
+	return true, nil
 }
 
 // spans reads a payload of the replica: its spans in order, from files
@@ -244,6 +284,30 @@ func (spec *Partition) Lay(dst io.Writer, open func(Entry) (io.Reader, error), p
 	}
 	return w.Close(spec.Seal)
 }
+
+// Offsets lays spec out without writing anything (every payload as zeros)
+// and returns where the writer puts the payload of each entry.
+func (spec *Partition) Offsets() ([]int64, error) {
+	offs := make([]int64, len(spec.Entries))
+	zero := func(e Entry) (io.Reader, error) {
+		if e.Rec.Length == 0 {
+			return nil, nil
+		}
+		return io.LimitReader(zeros{}, e.Rec.Length), nil
+	}
+	err := spec.Lay(discard{}, zero, func(j int, off int64) { offs[j] = off })
+	return offs, err
+}
+
+type zeros struct{}
+
+func (zeros) Read(p []byte) (int, error) { clear(p); return len(p), nil }
+
+// discard takes a dry-run layout.
+type discard struct{}
+
+func (discard) Write(p []byte) (int, error)            { return len(p), nil }
+func (discard) WriteAt(p []byte, _ int64) (int, error) { return len(p), nil }
 
 // SameAs reports whether writing spec would reproduce the file at path byte
 // for byte. It streams the writer's output against the file (no copy).

@@ -48,26 +48,33 @@ func errChanged(dir, backup, cmd string) error {
 // and only then published into dir. w carries the command line, the
 // auditor, the lock and the file system; Apply sets the rest.
 func Apply(plan *Plan, dir string, o Options, w txn.Config) (*Result, error) {
+	return applyPlan(plan, dir, w, journalOptions{Repair: &o}, o.Backup,
+		func(backup string) (*Plan, error) { return planOn(backup, o) })
+}
+
+// applyPlan is Apply and ApplyWAL: replan makes the plan again on the
+// backup.
+func applyPlan(plan *Plan, dir string, w txn.Config, jo journalOptions, backup string,
+	replan func(string) (*Plan, error)) (*Result, error) {
 	if plan.Nothing() {
 		return &Result{Plan: plan}, nil
 	}
-	w.Op, w.Options, w.Backup = "repair", journalOptions{Repair: &o}, o.Backup
+	w.Op, w.Options, w.Backup = "repair", jo, backup
 	w.Need = txn.Allocated(dir, stepFiles(plan)...)
-	tx, err := txn.Begin(dir, w)
+	tx, again, err := txn.BeginAgain(dir, w, replan)
 	if err != nil {
 		return nil, err
 	}
 	defer tx.Close()
-	again, err := planOn(tx.Backup(), o)
-	if err != nil {
-		return nil, err
-	}
 	defer again.Close()
 	if !sameSteps(plan, again) {
 		return nil, errChanged(dir, tx.Backup(), "repair")
 	}
-	src := rebuild.NewPayloads(tx.Backup())
-	defer src.Close()
+	var src *rebuild.Payloads
+	if again.src != nil { // a PersistentState plan rebuilds partitions from the backup
+		src = rebuild.NewPayloads(tx.Backup())
+		defer src.Close()
+	}
 	for i := range again.Steps {
 		if err := stageStep(tx, &again.Steps[i], again.src, src); err != nil {
 			return nil, fmt.Errorf("step %d (%s %s): %w", i+1, again.Steps[i].Kind, again.Steps[i].File, err)

@@ -1,13 +1,8 @@
 package repair
 
 import (
-	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"iter"
-	"os"
-	"path/filepath"
 	"sort"
 	"strings"
 
@@ -512,7 +507,6 @@ func (h *healer) Patch(p *rebuild.Part, first, last int64) error {
 // the directory of DIR's file (DIR, or the backup when the step runs),
 // name the partition's file there ("" when DIR has none).
 func (h *healer) Settle(spec *rebuild.Partition, dir, name string) error {
-	offs := make([]int64, len(spec.Entries))
 	healed := false
 	for _, e := range spec.Entries {
 		healed = healed || e.Spans != nil
@@ -520,24 +514,9 @@ func (h *healer) Settle(spec *rebuild.Partition, dir, name string) error {
 	if !healed {
 		return nil
 	}
-	zero := func(e rebuild.Entry) (io.Reader, error) {
-		if e.Rec.Length == 0 {
-			return nil, nil
-		}
-		return io.LimitReader(zeros{}, e.Rec.Length), nil
-	}
-	if err := spec.Lay(discard{}, zero, func(j int, off int64) { offs[j] = off }); err != nil {
+	offs, err := spec.Offsets()
+	if err != nil {
 		return err
-	}
-	var f *os.File
-	if name != "" {
-		var err error
-		if f, err = os.Open(filepath.Join(dir, name)); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return err
-		}
-		if f != nil {
-			defer f.Close()
-		}
 	}
 	src := rebuild.NewPayloads(dir)
 	defer src.Close()
@@ -547,12 +526,9 @@ func (h *healer) Settle(spec *rebuild.Partition, dir, name string) error {
 		if e.Spans == nil {
 			continue
 		}
-		kept := false
-		if f != nil && e.Rec.Length > 0 {
-			var err error
-			if kept, err = holds(f, offs[j], *e, src); err != nil {
-				return err
-			}
+		kept, err := src.Holds(name, offs[j], *e)
+		if err != nil {
+			return err
 		}
 		if kept {
 			e.File, e.Rec.Offset, e.Root, e.Spans = name, offs[j], "", nil
@@ -561,37 +537,6 @@ func (h *healer) Settle(spec *rebuild.Partition, dir, name string) error {
 	}
 	return nil
 }
-
-// holds reports whether f holds at off exactly the replica's payload of e.
-func holds(f *os.File, off int64, e rebuild.Entry, src *rebuild.Payloads) (bool, error) {
-	r, err := src.Reader(e)
-	if err != nil {
-		return false, err
-	}
-	a, b := make([]byte, 32<<10), make([]byte, 32<<10)
-	for done := int64(0); done < e.Rec.Length; {
-		n := int(min(int64(len(a)), e.Rec.Length-done))
-		if _, err := io.ReadFull(r, a[:n]); err != nil {
-			return false, fmt.Errorf("read the replica's payload: %w", err)
-		}
-		got, _ := f.ReadAt(b[:n], off+done)
-		if got < n || !bytes.Equal(a[:n], b[:n]) {
-			return false, nil
-		}
-		done += int64(n)
-	}
-	return true, nil
-}
-
-type zeros struct{}
-
-func (zeros) Read(p []byte) (int, error) { clear(p); return len(p), nil }
-
-// discard takes a dry-run layout.
-type discard struct{}
-
-func (discard) Write(p []byte) (int, error)            { return len(p), nil }
-func (discard) WriteAt(p []byte, _ int64) (int, error) { return len(p), nil }
 
 // healWords describes the rebuilt entries of spec for its step.
 func (h *healer) healWords(spec *rebuild.Partition) string {

@@ -548,34 +548,8 @@ func recordFixText(f RecordFix, file string, h wal.HashAlg) string {
 // transaction as Apply: backup, re-plan on the backup, the new checkpoint
 // and state staged beside the unchanged pages, audit, publish.
 func ApplyWAL(plan *Plan, dir string, o WALRepairOptions, w txn.Config) (*Result, error) {
-	if plan.Nothing() {
-		return &Result{Plan: plan}, nil
-	}
-	w.Op, w.Options, w.Backup = "repair", journalOptions{WAL: &o}, o.Backup
-	w.Need = txn.Allocated(dir, stepFiles(plan)...)
-	tx, err := txn.Begin(dir, w)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Close()
-	again, err := walPlanOn(tx.Backup(), o)
-	if err != nil {
-		return nil, err
-	}
-	if !sameSteps(plan, again) {
-		return nil, errChanged(dir, tx.Backup(), "repair")
-	}
-	for i := range again.Steps {
-		if err := stageStep(tx, &again.Steps[i], nil, nil); err != nil {
-			return nil, fmt.Errorf("step %d (%s %s): %w", i+1, again.Steps[i].Kind, again.Steps[i].File, err)
-		}
-	}
-	res, err := tx.Commit()
-	if err != nil {
-		return nil, err
-	}
-	again.Dir = dir
-	return &Result{Backup: res.Backup, Steps: len(again.Steps), Plan: again}, nil
+	return applyPlan(plan, dir, w, journalOptions{WAL: &o}, o.Backup,
+		func(backup string) (*Plan, error) { return walPlanOn(backup, o) })
 }
 
 func walPlanOn(dir string, o WALRepairOptions) (*Plan, error) {

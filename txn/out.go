@@ -8,6 +8,22 @@ import (
 	"strings"
 )
 
+// WriteOut is one whole write into the new directory out: BeginOut, fill
+// writes the output into the transaction's directory, Commit audits and
+// publishes it.
+func WriteOut(dir, out string, cfg Config, fill func(tx *Tx) error) error {
+	tx, err := BeginOut(dir, out, cfg)
+	if err != nil {
+		return err
+	}
+	defer tx.Close()
+	if err := fill(tx); err != nil {
+		return err
+	}
+	_, err = tx.Commit()
+	return err
+}
+
 // BeginOut starts a write of a new log directory out from the log in
 // input, which it never changes: it takes a shared lock on input (unless
 // cfg.Lock holds one) and the lock of out, refuses an out inside input or

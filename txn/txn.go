@@ -224,6 +224,23 @@ func Begin(dir string, cfg Config) (t *Tx, err error) {
 	return t, nil
 }
 
+// BeginAgain is Begin, then the write's plan made again on the backup
+// (replan): the caller compares it with the plan it was given, since
+// nothing may change between the plan and the backup, and carries out the
+// one made on the backup.
+func BeginAgain[P any](dir string, cfg Config, replan func(backup string) (P, error)) (*Tx, P, error) {
+	var again P
+	tx, err := Begin(dir, cfg)
+	if err != nil {
+		return nil, again, err
+	}
+	if again, err = replan(tx.Backup()); err != nil {
+		tx.Close()
+		return nil, again, err
+	}
+	return tx, again, nil
+}
+
 func (t *Tx) takeLock() error {
 	if t.cfg.Lock != nil {
 		if !t.cfg.Lock.Exclusive() || t.cfg.Lock.Dir != t.dir {
