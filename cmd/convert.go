@@ -212,20 +212,13 @@ func runConvert(c *cli.Context, o *convertOptions) error {
 	}
 	in := o.in.log
 	args := canonicalArgs(c, dir)
-	var lk *txn.Lock
-	if co.InPlace {
-		var j *txn.Journal
-		if lk, j, err = lockForWrite(c, dir, args); err != nil {
-			return err
-		}
-		defer lk.Unlock()
-		if j != nil {
-			return finishPendingConvert(c, o, dir, lk, j)
-		}
-	} else if lk, err = lockInput(dir); err != nil {
+	lk, j, err := lockConvert(c, co.InPlace, dir, args)
+	if err != nil {
 		return err
-	} else {
-		defer lk.Unlock()
+	}
+	defer lk.Unlock()
+	if j != nil {
+		return finishPendingConvert(c, o, dir, lk, j)
 	}
 	l, err := o.openInput(c, dir)
 	if err != nil {
@@ -236,12 +229,8 @@ func runConvert(c *cli.Context, o *convertOptions) error {
 	}
 	conv, err := convert.Plan(l, co)
 	l.Close()
-	var ie *convert.InputError
-	if errors.As(err, &ie) {
-		return refuseInput(c, o.json, ie, &convertDoc{checkedDoc: checkedDoc{Refused: ie.Reasons}})
-	}
 	if err != nil {
-		return flagErr(err)
+		return planRefused(c, o.json, err, func(d checkedDoc) any { return &convertDoc{checkedDoc: d} })
 	}
 	if err := preflight(dir, in); err != nil {
 		return err
@@ -262,6 +251,17 @@ func runConvert(c *cli.Context, o *convertOptions) error {
 	}
 	doc.Backup = res.Backup
 	return printConverted(c, o.json, doc)
+}
+
+// lockConvert takes the lock a conversion needs: walctl's write lock (and
+// the journal of an interrupted conversion) in place, a shared lock on the
+// input otherwise.
+func lockConvert(c *cli.Context, inPlace bool, dir string, args []string) (*txn.Lock, *txn.Journal, error) {
+	if inPlace {
+		return lockForWrite(c, dir, args)
+	}
+	lk, err := lockInput(dir)
+	return lk, nil, err
 }
 
 // lockInput takes the shared lock on the input of a write to a new
@@ -304,10 +304,16 @@ func finishPendingConvert(c *cli.Context, o *convertOptions, dir string, lk *txn
 	return printConverted(c, o.json, doc)
 }
 
-// refuseInput answers an input convert refuses as it is (run walctl repair
-// first): nothing was written, exit 1; doc is the JSON form.
-func refuseInput(c *cli.Context, asJSON bool, ie *convert.InputError, doc any) error {
-	return show(c, asJSON, doc, func(w io.Writer, _ any) {
+// planRefused answers a planning error. An input convert refuses as it is
+// (run walctl repair first) is shown, the command's document (which doc
+// makes) with the reasons: nothing was written, exit 1. Another error is
+// the flags' (exit 2).
+func planRefused(c *cli.Context, asJSON bool, err error, doc func(checkedDoc) any) error {
+	var ie *convert.InputError
+	if !errors.As(err, &ie) {
+		return flagErr(err)
+	}
+	return show(c, asJSON, doc(checkedDoc{Refused: ie.Reasons}), func(w io.Writer, _ any) {
 		printLine(w, "%s %s cannot be converted as it is; nothing was written:", red("refused:"), ie.Dir)
 		for _, r := range ie.Reasons {
 			printLine(w, "  - %s", r)
@@ -400,12 +406,8 @@ func runConvertToWAL(c *cli.Context, o *convertOptions, dir string) error {
 		return err
 	}
 	conv, err := convert.PlanToWAL(l, wo)
-	var ie *convert.InputError
-	if errors.As(err, &ie) {
-		return refuseInput(c, o.json, ie, &walConvertDoc{checkedDoc: checkedDoc{Refused: ie.Reasons}})
-	}
 	if err != nil {
-		return flagErr(err)
+		return planRefused(c, o.json, err, func(d checkedDoc) any { return &walConvertDoc{checkedDoc: d} })
 	}
 	doc := &walConvertDoc{Conversion: conv}
 	cfg, bar := writeConfig(c, lk, args, conv.Expect(in), &doc.Audit, conv.Auditor(in))
@@ -461,12 +463,8 @@ func runConvertFromWAL(c *cli.Context, o *convertOptions, l *logdir.Log, co conv
 	}
 	conv, err := convert.PlanFromWAL(l, convert.FromWALOptions{To: co.To, R: co.R, M: co.M, Out: co.Out,
 		Target: co.Target})
-	var ie *convert.InputError
-	if errors.As(err, &ie) {
-		return refuseInput(c, o.json, ie, &fromWALDoc{checkedDoc: checkedDoc{Refused: ie.Reasons}})
-	}
 	if err != nil {
-		return flagErr(err)
+		return planRefused(c, o.json, err, func(d checkedDoc) any { return &fromWALDoc{checkedDoc: d} })
 	}
 	doc := &fromWALDoc{Conversion: conv}
 	in := o.in.log

@@ -10,53 +10,36 @@ import (
 // entry, and json.Marshal took a quarter of its time on large logs.
 // TestEntryJSONMatchesMarshal holds it to json.Marshal's output.
 func appendEntryJSON(b []byte, d *entryDoc) []byte {
-	b = append(b, `{"index":`...)
-	b = strconv.AppendInt(b, d.Index, 10)
-	b = append(b, `,"term":`...)
-	b = strconv.AppendInt(b, d.Term, 10)
-	b = append(b, `,"timestamp":`...)
-	b = appendJSONString(b, d.Timestamp)
-	b = append(b, `,"ticks":`...)
-	b = strconv.AppendInt(b, d.Ticks, 10)
-	b = append(b, `,"commandId":`...)
+	b = jsonInt(b, `{"index":`, d.Index)
+	b = jsonInt(b, `,"term":`, d.Term)
+	b = jsonString(b, `,"timestamp":`, d.Timestamp)
+	b = jsonInt(b, `,"ticks":`, d.Ticks)
 	if d.CommandID == nil {
-		b = append(b, "null"...)
+		b = append(b, `,"commandId":null`...)
 	} else {
-		b = strconv.AppendInt(b, int64(*d.CommandID), 10)
+		b = jsonInt(b, `,"commandId":`, int64(*d.CommandID))
 	}
-	b = append(b, `,"length":`...)
-	b = strconv.AppendInt(b, d.Length, 10)
-	b = append(b, `,"sha256":`...)
-	b = appendJSONString(b, d.SHA256)
-	b = append(b, `,"payloadAvailable":`...)
-	b = strconv.AppendInt(b, d.PayloadAvailable, 10)
+	b = jsonInt(b, `,"length":`, d.Length)
+	b = jsonString(b, `,"sha256":`, d.SHA256)
+	b = jsonInt(b, `,"payloadAvailable":`, d.PayloadAvailable)
 	if d.Snapshot {
 		b = append(b, `,"snapshot":true`...)
 	}
-	b = append(b, `,"committed":`...)
-	b = strconv.AppendBool(b, d.Committed)
-	b = append(b, `,"state":`...)
-	b = appendJSONString(b, d.State)
+	b = strconv.AppendBool(append(b, `,"committed":`...), d.Committed)
+	b = jsonString(b, `,"state":`, d.State)
 	if d.Reason != "" {
-		b = append(b, `,"reason":`...)
-		b = appendJSONString(b, d.Reason)
+		b = jsonString(b, `,"reason":`, d.Reason)
 	}
 	if d.HashOK != nil {
-		b = append(b, `,"hashOk":`...)
-		b = strconv.AppendBool(b, *d.HashOK)
+		b = strconv.AppendBool(append(b, `,"hashOk":`...), *d.HashOK)
 	}
 	if d.Payload != nil {
-		b = append(b, `,"payload":`...)
-		b = appendJSONString(b, *d.Payload)
+		b = jsonString(b, `,"payload":`, *d.Payload)
 	}
 	if r := d.Record; r != nil {
-		b = append(b, `,"record":{"file":`...)
-		b = appendJSONString(b, r.File)
-		b = append(b, `,"offset":`...)
-		b = strconv.AppendInt(b, r.Offset, 10)
-		b = append(b, `,"length":`...)
-		b = strconv.AppendInt(b, r.Length, 10)
-		b = append(b, '}')
+		b = jsonString(b, `,"record":{"file":`, r.File)
+		b = jsonInt(b, `,"offset":`, r.Offset)
+		b = append(jsonInt(b, `,"length":`, r.Length), '}')
 	}
 	if d.Padding292 != nil {
 		// Rare (#292-padded entries only): marshalled the ordinary way.
@@ -65,6 +48,16 @@ func appendEntryJSON(b []byte, d *entryDoc) []byte {
 		b = append(b, q...)
 	}
 	return append(b, '}')
+}
+
+// jsonInt appends key (with its punctuation) and v.
+func jsonInt(b []byte, key string, v int64) []byte {
+	return strconv.AppendInt(append(b, key...), v, 10)
+}
+
+// jsonString appends key (with its punctuation) and s quoted.
+func jsonString(b []byte, key, s string) []byte {
+	return appendJSONString(append(b, key...), s)
 }
 
 // appendJSONString appends s quoted as encoding/json quotes it: plain

@@ -204,6 +204,15 @@ func runInspect(c *cli.Context, o *inspectOptions) error {
 // writeRawPayloads writes the payload bytes of the selected entries one
 // after another, nothing else (--payload raw).
 func writeRawPayloads(w io.Writer, l *logdir.Log, f entryFilter) error {
+	return selected(l, f, func(_ raftlog.Entry, r io.Reader) error {
+		_, err := io.Copy(w, r)
+		return err
+	})
+}
+
+// selected walks the entries f selects (up to its limit) with a reader of
+// each one's payload; fn's error stops the walk and is returned.
+func selected(l *logdir.Log, f entryFilter, fn func(e raftlog.Entry, payload io.Reader) error) error {
 	var ferr error
 	var count int64
 	err := l.Entries(f.from, f.to, func(e raftlog.Entry) bool {
@@ -212,7 +221,7 @@ func writeRawPayloads(w io.Writer, l *logdir.Log, f entryFilter) error {
 		}
 		r, err := l.Payload(e)
 		if err == nil {
-			_, err = io.Copy(w, r)
+			err = fn(e, r)
 		}
 		if err != nil {
 			ferr = err
@@ -276,39 +285,23 @@ func (f entryFilter) match(e raftlog.Entry) bool {
 // an entry with #292 padding, the digest of its appended bytes).
 func eachEntry(l *logdir.Log, f entryFilter, keep int64,
 	fn func(e raftlog.Entry, sum string, n int64, head []byte, tv *trueView) error) error {
-	var count int64
-	var ferr error
-	err := l.Entries(f.from, f.to, func(e raftlog.Entry) bool {
-		if !f.match(e) {
-			return true
-		}
-		r, err := l.Payload(e)
-		if err != nil {
-			ferr = err
-			return false
-		}
+	return selected(l, f, func(e raftlog.Entry, r io.Reader) error {
 		sum, n, head, err := digest(r, keep)
+		if err != nil {
+			return err
+		}
 		var tv *trueView
-		if p := e.Padding292; err == nil && p != nil {
+		if p := e.Padding292; p != nil {
 			tv = &trueView{}
 			if r, err = l.Payload(raftlog.Entry{Index: e.Index, Payload: p.TruePayload}); err == nil {
 				tv.sum, tv.n, tv.head, err = digest(r, keep)
 			}
+			if err != nil {
+				return err
+			}
 		}
-		if err == nil {
-			err = fn(e, sum, n, head, tv)
-		}
-		if err != nil {
-			ferr = err
-			return false
-		}
-		count++
-		return f.limit <= 0 || count < f.limit
+		return fn(e, sum, n, head, tv)
 	})
-	if ferr != nil {
-		return ferr
-	}
-	return err
 }
 
 func inspectJSON(w io.Writer, l *logdir.Log, doc *inspectDoc, withEntries bool, f entryFilter) error {

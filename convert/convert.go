@@ -164,7 +164,7 @@ func (c *Conversion) target(l *logdir.Log, o Options) error {
 	if c.NewM < 1 {
 		return &rebuild.FlagError{Msg: "the sparse format needs a max entry size", Hint: "add --out-max-entry-size M: the MaxLogEntrySize the node will be configured with"}
 	}
-	if _, ok := rebuild.MulOK(c.NewR, c.NewM+record.Size); !ok {
+	if _, ok := partition.MulOK(c.NewR, c.NewM+record.Size); !ok {
 		return &rebuild.FlagError{Msg: "R × (M + 40) overflows a file offset", Hint: "use a smaller --out-max-entry-size or --out-records-per-partition"}
 	}
 	return nil

@@ -10,18 +10,9 @@ import (
 
 func (e *engine) report() *Report {
 	r := &Report{LastIndex: map[string]int64{}, CommitIndex: map[string]int64{},
-		Behind: []Behind{}, Divergent: []Divergent{}, Overwritten: e.overwrites, OverwrittenTotal: e.overwritten,
-		Violations: e.violations, Windows: e.win.windows, WindowsOmitted: e.win.omitted, Notes: []string{},
-		Findings: raftlog.Findings{}, Pairs: []Pair{}}
-	if r.Overwritten == nil {
-		r.Overwritten = []Overwrite{}
-	}
-	if r.Violations == nil {
-		r.Violations = []Violation{}
-	}
-	if r.Windows == nil {
-		r.Windows = []Window{}
-	}
+		Behind: []Behind{}, Divergent: []Divergent{}, Overwritten: listed(e.overwrites), OverwrittenTotal: e.overwritten,
+		Violations: listed(e.violations), Windows: listed(e.win.windows), WindowsOmitted: e.win.omitted,
+		Notes: []string{}, Findings: raftlog.Findings{}, Pairs: []Pair{}}
 	for k := range e.reps {
 		n := e.node(k)
 		r.Nodes = append(r.Nodes, n)
@@ -103,23 +94,18 @@ func (e *engine) node(k int) Node {
 	if s := rep.Snapshot; s != nil && s.Index > 0 {
 		n.Snapshot = &SnapshotRef{Index: s.Index, Term: s.Term}
 	}
-	if n.Missing == nil {
-		n.Missing = []Range{}
-	}
-	if n.Diverging == nil {
-		n.Diverging = []Span{}
-	}
-	if n.Corrupt == nil {
-		n.Corrupt = []int64{}
-	}
-	if n.Padded292 == nil {
-		n.Padded292 = []int64{}
-	}
-	if n.LocalDamage == nil {
-		n.LocalDamage = []DamageSpan{}
-	}
+	n.Missing, n.Diverging, n.Corrupt = listed(n.Missing), listed(n.Diverging), listed(n.Corrupt)
+	n.Padded292, n.LocalDamage = listed(n.Padded292), listed(n.LocalDamage)
 	n.Standing = standing(na)
 	return n
+}
+
+// listed is s, or an empty list for nil: the JSON says [] rather than null.
+func listed[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
 }
 
 func vote(s *raftlog.NodeState) *string {

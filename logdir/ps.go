@@ -291,7 +291,7 @@ func (ps *psLog) readSnapshot(path string) error {
 	if err != nil {
 		return err
 	}
-	end, ok := addOK(s.Offset, s.Length)
+	end, ok := partition.AddOK(s.Offset, s.Length)
 	if s.Length < 0 || s.Offset < 0 || !ok || end > info.Size() {
 		ps.Findings.Add(raftlog.New(finding.SnapshotShort, "", "snapshot", info.Size(), s.Index,
 			finding.F{"length": s.Length, "snapOffset": s.Offset, "size": info.Size()}))
@@ -300,14 +300,6 @@ func (ps *psLog) readSnapshot(path string) error {
 		ps.Findings.Add(raftlog.New(finding.SnapshotOffset48, "", "snapshot", 0, s.Index, nil))
 	}
 	return nil
-}
-
-func addOK(a, b int64) (int64, bool) {
-	s := a + b
-	if (b > 0 && s < a) || (b < 0 && s > a) {
-		return 0, false
-	}
-	return s, true
 }
 
 // open returns the codec view of one partition file.
@@ -335,7 +327,7 @@ func (ps *psLog) scan() (int64, error) {
 		pf := ps.files[i]
 		p := raftlog.Partition{Number: pf.Number, File: pf.Name, Sealed: d.Sealed, Bytes: pf.Size,
 			Format: string(ps.Format), FirstIndex: -1, LastIndex: -1}
-		base, ok := mulOK(pf.Number, ps.R)
+		base, ok := partition.MulOK(pf.Number, ps.R)
 		if !ok {
 			ps.Findings.Add(raftlog.New(finding.PartitionNumberOverflow, "", pf.Name, 0, raftlog.NoIndex,
 				finding.F{"number": pf.Number, "r": ps.R}))
@@ -411,17 +403,6 @@ func (ps *psLog) addIssue(pf detect.PartitionFile, base int64, is partition.Issu
 		return
 	}
 	ps.Findings.Add(f)
-}
-
-func mulOK(a, b int64) (int64, bool) {
-	if a == 0 || b == 0 {
-		return 0, true
-	}
-	c := a * b
-	if c/b != a || c < 0 {
-		return 0, false
-	}
-	return c, true
 }
 
 // bounds sets the range of indexes Entries yields: from the snapshot (or 1)

@@ -27,14 +27,14 @@ func (ps *psLog) entries(from, to, hint int64, yield func(raftlog.Entry) bool) e
 	// The files holding part of [lo, to], decoded ahead of the yields.
 	var want []int
 	for i, pf := range ps.files {
-		base, ok := mulOK(pf.Number, ps.R)
+		base, ok := partition.MulOK(pf.Number, ps.R)
 		if ok && max(lo, base) <= min(to, base+ps.R-1) {
 			want = append(want, i)
 		}
 	}
 	return ps.decodeInOrder(want, hint, func(i int, d partition.Decoded) (bool, error) {
 		pf := ps.files[i]
-		base, _ := mulOK(pf.Number, ps.R)
+		base, _ := partition.MulOK(pf.Number, ps.R)
 		for j, b := max(lo, base), min(to, base+ps.R-1); j <= b; j++ {
 			if !yield(ps.slotEntry(pf.Name, pf.Size, j, ps.slotAt(d, pf.Size, j-base))) {
 				return false, nil

@@ -40,7 +40,7 @@ func (ps *psLog) checkZeroLead() {
 	live, ok := ps.live()
 	for _, z := range ps.zeroLead {
 		slots := fmt.Sprintf("partition %d is unsealed and its never-written %s before the first entry %d %s zero bytes at %d–%d, not stub records",
-			z.number, indexWords(z.from, z.to), z.first, isAre(z.to-z.from+1), z.at, z.end-1)
+			z.number, finding.Slots(z.from, z.to, "slot (index %d)", "slots (indexes %d–%d)"), z.first, finding.IsAre(z.to-z.from+1), z.at, z.end-1)
 		lo, hi := max(z.first, live.From), min(ps.lastOf(z.number), live.To)
 		if !ok || lo > hi {
 			ps.Findings.Add(raftlog.New(finding.ZeroLeadingSlots, "harmless", z.file, z.at, z.from, finding.F{"slots": slots}))
@@ -92,19 +92,4 @@ func (ps *psLog) oldWriter() (bool, string) {
 		}
 	}
 	return true, "The log's writer can be 5.4.0–5.7.2: no partition numbered ≥ 1 is sealed, as those releases leave them (give --target-version if the node runs 5.7.3+)."
-}
-
-// indexWords renders "slot for index 6" or "slots for indexes 6–7".
-func indexWords(from, to int64) string {
-	if from == to {
-		return fmt.Sprintf("slot (index %d)", from)
-	}
-	return fmt.Sprintf("slots (indexes %d–%d)", from, to)
-}
-
-func isAre(n int64) string {
-	if n == 1 {
-		return "is"
-	}
-	return "are"
 }

@@ -35,7 +35,7 @@ type Recipe struct {
 // Partition reads the recipe's slots from src.
 func (r Recipe) Partition(src *Source) (*Partition, error) {
 	spec := &Partition{Format: r.Format, Geom: r.Geom, Number: r.Number, Seal: r.Seal}
-	first, ok := MulOK(r.Number, r.Geom.R)
+	first, ok := partition.MulOK(r.Number, r.Geom.R)
 	if !ok {
 		return nil, fmt.Errorf("partition %d: index overflow", r.Number)
 	}
@@ -349,7 +349,7 @@ func (d *diffSink) Write(b []byte) (int, error) {
 }
 
 func (d *diffSink) WriteAt(b []byte, off int64) (int, error) {
-	end, ok := AddOK(off, int64(len(b)))
+	end, ok := partition.AddOK(off, int64(len(b)))
 	if off < 0 || !ok {
 		return 0, errors.New("rebuild: write offset out of range")
 	}

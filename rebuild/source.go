@@ -218,7 +218,7 @@ func (s *Source) SlotAt(i int64) (partition.Slot, string, error) {
 }
 
 // First returns the absolute index of slot 0 of partition number.
-func (s *Source) First(number int64) (int64, bool) { return MulOK(number, s.G.R) }
+func (s *Source) First(number int64) (int64, bool) { return partition.MulOK(number, s.G.R) }
 
 // PartitionOf returns the partition number holding index i (i ≥ 0).
 func (s *Source) PartitionOf(i int64) int64 { return i / s.G.R }
@@ -229,30 +229,11 @@ func (s *Source) LastOf(number int64) int64 {
 	if !ok {
 		return math.MaxInt64
 	}
-	l, ok := AddOK(f, s.G.R-1)
+	l, ok := partition.AddOK(f, s.G.R-1)
 	if !ok {
 		return math.MaxInt64
 	}
 	return l
-}
-
-// MulOK multiplies two non-negative values, false on overflow.
-func MulOK(a, b int64) (int64, bool) {
-	if a < 0 || b < 0 {
-		return 0, false
-	}
-	if a != 0 && b > math.MaxInt64/a {
-		return 0, false
-	}
-	return a * b, true
-}
-
-// AddOK adds two values, false on overflow.
-func AddOK(a, b int64) (int64, bool) {
-	if (b > 0 && a > math.MaxInt64-b) || (b < 0 && a < math.MinInt64-b) {
-		return 0, false
-	}
-	return a + b, true
 }
 
 // MaxIndex bounds the indexes a rewrite accepts: far below overflow.

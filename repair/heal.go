@@ -520,7 +520,7 @@ func (h *healer) Settle(spec *rebuild.Partition, dir, name string) error {
 	}
 	src := rebuild.NewPayloads(dir)
 	defer src.Close()
-	first, _ := rebuild.MulOK(spec.Number, spec.Geom.R)
+	first, _ := partition.MulOK(spec.Number, spec.Geom.R)
 	for j := range spec.Entries {
 		e := &spec.Entries[j]
 		if e.Spans == nil {
@@ -540,7 +540,7 @@ func (h *healer) Settle(spec *rebuild.Partition, dir, name string) error {
 
 // healWords describes the rebuilt entries of spec for its step.
 func (h *healer) healWords(spec *rebuild.Partition) string {
-	first, _ := rebuild.MulOK(spec.Number, spec.Geom.R)
+	first, _ := partition.MulOK(spec.Number, spec.Geom.R)
 	var rebuilt []raftlog.Range
 	var keep []string
 	for _, e := range spec.Entries {

@@ -136,31 +136,10 @@ func copyTree(fsys FS, src, dst string, skip func(rel string) bool, progress fun
 		a    attrs
 	}
 	var dirs []dir
-	src, err := realDir(src)
-	if err != nil {
-		return err
-	}
-	err = filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(src, p)
-		if err != nil {
-			return err
-		}
-		if rel != "." && skip != nil && skip(rel) {
-			if d.IsDir() {
-				return filepath.SkipDir
-			}
-			return nil
-		}
+	err := walkTree(src, skip, func(p, rel string, fi fs.FileInfo) error {
 		target := filepath.Join(dst, rel)
-		fi, err := d.Info()
-		if err != nil {
-			return err
-		}
 		switch {
-		case d.IsDir():
+		case fi.IsDir():
 			if err := fsys.Mkdir(target, 0o700); err != nil {
 				return err
 			}
@@ -206,31 +185,44 @@ func copyTree(fsys FS, src, dst string, skip func(rel string) bool, progress fun
 // and their number; skip as for copyTree.
 func treeSize(dir string, skip func(rel string) bool) (int64, error) {
 	var total int64
+	err := walkTree(dir, skip, func(_, _ string, fi fs.FileInfo) error {
+		if fi.Mode().IsRegular() {
+			total += allocatedOf(fi)
+		}
+		return nil
+	})
+	return total, err
+}
+
+// walkTree walks the tree below dir (through a link to it) and calls fn
+// with each path, its name relative to dir and its file information (of a
+// link, not of what it points to); the names skip says (never the root
+// itself) and what is below them are passed over.
+func walkTree(dir string, skip func(rel string) bool, fn func(p, rel string, fi fs.FileInfo) error) error {
 	dir, err := realDir(dir)
 	if err != nil {
-		return 0, err
+		return err
 	}
-	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+	return filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		rel, _ := filepath.Rel(dir, p)
+		rel, err := filepath.Rel(dir, p)
+		if err != nil {
+			return err
+		}
 		if rel != "." && skip != nil && skip(rel) {
 			if d.IsDir() {
 				return filepath.SkipDir
 			}
 			return nil
 		}
-		if d.Type().IsRegular() {
-			fi, err := d.Info()
-			if err != nil {
-				return err
-			}
-			total += allocatedOf(fi)
+		fi, err := d.Info()
+		if err != nil {
+			return err
 		}
-		return nil
+		return fn(p, rel, fi)
 	})
-	return total, err
 }
 
 // realDir follows dir when it is a symbolic link: a walk does not, and

@@ -514,32 +514,14 @@ func (t *Tx) completeStage() error {
 		skip[filepath.FromSlash(op.Name)] = true
 	}
 	var dirs []string
-	root, err := realDir(t.dir)
-	if err != nil {
-		return err
-	}
-	err = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(root, p)
+	err := walkTree(t.dir, ownRoot, func(p, rel string, fi fs.FileInfo) error {
 		if rel == "." {
 			dirs = append(dirs, t.stage)
 			return nil
 		}
-		if ownRoot(rel) {
-			if d.IsDir() {
-				return filepath.SkipDir
-			}
-			return nil
-		}
 		target := filepath.Join(t.stage, rel)
-		fi, err := d.Info()
-		if err != nil {
-			return err
-		}
 		switch {
-		case d.IsDir():
+		case fi.IsDir():
 			if _, err := os.Lstat(target); err != nil {
 				if err := t.fsys.Mkdir(target, 0o700); err != nil {
 					return err

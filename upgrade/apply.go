@@ -130,24 +130,35 @@ func applyStep(st Step, res *Result, w Writes) error {
 		res.Open = logdir.Options{Format: c.To, R: c.NewR, M: c.NewM, Force: true}
 	case StepToWAL:
 		c, err := convert.PlanToWAL(l, st.toWAL)
-		if err == nil {
-			err = c.Write(w(res.Dir, c.Expect(res.Open)))
-		}
 		if err != nil {
 			return err
 		}
-		res.Dir, res.Open, res.Notes = c.Out, c.OutOptions(), append(res.Notes, c.Notes...)
+		return res.writeNew(c, c.Out, c.Notes, w)
 	case StepFromWAL:
 		c, err := convert.PlanFromWAL(l, st.fromWAL)
-		if err == nil {
-			err = c.Write(w(res.Dir, c.Expect(res.Open)))
-		}
 		if err != nil {
 			return err
 		}
-		res.Dir, res.Open, res.Notes = c.Out, c.OutOptions(), append(res.Notes, c.Notes...)
+		return res.writeNew(c, c.Out, c.Notes, w)
 	default:
 		return fmt.Errorf("upgrade: unknown step %q", st.Kind)
 	}
+	return nil
+}
+
+// newDirConversion is a conversion that writes a new directory: between
+// the PersistentState and the WriteAheadLog, either way.
+type newDirConversion interface {
+	Expect(in logdir.Options) audit.Expect
+	Write(w txn.Config) error
+	OutOptions() logdir.Options
+}
+
+// writeNew writes c into out; the upgraded log is out from then on.
+func (res *Result) writeNew(c newDirConversion, out string, notes []string, w Writes) error {
+	if err := c.Write(w(res.Dir, c.Expect(res.Open))); err != nil {
+		return err
+	}
+	res.Dir, res.Open, res.Notes = out, c.OutOptions(), append(res.Notes, notes...)
 	return nil
 }

@@ -1,7 +1,6 @@
 package legacy
 
 import (
-	"errors"
 	"fmt"
 	"io"
 
@@ -9,14 +8,11 @@ import (
 	"github.com/walctl/walctl/format/record"
 )
 
-// copyBufferSize bounds the one payload buffer a Writer holds.
-const copyBufferSize = 32 * 1024
-
 // Writer lays out one legacy partition the way the library does (spec §3.2,
 // §12.5): payloads chained from R*40 in append order, each record's Offset =
 // its payload position, a prologue of R records with zero unused slots. It
-// holds the records appended so far (at most R) and one copy buffer; payloads
-// stream straight to their position.
+// holds the records appended so far (at most R) and one copy buffer;
+// payloads stream straight to their position.
 type Writer struct {
 	w        io.WriterAt
 	number   int64
@@ -25,7 +21,7 @@ type Writer struct {
 	addr     int64 // where the next payload goes
 	slots    []int64
 	recs     []record.Record
-	buf      []byte
+	payload  partition.PayloadCopier
 	closed   bool
 }
 
@@ -47,20 +43,28 @@ func NewWriter(w io.WriterAt, number int64, g partition.Geometry) (*Writer, erro
 // of partition 0 is refused (index 0 is never written). payload must yield
 // exactly rec.Length bytes (nil is fine for an empty entry).
 func (w *Writer) Append(slot int64, rec record.Record, payload io.Reader) error {
-	if err := w.checkSlot(slot); err != nil {
+	if err := partition.CheckSlot(Format, w.closed, w.number, w.r, slot, w.lastSlot()); err != nil {
 		return err
 	}
 	rec.Offset = w.addr
 	if err := rec.Valid(); err != nil {
 		return fmt.Errorf("legacy: slot %d: %w", slot, err)
 	}
-	if err := w.copyPayload(rec.Length, payload); err != nil {
+	if err := w.payload.Copy(w.w, w.addr, rec.Length, payload); err != nil {
 		return fmt.Errorf("legacy: slot %d: %w", slot, err)
 	}
 	w.addr += rec.Length // rec.Valid() checked Offset+Length
 	w.slots = append(w.slots, slot)
 	w.recs = append(w.recs, rec)
 	return nil
+}
+
+// lastSlot is the slot of the last Append, -1 before the first.
+func (w *Writer) lastSlot() int64 {
+	if len(w.slots) == 0 {
+		return -1
+	}
+	return w.slots[len(w.slots)-1]
 }
 
 // LastOffset is the Offset the last Append gave its entry (where its payload
@@ -70,45 +74,6 @@ func (w *Writer) LastOffset() int64 {
 		return -1
 	}
 	return w.recs[len(w.recs)-1].Offset
-}
-
-func (w *Writer) checkSlot(slot int64) error {
-	switch {
-	case w.closed:
-		return errors.New("legacy: append after Close")
-	case slot < 0 || slot >= w.r:
-		return fmt.Errorf("legacy: slot %d outside [0, %d)", slot, w.r)
-	case w.number == 0 && slot == 0:
-		return errors.New("legacy: slot 0 of partition 0 (index 0) is never written")
-	case len(w.slots) > 0 && slot <= w.slots[len(w.slots)-1]:
-		return fmt.Errorf("legacy: slot %d appended after slot %d", slot, w.slots[len(w.slots)-1])
-	}
-	return nil
-}
-
-// copyPayload streams exactly n bytes from payload to w.addr.
-func (w *Writer) copyPayload(n int64, payload io.Reader) error {
-	if n == 0 {
-		return nil
-	}
-	if payload == nil {
-		return fmt.Errorf("no payload for %d bytes", n)
-	}
-	if w.buf == nil {
-		w.buf = make([]byte, copyBufferSize)
-	}
-	dst := io.NewOffsetWriter(w.w, w.addr)
-	got, err := io.CopyBuffer(dst, io.LimitReader(payload, n), w.buf)
-	if err != nil {
-		return err
-	}
-	if got < n {
-		return fmt.Errorf("payload has %d bytes, record says %d: %w", got, n, io.ErrUnexpectedEOF)
-	}
-	if extra, _ := payload.Read(w.buf[:1]); extra > 0 {
-		return fmt.Errorf("payload longer than the record's %d bytes", n)
-	}
-	return nil
 }
 
 // Close writes the prologue: R records, zero for unused slots, so the file

@@ -1,7 +1,6 @@
 package sparse
 
 import (
-	"errors"
 	"fmt"
 	"io"
 
@@ -9,22 +8,19 @@ import (
 	"github.com/walctl/walctl/format/record"
 )
 
-// copyBufferSize bounds the one payload buffer a Writer holds.
-const copyBufferSize = 32 * 1024
-
 // Writer lays out one sparse partition the way the library does (spec §5.1,
 // §12.5): slot s at s*(M+40), its record first with Offset = slot start + 40,
 // then the payload (Length ≤ M); nothing between slots is written (holes),
 // so the file ends where the last write ended. It holds one copy buffer.
 type Writer struct {
-	w      io.WriterAt
-	number int64
-	g      partition.Geometry
-	stride int64
-	last   int64 // last slot appended, -1 before the first
-	size   int64
-	buf    []byte
-	closed bool
+	w       io.WriterAt
+	number  int64
+	g       partition.Geometry
+	stride  int64
+	last    int64 // last slot appended, -1 before the first
+	size    int64
+	payload partition.PayloadCopier
+	closed  bool
 }
 
 // NewWriter starts partition number with R = g.R and M = g.M, writing
@@ -44,7 +40,7 @@ func NewWriter(w io.WriterAt, number int64, g partition.Geometry) (*Writer, erro
 // relative slot. Slots must increase; slot 0 of partition 0 is refused;
 // rec.Length must not exceed M; payload must yield exactly rec.Length bytes.
 func (w *Writer) Append(slot int64, rec record.Record, payload io.Reader) error {
-	if err := w.checkSlot(slot); err != nil {
+	if err := partition.CheckSlot(Format, w.closed, w.number, w.g.R, slot, w.last); err != nil {
 		return err
 	}
 	if rec.Length > w.g.M {
@@ -58,7 +54,7 @@ func (w *Writer) Append(slot int64, rec record.Record, payload io.Reader) error 
 	if _, err := w.w.WriteAt(rec.Bytes(), pos); err != nil {
 		return fmt.Errorf("sparse: slot %d: write record: %w", slot, err)
 	}
-	if err := w.copyPayload(rec.Offset, rec.Length, payload); err != nil {
+	if err := w.payload.Copy(w.w, rec.Offset, rec.Length, payload); err != nil {
 		return fmt.Errorf("sparse: slot %d: %w", slot, err)
 	}
 	w.last = slot
@@ -73,44 +69,6 @@ func (w *Writer) LastOffset() int64 {
 		return -1
 	}
 	return w.last*w.stride + record.Size
-}
-
-func (w *Writer) checkSlot(slot int64) error {
-	switch {
-	case w.closed:
-		return errors.New("sparse: append after Close")
-	case slot < 0 || slot >= w.g.R:
-		return fmt.Errorf("sparse: slot %d outside [0, %d)", slot, w.g.R)
-	case w.number == 0 && slot == 0:
-		return errors.New("sparse: slot 0 of partition 0 (index 0) is never written")
-	case slot <= w.last:
-		return fmt.Errorf("sparse: slot %d appended after slot %d", slot, w.last)
-	}
-	return nil
-}
-
-// copyPayload streams exactly n bytes from payload to off.
-func (w *Writer) copyPayload(off, n int64, payload io.Reader) error {
-	if n == 0 {
-		return nil
-	}
-	if payload == nil {
-		return fmt.Errorf("no payload for %d bytes", n)
-	}
-	if w.buf == nil {
-		w.buf = make([]byte, copyBufferSize)
-	}
-	got, err := io.CopyBuffer(io.NewOffsetWriter(w.w, off), io.LimitReader(payload, n), w.buf)
-	if err != nil {
-		return err
-	}
-	if got < n {
-		return fmt.Errorf("payload has %d bytes, record says %d: %w", got, n, io.ErrUnexpectedEOF)
-	}
-	if extra, _ := payload.Read(w.buf[:1]); extra > 0 {
-		return fmt.Errorf("payload longer than the record's %d bytes", n)
-	}
-	return nil
 }
 
 // Close ends the partition. The format has no footer: nothing is written,

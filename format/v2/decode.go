@@ -65,7 +65,7 @@ type decoder struct {
 
 func newDecoder(f partition.File, r, lastIndex int64, d *partition.Decoded) *decoder {
 	dc := &decoder{f: f, r: r, d: d, first: -1, last: lastIndex, relLast: math.MinInt64}
-	if first, ok := mulOK(f.Number, r); ok {
+	if first, ok := partition.MulOK(f.Number, r); ok {
 		dc.first = first
 		if lastIndex >= 0 {
 			dc.known, dc.relLast = true, lastIndex-first
@@ -101,7 +101,7 @@ func (dc *decoder) unlessBeyond(form string) string {
 }
 
 func (dc *decoder) indexes() string {
-	if lastOf, ok := addOK(dc.first, dc.r-1); dc.first >= 0 && ok {
+	if lastOf, ok := partition.AddOK(dc.first, dc.r-1); dc.first >= 0 && ok {
 		return fmt.Sprintf("indexes %d–%d", dc.first, lastOf)
 	}
 	return fmt.Sprintf("slots 0–%d", dc.r-1)
@@ -217,7 +217,7 @@ func (dc *decoder) chainCrosses(footerStart int64) bool {
 func (dc *decoder) tornSeal() {
 	fb, _ := footerBytes(dc.r)
 	b0 := byteAt(dc.f, 0)
-	if need, ok := addOK(HeaderSize, fb); ok && dc.f.Size >= need {
+	if need, ok := partition.AddOK(HeaderSize, fb); ok && dc.f.Size >= need {
 		dc.issue(finding.TornSeal, "", 0, -1, finding.F{"b0": int64(b0), "footerBytes": fb, "at": dc.f.Size - fb,
 			"indexes": dc.indexes()})
 		return

@@ -24,8 +24,9 @@ func (dc *decoder) decodeUnsealed(plain bool) {
 	if plain && zero.from >= 0 && zero.entries {
 		at, _ := LeadingSlot(zero.from)
 		end, _ := LeadingSlot(zero.to)
-		dc.issue(finding.ZeroLeadingSlots, "unsealed", at, zero.from, finding.F{"slots": slotWords(zero.from, zero.to-1),
-			"first": zero.first, "verb": verbFor(zero.to - zero.from), "at": at, "last": end - 1})
+		slots := finding.Slots(zero.from, zero.to-1, "slot %d", "slots %d–%d")
+		dc.issue(finding.ZeroLeadingSlots, "unsealed", at, zero.from, finding.F{"slots": slots,
+			"first": zero.first, "verb": finding.IsAre(zero.to - zero.from), "at": at, "last": end - 1})
 	}
 	if res.stopAt == start && start >= dc.f.Size && dc.f.Size > HeaderSize && allZero(dc.f, HeaderSize, dc.f.Size) {
 		// Partition 0 cut inside the 40 bytes of index 0's stub, all zero
@@ -61,22 +62,6 @@ func (z *zeroLead) see(l link) {
 		z.from = -1 // a T1 window or garbage first: the entries are lost anyway
 		z.entries = true
 	}
-}
-
-// slotWords renders "slot 3" or "slots 3–5".
-func slotWords(from, to int64) string {
-	if from == to {
-		return fmt.Sprintf("slot %d", from)
-	}
-	return fmt.Sprintf("slots %d–%d", from, to)
-}
-
-// verbFor is "is" for one slot and "are" for more.
-func verbFor(n int64) string {
-	if n == 1 {
-		return "is"
-	}
-	return "are"
 }
 
 // storeLink returns a visitor that records links as slots, shifted by shift.

@@ -56,27 +56,8 @@ const (
 
 const recSize = int64(record.Size)
 
-// addOK adds two non-negative int64 values and reports overflow.
-func addOK(a, b int64) (int64, bool) {
-	if b > 0 && a > math.MaxInt64-b {
-		return 0, false
-	}
-	return a + b, true
-}
-
-// mulOK multiplies two non-negative int64 values and reports overflow.
-func mulOK(a, b int64) (int64, bool) {
-	if a < 0 || b < 0 {
-		return 0, false
-	}
-	if a != 0 && b > math.MaxInt64/a {
-		return 0, false
-	}
-	return a * b, true
-}
-
 // footerBytes is R×40, or false when it cannot be represented.
-func footerBytes(r int64) (int64, bool) { return mulOK(r, recSize) }
+func footerBytes(r int64) (int64, bool) { return partition.MulOK(r, recSize) }
 
 // startOf returns where the inline walk of partition number starts and the
 // relative slot that position belongs to: partition 0 begins at slot 1 (552),
@@ -144,7 +125,7 @@ func FillLeadingStubs(b []byte, off int64) {
 
 // stubAt is the library's stub for a slot whose chain predecessor ends at prevEnd.
 func stubAt(prevEnd int64) record.Record {
-	off, ok := addOK(prevEnd, recSize)
+	off, ok := partition.AddOK(prevEnd, recSize)
 	if !ok {
 		off = math.MaxInt64
 	}
@@ -155,7 +136,7 @@ func stubAt(prevEnd int64) record.Record {
 // payload starts right after itself at pos (the Table chain rule), ignoring
 // where the payload ends.
 func chains(pos int64, rec record.Record) bool {
-	want, ok := addOK(pos, recSize)
+	want, ok := partition.AddOK(pos, recSize)
 	return ok && rec.Offset == want && rec.Valid() == nil
 }
 

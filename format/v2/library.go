@@ -128,7 +128,7 @@ func initialTable(number, r int64, v Reader) []record.Record {
 }
 
 func containsIndex(number, r, index int64) bool {
-	first, ok := mulOK(number, r)
+	first, ok := partition.MulOK(number, r)
 	return ok && index >= first && index-first < r
 }
 

@@ -90,7 +90,7 @@ func SealUpTo(f partition.File, g partition.Geometry, lastSlot int64) (SealPlan,
 	plan = SealPlan{FooterAt: end(last), First: tab.first, Last: lastSlot, tab: tab}
 	fb, _ := footerBytes(g.R)
 	var ok bool
-	if plan.Length, ok = addOK(plan.FooterAt, fb); !ok {
+	if plan.Length, ok = partition.AddOK(plan.FooterAt, fb); !ok {
 		return SealPlan{}, ErrOverflow
 	}
 	return plan, nil

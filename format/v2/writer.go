@@ -18,7 +18,7 @@ var (
 	ErrClosed       = errors.New("v2: writer closed")
 	ErrCannotSeal   = errors.New("v2: sealing needs an io.WriterAt destination or SealOnClose before the first Append")
 	ErrSealDeclared = errors.New("v2: SealOnClose was declared; Close(false) would leave a header that says sealed")
-	ErrTooLate      = errors.New("v2: SealOnClose must come before the first Append")
+	ErrTooLate      = errors.New("v2: SealOnClose and SetLeading must come before the first Append")
 	ErrOverflow     = errors.New("v2: file offset overflows int64")
 )
 
@@ -64,21 +64,18 @@ func NewWriter(w io.Writer, number int64, g partition.Geometry) *Writer {
 // SealOnClose declares before the first Append that Close will seal, so the
 // header is written with byte 0 = 1 up front (for destinations that are not
 // an io.WriterAt).
-func (w *Writer) SealOnClose() error {
-	if w.started {
-		return ErrTooLate
-	}
-	w.sealPlan = true
-	return nil
-}
+func (w *Writer) SealOnClose() error { return w.beforeFirst(func() { w.sealPlan = true }) }
 
 // SetLeading chooses the layout of the never-written slots before the first
 // entry (LeadingStubs unless told); it must come before the first Append.
-func (w *Writer) SetLeading(l Leading) error {
+func (w *Writer) SetLeading(l Leading) error { return w.beforeFirst(func() { w.leading = l }) }
+
+// beforeFirst applies a setting, or refuses it after the first Append.
+func (w *Writer) beforeFirst(set func()) error {
 	if w.started {
 		return ErrTooLate
 	}
-	w.leading = l
+	set()
 	return nil
 }
 
@@ -102,7 +99,7 @@ func (w *Writer) Append(slot int64, rec record.Record, payload io.Reader) error 
 		}
 		w.tab.first = slot
 	}
-	off, ok := addOK(w.pos, recSize)
+	off, ok := partition.AddOK(w.pos, recSize)
 	if !ok {
 		return w.fail(ErrOverflow)
 	}
@@ -248,7 +245,7 @@ func (w *Writer) zeros(n int64) error {
 }
 
 func (w *Writer) write(b []byte) error {
-	if _, ok := addOK(w.pos, int64(len(b))); !ok {
+	if _, ok := partition.AddOK(w.pos, int64(len(b))); !ok {
 		return w.fail(ErrOverflow)
 	}
 	n, err := w.w.Write(b)

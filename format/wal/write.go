@@ -128,7 +128,7 @@ func Create(dir string, p Params, ns raftlog.NodeState, commit int64, entries it
 	if err := w.ensureFirstPages(s); err != nil {
 		return err
 	}
-	if err := writeFile(filepath.Join(dir, "state"), EncodeState(ns)); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "state"), EncodeState(ns), 0o644); err != nil {
 		return err
 	}
 	var cp []byte
@@ -137,7 +137,7 @@ func Create(dir string, p Params, ns raftlog.NodeState, commit int64, entries it
 			return err
 		}
 	}
-	return writeFile(filepath.Join(dir, "checkpoint"), cp)
+	return os.WriteFile(filepath.Join(dir, "checkpoint"), cp, 0o644)
 }
 
 func prepareDir(dir string) error {
@@ -150,18 +150,6 @@ func prepareDir(dir string) error {
 		}
 	}
 	return nil
-}
-
-func writeFile(name string, b []byte) error {
-	f, err := os.OpenFile(name, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, 0o644)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(b); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
 }
 
 // writer appends entries, keeping one metadata page and one data chunk open.
