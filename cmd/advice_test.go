@@ -96,6 +96,9 @@ func adviceVariants(t *testing.T) []adviceCase {
 	return []adviceCase{
 		v("node-state-zeroed", "5.26.2/table-basic", write("node.state", make([]byte, 128)), "node-state-zeroed", false),
 		v("node-state-zeroed", "5.26.2/legacy-basic", write("node.state", make([]byte, 128)), "node-state-zeroed", false),
+		// 366 zero bytes: DotNext reads the first 128, all zero (found by FuzzRepair)
+		v("node-state-zeroed-oversized", "5.26.2/table-basic", write("node.state", make([]byte, 366)),
+			"node-state-zeroed", false),
 		v("node-state-empty", "5.26.2/table-basic", write("node.state", nil), "node-state-size", false),
 		v("node-state-ff", "5.26.2/table-basic", write("node.state", bytes.Repeat([]byte{0xff}, 128)),
 			"negative-index", false),

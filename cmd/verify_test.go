@@ -143,6 +143,8 @@ func TestStateContradictsEntries(t *testing.T) {
 		{variants["5.26.2/table-basic+node-state-zeroed"], "node-state-zeroed",
 			[]string{"entries 1–10", "terms up to 4", "LastIndex 0, CommitIndex 0, term 0 and no vote", "vote a second time"}},
 		{variants["5.26.2/legacy-basic+node-state-zeroed"], "node-state-zeroed", []string{"entries 1–10"}},
+		{variants["5.26.2/table-basic+node-state-zeroed-oversized"], "node-state-zeroed",
+			[]string{"entries 1–10", "terms up to 4"}},
 		{variants["5.26.2/table-basic+node-state-empty"], "node-state-size",
 			[]string{"0 bytes", "CommitIndex, LastApplied and LastIndex", "LastIndex 0, ignoring entries 1–10"}},
 		{variants["5.26.2/table-basic+node-state-ff"], "negative-index",

@@ -24,11 +24,14 @@ type psLog struct {
 	zeroLead []zeroLead // unsealed partitions whose leading slots are zero
 
 	// What node.state's own damage leaves untrusted (judgeNodeState).
-	stateLost   bool // its indexes are garbage or gone
-	termLost    bool // its term (and vote) are gone
-	zeroState   bool // 128 zero bytes: judged against the entries on disk
-	badChecksum bool
-	cutState    int64 // its size when shorter than 128 bytes, else -1
+	stateLost bool // its indexes are garbage or gone
+	termLost  bool // its term (and vote) are gone
+	zeroState bool // 128 zero bytes: judged against the entries on disk
+	// zeroOversized: a longer file whose first 128 bytes are zero: its size
+	// finding, reported only when no entry on disk makes it node-state-zeroed
+	zeroOversized *raftlog.Finding
+	badChecksum   bool
+	cutState      int64 // its size when shorter than 128 bytes, else -1
 	// firstOnDisk and maxTerm: the first index and the highest term of the
 	// records the scan found.
 	firstOnDisk, maxTerm int64
@@ -145,8 +148,14 @@ func (ps *psLog) judgeNodeState(b []byte, size int64, s nodestate.State, ns *raf
 		ps.cutState = size
 		ps.termLost = size < nodestate.OffTerm+8 || mismatch
 	case size > nodestate.Size:
-		ps.Findings.Add(raftlog.New(finding.NodeStateSize, "oversized", f, nodestate.Size, raftlog.NoIndex,
-			finding.F{"size": size, "term": s.Term, "vote": vote}))
+		oversized := raftlog.New(finding.NodeStateSize, "oversized", f, nodestate.Size, raftlog.NoIndex,
+			finding.F{"size": size, "term": s.Term, "vote": vote})
+		if allZero(b) { // the 128 bytes DotNext reads are zero: judged like a zeroed file (checkLostState)
+			ps.zeroState, ps.zeroOversized = true, &oversized
+			ps.lastHint = -1
+		} else {
+			ps.Findings.Add(oversized)
+		}
 	case allZero(b):
 		ps.zeroState = true // judged against the entries on disk (checkZeroed)
 		ps.lastHint = -1
@@ -197,7 +206,10 @@ func (ps *psLog) checkLostState(lastOnDisk, maxTerm int64) {
 			finding.F{"size": int64(nodestate.Size), "onDisk": onDisk, "maxTerm": maxTerm}))
 		ps.lost(true)
 	case ps.zeroState:
-		ps.lastHint = 0 // nothing contradicts it: an empty log
+		ps.lastHint = 0              // nothing contradicts it: an empty log
+		if ps.zeroOversized != nil { // only the size is wrong then
+			ps.Findings.Add(*ps.zeroOversized)
+		}
 	}
 }
 
