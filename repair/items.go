@@ -137,13 +137,13 @@ func (pl *planner) classify(it *Item, steps map[string]int) {
 	case f.Code == finding.UnsealedPartition && stateStep > 0 && pl.holdsNewLast(f.File):
 		it.Status, it.Step = Fixed, stateStep
 		it.Action = fmt.Sprintf("step %d lowers LastIndex to %d, which lies in partition %s: DotNext reads the partition holding LastIndex from its inline chain", stateStep, pl.effLast, f.File)
+	case f.Code == finding.CommitBeyondLastIndex && pl.refused: // a node.state step does not fix it then
+		pl.refusedItem(it, pl.refusal, pl.refuseFlag)
 	case pl.stateFinding(f) && stateStep > 0:
 		it.Status, it.Step = Fixed, stateStep
 		it.Action = fmt.Sprintf("step %d rewrites node.state", stateStep)
 	case pl.stateFinding(f) && pl.stateRefused != "":
 		pl.refusedItem(it, "node.state cannot be rewritten: "+pl.stateRefused+stateAdvice(pl.ns.flags(), pl.maxTerm), pl.ns.flags())
-	case f.Code == finding.CommitBeyondLastIndex && pl.refused:
-		pl.refusedItem(it, pl.refusal, pl.refuseFlag)
 	default:
 		pl.leftAlone(it)
 	}

@@ -91,7 +91,16 @@ func (pl *planner) decideLast() {
 	if nl == pl.L && !dropCommitted {
 		return
 	}
+	term := pl.st.Term
+	if pl.o.SetTerm != nil {
+		term = *pl.o.SetTerm
+	}
 	switch {
+	case nl > pl.L && pl.maxTerm > term:
+		// The raised LastIndex would bring in entries of a term the node
+		// has not reached: it could then vote a second time in that term.
+		pl.refuse(nl, fmt.Sprintf("raising LastIndex %d → %d makes entries with terms up to %d part of the log, "+
+			"above node.state's term %d: %s", pl.L, nl, pl.maxTerm, term, termAdvice(pl.maxTerm)), "--set-term")
 	case nl != pl.L && !pl.ns.writable():
 		pl.refuse(nl, "it needs node.state rewritten, which is refused: "+pl.ns.refusal(), pl.ns.flags())
 	case dropCommitted && !pl.o.AllowDropCommitted:
