@@ -31,9 +31,13 @@ var codec = codectest.Codec{
 
 var legacyKinds = codectest.KindsAre(partition.Unwritten, partition.Written, partition.Torn, partition.Invalid)
 
-// slotRules: every record sits in the prologue, on a 40-byte boundary.
+// slotRules: every record sits in the prologue, on a 40-byte boundary; a
+// torn slot is a payload cut by EOF.
 func slotRules(s partition.Slot, file partition.File, g partition.Geometry) string {
 	if msg := legacyKinds(s, file, g); msg != "" || s.Kind == partition.Unwritten {
+		return msg
+	}
+	if msg := codectest.TornPayload(s); msg != "" {
 		return msg
 	}
 	if s.At < 0 || s.At%record.Size != 0 || s.At >= file.Size {

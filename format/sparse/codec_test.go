@@ -48,6 +48,9 @@ func slotRules(s partition.Slot, file partition.File, g partition.Geometry) stri
 	if msg := sparseKinds(s, file, g); msg != "" {
 		return msg
 	}
+	if msg := codectest.TornPayload(s); msg != "" {
+		return msg
+	}
 	switch {
 	case s.Kind == partition.Unwritten:
 		if s.At != -1 {
