@@ -80,23 +80,8 @@ func (o Options) withDefaults() Options {
 // Report is the comparison of the replicas. Field names of the facts are
 // those of the replica fixtures' expect.json.
 type Report struct {
-	Nodes []Node `json:"nodes"`
-	// Identical: every log holds the same entries at the same indexes.
-	Identical bool `json:"identical"`
-	// Consistent: no conflict — every log is a prefix of another or equal.
-	Consistent bool `json:"consistent"`
-	// SharedCommittedPrefix: the largest k ≤ every node's commit index such
-	// that entries 1..k are identical on all nodes.
-	SharedCommittedPrefix int64 `json:"sharedCommittedPrefix"`
-	// FirstDifferingIndex: the first index where the nodes differ, a
-	// missing entry included; nil when the logs are identical.
-	FirstDifferingIndex *int64 `json:"firstDifferingIndex"`
-	// FirstConflictIndex: the first index where two nodes both hold an
-	// entry and the entries differ; nil if none.
-	FirstConflictIndex *int64 `json:"firstConflictIndex"`
-	// LogMatchingViolations counts the indexes where two nodes hold entries
-	// of the same term with different content.
-	LogMatchingViolations int64 `json:"logMatchingViolations"`
+	Nodes     []Node `json:"nodes"`
+	Agreement        // of all the nodes
 	// Padded292ViolationCount: the violations #292 padding explains (the
 	// entries agree once the padding is taken off).
 	Padded292ViolationCount int64       `json:"padded292Violations"`
@@ -264,15 +249,30 @@ type Source struct {
 
 // Pair holds the facts for two of the nodes.
 type Pair struct {
-	A                     string `json:"a"`
-	B                     string `json:"b"`
-	Identical             bool   `json:"identical"`
-	Consistent            bool   `json:"consistent"`
-	CommonPrefix          int64  `json:"commonPrefix"`
-	SharedCommittedPrefix int64  `json:"sharedCommittedPrefix"`
-	FirstDifferingIndex   *int64 `json:"firstDifferingIndex"`
-	FirstConflictIndex    *int64 `json:"firstConflictIndex"`
-	LogMatchingViolations int64  `json:"logMatchingViolations"`
+	A            string `json:"a"`
+	B            string `json:"b"`
+	CommonPrefix int64  `json:"commonPrefix"`
+	Agreement           // of the two
+}
+
+// Agreement is how far a set of nodes (all of them, or a pair) agree.
+type Agreement struct {
+	// Identical: every log holds the same entries at the same indexes.
+	Identical bool `json:"identical"`
+	// Consistent: no conflict — every log is a prefix of another or equal.
+	Consistent bool `json:"consistent"`
+	// SharedCommittedPrefix: the largest k ≤ every node's commit index such
+	// that entries 1..k are identical on all nodes.
+	SharedCommittedPrefix int64 `json:"sharedCommittedPrefix"`
+	// FirstDifferingIndex: the first index where the nodes differ, a
+	// missing entry included; nil when the logs are identical.
+	FirstDifferingIndex *int64 `json:"firstDifferingIndex"`
+	// FirstConflictIndex: the first index where two nodes both hold an
+	// entry and the entries differ; nil if none.
+	FirstConflictIndex *int64 `json:"firstConflictIndex"`
+	// LogMatchingViolations counts the indexes where two nodes hold entries
+	// of the same term with different content.
+	LogMatchingViolations int64 `json:"logMatchingViolations"`
 }
 
 // Window is a run of rows around one or more divergences.

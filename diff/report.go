@@ -36,11 +36,8 @@ func (e *engine) report() *Report {
 			r.Divergent = append(r.Divergent, Divergent{Node: n.Name, FromIndex: s.From, ToIndex: s.To, Committed: s.Committed, Reason: s.Reason})
 		}
 	}
-	r.Identical = e.all.firstDiff == 0
-	r.Consistent = e.all.firstConflict == 0
-	r.FirstDifferingIndex, r.FirstConflictIndex = indexOrNil(e.all.firstDiff), indexOrNil(e.all.firstConflict)
-	r.LogMatchingViolations, r.Padded292ViolationCount = e.all.clashes, e.padClashes
-	r.SharedCommittedPrefix = sharedCommitted(&e.all, r.Nodes...)
+	r.Agreement = agreement(&e.all, r.Nodes...)
+	r.Padded292ViolationCount = e.padClashes
 	for _, p := range e.pairs {
 		r.Pairs = append(r.Pairs, pairFacts(p, r.Nodes[p.a], r.Nodes[p.b]))
 	}
@@ -58,9 +55,10 @@ func indexOrNil(i int64) *int64 {
 	return &i
 }
 
-// sharedCommitted is the largest k ≤ every node's commit index (and last
-// index: an entry must exist to be shared) such that 1..k do not differ.
-func sharedCommitted(p *pairAcc, nodes ...Node) int64 {
+// agreement is what p accumulated over nodes. The shared committed prefix
+// is the largest k ≤ every node's commit index (and last index: an entry
+// must exist to be shared) such that 1..k do not differ.
+func agreement(p *pairAcc, nodes ...Node) Agreement {
 	k := nodes[0].CommitIndex
 	for _, n := range nodes {
 		k = min(k, n.CommitIndex, n.LastIndex)
@@ -68,7 +66,9 @@ func sharedCommitted(p *pairAcc, nodes ...Node) int64 {
 	if p.firstDiff > 0 {
 		k = min(k, p.firstDiff-1)
 	}
-	return max(k, 0)
+	return Agreement{Identical: p.firstDiff == 0, Consistent: p.firstConflict == 0, SharedCommittedPrefix: max(k, 0),
+		FirstDifferingIndex: indexOrNil(p.firstDiff), FirstConflictIndex: indexOrNil(p.firstConflict),
+		LogMatchingViolations: p.clashes}
 }
 
 func pairFacts(p *pairAcc, a, b Node) Pair {
@@ -76,9 +76,7 @@ func pairFacts(p *pairAcc, a, b Node) Pair {
 	if p.firstDiff > 0 {
 		common = p.firstDiff - 1
 	}
-	return Pair{A: a.Name, B: b.Name, Identical: p.firstDiff == 0, Consistent: p.firstConflict == 0, CommonPrefix: common,
-		SharedCommittedPrefix: sharedCommitted(p, a, b), FirstDifferingIndex: indexOrNil(p.firstDiff),
-		FirstConflictIndex: indexOrNil(p.firstConflict), LogMatchingViolations: p.clashes}
+	return Pair{A: a.Name, B: b.Name, CommonPrefix: common, Agreement: agreement(p, a, b)}
 }
 
 func (e *engine) node(k int) Node {

@@ -1,290 +1,90 @@
 package legacy
 
 import (
-	"bytes"
-	"encoding/json"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/format/partition"
 	"github.com/walctl/walctl/internal/fixtures"
+	"github.com/walctl/walctl/internal/fixtures/codectest"
 )
-
-// legacyFixtures are the fixtures written with the legacy format.
-func legacyFixtures(t *testing.T) []fixtures.Fixture {
-	var out []fixtures.Fixture
-	for _, fx := range fixtures.All(t, "fixturegen-ps") {
-		if fx.Manifest.Settings.Format == string(Format) {
-			out = append(out, fx)
-		}
-	}
-	if len(out) == 0 {
-		t.Fatal("no legacy fixtures")
-	}
-	return out
-}
-
-// readbacks returns the fixture's own readback plus the cross reads by other
-// library versions (readback-by-<v>.json): all of them read the same files.
-func readbacks(t *testing.T, fx fixtures.Fixture) map[string]fixtures.Readback {
-	out := map[string]fixtures.Readback{"own": fx.Manifest.Readback}
-	others, _ := filepath.Glob(filepath.Join(fx.Dir, "readback-by-*.json"))
-	for _, path := range others {
-		b, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var rb fixtures.Readback
-		if err := json.Unmarshal(b, &rb); err != nil {
-			t.Fatalf("%s: %v", path, err)
-		}
-		out[filepath.Base(path)] = rb
-	}
-	return out
-}
 
 // TestFixtureReadback checks LibraryReads and Decode against what the real
 // library read from every legacy fixture, entry by entry, cross reads included.
-func TestFixtureReadback(t *testing.T) {
-	checked := 0
-	for _, fx := range legacyFixtures(t) {
-		g := partition.Geometry{R: fx.Manifest.Settings.RecordsPerPartition}
-		files := partitionFiles(t, fx.WAL)
-		lastIndex := nodeStateLastIndex(t, fx.WAL)
-		for who, rb := range readbacks(t, fx) {
-			for _, e := range rb.Entries {
-				if e.IsSnapshot {
-					continue
-				}
-				num, slot := e.Index/g.R, e.Index%g.R
-				b, ok := files[num]
-				if !ok {
-					t.Errorf("%s %s: index %d read back but partition %d is missing", fx.Name, who, e.Index, num)
-					continue
-				}
-				f := fileOf(b, num)
-				recs, err := LibraryReads(f, g)
-				if err != nil {
-					t.Fatalf("%s: LibraryReads(%d): %v", fx.Name, num, err)
-				}
-				rec := recs[slot]
-				if rec.Term != e.Term || rec.Length != e.Length || (e.TimestampTick != nil && rec.Timestamp != *e.TimestampTick) {
-					t.Errorf("%s %s index %d: library record %v, read back term %d length %d", fx.Name, who, e.Index, rec, e.Term, e.Length)
-				}
-				if (rec.CommandID() == nil) != (e.CommandID == nil) || (e.CommandID != nil && *rec.CommandID() != *e.CommandID) {
-					t.Errorf("%s %s index %d: command id %v, read back %v", fx.Name, who, e.Index, rec.CommandID(), e.CommandID)
-				}
-				n := Delivered(f, rec)
-				if n != e.PayloadLength || sha(b[rec.Offset:rec.Offset+n]) != e.SHA256 && n > 0 {
-					t.Errorf("%s %s index %d: delivered %d bytes, library delivered %d", fx.Name, who, e.Index, n, e.PayloadLength)
-				}
-				s := Decode(f, g, lastIndex).Slots[slot]
-				switch s.Kind {
-				case partition.Unwritten:
-					if e.Term != 0 || e.Length != 0 {
-						t.Errorf("%s index %d: decoded unwritten, library read term %d length %d", fx.Name, e.Index, e.Term, e.Length)
-					}
-				default:
-					if s.Rec != rec || s.Avail != e.PayloadLength || sha(b[s.Rec.Offset:s.Rec.Offset+s.Avail]) != e.SHA256 && s.Avail > 0 {
-						t.Errorf("%s index %d: decoded %v (%d bytes), library read %d bytes", fx.Name, e.Index, s, s.Avail, e.PayloadLength)
-					}
-				}
-				checked++
-			}
-		}
-	}
-	t.Logf("%d read-back entries matched", checked)
-	if checked == 0 {
-		t.Fatal("no entries checked")
-	}
-}
+func TestFixtureReadback(t *testing.T) { codectest.FixtureReadback(t, codec) }
 
-// TestFixtureVerdicts: healthy fixtures decode without errors; the damage a
-// fixture's expect.json names is found in the file its manifest names.
+// TestFixtureVerdicts: healthy fixtures decode without errors; the torn
+// tails and short prologues a fixture's expect.json names are found in the
+// file its manifest names; a zeroed record is an unwritten slot.
 func TestFixtureVerdicts(t *testing.T) {
-	for _, fx := range legacyFixtures(t) {
-		t.Run(fx.Name, func(t *testing.T) {
-			g := partition.Geometry{R: fx.Manifest.Settings.RecordsPerPartition}
-			files := partitionFiles(t, fx.WAL)
-			lastIndex := nodeStateLastIndex(t, fx.WAL)
-			found := false
-			for _, num := range sortedKeys(files) {
-				d := Decode(fileOf(files[num], num), g, lastIndex)
-				for _, i := range d.Issues {
-					t.Logf("partition %d: %v", num, i)
-				}
-				if fx.Expect.Verdict == "ok" && countSeverity(d, partition.Error) > 0 {
-					t.Errorf("healthy fixture, partition %d has errors", num)
-				}
-				inDamagedFile := fx.Manifest.Damage == nil || fx.Manifest.Damage.File == d.Name
-				if inDamagedFile && hasIssue(d, finding.Code(fx.Expect.Damage), partition.Error) {
-					found = true
-				}
-				if dm := fx.Manifest.Damage; dm != nil && dm.Name == "record-zeroed" && dm.File == d.Name {
-					// A zeroed record is an unwritten slot to the codec; the
-					// directory replay flags it against LastIndex.
-					if k := d.SlotAt(*dm.Index % g.R).Kind; k != partition.Unwritten {
-						t.Errorf("zeroed record of index %d decoded as %v", *dm.Index, k)
-					}
+	codectest.FixtureVerdicts(t, codec, codectest.Verdicts{
+		Healthy: partition.Error,
+		MustFind: func(c finding.Code) bool {
+			return c == finding.TornTail || c == finding.PartitionShorterThanPrologue
+		},
+		Partition: func(t *testing.T, fx fixtures.Fixture, g partition.Geometry, d partition.Decoded) {
+			if dm := fx.Manifest.Damage; dm != nil && dm.Name == "record-zeroed" && dm.File == d.Name {
+				// A zeroed record is an unwritten slot to the codec; the
+				// directory replay flags it against LastIndex.
+				if k := d.SlotAt(*dm.Index % g.R).Kind; k != partition.Unwritten {
+					t.Errorf("zeroed record of index %d decoded as %v", *dm.Index, k)
 				}
 			}
-			switch finding.Code(fx.Expect.Damage) {
-			case finding.TornTail, finding.PartitionShorterThanPrologue:
-				if !found {
-					t.Errorf("expected damage %q not reported as an error", fx.Expect.Damage)
-				}
-			}
-		})
-	}
+		},
+	})
 }
 
 // TestFixtureProbe: every fixture partition is classified legacy with the R
 // it was written with, at the confidence its records justify.
 func TestFixtureProbe(t *testing.T) {
-	for _, fx := range legacyFixtures(t) {
-		g := partition.Geometry{R: fx.Manifest.Settings.RecordsPerPartition}
-		files := partitionFiles(t, fx.WAL)
-		for _, num := range sortedKeys(files) {
-			f := fileOf(files[num], num)
-			p := Probe(f)
-			used := usedSlots(Decode(f, g, -1))
-			t.Logf("%s/%d: %v R=%d used=%d %q %q", fx.Name, num, p.Confidence, p.R, p.UsedSlots, p.Evidence, p.Damage)
-			switch {
-			case f.Size == 0:
-				if p.Explains() {
-					t.Errorf("%s/%d: empty file classified %v", fx.Name, num, p.Confidence)
-				}
-			case used == 0:
-				// Payload behind a zero prologue: the file alone proves little.
-				if p.Confidence != partition.Low || p.R != 0 {
-					t.Errorf("%s/%d: zero prologue with payload: %v R=%d, want low without R", fx.Name, num, p.Confidence, p.R)
-				}
-			default:
-				want := partition.Medium
-				if used >= 2 {
-					want = partition.High
-				}
-				if p.R != g.R || p.Confidence < want {
-					t.Errorf("%s/%d: R=%d %v, want R=%d ≥ %v", fx.Name, num, p.R, p.Confidence, g.R, want)
-				}
-				if lastUsed := highestUsed(Decode(f, g, -1)); p.UsedSlots != lastUsed+1 {
-					t.Errorf("%s/%d: UsedSlots %d, want %d", fx.Name, num, p.UsedSlots, lastUsed+1)
-				}
-				if fx.Manifest.Damage != nil && fx.Manifest.Damage.File == f.Name && finding.Code(fx.Expect.Damage) == finding.TornTail && len(p.Damage) == 0 {
-					t.Errorf("%s/%d: torn tail not in Damage", fx.Name, num)
-				}
+	codectest.FixtureProbe(t, codec, func(t *testing.T, fx fixtures.Fixture, f partition.File, g partition.Geometry,
+		p partition.Probe, d partition.Decoded) {
+		switch used := codectest.UsedSlots(d); {
+		case f.Size == 0:
+			if p.Explains() {
+				t.Errorf("%s/%s: empty file classified %v", fx.Name, f.Name, p.Confidence)
+			}
+		case used == 0:
+			// Payload behind a zero prologue: the file alone proves little.
+			if p.Confidence != partition.Low || p.R != 0 {
+				t.Errorf("%s/%s: zero prologue with payload: %v R=%d, want low without R", fx.Name, f.Name, p.Confidence, p.R)
+			}
+		default:
+			want := partition.Medium
+			if used >= 2 {
+				want = partition.High
+			}
+			if p.R != g.R || p.Confidence < want {
+				t.Errorf("%s/%s: R=%d %v, want R=%d ≥ %v", fx.Name, f.Name, p.R, p.Confidence, g.R, want)
+			}
+			if lastUsed := codectest.HighestUsed(d); p.UsedSlots != lastUsed+1 {
+				t.Errorf("%s/%s: UsedSlots %d, want %d", fx.Name, f.Name, p.UsedSlots, lastUsed+1)
+			}
+			if fx.Manifest.Damage != nil && fx.Manifest.Damage.File == f.Name &&
+				finding.Code(fx.Expect.Damage) == finding.TornTail && len(p.Damage) == 0 {
+				t.Errorf("%s/%s: torn tail not in Damage", fx.Name, f.Name)
 			}
 		}
-	}
-}
-
-func usedSlots(d partition.Decoded) int {
-	n := 0
-	for _, s := range d.Slots {
-		if s.Kind != partition.Unwritten {
-			n++
-		}
-	}
-	return n
-}
-
-func highestUsed(d partition.Decoded) int64 {
-	h := int64(-1)
-	for _, s := range d.Slots {
-		if s.Kind != partition.Unwritten {
-			h = s.Slot
-		}
-	}
-	return h
+	})
 }
 
 // TestFixtureReencode: re-encoding the decoded entries reproduces every
 // partition whose layout the writer would produce byte for byte; in healthy
 // fixtures every partition that does not reproduce carries an issue that
 // names the bytes the writer cannot recreate.
-func TestFixtureReencode(t *testing.T) {
-	same, skipped := 0, 0
-	for _, fx := range legacyFixtures(t) {
-		g := partition.Geometry{R: fx.Manifest.Settings.RecordsPerPartition}
-		files := partitionFiles(t, fx.WAL)
-		for _, num := range sortedKeys(files) {
-			b := files[num]
-			d := Decode(fileOf(b, num), g, nodeStateLastIndex(t, fx.WAL))
-			out, layoutSame := reencode(t, d, b, g)
-			switch {
-			case len(d.Issues) == 0 && layoutSame:
-				if !bytes.Equal(out, b) {
-					t.Errorf("%s/%d: re-encoded %d bytes differ from the %d-byte file", fx.Name, num, len(out), len(b))
-				}
-				same++
-			case fx.Expect.Verdict == "ok" && fx.Expect.Damage == "" && len(d.Issues) == 0:
-				t.Errorf("%s/%d: healthy, no issue, but not reproducible", fx.Name, num)
-			default:
-				t.Logf("%s/%d not reproduced: %v", fx.Name, num, d.Issues)
-				skipped++
-			}
-		}
-	}
-	t.Logf("%d partitions reproduced byte for byte, %d explained by issues", same, skipped)
-}
+func TestFixtureReencode(t *testing.T) { codectest.FixtureReencode(t, codec) }
 
 // TestProbeOtherFormats: the Table and sparse fixtures are not legacy. The
 // only file allowed LOW is a zero region followed by payload (a Table T1
 // window looks exactly like payload behind an unflushed legacy prologue).
 func TestProbeOtherFormats(t *testing.T) {
-	n := 0
-	for _, fx := range fixtures.All(t, "fixturegen-ps") {
-		if fx.Manifest.Settings.Format == string(Format) {
-			continue
-		}
-		files := partitionFiles(t, fx.WAL)
-		for _, num := range sortedKeys(files) {
-			p := Probe(fileOf(files[num], num))
-			zeroThenPayload := p.Confidence == partition.Low && p.R == 0 && len(p.Damage) == 1
-			if p.Confidence != partition.None && !zeroThenPayload {
-				t.Errorf("%s/%d (%s): legacy %v R=%d %q", fx.Name, num, fx.Manifest.Settings.Format, p.Confidence, p.R, p.Evidence)
-			}
-			n++
-		}
-	}
-	t.Logf("%d partitions of other formats checked", n)
+	codectest.ProbeOtherFormats(t, codec, func(p partition.Probe) bool {
+		return p.Confidence == partition.Low && p.R == 0 && len(p.Damage) == 1
+	})
 }
 
 // TestWriterToFile: the Writer on a real file (holes where nothing is
 // written) reproduces a library-written partition.
 func TestWriterToFile(t *testing.T) {
-	g := partition.Geometry{R: 4}
-	src, err := os.ReadFile(filepath.Join(fixtures.Root(), "5.26.2", "legacy-basic", "wal", "1"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	d := Decode(fileOf(src, 1), g, -1)
-	out, err := os.Create(filepath.Join(t.TempDir(), "1"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer out.Close()
-	w, err := NewWriter(out, 1, g)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range d.Slots {
-		if s.Kind == partition.Written {
-			if err := w.Append(s.Slot, s.Rec, bytes.NewReader(src[s.Rec.Offset:s.Rec.Offset+s.Rec.Length])); err != nil {
-				t.Fatal(err)
-			}
-		}
-	}
-	if err := w.Close(false); err != nil {
-		t.Fatal(err)
-	}
-	got, err := os.ReadFile(out.Name())
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(got, src) {
-		t.Fatalf("file of %d bytes differs from the %d-byte original", len(got), len(src))
-	}
+	codectest.WriterToFile(t, codec, "5.26.2/legacy-basic/wal/1", 1, partition.Geometry{R: 4})
 }

@@ -12,7 +12,6 @@ package legacy
 import (
 	"errors"
 	"fmt"
-	"math"
 
 	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/format"
@@ -29,8 +28,8 @@ var Codec partition.Codec = partition.Funcs{Name: Format, ProbeFunc: Probe, Deco
 
 // The library accepts 2 ≤ R ≤ int.MaxValue/40 (spec §8, check C1).
 const (
-	MinRecords = 2
-	MaxRecords = math.MaxInt32 / record.Size
+	MinRecords = partition.MinR
+	MaxRecords = partition.MaxR
 )
 
 // ErrGeometry is returned for an R the library would reject.
@@ -49,16 +48,9 @@ func PrologueSize(r int64) (int64, bool) {
 	return r * record.Size, true
 }
 
-// Delivered is how many payload bytes the library hands out for rec read from
-// f: nothing when Length ≤ 0 (the file is not touched), else the bytes from
-// Offset up to Length or EOF, whichever comes first (spec §4.5, same read
-// path for every PersistentState format).
-func Delivered(f partition.File, rec record.Record) int64 {
-	if rec.Length <= 0 || rec.Offset < 0 || rec.Offset >= f.Size {
-		return 0
-	}
-	return min(rec.Length, f.Size-rec.Offset)
-}
+// Delivered is how many payload bytes the library hands out for rec read
+// from f (partition.Delivered: the read path of every PersistentState format).
+func Delivered(f partition.File, rec record.Record) int64 { return partition.Delivered(f, rec) }
 
 // LibraryReads returns the record the library holds for every slot: the
 // prologue verbatim, whatever it contains. ErrShortPrologue when the file is
@@ -82,14 +74,8 @@ func LibraryReads(f partition.File, g partition.Geometry) ([]record.Record, erro
 	return recs, nil
 }
 
-// absIndex is the log index of relative slot s of partition number, or false
-// on overflow (hostile partition numbers).
-func absIndex(number, r, s int64) (int64, bool) {
-	if number < 0 || (number > 0 && number > (math.MaxInt64-s)/r) {
-		return 0, false
-	}
-	return number*r + s, true
-}
+// absIndex is partition.AbsIndex: the log index of relative slot s.
+func absIndex(number, r, s int64) (int64, bool) { return partition.AbsIndex(number, r, s) }
 
 func issue(code finding.Code, form string, off, slot int64, facts finding.F) partition.Issue {
 	return partition.NewIssue(code, form, off, slot, facts)

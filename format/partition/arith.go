@@ -21,3 +21,12 @@ func AddOK(a, b int64) (int64, bool) {
 	}
 	return a + b, true
 }
+
+// AbsIndex is the log index of relative slot s of partition number
+// (number×R + s), or false on overflow (hostile partition numbers).
+func AbsIndex(number, r, s int64) (int64, bool) {
+	if number < 0 || (number > 0 && number > (math.MaxInt64-s)/r) {
+		return 0, false
+	}
+	return number*r + s, true
+}

@@ -3,32 +3,16 @@ package sparse
 import (
 	"bytes"
 	"encoding/binary"
-	"os"
-	"path/filepath"
-	"reflect"
-	"strings"
 	"testing"
 
-	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/format/partition"
 	"github.com/walctl/walctl/format/record"
-	"github.com/walctl/walctl/internal/fixtures"
-	"github.com/walctl/walctl/internal/hostile"
+	"github.com/walctl/walctl/internal/fixtures/codectest"
 )
 
 // seedFiles adds every sparse fixture partition and E5 to a fuzz corpus.
 func seedFiles(f *testing.F, add func(b []byte, number int64)) {
-	paths, _ := filepath.Glob(filepath.Join(fixtures.Root(), "*", "*", "wal", "[0-9]*"))
-	for _, p := range paths {
-		if !strings.Contains(p, "sparse") {
-			continue
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			f.Fatal(err)
-		}
-		add(b, int64(filepath.Base(p)[0]-'0'))
-	}
+	codectest.SeedFixtures(f, "*/*sparse*", add)
 	for _, n := range []int64{0, 1} {
 		b, _, _ := e5(n)
 		add(b, n)
@@ -38,30 +22,7 @@ func seedFiles(f *testing.F, add func(b []byte, number int64)) {
 func FuzzProbe(f *testing.F) {
 	seedFiles(f, func(b []byte, n int64) { f.Add(b, uint8(n)) })
 	f.Fuzz(func(t *testing.T, data []byte, number uint8) {
-		file := fileOf(data, int64(number%4))
-		var p partition.Probe
-		if got := hostile.AllocBytes(func() { p = Probe(file) }); got > hostile.Budget(file.Size) {
-			t.Fatalf("Probe allocates %d bytes for a %d-byte file", got, file.Size)
-		}
-		if !reflect.DeepEqual(p, Probe(file)) {
-			t.Fatal("Probe is not deterministic")
-		}
-		if p.Format != Format || len(p.Evidence) == 0 || p.T1Slot != -1 || p.R != 0 {
-			t.Fatalf("probe %+v", p)
-		}
-		if len(p.Damage) > maxDamage+1 {
-			t.Fatalf("%d damage sentences", len(p.Damage))
-		}
-		if p.M != 0 && (p.M < 1 || !p.Explains() || p.M+record.Size > file.Size) {
-			t.Fatalf("M %d with confidence %v for %d bytes", p.M, p.Confidence, file.Size)
-		}
-		if p.M > 0 && p.UsedSlots > 0 { // the probed stride decodes the file
-			g := partition.Geometry{R: max(p.UsedSlots, MinRecords), M: p.M}
-			d := Decode(file, g, -1)
-			if highestUsed(d)+1 != p.UsedSlots {
-				t.Fatalf("decode with the probed M=%d: highest used %d, probe said %d", p.M, highestUsed(d), p.UsedSlots)
-			}
-		}
+		codectest.CheckProbe(t, codec, codectest.FileOf(data, int64(number%4)))
 	})
 }
 
@@ -69,100 +30,20 @@ func FuzzDecode(f *testing.F) {
 	seedFiles(f, func(b []byte, n int64) { f.Add(b, uint8(2), uint16(1024), uint8(n), int8(-1)) })
 	f.Fuzz(func(t *testing.T, data []byte, r uint8, m uint16, number uint8, lastIndex int8) {
 		g := partition.Geometry{R: 2 + int64(r%14), M: 1 + int64(m%2048)}
-		file := fileOf(data, int64(number%4))
-		var d partition.Decoded
-		// Memory follows the input, never a claimed length or R.
-		if got := hostile.AllocBytes(func() { d = Decode(file, g, int64(lastIndex)) }); got > hostile.Budget(file.Size) {
-			t.Fatalf("Decode allocates %d bytes for a %d-byte file", got, file.Size)
-		}
-		if !reflect.DeepEqual(d, Decode(file, g, int64(lastIndex))) {
-			t.Fatal("Decode is not deterministic")
-		}
-		// Slots stop at the last used slot: memory follows what the file
-		// holds, never R alone.
-		if int64(len(d.Slots)) > g.R || int64(len(d.Slots)) != highestUsed(d)+1 {
-			t.Fatalf("%d slots for R %d, highest used %d", len(d.Slots), g.R, highestUsed(d))
-		}
-		checkSlots(t, d, file, g)
-		checkIssues(t, d)
-		recs, err := LibraryReads(file, g)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for s, rec := range recs {
-			if sl := d.SlotAt(int64(s)); sl.Kind != partition.Unwritten && sl.Kind != partition.Missing && sl.Note != "record cut by EOF" && sl.Rec != rec {
-				t.Fatalf("slot %d: decoded %v, library reads %v", s, sl.Rec, rec)
-			}
-		}
+		file := codectest.FileOf(data, int64(number%4))
+		d := codectest.CheckDecode(t, codec, file, g, int64(lastIndex))
+		codectest.LibraryAgrees(t, codec, d, file, g)
 		if len(d.Issues) == 0 {
-			if out, same := reencode(t, d, data, g); same && !bytes.Equal(out, data) {
+			if out, same := codectest.Reencode(t, codec, d, data, g); same && !bytes.Equal(out, data) {
 				t.Fatalf("accepted file not reproduced:\n got %x\nwant %x", out, data)
 			}
 		}
 	})
 }
 
-// checkSlots: payload ranges lie inside the file and agree with Kind.
-func checkSlots(t *testing.T, d partition.Decoded, file partition.File, g partition.Geometry) {
-	t.Helper()
-	for i, s := range d.Slots {
-		if s.Slot != int64(i) {
-			t.Fatalf("slot %d numbered %d", i, s.Slot)
-		}
-		switch s.Kind {
-		case partition.Unwritten:
-			if !s.Rec.IsZero() || s.Avail != 0 || s.At != -1 {
-				t.Fatalf("unwritten slot %d: %+v", i, s)
-			}
-			continue
-		case partition.Written:
-			if s.Avail != s.Rec.Length || s.Rec.Length > g.M || s.Rec.Offset != s.At+record.Size {
-				t.Fatalf("written slot %d: %+v", i, s)
-			}
-		case partition.Torn:
-			if s.Avail >= s.Rec.Length {
-				t.Fatalf("torn slot %d: avail %d of %d", i, s.Avail, s.Rec.Length)
-			}
-		case partition.Invalid, partition.Missing:
-		default:
-			t.Fatalf("slot %d: kind %v", i, s.Kind)
-		}
-		if s.Avail < 0 || (s.Avail > 0 && (s.Rec.Offset < 0 || s.Rec.Offset > file.Size-s.Avail)) {
-			t.Fatalf("slot %d: payload [%d,+%d) outside a %d-byte file", i, s.Rec.Offset, s.Avail, file.Size)
-		}
-		if s.At != int64(i)*(g.M+record.Size) || s.At >= file.Size {
-			t.Fatalf("slot %d: record at %d", i, s.At)
-		}
-	}
-}
-
-var knownCodes = map[finding.Code]bool{finding.InvalidGeometry: true, finding.LengthOverSlot: true, finding.TornTail: true,
-	finding.MisplacedRecord: true, finding.InvalidRecord: true, finding.MissingRecord: true, finding.SlotZeroWritten: true,
-	finding.StaleSlotBytes: true, finding.BytesPastLastSlot: true}
-
-func checkIssues(t *testing.T, d partition.Decoded) {
-	t.Helper()
-	for _, i := range d.Issues {
-		if !knownCodes[i.Code] || i.Message == "" || i.Slot < -1 || i.Slot >= int64(len(d.Slots)) {
-			t.Fatalf("issue %v", i)
-		}
-		switch i.Severity {
-		case partition.Error, partition.Warning, partition.Info:
-		default:
-			t.Fatalf("issue severity %q", i.Severity)
-		}
-	}
-}
-
-type entry struct {
-	slot    int64
-	rec     record.Record
-	payload []byte
-}
-
 // entriesFrom turns fuzz bytes into a valid append sequence with Length ≤ M.
-func entriesFrom(data []byte, number int64, g partition.Geometry) []entry {
-	var out []entry
+func entriesFrom(data []byte, number int64, g partition.Geometry) []codectest.Entry {
+	var out []codectest.Entry
 	for s := int64(0); s < g.R && len(data) >= 5; s++ {
 		ctl, n := data[0], int64(data[1])%(g.M+1)
 		term := int64(binary.LittleEndian.Uint16(data[2:]))
@@ -175,7 +56,7 @@ func entriesFrom(data []byte, number int64, g partition.Geometry) []entry {
 		if ctl%2 == 0 {
 			rec.Flags, rec.ID = record.FlagHasID, int32(ctl)
 		}
-		out = append(out, entry{s, rec, data[:n]})
+		out = append(out, codectest.Entry{Slot: s, Rec: rec, Payload: data[:n]})
 		data = data[n:]
 	}
 	return out
@@ -188,43 +69,11 @@ func FuzzWriter(f *testing.F) {
 		g := partition.Geometry{R: 2 + int64(r%14), M: 1 + int64(m%64)}
 		num := int64(number % 3)
 		entries := entriesFrom(data, num, g)
-		var mem memFile
-		w, err := NewWriter(&mem, num, g)
-		if err != nil {
-			t.Fatal(err)
+		for i := range entries { // each record at its slot, the payload right behind it
+			entries[i].Rec.Offset = entries[i].Slot*(g.M+record.Size) + record.Size
 		}
-		for _, e := range entries {
-			if err := w.Append(e.slot, e.rec, bytes.NewReader(e.payload)); err != nil {
-				t.Fatalf("append slot %d: %v", e.slot, err)
-			}
-		}
-		if err := w.Close(false); err != nil {
-			t.Fatal(err)
-		}
-		file := fileOf(mem.b, num)
-		d := Decode(file, g, -1)
-		if len(d.Issues) != 0 {
-			t.Fatalf("issues on a written file: %v", d.Issues)
-		}
-		want := map[int64]entry{}
-		for _, e := range entries {
-			e.rec.Offset = e.slot*(g.M+record.Size) + record.Size
-			want[e.slot] = e
-		}
-		for _, s := range d.Slots {
-			e, ok := want[s.Slot]
-			switch {
-			case !ok && s.Kind != partition.Unwritten:
-				t.Fatalf("slot %d: %v, nothing appended", s.Slot, s.Kind)
-			case ok && (s.Kind != partition.Written || s.Rec != e.rec):
-				t.Fatalf("slot %d: %v %v, appended %v", s.Slot, s.Kind, s.Rec, e.rec)
-			case ok && !bytes.Equal(mem.b[s.Rec.Offset:s.Rec.Offset+s.Avail], e.payload):
-				t.Fatalf("slot %d: payload differs", s.Slot)
-			}
-		}
-		if out, same := reencode(t, d, mem.b, g); !same || !bytes.Equal(out, mem.b) {
-			t.Fatal("decode(encode(x)) re-encodes differently")
-		}
+		b, _ := codectest.Written(t, codec, num, g, entries)
+		file := codectest.FileOf(b, num)
 		if p := Probe(file); len(entries) >= 3 && p.Confidence < partition.Medium {
 			t.Fatalf("probe of a written partition with %d entries: %+v", len(entries), p)
 		}

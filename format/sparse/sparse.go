@@ -38,8 +38,8 @@ func checkGeometry(g partition.Geometry) error {
 // The library accepts 2 ≤ R ≤ int.MaxValue/40 (spec §8, check C1); M > 0
 // selects this format.
 const (
-	MinRecords = 2
-	MaxRecords = math.MaxInt32 / record.Size
+	MinRecords = partition.MinR
+	MaxRecords = partition.MaxR
 )
 
 // ErrGeometry is returned for an R or M the library would reject or that
@@ -59,16 +59,10 @@ func Stride(g partition.Geometry) (int64, bool) {
 	return stride, true
 }
 
-// Delivered is how many payload bytes the library hands out for rec read from
-// f: nothing when Length ≤ 0 (the file is not touched), else the bytes from
-// Offset up to Length or EOF, whichever comes first — Length ≤ M is not
-// checked on read (spec §4.5, §13, fixture sparse-basic+overlong).
-func Delivered(f partition.File, rec record.Record) int64 {
-	if rec.Length <= 0 || rec.Offset < 0 || rec.Offset >= f.Size {
-		return 0
-	}
-	return min(rec.Length, f.Size-rec.Offset)
-}
+// Delivered is how many payload bytes the library hands out for rec read
+// from f (partition.Delivered): Length ≤ M is not checked on read (spec
+// §13, fixture sparse-basic+overlong).
+func Delivered(f partition.File, rec record.Record) int64 { return partition.Delivered(f, rec) }
 
 // LibraryReads returns the record the library reads for every slot: the 40
 // bytes at the slot start read into a zeroed buffer, so a slot beyond EOF or
@@ -92,14 +86,8 @@ func LibraryReads(f partition.File, g partition.Geometry) ([]record.Record, erro
 	return recs, nil
 }
 
-// absIndex is the log index of relative slot s of partition number, or false
-// on overflow (hostile partition numbers).
-func absIndex(number, r, s int64) (int64, bool) {
-	if number < 0 || (number > 0 && number > (math.MaxInt64-s)/r) {
-		return 0, false
-	}
-	return number*r + s, true
-}
+// absIndex is partition.AbsIndex: the log index of relative slot s.
+func absIndex(number, r, s int64) (int64, bool) { return partition.AbsIndex(number, r, s) }
 
 func issue(code finding.Code, form string, off, slot int64, facts finding.F) partition.Issue {
 	return partition.NewIssue(code, form, off, slot, facts)

@@ -9,6 +9,7 @@ import (
 	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/format/partition"
 	"github.com/walctl/walctl/format/record"
+	"github.com/walctl/walctl/internal/fixtures/codectest"
 )
 
 const ts2025 = 638712864010000000
@@ -40,42 +41,16 @@ func TestE5(t *testing.T) {
 		if len(want) != 360 {
 			t.Fatalf("E5: %d bytes, spec says 360", len(want))
 		}
-		var m memFile
-		w, err := NewWriter(&m, number, e5Geometry)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for s := int64(0); s < 4; s++ {
-			if r, ok := recs[s]; ok {
-				r.Offset = 0 // the writer computes it
-				if err := w.Append(s, r, bytes.NewReader(payloads[s])); err != nil {
-					t.Fatal(err)
-				}
-			}
-		}
-		if err := w.Close(false); err != nil {
-			t.Fatal(err)
-		}
-		if !bytes.Equal(m.b, want) {
-			t.Fatalf("E5 partition %d: writer output differs\n got %x\nwant %x", number, m.b, want)
-		}
-		f := fileOf(want, number)
-		d := Decode(f, e5Geometry, -1)
-		if len(d.Issues) != 0 {
-			t.Errorf("E5 partition %d: issues %v", number, d.Issues)
+		got, d := codectest.Written(t, codec, number, e5Geometry, codectest.EntriesOf(recs, payloads))
+		if !bytes.Equal(got, want) {
+			t.Fatalf("E5 partition %d: writer output differs\n got %x\nwant %x", number, got, want)
 		}
 		for s, slot := range d.Slots {
-			r, ok := recs[int64(s)]
-			switch {
-			case !ok && slot.Kind != partition.Unwritten:
-				t.Errorf("slot %d: %v, want unwritten", s, slot.Kind)
-			case ok && (slot.Kind != partition.Written || slot.Rec != r || slot.Avail != 8 || slot.At != int64(s)*104):
-				t.Errorf("slot %d: %+v, want written %v", s, slot, r)
-			case ok && !bytes.Equal(want[slot.Rec.Offset:slot.Rec.Offset+slot.Avail], payloads[int64(s)]):
-				t.Errorf("slot %d: payload differs", s)
+			if slot.Kind == partition.Written && (slot.Avail != 8 || slot.At != int64(s)*104) {
+				t.Errorf("slot %d: %+v, want 8 bytes, record at %d", s, slot, s*104)
 			}
 		}
-		p := Probe(f)
+		p := Probe(codectest.FileOf(want, number))
 		if p.M != 64 || p.Confidence != partition.VeryHigh || p.UsedSlots != 4 || p.R != 0 || len(p.Damage) != 0 {
 			t.Errorf("E5 partition %d probe: %+v", number, p)
 		}
@@ -126,11 +101,11 @@ func TestDecodeDamage(t *testing.T) {
 			1, -1, finding.BytesPastLastSlot, partition.Warning, 3, partition.Written, 8},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			d := Decode(fileOf(tc.image, tc.number), e5Geometry, tc.lastIndex)
+			d := Decode(codectest.FileOf(tc.image, tc.number), e5Geometry, tc.lastIndex)
 			if len(d.Slots) != 4 {
 				t.Fatalf("%d slots", len(d.Slots))
 			}
-			if !hasIssue(d, tc.code, tc.severity) {
+			if !codectest.HasIssue(d, tc.code, tc.severity) {
 				t.Errorf("want %s %s, got %v", tc.severity, tc.code, d.Issues)
 			}
 			if s := d.SlotAt(tc.slot); s.Kind != tc.kind || s.Avail != tc.avail {
@@ -144,14 +119,14 @@ func TestGeometry(t *testing.T) {
 	p1, _, _ := e5(1)
 	for _, g := range []partition.Geometry{{R: 4}, {R: 1, M: 64}, {R: 4, M: -1}, {R: MaxRecords + 1, M: 8},
 		{R: 4, M: 1 << 62}, {R: 4, M: 1<<63 - 1}} {
-		d := Decode(fileOf(p1, 1), g, -1)
-		if d.Slots != nil || !hasIssue(d, finding.InvalidGeometry, partition.Error) {
+		d := Decode(codectest.FileOf(p1, 1), g, -1)
+		if d.Slots != nil || !codectest.HasIssue(d, finding.InvalidGeometry, partition.Error) {
 			t.Errorf("%+v: %v", g, d.Issues)
 		}
-		if _, err := LibraryReads(fileOf(p1, 1), g); !errors.Is(err, ErrGeometry) {
+		if _, err := LibraryReads(codectest.FileOf(p1, 1), g); !errors.Is(err, ErrGeometry) {
 			t.Errorf("LibraryReads %+v: %v", g, err)
 		}
-		if _, err := NewWriter(&memFile{}, 1, g); err == nil {
+		if _, err := NewWriter(&codectest.MemFile{}, 1, g); err == nil {
 			t.Errorf("NewWriter accepted %+v", g)
 		}
 	}
@@ -161,7 +136,7 @@ func TestGeometry(t *testing.T) {
 // buffer (spec §5.2), so the library sees the bytes that exist plus zeros.
 func TestLibraryReadsPartialRecord(t *testing.T) {
 	p1, recs, _ := e5(1)
-	got, err := LibraryReads(fileOf(p1[:312+20], 1), e5Geometry)
+	got, err := LibraryReads(codectest.FileOf(p1[:312+20], 1), e5Geometry)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -225,7 +200,7 @@ func TestProbeShapes(t *testing.T) {
 		{"garbage in a slot", mutate(p1, func(b []byte) []byte { b[208+24] = 41; return b }), 1, partition.None, 0, -1, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			p := Probe(fileOf(tc.image, tc.number))
+			p := Probe(codectest.FileOf(tc.image, tc.number))
 			if p.Confidence != tc.conf || p.M != tc.m || p.UsedSlots != tc.used || (len(p.Damage) > 0) != tc.damage || len(p.Evidence) == 0 {
 				t.Errorf("got %v M=%d used=%d damage %q evidence %q; want %v M=%d used=%d damage %v",
 					p.Confidence, p.M, p.UsedSlots, p.Damage, p.Evidence, tc.conf, tc.m, tc.used, tc.damage)
@@ -240,7 +215,7 @@ func TestProbeShapes(t *testing.T) {
 func TestWriterRejects(t *testing.T) {
 	rec := record.Record{Term: 1, Timestamp: ts2025, Length: 4}
 	newW := func(number int64) *Writer {
-		w, err := NewWriter(&memFile{}, number, e5Geometry)
+		w, err := NewWriter(&codectest.MemFile{}, number, e5Geometry)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -278,7 +253,7 @@ func TestWriterRejects(t *testing.T) {
 			t.Errorf("%s: accepted", tc.name)
 		}
 	}
-	if _, err := NewWriter(&memFile{}, -1, e5Geometry); err == nil {
+	if _, err := NewWriter(&codectest.MemFile{}, -1, e5Geometry); err == nil {
 		t.Error("negative partition number accepted")
 	}
 }
@@ -286,19 +261,19 @@ func TestWriterRejects(t *testing.T) {
 // TestWriterEndsAtLastWrite: an empty last entry ends the file right after
 // its record, and a partition with nothing appended is a 0-byte file.
 func TestWriterEndsAtLastWrite(t *testing.T) {
-	var m memFile
+	var m codectest.MemFile
 	w, _ := NewWriter(&m, 1, e5Geometry)
 	if err := w.Append(2, record.Record{Term: 2, Timestamp: ts2025}, nil); err != nil {
 		t.Fatal(err)
 	}
 	_ = w.Close(false)
-	if len(m.b) != 2*104+40 || w.Size() != int64(len(m.b)) || !bytes.Equal(m.b[:208], make([]byte, 208)) {
-		t.Fatalf("%d bytes", len(m.b))
+	if len(m.B) != 2*104+40 || w.Size() != int64(len(m.B)) || !bytes.Equal(m.B[:208], make([]byte, 208)) {
+		t.Fatalf("%d bytes", len(m.B))
 	}
-	var empty memFile
+	var empty codectest.MemFile
 	w, _ = NewWriter(&empty, 1, e5Geometry)
 	_ = w.Close(false)
-	if len(empty.b) != 0 || w.Size() != 0 {
-		t.Fatalf("empty partition: %d bytes", len(empty.b))
+	if len(empty.B) != 0 || w.Size() != 0 {
+		t.Fatalf("empty partition: %d bytes", len(empty.B))
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/format/partition"
 	"github.com/walctl/walctl/format/record"
+	"github.com/walctl/walctl/internal/fixtures/codectest"
 	"github.com/walctl/walctl/internal/hostile"
 )
 
@@ -36,8 +37,8 @@ func TestDecodeAtBoundaries(t *testing.T) {
 		for _, off := range hostile.Values {
 			for _, n := range hostile.Values {
 				file := hostileTable(off, n, 1, sealed)
-				checkProbe(t, file)
-				d := checkedDecode(t, file, partition.Geometry{R: 2}, -1)
+				codectest.CheckProbe(t, codec, file)
+				d := codectest.CheckDecode(t, codec, file, partition.Geometry{R: 2}, -1)
 				s := d.SlotAt(0)
 				if want := off == HeaderSize+recSize && n >= 0 && n <= 16; !sealed && want != (s.Kind == partition.Written) {
 					t.Errorf("offset %d length %d: slot 0 is %v", off, n, s.Kind)
@@ -49,7 +50,7 @@ func TestDecodeAtBoundaries(t *testing.T) {
 		for _, number := range hostile.Values {
 			for _, last := range []int64{-1, 0, math.MaxInt32, math.MaxInt64} {
 				for _, sealed := range []bool{false, true} {
-					d := checkedDecode(t, hostileTable(HeaderSize+recSize, 16, number, sealed), partition.Geometry{R: r}, last)
+					d := codectest.CheckDecode(t, codec, hostileTable(HeaderSize+recSize, 16, number, sealed), partition.Geometry{R: r}, last)
 					if (r < MinR || r > MaxR) && (len(d.Slots) != 0 || d.Issues[0].Code != finding.BadGeometry) {
 						t.Errorf("R %d: %d slots, issues %v", r, len(d.Slots), d.Issues)
 					}
@@ -59,58 +60,21 @@ func TestDecodeAtBoundaries(t *testing.T) {
 	}
 }
 
-func checkProbe(t *testing.T, file partition.File) {
-	t.Helper()
-	var p partition.Probe
-	if got := hostile.AllocBytes(func() { p = Probe(file) }); got > hostile.Budget(file.Size) {
-		t.Errorf("Probe allocates %d bytes for a %d-byte file", got, file.Size)
-	}
-	if p.R != 0 && (p.R < MinR || p.R > MaxR || p.R*recSize > file.Size) {
-		t.Errorf("probe R %d for %d bytes", p.R, file.Size)
-	}
-}
-
-func checkedDecode(t *testing.T, file partition.File, g partition.Geometry, last int64) partition.Decoded {
-	t.Helper()
-	var d partition.Decoded
-	if got := hostile.AllocBytes(func() { d = Decode(file, g, last) }); got > hostile.Budget(file.Size) {
-		t.Errorf("R %d number %d: Decode allocates %d bytes for a %d-byte file", g.R, file.Number, got, file.Size)
-	}
-	if int64(len(d.Slots)) > max(g.R, 0) {
-		t.Errorf("R %d: %d slots", g.R, len(d.Slots))
-	}
-	checkPayloadRanges(t, d)
-	for _, is := range d.Issues {
-		if is.Code == "" || is.Message == "" || is.Slot < -1 || (is.Slot >= 0 && is.Slot >= g.R) {
-			t.Errorf("R %d: issue %+v", g.R, is)
-		}
-	}
-	return d
-}
-
 // A 40-byte record claiming 2^62 bytes, and the largest R on a small file,
 // cost what the file costs.
 func TestDecodeAllocationBound(t *testing.T) {
-	cases := []struct {
-		name string
-		file partition.File
-		r    int64
-	}{
-		{"2^62-byte payload", hostileTable(HeaderSize+recSize, 1<<62, 1, false), 4},
-		{"2^62-byte payload, sealed", hostileTable(HeaderSize+recSize, 1<<62, 1, true), 2},
-		{"largest R", hostileTable(HeaderSize+recSize, 16, 1, false), MaxR},
-		{"largest R, sealed", hostileTable(HeaderSize+recSize, 16, 1, true), MaxR},
-		{"largest R, partition 0", hostileTable(HeaderSize+recSize, 16, 0, false), MaxR},
-	}
-	for _, c := range cases {
-		limit := hostile.Budget(c.file.Size)
-		got := hostile.AllocBytes(func() { Decode(c.file, partition.Geometry{R: c.r}, math.MaxInt64) })
-		t.Logf("%s: Decode allocates %d bytes", c.name, got)
-		if got > limit {
-			t.Errorf("%s: Decode allocates %d bytes, budget %d", c.name, got, limit)
-		}
-		if got := hostile.AllocBytes(func() { Probe(c.file) }); got > limit {
-			t.Errorf("%s: Probe allocates %d bytes, budget %d", c.name, got, limit)
-		}
-	}
+	codectest.AllocationBound(t, codec, []codectest.Bound{
+		{Name: "2^62-byte payload", File: hostileTable(HeaderSize+recSize, 1<<62, 1, false), G: partition.Geometry{R: 4}},
+		{Name: "2^62-byte payload, sealed", File: hostileTable(HeaderSize+recSize, 1<<62, 1, true), G: partition.Geometry{R: 2}},
+		{Name: "largest R", File: hostileTable(HeaderSize+recSize, 16, 1, false), G: partition.Geometry{R: MaxR}},
+		{Name: "largest R, sealed", File: hostileTable(HeaderSize+recSize, 16, 1, true), G: partition.Geometry{R: MaxR}},
+		{Name: "largest R, partition 0", File: hostileTable(HeaderSize+recSize, 16, 0, false), G: partition.Geometry{R: MaxR}},
+	})
+}
+
+// Probing and decoding a file through the OS (holes skipped with
+// SEEK_DATA) and through memory (every byte read) agree, for every fixture
+// partition and for the same file with a 1 MiB hole inserted at its end.
+func TestOSFileAndMemoryAgree(t *testing.T) {
+	codectest.OSFileAndMemoryAgree(t, codec, partition.Geometry{R: 4}) // the fixtures' R
 }

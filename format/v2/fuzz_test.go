@@ -10,7 +10,7 @@ import (
 	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/format/partition"
 	"github.com/walctl/walctl/format/record"
-	"github.com/walctl/walctl/internal/hostile"
+	"github.com/walctl/walctl/internal/fixtures/codectest"
 )
 
 // seedPartitions adds every partition file of the fixtures (Table, legacy,
@@ -38,34 +38,7 @@ func seedPartitions(f *testing.F, add func(b []byte, number int64)) {
 func FuzzProbe(f *testing.F) {
 	seedPartitions(f, func(b []byte, n int64) { f.Add(b, uint8(n)) })
 	f.Fuzz(func(t *testing.T, data []byte, number uint8) {
-		file := memFile("x", int64(number%4), data)
-		var p partition.Probe
-		if got := hostile.AllocBytes(func() { p = Probe(file) }); got > hostile.Budget(file.Size) {
-			t.Fatalf("Probe allocates %d bytes for a %d-byte file", got, file.Size)
-		}
-		if again := Probe(file); !reflect.DeepEqual(p, again) {
-			t.Fatalf("not deterministic: %+v vs %+v", p, again)
-		}
-		switch p.Format {
-		case Format, "empty", "zero":
-		default:
-			t.Fatalf("format %q", p.Format)
-		}
-		if p.Confidence < partition.None || p.Confidence > partition.VeryHigh || len(p.Evidence) == 0 {
-			t.Fatalf("confidence %v, evidence %v", p.Confidence, p.Evidence)
-		}
-		if p.UsedSlots < -1 || p.T1Slot < -1 || (p.T1Slot >= 0 && p.UsedSlots < p.T1Slot+1) {
-			t.Fatalf("used %d, T1 %d", p.UsedSlots, p.T1Slot)
-		}
-		if p.R != 0 {
-			if p.R < MinR || p.R > MaxR || file.Size < HeaderSize+p.R*recSize || p.Confidence != partition.VeryHigh {
-				t.Fatalf("R %d in a %d-byte file at %v", p.R, file.Size, p.Confidence)
-			}
-			// a footer that proves R is a footer Decode accepts
-			if d := Decode(file, partition.Geometry{R: p.R}, -1); !d.Sealed {
-				t.Fatalf("probe proves R %d, decode says unsealed: %v", p.R, d.Issues)
-			}
-		}
+		codectest.CheckProbe(t, codec, memFile("x", int64(number%4), data))
 	})
 }
 
@@ -77,31 +50,7 @@ func FuzzDecode(f *testing.F) {
 	f.Fuzz(func(t *testing.T, data []byte, rSeed, number uint8, lastIndex int16) {
 		g := partition.Geometry{R: MinR + int64(rSeed%15)}
 		file := memFile("x", int64(number%4), data)
-		var d partition.Decoded
-		// Memory follows the input, never a claimed length or R.
-		if got := hostile.AllocBytes(func() { d = Decode(file, g, int64(lastIndex)) }); got > hostile.Budget(file.Size) {
-			t.Fatalf("Decode allocates %d bytes for a %d-byte file", got, file.Size)
-		}
-		if again := Decode(file, g, int64(lastIndex)); !reflect.DeepEqual(d, again) {
-			t.Fatal("not deterministic")
-		}
-		if int64(len(d.Slots)) > g.R {
-			t.Fatalf("%d slots for R %d", len(d.Slots), g.R)
-		}
-		for s, sl := range d.Slots {
-			if sl.Slot != int64(s) {
-				t.Fatalf("slot %d labelled %d", s, sl.Slot)
-			}
-		}
-		checkPayloadRanges(t, d)
-		if d.Sealed && (byteAt(file, 0) == 0 || file.Size < HeaderSize+g.R*recSize) {
-			t.Fatalf("sealed without flag or footer room")
-		}
-		for _, is := range d.Issues {
-			if is.Code == "" || is.Message == "" || is.Slot < -1 || is.Slot >= g.R {
-				t.Fatalf("bad issue %+v", is)
-			}
-		}
+		d := codectest.CheckDecode(t, codec, file, g, int64(lastIndex))
 		if len(d.Issues) == 0 {
 			// accepted without remark: encode(decode(x)) must be x
 			if got := reencode(t, file, d); !bytes.Equal(got, data) {
@@ -162,7 +111,7 @@ func FuzzWriter(f *testing.F) {
 		count := int64(data[4]) % (r - first + 1)
 		body := data[5:]
 
-		var out bufAt
+		var out codectest.MemFile
 		var dst = &out
 		w := NewWriter(dst, number, partition.Geometry{R: r})
 		if err := w.SetLeading(leading); err != nil {
@@ -192,7 +141,7 @@ func FuzzWriter(f *testing.F) {
 		if err := w.Close(seal); err != nil {
 			t.Fatal(err)
 		}
-		file := memFile("x", number, out.b)
+		file := memFile("x", number, out.B)
 		d := Decode(file, partition.Geometry{R: r}, -1)
 		zeroLead := leading == LeadingZeros && first > start
 		wantIssue := zeroLead && ((!seal && lead < count) || (seal && lead > 0))
@@ -210,7 +159,7 @@ func FuzzWriter(f *testing.F) {
 			}
 			got := s.Rec
 			got.Offset = 0
-			if s.Kind != partition.Written || got != e.rec || !bytes.Equal(out.b[s.Rec.Offset:s.Rec.Offset+s.Avail], e.payload) {
+			if s.Kind != partition.Written || got != e.rec || !bytes.Equal(out.B[s.Rec.Offset:s.Rec.Offset+s.Avail], e.payload) {
 				t.Fatalf("slot %d = %+v, wrote %v %x", first+int64(i), s, e.rec, e.payload)
 			}
 		}
@@ -224,7 +173,7 @@ func FuzzWriter(f *testing.F) {
 		// Only stub-shaped records: nothing tells them from never-written
 		// slots, so the re-encoding has no entry to write.
 		allStubs := count > 0 && lead == count
-		if !wantIssue && !allStubs && !bytes.Equal(reencode(t, file, d), out.b) {
+		if !wantIssue && !allStubs && !bytes.Equal(reencode(t, file, d), out.B) {
 			t.Fatal("decode → encode is not the identity")
 		}
 		for s := start; s < first && leading == LeadingStubs && count > 0; s++ {

@@ -50,8 +50,8 @@ const (
 	// (index 0) is a stub whose 40 bytes at 512 are never written.
 	P0Start = HeaderSize + record.Size
 	// MinR and MaxR bound recordsPerPartition as the library checks it (§8).
-	MinR = 2
-	MaxR = math.MaxInt32 / record.Size
+	MinR = partition.MinR
+	MaxR = partition.MaxR
 )
 
 const recSize = int64(record.Size)

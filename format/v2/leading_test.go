@@ -7,13 +7,14 @@ import (
 	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/format/partition"
 	"github.com/walctl/walctl/format/record"
+	"github.com/walctl/walctl/internal/fixtures/codectest"
 )
 
 // writeE3 writes spec example E3 (partition 2 after a snapshot at 9: entry 10
 // in slot 2, R = 4) with the given leading layout, sealed or not.
 func writeE3(t *testing.T, l Leading, seal bool) []byte {
 	t.Helper()
-	var out bufAt
+	var out codectest.MemFile
 	w := NewWriter(&out, 2, partition.Geometry{R: 4})
 	if err := w.SetLeading(l); err != nil {
 		t.Fatal(err)
@@ -31,7 +32,7 @@ func writeE3(t *testing.T, l Leading, seal bool) []byte {
 	if err := w.Close(seal); err != nil {
 		t.Fatal(err)
 	}
-	return out.b
+	return out.B
 }
 
 // TestLeadingLayouts: the two layouts of never-written leading slots differ
@@ -123,7 +124,7 @@ func TestLeadingLayoutsSealed(t *testing.T) {
 func TestLeadingPartition0(t *testing.T) {
 	g := partition.Geometry{R: 8}
 	for _, l := range []Leading{LeadingStubs, LeadingZeros} {
-		var out bufAt
+		var out codectest.MemFile
 		w := NewWriter(&out, 0, g)
 		if err := w.SetLeading(l); err != nil {
 			t.Fatal(err)
@@ -135,22 +136,22 @@ func TestLeadingPartition0(t *testing.T) {
 			t.Fatal(err)
 		}
 		name := l.String()
-		if !bytes.Equal(out.b[512:552], make([]byte, 40)) {
+		if !bytes.Equal(out.B[512:552], make([]byte, 40)) {
 			t.Errorf("%s: index 0's bytes are not zero", name)
 		}
-		d := Decode(memFile("0", 0, out.b), g, 4)
+		d := Decode(memFile("0", 0, out.B), g, 4)
 		if (l == LeadingZeros) != hasIssue(d, finding.ZeroLeadingSlots) || hasIssue(d, finding.Slot0NotEmpty) {
 			t.Errorf("%s: issues %v", name, d.Issues)
 		}
-		got := LibraryReads(memFile("0", 0, out.b), g, 4, Reader570).Records[4]
+		got := LibraryReads(memFile("0", 0, out.B), g, 4, Reader570).Records[4]
 		if (got.Term == 2) != (l == LeadingStubs) {
 			t.Errorf("%s: 5.7.0–5.7.2 read slot 4 as %v", name, got)
 		}
 	}
-	if err := NewWriter(&bufAt{}, 1, g).SetLeading(LeadingZeros); err != nil {
+	if err := NewWriter(&codectest.MemFile{}, 1, g).SetLeading(LeadingZeros); err != nil {
 		t.Fatal(err)
 	}
-	w := NewWriter(&bufAt{}, 1, g)
+	w := NewWriter(&codectest.MemFile{}, 1, g)
 	_ = w.Append(1, exRec(1, 0, 0), nil)
 	if err := w.SetLeading(LeadingZeros); err != ErrTooLate {
 		t.Errorf("SetLeading after Append: %v", err)

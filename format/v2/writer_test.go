@@ -11,29 +11,15 @@ import (
 	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/format/partition"
 	"github.com/walctl/walctl/format/record"
+	"github.com/walctl/walctl/internal/fixtures/codectest"
 )
-
-// bufAt is an in-memory file: io.Writer appending, io.WriterAt patching.
-type bufAt struct{ b []byte }
-
-func (w *bufAt) Write(p []byte) (int, error) {
-	w.b = append(w.b, p...)
-	return len(p), nil
-}
-
-func (w *bufAt) WriteAt(p []byte, off int64) (int, error) {
-	if need := off + int64(len(p)); need > int64(len(w.b)) {
-		w.b = append(w.b, make([]byte, need-int64(len(w.b)))...)
-	}
-	return copy(w.b[off:], p), nil
-}
 
 // reencode writes the decoded entries of a partition again with the Writer,
 // laying out never-written leading slots the way the file does: zeros in a
 // library file, stub records in a walctl output.
 func reencode(t testing.TB, f partition.File, d partition.Decoded) []byte {
 	t.Helper()
-	var out bufAt
+	var out codectest.MemFile
 	w := NewWriter(&out, f.Number, partition.Geometry{R: d.R})
 	if err := w.SetLeading(leadingOf(f)); err != nil {
 		t.Fatal(err)
@@ -49,10 +35,10 @@ func reencode(t testing.TB, f partition.File, d partition.Decoded) []byte {
 	if err := w.Close(d.Sealed); err != nil {
 		t.Fatalf("close: %v", err)
 	}
-	if w.Size() != int64(len(out.b)) {
-		t.Fatalf("Size() = %d, wrote %d", w.Size(), len(out.b))
+	if w.Size() != int64(len(out.B)) {
+		t.Fatalf("Size() = %d, wrote %d", w.Size(), len(out.B))
 	}
-	return out.b
+	return out.B
 }
 
 // TestWriterReproducesLibraryFiles re-encodes the decoded entries of every
@@ -194,7 +180,7 @@ func TestWriterShapes(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			var out bufAt
+			var out codectest.MemFile
 			w := NewWriter(&out, tc.number, partition.Geometry{R: 4})
 			for i, e := range tc.entries {
 				rec := record.Record{Term: int64(i + 1), Timestamp: exTicks, Length: int64(len(e.payload))}
@@ -205,10 +191,10 @@ func TestWriterShapes(t *testing.T) {
 			if err := w.Close(tc.seal); err != nil {
 				t.Fatal(err)
 			}
-			if int64(len(out.b)) != tc.size {
-				t.Fatalf("size %d, want %d", len(out.b), tc.size)
+			if int64(len(out.B)) != tc.size {
+				t.Fatalf("size %d, want %d", len(out.B), tc.size)
 			}
-			f := memFile("x", tc.number, out.b)
+			f := memFile("x", tc.number, out.B)
 			if p := Probe(f); p.R != tc.probeR || (tc.seal && (p.Confidence != partition.VeryHigh || p.UsedSlots != tc.used)) {
 				t.Errorf("probe %+v, want R %d used %d", p, tc.probeR, tc.used)
 			}
@@ -218,11 +204,11 @@ func TestWriterShapes(t *testing.T) {
 			}
 			for i, e := range tc.entries {
 				s := d.SlotAt(int64(e.slot))
-				if s.Kind != partition.Written || s.Rec.Term != int64(i+1) || string(out.b[s.Rec.Offset:s.Rec.Offset+s.Avail]) != e.payload {
+				if s.Kind != partition.Written || s.Rec.Term != int64(i+1) || string(out.B[s.Rec.Offset:s.Rec.Offset+s.Avail]) != e.payload {
 					t.Errorf("slot %d = %+v", e.slot, s)
 				}
 			}
-			if !bytes.Equal(reencode(t, f, d), out.b) {
+			if !bytes.Equal(reencode(t, f, d), out.B) {
 				t.Error("decode → encode is not the identity")
 			}
 		})
@@ -293,7 +279,7 @@ func TestWriterErrors(t *testing.T) {
 			if r == 0 {
 				r = 4
 			}
-			var dst io.Writer = &bufAt{}
+			var dst io.Writer = &codectest.MemFile{}
 			if tc.plain {
 				dst = &bytes.Buffer{}
 			}
@@ -367,15 +353,15 @@ func applySeal(t *testing.T, f partition.File, b []byte, g partition.Geometry, l
 	if err != nil {
 		t.Fatalf("%s: %v", f.Name, err)
 	}
-	out := &bufAt{b: append([]byte{}, b[:plan.FooterAt]...)}
+	out := &codectest.MemFile{B: append([]byte{}, b[:plan.FooterAt]...)}
 	if err := plan.WriteFooter(out); err != nil {
 		t.Fatal(err)
 	}
-	if int64(len(out.b)) != plan.Length || !bytes.Equal(out.b[plan.FooterAt:], plan.Footer()) {
-		t.Fatalf("plan length %d, file %d", plan.Length, len(out.b))
+	if int64(len(out.B)) != plan.Length || !bytes.Equal(out.B[plan.FooterAt:], plan.Footer()) {
+		t.Fatalf("plan length %d, file %d", plan.Length, len(out.B))
 	}
-	out.b[0] = 1
-	return out.b
+	out.B[0] = 1
+	return out.B
 }
 
 // checkReadsAppended: 5.7.3+ reads each index as the manifest appended it.
