@@ -86,13 +86,14 @@ type Log struct {
 	wal                 *wal.Log
 	files               map[string]*os.File
 	order               []string // keys of files, oldest first
-	// hot reads the file payloads were read from last through 64 KiB
-	// windows: entries come in file order, so consecutive payloads cost one
-	// pread per window instead of one each. One file only, so memory stays at
-	// one CachedReader (256 KiB) whatever the log size.
+	// hot reads the file payloads were read from last, whole (one pread) or
+	// through 64 KiB windows (partition.OpenFile): entries come in file
+	// order, so consecutive payloads cost no pread each. One file only, so
+	// memory stays at one file's buffer whatever the log size.
 	hot struct {
-		name string
-		r    *partition.CachedReader
+		name    string
+		r       io.ReaderAt
+		release func()
 	}
 }
 
@@ -228,8 +229,18 @@ func (l *Log) reader(rel string) (io.ReaderAt, error) {
 	if err != nil {
 		return nil, err
 	}
-	l.hot.name, l.hot.r = rel, partition.NewCachedReader(f, info.Size())
+	l.dropHot()
+	l.hot.r, l.hot.release = partition.OpenFile(f, info.Size(), true)
+	l.hot.name = rel
 	return l.hot.r, nil
+}
+
+// dropHot gives the hot file's buffer back.
+func (l *Log) dropHot() {
+	if l.hot.release != nil {
+		l.hot.release()
+	}
+	l.hot.name, l.hot.r, l.hot.release = "", nil, nil
 }
 
 func (l *Log) file(rel string) (*os.File, error) {
@@ -247,7 +258,7 @@ func (l *Log) file(rel string) (*os.File, error) {
 		l.files[old].Close()
 		delete(l.files, old)
 		if l.hot.name == old {
-			l.hot.name, l.hot.r = "", nil
+			l.dropHot()
 		}
 	}
 	path := filepath.Join(l.Dir, filepath.FromSlash(rel))
@@ -272,6 +283,7 @@ func (l *Log) Close() error {
 	if l.wal != nil {
 		errs = append(errs, l.wal.Close())
 	}
+	l.dropHot()
 	for _, f := range l.files {
 		errs = append(errs, f.Close())
 	}

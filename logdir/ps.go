@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/walctl/walctl/detect"
+	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/format/nodestate"
 	"github.com/walctl/walctl/format/partition"
@@ -302,15 +303,19 @@ func (ps *psLog) readSnapshot(path string) error {
 	return nil
 }
 
-// open returns the codec view of one partition file.
-func (ps *psLog) open(pf detect.PartitionFile) (partition.File, *os.File, error) {
+// open returns the codec view of one partition file and the function that
+// closes it.
+func (ps *psLog) open(pf detect.PartitionFile) (partition.File, func(), error) {
 	h, err := os.Open(pf.Path)
 	if err != nil {
 		return partition.File{}, nil, err
 	}
-	// The codecs read 40-byte records: serve them from a few 64 KiB windows
-	// instead of one pread each.
-	return partition.File{R: partition.NewCachedReader(h, pf.Size), Size: pf.Size, Name: pf.Name, Number: pf.Number}, h, nil
+	// The codecs read 40-byte records. A Table or sparse decode reads them
+	// from one end of the file to the other: one read of the whole file. A
+	// legacy decode reads the prologue only: a few 64 KiB windows.
+	r, release := partition.OpenFile(h, pf.Size, ps.Format != format.Legacy)
+	f := partition.File{R: r, Size: pf.Size, Name: pf.Name, Number: pf.Number}
+	return f, func() { release(); h.Close() }, nil
 }
 
 func (ps *psLog) geometry() partition.Geometry { return partition.Geometry{R: ps.R, M: ps.M} }
