@@ -6,8 +6,8 @@ import (
 	"strings"
 
 	"github.com/walctl/walctl/detect"
-	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/finding"
+	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/format/nodestate"
 	"github.com/walctl/walctl/format/partition"
 	"github.com/walctl/walctl/format/ps"
