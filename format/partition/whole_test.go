@@ -60,7 +60,7 @@ func TestWholeBudget(t *testing.T) {
 		}
 		held = append(held, w)
 		if len(held) > wholeBudget/(4<<20) {
-			t.Fatalf("%d files of 4 MiB held, the budget is %d bytes", len(held), wholeBudget)
+			t.Fatalf("%d files of 4 MiB held, the budget is %d bytes", len(held), int64(wholeBudget))
 		}
 	}
 	if len(held) == 0 {
@@ -76,8 +76,14 @@ func TestWholeBudget(t *testing.T) {
 	for _, w := range held[1:] {
 		w.Release()
 	}
-	if n := wholeUsed.Load(); n != 0 {
-		t.Fatalf("%d bytes still counted after every release", n)
+	wholePool.Lock()
+	total, free := wholePool.total, 0
+	for _, f := range wholePool.free {
+		free += cap(f.b)
+	}
+	wholePool.Unlock()
+	if total > wholeBudget || int64(free) != total {
+		t.Fatalf("after every release the pool holds %d bytes, %d of them free (budget %d)", total, free, wholeBudget)
 	}
 }
 
