@@ -98,7 +98,11 @@ type Log struct {
 }
 
 // Open detects the format of dir and opens it read-only.
-func Open(dir string, o Options) (*Log, error) {
+func Open(dir string, o Options) (*Log, error) { return open(dir, o, nil) }
+
+// open is Open; fr, when not nil, asks a PersistentState log to replay its
+// entries during the scan (OpenChecked).
+func open(dir string, o Options, fr *fusedReplay) (*Log, error) {
 	info, err := os.Stat(dir)
 	if err != nil {
 		return nil, err
@@ -129,7 +133,7 @@ func Open(dir string, o Options) (*Log, error) {
 		if onlySnapshot(det) {
 			// No partition file and no entry after the snapshot: every
 			// format and R read this log the same, as its snapshot alone.
-			return openPS(dir, det, o.Target)
+			return openPS(dir, det, o.Target, fr)
 		}
 		return nil, &ErrUnsure{Dir: dir, Detection: det}
 	}
@@ -142,7 +146,7 @@ func Open(dir string, o Options) (*Log, error) {
 	if det.R < 2 || (det.Format == format.Sparse && det.M < 1) {
 		return nil, &ErrUnsure{Dir: dir, Detection: det}
 	}
-	return openPS(dir, det, o.Target)
+	return openPS(dir, det, o.Target, fr)
 }
 
 // onlySnapshot: a PersistentState directory without partition files whose

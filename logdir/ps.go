@@ -35,9 +35,10 @@ type psLog struct {
 	firstOnDisk, maxTerm int64
 	beyond               raftlog.Findings // codec findings about records after LastIndex
 	notRegularLive       map[int64]bool   // numbers of non-regular names reported as live partitions
+	fused                *fusedReplay     // Check's replay run during the scan (OpenChecked), or nil
 }
 
-func openPS(dir string, det *detect.Result, target release.Version) (*Log, error) {
+func openPS(dir string, det *detect.Result, target release.Version, fr *fusedReplay) (*Log, error) {
 	l := &Log{Dir: dir, Format: det.Format, Detection: det, R: det.R, M: det.M}
 	codec, err := ps.Codec(det.Format)
 	if err != nil && len(det.Listing.Partitions) > 0 {
@@ -51,6 +52,7 @@ func openPS(dir string, det *detect.Result, target release.Version) (*Log, error
 	if err := p.readSnapshot(det.Listing.Snapshot); err != nil {
 		return nil, err
 	}
+	p.startFused(fr)
 	lastOnDisk, err := p.scan()
 	if err != nil {
 		return nil, err
@@ -65,6 +67,7 @@ func openPS(dir string, det *detect.Result, target release.Version) (*Log, error
 	p.bounds(lastOnDisk)
 	p.checkDirectory(lastOnDisk)
 	l.stateLost, l.termLost = p.stateLost, p.termLost
+	p.finishFused()
 	l.entries = func(from, to int64, yield func(raftlog.Entry) bool) error {
 		return p.entries(from, to, p.lastHint, yield)
 	}
@@ -366,6 +369,7 @@ func (ps *psLog) scan() (int64, error) {
 			ps.addIssue(pf, base, is)
 		}
 		ps.Partitions = append(ps.Partitions, p)
+		ps.fusedPartition(i, base, d)
 		return true, nil
 	})
 	if err != nil {
