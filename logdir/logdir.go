@@ -86,10 +86,10 @@ type Log struct {
 	wal                 *wal.Log
 	files               map[string]*os.File
 	order               []string // keys of files, oldest first
-	// hot reads the file payloads were read from last, whole (one pread) or
-	// through 64 KiB windows (partition.OpenFile): entries come in file
-	// order, so consecutive payloads cost no pread each. One file only, so
-	// memory stays at one file's buffer whatever the log size.
+	// hot reads the file payloads were read from last through 64 KiB
+	// windows: entries come in file order, so consecutive payloads cost one
+	// pread per window instead of one each. One file only, so memory stays at
+	// one CachedReader (256 KiB) whatever the log size.
 	hot struct {
 		name    string
 		r       io.ReaderAt
@@ -234,7 +234,9 @@ func (l *Log) reader(rel string) (io.ReaderAt, error) {
 		return nil, err
 	}
 	l.dropHot()
-	l.hot.r, l.hot.release = partition.OpenFile(f, info.Size(), true)
+	// Payloads are read once each, in order: 64 KiB windows serve them
+	// without holding the file (the whole-file budget goes to the decodes).
+	l.hot.r, l.hot.release = partition.OpenFile(f, info.Size(), false)
 	l.hot.name = rel
 	return l.hot.r, nil
 }

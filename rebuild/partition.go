@@ -178,7 +178,7 @@ func (p *Payloads) Reader(e Entry) (io.Reader, error) {
 			return nil, err
 		}
 		p.dropHot()
-		p.hot, p.hotRelease = partition.OpenFile(f, info.Size(), true)
+		p.hot, p.hotRelease = partition.OpenFile(f, info.Size(), false) // windows: see logdir's hot reader
 		p.hotName = e.File
 	}
 	return io.NewSectionReader(p.hot, e.Rec.Offset, e.Rec.Length), nil
