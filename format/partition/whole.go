@@ -20,7 +20,7 @@ const (
 	// for the next file: decodes run ahead on several cores, and the 64 MiB
 	// memory budget must hold whatever their number. A file that does not
 	// fit is read through a CachedReader instead.
-	wholeBudget = 10 << 20
+	wholeBudget = 8 << 20
 	// wholeRound: buffers are sized in these steps, so that the partitions
 	// of a log (of about one size) share them.
 	wholeRound = 256 << 10
