@@ -42,13 +42,13 @@ func (ps *psLog) decodeInOrder(idx []int, hint int64, use func(i int, d partitio
 				return
 			}
 			go func() {
-				f, h, err := ps.open(ps.files[i])
+				f, done, err := ps.open(ps.files[i])
 				if err != nil {
 					results[k] <- decoded{err: err}
 					return
 				}
 				d := ps.codec.Decode(f, ps.geometry(), hint)
-				h.Close()
+				done()
 				results[k] <- decoded{d: d}
 			}()
 		}

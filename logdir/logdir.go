@@ -91,13 +91,18 @@ type Log struct {
 	// pread per window instead of one each. One file only, so memory stays at
 	// one CachedReader (256 KiB) whatever the log size.
 	hot struct {
-		name string
-		r    *partition.CachedReader
+		name    string
+		r       io.ReaderAt
+		release func()
 	}
 }
 
 // Open detects the format of dir and opens it read-only.
-func Open(dir string, o Options) (*Log, error) {
+func Open(dir string, o Options) (*Log, error) { return open(dir, o, nil) }
+
+// open is Open; fr, when not nil, asks a PersistentState log to replay its
+// entries during the scan (OpenChecked).
+func open(dir string, o Options, fr *fusedReplay) (*Log, error) {
 	info, err := os.Stat(dir)
 	if err != nil {
 		return nil, err
@@ -128,7 +133,7 @@ func Open(dir string, o Options) (*Log, error) {
 		if onlySnapshot(det) {
 			// No partition file and no entry after the snapshot: every
 			// format and R read this log the same, as its snapshot alone.
-			return openPS(dir, det, o.Target)
+			return openPS(dir, det, o.Target, fr)
 		}
 		return nil, &ErrUnsure{Dir: dir, Detection: det}
 	}
@@ -141,7 +146,7 @@ func Open(dir string, o Options) (*Log, error) {
 	if det.R < 2 || (det.Format == format.Sparse && det.M < 1) {
 		return nil, &ErrUnsure{Dir: dir, Detection: det}
 	}
-	return openPS(dir, det, o.Target)
+	return openPS(dir, det, o.Target, fr)
 }
 
 // onlySnapshot: a PersistentState directory without partition files whose
@@ -228,8 +233,20 @@ func (l *Log) reader(rel string) (io.ReaderAt, error) {
 	if err != nil {
 		return nil, err
 	}
-	l.hot.name, l.hot.r = rel, partition.NewCachedReader(f, info.Size())
+	l.dropHot()
+	// Payloads are read once each, in order: 64 KiB windows serve them
+	// without holding the file (the whole-file budget goes to the decodes).
+	l.hot.r, l.hot.release = partition.OpenFile(f, info.Size(), false)
+	l.hot.name = rel
 	return l.hot.r, nil
+}
+
+// dropHot gives the hot file's buffer back.
+func (l *Log) dropHot() {
+	if l.hot.release != nil {
+		l.hot.release()
+	}
+	l.hot.name, l.hot.r, l.hot.release = "", nil, nil
 }
 
 func (l *Log) file(rel string) (*os.File, error) {
@@ -247,7 +264,7 @@ func (l *Log) file(rel string) (*os.File, error) {
 		l.files[old].Close()
 		delete(l.files, old)
 		if l.hot.name == old {
-			l.hot.name, l.hot.r = "", nil
+			l.dropHot()
 		}
 	}
 	path := filepath.Join(l.Dir, filepath.FromSlash(rel))
@@ -272,6 +289,7 @@ func (l *Log) Close() error {
 	if l.wal != nil {
 		errs = append(errs, l.wal.Close())
 	}
+	l.dropHot()
 	for _, f := range l.files {
 		errs = append(errs, f.Close())
 	}

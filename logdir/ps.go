@@ -7,6 +7,7 @@ import (
 
 	"github.com/walctl/walctl/detect"
 	"github.com/walctl/walctl/finding"
+	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/format/nodestate"
 	"github.com/walctl/walctl/format/partition"
 	"github.com/walctl/walctl/format/ps"
@@ -37,9 +38,10 @@ type psLog struct {
 	firstOnDisk, maxTerm int64
 	beyond               raftlog.Findings // codec findings about records after LastIndex
 	notRegularLive       map[int64]bool   // numbers of non-regular names reported as live partitions
+	fused                *fusedReplay     // Check's replay run during the scan (OpenChecked), or nil
 }
 
-func openPS(dir string, det *detect.Result, target release.Version) (*Log, error) {
+func openPS(dir string, det *detect.Result, target release.Version, fr *fusedReplay) (*Log, error) {
 	l := &Log{Dir: dir, Format: det.Format, Detection: det, R: det.R, M: det.M}
 	codec, err := ps.Codec(det.Format)
 	if err != nil && len(det.Listing.Partitions) > 0 {
@@ -53,6 +55,7 @@ func openPS(dir string, det *detect.Result, target release.Version) (*Log, error
 	if err := p.readSnapshot(det.Listing.Snapshot); err != nil {
 		return nil, err
 	}
+	p.startFused(fr)
 	lastOnDisk, err := p.scan()
 	if err != nil {
 		return nil, err
@@ -67,6 +70,7 @@ func openPS(dir string, det *detect.Result, target release.Version) (*Log, error
 	p.bounds(lastOnDisk)
 	p.checkDirectory(lastOnDisk)
 	l.stateLost, l.termLost = p.stateLost, p.termLost
+	p.finishFused()
 	l.entries = func(from, to int64, yield func(raftlog.Entry) bool) error {
 		return p.entries(from, to, p.lastHint, yield)
 	}
@@ -314,15 +318,19 @@ func (ps *psLog) readSnapshot(path string) error {
 	return nil
 }
 
-// open returns the codec view of one partition file.
-func (ps *psLog) open(pf detect.PartitionFile) (partition.File, *os.File, error) {
+// open returns the codec view of one partition file and the function that
+// closes it.
+func (ps *psLog) open(pf detect.PartitionFile) (partition.File, func(), error) {
 	h, err := os.Open(pf.Path)
 	if err != nil {
 		return partition.File{}, nil, err
 	}
-	// The codecs read 40-byte records: serve them from a few 64 KiB windows
-	// instead of one pread each.
-	return partition.File{R: partition.NewCachedReader(h, pf.Size), Size: pf.Size, Name: pf.Name, Number: pf.Number}, h, nil
+	// The codecs read 40-byte records. A Table or sparse decode reads them
+	// from one end of the file to the other: one read of the whole file. A
+	// legacy decode reads the prologue only: a few 64 KiB windows.
+	r, release := partition.OpenFile(h, pf.Size, ps.Format != format.Legacy)
+	f := partition.File{R: r, Size: pf.Size, Name: pf.Name, Number: pf.Number}
+	return f, func() { release(); h.Close() }, nil
 }
 
 func (ps *psLog) geometry() partition.Geometry { return partition.Geometry{R: ps.R, M: ps.M} }
@@ -373,6 +381,7 @@ func (ps *psLog) scan() (int64, error) {
 			ps.addIssue(pf, base, is)
 		}
 		ps.Partitions = append(ps.Partitions, p)
+		ps.fusedPartition(i, base, d)
 		return true, nil
 	})
 	if err != nil {

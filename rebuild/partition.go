@@ -151,10 +151,12 @@ func (p *Partition) Name() string { return strconv.FormatInt(p.Number, 10) }
 type Payloads struct {
 	root  string
 	files map[string]*os.File
-	// hot reads the file payloads came from last through 64 KiB windows:
-	// entries are copied in file order, one pread per payload otherwise.
-	hot     *partition.CachedReader
-	hotName string
+	// hot reads the file payloads came from last, whole or through 64 KiB
+	// windows (partition.OpenFile): entries are copied in file order, one
+	// pread per payload otherwise.
+	hot        io.ReaderAt
+	hotName    string
+	hotRelease func()
 }
 
 func NewPayloads(root string) *Payloads { return &Payloads{root: root, files: map[string]*os.File{}} }
@@ -175,7 +177,9 @@ func (p *Payloads) Reader(e Entry) (io.Reader, error) {
 		if err != nil {
 			return nil, err
 		}
-		p.hot, p.hotName = partition.NewCachedReader(f, info.Size()), e.File
+		p.dropHot()
+		p.hot, p.hotRelease = partition.OpenFile(f, info.Size(), false) // windows: see logdir's hot reader
+		p.hotName = e.File
 	}
 	return io.NewSectionReader(p.hot, e.Rec.Offset, e.Rec.Length), nil
 }
@@ -243,7 +247,16 @@ func (p *Payloads) spans(e Entry) (io.Reader, error) {
 	return io.MultiReader(rs...), nil
 }
 
+// dropHot gives the hot file's buffer back.
+func (p *Payloads) dropHot() {
+	if p.hotRelease != nil {
+		p.hotRelease()
+	}
+	p.hot, p.hotName, p.hotRelease = nil, "", nil
+}
+
 func (p *Payloads) Close() {
+	p.dropHot()
 	for _, f := range p.files {
 		f.Close()
 	}

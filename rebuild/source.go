@@ -145,13 +145,17 @@ func (s *Source) Part(number int64) (*Part, error) {
 	if err != nil {
 		return nil, err
 	}
-	f := partition.File{R: partition.NewCachedReader(h, info.Size()), Size: info.Size(), Name: name, Number: number}
+	// A Table or sparse decode reads the whole file: one read (see
+	// partition.OpenFile).
+	r, release := partition.OpenFile(h, info.Size(), s.codec.Format() != format.Legacy)
+	f := partition.File{R: r, Size: info.Size(), Name: name, Number: number}
 	p := &Part{Number: number, Name: name, Size: info.Size()}
 	p.Decoded = s.codec.Decode(f, s.G, s.hint)
 	var b [1]byte
-	if n, _ := h.ReadAt(b[:], 0); n == 1 && p.Decoded.Format == format.V2 {
+	if n := f.ReadAt(b[:], 0); n == 1 && p.Decoded.Format == format.V2 {
 		p.Byte0 = b[0]
 	}
+	release()
 	if err := s.patch(p); err != nil {
 		return nil, err
 	}

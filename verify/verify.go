@@ -102,20 +102,20 @@ func Dir(dir string, o Options) (*Report, error) {
 
 // once verifies dir as opened with o.
 func once(dir string, o logdir.Options, bar func(int64) *progress.Bar) (*Report, error) {
-	l, err := logdir.Open(dir, o)
-	if err != nil {
-		return nil, err
-	}
-	defer l.Close()
+	// One walk over the partitions: the scan that opens the log also
+	// replays its entries (logdir.OpenChecked).
 	var pb *progress.Bar
-	if bar != nil {
-		pb = bar(l.Last - l.First + 1)
+	begin := func(first, last int64) {
+		if bar != nil {
+			pb = bar(last - first + 1)
+		}
 	}
-	sum, fs, err := l.Check(func(raftlog.Entry) { pb.Add(1) })
+	l, sum, fs, err := logdir.OpenChecked(dir, o, begin, func(raftlog.Entry) { pb.Add(1) })
 	pb.Done()
 	if err != nil {
 		return nil, err
 	}
+	defer l.Close()
 	if holder := logdir.HeldBy(l); holder != "" {
 		fs.Add(raftlog.New(finding.LogInUse, "", holder, -1, raftlog.NoIndex, nil))
 	}

@@ -36,6 +36,12 @@ func (f File) RecordAt(off int64) (rec record.Record, ok bool) {
 	if off < 0 || off > f.Size-record.Size {
 		return rec, false
 	}
+	if w, isWhole := f.R.(*Whole); isWhole {
+		if off+record.Size > int64(len(w.b)) {
+			return rec, false // the file shrank after its stat
+		}
+		return record.Decode(w.b[off : off+record.Size]), true
+	}
 	if c, isCached := f.R.(*CachedReader); isCached {
 		var b [record.Size]byte // stays on the stack: readCached keeps no reference
 		if n, _ := c.readCached(b[:], off); n < record.Size {

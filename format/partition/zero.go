@@ -1,6 +1,7 @@
 package partition
 
 import (
+	"encoding/binary"
 	"io"
 	"os"
 )
@@ -16,6 +17,9 @@ func (f File) FirstNonZero(from, to int64) int64 {
 	to = min(to, f.Size)
 	if from < 0 {
 		from = 0
+	}
+	if w, ok := f.R.(*Whole); ok {
+		return w.firstNonZero(from, to)
 	}
 	buf := make([]byte, min(zeroChunk, max(to-from, 0)))
 	for from < to {
@@ -55,4 +59,25 @@ func nextData(r io.ReaderAt, off int64) (int64, bool) {
 		return 0, false
 	}
 	return seekData(f, off)
+}
+
+// firstNonZero is FirstNonZero over bytes in memory, 8 at a time.
+func (w *Whole) firstNonZero(from, to int64) int64 {
+	to = min(to, int64(len(w.b)))
+	if from >= to {
+		return -1
+	}
+	b := w.b[from:to]
+	i := 0
+	for ; i+8 <= len(b); i += 8 {
+		if binary.LittleEndian.Uint64(b[i:]) != 0 {
+			break
+		}
+	}
+	for ; i < len(b); i++ {
+		if b[i] != 0 {
+			return from + int64(i)
+		}
+	}
+	return -1
 }
