@@ -141,8 +141,20 @@ func (r *Report) String() string {
 	if r.Replica != "" {
 		kept += fmt.Sprintf(", %d rebuilt equal to the committed entries of %s", r.Rebuilt, r.Replica)
 	}
-	return fmt.Sprintf("input re-read on its own (%s): %s, %d uncommitted kept, %d dropped, %d not intact in the input (%d payload bytes compared); %s, %s; commit index %d ≤ %d (%s)",
-		r.InGeometry, kept, r.Uncommitted, r.Dropped, r.Unproven, r.Bytes, r.Term, r.Vote, r.OutCommit, r.CommitIndex, r.CommitFrom)
+	return fmt.Sprintf(
+		"input re-read on its own (%s): %s, %d uncommitted kept, %d dropped, %d not intact in the input (%d payload bytes compared); %s, %s; commit index %d ≤ %d (%s)",
+		r.InGeometry,
+		kept,
+		r.Uncommitted,
+		r.Dropped,
+		r.Unproven,
+		r.Bytes,
+		r.Term,
+		r.Vote,
+		r.OutCommit,
+		r.CommitIndex,
+		r.CommitFrom,
+	)
 }
 
 // Prove reads input and output again and proves that output keeps what
@@ -249,9 +261,13 @@ func bestCandidate(dir string, l *logdir.Log, candidates []int64) error {
 		run, err := intactRun(other)
 		other.Close()
 		if err == nil && run > mine {
-			return &Violation{Index: raftlog.NoIndex, Field: "geometry", In: fmt.Sprintf("read with R = %d (also a candidate), intact up to index %d", r, run),
-				Out: fmt.Sprintf("the write's R = %d reads it intact only up to %d", l.R, mine),
-				Why: "entries would be dropped or moved only because of the R chosen: check the node's configured records per partition"}
+			return &Violation{
+				Index: raftlog.NoIndex,
+				Field: "geometry",
+				In:    fmt.Sprintf("read with R = %d (also a candidate), intact up to index %d", r, run),
+				Out:   fmt.Sprintf("the write's R = %d reads it intact only up to %d", l.R, mine),
+				Why:   "entries would be dropped or moved only because of the R chosen: check the node's configured records per partition",
+			}
 		}
 	}
 	return nil
@@ -391,7 +407,8 @@ func openOutput(dir string, exp Expect, in *logdir.Log) (*logdir.Log, func(), er
 		o.Format = det.Format
 	}
 	cleanup := nothing
-	if exp.SnapshotByApplication && o.Format == format.WAL && in.Snapshot != nil && in.Snapshot.Index > 0 && !walHasSnapshot(dir, o) {
+	if exp.SnapshotByApplication && o.Format == format.WAL && in.Snapshot != nil && in.Snapshot.Index > 0 &&
+		!walHasSnapshot(dir, o) {
 		tmp, err := os.MkdirTemp("", "walctl-audit-")
 		if err != nil {
 			return nil, nothing, err
@@ -414,8 +431,13 @@ func openOutput(dir string, exp Expect, in *logdir.Log) (*logdir.Log, func(), er
 		if f.Code == finding.GeometryConflict {
 			l.Close()
 			cleanup()
-			return nil, nothing, &Violation{Index: raftlog.NoIndex, Field: "geometry", In: "the write's settings", Out: f.Message,
-				Why: "the output's files contradict the geometry it was written with"}
+			return nil, nothing, &Violation{
+				Index: raftlog.NoIndex,
+				Field: "geometry",
+				In:    "the write's settings",
+				Out:   f.Message,
+				Why:   "the output's files contradict the geometry it was written with",
+			}
 		}
 	}
 	return l, cleanup, nil
@@ -435,9 +457,13 @@ func walHasSnapshot(dir string, o logdir.Options) bool {
 // value must be among its candidates.
 func disagree(det *detect.Result, o logdir.Options) *Violation {
 	geom := func(what string, written, detected any) *Violation {
-		return &Violation{Index: raftlog.NoIndex, Field: "geometry", In: fmt.Sprintf("written with %s %v", what, written),
-			Out: fmt.Sprintf("the output's own detection says %v (%s)", detected, det.Confidence),
-			Why: "the output would not be read back the way it was written"}
+		return &Violation{
+			Index: raftlog.NoIndex,
+			Field: "geometry",
+			In:    fmt.Sprintf("written with %s %v", what, written),
+			Out:   fmt.Sprintf("the output's own detection says %v (%s)", detected, det.Confidence),
+			Why:   "the output would not be read back the way it was written",
+		}
 	}
 	if o.Format != "" && det.Format != format.Unknown && det.Format != o.Format {
 		return geom("format", o.Format, det.Format)
@@ -517,8 +543,15 @@ func (a *auditor) nodeState() error {
 	}
 	a.r.OutCommit = out.CommitIndex
 	if out.CommitIndex > a.boundC {
-		return &Violation{Index: raftlog.NoIndex, Field: "commit index", In: fmt.Sprintf("%d (%s)", a.boundC, a.r.CommitFrom),
-			Out: fmt.Sprint(out.CommitIndex), Why: "a commit index above a trusted one makes uncommitted entries committed"}
+		return &Violation{
+			Index: raftlog.NoIndex,
+			Field: "commit index",
+			In:    fmt.Sprintf("%d (%s)", a.boundC, a.r.CommitFrom),
+			Out: fmt.Sprint(
+				out.CommitIndex,
+			),
+			Why: "a commit index above a trusted one makes uncommitted entries committed",
+		}
 	}
 	return nil
 }
@@ -572,7 +605,13 @@ func (a *auditor) term(in, out *raftlog.NodeState) error {
 		if t != nil {
 			why = fmt.Sprintf("--set-term asked for %d", *t)
 		}
-		return &Violation{Index: raftlog.NoIndex, Field: "node term", In: fmt.Sprint(in.Term), Out: fmt.Sprint(out.Term), Why: why}
+		return &Violation{
+			Index: raftlog.NoIndex,
+			Field: "node term",
+			In:    fmt.Sprint(in.Term),
+			Out:   fmt.Sprint(out.Term),
+			Why:   why,
+		}
 	}
 	return nil
 }
@@ -632,8 +671,13 @@ func (a *auditor) snapshot() error {
 	case a.inSnap == 0 && a.outSnap == 0:
 		return nil
 	case a.outSnap < a.inSnap:
-		return &Violation{Index: a.inSnap, Field: "snapshot", In: fmt.Sprintf("snapshot at %d", a.inSnap), Out: snapWords(a.outSnap),
-			Why: "the entries the input's snapshot covers are gone"}
+		return &Violation{
+			Index: a.inSnap,
+			Field: "snapshot",
+			In:    fmt.Sprintf("snapshot at %d", a.inSnap),
+			Out:   snapWords(a.outSnap),
+			Why:   "the entries the input's snapshot covers are gone",
+		}
 	case a.outSnap == a.inSnap && a.out.Snapshot.Term != a.in.Snapshot.Term:
 		return &Violation{Index: a.inSnap, Field: "snapshot", In: fmt.Sprintf("term %d", a.in.Snapshot.Term),
 			Out: fmt.Sprintf("term %d", a.out.Snapshot.Term)}
@@ -768,7 +812,10 @@ func (a *auditor) entries() error {
 	}
 	if a.outSnap > a.inSnap && !a.sawOutSnap {
 		return &Violation{Index: a.outSnap, Field: "snapshot", In: "no intact committed entry at this index",
-			Out: fmt.Sprintf("snapshot at %d", a.outSnap), Why: "the output's snapshot covers entries the input does not hold"}
+			Out: fmt.Sprintf(
+				"snapshot at %d",
+				a.outSnap,
+			), Why: "the output's snapshot covers entries the input does not hold"}
 	}
 	return nil
 }
@@ -784,7 +831,8 @@ func Intact(l *logdir.Log) func(raftlog.Entry) bool {
 }
 
 func intact(e raftlog.Entry, damaged map[int64]bool) bool {
-	return e.State == raftlog.EntryOK && e.PayloadAvailable() == e.Length && (e.HashOK == nil || *e.HashOK) && !damaged[e.Index]
+	return e.State == raftlog.EntryOK && e.PayloadAvailable() == e.Length && (e.HashOK == nil || *e.HashOK) &&
+		!damaged[e.Index]
 }
 
 // entry proves one index the input holds: ei, faced by eo (nil: the output
@@ -811,14 +859,28 @@ func (a *auditor) entry(ei raftlog.Entry, eo *raftlog.Entry, ok bool, firstBad i
 			a.sawOutSnap = true
 		}
 		if ei.Index > a.boundC {
-			return &Violation{Index: ei.Index, Field: "snapshot", In: "not committed", Out: fmt.Sprintf("covered by the output's snapshot at %d", a.outSnap),
-				Why: "a snapshot covers committed entries only"}
+			return &Violation{
+				Index: ei.Index,
+				Field: "snapshot",
+				In:    "not committed",
+				Out:   fmt.Sprintf("covered by the output's snapshot at %d", a.outSnap),
+				Why:   "a snapshot covers committed entries only",
+			}
 		}
 		a.count(ei, true)
 		return nil
 	case eo == nil && must:
-		return &Violation{Index: ei.Index, Field: "entry", In: fmt.Sprintf("committed, term %d, %d bytes", ei.Term, ei.Length), Out: "missing",
-			Why: fmt.Sprintf("every entry up to commit index %d (%s) that the input holds intact must be kept", a.obligC, a.r.CommitFrom)}
+		return &Violation{
+			Index: ei.Index,
+			Field: "entry",
+			In:    fmt.Sprintf("committed, term %d, %d bytes", ei.Term, ei.Length),
+			Out:   "missing",
+			Why: fmt.Sprintf(
+				"every entry up to commit index %d (%s) that the input holds intact must be kept",
+				a.obligC,
+				a.r.CommitFrom,
+			),
+		}
 	case eo == nil:
 		if ei.Index <= a.in.Last {
 			a.r.Dropped++ // records past the input's last index were not part of its log
@@ -909,8 +971,13 @@ func (a *auditor) extra(eo raftlog.Entry) error {
 	if a.rep != nil && eo.Index <= a.obligC {
 		return a.rebuilt(eo)
 	}
-	return &Violation{Index: eo.Index, Field: "entry", In: "not held", Out: fmt.Sprintf("term %d, %d bytes", eo.Term, eo.Length),
-		Why: "the output holds an entry the input does not"}
+	return &Violation{
+		Index: eo.Index,
+		Field: "entry",
+		In:    "not held",
+		Out:   fmt.Sprintf("term %d, %d bytes", eo.Term, eo.Length),
+		Why:   "the output holds an entry the input does not",
+	}
 }
 
 // rebuilt proves an output entry at a committed index the input does not
@@ -919,7 +986,13 @@ func (a *auditor) extra(eo raftlog.Entry) error {
 // "invented": the cluster committed it.
 func (a *auditor) rebuilt(eo raftlog.Entry) error {
 	v := func(in, why string) *Violation {
-		return &Violation{Index: eo.Index, Field: "entry", In: in, Out: fmt.Sprintf("term %d, %d bytes", eo.Term, eo.Length), Why: why}
+		return &Violation{
+			Index: eo.Index,
+			Field: "entry",
+			In:    in,
+			Out:   fmt.Sprintf("term %d, %d bytes", eo.Term, eo.Length),
+			Why:   why,
+		}
 	}
 	er, err := a.rep.at(eo.Index)
 	if err != nil {
@@ -927,9 +1000,15 @@ func (a *auditor) rebuilt(eo raftlog.Entry) error {
 	}
 	switch {
 	case er == nil:
-		return v("not held intact, nor by the replica", "the output holds an entry neither the input nor the replica holds")
+		return v(
+			"not held intact, nor by the replica",
+			"the output holds an entry neither the input nor the replica holds",
+		)
 	case !a.rep.intact(*er) || (er.Padding292 != nil && er.Padding292.Proven):
-		return v("not held intact, and damaged on the replica ("+reason(*er)+")", "a rebuilt entry must be the replica's intact one")
+		return v(
+			"not held intact, and damaged on the replica ("+reason(*er)+")",
+			"a rebuilt entry must be the replica's intact one",
+		)
 	case eo.Index > a.rep.commit:
 		return v(fmt.Sprintf("not held intact; the replica has not committed it (commit index %d)", a.rep.commit),
 			"a rebuilt entry must be one the replica committed")
@@ -938,13 +1017,21 @@ func (a *auditor) rebuilt(eo raftlog.Entry) error {
 	case er.Term != eo.Term:
 		return v(fmt.Sprintf("the replica's term %d", er.Term), "a rebuilt entry must equal the replica's")
 	case !raftlog.SameCommand(er.CommandID, eo.CommandID):
-		return v("the replica's command id "+raftlog.CommandText(er.CommandID), "a rebuilt entry must equal the replica's")
+		return v(
+			"the replica's command id "+raftlog.CommandText(er.CommandID),
+			"a rebuilt entry must equal the replica's",
+		)
 	case er.Length != eo.Length:
 		return v(fmt.Sprintf("the replica's %d bytes", er.Length), "a rebuilt entry must equal the replica's")
 	}
 	at, err := logdir.PayloadDiff(a.rep.l, *er, a.out, eo)
 	if err != nil {
-		return &Violation{Index: eo.Index, Field: "payload", In: "the replica's, readable", Out: "unreadable: " + err.Error()}
+		return &Violation{
+			Index: eo.Index,
+			Field: "payload",
+			In:    "the replica's, readable",
+			Out:   "unreadable: " + err.Error(),
+		}
 	}
 	if at >= 0 {
 		return &Violation{Index: eo.Index, Field: "payload", In: fmt.Sprintf("the replica's %d bytes", er.Length),
@@ -1040,7 +1127,11 @@ func Preflight(input string, in logdir.Options) error {
 	if err := a.entries(); err != nil {
 		var v *Violation
 		if errors.As(err, &v) {
-			v.Why = fmt.Sprintf("read with the write's settings (%s) the input is not what its files hold (%s)", describe(view, "the flags"), how)
+			v.Why = fmt.Sprintf(
+				"read with the write's settings (%s) the input is not what its files hold (%s)",
+				describe(view, "the flags"),
+				how,
+			)
 		}
 		return err
 	}

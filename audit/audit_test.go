@@ -68,7 +68,13 @@ func (s logSpec) write(t testing.TB) string {
 		t.Fatal(err)
 	}
 	for i, e := range s.entries {
-		ge := ps.Entry{Index: int64(i + 1), Term: e.term, Ticks: gen.BaseTicks + int64(i), CommandID: e.cmd, Length: int64(len(e.payload))}
+		ge := ps.Entry{
+			Index:     int64(i + 1),
+			Term:      e.term,
+			Ticks:     gen.BaseTicks + int64(i),
+			CommandID: e.cmd,
+			Length:    int64(len(e.payload)),
+		}
 		if err := w.Append(ge, bytes.NewReader(e.payload)); err != nil {
 			t.Fatal(err)
 		}
@@ -264,7 +270,13 @@ func (s logSpec) writeSparse(t testing.TB, m int64) string {
 		t.Fatal(err)
 	}
 	for i, e := range s.entries {
-		ge := ps.Entry{Index: int64(i + 1), Term: e.term, Ticks: gen.BaseTicks + int64(i), CommandID: e.cmd, Length: int64(len(e.payload))}
+		ge := ps.Entry{
+			Index:     int64(i + 1),
+			Term:      e.term,
+			Ticks:     gen.BaseTicks + int64(i),
+			CommandID: e.cmd,
+			Length:    int64(len(e.payload)),
+		}
 		if err := w.Append(ge, bytes.NewReader(e.payload)); err != nil {
 			t.Fatal(err)
 		}
@@ -651,9 +663,20 @@ func TestProveRebuiltFromReplica(t *testing.T) {
 		{"the output differs from the replica's payload", exp.Replica,
 			output(func(s *logSpec) { s.entries[5].payload[3] ^= 1 }), "payload", "differs"},
 		{"the replica holds another term", replica(func(s *logSpec) { s.entries[5].term = 3 }), out, "entry", "term 3"},
-		{"the replica holds another command id", replica(func(s *logSpec) { s.entries[5].cmd = id(77) }), out, "entry", "command id 77"},
-		{"the replica has not committed it", replica(func(s *logSpec) { s.state.CommitIndex, s.state.LastApplied = 5, 5 }),
-			out, "entry", "not committed"},
+		{
+			"the replica holds another command id",
+			replica(func(s *logSpec) { s.entries[5].cmd = id(77) }),
+			out,
+			"entry",
+			"command id 77",
+		},
+		{
+			"the replica has not committed it",
+			replica(func(s *logSpec) { s.state.CommitIndex, s.state.LastApplied = 5, 5 }),
+			out,
+			"entry",
+			"not committed",
+		},
 		{"the replica lacks it", replica(func(s *logSpec) {
 			s.entries = s.entries[:5]
 			s.state.CommitIndex, s.state.LastApplied = 5, 5

@@ -94,8 +94,20 @@ func adviceVariants(t *testing.T) []adviceCase {
 		return adviceCase{name: base + "+" + name, base: f, damage: damage, want: want, warn: warn}
 	}
 	return []adviceCase{
-		v("node-state-zeroed", "5.26.2/table-basic", write("node.state", make([]byte, 128)), "node-state-zeroed", false),
-		v("node-state-zeroed", "5.26.2/legacy-basic", write("node.state", make([]byte, 128)), "node-state-zeroed", false),
+		v(
+			"node-state-zeroed",
+			"5.26.2/table-basic",
+			write("node.state", make([]byte, 128)),
+			"node-state-zeroed",
+			false,
+		),
+		v(
+			"node-state-zeroed",
+			"5.26.2/legacy-basic",
+			write("node.state", make([]byte, 128)),
+			"node-state-zeroed",
+			false,
+		),
 		// 366 zero bytes: DotNext reads the first 128, all zero (found by FuzzRepair)
 		v("node-state-zeroed-oversized", "5.26.2/table-basic", write("node.state", make([]byte, 366)),
 			"node-state-zeroed", false),
@@ -106,7 +118,13 @@ func adviceVariants(t *testing.T) []adviceCase {
 		v("node-state-cut-snapshot", "5.26.2/table-snapshot", cut("node.state", 40), "node-state-size", false),
 		v("node-state-oversized", "5.26.2/table-basic", grow("node.state", 100), "node-state-size", true),
 		v("node-state-term-0", "5.26.2/table-nocheck", patch("node.state", 72, term(0)), "term-reset", false),
-		v("node-state-term-behind", "5.26.2/table-nocheck", patch("node.state", 72, term(2)), "term-above-current", true),
+		v(
+			"node-state-term-behind",
+			"5.26.2/table-nocheck",
+			patch("node.state", 72, term(2)),
+			"term-above-current",
+			true,
+		),
 		v("snapshot-cut", "5.26.2/table-snapshot", cut("snapshot", 10), "snapshot-short", false),
 		v("partition-fifo", "5.26.2/table-basic", replace("1", mkfifo), "partition-not-regular", false),
 		v("partition-dir", "5.26.2/legacy-basic", replace("1", mkdir), "partition-not-regular", false),

@@ -60,7 +60,10 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		HideHelpCommand:      false,
 		EnableBashCompletion: true,
 		Flags: []cli.Flag{
-			&cli.BoolFlag{Name: "no-color", Usage: "never colour the output (also: NO_COLOR set, or stdout not a terminal)"},
+			&cli.BoolFlag{
+				Name:  "no-color",
+				Usage: "never colour the output (also: NO_COLOR set, or stdout not a terminal)",
+			},
 			&cli.BoolFlag{Name: "quiet", Aliases: []string{"q"}, Usage: "no progress bar on stderr"},
 		},
 		Before: func(c *cli.Context) error {

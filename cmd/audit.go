@@ -27,13 +27,19 @@ func checkEvidence(c *cli.Context, override bool, dir string, o logdir.Options) 
 	}
 	if override {
 		for _, w := range words {
-			fmt.Fprintf(c.App.ErrWriter, "walctl: warning: %s — overridden by --override-evidence; the write is still audited against the files\n",
-				termtext.Escape(w))
+			fmt.Fprintf(
+				c.App.ErrWriter,
+				"walctl: warning: %s — overridden by --override-evidence; the write is still audited against the files\n",
+				termtext.Escape(w),
+			)
 		}
 		return nil
 	}
 	return hinted{err: fmt.Errorf("%s: refused before writing anything: %s", dir, strings.Join(words, "; ")),
-		hint: fmt.Sprintf("drop the setting and let detection read the files (walctl detect %s); if that evidence is itself damaged, add --override-evidence (the write is still audited)", dir)}
+		hint: fmt.Sprintf(
+			"drop the setting and let detection read the files (walctl detect %s); if that evidence is itself damaged, add --override-evidence (the write is still audited)",
+			dir,
+		)}
 }
 
 // unproven is an error that exits 1 (damage, or a write that cannot be
@@ -52,7 +58,10 @@ func (d unproven) Unwrap() error { return d.err }
 func preflight(dir string, in logdir.Options) error {
 	if err := audit.Preflight(dir, in); err != nil {
 		return unproven{err: fmt.Errorf("%s: refused before writing anything: %w", dir, err),
-			hint: fmt.Sprintf("drop the settings and let detection read the files (walctl detect %s); nothing was written", dir)}
+			hint: fmt.Sprintf(
+				"drop the settings and let detection read the files (walctl detect %s); nothing was written",
+				dir,
+			)}
 	}
 	return nil
 }
@@ -73,7 +82,12 @@ func reportRefusedPlan(c *cli.Context, asJSON bool, doc *repairDoc, refused []re
 	}
 	printPlan(w, doc.Plan)
 	blank(w)
-	printLine(w, "%s nothing was written: walctl repair --apply carries out a plan only whole, and this one refuses %s:", red("refused:"), plural(len(refused), "item"))
+	printLine(
+		w,
+		"%s nothing was written: walctl repair --apply carries out a plan only whole, and this one refuses %s:",
+		red("refused:"),
+		plural(len(refused), "item"),
+	)
 	for _, r := range refused {
 		allow := "no flag makes it safe"
 		if r.Flag != "" {

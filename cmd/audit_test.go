@@ -29,18 +29,53 @@ func TestWritesRefuseContradictedSettings(t *testing.T) {
 		args     []string // before DIR; "OUT" becomes a fresh output path
 		evidence string
 	}{
-		{"repair --apply with another R (issue 12)", table, []string{"repair", "--apply", "-R", "3"}, "partition 0: its sealed footer proves R = 4"},
+		{
+			"repair --apply with another R (issue 12)",
+			table,
+			[]string{"repair", "--apply", "-R", "3"},
+			"partition 0: its sealed footer proves R = 4",
+		},
 		{"the plan alone too", table, []string{"repair", "-R", "3"}, "partition 1: its sealed footer proves R = 4"},
 		{"legacy with R = 2 (issue 12)", legacy, []string{"repair", "--apply", "-R", "2"}, "partition 0: its prologue"},
 		{"another format", table, []string{"repair", "--apply", "--format", "legacy"}, "which legacy does not explain"},
 		{"another sparse M", sparse, []string{"repair", "--apply", "-M", "512"}, "M = 1024"},
-		{"convert with another input R", table, []string{"convert", "--to", "legacy", "--in-records-per-partition", "3", "--out", "OUT"}, "proves R = 4"},
-		{"convert in place with another input format", table, []string{"convert", "--to", "legacy", "--in-format", "legacy", "--in-place"}, "partition 0"},
-		{"convert to wal with another input R", table, []string{"convert", "--to", "wal", "--in-records-per-partition", "5", "--out", "OUT"}, "proves R = 4"},
-		{"WAL repair with a hash that does not verify", walLog, []string{"repair", "--apply", "--hash", "crc32"}, "metadata/: the slots prove hash xxhash3"},
-		{"WAL repair with another chunk size", walLog, []string{"repair", "--apply", "--chunk-size", "8192"}, "data/: all 5 chunk files are 4096 bytes"},
+		{
+			"convert with another input R",
+			table,
+			[]string{"convert", "--to", "legacy", "--in-records-per-partition", "3", "--out", "OUT"},
+			"proves R = 4",
+		},
+		{
+			"convert in place with another input format",
+			table,
+			[]string{"convert", "--to", "legacy", "--in-format", "legacy", "--in-place"},
+			"partition 0",
+		},
+		{
+			"convert to wal with another input R",
+			table,
+			[]string{"convert", "--to", "wal", "--in-records-per-partition", "5", "--out", "OUT"},
+			"proves R = 4",
+		},
+		{
+			"WAL repair with a hash that does not verify",
+			walLog,
+			[]string{"repair", "--apply", "--hash", "crc32"},
+			"metadata/: the slots prove hash xxhash3",
+		},
+		{
+			"WAL repair with another chunk size",
+			walLog,
+			[]string{"repair", "--apply", "--chunk-size", "8192"},
+			"data/: all 5 chunk files are 4096 bytes",
+		},
 		{"WAL repair with another layout", walLog, []string{"repair", "--wal-layout", "5"}, "32-byte records"},
-		{"convert a WAL with another input hash", walLog, []string{"convert", "--to", "v2", "--out-records-per-partition", "4", "--in-hash", "none", "--out", "OUT"}, "hash xxhash3"},
+		{
+			"convert a WAL with another input hash",
+			walLog,
+			[]string{"convert", "--to", "v2", "--out-records-per-partition", "4", "--in-hash", "none", "--out", "OUT"},
+			"hash xxhash3",
+		},
 		{"a WAL read as v2", walLog, []string{"repair", "--apply", "--format", "v2"}, "is a WriteAheadLog"},
 	}
 	for _, c := range cases {
@@ -101,16 +136,23 @@ func TestOverrideEvidence(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := treeHash(t, dir)
-	if out, errs, code := run(t, "repair", "--apply", "-R", "4", dir); code != 2 || !strings.Contains(errs, "partition 1: its prologue") {
+	if out, errs, code := run(t, "repair", "--apply", "-R", "4", dir); code != 2 ||
+		!strings.Contains(errs, "partition 1: its prologue") {
 		t.Fatalf("exit %d\n%s%s", code, out, errs)
 	}
 	out, errs, code := run(t, "repair", "--apply", "-R", "4", "--override-evidence", dir)
-	if code != 1 || !strings.Contains(out, "nothing was written") || !strings.Contains(out, "--allow-drop-committed allows it") ||
-		!strings.Contains(errs, "overridden by --override-evidence") || treeHash(t, dir) != before {
+	if code != 1 || !strings.Contains(out, "nothing was written") ||
+		!strings.Contains(out, "--allow-drop-committed allows it") ||
+		!strings.Contains(errs, "overridden by --override-evidence") ||
+		treeHash(t, dir) != before {
 		t.Fatalf("exit %d\n%s%s", code, out, errs)
 	}
 	out, errs, code = run(t, "repair", "--apply", "-R", "4", "--override-evidence", "--allow-drop-committed", dir)
-	if code != 0 || !strings.Contains(out, "audit: input re-read on its own (legacy, R = 4, by the write's setting, one of detection's candidates): committed 1–3") {
+	if code != 0 ||
+		!strings.Contains(
+			out,
+			"audit: input re-read on its own (legacy, R = 4, by the write's setting, one of detection's candidates): committed 1–3",
+		) {
 		t.Fatalf("exit %d\n%s%s", code, out, errs)
 	}
 }
@@ -142,7 +184,8 @@ func TestRepairApplyNeverPartial(t *testing.T) {
 			}
 			jout, _, jcode := run(t, "repair", "--apply", "--json", dir)
 			var doc repairJSON
-			if err := json.Unmarshal([]byte(jout), &doc); err != nil || jcode != 1 || len(doc.Refused) == 0 || doc.Applied != nil {
+			if err := json.Unmarshal([]byte(jout), &doc); err != nil || jcode != 1 || len(doc.Refused) == 0 ||
+				doc.Applied != nil {
 				t.Errorf("JSON: exit %d, %v, %+v", jcode, err, doc)
 			}
 		})
@@ -198,7 +241,8 @@ func TestRepairFlippedCommitIndex(t *testing.T) {
 		})
 	}
 	dir := flipped(t)
-	if _, errs, code := run(t, "repair", "--set-term", "5", "--clear-vote", "--commit-index", "-1", dir); code != 2 || !strings.Contains(errs, "--commit-index") {
+	if _, errs, code := run(t, "repair", "--set-term", "5", "--clear-vote", "--commit-index", "-1", dir); code != 2 ||
+		!strings.Contains(errs, "--commit-index") {
 		t.Fatalf("a negative --commit-index: exit %d %s", code, errs)
 	}
 }
@@ -216,23 +260,55 @@ func TestWritesAreAudited(t *testing.T) {
 			return []string{"repair", "--apply", fixtures.Copy(t, fixtureLog("6.12.0", "wal-basic+checkpoint-torn"))}
 		}},
 		{"convert --out", func(t *testing.T) []string {
-			return []string{"convert", "--to", "legacy", "--out-records-per-partition", "3", "--out", filepath.Join(t.TempDir(), "o"), fixtureLog("5.26.2", "table-snapshot")}
+			return []string{
+				"convert",
+				"--to",
+				"legacy",
+				"--out-records-per-partition",
+				"3",
+				"--out",
+				filepath.Join(t.TempDir(), "o"),
+				fixtureLog("5.26.2", "table-snapshot"),
+			}
 		}},
 		{"convert --in-place", func(t *testing.T) []string {
-			return []string{"convert", "--to", "v2", "--in-place", fixtures.Copy(t, fixtureLog("5.26.2", "legacy-basic"))}
+			return []string{
+				"convert",
+				"--to",
+				"v2",
+				"--in-place",
+				fixtures.Copy(t, fixtureLog("5.26.2", "legacy-basic")),
+			}
 		}},
 		{"convert --to wal", func(t *testing.T) []string {
-			return []string{"convert", "--to", "wal", "--out", filepath.Join(t.TempDir(), "o"), fixtureLog("5.26.2", "legacy-snapshot")}
+			return []string{
+				"convert",
+				"--to",
+				"wal",
+				"--out",
+				filepath.Join(t.TempDir(), "o"),
+				fixtureLog("5.26.2", "legacy-snapshot"),
+			}
 		}},
 		{"convert from wal", func(t *testing.T) []string {
-			return []string{"convert", "--to", "v2", "--out-records-per-partition", "4", "--out", filepath.Join(t.TempDir(), "o"), fixtureLog("6.12.0", "wal-basic")}
+			return []string{
+				"convert",
+				"--to",
+				"v2",
+				"--out-records-per-partition",
+				"4",
+				"--out",
+				filepath.Join(t.TempDir(), "o"),
+				fixtureLog("6.12.0", "wal-basic"),
+			}
 		}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			args := c.args(t)
 			out, errs, code := run(t, args...)
-			if code != 0 || !strings.Contains(out, "audit: input re-read on its own") || !strings.Contains(out, "kept byte for byte") {
+			if code != 0 || !strings.Contains(out, "audit: input re-read on its own") ||
+				!strings.Contains(out, "kept byte for byte") {
 				t.Fatalf("exit %d\n%s%s", code, out, errs)
 			}
 			fresh := c.args(t)
@@ -242,7 +318,8 @@ func TestWritesAreAudited(t *testing.T) {
 					Committed int64 `json:"committed"`
 				} `json:"audit"`
 			}
-			if err := json.Unmarshal([]byte(jout), &doc); err != nil || code != 0 || doc.Audit == nil || doc.Audit.Committed == 0 {
+			if err := json.Unmarshal([]byte(jout), &doc); err != nil || code != 0 || doc.Audit == nil ||
+				doc.Audit.Committed == 0 {
 				t.Errorf("JSON: exit %d, %v, audit %+v", code, err, doc.Audit)
 			}
 		})

@@ -22,9 +22,27 @@ func TestBadInputCatalogue(t *testing.T) {
 		code     int
 		contains string // in stderr (exit 2) or stdout (exit 1)
 	}{
-		{"missing directory", func(t *testing.T) string { return filepath.Join(t.TempDir(), "nope") }, []string{"inspect"}, 2, "no such file"},
-		{"file instead of directory", func(t *testing.T) string { return filepath.Join(healthy, "0") }, []string{"inspect"}, 2, "not a directory"},
-		{"empty directory", func(t *testing.T) string { return t.TempDir() }, []string{"verify"}, 2, "not a DotNext log"},
+		{
+			"missing directory",
+			func(t *testing.T) string { return filepath.Join(t.TempDir(), "nope") },
+			[]string{"inspect"},
+			2,
+			"no such file",
+		},
+		{
+			"file instead of directory",
+			func(t *testing.T) string { return filepath.Join(healthy, "0") },
+			[]string{"inspect"},
+			2,
+			"not a directory",
+		},
+		{
+			"empty directory",
+			func(t *testing.T) string { return t.TempDir() },
+			[]string{"verify"},
+			2,
+			"not a DotNext log",
+		},
 		{"unrelated files", func(t *testing.T) string {
 			d := t.TempDir()
 			os.WriteFile(filepath.Join(d, "README.txt"), []byte("hello"), 0o644)
@@ -73,9 +91,27 @@ func TestBadInputCatalogue(t *testing.T) {
 			}
 			return d
 		}, []string{"verify"}, 0, "trailing"},
-		{"R that does not fit", func(t *testing.T) string { return healthy }, []string{"verify", "--records-per-partition", "3"}, 1, "geometry-conflict"},
-		{"R zero", func(t *testing.T) string { return healthy }, []string{"verify", "--records-per-partition", "0"}, 2, "out of range"},
-		{"target version not a release", func(t *testing.T) string { return healthy }, []string{"verify", "--target-version", "5.7"}, 2, "not a release number"},
+		{
+			"R that does not fit",
+			func(t *testing.T) string { return healthy },
+			[]string{"verify", "--records-per-partition", "3"},
+			1,
+			"geometry-conflict",
+		},
+		{
+			"R zero",
+			func(t *testing.T) string { return healthy },
+			[]string{"verify", "--records-per-partition", "0"},
+			2,
+			"out of range",
+		},
+		{
+			"target version not a release",
+			func(t *testing.T) string { return healthy },
+			[]string{"verify", "--target-version", "5.7"},
+			2,
+			"not a release number",
+		},
 		{"target version unknown", func(t *testing.T) string { return healthy }, []string{"verify",
 			"--target-version", "9.9.9"}, 2, "4.0.0–6.12.x"},
 		// Issue 15: every command that takes a release parses it the same way.
@@ -88,11 +124,41 @@ func TestBadInputCatalogue(t *testing.T) {
 			"not a release number"},
 		{"convert --to wal target version 7.0.0", func(t *testing.T) string { return healthy },
 			[]string{"convert", "--to", "wal", "--out", "x", "--target-version", "7.0.0"}, 2, "4.0.0–6.12.x"},
-		{"target version", func(t *testing.T) string { return healthy }, []string{"verify", "--target-version", "v5.7.2"}, 0, ""},
-		{"contradictory overrides", func(t *testing.T) string { return healthy }, []string{"inspect", "--format", "legacy", "--max-entry-size", "100"}, 2, "sparse"},
-		{"unknown format", func(t *testing.T) string { return healthy }, []string{"inspect", "--format", "xml"}, 2, "not a log format"},
-		{"two directories", func(t *testing.T) string { return healthy }, []string{"inspect", healthy}, 2, "one log directory"},
-		{"unknown payload view", func(t *testing.T) string { return healthy }, []string{"inspect", "--entries", "--payload", "xml"}, 2, "payload view"},
+		{
+			"target version",
+			func(t *testing.T) string { return healthy },
+			[]string{"verify", "--target-version", "v5.7.2"},
+			0,
+			"",
+		},
+		{
+			"contradictory overrides",
+			func(t *testing.T) string { return healthy },
+			[]string{"inspect", "--format", "legacy", "--max-entry-size", "100"},
+			2,
+			"sparse",
+		},
+		{
+			"unknown format",
+			func(t *testing.T) string { return healthy },
+			[]string{"inspect", "--format", "xml"},
+			2,
+			"not a log format",
+		},
+		{
+			"two directories",
+			func(t *testing.T) string { return healthy },
+			[]string{"inspect", healthy},
+			2,
+			"one log directory",
+		},
+		{
+			"unknown payload view",
+			func(t *testing.T) string { return healthy },
+			[]string{"inspect", "--entries", "--payload", "xml"},
+			2,
+			"payload view",
+		},
 		// Rows added for issue 6 (hostile input).
 		{"unreadable partition (permission, non-root)", func(t *testing.T) string {
 			if os.Geteuid() == 0 {
@@ -181,10 +247,34 @@ func TestBadInputCatalogue(t *testing.T) {
 			os.WriteFile(filepath.Join(d, "data"), []byte("x"), 0o644)
 			return d
 		}, []string{"verify"}, 2, "cannot tell"},
-		{"WAL directory given as the file to read", func(t *testing.T) string { return filepath.Join(walHealthy, "metadata", "0") }, []string{"verify"}, 2, "not a directory"},
-		{"--chunk-size that is no power of two", func(t *testing.T) string { return walHealthy }, []string{"verify", "--chunk-size", "5000"}, 2, "chunk size"},
-		{"--records-per-partition 2^31", func(t *testing.T) string { return healthy }, []string{"verify", "--records-per-partition", "2147483648"}, 2, "out of range"},
-		{"--max-entry-size 2^63-1", func(t *testing.T) string { return filepath.Join(fixtures.Root(), "5.26.2", "sparse-basic", "wal") }, []string{"verify", "--max-entry-size", "9223372036854775807"}, 1, "error"},
+		{
+			"WAL directory given as the file to read",
+			func(t *testing.T) string { return filepath.Join(walHealthy, "metadata", "0") },
+			[]string{"verify"},
+			2,
+			"not a directory",
+		},
+		{
+			"--chunk-size that is no power of two",
+			func(t *testing.T) string { return walHealthy },
+			[]string{"verify", "--chunk-size", "5000"},
+			2,
+			"chunk size",
+		},
+		{
+			"--records-per-partition 2^31",
+			func(t *testing.T) string { return healthy },
+			[]string{"verify", "--records-per-partition", "2147483648"},
+			2,
+			"out of range",
+		},
+		{
+			"--max-entry-size 2^63-1",
+			func(t *testing.T) string { return filepath.Join(fixtures.Root(), "5.26.2", "sparse-basic", "wal") },
+			[]string{"verify", "--max-entry-size", "9223372036854775807"},
+			1,
+			"error",
+		},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -200,7 +290,8 @@ func TestBadInputCatalogue(t *testing.T) {
 			if code == 2 {
 				text = errs
 				lines := strings.Split(strings.TrimSpace(errs), "\n")
-				if !strings.HasPrefix(lines[0], "walctl: error: ") || len(lines) > 2 || (len(lines) == 2 && !strings.HasPrefix(lines[1], "walctl: hint: ")) {
+				if !strings.HasPrefix(lines[0], "walctl: error: ") || len(lines) > 2 ||
+					(len(lines) == 2 && !strings.HasPrefix(lines[1], "walctl: hint: ")) {
 					t.Errorf("want one error line and at most one hint line, got:\n%s", errs)
 				}
 			}

@@ -190,15 +190,49 @@ func recordCases(v int64) []boundaryCase {
 	}
 	return []boundaryCase{
 		// legacy: slot 1 of partition 1, its prologue record at 40
-		{name: fmt.Sprintf("legacy record length %d", v), fixture: "5.26.2/legacy-basic", mutate: setRecord("1", 40, v, 160), verify: pick(badLength), absent: overflowedFor(v)},
-		{name: fmt.Sprintf("legacy record offset %d", v), fixture: "5.26.2/legacy-basic", mutate: setRecord("1", 40, 16, v), verify: pick(v < 160 || v > 10500-16), absent: overflowedFor(v)},
+		{
+			name:    fmt.Sprintf("legacy record length %d", v),
+			fixture: "5.26.2/legacy-basic",
+			mutate:  setRecord("1", 40, v, 160),
+			verify:  pick(badLength),
+			absent:  overflowedFor(v),
+		},
+		{
+			name:    fmt.Sprintf("legacy record offset %d", v),
+			fixture: "5.26.2/legacy-basic",
+			mutate:  setRecord("1", 40, 16, v),
+			verify:  pick(v < 160 || v > 10500-16),
+			absent:  overflowedFor(v),
+		},
 		// Table: the first inline record of sealed partition 1 (at 512);
 		// the library reads the footer, so inline damage may be a warning.
-		{name: fmt.Sprintf("table record length %d", v), fixture: "5.26.2/table-basic", mutate: setRecord("1", 512, v, 552), absent: overflowedFor(v)},
-		{name: fmt.Sprintf("table record offset %d", v), fixture: "5.26.2/table-basic", mutate: setRecord("1", 512, 16, v), absent: overflowedFor(v)},
+		{
+			name:    fmt.Sprintf("table record length %d", v),
+			fixture: "5.26.2/table-basic",
+			mutate:  setRecord("1", 512, v, 552),
+			absent:  overflowedFor(v),
+		},
+		{
+			name:    fmt.Sprintf("table record offset %d", v),
+			fixture: "5.26.2/table-basic",
+			mutate:  setRecord("1", 512, 16, v),
+			absent:  overflowedFor(v),
+		},
 		// sparse: slot 0 of partition 1, M = 1024
-		{name: fmt.Sprintf("sparse record length %d", v), fixture: "5.26.2/sparse-basic", mutate: setRecord("1", 0, v, 40), verify: pick(v < 0 || v > 1024), absent: overflowedFor(v)},
-		{name: fmt.Sprintf("sparse record offset %d", v), fixture: "5.26.2/sparse-basic", mutate: setRecord("1", 0, 16, v), verify: pick(badOffset(40)), absent: overflowedFor(v)},
+		{
+			name:    fmt.Sprintf("sparse record length %d", v),
+			fixture: "5.26.2/sparse-basic",
+			mutate:  setRecord("1", 0, v, 40),
+			verify:  pick(v < 0 || v > 1024),
+			absent:  overflowedFor(v),
+		},
+		{
+			name:    fmt.Sprintf("sparse record offset %d", v),
+			fixture: "5.26.2/sparse-basic",
+			mutate:  setRecord("1", 0, 16, v),
+			verify:  pick(badOffset(40)),
+			absent:  overflowedFor(v),
+		},
 	}
 }
 
@@ -219,10 +253,30 @@ func overrideCases(v int64) []boundaryCase {
 		mCodes = nil
 	}
 	return []boundaryCase{
-		{name: "R " + r + " legacy", fixture: "5.26.2/legacy-basic", args: []string{"--records-per-partition", r}, verify: rCodes},
-		{name: "R " + r + " table", fixture: "5.26.2/table-basic", args: []string{"--records-per-partition", r}, verify: rCodes},
-		{name: "M " + r + " sparse", fixture: "5.26.2/sparse-basic", args: []string{"--max-entry-size", r}, verify: mCodes},
-		{name: "R " + r + " M " + r + " sparse", fixture: "5.26.2/sparse-basic", args: []string{"--format", "sparse", "--records-per-partition", r, "--max-entry-size", r}, verify: damagedOrUnsure},
+		{
+			name:    "R " + r + " legacy",
+			fixture: "5.26.2/legacy-basic",
+			args:    []string{"--records-per-partition", r},
+			verify:  rCodes,
+		},
+		{
+			name:    "R " + r + " table",
+			fixture: "5.26.2/table-basic",
+			args:    []string{"--records-per-partition", r},
+			verify:  rCodes,
+		},
+		{
+			name:    "M " + r + " sparse",
+			fixture: "5.26.2/sparse-basic",
+			args:    []string{"--max-entry-size", r},
+			verify:  mCodes,
+		},
+		{
+			name:    "R " + r + " M " + r + " sparse",
+			fixture: "5.26.2/sparse-basic",
+			args:    []string{"--format", "sparse", "--records-per-partition", r, "--max-entry-size", r},
+			verify:  damagedOrUnsure,
+		},
 	}
 }
 
@@ -250,8 +304,20 @@ func walCases(v int64) []boundaryCase {
 		bad = damaged
 	}
 	return []boundaryCase{
-		{name: "wal checkpoint C " + s, fixture: "6.12.0/wal-basic", mutate: setCheckpoint(4), verify: bad, absent: overflowedFor(v)},
-		{name: "wal checkpoint L " + s, fixture: "6.12.0/wal-basic", mutate: setCheckpoint(12), verify: bad, absent: overflowedFor(v)},
+		{
+			name:    "wal checkpoint C " + s,
+			fixture: "6.12.0/wal-basic",
+			mutate:  setCheckpoint(4),
+			verify:  bad,
+			absent:  overflowedFor(v),
+		},
+		{
+			name:    "wal checkpoint L " + s,
+			fixture: "6.12.0/wal-basic",
+			mutate:  setCheckpoint(12),
+			verify:  bad,
+			absent:  overflowedFor(v),
+		},
 		{name: "wal chunk size " + s, fixture: "6.12.0/wal-basic", args: []string{"--chunk-size", s}, verify: chunk},
 	}
 }

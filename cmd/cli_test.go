@@ -37,10 +37,43 @@ func TestFlagsAnywhere(t *testing.T) {
 			{"--json", "--no-color", "verify", dir, "-q"},
 			{"-q", "verify", "--json", dir, "--no-color"},
 		}},
-		{[]string{"--no-color", "inspect", "--entries", "--from-index", "4", "--to-index=5", "--payload", "redacted", dir}, [][]string{
-			{"inspect", dir, "--entries", "--from-index", "4", "--to-index=5", "--payload", "redacted", "--no-color"},
-			{"inspect", "--from-index", "4", dir, "--payload", "redacted", "--no-color", "--entries", "--to-index=5"},
-		}},
+		{
+			[]string{
+				"--no-color",
+				"inspect",
+				"--entries",
+				"--from-index",
+				"4",
+				"--to-index=5",
+				"--payload",
+				"redacted",
+				dir,
+			},
+			[][]string{
+				{
+					"inspect",
+					dir,
+					"--entries",
+					"--from-index",
+					"4",
+					"--to-index=5",
+					"--payload",
+					"redacted",
+					"--no-color",
+				},
+				{
+					"inspect",
+					"--from-index",
+					"4",
+					dir,
+					"--payload",
+					"redacted",
+					"--no-color",
+					"--entries",
+					"--to-index=5",
+				},
+			},
+		},
 		{[]string{"--no-color", "verify", "-R", "4", dir}, [][]string{
 			{"verify", dir, "-R", "4", "--no-color"},
 			{"verify", dir, "--records-per-partition=4", "--no-color"},
@@ -60,7 +93,8 @@ func TestFlagsAnywhere(t *testing.T) {
 		}
 	}
 	// After "--" every argument is a directory.
-	if _, errs, code := rawRun(t, "verify", "--", "--no-color"); code != exitError || !strings.Contains(errs, "--no-color") {
+	if _, errs, code := rawRun(t, "verify", "--", "--no-color"); code != exitError ||
+		!strings.Contains(errs, "--no-color") {
 		t.Errorf("after --: exit %d, %s", code, errs)
 	}
 }
@@ -73,16 +107,31 @@ func TestUsageErrorsAreOneLine(t *testing.T) {
 		args     []string
 		contains []string
 	}{
-		{[]string{"verify", "-R", "99999999999999999999", dir}, []string{"--records-per-partition (-R)", "out of range", "walctl verify --help"}},
+		{
+			[]string{"verify", "-R", "99999999999999999999", dir},
+			[]string{"--records-per-partition (-R)", "out of range", "walctl verify --help"},
+		},
 		{[]string{"verify", "-R", "four", dir}, []string{`"four"`, "walctl verify --help"}},
 		{[]string{"verify", dir, "--bogus"}, []string{"unknown flag --bogus", "walctl verify --help"}},
 		{[]string{"verify", dir, "-R"}, []string{"needs a value"}},
-		{[]string{"convert", "--to=foo", "--out", "x", dir}, []string{"legacy", "v2", "sparse", "wal", "walctl convert --help"}},
+		{
+			[]string{"convert", "--to=foo", "--out", "x", dir},
+			[]string{"legacy", "v2", "sparse", "wal", "walctl convert --help"},
+		},
 		{[]string{"convert", "--out", "x", dir}, []string{"--to", "legacy|v2|sparse|wal"}},
-		{[]string{"convert", "--to", "v2", "--in-format", "x", "--out", "x", dir}, []string{"legacy", "v2", "sparse", "wal"}},
+		{
+			[]string{"convert", "--to", "v2", "--in-format", "x", "--out", "x", dir},
+			[]string{"legacy", "v2", "sparse", "wal"},
+		},
 		{[]string{"verify", "--format", "x", dir}, []string{"legacy", "v2", "sparse", "wal"}},
-		{[]string{"inspect", "--payload", "x", dir}, []string{"none", "hex", "base64", "utf8", "json", "auto", "redacted", "raw"}},
-		{[]string{"inspect", "--from-index", "9", "--to-index", "2", dir}, []string{"--from-index 9 is after --to-index 2", "walctl inspect --help"}},
+		{
+			[]string{"inspect", "--payload", "x", dir},
+			[]string{"none", "hex", "base64", "utf8", "json", "auto", "redacted", "raw"},
+		},
+		{
+			[]string{"inspect", "--from-index", "9", "--to-index", "2", dir},
+			[]string{"--from-index 9 is after --to-index 2", "walctl inspect --help"},
+		},
 		{[]string{"inspect", "--limit", "-1", dir}, []string{"--limit"}},
 		{[]string{"inspect", "--jsonl", dir}, []string{"--entries"}},
 		{[]string{"inspect", "--json", "--jsonl", "--entries", dir}, []string{"exclude"}},
@@ -114,7 +163,13 @@ func TestUsageErrorsAreOneLine(t *testing.T) {
 		lines := strings.Split(strings.TrimSuffix(errs, "\n"), "\n")
 		if code != exitError || out != "" || len(lines) != 2 || !strings.HasPrefix(lines[0], "walctl: error: ") ||
 			!strings.HasPrefix(lines[1], "walctl: hint: ") {
-			t.Errorf("walctl %s: exit %d, want 2, one error line and one hint:\nstdout: %s\nstderr: %s", strings.Join(c.args, " "), code, out, errs)
+			t.Errorf(
+				"walctl %s: exit %d, want 2, one error line and one hint:\nstdout: %s\nstderr: %s",
+				strings.Join(c.args, " "),
+				code,
+				out,
+				errs,
+			)
 			continue
 		}
 		for _, s := range c.contains {
@@ -285,7 +340,8 @@ func TestVerifyMany(t *testing.T) {
 	if want := []string{ok, wal, damaged}; strings.Join(dirs, "|") != strings.Join(want, "|") {
 		t.Errorf("found %v, want %v", dirs, want)
 	}
-	if code != exitDamaged || doc.ExitCode != 1 || doc.Verdict != "damaged" || doc.Counts["ok"] != 2 || doc.Counts["damaged"] != 1 {
+	if code != exitDamaged || doc.ExitCode != 1 || doc.Verdict != "damaged" || doc.Counts["ok"] != 2 ||
+		doc.Counts["damaged"] != 1 {
 		t.Errorf("exit %d, doc %+v", code, doc)
 	}
 	if l := doc.Logs[2]; l.Errors != 1 || len(l.Findings) == 0 || l.Findings[0].Code != "torn-tail" {
@@ -315,14 +371,16 @@ func TestVerifyMany(t *testing.T) {
 		t.Errorf("exit %d: %v %s", code, err, out)
 	}
 	out, _, code = rawRun(t, "verify", "--json", "-R", "6", candidates, candidates)
-	if err := json.Unmarshal([]byte(out), &doc); err != nil || code != exitDamaged || len(doc.Logs) != 2 || doc.Logs[0].Verdict != "damaged" {
+	if err := json.Unmarshal([]byte(out), &doc); err != nil || code != exitDamaged || len(doc.Logs) != 2 ||
+		doc.Logs[0].Verdict != "damaged" {
 		t.Errorf("exit %d: %v %s", code, err, out)
 	}
 	// All ok: exit 0. A root without logs: exit 2.
 	if _, errs, code := rawRun(t, "verify", ok, wal); code != 0 {
 		t.Errorf("two healthy logs: exit %d %s", code, errs)
 	}
-	if _, errs, code := rawRun(t, "verify", "-r", filepath.Join(root, "empty")); code != exitError || !strings.Contains(errs, "no log directory") {
+	if _, errs, code := rawRun(t, "verify", "-r", filepath.Join(root, "empty")); code != exitError ||
+		!strings.Contains(errs, "no log directory") {
 		t.Errorf("empty root: exit %d %s", code, errs)
 	}
 	// One DIR without --recursive: the single-log document, unchanged.

@@ -94,7 +94,12 @@ func golden(t *testing.T, name, got string) {
 		t.Fatalf("%v (run go test ./cmd -update to create it)", err)
 	}
 	if string(want) != got {
-		t.Errorf("output differs from %s (run go test ./cmd -update after checking the change):\n--- want\n%s\n--- got\n%s", path, want, got)
+		t.Errorf(
+			"output differs from %s (run go test ./cmd -update after checking the change):\n--- want\n%s\n--- got\n%s",
+			path,
+			want,
+			got,
+		)
 	}
 }
 

@@ -13,8 +13,11 @@ var shells = []string{"bash", "zsh", "fish"}
 
 func completionCommand() *cli.Command {
 	return &cli.Command{
-		Name:      "completion",
-		Usage:     "print the shell completion script for " + strings.Join(shells, ", ") + " (see the README to install it)",
+		Name: "completion",
+		Usage: "print the shell completion script for " + strings.Join(
+			shells,
+			", ",
+		) + " (see the README to install it)",
 		ArgsUsage: strings.Join(shells, "|"),
 		Action:    runCompletion,
 	}
@@ -41,7 +44,10 @@ func runCompletion(c *cli.Context) error {
 		_, err = io.WriteString(w, s)
 		return err
 	default:
-		return usageError{msg: fmt.Sprintf("%q is not a shell walctl completes", sh), hint: "use " + strings.Join(shells, ", ")}
+		return usageError{
+			msg:  fmt.Sprintf("%q is not a shell walctl completes", sh),
+			hint: "use " + strings.Join(shells, ", "),
+		}
 	}
 }
 

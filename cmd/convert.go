@@ -58,8 +58,11 @@ func (o *convertOptions) read(c *cli.Context) error {
 	to, ok := format.Parse(strings.ToLower(c.String("to")))
 	switch {
 	case !c.IsSet("to"):
-		return usageError{msg: "convert needs --to FORMAT", hint: "walctl convert --to " + format.Names(format.Logs, "|") +
-			" --out NEWDIR DIR"}
+		return usageError{
+			msg: "convert needs --to FORMAT",
+			hint: "walctl convert --to " + format.Names(format.Logs, "|") +
+				" --out NEWDIR DIR",
+		}
 	case !ok:
 		return usageError{msg: fmt.Sprintf("--to %q is not a format walctl writes", c.String("to")),
 			hint: "use --to " + format.Names(format.Logs, ", ")}
@@ -103,11 +106,17 @@ func (o *convertOptions) ps() (convert.Options, error) {
 	in := o.in.log
 	switch {
 	case co.Out == "" && !co.InPlace:
-		return co, usageError{msg: "convert needs --out NEWDIR or --in-place", hint: "walctl convert --to v2 --out NEWDIR DIR"}
+		return co, usageError{
+			msg:  "convert needs --out NEWDIR or --in-place",
+			hint: "walctl convert --to v2 --out NEWDIR DIR",
+		}
 	case co.Out != "" && co.InPlace:
 		return co, usageError{msg: "--out and --in-place exclude each other", hint: "drop one of the two"}
 	case co.Backup != "" && !co.InPlace:
-		return co, usageError{msg: "--backup applies to --in-place only", hint: "--out never changes DIR, so it needs no backup"}
+		return co, usageError{
+			msg:  "--backup applies to --in-place only",
+			hint: "--out never changes DIR, so it needs no backup",
+		}
 	case o.rSet && (co.R < 2 || co.R > 53_687_091):
 		return co, usageError{msg: fmt.Sprintf("--out-records-per-partition %d is out of range", co.R),
 			hint: "DotNext accepts 2 ≤ R ≤ 53687091"}
@@ -129,8 +138,11 @@ func (o *convertOptions) toWAL() (convert.WALOptions, error) {
 	h, detectHash, ok := wal.ParseHash(o.hash)
 	switch {
 	case wo.Out == "":
-		return wo, usageError{msg: "convert --to wal needs --out NEWDIR", hint: "walctl convert --to wal --out NEWDIR DIR " +
-			"(a WriteAheadLog is never written in place)"}
+		return wo, usageError{
+			msg: "convert --to wal needs --out NEWDIR",
+			hint: "walctl convert --to wal --out NEWDIR DIR " +
+				"(a WriteAheadLog is never written in place)",
+		}
 	case o.noSnapshot && o.copySnapshot:
 		return wo, usageError{msg: "--no-snapshot and --copy-snapshot contradict each other",
 			hint: "drop one: the snapshot is copied unless --no-snapshot"}
@@ -149,7 +161,10 @@ func (o *convertOptions) toWAL() (convert.WALOptions, error) {
 		return wo, usageError{msg: fmt.Sprintf("--out-chunk-size %d is out of range", wo.ChunkSize),
 			hint: "a positive number of bytes, a multiple of the OS page size (default 4096)"}
 	case o.checkpointSet && !o.target.IsZero():
-		return wo, usageError{msg: "--out-checkpoint-bytes and --target-version exclude each other", hint: "drop one of the two"}
+		return wo, usageError{
+			msg:  "--out-checkpoint-bytes and --target-version exclude each other",
+			hint: "drop one of the two",
+		}
 	}
 	if !detectHash {
 		wo.Hash = h
@@ -298,7 +313,8 @@ func finishPendingConvert(c *cli.Context, o *convertOptions, dir string, lk *txn
 	}
 	doc := &convertDoc{Conversion: conv, Output: dir, Backup: res.Backup}
 	in := logdir.Options{Format: conv.From, R: conv.R, M: conv.M, Force: true}
-	if err := conv.Check(res.Backup, dir, in, dir, bars(c)); err != nil && (conv.Verify == nil || conv.Comparison == nil) {
+	if err := conv.Check(res.Backup, dir, in, dir, bars(c)); err != nil &&
+		(conv.Verify == nil || conv.Comparison == nil) {
 		return err
 	}
 	return printConverted(c, o.json, doc)
@@ -334,8 +350,19 @@ func printConversion(w io.Writer, doc *convertDoc) {
 	if cv.NewM > 0 {
 		out += fmt.Sprintf(", M = %d", cv.NewM)
 	}
-	printLine(w, "%s %s (%s, R = %d) → %s (%s): %s after snapshot index %d, up to last index %d", bold("Converted"), cv.Dir, cv.From, cv.R,
-		doc.Output, out, plural64(cv.Entries, "entry"), cv.Snapshot, cv.LastIndex)
+	printLine(
+		w,
+		"%s %s (%s, R = %d) → %s (%s): %s after snapshot index %d, up to last index %d",
+		bold("Converted"),
+		cv.Dir,
+		cv.From,
+		cv.R,
+		doc.Output,
+		out,
+		plural64(cv.Entries, "entry"),
+		cv.Snapshot,
+		cv.LastIndex,
+	)
 	for _, n := range cv.Notes {
 		printLine(w, "  %s", n)
 	}
@@ -428,8 +455,23 @@ func printWALConversion(out string) func(io.Writer, *walConvertDoc) {
 
 func printToWAL(w io.Writer, doc *walConvertDoc, out string) {
 	cv := doc.Conversion
-	printLine(w, "%s %s (%s) → %s (wal: %s, %d-byte checkpoint; opens with %s): %s after snapshot index %d, commit index %d, last index %d",
-		bold("Converted"), cv.Dir, cv.From, out, cv.Params, cv.Checkpoint, cv.Writers, plural64(cv.Entries, "entry"), cv.Snapshot, cv.CommitIndex, cv.LastIndex)
+	printLine(
+		w,
+		"%s %s (%s) → %s (wal: %s, %d-byte checkpoint; opens with %s): %s after snapshot index %d, commit index %d, last index %d",
+		bold(
+			"Converted",
+		),
+		cv.Dir,
+		cv.From,
+		out,
+		cv.Params,
+		cv.Checkpoint,
+		cv.Writers,
+		plural64(cv.Entries, "entry"),
+		cv.Snapshot,
+		cv.CommitIndex,
+		cv.LastIndex,
+	)
 	for _, n := range cv.Notes {
 		printLine(w, "  %s", n)
 	}
@@ -439,8 +481,14 @@ func printToWAL(w io.Writer, doc *walConvertDoc, out string) {
 	if n := cv.OpenFileNote(); n != "" {
 		printLine(w, "  %s", n)
 	}
-	printComparison(w, doc.Comparison, "committed entry",
-		" (index, term, command id, length, payload bytes), snapshot index and term included"+stateWords(doc.Comparison))
+	printComparison(
+		w,
+		doc.Comparison,
+		"committed entry",
+		" (index, term, command id, length, payload bytes), snapshot index and term included"+stateWords(
+			doc.Comparison,
+		),
+	)
 	printAudit(w, doc.Audit)
 	printVerdictLine(w, "verify the output:", doc.Verify, out)
 }

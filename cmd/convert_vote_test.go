@@ -71,7 +71,8 @@ func TestConvertRewritesAnOldVote(t *testing.T) {
 						VoteLayout string  `json:"voteLayout"`
 					} `json:"nodeState"`
 				}
-				if err := json.Unmarshal([]byte(iout), &doc); err != nil || doc.NodeState.Vote == nil || *doc.NodeState.Vote != in.Endpoint {
+				if err := json.Unmarshal([]byte(iout), &doc); err != nil || doc.NodeState.Vote == nil ||
+					*doc.NodeState.Vote != in.Endpoint {
 					t.Errorf("inspect of the output: %+v %v", doc.NodeState, err)
 				}
 				if to != "wal" && doc.NodeState.VoteLayout != "4.8.0+" {
@@ -104,7 +105,10 @@ func TestConvertTargetVersion(t *testing.T) {
 	} {
 		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
 			out := filepath.Join(t.TempDir(), "out")
-			stdout, errs, code := runReadOnly(t, src, append(append([]string{"convert"}, c.args...), "--out", out, src)...)
+			stdout, errs, code := runReadOnly(
+				t,
+				src,
+				append(append([]string{"convert"}, c.args...), "--out", out, src)...)
 			if code != c.code || !strings.Contains(stdout+errs, c.contains) {
 				t.Fatalf("exit %d, want %d with %q:\n%s%s", code, c.code, c.contains, stdout, errs)
 			}

@@ -55,7 +55,9 @@ func assertCommittedEqual(t *testing.T, f fixtures.Fixture, out string, flags ..
 	if err := json.Unmarshal([]byte(vout), &v); err != nil || code != 0 {
 		t.Fatalf("verify the output: exit %d, %v\n%s", code, err, vout)
 	}
-	iout, _, code := run(t, append(append([]string{"inspect", "--json", "--entries", "--payload", "none"}, flags...), out)...)
+	iout, _, code := run(
+		t,
+		append(append([]string{"inspect", "--json", "--entries", "--payload", "none"}, flags...), out)...)
 	var doc inspectOut
 	if err := json.Unmarshal([]byte(iout), &doc); err != nil || code != 0 {
 		t.Fatalf("inspect the output: exit %d, %v", code, err)
@@ -79,10 +81,21 @@ func assertCommittedEqual(t *testing.T, f fixtures.Fixture, out string, flags ..
 			continue
 		}
 		e := doc.Entries[i]
-		if e.Term != want.Term || e.Snapshot != want.IsSnapshot || (!e.Snapshot && (e.Length != want.Length || e.SHA256 != want.SHA256 ||
-			fmt.Sprint(deref(e.CommandID)) != fmt.Sprint(deref(want.CommandID)))) {
-			t.Errorf("index %d: got term %d len %d id %v snap %v; library read term %d len %d id %v snap %v", want.Index,
-				e.Term, e.Length, deref(e.CommandID), e.Snapshot, want.Term, want.Length, deref(want.CommandID), want.IsSnapshot)
+		if e.Term != want.Term || e.Snapshot != want.IsSnapshot ||
+			(!e.Snapshot && (e.Length != want.Length || e.SHA256 != want.SHA256 ||
+				fmt.Sprint(deref(e.CommandID)) != fmt.Sprint(deref(want.CommandID)))) {
+			t.Errorf(
+				"index %d: got term %d len %d id %v snap %v; library read term %d len %d id %v snap %v",
+				want.Index,
+				e.Term,
+				e.Length,
+				deref(e.CommandID),
+				e.Snapshot,
+				want.Term,
+				want.Length,
+				deref(want.CommandID),
+				want.IsSnapshot,
+			)
 		}
 		checked++
 	}
@@ -120,15 +133,28 @@ func TestConvertToWALOptions(t *testing.T) {
 		{"6.12.0/wal-basic", []string{"--out-wal-layout", "5"}, nil, "40-byte record"},
 		{"5.26.2/table-basic", []string{"--target-version", "5.26.2"}, nil, "8-byte checkpoint"},
 		{"5.26.2/table-basic", []string{"--target-version", "6.7.0"}, nil, "12-byte checkpoint"},
-		{"5.26.2/sparse-basic", []string{"--out-checkpoint-bytes", "12", "--out-hash", "xxhash64"}, nil, "hash xxhash64"},
-		{"5.26.2/legacy-basic", []string{"--out-chunk-size", "65536", "--out-hash", "crc32"}, []string{"--chunk-size", "65536"}, "chunk 65536"},
+		{
+			"5.26.2/sparse-basic",
+			[]string{"--out-checkpoint-bytes", "12", "--out-hash", "xxhash64"},
+			nil,
+			"hash xxhash64",
+		},
+		{
+			"5.26.2/legacy-basic",
+			[]string{"--out-chunk-size", "65536", "--out-hash", "crc32"},
+			[]string{"--chunk-size", "65536"},
+			"chunk 65536",
+		},
 		{"6.12.0/wal-hash-crc64", []string{"--out-hash", "none"}, nil, "hash none"},
 	}
 	for _, c := range cases {
 		t.Run(c.fixture+" "+strings.Join(c.flags, " "), func(t *testing.T) {
 			f := fixtures.Load(t, filepath.Join(fixtures.Root(), c.fixture))
 			out := filepath.Join(t.TempDir(), "out")
-			stdout, errs, code := runReadOnly(t, f.WAL, append(append([]string{"convert", "--to", "wal"}, c.flags...), "--out", out, f.WAL)...)
+			stdout, errs, code := runReadOnly(
+				t,
+				f.WAL,
+				append(append([]string{"convert", "--to", "wal"}, c.flags...), "--out", out, f.WAL)...)
 			if code != 0 || !strings.Contains(stdout, c.want) {
 				t.Fatalf("exit %d, want 0 and %q\n%s%s", code, c.want, stdout, errs)
 			}
@@ -154,19 +180,34 @@ func TestConvertToWALSnapshotUnlessNoSnapshot(t *testing.T) {
 				flags = []string{"--no-snapshot"}
 			}
 			out := filepath.Join(t.TempDir(), "out")
-			stdout, errs, code := run(t, append(append([]string{"convert", "--to", "wal"}, flags...), "--out", out, f.WAL)...)
+			stdout, errs, code := run(
+				t,
+				append(append([]string{"convert", "--to", "wal"}, flags...), "--out", out, f.WAL)...)
 			if code != 0 {
 				t.Fatalf("%s: exit %d\n%s%s", name, code, stdout, errs)
 			}
 			_, err := os.Stat(filepath.Join(out, filepath.FromSlash(snap)))
 			_, recErr := os.Stat(filepath.Join(out, "walctl.snapshot"))
 			if skip == (err == nil) || skip != (recErr == nil) {
-				t.Errorf("%s --no-snapshot %v: %s exists %v, walctl.snapshot exists %v", name, skip, snap, err == nil, recErr == nil)
+				t.Errorf(
+					"%s --no-snapshot %v: %s exists %v, walctl.snapshot exists %v",
+					name,
+					skip,
+					snap,
+					err == nil,
+					recErr == nil,
+				)
 			}
 			word := map[bool]string{false: "copied to " + snap, true: "NOT copied (--no-snapshot)"}[skip]
 			if !strings.Contains(stdout, word) || !strings.Contains(stdout, "verify the output: ok") ||
 				!strings.Contains(stdout, "walctl verify "+out+" for details") {
-				t.Errorf("%s --no-snapshot %v: output does not say %q, ok and the verify command:\n%s", name, skip, word, stdout)
+				t.Errorf(
+					"%s --no-snapshot %v: output does not say %q, ok and the verify command:\n%s",
+					name,
+					skip,
+					word,
+					stdout,
+				)
 			}
 			vout, _, vcode := runReadOnly(t, out, "verify", out)
 			if vcode != 0 || !strings.Contains(vout, "verdict: ok") {
@@ -194,7 +235,14 @@ func TestConvertWALWithSnapshotToPersistentState(t *testing.T) {
 		f := fixtures.Load(t, filepath.Join(fixtures.Root(), filepath.FromSlash(name)))
 		for _, to := range [][]string{{"--to", "legacy"}, {"--to", "v2"}, {"--to", "sparse", "--out-max-entry-size", "4096"}} {
 			out := filepath.Join(t.TempDir(), "out")
-			args := append(append([]string{"convert"}, to...), "--out-records-per-partition", "100", "--out", out, f.WAL)
+			args := append(
+				append([]string{"convert"}, to...),
+				"--out-records-per-partition",
+				"100",
+				"--out",
+				out,
+				f.WAL,
+			)
 			stdout, errs, code := run(t, args...)
 			if code != 0 {
 				t.Fatalf("%s %v: exit %d\n%s%s", name, to, code, stdout, errs)
@@ -202,7 +250,14 @@ func TestConvertWALWithSnapshotToPersistentState(t *testing.T) {
 			if !strings.Contains(stdout, "snapshot 300 kept") || !strings.Contains(stdout, "verify the output: ok") {
 				t.Errorf("%s %v: the audit or verify does not keep snapshot 300:\n%s", name, to, stdout)
 			}
-			l, err := logdir.Open(out, logdir.Options{Format: format.Format(to[1]), R: 100, M: 4096 * map[bool]int64{true: 1}[to[1] == "sparse"]})
+			l, err := logdir.Open(
+				out,
+				logdir.Options{
+					Format: format.Format(to[1]),
+					R:      100,
+					M:      4096 * map[bool]int64{true: 1}[to[1] == "sparse"],
+				},
+			)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -213,7 +268,8 @@ func TestConvertWALWithSnapshotToPersistentState(t *testing.T) {
 				t.Fatal(err)
 			}
 			got, _ := os.ReadFile(filepath.Join(out, "snapshot"))
-			if s == nil || s.Index != 300 || s.Term != 6 || s.Offset != 0 || s.Length != int64(len(want)) || !bytes.Equal(got, want) {
+			if s == nil || s.Index != 300 || s.Term != 6 || s.Offset != 0 || s.Length != int64(len(want)) ||
+				!bytes.Equal(got, want) {
 				t.Errorf("%s %v: snapshot %+v, file %d bytes, want index 300 term 6 and the %d bytes of db/300-6",
 					name, to, s, len(got), len(want))
 			}
@@ -237,12 +293,36 @@ func TestConvertToWALRefusals(t *testing.T) {
 		{"node.state cut", "5.26.2/table-nocheck+node-state-cut", nil, 1, "term and vote are lost"},
 		{"torn 5.x checkpoint", "5.26.2/wal-basic+checkpoint-torn", nil, 1, "checkpoint-torn"},
 		{"cut WAL state", "6.12.0/wal-basic+state-cut", nil, 1, "term and vote are lost"},
-		{"uncommitted hash mismatch", "6.12.0/wal-hash-xxhash32+hash-uncommitted-flip", nil, 1, "hash-mismatch-uncommitted"},
-		{"5.x with a hash", "5.26.2/table-basic", []string{"--target-version", "5.26.2", "--out-hash", "crc32"}, 2, "no per-entry hash"},
-		{"bad checkpoint form", "5.26.2/table-basic", []string{"--out-checkpoint-bytes", "16"}, 2, "not a checkpoint form"},
+		{
+			"uncommitted hash mismatch",
+			"6.12.0/wal-hash-xxhash32+hash-uncommitted-flip",
+			nil,
+			1,
+			"hash-mismatch-uncommitted",
+		},
+		{
+			"5.x with a hash",
+			"5.26.2/table-basic",
+			[]string{"--target-version", "5.26.2", "--out-hash", "crc32"},
+			2,
+			"no per-entry hash",
+		},
+		{
+			"bad checkpoint form",
+			"5.26.2/table-basic",
+			[]string{"--out-checkpoint-bytes", "16"},
+			2,
+			"not a checkpoint form",
+		},
 		{"bad version", "5.26.2/table-basic", []string{"--target-version", "5.7.1"}, 2, "no WriteAheadLog"},
 		{"in place", "5.26.2/table-basic", []string{"--in-place"}, 2, "new directory only"},
-		{"damaged WAL to v2", "6.12.0/wal-basic+metadata-cut", []string{"--out-records-per-partition", "4"}, 1, "metadata-truncated"},
+		{
+			"damaged WAL to v2",
+			"6.12.0/wal-basic+metadata-cut",
+			[]string{"--out-records-per-partition", "4"},
+			1,
+			"metadata-truncated",
+		},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -252,7 +332,10 @@ func TestConvertToWALRefusals(t *testing.T) {
 			if strings.Contains(c.name, "to v2") {
 				to = "v2"
 			}
-			stdout, errs, code := runReadOnly(t, dir, append(append([]string{"convert", "--to", to}, c.flags...), "--out", out, dir)...)
+			stdout, errs, code := runReadOnly(
+				t,
+				dir,
+				append(append([]string{"convert", "--to", to}, c.flags...), "--out", out, dir)...)
 			if code != c.code || !strings.Contains(stdout+errs, c.want) {
 				t.Fatalf("exit %d, want %d and %q\n%s%s", code, c.code, c.want, stdout, errs)
 			}
@@ -297,7 +380,9 @@ func TestConvertFromWAL(t *testing.T) {
 				if to == "sparse" {
 					flags = append(flags, "--max-entry-size", fmt.Sprint(maxLen))
 				}
-				iout, _, code := run(t, append(append([]string{"inspect", "--json", "--entries", "--payload", "none"}, flags...), out)...)
+				iout, _, code := run(
+					t,
+					append(append([]string{"inspect", "--json", "--entries", "--payload", "none"}, flags...), out)...)
 				var doc inspectOut
 				if err := json.Unmarshal([]byte(iout), &doc); err != nil || code != 0 {
 					t.Fatalf("inspect the output: exit %d, %v", code, err)
@@ -308,7 +393,8 @@ func TestConvertFromWAL(t *testing.T) {
 				}
 				for i, want := range rb {
 					e := doc.Entries[i]
-					if e.Index != want.Index || e.Term != want.Term || e.Length != want.Length || e.SHA256 != want.SHA256 ||
+					if e.Index != want.Index || e.Term != want.Term || e.Length != want.Length ||
+						e.SHA256 != want.SHA256 ||
 						fmt.Sprint(deref(e.CommandID)) != fmt.Sprint(deref(want.CommandID)) {
 						t.Errorf("entry %d/%d differs from the library's read-back", e.Index, want.Index)
 					}
@@ -336,7 +422,16 @@ func TestConvertFromWALNeedsR(t *testing.T) {
 // one; wal's TestManyChunkFiles writes a log of over 1000 files).
 func TestConvertToWALOpenFiles(t *testing.T) {
 	out := filepath.Join(t.TempDir(), "small")
-	stdout, _, code := run(t, "convert", "--json", "--to", "wal", "--out", out, filepath.Join(fixtures.Root(), "5.26.2", "table-basic", "wal"))
+	stdout, _, code := run(
+		t,
+		"convert",
+		"--json",
+		"--to",
+		"wal",
+		"--out",
+		out,
+		filepath.Join(fixtures.Root(), "5.26.2", "table-basic", "wal"),
+	)
 	var doc struct {
 		Conversion struct {
 			OpenFiles wal.OpenFiles `json:"openFiles"`
@@ -345,21 +440,31 @@ func TestConvertToWALOpenFiles(t *testing.T) {
 	if err := json.Unmarshal([]byte(stdout), &doc); err != nil || code != 0 {
 		t.Fatalf("exit %d, %v\n%s", code, err, stdout)
 	}
-	if got, want := doc.Conversion.OpenFiles, wal.CountOpenFiles(out); got != want || got.MetadataPages != 1 || got.DataChunks < 1 {
+	if got, want := doc.Conversion.OpenFiles, wal.CountOpenFiles(out); got != want || got.MetadataPages != 1 ||
+		got.DataChunks < 1 {
 		t.Errorf("openFiles %+v, the output has %+v", got, want)
 	}
 	cases := []struct {
 		of   wal.OpenFiles
 		want []string
 	}{
-		{wal.OpenFiles{MetadataPages: 3907, DataChunks: 191}, []string{"keeps 4098 page files (3907 metadata pages + 191 data chunks) open", "about 4198"}},
-		{wal.OpenFiles{MetadataPages: 1, DataChunks: 977}, []string{"keeps 978 page files (1 metadata page + 977 data chunks) open", "about 1078"}},
+		{
+			wal.OpenFiles{MetadataPages: 3907, DataChunks: 191},
+			[]string{"keeps 4098 page files (3907 metadata pages + 191 data chunks) open", "about 4198"},
+		},
+		{
+			wal.OpenFiles{MetadataPages: 1, DataChunks: 977},
+			[]string{"keeps 978 page files (1 metadata page + 977 data chunks) open", "about 1078"},
+		},
 		{wal.OpenFiles{MetadataPages: 1, DataChunks: 923}, nil},
 	}
 	for _, c := range cases {
 		var b strings.Builder
 		printToWAL(&b, &walConvertDoc{Conversion: &convert.WALConversion{OpenFiles: c.of},
-			checkedDoc: checkedDoc{Comparison: &convert.Comparison{}, Verify: &verify.Report{Verdict: verify.OK}}}, "OUT")
+			checkedDoc: checkedDoc{
+				Comparison: &convert.Comparison{},
+				Verify:     &verify.Report{Verdict: verify.OK},
+			}}, "OUT")
 		for _, w := range c.want {
 			if !strings.Contains(b.String(), w) {
 				t.Errorf("%+v: summary lacks %q:\n%s", c.of, w, b.String())

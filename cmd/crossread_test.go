@@ -59,7 +59,10 @@ func TestInspectEqualsTheReleaseThatOpensIt(t *testing.T) {
 			}
 			n++
 			t.Run(f.Name+"/by-"+c.Version, func(t *testing.T) {
-				out, errs, code := runReadOnly(t, f.WAL, withSettings(t, f, "inspect", "--json", "--entries", "--payload", "none", f.WAL)...)
+				out, errs, code := runReadOnly(
+					t,
+					f.WAL,
+					withSettings(t, f, "inspect", "--json", "--entries", "--payload", "none", f.WAL)...)
 				if code != 0 {
 					t.Fatalf("exit %d: %s", code, errs)
 				}
@@ -72,7 +75,8 @@ func TestInspectEqualsTheReleaseThatOpensIt(t *testing.T) {
 				}
 				for i, want := range c.Entries {
 					e := doc.Entries[i]
-					if e.Index != want.Index || e.Term != want.Term || e.Length != want.Length || e.SHA256 != want.SHA256 ||
+					if e.Index != want.Index || e.Term != want.Term || e.Length != want.Length ||
+						e.SHA256 != want.SHA256 ||
 						!sameCommand(e.CommandID, want.CommandID) {
 						t.Errorf("index %d: got %+v, %s read %+v", want.Index, e, c.Version, want)
 					}

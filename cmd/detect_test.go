@@ -50,7 +50,14 @@ func TestDetectFixtures(t *testing.T) {
 				return
 			}
 			if d.Format != formatName(s.Format) || d.RecordsPerPartition != s.RecordsPerPartition {
-				t.Errorf("got %s R=%d (%s), want %s R=%d", d.Format, d.RecordsPerPartition, d.Confidence, s.Format, s.RecordsPerPartition)
+				t.Errorf(
+					"got %s R=%d (%s), want %s R=%d",
+					d.Format,
+					d.RecordsPerPartition,
+					d.Confidence,
+					s.Format,
+					s.RecordsPerPartition,
+				)
 			}
 			if s.Format == "sparse" && d.MaxEntrySize != s.MaxLogEntrySize {
 				t.Errorf("M = %d, want %d", d.MaxEntrySize, s.MaxLogEntrySize)
@@ -86,7 +93,8 @@ func TestDetectNamesTheWriters(t *testing.T) {
 		t.Run(c.fixture, func(t *testing.T) {
 			dir := filepath.Join(fixtures.Root(), c.fixture, "wal")
 			text, _, code := runReadOnly(t, dir, "detect", dir)
-			if code != 0 || !strings.Contains(text, ", written by "+c.releases+"\n") || !strings.Contains(text, c.fact) {
+			if code != 0 || !strings.Contains(text, ", written by "+c.releases+"\n") ||
+				!strings.Contains(text, c.fact) {
 				t.Errorf("exit %d, text lacks %q or %q:\n%s", code, c.releases, c.fact, text)
 			}
 			out, _, _ := runReadOnly(t, dir, "detect", "--json", dir)
@@ -99,7 +107,8 @@ func TestDetectNamesTheWriters(t *testing.T) {
 					} `json:"evidence"`
 				} `json:"writers"`
 			}
-			if err := json.Unmarshal([]byte(out), &d); err != nil || d.Writers.Releases != c.releases || len(d.Writers.Evidence) < 2 {
+			if err := json.Unmarshal([]byte(out), &d); err != nil || d.Writers.Releases != c.releases ||
+				len(d.Writers.Evidence) < 2 {
 				t.Errorf("JSON writers %+v (%v)", d.Writers, err)
 			}
 		})

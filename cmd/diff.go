@@ -129,7 +129,16 @@ func printDiff(w io.Writer, r *diff.Report) {
 	blank(w)
 	t := newTable(w, "NODE", "FORMAT", "TERM", "VOTE", "COMMIT", "LAST", "SNAPSHOT", "STANDING")
 	for _, n := range r.Nodes {
-		t.Row(n.Name, n.Format, n.Term, voteText(n.Vote), n.CommitIndex, n.LastIndex, snapshotText(n.Snapshot), standingText(n))
+		t.Row(
+			n.Name,
+			n.Format,
+			n.Term,
+			voteText(n.Vote),
+			n.CommitIndex,
+			n.LastIndex,
+			snapshotText(n.Snapshot),
+			standingText(n),
+		)
 	}
 	t.Render()
 	blank(w)
@@ -177,7 +186,10 @@ func standingText(n diff.Node) styled {
 		parts = append(parts, join(red("corrupt"), " at ", joinIndexes(n.Corrupt, n.CorruptTotal)))
 	}
 	if n.Padded292Total > 0 {
-		parts = append(parts, join(red("#292-padded"), " at ", joinIndexes(n.Padded292, n.Padded292Total), " (walctl repair --apply)"))
+		parts = append(
+			parts,
+			join(red("#292-padded"), " at ", joinIndexes(n.Padded292, n.Padded292Total), " (walctl repair --apply)"),
+		)
 	}
 	if n.LocalDamageTotal > 0 {
 		parts = append(parts, localDamageStanding(n))
@@ -248,8 +260,14 @@ func printFacts(w io.Writer, r *diff.Report) {
 		blank(w)
 		t := newTable(w, "PAIR", "COMMON PREFIX", "SHARED COMMITTED", "FIRST DIFFERING", "FIRST CONFLICT", "VIOLATIONS")
 		for _, p := range r.Pairs {
-			t.Row(p.A+" "+p.B, p.CommonPrefix, p.SharedCommittedPrefix, optIndex(p.FirstDifferingIndex), optIndex(p.FirstConflictIndex),
-				p.LogMatchingViolations)
+			t.Row(
+				p.A+" "+p.B,
+				p.CommonPrefix,
+				p.SharedCommittedPrefix,
+				optIndex(p.FirstDifferingIndex),
+				optIndex(p.FirstConflictIndex),
+				p.LogMatchingViolations,
+			)
 		}
 		t.Render()
 	}
@@ -265,12 +283,25 @@ func printWindow(w io.Writer, r *diff.Report, win diff.Window) {
 	for _, row := range win.Rows {
 		for _, c := range row.Cells {
 			if c.Status == diff.StatusPadded {
-				padded = join(", ", red("#292"), " the entry with DotNext #292 padding (the sha256 is of what the library delivers)")
+				padded = join(
+					", ",
+					red("#292"),
+					" the entry with DotNext #292 padding (the sha256 is of what the library delivers)",
+				)
 			}
 		}
 	}
-	printLine(w, "%s %s (term:sha256 prefix; %s differs from the majority, %s same term but other payload%s, %s damaged on "+
-		"this node only, * uncommitted)", bold("Indexes"), rangeText(win.From, win.To), red("✗"), red("≠"), padded, red("⚠"))
+	printLine(
+		w,
+		"%s %s (term:sha256 prefix; %s differs from the majority, %s same term but other payload%s, %s damaged on "+
+			"this node only, * uncommitted)",
+		bold("Indexes"),
+		rangeText(win.From, win.To),
+		red("✗"),
+		red("≠"),
+		padded,
+		red("⚠"),
+	)
 	header := []string{"INDEX"}
 	for _, n := range r.Nodes {
 		header = append(header, n.Name)
@@ -399,12 +430,20 @@ func verdictText(r *diff.Report) styled {
 	case r.Identical:
 		return join(green("identical"), tail)
 	case r.OK():
-		return join(green("consistent"), fmt.Sprintf(" (every log a prefix of another; first difference at %s)", optIndex(r.FirstDifferingIndex)), tail)
+		return join(
+			green("consistent"),
+			fmt.Sprintf(" (every log a prefix of another; first difference at %s)", optIndex(r.FirstDifferingIndex)),
+			tail,
+		)
 	case r.LogMatchingViolations > 0 && r.Padded292ViolationCount > 0:
 		return join(red("inconsistent"), fmt.Sprintf(" (first conflict at %s, %s, %d of them DotNext #292 padding: "+
 			"walctl repair --apply on the padded nodes)", optIndex(r.FirstConflictIndex), violations, r.Padded292ViolationCount), tail)
 	case r.LogMatchingViolations > 0:
-		return join(red("inconsistent"), fmt.Sprintf(" (first conflict at %s, %s)", optIndex(r.FirstConflictIndex), violations), tail)
+		return join(
+			red("inconsistent"),
+			fmt.Sprintf(" (first conflict at %s, %s)", optIndex(r.FirstConflictIndex), violations),
+			tail,
+		)
 	}
 	return join(red("inconsistent"), fmt.Sprintf(" (first conflict at %s)", optIndex(r.FirstConflictIndex)), tail)
 }

@@ -224,7 +224,8 @@ func TestDiffUsage(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			out, errs, code := run(t, c.args...)
-			if code != exitError || !strings.Contains(errs, c.contains) || out != "" || strings.Contains(errs, "panic") {
+			if code != exitError || !strings.Contains(errs, c.contains) || out != "" ||
+				strings.Contains(errs, "panic") {
 				t.Errorf("exit %d, stdout %q, stderr %q (want %q)", code, out, errs, c.contains)
 			}
 		})

@@ -131,8 +131,11 @@ func TestREADMEExamples(t *testing.T) {
 			t.Chdir(dir)
 			got = runExample(t, block)
 			if !*update && !matchElided(block, got) {
-				t.Errorf("README example differs from walctl's output (go test ./cmd -update rewrites it):\n--- README\n%s\n--- walctl\n%s",
-					strings.Join(block, "\n"), strings.Join(got, "\n"))
+				t.Errorf(
+					"README example differs from walctl's output (go test ./cmd -update rewrites it):\n--- README\n%s\n--- walctl\n%s",
+					strings.Join(block, "\n"),
+					strings.Join(got, "\n"),
+				)
 			}
 		})
 		if *update && got != nil {

@@ -39,10 +39,25 @@ func FuzzEntryJSON(f *testing.F) {
 	f.Add(int64(-5), int64(1<<40), "torn", "<\u2028>", "\xff\xfe", "wal/1", int64(-1), false)
 	f.Fuzz(func(t *testing.T, index, term int64, state, reason, payload, file string, off int64, flag bool) {
 		id := int32(index)
-		d := entryDoc{Index: index, Term: term, Timestamp: reason, Ticks: off, Length: term, SHA256: state, PayloadAvailable: index,
-			Snapshot: flag, Committed: !flag, State: state, Reason: reason}
+		d := entryDoc{
+			Index:            index,
+			Term:             term,
+			Timestamp:        reason,
+			Ticks:            off,
+			Length:           term,
+			SHA256:           state,
+			PayloadAvailable: index,
+			Snapshot:         flag,
+			Committed:        !flag,
+			State:            state,
+			Reason:           reason,
+		}
 		if flag {
-			d.CommandID, d.HashOK, d.Payload, d.Record = &id, &flag, &payload, &raftlog.Location{File: file, Offset: off, Length: index}
+			d.CommandID, d.HashOK, d.Payload, d.Record = &id, &flag, &payload, &raftlog.Location{
+				File:   file,
+				Offset: off,
+				Length: index,
+			}
 		}
 		want, _ := json.Marshal(d)
 		if got := appendEntryJSON(nil, &d); string(got) != string(want) {

@@ -78,7 +78,9 @@ func report(w io.Writer, err error) int {
 		return exitDamaged
 	}
 	switch {
-	case errors.As(err, new(*txn.PendingError)), errors.As(err, new(*txn.BusyError)), errors.As(err, new(*txn.TempError)):
+	case errors.As(err, new(*txn.PendingError)),
+		errors.As(err, new(*txn.BusyError)),
+		errors.As(err, new(*txn.TempError)):
 		// said first and only: no hint that could send the user elsewhere
 	case errors.As(err, &refusal):
 		hint = refusal.Hint
@@ -92,7 +94,14 @@ func report(w io.Writer, err error) int {
 			hint = u.hint + "; " + hint
 		}
 	case errors.As(err, &unsure):
-		hint = "add " + strings.Join(unsure.Flags(), " ") + " (run `" + shellquote.Join("walctl", "detect", unsure.Dir) +
+		hint = "add " + strings.Join(
+			unsure.Flags(),
+			" ",
+		) + " (run `" + shellquote.Join(
+			"walctl",
+			"detect",
+			unsure.Dir,
+		) +
 			"` for the evidence)"
 	case errors.As(err, &h):
 		hint = h.hint

@@ -40,9 +40,18 @@ var inputFlags = []string{flagFormat, flagR, flagM, flagChunkSize, flagHash, fla
 
 var flagDefs = []flagDef{
 	// The input settings: where detection is unsure (inputOptions).
-	{name: flagFormat, kind: stringKind, usage: "{the}log format, when detection is unsure: legacy|v2|sparse|wal (table = v2)"},
+	{
+		name:  flagFormat,
+		kind:  stringKind,
+		usage: "{the}log format, when detection is unsure: legacy|v2|sparse|wal (table = v2)",
+	},
 	{name: flagR, alias: "R", kind: int64Kind, usage: "{the}records per partition (R), when detection is unsure"},
-	{name: flagM, alias: "M", kind: int64Kind, usage: "sparse format: {the}MaxLogEntrySize (M), when detection is unsure"},
+	{
+		name:  flagM,
+		alias: "M",
+		kind:  int64Kind,
+		usage: "sparse format: {the}MaxLogEntrySize (M), when detection is unsure",
+	},
 	{name: flagChunkSize, kind: int64Kind, usage: "WriteAheadLog: {the}data chunk size (Options.ChunkSize), when " +
 		"detection is unsure"},
 	{name: flagHash, kind: stringKind, usage: "WriteAheadLog: {the}integrity hash none|crc32|crc64|xxhash32|xxhash64|" +
@@ -106,7 +115,11 @@ var flagDefs = []flagDef{
 		"term or commit index would have to move"},
 
 	// convert and upgrade: the output.
-	{name: "to", kind: stringKind, usage: "output format: " + format.Names(format.Logs, "|") + " (required; table = v2)"},
+	{
+		name:  "to",
+		kind:  stringKind,
+		usage: "output format: " + format.Names(format.Logs, "|") + " (required; table = v2)",
+	},
 	{name: "in-place", kind: boolKind, usage: "convert DIR itself (after copying it to the backup)"},
 	{name: "out-records-per-partition", kind: int64Kind, usage: "the output's records per partition when it is a " +
 		"PersistentState log (partitions are renumbered; convert's default: the input's); a WriteAheadLog written " +

@@ -63,9 +63,13 @@ func healSummary(h *repair.Heal) string {
 		return fmt.Sprintf("repair --from %s (%s): refused at %s (below); nothing is written", h.From, h.FromFormat,
 			count(h.RefusedTotal, "index", "indexes"))
 	}
-	s := fmt.Sprintf("repair --from %s (%s): %s of DIR compared with the replica's, all equal; %s rebuilt from the replica",
-		h.From, h.FromFormat, count(h.Compared, "intact committed entry", "intact committed entries"),
-		count(h.RebuiltTotal, "entry", "entries"))
+	s := fmt.Sprintf(
+		"repair --from %s (%s): %s of DIR compared with the replica's, all equal; %s rebuilt from the replica",
+		h.From,
+		h.FromFormat,
+		count(h.Compared, "intact committed entry", "intact committed entries"),
+		count(h.RebuiltTotal, "entry", "entries"),
+	)
 	if h.Payloads > 0 {
 		s += fmt.Sprintf(" (%d of %s kept: DIR still holds the bytes, equal to the replica's)", h.Kept,
 			count(h.Payloads, "payload", "payloads"))

@@ -55,7 +55,8 @@ func TestDiffNamesLocalDamage(t *testing.T) {
 	}
 	d := doc.Differences[0]
 	if d.Class != "local-damage" || d.Node != "node1" || d.Total != 28 || len(d.Indexes) != 1 || d.Indexes[0].From != 4 ||
-		d.Indexes[0].To != 31 || d.Bug != "DotNext #244 T1" || d.Source != "node2" || !strings.HasPrefix(d.Heal, "walctl repair --from") {
+		d.Indexes[0].To != 31 || d.Bug != "DotNext #244 T1" || d.Source != "node2" ||
+		!strings.HasPrefix(d.Heal, "walctl repair --from") {
 		t.Errorf("difference %+v", d)
 	}
 }
@@ -64,7 +65,8 @@ func TestDiffNamesLocalDamage(t *testing.T) {
 func TestVerifyPointsToRepairFrom(t *testing.T) {
 	dir := filepath.Join(set571(t), "node1")
 	out, _, code := runReadOnly(t, dir, "verify", dir)
-	if code != exitDamaged || !strings.Contains(out, "fix t1-missing-inline-records: walctl repair --from REPLICA --apply DIR") {
+	if code != exitDamaged ||
+		!strings.Contains(out, "fix t1-missing-inline-records: walctl repair --from REPLICA --apply DIR") {
 		t.Errorf("exit %d:\n%s", code, out)
 	}
 }

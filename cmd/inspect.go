@@ -55,9 +55,15 @@ func (o *inspectOptions) read(c *cli.Context) error {
 	case c.IsSet("term") && flt.term < 0:
 		return usageError{msg: fmt.Sprintf("--term %d is not a term", flt.term), hint: "terms are 0 or more"}
 	case flt.limit < 0:
-		return usageError{msg: fmt.Sprintf("--limit %d is out of range", flt.limit), hint: "use 0 (all) or a positive count"}
+		return usageError{
+			msg:  fmt.Sprintf("--limit %d is out of range", flt.limit),
+			hint: "use 0 (all) or a positive count",
+		}
 	case o.json && o.jsonl:
-		return usageError{msg: "--json and --jsonl exclude each other", hint: "--json prints one document, --jsonl one entry per line"}
+		return usageError{
+			msg:  "--json and --jsonl exclude each other",
+			hint: "--json prints one document, --jsonl one entry per line",
+		}
 	case o.jsonl && !o.entries:
 		return usageError{msg: "--jsonl lists entries", hint: "add --entries (or use --json for the log's head)"}
 	case flt.payload == "raw" && (o.json || o.jsonl):
@@ -236,7 +242,13 @@ func selected(l *logdir.Log, f entryFilter, fn func(e raftlog.Entry, payload io.
 // inspectHead builds everything but the entries; totals come from one pass
 // over the entries that reads no payload.
 func inspectHead(l *logdir.Log, bar *progress.Bar) (*inspectDoc, error) {
-	doc := &inspectDoc{Dir: l.Dir, Format: l.Format, RecordsPerPartition: l.R, MaxEntrySize: l.M, Partitions: l.Partitions}
+	doc := &inspectDoc{
+		Dir:                 l.Dir,
+		Format:              l.Format,
+		RecordsPerPartition: l.R,
+		MaxEntrySize:        l.M,
+		Partitions:          l.Partitions,
+	}
 	if l.Detection != nil {
 		doc.Confidence, doc.WAL = l.Detection.Confidence, l.Detection.WAL
 	}
@@ -260,7 +272,14 @@ func inspectHead(l *logdir.Log, bar *progress.Bar) (*inspectDoc, error) {
 		doc.NodeState = nd
 	}
 	if s := l.Snapshot; s != nil {
-		doc.Snapshot = &snapshotDoc{Index: s.Index, Term: s.Term, Timestamp: timestamp(s.Ticks), Length: s.Length, Offset: s.Offset, File: s.File}
+		doc.Snapshot = &snapshotDoc{
+			Index:     s.Index,
+			Term:      s.Term,
+			Timestamp: timestamp(s.Ticks),
+			Length:    s.Length,
+			Offset:    s.Offset,
+			File:      s.File,
+		}
 	}
 	rp := raftlog.NewReplay(l.Bounds())
 	err := l.Entries(l.First, l.Last, func(e raftlog.Entry) bool { rp.Add(e); bar.Add(1); return true })
@@ -348,7 +367,15 @@ func payloadKeep(mode string) int64 {
 }
 
 // newEntryDoc is the JSON object of one entry, in --json and --jsonl alike.
-func newEntryDoc(e raftlog.Entry, sum string, n int64, body []byte, tv *trueView, mode string, withPayload bool) entryDoc {
+func newEntryDoc(
+	e raftlog.Entry,
+	sum string,
+	n int64,
+	body []byte,
+	tv *trueView,
+	mode string,
+	withPayload bool,
+) entryDoc {
 	d := entryDoc{Index: e.Index, Term: e.Term, Timestamp: timestamp(e.Ticks), Ticks: e.Ticks, CommandID: e.CommandID,
 		Length: e.Length, SHA256: sum, PayloadAvailable: n, Snapshot: e.IsSnapshot, Committed: e.Committed,
 		State: e.State.String(), Reason: e.Reason, HashOK: e.HashOK}
@@ -357,8 +384,16 @@ func newEntryDoc(e raftlog.Entry, sum string, n int64, body []byte, tv *trueView
 		d.Record = &rec
 	}
 	if p := e.Padding292; p != nil {
-		d.Padding292 = &paddingDoc{Bytes: p.Bytes, Boundary: p.Boundary, TrueOffset: p.TrueOffset, TrueLength: p.TrueLength,
-			TrueSHA256: tv.sum, Proven: p.Proven, Missing: p.Missing, PayloadShown: "delivered"}
+		d.Padding292 = &paddingDoc{
+			Bytes:        p.Bytes,
+			Boundary:     p.Boundary,
+			TrueOffset:   p.TrueOffset,
+			TrueLength:   p.TrueLength,
+			TrueSHA256:   tv.sum,
+			Proven:       p.Proven,
+			Missing:      p.Missing,
+			PayloadShown: "delivered",
+		}
 		if p.Proven {
 			d.Padding292.PayloadShown, body = "appended", tv.head
 		}
@@ -394,8 +429,17 @@ func printInspect(w io.Writer, d *inspectDoc) {
 		format += join(fmt.Sprintf(", max entry size %d", d.MaxEntrySize))
 	}
 	if p := d.WAL; p != nil {
-		format += join(fmt.Sprintf(", chunk size %d, %d-byte records in %d-byte slots, hash %s, %d-byte checkpoint (written by %s)",
-			p.ChunkSize, p.RecordSize, p.SlotSize, p.Hash, p.CheckpointForm, p.Writers))
+		format += join(
+			fmt.Sprintf(
+				", chunk size %d, %d-byte records in %d-byte slots, hash %s, %d-byte checkpoint (written by %s)",
+				p.ChunkSize,
+				p.RecordSize,
+				p.SlotSize,
+				p.Hash,
+				p.CheckpointForm,
+				p.Writers,
+			),
+		)
 	}
 	printLine(w, "%s %s", bold("Format:"), format)
 	if s := d.NodeState; s != nil {
@@ -403,8 +447,21 @@ func printInspect(w io.Writer, d *inspectDoc) {
 		if s.Vote != nil {
 			vote = *s.Vote
 		}
-		printLine(w, "%s term %d, vote %s, commit index %d, last applied %s, last index %s, checksum %s (%s, %d bytes)",
-			bold("Node state:"), s.Term, vote, s.CommitIndex, orDash(s.LastApplied), orDash(s.LastIndex), s.Checksum, s.File, s.Size)
+		printLine(
+			w,
+			"%s term %d, vote %s, commit index %d, last applied %s, last index %s, checksum %s (%s, %d bytes)",
+			bold(
+				"Node state:",
+			),
+			s.Term,
+			vote,
+			s.CommitIndex,
+			orDash(s.LastApplied),
+			orDash(s.LastIndex),
+			s.Checksum,
+			s.File,
+			s.Size,
+		)
 		printVoteLayout(w, s)
 	} else {
 		printLine(w, "%s %s", bold("Node state:"), red("missing"))
@@ -418,7 +475,17 @@ func printInspect(w io.Writer, d *inspectDoc) {
 		if s.Timestamp != "" && !strings.HasPrefix(s.Timestamp, "0001-") {
 			taken = ", taken " + s.Timestamp
 		}
-		printLine(w, "%s index %d, term %d, %d bytes at offset %d (%s)%s", bold("Snapshot:"), s.Index, s.Term, s.Length, s.Offset, file, taken)
+		printLine(
+			w,
+			"%s index %d, term %d, %d bytes at offset %d (%s)%s",
+			bold("Snapshot:"),
+			s.Index,
+			s.Term,
+			s.Length,
+			s.Offset,
+			file,
+			taken,
+		)
 	} else {
 		printLine(w, "%s none", bold("Snapshot:"))
 	}
@@ -447,7 +514,10 @@ func printInspect(w io.Writer, d *inspectDoc) {
 	if len(tot.Terms) > 0 {
 		parts := make([]string, 0, len(tot.Terms))
 		for _, tc := range tot.Terms {
-			parts = append(parts, fmt.Sprintf("term %d: %s, %d bytes", tc.Term, plural64(tc.Entries, "entry"), tc.Bytes))
+			parts = append(
+				parts,
+				fmt.Sprintf("term %d: %s, %d bytes", tc.Term, plural64(tc.Entries, "entry"), tc.Bytes),
+			)
 		}
 		printLine(w, "%s %s", bold("Per term:"), strings.Join(parts, "; "))
 	}
@@ -459,8 +529,12 @@ func printInspect(w io.Writer, d *inspectDoc) {
 func printVoteLayout(w io.Writer, s *nodeStateDoc) {
 	switch s.VoteLayout {
 	case "before 4.8.0":
-		printLine(w, "%s %s, stored in the ClusterMemberId layout before 4.8.0 (port before length, as DotNext 4.0–4.7.x write it)",
-			bold("Vote:"), *s.Vote)
+		printLine(
+			w,
+			"%s %s, stored in the ClusterMemberId layout before 4.8.0 (port before length, as DotNext 4.0–4.7.x write it)",
+			bold("Vote:"),
+			*s.Vote,
+		)
 		for _, r := range s.VoteReadBy {
 			word := yellow("reads ", r.Reads)
 			if r.Voted {
@@ -469,8 +543,12 @@ func printVoteLayout(w io.Writer, s *nodeStateDoc) {
 			printLine(w, "  DotNext %s %s", r.Releases, word)
 		}
 	case "unknown":
-		printLine(w, "%s %s is not an IP endpoint's id: whether it is stored in the layout before 4.8.0 or the 4.8.0+ one cannot be told from its bytes",
-			bold("Vote:"), s.VoteID)
+		printLine(
+			w,
+			"%s %s is not an IP endpoint's id: whether it is stored in the layout before 4.8.0 or the 4.8.0+ one cannot be told from its bytes",
+			bold("Vote:"),
+			s.VoteID,
+		)
 	}
 }
 

@@ -68,14 +68,30 @@ func TestInspectEqualsLibraryReadback(t *testing.T) {
 					}
 					e := doc.Entries[i]
 					if e.Term != want.Term || e.Length != want.Length || e.SHA256 != want.SHA256 ||
-						fmt.Sprint(deref(e.CommandID)) != fmt.Sprint(deref(want.CommandID)) || e.Snapshot != want.IsSnapshot {
-						t.Errorf("index %d: got term %d len %d id %v sha %s snap %v; library read term %d len %d id %v sha %s snap %v",
-							want.Index, e.Term, e.Length, deref(e.CommandID), e.SHA256[:8], e.Snapshot,
-							want.Term, want.Length, deref(want.CommandID), want.SHA256[:8], want.IsSnapshot)
+						fmt.Sprint(
+							deref(e.CommandID),
+						) != fmt.Sprint(
+							deref(want.CommandID),
+						) || e.Snapshot != want.IsSnapshot {
+						t.Errorf(
+							"index %d: got term %d len %d id %v sha %s snap %v; library read term %d len %d id %v sha %s snap %v",
+							want.Index,
+							e.Term,
+							e.Length,
+							deref(e.CommandID),
+							e.SHA256[:8],
+							e.Snapshot,
+							want.Term,
+							want.Length,
+							deref(want.CommandID),
+							want.SHA256[:8],
+							want.IsSnapshot,
+						)
 					}
 					// A WAL snapshot's timestamp is the snapshot file's creation
 					// time, which a copy of the files does not keep.
-					if want.TimestampTick != nil && e.Ticks != *want.TimestampTick && !(tool == "fixturegen-wal" && e.Snapshot) {
+					if want.TimestampTick != nil && e.Ticks != *want.TimestampTick &&
+						!(tool == "fixturegen-wal" && e.Snapshot) {
 						t.Errorf("index %d: ticks %d, library read %d", want.Index, e.Ticks, *want.TimestampTick)
 					}
 				}
@@ -103,7 +119,10 @@ func TestInspectDamagedDoesNotFail(t *testing.T) {
 				continue
 			}
 			t.Run(f.Name, func(t *testing.T) {
-				out, errs, code := runReadOnly(t, f.WAL, withSettings(t, f, "inspect", "--entries", "--payload", "hex", f.WAL)...)
+				out, errs, code := runReadOnly(
+					t,
+					f.WAL,
+					withSettings(t, f, "inspect", "--entries", "--payload", "hex", f.WAL)...)
 				if code != 0 {
 					t.Fatalf("exit %d: %s", code, errs)
 				}
@@ -155,7 +174,14 @@ func TestInspectPadding292(t *testing.T) {
 			var padded []int64
 			for _, e := range doc.Entries {
 				if r := read[e.Index]; e.Length != r.Length || e.SHA256 != r.SHA256 {
-					t.Errorf("entry %d: %d bytes %.12s, the library reads %d bytes %.12s", e.Index, e.Length, e.SHA256, r.Length, r.SHA256)
+					t.Errorf(
+						"entry %d: %d bytes %.12s, the library reads %d bytes %.12s",
+						e.Index,
+						e.Length,
+						e.SHA256,
+						r.Length,
+						r.SHA256,
+					)
 				}
 				p := e.Padding292
 				if p == nil {
@@ -165,8 +191,17 @@ func TestInspectPadding292(t *testing.T) {
 				raw, err := hex.DecodeString(*e.Payload)
 				sum := sha256.Sum256(raw)
 				if !p.Proven || p.PayloadShown != "appended" || p.Bytes+p.TrueLength != e.Length || p.TrueOffset != p.Boundary ||
-					appended[e.Index] != [2]any{p.TrueLength, p.TrueSHA256} || err != nil || hex.EncodeToString(sum[:]) != p.TrueSHA256 {
-					t.Errorf("entry %d: padding %+v, payload %d bytes (%v); appended %v", e.Index, *p, len(raw), err, appended[e.Index])
+					appended[e.Index] != [2]any{p.TrueLength, p.TrueSHA256} ||
+					err != nil ||
+					hex.EncodeToString(sum[:]) != p.TrueSHA256 {
+					t.Errorf(
+						"entry %d: padding %+v, payload %d bytes (%v); appended %v",
+						e.Index,
+						*p,
+						len(raw),
+						err,
+						appended[e.Index],
+					)
 				}
 			}
 			if fmt.Sprint(padded) != "[15 17]" {
@@ -217,7 +252,8 @@ func TestInspectNamesTheVotedMember(t *testing.T) {
 			}
 			if ns.VoteLayout == "before 4.8.0" {
 				pre++
-				if len(ns.VoteReadBy) != 2 || !ns.VoteReadBy[0].Voted || ns.VoteReadBy[1].Voted || ns.VoteReadBy[1].Releases != "4.8.0 or later" {
+				if len(ns.VoteReadBy) != 2 || !ns.VoteReadBy[0].Voted || ns.VoteReadBy[1].Voted ||
+					ns.VoteReadBy[1].Releases != "4.8.0 or later" {
 					t.Errorf("readers: %+v", ns.VoteReadBy)
 				}
 				text, _, _ := runReadOnly(t, f.WAL, withSettings(t, f, "inspect", f.WAL)...)

@@ -76,17 +76,57 @@ func TestVerifyFindsEachDamageKind(t *testing.T) {
 	}{
 		{"footer record zeroed", table, patch("1", 2000, make([]byte, 40)), "footer-mismatch", "1", 9, 2000},
 		{"torn seal", table, patch("2", 0, []byte{1}), "torn-seal", "2", -1, 0},
-		{"full partition unsealed", table, both(patch("1", 0, []byte{0}), truncate("1", 2280-320)), "unsealed-partition", "1", 8, -1},
+		{
+			"full partition unsealed",
+			table,
+			both(patch("1", 0, []byte{0}), truncate("1", 2280-320)),
+			"unsealed-partition",
+			"1",
+			8,
+			-1,
+		},
 		{"torn tail", table, truncate("2", 1811+40+50), "torn-tail", "2", 20, -1},
-		{"inline record missing (T1)", table, patch("2", 783, make([]byte, 40)), "t1-missing-inline-records", "2", 17, 783},
+		{
+			"inline record missing (T1)",
+			table,
+			patch("2", 783, make([]byte, 40)),
+			"t1-missing-inline-records",
+			"2",
+			17,
+			783,
+		},
 		{"garbage record", table, patch("2", 862+32, []byte{7}), "invalid-record", "2", 18, 862},
 		{"LastIndex beyond the files", table, putInt64("node.state", 16, 40), "unsealed-partition", "2", 16, -1},
-		{"commit beyond last index", table, putInt64("node.state", 0, 25), "commit-beyond-last-index", "node.state", 25, -1},
+		{
+			"commit beyond last index",
+			table,
+			putInt64("node.state", 0, 25),
+			"commit-beyond-last-index",
+			"node.state",
+			25,
+			-1,
+		},
 		{"term decreases", table, putInt64("1", 2120, 1), "term-decreased", "1", 12, 2120},
 		{"prologue record zeroed", legacy, patch("0", 80, make([]byte, 40)), "record-zeroed", "0", 2, 80},
-		{"legacy partition shorter than its prologue", legacy, truncate("2", 100), "partition-shorter-than-prologue", "2", -1, -1},
+		{
+			"legacy partition shorter than its prologue",
+			legacy,
+			truncate("2", 100),
+			"partition-shorter-than-prologue",
+			"2",
+			-1,
+			-1,
+		},
 		{"partition deleted", legacy, remove("1"), "partition-missing", "1", 4, -1},
-		{"node.state bit flipped", legacy, patch("node.state", 3, []byte{0x80}), "node-state-checksum", "node.state", -1, 120},
+		{
+			"node.state bit flipped",
+			legacy,
+			patch("node.state", 3, []byte{0x80}),
+			"node-state-checksum",
+			"node.state",
+			-1,
+			120,
+		},
 		{"node.state cut", legacy, truncate("node.state", 100), "node-state-size", "node.state", -1, 100},
 		{"sparse length over M", sparse, putInt64("0", 1064+16, 2000), "length-over-slot", "0", 1, -1},
 	}
@@ -108,7 +148,14 @@ func TestVerifyFindsEachDamageKind(t *testing.T) {
 					return
 				}
 			}
-			t.Errorf("no error %s at file %s index %d offset %d; findings: %+v", c.code, c.file, c.index, c.offset, v.Findings)
+			t.Errorf(
+				"no error %s at file %s index %d offset %d; findings: %+v",
+				c.code,
+				c.file,
+				c.index,
+				c.offset,
+				v.Findings,
+			)
 		})
 	}
 }

@@ -190,8 +190,10 @@ func renamedError(command, name string) error {
 // oneDir returns the single DIR argument of a command.
 func oneDir(c *cli.Context) (string, error) {
 	if c.NArg() != 1 {
-		return "", usageError{msg: fmt.Sprintf("%s takes one log directory, got %d arguments", c.Command.Name, c.NArg()),
-			hint: fmt.Sprintf("walctl %s [flags] DIR", c.Command.Name)}
+		return "", usageError{
+			msg:  fmt.Sprintf("%s takes one log directory, got %d arguments", c.Command.Name, c.NArg()),
+			hint: fmt.Sprintf("walctl %s [flags] DIR", c.Command.Name),
+		}
 	}
 	return c.Args().First(), nil
 }

@@ -49,20 +49,42 @@ type goldenCase struct {
 
 func goldenCases() []goldenCase {
 	return []goldenCase{
-		{name: "detect", args: []string{"detect", fixtureRel("5.7.1/table-basic"), fixtureRel("6.12.0/wal-hash-xxhash3")}},
+		{
+			name: "detect",
+			args: []string{"detect", fixtureRel("5.7.1/table-basic"), fixtureRel("6.12.0/wal-hash-xxhash3")},
+		},
 		{name: "inspect-entries", args: []string{"inspect", "--entries", fixtureRel("5.26.2/table-basic")}},
-		{name: "inspect-wal", args: []string{"inspect", "--entries", "--limit", "4", fixtureRel("6.12.0/wal-snapshot")}},
+		{
+			name: "inspect-wal",
+			args: []string{"inspect", "--entries", "--limit", "4", fixtureRel("6.12.0/wal-snapshot")},
+		},
 		{name: "verify-unsealed", args: []string{"verify", fixtureRel("5.7.1/table-basic")}, code: 1},
 		{name: "verify-t1", args: []string{"verify", fixtureRel("5.7.1/table-single-appends")}, code: 1},
 		{name: "verify-ok", args: []string{"verify", fixtureRel("6.12.0/wal-basic")}},
-		{name: "verify-recursive", args: []string{"verify", "--recursive", filepath.Join("..", "testdata", "fixtures", "replicas", "5.26.2"),
-			filepath.Join("..", "testdata", "fixtures", "replicas", "5.7.1")}, code: 1},
-		{name: "repair-node-state-flip", args: []string{"repair", fixtureRel("5.26.2/table-basic+node-state-flip")}, code: 1},
+		{
+			name: "verify-recursive",
+			args: []string{"verify", "--recursive", filepath.Join("..", "testdata", "fixtures", "replicas", "5.26.2"),
+				filepath.Join("..", "testdata", "fixtures", "replicas", "5.7.1")},
+			code: 1,
+		},
+		{
+			name: "repair-node-state-flip",
+			args: []string{"repair", fixtureRel("5.26.2/table-basic+node-state-flip")},
+			code: 1,
+		},
 		{name: "repair-tail-torn", args: []string{"repair", fixtureRel("5.26.2/table-basic+tail-torn")}},
 		{name: "repair-t1", args: []string{"repair", fixtureRel("5.7.1/table-single-appends")}, code: 1},
 		{name: "repair-wal", args: []string{"repair", fixtureRel("6.12.0/wal-basic+checkpoint-past-end")}},
-		{name: "convert-v2", args: []string{"convert", "--to", "v2", "--out", "out", "in"}, setup: convertSetup("5.26.2/legacy-snapshot")},
-		{name: "convert-wal", args: []string{"convert", "--to", "wal", "--out", "out", "in"}, setup: convertSetup("5.26.2/table-basic")},
+		{
+			name:  "convert-v2",
+			args:  []string{"convert", "--to", "v2", "--out", "out", "in"},
+			setup: convertSetup("5.26.2/legacy-snapshot"),
+		},
+		{
+			name:  "convert-wal",
+			args:  []string{"convert", "--to", "wal", "--out", "out", "in"},
+			setup: convertSetup("5.26.2/table-basic"),
+		},
 		{name: "diff-divergent", args: []string{"diff", "node1", "node2", "node3"}, code: 1,
 			dir: filepath.Join("..", "testdata", "fixtures", "replicas", "6.12.0", "cluster-divergent")},
 	}
@@ -116,7 +138,13 @@ func checkLines(t *testing.T, mode termMode, out string) {
 	for i, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
 		plain := stripSGR(line)
 		if mode.tty && runewidth.StringWidth(plain) > mode.width {
-			t.Errorf("line %d is %d cells wide on a %d-cell terminal: %q", i+1, runewidth.StringWidth(plain), mode.width, line)
+			t.Errorf(
+				"line %d is %d cells wide on a %d-cell terminal: %q",
+				i+1,
+				runewidth.StringWidth(plain),
+				mode.width,
+				line,
+			)
 		}
 		if strings.HasSuffix(plain, " ") {
 			t.Errorf("line %d ends in a space: %q", i+1, line)

@@ -135,12 +135,19 @@ func TestPayloadRaw(t *testing.T) {
 	}
 	out, errs, code := runMode(t, term80, "inspect", "--payload", "raw", dir)
 	if code != exitError || out != "" || !strings.Contains(errs, "--force") {
-		t.Errorf("on a terminal: exit %d, stdout %q, stderr %q; want exit 2, nothing written, a hint naming --force", code, out, errs)
+		t.Errorf(
+			"on a terminal: exit %d, stdout %q, stderr %q; want exit 2, nothing written, a hint naming --force",
+			code,
+			out,
+			errs,
+		)
 	}
-	if out, _, code := runMode(t, term80, "inspect", "--payload", "raw", "--force", "--from-index", "3", "--limit", "1", dir); code != 0 || out != hostileText {
+	if out, _, code := runMode(t, term80, "inspect", "--payload", "raw", "--force", "--from-index", "3", "--limit", "1", dir); code != 0 ||
+		out != hostileText {
 		t.Errorf("--force: exit %d, got %q", code, out)
 	}
-	if _, errs, code := runMode(t, pipe, "inspect", "--payload", "raw", "--json", dir); code != exitError || !strings.Contains(errs, "raw") {
+	if _, errs, code := runMode(t, pipe, "inspect", "--payload", "raw", "--json", dir); code != exitError ||
+		!strings.Contains(errs, "raw") {
 		t.Errorf("--payload raw --json: exit %d, %s", code, errs)
 	}
 }
@@ -171,7 +178,8 @@ func TestInspectJSONL(t *testing.T) {
 		}
 	}
 	dir := filepath.Join(fixtures.Root(), "5.26.2", "table-basic", "wal")
-	if out, _, code := run(t, "inspect", "--entries", "--jsonl", "--from-index", "4", "--limit", "2", dir); code != 0 || strings.Count(out, "\n") != 2 ||
+	if out, _, code := run(t, "inspect", "--entries", "--jsonl", "--from-index", "4", "--limit", "2", dir); code != 0 ||
+		strings.Count(out, "\n") != 2 ||
 		!strings.HasPrefix(out, `{"index":4,`) {
 		t.Errorf("--from 4 --limit 2: exit %d:\n%s", code, out)
 	}

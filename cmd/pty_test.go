@@ -54,7 +54,14 @@ func TestTerminalAndPipe(t *testing.T) {
 		for _, args := range [][]string{{"verify"}, {"repair"}, {"inspect", "--entries"}, {"verify", "--no-color"}} {
 			lines := onTTY(c.columns, args...)
 			if w := widest(lines); w > c.max || w < c.max-25 {
-				t.Errorf("COLUMNS=%q walctl %v: widest line %d cells, want ≤ %d and near it:\n%s", c.columns, args, w, c.max, strings.Join(lines, "\n"))
+				t.Errorf(
+					"COLUMNS=%q walctl %v: widest line %d cells, want ≤ %d and near it:\n%s",
+					c.columns,
+					args,
+					w,
+					c.max,
+					strings.Join(lines, "\n"),
+				)
 			}
 		}
 	}
@@ -69,7 +76,8 @@ func TestTerminalAndPipe(t *testing.T) {
 	cmd := exec.Command(bin, "repair", dir)
 	cmd.Env = append(os.Environ(), "COLUMNS=40")
 	out, _ := cmd.Output()
-	if !strings.Contains(string(out), "SEVERITY\tCODE\tFILE\tINDEX\tSTATUS\tACTION\n") || strings.Contains(string(out), "\x1b") ||
+	if !strings.Contains(string(out), "SEVERITY\tCODE\tFILE\tINDEX\tSTATUS\tACTION\n") ||
+		strings.Contains(string(out), "\x1b") ||
 		!strings.Contains(string(out), "\trefused\tno safe repair: entries 4–6 are committed") {
 		t.Errorf("piped output is not tab-separated or has colour:\n%s", out)
 	}

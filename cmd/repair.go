@@ -47,11 +47,20 @@ func (o *repairOptions) read(c *cli.Context) error {
 		return err
 	}
 	o.json, o.apply, o.force, o.override = c.Bool("json"), c.Bool("apply"), c.Bool("force"), c.Bool("override-evidence")
-	o.allowDropCommitted, o.clearVote, o.backup = c.Bool("allow-drop-committed"), c.Bool("clear-vote"), c.String("backup")
+	o.allowDropCommitted, o.clearVote, o.backup = c.Bool(
+		"allow-drop-committed",
+	), c.Bool(
+		"clear-vote",
+	), c.String(
+		"backup",
+	)
 	o.from, o.setTerm, o.commitIndex = "", int64Flag(c, "set-term"), int64Flag(c, "commit-index")
 	if c.IsSet("from") {
 		if o.from = c.String("from"); o.from == "" {
-			return usageError{msg: "--from needs the replica's log directory", hint: "walctl repair --from REPLICA [--apply] DIR"}
+			return usageError{
+				msg:  "--from needs the replica's log directory",
+				hint: "walctl repair --from REPLICA [--apply] DIR",
+			}
 		}
 	}
 	return nil
@@ -196,8 +205,10 @@ func checkHeld(force bool, l *logdir.Log) error {
 	if holder == "" || force {
 		return nil
 	}
-	return hinted{err: fmt.Errorf("%s: another process holds a lock on %s: the node seems to be running", l.Dir, holder),
-		hint: "stop the node first (or add --force if you are sure nothing writes to the directory)"}
+	return hinted{
+		err:  fmt.Errorf("%s: another process holds a lock on %s: the node seems to be running", l.Dir, holder),
+		hint: "stop the node first (or add --force if you are sure nothing writes to the directory)",
+	}
 }
 
 func flagErr(err error) error {
@@ -218,7 +229,9 @@ func finishPending(c *cli.Context, o *repairOptions, dir string, lk *txn.Lock, j
 	if err != nil {
 		return err
 	}
-	doc := &repairDoc{Applied: &repair.Result{Backup: res.Backup, Steps: len(res.Replaced) + len(res.Removed), Resumed: true}}
+	doc := &repairDoc{
+		Applied: &repair.Result{Backup: res.Backup, Steps: len(res.Replaced) + len(res.Removed), Resumed: true},
+	}
 	// The plan again, for the report: the backup still holds the input.
 	if plan, err := repair.Replan(j); err == nil {
 		doc.Plan, doc.Applied.Plan = plan, plan
@@ -250,15 +263,28 @@ func printPlanResult(w io.Writer, p *repair.Plan) {
 	}
 	switch {
 	case p.Heal != nil && len(p.Heal.Refused) > 0:
-		printLine(w, "%s nothing was changed: repair --from refuses (above); walctl repair --apply carries out a plan only whole.",
-			bold("result:"))
+		printLine(
+			w,
+			"%s nothing was changed: repair --from refuses (above); walctl repair --apply carries out a plan only whole.",
+			bold("result:"),
+		)
 	case p.Nothing() && refused == 0:
 		printLine(w, "%s nothing to repair.", bold("result:"))
 	case p.Nothing():
-		printLine(w, "%s nothing was changed, and no step is safe without the flags named above (%s refused).", bold("result:"), plural(refused, "finding"))
+		printLine(
+			w,
+			"%s nothing was changed, and no step is safe without the flags named above (%s refused).",
+			bold("result:"),
+			plural(refused, "finding"),
+		)
 	case refused > 0 || (p.Drop != nil && p.Drop.Refused):
-		printLine(w, "%s nothing was changed. Refused without the flags named above: %s; walctl repair --apply carries out a plan only whole, so it writes nothing until they are given (then %s, after a backup).",
-			bold("result:"), plural(max(refused, 1), "finding"), plural(len(p.Steps), "step"))
+		printLine(
+			w,
+			"%s nothing was changed. Refused without the flags named above: %s; walctl repair --apply carries out a plan only whole, so it writes nothing until they are given (then %s, after a backup).",
+			bold("result:"),
+			plural(max(refused, 1), "finding"),
+			plural(len(p.Steps), "step"),
+		)
 	default:
 		printLine(w, "%s nothing was changed. %s carries out %s (the directory is copied to a backup first).",
 			bold("result:"), applyWords(p), plural(len(p.Steps), "step"))
@@ -300,7 +326,14 @@ func printApplied(w io.Writer, doc *repairDoc) {
 		if a.Resumed {
 			verb = "finished the interrupted repair:"
 		}
-		printLine(w, "%s %s %s; backup of the original directory: %s", bold("repair:"), verb, plural(a.Steps, "step"), a.Backup)
+		printLine(
+			w,
+			"%s %s %s; backup of the original directory: %s",
+			bold("repair:"),
+			verb,
+			plural(a.Steps, "step"),
+			a.Backup,
+		)
 		printAudit(w, doc.Audit)
 	} else {
 		printLine(w, "%s nothing to apply; nothing was changed.", bold("repair:"))
@@ -324,8 +357,15 @@ func printVerdictLine(w io.Writer, label string, v *verify.Report, dir string) {
 		verdict = red("damaged")
 	}
 	command := shellquote.Join(append(append([]string{"walctl", "verify"}, v.Flags...), dir)...)
-	printLine(w, "%s %s (%s, %s; %s for details)", bold(label), verdict, plural(errs, "error"), plural(warns, "warning"),
-		command)
+	printLine(
+		w,
+		"%s %s (%s, %s; %s for details)",
+		bold(label),
+		verdict,
+		plural(errs, "error"),
+		plural(warns, "warning"),
+		command,
+	)
 }
 
 func printPlan(w io.Writer, p *repair.Plan) {
@@ -335,7 +375,9 @@ func printPlan(w io.Writer, p *repair.Plan) {
 	} else {
 		head += join(fmt.Sprintf(" (%s, R = %d)", p.Format, p.R))
 	}
-	head += join(fmt.Sprintf(": snapshot index %d, last index %d, commit index %d", p.Snapshot, p.LastIndex, p.CommitIndex))
+	head += join(
+		fmt.Sprintf(": snapshot index %d, last index %d, commit index %d", p.Snapshot, p.LastIndex, p.CommitIndex),
+	)
 	if p.NewLastIndex != p.LastIndex || p.NewCommitIndex != p.CommitIndex {
 		head += join(fmt.Sprintf(" → last index %d, commit index %d", p.NewLastIndex, p.NewCommitIndex))
 	}
@@ -374,7 +416,12 @@ func printPlan(w io.Writer, p *repair.Plan) {
 			if d.Committed.From == d.Committed.To {
 				holds = "it"
 			}
-			committed = fmt.Sprintf("%s committed: a majority of the cluster must still hold %s; the leader re-replicates %s", d.Committed, holds, holds)
+			committed = fmt.Sprintf(
+				"%s committed: a majority of the cluster must still hold %s; the leader re-replicates %s",
+				d.Committed,
+				holds,
+				holds,
+			)
 		}
 		verb := "drops"
 		if d.Refused {

@@ -86,7 +86,12 @@ func TestRepairApplyExitCodes(t *testing.T) {
 			}
 			if len(doc.Refused) > 0 {
 				if code != 1 || doc.Applied != nil || treeHash(t, dir) != before {
-					t.Errorf("a plan that refuses %d items was carried out (exit %d, applied %+v)", len(doc.Refused), code, doc.Applied)
+					t.Errorf(
+						"a plan that refuses %d items was carried out (exit %d, applied %+v)",
+						len(doc.Refused),
+						code,
+						doc.Applied,
+					)
 				}
 				for _, r := range doc.Refused {
 					if r.What == "" {
@@ -102,7 +107,8 @@ func TestRepairApplyExitCodes(t *testing.T) {
 			if doc.Verify == nil || doc.Verify.Verdict != want {
 				t.Errorf("verify after repair: %+v, want %s", doc.Verify, want)
 			}
-			if len(doc.Plan.Steps) > 0 && (doc.Applied == nil || doc.Applied.Backup == "" || doc.Applied.Steps != len(doc.Plan.Steps)) {
+			if len(doc.Plan.Steps) > 0 &&
+				(doc.Applied == nil || doc.Applied.Backup == "" || doc.Applied.Steps != len(doc.Plan.Steps)) {
 				t.Errorf("steps planned but not applied: %+v", doc.Applied)
 			}
 		})
@@ -208,7 +214,12 @@ func TestConvertCommand(t *testing.T) {
 		code     int
 		contains string
 	}{
-		{"no output", func(t *testing.T) []string { return []string{"--to", "legacy", basic} }, 2, "--out NEWDIR or --in-place"},
+		{
+			"no output",
+			func(t *testing.T) []string { return []string{"--to", "legacy", basic} },
+			2,
+			"--out NEWDIR or --in-place",
+		},
 		{"both outputs", func(t *testing.T) []string {
 			return []string{"--to", "legacy", "--in-place", "--out", t.TempDir(), basic}
 		}, 2, "exclude each other"},
@@ -219,7 +230,15 @@ func TestConvertCommand(t *testing.T) {
 			return []string{"--to", "sparse", "--out", filepath.Join(t.TempDir(), "o"), basic}
 		}, 2, "max-entry-size"},
 		{"sparse M too small", func(t *testing.T) []string {
-			return []string{"--to", "sparse", "--out-max-entry-size", "100", "--out", filepath.Join(t.TempDir(), "o"), basic}
+			return []string{
+				"--to",
+				"sparse",
+				"--out-max-entry-size",
+				"100",
+				"--out",
+				filepath.Join(t.TempDir(), "o"),
+				basic,
+			}
 		}, 2, "does not fit"},
 		{"output not empty", func(t *testing.T) []string {
 			o := t.TempDir()
@@ -233,7 +252,15 @@ func TestConvertCommand(t *testing.T) {
 			return []string{"--to", "legacy", "--out", filepath.Join(t.TempDir(), "o"), basic}
 		}, 0, "10 entries equal"},
 		{"renumbered", func(t *testing.T) []string {
-			return []string{"--to", "v2", "--out-records-per-partition", "3", "--out", filepath.Join(t.TempDir(), "o"), basic}
+			return []string{
+				"--to",
+				"v2",
+				"--out-records-per-partition",
+				"3",
+				"--out",
+				filepath.Join(t.TempDir(), "o"),
+				basic,
+			}
 		}, 0, "verify the output: ok"},
 	}
 	for _, c := range cases {

@@ -62,7 +62,15 @@ func assertIntact(t *testing.T, f fixtures.Fixture, dir string) {
 		}
 		e, want := doc.Entries[i], w[idx]
 		if e.Term != want.term || e.SHA256 != want.sha || e.State != "ok" {
-			t.Errorf("index %d: term %d sha %s state %s; the library wrote term %d sha %s", idx, e.Term, e.SHA256, e.State, want.term, want.sha)
+			t.Errorf(
+				"index %d: term %d sha %s state %s; the library wrote term %d sha %s",
+				idx,
+				e.Term,
+				e.SHA256,
+				e.State,
+				want.term,
+				want.sha,
+			)
 		}
 	}
 }
@@ -129,19 +137,64 @@ func TestRepairWALFlags(t *testing.T) {
 		file          string // a file whose new content is checked
 		want          string // its hex, or a text in stdout+stderr
 	}{
-		{"set-term on a cut state", "6.12.0/wal-basic+state-cut", []string{"--set-term", "7"}, 0, "state", "00" + strings.Repeat("00", 28) + "0700000000000000"},
+		{
+			"set-term on a cut state",
+			"6.12.0/wal-basic+state-cut",
+			[]string{"--set-term", "7"},
+			0,
+			"state",
+			"00" + strings.Repeat("00", 28) + "0700000000000000",
+		},
 		{"set-term below the log", "6.12.0/wal-basic+state-cut", []string{"--set-term", "2"}, 2, "", "below term 6"},
-		{"drop committed", "6.12.0/wal-hash-crc32+hash-payload-flip", []string{"--allow-drop-committed"}, 0, "checkpoint", "0100000006000000000000000600000000000000"},
-		{"downgrade to 6.0–6.7", "6.12.0/wal-basic", []string{"--target-version", "6.7.0"}, 0, "checkpoint", "000000001100000000000000"},
-		{"5.x checkpoint for a 6.x layout", "6.12.0/wal-basic", []string{"--target-version", "5.26.2"}, 2, "", "40-byte records"},
+		{
+			"drop committed",
+			"6.12.0/wal-hash-crc32+hash-payload-flip",
+			[]string{"--allow-drop-committed"},
+			0,
+			"checkpoint",
+			"0100000006000000000000000600000000000000",
+		},
+		{
+			"downgrade to 6.0–6.7",
+			"6.12.0/wal-basic",
+			[]string{"--target-version", "6.7.0"},
+			0,
+			"checkpoint",
+			"000000001100000000000000",
+		},
+		{
+			"5.x checkpoint for a 6.x layout",
+			"6.12.0/wal-basic",
+			[]string{"--target-version", "5.26.2"},
+			2,
+			"",
+			"40-byte records",
+		},
 		{"torn 5.x checkpoint", "5.26.2/wal-basic+checkpoint-torn", nil, 0, "checkpoint", "1100000000000000"},
-		{"torn 6.x checkpoint", "6.12.0/wal-basic+checkpoint-torn", nil, 0, "checkpoint", "0100000011000000000000001400000000000000"},
-		{"uncommitted hash mismatch", "6.12.0/wal-hash-xxhash32+hash-uncommitted-flip", nil, 0, "checkpoint", "0100000011000000000000001200000000000000"},
+		{
+			"torn 6.x checkpoint",
+			"6.12.0/wal-basic+checkpoint-torn",
+			nil,
+			0,
+			"checkpoint",
+			"0100000011000000000000001400000000000000",
+		},
+		{
+			"uncommitted hash mismatch",
+			"6.12.0/wal-hash-xxhash32+hash-uncommitted-flip",
+			nil,
+			0,
+			"checkpoint",
+			"0100000011000000000000001200000000000000",
+		},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			dir := fixtures.Copy(t, filepath.Join(root, c.fixture, "wal"))
-			args := append(append([]string{"repair", "--apply", "--backup", filepath.Join(t.TempDir(), "b")}, c.flags...), dir)
+			args := append(
+				append([]string{"repair", "--apply", "--backup", filepath.Join(t.TempDir(), "b")}, c.flags...),
+				dir,
+			)
 			out, errs, code := run(t, args...)
 			if code != c.code {
 				t.Fatalf("exit %d, want %d\n%s%s", code, c.code, out, errs)

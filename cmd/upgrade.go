@@ -162,8 +162,13 @@ func printUpgradePlan(w io.Writer, doc *upgradeDoc) {
 		for _, n := range p.Needs {
 			printLine(w, "  %s %s", bold("needs:"), n)
 		}
-		printLine(w, "%s nothing was changed. walctl upgrade --to-version %s --apply with the flags above carries out %s.",
-			bold("result:"), p.To, plural(len(p.Steps), "step"))
+		printLine(
+			w,
+			"%s nothing was changed. walctl upgrade --to-version %s --apply with the flags above carries out %s.",
+			bold("result:"),
+			p.To,
+			plural(len(p.Steps), "step"),
+		)
 	default:
 		printLine(w, "%s nothing was changed. walctl upgrade --to-version %s --apply carries out %s (each "+
 			"operation copies what it rewrites to a backup first).", bold("result:"), p.To, plural(len(p.Steps), "step"))

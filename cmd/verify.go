@@ -27,7 +27,10 @@ func (o *verifyOptions) flags() []cli.Flag {
 func (o *verifyOptions) read(c *cli.Context) error {
 	o.json, o.recursive = c.Bool("json"), c.Bool("recursive")
 	if c.NArg() == 0 {
-		return usageError{msg: "verify needs a log directory", hint: "walctl verify DIR [DIR...], or walctl verify --recursive ROOT"}
+		return usageError{
+			msg:  "verify needs a log directory",
+			hint: "walctl verify DIR [DIR...], or walctl verify --recursive ROOT",
+		}
 	}
 	if err := o.in.read(c); err != nil {
 		return err

@@ -39,7 +39,14 @@ func TestVerifyFixtures(t *testing.T) {
 				}
 				wantCode := map[string]int{"ok": 0, "damaged": 1}[f.Expect.Verdict]
 				if v.Verdict != f.Expect.Verdict || code != wantCode {
-					t.Fatalf("verdict %s exit %d, want %s (%s); findings: %+v", v.Verdict, code, f.Expect.Verdict, f.Expect.Note, v.Findings)
+					t.Fatalf(
+						"verdict %s exit %d, want %s (%s); findings: %+v",
+						v.Verdict,
+						code,
+						f.Expect.Verdict,
+						f.Expect.Note,
+						v.Findings,
+					)
 				}
 				for _, fd := range v.Findings {
 					if fd.Fix == "" || fd.Message == "" || fd.Code == "" {
@@ -60,7 +67,13 @@ func TestVerifyFixtures(t *testing.T) {
 						return
 					}
 				}
-				t.Errorf("no error finding at file %s index %v (%s); findings: %+v", dm.File, deref64(dm.Index), dm.What, v.Findings)
+				t.Errorf(
+					"no error finding at file %s index %v (%s); findings: %+v",
+					dm.File,
+					deref64(dm.Index),
+					dm.What,
+					v.Findings,
+				)
 			})
 		}
 	}
@@ -141,7 +154,12 @@ func TestStateContradictsEntries(t *testing.T) {
 		words []string // in the message
 	}{
 		{variants["5.26.2/table-basic+node-state-zeroed"], "node-state-zeroed",
-			[]string{"entries 1–10", "terms up to 4", "LastIndex 0, CommitIndex 0, term 0 and no vote", "vote a second time"}},
+			[]string{
+				"entries 1–10",
+				"terms up to 4",
+				"LastIndex 0, CommitIndex 0, term 0 and no vote",
+				"vote a second time",
+			}},
 		{variants["5.26.2/legacy-basic+node-state-zeroed"], "node-state-zeroed", []string{"entries 1–10"}},
 		{variants["5.26.2/table-basic+node-state-zeroed-oversized"], "node-state-zeroed",
 			[]string{"entries 1–10", "terms up to 4"}},
@@ -177,7 +195,8 @@ func TestStateContradictsEntries(t *testing.T) {
 				t.Fatalf("errors %+v, want one %s", errs, tc.code)
 			}
 			for _, f := range doc.Findings {
-				if f.Code == "term-above-current" || f.Code == "entries-beyond-last-index" || f.Code == "beyond-last-index" {
+				if f.Code == "term-above-current" || f.Code == "entries-beyond-last-index" ||
+					f.Code == "beyond-last-index" {
 					t.Errorf("a second finding of the same cause: %s %s", f.Code, f.Message)
 				}
 			}

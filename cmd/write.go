@@ -105,8 +105,12 @@ func lockForWrite(c *cli.Context, dir string, args []string) (*txn.Lock, *txn.Jo
 			lk.Unlock()
 			return nil, nil, err
 		}
-		fmt.Fprintf(c.App.ErrWriter, "walctl: the interrupted run (started %s) stopped before it changed %s: starting over\n",
-			j.Started.Format("2006-01-02 15:04:05Z"), termtext.Escape(dir))
+		fmt.Fprintf(
+			c.App.ErrWriter,
+			"walctl: the interrupted run (started %s) stopped before it changed %s: starting over\n",
+			j.Started.Format("2006-01-02 15:04:05Z"),
+			termtext.Escape(dir),
+		)
 		return lk, nil, nil
 	}
 	return lk, j, nil
@@ -151,7 +155,13 @@ func checkRead(dirs ...string) error {
 func writeConfig(c *cli.Context, lk *txn.Lock, args []string, exp audit.Expect, report **audit.Report,
 	checks txn.Auditor) (txn.Config, *lazyBar) {
 	bar := &lazyBar{c: c, what: "backing up"}
-	return txn.Config{Args: args, Lock: lk, Auditor: writeAuditor(exp, report, checks), FS: writeFS(c), Progress: bar.set}, bar
+	return txn.Config{
+		Args:     args,
+		Lock:     lk,
+		Auditor:  writeAuditor(exp, report, checks),
+		FS:       writeFS(c),
+		Progress: bar.set,
+	}, bar
 }
 
 // lazyBar is a progress bar whose total is known only when work starts.

@@ -90,7 +90,8 @@ func TestInterruptedConvertIsNamed(t *testing.T) {
 	if _, errs, code := run(t, append(args, ref)...); code != 0 {
 		t.Fatalf("uninterrupted: exit %d %s", code, errs)
 	}
-	if _, errs, code := runFS(crashAtPublish(dir), append(args, dir)...); code != 2 || !strings.Contains(errs, "injected fault") {
+	if _, errs, code := runFS(crashAtPublish(dir), append(args, dir)...); code != 2 ||
+		!strings.Contains(errs, "injected fault") {
 		t.Fatalf("crashing run: exit %d %s", code, errs)
 	}
 	j, err := txn.ReadJournal(dir)
@@ -133,7 +134,8 @@ func TestInterruptedConvertIsNamed(t *testing.T) {
 func TestInterruptedBeforePublishing(t *testing.T) {
 	dir := fixtures.Copy(t, fixtureWAL("5.26.2/table-basic+tail-torn"))
 	before := logHash(t, dir)
-	if _, errs, code := runFS(crashAtAudit(), "repair", "--apply", dir); code != 2 || !strings.Contains(errs, "injected") {
+	if _, errs, code := runFS(crashAtAudit(), "repair", "--apply", dir); code != 2 ||
+		!strings.Contains(errs, "injected") {
 		t.Fatalf("exit %d %s", code, errs)
 	}
 	if logHash(t, dir) != before {
@@ -274,7 +276,10 @@ func TestOutIntoEmptyDirectory(t *testing.T) {
 			if err := os.Mkdir(out, 0o750); err != nil {
 				t.Fatal(err)
 			}
-			o, errs, code := runReadOnly(t, c.src, append(append([]string{"convert"}, c.args...), "--out", out, c.src)...)
+			o, errs, code := runReadOnly(
+				t,
+				c.src,
+				append(append([]string{"convert"}, c.args...), "--out", out, c.src)...)
 			if code != 0 || !strings.Contains(o, "verify the output: ok") {
 				t.Fatalf("exit %d\n%s%s", code, o, errs)
 			}
@@ -297,7 +302,8 @@ func TestOutInsideInputRefused(t *testing.T) {
 	for _, to := range []string{"legacy", "wal"} {
 		dir := fixtures.Copy(t, fixtureWAL("5.26.2/table-basic"))
 		_, errs, code := runReadOnly(t, dir, "convert", "--to", to, "--out", filepath.Join(dir, "sub"), dir)
-		if code != 2 || !strings.Contains(errs, "is inside the log directory") || !strings.Contains(errs, "give --out a folder outside") {
+		if code != 2 || !strings.Contains(errs, "is inside the log directory") ||
+			!strings.Contains(errs, "give --out a folder outside") {
 			t.Errorf("--to %s: exit %d %s", to, code, errs)
 		}
 	}
@@ -337,7 +343,8 @@ func TestLongDirectoryName(t *testing.T) {
 	for _, c := range [][]string{{"repair", "--apply", dir}, {"convert", "--to", "legacy", "--in-place", healthy}} {
 		before := contentHash(t, c[len(c)-1])
 		_, errs, code := withTimeout(t, time.Minute, c...)
-		if code != 2 || !strings.Contains(errs, "more than the 255 a file name may have") || !strings.Contains(errs, "--backup") {
+		if code != 2 || !strings.Contains(errs, "more than the 255 a file name may have") ||
+			!strings.Contains(errs, "--backup") {
 			t.Errorf("walctl %s: exit %d %s", c[0], code, errs)
 		}
 		if contentHash(t, c[len(c)-1]) != before {
@@ -368,7 +375,8 @@ func TestNonASCIIAndLongPaths(t *testing.T) {
 	if err := os.Rename(fixtures.Copy(t, fixtureWAL("5.26.2/table-basic+tail-torn")), dir); err != nil {
 		t.Fatal(err)
 	}
-	if out, errs, code := run(t, "repair", "--apply", dir); code != 0 || !strings.Contains(out, "verify after repair: ok") {
+	if out, errs, code := run(t, "repair", "--apply", dir); code != 0 ||
+		!strings.Contains(out, "verify after repair: ok") {
 		t.Fatalf("repair: exit %d\n%s%s", code, out, errs)
 	}
 	if out, errs, code := run(t, "convert", "--to", "sparse", "--out-max-entry-size", "20000", "--in-place", dir); code != 0 {
@@ -449,7 +457,8 @@ type corruptFS struct {
 
 func (c corruptFS) Create(path string, perm os.FileMode) (txn.File, error) {
 	f, err := c.FS.Create(path, perm)
-	staged := strings.Contains(path, txn.WorkName) || strings.Contains(path, ".walctl-tmp-") && !strings.Contains(path, ".walctl-backup-")
+	staged := strings.Contains(path, txn.WorkName) ||
+		strings.Contains(path, ".walctl-tmp-") && !strings.Contains(path, ".walctl-backup-")
 	if err != nil || filepath.Base(path) != c.name || !staged {
 		return f, err
 	}
@@ -487,7 +496,13 @@ func TestAuditFailureWritesNothing(t *testing.T) {
 		{"repair", "5.26.2/table-basic+tail-torn", "2", []string{"repair", "--apply"}, false},
 		{"repair wal", "6.12.0/wal-basic+checkpoint-torn", "checkpoint", []string{"repair", "--apply"}, false},
 		{"convert in place", "5.26.2/table-basic", "1", []string{"convert", "--to", "legacy", "--in-place"}, false},
-		{"convert out", "5.26.2/table-basic", "1", []string{"convert", "--to", "sparse", "--out-max-entry-size", "20000"}, true},
+		{
+			"convert out",
+			"5.26.2/table-basic",
+			"1",
+			[]string{"convert", "--to", "sparse", "--out-max-entry-size", "20000"},
+			true,
+		},
 		{"convert out, copied file", "5.26.2/table-basic", "node.state", []string{"convert", "--to", "legacy"}, true},
 	}
 	for _, c := range cases {
@@ -553,7 +568,8 @@ func TestInterruptedConvertOfAnEarlierBuild(t *testing.T) {
 	if _, errs, code := run(t, append(args, ref)...); code != 0 {
 		t.Fatalf("uninterrupted: exit %d %s", code, errs)
 	}
-	if _, errs, code := runFS(crashAtPublish(dir), append(args, dir)...); code != 2 || !strings.Contains(errs, "injected fault") {
+	if _, errs, code := runFS(crashAtPublish(dir), append(args, dir)...); code != 2 ||
+		!strings.Contains(errs, "injected fault") {
 		t.Fatalf("crashing run: exit %d %s", code, errs)
 	}
 	path := filepath.Join(dir, txn.WorkName, txn.JournalName)

@@ -80,8 +80,13 @@ func writeBases(t testing.TB) []writeBase {
 }
 
 func fixtureBase(f fixtures.Fixture) writeBase {
-	b := writeBase{name: f.Name, dir: f.WAL, want: map[int64]wantEntry{}, commit: f.Manifest.Final.LastCommittedEntryIdx,
-		term: f.Manifest.Final.Term}
+	b := writeBase{
+		name:   f.Name,
+		dir:    f.WAL,
+		want:   map[int64]wantEntry{},
+		commit: f.Manifest.Final.LastCommittedEntryIdx,
+		term:   f.Manifest.Final.Term,
+	}
 	s := f.Manifest.Settings
 	switch s.Format {
 	case "":
@@ -89,7 +94,10 @@ func fixtureBase(f fixtures.Fixture) writeBase {
 		if strings.HasPrefix(f.Name, "5.") || s.LegacyTimestamp {
 			layout = wal.Layout5
 		}
-		b.truth = logdir.Options{Format: "wal", WAL: wal.Options{ChunkSize: s.ChunkSize, Hash: s.Hash, Layout: layout, SnapshotDir: s.SnapshotDirectory}}
+		b.truth = logdir.Options{
+			Format: "wal",
+			WAL:    wal.Options{ChunkSize: s.ChunkSize, Hash: s.Hash, Layout: layout, SnapshotDir: s.SnapshotDirectory},
+		}
 	default:
 		b.truth = logdir.Options{Format: s.LogFormat(), R: s.RecordsPerPartition, M: s.MaxLogEntrySize}
 	}
@@ -102,7 +110,14 @@ func fixtureBase(f fixtures.Fixture) writeBase {
 // genBase writes 23 entries in 4 terms, commit 19, with payloads that
 // fit M = 300.
 func genBase(dir string, c ps.Config) (writeBase, error) {
-	b := writeBase{name: "gen/" + string(c.Format), dir: dir, truth: logdir.Options{Format: c.Format, R: c.R, M: c.M}, want: map[int64]wantEntry{}, commit: 19, term: 4}
+	b := writeBase{
+		name:   "gen/" + string(c.Format),
+		dir:    dir,
+		truth:  logdir.Options{Format: c.Format, R: c.R, M: c.M},
+		want:   map[int64]wantEntry{},
+		commit: 19,
+		term:   4,
+	}
 	w, err := ps.Create(dir, c)
 	if err != nil {
 		return b, err
@@ -330,7 +345,13 @@ func writeArgs(b writeBase, dir, tmp string, op, r, m, format, flags uint8) (arg
 		add(R > 0, "-R", fmt.Sprint(R))
 		add(M > 0 && (f == "" || f == "sparse"), "-M", fmt.Sprint(M))
 		add(f != "", "--format", f)
-		add(isWAL && flags&128 != 0, "--hash", fuzzHashes[int(r)%len(fuzzHashes)], "--chunk-size", fmt.Sprint(max(fuzzChunks[int(m)%len(fuzzChunks)], 4096)))
+		add(
+			isWAL && flags&128 != 0,
+			"--hash",
+			fuzzHashes[int(r)%len(fuzzHashes)],
+			"--chunk-size",
+			fmt.Sprint(max(fuzzChunks[int(m)%len(fuzzChunks)], 4096)),
+		)
 		add(flags&2 != 0, "--allow-drop-committed")
 		add(flags&4 != 0, "--set-term", fmt.Sprint(b.term+int64(flags>>6)))
 		add(flags&8 != 0, "--clear-vote")
@@ -380,7 +401,13 @@ func checkKept(t *testing.T, b writeBase, args []string, result, out string, mus
 	}
 	defer l.Close()
 	if st := l.State; st != nil && bound >= 0 && st.CommitIndex > bound {
-		t.Fatalf("%v: commit index %d is above %d, the cluster's (or a sound one on disk)\n%s", args, st.CommitIndex, bound, output)
+		t.Fatalf(
+			"%v: commit index %d is above %d, the cluster's (or a sound one on disk)\n%s",
+			args,
+			st.CommitIndex,
+			bound,
+			output,
+		)
 	}
 	var outSnap int64
 	if l.Snapshot != nil {
@@ -399,7 +426,14 @@ func checkKept(t *testing.T, b writeBase, args []string, result, out string, mus
 		}
 		e, ok := got[i]
 		if !ok || e.State != raftlog.EntryOK || !matches(t, l, e, b.want) {
-			t.Fatalf("%s: %v: committed entry %d, intact in the input, is not kept (%+v)\n%s", b.name, args, i, e, output)
+			t.Fatalf(
+				"%s: %v: committed entry %d, intact in the input, is not kept (%+v)\n%s",
+				b.name,
+				args,
+				i,
+				e,
+				output,
+			)
 		}
 	}
 }

@@ -128,9 +128,23 @@ func (c *Comparison) entry(la, lb *logdir.Log, ea, eb raftlog.Entry) error {
 		c.add("entry %d is %s in the output: %s", eb.Index, eb.State, eb.Reason)
 		return nil
 	}
-	if ea.Term != eb.Term || ea.Ticks != eb.Ticks || !raftlog.SameCommand(ea.CommandID, eb.CommandID) || ea.Flags != eb.Flags || ea.Length != eb.Length {
-		c.add("entry %d: term %d/%d, ticks %d/%d, command id %s/%s, flags %d/%d, length %d/%d", ea.Index,
-			ea.Term, eb.Term, ea.Ticks, eb.Ticks, raftlog.CommandText(ea.CommandID), raftlog.CommandText(eb.CommandID), ea.Flags, eb.Flags, ea.Length, eb.Length)
+	if ea.Term != eb.Term || ea.Ticks != eb.Ticks || !raftlog.SameCommand(ea.CommandID, eb.CommandID) ||
+		ea.Flags != eb.Flags ||
+		ea.Length != eb.Length {
+		c.add(
+			"entry %d: term %d/%d, ticks %d/%d, command id %s/%s, flags %d/%d, length %d/%d",
+			ea.Index,
+			ea.Term,
+			eb.Term,
+			ea.Ticks,
+			eb.Ticks,
+			raftlog.CommandText(ea.CommandID),
+			raftlog.CommandText(eb.CommandID),
+			ea.Flags,
+			eb.Flags,
+			ea.Length,
+			eb.Length,
+		)
 		return nil
 	}
 	return c.payload(la, ea, lb, eb)

@@ -20,7 +20,8 @@ import (
 func TestCompareLogsPayloadBytes(t *testing.T) {
 	src := filepath.Join(fixtures.Root(), "5.26.2", "table-basic", "wal")
 	same := fixtures.Copy(t, src)
-	if c, err := convert.CompareLogs(src, same, logdir.Options{}, logdir.Options{}); err != nil || !c.OK() || c.Entries == 0 {
+	if c, err := convert.CompareLogs(src, same, logdir.Options{}, logdir.Options{}); err != nil || !c.OK() ||
+		c.Entries == 0 {
 		t.Fatalf("copy: %+v, %v", c, err)
 	}
 	var target raftlog.Entry

@@ -95,7 +95,11 @@ func Plan(l *logdir.Log, o Options) (*Conversion, error) {
 	switch l.Format {
 	case format.Legacy, format.V2, format.Sparse:
 	default:
-		return nil, fmt.Errorf("%s: walctl convert handles the PersistentState formats (legacy, v2, sparse), not %q", l.Dir, l.Format)
+		return nil, fmt.Errorf(
+			"%s: walctl convert handles the PersistentState formats (legacy, v2, sparse), not %q",
+			l.Dir,
+			l.Format,
+		)
 	}
 	c := &Conversion{Dir: l.Dir, From: l.Format, R: l.R, M: l.M}
 	if err := c.target(l, o); err != nil {
@@ -113,8 +117,10 @@ func Plan(l *logdir.Log, o Options) (*Conversion, error) {
 		return nil, err
 	}
 	if c.To == format.Sparse && maxLen > c.NewM {
-		return nil, &rebuild.FlagError{Msg: fmt.Sprintf("an entry of %d bytes does not fit the sparse format with M = %d", maxLen, c.NewM),
-			Hint: fmt.Sprintf("give --out-max-entry-size %d or more (and configure the node with it)", maxLen)}
+		return nil, &rebuild.FlagError{
+			Msg:  fmt.Sprintf("an entry of %d bytes does not fit the sparse format with M = %d", maxLen, c.NewM),
+			Hint: fmt.Sprintf("give --out-max-entry-size %d or more (and configure the node with it)", maxLen),
+		}
 	}
 	if err := c.layout(); err != nil {
 		return nil, err
@@ -139,7 +145,10 @@ func Plan(l *logdir.Log, o Options) (*Conversion, error) {
 func (c *Conversion) target(l *logdir.Log, o Options) error {
 	to, ok := format.Parse(strings.ToLower(string(o.To)))
 	if !ok || !to.Partitioned() {
-		return &rebuild.FlagError{Msg: fmt.Sprintf("--to %q is not a format walctl writes", o.To), Hint: "use --to legacy, --to v2 or --to sparse"}
+		return &rebuild.FlagError{
+			Msg:  fmt.Sprintf("--to %q is not a format walctl writes", o.To),
+			Hint: "use --to legacy, --to v2 or --to sparse",
+		}
 	}
 	if err := checkTarget(to, o.Target); err != nil {
 		return err
@@ -149,11 +158,17 @@ func (c *Conversion) target(l *logdir.Log, o Options) error {
 		c.NewR = o.R
 	}
 	if c.NewR < v2.MinR || c.NewR > v2.MaxR {
-		return &rebuild.FlagError{Msg: fmt.Sprintf("--out-records-per-partition %d is out of range", c.NewR), Hint: "DotNext accepts 2 ≤ R ≤ 53687091"}
+		return &rebuild.FlagError{
+			Msg:  fmt.Sprintf("--out-records-per-partition %d is out of range", c.NewR),
+			Hint: "DotNext accepts 2 ≤ R ≤ 53687091",
+		}
 	}
 	if to != format.Sparse {
 		if o.M != 0 {
-			return &rebuild.FlagError{Msg: "--out-max-entry-size applies to --to sparse only", Hint: "drop --out-max-entry-size"}
+			return &rebuild.FlagError{
+				Msg:  "--out-max-entry-size applies to --to sparse only",
+				Hint: "drop --out-max-entry-size",
+			}
 		}
 		return nil
 	}
@@ -162,10 +177,16 @@ func (c *Conversion) target(l *logdir.Log, o Options) error {
 		c.NewM = l.M
 	}
 	if c.NewM < 1 {
-		return &rebuild.FlagError{Msg: "the sparse format needs a max entry size", Hint: "add --out-max-entry-size M: the MaxLogEntrySize the node will be configured with"}
+		return &rebuild.FlagError{
+			Msg:  "the sparse format needs a max entry size",
+			Hint: "add --out-max-entry-size M: the MaxLogEntrySize the node will be configured with",
+		}
 	}
 	if _, ok := partition.MulOK(c.NewR, c.NewM+record.Size); !ok {
-		return &rebuild.FlagError{Msg: "R × (M + 40) overflows a file offset", Hint: "use a smaller --out-max-entry-size or --out-records-per-partition"}
+		return &rebuild.FlagError{
+			Msg:  "R × (M + 40) overflows a file offset",
+			Hint: "use a smaller --out-max-entry-size or --out-records-per-partition",
+		}
 	}
 	return nil
 }
@@ -228,7 +249,10 @@ func (c *Conversion) scan() (int64, error) {
 			if !c.src.Has(c.src.PartitionOf(i)) {
 				code, why = finding.PartitionMissing, "its partition file is missing"
 			}
-			return 0, &InputError{Dir: c.Dir, Reasons: []string{fmt.Sprintf("entry %d (%s): %s", i, code, why), "run walctl repair first"}}
+			return 0, &InputError{
+				Dir:     c.Dir,
+				Reasons: []string{fmt.Sprintf("entry %d (%s): %s", i, code, why), "run walctl repair first"},
+			}
 		}
 		maxLen = max(maxLen, sl.Rec.Length)
 		c.Entries++
@@ -254,12 +278,34 @@ func (c *Conversion) layout() error {
 			c.Stale = c.Snapshot + 1 - from
 		}
 		seal := c.To == format.V2 && (n < lastP || to == first+r-1)
-		rc := rebuild.Recipe{Format: c.To, Geom: partition.Geometry{R: r, M: c.NewM}, Number: n, From: from, To: to, Seal: seal}
+		rc := rebuild.Recipe{
+			Format: c.To,
+			Geom:   partition.Geometry{R: r, M: c.NewM},
+			Number: n,
+			From:   from,
+			To:     to,
+			Seal:   seal,
+		}
 		c.recipes = append(c.recipes, rc)
-		c.Partitions = append(c.Partitions, OutPartition{Number: n, File: strconv.FormatInt(n, 10), Keeps: raftlog.Range{From: from, To: to}, Sealed: seal})
+		c.Partitions = append(
+			c.Partitions,
+			OutPartition{
+				Number: n,
+				File:   strconv.FormatInt(n, 10),
+				Keeps:  raftlog.Range{From: from, To: to},
+				Sealed: seal,
+			},
+		)
 	}
 	if c.Stale > 0 {
-		c.Notes = append(c.Notes, fmt.Sprintf("%d slot(s) at or below the snapshot index %d are kept as the input holds them (not entries of the log; the library left them there)", c.Stale, c.Snapshot))
+		c.Notes = append(
+			c.Notes,
+			fmt.Sprintf(
+				"%d slot(s) at or below the snapshot index %d are kept as the input holds them (not entries of the log; the library left them there)",
+				c.Stale,
+				c.Snapshot,
+			),
+		)
 	}
 	return nil
 }

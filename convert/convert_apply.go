@@ -59,8 +59,12 @@ func Apply(c *Conversion, dir string, o Options, w txn.Config) (*Result, error) 
 	}
 	defer tx.Close()
 	if !sameConversion(c, again) {
-		return nil, fmt.Errorf("%s changed while walctl was planning (the conversion computed on the backup %s differs): "+
-			"stop the node and run walctl convert again", dir, tx.Backup())
+		return nil, fmt.Errorf(
+			"%s changed while walctl was planning (the conversion computed on the backup %s differs): "+
+				"stop the node and run walctl convert again",
+			dir,
+			tx.Backup(),
+		)
 	}
 	again.Progress = c.Progress
 	if err := again.stagePartitions(tx, tx.Backup()); err != nil {

@@ -102,7 +102,11 @@ func TestConvertRoundTrips(t *testing.T) {
 				// A vote stored in the layout before 4.8.0 goes to the 4.8.0+
 				// layout in v2 and sparse (only 5.4.0+ reads them); the way
 				// back gives the library's bytes for the writer's release.
-				backTo := convert.Options{To: f.Manifest.Settings.LogFormat(), M: c.M, Log: rebuild.LogOptions{Format: c.To, R: c.NewR, M: c.NewM}}
+				backTo := convert.Options{
+					To:  f.Manifest.Settings.LogFormat(),
+					M:   c.M,
+					Log: rebuild.LogOptions{Format: c.To, R: c.NewR, M: c.NewM},
+				}
 				if c.Vote != nil && c.Vote.Rewritten {
 					backTo.Target = writerOf(f)
 				}
@@ -210,7 +214,10 @@ func samePlan(a, b fixtures.Fixture) bool {
 	}
 	for i := range ea {
 		x, y := ea[i], eb[i]
-		if x.Index != y.Index || x.Term != y.Term || !fixtures.SameID(x.CommandID, y.CommandID) || x.Length != y.Length || x.SHA256 != y.SHA256 || x.IsSnapshot != y.IsSnapshot {
+		if x.Index != y.Index || x.Term != y.Term || !fixtures.SameID(x.CommandID, y.CommandID) ||
+			x.Length != y.Length ||
+			x.SHA256 != y.SHA256 ||
+			x.IsSnapshot != y.IsSnapshot {
 			return false
 		}
 	}
@@ -269,7 +276,14 @@ func inside(spans []span, i int64) bool {
 
 // timestampSpans are the Timestamp fields (bytes 8–15 of a record) of the
 // entries in stamps, wherever the library keeps that record.
-func timestampSpans(t *testing.T, b []byte, n int64, f fixtures.Fixture, c *convert.Conversion, stamps map[int64]bool) []span {
+func timestampSpans(
+	t *testing.T,
+	b []byte,
+	n int64,
+	f fixtures.Fixture,
+	c *convert.Conversion,
+	stamps map[int64]bool,
+) []span {
 	g := partition.Geometry{R: c.NewR, M: f.Manifest.Settings.MaxLogEntrySize}
 	pf := logtest.TableFile(b, n)
 	var d partition.Decoded
@@ -318,7 +332,11 @@ func TestConvertRenumbers(t *testing.T) {
 						t.Errorf("partition %d holds %s with R = %d", p.Number, p.Keeps, r)
 					}
 				}
-				back, cb := convertTo(t, mid, convert.Options{To: format, R: c.R, Log: rebuild.LogOptions{Format: c.To, R: r, M: c.NewM}})
+				back, cb := convertTo(
+					t,
+					mid,
+					convert.Options{To: format, R: c.R, Log: rebuild.LogOptions{Format: c.To, R: r, M: c.NewM}},
+				)
 				// Slots at or below the snapshot index that the library left in
 				// its first partition (≤ 5.7.2 compaction) are carried only
 				// while the layout still has a place for them: a detour through
@@ -326,7 +344,13 @@ func TestConvertRenumbers(t *testing.T) {
 				skip := ""
 				if cb.Stale < staleOf(t, f) {
 					skip = cb.Partitions[0].File
-					t.Logf("partition %s lost %d stale slot(s) at or below snapshot %d through R = %d", skip, staleOf(t, f)-cb.Stale, cb.Snapshot, r)
+					t.Logf(
+						"partition %s lost %d stale slot(s) at or below snapshot %d through R = %d",
+						skip,
+						staleOf(t, f)-cb.Stale,
+						cb.Snapshot,
+						r,
+					)
 				}
 				checkRoundTrip(t, f, c, back, skip)
 			})
@@ -437,7 +461,10 @@ func TestConvertInPlace(t *testing.T) {
 				t.Errorf("backup differs from the input")
 			}
 			convertInPlace(t, dir, convert.Options{To: formatOf(f), M: f.Manifest.Settings.MaxLogEntrySize,
-				Log: rebuild.LogOptions{Format: to, R: f.Manifest.Settings.RecordsPerPartition}, Backup: filepath.Join(t.TempDir(), "b2")})
+				Log: rebuild.LogOptions{
+					Format: to,
+					R:      f.Manifest.Settings.RecordsPerPartition,
+				}, Backup: filepath.Join(t.TempDir(), "b2")})
 			if d := logtest.DiffNames(logtest.Files(t, f.WAL), logtest.Files(t, dir)); len(d) > 0 {
 				t.Errorf("in-place round trip differs in %v", d)
 			}

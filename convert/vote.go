@@ -34,13 +34,24 @@ type VoteLayout struct {
 func (v *VoteLayout) Sentence(file string) string {
 	switch {
 	case v.Rewritten:
-		s := fmt.Sprintf("%s: the vote for %s rewritten from %s to %s: %s", file, v.Member, nodestate.LayoutWords(v.From), nodestate.LayoutWords(v.To), v.Why)
+		s := fmt.Sprintf(
+			"%s: the vote for %s rewritten from %s to %s: %s",
+			file,
+			v.Member,
+			nodestate.LayoutWords(v.From),
+			nodestate.LayoutWords(v.To),
+			v.Why,
+		)
 		if v.Checksum {
 			s += "; checksum recomputed"
 		}
 		return s
 	case v.From == nodestate.LayoutUnknown.String():
-		return fmt.Sprintf("%s: the vote (%s) is not an IP endpoint's id, so its layout cannot be told from its bytes: kept as stored (a release on the other side of 4.8.0 from the one that cast it reads a vote for another member)", file, v.Member)
+		return fmt.Sprintf(
+			"%s: the vote (%s) is not an IP endpoint's id, so its layout cannot be told from its bytes: kept as stored (a release on the other side of 4.8.0 from the one that cast it reads a vote for another member)",
+			file,
+			v.Member,
+		)
 	}
 	return fmt.Sprintf("%s: the vote for %s kept in %s: %s", file, v.Member, nodestate.LayoutWords(v.From), v.Why)
 }
@@ -53,7 +64,11 @@ func (v *VoteLayout) Sentence(file string) string {
 //   - a legacy output of a legacy log: the layout stored, i.e. the one of
 //     the release that cast the vote, which as far as the files tell is the
 //     node's release (a 4.2.0 node keeps reading its own vote right).
-func outputVoteLayout(from, to format.Format, target release.Version, stored nodestate.Layout) (nodestate.Layout, string) {
+func outputVoteLayout(
+	from, to format.Format,
+	target release.Version,
+	stored nodestate.Layout,
+) (nodestate.Layout, string) {
 	switch {
 	case !target.IsZero():
 		return nodestate.ReaderLayout(target), fmt.Sprintf("the layout DotNext %s reads", target)
@@ -62,7 +77,9 @@ func outputVoteLayout(from, to format.Format, target release.Version, stored nod
 	case to == format.WAL:
 		return nodestate.Layout480, "what DotNext 5.22+ and 6.x, the releases with the WriteAheadLog, read"
 	case from != format.Legacy:
-		return nodestate.Layout480, "the node runs DotNext 5.4.0+, which wrote its " + string(from) + " log; give --target-version V for another release"
+		return nodestate.Layout480, "the node runs DotNext 5.4.0+, which wrote its " + string(
+			from,
+		) + " log; give --target-version V for another release"
 	}
 	return stored, "a legacy log keeps the layout of the release that stored the vote, the node's as far as the files tell; give --target-version V to store it for release V"
 }
@@ -116,7 +133,10 @@ func checkTarget(to format.Format, v release.Version) error {
 	case v.Less(release.PersistentState4):
 		hint = "walctl writes the formats of DotNext 4.0.0 and later"
 	case to != format.Legacy:
-		hint = fmt.Sprintf("DotNext %s reads every partition as legacy (Table and sparse came in 5.4.0): use --to legacy", v)
+		hint = fmt.Sprintf(
+			"DotNext %s reads every partition as legacy (Table and sparse came in 5.4.0): use --to legacy",
+			v,
+		)
 	}
 	return &rebuild.FlagError{Msg: fmt.Sprintf("DotNext %s cannot open a %s log", v, to), Hint: hint}
 }

@@ -27,7 +27,12 @@ func TestConvertStoresTheVoteFor5xAnd6x(t *testing.T) {
 			continue
 		}
 		if f.Manifest.Readback.State.Vote == "expected" && in.Endpoint != f.Manifest.Readback.State.ExpectedMember {
-			t.Fatalf("%s: input member %q, the library read %s", f.Name, in.Endpoint, f.Manifest.Readback.State.ExpectedMember)
+			t.Fatalf(
+				"%s: input member %q, the library read %s",
+				f.Name,
+				in.Endpoint,
+				f.Manifest.Readback.State.ExpectedMember,
+			)
 		}
 		for _, to := range []format.Format{format.V2, format.Sparse} {
 			t.Run(f.Name+"/"+string(to), func(t *testing.T) {
@@ -48,7 +53,8 @@ func TestConvertStoresTheVoteFor5xAnd6x(t *testing.T) {
 				}
 				if in.Layout == nodestate.LayoutBefore480 {
 					rewritten++
-					if c.Vote == nil || !c.Vote.Rewritten || c.Vote.To != "4.8.0+" || c.Vote.Checksum != (st.Checksum != 0) {
+					if c.Vote == nil || !c.Vote.Rewritten || c.Vote.To != "4.8.0+" ||
+						c.Vote.Checksum != (st.Checksum != 0) {
 						t.Errorf("conversion says %+v", c.Vote)
 					}
 					for _, name := range c.Copied {
@@ -208,10 +214,17 @@ func TestConvertFromWALVoteLayout(t *testing.T) {
 			}
 			raw, _ := os.ReadFile(filepath.Join(conv.Out, nodestate.FileName))
 			m, ok := nodestate.Decode(raw).VoteMember()
-			if !ok || m.Layout != c.want || m.Endpoint != "127.0.0.1:3262" || nodestate.Status(raw) != nodestate.ChecksumOK {
+			if !ok || m.Layout != c.want || m.Endpoint != "127.0.0.1:3262" ||
+				nodestate.Status(raw) != nodestate.ChecksumOK {
 				t.Errorf("vote %+v (has %v), checksum %v", m, ok, nodestate.Status(raw))
 			}
-			cmp, err := convert.CompareCommitted(f.WAL, conv.Out, logdir.Options{Force: true}, conv.OutOptions(), conv.LastIndex)
+			cmp, err := convert.CompareCommitted(
+				f.WAL,
+				conv.Out,
+				logdir.Options{Force: true},
+				conv.OutOptions(),
+				conv.LastIndex,
+			)
 			if err != nil || !cmp.OK() {
 				t.Errorf("comparison: %+v %v", cmp, err)
 			}

@@ -70,8 +70,12 @@ type WALConversion struct {
 // OutOptions are the options that open the output as it was written.
 func (c *WALConversion) OutOptions() logdir.Options {
 	p := c.params
-	return logdir.Options{Format: format.WAL, Force: true, WAL: wal.Options{ChunkSize: p.ChunkSize, PageSize: p.PageSize,
-		Layout: p.Layout, SlotSize: p.SlotSize, Hash: p.Hash.String(), SnapshotDir: p.SnapshotDir}}
+	return logdir.Options{
+		Format: format.WAL,
+		Force:  true,
+		WAL: wal.Options{ChunkSize: p.ChunkSize, PageSize: p.PageSize,
+			Layout: p.Layout, SlotSize: p.SlotSize, Hash: p.Hash.String(), SnapshotDir: p.SnapshotDir},
+	}
 }
 
 // CheckpointFormFor is the checkpoint form release v reads and writes
@@ -80,8 +84,11 @@ func (c *WALConversion) OutOptions() logdir.Options {
 func CheckpointFormFor(v release.Version) (int, error) {
 	form, ok := wal.CheckpointFormFor(v)
 	if !ok {
-		return 0, &rebuild.FlagError{Msg: fmt.Sprintf("DotNext %s has no WriteAheadLog", v), Hint: "the WriteAheadLog " +
-			"exists in 5.22+ and 6.x; convert to legacy, v2 or sparse for older releases"}
+		return 0, &rebuild.FlagError{
+			Msg: fmt.Sprintf("DotNext %s has no WriteAheadLog", v),
+			Hint: "the WriteAheadLog " +
+				"exists in 5.22+ and 6.x; convert to legacy, v2 or sparse for older releases",
+		}
 	}
 	return form, nil
 }
@@ -96,10 +103,16 @@ func walParams(o WALOptions) (wal.Params, error) {
 	}
 	if p.CheckpointForm == wal.Checkpoint5x {
 		if p.Layout == wal.Layout6 {
-			return p, &rebuild.FlagError{Msg: "a 5.x WriteAheadLog has 40-byte records: --out-wal-layout 6 cannot go with the 8-byte checkpoint", Hint: "drop --out-wal-layout (or use --out-wal-layout 5) for DotNext 5.x"}
+			return p, &rebuild.FlagError{
+				Msg:  "a 5.x WriteAheadLog has 40-byte records: --out-wal-layout 6 cannot go with the 8-byte checkpoint",
+				Hint: "drop --out-wal-layout (or use --out-wal-layout 5) for DotNext 5.x",
+			}
 		}
 		if p.Hash != wal.HashNone {
-			return p, &rebuild.FlagError{Msg: "DotNext 5.x stores no per-entry hash", Hint: "drop --out-hash for a 5.x target"}
+			return p, &rebuild.FlagError{
+				Msg:  "DotNext 5.x stores no per-entry hash",
+				Hint: "drop --out-hash for a 5.x target",
+			}
 		}
 		p.Layout = wal.Layout5
 	}
@@ -111,7 +124,10 @@ func walParams(o WALOptions) (wal.Params, error) {
 	}
 	p, err := wal.WriteParams(p)
 	if err != nil {
-		return p, &rebuild.FlagError{Msg: err.Error(), Hint: "check --out-wal-layout, --out-chunk-size, --out-hash and --out-checkpoint-bytes"}
+		return p, &rebuild.FlagError{
+			Msg:  err.Error(),
+			Hint: "check --out-wal-layout, --out-chunk-size, --out-hash and --out-checkpoint-bytes",
+		}
 	}
 	return p, nil
 }
@@ -170,8 +186,12 @@ func (c *WALConversion) OpenFileNote() string {
 	if !of.OverUsual() {
 		return ""
 	}
-	return fmt.Sprintf("the output keeps %s open while the node runs: it needs an open-file limit of about %d, above the usual %d (systemd LimitNOFILE, ulimit -n; walctl verify explains the options)",
-		of, of.Limit(), wal.UsualOpenFileLimit)
+	return fmt.Sprintf(
+		"the output keeps %s open while the node runs: it needs an open-file limit of about %d, above the usual %d (systemd LimitNOFILE, ulimit -n; walctl verify explains the options)",
+		of,
+		of.Limit(),
+		wal.UsualOpenFileLimit,
+	)
 }
 
 func writersOf(p wal.Params) string {
@@ -180,7 +200,15 @@ func writersOf(p wal.Params) string {
 
 func (c *WALConversion) notes(src *walSource, o WALOptions, p wal.Params) {
 	if src.last > src.commit && p.CheckpointForm != wal.CheckpointV1 {
-		c.Notes = append(c.Notes, fmt.Sprintf("entries %d–%d are not committed: the %d-byte checkpoint holds no last index, so the library drops them when it opens the log (the leader sends them again)", src.commit+1, src.last, p.CheckpointForm))
+		c.Notes = append(
+			c.Notes,
+			fmt.Sprintf(
+				"entries %d–%d are not committed: the %d-byte checkpoint holds no last index, so the library drops them when it opens the log (the leader sends them again)",
+				src.commit+1,
+				src.last,
+				p.CheckpointForm,
+			),
+		)
 	}
 	if src.snap == nil {
 		return
@@ -211,11 +239,27 @@ func walSourceOf(l *logdir.Log) (*walSource, error) {
 	}
 	if w := l.WAL(); w != nil {
 		if bad := errorCodes(l.Findings); len(bad) > 0 {
-			return nil, &InputError{Dir: l.Dir, Reasons: []string{fmt.Sprintf("the WriteAheadLog has errors (%s)", strings.Join(bad, ", ")), "run walctl repair first"}}
+			return nil, &InputError{
+				Dir: l.Dir,
+				Reasons: []string{
+					fmt.Sprintf("the WriteAheadLog has errors (%s)", strings.Join(bad, ", ")),
+					"run walctl repair first",
+				},
+			}
 		}
 		src.commit = w.Commit()
 		if ext := w.Extent(); ext.FirstBad != raftlog.NoIndex || ext.ValidEnd < w.T {
-			return nil, &InputError{Dir: l.Dir, Reasons: []string{fmt.Sprintf("the WriteAheadLog is damaged from index %d on (its checkpoint says %d)", min(ext.ValidEnd+1, w.T), w.T), "run walctl repair first"}}
+			return nil, &InputError{
+				Dir: l.Dir,
+				Reasons: []string{
+					fmt.Sprintf(
+						"the WriteAheadLog is damaged from index %d on (its checkpoint says %d)",
+						min(ext.ValidEnd+1, w.T),
+						w.T,
+					),
+					"run walctl repair first",
+				},
+			}
 		}
 	}
 	if s := l.Snapshot; s != nil {
@@ -249,7 +293,10 @@ func (src *walSource) scan() error {
 			return true
 		}
 		if e.Index > next {
-			bad = append(bad, fmt.Sprintf("entries %d–%d are missing (no record or partition file holds them)", next, e.Index-1))
+			bad = append(
+				bad,
+				fmt.Sprintf("entries %d–%d are missing (no record or partition file holds them)", next, e.Index-1),
+			)
 		}
 		next = max(next, e.Index+1)
 		if why := e.Damage(); why != "" {
@@ -261,7 +308,10 @@ func (src *walSource) scan() error {
 		return err
 	}
 	if next <= src.last && len(bad) < 5 {
-		bad = append(bad, fmt.Sprintf("entries %d–%d are missing (no record or partition file holds them)", next, src.last))
+		bad = append(
+			bad,
+			fmt.Sprintf("entries %d–%d are missing (no record or partition file holds them)", next, src.last),
+		)
 	}
 	if len(bad) > 0 {
 		return &InputError{Dir: src.l.Dir, Reasons: append(bad, "run walctl repair first")}

@@ -54,7 +54,9 @@ func TestWALParams(t *testing.T) {
 			}
 			continue
 		}
-		if err != nil || p.Layout != c.layout || p.Timestamps != c.ticks || p.SlotSize != c.slot || p.ChunkSize != c.chunk || p.CheckpointForm != c.form {
+		if err != nil || p.Layout != c.layout || p.Timestamps != c.ticks || p.SlotSize != c.slot ||
+			p.ChunkSize != c.chunk ||
+			p.CheckpointForm != c.form {
 			t.Errorf("%+v: %+v, %v", c.o, p, err)
 		}
 	}

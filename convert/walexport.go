@@ -74,10 +74,13 @@ func PlanFromWAL(l *logdir.Log, o FromWALOptions) (*FromWALConversion, error) {
 	}
 	if src.s > 0 && (src.snap == nil || len(src.snap.Payload) == 0 && src.snap.Length > 0 ||
 		src.snap.Record.File == "") {
-		return nil, &InputError{Dir: l.Dir, Reasons: []string{fmt.Sprintf("the WriteAheadLog starts after snapshot %d, "+
-			"whose bytes are not in the directory (no <index>-<term> file in its snapshot directory)", src.s),
-			"give the directory that holds the snapshot file with --in-snapshot-dir, or let the node install a " +
-				"snapshot from the leader"}}
+		return nil, &InputError{
+			Dir: l.Dir,
+			Reasons: []string{fmt.Sprintf("the WriteAheadLog starts after snapshot %d, "+
+				"whose bytes are not in the directory (no <index>-<term> file in its snapshot directory)", src.s),
+				"give the directory that holds the snapshot file with --in-snapshot-dir, or let the node install a " +
+					"snapshot from the leader"},
+		}
 	}
 	out, err := filepath.Abs(o.Out)
 	if err != nil {
@@ -90,11 +93,26 @@ func PlanFromWAL(l *logdir.Log, o FromWALOptions) (*FromWALConversion, error) {
 			"metadata in node.state: the state machine restores it from there", src.s, src.sTerm, src.snap.Length))
 	}
 	if src.last > src.commit {
-		c.Notes = append(c.Notes, fmt.Sprintf("entries %d–%d stay uncommitted (LastIndex %d, CommitIndex %d)", src.commit+1, src.last, src.last, src.commit))
+		c.Notes = append(
+			c.Notes,
+			fmt.Sprintf(
+				"entries %d–%d stay uncommitted (LastIndex %d, CommitIndex %d)",
+				src.commit+1,
+				src.last,
+				src.last,
+				src.commit,
+			),
+		)
 	}
 	if src.state.HasVote && !o.Target.IsZero() && nodestate.ReaderLayout(o.Target) == nodestate.LayoutBefore480 {
-		c.Notes = append(c.Notes, fmt.Sprintf("node.state: the vote for %s stored in the layout before 4.8.0 (port before length): the layout DotNext %s reads",
-			nodestate.DecodeMember(src.state.Vote.Raw).Name(), o.Target))
+		c.Notes = append(
+			c.Notes,
+			fmt.Sprintf(
+				"node.state: the vote for %s stored in the layout before 4.8.0 (port before length): the layout DotNext %s reads",
+				nodestate.DecodeMember(src.state.Vote.Raw).Name(),
+				o.Target,
+			),
+		)
 	}
 	return c, nil
 }
@@ -109,14 +127,25 @@ func (c *FromWALConversion) Write(w txn.Config) error {
 func checkFromWAL(o FromWALOptions) error {
 	switch {
 	case o.To != format.Legacy && o.To != format.V2 && o.To != format.Sparse:
-		return &rebuild.FlagError{Msg: fmt.Sprintf("--to %q is not a format walctl writes", o.To), Hint: "use --to legacy, v2, sparse or wal"}
+		return &rebuild.FlagError{
+			Msg:  fmt.Sprintf("--to %q is not a format walctl writes", o.To),
+			Hint: "use --to legacy, v2, sparse or wal",
+		}
 	case o.R < 2 || o.R > 53_687_091:
-		return &rebuild.FlagError{Msg: "converting a WriteAheadLog to a PersistentState format needs --out-records-per-partition R",
-			Hint: "give the recordsPerPartition the node's PersistentState constructor uses (2 ≤ R ≤ 53687091)"}
+		return &rebuild.FlagError{
+			Msg:  "converting a WriteAheadLog to a PersistentState format needs --out-records-per-partition R",
+			Hint: "give the recordsPerPartition the node's PersistentState constructor uses (2 ≤ R ≤ 53687091)",
+		}
 	case o.To == format.Sparse && o.M < 1:
-		return &rebuild.FlagError{Msg: "--to sparse from a WriteAheadLog needs --out-max-entry-size M", Hint: "give the node's MaxLogEntrySize"}
+		return &rebuild.FlagError{
+			Msg:  "--to sparse from a WriteAheadLog needs --out-max-entry-size M",
+			Hint: "give the node's MaxLogEntrySize",
+		}
 	case o.To != format.Sparse && o.M != 0:
-		return &rebuild.FlagError{Msg: "--out-max-entry-size applies to --to sparse only", Hint: "drop --out-max-entry-size"}
+		return &rebuild.FlagError{
+			Msg:  "--out-max-entry-size applies to --to sparse only",
+			Hint: "drop --out-max-entry-size",
+		}
 	}
 	return checkTarget(o.To, o.Target)
 }
@@ -134,12 +163,20 @@ func writePS(tx *txn.Tx, src *walSource, o FromWALOptions) error {
 			return true
 		}
 		if o.To == format.Sparse && e.Length > o.M {
-			appendErr = &InputError{Dir: src.l.Dir, Reasons: []string{fmt.Sprintf("entry %d is %d bytes, more than --out-max-entry-size %d", e.Index, e.Length, o.M)}}
+			appendErr = &InputError{
+				Dir: src.l.Dir,
+				Reasons: []string{
+					fmt.Sprintf("entry %d is %d bytes, more than --out-max-entry-size %d", e.Index, e.Length, o.M),
+				},
+			}
 			return false
 		}
 		r, err := src.l.Payload(e)
 		if err == nil {
-			err = w.Append(ps.Entry{Index: e.Index, Term: e.Term, Ticks: e.Ticks, CommandID: e.CommandID, Length: e.Length}, r)
+			err = w.Append(
+				ps.Entry{Index: e.Index, Term: e.Term, Ticks: e.Ticks, CommandID: e.CommandID, Length: e.Length},
+				r,
+			)
 		}
 		appendErr = err
 		return err == nil

@@ -31,7 +31,13 @@ func TestConvertRChangeWritesStubRecords(t *testing.T) {
 		for i := max(first*r, 1); i <= 11; i++ {
 			at, stub := v2.LeadingSlot(i - first*r)
 			if !bytes.Equal(b[at:at+40], stub.Bytes()) {
-				t.Errorf("R = %d: never-written slot of index %d at %d is %x, not the stub record", r, i, at, b[at:at+40])
+				t.Errorf(
+					"R = %d: never-written slot of index %d at %d is %x, not the stub record",
+					r,
+					i,
+					at,
+					b[at:at+40],
+				)
 			}
 		}
 		logtest.CheckReadersSee(t, f, out, r, logtest.Indexes(12, 22))

@@ -87,7 +87,13 @@ func Directory(dir string, o Overrides) (*Result, error) {
 	}
 	if len(l.MetaFiles) > 0 {
 		res.Format, res.conf = format.Meta3x, partition.High
-		res.Evidence = append(res.Evidence, fmt.Sprintf("%d N.meta side files: the DotNext 3.1–3.3 layout, which walctl does not decode", len(l.MetaFiles)))
+		res.Evidence = append(
+			res.Evidence,
+			fmt.Sprintf(
+				"%d N.meta side files: the DotNext 3.1–3.3 layout, which walctl does not decode",
+				len(l.MetaFiles),
+			),
+		)
 		res.Confidence = res.conf.String()
 		return res, nil
 	}
@@ -104,7 +110,16 @@ func Directory(dir string, o Overrides) (*Result, error) {
 		if size == nodestate.Size {
 			stateSum = nodestate.Status(b)
 		}
-		res.Evidence = append(res.Evidence, fmt.Sprintf("node.state (%d bytes): LastIndex %d, CommitIndex %d, snapshot index %d", size, s.LastIndex, s.CommitIndex, s.Snapshot.Index))
+		res.Evidence = append(
+			res.Evidence,
+			fmt.Sprintf(
+				"node.state (%d bytes): LastIndex %d, CommitIndex %d, snapshot index %d",
+				size,
+				s.LastIndex,
+				s.CommitIndex,
+				s.Snapshot.Index,
+			),
+		)
 	} else {
 		res.Evidence = append(res.Evidence, "no node.state: indexes cannot be checked against it")
 	}
@@ -187,7 +202,10 @@ func classify(p PartitionFile) (FileResult, error) {
 	if num < 0 {
 		num = 1 // a lone file of unknown number: assume it is not partition 0
 	}
-	return probeFile(fr, partition.File{R: partition.NewCachedReader(h, p.Size), Size: p.Size, Name: p.Name, Number: num}), nil
+	return probeFile(
+		fr,
+		partition.File{R: partition.NewCachedReader(h, p.Size), Size: p.Size, Name: p.Name, Number: num},
+	), nil
 }
 
 // probeFile runs the codec table's probes on an open, non-empty file; fr
@@ -208,7 +226,10 @@ func probeFile(fr FileResult, f partition.File) FileResult {
 	fr.Evidence, fr.Damage, fr.R, fr.M = best.Evidence, best.Damage, best.R, best.M
 	for _, pr := range probes {
 		if pr.Explains() && pr.Format != best.Format {
-			fr.Evidence = append(fr.Evidence, fmt.Sprintf("also fits %s (%s): %v", pr.Format, pr.Confidence, pr.Evidence))
+			fr.Evidence = append(
+				fr.Evidence,
+				fmt.Sprintf("also fits %s (%s): %v", pr.Format, pr.Confidence, pr.Evidence),
+			)
 		}
 	}
 	return fr

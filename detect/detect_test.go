@@ -23,14 +23,28 @@ func TestInferR(t *testing.T) {
 	}{
 		{"exact from a sealed footer", "5.26.2/table-basic", nil, 4, "very-high", nil},
 		{"exact from a legacy prologue", "5.26.2/legacy-snapshot", nil, 4, "very-high", nil},
-		{"arithmetic on the partition holding LastIndex (never sealed, 5.7.1)", "5.7.1/table-snapshot", nil, 4, "high", nil},
-		{"T1 in the last partition leaves candidates (§8 step 2b)", "5.7.1/table-single-appends", func(t *testing.T, dir string) {
-			// Unseal partition 0 (byte 0 := 0, footer cut): no exact evidence remains.
-			p := filepath.Join(dir, "0")
-			b, _ := os.ReadFile(p)
-			b[0] = 0
-			os.WriteFile(p, b[:len(b)-160], 0o644)
-		}, 0, "low", []int64{4, 5}},
+		{
+			"arithmetic on the partition holding LastIndex (never sealed, 5.7.1)",
+			"5.7.1/table-snapshot",
+			nil,
+			4,
+			"high",
+			nil,
+		},
+		{
+			"T1 in the last partition leaves candidates (§8 step 2b)",
+			"5.7.1/table-single-appends",
+			func(t *testing.T, dir string) {
+				// Unseal partition 0 (byte 0 := 0, footer cut): no exact evidence remains.
+				p := filepath.Join(dir, "0")
+				b, _ := os.ReadFile(p)
+				b[0] = 0
+				os.WriteFile(p, b[:len(b)-160], 0o644)
+			},
+			0,
+			"low",
+			[]int64{4, 5},
+		},
 		{"a stale partition above the one holding LastIndex", "5.7.1/table-snapshot", func(t *testing.T, dir string) {
 			b, _ := os.ReadFile(filepath.Join(dir, "5"))
 			os.WriteFile(filepath.Join(dir, "9"), b, 0o644)
@@ -53,8 +67,18 @@ func TestInferR(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if r.R != c.r || r.Confidence != c.confidence || (c.candidates != nil && !slices.Equal(r.Candidates, c.candidates)) {
-				t.Errorf("R %d (%s, candidates %v), want %d (%s, %v); evidence %v", r.R, r.Confidence, r.Candidates, c.r, c.confidence, c.candidates, r.Evidence)
+			if r.R != c.r || r.Confidence != c.confidence ||
+				(c.candidates != nil && !slices.Equal(r.Candidates, c.candidates)) {
+				t.Errorf(
+					"R %d (%s, candidates %v), want %d (%s, %v); evidence %v",
+					r.R,
+					r.Confidence,
+					r.Candidates,
+					c.r,
+					c.confidence,
+					c.candidates,
+					r.Evidence,
+				)
 			}
 			if c.confidence == "low" && len(r.NeedFlags) == 0 {
 				t.Errorf("low confidence must name the flag to add")
@@ -70,7 +94,9 @@ func TestDirectoryKinds(t *testing.T) {
 	if r, _ := Directory(dir, Overrides{}); r.Format != format.Meta3x {
 		t.Errorf("N.meta layout: %s", r.Format)
 	}
-	if r, _ := Directory(filepath.Join(fixtures.Root(), "6.12.0", "wal-basic", "wal"), Overrides{}); r.Format != format.WAL || r.WAL == nil || r.WAL.ChunkSize != 4096 {
+	if r, _ := Directory(filepath.Join(fixtures.Root(), "6.12.0", "wal-basic", "wal"), Overrides{}); r.Format != format.WAL ||
+		r.WAL == nil ||
+		r.WAL.ChunkSize != 4096 {
 		t.Errorf("WAL: %+v", r)
 	}
 	l, err := List(fixtures.Copy(t, filepath.Join(fixtures.Root(), "5.26.2/table-basic", "wal")))

@@ -84,11 +84,18 @@ func formatContradictions(det *Result, o Overrides) []Contradiction {
 	}
 	var out []Contradiction
 	for _, f := range det.Files {
-		if f.Format == want || f.Format == format.Empty || f.Format == format.Unknown || f.Confidence != partitionVeryHigh || alsoFits(f, want) {
+		if f.Format == want || f.Format == format.Empty || f.Format == format.Unknown ||
+			f.Confidence != partitionVeryHigh ||
+			alsoFits(f, want) {
 			continue
 		}
 		out = append(out, Contradiction{Flag: flagOf(o, want), File: "partition " + f.Name,
-			Proves:   fmt.Sprintf("its bytes are %s (%s confidence), which %s does not explain", f.Format, f.Confidence, want),
+			Proves: fmt.Sprintf(
+				"its bytes are %s (%s confidence), which %s does not explain",
+				f.Format,
+				f.Confidence,
+				want,
+			),
 			Evidence: first(f.Evidence)})
 	}
 	return out
@@ -150,7 +157,11 @@ func geometryContradictions(det *Result, fm format.Format, o Overrides) []Contra
 			if f.Format != fm {
 				continue
 			}
-			c := Contradiction{Flag: fmt.Sprintf("--records-per-partition %d", o.R), File: "partition " + f.Name, Evidence: first(f.Evidence)}
+			c := Contradiction{
+				Flag:     fmt.Sprintf("--records-per-partition %d", o.R),
+				File:     "partition " + f.Name,
+				Evidence: first(f.Evidence),
+			}
 			switch {
 			case f.R > 0 && f.R != o.R: // the same evidence that makes a geometry-conflict finding
 				c.Proves = fmt.Sprintf("its %s proves R = %d", evidenceName(f.Format), f.R)
@@ -165,15 +176,33 @@ func geometryContradictions(det *Result, fm format.Format, o Overrides) []Contra
 		// the partition holding node.state's LastIndex (§8 step 2): a
 		// write with another R would misplace every index just the same.
 		if len(out) == 0 && det.R > 0 && det.R != o.R && len(det.Candidates) == 0 && det.Conf() >= partition.Medium {
-			out = append(out, Contradiction{Flag: fmt.Sprintf("--records-per-partition %d", o.R), File: "node.state and the partition files",
-				Proves: fmt.Sprintf("R = %d (%s confidence)", det.R, det.Confidence), Evidence: rEvidence(det.Evidence)})
+			out = append(
+				out,
+				Contradiction{
+					Flag: fmt.Sprintf("--records-per-partition %d", o.R),
+					File: "node.state and the partition files",
+					Proves: fmt.Sprintf(
+						"R = %d (%s confidence)",
+						det.R,
+						det.Confidence,
+					),
+					Evidence: rEvidence(det.Evidence),
+				},
+			)
 		}
 	}
 	if o.M > 0 && fm == format.Sparse {
 		for _, f := range det.Files {
 			if f.Format == format.Sparse && f.M > 0 && f.M != o.M && f.Confidence != "low" && f.Confidence != "medium" {
-				out = append(out, Contradiction{Flag: fmt.Sprintf("--max-entry-size %d", o.M), File: "partition " + f.Name,
-					Proves: fmt.Sprintf("its records sit %d bytes apart: M = %d", f.M+40, f.M), Evidence: first(f.Evidence)})
+				out = append(
+					out,
+					Contradiction{Flag: fmt.Sprintf("--max-entry-size %d", o.M), File: "partition " + f.Name,
+						Proves: fmt.Sprintf(
+							"its records sit %d bytes apart: M = %d",
+							f.M+40,
+							f.M,
+						), Evidence: first(f.Evidence)},
+				)
 			}
 		}
 	}
@@ -187,20 +216,39 @@ func geometryContradictions(det *Result, fm format.Format, o Overrides) []Contra
 func walContradictions(dir string, det *Result, o Overrides) ([]Contradiction, error) {
 	var out []Contradiction
 	if o.Format != "" && o.Format != format.WAL {
-		out = append(out, Contradiction{Flag: "--format " + string(o.Format), File: strings.Join(det.Listing.WALMarkers, ", "),
-			Proves: "the directory is a WriteAheadLog (no node.state; checkpoint, state, metadata/, data/)"})
+		out = append(
+			out,
+			Contradiction{Flag: "--format " + string(o.Format), File: strings.Join(det.Listing.WALMarkers, ", "),
+				Proves: "the directory is a WriteAheadLog (no node.state; checkpoint, state, metadata/, data/)"},
+		)
 	}
 	if o.R > 0 {
-		out = append(out, Contradiction{Flag: fmt.Sprintf("--records-per-partition %d", o.R), File: strings.Join(det.Listing.WALMarkers, ", "),
-			Proves: "the directory is a WriteAheadLog, which has no partitions"})
+		out = append(
+			out,
+			Contradiction{
+				Flag:   fmt.Sprintf("--records-per-partition %d", o.R),
+				File:   strings.Join(det.Listing.WALMarkers, ", "),
+				Proves: "the directory is a WriteAheadLog, which has no partitions",
+			},
+		)
 	}
 	if o.M > 0 {
-		out = append(out, Contradiction{Flag: fmt.Sprintf("--max-entry-size %d", o.M), File: strings.Join(det.Listing.WALMarkers, ", "),
-			Proves: "the directory is a WriteAheadLog, which has no sparse partitions"})
+		out = append(
+			out,
+			Contradiction{
+				Flag:   fmt.Sprintf("--max-entry-size %d", o.M),
+				File:   strings.Join(det.Listing.WALMarkers, ", "),
+				Proves: "the directory is a WriteAheadLog, which has no sparse partitions",
+			},
+		)
 	}
 	if size, n := chunkSize(dir); o.WAL.ChunkSize > 0 && n > 0 && size != o.WAL.ChunkSize {
 		out = append(out, Contradiction{Flag: fmt.Sprintf("--chunk-size %d", o.WAL.ChunkSize), File: "data/",
-			Proves: fmt.Sprintf("all %d chunk files are %d bytes, and the library writes every chunk at its ChunkSize", n, size)})
+			Proves: fmt.Sprintf(
+				"all %d chunk files are %d bytes, and the library writes every chunk at its ChunkSize",
+				n,
+				size,
+			)})
 	}
 	if o.WAL.Hash == "" && o.WAL.Layout == "" {
 		return out, nil

@@ -25,7 +25,10 @@ func (r *Result) inferGeometry(o Overrides) {
 		r.Evidence = append(r.Evidence, fmt.Sprintf("R = %d given by --records-per-partition", o.R))
 		for _, f := range r.Files {
 			if f.Format == r.Format && f.R > 0 && f.R != o.R {
-				r.Conflicts = append(r.Conflicts, fmt.Sprintf("partition %s proves R = %d, not the %d given", f.Name, f.R, o.R))
+				r.Conflicts = append(
+					r.Conflicts,
+					fmt.Sprintf("partition %s proves R = %d, not the %d given", f.Name, f.R, o.R),
+				)
 			}
 		}
 		r.checkR()
@@ -80,7 +83,10 @@ func (r *Result) exactR() bool {
 	case 1:
 		for v, files := range seen {
 			r.R = v
-			r.Evidence = append(r.Evidence, fmt.Sprintf("R = %d exactly, from %s of partition(s) %v", v, exactSource(r.Format), files))
+			r.Evidence = append(
+				r.Evidence,
+				fmt.Sprintf("R = %d exactly, from %s of partition(s) %v", v, exactSource(r.Format), files),
+			)
 		}
 		r.conf = max(r.conf, partition.High)
 		if r.conf < partition.VeryHigh && len(seen) == 1 {
@@ -143,10 +149,22 @@ func (r *Result) arithmeticR() {
 					c := partition.High
 					if i != len(r.Files)-1 {
 						c = partition.Medium
-						r.Evidence = append(r.Evidence, fmt.Sprintf("partition files above %d admit no R: treated as stale", p))
+						r.Evidence = append(
+							r.Evidence,
+							fmt.Sprintf("partition files above %d admit no R: treated as stale", p),
+						)
 					}
 					r.conf = min(r.conf, c)
-					r.Evidence = append(r.Evidence, fmt.Sprintf("R = %d from partition %d holding LastIndex %d at slot %d", v, p, last, f.probe.UsedSlots-1))
+					r.Evidence = append(
+						r.Evidence,
+						fmt.Sprintf(
+							"R = %d from partition %d holding LastIndex %d at slot %d",
+							v,
+							p,
+							last,
+							f.probe.UsedSlots-1,
+						),
+					)
 					return
 				}
 			}
@@ -160,7 +178,15 @@ func (r *Result) arithmeticR() {
 		if lo == hi {
 			r.R = lo
 			r.conf = min(r.conf, partition.Medium)
-			r.Evidence = append(r.Evidence, fmt.Sprintf("R = %d: the only value with LastIndex %d in partition %d and every used slot below R", lo, last, p))
+			r.Evidence = append(
+				r.Evidence,
+				fmt.Sprintf(
+					"R = %d: the only value with LastIndex %d in partition %d and every used slot below R",
+					lo,
+					last,
+					p,
+				),
+			)
 			return
 		}
 		for v := lo; v <= hi && len(r.Candidates) < 16; v++ {
@@ -169,7 +195,9 @@ func (r *Result) arithmeticR() {
 		r.undetermined(fmt.Sprintf("R is not determined: %d..%d all fit LastIndex %d in partition %d", lo, hi, last, p))
 		return
 	}
-	r.undetermined(fmt.Sprintf("only partition 0 holds entries (LastIndex %d): any R above %d fits", last, max(last, maxUsed-1)))
+	r.undetermined(
+		fmt.Sprintf("only partition 0 holds entries (LastIndex %d): any R above %d fits", last, max(last, maxUsed-1)),
+	)
 }
 
 func (r *Result) undetermined(why string) {

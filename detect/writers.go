@@ -70,16 +70,33 @@ func (r *Result) writers(stateSum nodestate.ChecksumStatus) *Writers {
 			if m.Layout == nodestate.LayoutBefore480 {
 				where = "the layout before 4.8.0"
 			}
-			add(fmt.Sprintf("node.state stores the vote for %s in %s, as the release that cast it writes it", m.Endpoint, where),
-				release.Of(m.Layout.Releases()), "")
+			add(
+				fmt.Sprintf(
+					"node.state stores the vote for %s in %s, as the release that cast it writes it",
+					m.Endpoint,
+					where,
+				),
+				release.Of(m.Layout.Releases()),
+				"",
+			)
 		}
 		if stateSum == nodestate.ChecksumOK {
-			add("node.state holds a valid checksum (IntegrityCheck)", release.Of(release.Since(release.NodeStateChecksum)), "")
+			add(
+				"node.state holds a valid checksum (IntegrityCheck)",
+				release.Of(release.Since(release.NodeStateChecksum)),
+				"",
+			)
 		}
 		if si := s.Snapshot.Index; si > 0 && si == s.CommitIndex && r.R > 0 && (si+1)%r.R != 0 {
-			add(fmt.Sprintf("snapshot index %d = commit index, not at a partition end (R = %d): what Sequential compaction leaves before 5.7.3", si, r.R),
+			add(
+				fmt.Sprintf(
+					"snapshot index %d = commit index, not at a partition end (R = %d): what Sequential compaction leaves before 5.7.3",
+					si,
+					r.R,
+				),
 				release.Of(release.Before(release.Issue244Fixed)),
-				"Sequential compaction, the default: Foreground or Incremental compaction, an installed snapshot or DiskBasedStateMachine leave it in any release")
+				"Sequential compaction, the default: Foreground or Incremental compaction, an installed snapshot or DiskBasedStateMachine leave it in any release",
+			)
 		}
 	}
 	r.tableEvidence(add)
@@ -126,8 +143,11 @@ func (r *Result) tableEvidence(add func(string, release.Set, string)) {
 			release.Of(release.Between(release.TableFormat, release.Issue244Fixed)), "")
 	}
 	if len(sealed) > 0 {
-		add(fmt.Sprintf("sealed partition(s) %v after partition 0", sealed), release.Of(release.Since(release.Issue244Fixed)),
-			"that the library sealed them: walctl repair and convert seal partitions too")
+		add(
+			fmt.Sprintf("sealed partition(s) %v after partition 0", sealed),
+			release.Of(release.Since(release.Issue244Fixed)),
+			"that the library sealed them: walctl repair and convert seal partitions too",
+		)
 	}
 	if len(unwritten) > 0 {
 		// 5.7.2+ write every append through the partition's buffer, which the

@@ -37,7 +37,13 @@ func TestWritersContainTheWriter(t *testing.T) {
 			}
 			v := release.MustParse(strings.SplitN(f.Name, "/", 2)[0])
 			if w.Conflict != "" || !w.Set.Contains(v) {
-				t.Errorf("written by %s, detect says %q (conflict %q); evidence %+v", v, w.Releases, w.Conflict, w.Evidence)
+				t.Errorf(
+					"written by %s, detect says %q (conflict %q); evidence %+v",
+					v,
+					w.Releases,
+					w.Conflict,
+					w.Evidence,
+				)
 			}
 			for _, e := range w.Evidence {
 				if e.Assumes == "" && !e.Set.Contains(v) {
@@ -100,14 +106,23 @@ func TestWritersConflict(t *testing.T) {
 // or no crash) that contradicts them is set aside, not used.
 func TestWritersCombine(t *testing.T) {
 	strong := Evidence{Fact: "T1", Set: release.Of(release.Between(release.TableFormat, release.CachedAppendsWritten))}
-	weakAgrees := Evidence{Fact: "Sequential shape", Set: release.Of(release.Before(release.Issue244Fixed)), Assumes: "x"}
+	weakAgrees := Evidence{
+		Fact:    "Sequential shape",
+		Set:     release.Of(release.Before(release.Issue244Fixed)),
+		Assumes: "x",
+	}
 	weakContradicts := Evidence{Fact: "sealed ≥ 1", Set: release.Of(release.Since(release.Issue244Fixed)), Assumes: "y"}
 	w := &Writers{Evidence: []Evidence{strong, weakContradicts, weakAgrees}}
 	w.combine(release.Of(release.PersistentState))
 	if w.Conflict != "" || w.Releases != "5.4.0–5.7.1" || !w.Evidence[1].SetAside || w.Evidence[2].SetAside {
 		t.Errorf("%+v", w)
 	}
-	w = &Writers{Evidence: []Evidence{strong, {Fact: "vote before 4.8.0", Set: release.Of(release.Before(release.MemberIDLengthFirst))}}}
+	w = &Writers{
+		Evidence: []Evidence{
+			strong,
+			{Fact: "vote before 4.8.0", Set: release.Of(release.Before(release.MemberIDLengthFirst))},
+		},
+	}
 	w.combine(release.Of(release.PersistentState))
 	if w.Conflict == "" || w.Releases != "" {
 		t.Errorf("two strong facts that exclude each other: %+v", w)

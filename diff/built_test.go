@@ -22,7 +22,14 @@ import (
 // copyWAL writes a new WriteAheadLog holding the first keep entries of src
 // followed by tail, with the given commit index. It returns the oracle's
 // view of what it wrote.
-func copyWAL(t *testing.T, name string, src *logdir.Log, keep int64, tail []wal.NewEntry, commit int64) (Replica, oLog) {
+func copyWAL(
+	t *testing.T,
+	name string,
+	src *logdir.Log,
+	keep int64,
+	tail []wal.NewEntry,
+	commit int64,
+) (Replica, oLog) {
 	t.Helper()
 	dst := filepath.Join(t.TempDir(), name)
 	ol := oLog{name: name, commit: commit, entries: map[int64]oEntry{}}
@@ -33,7 +40,10 @@ func copyWAL(t *testing.T, name string, src *logdir.Log, keep int64, tail []wal.
 			t.Fatal(err)
 		}
 		b, _ := io.ReadAll(r)
-		out = append(out, wal.NewEntry{Term: e.Term, CommandID: e.CommandID, Length: int64(len(b)), Payload: bytes.NewReader(b)})
+		out = append(
+			out,
+			wal.NewEntry{Term: e.Term, CommandID: e.CommandID, Length: int64(len(b)), Payload: bytes.NewReader(b)},
+		)
 		ol.entries[e.Index] = oEntry{term: e.Term, cmd: cmdText(e.CommandID), length: int64(len(b)), sha: sha(b)}
 		return true
 	})
@@ -62,7 +72,10 @@ func copyWAL(t *testing.T, name string, src *logdir.Log, keep int64, tail []wal.
 	}
 	// A copy of one or two entries holds too few records for detection to
 	// tell the record layout; say which one the writer used.
-	l, err := logdir.Open(dst, logdir.Options{Format: "wal", WAL: wal.Options{Layout: "6", Hash: "none", ChunkSize: 4096}})
+	l, err := logdir.Open(
+		dst,
+		logdir.Options{Format: "wal", WAL: wal.Options{Layout: "6", Hash: "none", ChunkSize: 4096}},
+	)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +117,14 @@ func TestTruncatedCopies(t *testing.T) {
 			last := lo.last()
 			want := []Behind{{Node: "follower", LastIndex: keep, MissingFrom: keep + 1, MissingTo: last}}
 			if !r.OK() || !reflect.DeepEqual(r.Behind, want) || r.SharedCommittedPrefix != commit {
-				t.Errorf("ok %v behind %+v shared %d, want %+v and %d", r.OK(), r.Behind, r.SharedCommittedPrefix, want, commit)
+				t.Errorf(
+					"ok %v behind %+v shared %d, want %+v and %d",
+					r.OK(),
+					r.Behind,
+					r.SharedCommittedPrefix,
+					want,
+					commit,
+				)
 			}
 		})
 	}
@@ -133,7 +153,11 @@ func TestTailRewrittenInHigherTerm(t *testing.T) {
 		// The higher term is the reference: the original's last entries
 		// diverge, and it lacks the rewritten log's 21–22.
 		{"two nodes", keep, false, map[string]string{"original": "13–17c,18–20"},
-			[]string{"error replica-divergent-committed", "warning replica-divergent-uncommitted", "info replica-behind"}, "rewritten"},
+			[]string{
+				"error replica-divergent-committed",
+				"warning replica-divergent-uncommitted",
+				"info replica-behind",
+			}, "rewritten"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -270,7 +294,12 @@ func TestStreamingMemoryIsBounded(t *testing.T) {
 	}
 	_, smallTop, _ := peak(10_000)
 	first, top, r := peak(40_000)
-	t.Logf("live heap: 10k-entry run peak %d KiB; 40k-entry run first sample %d KiB, peak %d KiB", smallTop>>10, first>>10, top>>10)
+	t.Logf(
+		"live heap: 10k-entry run peak %d KiB; 40k-entry run first sample %d KiB, peak %d KiB",
+		smallTop>>10,
+		first>>10,
+		top>>10,
+	)
 	const slack = 1 << 20
 	if top > first+slack {
 		t.Errorf("live heap grew from %d to %d bytes along the stream", first, top)

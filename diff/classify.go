@@ -133,9 +133,12 @@ func (e *engine) differences(r *Report) []Difference {
 	for k, n := range r.Nodes {
 		out = append(out, e.damageDiffs(k, n, r)...)
 		if n.Padded292Total > 0 {
-			out = append(out, Difference{Class: ClassLocalDamage, Node: n.Name, Dir: n.Dir, Indexes: singles(n.Padded292),
-				Total: n.Padded292Total, Committed: n.Padded292[0] <= n.CommitIndex, Bug: Bug292, Cause: padCause(n.Name),
-				Heal: shellquote.Join("walctl", "repair", "--apply", n.Dir)})
+			out = append(
+				out,
+				Difference{Class: ClassLocalDamage, Node: n.Name, Dir: n.Dir, Indexes: singles(n.Padded292),
+					Total: n.Padded292Total, Committed: n.Padded292[0] <= n.CommitIndex, Bug: Bug292, Cause: padCause(n.Name),
+					Heal: shellquote.Join("walctl", "repair", "--apply", n.Dir)},
+			)
 		}
 		if len(n.Missing) > 0 {
 			out = append(out, Difference{Class: ClassBehind, Node: n.Name, Dir: n.Dir, Indexes: n.Missing,
@@ -157,7 +160,13 @@ func (e *engine) damageDiffs(k int, n Node, r *Report) []Difference {
 			j = len(out)
 			at[s.Bug] = j
 			src := e.healSource(k, r)
-			d := Difference{Class: ClassLocalDamage, Node: n.Name, Dir: n.Dir, Bug: s.Bug, Cause: damageCause(n.Name, s.Bug)}
+			d := Difference{
+				Class: ClassLocalDamage,
+				Node:  n.Name,
+				Dir:   n.Dir,
+				Bug:   s.Bug,
+				Cause: damageCause(n.Name, s.Bug),
+			}
 			if src >= 0 {
 				d.Source, d.Heal = r.Nodes[src].Name, healFrom(r.Nodes[src].Dir, n.Dir, n.Format)
 				d.sourceDir = r.Nodes[src].Dir
@@ -228,8 +237,16 @@ func divergence(n Node, src string) []Difference {
 		out = append(out, d)
 	}
 	if n.CorruptTotal > 0 {
-		d := Difference{Class: ClassDivergence, Node: n.Name, Dir: n.Dir, Indexes: singles(n.Corrupt), Total: n.CorruptTotal,
-			Source: src, Cause: clashCause(n), Heal: clashHeal(src)}
+		d := Difference{
+			Class:   ClassDivergence,
+			Node:    n.Name,
+			Dir:     n.Dir,
+			Indexes: singles(n.Corrupt),
+			Total:   n.CorruptTotal,
+			Source:  src,
+			Cause:   clashCause(n),
+			Heal:    clashHeal(src),
+		}
 		for _, i := range n.Corrupt {
 			d.Committed = d.Committed || i <= n.CommitIndex
 		}

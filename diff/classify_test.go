@@ -80,7 +80,11 @@ func TestClasses(t *testing.T) {
 			damage(fake("n1", 3, "1 1 1", 0, 0), map[int64]string{3: "d"}, "0"),
 			damage(fake("n2", 3, "1 1 1", 0, 0), map[int64]string{3: "h"}, "0")},
 			[]string{"divergence n1 3 "}, nil,
-			[]string{"error replica-divergent-committed", "warning replica-entry-damaged", "warning replica-entry-damaged"}},
+			[]string{
+				"error replica-divergent-committed",
+				"warning replica-entry-damaged",
+				"warning replica-entry-damaged",
+			}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -99,7 +103,8 @@ func TestClasses(t *testing.T) {
 					rs = append(rs, rg.String())
 				}
 				got = append(got, d.Class+" "+d.Node+" "+strings.Join(rs, ",")+" "+d.Bug)
-				if d.Class == ClassLocalDamage && (d.Source == "" || !strings.HasPrefix(d.Heal, "walctl repair --from /logs/"+d.Source+" --apply /logs/"+d.Node)) {
+				if d.Class == ClassLocalDamage &&
+					(d.Source == "" || !strings.HasPrefix(d.Heal, "walctl repair --from /logs/"+d.Source+" --apply /logs/"+d.Node)) {
 					t.Errorf("heal %q from %q", d.Heal, d.Source)
 				}
 			}

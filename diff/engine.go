@@ -289,7 +289,10 @@ func (e *engine) violation(i, term int64) Violation {
 			}
 		}
 		if !found {
-			v.Variants = append(v.Variants, Variant{Nodes: []string{e.reps[k].Name}, Length: c.c.length, CommandID: c.cmd, SHA256: c.hash()})
+			v.Variants = append(
+				v.Variants,
+				Variant{Nodes: []string{e.reps[k].Name}, Length: c.c.length, CommandID: c.cmd, SHA256: c.hash()},
+			)
 		}
 	}
 	return v
@@ -306,7 +309,10 @@ func (e *engine) noteOverwrite(k int, i int64, ref cell, hasRef bool) {
 	}
 	e.overwritten++
 	if len(e.overwrites) < e.o.MaxDetails {
-		e.overwrites = append(e.overwrites, Overwrite{Node: e.reps[k].Name, Index: i, OldTerm: c.c.term, OldSHA256: c.hash(),
-			NewTerm: ref.c.term, NewSHA256: ref.hash()})
+		e.overwrites = append(
+			e.overwrites,
+			Overwrite{Node: e.reps[k].Name, Index: i, OldTerm: c.c.term, OldSHA256: c.hash(),
+				NewTerm: ref.c.term, NewSHA256: ref.hash()},
+		)
 	}
 }

@@ -32,7 +32,15 @@ func TestStandings(t *testing.T) {
 		source   string
 		codes    []string // severity code, in order
 	}{
-		{"identical", []node{{3, "1 1 2", 0, 0}, {3, "1 1 2", 0, 0}}, []string{"identical", "identical"}, []string{"", ""}, []string{"", ""}, "n1", nil},
+		{
+			"identical",
+			[]node{{3, "1 1 2", 0, 0}, {3, "1 1 2", 0, 0}},
+			[]string{"identical", "identical"},
+			[]string{"", ""},
+			[]string{"", ""},
+			"n1",
+			nil,
+		},
 		{"a follower behind", []node{{4, "1 1 2 2", 0, 0}, {2, "1 1", 0, 0}, {4, "1 1 2 2", 0, 0}},
 			[]string{"identical", "behind", "identical"}, []string{"", "3–4", ""}, []string{"", "", ""}, "n1",
 			[]string{"info replica-behind"}},
@@ -45,7 +53,11 @@ func TestStandings(t *testing.T) {
 			[]string{"divergent", "identical", "identical"}, []string{"", "", ""}, []string{"3c", "", ""}, "n2",
 			[]string{"error replica-divergent-committed"}},
 		{"divergent and behind", []node{{2, "1 1 1", 0, 0}, {5, "1 1 2 2 2", 0, 0}, {5, "1 1 2 2 2", 0, 0}},
-			[]string{"divergent+behind", "identical", "identical"}, []string{"4–5", "", ""}, []string{"3", "", ""}, "n2",
+			[]string{
+				"divergent+behind",
+				"identical",
+				"identical",
+			}, []string{"4–5", "", ""}, []string{"3", "", ""}, "n2",
 			[]string{"warning replica-divergent-uncommitted", "info replica-behind"}},
 		{"rotted payload", []node{{3, "1 1 1x", 0, 0}, {3, "1 1 1", 0, 0}, {3, "1 1 1", 0, 0}},
 			[]string{"corrupt", "identical", "identical"}, []string{"", "", ""}, []string{"", "", ""}, "n2",
@@ -146,7 +158,11 @@ func TestHostileLogs(t *testing.T) {
 	damaged.Log.(*fakeLog).entries[1].State = raftlog.EntryDamaged
 
 	r := mustCompare(t, []Replica{good, unordered, unreadable, damaged}, Options{})
-	want := map[finding.Code]bool{finding.ReplicaUnorderedEntries: true, finding.ReplicaPayloadUnreadable: true, finding.ReplicaEntryDamaged: true}
+	want := map[finding.Code]bool{
+		finding.ReplicaUnorderedEntries:  true,
+		finding.ReplicaPayloadUnreadable: true,
+		finding.ReplicaEntryDamaged:      true,
+	}
 	for _, fd := range r.Findings {
 		delete(want, fd.Code)
 	}
@@ -290,7 +306,11 @@ func TestOrderDoesNotMatter(t *testing.T) {
 func TestExtremeIndexes(t *testing.T) {
 	edge := fake("edge", 1<<62, "1", 0, 0)
 	f := edge.Log.(*fakeLog)
-	f.entries = append(f.entries, raftlog.Entry{Index: math.MaxInt64 - 1, Term: 1}, raftlog.Entry{Index: math.MaxInt64, Term: 1})
+	f.entries = append(
+		f.entries,
+		raftlog.Entry{Index: math.MaxInt64 - 1, Term: 1},
+		raftlog.Entry{Index: math.MaxInt64, Term: 1},
+	)
 	edge.Last = math.MaxInt64
 	snap := fake("snap", 1<<62, "", 1<<62, 3)
 	r := mustCompare(t, []Replica{edge, snap, fake("plain", 1, "1", 0, 0)}, Options{})

@@ -39,18 +39,33 @@ func (e *engine) findings(r *Report) raftlog.Findings {
 		for _, s := range n.Diverging {
 			rg := Range{From: s.From, To: s.To}
 			if s.Committed {
-				add(finding.ReplicaDivergentCommitted, k, s.From, fmt.Sprintf("%s: entries %s: %s", n.Name, rg, s.Reason))
+				add(
+					finding.ReplicaDivergentCommitted,
+					k,
+					s.From,
+					fmt.Sprintf("%s: entries %s: %s", n.Name, rg, s.Reason),
+				)
 			} else {
 				add(finding.ReplicaDivergentUncommitted, k, s.From, fmt.Sprintf("%s: entries %s: %s", n.Name, rg, s.Reason))
 			}
 		}
 		for _, m := range n.Missing {
 			if m.From > n.CommitIndex {
-				add(finding.ReplicaBehind, k, m.From, fmt.Sprintf("%s lacks entries %s (its last index is %d)", n.Name, m, n.LastIndex))
+				add(
+					finding.ReplicaBehind,
+					k,
+					m.From,
+					fmt.Sprintf("%s lacks entries %s (its last index is %d)", n.Name, m, n.LastIndex),
+				)
 				continue
 			}
-			add(finding.ReplicaMissingCommitted, k, m.From, fmt.Sprintf("%s lacks entries %s although its commit index is %d",
-				n.Name, m, n.CommitIndex))
+			add(
+				finding.ReplicaMissingCommitted,
+				k,
+				m.From,
+				fmt.Sprintf("%s lacks entries %s although its commit index is %d",
+					n.Name, m, n.CommitIndex),
+			)
 		}
 		if n.Padded292Total > 0 {
 			add(finding.ReplicaPadded292, k, n.Padded292[0], e.paddedText(k, n, r))
@@ -87,20 +102,40 @@ func (e *engine) streamFindings(k int, n Node, add func(finding.Code, int, int64
 	c := e.cur[k]
 	// Damaged entries local damage explains are reported with it.
 	if left := n.Damaged - e.nodes[k].damagedLocal; left > 0 {
-		add(finding.ReplicaEntryDamaged, k, c.firstDamage, fmt.Sprintf("%s: %d entries are damaged on disk (first at %d); they "+
-			"were compared as read", n.Name, left, c.firstDamage))
+		add(
+			finding.ReplicaEntryDamaged,
+			k,
+			c.firstDamage,
+			fmt.Sprintf("%s: %d entries are damaged on disk (first at %d); they "+
+				"were compared as read", n.Name, left, c.firstDamage),
+		)
 	}
 	if c.unreadable > 0 {
-		add(finding.ReplicaPayloadUnreadable, k, c.firstUnread, fmt.Sprintf("%s: %d payloads could not be read (first at %d); "+
-			"they count as different from every other node's", n.Name, c.unreadable, c.firstUnread))
+		add(
+			finding.ReplicaPayloadUnreadable,
+			k,
+			c.firstUnread,
+			fmt.Sprintf("%s: %d payloads could not be read (first at %d); "+
+				"they count as different from every other node's", n.Name, c.unreadable, c.firstUnread),
+		)
 	}
 	if c.unordered > 0 {
-		add(finding.ReplicaUnorderedEntries, k, raftlog.NoIndex, fmt.Sprintf("%s: %d entries came out of index order and were skipped",
-			n.Name, c.unordered))
+		add(
+			finding.ReplicaUnorderedEntries,
+			k,
+			raftlog.NoIndex,
+			fmt.Sprintf("%s: %d entries came out of index order and were skipped",
+				n.Name, c.unordered),
+		)
 	}
 	if s := n.Snapshot; s != nil {
-		add(finding.ReplicaSnapshot, k, s.Index, fmt.Sprintf("%s starts after a snapshot at %d (term %d): indexes 1–%d are "+
-			"compared only where other nodes hold entries, %d by term only", n.Name, s.Index, s.Term, s.Index, s.Index))
+		add(
+			finding.ReplicaSnapshot,
+			k,
+			s.Index,
+			fmt.Sprintf("%s starts after a snapshot at %d (term %d): indexes 1–%d are "+
+				"compared only where other nodes hold entries, %d by term only", n.Name, s.Index, s.Term, s.Index, s.Index),
+		)
 	}
 }
 
@@ -198,10 +233,20 @@ func joinIndexes(is []int64, total int64) string {
 func violationText(v Violation) string {
 	parts := make([]string, len(v.Variants))
 	for j, vr := range v.Variants {
-		parts[j] = fmt.Sprintf("%s hold%s %d bytes sha256 %.12s", strings.Join(vr.Nodes, ", "), plural(len(vr.Nodes)), vr.Length, vr.SHA256)
+		parts[j] = fmt.Sprintf(
+			"%s hold%s %d bytes sha256 %.12s",
+			strings.Join(vr.Nodes, ", "),
+			plural(len(vr.Nodes)),
+			vr.Length,
+			vr.SHA256,
+		)
 	}
-	return fmt.Sprintf("index %d, term %d: %s — same index and term, different content (Raft's Log Matching property says this cannot happen: corruption)",
-		v.Index, v.Term, strings.Join(parts, "; "))
+	return fmt.Sprintf(
+		"index %d, term %d: %s — same index and term, different content (Raft's Log Matching property says this cannot happen: corruption)",
+		v.Index,
+		v.Term,
+		strings.Join(parts, "; "),
+	)
 }
 
 func plural(n int) string {
@@ -216,7 +261,13 @@ func plural(n int) string {
 func healFrom(srcDir, dir string, from format.Format) string {
 	if from == format.WAL {
 		return "walctl repair --from rebuilds PersistentState logs only; for this WriteAheadLog, " +
-			shellquote.Join("walctl", "repair", "--apply", "--allow-drop-committed", dir) + " drops the damaged entries " +
+			shellquote.Join(
+				"walctl",
+				"repair",
+				"--apply",
+				"--allow-drop-committed",
+				dir,
+			) + " drops the damaged entries " +
 			"and those after them (" + srcDir + " and a majority must hold them) and the leader re-replicates them"
 	}
 	return shellquote.Join("walctl", "repair", "--from", srcDir, "--apply", dir)

@@ -291,7 +291,8 @@ func checkSeverities(t *testing.T, r *Report) {
 			uncommitted++
 		}
 	}
-	if count["error "+string(finding.ReplicaDivergentCommitted)] != committed || count["warning "+string(finding.ReplicaDivergentUncommitted)] != uncommitted {
+	if count["error "+string(finding.ReplicaDivergentCommitted)] != committed ||
+		count["warning "+string(finding.ReplicaDivergentUncommitted)] != uncommitted {
 		t.Errorf("findings %v for %d committed and %d uncommitted divergent spans", count, committed, uncommitted)
 	}
 }
@@ -341,11 +342,13 @@ func TestReplicaPairs(t *testing.T) {
 					clashes = clashes && string(p.LogMatchingViolas[0]) == fmt.Sprint(deref(got.FirstConflictIndex)) &&
 						got.LogMatchingViolations <= int64(len(p.LogMatchingViolas))
 				}
-				if got.CommonPrefix != p.CommonPrefix || deref(got.FirstConflictIndex) != deref(p.FirstConflict) || !clashes ||
+				if got.CommonPrefix != p.CommonPrefix || deref(got.FirstConflictIndex) != deref(p.FirstConflict) ||
+					!clashes ||
 					got.SharedCommittedPrefix != min(p.CommittedOverlap, p.CommonPrefix) {
 					t.Errorf("pair %+v, observed %+v", got, p)
 				}
-				if got.SharedCommittedPrefix != r.SharedCommittedPrefix || deref(got.FirstDifferingIndex) != deref(r.FirstDifferingIndex) {
+				if got.SharedCommittedPrefix != r.SharedCommittedPrefix ||
+					deref(got.FirstDifferingIndex) != deref(r.FirstDifferingIndex) {
 					t.Errorf("the only pair %+v disagrees with the overall facts", got)
 				}
 			})
@@ -413,7 +416,11 @@ func TestPayloadFlipIsLogMatchingViolation(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			f := fixtures.Load(t, filepath.Join(fixtures.Root(), filepath.FromSlash(name)))
 			src := strings.SplitN(name, "+", 2)[0]
-			reps := openReplicas(t, []string{filepath.Join(fixtures.Root(), filepath.FromSlash(src), "wal"), f.WAL}, []string{"source", "flipped"})
+			reps := openReplicas(
+				t,
+				[]string{filepath.Join(fixtures.Root(), filepath.FromSlash(src), "wal"), f.WAL},
+				[]string{"source", "flipped"},
+			)
 			r := mustCompare(t, reps, Options{})
 			idx := *f.Manifest.Damage.Index
 			if r.LogMatchingViolations != 1 || len(r.Violations) != 1 || r.Violations[0].Index != idx {

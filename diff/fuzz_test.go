@@ -182,7 +182,8 @@ func checkShape(t *testing.T, r *Report) {
 	top := int64(0)
 	for _, n := range r.Nodes {
 		top = max(top, n.LastIndex)
-		if r.SharedCommittedPrefix > n.CommitIndex || n.AgreedCommitted > n.CommitIndex || n.AgreedCommitted > n.AgreedPrefix {
+		if r.SharedCommittedPrefix > n.CommitIndex || n.AgreedCommitted > n.CommitIndex ||
+			n.AgreedCommitted > n.AgreedPrefix {
 			t.Fatalf("prefixes past the commit index: shared %d, node %+v", r.SharedCommittedPrefix, n)
 		}
 	}

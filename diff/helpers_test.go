@@ -43,7 +43,10 @@ func fake(name string, commit int64, spec string, snap, snapTerm int64) Replica 
 	f := &fakeLog{payloads: map[int64][]byte{}}
 	i := int64(1)
 	if snap > 0 {
-		f.entries = append(f.entries, raftlog.Entry{Index: snap, Term: snapTerm, IsSnapshot: true, State: raftlog.EntryOK})
+		f.entries = append(
+			f.entries,
+			raftlog.Entry{Index: snap, Term: snapTerm, IsSnapshot: true, State: raftlog.EntryOK},
+		)
 		i = snap + 1
 	}
 	for _, w := range strings.Fields(spec) {
@@ -53,20 +56,40 @@ func fake(name string, commit int64, spec string, snap, snapTerm int64) Replica 
 		case strings.HasSuffix(w, "!"): // an entry its own read finds damaged (content as read)
 			var term int64
 			fmt.Sscanf(w, "%d", &term)
-			p := []byte(fmt.Sprintf("entry %d of term %d %s", i, term, strings.TrimRight(strings.TrimLeft(w, "0123456789"), "!")))
+			p := []byte(
+				fmt.Sprintf(
+					"entry %d of term %d %s",
+					i,
+					term,
+					strings.TrimRight(strings.TrimLeft(w, "0123456789"), "!"),
+				),
+			)
 			f.payloads[i] = p
-			f.entries = append(f.entries, raftlog.Entry{Index: i, Term: term, Length: int64(len(p)), State: raftlog.EntryDamaged})
+			f.entries = append(
+				f.entries,
+				raftlog.Entry{Index: i, Term: term, Length: int64(len(p)), State: raftlog.EntryDamaged},
+			)
 		case w != "-":
 			var term int64
 			fmt.Sscanf(w, "%d", &term)
 			p := []byte(fmt.Sprintf("entry %d of term %d %s", i, term, strings.TrimLeft(w, "0123456789")))
 			f.payloads[i] = p
-			f.entries = append(f.entries, raftlog.Entry{Index: i, Term: term, Length: int64(len(p)), State: raftlog.EntryOK})
+			f.entries = append(
+				f.entries,
+				raftlog.Entry{Index: i, Term: term, Length: int64(len(p)), State: raftlog.EntryOK},
+			)
 		}
 		i++
 	}
-	r := Replica{Name: name, Dir: "/logs/" + name, Format: "fake", State: &raftlog.NodeState{CommitIndex: commit, Term: 1},
-		First: 1, Last: i - 1, Log: f}
+	r := Replica{
+		Name:   name,
+		Dir:    "/logs/" + name,
+		Format: "fake",
+		State:  &raftlog.NodeState{CommitIndex: commit, Term: 1},
+		First:  1,
+		Last:   i - 1,
+		Log:    f,
+	}
 	if snap > 0 {
 		r.Snapshot = &raftlog.SnapshotMeta{Index: snap, Term: snapTerm}
 		r.First = snap
@@ -213,7 +236,12 @@ func oracleOfFake(r Replica) oLog {
 			continue
 		}
 		sum := sha256.Sum256(f.payloads[e.Index])
-		l.entries[e.Index] = oEntry{term: e.Term, cmd: cmdText(e.CommandID), length: e.Length, sha: hex.EncodeToString(sum[:])}
+		l.entries[e.Index] = oEntry{
+			term:   e.Term,
+			cmd:    cmdText(e.CommandID),
+			length: e.Length,
+			sha:    hex.EncodeToString(sum[:]),
+		}
 	}
 	return l
 }

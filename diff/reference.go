@@ -108,7 +108,11 @@ func (e *engine) reason(k int, ref cell, hasRef bool) string {
 		state = "committed"
 	}
 	if !hasRef {
-		return fmt.Sprintf("%s entries of term %d that descend from an entry the other nodes do not hold", state, c.c.term)
+		return fmt.Sprintf(
+			"%s entries of term %d that descend from an entry the other nodes do not hold",
+			state,
+			c.c.term,
+		)
 	}
 	who := e.names(e.holders(ref))
 	what := fmt.Sprintf("term-%d entries", ref.c.term)
@@ -116,7 +120,12 @@ func (e *engine) reason(k int, ref cell, hasRef bool) string {
 		what = fmt.Sprintf("term-%d snapshot", ref.c.term)
 	}
 	if c.committed {
-		return fmt.Sprintf("committed entries of term %d differ from the %s of %s: a committed entry differs", c.c.term, what, who)
+		return fmt.Sprintf(
+			"committed entries of term %d differ from the %s of %s: a committed entry differs",
+			c.c.term,
+			what,
+			who,
+		)
 	}
 	return fmt.Sprintf("uncommitted suffix of term %d, superseded by the %s of %s", c.c.term, what, who)
 }

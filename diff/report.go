@@ -30,10 +30,16 @@ func (e *engine) report() *Report {
 		}
 		r.LastIndex[n.Name], r.CommitIndex[n.Name] = n.LastIndex, n.CommitIndex
 		for _, m := range n.Missing {
-			r.Behind = append(r.Behind, Behind{Node: n.Name, LastIndex: n.LastIndex, MissingFrom: m.From, MissingTo: m.To})
+			r.Behind = append(
+				r.Behind,
+				Behind{Node: n.Name, LastIndex: n.LastIndex, MissingFrom: m.From, MissingTo: m.To},
+			)
 		}
 		for _, s := range n.Diverging {
-			r.Divergent = append(r.Divergent, Divergent{Node: n.Name, FromIndex: s.From, ToIndex: s.To, Committed: s.Committed, Reason: s.Reason})
+			r.Divergent = append(
+				r.Divergent,
+				Divergent{Node: n.Name, FromIndex: s.From, ToIndex: s.To, Committed: s.Committed, Reason: s.Reason},
+			)
 		}
 	}
 	r.Agreement = agreement(&e.all, r.Nodes...)
@@ -81,10 +87,25 @@ func pairFacts(p *pairAcc, a, b Node) Pair {
 
 func (e *engine) node(k int) Node {
 	rep, na, c := e.reps[k], e.nodes[k], e.cur[k]
-	n := Node{Name: rep.Name, Dir: rep.Dir, Format: rep.Format, CommitIndex: c.commit, LastIndex: max(na.last, c.coverEnd),
-		Entries: na.entries, Missing: na.missing, Diverging: na.spans, Corrupt: na.corrupt, CorruptTotal: na.corruptTotal,
-		Damaged: na.damaged, AgreedPrefix: na.prefixEnd, AgreedCommitted: min(na.prefixEnd, c.commit),
-		Padded292: na.padded, Padded292Total: na.paddedTotal, LocalDamage: na.damage, LocalDamageTotal: na.damageCount}
+	n := Node{
+		Name:             rep.Name,
+		Dir:              rep.Dir,
+		Format:           rep.Format,
+		CommitIndex:      c.commit,
+		LastIndex:        max(na.last, c.coverEnd),
+		Entries:          na.entries,
+		Missing:          na.missing,
+		Diverging:        na.spans,
+		Corrupt:          na.corrupt,
+		CorruptTotal:     na.corruptTotal,
+		Damaged:          na.damaged,
+		AgreedPrefix:     na.prefixEnd,
+		AgreedCommitted:  min(na.prefixEnd, c.commit),
+		Padded292:        na.padded,
+		Padded292Total:   na.paddedTotal,
+		LocalDamage:      na.damage,
+		LocalDamageTotal: na.damageCount,
+	}
 	if s := rep.State; s != nil {
 		n.Term = s.Term
 		n.Vote = vote(s)
@@ -180,15 +201,22 @@ func (e *engine) source(nodes []Node) Source {
 	n := nodes[best]
 	src := Source{Node: n.Name, Reason: fmt.Sprintf(
 		"entries 1–%d match the majority log and %s committed them (commit index %d); no node holds a longer such prefix",
-		n.AgreedCommitted, n.Name, n.CommitIndex)}
+		n.AgreedCommitted,
+		n.Name,
+		n.CommitIndex,
+	)}
 	switch {
 	case n.Padded292Total > 0:
 		src.Reason += "; but every node holds #292-padded entries: " +
 			"run walctl repair --apply on each node before copying from any"
 	case len(e.paddedNodes(nodes)) > 0:
 		p := e.paddedNodes(nodes)
-		src.Reason += fmt.Sprintf("; %s %s #292-padded entries and %s not a source", strings.Join(p, ", "),
-			map[bool]string{true: "holds", false: "hold"}[len(p) == 1], map[bool]string{true: "is", false: "are"}[len(p) == 1])
+		src.Reason += fmt.Sprintf(
+			"; %s %s #292-padded entries and %s not a source",
+			strings.Join(p, ", "),
+			map[bool]string{true: "holds", false: "hold"}[len(p) == 1],
+			map[bool]string{true: "is", false: "are"}[len(p) == 1],
+		)
 	}
 	return src
 }
@@ -207,15 +235,26 @@ func (e *engine) notes(r *Report) []string {
 	notes := []string{}
 	for _, n := range r.Nodes {
 		if n.Snapshot != nil {
-			notes = append(notes, fmt.Sprintf("%s holds indexes 1–%d as a snapshot of term %d: they are compared only where the other nodes hold entries, and index %d by its term only",
-				n.Name, n.Snapshot.Index, n.Snapshot.Term, n.Snapshot.Index))
+			notes = append(
+				notes,
+				fmt.Sprintf(
+					"%s holds indexes 1–%d as a snapshot of term %d: they are compared only where the other nodes hold entries, and index %d by its term only",
+					n.Name,
+					n.Snapshot.Index,
+					n.Snapshot.Term,
+					n.Snapshot.Index,
+				),
+			)
 		}
 	}
 	if r.OverwrittenTotal > int64(len(r.Overwritten)) {
 		notes = append(notes, fmt.Sprintf("overwritten lists %d of %d entries", len(r.Overwritten), r.OverwrittenTotal))
 	}
 	if r.LogMatchingViolations > int64(len(r.Violations)) {
-		notes = append(notes, fmt.Sprintf("violations lists %d of %d indexes", len(r.Violations), r.LogMatchingViolations))
+		notes = append(
+			notes,
+			fmt.Sprintf("violations lists %d of %d indexes", len(r.Violations), r.LogMatchingViolations),
+		)
 	}
 	if r.WindowsOmitted > 0 {
 		notes = append(notes, fmt.Sprintf("%d more divergence windows not shown", r.WindowsOmitted))
@@ -225,9 +264,19 @@ func (e *engine) notes(r *Report) []string {
 			notes = append(notes, fmt.Sprintf("%s: local damage lists cut to %d items (%d runs, %d indexes in all)",
 				e.reps[k].Name, e.o.MaxDetails, na.damageSpans, na.damageCount))
 		}
-		if na.missingTotal > int64(len(na.missing)) || na.spansTotal > int64(len(na.spans)) || na.corruptTotal > int64(len(na.corrupt)) {
-			notes = append(notes, fmt.Sprintf("%s: lists cut to %d items (%d missing ranges, %d divergent spans, %d corrupt entries in all)",
-				e.reps[k].Name, e.o.MaxDetails, na.missingTotal, na.spansTotal, na.corruptTotal))
+		if na.missingTotal > int64(len(na.missing)) || na.spansTotal > int64(len(na.spans)) ||
+			na.corruptTotal > int64(len(na.corrupt)) {
+			notes = append(
+				notes,
+				fmt.Sprintf(
+					"%s: lists cut to %d items (%d missing ranges, %d divergent spans, %d corrupt entries in all)",
+					e.reps[k].Name,
+					e.o.MaxDetails,
+					na.missingTotal,
+					na.spansTotal,
+					na.corruptTotal,
+				),
+			)
 		}
 	}
 	return notes

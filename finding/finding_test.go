@@ -124,8 +124,26 @@ func TestRenderAndGroup(t *testing.T) {
 		t.Errorf("Unresolved takes a record's braces for a placeholder: %q", u)
 	}
 	ms := []Member{
-		{Index: 6, Facts: F{"index": int64(6), "term": int64(3), "current": int64(1), "stateFile": "state", "maxTerm": int64(5)}},
-		{Index: 7, Facts: F{"index": int64(7), "term": int64(5), "current": int64(1), "stateFile": "state", "maxTerm": int64(5)}},
+		{
+			Index: 6,
+			Facts: F{
+				"index":     int64(6),
+				"term":      int64(3),
+				"current":   int64(1),
+				"stateFile": "state",
+				"maxTerm":   int64(5),
+			},
+		},
+		{
+			Index: 7,
+			Facts: F{
+				"index":     int64(7),
+				"term":      int64(5),
+				"current":   int64(1),
+				"stateFile": "state",
+				"maxTerm":   int64(5),
+			},
+		},
 	}
 	if GroupKey(TermAboveCurrent, "", ms[0].Facts) != GroupKey(TermAboveCurrent, "", ms[1].Facts) {
 		t.Error("findings that differ only in index and term do not group")

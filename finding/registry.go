@@ -61,7 +61,9 @@ var (
 			"and ignores every entry.",
 		Form{Severity: Error, Text: "node.state is missing: DotNext creates a fresh one (term 0, no vote, " +
 			"CommitIndex 0, LastIndex 0) and ignores every entry on disk",
-			Fix: noLocal("LastIndex, CommitIndex, the term and the vote are gone and walctl does not guess them: " + rebuild)})
+			Fix: noLocal(
+				"LastIndex, CommitIndex, the term and the vote are gone and walctl does not guess them: " + rebuild,
+			)})
 
 	NodeStateZeroed = define("node-state-zeroed", PersistentState,
 		"`node.state` is all zero bytes while the partitions hold entries with a term above 0 (a lost write, "+
@@ -87,7 +89,9 @@ var (
 		Form{Name: "short", Severity: Error, Text: "node.state is {size} bytes, not 128: CommitIndex, LastApplied " +
 			"and LastIndex (bytes 0–23) are gone with the term and the vote; DotNext reads them as zero and opens " +
 			"the log at LastIndex 0, ignoring entries {onDisk}",
-			Fix: noLocal("the log position, the term and the vote are gone and walctl does not guess them: " + rebuild)},
+			Fix: noLocal(
+				"the log position, the term and the vote are gone and walctl does not guess them: " + rebuild,
+			)},
 		Form{Name: "cut-snapshot", Severity: Error, Text: "node.state is {size} bytes, not 128: the metadata of " +
 			"snapshot {snapshotIndex} (bytes 32–71) is cut, with the term and the vote; DotNext reads the missing " +
 			"bytes as zero",
@@ -114,7 +118,9 @@ var (
 			"bytes): its fields are garbage.",
 		Form{Severity: Error, Text: "node.state holds {fields}, which the library never writes: its fields are " +
 			"garbage{checksum}",
-			Fix: noLocal("the log position, the term and the vote are gone and walctl does not guess them: " + rebuild)})
+			Fix: noLocal(
+				"the log position, the term and the vote are gone and walctl does not guess them: " + rebuild,
+			)})
 
 	OldVoteLayout = define("old-vote-layout", PersistentState,
 		"`node.state` stores the vote in the ClusterMemberId layout before 4.8.0 (port before length, as DotNext "+
@@ -754,10 +760,15 @@ var (
 			"payload byte: the library grows it with zeros when it maps it (an interrupted creation)",
 			Fix: noneNeeded("the library grows it on open")})
 
-	DataChunkMissing = define("data-chunk-missing", WriteAheadLog,
+	DataChunkMissing = define(
+		"data-chunk-missing",
+		WriteAheadLog,
 		"A data chunk holding live payload bytes does not exist.",
-		dropFix(Form{Severity: Error, Text: "{file} does not exist but holds the payloads of {list} ({committedCount} " +
-			"committed): {effect}"}))
+		dropFix(
+			Form{Severity: Error, Text: "{file} does not exist but holds the payloads of {list} ({committedCount} " +
+				"committed): {effect}"},
+		),
+	)
 
 	PagesBelowSnapshot = define("pages-below-snapshot", WriteAheadLog,
 		"Metadata pages holding only slots ≤ S (not cleaned yet).",

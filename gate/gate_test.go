@@ -71,7 +71,8 @@ func TestUnsealWarning(t *testing.T) {
 func TestFromVersion(t *testing.T) {
 	dir := fixtureDir("5.26.2", "table-cached-tail", "wal")
 	r := judge(t, dir, logdir.Options{}, "5.26.2", "")
-	if !r.Intact || len(codes(r, raftlog.Warning)) != 1 || codes(r, raftlog.Warning)[0] != string(finding.TargetWriterUnsure) {
+	if !r.Intact || len(codes(r, raftlog.Warning)) != 1 ||
+		codes(r, raftlog.Warning)[0] != string(finding.TargetWriterUnsure) {
 		t.Errorf("from the files: intact %v, %+v", r.Intact, r.Findings)
 	}
 	r = judge(t, dir, logdir.Options{}, "5.26.2", "5.4.0")

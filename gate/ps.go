@@ -54,7 +54,13 @@ func gatePS(r *Report, l *logdir.Log, from release.Version) error {
 			form, how = "out", "writes the log as a WriteAheadLog; the application must move to WriteAheadLog "+
 				"and an IStateMachine"
 		}
-		r.add(finding.TargetCannotOpen, form, "", raftlog.NoIndex, finding.F{"log": "log", "error": vv.OpenError, "how": how})
+		r.add(
+			finding.TargetCannotOpen,
+			form,
+			"",
+			raftlog.NoIndex,
+			finding.F{"log": "log", "error": vv.OpenError, "how": how},
+		)
 		return nil
 	case wv.OpenError != "":
 		r.Recovered = rangesOf(r.Committed)
@@ -258,7 +264,13 @@ func psNotes(r *Report, l *logdir.Log, d *psread.Dir, vv *psread.View) {
 	v := r.Target
 	for _, c := range vv.Changes {
 		if c.Trap {
-			r.add(finding.TargetUnsealsPartition, "", c.File, raftlog.NoIndex, finding.F{"detail": trapWords(r, d, vv, c)})
+			r.add(
+				finding.TargetUnsealsPartition,
+				"",
+				c.File,
+				raftlog.NoIndex,
+				finding.F{"detail": trapWords(r, d, vv, c)},
+			)
 			continue
 		}
 		r.add(finding.TargetModifiesFiles, "", c.File, raftlog.NoIndex, finding.F{"what": c.What, "why": c.Why})
@@ -266,7 +278,8 @@ func psNotes(r *Report, l *logdir.Log, d *psread.Dir, vv *psread.View) {
 	if l.Format == format.Legacy && !v.Less(release.TableFormat) && vv.OpenError == "" {
 		form := ""
 		det := l.Detection
-		if det != nil && det.Writers != nil && !det.Writers.Set.Empty() && det.Writers.Set.Newest().Less(release.TableFormat) {
+		if det != nil && det.Writers != nil && !det.Writers.Set.Empty() &&
+			det.Writers.Set.Newest().Less(release.TableFormat) {
 			form = "new" // the writer had no format option
 		}
 		r.add(finding.TargetOption, form, "", raftlog.NoIndex, nil)

@@ -23,8 +23,11 @@ func splitDir(t *testing.T, b []byte) string {
 	if len(b) < 6 {
 		return dir
 	}
-	sizes := []int{min(int(binary.LittleEndian.Uint16(b[0:])), maxFile), min(int(binary.LittleEndian.Uint16(b[2:])), maxFile),
-		min(int(binary.LittleEndian.Uint16(b[4:])), maxFile)}
+	sizes := []int{
+		min(int(binary.LittleEndian.Uint16(b[0:])), maxFile),
+		min(int(binary.LittleEndian.Uint16(b[2:])), maxFile),
+		min(int(binary.LittleEndian.Uint16(b[4:])), maxFile),
+	}
 	b = b[6:]
 	n := min(len(b), 128)
 	os.WriteFile(filepath.Join(dir, "node.state"), b[:n], 0o644)
@@ -71,7 +74,12 @@ func FuzzOpenDir(f *testing.F) {
 		// forced to one format), opened twice: determinism is checked on
 		// every view while a run stays cheap (every open probes and decodes
 		// real files).
-		views := []Options{{}, {Format: "v2", R: 4, Force: true}, {Format: "legacy", R: 4, Force: true}, {Format: "sparse", R: 4, M: 1024, Force: true}}
+		views := []Options{
+			{},
+			{Format: "v2", R: 4, Force: true},
+			{Format: "legacy", R: 4, Force: true},
+			{Format: "sparse", R: 4, M: 1024, Force: true},
+		}
 		o := views[len(b)%len(views)]
 		if first, second := openAndReplay(t, dir, o), openAndReplay(t, dir, o); first != second {
 			t.Fatalf("%+v: not deterministic:\n%s\n---\n%s", o, first, second)
@@ -118,7 +126,22 @@ func openAndReplay(t *testing.T, dir string, o Options) string {
 		return len(entries) < 2_000
 	})
 	sum, findings := rp.Finish()
-	out, err := json.Marshal([]any{l.Format, l.R, l.M, l.First, l.Last, l.State, l.Snapshot, l.Partitions, l.Findings, entries, sum, findings})
+	out, err := json.Marshal(
+		[]any{
+			l.Format,
+			l.R,
+			l.M,
+			l.First,
+			l.Last,
+			l.State,
+			l.Snapshot,
+			l.Partitions,
+			l.Findings,
+			entries,
+			sum,
+			findings,
+		},
+	)
 	if err != nil {
 		t.Fatal(err)
 	}

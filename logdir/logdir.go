@@ -114,7 +114,8 @@ func open(dir string, o Options, fr *fusedReplay) (*Log, error) {
 	if err != nil {
 		return nil, err
 	}
-	if l := det.Listing; l.NodeState == "" && len(l.Partitions) == 0 && len(l.WALMarkers) == 0 && len(l.MetaFiles) == 0 {
+	if l := det.Listing; l.NodeState == "" && len(l.Partitions) == 0 && len(l.WALMarkers) == 0 &&
+		len(l.MetaFiles) == 0 {
 		return nil, fmt.Errorf("%s: not a DotNext log: no node.state, partition files or WriteAheadLog files", dir)
 	}
 	switch det.Format {

@@ -19,7 +19,13 @@ import (
 // and reopened).
 func TestPayloadThroughHotReader(t *testing.T) {
 	dir := t.TempDir()
-	s := gen.Spec{Config: ps.Config{Format: format.Legacy, R: 3}, Entries: int64(3*maxOpenFiles + 10), SizeMin: 0, SizeMax: 200, Seed: 3}
+	s := gen.Spec{
+		Config:  ps.Config{Format: format.Legacy, R: 3},
+		Entries: int64(3*maxOpenFiles + 10),
+		SizeMin: 0,
+		SizeMax: 200,
+		Seed:    3,
+	}
 	if _, err := gen.Generate(dir, s); err != nil {
 		t.Fatal(err)
 	}

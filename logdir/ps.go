@@ -354,7 +354,8 @@ func (ps *psLog) scan() (int64, error) {
 			return true, nil
 		}
 		for _, s := range d.Slots {
-			if s.Kind == partition.Written || s.Kind == partition.Torn || s.Kind == partition.Missing || s.Kind == partition.Invalid {
+			if s.Kind == partition.Written || s.Kind == partition.Torn || s.Kind == partition.Missing ||
+				s.Kind == partition.Invalid {
 				idx := base + s.Slot
 				if p.FirstIndex < 0 {
 					p.FirstIndex = idx

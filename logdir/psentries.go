@@ -109,7 +109,11 @@ func (ps *psLog) slotEntry(file string, size, idx int64, s partition.Slot) raftl
 		e = raftlog.Entry{Index: idx, Committed: e.Committed, Record: e.Record, State: raftlog.EntryEmpty,
 			Reason: "no record on disk"}
 	case partition.Torn:
-		e.State, e.Reason = raftlog.EntryDamaged, fmt.Sprintf("payload cut by the end of the file: %d of %d bytes", s.Avail, r.Length)
+		e.State, e.Reason = raftlog.EntryDamaged, fmt.Sprintf(
+			"payload cut by the end of the file: %d of %d bytes",
+			s.Avail,
+			r.Length,
+		)
 	default:
 		e.State, e.Reason = raftlog.EntryDamaged, s.Kind.String()
 		if s.Note != "" {

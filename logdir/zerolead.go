@@ -27,7 +27,15 @@ func zeroLeadOf(pf detect.PartitionFile, base int64, is partition.Issue, d parti
 	}
 	at, _ := v2.LeadingSlot(is.Slot)
 	end, _ := v2.LeadingSlot(to)
-	return zeroLead{file: pf.Name, number: pf.Number, from: base + is.Slot, to: base + to - 1, at: at, end: end, first: base + to}
+	return zeroLead{
+		file:   pf.Name,
+		number: pf.Number,
+		from:   base + is.Slot,
+		to:     base + to - 1,
+		at:     at,
+		end:    end,
+		first:  base + to,
+	}
 }
 
 // checkZeroLead judges zero leading slots for the releases that will open
@@ -39,11 +47,20 @@ func zeroLeadOf(pf detect.PartitionFile, base int64, is partition.Issue, d parti
 func (ps *psLog) checkZeroLead() {
 	live, ok := ps.live()
 	for _, z := range ps.zeroLead {
-		slots := fmt.Sprintf("partition %d is unsealed and its never-written %s before the first entry %d %s zero bytes at %d–%d, not stub records",
-			z.number, finding.Slots(z.from, z.to, "slot (index %d)", "slots (indexes %d–%d)"), z.first, finding.IsAre(z.to-z.from+1), z.at, z.end-1)
+		slots := fmt.Sprintf(
+			"partition %d is unsealed and its never-written %s before the first entry %d %s zero bytes at %d–%d, not stub records",
+			z.number,
+			finding.Slots(z.from, z.to, "slot (index %d)", "slots (indexes %d–%d)"),
+			z.first,
+			finding.IsAre(z.to-z.from+1),
+			z.at,
+			z.end-1,
+		)
 		lo, hi := max(z.first, live.From), min(ps.lastOf(z.number), live.To)
 		if !ok || lo > hi {
-			ps.Findings.Add(raftlog.New(finding.ZeroLeadingSlots, "harmless", z.file, z.at, z.from, finding.F{"slots": slots}))
+			ps.Findings.Add(
+				raftlog.New(finding.ZeroLeadingSlots, "harmless", z.file, z.at, z.from, finding.F{"slots": slots}),
+			)
 			continue
 		}
 		lost := raftlog.Range{From: lo, To: hi}
@@ -52,9 +69,16 @@ func (ps *psLog) checkZeroLead() {
 		if !old {
 			form, who = "downgrade", "a downgrade to DotNext 5.4.0–5.7.2 would lose entries: those releases stop"
 		}
-		effect := fmt.Sprintf("%s their scan of the partition at the first of them and read entries %s as empty (Term 0, Length 0)", who, lost)
+		effect := fmt.Sprintf(
+			"%s their scan of the partition at the first of them and read entries %s as empty (Term 0, Length 0)",
+			who,
+			lost,
+		)
 		if lo <= ps.State.CommitIndex {
-			effect += fmt.Sprintf(", so committed %s are lost from the state machine without an error", raftlog.Range{From: lo, To: min(hi, ps.State.CommitIndex)})
+			effect += fmt.Sprintf(
+				", so committed %s are lost from the state machine without an error",
+				raftlog.Range{From: lo, To: min(hi, ps.State.CommitIndex)},
+			)
 		}
 		effect += "; 5.7.3+ read them right"
 		ps.Findings.Add(raftlog.New(finding.ZeroLeadingSlots, form, z.file, z.at, lo, finding.F{"slots": slots,
@@ -83,12 +107,18 @@ func (ps *psLog) oldWriter() (bool, string) {
 	for _, f := range ps.Findings {
 		switch f.Code {
 		case finding.T1MissingInlineRecords, finding.T2HeaderOverwritten, finding.T3GarbageFooter:
-			return true, fmt.Sprintf("The log's writer is 5.4.0–5.7.2: it holds #244 damage (%s) that only those releases leave.", f.Code)
+			return true, fmt.Sprintf(
+				"The log's writer is 5.4.0–5.7.2: it holds #244 damage (%s) that only those releases leave.",
+				f.Code,
+			)
 		}
 	}
 	for _, p := range ps.Partitions {
 		if p.Number >= 1 && p.Sealed {
-			return false, fmt.Sprintf("The writer is 5.7.3+ (partition %d is sealed, which 5.4.0–5.7.2 never do to a partition numbered ≥ 1) or walctl sealed it; give --target-version if a 5.4.0–5.7.2 node opens the log.", p.Number)
+			return false, fmt.Sprintf(
+				"The writer is 5.7.3+ (partition %d is sealed, which 5.4.0–5.7.2 never do to a partition numbered ≥ 1) or walctl sealed it; give --target-version if a 5.4.0–5.7.2 node opens the log.",
+				p.Number,
+			)
 		}
 	}
 	return true, "The log's writer can be 5.4.0–5.7.2: no partition numbered ≥ 1 is sealed, as those releases leave them (give --target-version if the node runs 5.7.3+)."

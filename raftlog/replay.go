@@ -167,7 +167,13 @@ func (r *Replay) missingThrough(to int64) {
 		r.add(finding.IndexGap, "open", -1, missing.From, finding.F{"missing": missing.String(), "prev": r.prev})
 		return
 	}
-	r.add(finding.IndexGap, "", -1, missing.From, finding.F{"missing": missing.String(), "prev": r.prev, "next": to + 1})
+	r.add(
+		finding.IndexGap,
+		"",
+		-1,
+		missing.From,
+		finding.F{"missing": missing.String(), "prev": r.prev, "next": to + 1},
+	)
 }
 
 func (r *Replay) emptyEntry(e Entry) {

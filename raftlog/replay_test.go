@@ -30,21 +30,45 @@ func TestReplay(t *testing.T) {
 		{"missing tail", base, []Entry{ok(1, 1), ok(2, 1)}, map[string]int{"index-gap": 1}},
 		{"known gap", Bounds{Term: 5, Commit: 3, Applied: 3, Last: 4, EntriesFrom: 1, KnownGaps: []Range{{2, 3}}},
 			[]Entry{ok(1, 1), ok(4, 3)}, map[string]int{}},
-		{"duplicate", base, []Entry{ok(1, 1), ok(2, 1), ok(2, 1), ok(3, 2), ok(4, 3)}, map[string]int{"index-out-of-order": 1}},
+		{
+			"duplicate",
+			base,
+			[]Entry{ok(1, 1), ok(2, 1), ok(2, 1), ok(3, 2), ok(4, 3)},
+			map[string]int{"index-out-of-order": 1},
+		},
 		{"term decreases", base, []Entry{ok(1, 2), ok(2, 1), ok(3, 2), ok(4, 3)}, map[string]int{"term-decreased": 1}},
-		{"term above current", base, []Entry{ok(1, 1), ok(2, 1), ok(3, 2), ok(4, 6)}, map[string]int{"term-above-current": 1}},
+		{
+			"term above current",
+			base,
+			[]Entry{ok(1, 1), ok(2, 1), ok(3, 2), ok(4, 6)},
+			map[string]int{"term-above-current": 1},
+		},
 		{"commit beyond last", Bounds{Term: 5, Commit: 5, Applied: 3, Last: 4, EntriesFrom: 1},
 			[]Entry{ok(1, 1), ok(2, 1), ok(3, 2), ok(4, 3)}, map[string]int{"commit-beyond-last-index": 1}},
 		{"applied beyond commit", Bounds{Term: 5, Commit: 3, Applied: 4, Last: 4, EntriesFrom: 1},
 			[]Entry{ok(1, 1), ok(2, 1), ok(3, 2), ok(4, 3)}, map[string]int{"applied-beyond-commit": 1}},
 		{"snapshot beyond commit", Bounds{Term: 5, Commit: 3, Applied: 3, Last: 6, Snapshot: 5, EntriesFrom: 6},
-			[]Entry{{Index: 5, Term: 2, IsSnapshot: true, State: EntryOK}, ok(6, 3)}, map[string]int{"snapshot-beyond-commit": 1}},
+			[]Entry{
+				{Index: 5, Term: 2, IsSnapshot: true, State: EntryOK},
+				ok(6, 3),
+			}, map[string]int{"snapshot-beyond-commit": 1}},
 		{"entry below snapshot term", Bounds{Term: 5, Commit: 6, Applied: 6, Last: 6, Snapshot: 5, EntriesFrom: 6},
-			[]Entry{{Index: 5, Term: 3, IsSnapshot: true, State: EntryOK}, ok(6, 2)}, map[string]int{"term-decreased": 1}},
-		{"zeroed committed record", base, []Entry{ok(1, 1), {Index: 2, State: EntryEmpty, Committed: true}, ok(3, 2), ok(4, 3)},
-			map[string]int{"record-zeroed": 1}},
-		{"damaged entries are the codec's to report", base, []Entry{ok(1, 1), {Index: 2, State: EntryDamaged, Committed: true}, ok(3, 2), ok(4, 3)},
-			map[string]int{}},
+			[]Entry{
+				{Index: 5, Term: 3, IsSnapshot: true, State: EntryOK},
+				ok(6, 2),
+			}, map[string]int{"term-decreased": 1}},
+		{
+			"zeroed committed record",
+			base,
+			[]Entry{ok(1, 1), {Index: 2, State: EntryEmpty, Committed: true}, ok(3, 2), ok(4, 3)},
+			map[string]int{"record-zeroed": 1},
+		},
+		{
+			"damaged entries are the codec's to report",
+			base,
+			[]Entry{ok(1, 1), {Index: 2, State: EntryDamaged, Committed: true}, ok(3, 2), ok(4, 3)},
+			map[string]int{},
+		},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -74,7 +98,10 @@ func TestReplaySummary(t *testing.T) {
 		r.Add(e)
 	}
 	s, _ := r.Finish()
-	if s.Entries != 3 || s.Bytes != 15 || len(s.Terms) != 2 || s.Terms[0] != (TermCount{Term: 1, Entries: 2, Bytes: 15}) || s.First != 1 || s.Last != 3 {
+	if s.Entries != 3 || s.Bytes != 15 || len(s.Terms) != 2 ||
+		s.Terms[0] != (TermCount{Term: 1, Entries: 2, Bytes: 15}) ||
+		s.First != 1 ||
+		s.Last != 3 {
 		t.Errorf("summary %+v", s)
 	}
 }

@@ -99,7 +99,13 @@ func NewSource(l *logdir.Log, hint int64) (*Source, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Source{Root: l.Dir, codec: codec, G: partition.Geometry{R: l.R, M: l.M}, hint: hint, names: map[int64]string{}}
+	s := &Source{
+		Root:  l.Dir,
+		codec: codec,
+		G:     partition.Geometry{R: l.R, M: l.M},
+		hint:  hint,
+		names: map[int64]string{},
+	}
 	for _, p := range l.Partitions {
 		s.Numbers = append(s.Numbers, p.Number)
 		s.names[p.Number] = p.File

@@ -32,7 +32,19 @@ func TestParse(t *testing.T) {
 }
 
 func TestCompare(t *testing.T) {
-	order := []string{"4.0.0", "4.2.0", "4.7.1", "4.8.0", "4.15.3", "5.3.0", "5.4.0", "5.7.2", "5.7.3", "5.26.2", "6.0.0"}
+	order := []string{
+		"4.0.0",
+		"4.2.0",
+		"4.7.1",
+		"4.8.0",
+		"4.15.3",
+		"5.3.0",
+		"5.4.0",
+		"5.7.2",
+		"5.7.3",
+		"5.26.2",
+		"6.0.0",
+	}
 	for i, a := range order {
 		for j, b := range order {
 			got := MustParse(a).Compare(MustParse(b))

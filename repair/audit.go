@@ -27,7 +27,13 @@ func (o Options) Expect(p *Plan) audit.Expect {
 // --set-term.
 func (o WALRepairOptions) Expect() audit.Expect {
 	in := o.Open()
-	return audit.Expect{In: in, Out: in, SetTerm: o.SetTerm, CommitIndex: o.CommitIndex, AllowDropCommitted: o.AllowDropCommitted}
+	return audit.Expect{
+		In:                 in,
+		Out:                in,
+		SetTerm:            o.SetTerm,
+		CommitIndex:        o.CommitIndex,
+		AllowDropCommitted: o.AllowDropCommitted,
+	}
 }
 
 // Refusal is one thing a plan does not do without a flag (or at all).
@@ -68,7 +74,10 @@ func (p *Plan) Refusals() []Refusal {
 	}
 	if h := p.Heal; h != nil {
 		for _, r := range h.Refused {
-			out = append(out, Refusal{What: fmt.Sprintf("repair --from, %s (%s): %s", r.Kind, rangeOrNone(r.Range), r.Why)})
+			out = append(
+				out,
+				Refusal{What: fmt.Sprintf("repair --from, %s (%s): %s", r.Kind, rangeOrNone(r.Range), r.Why)},
+			)
 		}
 		if n := int64(len(h.Refused)); h.RefusedTotal > n && n == maxHealList {
 			out = append(out, Refusal{What: fmt.Sprintf("repair --from: %d more indexes refused", h.RefusedTotal-n)})

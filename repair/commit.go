@@ -28,13 +28,24 @@ func (pl *planner) commitTrust() error {
 	}
 	switch {
 	case *n < 0:
-		return &rebuild.FlagError{Msg: fmt.Sprintf("--commit-index %d is negative", *n), Hint: "give the cluster's commit index (walctl diff, or a healthy peer)"}
+		return &rebuild.FlagError{
+			Msg:  fmt.Sprintf("--commit-index %d is negative", *n),
+			Hint: "give the cluster's commit index (walctl diff, or a healthy peer)",
+		}
 	case *n < pl.S:
-		return &rebuild.FlagError{Msg: fmt.Sprintf("--commit-index %d is below the snapshot index %d, which is committed", *n, pl.S),
-			Hint: fmt.Sprintf("give the cluster's commit index, at least %d", pl.S)}
+		return &rebuild.FlagError{
+			Msg:  fmt.Sprintf("--commit-index %d is below the snapshot index %d, which is committed", *n, pl.S),
+			Hint: fmt.Sprintf("give the cluster's commit index, at least %d", pl.S),
+		}
 	case pl.commitTrusted && *n != pl.C:
-		return &rebuild.FlagError{Msg: fmt.Sprintf("--commit-index %d: node.state's CommitIndex %d is sound (checksum and size check out), so it is kept", *n, pl.C),
-			Hint: "--commit-index is for a node.state that cannot be trusted; drop it"}
+		return &rebuild.FlagError{
+			Msg: fmt.Sprintf(
+				"--commit-index %d: node.state's CommitIndex %d is sound (checksum and size check out), so it is kept",
+				*n,
+				pl.C,
+			),
+			Hint: "--commit-index is for a node.state that cannot be trusted; drop it",
+		}
 	}
 	pl.trustC = *n
 	return nil
@@ -61,9 +72,19 @@ func (pl *planner) commitNote(newC int64) string {
 		why = fmt.Sprintf("it is %d bytes, not 128", pl.ns.size)
 	}
 	if pl.o.CommitIndex != nil {
-		return fmt.Sprintf("node.state cannot be trusted (%s), nor its CommitIndex %d: CommitIndex %d comes from --commit-index", why, pl.C, newC)
+		return fmt.Sprintf(
+			"node.state cannot be trusted (%s), nor its CommitIndex %d: CommitIndex %d comes from --commit-index",
+			why,
+			pl.C,
+			newC,
+		)
 	}
-	return fmt.Sprintf("node.state cannot be trusted (%s), nor its CommitIndex %d: it is lowered to %d, the snapshot index, "+
-		"the highest index the files prove committed (safe in Raft: the leader sends its commit index again); "+
-		"give --commit-index N to write the cluster's instead (from a healthy peer, or walctl diff)", why, pl.C, newC)
+	return fmt.Sprintf(
+		"node.state cannot be trusted (%s), nor its CommitIndex %d: it is lowered to %d, the snapshot index, "+
+			"the highest index the files prove committed (safe in Raft: the leader sends its commit index again); "+
+			"give --commit-index N to write the cluster's instead (from a healthy peer, or walctl diff)",
+		why,
+		pl.C,
+		newC,
+	)
 }

@@ -112,7 +112,12 @@ func TestRepairWALMissingCheckpointNeedsCommitIndex(t *testing.T) {
 	o := repair.WALRepairOptions{CommitIndex: i64(17)}
 	plan = walPlan(t, dir, o)
 	if len(plan.Refusals()) > 0 || plan.NewCommitIndex != 17 || plan.NewLastIndex != 20 {
-		t.Fatalf("with --commit-index 17: commit %d, last %d, refusals %+v", plan.NewCommitIndex, plan.NewLastIndex, plan.Refusals())
+		t.Fatalf(
+			"with --commit-index 17: commit %d, last %d, refusals %+v",
+			plan.NewCommitIndex,
+			plan.NewLastIndex,
+			plan.Refusals(),
+		)
 	}
 	res, err := repair.ApplyWAL(plan, dir, o, logtest.Audited(t))
 	if err != nil {

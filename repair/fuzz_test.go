@@ -14,7 +14,13 @@ import (
 )
 
 // fuzzBases are the healthy logs the fuzzer damages (one per layout).
-var fuzzBases = []string{"5.26.2/table-basic", "5.26.2/legacy-basic", "5.26.2/sparse-basic", "5.26.2/table-snapshot-install", "5.7.1/table-basic"}
+var fuzzBases = []string{
+	"5.26.2/table-basic",
+	"5.26.2/legacy-basic",
+	"5.26.2/sparse-basic",
+	"5.26.2/table-snapshot-install",
+	"5.7.1/table-basic",
+}
 
 // targets lists the files of a log the fuzzer may replace, sorted.
 func targets(t testing.TB, dir string) []string {
@@ -100,7 +106,8 @@ func sameStepList(a, b *repair.Plan) bool {
 		return false
 	}
 	for i := range a.Steps {
-		if a.Steps[i].Kind != b.Steps[i].Kind || a.Steps[i].File != b.Steps[i].File || a.Steps[i].What != b.Steps[i].What {
+		if a.Steps[i].Kind != b.Steps[i].Kind || a.Steps[i].File != b.Steps[i].File ||
+			a.Steps[i].What != b.Steps[i].What {
 			return false
 		}
 	}

@@ -143,7 +143,15 @@ type healBounds struct {
 func planHeal(l, rep *logdir.Log, b healBounds) (*healer, error) {
 	h := &healer{h: &Heal{From: rep.Dir, FromFormat: rep.Format, Rebuilt: []HealEntry{}}, rep: rep,
 		listed: map[int64]int{}, kept: map[int64]bool{}}
-	w := &healWalk{h: h, l: l, rep: rep, b: b, dirOK: audit.Intact(l), repOK: audit.Intact(rep), repCommit: commitOf(rep)}
+	w := &healWalk{
+		h:         h,
+		l:         l,
+		rep:       rep,
+		b:         b,
+		dirOK:     audit.Intact(l),
+		repOK:     audit.Intact(rep),
+		repCommit: commitOf(rep),
+	}
 	if err := w.run(); err != nil {
 		return nil, err
 	}
@@ -252,8 +260,13 @@ func (w *healWalk) neither(a, b int64) {
 		return
 	}
 	hi := min(b, w.b.commit)
-	w.h.refuse(RefuseLacks, a, hi, fmt.Sprintf("neither DIR nor %s holds %s, which DIR's commit index %d says is committed: "+
-		"repair --from never moves a commit index back", w.rep.Dir, rangeWords(a, hi), w.b.commit))
+	w.h.refuse(
+		RefuseLacks,
+		a,
+		hi,
+		fmt.Sprintf("neither DIR nor %s holds %s, which DIR's commit index %d says is committed: "+
+			"repair --from never moves a commit index back", w.rep.Dir, rangeWords(a, hi), w.b.commit),
+	)
 	if b > hi {
 		w.stopped = true
 	}
@@ -281,28 +294,53 @@ func (w *healWalk) index(i int64, d, r *raftlog.Entry) error {
 			return err
 		}
 		if why != "" {
-			w.h.refuse(RefuseDivergence, i, i, fmt.Sprintf("DIR holds these entries intact and committed, %s holds others "+
-				"(%s): the histories diverged — this is not damage a replica can heal", w.rep.Dir, why))
+			w.h.refuse(
+				RefuseDivergence,
+				i,
+				i,
+				fmt.Sprintf("DIR holds these entries intact and committed, %s holds others "+
+					"(%s): the histories diverged — this is not damage a replica can heal", w.rep.Dir, why),
+			)
 			return nil
 		}
 		w.h.h.Compared++
 	case !committed:
 		w.stopped = true // the plain repair truncates the log before it
 	case r == nil:
-		w.h.refuse(RefuseLacks, i, i, fmt.Sprintf("%s does not hold these entries, which DIR does not hold intact and its "+
-			"commit index %d says are committed: repair --from never moves a commit index back", w.rep.Dir, w.b.commit))
+		w.h.refuse(
+			RefuseLacks,
+			i,
+			i,
+			fmt.Sprintf("%s does not hold these entries, which DIR does not hold intact and its "+
+				"commit index %d says are committed: repair --from never moves a commit index back", w.rep.Dir, w.b.commit),
+		)
 	case !repOK:
-		w.h.refuse(RefuseLacks, i, i, fmt.Sprintf("%s holds these entries damaged too (%s): rebuild DIR from another replica",
-			w.rep.Dir, repDamage(*r)))
+		w.h.refuse(
+			RefuseLacks,
+			i,
+			i,
+			fmt.Sprintf("%s holds these entries damaged too (%s): rebuild DIR from another replica",
+				w.rep.Dir, repDamage(*r)),
+		)
 	case i > w.repCommit:
-		w.h.refuse(RefuseLacks, i, i, fmt.Sprintf("%s has not committed these entries (its commit index is %d): its copy "+
-			"may be of another history; rebuild DIR from a replica that has", w.rep.Dir, w.repCommit))
+		w.h.refuse(
+			RefuseLacks,
+			i,
+			i,
+			fmt.Sprintf("%s has not committed these entries (its commit index is %d): its copy "+
+				"may be of another history; rebuild DIR from a replica that has", w.rep.Dir, w.repCommit),
+		)
 	case r.Term > w.b.term:
 		w.h.refuse(RefuseTerm, i, i, fmt.Sprintf("the replica's entry is of term %d, above DIR's current term %d: DIR "+
 			"never held it (DIR's term would have to move)", r.Term, w.b.term))
 	case r.Term < w.lastTerm:
-		w.h.refuse(RefuseTerm, i, i, fmt.Sprintf("the replica's entry is of term %d, below term %d of the entry before it "+
-			"in DIR: the terms of DIR's log would move backwards", r.Term, w.lastTerm))
+		w.h.refuse(
+			RefuseTerm,
+			i,
+			i,
+			fmt.Sprintf("the replica's entry is of term %d, below term %d of the entry before it "+
+				"in DIR: the terms of DIR's log would move backwards", r.Term, w.lastTerm),
+		)
 	default:
 		w.h.rebuild(*r, was(d))
 		w.lastTerm, w.lastRebuilt = r.Term, true
@@ -322,7 +360,11 @@ func (w *healWalk) differs(d, r raftlog.Entry) (string, error) {
 	case d.Term != r.Term:
 		return fmt.Sprintf("term %d, not %d", r.Term, d.Term), nil
 	case !raftlog.SameCommand(d.CommandID, r.CommandID):
-		return fmt.Sprintf("command id %s, not %s", raftlog.CommandText(r.CommandID), raftlog.CommandText(d.CommandID)), nil
+		return fmt.Sprintf(
+			"command id %s, not %s",
+			raftlog.CommandText(r.CommandID),
+			raftlog.CommandText(d.CommandID),
+		), nil
 	case d.Length != r.Length:
 		return fmt.Sprintf("%d bytes, not %d", r.Length, d.Length), nil
 	}
@@ -398,8 +440,11 @@ func (h *healer) rebuild(r raftlog.Entry, was string) {
 	}
 	if len(h.h.Rebuilt) < maxHealList {
 		h.listed[r.Index] = len(h.h.Rebuilt)
-		h.h.Rebuilt = append(h.h.Rebuilt, HealEntry{Index: r.Index, Term: r.Term, CommandID: r.CommandID, Length: r.Length,
-			Was: was, Payload: payload})
+		h.h.Rebuilt = append(
+			h.h.Rebuilt,
+			HealEntry{Index: r.Index, Term: r.Term, CommandID: r.CommandID, Length: r.Length,
+				Was: was, Payload: payload},
+		)
 	}
 }
 
@@ -486,9 +531,18 @@ func (h *healer) Patch(p *rebuild.Part, first, last int64) error {
 		}
 		s := e.Index - first
 		for int64(len(p.Decoded.Slots)) <= s {
-			p.Decoded.Slots = append(p.Decoded.Slots, partition.Slot{Slot: int64(len(p.Decoded.Slots)), Kind: partition.Unwritten, At: -1})
+			p.Decoded.Slots = append(
+				p.Decoded.Slots,
+				partition.Slot{Slot: int64(len(p.Decoded.Slots)), Kind: partition.Unwritten, At: -1},
+			)
 		}
-		p.Decoded.Slots[s] = partition.Slot{Slot: s, Kind: partition.Written, Rec: recordOf(e, h.rep.Format), At: -1, Avail: e.Length}
+		p.Decoded.Slots[s] = partition.Slot{
+			Slot:  s,
+			Kind:  partition.Written,
+			Rec:   recordOf(e, h.rep.Format),
+			At:    -1,
+			Avail: e.Length,
+		}
 		p.Heal[s] = append([]raftlog.Span{}, e.Payload...)
 		return true
 	})
@@ -566,7 +620,10 @@ func (h *healer) healWords(spec *rebuild.Partition) string {
 	}
 	s := fmt.Sprintf("; %s rebuilt from the replica", strings.Join(parts, ", "))
 	if len(keep) > 0 {
-		s += fmt.Sprintf(" (payload bytes of %s kept: DIR still holds them, equal to the replica's)", strings.Join(keep, ", "))
+		s += fmt.Sprintf(
+			" (payload bytes of %s kept: DIR still holds them, equal to the replica's)",
+			strings.Join(keep, ", "),
+		)
 	}
 	return s
 }

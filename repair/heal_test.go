@@ -169,8 +169,14 @@ func TestHealReplicaSets(t *testing.T) {
 				}
 			}
 			if code != 0 || !after.Consistent || after.SharedCommittedPrefix != low || len(after.Differences) > 0 {
-				t.Errorf("after healing: exit %d, consistent %v, shared committed prefix %d (lowest commit %d), differences %+v",
-					code, after.Consistent, after.SharedCommittedPrefix, low, after.Differences)
+				t.Errorf(
+					"after healing: exit %d, consistent %v, shared committed prefix %d (lowest commit %d), differences %+v",
+					code,
+					after.Consistent,
+					after.SharedCommittedPrefix,
+					low,
+					after.Differences,
+				)
 			}
 		})
 	}
@@ -258,7 +264,14 @@ func TestHealFixtures(t *testing.T) {
 				rebuilt = append(rebuilt, e.Index)
 			}
 			if !reflect.DeepEqual(rebuilt, c.rebuilt) || p.Heal.Kept != c.kept || len(p.Heal.Refused) > 0 {
-				t.Fatalf("rebuilt %v (kept %d, refused %+v), want %v (kept %d)", rebuilt, p.Heal.Kept, p.Heal.Refused, c.rebuilt, c.kept)
+				t.Fatalf(
+					"rebuilt %v (kept %d, refused %+v), want %v (kept %d)",
+					rebuilt,
+					p.Heal.Kept,
+					p.Heal.Refused,
+					c.rebuilt,
+					c.kept,
+				)
 			}
 			fromSum := logtest.TreeHash(t, from)
 			if out, errs, code := run("repair", "--from", from, "--apply", dir); code != 0 {
@@ -295,8 +308,14 @@ func TestHealRefusals(t *testing.T) {
 	}{
 		// node1 committed 12–17 in term 2; node2 holds other entries of
 		// term 1 at 12–14 (its uncommitted suffix): divergence, not damage.
-		{"divergent set, WriteAheadLog", func(t *testing.T) string { return fixtures.Copy(t, filepath.Join(rep, "cluster-divergent", "node1")) },
-			fixed(filepath.Join(rep, "cluster-divergent", "node2")), repair.RefuseDivergence, 12, "histories diverged"},
+		{
+			"divergent set, WriteAheadLog",
+			func(t *testing.T) string { return fixtures.Copy(t, filepath.Join(rep, "cluster-divergent", "node1")) },
+			fixed(filepath.Join(rep, "cluster-divergent", "node2")),
+			repair.RefuseDivergence,
+			12,
+			"histories diverged",
+		},
 		{"divergent set, DIR converted to a Table log and damaged", func(t *testing.T) string {
 			return damagedCopy(t, filepath.Join(rep, "cluster-divergent", "node1"), 5)
 		}, fixed(filepath.Join(rep, "cluster-divergent", "node2")), repair.RefuseDivergence, 12, "histories diverged"},
@@ -306,8 +325,16 @@ func TestHealRefusals(t *testing.T) {
 		}, fixed(filepath.Join(rep, "cluster-lagging", "node2")), repair.RefuseLacks, 20, "never moves a commit index back"},
 		// A healthy replica, but DIR is a WriteAheadLog whose entry 20 is
 		// damaged: walctl does not rebuild WriteAheadLog entries.
-		{"WriteAheadLog DIR with damage", func(t *testing.T) string { return flippedWAL(t, filepath.Join(rep, "cluster-lagging", "node1")) },
-			fixed(filepath.Join(rep, "cluster-lagging", "node3")), repair.RefuseFormat, 20, "PersistentState logs only"},
+		{
+			"WriteAheadLog DIR with damage",
+			func(t *testing.T) string { return flippedWAL(t, filepath.Join(rep, "cluster-lagging", "node1")) },
+			fixed(
+				filepath.Join(rep, "cluster-lagging", "node3"),
+			),
+			repair.RefuseFormat,
+			20,
+			"PersistentState logs only",
+		},
 		// The replica's entry 4 is of term 2, DIR's current term is 1.
 		{"term above DIR's", func(t *testing.T) string { return genLog(t, []int64{1, 1, 1, 1}, 1, 4, 4) },
 			func(t *testing.T) string { return genLog(t, []int64{1, 1, 1, 2}, 2, 4, 0) }, repair.RefuseTerm, 4, "above DIR's current term"},
@@ -332,7 +359,8 @@ func TestHealRefusals(t *testing.T) {
 			}
 			found := false
 			for _, r := range doc.Plan.Heal.Refused {
-				if r.Kind == c.kind && r.Range.From <= c.at && c.at <= r.Range.To && strings.Contains(r.Why, c.contains) {
+				if r.Kind == c.kind && r.Range.From <= c.at && c.at <= r.Range.To &&
+					strings.Contains(r.Why, c.contains) {
 					found = true
 				}
 			}
@@ -480,7 +508,8 @@ func TestHealSparseT1(t *testing.T) {
 	if err := json.Unmarshal([]byte(out), &r); err != nil || code != 1 {
 		t.Fatalf("diff: exit %d, %v\n%s%s", code, err, out, errs)
 	}
-	if len(r.Differences) != 1 || r.Differences[0].Class != "local-damage" || r.Differences[0].Bug != "DotNext #244 T1" {
+	if len(r.Differences) != 1 || r.Differences[0].Class != "local-damage" ||
+		r.Differences[0].Bug != "DotNext #244 T1" {
 		t.Fatalf("differences %+v", r.Differences)
 	}
 	p := openPlan(t, dir, repair.Options{From: src})
@@ -503,7 +532,8 @@ func TestHealPadded292(t *testing.T) {
 	set := filepath.Join(fixtures.Root(), "replicas", "6.4.0", "cluster-agree")
 	dir, from := fixtures.Copy(t, filepath.Join(set, "node1")), filepath.Join(set, "node2")
 	out, errs, code := run("repair", "--from", from, "--apply", dir)
-	if code != 0 || !strings.Contains(out, "31 intact committed entries of DIR compared with the replica's, all equal") {
+	if code != 0 ||
+		!strings.Contains(out, "31 intact committed entries of DIR compared with the replica's, all equal") {
 		t.Fatalf("exit %d\n%s%s", code, out, errs)
 	}
 	if r, code := diffOf(t, "/", []string{from, dir}); code != 0 || !r.Identical {

@@ -130,20 +130,33 @@ func (pl *planner) classify(it *Item, steps map[string]int) {
 		pl.refusedItem(it, pl.refusal, pl.refuseFlag)
 	case f.Code == finding.ZeroLeadingSlots && steps[f.File] > 0 && pl.p.Steps[steps[f.File]-1].Kind == StepPatch:
 		it.Status, it.Step = Fixed, steps[f.File]
-		it.Action = fmt.Sprintf("step %d writes stub records over the zero slots of partition %s; nothing else in the file changes", it.Step, f.File)
+		it.Action = fmt.Sprintf(
+			"step %d writes stub records over the zero slots of partition %s; nothing else in the file changes",
+			it.Step,
+			f.File,
+		)
 	case layoutCodes[f.Code] && steps[f.File] > 0:
 		it.Status, it.Step = Fixed, steps[f.File]
 		it.Action = fmt.Sprintf("step %d rebuilds partition %s", it.Step, f.File)
 	case f.Code == finding.UnsealedPartition && stateStep > 0 && pl.holdsNewLast(f.File):
 		it.Status, it.Step = Fixed, stateStep
-		it.Action = fmt.Sprintf("step %d lowers LastIndex to %d, which lies in partition %s: DotNext reads the partition holding LastIndex from its inline chain", stateStep, pl.effLast, f.File)
+		it.Action = fmt.Sprintf(
+			"step %d lowers LastIndex to %d, which lies in partition %s: DotNext reads the partition holding LastIndex from its inline chain",
+			stateStep,
+			pl.effLast,
+			f.File,
+		)
 	case f.Code == finding.CommitBeyondLastIndex && pl.refused: // a node.state step does not fix it then
 		pl.refusedItem(it, pl.refusal, pl.refuseFlag)
 	case pl.stateFinding(f) && stateStep > 0:
 		it.Status, it.Step = Fixed, stateStep
 		it.Action = fmt.Sprintf("step %d rewrites node.state", stateStep)
 	case pl.stateFinding(f) && pl.stateRefused != "":
-		pl.refusedItem(it, "node.state cannot be rewritten: "+pl.stateRefused+stateAdvice(pl.ns.flags(), pl.maxTerm), pl.ns.flags())
+		pl.refusedItem(
+			it,
+			"node.state cannot be rewritten: "+pl.stateRefused+stateAdvice(pl.ns.flags(), pl.maxTerm),
+			pl.ns.flags(),
+		)
 	default:
 		pl.leftAlone(it)
 	}

@@ -43,7 +43,8 @@ func TestRepairPadding292Plan(t *testing.T) {
 			for _, r := range p.Steps[0].Records {
 				got = append(got, r.Index)
 				if r.NewOffset%4096 != 0 || r.NewOffset-r.OldOffset != r.Padding || r.OldLength-r.NewLength != r.Padding ||
-					r.Padding <= 0 || !r.Committed || (r.OldHash == "") != (r.NewHash == "") ||
+					r.Padding <= 0 || !r.Committed ||
+					(r.OldHash == "") != (r.NewHash == "") ||
 					(r.NewHash != "" && r.NewHash == r.OldHash) {
 					t.Errorf("record fix %+v", r)
 				}
@@ -185,7 +186,12 @@ func TestRepairPadding292RefusesChangedLog(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := tree(t, dir)
-	_, err := repair.ApplyWAL(plan, dir, repair.WALRepairOptions{Backup: filepath.Join(t.TempDir(), "b")}, logtest.Audited(t))
+	_, err := repair.ApplyWAL(
+		plan,
+		dir,
+		repair.WALRepairOptions{Backup: filepath.Join(t.TempDir(), "b")},
+		logtest.Audited(t),
+	)
 	if err == nil || !strings.Contains(err.Error(), "changed while walctl was planning") {
 		t.Fatalf("err %v", err)
 	}
@@ -236,7 +242,12 @@ func TestRepairPadding292ManyEntries(t *testing.T) {
 	}
 	out, _, code := run("verify", "--json", dir)
 	if code != 1 || strings.Count(out, `"code": "padding-292"`) != 51 || !strings.Contains(out, "100 more findings") {
-		t.Fatalf("verify: exit %d, %d padding findings\n%.2000s", code, strings.Count(out, `"code": "padding-292"`), out)
+		t.Fatalf(
+			"verify: exit %d, %d padding findings\n%.2000s",
+			code,
+			strings.Count(out, `"code": "padding-292"`),
+			out,
+		)
 	}
 	p := walPlan(t, dir, repair.WALRepairOptions{})
 	records := 0

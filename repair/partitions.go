@@ -48,7 +48,11 @@ func (pl *planner) partitions() error {
 // removeStep deletes a partition wholly after the new end of the log.
 func (pl *planner) removeStep(p *rebuild.Part, first, last int64) *Step {
 	st := &Step{Kind: StepRemove, File: p.Name, Why: []string{"truncation"},
-		What: fmt.Sprintf("delete: the whole partition (indexes %s) is after the new last index %d", raftlog.Range{From: first, To: last}, pl.effLast)}
+		What: fmt.Sprintf(
+			"delete: the whole partition (indexes %s) is after the new last index %d",
+			raftlog.Range{From: first, To: last},
+			pl.effLast,
+		)}
 	if lo, hi := first, min(last, pl.L); lo <= hi {
 		st.Drops = &raftlog.Range{From: lo, To: hi}
 	}
@@ -93,7 +97,10 @@ func (pl *planner) live(p *rebuild.Part, first, last int64) (*Step, error) {
 	r := pl.recipe(p, from, to, seal)
 	var why []string
 	if needSeal {
-		why = append(why, "sealed from its inline chain: DotNext ≥ 5.7.3 reads an unsealed partition that does not hold LastIndex as empty")
+		why = append(
+			why,
+			"sealed from its inline chain: DotNext ≥ 5.7.3 reads an unsealed partition that does not hold LastIndex as empty",
+		)
 	}
 	if cut {
 		why = append(why, fmt.Sprintf("entries after %d are dropped", pl.effLast))
@@ -119,7 +126,14 @@ func writtenRun(p *rebuild.Part, first, last int64) (int64, int64) {
 }
 
 func (pl *planner) recipe(p *rebuild.Part, from, to int64, seal bool) rebuild.Recipe {
-	return rebuild.Recipe{Format: pl.l.Format, Geom: pl.src.G, Number: p.Number, From: from, To: to, Seal: seal && pl.l.Format == format.V2}
+	return rebuild.Recipe{
+		Format: pl.l.Format,
+		Geom:   pl.src.G,
+		Number: p.Number,
+		From:   from,
+		To:     to,
+		Seal:   seal && pl.l.Format == format.V2,
+	}
 }
 
 // rewriteStep returns the step for r, or nil when the file already holds
@@ -183,7 +197,12 @@ func describe(r rebuild.Recipe, spec *rebuild.Partition) string {
 	case len(spec.Entries) == 0:
 		b.WriteString("rebuild with no entries")
 	default:
-		fmt.Fprintf(&b, "rebuild with entries %s laid out by the %s writer", raftlog.Range{From: r.From, To: r.To}, r.Format)
+		fmt.Fprintf(
+			&b,
+			"rebuild with entries %s laid out by the %s writer",
+			raftlog.Range{From: r.From, To: r.To},
+			r.Format,
+		)
 	}
 	if r.Format == format.V2 {
 		if r.Seal {

@@ -48,8 +48,12 @@ func (pl *planner) planStubPatch(p *rebuild.Part, first int64) *Step {
 			return nil // the codec saw the slots inside the file: never the case
 		}
 		return &Step{Kind: StepPatch, File: p.Name, Why: []string{string(is.Code)}, stubs: &sp,
-			What: fmt.Sprintf("write stub records over the zero never-written slots of indexes %s (bytes %d–%d), so that DotNext 5.4.0–5.7.2 scan on to the entries; every other byte stays as it is",
-				raftlog.Range{From: first + sp.From, To: first + sp.To - 1}, sp.At, sp.End-1)}
+			What: fmt.Sprintf(
+				"write stub records over the zero never-written slots of indexes %s (bytes %d–%d), so that DotNext 5.4.0–5.7.2 scan on to the entries; every other byte stays as it is",
+				raftlog.Range{From: first + sp.From, To: first + sp.To - 1},
+				sp.At,
+				sp.End-1,
+			)}
 	}
 	return nil
 }
@@ -75,7 +79,13 @@ func stagePatch(tx *txn.Tx, st *Step) error {
 	}
 	size := info.Size()
 	if sp.At < 0 || sp.End > size || sp.At > sp.End {
-		return fmt.Errorf("%s: the slots to patch (%d–%d) are not inside the %d-byte file", in.Name(), sp.At, sp.End, size)
+		return fmt.Errorf(
+			"%s: the slots to patch (%d–%d) are not inside the %d-byte file",
+			in.Name(),
+			sp.At,
+			sp.End,
+			size,
+		)
 	}
 	return tx.WriteFile(st.File, func(w io.Writer) error {
 		wa, ok := w.(io.WriterAt)

@@ -188,7 +188,11 @@ func MakePlan(l *logdir.Log, o Options) (*Plan, error) {
 	switch l.Format {
 	case format.Legacy, format.V2, format.Sparse:
 	default:
-		return nil, fmt.Errorf("%s: walctl repair handles the PersistentState formats (legacy, v2, sparse), not %q", l.Dir, l.Format)
+		return nil, fmt.Errorf(
+			"%s: walctl repair handles the PersistentState formats (legacy, v2, sparse), not %q",
+			l.Dir,
+			l.Format,
+		)
 	}
 	pl := &planner{l: l, o: o, p: &Plan{Dir: l.Dir, Format: l.Format, R: l.R, M: l.M}, firstBad: -1, frozenFrom: -1}
 	findings, err := collectFindings(l)

@@ -30,9 +30,19 @@ func TestRepairRepairableFixtures(t *testing.T) {
 			settings := logtest.SettingsFor(t, f)
 			plan := openPlan(t, dir, repair.Options{Log: settings})
 			if plan.DamageRemains() || plan.Nothing() {
-				t.Fatalf("plan: damage remains %v, steps %d; items %+v", plan.DamageRemains(), len(plan.Steps), plan.Items)
+				t.Fatalf(
+					"plan: damage remains %v, steps %d; items %+v",
+					plan.DamageRemains(),
+					len(plan.Steps),
+					plan.Items,
+				)
 			}
-			res, err := repair.Apply(plan, dir, repair.Options{Backup: filepath.Join(t.TempDir(), "backup"), Log: settings}, logtest.Audited(t))
+			res, err := repair.Apply(
+				plan,
+				dir,
+				repair.Options{Backup: filepath.Join(t.TempDir(), "backup"), Log: settings},
+				logtest.Audited(t),
+			)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -123,12 +133,18 @@ func TestRepairRefusesUnrepairable(t *testing.T) {
 				t.Fatalf("plan claims to repair everything: %+v", plan.Items)
 			}
 			for _, it := range plan.Items {
-				if it.Finding.Severity == raftlog.Error && it.Status == repair.Refused && !strings.HasPrefix(it.Action, "no safe repair: ") {
+				if it.Finding.Severity == raftlog.Error && it.Status == repair.Refused &&
+					!strings.HasPrefix(it.Action, "no safe repair: ") {
 					t.Errorf("refusal without a reason: %+v", it)
 				}
 			}
 			if plan.NewLastIndex < plan.CommitIndex && plan.CommitIndex <= plan.LastIndex {
-				t.Errorf("plan drops committed entries without the flag: LastIndex %d → %d, CommitIndex %d", plan.LastIndex, plan.NewLastIndex, plan.CommitIndex)
+				t.Errorf(
+					"plan drops committed entries without the flag: LastIndex %d → %d, CommitIndex %d",
+					plan.LastIndex,
+					plan.NewLastIndex,
+					plan.CommitIndex,
+				)
 			}
 			if _, err := repair.Apply(plan, dir, repair.Options{Backup: filepath.Join(t.TempDir(), "b")}, logtest.Audited(t)); err != nil {
 				t.Fatal(err)
@@ -207,7 +223,12 @@ func TestRepairHealthyIsNothingToDo(t *testing.T) {
 		t.Run(f.Name, func(t *testing.T) {
 			plan := openPlan(t, f.WAL, repair.Options{})
 			if !plan.Nothing() || plan.DamageRemains() {
-				t.Errorf("healthy log: %d steps, damage remains %v: %+v", len(plan.Steps), plan.DamageRemains(), plan.Steps)
+				t.Errorf(
+					"healthy log: %d steps, damage remains %v: %+v",
+					len(plan.Steps),
+					plan.DamageRemains(),
+					plan.Steps,
+				)
 			}
 		})
 	}

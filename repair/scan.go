@@ -132,7 +132,14 @@ func (pl *planner) lastNote(nl int64) []string {
 	case pl.firstBad >= 0:
 		return []string{fmt.Sprintf("the log can be trusted up to index %d: %s", nl, pl.badWhy)}
 	case nl > pl.L:
-		return []string{fmt.Sprintf("node.state LastIndex %d lags behind CommitIndex %d; the records of %s are on disk", pl.L, pl.C, raftlog.Range{From: pl.L + 1, To: nl})}
+		return []string{
+			fmt.Sprintf(
+				"node.state LastIndex %d lags behind CommitIndex %d; the records of %s are on disk",
+				pl.L,
+				pl.C,
+				raftlog.Range{From: pl.L + 1, To: nl},
+			),
+		}
 	}
 	return nil
 }

@@ -27,12 +27,20 @@ func checkState(raw []byte, st nodestate.State, o Options) stateCheck {
 	c := stateCheck{size: len(raw), stored: st, setTerm: o.SetTerm, clearVote: o.ClearVote}
 	c.mismatch = len(raw) >= nodestate.Size && nodestate.Status(raw) == nodestate.ChecksumMismatch
 	c.termLost = c.size < nodestate.OffVoteFlag || c.mismatch
-	c.voteLost = c.size <= nodestate.OffVoteFlag || (st.HasVote() && c.size < nodestate.OffVote+nodestate.MemberIDSize) || c.mismatch
+	c.voteLost = c.size <= nodestate.OffVoteFlag ||
+		(st.HasVote() && c.size < nodestate.OffVote+nodestate.MemberIDSize) ||
+		c.mismatch
 	switch {
 	case c.size < nodestate.OffSnapshot:
-		c.fatal = fmt.Sprintf("node.state is %d bytes: CommitIndex, LastApplied and LastIndex (bytes 0–23) are not all there", c.size)
+		c.fatal = fmt.Sprintf(
+			"node.state is %d bytes: CommitIndex, LastApplied and LastIndex (bytes 0–23) are not all there",
+			c.size,
+		)
 	case st.Snapshot.Index > 0 && c.size < nodestate.OffSnapshot+8+32:
-		c.fatal = fmt.Sprintf("node.state is %d bytes: the snapshot's term, length or offset (bytes 32–63) are gone", c.size)
+		c.fatal = fmt.Sprintf(
+			"node.state is %d bytes: the snapshot's term, length or offset (bytes 32–63) are gone",
+			c.size,
+		)
 	}
 	return c
 }
@@ -69,9 +77,15 @@ func (c stateCheck) refusal() string {
 	case c.mismatch:
 		return "its checksum does not match bytes 0–119: one of its fields changed and walctl cannot tell which, so the term and the vote cannot be trusted — a wrong term or vote can make the node vote twice in one term"
 	case c.termLost:
-		return fmt.Sprintf("it is %d bytes, not 128: the term (bytes 72–79) and the vote (80–108) are gone — a guessed term or vote can make the node vote twice in one term", c.size)
+		return fmt.Sprintf(
+			"it is %d bytes, not 128: the term (bytes 72–79) and the vote (80–108) are gone — a guessed term or vote can make the node vote twice in one term",
+			c.size,
+		)
 	case c.voteLost:
-		return fmt.Sprintf("it is %d bytes, not 128: the vote (bytes 80–108) is gone — a guessed vote can make the node vote twice in one term", c.size)
+		return fmt.Sprintf(
+			"it is %d bytes, not 128: the vote (bytes 80–108) is gone — a guessed vote can make the node vote twice in one term",
+			c.size,
+		)
 	}
 	return ""
 }
@@ -89,17 +103,34 @@ func (c stateCheck) validate(o Options, maxTerm int64) error {
 		t := *o.SetTerm
 		switch {
 		case t < 0:
-			return &rebuild.FlagError{Msg: fmt.Sprintf("--set-term %d is negative", t), Hint: "give the cluster's current term"}
+			return &rebuild.FlagError{
+				Msg:  fmt.Sprintf("--set-term %d is negative", t),
+				Hint: "give the cluster's current term",
+			}
 		case t < maxTerm:
-			return &rebuild.FlagError{Msg: fmt.Sprintf("--set-term %d is below term %d of an entry in the log", t, maxTerm), Hint: termAdvice(maxTerm)}
+			return &rebuild.FlagError{
+				Msg:  fmt.Sprintf("--set-term %d is below term %d of an entry in the log", t, maxTerm),
+				Hint: termAdvice(maxTerm),
+			}
 		case !c.termLost && t < c.stored.Term:
-			return &rebuild.FlagError{Msg: fmt.Sprintf("--set-term %d is below the node's current term %d: lowering the term can make the node vote twice", t, c.stored.Term),
-				Hint: fmt.Sprintf("give a term ≥ %d, or leave the term alone", c.stored.Term)}
+			return &rebuild.FlagError{
+				Msg: fmt.Sprintf(
+					"--set-term %d is below the node's current term %d: lowering the term can make the node vote twice",
+					t,
+					c.stored.Term,
+				),
+				Hint: fmt.Sprintf("give a term ≥ %d, or leave the term alone", c.stored.Term),
+			}
 		}
 	}
 	if o.ClearVote && !c.voteLost && c.stored.HasVote() && (o.SetTerm == nil || *o.SetTerm <= c.stored.Term) {
-		return &rebuild.FlagError{Msg: fmt.Sprintf("--clear-vote in the same term %d would let the node vote a second time in it", c.stored.Term),
-			Hint: fmt.Sprintf("add --set-term T with T > %d (a new term starts without a vote)", c.stored.Term)}
+		return &rebuild.FlagError{
+			Msg: fmt.Sprintf(
+				"--clear-vote in the same term %d would let the node vote a second time in it",
+				c.stored.Term,
+			),
+			Hint: fmt.Sprintf("add --set-term T with T > %d (a new term starts without a vote)", c.stored.Term),
+		}
 	}
 	return nil
 }
@@ -155,7 +186,8 @@ func (pl *planner) termAndVote(want *nodestate.State) []string {
 		want.Term = *t
 	}
 	autoClear := c.setTerm != nil && !c.termLost && *c.setTerm > c.stored.Term
-	if (pl.o.ClearVote || autoClear || c.voteLost) && (want.VoteFlag != 0 || want.Vote != [nodestate.MemberIDSize]byte{}) {
+	if (pl.o.ClearVote || autoClear || c.voteLost) &&
+		(want.VoteFlag != 0 || want.Vote != [nodestate.MemberIDSize]byte{}) {
 		switch {
 		case pl.o.ClearVote:
 			what = append(what, "vote cleared (--clear-vote)")

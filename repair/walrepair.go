@@ -166,9 +166,15 @@ func (pl *walPlanner) chooseForm() error {
 		pl.form = wal.CheckpointV1
 	}
 	if pl.form == wal.Checkpoint5x && (params.Layout != wal.Layout5 || params.Hash != wal.HashNone) {
-		return &rebuild.FlagError{Msg: fmt.Sprintf("DotNext 5.x reads only 40-byte records without a hash, and metadata/ holds %d-byte records with hash %s (%s): this log cannot get a 5.x checkpoint",
-			params.RecordSize, params.Hash, params.Confidence.String()+" confidence"),
-			Hint: "use --target-version 6.x, or walctl convert --to wal --target-version 5.26.2 to rewrite the whole log"}
+		return &rebuild.FlagError{
+			Msg: fmt.Sprintf(
+				"DotNext 5.x reads only 40-byte records without a hash, and metadata/ holds %d-byte records with hash %s (%s): this log cannot get a 5.x checkpoint",
+				params.RecordSize,
+				params.Hash,
+				params.Confidence.String()+" confidence",
+			),
+			Hint: "use --target-version 6.x, or walctl convert --to wal --target-version 5.26.2 to rewrite the whole log",
+		}
 	}
 	return nil
 }
@@ -184,11 +190,19 @@ func (pl *walPlanner) checkCommitFlag(untrusted bool) error {
 	case n == nil:
 		return nil
 	case *n < pl.ext.S:
-		return &rebuild.FlagError{Msg: fmt.Sprintf("--commit-index %d is below the snapshot index %d, which is committed", *n, pl.ext.S),
-			Hint: fmt.Sprintf("give the cluster's commit index, at least %d", pl.ext.S)}
+		return &rebuild.FlagError{
+			Msg:  fmt.Sprintf("--commit-index %d is below the snapshot index %d, which is committed", *n, pl.ext.S),
+			Hint: fmt.Sprintf("give the cluster's commit index, at least %d", pl.ext.S),
+		}
 	case !untrusted && *n != pl.ext.Commit:
-		return &rebuild.FlagError{Msg: fmt.Sprintf("--commit-index %d: the checkpoint's commit index %d is sound, so it is kept", *n, pl.ext.Commit),
-			Hint: "--commit-index is for a torn or missing checkpoint; drop it"}
+		return &rebuild.FlagError{
+			Msg: fmt.Sprintf(
+				"--commit-index %d: the checkpoint's commit index %d is sound, so it is kept",
+				*n,
+				pl.ext.Commit,
+			),
+			Hint: "--commit-index is for a torn or missing checkpoint; drop it",
+		}
 	}
 	return nil
 }
@@ -216,15 +230,40 @@ func (pl *walPlanner) decideEnd(findings raftlog.Findings) error {
 	switch n := pl.o.CommitIndex; {
 	case untrusted && n != nil:
 		pl.knownC = *n
-		p.Notes = append(p.Notes, fmt.Sprintf("the checkpoint cannot be trusted (%s): commit index %d comes from --commit-index", checkpointWords(cp), *n))
+		p.Notes = append(
+			p.Notes,
+			fmt.Sprintf(
+				"the checkpoint cannot be trusted (%s): commit index %d comes from --commit-index",
+				checkpointWords(cp),
+				*n,
+			),
+		)
 	case cp.Torn() && !ext.RecoveredConfirmed:
-		pl.refuse(fmt.Sprintf("the checkpoint is torn (%d bytes) and its surviving bytes give no commit index the slots confirm: the true commit index is not on disk, and raising it could apply uncommitted entries", cp.Size), commitFlag)
+		pl.refuse(
+			fmt.Sprintf(
+				"the checkpoint is torn (%d bytes) and its surviving bytes give no commit index the slots confirm: the true commit index is not on disk, and raising it could apply uncommitted entries",
+				cp.Size,
+			),
+			commitFlag,
+		)
 		return nil
 	case cp.Torn():
 		pl.knownC = max(ext.RecoveredC, ext.S)
-		p.Notes = append(p.Notes, fmt.Sprintf("the torn checkpoint (%d bytes) still gives commit index %d, and slots %d–%d confirm it", cp.Size, ext.RecoveredC, ext.S+1, ext.ValidEnd))
+		p.Notes = append(
+			p.Notes,
+			fmt.Sprintf(
+				"the torn checkpoint (%d bytes) still gives commit index %d, and slots %d–%d confirm it",
+				cp.Size,
+				ext.RecoveredC,
+				ext.S+1,
+				ext.ValidEnd,
+			),
+		)
 	case untrusted:
-		pl.refuse("the checkpoint is missing or empty while slots hold entries: the commit index is not on disk, and raising it could apply uncommitted entries (spec §11.4); the library opens the log at the snapshot and the cluster re-replicates the rest", commitFlag)
+		pl.refuse(
+			"the checkpoint is missing or empty while slots hold entries: the commit index is not on disk, and raising it could apply uncommitted entries (spec §11.4); the library opens the log at the snapshot and the cluster re-replicates the rest",
+			commitFlag,
+		)
 		return nil
 	}
 	end := ext.ValidEnd
@@ -247,7 +286,15 @@ func (pl *walPlanner) commitPastEnd(findings raftlog.Findings, end int64) {
 	if code == finding.CheckpointPastEnd {
 		pl.newC = end
 		pl.pastEnd = true
-		pl.p.Notes = append(pl.p.Notes, fmt.Sprintf("the checkpoint claims commit index %d, but entries end at %d: the commit index is lowered to %d, never raised (the true one is not on disk; a majority of the cluster holds it)", pl.knownC, end, end))
+		pl.p.Notes = append(
+			pl.p.Notes,
+			fmt.Sprintf(
+				"the checkpoint claims commit index %d, but entries end at %d: the commit index is lowered to %d, never raised (the true one is not on disk; a majority of the cluster holds it)",
+				pl.knownC,
+				end,
+				end,
+			),
+		)
 		return
 	}
 	if pl.o.AllowDropCommitted {
@@ -256,7 +303,17 @@ func (pl *walPlanner) commitPastEnd(findings raftlog.Findings, end int64) {
 			Why: fmt.Sprintf("entry %d: %s", k, why)}
 		return
 	}
-	pl.refuse(fmt.Sprintf("committed entry %d is damaged (%s: %s): repairing it would drop committed entries %d–%d", k, code, why, k, pl.knownC), "--allow-drop-committed")
+	pl.refuse(
+		fmt.Sprintf(
+			"committed entry %d is damaged (%s: %s): repairing it would drop committed entries %d–%d",
+			k,
+			code,
+			why,
+			k,
+			pl.knownC,
+		),
+		"--allow-drop-committed",
+	)
 	pl.p.Drop = &Drop{Range: raftlog.Range{From: k, To: pl.curT}, Committed: &raftlog.Range{From: k, To: pl.knownC},
 		Why: fmt.Sprintf("entry %d: %s", k, why), Refused: true, Flag: "--allow-drop-committed"}
 }
@@ -289,7 +346,10 @@ func (pl *walPlanner) planCheckpoint(findings raftlog.Findings) {
 	}
 	if pl.newL < pl.curT && p.Drop == nil {
 		code, _ := firstDamage(findings, pl.newL+1)
-		p.Drop = &Drop{Range: raftlog.Range{From: pl.newL + 1, To: pl.curT}, Why: fmt.Sprintf("entry %d does not verify (%s)", pl.newL+1, code)}
+		p.Drop = &Drop{
+			Range: raftlog.Range{From: pl.newL + 1, To: pl.curT},
+			Why:   fmt.Sprintf("entry %d does not verify (%s)", pl.newL+1, code),
+		}
 		if pl.pastEnd {
 			p.Drop.Why = "their slots were never written: the checkpoint pointed past the end of the log"
 		} else if pl.newC < pl.knownC {
@@ -297,7 +357,10 @@ func (pl *walPlanner) planCheckpoint(findings raftlog.Findings) {
 		}
 	}
 	if pl.form != wal.CheckpointV1 && pl.curT > pl.newC && p.Drop == nil {
-		p.Drop = &Drop{Range: raftlog.Range{From: pl.newC + 1, To: pl.curT}, Why: fmt.Sprintf("the %d-byte checkpoint holds no last index", pl.form)}
+		p.Drop = &Drop{
+			Range: raftlog.Range{From: pl.newC + 1, To: pl.curT},
+			Why:   fmt.Sprintf("the %d-byte checkpoint holds no last index", pl.form),
+		}
 	}
 	want, err := wal.EncodeCheckpoint(pl.form, pl.newC, pl.newL)
 	if err != nil || pl.sameCheckpoint(want) {
@@ -317,7 +380,15 @@ func (pl *walPlanner) planCheckpoint(findings raftlog.Findings) {
 	p.Steps = append(p.Steps, st)
 	pl.cpStep = len(p.Steps)
 	if pl.newL > pl.newC && pl.form != wal.CheckpointV1 && pl.curT > pl.newC {
-		p.Notes = append(p.Notes, fmt.Sprintf("the %d-byte checkpoint holds no last index: uncommitted entries %d–%d are dropped when the library opens the log (the leader sends them again)", pl.form, pl.newC+1, pl.newL))
+		p.Notes = append(
+			p.Notes,
+			fmt.Sprintf(
+				"the %d-byte checkpoint holds no last index: uncommitted entries %d–%d are dropped when the library opens the log (the leader sends them again)",
+				pl.form,
+				pl.newC+1,
+				pl.newL,
+			),
+		)
 	}
 }
 
@@ -354,19 +425,27 @@ func (pl *walPlanner) planState(findings raftlog.Findings) error {
 		return err
 	}
 	if pl.o.SetTerm == nil {
-		pl.stateRefusal = "the term and the vote in `state` are lost (the library would silently reset them to 0 and may vote twice in a term); supply --set-term T: " + termAdvice(maxTerm)
+		pl.stateRefusal = "the term and the vote in `state` are lost (the library would silently reset them to 0 and may vote twice in a term); supply --set-term T: " + termAdvice(
+			maxTerm,
+		)
 		return nil
 	}
 	t := *pl.o.SetTerm
 	if t < maxTerm {
-		return &rebuild.FlagError{Msg: fmt.Sprintf("--set-term %d is below term %d of an entry in the log", t, maxTerm), Hint: termAdvice(maxTerm)}
+		return &rebuild.FlagError{
+			Msg:  fmt.Sprintf("--set-term %d is below term %d of an entry in the log", t, maxTerm),
+			Hint: termAdvice(maxTerm),
+		}
 	}
 	if !lost && t <= pl.l.State.Term {
 		return &rebuild.FlagError{Msg: fmt.Sprintf("--set-term %d is not above the stored term %d", t, pl.l.State.Term),
 			Hint: termAdvice(maxTerm)}
 	}
-	pl.p.Steps = append(pl.p.Steps, Step{Kind: StepState, File: "state", What: fmt.Sprintf("term %d (from --set-term), no vote; 37 bytes", t),
-		state: wal.EncodeState(raftlog.NodeState{Term: t})})
+	pl.p.Steps = append(
+		pl.p.Steps,
+		Step{Kind: StepState, File: "state", What: fmt.Sprintf("term %d (from --set-term), no vote; 37 bytes", t),
+			state: wal.EncodeState(raftlog.NodeState{Term: t})},
+	)
 	pl.stateStep = len(pl.p.Steps)
 	return nil
 }
@@ -403,7 +482,11 @@ func (pl *walPlanner) classify(it *Item) {
 	switch {
 	case f.Code == finding.Padding292 && pl.padStep[f.Index] > 0:
 		it.Status, it.Step = Fixed, pl.padStep[f.Index]
-		it.Action = fmt.Sprintf("step %d rewrites %s", it.Step, recordFixText(pl.padFix[f.Index], f.File, pl.w.Params.Hash))
+		it.Action = fmt.Sprintf(
+			"step %d rewrites %s",
+			it.Step,
+			recordFixText(pl.padFix[f.Index], f.File, pl.w.Params.Hash),
+		)
 	case f.Code == finding.Padding292 && f.Index == raftlog.NoIndex && len(pl.padStep) > 0:
 		it.Status, it.Step = Fixed, pl.firstPadStep()
 		it.Action = fmt.Sprintf("the metadata-page steps correct all %d padded records", len(pl.padStep))
@@ -412,7 +495,10 @@ func (pl *walPlanner) classify(it *Item) {
 		it.Action = fmt.Sprintf("step %d rewrites state with the term from --set-term and no vote", pl.stateStep)
 	case f.Code == finding.StateTruncated || f.Code == finding.StateMissing:
 		if pl.stateStep > 0 {
-			it.Status, it.Step, it.Action = Fixed, pl.stateStep, fmt.Sprintf("step %d rewrites state with the term from --set-term and no vote", pl.stateStep)
+			it.Status, it.Step, it.Action = Fixed, pl.stateStep, fmt.Sprintf(
+				"step %d rewrites state with the term from --set-term and no vote",
+				pl.stateStep,
+			)
 		} else {
 			it.Status, it.Action, it.Flag = Refused, pl.stateRefusal, "--set-term T"
 		}
@@ -420,9 +506,17 @@ func (pl *walPlanner) classify(it *Item) {
 		it.Status, it.Action, it.Flag = Refused, pl.refusal, pl.refuseFlag
 	case dropped && f.Index != raftlog.NoIndex && f.Index > pl.newL && f.Index <= pl.curT:
 		it.Status, it.Step = Dropped, pl.cpStep
-		it.Action = fmt.Sprintf("step %d ends the log at index %d; entry %d is no longer part of it", pl.cpStep, pl.newL, f.Index)
+		it.Action = fmt.Sprintf(
+			"step %d ends the log at index %d; entry %d is no longer part of it",
+			pl.cpStep,
+			pl.newL,
+			f.Index,
+		)
 	case checkpointCodes[f.Code] && pl.cpStep > 0:
-		it.Status, it.Step, it.Action = Fixed, pl.cpStep, fmt.Sprintf("step %d rewrites the checkpoint from the slots", pl.cpStep)
+		it.Status, it.Step, it.Action = Fixed, pl.cpStep, fmt.Sprintf(
+			"step %d rewrites the checkpoint from the slots",
+			pl.cpStep,
+		)
 	case f.Severity == raftlog.Error:
 		it.Status, it.Action = Refused, "walctl repair does not rewrite this: "+f.Fix
 	default:
@@ -495,11 +589,15 @@ func (pl *walPlanner) paddingNote() string {
 	s := fmt.Sprintf("#292: the records of %s are corrected in place, so every DotNext release delivers the "+
 		"appended payloads; no data byte moves and nothing else changes.", list)
 	if committed > 0 {
-		s += fmt.Sprintf(" The state machine has applied the padded payloads ([zeros][payload]) of the committed ones. "+
-			"DotNext applies (S, C] = (%d, %d] again from the snapshot at the next open, so a state machine rebuilt "+
-			"from its snapshot gets the appended payloads; state kept outside the log — a durable state machine, or a "+
-			"snapshot taken since those entries were applied (here or on other nodes) — may still hold the padded "+
-			"result and has to be rebuilt.", pl.ext.S, pl.newC)
+		s += fmt.Sprintf(
+			" The state machine has applied the padded payloads ([zeros][payload]) of the committed ones. "+
+				"DotNext applies (S, C] = (%d, %d] again from the snapshot at the next open, so a state machine rebuilt "+
+				"from its snapshot gets the appended payloads; state kept outside the log — a durable state machine, or a "+
+				"snapshot taken since those entries were applied (here or on other nodes) — may still hold the padded "+
+				"result and has to be rebuilt.",
+			pl.ext.S,
+			pl.newC,
+		)
 	}
 	return s + " The alternative to this repair: rebuild the node from a leader that holds the appended payloads " +
 		"(walctl diff shows which node does; Raft never replaces an entry whose term matches)."
@@ -584,7 +682,8 @@ func (pl *walPlanner) checkpointWhy(findings raftlog.Findings) []string {
 	var why []string
 	seen := map[finding.Code]bool{}
 	for _, f := range findings {
-		hit := checkpointCodes[f.Code] || (f.Index != raftlog.NoIndex && f.Index > pl.newL && f.Index <= pl.curT && entryDamageCodes[f.Code])
+		hit := checkpointCodes[f.Code] ||
+			(f.Index != raftlog.NoIndex && f.Index > pl.newL && f.Index <= pl.curT && entryDamageCodes[f.Code])
 		if f.Severity == raftlog.Error && hit && !seen[f.Code] {
 			seen[f.Code] = true
 			why = append(why, string(f.Code))

@@ -103,7 +103,11 @@ func downgraded(t *testing.T) string {
 	t.Helper()
 	dir := fixtures.Copy(t, filepath.Join(fixtures.Root(), "5.26.2", "table-snapshot-install", "wal"))
 	b := logtest.MustRead(t, filepath.Join(dir, "1"))
-	d := v2.Decode(partition.File{R: bytes.NewReader(b), Size: int64(len(b)), Name: "1", Number: 1}, partition.Geometry{R: 4}, 7)
+	d := v2.Decode(
+		partition.File{R: bytes.NewReader(b), Size: int64(len(b)), Name: "1", Number: 1},
+		partition.Geometry{R: 4},
+		7,
+	)
 	six := d.SlotAt(2)
 	if six.Kind != partition.Written || six.Rec.Offset != 632 {
 		t.Fatalf("fixture changed: slot 2 of partition 1 = %+v", six)

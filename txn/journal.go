@@ -151,9 +151,15 @@ type OldJournalError struct {
 }
 
 func (e *OldJournalError) Error() string {
-	return fmt.Sprintf("an interrupted walctl %s of an earlier walctl release is pending on %s (started %s, backup %s): "+
-		"finish it with the walctl that started it, or restore from %s", orWord(e.Op, "write"), e.Dir,
-		e.Started.Format(time.RFC3339), e.Backup, e.Backup)
+	return fmt.Sprintf(
+		"an interrupted walctl %s of an earlier walctl release is pending on %s (started %s, backup %s): "+
+			"finish it with the walctl that started it, or restore from %s",
+		orWord(e.Op, "write"),
+		e.Dir,
+		e.Started.Format(time.RFC3339),
+		e.Backup,
+		e.Backup,
+	)
 }
 
 func orWord(s, def string) string {

@@ -47,7 +47,10 @@ func BeginOut(input, out string, cfg Config) (t *Tx, err error) {
 		return nil, err
 	}
 	if resolve(o) == resolve(in) {
-		return nil, &Refusal{Msg: "--out is the input directory", Hint: "use --in-place to convert a directory in place"}
+		return nil, &Refusal{
+			Msg:  "--out is the input directory",
+			Hint: "use --in-place to convert a directory in place",
+		}
 	}
 	if err := outside(in, o, "--out", "the output"); err != nil {
 		return nil, err

@@ -66,15 +66,20 @@ func usableTarget(p, flag, what string) error {
 	switch {
 	case errors.Is(err, os.ErrNotExist):
 		if pfi, err := os.Stat(filepath.Dir(p)); err != nil || !pfi.IsDir() {
-			return &Refusal{Msg: fmt.Sprintf("the folder %s that would hold the %s does not exist", filepath.Dir(p), what),
-				Hint: fmt.Sprintf("create it first, or give %s a path in an existing folder", flag)}
+			return &Refusal{
+				Msg:  fmt.Sprintf("the folder %s that would hold the %s does not exist", filepath.Dir(p), what),
+				Hint: fmt.Sprintf("create it first, or give %s a path in an existing folder", flag),
+			}
 		}
 		_, err := tempName(p)
 		return err
 	case err != nil:
 		return pathErr(err, p, flag)
 	case !fi.IsDir():
-		return &Refusal{Msg: fmt.Sprintf("%s exists and is not a directory", p), Hint: "give a new directory with " + flag}
+		return &Refusal{
+			Msg:  fmt.Sprintf("%s exists and is not a directory", p),
+			Hint: "give a new directory with " + flag,
+		}
 	case !emptyDir(p):
 		return &Refusal{Msg: fmt.Sprintf("%s exists and is not empty", p),
 			Hint: fmt.Sprintf("give a new or empty directory with %s: walctl never writes a %s over files", flag, what)}
@@ -137,8 +142,14 @@ func nameFits(p string) error {
 			shorten(p), n, nameMax), Hint: nameHint(p)}
 	}
 	if len(p) > pathMax {
-		return &Refusal{Msg: fmt.Sprintf("cannot use %s: the path is %d bytes, more than the %d the system allows",
-			shorten(p), len(p), pathMax), Hint: "move the log (or give --backup/--out) where its absolute path is shorter"}
+		return &Refusal{Msg: fmt.Sprintf(
+			"cannot use %s: the path is %d bytes, more than the %d the system allows",
+			shorten(
+				p,
+			),
+			len(p),
+			pathMax,
+		), Hint: "move the log (or give --backup/--out) where its absolute path is shorter"}
 	}
 	return nil
 }

@@ -581,7 +581,11 @@ func publish(fsys FS, dir string, j *Journal) error {
 			from := filepath.Join(stage, rel)
 			if _, err := os.Lstat(from); errors.Is(err, os.ErrNotExist) {
 				if _, err := os.Lstat(target); err != nil {
-					return fmt.Errorf("publish %s: neither the staged file nor the published one exists: %w", op.Name, err)
+					return fmt.Errorf(
+						"publish %s: neither the staged file nor the published one exists: %w",
+						op.Name,
+						err,
+					)
 				}
 				continue // renamed before the interruption
 			}

@@ -219,7 +219,8 @@ func TestCrashAtEveryStep(t *testing.T) {
 					t.Errorf("crash at %d: %s is %q", k, name, v)
 				}
 			}
-			if err := Check(dir); !errors.As(err, new(*PendingError)) || !strings.Contains(err.Error(), "restore from") {
+			if err := Check(dir); !errors.As(err, new(*PendingError)) ||
+				!strings.Contains(err.Error(), "restore from") {
 				t.Errorf("crash at %d: Check says %v", k, err)
 			}
 			if _, err := Finish(dir, j, Config{}); err != nil {
@@ -228,13 +229,18 @@ func TestCrashAtEveryStep(t *testing.T) {
 		case j != nil:
 			if strings.Contains(steps[k-1], tempMark) {
 				if _, err := os.Stat(j.Backup); err == nil {
-					t.Errorf("crash at %d (%s), inside the backup copy: something is under the backup's name", k, steps[k-1])
+					t.Errorf(
+						"crash at %d (%s), inside the backup copy: something is under the backup's name",
+						k,
+						steps[k-1],
+					)
 				}
 			}
 			if !same(got, old) {
 				t.Errorf("crash at %d (%s) before publishing changed the input: %v", k, steps[k-1], got)
 			}
-			if err := Check(dir); !errors.As(err, new(*PendingError)) || !strings.Contains(err.Error(), "unchanged so far") {
+			if err := Check(dir); !errors.As(err, new(*PendingError)) ||
+				!strings.Contains(err.Error(), "unchanged so far") {
 				t.Errorf("crash at %d: Check says %v", k, err)
 			}
 			l, err := LockDir(dir, Holder{})

@@ -48,7 +48,11 @@ func TestBackupKeepsHoles(t *testing.T) {
 		t.Errorf("backup size %d, want %d", b.Size(), src.Size())
 	}
 	if st := b.Sys().(*syscall.Stat_t); st.Blocks*512 > 1<<20 {
-		t.Errorf("the backup allocates %d bytes for %d of data: the hole was copied as zeros", st.Blocks*512, 2*len(data))
+		t.Errorf(
+			"the backup allocates %d bytes for %d of data: the hole was copied as zeros",
+			st.Blocks*512,
+			2*len(data),
+		)
 	}
 	if b.Mode() != src.Mode() || !b.ModTime().Equal(src.ModTime()) {
 		t.Errorf("backup %v %v, want %v %v", b.Mode(), b.ModTime(), src.Mode(), src.ModTime())

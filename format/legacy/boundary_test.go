@@ -62,7 +62,8 @@ func TestDecodeAtBoundaries(t *testing.T) {
 					t.Errorf("R %d: no invalid-geometry issue", r)
 				}
 			}
-			if _, err := LibraryReads(hostileFile(80, 16, number), partition.Geometry{R: r}); err == nil && r != 2 && r != 3 {
+			if _, err := LibraryReads(hostileFile(80, 16, number), partition.Geometry{R: r}); err == nil && r != 2 &&
+				r != 3 {
 				t.Errorf("R %d: the library would read a %d-byte file", r, 96)
 			}
 		}
@@ -76,7 +77,11 @@ func TestDecodeAllocationBound(t *testing.T) {
 		{Name: "2^62-byte payload", File: hostileFile(80, 1<<62, 1), G: partition.Geometry{R: 2}},
 		{Name: "max-int64 payload", File: hostileFile(80, math.MaxInt64-80, 1), G: partition.Geometry{R: 2}},
 		{Name: "largest R", File: hostileFile(80, 16, 1), G: partition.Geometry{R: MaxRecords}},
-		{Name: "largest R, huge number", File: hostileFile(80, 16, math.MaxInt64), G: partition.Geometry{R: MaxRecords}},
+		{
+			Name: "largest R, huge number",
+			File: hostileFile(80, 16, math.MaxInt64),
+			G:    partition.Geometry{R: MaxRecords},
+		},
 	})
 }
 
@@ -108,7 +113,9 @@ func TestTwoGiBZeroPartition(t *testing.T) {
 		}
 		var d partition.Decoded
 		start = time.Now()
-		if got := hostile.AllocBytes(func() { d = Decode(file, partition.Geometry{R: p.R}, 0) }); got > hostile.Budget(0) {
+		if got := hostile.AllocBytes(func() { d = Decode(file, partition.Geometry{R: p.R}, 0) }); got > hostile.Budget(
+			0,
+		) {
 			t.Errorf("Decode allocates %d bytes", got)
 		}
 		if took := time.Since(start); took > 10*time.Second {

@@ -46,8 +46,16 @@ func Decode(f partition.File, g partition.Geometry, lastIndex int64) partition.D
 		// §3.3, measured with 4.2.0, 4.15.3, 5.3.0, 5.7.1 and 5.26.2: 4.2.x
 		// wrote the zero prologue through the read-write handle, 4.3.0 and
 		// later through a read-only one, which throws.
-		dec.add(issue(finding.PartitionShorterThanPrologue, "", f.Size, -1, finding.F{"size": f.Size, "prologue": prologue, "r": g.R,
-			"zeroFill": shortPrologueZeroFills, "throws": release.Since(release.ShortPrologueThrows)}))
+		dec.add(
+			issue(
+				finding.PartitionShorterThanPrologue,
+				"",
+				f.Size,
+				-1,
+				finding.F{"size": f.Size, "prologue": prologue, "r": g.R,
+					"zeroFill": shortPrologueZeroFills, "throws": release.Since(release.ShortPrologueThrows)},
+			),
+		)
 	}
 	dec.readPrologue()
 	dec.checkOverlaps()

@@ -47,7 +47,13 @@ func TestFixtureProbe(t *testing.T) {
 		case used == 0:
 			// Payload behind a zero prologue: the file alone proves little.
 			if p.Confidence != partition.Low || p.R != 0 {
-				t.Errorf("%s/%s: zero prologue with payload: %v R=%d, want low without R", fx.Name, f.Name, p.Confidence, p.R)
+				t.Errorf(
+					"%s/%s: zero prologue with payload: %v R=%d, want low without R",
+					fx.Name,
+					f.Name,
+					p.Confidence,
+					p.R,
+				)
 			}
 		default:
 			want := partition.Medium

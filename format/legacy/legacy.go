@@ -37,7 +37,9 @@ var ErrGeometry = errors.New("legacy: records per partition outside [2, 53687091
 
 // ErrShortPrologue says the file is shorter than its R*40-byte prologue: the
 // library cannot open the directory at all (spec §3.3, C8).
-var ErrShortPrologue = errors.New("legacy: partition shorter than its prologue; DotNext throws UnauthorizedAccessException on open")
+var ErrShortPrologue = errors.New(
+	"legacy: partition shorter than its prologue; DotNext throws UnauthorizedAccessException on open",
+)
 
 // PrologueSize returns R*40, the size of the prologue, or false when R is
 // outside the range the library accepts.

@@ -58,6 +58,10 @@ func oldLayoutEvidence(f partition.File) string {
 	if records < 2 || !chained || prologue%v30RecordSize != 0 || prologue < 2*v30RecordSize {
 		return ""
 	}
-	return fmt.Sprintf("%d chained 32-byte records below offset %d: the DotNext 3.0.x layout (R = %d), which walctl does not read (spec §3.6)",
-		records, prologue, prologue/v30RecordSize)
+	return fmt.Sprintf(
+		"%d chained 32-byte records below offset %d: the DotNext 3.0.x layout (R = %d), which walctl does not read (spec §3.6)",
+		records,
+		prologue,
+		prologue/v30RecordSize,
+	)
 }

@@ -83,7 +83,10 @@ func (s *prologueScan) addRecord(f partition.File, pos int64, rec record.Record)
 func Probe(f partition.File) partition.Probe {
 	p := partition.Probe{Format: Format, UsedSlots: -1, T1Slot: -1}
 	if f.Size <= 0 {
-		p.Evidence = append(p.Evidence, "0-byte file: format-neutral (F0); as a legacy partition DotNext 4.3.0+ cannot open it until it is extended to R*40 (4.0–4.2.x zero-fill it, §3.3)")
+		p.Evidence = append(
+			p.Evidence,
+			"0-byte file: format-neutral (F0); as a legacy partition DotNext 4.3.0+ cannot open it until it is extended to R*40 (4.0–4.2.x zero-fill it, §3.3)",
+		)
 		return p
 	}
 	s := scanPrologue(f)
@@ -134,15 +137,23 @@ func probeZeroPrologue(f partition.File, p partition.Probe, s prologueScan) part
 		return p
 	}
 	if selfReferencing(f) {
-		p.Evidence = append(p.Evidence, "the first non-zero bytes are a record whose Offset points right behind it (a Table or sparse record): not legacy")
+		p.Evidence = append(
+			p.Evidence,
+			"the first non-zero bytes are a record whose Offset points right behind it (a Table or sparse record): not legacy",
+		)
 		return p
 	}
 	z := firstNonZero(f, at, f.Size)
 	p.Confidence = partition.Low
 	p.Evidence = append(p.Evidence, fmt.Sprintf(
 		"the first %d bytes are zero, then bytes that are no record: maybe payload behind a legacy prologue that was never flushed (R ≤ %d), or a Table T1 window; the file alone proves little",
-		z, z/record.Size))
-	p.Damage = append(p.Damage, fmt.Sprintf("payload bytes from %d behind an all-zero prologue (crash before the prologue flush?)", z))
+		z,
+		z/record.Size,
+	))
+	p.Damage = append(
+		p.Damage,
+		fmt.Sprintf("payload bytes from %d behind an all-zero prologue (crash before the prologue flush?)", z),
+	)
 	return p
 }
 
@@ -170,18 +181,29 @@ func probeRecords(f partition.File, p partition.Probe, s prologueScan) partition
 	}
 	if s.invalid > 1 {
 		p.Evidence = append(p.Evidence, fmt.Sprintf(
-			"%d windows below the presumed %d-byte prologue are not records (first at %d): not a legacy prologue", s.invalid, prologue, s.firstBad))
+			"%d windows below the presumed %d-byte prologue are not records (first at %d): not a legacy prologue",
+			s.invalid,
+			prologue,
+			s.firstBad,
+		))
 		return p
 	}
 	if f.Number == 0 && s.slot0 {
-		p.Evidence = append(p.Evidence, "bytes 0–39 of partition 0 are not zero, but the library never writes index 0: not legacy")
+		p.Evidence = append(
+			p.Evidence,
+			"bytes 0–39 of partition 0 are not zero, but the library never writes index 0: not legacy",
+		)
 		return p
 	}
 	p.R = prologue / record.Size
 	p.UsedSlots = s.maxSlot + 1
 	p.Confidence = recordsConfidence(s, prologue)
 	p.Evidence = append(p.Evidence, fmt.Sprintf(
-		"%d record(s) in a prologue of %d bytes: R = %d from the smallest payload offset (F5)", s.records, prologue, p.R))
+		"%d record(s) in a prologue of %d bytes: R = %d from the smallest payload offset (F5)",
+		s.records,
+		prologue,
+		p.R,
+	))
 	if p.Confidence == partition.VeryHigh {
 		p.Evidence = append(p.Evidence, fmt.Sprintf("payloads chained from %d without gaps", prologue))
 	}
@@ -206,16 +228,29 @@ func (s prologueScan) damage(f partition.File, prologue int64) []string {
 		out = append(out, fmt.Sprintf("%d more payloads cut by EOF", s.torn-1))
 	}
 	if s.invalid > 0 {
-		out = append(out, fmt.Sprintf("slot %d (offset %d) holds bytes that are not a valid record", s.firstBad/record.Size, s.firstBad))
+		out = append(
+			out,
+			fmt.Sprintf(
+				"slot %d (offset %d) holds bytes that are not a valid record",
+				s.firstBad/record.Size,
+				s.firstBad,
+			),
+		)
 	}
 	if f.Size < prologue {
 		out = append(out, fmt.Sprintf(
-			"file of %d bytes ends inside its %d-byte prologue: DotNext 4.3.0+ cannot open the directory (4.0–4.2.x zero-fill it)", f.Size, prologue))
+			"file of %d bytes ends inside its %d-byte prologue: DotNext 4.3.0+ cannot open the directory (4.0–4.2.x zero-fill it)",
+			f.Size,
+			prologue,
+		))
 	} else if s.cutAt >= 0 {
 		out = append(out, fmt.Sprintf("partial record at %d cut by EOF", s.cutAt))
 	}
 	if reach := max(prologue, s.maxEnd); f.Size > reach {
-		out = append(out, fmt.Sprintf("%d bytes after the last payload end %d are referenced by no record", f.Size-reach, reach))
+		out = append(
+			out,
+			fmt.Sprintf("%d bytes after the last payload end %d are referenced by no record", f.Size-reach, reach),
+		)
 	}
 	return out
 }

@@ -79,11 +79,23 @@ func TestMemberLayout(t *testing.T) {
 			switch m.Layout {
 			case LayoutBefore480:
 				if match48 != MatchOther || matchPre != MatchSame || rPre.Endpoint != c.endpoint || r48.Endpoint != "" {
-					t.Errorf("a pre-4.8.0 id: 4.8.0+ reads %q (%v), before reads %q (%v)", r48.Endpoint, match48, rPre.Endpoint, matchPre)
+					t.Errorf(
+						"a pre-4.8.0 id: 4.8.0+ reads %q (%v), before reads %q (%v)",
+						r48.Endpoint,
+						match48,
+						rPre.Endpoint,
+						matchPre,
+					)
 				}
 			case Layout480:
 				if match48 != MatchSame || matchPre != MatchOther || r48.Endpoint != c.endpoint || rPre.Endpoint != "" {
-					t.Errorf("a 4.8.0+ id: 4.8.0+ reads %q (%v), before reads %q (%v)", r48.Endpoint, match48, rPre.Endpoint, matchPre)
+					t.Errorf(
+						"a 4.8.0+ id: 4.8.0+ reads %q (%v), before reads %q (%v)",
+						r48.Endpoint,
+						match48,
+						rPre.Endpoint,
+						matchPre,
+					)
 				}
 			case LayoutEither:
 				if match48 != MatchSame || matchPre != MatchSame {
@@ -177,7 +189,14 @@ func TestCrossReadsOfTheVote(t *testing.T) {
 			r, match := m.ReadBy(ReaderLayout(release.MustParse(v)))
 			same := match == MatchSame
 			if match == MatchUnknown || same != (rb.State.Vote == "expected") {
-				t.Errorf("%s read by %s: walctl predicts same member %v (layout %v), the library read %q", f.Name, v, same, m.Layout, rb.State.Vote)
+				t.Errorf(
+					"%s read by %s: walctl predicts same member %v (layout %v), the library read %q",
+					f.Name,
+					v,
+					same,
+					m.Layout,
+					rb.State.Vote,
+				)
 			}
 			if same && r.Endpoint != rb.State.ExpectedMember {
 				t.Errorf("%s read by %s: %q, want %s", f.Name, v, r.Endpoint, rb.State.ExpectedMember)

@@ -47,7 +47,13 @@ func TestFixtures(t *testing.T) {
 			if f.Manifest.Readback.State.Vote == "expected" {
 				m, ok := s.VoteMember()
 				if !ok || m.Endpoint != f.Manifest.Readback.State.ExpectedMember {
-					t.Errorf("vote %q (flag %d, layout %v), want %s", m.Endpoint, s.VoteFlag, m.Layout, f.Manifest.Readback.State.ExpectedMember)
+					t.Errorf(
+						"vote %q (flag %d, layout %v), want %s",
+						m.Endpoint,
+						s.VoteFlag,
+						m.Layout,
+						f.Manifest.Readback.State.ExpectedMember,
+					)
 				}
 			}
 		})

@@ -133,7 +133,8 @@ func FuzzCachedReader(f *testing.F) {
 			got, want := make([]byte, n), make([]byte, n)
 			gn, gerr := c.ReadAt(got, off)
 			wn, werr := plain.ReadAt(want, off)
-			if gn != wn || !bytes.Equal(got[:gn], want[:wn]) || (gn < n && gerr == nil) || n > 0 && (werr != nil) != (gerr != nil) {
+			if gn != wn || !bytes.Equal(got[:gn], want[:wn]) || (gn < n && gerr == nil) ||
+				n > 0 && (werr != nil) != (gerr != nil) {
 				t.Fatalf("ReadAt(%d, %d): %d %v, plain %d %v", n, off, gn, gerr, wn, werr)
 			}
 		}

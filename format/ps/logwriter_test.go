@@ -32,14 +32,22 @@ func decodeFuzz(in []byte) (fuzzLog, bool) {
 		return fuzzLog{}, false
 	}
 	var fl fuzzLog
-	fl.cfg = ps.Config{Format: []format.Format{format.Legacy, format.V2, format.Sparse}[int(in[0])%3], R: 2 + int64(in[1]%9)}
+	fl.cfg = ps.Config{
+		Format: []format.Format{format.Legacy, format.V2, format.Sparse}[int(in[0])%3],
+		R:      2 + int64(in[1]%9),
+	}
 	if fl.cfg.Format == format.Sparse {
 		fl.cfg.M = 64
 	}
 	term := int64(1)
 	for i := 2; i+1 < len(in) && len(fl.entries) < 64; i += 2 {
 		term += int64(in[i] >> 6 & 1)
-		e := ps.Entry{Index: int64(len(fl.entries) + 1), Term: term, Ticks: gen.BaseTicks + int64(in[i]), Length: int64(in[i+1] % 65)}
+		e := ps.Entry{
+			Index:  int64(len(fl.entries) + 1),
+			Term:   term,
+			Ticks:  gen.BaseTicks + int64(in[i]),
+			Length: int64(in[i+1] % 65),
+		}
 		if in[i]&1 == 1 {
 			id := int32(in[i] >> 1)
 			e.CommandID = &id
@@ -115,7 +123,10 @@ func readBack(t *testing.T, dir string, o logdir.Options, fl fuzzLog) {
 			t.Fatal(err)
 		}
 		if got.Index != want.Index || got.Term != want.Term || got.Ticks != want.Ticks || got.Length != want.Length ||
-			!fixtures.SameID(got.CommandID, want.CommandID) || fixtures.Digest(t, r) != fixtures.Digest(t, bytes.NewReader(fl.bodies[i])) {
+			!fixtures.SameID(
+				got.CommandID,
+				want.CommandID,
+			) || fixtures.Digest(t, r) != fixtures.Digest(t, bytes.NewReader(fl.bodies[i])) {
 			t.Fatalf("index %d: read %+v, wrote %+v", want.Index, got, want)
 		}
 		i++
@@ -170,7 +181,10 @@ func rewrite(t *testing.T, src string, c ps.Config, dst string) int64 {
 		}
 		r, err := l.Payload(e)
 		if err == nil {
-			err = w.Append(ps.Entry{Index: e.Index, Term: e.Term, Ticks: e.Ticks, CommandID: e.CommandID, Length: e.Length}, r)
+			err = w.Append(
+				ps.Entry{Index: e.Index, Term: e.Term, Ticks: e.Ticks, CommandID: e.CommandID, Length: e.Length},
+				r,
+			)
 		}
 		werr = err
 		n++
@@ -202,7 +216,8 @@ func TestWriterRejects(t *testing.T) {
 		if err := os.WriteFile(filepath.Join(dir, "x"), nil, 0o644); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := ps.Create(dir, ps.Config{Format: format.V2, R: 4}); err == nil || !strings.Contains(err.Error(), "not empty") {
+		if _, err := ps.Create(dir, ps.Config{Format: format.V2, R: 4}); err == nil ||
+			!strings.Contains(err.Error(), "not empty") {
 			t.Fatalf("error %v", err)
 		}
 	})

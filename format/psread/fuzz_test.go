@@ -32,9 +32,13 @@ func FuzzRead(f *testing.F) {
 		f.Add(b, st, uint8(i%3), uint8(4), uint16(1024), uint8(filepath.Base(p)[0]-'0'))
 	}
 	f.Fuzz(func(t *testing.T, data, state []byte, fm, r uint8, m uint16, number uint8) {
-		d := &Dir{Format: []format.Format{format.Legacy, format.V2, format.Sparse}[fm%3], R: int64(r%16) + 1, M: int64(m%4096) + 1,
-			State: state,
-			Files: []File{{Number: int64(number % 4), Name: "p", Size: int64(len(data)), R: bytes.NewReader(data)}}}
+		d := &Dir{
+			Format: []format.Format{format.Legacy, format.V2, format.Sparse}[fm%3],
+			R:      int64(r%16) + 1,
+			M:      int64(m%4096) + 1,
+			State:  state,
+			Files:  []File{{Number: int64(number % 4), Name: "p", Size: int64(len(data)), R: bytes.NewReader(data)}},
+		}
 		for _, s := range fuzzReleases {
 			v := d.Read(release.MustParse(s))
 			again := d.Read(release.MustParse(s))

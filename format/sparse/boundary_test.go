@@ -59,7 +59,13 @@ func TestDecodeAtBoundaries(t *testing.T) {
 	for _, r := range hostile.Values {
 		for _, m := range hostile.Values {
 			for _, number := range []int64{-1, 0, 1, math.MaxInt32 + 1, math.MaxInt64} {
-				codectest.CheckDecode(t, codec, hostileFile(144, 16, number), partition.Geometry{R: r, M: m}, math.MaxInt64)
+				codectest.CheckDecode(
+					t,
+					codec,
+					hostileFile(144, 16, number),
+					partition.Geometry{R: r, M: m},
+					math.MaxInt64,
+				)
 			}
 			if _, err := LibraryReads(hostileFile(144, 16, 1), partition.Geometry{R: r, M: m}); (err == nil) != (r >= MinRecords && r <= MaxRecords && m > 0 && hostile.FitsProduct(r, m+record.Size)) {
 				t.Errorf("R %d M %d: LibraryReads error %v", r, m, err)
@@ -75,7 +81,11 @@ func TestDecodeAllocationBound(t *testing.T) {
 		{Name: "2^62-byte payload", File: hostileFile(144, 1<<62, 1), G: e5Geometry},
 		{Name: "largest R", File: hostileFile(144, 16, 1), G: partition.Geometry{R: MaxRecords, M: 64}},
 		{Name: "largest R, M 1", File: hostileFile(144, 16, 1), G: partition.Geometry{R: MaxRecords, M: 1}},
-		{Name: "largest M", File: hostileFile(144, 16, 1), G: partition.Geometry{R: 2, M: math.MaxInt64/2 - record.Size}},
+		{
+			Name: "largest M",
+			File: hostileFile(144, 16, 1),
+			G:    partition.Geometry{R: 2, M: math.MaxInt64/2 - record.Size},
+		},
 	})
 }
 
@@ -113,7 +123,9 @@ func TestTwoGiBHoleWithSmallStride(t *testing.T) {
 	}
 	var d partition.Decoded
 	start = time.Now()
-	if got := hostile.AllocBytes(func() { d = Decode(file, partition.Geometry{R: MaxRecords, M: p.M}, 3) }); got > hostile.Budget(0) {
+	if got := hostile.AllocBytes(func() { d = Decode(file, partition.Geometry{R: MaxRecords, M: p.M}, 3) }); got > hostile.Budget(
+		0,
+	) {
 		t.Errorf("Decode allocates %d bytes", got)
 	}
 	if took := time.Since(start); took > 10*time.Second {

@@ -68,7 +68,8 @@ func slotRules(s partition.Slot, file partition.File, g partition.Geometry) stri
 // geometryRule: a geometry Stride refuses decodes to no slot and an
 // invalid-geometry error.
 func geometryRule(d partition.Decoded, _ partition.File, g partition.Geometry) string {
-	if _, ok := Stride(g); !ok && (len(d.Slots) != 0 || !codectest.HasIssue(d, finding.InvalidGeometry, partition.Error)) {
+	if _, ok := Stride(g); !ok &&
+		(len(d.Slots) != 0 || !codectest.HasIssue(d, finding.InvalidGeometry, partition.Error)) {
 		return fmt.Sprintf("%d slots, issues %v", len(d.Slots), d.Issues)
 	}
 	return ""

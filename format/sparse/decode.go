@@ -35,7 +35,15 @@ func Decode(f partition.File, g partition.Geometry, lastIndex int64) partition.D
 	dec.d.Slots = partition.NewSlots(partition.SlotCapacity(g.R, f.Size/stride*record.Size))
 	dec.decodeSlots()
 	if end := g.R * stride; f.Size > end {
-		dec.add(issue(finding.BytesPastLastSlot, "", end, -1, finding.F{"bytes": f.Size - end, "slot": g.R - 1, "end": end}))
+		dec.add(
+			issue(
+				finding.BytesPastLastSlot,
+				"",
+				end,
+				-1,
+				finding.F{"bytes": f.Size - end, "slot": g.R - 1, "end": end},
+			),
+		)
 	}
 	return dec.d
 }

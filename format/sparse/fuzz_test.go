@@ -63,7 +63,12 @@ func entriesFrom(data []byte, number int64, g partition.Geometry) []codectest.En
 }
 
 func FuzzWriter(f *testing.F) {
-	f.Add([]byte("\x01\x08\x01\x00payload1\x02\x00\x02\x00\x04\x10\x03\x00sixteen bytes!!!"), uint8(2), uint8(16), uint8(1))
+	f.Add(
+		[]byte("\x01\x08\x01\x00payload1\x02\x00\x02\x00\x04\x10\x03\x00sixteen bytes!!!"),
+		uint8(2),
+		uint8(16),
+		uint8(1),
+	)
 	f.Add(bytes.Repeat([]byte{1, 3, 9, 0, 'a', 'b', 'c'}, 10), uint8(6), uint8(3), uint8(0))
 	f.Fuzz(func(t *testing.T, data []byte, r, m, number uint8) {
 		g := partition.Geometry{R: 2 + int64(r%14), M: 1 + int64(m%64)}

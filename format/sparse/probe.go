@@ -37,7 +37,10 @@ func Probe(f partition.File) partition.Probe {
 		return p
 	}
 	if f.Number == 0 && z < record.Size {
-		p.Evidence = append(p.Evidence, "partition 0 starts with non-zero bytes, but the library never writes index 0 (slot 0): not sparse")
+		p.Evidence = append(
+			p.Evidence,
+			"partition 0 starts with non-zero bytes, but the library never writes index 0 (slot 0): not sparse",
+		)
 		return p
 	}
 	positions := chainRecords(f, first)
@@ -122,21 +125,34 @@ func probeLone(f partition.File, p partition.Probe, at int64) partition.Probe {
 		p.M = at - record.Size
 		p.UsedSlots = 2
 		p.Evidence = append(p.Evidence, fmt.Sprintf(
-			"%d zero bytes, then the record of index 1 with Offset %d: M = %d (one record only)", at, at+record.Size, p.M))
+			"%d zero bytes, then the record of index 1 with Offset %d: M = %d (one record only)",
+			at,
+			at+record.Size,
+			p.M,
+		))
 		if at == tableFirstRecord {
 			p.Confidence = partition.Low
-			p.Evidence = append(p.Evidence, "the same bytes are a Table partition 0 holding one entry (record at 552); siblings decide")
+			p.Evidence = append(
+				p.Evidence,
+				"the same bytes are a Table partition 0 holding one entry (record at 552); siblings decide",
+			)
 		}
 	case at == 0:
 		p.Confidence = partition.Low
 		p.UsedSlots = 1
 		p.Evidence = append(p.Evidence, fmt.Sprintf(
 			"a lone record at 0 with Offset 40 and %d payload bytes: sparse slot 0 (M ≥ %d unknown) or a Table T2 header overwrite — only siblings or the options tell (F4/F6)",
-			rec.Length, rec.Length))
+			rec.Length,
+			rec.Length,
+		))
 	default:
 		p.Confidence = partition.Low
 		p.Evidence = append(p.Evidence, fmt.Sprintf(
-			"a lone record at %d with Offset %d behind zero bytes: a sparse slot whose stride divides %d; M and the slot are unknown", at, at+record.Size, at))
+			"a lone record at %d with Offset %d behind zero bytes: a sparse slot whose stride divides %d; M and the slot are unknown",
+			at,
+			at+record.Size,
+			at,
+		))
 	}
 	return p
 }
@@ -175,7 +191,13 @@ func walk(f partition.File, stride int64) strideWalk {
 		case rec.IsZero():
 			if z := firstNonZero(f, pos+record.Size, slotEnd); z >= 0 {
 				w.maxUsed = s
-				w.note(fmt.Sprintf("slot %d has payload bytes (from %d) but a zero record (cached append of 5.4.0–5.7.1?)", s, z))
+				w.note(
+					fmt.Sprintf(
+						"slot %d has payload bytes (from %d) but a zero record (cached append of 5.4.0–5.7.1?)",
+						s,
+						z,
+					),
+				)
 			}
 		case rec.Offset != pos+record.Size || rec.Valid() != nil:
 			w.garbage++
@@ -242,19 +264,27 @@ func (w *strideWalk) addRecord(f partition.File, s, pos, slotEnd, m int64, rec r
 func probeStride(f partition.File, p partition.Probe, stride, first int64) partition.Probe {
 	if stride <= record.Size {
 		p.Evidence = append(p.Evidence, fmt.Sprintf(
-			"records at positions whose gcd is %d: no slot of M+40 > 40 bytes fits them (a Table chain?): not sparse", stride))
+			"records at positions whose gcd is %d: no slot of M+40 > 40 bytes fits them (a Table chain?): not sparse",
+			stride,
+		))
 		return p
 	}
 	w := walk(f, stride)
 	m := stride - record.Size
 	if f.Number == 0 && w.slot0 {
 		p.Evidence = append(p.Evidence, fmt.Sprintf(
-			"with stride %d slot 0 of partition 0 holds bytes, but the library never writes index 0: not sparse", stride))
+			"with stride %d slot 0 of partition 0 holds bytes, but the library never writes index 0: not sparse",
+			stride,
+		))
 		return p
 	}
 	if w.garbage > 0 || (w.overlong > 0 && (w.overlong > 1 || w.records < 3)) {
 		p.Evidence = append(p.Evidence, fmt.Sprintf(
-			"with stride %d (M = %d) the slot at %d holds no valid sparse record, or too many records claim more than M: not sparse", stride, m, w.badAt))
+			"with stride %d (M = %d) the slot at %d holds no valid sparse record, or too many records claim more than M: not sparse",
+			stride,
+			m,
+			w.badAt,
+		))
 		return p
 	}
 	p.M = m
@@ -262,10 +292,16 @@ func probeStride(f partition.File, p partition.Probe, stride, first int64) parti
 	p.Damage = w.damage
 	p.Confidence = strideConfidence(w, first)
 	p.Evidence = append(p.Evidence, fmt.Sprintf(
-		"%d records at multiples of %d bytes with Offset = position + 40 and zero gaps: M = %d (F6)", w.records, stride, m))
+		"%d records at multiples of %d bytes with Offset = position + 40 and zero gaps: M = %d (F6)",
+		w.records,
+		stride,
+		m,
+	))
 	if w.full && tableStart(first) {
 		p.Evidence = append(p.Evidence, fmt.Sprintf(
-			"every payload fills its slot exactly from %d: the same bytes are a Table chain (T2 from 0, or from 512/552; F4/F6 ambiguity); siblings decide", first))
+			"every payload fills its slot exactly from %d: the same bytes are a Table chain (T2 from 0, or from 512/552; F4/F6 ambiguity); siblings decide",
+			first,
+		))
 	}
 	return p
 }

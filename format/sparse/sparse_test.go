@@ -201,7 +201,8 @@ func TestProbeShapes(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			p := Probe(codectest.FileOf(tc.image, tc.number))
-			if p.Confidence != tc.conf || p.M != tc.m || p.UsedSlots != tc.used || (len(p.Damage) > 0) != tc.damage || len(p.Evidence) == 0 {
+			if p.Confidence != tc.conf || p.M != tc.m || p.UsedSlots != tc.used || (len(p.Damage) > 0) != tc.damage ||
+				len(p.Evidence) == 0 {
 				t.Errorf("got %v M=%d used=%d damage %q evidence %q; want %v M=%d used=%d damage %v",
 					p.Confidence, p.M, p.UsedSlots, p.Damage, p.Evidence, tc.conf, tc.m, tc.used, tc.damage)
 			}

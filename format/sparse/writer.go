@@ -44,7 +44,12 @@ func (w *Writer) Append(slot int64, rec record.Record, payload io.Reader) error 
 		return err
 	}
 	if rec.Length > w.g.M {
-		return fmt.Errorf("sparse: slot %d: %d bytes exceed M = %d (the library throws InvalidOperationException)", slot, rec.Length, w.g.M)
+		return fmt.Errorf(
+			"sparse: slot %d: %d bytes exceed M = %d (the library throws InvalidOperationException)",
+			slot,
+			rec.Length,
+			w.g.M,
+		)
 	}
 	pos := slot * w.stride
 	rec.Offset = pos + record.Size

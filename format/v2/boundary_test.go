@@ -40,7 +40,8 @@ func TestDecodeAtBoundaries(t *testing.T) {
 				codectest.CheckProbe(t, codec, file)
 				d := codectest.CheckDecode(t, codec, file, partition.Geometry{R: 2}, -1)
 				s := d.SlotAt(0)
-				if want := off == HeaderSize+recSize && n >= 0 && n <= 16; !sealed && want != (s.Kind == partition.Written) {
+				if want := off == HeaderSize+recSize && n >= 0 && n <= 16; !sealed &&
+					want != (s.Kind == partition.Written) {
 					t.Errorf("offset %d length %d: slot 0 is %v", off, n, s.Kind)
 				}
 			}
@@ -50,7 +51,13 @@ func TestDecodeAtBoundaries(t *testing.T) {
 		for _, number := range hostile.Values {
 			for _, last := range []int64{-1, 0, math.MaxInt32, math.MaxInt64} {
 				for _, sealed := range []bool{false, true} {
-					d := codectest.CheckDecode(t, codec, hostileTable(HeaderSize+recSize, 16, number, sealed), partition.Geometry{R: r}, last)
+					d := codectest.CheckDecode(
+						t,
+						codec,
+						hostileTable(HeaderSize+recSize, 16, number, sealed),
+						partition.Geometry{R: r},
+						last,
+					)
 					if (r < MinR || r > MaxR) && (len(d.Slots) != 0 || d.Issues[0].Code != finding.BadGeometry) {
 						t.Errorf("R %d: %d slots, issues %v", r, len(d.Slots), d.Issues)
 					}
@@ -64,11 +71,27 @@ func TestDecodeAtBoundaries(t *testing.T) {
 // cost what the file costs.
 func TestDecodeAllocationBound(t *testing.T) {
 	codectest.AllocationBound(t, codec, []codectest.Bound{
-		{Name: "2^62-byte payload", File: hostileTable(HeaderSize+recSize, 1<<62, 1, false), G: partition.Geometry{R: 4}},
-		{Name: "2^62-byte payload, sealed", File: hostileTable(HeaderSize+recSize, 1<<62, 1, true), G: partition.Geometry{R: 2}},
+		{
+			Name: "2^62-byte payload",
+			File: hostileTable(HeaderSize+recSize, 1<<62, 1, false),
+			G:    partition.Geometry{R: 4},
+		},
+		{
+			Name: "2^62-byte payload, sealed",
+			File: hostileTable(HeaderSize+recSize, 1<<62, 1, true),
+			G:    partition.Geometry{R: 2},
+		},
 		{Name: "largest R", File: hostileTable(HeaderSize+recSize, 16, 1, false), G: partition.Geometry{R: MaxR}},
-		{Name: "largest R, sealed", File: hostileTable(HeaderSize+recSize, 16, 1, true), G: partition.Geometry{R: MaxR}},
-		{Name: "largest R, partition 0", File: hostileTable(HeaderSize+recSize, 16, 0, false), G: partition.Geometry{R: MaxR}},
+		{
+			Name: "largest R, sealed",
+			File: hostileTable(HeaderSize+recSize, 16, 1, true),
+			G:    partition.Geometry{R: MaxR},
+		},
+		{
+			Name: "largest R, partition 0",
+			File: hostileTable(HeaderSize+recSize, 16, 0, false),
+			G:    partition.Geometry{R: MaxR},
+		},
 	})
 }
 

@@ -30,7 +30,10 @@ func Compare(d partition.Decoded, v LibraryView) []Mismatch {
 		switch sl.Kind {
 		case partition.Written, partition.Torn:
 			if !sameEntry(sl.Rec, lib) {
-				out = append(out, Mismatch{Slot: int64(s), Tool: sl, Library: lib, Empty: isEmpty(lib) && !isEmpty(sl.Rec)})
+				out = append(
+					out,
+					Mismatch{Slot: int64(s), Tool: sl, Library: lib, Empty: isEmpty(lib) && !isEmpty(sl.Rec)},
+				)
 			}
 		case partition.Stub, partition.Unwritten:
 			if !isEmpty(lib) {

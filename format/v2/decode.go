@@ -133,8 +133,14 @@ func (dc *decoder) decodeBody() {
 			dc.decodeT2()
 			return
 		}
-		dc.issue(finding.HeaderNotClean, "", firstNonZero(f, 1, min(f.Size, HeaderSize)), -1, finding.F{"detail": "header " +
-			"bytes 1–511 are not zero: the library never writes them (overwritten, or not a Table partition)"})
+		dc.issue(
+			finding.HeaderNotClean,
+			"",
+			firstNonZero(f, 1, min(f.Size, HeaderSize)),
+			-1,
+			finding.F{"detail": "header " +
+				"bytes 1–511 are not zero: the library never writes them (overwritten, or not a Table partition)"},
+		)
 	}
 	if f.Size < HeaderSize {
 		dc.markP0Stub()

@@ -19,7 +19,15 @@ func (dc *decoder) decodeUnsealed(plain bool) {
 	}
 	zero := zeroLead{from: -1}
 	store := dc.storeLink(0)
-	res := walker{f: dc.f, end: dc.f.Size, limit: limit, visit: func(l link) { zero.see(l); store(l) }}.walk(start, slot)
+	res := walker{
+		f:     dc.f,
+		end:   dc.f.Size,
+		limit: limit,
+		visit: func(l link) { zero.see(l); store(l) },
+	}.walk(
+		start,
+		slot,
+	)
 	dc.walkIssues(res, 0, bounded)
 	if plain && zero.from >= 0 && zero.entries {
 		at, _ := LeadingSlot(zero.from)
@@ -120,7 +128,13 @@ func (dc *decoder) slotNote(s int64) string {
 
 func (dc *decoder) garbageIssue(res walkResult, shift int64) {
 	if shapeOf(dc.f, res.stopAt, dc.f.Size) == tailFooter {
-		dc.issue(finding.StaleFooter, "", res.stopAt, -1, finding.F{"n": (dc.f.Size - res.stopAt) / recSize, "at": res.stopAt})
+		dc.issue(
+			finding.StaleFooter,
+			"",
+			res.stopAt,
+			-1,
+			finding.F{"n": (dc.f.Size - res.stopAt) / recSize, "at": res.stopAt},
+		)
 		return
 	}
 	s := res.next + shift
@@ -178,8 +192,14 @@ func (dc *decoder) decodeT2() {
 	for _, l := range links {
 		store(l)
 	}
-	dc.issue(finding.T2HeaderOverwritten, "", 0, k, finding.F{"n": n, "b0": int64(byteAt(dc.f, 0)), "term": links[0].rec.Term, "firstSlot": k,
-		"lastSlot": k + n - 1, "how": how, "effect": dc.t2LibraryNote()})
+	dc.issue(
+		finding.T2HeaderOverwritten,
+		"",
+		0,
+		k,
+		finding.F{"n": n, "b0": int64(byteAt(dc.f, 0)), "term": links[0].rec.Term, "firstSlot": k,
+			"lastSlot": k + n - 1, "how": how, "effect": dc.t2LibraryNote()},
+	)
 	dc.walkIssues(res, k, false)
 }
 

@@ -47,9 +47,23 @@ func (dc *decoder) decodeSealed(footerStart int64) {
 	start, slot := startOf(dc.f.Number)
 	links := linkPool.Get().(*[]link)
 	defer func() { clear(*links); linkPool.Put(links) }()
-	st := &sealedState{footerStart: footerStart, firstSlot: slot, prevEnd: HeaderSize, chainKnown: true, dataEnd: HeaderSize,
-		inline: (*links)[:0]}
-	walker{f: dc.f, end: footerStart, limit: dc.r, visit: func(l link) { st.inline = append(st.inline, l) }}.walk(start, slot)
+	st := &sealedState{
+		footerStart: footerStart,
+		firstSlot:   slot,
+		prevEnd:     HeaderSize,
+		chainKnown:  true,
+		dataEnd:     HeaderSize,
+		inline:      (*links)[:0],
+	}
+	walker{
+		f:     dc.f,
+		end:   footerStart,
+		limit: dc.r,
+		visit: func(l link) { st.inline = append(st.inline, l) },
+	}.walk(
+		start,
+		slot,
+	)
 	*links = st.inline
 	// Every link is a record read from the file: room for their slots now
 	// costs no more than growing slot by slot, without the copies.
@@ -92,13 +106,25 @@ func (dc *decoder) sealedSlot(st *sealedState, s int64, fr record.Record, at int
 			Note: "footer record is not the stub of an unused slot"})
 		dc.issue(finding.FooterMismatch, "inline", at, s, finding.F{"detail": fmt.Sprintf(
 			"footer record of unused slot %d at %d is %s instead of the stub %s: DotNext reads an empty entry, but its "+
-				"next append there would be written at End = %d", s, at, fr, il.rec, fr.WrappingEnd())})
+				"next append there would be written at End = %d",
+			s,
+			at,
+			fr,
+			il.rec,
+			fr.WrappingEnd(),
+		)})
 		st.prevEnd = il.rec.Offset
 	default:
 		dc.set(s, partition.Slot{Slot: s, Kind: partition.Invalid, Rec: fr, At: at,
 			Note: "footer record breaks the chain and no inline record backs it"})
-		dc.issue(finding.T3GarbageFooter, "", at, s, finding.F{"slot": s, "at": at, "record": fr.String(), "term": fr.Term,
-			"length": fr.Length})
+		dc.issue(
+			finding.T3GarbageFooter,
+			"",
+			at,
+			s,
+			finding.F{"slot": s, "at": at, "record": fr.String(), "term": fr.Term,
+				"length": fr.Length},
+		)
 		st.chainKnown = false
 	}
 }

@@ -11,7 +11,14 @@ import (
 
 // damageCodes are the expect.json damage codes this codec must itself raise
 // (as an error or warning issue in some partition of the fixture).
-var damageCodes = []finding.Code{finding.FooterMismatch, finding.TornTail, finding.TornSeal, finding.UnsealedPartition, finding.T1MissingInlineRecords, finding.T2HeaderOverwritten}
+var damageCodes = []finding.Code{
+	finding.FooterMismatch,
+	finding.TornTail,
+	finding.TornSeal,
+	finding.UnsealedPartition,
+	finding.T1MissingInlineRecords,
+	finding.T2HeaderOverwritten,
+}
 
 // TestDecodeFixtures decodes every Table fixture with its true R and node.state
 // LastIndex and checks it against the manifest: what was appended, what must
@@ -104,7 +111,14 @@ func checkHealthy(t *testing.T, fx *fixture, dl decodedLog) {
 		}
 		if s.Kind != partition.Written || s.Rec.Term != e.Term || s.Rec.Length != e.Length ||
 			payloadSHA(t, f, s.Rec.Offset, s.Avail) != e.SHA256 {
-			t.Errorf("index %d: decoded %v %v, library read term %d length %d", e.Index, s.Kind, s.Rec, e.Term, e.Length)
+			t.Errorf(
+				"index %d: decoded %v %v, library read term %d length %d",
+				e.Index,
+				s.Kind,
+				s.Rec,
+				e.Term,
+				e.Length,
+			)
 		}
 	}
 }
@@ -116,7 +130,14 @@ func checkPayloadRanges(t *testing.T, d partition.Decoded) {
 		switch s.Kind {
 		case partition.Written, partition.Torn:
 			if s.Avail < 0 || s.Rec.Offset < 0 || s.Rec.Offset+s.Avail > d.Size || s.Avail > s.Rec.Length {
-				t.Errorf("partition %d slot %d: payload [%d,+%d) outside %d bytes", d.Number, s.Slot, s.Rec.Offset, s.Avail, d.Size)
+				t.Errorf(
+					"partition %d slot %d: payload [%d,+%d) outside %d bytes",
+					d.Number,
+					s.Slot,
+					s.Rec.Offset,
+					s.Avail,
+					d.Size,
+				)
 			}
 		default:
 			if s.Avail != 0 {
@@ -268,7 +289,13 @@ func TestDecodeHostileShapes(t *testing.T) {
 			[]partition.Kind{partition.Written, partition.Written, partition.Written, partition.Written},
 			[]string{"warning " + string(finding.HeaderNotClean)}},
 		{"wrong R on a sealed file", e1, 1, 8, 100, false,
-			[]partition.Kind{partition.Written, partition.Written, partition.Written, partition.Written, partition.Unwritten},
+			[]partition.Kind{
+				partition.Written,
+				partition.Written,
+				partition.Written,
+				partition.Written,
+				partition.Unwritten,
+			},
 			[]string{"error " + string(finding.TornSeal), "info " + string(finding.StaleFooter)}},
 		{"R out of range", e1, 1, 1, 9, false, nil, []string{"error " + string(finding.BadGeometry)}},
 	}

@@ -109,24 +109,52 @@ func TestWorkedExamples(t *testing.T) {
 	}{
 		{name: "E1 sealed partition 1", bytes: exampleE1(), number: 1, lastIndex: 9,
 			conf: partition.VeryHigh, probeR: 4, used: 4, t1Slot: -1, sealed: true,
-			slots:    []wantSlot{{partition.Written, 2, 552}, {partition.Written, 2, 600}, {partition.Written, 3, 648}, {partition.Written, 3, 696}},
+			slots: []wantSlot{
+				{partition.Written, 2, 552},
+				{partition.Written, 2, 600},
+				{partition.Written, 3, 648},
+				{partition.Written, 3, 696},
+			},
 			libTerms: []int64{2, 2, 3, 3}, roundTrip: true},
 		{name: "E2 sealed partition 0", bytes: exampleE2(), number: 0, lastIndex: 9,
 			conf: partition.VeryHigh, probeR: 4, used: 4, t1Slot: -1, sealed: true,
-			slots:    []wantSlot{{partition.Stub, 0, 552}, {partition.Written, 1, 592}, {partition.Written, 1, 640}, {partition.Written, 1, 688}},
+			slots: []wantSlot{
+				{partition.Stub, 0, 552},
+				{partition.Written, 1, 592},
+				{partition.Written, 1, 640},
+				{partition.Written, 1, 688},
+			},
 			libTerms: []int64{0, 1, 1, 1}, roundTrip: true},
 		{name: "E3 leading stubs", bytes: exampleE3(), number: 2, lastIndex: 10,
 			conf: partition.High, used: 3, t1Slot: -1,
-			slots: []wantSlot{{partition.Stub, 0, 552}, {partition.Stub, 0, 592}, {partition.Written, 4, 632}, {partition.Unwritten, 0, 0}},
+			slots: []wantSlot{
+				{partition.Stub, 0, 552},
+				{partition.Stub, 0, 592},
+				{partition.Written, 4, 632},
+				{partition.Unwritten, 0, 0},
+			},
 			codes: []string{string(finding.ZeroLeadingSlots)}, libTerms: []int64{0, 0, 4, 0}, roundTrip: true},
 		{name: "E6 T1", bytes: exampleE6(), number: 1, lastIndex: 5,
 			conf: partition.Medium, used: 1, t1Slot: 0, damage: "T1",
-			slots: []wantSlot{{partition.Missing, 0, 0}, {partition.Unwritten, 0, 0}, {partition.Unwritten, 0, 0}, {partition.Unwritten, 0, 0}},
+			slots: []wantSlot{
+				{partition.Missing, 0, 0},
+				{partition.Unwritten, 0, 0},
+				{partition.Unwritten, 0, 0},
+				{partition.Unwritten, 0, 0},
+			},
 			codes: []string{string(finding.T1MissingInlineRecords)}, libTerms: []int64{0, 0, 0, 0}},
 		{name: "E7 T2", bytes: exampleE7(), number: 1, lastIndex: 8,
 			conf: partition.High, used: -1, t1Slot: -1, damage: "T2",
-			slots: []wantSlot{{partition.Unwritten, 0, 0}, {partition.Unwritten, 0, 0}, {partition.Written, 3, 40}, {partition.Written, 3, 88}},
-			codes: []string{string(finding.ShortHeader), string(finding.T2HeaderOverwritten)}, libTerms: []int64{0, 0, 0, 0}, libExtends: true},
+			slots: []wantSlot{
+				{partition.Unwritten, 0, 0},
+				{partition.Unwritten, 0, 0},
+				{partition.Written, 3, 40},
+				{partition.Written, 3, 88},
+			},
+			codes: []string{
+				string(finding.ShortHeader),
+				string(finding.T2HeaderOverwritten),
+			}, libTerms: []int64{0, 0, 0, 0}, libExtends: true},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -134,7 +162,8 @@ func TestWorkedExamples(t *testing.T) {
 			g := partition.Geometry{R: 4}
 
 			p := Probe(f)
-			if p.Format != Format || p.Confidence != tc.conf || p.R != tc.probeR || p.UsedSlots != tc.used || p.T1Slot != tc.t1Slot {
+			if p.Format != Format || p.Confidence != tc.conf || p.R != tc.probeR || p.UsedSlots != tc.used ||
+				p.T1Slot != tc.t1Slot {
 				t.Errorf("probe %+v; want confidence %v R %d used %d T1 %d", p, tc.conf, tc.probeR, tc.used, tc.t1Slot)
 			}
 			if tc.damage != "" && !strings.Contains(strings.Join(p.Damage, "|"), tc.damage) {
@@ -148,7 +177,15 @@ func TestWorkedExamples(t *testing.T) {
 			for s, w := range tc.slots {
 				got := d.SlotAt(int64(s))
 				if got.Kind != w.kind || got.Rec.Term != w.term || got.Rec.Offset != w.offset {
-					t.Errorf("slot %d = %v %v, want %v term %d offset %d", s, got.Kind, got.Rec, w.kind, w.term, w.offset)
+					t.Errorf(
+						"slot %d = %v %v, want %v term %d offset %d",
+						s,
+						got.Kind,
+						got.Rec,
+						w.kind,
+						w.term,
+						w.offset,
+					)
 				}
 			}
 			var codes []string
@@ -210,7 +247,8 @@ func TestExampleE7NextOpen(t *testing.T) {
 		t.Fatalf("next open: %+v, want IntegrityException", view)
 	}
 	d := Decode(memFile("1", 1, b), partition.Geometry{R: 4}, 8)
-	if !hasIssue(d, finding.T2HeaderOverwritten) || d.SlotAt(int64(2)).Rec.Term != 3 || d.SlotAt(int64(3)).Kind != partition.Written {
+	if !hasIssue(d, finding.T2HeaderOverwritten) || d.SlotAt(int64(2)).Rec.Term != 3 ||
+		d.SlotAt(int64(3)).Kind != partition.Written {
 		t.Fatalf("extended T2 file: %+v", d)
 	}
 }

@@ -147,7 +147,12 @@ func FuzzWriter(f *testing.F) {
 		wantIssue := zeroLead && ((!seal && lead < count) || (seal && lead > 0))
 		gotIssue := len(d.Issues) == 1 && d.Issues[0].Code == finding.ZeroLeadingSlots
 		if d.Sealed != seal || (wantIssue != gotIssue) || (!wantIssue && len(d.Issues) > 0) {
-			t.Fatalf("decode: sealed %v, issues %v (want a zero-leading-slots issue: %v)", d.Sealed, d.Issues, wantIssue)
+			t.Fatalf(
+				"decode: sealed %v, issues %v (want a zero-leading-slots issue: %v)",
+				d.Sealed,
+				d.Issues,
+				wantIssue,
+			)
 		}
 		for i, e := range entries {
 			s := d.SlotAt(int64(first + int64(i)))
@@ -159,7 +164,8 @@ func FuzzWriter(f *testing.F) {
 			}
 			got := s.Rec
 			got.Offset = 0
-			if s.Kind != partition.Written || got != e.rec || !bytes.Equal(out.B[s.Rec.Offset:s.Rec.Offset+s.Avail], e.payload) {
+			if s.Kind != partition.Written || got != e.rec ||
+				!bytes.Equal(out.B[s.Rec.Offset:s.Rec.Offset+s.Avail], e.payload) {
 				t.Fatalf("slot %d = %+v, wrote %v %x", first+int64(i), s, e.rec, e.payload)
 			}
 		}

@@ -114,7 +114,8 @@ func TestLeadingLayoutsSealed(t *testing.T) {
 	// Half zero, half stub records: no writer lays them out so.
 	mixed := append([]byte{}, stubs...)
 	copy(mixed[512:552], make([]byte, 40))
-	if d := Decode(memFile("2", 2, mixed), g, 11); !hasIssue(d, finding.ZeroLeadingSlots) || worst(d) != partition.Info {
+	if d := Decode(memFile("2", 2, mixed), g, 11); !hasIssue(d, finding.ZeroLeadingSlots) ||
+		worst(d) != partition.Info {
 		t.Errorf("mixed leading slots: %v", d.Issues)
 	}
 }

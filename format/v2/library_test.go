@@ -68,7 +68,8 @@ func checkExtends(t *testing.T, rb readbackJSON, views map[int64]LibraryView) {
 	changed := map[int64]bool{}
 	for _, c := range rb.FilesChangedByOpen {
 		n, err := strconv.ParseInt(c.Path, 10, 64)
-		if err == nil && c.SizeAfter == c.SizeBefore && release.FlushUnsealsSealed.Contains(release.MustParse(rb.Library.Version)) {
+		if err == nil && c.SizeAfter == c.SizeBefore &&
+			release.FlushUnsealsSealed.Contains(release.MustParse(rb.Library.Version)) {
 			// 5.4.0 rewrote bytes of a sealed 5.26.2 partition on open without
 			// changing its size (table-snapshot, partition 3): the replay's
 			// unseal, not a table load, so not LibraryReads' business;
@@ -150,20 +151,40 @@ func TestLibraryReadsRules(t *testing.T) {
 					t.Errorf("slot 2 = %v", recs[2])
 				}
 			}},
-		{name: "partition 0 scan bounded by LastIndex", file: memFile("0", 0, unsealed(exampleE2())), r: 4, last: 2, v: ReaderTip,
-			wantHow: HowScan, wantRecs: func(t *testing.T, recs []record.Record) {
+		{
+			name:    "partition 0 scan bounded by LastIndex",
+			file:    memFile("0", 0, unsealed(exampleE2())),
+			r:       4,
+			last:    2,
+			v:       ReaderTip,
+			wantHow: HowScan,
+			wantRecs: func(t *testing.T, recs []record.Record) {
 				if recs[2].Term != 1 || recs[3] != record.Stub(672) {
 					t.Errorf("slots 2, 3 = %v, %v; want rec(2), the initial stub of slot 3", recs[2], recs[3])
 				}
-			}},
-		{name: "partition 0 scan of 5.7.1 ignores LastIndex", file: memFile("0", 0, unsealed(exampleE2())), r: 4, last: 2, v: Reader570,
-			wantHow: HowScan, wantRecs: func(t *testing.T, recs []record.Record) {
+			},
+		},
+		{
+			name:    "partition 0 scan of 5.7.1 ignores LastIndex",
+			file:    memFile("0", 0, unsealed(exampleE2())),
+			r:       4,
+			last:    2,
+			v:       Reader570,
+			wantHow: HowScan,
+			wantRecs: func(t *testing.T, recs []record.Record) {
 				if recs[3].Term != 1 || recs[3].Offset != 688 {
 					t.Errorf("slot 3 = %v, want rec(3)", recs[3])
 				}
-			}},
-		{name: "unsealed not holding LastIndex 5.7.3+", file: memFile("1", 1, unsealed(e1)), r: 4, last: 9, v: ReaderTip,
-			wantHow: HowStubs},
+			},
+		},
+		{
+			name:    "unsealed not holding LastIndex 5.7.3+",
+			file:    memFile("1", 1, unsealed(e1)),
+			r:       4,
+			last:    9,
+			v:       ReaderTip,
+			wantHow: HowStubs,
+		},
 		{name: "bad R", file: memFile("1", 1, e1), r: 1, last: 9, v: ReaderTip,
 			wantHow: HowError, wantErr: "ArgumentOutOfRangeException: recordsPerPartition 1"},
 	}

@@ -17,7 +17,9 @@ func Probe(f partition.File) partition.Probe {
 	switch {
 	case f.Size <= 0:
 		p.Format, p.Confidence, p.UsedSlots = "empty", partition.Low, 0
-		p.Evidence = []string{"0-byte file: no entry in any format (DotNext ≥ 5.7.3 extends a Table partition to 512 bytes on open)"}
+		p.Evidence = []string{
+			"0-byte file: no entry in any format (DotNext ≥ 5.7.3 extends a Table partition to 512 bytes on open)",
+		}
 		return p
 	case allZero(f, 0, f.Size):
 		return probeZero(f, p)
@@ -42,7 +44,9 @@ func probeZero(f partition.File, p partition.Probe) partition.Probe {
 	p.UsedSlots = 0
 	if f.Size == HeaderSize {
 		p.Confidence = partition.High
-		p.Evidence = []string{"exactly 512 zero bytes: an empty Table partition (what DotNext ≥ 5.7.3 makes of a short file on open)"}
+		p.Evidence = []string{
+			"exactly 512 zero bytes: an empty Table partition (what DotNext ≥ 5.7.3 makes of a short file on open)",
+		}
 		return p
 	}
 	p.Format, p.Confidence = format.Zero, partition.Low
@@ -106,7 +110,10 @@ func probeChain(f partition.File, p partition.Probe) partition.Probe {
 func probeGarbage(f partition.File, p *partition.Probe, res walkResult) {
 	if shapeOf(f, res.stopAt, f.Size) == tailFooter {
 		n := (f.Size - res.stopAt) / recSize
-		p.Evidence = append(p.Evidence, fmt.Sprintf("a footer-shaped region of %d records follows the chain at %d", n, res.stopAt))
+		p.Evidence = append(
+			p.Evidence,
+			fmt.Sprintf("a footer-shaped region of %d records follows the chain at %d", n, res.stopAt),
+		)
 		if byteAt(f, 0) == 0 {
 			p.Damage = append(p.Damage, "stale footer (byte 0 = 0)")
 		}
@@ -157,10 +164,18 @@ func foreignShape(f partition.File, window int64) string {
 			continue
 		}
 		if chains(q, rec) {
-			return fmt.Sprintf("a record at %d with Offset %d: the shape of a sparse slot, not a Table chain", q, rec.Offset)
+			return fmt.Sprintf(
+				"a record at %d with Offset %d: the shape of a sparse slot, not a Table chain",
+				q,
+				rec.Offset,
+			)
 		}
 		if q%recSize == 0 && rec.Offset%recSize == 0 && rec.Offset > q {
-			return fmt.Sprintf("a 40-aligned record at %d with Offset %d: the shape of a legacy prologue", q, rec.Offset)
+			return fmt.Sprintf(
+				"a 40-aligned record at %d with Offset %d: the shape of a legacy prologue",
+				q,
+				rec.Offset,
+			)
 		}
 	}
 	return ""

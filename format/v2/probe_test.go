@@ -30,7 +30,8 @@ func TestProbeFixtures(t *testing.T) {
 					t.Errorf("%s: %+v, want empty", name, p)
 				}
 			case hasIssue(d, finding.T2HeaderOverwritten):
-				if p.Format != Format || p.Confidence != partition.High || p.UsedSlots != -1 || !strings.Contains(damage, "T2") {
+				if p.Format != Format || p.Confidence != partition.High || p.UsedSlots != -1 ||
+					!strings.Contains(damage, "T2") {
 					t.Errorf("%s: %+v, want T2 at high confidence", name, p)
 				}
 			case d.Sealed && (hasIssue(d, finding.FooterMismatch) || hasIssue(d, finding.T3GarbageFooter)) && !hasIssue(d, finding.T1MissingInlineRecords):

@@ -84,7 +84,12 @@ func SealUpTo(f partition.File, g partition.Geometry, lastSlot int64) (SealPlan,
 		return plan, bad
 	}
 	if tab.first < 0 || res.next != lastSlot+1 || tab.first+int64(len(tab.recs)) != lastSlot+1 {
-		return plan, fmt.Errorf("%w: the chain ends at slot %d, not at slot %d", ErrChainIncomplete, res.next-1, lastSlot)
+		return plan, fmt.Errorf(
+			"%w: the chain ends at slot %d, not at slot %d",
+			ErrChainIncomplete,
+			res.next-1,
+			lastSlot,
+		)
 	}
 	last := tab.recs[len(tab.recs)-1]
 	plan = SealPlan{FooterAt: end(last), First: tab.first, Last: lastSlot, tab: tab}

@@ -163,7 +163,10 @@ func (w walker) zeroRun(res *walkResult, pos, slot int64) (int64, int64, bool) {
 		return pos, slot, true
 	}
 	w.emit(link{slot: slot, kind: partition.Missing, at: pos,
-		note: fmt.Sprintf("zero record at %d followed by bytes that are not a record (payload without its record, #244 T1)", pos)})
+		note: fmt.Sprintf(
+			"zero record at %d followed by bytes that are not a record (payload without its record, #244 T1)",
+			pos,
+		)})
 	res.stop, res.t1Slot = stopT1, slot
 	return pos, slot + 1, true
 }

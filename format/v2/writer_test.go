@@ -93,7 +93,12 @@ func TestWriterReproducesLibraryFiles(t *testing.T) {
 			t.Errorf("%s expected to be skipped for %s", k, why)
 		}
 	}
-	t.Logf("%d library-written partition files (%d bytes) reproduced byte for byte; %d skipped", same, bytesSame, len(skipped))
+	t.Logf(
+		"%d library-written partition files (%d bytes) reproduced byte for byte; %d skipped",
+		same,
+		bytesSame,
+		len(skipped),
+	)
 	if same < 30 {
 		t.Fatalf("only %d files reproduced", same)
 	}
@@ -195,7 +200,8 @@ func TestWriterShapes(t *testing.T) {
 				t.Fatalf("size %d, want %d", len(out.B), tc.size)
 			}
 			f := memFile("x", tc.number, out.B)
-			if p := Probe(f); p.R != tc.probeR || (tc.seal && (p.Confidence != partition.VeryHigh || p.UsedSlots != tc.used)) {
+			if p := Probe(f); p.R != tc.probeR ||
+				(tc.seal && (p.Confidence != partition.VeryHigh || p.UsedSlots != tc.used)) {
 				t.Errorf("probe %+v, want R %d used %d", p, tc.probeR, tc.used)
 			}
 			d := Decode(f, partition.Geometry{R: 4}, -1)
@@ -204,7 +210,8 @@ func TestWriterShapes(t *testing.T) {
 			}
 			for i, e := range tc.entries {
 				s := d.SlotAt(int64(e.slot))
-				if s.Kind != partition.Written || s.Rec.Term != int64(i+1) || string(out.B[s.Rec.Offset:s.Rec.Offset+s.Avail]) != e.payload {
+				if s.Kind != partition.Written || s.Rec.Term != int64(i+1) ||
+					string(out.B[s.Rec.Offset:s.Rec.Offset+s.Avail]) != e.payload {
 					t.Errorf("slot %d = %+v", e.slot, s)
 				}
 			}

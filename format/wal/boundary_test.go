@@ -190,7 +190,8 @@ func TestAddressMathAtBoundaries(t *testing.T) {
 			_ = l.dr.covered(off, n)
 		}
 		sl := l.slots.read(off)
-		if sl.present < 0 || sl.present > l.Params.SlotSize || (sl.kind != slotNoPage && (sl.off < 0 || sl.off > l.Params.PageSize-l.Params.SlotSize)) {
+		if sl.present < 0 || sl.present > l.Params.SlotSize ||
+			(sl.kind != slotNoPage && (sl.off < 0 || sl.off > l.Params.PageSize-l.Params.SlotSize)) {
 			t.Errorf("slot %d: %+v", off, sl)
 		}
 	}

@@ -463,8 +463,15 @@ func (l *Log) checkPadding(c *checkPass, e raftlog.Entry, f entryFacts) {
 	}
 	sl, r := f.slot, f.slot.rec
 	if !p.Proven {
-		c.add(finding.Padding292Unproven, "", sl.file, sl.off, e.Index, finding.F{"offset": r.Offset, "length": r.Length,
-			"bytes": p.Bytes, "boundary": p.Boundary, "trueLength": p.TrueLength, "missing": p.Missing})
+		c.add(
+			finding.Padding292Unproven,
+			"",
+			sl.file,
+			sl.off,
+			e.Index,
+			finding.F{"offset": r.Offset, "length": r.Length,
+				"bytes": p.Bytes, "boundary": p.Boundary, "trueLength": p.TrueLength, "missing": p.Missing},
+		)
 		return
 	}
 	form := ""
@@ -479,7 +486,10 @@ func (l *Log) checkPadding(c *checkPass, e raftlog.Entry, f entryFacts) {
 	hashed := l.Params.Hash != HashNone
 	hashNote := ""
 	if hashed {
-		hashNote = fmt.Sprintf("; the stored %s hash covers the padding, so nothing mismatches", l.Params.Hash.LibraryName())
+		hashNote = fmt.Sprintf(
+			"; the stored %s hash covers the padding, so nothing mismatches",
+			l.Params.Hash.LibraryName(),
+		)
 	}
 	effect := "the state machine applied"
 	if !e.Committed {
@@ -516,7 +526,12 @@ func (l *Log) reportHash(c *checkPass, e raftlog.Entry, f entryFacts) {
 	where := fmt.Sprintf("its record (%s @%d)", sl.file, sl.off)
 	if !l.recordSuspicious(sl) && len(e.Payload) > 0 {
 		file, off = e.Payload[0].File, e.Payload[0].Offset
-		where = fmt.Sprintf("its payload (%s @%d, %d bytes; the record chains with its neighbours)", file, off, r.Length)
+		where = fmt.Sprintf(
+			"its payload (%s @%d, %d bytes; the record chains with its neighbours)",
+			file,
+			off,
+			r.Length,
+		)
 	}
 	code := finding.HashMismatch
 	if !e.Committed {
@@ -561,10 +576,17 @@ func (l *Log) reportChunks(c *checkPass, s *liveSummary) {
 		list := joinIndexes(u.indexes, u.count)
 		first := u.indexes[0]
 		if u.missing {
-			effect := fmt.Sprintf("reading these entries fails on their payload (MissingPageException \"WAL page %d doesn't exist on the disk\")", k)
+			effect := fmt.Sprintf(
+				"reading these entries fails on their payload (MissingPageException \"WAL page %d doesn't exist on the disk\")",
+				k,
+			)
 			if u.committed > 0 {
 				if l.Reader == Reader5x {
-					effect = fmt.Sprintf("%s: InitializeAsync throws PendingTaskInterruptedException (the applier stops before entry %d) and afterwards every ReadAsync throws ArgumentOutOfRangeException (pageIndex), also for intact entries", lib5, first)
+					effect = fmt.Sprintf(
+						"%s: InitializeAsync throws PendingTaskInterruptedException (the applier stops before entry %d) and afterwards every ReadAsync throws ArgumentOutOfRangeException (pageIndex), also for intact entries",
+						lib5,
+						first,
+					)
 				} else {
 					effect = fmt.Sprintf("%s: InitializeAsync throws PendingTaskInterruptedException → InternalException → MissingPageException \"WAL page %d doesn't exist on the disk\" (the applier stops before entry %d) and afterwards every ReadAsync throws InternalException, also for intact entries", lib6, k, first)
 				}

@@ -157,7 +157,14 @@ func (l *Log) checkCheckpoint(c *checkPass, live *liveSummary, tail tailSummary)
 	case cp.Torn():
 		l.reportTorn(c, tail)
 	case !cp.Valid6x && l.Reader == Reader6x:
-		c.add(finding.CheckpointVersionUnsupported, "", "checkpoint", 0, raftlog.NoIndex, finding.F{"version": int64(cp.Version)})
+		c.add(
+			finding.CheckpointVersionUnsupported,
+			"",
+			"checkpoint",
+			0,
+			raftlog.NoIndex,
+			finding.F{"version": int64(cp.Version)},
+		)
 	}
 	if cp.Form == CheckpointEmpty && tail.last >= tail.first && l.T == l.S {
 		c.add(finding.CheckpointEmpty, "", "checkpoint", 0, raftlog.NoIndex, finding.F{
@@ -167,7 +174,14 @@ func (l *Log) checkCheckpoint(c *checkPass, live *liveSummary, tail tailSummary)
 		c.add(finding.CheckpointLastBelowCommit, "", "checkpoint", 12, raftlog.NoIndex, finding.F{"l": cp.L, "c": cp.C})
 	}
 	if cp.Valid6x && (cp.C < 0 || (l.HasL && cp.L < 0)) {
-		c.add(finding.CheckpointNegative, "", "checkpoint", 0, raftlog.NoIndex, finding.F{"c": cp.C, "l": cp.L, "s": l.S})
+		c.add(
+			finding.CheckpointNegative,
+			"",
+			"checkpoint",
+			0,
+			raftlog.NoIndex,
+			finding.F{"c": cp.C, "l": cp.L, "s": l.S},
+		)
 	}
 	switch {
 	case cp.Form == CheckpointV0 && cp.Version == 1:
@@ -200,16 +214,28 @@ func (l *Log) reportTorn(c *checkPass, tail tailSummary) {
 		if ext.RecoveredConfirmed && ext.RecoveredC > l.S {
 			lost = "committed " + indexRange("entry", "entries", l.S+1, ext.RecoveredC)
 		}
-		effect = fmt.Sprintf("%s reads fewer than 8 bytes as C = 0 and opens an empty log at S = %d: %s become invisible although their slots are intact", lib5, l.S, lost)
+		effect = fmt.Sprintf(
+			"%s reads fewer than 8 bytes as C = 0 and opens an empty log at S = %d: %s become invisible although their slots are intact",
+			lib5,
+			l.S,
+			lost,
+		)
 	case !cp.Valid6x:
-		effect = fmt.Sprintf("every 6.x release reads its first 4 bytes as version %d and throws UnsupportedCheckpointVersionException at open", cp.Version)
+		effect = fmt.Sprintf(
+			"every 6.x release reads its first 4 bytes as version %d and throws UnsupportedCheckpointVersionException at open",
+			cp.Version,
+		)
 	default:
 		effect = fmt.Sprintf("%s reads version %d with the missing bytes as zero: C = %d", lib6, cp.Version, l.C)
 		if l.HasL {
 			effect += fmt.Sprintf(", L = %d", l.L)
 		}
 		if tail.last >= tail.first {
-			effect += fmt.Sprintf(", so T = %d and the flushed %s disappear on open", l.T, indexRange("entry", "entries", tail.first, tail.last))
+			effect += fmt.Sprintf(
+				", so T = %d and the flushed %s disappear on open",
+				l.T,
+				indexRange("entry", "entries", tail.first, tail.last),
+			)
 		}
 	}
 	form, facts := "", finding.F{}
@@ -229,7 +255,11 @@ func (l *Log) reportTorn(c *checkPass, tail tailSummary) {
 		}
 		form = "recovered"
 	}
-	msg := fmt.Sprintf("the checkpoint is %d bytes, a size the library never writes (a torn or cut write): %s", cp.Size, effect)
+	msg := fmt.Sprintf(
+		"the checkpoint is %d bytes, a size the library never writes (a torn or cut write): %s",
+		cp.Size,
+		effect,
+	)
 	if ok {
 		msg += fmt.Sprintf(". The surviving bytes give C = %d", rec)
 		if ext.RecoveredConfirmed {
@@ -254,7 +284,12 @@ func (l *Log) reportPastEnd(c *checkPass, live *liveSummary) {
 	last := live.lastNonZero
 	var effect string
 	if a <= l.Commit() {
-		effect = fmt.Sprintf("%s counts the phantom entries %d–%d as committed: it applies them as zero-filled entries (Term 0, Length 0)", l.libName(), a, min(b, l.Commit()))
+		effect = fmt.Sprintf(
+			"%s counts the phantom entries %d–%d as committed: it applies them as zero-filled entries (Term 0, Length 0)",
+			l.libName(),
+			a,
+			min(b, l.Commit()),
+		)
 	} else {
 		effect = fmt.Sprintf("%s recognises the phantom entries %d–%d (Term 0, Length 0) as uncommitted entries", l.libName(), a, b)
 	}
@@ -262,7 +297,10 @@ func (l *Log) reportPastEnd(c *checkPass, live *liveSummary) {
 		effect += ", and reading those whose metadata page is missing throws MissingPageException"
 	}
 	c.add(finding.CheckpointPastEnd, "", "checkpoint", off, a, finding.F{"c": l.C,
-		"l": ifThen(l.HasL, fmt.Sprintf(", L = %d", l.L)), "last": last, "slots": finding.Range(a, b), "effect": effect})
+		"l": ifThen(
+			l.HasL,
+			fmt.Sprintf(", L = %d", l.L),
+		), "last": last, "slots": finding.Range(a, b), "effect": effect})
 }
 
 func hasMissingPage(l *Log, a, b int64) bool {

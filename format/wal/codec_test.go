@@ -23,20 +23,73 @@ func TestDecodeCheckpoint(t *testing.T) {
 		{"empty: fresh log", "", 0, true, 0, 0, true, 0, -1, false},
 		{"5.x C=17", "11 00 00 00 00 00 00 00", 8, true, 17, 0, false, 17, -1, false},
 		{"v0 C=2", "00 00 00 00 02 00 00 00 00 00 00 00", 12, true, 2, 0, false, 0x2_00000000, -1, false},
-		{"v1 C=17 L=20", "01 00 00 00 11 00 00 00 00 00 00 00 14 00 00 00 00 00 00 00", 20, true, 17, 20, true, 0x11_00000001, -1, false},
+		{
+			"v1 C=17 L=20",
+			"01 00 00 00 11 00 00 00 00 00 00 00 14 00 00 00 00 00 00 00",
+			20,
+			true,
+			17,
+			20,
+			true,
+			0x11_00000001,
+			-1,
+			false,
+		},
 		{"v1 torn at 6", "01 00 00 00 11 00", -1, true, 17, 0, true, 0, 17, false},
 		{"5.x torn at 6 (6.x sees version 17)", "11 00 00 00 00 00", -1, false, 0, 0, false, 0, 17, true},
-		{"v1 torn at 12 over a v0 file", "01 00 00 00 11 00 00 00 00 00 00 00", 12, true, 17, 0, true, 0x11_00000001, -1, false},
-		{"v0 in 20 bytes: L ignored", "00 00 00 00 11 00 00 00 00 00 00 00 14 00 00 00 00 00 00 00", 20, true, 17, 0, false, 0x11_00000000, -1, false},
-		{"unsupported version 2", "02 00 00 00 11 00 00 00 00 00 00 00", 12, false, 0, 0, false, 0x11_00000002, -1, false},
+		{
+			"v1 torn at 12 over a v0 file",
+			"01 00 00 00 11 00 00 00 00 00 00 00",
+			12,
+			true,
+			17,
+			0,
+			true,
+			0x11_00000001,
+			-1,
+			false,
+		},
+		{
+			"v0 in 20 bytes: L ignored",
+			"00 00 00 00 11 00 00 00 00 00 00 00 14 00 00 00 00 00 00 00",
+			20,
+			true,
+			17,
+			0,
+			false,
+			0x11_00000000,
+			-1,
+			false,
+		},
+		{
+			"unsupported version 2",
+			"02 00 00 00 11 00 00 00 00 00 00 00",
+			12,
+			false,
+			0,
+			0,
+			false,
+			0x11_00000002,
+			-1,
+			false,
+		},
 		{"1 byte", "01", -1, true, 0, 0, true, 0, -1, false},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			b := unhex(t, c.hex)
 			cp := DecodeCheckpoint(b, int64(len(b)))
-			if cp.Form != c.form || cp.Valid6x != c.valid6x || cp.C != c.c || cp.L != c.l || cp.HasL != c.hasL || cp.C5x != c.c5x {
-				t.Errorf("got form %d valid %v C %d L %d hasL %v C5x %d", cp.Form, cp.Valid6x, cp.C, cp.L, cp.HasL, cp.C5x)
+			if cp.Form != c.form || cp.Valid6x != c.valid6x || cp.C != c.c || cp.L != c.l || cp.HasL != c.hasL ||
+				cp.C5x != c.c5x {
+				t.Errorf(
+					"got form %d valid %v C %d L %d hasL %v C5x %d",
+					cp.Form,
+					cp.Valid6x,
+					cp.C,
+					cp.L,
+					cp.HasL,
+					cp.C5x,
+				)
 			}
 			rec, ok := cp.Recovered(c.rec5x)
 			if (c.rec >= 0) != ok || (ok && rec != c.rec) {
@@ -68,7 +121,10 @@ func TestEncodeCheckpoint(t *testing.T) {
 
 // TestDecodeState uses the example of spec §5.4 and the short-file rule.
 func TestDecodeState(t *testing.T) {
-	b := unhex(t, "01 | 7F 00 00 01 00 00 00 00 00 00 00 00 00 00 00 00 | 04 00 00 00 BE 0C 00 00 | 02 00 00 00 | 05 00 00 00 00 00 00 00")
+	b := unhex(
+		t,
+		"01 | 7F 00 00 01 00 00 00 00 00 00 00 00 00 00 00 00 | 04 00 00 00 BE 0C 00 00 | 02 00 00 00 | 05 00 00 00 00 00 00 00",
+	)
 	ns := DecodeState(b, int64(len(b)))
 	if ns.Term != 5 || !ns.HasVote || ns.Vote.Endpoint != "127.0.0.1:3262" ||
 		MemberIDHex(ns.Vote) != "7F00000100000000000000000000000004000000BE0C000002000000" {

@@ -384,11 +384,25 @@ func detect(sc *dirScan, o Options) (Params, error) {
 		if 2*is.ticks > is.valid {
 			p.Timestamps = TicksUTC
 		}
-		why = append(why, fmt.Sprintf("timestamps: %d of %d valid slots hold plausible UTC ticks (%s)", is.ticks, is.valid, map[string]string{TicksUTC: "5.x writer", TicksZero: "6.x writer with IgnoreTimestamp=false"}[p.Timestamps]))
+		why = append(
+			why,
+			fmt.Sprintf(
+				"timestamps: %d of %d valid slots hold plausible UTC ticks (%s)",
+				is.ticks,
+				is.valid,
+				map[string]string{TicksUTC: "5.x writer", TicksZero: "6.x writer with IgnoreTimestamp=false"}[p.Timestamps],
+			),
+		)
 	}
 	p.FixedPlacements = is.boundary
 	if is.boundary > 0 {
-		why = append(why, fmt.Sprintf("%d entries start at a chunk boundary after a gap (fixed #292 placement: a 6.6.5+ writer, or records walctl repair corrected)", is.boundary))
+		why = append(
+			why,
+			fmt.Sprintf(
+				"%d entries start at a chunk boundary after a gap (fixed #292 placement: a 6.6.5+ writer, or records walctl repair corrected)",
+				is.boundary,
+			),
+		)
 	}
 	if o.Layout != "" || o.SlotSize != 0 || !hashDetect {
 		why = append(why, "candidates restricted by options")
@@ -402,10 +416,18 @@ func detect(sc *dirScan, o Options) (Params, error) {
 // checkSizes rejects page and chunk sizes the address math cannot use.
 func checkSizes(p Params) error {
 	if p.PageSize < minPageSize || p.PageSize > maxMetaPageSize || p.PageSize&(p.PageSize-1) != 0 {
-		return fmt.Errorf("wal: unsupported metadata page size %d (a power of two in [4096, %d])", p.PageSize, maxMetaPageSize)
+		return fmt.Errorf(
+			"wal: unsupported metadata page size %d (a power of two in [4096, %d])",
+			p.PageSize,
+			maxMetaPageSize,
+		)
 	}
 	if p.ChunkSize < minPageSize || p.ChunkSize > maxChunkSize || p.ChunkSize&(p.ChunkSize-1) != 0 {
-		return fmt.Errorf("wal: unsupported chunk size %d (a power of two in [4096, %d]; the library's address math needs a power of two)", p.ChunkSize, maxChunkSize)
+		return fmt.Errorf(
+			"wal: unsupported chunk size %d (a power of two in [4096, %d]; the library's address math needs a power of two)",
+			p.ChunkSize,
+			maxChunkSize,
+		)
 	}
 	return nil
 }
@@ -445,7 +467,13 @@ func decide(views map[int64]viewScore, allowed func(candidate) bool) (candidate,
 		}
 	}
 	if len(hashed)+len(plain) == 0 {
-		return candidate{RecordSize6, 32, HashNone}, Low, []string{"options exclude every layout: 32-byte records assumed"}
+		return candidate{
+				RecordSize6,
+				32,
+				HashNone,
+			}, Low, []string{
+				"options exclude every layout: 32-byte records assumed",
+			}
 	}
 	if len(hashed)+len(plain) == 1 {
 		var c scoredCand
@@ -454,7 +482,9 @@ func decide(views map[int64]viewScore, allowed func(candidate) bool) (candidate,
 		} else {
 			c = plain[0]
 		}
-		return c.c, VeryHigh, []string{fmt.Sprintf("layout set by options: %s (valid on %d of %d slots)", c.c, c.s.valid, c.n)}
+		return c.c, VeryHigh, []string{
+			fmt.Sprintf("layout set by options: %s (valid on %d of %d slots)", c.c, c.s.valid, c.n),
+		}
 	}
 	scope := "live"
 	if views[64].fallback || views[32].fallback {
@@ -475,9 +505,26 @@ func decide(views map[int64]viewScore, allowed func(candidate) bool) (candidate,
 			if h1.v < 2 {
 				conf = High
 			}
-			return h1.c, conf, []string{fmt.Sprintf("%s: the hash verifies on all %d non-zero %s slots; every other algorithm on at most %d", h1.c, h1.n, scope, v2)}
+			return h1.c, conf, []string{
+				fmt.Sprintf(
+					"%s: the hash verifies on all %d non-zero %s slots; every other algorithm on at most %d",
+					h1.c,
+					h1.n,
+					scope,
+					v2,
+				),
+			}
 		case h1.v >= 2 && 2*h1.v > h1.n && h1.v >= 2*v2+2:
-			return h1.c, High, []string{fmt.Sprintf("%s: the hash verifies on %d of %d non-zero %s slots (the others are damaged entries); every other algorithm on at most %d", h1.c, h1.v, h1.n, scope, v2)}
+			return h1.c, High, []string{
+				fmt.Sprintf(
+					"%s: the hash verifies on %d of %d non-zero %s slots (the others are damaged entries); every other algorithm on at most %d",
+					h1.c,
+					h1.v,
+					h1.n,
+					scope,
+					v2,
+				),
+			}
 		case h1.v >= 1:
 			var list []string
 			for _, c := range hashed {
@@ -485,7 +532,9 @@ func decide(views map[int64]viewScore, allowed func(candidate) bool) (candidate,
 					list = append(list, fmt.Sprintf("%s on %d", c.c, c.v))
 				}
 			}
-			return h1.c, Low, []string{fmt.Sprintf("hash ambiguous (%s of %d slots): set the hash explicitly", strings.Join(list, ", "), h1.n)}
+			return h1.c, Low, []string{
+				fmt.Sprintf("hash ambiguous (%s of %d slots): set the hash explicitly", strings.Join(list, ", "), h1.n),
+			}
 		}
 	}
 	if len(plain) == 0 {
@@ -502,10 +551,18 @@ func decide(views map[int64]viewScore, allowed func(candidate) bool) (candidate,
 // decidePlain is step 6d: no hash verifies anywhere.
 func decidePlain(plain []scoredCand, scope string) (candidate, partition.Confidence, []string) {
 	if len(plain) == 0 {
-		return candidate{RecordSize6, 32, HashNone}, Low, []string{"no hash verifies and options exclude the hash-less layouts"}
+		return candidate{
+				RecordSize6,
+				32,
+				HashNone,
+			}, Low, []string{
+				"no hash verifies and options exclude the hash-less layouts",
+			}
 	}
 	if plain[0].n == 0 && (len(plain) < 2 || plain[1].n == 0) {
-		return plain[0].c, Low, []string{"no written slot: the layout cannot be told from the files (6.x default assumed)"}
+		return plain[0].c, Low, []string{
+			"no written slot: the layout cannot be told from the files (6.x default assumed)",
+		}
 	}
 	var fit []int
 	for k, c := range plain {
@@ -524,7 +581,14 @@ func decidePlain(plain []scoredCand, scope string) (candidate, partition.Confide
 	}
 	describe := func(c int) string {
 		p := plain[c]
-		return fmt.Sprintf("%s: valid on %d of %d non-zero %s slots, %d chained steps", p.c, p.s.valid, p.n, scope, p.s.chained)
+		return fmt.Sprintf(
+			"%s: valid on %d of %d non-zero %s slots, %d chained steps",
+			p.c,
+			p.s.valid,
+			p.n,
+			scope,
+			p.s.chained,
+		)
 	}
 	switch len(fit) {
 	case 1:
@@ -541,10 +605,21 @@ func decidePlain(plain []scoredCand, scope string) (candidate, partition.Confide
 		// Equal chains: the 40-byte record wins if most of its slots hold ticks.
 		for _, k := range fit {
 			if p := plain[k]; p.c.recordSize == RecordSize5 && 2*p.s.ticks > p.s.valid {
-				return p.c, confOf(p.v), []string{"no hash verifies", describe(k), "equal chains; UTC ticks in most slots mark a 5.x writer"}
+				return p.c, confOf(
+						p.v,
+					), []string{
+						"no hash verifies",
+						describe(k),
+						"equal chains; UTC ticks in most slots mark a 5.x writer",
+					}
 			}
 		}
-		return a.c, Low, []string{"no hash verifies", describe(fit[0]), describe(fit[1]), "ambiguous: set the layout explicitly"}
+		return a.c, Low, []string{
+			"no hash verifies",
+			describe(fit[0]),
+			describe(fit[1]),
+			"ambiguous: set the layout explicitly",
+		}
 	}
 	// No candidate explains every slot: a damaged slot must not hide the layout.
 	order := make([]int, len(plain))

@@ -160,7 +160,11 @@ func walFixtures(t *testing.T) []fixture {
 			continue
 		}
 		dir := filepath.Dir(p)
-		fx := fixture{name: strings.TrimPrefix(filepath.ToSlash(dir), fixtureRoot+"/"), dir: filepath.Join(dir, "wal"), man: m}
+		fx := fixture{
+			name: strings.TrimPrefix(filepath.ToSlash(dir), fixtureRoot+"/"),
+			dir:  filepath.Join(dir, "wal"),
+			man:  m,
+		}
 		readJSON(t, filepath.Join(dir, "expect.json"), &fx.exp)
 		fx.readArgs = readArgs(t, filepath.Join(dir, "read-args.txt"))
 		out = append(out, fx)
@@ -189,7 +193,10 @@ func replicaNodes(t *testing.T) []replicaNode {
 		if _, err := os.Stat(filepath.Join(dir, "node.state")); err == nil {
 			continue // a PersistentState cluster: logdir's and diff's tests read it
 		}
-		out = append(out, replicaNode{name: strings.TrimPrefix(filepath.ToSlash(dir), fixtureRoot+"/"), dir: dir, rb: rb})
+		out = append(
+			out,
+			replicaNode{name: strings.TrimPrefix(filepath.ToSlash(dir), fixtureRoot+"/"), dir: dir, rb: rb},
+		)
 	}
 	if len(out) < 18 {
 		t.Fatalf("found only %d WriteAheadLog replica nodes", len(out))
@@ -271,8 +278,17 @@ func compareReadback(t *testing.T, l *Log, rb readback) {
 			if err := l.ReadSnapshot(h); err != nil {
 				t.Error(err)
 			}
-			if s.Index != r.Index || s.Term != r.Term || s.Length != r.Length || hex.EncodeToString(h.Sum(nil)) != r.SHA256 {
-				t.Errorf("snapshot: got %d-%d len %d, readback %d-%d len %d", s.Index, s.Term, s.Length, r.Index, r.Term, r.Length)
+			if s.Index != r.Index || s.Term != r.Term || s.Length != r.Length ||
+				hex.EncodeToString(h.Sum(nil)) != r.SHA256 {
+				t.Errorf(
+					"snapshot: got %d-%d len %d, readback %d-%d len %d",
+					s.Index,
+					s.Term,
+					s.Length,
+					r.Index,
+					r.Term,
+					r.Length,
+				)
 			}
 			continue
 		}
@@ -296,10 +312,22 @@ func compareReadback(t *testing.T, l *Log, rb readback) {
 		}
 		sum, n := payloadSHA(t, l, e)
 		if sum != r.SHA256 || n != r.PayloadLength {
-			t.Errorf("entry %d: payload %d bytes sha %s…, readback %d bytes sha %s…", r.Index, n, sum[:12], r.PayloadLength, r.SHA256[:12])
+			t.Errorf(
+				"entry %d: payload %d bytes sha %s…, readback %d bytes sha %s…",
+				r.Index,
+				n,
+				sum[:12],
+				r.PayloadLength,
+				r.SHA256[:12],
+			)
 		}
 		if e.Committed != (r.Index <= rb.State.LastCommittedEntryIndex) {
-			t.Errorf("entry %d: Committed %v with commit index %d", r.Index, e.Committed, rb.State.LastCommittedEntryIndex)
+			t.Errorf(
+				"entry %d: Committed %v with commit index %d",
+				r.Index,
+				e.Committed,
+				rb.State.LastCommittedEntryIndex,
+			)
 		}
 	}
 	if len(ours) != want {
@@ -328,7 +356,14 @@ func compareState(t *testing.T, l *Log, st rbState) {
 	switch st.Vote {
 	case "expected":
 		if !ns.HasVote || MemberIDHex(ns.Vote) != st.ExpectedMemberID || ns.Vote.Endpoint != st.ExpectedMember {
-			t.Errorf("vote %v %s %q, readback voted for %s (%s)", ns.HasVote, MemberIDHex(ns.Vote), ns.Vote.Endpoint, st.ExpectedMember, st.ExpectedMemberID)
+			t.Errorf(
+				"vote %v %s %q, readback voted for %s (%s)",
+				ns.HasVote,
+				MemberIDHex(ns.Vote),
+				ns.Vote.Endpoint,
+				st.ExpectedMember,
+				st.ExpectedMemberID,
+			)
 		}
 	case "none":
 		if ns.HasVote {
@@ -412,7 +447,15 @@ func checkDetected(t *testing.T, p Params, s settings, fiveX bool) {
 		wantLayout = Layout5
 	}
 	if p.ChunkSize != s.ChunkSize || p.Hash != hash || p.Layout != wantLayout || p.SnapshotDir != s.SnapshotDirectory {
-		t.Errorf("detected %s (snapshots %q), want chunk %d hash %s layout %s snapshots %q", p, p.SnapshotDir, s.ChunkSize, hash, wantLayout, s.SnapshotDirectory)
+		t.Errorf(
+			"detected %s (snapshots %q), want chunk %d hash %s layout %s snapshots %q",
+			p,
+			p.SnapshotDir,
+			s.ChunkSize,
+			hash,
+			wantLayout,
+			s.SnapshotDirectory,
+		)
 	}
 	if wantLayout == Layout5 {
 		want := TicksZero
@@ -487,7 +530,8 @@ func TestFixtureVerdict(t *testing.T) {
 				t.Fatalf("verdict %s, but errors: %v", fx.exp.Verdict, errorsOf(fs))
 			}
 			for _, f := range fs {
-				if f.Code == "" || f.Message == "" || strings.ToLower(string(f.Code)) != string(f.Code) || strings.Contains(string(f.Code), " ") {
+				if f.Code == "" || f.Message == "" || strings.ToLower(string(f.Code)) != string(f.Code) ||
+					strings.Contains(string(f.Code), " ") {
 					t.Errorf("malformed finding %+v", f)
 				}
 				if f.Severity == raftlog.Error && f.Fix == "" {
@@ -550,7 +594,10 @@ func checkRepairHints(t *testing.T, l *Log, fx fixture) {
 		// cluster (a term T, a commit index N) and drops no committed entry.
 		cmd := " " + f.FixCommand + " "
 		applicable := f.FixKind == finding.Run && strings.HasPrefix(f.FixCommand, "walctl repair --apply") &&
-			!strings.Contains(cmd, "--allow-drop-committed") && !strings.Contains(cmd, " T ") && !strings.Contains(cmd, " N ")
+			!strings.Contains(
+				cmd,
+				"--allow-drop-committed",
+			) && !strings.Contains(cmd, " T ") && !strings.Contains(cmd, " N ")
 		if applicable != fx.exp.Repairable {
 			t.Errorf("repairable %v, but the fix says %q", fx.exp.Repairable, f.Fix)
 		}

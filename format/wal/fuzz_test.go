@@ -180,7 +180,9 @@ func summary(l *Log, limit int) string {
 		return len(entries) < limit
 	})
 	// JSON follows pointers, so two equal decodes render equally.
-	b, err := json.Marshal([]any{l.Params, l.State, l.Files, l.S, l.C, l.L, l.T, l.OpenError, entries, l.Check(), l.Extent()})
+	b, err := json.Marshal(
+		[]any{l.Params, l.State, l.Files, l.S, l.C, l.L, l.T, l.OpenError, entries, l.Check(), l.Extent()},
+	)
 	if err != nil {
 		return err.Error()
 	}

@@ -283,9 +283,16 @@ func (l *Log) hashOf(sl slot, f entryFacts) []byte {
 func (l *Log) classify(sl slot, f entryFacts) (raftlog.EntryState, string) {
 	switch {
 	case sl.kind == slotPastEOF:
-		return raftlog.EntryDamaged, fmt.Sprintf("slot lies past the end of %s (the library reads it as zeros)", sl.file)
+		return raftlog.EntryDamaged, fmt.Sprintf(
+			"slot lies past the end of %s (the library reads it as zeros)",
+			sl.file,
+		)
 	case sl.kind == slotCut:
-		return raftlog.EntryDamaged, fmt.Sprintf("record cut after %d bytes by the end of %s (the rest reads as zeros)", sl.present, sl.file)
+		return raftlog.EntryDamaged, fmt.Sprintf(
+			"record cut after %d bytes by the end of %s (the rest reads as zeros)",
+			sl.present,
+			sl.file,
+		)
 	case sl.zero:
 		return raftlog.EntryEmpty, "all-zero slot: no record was written here"
 	case f.problem != nil:

@@ -45,8 +45,14 @@ func (o OpenFiles) OverUsual() bool { return o.Limit() > UsualOpenFileLimit }
 func (o OpenFiles) ChunksDominate() bool { return o.DataChunks > o.MetadataPages }
 
 func (o OpenFiles) String() string {
-	return fmt.Sprintf("%d page files (%d metadata %s + %d data %s)", o.Files(),
-		o.MetadataPages, plural(o.MetadataPages, "page", "pages"), o.DataChunks, plural(o.DataChunks, "chunk", "chunks"))
+	return fmt.Sprintf(
+		"%d page files (%d metadata %s + %d data %s)",
+		o.Files(),
+		o.MetadataPages,
+		plural(o.MetadataPages, "page", "pages"),
+		o.DataChunks,
+		plural(o.DataChunks, "chunk", "chunks"),
+	)
 }
 
 func plural(n int, one, many string) string {
@@ -95,14 +101,28 @@ func (l *Log) openFileFinding(c *checkPass) {
 // it), and a larger ChunkSize only when the data chunks are most of the files.
 func (l *Log) openFileFix(of OpenFiles) string {
 	n := of.Limit()
-	fix := fmt.Sprintf("raise the node's open-file limit to at least %d (systemd LimitNOFILE=%d, or ulimit -n %d in the shell that starts it); or take a snapshot: the cleaner deletes the metadata pages and data chunks below it, leaving one metadata page per %d entries after the snapshot", n, n, n, l.slots.perPage)
+	fix := fmt.Sprintf(
+		"raise the node's open-file limit to at least %d (systemd LimitNOFILE=%d, or ulimit -n %d in the shell that starts it); or take a snapshot: the cleaner deletes the metadata pages and data chunks below it, leaving one metadata page per %d entries after the snapshot",
+		n,
+		n,
+		n,
+		l.slots.perPage,
+	)
 	if !of.ChunksDominate() {
-		return fix + fmt.Sprintf(" (a larger ChunkSize would not help: %d of the %d files are metadata pages, whose size no option changes)", of.MetadataPages, of.Files())
+		return fix + fmt.Sprintf(
+			" (a larger ChunkSize would not help: %d of the %d files are metadata pages, whose size no option changes)",
+			of.MetadataPages,
+			of.Files(),
+		)
 	}
 	const mib = 1 << 20
 	if l.Params.ChunkSize < mib {
 		chunks := (int64(of.DataChunks)*l.Params.ChunkSize + mib - 1) / mib
-		return fix + fmt.Sprintf("; or rewrite the data area with 1 MiB chunks (walctl convert --to wal --out-chunk-size 1048576 --out NEWDIR DIR, then configure ChunkSize = 1048576): about %d data chunks instead of %d", chunks, of.DataChunks)
+		return fix + fmt.Sprintf(
+			"; or rewrite the data area with 1 MiB chunks (walctl convert --to wal --out-chunk-size 1048576 --out NEWDIR DIR, then configure ChunkSize = 1048576): about %d data chunks instead of %d",
+			chunks,
+			of.DataChunks,
+		)
 	}
 	return fix + "; or rewrite the data area with a larger ChunkSize (walctl convert --to wal --out-chunk-size N --out NEWDIR DIR, then configure that ChunkSize)"
 }

@@ -146,8 +146,12 @@ func (l *Log) correct(sl slot, p raftlog.Padding) (Correction292, error) {
 	// The record is rewritten through the codec; it must give back the
 	// stored bytes unchanged before its two fields are changed.
 	if same, err := EncodeRecord(sl.rec, rs); err != nil || !bytes.Equal(same, old[:rs]) {
-		return Correction292{}, fmt.Errorf("wal: entry %d: the record in %s at %d does not re-encode to its stored bytes",
-			sl.index, sl.file, sl.off)
+		return Correction292{}, fmt.Errorf(
+			"wal: entry %d: the record in %s at %d does not re-encode to its stored bytes",
+			sl.index,
+			sl.file,
+			sl.off,
+		)
 	}
 	rec := sl.rec
 	rec.Offset, rec.Length = p.TrueOffset, p.TrueLength

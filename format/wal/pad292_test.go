@@ -49,7 +49,8 @@ func TestPadding292Fixtures(t *testing.T) {
 				if w := appended[e.Index]; w != [2]any{p.TrueLength, hex.EncodeToString(h.Sum(nil))} {
 					t.Errorf("entry %d: true payload %d bytes, appended %v", e.Index, p.TrueLength, w)
 				}
-				if p.Boundary%l.Params.ChunkSize != 0 || p.Bytes+p.TrueLength != e.Length || p.TrueOffset != p.Boundary {
+				if p.Boundary%l.Params.ChunkSize != 0 || p.Bytes+p.TrueLength != e.Length ||
+					p.TrueOffset != p.Boundary {
 					t.Errorf("entry %d: padding %+v of a %d-byte entry", e.Index, *p, e.Length)
 				}
 			}
@@ -276,7 +277,8 @@ func TestPadding292Geometry(t *testing.T) {
 				t.Errorf("padding found %v", found)
 			}
 			for _, f := range l.Check() {
-				if strings.HasPrefix(string(f.Code), string(finding.Padding292)) != c.wantFound && strings.HasPrefix(string(f.Code), string("padding")) {
+				if strings.HasPrefix(string(f.Code), string(finding.Padding292)) != c.wantFound &&
+					strings.HasPrefix(string(f.Code), string("padding")) {
 					t.Errorf("finding %s %s", f.Code, f.Message)
 				}
 			}

@@ -56,7 +56,13 @@ type Params struct {
 }
 
 func (p Params) String() string {
-	s := fmt.Sprintf("chunk %d, metadata page %d, slot %d, %d-byte record", p.ChunkSize, p.PageSize, p.SlotSize, p.RecordSize)
+	s := fmt.Sprintf(
+		"chunk %d, metadata page %d, slot %d, %d-byte record",
+		p.ChunkSize,
+		p.PageSize,
+		p.SlotSize,
+		p.RecordSize,
+	)
 	if p.Layout == Layout5 {
 		s += " (" + p.Timestamps + " timestamps)"
 	}

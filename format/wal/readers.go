@@ -68,7 +68,11 @@ func WriterFacts(p Params, form int) []WriterFact {
 	case Checkpoint5x:
 		add("the 8-byte checkpoint", fiveX, "")
 	case CheckpointV0:
-		add("the 12-byte version-0 checkpoint", release.Of(release.Between(release.WALRecord32, release.CheckpointV1)), "")
+		add(
+			"the 12-byte version-0 checkpoint",
+			release.Of(release.Between(release.WALRecord32, release.CheckpointV1)),
+			"",
+		)
 	case CheckpointV1:
 		add("the 20-byte version-1 checkpoint", release.Of(release.Since(release.CheckpointV1)), "")
 	}

@@ -74,7 +74,13 @@ func WriteParams(p Params) (Params, error) {
 		s *= 2
 	}
 	if p.SlotSize != 0 && p.SlotSize != s {
-		return p, fmt.Errorf("wal: slot size %d does not fit a %d-byte record with a %d-byte hash (the library uses %d)", p.SlotSize, p.RecordSize, p.Hash.Size(), s)
+		return p, fmt.Errorf(
+			"wal: slot size %d does not fit a %d-byte record with a %d-byte hash (the library uses %d)",
+			p.SlotSize,
+			p.RecordSize,
+			p.Hash.Size(),
+			s,
+		)
 	}
 	p.SlotSize = s
 	switch p.CheckpointForm {
@@ -104,7 +110,14 @@ func Create(dir string, p Params, ns raftlog.NodeState, commit int64, entries it
 	if err := prepareDir(dir); err != nil {
 		return err
 	}
-	w := &writer{dir: dir, p: p, perPage: p.PageSize / p.SlotSize, metaPage: -1, dataChunk: -1, buf: make([]byte, 32<<10)}
+	w := &writer{
+		dir:       dir,
+		p:         p,
+		perPage:   p.PageSize / p.SlotSize,
+		metaPage:  -1,
+		dataChunk: -1,
+		buf:       make([]byte, 32<<10),
+	}
 	defer func() {
 		if cerr := w.close(); err == nil {
 			err = cerr

@@ -49,8 +49,14 @@ func TestCreateWorkedExample(t *testing.T) {
 		t.Fatal(err)
 	}
 	meta := make([]byte, 4096)
-	copy(meta[32:], unhex(t, "01 00 00 00 00 00 00 00 05 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00"))
-	copy(meta[64:], unhex(t, "01 00 00 00 00 00 00 00 05 00 00 00 00 00 00 00 05 00 00 00 00 00 00 00 01 00 00 00 07 00 00 00"))
+	copy(
+		meta[32:],
+		unhex(t, "01 00 00 00 00 00 00 00 05 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00 00"),
+	)
+	copy(
+		meta[64:],
+		unhex(t, "01 00 00 00 00 00 00 00 05 00 00 00 00 00 00 00 05 00 00 00 00 00 00 00 01 00 00 00 07 00 00 00"),
+	)
 	data := make([]byte, 4096)
 	copy(data, "helloworld")
 	state := make([]byte, 37)
@@ -125,7 +131,15 @@ func TestCreateRoundTrip(t *testing.T) {
 		{Layout: Layout6, ChunkSize: 16384, Hash: HashXxHash3},
 	}
 	for k, p := range cases {
-		name := fmt.Sprintf("%d-%s-%s-%s-cp%d-chunk%d", k, p.Layout, p.Timestamps, p.Hash, p.CheckpointForm, p.ChunkSize)
+		name := fmt.Sprintf(
+			"%d-%s-%s-%s-cp%d-chunk%d",
+			k,
+			p.Layout,
+			p.Timestamps,
+			p.Hash,
+			p.CheckpointForm,
+			p.ChunkSize,
+		)
 		t.Run(name, func(t *testing.T) {
 			rng := rand.New(rand.NewSource(int64(k)))
 			es, payloads := testEntries(rng, 60)
@@ -144,7 +158,8 @@ func TestCreateRoundTrip(t *testing.T) {
 				l.Params.SlotSize != want.SlotSize || (want.Layout == Layout5 && l.Params.Timestamps != want.Timestamps) {
 				t.Fatalf("detected %s, wrote %s", l.Params, want)
 			}
-			if l.State.Term != 9 || l.State.Vote.Endpoint != "127.0.0.1:3262" || l.State.CommitIndex != commit || l.State.LastIndex != int64(len(es)) {
+			if l.State.Term != 9 || l.State.Vote.Endpoint != "127.0.0.1:3262" || l.State.CommitIndex != commit ||
+				l.State.LastIndex != int64(len(es)) {
 				t.Errorf("state %+v", l.State)
 			}
 			got := collect(l)
@@ -426,7 +441,8 @@ func TestReadPayloadStreams(t *testing.T) {
 	os.Remove(filepath.Join(dir, "data", "20"))
 	l2 := openT(t, dir, Options{Layout: Layout6, Hash: "none"})
 	e2 := l2.Entry(1)
-	if err := l2.ReadPayload(e2, io.Discard); err == nil || e2.State != raftlog.EntryDamaged || e2.PayloadAvailable() != 20*4096 {
+	if err := l2.ReadPayload(e2, io.Discard); err == nil || e2.State != raftlog.EntryDamaged ||
+		e2.PayloadAvailable() != 20*4096 {
 		t.Errorf("missing chunk: err %v state %v avail %d", err, e2.State, e2.PayloadAvailable())
 	}
 }
@@ -479,7 +495,10 @@ func TestManyChunkFiles(t *testing.T) {
 	}
 	f, found := manyFiles(t, l)
 	if !found || f.Severity != raftlog.Warning || l.Check().HasErrors() ||
-		!strings.Contains(f.Message, fmt.Sprintf("%d data chunks", of.DataChunks)) || !strings.Contains(f.Fix, "--out-chunk-size 1048576") {
+		!strings.Contains(
+			f.Message,
+			fmt.Sprintf("%d data chunks", of.DataChunks),
+		) || !strings.Contains(f.Fix, "--out-chunk-size 1048576") {
 		t.Errorf("want a many-chunk-files warning with the chunk counts and no error: %+v; %v", f, l.Check())
 	}
 	if !IsWAL(dir) || IsWAL(t.TempDir()) || IsWAL(filepath.Join(fixtureRoot, "5.26.2", "table-basic", "wal")) {

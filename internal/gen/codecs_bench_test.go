@@ -105,7 +105,8 @@ func BenchmarkDecode(b *testing.B) {
 			}
 			f := partition.File{R: partition.NewCachedReader(h, info.Size()), Size: info.Size(), Name: "1", Number: 1}
 			decode := codecs[fm]
-			if d := decode(f, geometryOf(s), s.Entries); len(d.Issues) > 0 || int64(len(d.Slots)) != s.R || d.Slots[s.R-1].Kind != partition.Written {
+			if d := decode(f, geometryOf(s), s.Entries); len(d.Issues) > 0 || int64(len(d.Slots)) != s.R ||
+				d.Slots[s.R-1].Kind != partition.Written {
 				b.Fatalf("generated partition decodes with issues %v", d.Issues)
 			}
 			b.SetBytes(f.Size)

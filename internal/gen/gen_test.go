@@ -23,20 +23,118 @@ type shape struct{ spec Spec }
 func shapes() map[string]shape {
 	const r4 = 4
 	return map[string]shape{
-		"legacy R4 full last":  {spec: Spec{Config: ps.Config{Format: format.Legacy, R: r4}, Entries: 11, SizeMin: 0, SizeMax: 70, Seed: 1, TermEvery: 3}},
-		"legacy R4 partial":    {spec: Spec{Config: ps.Config{Format: format.Legacy, R: r4}, Entries: 13, SizeMin: 1, SizeMax: 300, Seed: 2}},
-		"legacy default R":     {spec: Spec{Config: ps.Config{Format: format.Legacy, R: DefaultR}, Entries: 500, SizeMin: 100, SizeMax: 700, Seed: 3}},
-		"legacy entries+bytes": {spec: Spec{Config: ps.Config{Format: format.Legacy, R: 10}, Entries: 1000, TargetBytes: 5_000, SizeMin: 100, SizeMax: 100, Seed: 6}},
-		"v2 R4 full last":      {spec: Spec{Config: ps.Config{Format: format.V2, R: r4}, Entries: 11, SizeMin: 0, SizeMax: 70, Seed: 1, TermEvery: 3}},
-		"v2 R4 partial":        {spec: Spec{Config: ps.Config{Format: format.V2, R: r4}, Entries: 13, SizeMin: 1, SizeMax: 300, Seed: 2}},
-		"v2 by bytes":          {spec: Spec{Config: ps.Config{Format: format.V2, R: 100}, TargetBytes: 200_000, SizeMin: 100, SizeMax: 700, Seed: 4}},
-		"v2 zero-length only":  {spec: Spec{Config: ps.Config{Format: format.V2, R: 3}, Entries: 7, Seed: 7}},
-		"sparse R4 M=max":      {spec: Spec{Config: ps.Config{Format: format.Sparse, R: r4, M: 70}, Entries: 11, SizeMin: 0, SizeMax: 70, Seed: 1}},
-		"sparse by bytes":      {spec: Spec{Config: ps.Config{Format: format.Sparse, R: 50, M: 1024}, TargetBytes: 300_000, SizeMin: 100, SizeMax: 700, Seed: 5}},
-		"sparse tiny":          {spec: Spec{Config: ps.Config{Format: format.Sparse, R: 2, M: 8}, Entries: 5, SizeMin: 0, SizeMax: 8, Seed: 8}},
-		"legacy R7 terms":      {spec: Spec{Config: ps.Config{Format: format.Legacy, R: 7}, Entries: 30, SizeMin: 0, SizeMax: 300, Seed: 11, TermEvery: 5}},
-		"v2 R7 terms":          {spec: Spec{Config: ps.Config{Format: format.V2, R: 7}, Entries: 27, SizeMin: 0, SizeMax: 300, Seed: 12, TermEvery: 5}},
-		"sparse R7 terms":      {spec: Spec{Config: ps.Config{Format: format.Sparse, R: 7, M: 512}, Entries: 30, SizeMin: 0, SizeMax: 300, Seed: 13, TermEvery: 5}},
+		"legacy R4 full last": {
+			spec: Spec{
+				Config:    ps.Config{Format: format.Legacy, R: r4},
+				Entries:   11,
+				SizeMin:   0,
+				SizeMax:   70,
+				Seed:      1,
+				TermEvery: 3,
+			},
+		},
+		"legacy R4 partial": {
+			spec: Spec{Config: ps.Config{Format: format.Legacy, R: r4}, Entries: 13, SizeMin: 1, SizeMax: 300, Seed: 2},
+		},
+		"legacy default R": {
+			spec: Spec{
+				Config:  ps.Config{Format: format.Legacy, R: DefaultR},
+				Entries: 500,
+				SizeMin: 100,
+				SizeMax: 700,
+				Seed:    3,
+			},
+		},
+		"legacy entries+bytes": {
+			spec: Spec{
+				Config:      ps.Config{Format: format.Legacy, R: 10},
+				Entries:     1000,
+				TargetBytes: 5_000,
+				SizeMin:     100,
+				SizeMax:     100,
+				Seed:        6,
+			},
+		},
+		"v2 R4 full last": {
+			spec: Spec{
+				Config:    ps.Config{Format: format.V2, R: r4},
+				Entries:   11,
+				SizeMin:   0,
+				SizeMax:   70,
+				Seed:      1,
+				TermEvery: 3,
+			},
+		},
+		"v2 R4 partial": {
+			spec: Spec{Config: ps.Config{Format: format.V2, R: r4}, Entries: 13, SizeMin: 1, SizeMax: 300, Seed: 2},
+		},
+		"v2 by bytes": {
+			spec: Spec{
+				Config:      ps.Config{Format: format.V2, R: 100},
+				TargetBytes: 200_000,
+				SizeMin:     100,
+				SizeMax:     700,
+				Seed:        4,
+			},
+		},
+		"v2 zero-length only": {spec: Spec{Config: ps.Config{Format: format.V2, R: 3}, Entries: 7, Seed: 7}},
+		"sparse R4 M=max": {
+			spec: Spec{
+				Config:  ps.Config{Format: format.Sparse, R: r4, M: 70},
+				Entries: 11,
+				SizeMin: 0,
+				SizeMax: 70,
+				Seed:    1,
+			},
+		},
+		"sparse by bytes": {
+			spec: Spec{
+				Config:      ps.Config{Format: format.Sparse, R: 50, M: 1024},
+				TargetBytes: 300_000,
+				SizeMin:     100,
+				SizeMax:     700,
+				Seed:        5,
+			},
+		},
+		"sparse tiny": {
+			spec: Spec{
+				Config:  ps.Config{Format: format.Sparse, R: 2, M: 8},
+				Entries: 5,
+				SizeMin: 0,
+				SizeMax: 8,
+				Seed:    8,
+			},
+		},
+		"legacy R7 terms": {
+			spec: Spec{
+				Config:    ps.Config{Format: format.Legacy, R: 7},
+				Entries:   30,
+				SizeMin:   0,
+				SizeMax:   300,
+				Seed:      11,
+				TermEvery: 5,
+			},
+		},
+		"v2 R7 terms": {
+			spec: Spec{
+				Config:    ps.Config{Format: format.V2, R: 7},
+				Entries:   27,
+				SizeMin:   0,
+				SizeMax:   300,
+				Seed:      12,
+				TermEvery: 5,
+			},
+		},
+		"sparse R7 terms": {
+			spec: Spec{
+				Config:    ps.Config{Format: format.Sparse, R: 7, M: 512},
+				Entries:   30,
+				SizeMin:   0,
+				SizeMax:   300,
+				Seed:      13,
+				TermEvery: 5,
+			},
+		},
 	}
 }
 
@@ -60,7 +158,8 @@ func TestGeneratedLogsVerifyClean(t *testing.T) {
 			if doc.Verdict != "ok" || len(doc.Findings) > 0 || doc.Format != s.Format {
 				t.Fatalf("verify: %s %s, findings %+v", doc.Format, doc.Verdict, doc.Findings)
 			}
-			if sum := doc.Summary; sum.Entries != res.Entries || sum.Last != res.Entries || sum.Commit != res.Entries || sum.LastTerm != res.Term {
+			if sum := doc.Summary; sum.Entries != res.Entries || sum.Last != res.Entries || sum.Commit != res.Entries ||
+				sum.LastTerm != res.Term {
 				t.Fatalf("verify summary %+v, generated %+v", sum, res)
 			}
 			compareEntries(t, dir, s, res.Entries)
@@ -122,7 +221,10 @@ func compareEntries(t *testing.T, dir string, s Spec, n int64) {
 			t.Fatal(err)
 		}
 		if got.Index != want.Index || got.Term != want.Term || got.Ticks != want.Ticks || got.Length != want.Length ||
-			!fixtures.SameID(got.CommandID, want.CommandID) || got.State != raftlog.EntryOK || !got.Committed || fixtures.Digest(t, r) != wantSum {
+			!fixtures.SameID(
+				got.CommandID,
+				want.CommandID,
+			) || got.State != raftlog.EntryOK || !got.Committed || fixtures.Digest(t, r) != wantSum {
 			t.Errorf("index %d: read %+v, generated %+v", seen, got, want)
 			return false
 		}

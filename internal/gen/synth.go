@@ -54,7 +54,12 @@ func (s Spec) check() error {
 	case s.Entries == 0 && s.TargetBytes == 0:
 		return errors.New("gen: give a number of entries or a size")
 	case s.SizeMin < 0 || s.SizeMax < s.SizeMin || s.SizeMax > MaxEntrySize:
-		return fmt.Errorf("gen: payload sizes [%d, %d] are not 0 ≤ min ≤ max ≤ %d", s.SizeMin, s.SizeMax, int64(MaxEntrySize))
+		return fmt.Errorf(
+			"gen: payload sizes [%d, %d] are not 0 ≤ min ≤ max ≤ %d",
+			s.SizeMin,
+			s.SizeMax,
+			int64(MaxEntrySize),
+		)
 	case s.Format == format.Sparse && s.SizeMax > s.M:
 		return fmt.Errorf("gen: sparse entries up to %d bytes need M ≥ %d (M is %d)", s.SizeMax, s.SizeMax, s.M)
 	case s.TermEvery < 0:

@@ -33,7 +33,20 @@ func TestJoinRoundTripsThroughSh(t *testing.T) {
 	if err != nil {
 		t.Skip("no sh")
 	}
-	args := []string{"convert", "--to", "v2", "/tmp/a b/it's", "журнал", "$(x)", "`y`", "a\\b", "\"q\"", "t\tab", "", "!x"}
+	args := []string{
+		"convert",
+		"--to",
+		"v2",
+		"/tmp/a b/it's",
+		"журнал",
+		"$(x)",
+		"`y`",
+		"a\\b",
+		"\"q\"",
+		"t\tab",
+		"",
+		"!x",
+	}
 	out, err := exec.Command(sh, "-c", `for a in `+Join(args...)+`; do printf '%s\0' "$a"; done`).Output()
 	if err != nil {
 		t.Fatal(err)

@@ -61,7 +61,17 @@ func run(args []string) error {
 		return err
 	}
 	secs := time.Since(start).Seconds()
-	fmt.Printf("%s: %s log, %d entries (indexes 1–%d, last term %d), %d payload bytes, %d partition bytes, %.1fs (%.0f MiB/s)\n",
-		out, s.Format, r.Entries, r.Entries, r.Term, r.PayloadBytes, r.FileBytes, secs, float64(r.FileBytes)/(1<<20)/max(secs, 1e-9))
+	fmt.Printf(
+		"%s: %s log, %d entries (indexes 1–%d, last term %d), %d payload bytes, %d partition bytes, %.1fs (%.0f MiB/s)\n",
+		out,
+		s.Format,
+		r.Entries,
+		r.Entries,
+		r.Term,
+		r.PayloadBytes,
+		r.FileBytes,
+		secs,
+		float64(r.FileBytes)/(1<<20)/max(secs, 1e-9),
+	)
 	return nil
 }
