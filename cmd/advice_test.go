@@ -125,6 +125,15 @@ func adviceVariants(t *testing.T) []adviceCase {
 			"term-above-current",
 			true,
 		),
+		// LastIndex 12 lags behind CommitIndex 18 and the records 13–18 are on
+		// disk: repair raises LastIndex; when those records carry terms up to
+		// 6, above node.state's term 4, only with --set-term (found in review)
+		v("commit-beyond-last-raise", "5.26.2/table-nocheck", patch("node.state", 16, term(12)),
+			"commit-beyond-last-index", false),
+		v("commit-beyond-last-term-behind", "5.26.2/table-nocheck", func(t *testing.T, dir string) {
+			patch("node.state", 72, term(4))(t, dir)
+			patch("node.state", 16, term(12))(t, dir)
+		}, "commit-beyond-last-index", false),
 		v("snapshot-cut", "5.26.2/table-snapshot", cut("snapshot", 10), "snapshot-short", false),
 		v("partition-fifo", "5.26.2/table-basic", replace("1", mkfifo), "partition-not-regular", false),
 		v("partition-dir", "5.26.2/legacy-basic", replace("1", mkdir), "partition-not-regular", false),

@@ -582,7 +582,18 @@ var (
 		Form{Severity: Error, Text: "commit index {commit} is above the last index {last}: entries the node " +
 			"claims committed do not exist",
 			Fix: run(dropCmd, "lowers CommitIndex to LastIndex {last}: the committed entries after it are gone from "+
-				"this node; run it only when a majority of the cluster holds them (the leader sends them again)")})
+				"this node; run it only when a majority of the cluster holds them (the leader sends them again)")},
+		// node.state was not flushed after its CommitIndex: the records are on disk, so repair raises LastIndex.
+		Form{Name: "raise", Severity: Error, Text: "commit index {commit} is above the last index {last}, but " +
+			"the records of {range} are on disk (node.state's LastIndex was not flushed): DotNext opens the log at " +
+			"LastIndex {last}, without the committed entries after it",
+			Fix: run(repairCmd, "raises LastIndex to CommitIndex {commit}: the records on disk become the log's "+
+				"entries again; nothing is dropped")},
+		Form{Name: "raise-term", Severity: Error, Text: "commit index {commit} is above the last index {last}; " +
+			"the records of {range} are on disk, with terms up to {maxTerm}, above node.state's term {term}: " +
+			"DotNext opens the log at LastIndex {last}, without the committed entries after it",
+			Fix: run(setTermCmd, "raises LastIndex to CommitIndex {commit} and writes term T and no vote (the "+
+				"records carry a term the node has not reached: it could vote twice in it); "+termText)})
 
 	AppliedBeyondCommit = define("applied-beyond-commit", PersistentState,
 		"LastApplied above CommitIndex (the library never persists that).",

@@ -45,7 +45,45 @@ func (l *Log) Check(each func(raftlog.Entry)) (raftlog.Summary, raftlog.Findings
 		return raftlog.Summary{}, nil, err
 	}
 	sum, rf := rp.Finish()
-	return sum, append(fs, rf...), nil
+	fs = append(fs, rf...)
+	l.adviseCommitBeyond(fs)
+	return sum, fs, nil
+}
+
+// adviseCommitBeyond words commit-beyond-last-index as repair acts on it
+// (repair.planner.decideLast): when node.state can be trusted and every
+// record up to CommitIndex is on disk and intact, repair raises LastIndex to
+// CommitIndex (with --set-term when those records carry a term above
+// node.state's) and drops nothing; otherwise it lowers CommitIndex, which
+// needs --allow-drop-committed.
+func (l *Log) adviseCommitBeyond(fs raftlog.Findings) {
+	s := l.State
+	if l.WAL() != nil || s == nil || s.Checksum == raftlog.ChecksumMismatch || s.Size < s.ExpectedSize {
+		return
+	}
+	for i, f := range fs {
+		if f.Code != finding.CommitBeyondLastIndex || f.Form != "" {
+			continue
+		}
+		next, maxTerm := s.LastIndex+1, int64(0)
+		err := l.EntriesOnDisk(next, s.CommitIndex, func(e raftlog.Entry) bool {
+			if e.Index != next || e.State != raftlog.EntryOK {
+				return false
+			}
+			next, maxTerm = next+1, max(maxTerm, e.Term)
+			return true
+		})
+		if err != nil || next <= s.CommitIndex {
+			continue
+		}
+		form, facts := "raise", finding.F{"commit": s.CommitIndex, "last": s.LastIndex,
+			"range": raftlog.Range{From: s.LastIndex + 1, To: s.CommitIndex}.String()}
+		if maxTerm > s.Term {
+			form = "raise-term"
+			facts["maxTerm"], facts["term"], facts["minTerm"] = maxTerm, s.Term, maxTerm+1
+		}
+		fs[i] = raftlog.New(f.Code, form, f.File, f.Offset, f.Index, facts)
+	}
 }
 
 // Seq yields the entries with from ≤ index ≤ to as Entries does (onDisk:

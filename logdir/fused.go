@@ -46,7 +46,9 @@ func OpenChecked(dir string, o Options, begin func(first, last int64), each func
 		return l, sum, fs, nil
 	}
 	sum, rf := fr.rp.Finish()
-	return l, sum, append(append(raftlog.Findings{}, l.Findings...), rf...), nil
+	fs := append(append(raftlog.Findings{}, l.Findings...), rf...)
+	l.adviseCommitBeyond(fs)
+	return l, sum, fs, nil
 }
 
 // fusedReplay is Check's replay run during the scan of openPS.
