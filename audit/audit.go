@@ -63,6 +63,17 @@ type Expect struct {
 	// restores the input's snapshot itself, so the output is read as if it
 	// held a snapshot at the input's index and term.
 	SnapshotByApplication bool
+	// Observe, when not nil, lets a check of the caller share the proof's
+	// walk instead of reading both logs once more: it is handed the two logs
+	// as the proof opened them and from, the first index the walk reports,
+	// and returns each, which the walk calls with every input entry it reads
+	// from there on (ei), the output's entry at that index (eo, nil: none)
+	// and whether the proof compared their payload bytes equal, after the
+	// proof's check of the pair passed; and done, called once the whole
+	// proof passed. Returning a nil each declines (the caller then reads
+	// the logs on its own). An error from either fails the audit.
+	Observe func(in, out *logdir.Log, from int64) (each func(ei raftlog.Entry, eo *raftlog.Entry, sameBytes bool) error,
+		done func() error)
 }
 
 // ErrViolation is wrapped by every failed proof.
@@ -190,8 +201,17 @@ func Prove(input, output string, exp Expect) (*Report, error) {
 	if err := a.snapshot(); err != nil {
 		return nil, err
 	}
+	var done func() error
+	if exp.Observe != nil {
+		a.each, done = exp.Observe(in, out, a.inSnap+1)
+	}
 	if err := a.entries(); err != nil {
 		return nil, err
+	}
+	if a.each != nil && done != nil {
+		if err := done(); err != nil {
+			return nil, err
+		}
 	}
 	return a.r, nil
 }
@@ -514,6 +534,10 @@ type auditor struct {
 	sawOutSnap bool
 	// rep is the replica of repair --from (nil without).
 	rep *replica
+	// each is Expect.Observe's, sameBytes whether same compared the
+	// current pair's payload bytes equal.
+	each      func(ei raftlog.Entry, eo *raftlog.Entry, sameBytes bool) error
+	sameBytes bool
 }
 
 // nodeState checks term, vote and commit index, and works out the input's
@@ -793,8 +817,14 @@ func (a *auditor) entries() error {
 				return err
 			}
 		}
+		a.sameBytes = false
 		if err := a.entry(ei, match, ok, firstBad); err != nil {
 			return err
+		}
+		if a.each != nil {
+			if err := a.each(ei, match, a.sameBytes); err != nil {
+				return err
+			}
 		}
 		if match != nil {
 			if err := pull(); err != nil {
@@ -951,6 +981,7 @@ func (a *auditor) same(ei, eo raftlog.Entry) *Violation {
 		return v("payload", fmt.Sprintf("%d bytes", ei.Length), fmt.Sprintf("differs from byte %d on", at))
 	}
 	a.r.Bytes += ei.Length
+	a.sameBytes = true
 	return nil
 }
 

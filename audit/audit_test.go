@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -699,5 +700,56 @@ func TestProveRebuiltFromReplica(t *testing.T) {
 	other := output(func(s *logSpec) { s.entries[2].payload[0] ^= 1 })
 	if _, v := prove(t, in, other, e); v == nil || v.Index != 3 || v.Field != "payload" {
 		t.Fatalf("intact entry 3 replaced by the replica's: %v", v)
+	}
+}
+
+// Observe is handed every input entry the proof walks with the output's
+// entry at its index and whether the proof compared their payload bytes
+// equal (an uncommitted entry dropped: none faces it); done comes only
+// after a proof that holds.
+func TestProveObserve(t *testing.T) {
+	base := healthy(t, "v2")
+	in := base.write(t)
+	watch := func(exp audit.Expect) (*[]string, *bool, audit.Expect) {
+		var seen []string
+		done := false
+		exp.Observe = func(li, lo *logdir.Log, from int64) (func(raftlog.Entry, *raftlog.Entry, bool) error,
+			func() error) {
+			if li.Dir != in || from != 1 {
+				t.Errorf("observe got %s from %d, want %s from 1", li.Dir, from, in)
+			}
+			return func(ei raftlog.Entry, eo *raftlog.Entry, same bool) error {
+					at := int64(-1)
+					if eo != nil {
+						at = eo.Index
+					}
+					seen = append(seen, fmt.Sprintf("%d:%d:%v", ei.Index, at, same))
+					return nil
+				}, func() error {
+					done = true
+					return nil
+				}
+		}
+		return &seen, &done, exp
+	}
+	short := base.clone()
+	short.entries = short.entries[:9] // the uncommitted entry 10 dropped
+	seen, done, exp := watch(v2Out(4))
+	if _, v := prove(t, in, short.write(t), exp); v != nil {
+		t.Fatal(v)
+	}
+	want := []string{"1:1:true", "2:2:true", "3:3:true", "4:4:true", "5:5:true", "6:6:true", "7:7:true",
+		"8:8:true", "9:9:true", "10:-1:false"}
+	if !*done || !reflect.DeepEqual(*seen, want) {
+		t.Errorf("done %v, seen %v, want %v", *done, *seen, want)
+	}
+	bad := base.clone()
+	bad.entries[2].payload[0] ^= 1
+	_, done, exp = watch(v2Out(4))
+	if _, v := prove(t, in, bad.write(t), exp); v == nil || v.Field != "payload" {
+		t.Fatalf("changed payload: %v", v)
+	}
+	if *done {
+		t.Error("done after a failed proof")
 	}
 }

@@ -1,12 +1,12 @@
 package cmd
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"hash"
 	"io"
 	"strings"
 	"sync"
@@ -65,35 +65,45 @@ func printable(b []byte) bool {
 }
 
 // digest reads r fully into a SHA-256, keeping at most keep bytes of it.
+// The hash state and the read buffer are reused from entry to entry (they
+// cost more than the hashing of a small payload when made anew); head is
+// the caller's own.
 func digest(r io.Reader, keep int64) (sum string, n int64, head []byte, err error) {
-	h := sha256.New()
-	var buf bytes.Buffer
-	w := io.MultiWriter(h, &limitWriter{w: &buf, n: keep})
-	cb := copyBuffers.Get().(*[]byte)
-	defer copyBuffers.Put(cb)
-	// Hide r's WriteTo (io.MultiReader has one): it would allocate its own
-	// 32 KiB buffer for every entry.
-	n, err = io.CopyBuffer(w, struct{ io.Reader }{r}, *cb)
-	return hex.EncodeToString(h.Sum(nil)), n, buf.Bytes(), err
-}
-
-// copyBuffers are the copy buffers of digest: one per concurrent caller,
-// not one per entry.
-var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
-
-type limitWriter struct {
-	w io.Writer
-	n int64
-}
-
-func (l *limitWriter) Write(p []byte) (int, error) {
-	if l.n > 0 {
-		k := min(int64(len(p)), l.n)
-		l.w.Write(p[:k])
-		l.n -= k
+	d := digesters.Get().(*digester)
+	defer digesters.Put(d)
+	d.h.Reset()
+	for {
+		k, rerr := r.Read(d.buf)
+		if k > 0 {
+			d.h.Write(d.buf[:k])
+			if take := min(int64(k), keep-int64(len(head))); take > 0 {
+				head = append(head, d.buf[:take]...)
+			}
+			n += int64(k)
+		}
+		if rerr == io.EOF {
+			break
+		}
+		if rerr != nil {
+			err = rerr
+			break
+		}
 	}
-	return len(p), nil
+	var x [2 * sha256.Size]byte
+	hex.Encode(x[:], d.h.Sum(d.sum[:0]))
+	return string(x[:]), n, head, err
 }
+
+// digester is digest's reusable state.
+type digester struct {
+	h   hash.Hash
+	buf []byte
+	sum [sha256.Size]byte
+}
+
+// digesters are digest's states: one per concurrent caller, not one per
+// entry.
+var digesters = sync.Pool{New: func() any { return &digester{h: sha256.New(), buf: make([]byte, 32<<10)} }}
 
 // preview is the payload column of inspect --entries: the first
 // previewBytes of the payload in the chosen view, escaped for the terminal

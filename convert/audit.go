@@ -7,6 +7,7 @@ import (
 	"github.com/walctl/walctl/audit"
 	"github.com/walctl/walctl/internal/progress"
 	"github.com/walctl/walctl/logdir"
+	"github.com/walctl/walctl/raftlog"
 	"github.com/walctl/walctl/txn"
 	"github.com/walctl/walctl/verify"
 )
@@ -20,8 +21,30 @@ import (
 
 // Expect is what the conversion c with options o must keep: every entry,
 // term, vote and commit index, in the new format and geometry.
+// The audit's walk also makes the conversion's comparison of every entry
+// (sharedCompare) when it reads the input as the comparison would: Check
+// then takes it instead of reading both logs a third time.
 func (c *Conversion) Expect(o Options) audit.Expect {
-	return audit.Expect{In: o.Log.Open(), Out: logdir.Options{Format: c.To, R: c.NewR, M: c.NewM}}
+	exp := audit.Expect{In: o.Log.Open(), Out: logdir.Options{Format: c.To, R: c.NewR, M: c.NewM}}
+	c.shared = nil
+	in := logdir.Options{Format: c.From, R: c.R, M: c.M}
+	observe := sharedCompare(in, nil, func(cmp *Comparison) { c.shared = &sharedResult{cmp: cmp} })
+	exp.Observe = func(la, lb *logdir.Log, from int64) (func(raftlog.Entry, *raftlog.Entry, bool) error,
+		func() error) {
+		c.shared = nil
+		each, done := observe(la, lb, from)
+		if each == nil {
+			return nil, nil
+		}
+		return each, func() error {
+			if err := done(); err != nil {
+				return err
+			}
+			c.shared.in, c.shared.out = la.Dir, lb.Dir
+			return nil
+		}
+	}
+	return exp
 }
 
 // Expect is what the conversion c to a WriteAheadLog must keep; in are the
@@ -82,14 +105,25 @@ func (c *Conversion) Check(source, output string, in logdir.Options, shown strin
 	if err != nil {
 		return fmt.Errorf("verify the output: %w", err)
 	}
-	bar := bars.New("comparing with the input", c.Entries)
-	cmp, err := CompareLogsWith(source, output, in, out, bar.Add)
-	bar.Done()
+	cmp, err := c.compare(source, output, in, out, bars)
 	if err != nil {
 		return fmt.Errorf("compare the output with the input: %w", err)
 	}
 	c.Verify, c.Comparison = v, cmp
 	return c.problems()
+}
+
+// compare is the comparison of output with source: the one the audit's
+// walk made of these two directories, or else CompareLogsWith's.
+func (c *Conversion) compare(source, output string, in, out logdir.Options, bars progress.Maker) (*Comparison,
+	error) {
+	if k := c.shared; k != nil && k.in == source && k.out == output {
+		c.shared = nil
+		return k.cmp, nil
+	}
+	bar := bars.New("comparing with the input", c.Entries)
+	defer bar.Done()
+	return CompareLogsWith(source, output, in, out, bar.Add)
 }
 
 // Auditor verifies the new WriteAheadLog and compares its committed

@@ -62,18 +62,92 @@ func CompareLogsWith(a, b string, ao, bo logdir.Options, progress func(entries i
 	if la.First != lb.First || la.Last != lb.Last {
 		c.add("index range %d–%d differs from %d–%d", la.First, la.Last, lb.First, lb.Last)
 	}
-	if err := c.entries(la, lb); err != nil {
+	if err := c.entries(la, lb, max(la.Last, lb.Last)); err != nil {
 		return nil, err
 	}
-	if err := c.compareNodeState(filepath.Join(a, nodestate.FileName), filepath.Join(b, nodestate.FileName)); err != nil {
+	if err := c.files(a, b); err != nil {
 		return nil, err
+	}
+	return c, nil
+}
+
+// files compares node.state and the snapshot file of the logs in a and b.
+func (c *Comparison) files(a, b string) error {
+	if err := c.compareNodeState(filepath.Join(a, nodestate.FileName), filepath.Join(b, nodestate.FileName)); err != nil {
+		return err
 	}
 	if same, err := sameFile(filepath.Join(a, "snapshot"), filepath.Join(b, "snapshot")); err != nil {
-		return nil, err
+		return err
 	} else if !same {
 		c.add("snapshot differs")
 	}
-	return c, nil
+	return nil
+}
+
+// sharedCompare is CompareLogs made in the walk of the write's audit
+// (audit.Expect.Observe), which reads the same two logs entry by entry
+// anyway: the entries before the audit's first index (the snapshot) are
+// compared here in lockstep as CompareLogs does, every later one as the
+// audit hands it over, and a payload the audit already compared equal
+// byte for byte is not read a third time. It declines unless the audit
+// reads the input with the geometry the comparison would (la), so that
+// both see the same entries. done receives the finished comparison.
+func sharedCompare(ao logdir.Options, progress func(int64), done func(*Comparison)) func(la, lb *logdir.Log,
+	from int64) (func(ea raftlog.Entry, eb *raftlog.Entry, sameBytes bool) error, func() error) {
+	return func(la, lb *logdir.Log, from int64) (func(raftlog.Entry, *raftlog.Entry, bool) error, func() error) {
+		if la.Format != ao.Format || la.R != ao.R || la.M != ao.M {
+			return nil, nil
+		}
+		c := &Comparison{progress: progress}
+		if la.First != lb.First || la.Last != lb.Last {
+			c.add("index range %d–%d differs from %d–%d", la.First, la.Last, lb.First, lb.Last)
+		}
+		head := false // the entries before from are compared on the first call, once
+		extra := false
+		each := func(ea raftlog.Entry, eb *raftlog.Entry, sameBytes bool) error {
+			if !head {
+				head = true
+				if err := c.entries(la, lb, from-1); err != nil {
+					return err
+				}
+			}
+			switch {
+			case ea.Index < la.First:
+				return nil
+			case ea.Index > la.Last: // a record on disk past the input's last index
+				if eb != nil && !extra {
+					extra = true
+					c.add("the output has an extra entry %d", eb.Index)
+				}
+				return nil
+			case eb == nil:
+				c.add("entry %d is missing from the output", ea.Index)
+				return nil
+			}
+			c.Entries++
+			if c.progress != nil {
+				c.progress(1)
+			}
+			if sameBytes {
+				c.fields(ea, *eb)
+				return nil
+			}
+			return c.entry(la, lb, ea, *eb)
+		}
+		finish := func() error {
+			if !head {
+				if err := c.entries(la, lb, from-1); err != nil {
+					return err
+				}
+			}
+			if err := c.files(la.Dir, lb.Dir); err != nil {
+				return err
+			}
+			done(c)
+			return nil
+		}
+		return each, finish
+	}
 }
 
 // openBoth opens the two logs a comparison reads.
@@ -90,10 +164,15 @@ func openBoth(a, b string, ao, bo logdir.Options) (*logdir.Log, *logdir.Log, err
 	return la, lb, nil
 }
 
-func (c *Comparison) entries(la, lb *logdir.Log) error {
-	next, stop := iter.Pull2(lb.Seq(lb.First, lb.Last, false))
+// entries compares the entries of la and lb up to index to in lockstep
+// (to ≥ both Last: all of them, an extra one of lb included).
+func (c *Comparison) entries(la, lb *logdir.Log, to int64) error {
+	if to < la.First && to < lb.First {
+		return nil
+	}
+	next, stop := iter.Pull2(lb.Seq(lb.First, min(lb.Last, to), false))
 	defer stop()
-	for ea, err := range la.Seq(la.First, la.Last, false) {
+	for ea, err := range la.Seq(la.First, min(la.Last, to), false) {
 		if err != nil {
 			return err
 		}
@@ -120,13 +199,22 @@ func (c *Comparison) entries(la, lb *logdir.Log) error {
 }
 
 func (c *Comparison) entry(la, lb *logdir.Log, ea, eb raftlog.Entry) error {
+	if !c.fields(ea, eb) {
+		return nil
+	}
+	return c.payload(la, ea, lb, eb)
+}
+
+// fields compares everything of ea and eb but the payload bytes; false
+// when they differ (recorded).
+func (c *Comparison) fields(ea, eb raftlog.Entry) bool {
 	if ea.Index != eb.Index || ea.IsSnapshot != eb.IsSnapshot {
 		c.add("entry %d faces entry %d", ea.Index, eb.Index)
-		return nil
+		return false
 	}
 	if eb.State != raftlog.EntryOK {
 		c.add("entry %d is %s in the output: %s", eb.Index, eb.State, eb.Reason)
-		return nil
+		return false
 	}
 	if ea.Term != eb.Term || ea.Ticks != eb.Ticks || !raftlog.SameCommand(ea.CommandID, eb.CommandID) ||
 		ea.Flags != eb.Flags ||
@@ -145,9 +233,9 @@ func (c *Comparison) entry(la, lb *logdir.Log, ea, eb raftlog.Entry) error {
 			ea.Length,
 			eb.Length,
 		)
-		return nil
+		return false
 	}
-	return c.payload(la, ea, lb, eb)
+	return true
 }
 
 // payload records a mismatch when the payloads of ea and eb differ.

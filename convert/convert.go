@@ -73,6 +73,15 @@ type Conversion struct {
 	src     *rebuild.Source
 	recipes []rebuild.Recipe
 	state   []byte // the output's node.state when it is not a copy
+	// shared is the comparison made in the audit's walk (Expect), for
+	// Check to take instead of reading both logs again.
+	shared *sharedResult
+}
+
+// sharedResult is a comparison of the logs in the directories in and out.
+type sharedResult struct {
+	in, out string
+	cmp     *Comparison
 }
 
 // InputError says why a log cannot be converted as it is.
