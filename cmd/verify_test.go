@@ -162,7 +162,7 @@ func TestStateContradictsEntries(t *testing.T) {
 			}},
 		{variants["5.26.2/legacy-basic+node-state-zeroed"], "node-state-zeroed", []string{"entries 1–10"}},
 		{variants["5.26.2/table-basic+node-state-zeroed-oversized"], "node-state-zeroed",
-			[]string{"entries 1–10", "terms up to 4"}},
+			[]string{"node.state is 366 bytes and its first 128", "entries 1–10", "terms up to 4"}},
 		{variants["5.26.2/table-basic+node-state-empty"], "node-state-size",
 			[]string{"0 bytes", "CommitIndex, LastApplied and LastIndex", "LastIndex 0, ignoring entries 1–10"}},
 		{variants["5.26.2/table-basic+node-state-ff"], "negative-index",

@@ -74,6 +74,14 @@ var (
 			"(it reads the fields as stored, spec §6.1) — it forgets every entry, its term and its vote, and may " +
 			"vote a second time in a term up to {maxTerm}",
 			Fix: noLocal("LastIndex, CommitIndex, the term and the vote are gone and walctl does not guess them: " +
+				rebuild)},
+		// A longer file: DotNext reads only its first 128 bytes, and they are zero.
+		Form{Name: "oversized", Severity: Error, Text: "node.state is {size} bytes and its first 128, the only " +
+			"ones DotNext reads, are zero, but the partitions hold entries {onDisk} with terms up to {maxTerm}: " +
+			"DotNext opens the log at LastIndex 0, CommitIndex 0, term 0 and no vote (it reads the fields as " +
+			"stored, spec §6.1) — it forgets every entry, its term and its vote, and may vote a second time in " +
+			"a term up to {maxTerm}",
+			Fix: noLocal("LastIndex, CommitIndex, the term and the vote are gone and walctl does not guess them: " +
 				rebuild)})
 
 	NodeStateSize = define("node-state-size", PersistentState,

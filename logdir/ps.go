@@ -206,8 +206,12 @@ func (ps *psLog) checkLostState(lastOnDisk, maxTerm int64) {
 		ps.Findings.Add(raftlog.New(finding.NodeStateSize, "", f, ps.cutState, raftlog.NoIndex,
 			finding.F{"size": ps.cutState, "snapshot": snap, "maxTerm": maxTerm, "minTerm": minTerm, "effect": effect}))
 	case ps.zeroState && maxTerm > 0:
-		ps.Findings.Add(raftlog.New(finding.NodeStateZeroed, "", f, 0, raftlog.NoIndex,
-			finding.F{"size": int64(nodestate.Size), "onDisk": onDisk, "maxTerm": maxTerm}))
+		form, size := "", int64(nodestate.Size)
+		if ps.zeroOversized != nil {
+			form, size = "oversized", ps.State.Size
+		}
+		ps.Findings.Add(raftlog.New(finding.NodeStateZeroed, form, f, 0, raftlog.NoIndex,
+			finding.F{"size": size, "onDisk": onDisk, "maxTerm": maxTerm}))
 		ps.lost(true)
 	case ps.zeroState:
 		ps.lastHint = 0              // nothing contradicts it: an empty log
