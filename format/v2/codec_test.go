@@ -3,6 +3,7 @@ package v2
 import (
 	"fmt"
 
+	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/format/partition"
 	"github.com/walctl/walctl/internal/fixtures/codectest"
 )
@@ -15,6 +16,14 @@ var codec = codectest.Codec{
 	SlotRules:   slotRules,
 	DecodeRules: sealRule,
 	ProbeRules:  probeRules,
+	// Codes: every code the Table codec may report (an unexpected one fails).
+	Codes: map[finding.Code]bool{finding.BadGeometry: true, finding.BeyondLastIndex: true,
+		finding.FooterMismatch: true, finding.HeaderNotClean: true, finding.InvalidRecord: true,
+		finding.MoreThanRRecords: true, finding.ShortHeader: true, finding.Slot0NotEmpty: true,
+		finding.StaleBytes: true, finding.StaleFooter: true, finding.T1MissingInlineRecords: true,
+		finding.T2HeaderOverwritten: true, finding.T3GarbageFooter: true, finding.TornSeal: true,
+		finding.TornTail: true, finding.TrailingBytes: true, finding.TrailingZeros: true,
+		finding.UnsealedPartition: true, finding.ZeroLeadingSlots: true, finding.ZeroRecordInChain: true},
 }
 
 // slotRules: only a written or torn slot has payload, never more than its
