@@ -63,8 +63,14 @@ func healthy(t testing.TB, fm format.Format) logSpec {
 // write lays the log out with walctl's own writers (the library's layout).
 func (s logSpec) write(t testing.TB) string {
 	t.Helper()
+	return s.writeWith(t, ps.Config{Format: s.format, R: s.r})
+}
+
+// writeWith lays the log out with the writer of cfg.
+func (s logSpec) writeWith(t testing.TB, cfg ps.Config) string {
+	t.Helper()
 	dir := filepath.Join(t.TempDir(), "log")
-	w, err := ps.Create(dir, ps.Config{Format: s.format, R: s.r})
+	w, err := ps.Create(dir, cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -265,29 +271,7 @@ func ptr(v int64) *int64 { return &v }
 
 func (s logSpec) writeSparse(t testing.TB, m int64) string {
 	t.Helper()
-	dir := filepath.Join(t.TempDir(), "log")
-	w, err := ps.Create(dir, ps.Config{Format: "sparse", R: s.r, M: m})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i, e := range s.entries {
-		ge := ps.Entry{
-			Index:     int64(i + 1),
-			Term:      e.term,
-			Ticks:     gen.BaseTicks + int64(i),
-			CommandID: e.cmd,
-			Length:    int64(len(e.payload)),
-		}
-		if err := w.Append(ge, bytes.NewReader(e.payload)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	st := s.state
-	st.LastIndex = int64(len(s.entries))
-	if err := w.Close(st); err != nil {
-		t.Fatal(err)
-	}
-	return dir
+	return s.writeWith(t, ps.Config{Format: "sparse", R: s.r, M: m})
 }
 
 // The report of a sound write says what was proven.

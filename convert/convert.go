@@ -101,14 +101,9 @@ func (e *InputError) Error() string {
 // copied unchanged, node.state too unless the vote must change layout for
 // the releases that read the output (planVote).
 func Plan(l *logdir.Log, o Options) (*Conversion, error) {
-	switch l.Format {
-	case format.Legacy, format.V2, format.Sparse:
-	default:
-		return nil, fmt.Errorf(
-			"%s: walctl convert handles the PersistentState formats (legacy, v2, sparse), not %q",
-			l.Dir,
-			l.Format,
-		)
+	if !l.Format.Partitioned() {
+		return nil, fmt.Errorf("%s: walctl convert handles the PersistentState formats (legacy, v2, sparse), not %q",
+			l.Dir, l.Format)
 	}
 	c := &Conversion{Dir: l.Dir, From: l.Format, R: l.R, M: l.M}
 	if err := c.target(l, o); err != nil {

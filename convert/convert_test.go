@@ -72,6 +72,23 @@ func healthy(t *testing.T) []fixtures.Fixture {
 	return out
 }
 
+// eachConversion runs fn in a subtest for every healthy fixture and every
+// other PersistentState format, with the options that convert it there.
+func eachConversion(t *testing.T, prefix string, fn func(t *testing.T, f fixtures.Fixture, o convert.Options)) {
+	for _, f := range healthy(t) {
+		for _, to := range []format.Format{format.Legacy, format.V2, format.Sparse} {
+			if to == f.Manifest.Settings.LogFormat() {
+				continue
+			}
+			o := convert.Options{To: to}
+			if to == format.Sparse {
+				o.M = maxLength(f)
+			}
+			t.Run(f.Name+"/"+prefix+string(to), func(t *testing.T) { fn(t, f, o) })
+		}
+	}
+}
+
 func maxLength(f fixtures.Fixture) int64 {
 	var m int64 = 1
 	for _, a := range f.Manifest.Appended {
@@ -88,34 +105,23 @@ func maxLength(f fixtures.Fixture) int64 {
 // 5.7.3+ seals it (its bytes plus the footer, byte 0 = 1).
 func TestConvertRoundTrips(t *testing.T) {
 	trips := 0
-	for _, f := range healthy(t) {
-		for _, via := range []format.Format{format.Legacy, format.V2, format.Sparse} {
-			if via == f.Manifest.Settings.LogFormat() {
-				continue
-			}
-			t.Run(f.Name+"/via-"+string(via), func(t *testing.T) {
-				o := convert.Options{To: via}
-				if via == "sparse" {
-					o.M = maxLength(f)
-				}
-				mid, c := convertTo(t, f.WAL, o)
-				// A vote stored in the layout before 4.8.0 goes to the 4.8.0+
-				// layout in v2 and sparse (only 5.4.0+ reads them); the way
-				// back gives the library's bytes for the writer's release.
-				backTo := convert.Options{
-					To:  f.Manifest.Settings.LogFormat(),
-					M:   c.M,
-					Log: rebuild.LogOptions{Format: c.To, R: c.NewR, M: c.NewM},
-				}
-				if c.Vote != nil && c.Vote.Rewritten {
-					backTo.Target = writerOf(f)
-				}
-				back, _ := convertTo(t, mid, backTo)
-				checkRoundTrip(t, f, c, back, "")
-				trips++
-			})
+	eachConversion(t, "via-", func(t *testing.T, f fixtures.Fixture, o convert.Options) {
+		mid, c := convertTo(t, f.WAL, o)
+		// A vote stored in the layout before 4.8.0 goes to the 4.8.0+
+		// layout in v2 and sparse (only 5.4.0+ reads them); the way
+		// back gives the library's bytes for the writer's release.
+		backTo := convert.Options{
+			To:  f.Manifest.Settings.LogFormat(),
+			M:   c.M,
+			Log: rebuild.LogOptions{Format: c.To, R: c.NewR, M: c.NewM},
 		}
-	}
+		if c.Vote != nil && c.Vote.Rewritten {
+			backTo.Target = writerOf(f)
+		}
+		back, _ := convertTo(t, mid, backTo)
+		checkRoundTrip(t, f, c, back, "")
+		trips++
+	})
 	t.Logf("%d round trips", trips)
 }
 

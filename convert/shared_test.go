@@ -6,7 +6,7 @@ import (
 
 	"github.com/walctl/walctl/audit"
 	"github.com/walctl/walctl/convert"
-	"github.com/walctl/walctl/format"
+	"github.com/walctl/walctl/internal/fixtures"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/txn"
 )
@@ -17,60 +17,49 @@ import (
 // reading the logs again.
 func TestSharedCompareIsCompareLogs(t *testing.T) {
 	shared := 0
-	for _, f := range healthy(t) {
-		for _, to := range []format.Format{format.Legacy, format.V2, format.Sparse} {
-			if to == f.Manifest.Settings.LogFormat() {
-				continue
-			}
-			t.Run(f.Name+"/"+string(to), func(t *testing.T) {
-				o := convert.Options{To: to}
-				if to == format.Sparse {
-					o.M = maxLength(f)
-				}
-				l, err := logdir.Open(f.WAL, o.Log.Open())
-				if err != nil {
-					t.Fatal(err)
-				}
-				c, err := convert.Plan(l, o)
-				l.Close()
-				if err != nil {
-					t.Fatal(err)
-				}
-				o.Out = t.TempDir() + "/out"
-				in := logdir.Options{Format: c.From, R: c.R, M: c.M, Force: true}
-				var proofIn string
-				var took *convert.Comparison
-				exp := c.Expect(o)
-				cfg := txn.Config{Auditor: txn.AuditFunc(func(input, output string) error {
-					proofIn = input
-					if _, err := audit.Prove(input, output, exp); err != nil {
-						return err
-					}
-					took = convert.SharedComparison(c)
-					return c.Check(input, output, in, o.Out, nil)
-				})}
-				if _, err := convert.Apply(c, f.WAL, o, cfg); err != nil {
-					t.Fatal(err)
-				}
-				if took == nil {
-					t.Fatal("the audit's walk made no comparison")
-				}
-				if c.Comparison != took || convert.SharedComparison(c) != nil {
-					t.Fatal("Check did not take the audit's comparison")
-				}
-				outOpts := logdir.Options{Format: c.To, R: c.NewR, M: c.NewM, Force: true}
-				want, err := convert.CompareLogs(proofIn, o.Out, in, outOpts)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if !reflect.DeepEqual(*took, *want) || !took.OK() || took.Entries != c.Entries+snap(c) {
-					t.Errorf("shared comparison %+v, CompareLogs %+v (conversion: %d entries)", *took, *want,
-						c.Entries)
-				}
-				shared++
-			})
+	eachConversion(t, "", func(t *testing.T, f fixtures.Fixture, o convert.Options) {
+		l, err := logdir.Open(f.WAL, o.Log.Open())
+		if err != nil {
+			t.Fatal(err)
 		}
-	}
+		c, err := convert.Plan(l, o)
+		l.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.Out = t.TempDir() + "/out"
+		in := logdir.Options{Format: c.From, R: c.R, M: c.M, Force: true}
+		var proofIn string
+		var took *convert.Comparison
+		exp := c.Expect(o)
+		cfg := txn.Config{Auditor: txn.AuditFunc(func(input, output string) error {
+			proofIn = input
+			if _, err := audit.Prove(input, output, exp); err != nil {
+				return err
+			}
+			took = convert.SharedComparison(c)
+			return c.Check(input, output, in, o.Out, nil)
+		})}
+		if _, err := convert.Apply(c, f.WAL, o, cfg); err != nil {
+			t.Fatal(err)
+		}
+		if took == nil {
+			t.Fatal("the audit's walk made no comparison")
+		}
+		if c.Comparison != took || convert.SharedComparison(c) != nil {
+			t.Fatal("Check did not take the audit's comparison")
+		}
+		outOpts := logdir.Options{Format: c.To, R: c.NewR, M: c.NewM, Force: true}
+		want, err := convert.CompareLogs(proofIn, o.Out, in, outOpts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(*took, *want) || !took.OK() || took.Entries != c.Entries+snap(c) {
+			t.Errorf("shared comparison %+v, CompareLogs %+v (conversion: %d entries)", *took, *want,
+				c.Entries)
+		}
+		shared++
+	})
 	if shared == 0 {
 		t.Fatal("no conversion compared")
 	}

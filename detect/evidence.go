@@ -215,33 +215,17 @@ func geometryContradictions(det *Result, fm format.Format, o Overrides) []Contra
 // verifies, or chained records that only one layout explains).
 func walContradictions(dir string, det *Result, o Overrides) ([]Contradiction, error) {
 	var out []Contradiction
-	if o.Format != "" && o.Format != format.WAL {
-		out = append(
-			out,
-			Contradiction{Flag: "--format " + string(o.Format), File: strings.Join(det.Listing.WALMarkers, ", "),
-				Proves: "the directory is a WriteAheadLog (no node.state; checkpoint, state, metadata/, data/)"},
-		)
+	// isWAL: a PersistentState setting the WriteAheadLog's own files refute.
+	isWAL := func(set bool, flag, proves string) {
+		if set {
+			out = append(out, Contradiction{Flag: flag, File: strings.Join(det.Listing.WALMarkers, ", "),
+				Proves: "the directory is a WriteAheadLog" + proves})
+		}
 	}
-	if o.R > 0 {
-		out = append(
-			out,
-			Contradiction{
-				Flag:   fmt.Sprintf("--records-per-partition %d", o.R),
-				File:   strings.Join(det.Listing.WALMarkers, ", "),
-				Proves: "the directory is a WriteAheadLog, which has no partitions",
-			},
-		)
-	}
-	if o.M > 0 {
-		out = append(
-			out,
-			Contradiction{
-				Flag:   fmt.Sprintf("--max-entry-size %d", o.M),
-				File:   strings.Join(det.Listing.WALMarkers, ", "),
-				Proves: "the directory is a WriteAheadLog, which has no sparse partitions",
-			},
-		)
-	}
+	isWAL(o.Format != "" && o.Format != format.WAL, "--format "+string(o.Format),
+		" (no node.state; checkpoint, state, metadata/, data/)")
+	isWAL(o.R > 0, fmt.Sprintf("--records-per-partition %d", o.R), ", which has no partitions")
+	isWAL(o.M > 0, fmt.Sprintf("--max-entry-size %d", o.M), ", which has no sparse partitions")
 	if size, n := chunkSize(dir); o.WAL.ChunkSize > 0 && n > 0 && size != o.WAL.ChunkSize {
 		out = append(out, Contradiction{Flag: fmt.Sprintf("--chunk-size %d", o.WAL.ChunkSize), File: "data/",
 			Proves: fmt.Sprintf(

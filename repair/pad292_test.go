@@ -86,25 +86,6 @@ func equal(a, b []int64) bool {
 	return true
 }
 
-// tree returns every regular file below dir by slash path.
-func tree(t *testing.T, dir string) map[string][]byte {
-	t.Helper()
-	out := map[string][]byte{}
-	err := filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
-		if err != nil || !info.Mode().IsRegular() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		rel, _ := filepath.Rel(dir, p)
-		out[filepath.ToSlash(rel)] = b
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
-}
-
 // repair --apply changes only the bytes of the padded records' slots
 // (record + hash), keeps every page at its size, and a second run finds
 // nothing to do; the library then reads each committed entry as appended.
@@ -114,11 +95,11 @@ func TestRepairPadding292OnlySlotBytes(t *testing.T) {
 			src := filepath.Join(fixtures.Root(), filepath.FromSlash(c.dir))
 			plan := walPlan(t, src, repair.WALRepairOptions{})
 			dir := fixtures.Copy(t, src)
-			before := tree(t, dir)
+			before := logtest.Files(t, dir)
 			if out, errs, code := run("repair", "--apply", "--backup", filepath.Join(t.TempDir(), "b"), dir); code != 0 {
 				t.Fatalf("exit %d\n%s%s", code, out, errs)
 			}
-			after := tree(t, dir)
+			after := logtest.Files(t, dir)
 			l, err := logdir.Open(dir, logdir.Options{})
 			if err != nil {
 				t.Fatal(err)
@@ -185,7 +166,7 @@ func TestRepairPadding292RefusesChangedLog(t *testing.T) {
 	if err := os.WriteFile(chunk, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	before := tree(t, dir)
+	before := logtest.Files(t, dir)
 	_, err := repair.ApplyWAL(
 		plan,
 		dir,
@@ -195,7 +176,7 @@ func TestRepairPadding292RefusesChangedLog(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "changed while walctl was planning") {
 		t.Fatalf("err %v", err)
 	}
-	for name, b := range tree(t, dir) {
+	for name, b := range logtest.Files(t, dir) {
 		if !bytes.Equal(b, before[name]) {
 			t.Errorf("%s was written", name)
 		}

@@ -185,14 +185,9 @@ func (p *Plan) Nothing() bool { return len(p.Steps) == 0 }
 // (one at a time) but writes nothing. Errors are for inputs walctl cannot plan
 // for at all (a WriteAheadLog, unreadable files, contradictory flags).
 func MakePlan(l *logdir.Log, o Options) (*Plan, error) {
-	switch l.Format {
-	case format.Legacy, format.V2, format.Sparse:
-	default:
-		return nil, fmt.Errorf(
-			"%s: walctl repair handles the PersistentState formats (legacy, v2, sparse), not %q",
-			l.Dir,
-			l.Format,
-		)
+	if !l.Format.Partitioned() {
+		return nil, fmt.Errorf("%s: walctl repair handles the PersistentState formats (legacy, v2, sparse), not %q",
+			l.Dir, l.Format)
 	}
 	pl := &planner{l: l, o: o, p: &Plan{Dir: l.Dir, Format: l.Format, R: l.R, M: l.M}, firstBad: -1, frozenFrom: -1}
 	findings, err := collectFindings(l)
