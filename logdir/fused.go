@@ -116,8 +116,9 @@ func (ps *psLog) fusedPartition(pf int, base int64, d partition.Decoded) {
 		return
 	}
 	f := ps.files[pf]
+	var sl entrySlab
 	for j, b := max(fr.lo, base), min(fr.last, base+ps.R-1); j <= b; j++ {
-		fr.add(ps.slotEntry(f.Name, f.Size, j, ps.slotAt(d, f.Size, j-base)))
+		fr.add(ps.slotEntry(&sl, f.Name, f.Size, j, ps.slotAt(d, f.Size, j-base)))
 	}
 }
 

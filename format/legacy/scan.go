@@ -18,9 +18,11 @@ func eachWindow(f partition.File, from, to int64, yield func(pos int64, b []byte
 	if from < 0 || from >= to {
 		return
 	}
-	buf := make([]byte, roundUp40(min(chunkSize, to-from)))
+	chunk := partition.GetChunk()
+	defer partition.PutChunk(chunk)
+	buf := chunk[:roundUp40(min(chunkSize, to-from))]
 	for pos := from; pos < to; {
-		n := f.ReadAt(buf[:min(int64(len(buf)), to-pos)], pos)
+		n := f.ReadThrough(buf[:min(int64(len(buf)), to-pos)], pos)
 		if n <= 0 {
 			return
 		}

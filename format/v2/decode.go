@@ -196,7 +196,7 @@ func (dc *decoder) footerPlaced() (int64, bool) {
 	}
 	footerStart := dc.f.Size - fb
 	rec0, _ := dc.f.RecordAt(footerStart)
-	if rec0.Valid() != nil || rec0.Offset != P0Start {
+	if !rec0.OK() || rec0.Offset != P0Start {
 		return 0, false
 	}
 	if _, ok := checkFooterChain(dc.f, footerStart, dc.r); ok {

@@ -91,9 +91,9 @@ func (dc *decoder) sealedSlot(st *sealedState, s int64, fr record.Record, at int
 	il, hasIL := st.inlineAt(s)
 	switch {
 	case st.chainKnown && footerLinks(fr, st.prevEnd, st.footerStart):
-		dc.footerSlot(st, s, fr, at)
+		dc.footerSlot(st, s, fr, at, il)
 	case !st.chainKnown && dc.resyncs(st, fr):
-		dc.footerSlot(st, s, fr, at)
+		dc.footerSlot(st, s, fr, at, il)
 	case hasIL && il.kind == partition.Written && (!st.chainKnown || il.at == st.prevEnd):
 		dc.set(s, partition.Slot{Slot: s, Kind: partition.Written, Rec: il.rec, At: il.at, Avail: il.avail,
 			Note: "footer record differs; taken from the inline record"})
@@ -132,7 +132,7 @@ func (dc *decoder) sealedSlot(st *sealedState, s int64, fr record.Record, at int
 // resyncs accepts a footer record after a broken chain when the inline
 // record it points at is byte-identical.
 func (dc *decoder) resyncs(st *sealedState, fr record.Record) bool {
-	if fr.Valid() != nil || fr.Offset < P0Start || fr.IsStub() || end(fr) > st.footerStart {
+	if !fr.OK() || fr.Offset < P0Start || fr.IsStub() || end(fr) > st.footerStart {
 		return false
 	}
 	inl, ok := dc.f.RecordAt(fr.Offset - recSize)
@@ -153,7 +153,9 @@ func (st *sealedState) advance(rec record.Record) {
 
 // footerSlot takes a chain-valid footer record and compares it with the
 // inline bytes it implies.
-func (dc *decoder) footerSlot(st *sealedState, s int64, fr record.Record, at int64) {
+// il is the inline walk's link of slot s (zero when it has none): where it
+// is a record read at the place fr implies, it is those bytes.
+func (dc *decoder) footerSlot(st *sealedState, s int64, fr record.Record, at int64, il link) {
 	window := st.prevEnd
 	st.advance(fr)
 	if fr.IsStub() {
@@ -162,7 +164,10 @@ func (dc *decoder) footerSlot(st *sealedState, s int64, fr record.Record, at int
 	}
 	dc.set(s, partition.Slot{Slot: s, Kind: partition.Written, Rec: fr, At: at, Avail: fr.Length})
 	inlineAt := fr.Offset - recSize
-	inl, _ := dc.f.RecordAt(inlineAt)
+	inl := il.rec
+	if il.kind != partition.Written || il.at != inlineAt {
+		inl, _ = dc.f.RecordAt(inlineAt)
+	}
 	switch {
 	case inl == fr:
 	case inl.IsZero():

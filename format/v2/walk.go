@@ -199,7 +199,7 @@ func shapeOf(f partition.File, pos, end int64) tailShape {
 	switch {
 	case !ok:
 		return tailGarbage
-	case (end-pos)%recSize == 0 && rec.Offset == P0Start && rec.Valid() == nil:
+	case (end-pos)%recSize == 0 && rec.Offset == P0Start && rec.OK():
 		return tailFooter
 	case chains(pos, rec):
 		return tailChain
