@@ -108,17 +108,25 @@ func (ps *psLog) predictGaps() []raftlog.Range {
 	return gaps
 }
 
-// fusedPartition replays the entries of partition file pf (decoded as d,
-// its first index base) as Entries yields them.
-func (ps *psLog) fusedPartition(pf int, base int64, d partition.Decoded) {
+// prepareFused is the scan's prepare (see decodeInOrder): the entries of
+// each partition that the fused replay takes, nil without a fused replay.
+func (ps *psLog) prepareFused() func(int, partition.Decoded, []raftlog.Entry) []raftlog.Entry {
 	fr := ps.fused
 	if fr == nil || fr.lo > fr.last {
-		return
+		return nil
 	}
-	f := ps.files[pf]
-	var sl entrySlab
-	for j, b := max(fr.lo, base), min(fr.last, base+ps.R-1); j <= b; j++ {
-		fr.add(ps.slotEntry(&sl, f.Name, f.Size, j, ps.slotAt(d, f.Size, j-base)))
+	return func(i int, d partition.Decoded, es []raftlog.Entry) []raftlog.Entry {
+		return ps.slotEntries(i, d, fr.lo, fr.last, es)
+	}
+}
+
+// fusedPartition replays the entries of one partition, as Entries yields
+// them (made by prepareFused on the decoding goroutine).
+func (ps *psLog) fusedPartition(es []raftlog.Entry) {
+	if fr := ps.fused; fr != nil {
+		for _, e := range es {
+			fr.add(e)
+		}
 	}
 }
 

@@ -32,12 +32,12 @@ func (ps *psLog) entries(from, to, hint int64, yield func(raftlog.Entry) bool) e
 			want = append(want, i)
 		}
 	}
-	return ps.decodeInOrder(want, hint, func(i int, d partition.Decoded) (bool, error) {
-		pf := ps.files[i]
-		base, _ := partition.MulOK(pf.Number, ps.R)
-		var sl entrySlab
-		for j, b := max(lo, base), min(to, base+ps.R-1); j <= b; j++ {
-			if !yield(ps.slotEntry(&sl, pf.Name, pf.Size, j, ps.slotAt(d, pf.Size, j-base))) {
+	prepare := func(i int, d partition.Decoded, es []raftlog.Entry) []raftlog.Entry {
+		return ps.slotEntries(i, d, lo, to, es)
+	}
+	return ps.decodeInOrder(want, hint, prepare, func(_ int, _ partition.Decoded, es []raftlog.Entry) (bool, error) {
+		for _, e := range es {
+			if !yield(e) {
 				return false, nil
 			}
 		}
