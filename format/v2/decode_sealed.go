@@ -22,6 +22,7 @@ type sealedState struct {
 	seen        bool    // an entry (not a stub) came before: stubs are no longer leading
 	t1          []int64 // slots whose inline record is zero
 	t1At        int64   // position of the first of them
+	chained     int64   // footer records, from slot 0 on, that chain (checkFooterChain's rule)
 }
 
 func (st *sealedState) inlineAt(s int64) (link, bool) {
@@ -41,7 +42,10 @@ func (st *sealedState) inlineAt(s int64) (link, bool) {
 // partition two or three times.
 var linkPool = sync.Pool{New: func() any { return new([]link) }}
 
-func (dc *decoder) decodeSealed(footerStart int64) {
+//
+// With onlyIfChained, it stops and reports false (leaving d half built, for
+// the caller to reset) unless all R footer records chain from 512.
+func (dc *decoder) decodeSealed(footerStart int64, onlyIfChained bool) bool {
 	dc.d.Sealed = true
 	dc.checkP0Slot0(footerStart)
 	start, slot := startOf(dc.f.Number)
@@ -75,6 +79,9 @@ func (dc *decoder) decodeSealed(footerStart int64) {
 		fr, _ := dc.f.RecordAt(at)
 		dc.sealedSlot(st, s, fr, at)
 	}
+	if onlyIfChained && st.chained < dc.r {
+		return false
+	}
 	if len(st.t1) > 0 {
 		dc.issue(finding.T1MissingInlineRecords, "sealed", st.t1At, st.t1[0], finding.F{"slots": slotList(st.t1)})
 	}
@@ -85,12 +92,16 @@ func (dc *decoder) decodeSealed(footerStart int64) {
 			"%d bytes between the end of the last entry (%d) and the footer (%d): not entries",
 			footerStart-st.dataEnd, st.dataEnd, footerStart)})
 	}
+	return true
 }
 
 func (dc *decoder) sealedSlot(st *sealedState, s int64, fr record.Record, at int64) {
 	il, hasIL := st.inlineAt(s)
 	switch {
 	case st.chainKnown && footerLinks(fr, st.prevEnd, st.footerStart):
+		if st.chained == s {
+			st.chained++
+		}
 		dc.footerSlot(st, s, fr, at, il)
 	case !st.chainKnown && dc.resyncs(st, fr):
 		dc.footerSlot(st, s, fr, at, il)
