@@ -2,6 +2,7 @@ package logdir
 
 import (
 	"runtime"
+	"slices"
 	"sync"
 
 	"github.com/walctl/walctl/format/partition"
@@ -103,8 +104,13 @@ func (ps *psLog) slotEntries(i int, d partition.Decoded, from, to int64, es []ra
 		return es
 	}
 	var sl entrySlab
-	for j, b := max(from, base), min(to, base+ps.R-1); j <= b; j++ {
-		es = append(es, ps.slotEntry(&sl, pf.Name, pf.Size, j, ps.slotAt(d, pf.Size, j-base)))
+	lo, hi := max(from, base), min(to, base+ps.R-1)
+	if hi >= lo {
+		es = slices.Grow(es, int(min(hi-lo+1, ps.R)))
+	}
+	for j := lo; j <= hi; j++ {
+		es = append(es, raftlog.Entry{})
+		ps.slotEntry(&es[len(es)-1], &sl, pf.Name, pf.Size, j, ps.slotAt(d, pf.Size, j-base))
 	}
 	return es
 }

@@ -64,11 +64,11 @@ type fusedReplay struct {
 	seen        int64 // entries replayed
 }
 
-func (fr *fusedReplay) add(e raftlog.Entry) {
+func (fr *fusedReplay) add(e *raftlog.Entry) {
 	fr.seen++
-	fr.rp.Add(e)
+	fr.rp.Add(*e)
 	if fr.each != nil {
-		fr.each(e)
+		fr.each(*e)
 	}
 }
 
@@ -91,7 +91,8 @@ func (ps *psLog) startFused(fr *fusedReplay) {
 	fr.lo = fr.first
 	if s := ps.Snapshot; s != nil {
 		if fr.first <= s.Index && s.Index <= fr.last {
-			fr.add(ps.snapshotEntry())
+			e := ps.snapshotEntry()
+			fr.add(&e)
 		}
 		fr.lo = max(fr.lo, s.Index+1)
 	}
@@ -124,8 +125,8 @@ func (ps *psLog) prepareFused() func(int, partition.Decoded, []raftlog.Entry) []
 // them (made by prepareFused on the decoding goroutine).
 func (ps *psLog) fusedPartition(es []raftlog.Entry) {
 	if fr := ps.fused; fr != nil {
-		for _, e := range es {
-			fr.add(e)
+		for i := range es {
+			fr.add(&es[i])
 		}
 	}
 }

@@ -93,9 +93,9 @@ func (ps *psLog) presentInNodeState(off, n int64) int64 {
 	return min(n, max(0, ps.State.Size-off))
 }
 
-func (ps *psLog) slotEntry(sl *entrySlab, file string, size, idx int64, s partition.Slot) raftlog.Entry {
+func (ps *psLog) slotEntry(e *raftlog.Entry, sl *entrySlab, file string, size, idx int64, s partition.Slot) {
 	r := s.Rec
-	e := raftlog.Entry{Index: idx, Term: r.Term, Ticks: r.Timestamp, CommandID: sl.id(r), Flags: r.Flags,
+	*e = raftlog.Entry{Index: idx, Term: r.Term, Ticks: r.Timestamp, CommandID: sl.id(r), Flags: r.Flags,
 		Length: r.Length, Committed: ps.committed(idx), Record: raftlog.Location{File: file, Offset: s.At, Length: min(40, max(0, size-s.At))}}
 	if s.At < 0 {
 		e.Record = raftlog.Location{File: file, Offset: -1}
@@ -107,7 +107,7 @@ func (ps *psLog) slotEntry(sl *entrySlab, file string, size, idx int64, s partit
 	case partition.Written:
 		e.State = raftlog.EntryOK
 	case partition.Stub, partition.Unwritten:
-		e = raftlog.Entry{Index: idx, Committed: e.Committed, Record: e.Record, State: raftlog.EntryEmpty,
+		*e = raftlog.Entry{Index: idx, Committed: e.Committed, Record: e.Record, State: raftlog.EntryEmpty,
 			Reason: "no record on disk"}
 	case partition.Torn:
 		e.State, e.Reason = raftlog.EntryDamaged, fmt.Sprintf(
@@ -121,7 +121,6 @@ func (ps *psLog) slotEntry(sl *entrySlab, file string, size, idx int64, s partit
 			e.Reason = s.Note
 		}
 	}
-	return e
 }
 
 // entrySlab hands out the one-span Payload slices and the CommandID values

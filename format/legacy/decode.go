@@ -149,37 +149,35 @@ func (dec *decoder) invalid(slot *partition.Slot, msg string) {
 // checkOverlaps reports payload ranges of usable slots that share bytes; the
 // writer never reuses a payload address (spec §3.2, §3.4).
 func (dec *decoder) checkOverlaps() {
+	slots := dec.d.Slots // by index: a Slot is 100 bytes, not worth a copy per slot
+	var o overlaps
 	// The library writes payloads in slot order: then one walk over the
 	// slots finds every overlap, without a copy of the spans or a sort.
 	if dec.payloadsInOrder() {
-		dec.reportOverlaps(func(yield func(off, end, slot int64)) {
-			for _, s := range dec.d.Slots {
-				if payloadSlot(s) {
-					end, _ := s.Rec.End()
-					yield(s.Rec.Offset, end, s.Slot)
-				}
+		for i := range slots {
+			if s := &slots[i]; payloadSlot(s) {
+				end, _ := s.Rec.End()
+				o.next(dec, s.Rec.Offset, end, s.Slot)
 			}
-		})
+		}
 		return
 	}
 	type span struct{ off, end, slot int64 }
 	var spans []span
-	for _, s := range dec.d.Slots {
-		if payloadSlot(s) {
+	for i := range slots {
+		if s := &slots[i]; payloadSlot(s) {
 			end, _ := s.Rec.End()
 			spans = append(spans, span{s.Rec.Offset, end, s.Slot})
 		}
 	}
 	slices.SortStableFunc(spans, func(a, b span) int { return cmp.Compare(a.off, b.off) })
-	dec.reportOverlaps(func(yield func(off, end, slot int64)) {
-		for _, s := range spans {
-			yield(s.off, s.end, s.slot)
-		}
-	})
+	for _, s := range spans {
+		o.next(dec, s.off, s.end, s.slot)
+	}
 }
 
 // payloadSlot: a usable slot with payload bytes.
-func payloadSlot(s partition.Slot) bool {
+func payloadSlot(s *partition.Slot) bool {
 	return (s.Kind == partition.Written || s.Kind == partition.Torn) && s.Rec.Length > 0
 }
 
@@ -187,8 +185,8 @@ func payloadSlot(s partition.Slot) bool {
 // never decrease in slot order.
 func (dec *decoder) payloadsInOrder() bool {
 	prev := int64(-1)
-	for _, s := range dec.d.Slots {
-		if payloadSlot(s) {
+	for i := range dec.d.Slots {
+		if s := &dec.d.Slots[i]; payloadSlot(s) {
 			if s.Rec.Offset < prev {
 				return false
 			}
@@ -198,27 +196,33 @@ func (dec *decoder) payloadsInOrder() bool {
 	return true
 }
 
-// reportOverlaps reports every span (in ascending offset order) that starts
-// before the furthest end of the spans before it.
-func (dec *decoder) reportOverlaps(spans func(yield func(off, end, slot int64))) {
-	var reach int64 = -1
-	reachSlot := int64(-1)
-	spans(func(off, end, slot int64) {
-		if off < reach {
-			dec.add(issue(finding.PayloadOverlap, dec.form(slot), off, slot, finding.F{"slot": slot,
-				"start": off, "end": end, "prevSlot": reachSlot, "reach": reach}))
-		}
-		if end > reach {
-			reach, reachSlot = end, slot
-		}
-	})
+// overlaps is the furthest end of the spans seen so far, in ascending
+// offset order.
+type overlaps struct {
+	reach, reachSlot int64
+	started          bool
+}
+
+// next reports the span when it starts before the reach of the spans before it.
+func (o *overlaps) next(dec *decoder, off, end, slot int64) {
+	if !o.started {
+		o.reach, o.reachSlot, o.started = -1, -1, true
+	}
+	if off < o.reach {
+		dec.add(issue(finding.PayloadOverlap, dec.form(slot), off, slot, finding.F{"slot": slot,
+			"start": off, "end": end, "prevSlot": o.reachSlot, "reach": o.reach}))
+	}
+	if end > o.reach {
+		o.reach, o.reachSlot = end, slot
+	}
 }
 
 // checkTail reports bytes after the last payload that no record explains.
 func (dec *decoder) checkTail() {
 	var reach int64 = dec.prologue
 	lastUsed := int64(-1)
-	for _, s := range dec.d.Slots {
+	for i := range dec.d.Slots {
+		s := &dec.d.Slots[i]
 		if s.Kind == partition.Unwritten {
 			continue
 		}

@@ -1,6 +1,8 @@
 package legacy
 
 import (
+	"encoding/binary"
+
 	"github.com/walctl/walctl/format/partition"
 	"github.com/walctl/walctl/format/record"
 )
@@ -87,6 +89,10 @@ func roundUp40(n int64) int64 {
 }
 
 func isZero(b []byte) bool {
+	if len(b) == record.Size { // a whole window: five words, not forty bytes
+		le := binary.LittleEndian
+		return le.Uint64(b)|le.Uint64(b[8:])|le.Uint64(b[16:])|le.Uint64(b[24:])|le.Uint64(b[32:]) == 0
+	}
 	for _, c := range b {
 		if c != 0 {
 			return false

@@ -253,9 +253,10 @@ func (dc *decoder) checkMixedLead(inline []link) {
 // checkMidStubs reports stub slots between written slots of a sealed
 // footer: the library never leaves one there.
 func (dc *decoder) checkMidStubs() {
+	slots := dc.d.Slots // by index: a Slot is 100 bytes, not worth a copy per slot
 	firstW, lastW := int64(-1), int64(-1)
-	for _, sl := range dc.d.Slots {
-		if sl.Kind == partition.Written {
+	for i := range slots {
+		if sl := &slots[i]; sl.Kind == partition.Written {
 			if firstW < 0 {
 				firstW = sl.Slot
 			}
@@ -263,8 +264,9 @@ func (dc *decoder) checkMidStubs() {
 		}
 	}
 	for s := firstW + 1; firstW >= 0 && s < lastW; s++ {
-		if sl := dc.d.SlotAt(s); sl.Kind == partition.Stub {
-			dc.issue(finding.ZeroRecordInChain, "footer", sl.At, s, finding.F{"slot": s})
+		// SlotAt(s): a slot past the slice is unwritten, never a stub
+		if s < int64(len(slots)) && slots[s].Kind == partition.Stub {
+			dc.issue(finding.ZeroRecordInChain, "footer", slots[s].At, s, finding.F{"slot": s})
 		}
 	}
 }
