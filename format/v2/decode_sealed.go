@@ -42,7 +42,6 @@ func (st *sealedState) inlineAt(s int64) (link, bool) {
 // partition two or three times.
 var linkPool = sync.Pool{New: func() any { return new([]link) }}
 
-//
 // With onlyIfChained, it stops and reports false (leaving d half built, for
 // the caller to reset) unless all R footer records chain from 512.
 func (dc *decoder) decodeSealed(footerStart int64, onlyIfChained bool) bool {
