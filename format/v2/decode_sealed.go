@@ -33,15 +33,15 @@ func (st *sealedState) inlineAt(s int64) (link, bool) {
 	return st.inline[i], true
 }
 
-// decodeSealed reads the footer, as the library does, and checks every slot
-// against the inline bytes. A footer record that breaks the chain is replaced
-// by a valid inline record when there is one (footer-mismatch: the library
-// reads the bad footer record), else kept as Invalid (t3-garbage-footer).
 // linkPool keeps the inline chains of sealed decodes for the next one: a
 // chain is as long as the partition has entries, and verify decodes every
 // partition two or three times.
 var linkPool = sync.Pool{New: func() any { return new([]link) }}
 
+// decodeSealed reads the footer, as the library does, and checks every slot
+// against the inline bytes. A footer record that breaks the chain is replaced
+// by a valid inline record when there is one (footer-mismatch: the library
+// reads the bad footer record), else kept as Invalid (t3-garbage-footer).
 // With onlyIfChained, it stops and reports false (leaving d half built, for
 // the caller to reset) unless all R footer records chain from 512.
 func (dc *decoder) decodeSealed(footerStart int64, onlyIfChained bool) bool {
