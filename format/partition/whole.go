@@ -25,8 +25,6 @@ const (
 	// wholeRound: buffers are sized in these steps, so that the partitions
 	// of a log (of about one size) share them.
 	wholeRound = 256 << 10
-	// wholeChunk: see readChunked.
-	wholeChunk = 128 << 10
 )
 
 // wholePool holds the buffers: a released one is kept for the next file,
@@ -94,7 +92,7 @@ func ReadWhole(h io.ReaderAt, size int64) *Whole {
 		return nil
 	}
 	w := &Whole{buf: buf}
-	n, err := readChunked(h, buf.b[:size])
+	n, err := h.ReadAt(buf.b[:size], 0)
 	if err != nil && err != io.EOF {
 		w.Release()
 		return nil
@@ -164,20 +162,4 @@ func OpenFile(h *os.File, size int64, whole bool) (r io.ReaderAt, release func()
 	}
 	c := NewCachedReader(h, size)
 	return c, c.Release
-}
-
-// readChunked reads b from h at 0 in wholeChunk pieces: one huge read is
-// copied by the kernel past the CPU caches (non-temporal stores), and a
-// decode that walks the buffer right after it then waits on memory for
-// every record; pieces of a few hundred KiB stay in cache.
-func readChunked(h io.ReaderAt, b []byte) (int, error) {
-	n := 0
-	for n < len(b) {
-		m, err := h.ReadAt(b[n:min(len(b), n+wholeChunk)], int64(n))
-		n += m
-		if err != nil {
-			return n, err
-		}
-	}
-	return n, nil
 }
