@@ -1,6 +1,7 @@
 package logdir
 
 import (
+	"io"
 	"runtime"
 	"slices"
 	"sync"
@@ -16,9 +17,22 @@ const maxAhead = 4
 
 // decoded is one partition file decoded ahead of its use.
 type decoded struct {
-	d   partition.Decoded
-	es  *[]raftlog.Entry // what prepare made of d, on the decoding goroutine
-	err error
+	d       partition.Decoded
+	es      *[]raftlog.Entry // what prepare made of d, on the decoding goroutine
+	r       io.ReaderAt      // the file's bytes, kept for use's payload reads (hold)
+	release func()           // frees r and closes the file (hold)
+	err     error
+}
+
+// free gives back what the decode kept.
+func (r decoded) free() {
+	if r.es != nil {
+		clear(*r.es) // no payload spans or strings kept alive from the pool
+		entriesPool.Put(r.es)
+	}
+	if r.release != nil {
+		r.release()
+	}
 }
 
 // entriesPool keeps the prepared entries of a partition for the next one
@@ -38,7 +52,11 @@ var entriesPool = sync.Pool{New: func() any { return new([]raftlog.Entry) }}
 // decode: the entries it appends to es (the partition's, made from d's
 // slots) reach use with d, so that building them runs on all cores too and
 // use only consumes them. prepare must only read ps; use must not keep es.
-func (ps *psLog) decodeInOrder(idx []int, hint int64,
+//
+// With hold, the bytes the decode read stay open until use returns, and
+// the Log's payload reads of that file come from them (see Log.reader):
+// the entries' payloads are not read from the file a second time.
+func (ps *psLog) decodeInOrder(idx []int, hint int64, hold bool,
 	prepare func(i int, d partition.Decoded, es []raftlog.Entry) []raftlog.Entry,
 	use func(i int, d partition.Decoded, es []raftlog.Entry) (bool, error)) error {
 	ahead := max(1, min(runtime.GOMAXPROCS(0), maxAhead))
@@ -48,14 +66,17 @@ func (ps *psLog) decodeInOrder(idx []int, hint int64,
 	}
 	tokens := make(chan struct{}, ahead)
 	stop := make(chan struct{})
-	defer close(stop)
+	launched := make(chan int, 1) // how many decodes started, once the launcher is done
 	go func() {
+		n := 0
+		defer func() { launched <- n }()
 		for k, i := range idx {
 			select {
 			case tokens <- struct{}{}:
 			case <-stop:
 				return
 			}
+			n++
 			go func() {
 				f, done, err := ps.open(ps.files[i])
 				if err != nil {
@@ -63,7 +84,11 @@ func (ps *psLog) decodeInOrder(idx []int, hint int64,
 					return
 				}
 				r := decoded{d: ps.codec.Decode(f, ps.geometry(), hint)}
-				done()
+				if hold {
+					r.r, r.release = f.R, done
+				} else {
+					done()
+				}
 				if prepare != nil {
 					r.es = entriesPool.Get().(*[]raftlog.Entry)
 					*r.es = prepare(i, r.d, (*r.es)[:0])
@@ -72,8 +97,19 @@ func (ps *psLog) decodeInOrder(idx []int, hint int64,
 			}()
 		}
 	}()
+	used := 0
+	defer func() {
+		// Stop the launcher, then free what the decodes in flight keep.
+		close(stop)
+		for n := <-launched; used < n; used++ {
+			r := <-results[used]
+			r.d.Recycle()
+			r.free()
+		}
+	}()
 	for k, i := range idx {
 		r := <-results[k]
+		used++
 		if r.err != nil {
 			return r.err
 		}
@@ -81,18 +117,26 @@ func (ps *psLog) decodeInOrder(idx []int, hint int64,
 		if r.es != nil {
 			es = *r.es
 		}
-		more, err := use(i, r.d, es)
-		r.d.Recycle() // use keeps no reference into the slots (it copies Slot values)
-		if r.es != nil {
-			clear(es) // no payload spans or strings kept alive from the pool
-			entriesPool.Put(r.es)
+		if hold {
+			ps.held = heldFile{name: ps.files[i].Name, r: r.r}
 		}
+		more, err := use(i, r.d, es)
+		ps.held = heldFile{}
+		r.d.Recycle() // use keeps no reference into the slots (it copies Slot values)
+		r.free()
 		<-tokens
 		if err != nil || !more {
 			return err
 		}
 	}
 	return nil
+}
+
+// heldFile is a partition file's bytes that decodeInOrder holds while its
+// entries are used.
+type heldFile struct {
+	name string
+	r    io.ReaderAt
 }
 
 // slotEntries appends to es the entries of partition file i (decoded as

@@ -347,7 +347,7 @@ func (ps *psLog) scan() (int64, error) {
 	for i := range all {
 		all[i] = i
 	}
-	err := ps.decodeInOrder(all, ps.lastHint, ps.prepareFused(), func(i int, d partition.Decoded,
+	err := ps.decodeInOrder(all, ps.lastHint, false, ps.prepareFused(), func(i int, d partition.Decoded,
 		es []raftlog.Entry) (bool, error) {
 		pf := ps.files[i]
 		p := raftlog.Partition{Number: pf.Number, File: pf.Name, Sealed: d.Sealed, Bytes: pf.Size,

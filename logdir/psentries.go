@@ -35,7 +35,7 @@ func (ps *psLog) entries(from, to, hint int64, yield func(raftlog.Entry) bool) e
 	prepare := func(i int, d partition.Decoded, es []raftlog.Entry) []raftlog.Entry {
 		return ps.slotEntries(i, d, lo, to, es)
 	}
-	return ps.decodeInOrder(want, hint, prepare, func(_ int, _ partition.Decoded, es []raftlog.Entry) (bool, error) {
+	return ps.decodeInOrder(want, hint, true, prepare, func(_ int, _ partition.Decoded, es []raftlog.Entry) (bool, error) {
 		for _, e := range es {
 			if !yield(e) {
 				return false, nil
