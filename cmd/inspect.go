@@ -4,10 +4,12 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/urfave/cli/v2"
@@ -301,10 +303,16 @@ func (f entryFilter) match(e raftlog.Entry) bool {
 }
 
 // eachEntry walks the filtered entries with their payload digest (and, for
-// an entry with #292 padding, the digest of its appended bytes).
+// an entry with #292 padding, the digest of its appended bytes). Reading and
+// hashing the payloads run on this goroutine, fn (the output) on another,
+// in entry order: two cores instead of one for the two halves of the work.
 func eachEntry(l *logdir.Log, f entryFilter, keep int64,
 	fn func(e raftlog.Entry, sum string, n int64, head []byte, tv *trueView) error) error {
-	return selected(l, f, func(e raftlog.Entry, r io.Reader) error {
+	out := newHandOff(func(d *digested) error { return fn(d.e, d.sum, d.n, d.head, d.tv) })
+	err := selected(l, f, func(e raftlog.Entry, r io.Reader) error {
+		if out.failed() {
+			return errOutputFailed
+		}
 		sum, n, head, err := digest(r, keep)
 		if err != nil {
 			return err
@@ -319,8 +327,77 @@ func eachEntry(l *logdir.Log, f entryFilter, keep int64,
 				return err
 			}
 		}
-		return fn(e, sum, n, head, tv)
+		out.send(digested{e: e, sum: sum, n: n, head: head, tv: tv})
+		return nil
 	})
+	// The output's error comes first: it met an earlier entry than any
+	// error of the walk (the walk stops at its own, before sending it).
+	if oerr := out.close(); oerr != nil {
+		return oerr
+	}
+	return err
+}
+
+// digested is one entry with its payload digest, on its way to the output.
+type digested struct {
+	e    raftlog.Entry
+	sum  string
+	n    int64
+	head []byte
+	tv   *trueView
+}
+
+// errOutputFailed stops the walk once the output failed (its error is returned instead).
+var errOutputFailed = errors.New("inspect: the output failed")
+
+// handOff hands entries, in batches, to a goroutine that runs fn on each in
+// order until fn fails.
+type handOff struct {
+	batch  []digested
+	ch     chan []digested
+	done   chan error
+	failed func() bool
+}
+
+const handOver = 256 // entries per hand-over: a channel operation per entry would cost more than the JSON
+
+func newHandOff(fn func(*digested) error) *handOff {
+	p := &handOff{ch: make(chan []digested, 4), done: make(chan error, 1)}
+	var failed atomic.Bool
+	p.failed = failed.Load
+	go func() {
+		var err error
+		for b := range p.ch {
+			for i := range b {
+				if err == nil {
+					if err = fn(&b[i]); err != nil {
+						failed.Store(true)
+					}
+				}
+			}
+		}
+		p.done <- err
+	}()
+	return p
+}
+
+func (p *handOff) send(d digested) {
+	if p.batch == nil {
+		p.batch = make([]digested, 0, handOver)
+	}
+	if p.batch = append(p.batch, d); len(p.batch) == handOver {
+		p.ch <- p.batch
+		p.batch = nil
+	}
+}
+
+// close hands over the last batch and waits for fn: its first error.
+func (p *handOff) close() error {
+	if len(p.batch) > 0 {
+		p.ch <- p.batch
+	}
+	close(p.ch)
+	return <-p.done
 }
 
 func inspectJSON(w io.Writer, l *logdir.Log, doc *inspectDoc, withEntries bool, f entryFilter) error {

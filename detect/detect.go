@@ -202,10 +202,9 @@ func classify(p PartitionFile) (FileResult, error) {
 	if num < 0 {
 		num = 1 // a lone file of unknown number: assume it is not partition 0
 	}
-	return probeFile(
-		fr,
-		partition.File{R: partition.NewCachedReader(h, p.Size), Size: p.Size, Name: p.Name, Number: num},
-	), nil
+	r, release := partition.OpenFile(h, p.Size, false)
+	defer release()
+	return probeFile(fr, partition.File{R: r, Size: p.Size, Name: p.Name, Number: num}), nil
 }
 
 // probeFile runs the codec table's probes on an open, non-empty file; fr

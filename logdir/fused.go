@@ -64,11 +64,11 @@ type fusedReplay struct {
 	seen        int64 // entries replayed
 }
 
-func (fr *fusedReplay) add(e raftlog.Entry) {
+func (fr *fusedReplay) add(e *raftlog.Entry) {
 	fr.seen++
-	fr.rp.Add(e)
+	fr.rp.Add(*e)
 	if fr.each != nil {
-		fr.each(e)
+		fr.each(*e)
 	}
 }
 
@@ -91,7 +91,8 @@ func (ps *psLog) startFused(fr *fusedReplay) {
 	fr.lo = fr.first
 	if s := ps.Snapshot; s != nil {
 		if fr.first <= s.Index && s.Index <= fr.last {
-			fr.add(ps.snapshotEntry())
+			e := ps.snapshotEntry()
+			fr.add(&e)
 		}
 		fr.lo = max(fr.lo, s.Index+1)
 	}
@@ -108,16 +109,25 @@ func (ps *psLog) predictGaps() []raftlog.Range {
 	return gaps
 }
 
-// fusedPartition replays the entries of partition file pf (decoded as d,
-// its first index base) as Entries yields them.
-func (ps *psLog) fusedPartition(pf int, base int64, d partition.Decoded) {
+// prepareFused is the scan's prepare (see decodeInOrder): the entries of
+// each partition that the fused replay takes, nil without a fused replay.
+func (ps *psLog) prepareFused() func(int, partition.Decoded, []raftlog.Entry) []raftlog.Entry {
 	fr := ps.fused
 	if fr == nil || fr.lo > fr.last {
-		return
+		return nil
 	}
-	f := ps.files[pf]
-	for j, b := max(fr.lo, base), min(fr.last, base+ps.R-1); j <= b; j++ {
-		fr.add(ps.slotEntry(f.Name, f.Size, j, ps.slotAt(d, f.Size, j-base)))
+	return func(i int, d partition.Decoded, es []raftlog.Entry) []raftlog.Entry {
+		return ps.slotEntries(i, d, fr.lo, fr.last, es)
+	}
+}
+
+// fusedPartition replays the entries of one partition, as Entries yields
+// them (made by prepareFused on the decoding goroutine).
+func (ps *psLog) fusedPartition(es []raftlog.Entry) {
+	if fr := ps.fused; fr != nil {
+		for i := range es {
+			fr.add(&es[i])
+		}
 	}
 }
 

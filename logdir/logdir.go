@@ -95,6 +95,9 @@ type Log struct {
 		r       io.ReaderAt
 		release func()
 	}
+	// held: the partition file whose entries Entries yields now, as its
+	// decode read it (decodeInOrder with hold); payloads come from it first.
+	held heldFile
 }
 
 // Open detects the format of dir and opens it read-only.
@@ -223,6 +226,9 @@ var maxOpenFiles = 16
 
 // reader returns the cached reader of rel, making rel the hot file.
 func (l *Log) reader(rel string) (io.ReaderAt, error) {
+	if l.held.r != nil && l.held.name == rel {
+		return l.held.r, nil
+	}
 	if l.hot.r != nil && l.hot.name == rel {
 		return l.hot.r, nil
 	}

@@ -347,7 +347,8 @@ func (ps *psLog) scan() (int64, error) {
 	for i := range all {
 		all[i] = i
 	}
-	err := ps.decodeInOrder(all, ps.lastHint, func(i int, d partition.Decoded) (bool, error) {
+	err := ps.decodeInOrder(all, ps.lastHint, false, ps.prepareFused(), func(i int, d partition.Decoded,
+		es []raftlog.Entry) (bool, error) {
 		pf := ps.files[i]
 		p := raftlog.Partition{Number: pf.Number, File: pf.Name, Sealed: d.Sealed, Bytes: pf.Size,
 			Format: string(ps.Format), FirstIndex: -1, LastIndex: -1}
@@ -386,7 +387,7 @@ func (ps *psLog) scan() (int64, error) {
 			ps.addIssue(pf, base, is)
 		}
 		ps.Partitions = append(ps.Partitions, p)
-		ps.fusedPartition(i, base, d)
+		ps.fusedPartition(es)
 		return true, nil
 	})
 	if err != nil {

@@ -32,11 +32,12 @@ func (ps *psLog) entries(from, to, hint int64, yield func(raftlog.Entry) bool) e
 			want = append(want, i)
 		}
 	}
-	return ps.decodeInOrder(want, hint, func(i int, d partition.Decoded) (bool, error) {
-		pf := ps.files[i]
-		base, _ := partition.MulOK(pf.Number, ps.R)
-		for j, b := max(lo, base), min(to, base+ps.R-1); j <= b; j++ {
-			if !yield(ps.slotEntry(pf.Name, pf.Size, j, ps.slotAt(d, pf.Size, j-base))) {
+	prepare := func(i int, d partition.Decoded, es []raftlog.Entry) []raftlog.Entry {
+		return ps.slotEntries(i, d, lo, to, es)
+	}
+	return ps.decodeInOrder(want, hint, true, prepare, func(_ int, _ partition.Decoded, es []raftlog.Entry) (bool, error) {
+		for _, e := range es {
+			if !yield(e) {
 				return false, nil
 			}
 		}
@@ -92,21 +93,21 @@ func (ps *psLog) presentInNodeState(off, n int64) int64 {
 	return min(n, max(0, ps.State.Size-off))
 }
 
-func (ps *psLog) slotEntry(file string, size, idx int64, s partition.Slot) raftlog.Entry {
+func (ps *psLog) slotEntry(e *raftlog.Entry, sl *entrySlab, file string, size, idx int64, s partition.Slot) {
 	r := s.Rec
-	e := raftlog.Entry{Index: idx, Term: r.Term, Ticks: r.Timestamp, CommandID: r.CommandID(), Flags: r.Flags,
+	*e = raftlog.Entry{Index: idx, Term: r.Term, Ticks: r.Timestamp, CommandID: sl.id(r), Flags: r.Flags,
 		Length: r.Length, Committed: ps.committed(idx), Record: raftlog.Location{File: file, Offset: s.At, Length: min(40, max(0, size-s.At))}}
 	if s.At < 0 {
 		e.Record = raftlog.Location{File: file, Offset: -1}
 	}
 	if s.Avail > 0 {
-		e.Payload = []raftlog.Span{{File: file, Offset: r.Offset, Length: s.Avail}}
+		e.Payload = sl.span(raftlog.Span{File: file, Offset: r.Offset, Length: s.Avail})
 	}
 	switch s.Kind {
 	case partition.Written:
 		e.State = raftlog.EntryOK
 	case partition.Stub, partition.Unwritten:
-		e = raftlog.Entry{Index: idx, Committed: e.Committed, Record: e.Record, State: raftlog.EntryEmpty,
+		*e = raftlog.Entry{Index: idx, Committed: e.Committed, Record: e.Record, State: raftlog.EntryEmpty,
 			Reason: "no record on disk"}
 	case partition.Torn:
 		e.State, e.Reason = raftlog.EntryDamaged, fmt.Sprintf(
@@ -120,5 +121,38 @@ func (ps *psLog) slotEntry(file string, size, idx int64, s partition.Slot) raftl
 			e.Reason = s.Note
 		}
 	}
-	return e
+}
+
+// entrySlab hands out the one-span Payload slices and the CommandID values
+// of the entries of one partition from a few shared arrays: one allocation
+// per slabSize entries instead of one or two per entry (verify makes an
+// entry of every slot). Each piece is capped (an append copies), and the
+// arrays are never reused, so an entry kept by a caller stays valid.
+type entrySlab struct {
+	spans []raftlog.Span
+	ids   []int32
+}
+
+const slabSize = 512
+
+func (sl *entrySlab) span(s raftlog.Span) []raftlog.Span {
+	if len(sl.spans) == 0 {
+		sl.spans = make([]raftlog.Span, slabSize)
+	}
+	out := sl.spans[:1:1]
+	out[0], sl.spans = s, sl.spans[1:]
+	return out
+}
+
+// id is r.CommandID() from the slab.
+func (sl *entrySlab) id(r record.Record) *int32 {
+	if !r.HasID() {
+		return nil
+	}
+	if len(sl.ids) == 0 {
+		sl.ids = make([]int32, slabSize)
+	}
+	p := &sl.ids[0]
+	*p, sl.ids = r.ID, sl.ids[1:]
+	return p
 }

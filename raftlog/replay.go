@@ -70,8 +70,9 @@ type Replay struct {
 	b        Bounds
 	sum      Summary
 	terms    map[int64]*TermCount
-	prev     int64 // previous index seen
-	maxTerm  int64 // highest term of a usable entry so far
+	term     *TermCount // the last entry's: terms come in runs, a map lookup per entry is a tenth of a replay
+	prev     int64      // previous index seen
+	maxTerm  int64      // highest term of a usable entry so far
 	maxAt    int64
 	findings Findings
 	firstOK  bool
@@ -134,10 +135,13 @@ func (r *Replay) Add(e Entry) {
 		return
 	}
 	r.sum.Bytes += e.Length
-	tc := r.terms[e.Term]
-	if tc == nil {
-		tc = &TermCount{Term: e.Term}
-		r.terms[e.Term] = tc
+	tc := r.term
+	if tc == nil || tc.Term != e.Term {
+		if tc = r.terms[e.Term]; tc == nil {
+			tc = &TermCount{Term: e.Term}
+			r.terms[e.Term] = tc
+		}
+		r.term = tc
 	}
 	tc.Entries++
 	tc.Bytes += e.Length

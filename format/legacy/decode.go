@@ -118,7 +118,7 @@ func (dec *decoder) classify(s, pos int64, b []byte) {
 	case dec.f.Number == 0 && s == 0:
 		slot.Kind, slot.Note = partition.Invalid, "index 0 holds a record"
 		dec.add(issue(finding.SlotZeroWritten, "", slot.At, slot.Slot, finding.F{"record": rec.String()}))
-	case rec.Valid() != nil:
+	case !rec.OK():
 		dec.invalid(slot, "record "+rec.String()+": "+rec.Valid().Error())
 	case rec.Offset < dec.prologue:
 		msg := "record " + rec.String() + " points into the prologue (payloads start at " + itoa(dec.prologue) + ")"
@@ -149,30 +149,71 @@ func (dec *decoder) invalid(slot *partition.Slot, msg string) {
 // checkOverlaps reports payload ranges of usable slots that share bytes; the
 // writer never reuses a payload address (spec §3.2, §3.4).
 func (dec *decoder) checkOverlaps() {
-	// Small values, not 100-byte Slots, and no sort at all in the usual
-	// case: the library writes payloads in slot order.
+	slots := dec.d.Slots // by index: a Slot is 100 bytes, not worth a copy per slot
+	var o overlaps
+	// The library writes payloads in slot order: then one walk over the
+	// slots finds every overlap, without a copy of the spans or a sort.
+	if dec.payloadsInOrder() {
+		for i := range slots {
+			if s := &slots[i]; payloadSlot(s) {
+				end, _ := s.Rec.End()
+				o.next(dec, s.Rec.Offset, end, s.Slot)
+			}
+		}
+		return
+	}
 	type span struct{ off, end, slot int64 }
 	var spans []span
-	for _, s := range dec.d.Slots {
-		if (s.Kind == partition.Written || s.Kind == partition.Torn) && s.Rec.Length > 0 {
+	for i := range slots {
+		if s := &slots[i]; payloadSlot(s) {
 			end, _ := s.Rec.End()
 			spans = append(spans, span{s.Rec.Offset, end, s.Slot})
 		}
 	}
-	byOffset := func(a, b span) int { return cmp.Compare(a.off, b.off) }
-	if !slices.IsSortedFunc(spans, byOffset) {
-		slices.SortStableFunc(spans, byOffset)
-	}
-	var reach int64 = -1
-	reachSlot := int64(-1)
+	slices.SortStableFunc(spans, func(a, b span) int { return cmp.Compare(a.off, b.off) })
 	for _, s := range spans {
-		if s.off < reach {
-			dec.add(issue(finding.PayloadOverlap, dec.form(s.slot), s.off, s.slot, finding.F{"slot": s.slot,
-				"start": s.off, "end": s.end, "prevSlot": reachSlot, "reach": reach}))
+		o.next(dec, s.off, s.end, s.slot)
+	}
+}
+
+// payloadSlot: a usable slot with payload bytes.
+func payloadSlot(s *partition.Slot) bool {
+	return (s.Kind == partition.Written || s.Kind == partition.Torn) && s.Rec.Length > 0
+}
+
+// payloadsInOrder reports whether the payload offsets of the usable slots
+// never decrease in slot order.
+func (dec *decoder) payloadsInOrder() bool {
+	prev := int64(-1)
+	for i := range dec.d.Slots {
+		if s := &dec.d.Slots[i]; payloadSlot(s) {
+			if s.Rec.Offset < prev {
+				return false
+			}
+			prev = s.Rec.Offset
 		}
-		if s.end > reach {
-			reach, reachSlot = s.end, s.slot
-		}
+	}
+	return true
+}
+
+// overlaps is the furthest end of the spans seen so far, in ascending
+// offset order.
+type overlaps struct {
+	reach, reachSlot int64
+	started          bool
+}
+
+// next reports the span when it starts before the reach of the spans before it.
+func (o *overlaps) next(dec *decoder, off, end, slot int64) {
+	if !o.started {
+		o.reach, o.reachSlot, o.started = -1, -1, true
+	}
+	if off < o.reach {
+		dec.add(issue(finding.PayloadOverlap, dec.form(slot), off, slot, finding.F{"slot": slot,
+			"start": off, "end": end, "prevSlot": o.reachSlot, "reach": o.reach}))
+	}
+	if end > o.reach {
+		o.reach, o.reachSlot = end, slot
 	}
 }
 
@@ -180,7 +221,8 @@ func (dec *decoder) checkOverlaps() {
 func (dec *decoder) checkTail() {
 	var reach int64 = dec.prologue
 	lastUsed := int64(-1)
-	for _, s := range dec.d.Slots {
+	for i := range dec.d.Slots {
+		s := &dec.d.Slots[i]
 		if s.Kind == partition.Unwritten {
 			continue
 		}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"io"
 	"strings"
 	"testing"
@@ -295,5 +296,43 @@ func TestWriterEmptyPartition(t *testing.T) {
 	}
 	if p := Probe(codectest.FileOf(m.B, 3)); p.R != 2000 || p.Confidence != partition.Medium {
 		t.Errorf("probe %+v", p)
+	}
+}
+
+// TestPayloadOverlapOrder: overlaps are found the same whether the payloads
+// lie in slot order (one walk over the slots) or not (sorted first).
+func TestPayloadOverlapOrder(t *testing.T) {
+	type span struct{ off, length int64 }
+	for _, tc := range []struct {
+		name  string
+		spans [2]span // slots 0 and 1 of partition 1, R = 4
+		want  finding.F
+	}{
+		{"in order, apart", [2]span{{160, 8}, {168, 8}}, nil},
+		{"in order, overlapping", [2]span{{160, 8}, {164, 12}},
+			finding.F{"slot": int64(1), "start": int64(164), "end": int64(176), "prevSlot": int64(0), "reach": int64(168)}},
+		{"out of order, apart", [2]span{{168, 8}, {160, 8}}, nil},
+		{"out of order, overlapping", [2]span{{166, 10}, {160, 8}},
+			finding.F{"slot": int64(0), "start": int64(166), "end": int64(176), "prevSlot": int64(1), "reach": int64(168)}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b := make([]byte, 176)
+			for s, sp := range tc.spans {
+				putRecord(b, s, record.Record{Term: 1, Length: sp.length, Offset: sp.off})
+			}
+			d := Decode(codectest.FileOf(b, 1), r4, -1)
+			var got []finding.F
+			for _, is := range d.Issues {
+				if is.Code == finding.PayloadOverlap {
+					got = append(got, is.Facts)
+				}
+			}
+			switch {
+			case tc.want == nil && len(got) != 0:
+				t.Errorf("overlaps %v, want none", got)
+			case tc.want != nil && (len(got) != 1 || fmt.Sprint(got[0]) != fmt.Sprint(tc.want)):
+				t.Errorf("overlaps %v, want [%v]", got, tc.want)
+			}
+		})
 	}
 }

@@ -43,7 +43,7 @@ func oldLayoutEvidence(f partition.File) string {
 		}
 		zeros = 0
 		rec := record.Record{Term: term, Timestamp: ticks, Length: length, Offset: offset}
-		if rec.Valid() != nil || offset < pos+v30RecordSize {
+		if !rec.OK() || offset < pos+v30RecordSize {
 			return ""
 		}
 		if records > 0 && offset != prevEnd {

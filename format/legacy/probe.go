@@ -41,7 +41,7 @@ func scanPrologue(f partition.File) prologueScan {
 			return false
 		}
 		rec := record.Decode(b)
-		if rec.Valid() != nil || rec.Offset < pos+record.Size {
+		if !rec.OK() || rec.Offset < pos+record.Size {
 			s.invalid++
 			if s.firstBad < 0 {
 				s.firstBad = pos
@@ -164,7 +164,7 @@ func probeZeroPrologue(f partition.File, p partition.Probe, s prologueScan) part
 func selfReferencing(f partition.File) bool {
 	z := firstNonZero(f, 0, f.Size)
 	for y := max(0, z-record.Size+1); z >= 0 && y <= z; y++ {
-		if rec, ok := f.RecordAt(y); ok && rec.Offset == y+record.Size && rec.Valid() == nil {
+		if rec, ok := f.RecordAt(y); ok && rec.Offset == y+record.Size && rec.OK() {
 			return true
 		}
 	}

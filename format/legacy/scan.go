@@ -1,6 +1,8 @@
 package legacy
 
 import (
+	"encoding/binary"
+
 	"github.com/walctl/walctl/format/partition"
 	"github.com/walctl/walctl/format/record"
 )
@@ -18,9 +20,11 @@ func eachWindow(f partition.File, from, to int64, yield func(pos int64, b []byte
 	if from < 0 || from >= to {
 		return
 	}
-	buf := make([]byte, roundUp40(min(chunkSize, to-from)))
+	chunk := partition.GetChunk()
+	defer partition.PutChunk(chunk)
+	buf := chunk[:roundUp40(min(chunkSize, to-from))]
 	for pos := from; pos < to; {
-		n := f.ReadAt(buf[:min(int64(len(buf)), to-pos)], pos)
+		n := f.ReadThrough(buf[:min(int64(len(buf)), to-pos)], pos)
 		if n <= 0 {
 			return
 		}
@@ -85,6 +89,10 @@ func roundUp40(n int64) int64 {
 }
 
 func isZero(b []byte) bool {
+	if len(b) == record.Size { // a whole window: five words, not forty bytes
+		le := binary.LittleEndian
+		return le.Uint64(b)|le.Uint64(b[8:])|le.Uint64(b[16:])|le.Uint64(b[24:])|le.Uint64(b[32:]) == 0
+	}
 	for _, c := range b {
 		if c != 0 {
 			return false

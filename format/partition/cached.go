@@ -35,11 +35,43 @@ type window struct {
 	used uint64
 }
 
+// chunkPool keeps the 64 KiB read buffers of CachedReader windows and of
+// the codecs' sequential reads: a verify opens several readers per
+// partition, each of them a quarter MiB of fresh, zeroed garbage otherwise.
+var chunkPool = sync.Pool{New: func() any { return new([ChunkSize]byte) }}
+
+// ChunkSize is the size of a pooled read buffer.
+const ChunkSize = cacheWindow
+
+// GetChunk returns a ChunkSize buffer (not zeroed) from the pool.
+func GetChunk() []byte { return chunkPool.Get().(*[ChunkSize]byte)[:] }
+
+// PutChunk gives b, from GetChunk, back to the pool; the caller keeps no
+// reference to it.
+func PutChunk(b []byte) {
+	if cap(b) >= ChunkSize {
+		chunkPool.Put((*[ChunkSize]byte)(b[:ChunkSize]))
+	}
+}
+
 var errNegativeOffset = errors.New("partition: negative read offset")
 
 // NewCachedReader wraps r, whose length is size (the stat'ed file size).
 func NewCachedReader(r io.ReaderAt, size int64) *CachedReader {
 	return &CachedReader{r: r, size: max(size, 0)}
+}
+
+// Release gives c's windows back to the chunk pool; c reads through
+// fresh ones if it is used again.
+func (c *CachedReader) Release() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for i := range c.wins {
+		if w := &c.wins[i]; w.buf != nil {
+			PutChunk(w.buf)
+			*w = window{}
+		}
+	}
 }
 
 // Unwrap returns the reader c caches, so that FirstNonZero can still ask
@@ -101,7 +133,7 @@ func (c *CachedReader) window(pos int64) (*window, error) {
 	}
 	start := pos - pos%cacheWindow
 	if victim.buf == nil {
-		victim.buf = make([]byte, cacheWindow)
+		victim.buf = GetChunk()
 	}
 	want := min(int64(cacheWindow), c.size-start)
 	n, err := c.r.ReadAt(victim.buf[:want], start)

@@ -145,3 +145,32 @@ func FuzzCachedReader(f *testing.F) {
 		}
 	})
 }
+
+// TestCachedReaderRelease: a released reader's windows go back to the pool
+// (another reader may take them) and it reads right through fresh ones.
+func TestCachedReaderRelease(t *testing.T) {
+	a, b := pattern(2*cacheWindow), bytes.Repeat([]byte{0xEE}, 2*cacheWindow)
+	ra := NewCachedReader(&countingReader{data: a}, int64(len(a)))
+	rb := NewCachedReader(&countingReader{data: b}, int64(len(b)))
+	buf := make([]byte, 40)
+	for _, off := range []int64{0, cacheWindow + 8} {
+		ra.ReadAt(buf, off)
+	}
+	ra.Release()
+	for round := range 2 {
+		for _, off := range []int64{0, 5000, cacheWindow + 8} {
+			if n, err := rb.ReadAt(buf, off); n != 40 || err != nil || !bytes.Equal(buf, b[off:off+40]) {
+				t.Fatalf("round %d: other reader at %d: % x", round, off, buf)
+			}
+			if n, err := ra.ReadAt(buf, off); n != 40 || err != nil || !bytes.Equal(buf, a[off:off+40]) {
+				t.Fatalf("round %d: released reader at %d: % x", round, off, buf)
+			}
+		}
+		rb.Release()
+	}
+	if c := GetChunk(); len(c) != ChunkSize {
+		t.Errorf("chunk of %d bytes", len(c))
+	} else {
+		PutChunk(c)
+	}
+}

@@ -31,16 +31,38 @@ func (f File) ReadAt(b []byte, off int64) int {
 	return n
 }
 
+// ReadThrough is ReadAt for large sequential reads: past a CachedReader,
+// straight from the reader beneath (a window would only add a copy, and
+// a read that straddles two windows a second system call).
+func (f File) ReadThrough(b []byte, off int64) int {
+	if off < 0 || off >= f.Size {
+		return 0
+	}
+	r := f.R
+	if c, ok := r.(*CachedReader); ok {
+		r = c.r
+		b = b[:min(int64(len(b)), f.Size-off)]
+	}
+	n, _ := r.ReadAt(b, off)
+	return n
+}
+
 // RecordAt reads a 40-byte record at off; ok is false when fewer than 40 bytes exist there.
 func (f File) RecordAt(off int64) (rec record.Record, ok bool) {
+	// The codecs' innermost read: small enough to inline for a file in
+	// memory (len(w.b) ≤ Size: a file that shrank after its stat reads short).
+	if w, isWhole := f.R.(*Whole); isWhole && off >= 0 && off <= int64(len(w.b))-record.Size {
+		return record.Decode(w.b[off:]), true
+	}
+	return f.recordAtSlow(off)
+}
+
+func (f File) recordAtSlow(off int64) (rec record.Record, ok bool) {
 	if off < 0 || off > f.Size-record.Size {
 		return rec, false
 	}
-	if w, isWhole := f.R.(*Whole); isWhole {
-		if off+record.Size > int64(len(w.b)) {
-			return rec, false // the file shrank after its stat
-		}
-		return record.Decode(w.b[off : off+record.Size]), true
+	if _, isWhole := f.R.(*Whole); isWhole {
+		return rec, false // the file shrank after its stat
 	}
 	if c, isCached := f.R.(*CachedReader); isCached {
 		var b [record.Size]byte // stays on the stack: readCached keeps no reference

@@ -17,10 +17,11 @@ const (
 	// entries is 7.4 MB).
 	WholeMax = 8 << 20
 	// wholeBudget bounds the bytes of all Whole buffers, in use or kept
-	// for the next file: decodes run ahead on several cores, and the 64 MiB
-	// memory budget must hold whatever their number. A file that does not
+	// for the next file: probes and decodes run on several cores, and the
+	// 64 MiB memory budget must hold whatever their number. Two files of
+	// WholeMax fit (two cores busy, the bench machine); a file that does not
 	// fit is read through a CachedReader instead.
-	wholeBudget = 8 << 20
+	wholeBudget = 16 << 20
 	// wholeRound: buffers are sized in these steps, so that the partitions
 	// of a log (of about one size) share them.
 	wholeRound = 256 << 10
@@ -132,6 +133,23 @@ func takeBuffer(n int) (wholeBuffer, bool) {
 	return buf, true
 }
 
+// InMemory is f read whole into memory (ReadWhole) for a codec that is
+// about to read it from one end to the other, with release to free it;
+// f itself (and a no-op) when it is in memory already, too large, over the
+// budget, or not a file beneath a CachedReader.
+func (f File) InMemory() (File, func()) {
+	c, ok := f.R.(*CachedReader)
+	if !ok {
+		return f, func() {}
+	}
+	w := ReadWhole(c.r, f.Size)
+	if w == nil {
+		return f, func() {}
+	}
+	f.R = w
+	return f, w.Release
+}
+
 // OpenFile is the reader the codecs read partition file h (size bytes, as
 // stat'ed) through: the whole file in memory when whole and it fits
 // (ReadWhole), else a CachedReader. release frees the memory; call it once
@@ -142,5 +160,6 @@ func OpenFile(h *os.File, size int64, whole bool) (r io.ReaderAt, release func()
 			return w, w.Release
 		}
 	}
-	return NewCachedReader(h, size), func() {}
+	c := NewCachedReader(h, size)
+	return c, c.Release
 }

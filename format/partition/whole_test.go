@@ -112,3 +112,55 @@ func TestOpenFile(t *testing.T) {
 		release()
 	}
 }
+
+// TestInMemory: a file beneath a CachedReader is read whole for a codec
+// that asks, with the same bytes; a file already whole, or not beneath a
+// CachedReader, is left as it is.
+func TestInMemory(t *testing.T) {
+	data := pattern(10 * record.Size)
+	size := int64(len(data))
+	cached := File{R: NewCachedReader(&countingReader{data: data}, size), Size: size}
+	m, release := cached.InMemory()
+	if _, ok := m.R.(*Whole); !ok {
+		t.Fatalf("InMemory over a CachedReader: %T", m.R)
+	}
+	for off := int64(0); off+record.Size <= size; off += 13 {
+		got, ok := m.RecordAt(off)
+		if want := record.Decode(data[off:]); !ok || got != want {
+			t.Fatalf("record at %d: %v %v, want %v", off, got, ok, want)
+		}
+	}
+	if _, ok := m.RecordAt(size - record.Size + 1); ok {
+		t.Error("a record past the end reads")
+	}
+	again, release2 := m.InMemory()
+	if again.R != m.R {
+		t.Errorf("InMemory of a file in memory read it again: %T", again.R)
+	}
+	release2()
+	release()
+	plain := File{R: bytes.NewReader(data), Size: size}
+	if p, done := plain.InMemory(); p.R != plain.R {
+		t.Errorf("InMemory over %T: %T", plain.R, p.R)
+	} else {
+		done()
+	}
+}
+
+// TestReadThrough: large reads go past a CachedReader's windows (one call
+// to the file each) and stop at the stat'ed size.
+func TestReadThrough(t *testing.T) {
+	data := pattern(3 * cacheWindow)
+	cr := &countingReader{data: data}
+	f := File{R: NewCachedReader(cr, int64(len(data))-7), Size: int64(len(data)) - 7}
+	b := make([]byte, cacheWindow)
+	if n := f.ReadThrough(b, 100); n != len(b) || !bytes.Equal(b, data[100:100+len(b)]) || cr.calls != 1 {
+		t.Errorf("read of %d at 100: %d bytes, %d calls", len(b), n, cr.calls)
+	}
+	if n := f.ReadThrough(b, f.Size-10); n != 10 || !bytes.Equal(b[:10], data[f.Size-10:f.Size]) {
+		t.Errorf("read at the end: %d bytes, want 10", n)
+	}
+	if n := f.ReadThrough(b, f.Size); n != 0 {
+		t.Errorf("read past the end: %d bytes", n)
+	}
+}

@@ -21,7 +21,9 @@ func (f File) FirstNonZero(from, to int64) int64 {
 	if w, ok := f.R.(*Whole); ok {
 		return w.firstNonZero(from, to)
 	}
-	buf := make([]byte, min(zeroChunk, max(to-from, 0)))
+	chunk := GetChunk()
+	defer PutChunk(chunk)
+	buf := chunk[:min(zeroChunk, max(to-from, 0))]
 	for from < to {
 		if next, ok := nextData(f.R, from); ok {
 			if next >= to {
@@ -30,7 +32,8 @@ func (f File) FirstNonZero(from, to int64) int64 {
 			from = max(from, next)
 		}
 		n := int(min(int64(len(buf)), to-from))
-		got, err := f.R.ReadAt(buf[:n], from)
+		got, err := f.R.ReadAt(buf[:n], from) // small ranges come from a CachedReader's windows
+
 		for i := 0; i < got; i++ {
 			if buf[i] != 0 {
 				return from + int64(i)

@@ -30,6 +30,9 @@ func TestValid(t *testing.T) {
 		if got := c.rec.Valid(); !errors.Is(got, c.want) {
 			t.Errorf("%s: Valid() = %v, want %v", c.name, got, c.want)
 		}
+		if c.rec.OK() != (c.want == nil) {
+			t.Errorf("%s: OK() = %v, want %v", c.name, c.rec.OK(), c.want == nil)
+		}
 	}
 }
 
@@ -80,6 +83,9 @@ func FuzzRoundTrip(f *testing.F) {
 		}
 		if !bytes.Equal(r.Bytes(), b[:Size]) {
 			t.Fatal("encode(decode(x)) != x")
+		}
+		if r.OK() != (r.Valid() == nil) {
+			t.Fatalf("OK() = %v but Valid() = %v", r.OK(), r.Valid())
 		}
 		if r.Valid() == nil {
 			if end, ok := r.End(); !ok || end < r.Offset || end != r.WrappingEnd() {

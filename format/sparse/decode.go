@@ -142,7 +142,7 @@ func (dec *decoder) classify(out partition.Slot, pos, slotEnd int64) partition.S
 	switch {
 	case dec.f.Number == 0 && s == 0:
 		dec.invalid(&out, finding.SlotZeroWritten, "index 0 holds a record", finding.F{"record": rec.String()})
-	case rec.Valid() != nil:
+	case !rec.OK():
 		msg := "record " + rec.String() + ": " + rec.Valid().Error()
 		dec.invalid(&out, finding.InvalidRecord, msg, finding.F{"detail": msg})
 	case rec.Offset != pos+record.Size:

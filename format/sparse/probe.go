@@ -199,7 +199,7 @@ func walk(f partition.File, stride int64) strideWalk {
 					),
 				)
 			}
-		case rec.Offset != pos+record.Size || rec.Valid() != nil:
+		case rec.Offset != pos+record.Size || !rec.OK():
 			w.garbage++
 			if w.badAt < 0 {
 				w.badAt = pos

@@ -97,7 +97,7 @@ func issue(code finding.Code, form string, off, slot int64, facts finding.F) par
 // Offset pointing right behind it — the shape of every sparse record.
 func selfRef(f partition.File, pos int64) (record.Record, bool) {
 	rec, ok := f.RecordAt(pos)
-	if !ok || rec.IsZero() || rec.Offset != pos+record.Size || rec.Valid() != nil {
+	if !ok || rec.IsZero() || rec.Offset != pos+record.Size || !rec.OK() {
 		return rec, false
 	}
 	return rec, true

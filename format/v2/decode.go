@@ -20,6 +20,12 @@ import (
 // Slots grows only as far as the last slot that holds anything (see
 // partition.Decoded): a wrong or hostile R must not cost gigabytes.
 func Decode(f partition.File, g partition.Geometry, lastIndex int64) partition.Decoded {
+	return decode(f, g, lastIndex, true)
+}
+
+// decode is Decode; without sealShortcut a sealed file is always placed by
+// footerPlaced first (the tests compare the two).
+func decode(f partition.File, g partition.Geometry, lastIndex int64, sealShortcut bool) partition.Decoded {
 	d := partition.Decoded{R: g.R, Number: f.Number, Name: f.Name, Size: f.Size, Format: Format}
 	if g.R < MinR || g.R > MaxR {
 		d.Issues = append(d.Issues, partition.NewIssue(finding.BadGeometry, "", -1, -1,
@@ -28,6 +34,7 @@ func Decode(f partition.File, g partition.Geometry, lastIndex int64) partition.D
 	}
 	d.Slots = partition.NewSlots(partition.SlotCapacity(g.R, f.Size))
 	dc := newDecoder(f, g.R, lastIndex, &d)
+	dc.sealShortcut = sealShortcut
 	dc.run()
 	return d
 }
@@ -61,6 +68,8 @@ type decoder struct {
 	relLast int64 // lastIndex relative to this partition's first index
 	first   int64 // absolute index of slot 0, -1 if it overflows
 	d       *partition.Decoded
+	// sealShortcut: read a sealed file as sealed before footerPlaced (see decodeBody)
+	sealShortcut bool
 }
 
 func newDecoder(f partition.File, r, lastIndex int64, d *partition.Decoded) *decoder {
@@ -152,8 +161,19 @@ func (dc *decoder) decodeBody() {
 	}
 	sealedFlag := byteAt(f, 0) != 0
 	if sealedFlag {
+		// Read as sealed at once: the footer pass checks the same chain
+		// rule as footerPlaced, so when every footer record chains the
+		// answer is footerPlaced's without a pass of its own. Otherwise
+		// undo, and let footerPlaced decide.
+		if footerStart, ok := dc.footerCandidate(); ok && dc.sealShortcut {
+			n := len(dc.d.Issues)
+			if dc.decodeSealed(footerStart, true) {
+				return
+			}
+			dc.d.Slots, dc.d.Issues, dc.d.Sealed = dc.d.Slots[:0], dc.d.Issues[:n], false
+		}
 		if footerStart, ok := dc.footerPlaced(); ok {
-			dc.decodeSealed(footerStart)
+			dc.decodeSealed(footerStart, false)
 			return
 		}
 		dc.tornSeal()
@@ -190,19 +210,26 @@ func (dc *decoder) checkP0Slot0(dataEnd int64) {
 // inline chain does not run into it (otherwise the "footer" is just the end
 // of the entries: a torn seal).
 func (dc *decoder) footerPlaced() (int64, bool) {
-	fb, ok := footerBytes(dc.r)
-	if !ok || dc.f.Size-fb < HeaderSize {
-		return 0, false
-	}
-	footerStart := dc.f.Size - fb
-	rec0, _ := dc.f.RecordAt(footerStart)
-	if rec0.Valid() != nil || rec0.Offset != P0Start {
+	footerStart, ok := dc.footerCandidate()
+	if !ok {
 		return 0, false
 	}
 	if _, ok := checkFooterChain(dc.f, footerStart, dc.r); ok {
 		return footerStart, true
 	}
 	return footerStart, !dc.chainCrosses(footerStart)
+}
+
+// footerCandidate is where R footer records would start, when the file
+// holds them after the header and the first of them has Offset 552.
+func (dc *decoder) footerCandidate() (int64, bool) {
+	fb, ok := footerBytes(dc.r)
+	if !ok || dc.f.Size-fb < HeaderSize {
+		return 0, false
+	}
+	footerStart := dc.f.Size - fb
+	rec0, _ := dc.f.RecordAt(footerStart)
+	return footerStart, rec0.OK() && rec0.Offset == P0Start
 }
 
 // chainCrosses reports whether the inline chain has a record at or across footerStart.

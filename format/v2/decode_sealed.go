@@ -22,6 +22,7 @@ type sealedState struct {
 	seen        bool    // an entry (not a stub) came before: stubs are no longer leading
 	t1          []int64 // slots whose inline record is zero
 	t1At        int64   // position of the first of them
+	chained     int64   // footer records, from slot 0 on, that chain (checkFooterChain's rule)
 }
 
 func (st *sealedState) inlineAt(s int64) (link, bool) {
@@ -32,16 +33,18 @@ func (st *sealedState) inlineAt(s int64) (link, bool) {
 	return st.inline[i], true
 }
 
-// decodeSealed reads the footer, as the library does, and checks every slot
-// against the inline bytes. A footer record that breaks the chain is replaced
-// by a valid inline record when there is one (footer-mismatch: the library
-// reads the bad footer record), else kept as Invalid (t3-garbage-footer).
 // linkPool keeps the inline chains of sealed decodes for the next one: a
 // chain is as long as the partition has entries, and verify decodes every
 // partition two or three times.
 var linkPool = sync.Pool{New: func() any { return new([]link) }}
 
-func (dc *decoder) decodeSealed(footerStart int64) {
+// decodeSealed reads the footer, as the library does, and checks every slot
+// against the inline bytes. A footer record that breaks the chain is replaced
+// by a valid inline record when there is one (footer-mismatch: the library
+// reads the bad footer record), else kept as Invalid (t3-garbage-footer).
+// With onlyIfChained, it stops and reports false (leaving d half built, for
+// the caller to reset) unless all R footer records chain from 512.
+func (dc *decoder) decodeSealed(footerStart int64, onlyIfChained bool) bool {
 	dc.d.Sealed = true
 	dc.checkP0Slot0(footerStart)
 	start, slot := startOf(dc.f.Number)
@@ -75,6 +78,9 @@ func (dc *decoder) decodeSealed(footerStart int64) {
 		fr, _ := dc.f.RecordAt(at)
 		dc.sealedSlot(st, s, fr, at)
 	}
+	if onlyIfChained && st.chained < dc.r {
+		return false
+	}
 	if len(st.t1) > 0 {
 		dc.issue(finding.T1MissingInlineRecords, "sealed", st.t1At, st.t1[0], finding.F{"slots": slotList(st.t1)})
 	}
@@ -85,15 +91,19 @@ func (dc *decoder) decodeSealed(footerStart int64) {
 			"%d bytes between the end of the last entry (%d) and the footer (%d): not entries",
 			footerStart-st.dataEnd, st.dataEnd, footerStart)})
 	}
+	return true
 }
 
 func (dc *decoder) sealedSlot(st *sealedState, s int64, fr record.Record, at int64) {
 	il, hasIL := st.inlineAt(s)
 	switch {
 	case st.chainKnown && footerLinks(fr, st.prevEnd, st.footerStart):
-		dc.footerSlot(st, s, fr, at)
+		if st.chained == s {
+			st.chained++
+		}
+		dc.footerSlot(st, s, fr, at, il)
 	case !st.chainKnown && dc.resyncs(st, fr):
-		dc.footerSlot(st, s, fr, at)
+		dc.footerSlot(st, s, fr, at, il)
 	case hasIL && il.kind == partition.Written && (!st.chainKnown || il.at == st.prevEnd):
 		dc.set(s, partition.Slot{Slot: s, Kind: partition.Written, Rec: il.rec, At: il.at, Avail: il.avail,
 			Note: "footer record differs; taken from the inline record"})
@@ -132,7 +142,7 @@ func (dc *decoder) sealedSlot(st *sealedState, s int64, fr record.Record, at int
 // resyncs accepts a footer record after a broken chain when the inline
 // record it points at is byte-identical.
 func (dc *decoder) resyncs(st *sealedState, fr record.Record) bool {
-	if fr.Valid() != nil || fr.Offset < P0Start || fr.IsStub() || end(fr) > st.footerStart {
+	if !fr.OK() || fr.Offset < P0Start || fr.IsStub() || end(fr) > st.footerStart {
 		return false
 	}
 	inl, ok := dc.f.RecordAt(fr.Offset - recSize)
@@ -153,7 +163,9 @@ func (st *sealedState) advance(rec record.Record) {
 
 // footerSlot takes a chain-valid footer record and compares it with the
 // inline bytes it implies.
-func (dc *decoder) footerSlot(st *sealedState, s int64, fr record.Record, at int64) {
+// il is the inline walk's link of slot s (zero when it has none): where it
+// is a record read at the place fr implies, it is those bytes.
+func (dc *decoder) footerSlot(st *sealedState, s int64, fr record.Record, at int64, il link) {
 	window := st.prevEnd
 	st.advance(fr)
 	if fr.IsStub() {
@@ -162,7 +174,10 @@ func (dc *decoder) footerSlot(st *sealedState, s int64, fr record.Record, at int
 	}
 	dc.set(s, partition.Slot{Slot: s, Kind: partition.Written, Rec: fr, At: at, Avail: fr.Length})
 	inlineAt := fr.Offset - recSize
-	inl, _ := dc.f.RecordAt(inlineAt)
+	inl := il.rec
+	if il.kind != partition.Written || il.at != inlineAt {
+		inl, _ = dc.f.RecordAt(inlineAt)
+	}
 	switch {
 	case inl == fr:
 	case inl.IsZero():
@@ -237,9 +252,10 @@ func (dc *decoder) checkMixedLead(inline []link) {
 // checkMidStubs reports stub slots between written slots of a sealed
 // footer: the library never leaves one there.
 func (dc *decoder) checkMidStubs() {
+	slots := dc.d.Slots // by index: a Slot is 100 bytes, not worth a copy per slot
 	firstW, lastW := int64(-1), int64(-1)
-	for _, sl := range dc.d.Slots {
-		if sl.Kind == partition.Written {
+	for i := range slots {
+		if sl := &slots[i]; sl.Kind == partition.Written {
 			if firstW < 0 {
 				firstW = sl.Slot
 			}
@@ -247,8 +263,9 @@ func (dc *decoder) checkMidStubs() {
 		}
 	}
 	for s := firstW + 1; firstW >= 0 && s < lastW; s++ {
-		if sl := dc.d.SlotAt(s); sl.Kind == partition.Stub {
-			dc.issue(finding.ZeroRecordInChain, "footer", sl.At, s, finding.F{"slot": s})
+		// SlotAt(s): a slot past the slice is unwritten, never a stub
+		if s < int64(len(slots)) && slots[s].Kind == partition.Stub {
+			dc.issue(finding.ZeroRecordInChain, "footer", slots[s].At, s, finding.F{"slot": s})
 		}
 	}
 }

@@ -31,7 +31,7 @@ func sealedR(f partition.File) (r, used int64, ok bool) {
 	checks := 0
 	for q := f.Size - recSize; q >= HeaderSize; q -= recSize {
 		rec, _ := f.RecordAt(q)
-		if rec.IsZero() || rec.Valid() != nil {
+		if rec.IsZero() || !rec.OK() {
 			return 0, 0, false
 		}
 		if r, used, ok := tryFooter(f, end(rec), q, &checks); ok {

@@ -51,6 +51,9 @@ func FuzzDecode(f *testing.F) {
 		g := partition.Geometry{R: MinR + int64(rSeed%15)}
 		file := memFile("x", int64(number%4), data)
 		d := codectest.CheckDecode(t, codec, file, g, int64(lastIndex))
+		if slow := decode(file, g, int64(lastIndex), false); !reflect.DeepEqual(slow, d) {
+			t.Fatalf("the sealed shortcut decodes differently:\n%+v\nwithout it:\n%+v", d, slow)
+		}
 		if len(d.Issues) == 0 {
 			// accepted without remark: encode(decode(x)) must be x
 			if got := reencode(t, file, d); !bytes.Equal(got, data) {

@@ -137,7 +137,7 @@ func stubAt(prevEnd int64) record.Record {
 // where the payload ends.
 func chains(pos int64, rec record.Record) bool {
 	want, ok := partition.AddOK(pos, recSize)
-	return ok && rec.Offset == want && rec.Valid() == nil
+	return ok && rec.Offset == want && rec.OK()
 }
 
 // end returns Offset+Length of a record that passed Valid (no overflow).

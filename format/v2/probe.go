@@ -31,6 +31,10 @@ func Probe(f partition.File) partition.Probe {
 		p.Damage = []string{"short header"}
 		return p
 	}
+	// A Table partition so far: its footer and inline chain are read from
+	// one end of the file to the other, cheaper from memory.
+	f, release := f.InMemory()
+	defer release()
 	if byteAt(f, 0) != 0 {
 		if r, used, ok := sealedR(f); ok {
 			return probeSealed(f, p, r, used)
@@ -160,7 +164,7 @@ func foreignShape(f partition.File, window int64) string {
 	nz := firstNonZero(f, window+recSize, f.Size)
 	for q := max(nz-recSize+1, window); q <= nz; q++ {
 		rec, ok := f.RecordAt(q)
-		if !ok || rec.Valid() != nil || rec.IsZero() {
+		if !ok || !rec.OK() || rec.IsZero() {
 			continue
 		}
 		if chains(q, rec) {

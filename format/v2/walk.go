@@ -112,7 +112,9 @@ func (w walker) step(res *walkResult, pos, slot int64) (int64, int64, bool) {
 	}
 	res.records++
 	if e := end(rec); e <= w.end {
-		w.emit(link{slot: slot, kind: partition.Written, at: pos, rec: rec, avail: rec.Length})
+		if w.visit != nil { // a probe only counts: no link to build
+			w.visit(link{slot: slot, kind: partition.Written, at: pos, rec: rec, avail: rec.Length})
+		}
 		return e, slot + 1, false
 	}
 	w.emit(link{slot: slot, kind: partition.Torn, at: pos, rec: rec, avail: w.end - rec.Offset,
@@ -199,7 +201,7 @@ func shapeOf(f partition.File, pos, end int64) tailShape {
 	switch {
 	case !ok:
 		return tailGarbage
-	case (end-pos)%recSize == 0 && rec.Offset == P0Start && rec.Valid() == nil:
+	case (end-pos)%recSize == 0 && rec.Offset == P0Start && rec.OK():
 		return tailFooter
 	case chains(pos, rec):
 		return tailChain
