@@ -1,7 +1,7 @@
 package logdir
 
 import (
-	"io"
+	"bytes"
 	"math"
 	"os"
 	"path/filepath"
@@ -28,20 +28,7 @@ func TestEntriesHeldPayloads(t *testing.T) {
 				if len(e.Payload) != 1 || e.IsSnapshot {
 					return true
 				}
-				r, err := l.Payload(e)
-				if err != nil {
-					t.Fatal(err)
-				}
-				got, err := io.ReadAll(r)
-				if err != nil {
-					t.Fatal(err)
-				}
-				s := e.Payload[0]
-				file, err := os.ReadFile(filepath.Join(dir, s.File))
-				if err != nil {
-					t.Fatal(err)
-				}
-				if string(got) != string(file[s.Offset:s.Offset+s.Length]) {
+				if !bytes.Equal(payloadRead(t, l, e), payloadOnDisk(t, dir, e)) {
 					t.Errorf("entry %d: payload differs from the file's bytes", e.Index)
 				}
 				n++

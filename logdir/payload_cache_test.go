@@ -42,22 +42,7 @@ func TestPayloadThroughHotReader(t *testing.T) {
 	// reader being somewhere else.
 	order := append(append([]raftlog.Entry{}, all...), all[0], all[len(all)-1], all[1])
 	for _, e := range order {
-		r, err := l.Payload(e)
-		if err != nil {
-			t.Fatal(err)
-		}
-		got, err := io.ReadAll(r)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var want []byte
-		for _, sp := range e.Payload {
-			b, err := os.ReadFile(filepath.Join(dir, sp.File))
-			if err != nil {
-				t.Fatal(err)
-			}
-			want = append(want, b[sp.Offset:sp.Offset+sp.Length]...)
-		}
+		got, want := payloadRead(t, l, e), payloadOnDisk(t, dir, e)
 		if !bytes.Equal(got, want) || int64(len(got)) != e.Length {
 			t.Fatalf("index %d: read %d bytes, file holds %d (length %d)", e.Index, len(got), len(want), e.Length)
 		}
@@ -65,4 +50,32 @@ func TestPayloadThroughHotReader(t *testing.T) {
 	if len(l.files) > maxOpenFiles {
 		t.Fatalf("%d files open, bound %d", len(l.files), maxOpenFiles)
 	}
+}
+
+// payloadRead is e's payload as l.Payload reads it.
+func payloadRead(t *testing.T, l *Log, e raftlog.Entry) []byte {
+	t.Helper()
+	r, err := l.Payload(e)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := io.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got
+}
+
+// payloadOnDisk is the bytes of e's payload spans, read from the files.
+func payloadOnDisk(t *testing.T, dir string, e raftlog.Entry) []byte {
+	t.Helper()
+	var want []byte
+	for _, sp := range e.Payload {
+		b, err := os.ReadFile(filepath.Join(dir, sp.File))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, b[sp.Offset:sp.Offset+sp.Length]...)
+	}
+	return want
 }
