@@ -321,10 +321,7 @@ func lockInput(dir string) (*txn.Lock, error) {
 // publishing when it was interrupted, then checks the result against the
 // backup as an uninterrupted run would have before publishing.
 func finishPendingConvert(c *cli.Context, o *convertOptions, dir string, lk *txn.Lock, j *txn.Journal) error {
-	if err := checkHeld(o.force, &logdir.Log{Dir: dir}); err != nil {
-		return err
-	}
-	res, err := txn.Finish(dir, j, txn.Config{Lock: lk, FS: writeFS(c)})
+	res, err := finishInterrupted(c, o.force, dir, lk, j)
 	if err != nil {
 		return err
 	}
