@@ -42,6 +42,11 @@ const (
 		"voted in, so it cannot vote twice"
 )
 
+// TermRule is the rule for choosing T (--set-term T) on a log whose highest
+// term is maxTerm, in the words of every fix that asks for a new term; repair
+// says it with its refusals that ask for one.
+func TermRule(maxTerm int64) string { return Render(termText, F{"minTerm": maxTerm + 1}) }
+
 // What node.state damage takes with it, for lost.
 const (
 	stateFields    = "LastIndex, CommitIndex, the term and the vote"

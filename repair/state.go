@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/format/nodestate"
 	"github.com/walctl/walctl/rebuild"
 )
@@ -91,10 +92,11 @@ func (c stateCheck) refusal() string {
 }
 
 // termAdvice is the rule for choosing T, shown with every refusal that asks
-// for it; the same words as the findings' fixes (finding.TermAboveCurrent).
+// for it: the findings' words (finding.TermRule) and the bound walctl holds
+// T to.
 func termAdvice(maxTerm int64) string {
-	return fmt.Sprintf("T is the cluster's current term + 1 (at least %d): above every term this node may have "+
-		"voted in, so it cannot vote twice (walctl refuses a T below %d, the highest term in the log)", maxTerm+1, maxTerm)
+	return finding.TermRule(maxTerm) + fmt.Sprintf(" (walctl refuses a T below %d, the highest term in the log)",
+		maxTerm)
 }
 
 // termCoversLog refuses --set-term T below maxTerm, the highest term in the
