@@ -207,6 +207,29 @@ func (d *checkedDoc) checked(k convert.Checked, shown string) {
 	d.Verify.Dir = shown
 }
 
+// outConversion is a conversion that writes a new directory (--out): to or
+// from a WriteAheadLog.
+type outConversion interface {
+	Expect(in logdir.Options) audit.Expect
+	Auditor(in logdir.Options) txn.Auditor
+	Write(w txn.Config) error
+}
+
+// writeOut writes conv, a log read with in, into the new directory out
+// through the one write path and fills doc with what its audit found (k:
+// conv's own record of it).
+func writeOut(c *cli.Context, lk *txn.Lock, args []string, in logdir.Options, conv outConversion, out string,
+	k *convert.Checked, doc *checkedDoc) error {
+	cfg, bar := writeConfig(c, lk, args, conv.Expect(in), &doc.Audit, conv.Auditor(in))
+	err := conv.Write(cfg)
+	bar.Done()
+	if err != nil {
+		return flagErr(err)
+	}
+	doc.checked(*k, out)
+	return nil
+}
+
 // convertDoc is the JSON form of a conversion between PersistentState
 // formats.
 type convertDoc struct {
@@ -298,10 +321,7 @@ func lockInput(dir string) (*txn.Lock, error) {
 // publishing when it was interrupted, then checks the result against the
 // backup as an uninterrupted run would have before publishing.
 func finishPendingConvert(c *cli.Context, o *convertOptions, dir string, lk *txn.Lock, j *txn.Journal) error {
-	if err := checkHeld(o.force, &logdir.Log{Dir: dir}); err != nil {
-		return err
-	}
-	res, err := txn.Finish(dir, j, txn.Config{Lock: lk, FS: writeFS(c)})
+	res, err := finishInterrupted(c, o.force, dir, lk, j)
 	if err != nil {
 		return err
 	}
@@ -437,13 +457,9 @@ func runConvertToWAL(c *cli.Context, o *convertOptions, dir string) error {
 		return planRefused(c, o.json, err, func(d checkedDoc) any { return &walConvertDoc{checkedDoc: d} })
 	}
 	doc := &walConvertDoc{Conversion: conv}
-	cfg, bar := writeConfig(c, lk, args, conv.Expect(in), &doc.Audit, conv.Auditor(in))
-	err = conv.Write(cfg)
-	bar.Done()
-	if err != nil {
-		return flagErr(err)
+	if err := writeOut(c, lk, args, in, conv, conv.Out, &conv.Checked, &doc.checkedDoc); err != nil {
+		return err
 	}
-	doc.checked(conv.Checked, conv.Out)
 	return show(c, o.json, doc, printWALConversion(o.out), conv.OK())
 }
 
@@ -517,13 +533,9 @@ func runConvertFromWAL(c *cli.Context, o *convertOptions, l *logdir.Log, co conv
 	doc := &fromWALDoc{Conversion: conv}
 	in := o.in.log
 	in.Format, in.Force = format.WAL, true
-	cfg, bar := writeConfig(c, lk, args, conv.Expect(in), &doc.Audit, conv.Auditor(in))
-	err = conv.Write(cfg)
-	bar.Done()
-	if err != nil {
-		return flagErr(err)
+	if err := writeOut(c, lk, args, in, conv, conv.Out, &conv.Checked, &doc.checkedDoc); err != nil {
+		return err
 	}
-	doc.checked(conv.Checked, conv.Out)
 	return show(c, o.json, doc, func(w io.Writer, doc *fromWALDoc) {
 		out := fmt.Sprintf("%s, R = %d", conv.To, conv.R)
 		if conv.M > 0 {

@@ -10,22 +10,19 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/walctl/walctl/diff"
 	"github.com/walctl/walctl/internal/fixtures"
 )
 
 // diffFacts are the fields of a replica set's expect.json that
-// `walctl diff --json` reports under the same names.
+// `walctl diff --json` reports under the same names (the nodes' Agreement
+// first: a name that differs reads as zero on one side).
 type diffFacts struct {
-	Identical             bool             `json:"identical"`
-	Consistent            bool             `json:"consistent"`
-	SharedCommittedPrefix int64            `json:"sharedCommittedPrefix"`
-	FirstDifferingIndex   *int64           `json:"firstDifferingIndex"`
-	FirstConflictIndex    *int64           `json:"firstConflictIndex"`
-	LogMatchingViolations int64            `json:"logMatchingViolations"`
-	LastIndex             map[string]int64 `json:"lastIndex"`
-	CommitIndex           map[string]int64 `json:"commitIndex"`
-	Behind                []behindFact     `json:"behind"`
-	Divergent             []divergentFact  `json:"divergent"`
+	diff.Agreement
+	LastIndex   map[string]int64 `json:"lastIndex"`
+	CommitIndex map[string]int64 `json:"commitIndex"`
+	Behind      []behindFact     `json:"behind"`
+	Divergent   []divergentFact  `json:"divergent"`
 	// Padded292: per node, the indexes it holds with #292 padding.
 	Padded292 map[string][]int64 `json:"padded292"`
 	// Damaged244: per node, the indexes of its local #244 damage.

@@ -61,27 +61,20 @@ func printHeal(w io.Writer, h *repair.Heal) {
 func healSummary(h *repair.Heal) string {
 	if len(h.Refused) > 0 {
 		return fmt.Sprintf("repair --from %s (%s): refused at %s (below); nothing is written", h.From, h.FromFormat,
-			count(h.RefusedTotal, "index", "indexes"))
+			plural64(h.RefusedTotal, "index"))
 	}
 	s := fmt.Sprintf(
 		"repair --from %s (%s): %s of DIR compared with the replica's, all equal; %s rebuilt from the replica",
 		h.From,
 		h.FromFormat,
-		count(h.Compared, "intact committed entry", "intact committed entries"),
-		count(h.RebuiltTotal, "entry", "entries"),
+		plural64(h.Compared, "intact committed entry"),
+		plural64(h.RebuiltTotal, "entry"),
 	)
 	if h.Payloads > 0 {
 		s += fmt.Sprintf(" (%d of %s kept: DIR still holds the bytes, equal to the replica's)", h.Kept,
-			count(h.Payloads, "payload", "payloads"))
+			plural64(h.Payloads, "payload"))
 	}
 	return s
-}
-
-func count(n int64, one, many string) string {
-	if n == 1 {
-		return "1 " + one
-	}
-	return fmt.Sprintf("%d %s", n, many)
 }
 
 func healPayloadText(p string) string {

@@ -222,10 +222,7 @@ func flagErr(err error) error {
 // finishPending finishes the repair journaled in dir, which was publishing
 // when it was interrupted (the same command line: lockForWrite checked).
 func finishPending(c *cli.Context, o *repairOptions, dir string, lk *txn.Lock, j *txn.Journal) error {
-	if err := checkHeld(o.force, &logdir.Log{Dir: dir}); err != nil {
-		return err
-	}
-	res, err := txn.Finish(dir, j, txn.Config{Lock: lk, FS: writeFS(c)})
+	res, err := finishInterrupted(c, o.force, dir, lk, j)
 	if err != nil {
 		return err
 	}

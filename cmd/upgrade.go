@@ -84,7 +84,7 @@ func runUpgrade(c *cli.Context, o *upgradeOptions) error {
 		if j != nil {
 			// A step of this upgrade was publishing when it was interrupted:
 			// finish it; the plan below starts from the files as they are.
-			if _, err := txn.Finish(dir, j, txn.Config{Lock: lk, FS: writeFS(c)}); err != nil {
+			if _, err := finishInterrupted(c, o.Log.Force, dir, lk, j); err != nil {
 				return err
 			}
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/walctl/walctl/audit"
 	"github.com/walctl/walctl/internal/progress"
 	"github.com/walctl/walctl/internal/termtext"
+	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/txn"
 )
 
@@ -114,6 +115,18 @@ func lockForWrite(c *cli.Context, dir string, args []string) (*txn.Lock, *txn.Jo
 		return lk, nil, nil
 	}
 	return lk, j, nil
+}
+
+// finishInterrupted finishes the write journaled in dir that was publishing
+// when it was interrupted (lockForWrite returned its journal). Finishing
+// renames files into dir as the write itself would, so it waits, like the
+// write, until the node no longer holds dir (force: the operator says
+// nothing writes to it).
+func finishInterrupted(c *cli.Context, force bool, dir string, lk *txn.Lock, j *txn.Journal) (*txn.Result, error) {
+	if err := checkHeld(force, &logdir.Log{Dir: dir}); err != nil {
+		return nil, err
+	}
+	return txn.Finish(dir, j, txn.Config{Lock: lk, FS: writeFS(c)})
 }
 
 // respelled is a journal's command line in today's flag names: the

@@ -589,3 +589,42 @@ func TestInterruptedConvertOfAnEarlierBuild(t *testing.T) {
 		t.Errorf("finished run differs from an uninterrupted one in %v", d)
 	}
 }
+
+// A write interrupted while it published is finished by the same command
+// line only once the node no longer holds the log: finishing renames files
+// into DIR as the write would (repair, convert and upgrade alike).
+func TestFinishWaitsForTheNode(t *testing.T) {
+	for _, tc := range []struct {
+		fixture string
+		args    []string
+	}{
+		{"5.26.2/table-basic+tail-torn", []string{"repair", "--apply"}},
+		{"5.26.2/table-basic", []string{"convert", "--to", "legacy", "--out-records-per-partition", "3", "--in-place"}},
+		{"5.26.2/table-basic+tail-torn", []string{"upgrade", "--to-version", "4.15.3", "--apply"}},
+	} {
+		t.Run(tc.args[0], func(t *testing.T) {
+			dir := fixtures.Copy(t, fixtureWAL(tc.fixture))
+			args := append(tc.args, dir)
+			if _, errs, code := runFS(crashAtPublish(dir), args...); code != 2 ||
+				!strings.Contains(errs, "injected fault") {
+				t.Fatalf("crashing run: exit %d %s", code, errs)
+			}
+			unlock := lock(t, filepath.Join(dir, "node.state"))
+			before := contentHash(t, dir)
+			out, errs, code := run(t, args...)
+			unlock()
+			if code != 2 || !strings.Contains(errs, "the node seems to be running") {
+				t.Errorf("finishing while the node holds node.state: exit %d\n%s%s", code, out, errs)
+			}
+			if contentHash(t, dir) != before {
+				t.Error("the refused run changed the directory")
+			}
+			if out, errs, code := run(t, args...); code != 0 {
+				t.Errorf("finishing after the node stopped: exit %d\n%s%s", code, out, errs)
+			}
+			if j, err := txn.ReadJournal(dir); j != nil || err != nil {
+				t.Errorf("journal left after the finished run: %v %v", j, err)
+			}
+		})
+	}
+}

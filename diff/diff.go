@@ -180,12 +180,8 @@ type Range struct {
 	To   int64 `json:"to"`
 }
 
-func (r Range) String() string {
-	if r.From == r.To {
-		return fmt.Sprint(r.From)
-	}
-	return fmt.Sprintf("%d–%d", r.From, r.To)
-}
+// String writes r as every walctl message does (raftlog.Range's words).
+func (r Range) String() string { return raftlog.Range(r).String() }
 
 // Span is a range of a node's entries that differ from the reference log.
 type Span struct {

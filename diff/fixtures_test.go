@@ -15,18 +15,15 @@ import (
 	"github.com/walctl/walctl/logdir"
 )
 
-// replicaExpect is a replica set's expect.json.
+// replicaExpect is a replica set's expect.json: the Agreement of the nodes
+// under the names the Report gives it (an expect.json name that differs
+// reads as zero and fails TestReplicaSets), then the rest.
 type replicaExpect struct {
-	Identical             bool             `json:"identical"`
-	Consistent            bool             `json:"consistent"`
-	SharedCommittedPrefix int64            `json:"sharedCommittedPrefix"`
-	FirstDifferingIndex   *int64           `json:"firstDifferingIndex"`
-	FirstConflictIndex    *int64           `json:"firstConflictIndex"`
-	LogMatchingViolations int64            `json:"logMatchingViolations"`
-	LastIndex             map[string]int64 `json:"lastIndex"`
-	CommitIndex           map[string]int64 `json:"commitIndex"`
-	Behind                []Behind         `json:"behind"`
-	Divergent             []struct {
+	Agreement
+	LastIndex   map[string]int64 `json:"lastIndex"`
+	CommitIndex map[string]int64 `json:"commitIndex"`
+	Behind      []Behind         `json:"behind"`
+	Divergent   []struct {
 		Node      string `json:"node"`
 		FromIndex int64  `json:"fromIndex"`
 		ToIndex   int64  `json:"toIndex"`

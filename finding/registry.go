@@ -19,6 +19,12 @@ func operator(text string) Fix   { return Fix{Kind: Operator, Text: text} }
 func noneNeeded(text string) Fix { return Fix{Kind: NoneNeeded, Text: text} }
 func ptr(f Fix) *Fix             { return &f }
 
+// lost is the fix of damage that took fields walctl never guesses (a wrong
+// term or vote can make the node vote twice): what names them.
+func lost(what string) Fix {
+	return noLocal(what + " are gone and walctl does not guess them: " + rebuild)
+}
+
 // Texts shared by several fixes.
 const (
 	repairCmd  = "walctl repair --apply DIR"
@@ -34,6 +40,17 @@ const (
 	truncText = "truncates the log before entry {from}; nothing committed is lost"
 	termText  = "T is the cluster's current term + 1 (at least {minTerm}): above every term this node may have " +
 		"voted in, so it cannot vote twice"
+)
+
+// TermRule is the rule for choosing T (--set-term T) on a log whose highest
+// term is maxTerm, in the words of every fix that asks for a new term; repair
+// says it with its refusals that ask for one.
+func TermRule(maxTerm int64) string { return Render(termText, F{"minTerm": maxTerm + 1}) }
+
+// What node.state damage takes with it, for lost.
+const (
+	stateFields    = "LastIndex, CommitIndex, the term and the vote"
+	positionFields = "the log position, the term and the vote"
 )
 
 // dropFix is the pair of fixes of damage that ends the log at entry {from}:
@@ -61,9 +78,7 @@ var (
 			"and ignores every entry.",
 		Form{Severity: Error, Text: "node.state is missing: DotNext creates a fresh one (term 0, no vote, " +
 			"CommitIndex 0, LastIndex 0) and ignores every entry on disk",
-			Fix: noLocal(
-				"LastIndex, CommitIndex, the term and the vote are gone and walctl does not guess them: " + rebuild,
-			)})
+			Fix: lost(stateFields)})
 
 	NodeStateZeroed = define("node-state-zeroed", PersistentState,
 		"`node.state` is all zero bytes while the partitions hold entries with a term above 0 (a lost write, "+
@@ -73,16 +88,14 @@ var (
 			"with terms up to {maxTerm}: DotNext opens the log at LastIndex 0, CommitIndex 0, term 0 and no vote " +
 			"(it reads the fields as stored, spec §6.1) — it forgets every entry, its term and its vote, and may " +
 			"vote a second time in a term up to {maxTerm}",
-			Fix: noLocal("LastIndex, CommitIndex, the term and the vote are gone and walctl does not guess them: " +
-				rebuild)},
+			Fix: lost(stateFields)},
 		// A longer file: DotNext reads only its first 128 bytes, and they are zero.
 		Form{Name: "oversized", Severity: Error, Text: "node.state is {size} bytes and its first 128, the only " +
 			"ones DotNext reads, are zero, but the partitions hold entries {onDisk} with terms up to {maxTerm}: " +
 			"DotNext opens the log at LastIndex 0, CommitIndex 0, term 0 and no vote (it reads the fields as " +
 			"stored, spec §6.1) — it forgets every entry, its term and its vote, and may vote a second time in " +
 			"a term up to {maxTerm}",
-			Fix: noLocal("LastIndex, CommitIndex, the term and the vote are gone and walctl does not guess them: " +
-				rebuild)})
+			Fix: lost(stateFields)})
 
 	NodeStateSize = define("node-state-size", PersistentState,
 		"`node.state` is not 128 bytes. Shorter: DotNext reads the missing bytes as zero without an error "+
@@ -97,13 +110,11 @@ var (
 		Form{Name: "short", Severity: Error, Text: "node.state is {size} bytes, not 128: CommitIndex, LastApplied " +
 			"and LastIndex (bytes 0–23) are gone with the term and the vote; DotNext reads them as zero and opens " +
 			"the log at LastIndex 0, ignoring entries {onDisk}",
-			Fix: noLocal(
-				"the log position, the term and the vote are gone and walctl does not guess them: " + rebuild,
-			)},
+			Fix: lost(positionFields)},
 		Form{Name: "cut-snapshot", Severity: Error, Text: "node.state is {size} bytes, not 128: the metadata of " +
 			"snapshot {snapshotIndex} (bytes 32–71) is cut, with the term and the vote; DotNext reads the missing " +
 			"bytes as zero",
-			Fix: noLocal("the snapshot's term and length are gone and walctl does not guess them: " + rebuild)},
+			Fix: lost("the snapshot's term and length")},
 		Form{Name: "oversized", Severity: Warning, Text: "node.state is {size} bytes, not 128: DotNext reads the " +
 			"first 128 bytes and ignores the rest (spec §6.1, source: one read of 128 bytes), so term {term}, " +
 			"vote {vote} and the indexes are read intact",
@@ -126,9 +137,7 @@ var (
 			"bytes): its fields are garbage.",
 		Form{Severity: Error, Text: "node.state holds {fields}, which the library never writes: its fields are " +
 			"garbage{checksum}",
-			Fix: noLocal(
-				"the log position, the term and the vote are gone and walctl does not guess them: " + rebuild,
-			)})
+			Fix: lost(positionFields)})
 
 	OldVoteLayout = define("old-vote-layout", PersistentState,
 		"`node.state` stores the vote in the ClusterMemberId layout before 4.8.0 (port before length, as DotNext "+

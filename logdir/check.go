@@ -50,15 +50,45 @@ func (l *Log) Check(each func(raftlog.Entry)) (raftlog.Summary, raftlog.Findings
 	return sum, fs, nil
 }
 
+// CommitTrusted reports whether node.state's CommitIndex can be trusted: a
+// checksum mismatch or a cut file means any field may be wrong, CommitIndex
+// included. The one place for the question, asked by the raise rule
+// (RaiseLast) and by repair before it writes a commit index back.
+func CommitTrusted(s *raftlog.NodeState) bool {
+	return s != nil && s.Checksum != raftlog.ChecksumMismatch && s.Size >= s.ExpectedSize
+}
+
+// RaiseLast is the commit-beyond-last-index raise rule, one place for what
+// verify advises (adviseCommitBeyond) and what repair does (its planner's
+// decideLast). When node.state can be trusted (CommitTrusted) and its
+// CommitIndex lies above its LastIndex, node.state was not flushed after
+// the log grew: the records after LastIndex that are on disk and intact are
+// the log's entries again, so LastIndex is raised to CommitIndex, or to
+// intactTo when that is lower (intactTo is the last index up to which every
+// record after LastIndex is on disk and intact; CommitIndex must then come
+// down to it, which drops committed entries). last is s.LastIndex when
+// nothing is raised.
+//
+// newTerm says that the raise needs a term above term (--set-term): the
+// entries it brings in carry terms up to maxTerm, above the node's term, and
+// a node that has not reached a term may vote in it a second time. Repair
+// passes the highest term of the whole raised log, which is the same unless
+// the log's terms go down (a damage of its own).
+func RaiseLast(s *raftlog.NodeState, intactTo, maxTerm, term int64) (last int64, newTerm bool) {
+	if !CommitTrusted(s) || s.CommitIndex <= s.LastIndex || intactTo <= s.LastIndex {
+		return s.LastIndex, false
+	}
+	return min(intactTo, s.CommitIndex), maxTerm > term
+}
+
 // adviseCommitBeyond words commit-beyond-last-index as repair acts on it
-// (repair.planner.decideLast): when node.state can be trusted and every
-// record up to CommitIndex is on disk and intact, repair raises LastIndex to
-// CommitIndex (with --set-term when those records carry a term above
-// node.state's) and drops nothing; otherwise it lowers CommitIndex, which
-// needs --allow-drop-committed.
+// (RaiseLast): when every record up to CommitIndex is on disk and intact,
+// repair raises LastIndex to CommitIndex (with --set-term when those records
+// carry a term above node.state's) and drops nothing; otherwise it lowers
+// CommitIndex, which needs --allow-drop-committed.
 func (l *Log) adviseCommitBeyond(fs raftlog.Findings) {
 	s := l.State
-	if l.WAL() != nil || s == nil || s.Checksum == raftlog.ChecksumMismatch || s.Size < s.ExpectedSize {
+	if l.WAL() != nil || !CommitTrusted(s) {
 		return
 	}
 	for i, f := range fs {
@@ -73,12 +103,16 @@ func (l *Log) adviseCommitBeyond(fs raftlog.Findings) {
 			next, maxTerm = next+1, max(maxTerm, e.Term)
 			return true
 		})
-		if err != nil || next <= s.CommitIndex {
+		if err != nil {
+			continue
+		}
+		last, newTerm := RaiseLast(s, next-1, maxTerm, s.Term)
+		if last != s.CommitIndex {
 			continue
 		}
 		form, facts := "raise", finding.F{"commit": s.CommitIndex, "last": s.LastIndex,
 			"range": raftlog.Range{From: s.LastIndex + 1, To: s.CommitIndex}.String()}
-		if maxTerm > s.Term {
+		if newTerm {
 			form = "raise-term"
 			facts["maxTerm"], facts["term"], facts["minTerm"] = maxTerm, s.Term, maxTerm+1
 		}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/walctl/walctl/format/nodestate"
+	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/rebuild"
 )
 
@@ -17,7 +18,7 @@ import (
 // the files prove committed: the snapshot index. Lowering a commit index is
 // safe in Raft: the leader sends its commit index again.
 func (pl *planner) commitTrust() error {
-	pl.commitTrusted = !pl.ns.mismatch && pl.ns.size >= nodestate.Size
+	pl.commitTrusted = logdir.CommitTrusted(pl.l.State)
 	pl.trustC = pl.C
 	n := pl.o.CommitIndex
 	if n == nil {

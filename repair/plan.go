@@ -227,6 +227,7 @@ type planner struct {
 	st         nodestate.State
 	S, L, C, A int64
 
+	scanTo     int64  // the last index the scan for bad records covers
 	firstBad   int64  // first live index without a trusted record, -1 none
 	badWhy     string // why, in words
 	maxTerm    int64  // highest term of the entries kept
@@ -265,17 +266,17 @@ func (pl *planner) run() error {
 	if err := pl.commitTrust(); err != nil {
 		return err
 	}
-	scanTo := pl.L
+	pl.scanTo = pl.L
 	if pl.commitTrusted {
-		scanTo = max(pl.L, pl.C) // records up to a trusted CommitIndex may lie past LastIndex
+		pl.scanTo = max(pl.L, pl.C) // records up to a trusted CommitIndex may lie past LastIndex
 	}
-	if pl.src, err = rebuild.NewSource(pl.l, scanTo); err != nil {
+	if pl.src, err = rebuild.NewSource(pl.l, pl.scanTo); err != nil {
 		return err
 	}
-	if err := pl.planHeal(scanTo); err != nil {
+	if err := pl.planHeal(pl.scanTo); err != nil {
 		return err
 	}
-	if err := pl.findBad(pl.S+1, scanTo); err != nil {
+	if err := pl.findBad(pl.S+1, pl.scanTo); err != nil {
 		return err
 	}
 	if err := pl.ns.validate(pl.o, pl.maxTerm); err != nil {

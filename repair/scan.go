@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/walctl/walctl/format/partition"
+	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
 	"github.com/walctl/walctl/rebuild"
 )
@@ -76,12 +77,19 @@ func (pl *planner) bad(i int64, why string) {
 // that ends below CommitIndex has lost committed entries: only the operator,
 // who can check that a majority of the cluster holds them, may accept that.
 func (pl *planner) decideLast() {
-	nl := pl.L
-	switch {
-	case pl.firstBad >= 0:
-		nl = pl.firstBad - 1
-	case pl.C > pl.L && pl.commitTrusted:
-		nl = pl.C // node.state lagged: the records up to CommitIndex are on disk
+	term := pl.st.Term
+	if pl.o.SetTerm != nil {
+		term = *pl.o.SetTerm
+	}
+	intactTo := pl.scanTo
+	if pl.firstBad >= 0 {
+		intactTo = pl.firstBad - 1
+	}
+	// node.state lagged: the records after LastIndex up to CommitIndex are on
+	// disk (logdir's raise rule, which verify's advice follows too).
+	nl, newTerm := logdir.RaiseLast(pl.l.State, intactTo, pl.maxTerm, term)
+	if intactTo < nl {
+		nl = intactTo // a bad record at or below LastIndex: the log ends before it
 	}
 	nl = max(nl, pl.S)
 	pl.effLast = nl
@@ -91,12 +99,8 @@ func (pl *planner) decideLast() {
 	if nl == pl.L && !dropCommitted {
 		return
 	}
-	term := pl.st.Term
-	if pl.o.SetTerm != nil {
-		term = *pl.o.SetTerm
-	}
 	switch {
-	case nl > pl.L && pl.maxTerm > term:
+	case newTerm:
 		// The raised LastIndex would bring in entries of a term the node
 		// has not reached: it could then vote a second time in that term.
 		pl.refuse(nl, fmt.Sprintf("raising LastIndex %d → %d makes entries with terms up to %d part of the log, "+

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/format/nodestate"
 	"github.com/walctl/walctl/rebuild"
 )
@@ -91,28 +92,40 @@ func (c stateCheck) refusal() string {
 }
 
 // termAdvice is the rule for choosing T, shown with every refusal that asks
-// for it; the same words as the findings' fixes (finding.TermAboveCurrent).
+// for it: the findings' words (finding.TermRule) and the bound walctl holds
+// T to.
 func termAdvice(maxTerm int64) string {
-	return fmt.Sprintf("T is the cluster's current term + 1 (at least %d): above every term this node may have "+
-		"voted in, so it cannot vote twice (walctl refuses a T below %d, the highest term in the log)", maxTerm+1, maxTerm)
+	return finding.TermRule(maxTerm) + fmt.Sprintf(" (walctl refuses a T below %d, the highest term in the log)",
+		maxTerm)
+}
+
+// termCoversLog refuses --set-term T below maxTerm, the highest term in the
+// log (PersistentState and WriteAheadLog alike): the node would hold entries
+// of a term it has not reached, and could vote in it a second time.
+func termCoversLog(t, maxTerm int64) error {
+	if t >= maxTerm {
+		return nil
+	}
+	return &rebuild.FlagError{
+		Msg:  fmt.Sprintf("--set-term %d is below term %d of an entry in the log", t, maxTerm),
+		Hint: termAdvice(maxTerm),
+	}
 }
 
 // validate rejects flag values that would make node.state unsafe.
 func (c stateCheck) validate(o Options, maxTerm int64) error {
 	if o.SetTerm != nil {
 		t := *o.SetTerm
-		switch {
-		case t < 0:
+		if t < 0 {
 			return &rebuild.FlagError{
 				Msg:  fmt.Sprintf("--set-term %d is negative", t),
 				Hint: "give the cluster's current term",
 			}
-		case t < maxTerm:
-			return &rebuild.FlagError{
-				Msg:  fmt.Sprintf("--set-term %d is below term %d of an entry in the log", t, maxTerm),
-				Hint: termAdvice(maxTerm),
-			}
-		case !c.termLost && t < c.stored.Term:
+		}
+		if err := termCoversLog(t, maxTerm); err != nil {
+			return err
+		}
+		if !c.termLost && t < c.stored.Term {
 			return &rebuild.FlagError{
 				Msg: fmt.Sprintf(
 					"--set-term %d is below the node's current term %d: lowering the term can make the node vote twice",

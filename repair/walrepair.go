@@ -431,11 +431,8 @@ func (pl *walPlanner) planState(findings raftlog.Findings) error {
 		return nil
 	}
 	t := *pl.o.SetTerm
-	if t < maxTerm {
-		return &rebuild.FlagError{
-			Msg:  fmt.Sprintf("--set-term %d is below term %d of an entry in the log", t, maxTerm),
-			Hint: termAdvice(maxTerm),
-		}
+	if err := termCoversLog(t, maxTerm); err != nil {
+		return err
 	}
 	if !lost && t <= pl.l.State.Term {
 		return &rebuild.FlagError{Msg: fmt.Sprintf("--set-term %d is not above the stored term %d", t, pl.l.State.Term),

@@ -243,7 +243,7 @@ func (l *Log) scanLive(c *checkPass) *liveSummary {
 	l.reportCuts(c, s)
 	if n := l.T - l.Commit(); n > 0 && l.T > l.S {
 		c.add(finding.UncommittedEntries, "", "checkpoint", -1, l.Commit()+1, finding.F{
-			"entries": indexRange("entry", "entries", l.Commit()+1, l.T) + verb(int(min(n, 2)), " is", " are"),
+			"entries": indexRange("entry", "entries", l.Commit()+1, l.T) + plural(int(min(n, 2)), " is", " are"),
 			"c":       l.C, "t": l.T, "lib": l.libName()})
 	}
 	c.ext.ValidEnd = s.validThrough
@@ -274,7 +274,7 @@ func (l *Log) reportHole(c *checkPass, a, b int64) {
 			c.add(finding.SlotZero, "lone", sl.file, sl.off, zeroFrom, nil)
 		} else {
 			c.add(finding.SlotZero, "", sl.file, sl.off, zeroFrom, finding.F{
-				"slots":     indexRange("slot", "slots", zeroFrom, to) + verb(int(min(to-zeroFrom+1, 2)), " is", " are"),
+				"slots":     indexRange("slot", "slots", zeroFrom, to) + plural(int(min(to-zeroFrom+1, 2)), " is", " are"),
 				"lib":       l.libName(),
 				"how":       committedWord(zeroFrom <= l.Commit()),
 				"committed": zeroFrom <= l.Commit()})
@@ -606,10 +606,7 @@ func (l *Log) reportChunks(c *checkPass, s *liveSummary) {
 
 // indexRange renders "entry 5" or "entries 5–9".
 func indexRange(one, many string, a, b int64) string {
-	if a == b {
-		return fmt.Sprintf("%s %d", one, a)
-	}
-	return fmt.Sprintf("%s %d–%d", many, a, b)
+	return finding.Slots(a, b, one+" %d", many+" %d–%d")
 }
 
 // joinIndexes renders "entry 5" or "entries 5, 7 and 3 more".

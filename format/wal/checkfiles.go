@@ -43,14 +43,6 @@ func (l *Log) checkGaps(c *checkPass, d *pageDir) {
 	}
 }
 
-// verb picks the singular or plural form for n subjects.
-func verb(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
-}
-
 // checkMetaSizes: every metadata page must be exactly P_m bytes.
 func (l *Log) checkMetaSizes(c *checkPass, live *liveSummary) {
 	l.checkSizes(c, &l.sc.meta, sizeRule{want: l.Params.PageSize, over: finding.MetadataPageOversized,
@@ -104,7 +96,7 @@ func (l *Log) checkBelowSnapshot(c *checkPass, live *liveSummary) {
 	}
 	if len(pages) > 0 {
 		c.add(finding.PagesBelowSnapshot, "", pages[0], -1, raftlog.NoIndex, finding.F{
-			"pages": strings.Join(pages, ", ") + verb(len(pages), " holds", " hold"), "s": l.S})
+			"pages": strings.Join(pages, ", ") + plural(len(pages), " holds", " hold"), "s": l.S})
 	}
 	if live.firstAddr < 0 {
 		return
@@ -117,7 +109,7 @@ func (l *Log) checkBelowSnapshot(c *checkPass, live *liveSummary) {
 	}
 	if len(chunks) > 0 {
 		c.add(finding.ChunksBelowSnapshot, "", chunks[0], -1, raftlog.NoIndex, finding.F{
-			"chunks": strings.Join(chunks, ", ") + verb(len(chunks), " holds", " hold"), "first": l.S + 1, "s": l.S})
+			"chunks": strings.Join(chunks, ", ") + plural(len(chunks), " holds", " hold"), "first": l.S + 1, "s": l.S})
 	}
 }
 
@@ -138,7 +130,7 @@ func (l *Log) checkBeyondEnd(c *checkPass, live *liveSummary, tail tailSummary) 
 	}
 	if len(extra) > 0 {
 		c.add(finding.ChunksBeyondEnd, "", extra[0], -1, raftlog.NoIndex, finding.F{
-			"chunks": strings.Join(extra, ", ") + verb(len(extra), " lies", " lie"), "end": end})
+			"chunks": strings.Join(extra, ", ") + plural(len(extra), " lies", " lie"), "end": end})
 	}
 }
 
@@ -345,7 +337,7 @@ func (l *Log) checkSnapshots(c *checkPass, live *liveSummary) {
 			old = append(old, f.File)
 		}
 		c.add(finding.SnapshotStale, "", old[0], -1, raftlog.NoIndex, finding.F{
-			"files": strings.Join(old, ", ") + verb(len(old), " is", " are"), "newest": d.files[len(d.files)-1].File})
+			"files": strings.Join(old, ", ") + plural(len(old), " is", " are"), "newest": d.files[len(d.files)-1].File})
 	}
 	if s := l.Snapshot; s != nil && l.T > l.S {
 		if first := l.readSlot(l.S + 1); first.kind == slotFull && !first.zero && first.rec.Term < s.Term {

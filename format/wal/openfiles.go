@@ -55,6 +55,8 @@ func (o OpenFiles) String() string {
 	)
 }
 
+// plural picks the singular or the plural form for n things (or subjects:
+// " is" / " are").
 func plural(n int, one, many string) string {
 	if n == 1 {
 		return one
