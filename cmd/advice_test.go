@@ -134,6 +134,20 @@ func adviceVariants(t *testing.T) []adviceCase {
 			patch("node.state", 72, term(4))(t, dir)
 			patch("node.state", 16, term(12))(t, dir)
 		}, "commit-beyond-last-index", false),
+		// The same with partition file 2 (16–20) gone: repair raises LastIndex
+		// to 15 and lowers CommitIndex to it, so --allow-drop-committed, and
+		// --set-term as well when 13–15 carry a term above node.state's
+		// (found by review: the advice said "lowers CommitIndex to 12", and
+		// without --set-term repair refused it)
+		v("commit-beyond-last-partial", "5.26.2/table-nocheck", func(t *testing.T, dir string) {
+			patch("node.state", 16, term(12))(t, dir)
+			remove("2")(t, dir)
+		}, "commit-beyond-last-index", false),
+		v("commit-beyond-last-partial-term-behind", "5.26.2/table-nocheck", func(t *testing.T, dir string) {
+			patch("node.state", 72, term(4))(t, dir)
+			patch("node.state", 16, term(12))(t, dir)
+			remove("2")(t, dir)
+		}, "commit-beyond-last-index", false),
 		v("snapshot-cut", "5.26.2/table-snapshot", cut("snapshot", 10), "snapshot-short", false),
 		v("partition-fifo", "5.26.2/table-basic", replace("1", mkfifo), "partition-not-regular", false),
 		v("partition-dir", "5.26.2/legacy-basic", replace("1", mkdir), "partition-not-regular", false),

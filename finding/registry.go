@@ -30,8 +30,10 @@ const (
 	repairCmd  = "walctl repair --apply DIR"
 	dropCmd    = "walctl repair --apply --allow-drop-committed DIR"
 	setTermCmd = "walctl repair --apply --set-term T DIR"
-	healCmd    = "walctl repair --from REPLICA --apply DIR"
-	rebuild    = "restore DIR from a backup, or rebuild the node from the cluster: stop it, move DIR aside and start " +
+	// dropTermCmd: both, for a raise that drops committed entries and brings in a higher term
+	dropTermCmd = "walctl repair --apply --allow-drop-committed --set-term T DIR"
+	healCmd     = "walctl repair --from REPLICA --apply DIR"
+	rebuild     = "restore DIR from a backup, or rebuild the node from the cluster: stop it, move DIR aside and start " +
 		"it with an empty log directory, so that the leader sends its snapshot and entries again (walctl diff DIR " +
 		"PEER_DIR shows what a peer holds)"
 	dropText = "drops entry {from} and every later entry, committed ones included, so that the leader sends them " +
@@ -610,7 +612,22 @@ var (
 			"the records of {range} are on disk, with terms up to {maxTerm}, above node.state's term {term}: " +
 			"DotNext opens the log at LastIndex {last}, without the committed entries after it",
 			Fix: run(setTermCmd, "raises LastIndex to CommitIndex {commit} and writes term T and no vote (the "+
-				"records carry a term the node has not reached: it could vote twice in it); "+termText)})
+				"records carry a term the node has not reached: it could vote twice in it); "+termText)},
+		// Only part of the records up to CommitIndex are on disk and intact: repair raises LastIndex as far as
+		// they go and lowers CommitIndex to it.
+		Form{Name: "raise-part", Severity: Error, Text: "commit index {commit} is above the last index {last}; " +
+			"the records of {range} are on disk (node.state's LastIndex was not flushed), those of {lost} are not: " +
+			"DotNext opens the log at LastIndex {last}, without the committed entries after it",
+			Fix: run(dropCmd, "raises LastIndex to {to}, where the intact records end, and lowers CommitIndex to it: "+
+				"the committed entries {lost} are gone from this node; run it only when a majority of the cluster "+
+				"holds them (the leader sends them again)")},
+		Form{Name: "raise-part-term", Severity: Error, Text: "commit index {commit} is above the last index {last}; " +
+			"the records of {range} are on disk, with terms up to {maxTerm}, above node.state's term {term}, those " +
+			"of {lost} are not: DotNext opens the log at LastIndex {last}, without the committed entries after it",
+			Fix: run(dropTermCmd, "raises LastIndex to {to}, where the intact records end, lowers CommitIndex to "+
+				"it and writes term T and no vote (the records carry a term the node has not reached: it could vote "+
+				"twice in it): the committed entries {lost} are gone from this node; run it only when a majority of "+
+				"the cluster holds them; "+termText)})
 
 	AppliedBeyondCommit = define("applied-beyond-commit", PersistentState,
 		"LastApplied above CommitIndex (the library never persists that).",

@@ -83,9 +83,11 @@ func RaiseLast(s *raftlog.NodeState, intactTo, maxTerm, term int64) (last int64,
 
 // adviseCommitBeyond words commit-beyond-last-index as repair acts on it
 // (RaiseLast): when every record up to CommitIndex is on disk and intact,
-// repair raises LastIndex to CommitIndex (with --set-term when those records
-// carry a term above node.state's) and drops nothing; otherwise it lowers
-// CommitIndex, which needs --allow-drop-committed.
+// repair raises LastIndex to CommitIndex and drops nothing; when only those
+// up to some index are, it raises LastIndex that far and lowers CommitIndex
+// to it, which needs --allow-drop-committed; either needs --set-term when
+// the records carry a term above node.state's. With no intact record after
+// LastIndex, CommitIndex comes down to LastIndex (--allow-drop-committed).
 func (l *Log) adviseCommitBeyond(fs raftlog.Findings) {
 	s := l.State
 	if l.WAL() != nil || !CommitTrusted(s) {
@@ -107,13 +109,16 @@ func (l *Log) adviseCommitBeyond(fs raftlog.Findings) {
 			continue
 		}
 		last, newTerm := RaiseLast(s, next-1, maxTerm, s.Term)
-		if last != s.CommitIndex {
-			continue
+		if last == s.LastIndex {
+			continue // nothing after LastIndex is intact: CommitIndex comes down (the default form)
 		}
-		form, facts := "raise", finding.F{"commit": s.CommitIndex, "last": s.LastIndex,
-			"range": raftlog.Range{From: s.LastIndex + 1, To: s.CommitIndex}.String()}
+		form, facts := "raise", finding.F{"commit": s.CommitIndex, "last": s.LastIndex, "to": last,
+			"range": raftlog.Range{From: s.LastIndex + 1, To: last}.String()}
+		if last < s.CommitIndex {
+			form, facts["lost"] = "raise-part", raftlog.Range{From: last + 1, To: s.CommitIndex}.String()
+		}
 		if newTerm {
-			form = "raise-term"
+			form += "-term"
 			facts["maxTerm"], facts["term"], facts["minTerm"] = maxTerm, s.Term, maxTerm+1
 		}
 		fs[i] = raftlog.New(f.Code, form, f.File, f.Offset, f.Index, facts)

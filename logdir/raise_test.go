@@ -1,8 +1,13 @@
 package logdir
 
 import (
+	"encoding/binary"
+	"fmt"
+	"os"
+	"path/filepath"
 	"testing"
 
+	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/raftlog"
 )
 
@@ -47,5 +52,71 @@ func TestRaiseLast(t *testing.T) {
 	}
 	if CommitTrusted(nil) {
 		t.Error("CommitTrusted(nil) = true: without node.state there is no CommitIndex to trust")
+	}
+}
+
+// TestCommitBeyondAdvice: verify words commit-beyond-last-index as repair
+// acts on it (table-nocheck, R = 8: entries 1–20, CommitIndex 18, term 6),
+// after node.state's LastIndex is set back and partition 2 (16–20) goes.
+func TestCommitBeyondAdvice(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		last, term int64
+		drop2      bool
+		form       string
+		facts      string
+	}{
+		{"records to CommitIndex on disk", 12, 6, false, "raise", "to 18"},
+		{"with a higher term", 12, 4, false, "raise-term", "to 18"},
+		{"records part of the way", 12, 6, true, "raise-part", "to 15, lost 16–18"},
+		{"part of the way, a higher term", 12, 4, true, "raise-part-term", "to 15, lost 16–18"},
+		{"no record after LastIndex", 15, 6, true, "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := copyFixture(t, "5.26.2/table-nocheck")
+			patchInt64(t, filepath.Join(dir, "node.state"), 16, tc.last)
+			patchInt64(t, filepath.Join(dir, "node.state"), 72, tc.term)
+			if tc.drop2 {
+				os.Remove(filepath.Join(dir, "2"))
+			}
+			l, err := Open(dir, Options{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer l.Close()
+			_, fs, err := l.Check(nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range fs {
+				if f.Code != finding.CommitBeyondLastIndex {
+					continue
+				}
+				facts := ""
+				if tc.form != "" {
+					facts = fmt.Sprintf("to %v", f.Facts["to"])
+				}
+				if lost, ok := f.Facts["lost"]; ok {
+					facts += fmt.Sprintf(", lost %v", lost)
+				}
+				if f.Form != tc.form || facts != tc.facts {
+					t.Errorf("form %q (%s), want %q (%s)", f.Form, facts, tc.form, tc.facts)
+				}
+				return
+			}
+			t.Errorf("no commit-beyond-last-index in %v", fs)
+		})
+	}
+}
+
+func patchInt64(t *testing.T, path string, off int64, v int64) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	binary.LittleEndian.PutUint64(b[off:], uint64(v))
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
