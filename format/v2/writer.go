@@ -55,8 +55,11 @@ type Writer struct {
 // before the first Append or Close. w must start at the partition's offset 0.
 func NewWriter(w io.Writer, number int64, g partition.Geometry) *Writer {
 	wr := &Writer{w: w, number: number, tab: table{r: g.R, first: -1}, lastAppend: -1}
-	if g.R < MinR || g.R > MaxR {
+	switch {
+	case g.R < MinR || g.R > MaxR:
 		wr.err = fmt.Errorf("v2: records per partition %d outside [%d, %d]", g.R, MinR, MaxR)
+	case number < 0: // as the legacy and sparse writers refuse it
+		wr.err = fmt.Errorf("v2: negative partition number %d", number)
 	}
 	return wr
 }

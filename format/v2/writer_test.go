@@ -391,3 +391,24 @@ func checkReadsAppended(t *testing.T, fx *fixture, f partition.File, indexes []i
 		}
 	}
 }
+
+// TestWriterRefusesBadSettings: a geometry out of range or a negative
+// partition number is refused at the first call, and nothing is written.
+func TestWriterRefusesBadSettings(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		number int64
+		r      int64
+	}{{"R below the range", 1, MinR - 1}, {"R above the range", 1, MaxR + 1}, {"negative number", -1, 4}} {
+		t.Run(tc.name, func(t *testing.T) {
+			var out bytes.Buffer
+			w := NewWriter(&out, tc.number, partition.Geometry{R: tc.r})
+			if err := w.Append(0, record.Record{Term: 1, Offset: HeaderSize + recSize}, nil); err == nil {
+				t.Error("Append accepted")
+			}
+			if out.Len() != 0 {
+				t.Errorf("%d bytes written", out.Len())
+			}
+		})
+	}
+}
