@@ -17,6 +17,7 @@ import (
 	"github.com/walctl/walctl/raftlog"
 	"github.com/walctl/walctl/rebuild"
 	"github.com/walctl/walctl/release"
+	"github.com/walctl/walctl/verify"
 )
 
 // Options steer a conversion.
@@ -76,6 +77,15 @@ type Conversion struct {
 	// shared is the comparison made in the audit's walk (Expect), for
 	// Check to take instead of reading both logs again.
 	shared *sharedResult
+	// verified is the verification of the output made on the audit's open
+	// of it (Expect), for Check to take instead of opening it again.
+	verified *verifiedOutput
+}
+
+// verifiedOutput is verify's report on the log in the directory dir.
+type verifiedOutput struct {
+	dir string
+	rep *verify.Report
 }
 
 // sharedResult is a comparison of the logs in the directories in and out.
