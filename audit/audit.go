@@ -181,12 +181,24 @@ func (r *Report) String() string {
 // ErrViolation) naming the first difference; other errors say that one of
 // the two could not be read (the proof is then not given either).
 func Prove(input, output string, exp Expect) (*Report, error) {
+	// The two logs are opened at once, on two cores: neither open reads
+	// anything of the other (openAsDetected needs nothing of the input).
+	early := make(chan detected, 1)
+	go func() {
+		var d detected
+		d.l, d.det, d.err = openAsDetected(output, exp)
+		early <- d
+	}()
 	in, how, err := openInput(input, exp.In)
+	pre := <-early
 	if err != nil {
+		if pre.l != nil {
+			pre.l.Close()
+		}
 		return nil, fmt.Errorf("audit: read the input %s: %w", input, err)
 	}
 	defer in.Close()
-	out, cleanup, err := openOutput(output, exp, in)
+	out, cleanup, err := openOutput(output, exp, in, pre)
 	if err != nil {
 		return nil, err
 	}
@@ -420,9 +432,9 @@ func describe(l *logdir.Log, how string) string {
 // openOutput opens the output with the write's geometry after checking that
 // the output's own detection agrees with it. cleanup removes the snapshot
 // placeholder of SnapshotByApplication.
-func openOutput(dir string, exp Expect, in *logdir.Log) (*logdir.Log, func(), error) {
+func openOutput(dir string, exp Expect, in *logdir.Log, pre detected) (*logdir.Log, func(), error) {
 	nothing := func() {}
-	l, det, err := openAsDetected(dir, exp)
+	l, det, err := pre.l, pre.det, pre.err
 	if l != nil || err != nil {
 		return l, nothing, err
 	}
@@ -474,6 +486,13 @@ func openOutput(dir string, exp Expect, in *logdir.Log) (*logdir.Log, func(), er
 		}
 	}
 	return l, cleanup, nil
+}
+
+// detected is what openAsDetected returns.
+type detected struct {
+	l   *logdir.Log
+	det *detect.Result
+	err error
 }
 
 // openAsDetected opens a PersistentState output by its own detection alone
