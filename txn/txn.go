@@ -132,9 +132,10 @@ type Tx struct {
 	// (syncWritten: at the latest in Commit, before the audit reads the
 	// stage), oldest first.
 	unsynced  []stagedFile
-	ref       *attrs // attributes for new files
-	madeWork  bool   // DIR/.walctl-txn is this run's
-	rootAttrs attrs  // DIR's, before the transaction touched it
+	wb        *partition.WriteBehind // WriteFile\'s buffer, kept from file to file
+	ref       *attrs                 // attributes for new files
+	madeWork  bool                   // DIR/.walctl-txn is this run's
+	rootAttrs attrs                  // DIR's, before the transaction touched it
 	committed bool
 	published bool // DIR may hold new files: never abandon
 }
@@ -321,7 +322,11 @@ func (t *Tx) WriteFile(name string, fill func(w io.Writer) error) error {
 	if err != nil {
 		return err
 	}
-	wb := partition.NewWriteBehind(f, writeBehindSize)
+	if t.wb == nil {
+		t.wb = partition.NewWriteBehind(f, writeBehindSize)
+	}
+	wb := t.wb // one buffer for every file, grown once
+	wb.Reset(f)
 	err = fill(wb)
 	if err == nil {
 		err = wb.Flush()
