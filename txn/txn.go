@@ -132,7 +132,8 @@ type Tx struct {
 	// (syncWritten: at the latest in Commit, before the audit reads the
 	// stage), oldest first.
 	unsynced  []stagedFile
-	wb        *partition.WriteBehind // WriteFile\'s buffer, kept from file to file
+	wb        *partition.WriteBehind // WriteFile's buffer, kept from file to file
+	ahead     aheadBuffers           // the buffers of WriteFile's aheadWriter, kept from file to file
 	ref       *attrs                 // attributes for new files
 	madeWork  bool                   // DIR/.walctl-txn is this run's
 	rootAttrs attrs                  // DIR's, before the transaction touched it
@@ -322,14 +323,18 @@ func (t *Tx) WriteFile(name string, fill func(w io.Writer) error) error {
 	if err != nil {
 		return err
 	}
+	aw := newAheadWriter(f, &t.ahead)
 	if t.wb == nil {
-		t.wb = partition.NewWriteBehind(f, writeBehindSize)
+		t.wb = partition.NewWriteBehind(aw, writeBehindSize)
 	}
 	wb := t.wb // one buffer for every file, grown once
-	wb.Reset(f)
+	wb.Reset(aw)
 	err = fill(wb)
 	if err == nil {
 		err = wb.Flush()
+	}
+	if werr := aw.wait(&t.ahead); err == nil {
+		err = werr
 	}
 	if err == nil {
 		err = t.attrsFor(name).apply(t.fsys, path, false)
