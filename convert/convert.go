@@ -35,6 +35,10 @@ type Options struct {
 	// Target is the release that will open the output (zero: not given);
 	// it decides the vote's layout (see outputVoteLayout).
 	Target release.Version `json:"targetVersion,omitzero"`
+	// Scanned, when set, is the scan of the input gathered while it was
+	// opened (InputScan): Plan takes it instead of scanning the input
+	// itself when it covers the live indexes.
+	Scanned *InputScan `json:"-"`
 }
 
 // OutPartition is one partition file of the output.
@@ -126,8 +130,10 @@ func Plan(l *logdir.Log, o Options) (*Conversion, error) {
 	if c.src, err = rebuild.NewSource(l, c.LastIndex); err != nil {
 		return nil, err
 	}
-	maxLen, err := c.scan()
-	if err != nil {
+	var maxLen int64
+	if sc := o.Scanned; sc.covers(c.Snapshot+1, c.LastIndex) {
+		maxLen, c.Entries = sc.maxLen, sc.count
+	} else if maxLen, err = c.scan(); err != nil {
 		return nil, err
 	}
 	if c.To == format.Sparse && maxLen > c.NewM {

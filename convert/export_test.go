@@ -19,3 +19,7 @@ func SharedVerify(c *Conversion) *verify.Report {
 	}
 	return c.verified.rep
 }
+
+// ScanCovers reports whether Plan takes the scan s for the live indexes
+// [from, to].
+func ScanCovers(s *InputScan, from, to int64) bool { return s.covers(from, to) }
