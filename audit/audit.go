@@ -74,6 +74,14 @@ type Expect struct {
 	// the logs on its own). An error from either fails the audit.
 	Observe func(in, out *logdir.Log, from int64) (each func(ei raftlog.Entry, eo *raftlog.Entry, sameBytes bool) error,
 		done func() error)
+	// Checked, when not nil, lets a caller that verifies the output share
+	// the proof's open of it: when the proof opens the output as plain
+	// walctl verify does — by its detection alone, which gives the geometry
+	// the write used — it opens it with logdir.OpenChecked and hands over
+	// the log with its replay's summary and findings, before proving
+	// anything. It is not called when the output had to be opened with the
+	// write's settings. An error fails the audit.
+	Checked func(out *logdir.Log, sum raftlog.Summary, fs raftlog.Findings) error
 }
 
 // ErrViolation is wrapped by every failed proof.
@@ -173,12 +181,24 @@ func (r *Report) String() string {
 // ErrViolation) naming the first difference; other errors say that one of
 // the two could not be read (the proof is then not given either).
 func Prove(input, output string, exp Expect) (*Report, error) {
+	// The two logs are opened at once, on two cores: neither open reads
+	// anything of the other (openAsDetected needs nothing of the input).
+	early := make(chan detected, 1)
+	go func() {
+		var d detected
+		d.l, d.det, d.err = openAsDetected(output, exp)
+		early <- d
+	}()
 	in, how, err := openInput(input, exp.In)
+	pre := <-early
 	if err != nil {
+		if pre.l != nil {
+			pre.l.Close()
+		}
 		return nil, fmt.Errorf("audit: read the input %s: %w", input, err)
 	}
 	defer in.Close()
-	out, cleanup, err := openOutput(output, exp, in)
+	out, cleanup, err := openOutput(output, exp, in, pre)
 	if err != nil {
 		return nil, err
 	}
@@ -412,13 +432,18 @@ func describe(l *logdir.Log, how string) string {
 // openOutput opens the output with the write's geometry after checking that
 // the output's own detection agrees with it. cleanup removes the snapshot
 // placeholder of SnapshotByApplication.
-func openOutput(dir string, exp Expect, in *logdir.Log) (*logdir.Log, func(), error) {
+func openOutput(dir string, exp Expect, in *logdir.Log, pre detected) (*logdir.Log, func(), error) {
 	nothing := func() {}
+	l, det, err := pre.l, pre.det, pre.err
+	if l != nil || err != nil {
+		return l, nothing, err
+	}
 	o := exp.Out
 	o.Force = true
-	det, err := detect.Directory(dir, detect.Overrides{WAL: wal.Options{SnapshotDir: o.WAL.SnapshotDir}})
-	if err != nil {
-		return nil, nothing, fmt.Errorf("audit: read the output %s: %w", dir, err)
+	if det == nil {
+		if det, err = detect.Directory(dir, detect.Overrides{WAL: wal.Options{SnapshotDir: o.WAL.SnapshotDir}}); err != nil {
+			return nil, nothing, fmt.Errorf("audit: read the output %s: %w", dir, err)
+		}
 	}
 	if v := disagree(det, o); v != nil {
 		return nil, nothing, v
@@ -442,7 +467,7 @@ func openOutput(dir string, exp Expect, in *logdir.Log) (*logdir.Log, func(), er
 		}
 		o.WAL.SnapshotDir = tmp
 	}
-	l, err := logdir.Open(dir, o)
+	l, err = logdir.Open(dir, o)
 	if err != nil {
 		cleanup()
 		return nil, nothing, fmt.Errorf("audit: read the output %s: %w", dir, err)
@@ -461,6 +486,70 @@ func openOutput(dir string, exp Expect, in *logdir.Log) (*logdir.Log, func(), er
 		}
 	}
 	return l, cleanup, nil
+}
+
+// detected is what openAsDetected returns.
+type detected struct {
+	l   *logdir.Log
+	det *detect.Result
+	err error
+}
+
+// openAsDetected opens a PersistentState output by its own detection alone
+// (as plain walctl verify opens it) when that reads it with the geometry
+// the write used (format, R, M; detection sure, agreeing, no geometry
+// conflict): the same log the write's settings would open, with one
+// detection instead of two. Else it returns no log, and the detection when
+// it was made, for openOutput to open the output with the write's
+// settings.
+func openAsDetected(dir string, exp Expect) (*logdir.Log, *detect.Result, error) {
+	o := exp.Out
+	if !o.Format.Partitioned() || o.WAL != (wal.Options{}) {
+		return nil, nil, nil
+	}
+	var (
+		l   *logdir.Log
+		sum raftlog.Summary
+		fs  raftlog.Findings
+		err error
+	)
+	if exp.Checked != nil {
+		l, sum, fs, err = logdir.OpenChecked(dir, logdir.Options{}, nil, nil)
+	} else {
+		l, err = logdir.Open(dir, logdir.Options{})
+	}
+	if err != nil {
+		var unsure *logdir.ErrUnsure
+		if errors.As(err, &unsure) {
+			return nil, unsure.Detection, nil
+		}
+		return nil, nil, nil // openOutput reads it again and words the error
+	}
+	if v := disagree(l.Detection, o); v != nil {
+		l.Close()
+		return nil, nil, v
+	}
+	if l.Format != o.Format || (o.R != 0 && l.R != o.R) || (o.M != 0 && l.M != o.M) || hasConflict(l) {
+		det := l.Detection
+		l.Close()
+		return nil, det, nil
+	}
+	if exp.Checked != nil {
+		if err := exp.Checked(l, sum, fs); err != nil {
+			l.Close()
+			return nil, nil, err
+		}
+	}
+	return l, nil, nil
+}
+
+func hasConflict(l *logdir.Log) bool {
+	for _, f := range l.Findings {
+		if f.Code == finding.GeometryConflict {
+			return true
+		}
+	}
+	return false
 }
 
 func walHasSnapshot(dir string, o logdir.Options) bool {

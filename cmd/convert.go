@@ -9,6 +9,7 @@ import (
 	"github.com/urfave/cli/v2"
 	"github.com/walctl/walctl/audit"
 	"github.com/walctl/walctl/convert"
+	"github.com/walctl/walctl/detect"
 	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/format/wal"
 	"github.com/walctl/walctl/internal/termtext"
@@ -97,6 +98,34 @@ func (o *convertOptions) openInput(c *cli.Context, dir string) (*logdir.Log, err
 		return nil, err
 	}
 	return openUnheld(o.force, dir, o.in.log)
+}
+
+// openScanned is openInput for a conversion between PersistentState
+// formats: the input is opened with logdir.OpenChecked, whose replay of
+// every entry, in the walk that decodes the partitions anyway, also makes
+// convert.Plan's scan of the input (scan), which Plan then need not make
+// by decoding every partition once more. A directory that looks like a
+// WriteAheadLog (no node.state, its marker files) is opened as openInput
+// does: its replay would be a walk of its own.
+func (o *convertOptions) openScanned(c *cli.Context, dir string) (*logdir.Log, *convert.InputScan, error) {
+	if ls, err := detect.List(dir); err != nil || o.in.log.Format == format.WAL ||
+		(ls.NodeState == "" && len(ls.WALMarkers) > 0) {
+		l, err := o.openInput(c, dir)
+		return l, nil, err
+	}
+	if err := checkEvidence(c, o.override, dir, o.in.log); err != nil {
+		return nil, nil, err
+	}
+	scan := convert.NewInputScan()
+	l, _, _, err := logdir.OpenChecked(dir, o.in.log, nil, scan.Each)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := checkHeld(o.force, l); err != nil {
+		l.Close()
+		return nil, nil, err
+	}
+	return l, scan, nil
 }
 
 // ps are the settings of a PersistentState output.
@@ -258,14 +287,16 @@ func runConvert(c *cli.Context, o *convertOptions) error {
 	if j != nil {
 		return finishPendingConvert(c, o, dir, lk, j)
 	}
-	l, err := o.openInput(c, dir)
+	l, scan, err := o.openScanned(c, dir)
 	if err != nil {
 		return err
 	}
 	if l.Format == format.WAL {
 		return runConvertFromWAL(c, o, l, co, lk, args)
 	}
+	co.Scanned = scan
 	conv, err := convert.Plan(l, co)
+	co.Scanned = nil
 	l.Close()
 	if err != nil {
 		return planRefused(c, o.json, err, func(d checkedDoc) any { return &convertDoc{checkedDoc: d} })

@@ -23,10 +23,20 @@ import (
 // term, vote and commit index, in the new format and geometry.
 // The audit's walk also makes the conversion's comparison of every entry
 // (sharedCompare) when it reads the input as the comparison would: Check
-// then takes it instead of reading both logs a third time.
+// then takes it instead of reading both logs a third time. Likewise, when
+// the audit opens the output as plain walctl verify does (by detection
+// alone), the verification of the output is made on that open.
 func (c *Conversion) Expect(o Options) audit.Expect {
 	exp := audit.Expect{In: o.Log.Open(), Out: logdir.Options{Format: c.To, R: c.NewR, M: c.NewM}}
-	c.shared = nil
+	c.shared, c.verified = nil, nil
+	exp.Checked = func(out *logdir.Log, sum raftlog.Summary, fs raftlog.Findings) error {
+		rep, err := verify.Opened(out, sum, fs)
+		if err != nil {
+			return fmt.Errorf("verify the output: %w", err)
+		}
+		c.verified = &verifiedOutput{dir: out.Dir, rep: rep}
+		return nil
+	}
 	in := logdir.Options{Format: c.From, R: c.R, M: c.M}
 	observe := sharedCompare(in, nil, func(cmp *Comparison) { c.shared = &sharedResult{cmp: cmp} })
 	exp.Observe = func(la, lb *logdir.Log, from int64) (func(raftlog.Entry, *raftlog.Entry, bool) error,
@@ -101,7 +111,7 @@ func (c *Conversion) Auditor(in logdir.Options, shown string, bars progress.Make
 // conversion finished after an interruption (against its backup).
 func (c *Conversion) Check(source, output string, in logdir.Options, shown string, bars progress.Maker) error {
 	out := logdir.Options{Format: c.To, R: c.NewR, M: c.NewM, Force: true}
-	v, err := verify.Written(output, shown, out, bars.For("verifying the output"))
+	v, err := c.verify(output, shown, out, bars)
 	if err != nil {
 		return fmt.Errorf("verify the output: %w", err)
 	}
@@ -111,6 +121,17 @@ func (c *Conversion) Check(source, output string, in logdir.Options, shown strin
 	}
 	c.Verify, c.Comparison = v, cmp
 	return c.problems()
+}
+
+// verify is the verification of output: the one made on the audit's open
+// of it, or else verify.Written's.
+func (c *Conversion) verify(output, shown string, out logdir.Options, bars progress.Maker) (*verify.Report, error) {
+	if k := c.verified; k != nil && k.dir == output {
+		c.verified = nil
+		k.rep.ShownAs(shown)
+		return k.rep, nil
+	}
+	return verify.Written(output, shown, out, bars.For("verifying the output"))
 }
 
 // compare is the comparison of output with source: the one the audit's

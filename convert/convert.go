@@ -17,6 +17,7 @@ import (
 	"github.com/walctl/walctl/raftlog"
 	"github.com/walctl/walctl/rebuild"
 	"github.com/walctl/walctl/release"
+	"github.com/walctl/walctl/verify"
 )
 
 // Options steer a conversion.
@@ -34,6 +35,10 @@ type Options struct {
 	// Target is the release that will open the output (zero: not given);
 	// it decides the vote's layout (see outputVoteLayout).
 	Target release.Version `json:"targetVersion,omitzero"`
+	// Scanned, when set, is the scan of the input gathered while it was
+	// opened (InputScan): Plan takes it instead of scanning the input
+	// itself when it covers the live indexes.
+	Scanned *InputScan `json:"-"`
 }
 
 // OutPartition is one partition file of the output.
@@ -76,6 +81,15 @@ type Conversion struct {
 	// shared is the comparison made in the audit's walk (Expect), for
 	// Check to take instead of reading both logs again.
 	shared *sharedResult
+	// verified is the verification of the output made on the audit's open
+	// of it (Expect), for Check to take instead of opening it again.
+	verified *verifiedOutput
+}
+
+// verifiedOutput is verify's report on the log in the directory dir.
+type verifiedOutput struct {
+	dir string
+	rep *verify.Report
 }
 
 // sharedResult is a comparison of the logs in the directories in and out.
@@ -116,8 +130,10 @@ func Plan(l *logdir.Log, o Options) (*Conversion, error) {
 	if c.src, err = rebuild.NewSource(l, c.LastIndex); err != nil {
 		return nil, err
 	}
-	maxLen, err := c.scan()
-	if err != nil {
+	var maxLen int64
+	if sc := o.Scanned; sc.covers(c.Snapshot+1, c.LastIndex) {
+		maxLen, c.Entries = sc.maxLen, sc.count
+	} else if maxLen, err = c.scan(); err != nil {
 		return nil, err
 	}
 	if c.To == format.Sparse && maxLen > c.NewM {

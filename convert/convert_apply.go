@@ -85,13 +85,16 @@ func Apply(c *Conversion, dir string, o Options, w txn.Config) (*Result, error) 
 	return &Result{Backup: res.Backup, Steps: len(again.recipes) + len(again.Removed) + again.stateSteps()}, nil
 }
 
+// planOn plans the conversion of the log in dir (the backup of an in-place
+// conversion) with the scan of its open (InputScan).
 func planOn(dir string, o Options) (*Conversion, error) {
-	l, err := logdir.Open(dir, o.Log.Open())
+	scan := NewInputScan()
+	l, _, _, err := logdir.OpenChecked(dir, o.Log.Open(), nil, scan.Each)
 	if err != nil {
 		return nil, err
 	}
 	defer l.Close()
-	o.InPlace = true
+	o.InPlace, o.Scanned = true, scan
 	return Plan(l, o)
 }
 

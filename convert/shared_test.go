@@ -9,6 +9,7 @@ import (
 	"github.com/walctl/walctl/internal/fixtures"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/txn"
+	"github.com/walctl/walctl/verify"
 )
 
 // A conversion's comparison made in the audit's walk (Expect's Observe)
@@ -71,4 +72,58 @@ func snap(c *convert.Conversion) int64 {
 		return 1
 	}
 	return 0
+}
+
+// A conversion's verification of its output made on the audit's open of
+// it (Expect's Checked) is the report verify.Written gives reading the
+// output on its own, for every healthy fixture and every other format;
+// Check takes it instead of opening the output again. Where the audit
+// could not open the output by detection alone, Check verifies it itself.
+func TestSharedVerifyIsVerifyWritten(t *testing.T) {
+	shared := 0
+	eachConversion(t, "", func(t *testing.T, f fixtures.Fixture, o convert.Options) {
+		l, err := logdir.Open(f.WAL, o.Log.Open())
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := convert.Plan(l, o)
+		l.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		o.Out = t.TempDir() + "/out"
+		in := logdir.Options{Format: c.From, R: c.R, M: c.M, Force: true}
+		var took *verify.Report
+		exp := c.Expect(o)
+		cfg := txn.Config{Auditor: txn.AuditFunc(func(input, output string) error {
+			if _, err := audit.Prove(input, output, exp); err != nil {
+				return err
+			}
+			took = convert.SharedVerify(c)
+			return c.Check(input, output, in, o.Out, nil)
+		})}
+		if _, err := convert.Apply(c, f.WAL, o, cfg); err != nil {
+			t.Fatal(err)
+		}
+		if convert.SharedVerify(c) != nil {
+			t.Fatal("Check left the audit's verification")
+		}
+		if took != nil {
+			shared++
+			if c.Verify != took {
+				t.Fatal("Check did not take the audit's verification")
+			}
+		}
+		outOpts := logdir.Options{Format: c.To, R: c.NewR, M: c.NewM, Force: true}
+		want, err := verify.Written(o.Out, o.Out, outOpts, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.Verify; !reflect.DeepEqual(*got, *want) || !got.OK() {
+			t.Errorf("the conversion's verification %+v, verify.Written %+v", *got, *want)
+		}
+	})
+	if shared == 0 {
+		t.Fatal("no conversion verified its output on the audit's open")
+	}
 }

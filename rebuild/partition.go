@@ -35,6 +35,10 @@ type Recipe struct {
 // Partition reads the recipe's slots from src.
 func (r Recipe) Partition(src *Source) (*Partition, error) {
 	spec := &Partition{Format: r.Format, Geom: r.Geom, Number: r.Number, Seal: r.Seal}
+	if r.To >= r.From {
+		// One entry per index (else an error); a huge R grows as it goes.
+		spec.Entries = make([]Entry, 0, min(r.To-r.From+1, 1<<16))
+	}
 	first, ok := partition.MulOK(r.Number, r.Geom.R)
 	if !ok {
 		return nil, fmt.Errorf("partition %d: index overflow", r.Number)

@@ -91,6 +91,18 @@ type Source struct {
 	names   map[int64]string
 	cache   *Part
 	absent  map[int64]bool
+	// ahead is the partition after the cached one, being decoded on
+	// another core while the caller works on the cached one (nil: none).
+	ahead *aheadPart
+}
+
+// aheadPart is a partition decoded ahead of its use: part and err are set
+// once done is closed.
+type aheadPart struct {
+	number int64
+	done   chan struct{}
+	part   *Part
+	err    error
 }
 
 // NewSource reads the partitions of l, decoding with LastIndex hint.
@@ -142,6 +154,57 @@ func (s *Source) Part(number int64) (*Part, error) {
 		s.cache = p
 		return p, nil
 	}
+	var (
+		p   *Part
+		err error
+	)
+	if a := s.ahead; a != nil {
+		<-a.done // also when it is another partition: one decode in flight at most
+		s.ahead = nil
+		if a.number == number {
+			p, err = a.part, a.err
+		}
+	}
+	if p == nil && err == nil {
+		p, err = s.decode(number, name)
+	}
+	if err != nil {
+		return nil, err
+	}
+	s.decodeNext(number)
+	if err := s.patch(p); err != nil {
+		return nil, err
+	}
+	s.cache = p
+	return p, nil
+}
+
+// decodeNext starts decoding the partition after number, which repair and
+// convert ask for next (they read the partitions in order), while the
+// caller works on this one: a partition's decode and its use (the checks
+// of a plan, the writing of the new partition) then run on two cores. One
+// partition more is in memory (its slots; whole-file reads stay within
+// partition.OpenFile's budget).
+func (s *Source) decodeNext(number int64) {
+	k := sort.Search(len(s.Numbers), func(k int) bool { return s.Numbers[k] > number })
+	if k == len(s.Numbers) || s.absent[s.Numbers[k]] {
+		return
+	}
+	next := s.Numbers[k]
+	a := &aheadPart{number: next, done: make(chan struct{})}
+	name := s.names[next]
+	go func() {
+		defer close(a.done)
+		a.part, a.err = s.decode(next, name)
+	}()
+	s.ahead = a
+}
+
+// decode reads and decodes the file name of partition number (no Patcher:
+// patch runs on the caller's goroutine). It reads only what never changes
+// after NewSource (Root, codec, G, hint), so it may run on another
+// goroutine.
+func (s *Source) decode(number int64, name string) (*Part, error) {
 	h, err := os.Open(filepath.Join(s.Root, name))
 	if err != nil {
 		return nil, err
@@ -162,10 +225,6 @@ func (s *Source) Part(number int64) (*Part, error) {
 		p.Byte0 = b[0]
 	}
 	release()
-	if err := s.patch(p); err != nil {
-		return nil, err
-	}
-	s.cache = p
 	return p, nil
 }
 

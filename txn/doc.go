@@ -51,9 +51,12 @@ A write goes through these steps, each made durable before the next
     delete (Remove). Each new file takes the owner, group and mode of the
     file it replaces, else those of the log's node.state (or state,
     checkpoint); chown is skipped where it is not permitted.
- 4. Commit hard-links every file of DIR the write does not change into
-    stage/ (a sparse copy where links are impossible), so that stage/ is a
-    whole log, and fsyncs its directories.
+ 4. Commit fsyncs the new files whose fsync is still due (WriteFile starts
+    each file's writeback at once and fsyncs it up to 16 files later, so
+    that the disk writes while the next files are made), hard-links every
+    file of DIR the write does not change into stage/ (a sparse copy where
+    links are impossible), so that stage/ is a whole log, and fsyncs its
+    directories.
  5. The audit: the caller's Auditor reads DIR (still untouched) and stage/.
     Any error abandons the write: stage, journal and backup are removed, DIR
     is as it was, the command exits 1 (*AuditError). There is no way to

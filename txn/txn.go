@@ -128,11 +128,17 @@ type Tx struct {
 	j             *Journal
 	ops           []Op
 	done          map[string]bool // stage names written and synced (slash form)
-	ref           *attrs          // attributes for new files
-	madeWork      bool            // DIR/.walctl-txn is this run's
-	rootAttrs     attrs           // DIR's, before the transaction touched it
-	committed     bool
-	published     bool // DIR may hold new files: never abandon
+	// unsynced are the files WriteFile wrote whose fsync is still due
+	// (syncWritten: at the latest in Commit, before the audit reads the
+	// stage), oldest first.
+	unsynced  []stagedFile
+	wb        *partition.WriteBehind // WriteFile's buffer, kept from file to file
+	ahead     aheadBuffers           // the buffers of WriteFile's aheadWriter, kept from file to file
+	ref       *attrs                 // attributes for new files
+	madeWork  bool                   // DIR/.walctl-txn is this run's
+	rootAttrs attrs                  // DIR's, before the transaction touched it
+	committed bool
+	published bool // DIR may hold new files: never abandon
 }
 
 func (c *Config) check() error {
@@ -299,8 +305,15 @@ const writeBehindSize = 1 << 20
 // WriteFile writes the file name (relative, slash-separated) of the output
 // with what fill writes (an io.Writer that is also an io.WriterAt: holes
 // stay holes). It gets the owner, group and mode of the file it replaces,
-// else those of the log's files; it is fsynced. In place, it replaces
-// DIR/name when the write is published, in the order of the calls.
+// else those of the log's files; it is fsynced before the audit reads the
+// stage (Commit). In place, it replaces DIR/name when the write is
+// published, in the order of the calls.
+//
+// The fsync itself waits until Commit: fsyncing each file as it is
+// finished would stop the writer on every file's disk write, in turn.
+// Instead the disk starts writing the file at once (startWriteback) while
+// the next file is being made, and Commit's fsyncs, in the order of the
+// calls, find most of the data already written.
 func (t *Tx) WriteFile(name string, fill func(w io.Writer) error) error {
 	path, err := t.stagePath(name)
 	if err != nil {
@@ -310,25 +323,76 @@ func (t *Tx) WriteFile(name string, fill func(w io.Writer) error) error {
 	if err != nil {
 		return err
 	}
-	wb := partition.NewWriteBehind(f, writeBehindSize)
+	aw := newAheadWriter(f, &t.ahead)
+	if t.wb == nil {
+		t.wb = partition.NewWriteBehind(aw, writeBehindSize)
+	}
+	wb := t.wb // one buffer for every file, grown once
+	wb.Reset(aw)
 	err = fill(wb)
 	if err == nil {
 		err = wb.Flush()
 	}
+	if werr := aw.wait(&t.ahead); err == nil {
+		err = werr
+	}
 	if err == nil {
 		err = t.attrsFor(name).apply(t.fsys, path, false)
 	}
-	if err == nil {
-		err = f.Sync()
-	}
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
 	if err != nil {
+		f.Close()
 		return fmt.Errorf("write %s: %w", name, err)
+	}
+	startWriteback(f)
+	t.unsynced = append(t.unsynced, stagedFile{name: name, f: f})
+	if len(t.unsynced) > maxUnsynced {
+		if err := t.syncWritten(len(t.unsynced) - maxUnsynced); err != nil {
+			return err
+		}
 	}
 	t.wrote(name)
 	return nil
+}
+
+// maxUnsynced bounds the files WriteFile keeps open until their fsync: a
+// log of many partitions must not run out of descriptors, and by the time a
+// file is this many files old its writeback has long finished.
+const maxUnsynced = 16
+
+// stagedFile is a file WriteFile wrote, still open for its fsync: its name
+// in the log.
+type stagedFile struct {
+	name string
+	f    File
+}
+
+// syncWritten fsyncs and closes the oldest n of the files WriteFile wrote
+// and has not synced yet (all: n < 0), in the order they were written.
+func (t *Tx) syncWritten(n int) error {
+	if n < 0 || n > len(t.unsynced) {
+		n = len(t.unsynced)
+	}
+	for len(t.unsynced) > 0 && n > 0 {
+		sf := t.unsynced[0]
+		t.unsynced, n = t.unsynced[1:], n-1
+		err := sf.f.Sync()
+		if cerr := sf.f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("write %s: %w", sf.name, err)
+		}
+	}
+	return nil
+}
+
+// dropUnsynced closes the files whose fsync is still due, unsynced: the
+// transaction is abandoned.
+func (t *Tx) dropUnsynced() {
+	for _, sf := range t.unsynced {
+		sf.f.Close()
+	}
+	t.unsynced = nil
 }
 
 // WriteBytes is WriteFile with the content b.
@@ -462,6 +526,9 @@ func (t *Tx) Commit() (*Result, error) {
 		return nil, errors.New("txn: committed twice")
 	}
 	t.committed = true
+	if err := t.syncWritten(-1); err != nil {
+		return nil, err
+	}
 	if t.out != "" {
 		return t.commitOut()
 	}
@@ -693,6 +760,7 @@ func (t *Tx) Close() {
 	if t == nil {
 		return
 	}
+	t.dropUnsynced()
 	if !t.published {
 		t.abandon()
 	}

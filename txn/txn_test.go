@@ -502,3 +502,57 @@ func TestWriteThroughSymlink(t *testing.T) {
 		t.Errorf("published %v", got)
 	}
 }
+
+// Every file WriteFile writes is fsynced before the audit reads the stage,
+// also when more files are written than WriteFile keeps open for their
+// fsync (maxUnsynced), in place and into a new directory.
+func TestWrittenFilesSyncedBeforeAudit(t *testing.T) {
+	const files = 2*maxUnsynced + 3
+	for _, inPlace := range []bool{true, false} {
+		t.Run(fmt.Sprint("in place ", inPlace), func(t *testing.T) {
+			in := makeLog(t)
+			var synced []string
+			audited := -1
+			rec := &FaultFS{FS: OS, NoSync: true, Hook: func(s Step, p string) error {
+				if s == StepSync {
+					synced = append(synced, filepath.Base(p))
+				}
+				return nil
+			}}
+			cfg := Config{Op: "test", Args: []string{"test", in}, FS: rec,
+				Auditor: AuditFunc(func(string, string) error { audited = len(synced); return nil })}
+			var tx *Tx
+			var err error
+			if inPlace {
+				tx, err = Begin(in, cfg)
+			} else {
+				tx, err = BeginOut(in, filepath.Join(t.TempDir(), "out"), cfg)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer tx.Close()
+			before := len(synced) // the backup's fsyncs
+			for i := range files {
+				if err := tx.WriteBytes(fmt.Sprint(10+i), []byte("p")); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if _, err := tx.Commit(); err != nil {
+				t.Fatal(err)
+			}
+			if audited < 0 {
+				t.Fatal("no audit")
+			}
+			got := map[string]int{}
+			for _, name := range synced[before:audited] {
+				got[name]++
+			}
+			for i := range files {
+				if name := fmt.Sprint(10 + i); got[name] != 1 {
+					t.Errorf("file %s fsynced %d times before the audit, not once", name, got[name])
+				}
+			}
+		})
+	}
+}

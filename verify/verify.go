@@ -116,10 +116,32 @@ func once(dir string, o logdir.Options, bar func(int64) *progress.Bar) (*Report,
 		return nil, err
 	}
 	defer l.Close()
+	return report(l, sum, fs, o)
+}
+
+// Opened is Dir's verdict on a log opened already, by its detection alone
+// (logdir.OpenChecked with no settings: sum and fs are its answer), as a
+// write's audit opens its output.
+func Opened(l *logdir.Log, sum raftlog.Summary, fs raftlog.Findings) (*Report, error) {
+	return report(l, sum, fs, logdir.Options{})
+}
+
+// ShownAs names, in the report of a log a command wrote by its detection
+// alone, the directory the operator will find it in, and the plain verify
+// command that gives this verdict.
+func (r *Report) ShownAs(shown string) {
+	r.Dir, r.Command = shown, shellquote.Join("walctl", "verify", shown)
+}
+
+// report is the verdict on l, opened with o by logdir.OpenChecked, whose
+// answer sum and fs are.
+func report(l *logdir.Log, sum raftlog.Summary, fs raftlog.Findings, o logdir.Options) (*Report, error) {
+	var err error
+	fs = append(raftlog.Findings(nil), fs...)
 	if holder := logdir.HeldBy(l); holder != "" {
 		fs.Add(raftlog.New(finding.LogInUse, "", holder, -1, raftlog.NoIndex, nil))
 	}
-	rep := &Report{Dir: dir, Format: l.Format, Verdict: OK, Summary: sum}
+	rep := &Report{Dir: l.Dir, Format: l.Format, Verdict: OK, Summary: sum}
 	if !o.Target.IsZero() {
 		if rep.Target, err = gate.Gate(l, o.Target, o.From); err != nil {
 			return nil, err
@@ -148,7 +170,7 @@ func Written(dir, shown string, written logdir.Options, bar func(int64) *progres
 	var unsure *logdir.ErrUnsure
 	if !errors.As(err, &unsure) {
 		if rep != nil {
-			rep.Dir, rep.Command = shown, shellquote.Join("walctl", "verify", shown)
+			rep.ShownAs(shown)
 		}
 		return rep, err
 	}
