@@ -26,19 +26,26 @@ import (
 	"github.com/walctl/walctl/txn"
 )
 
-// convertTo runs a conversion of dir into a new folder and checks what walctl
-// convert checks: the output verifies clean and holds the same entries.
-func convertTo(t *testing.T, dir string, o convert.Options) (string, *convert.Conversion) {
+// planOf opens dir and plans its conversion, failing the test on an error.
+func planOf(t *testing.T, dir string, o convert.Options) *convert.Conversion {
 	t.Helper()
 	l, err := logdir.Open(dir, o.Log.Open())
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer l.Close()
 	c, err := convert.Plan(l, o)
-	l.Close()
 	if err != nil {
 		t.Fatal(err)
 	}
+	return c
+}
+
+// convertTo runs a conversion of dir into a new folder and checks what walctl
+// convert checks: the output verifies clean and holds the same entries.
+func convertTo(t *testing.T, dir string, o convert.Options) (string, *convert.Conversion) {
+	t.Helper()
+	c := planOf(t, dir, o)
 	out := o.Out
 	if out == "" {
 		out = filepath.Join(t.TempDir(), "out")

@@ -19,31 +19,8 @@ import (
 func TestSharedCompareIsCompareLogs(t *testing.T) {
 	shared := 0
 	eachConversion(t, "", func(t *testing.T, f fixtures.Fixture, o convert.Options) {
-		l, err := logdir.Open(f.WAL, o.Log.Open())
-		if err != nil {
-			t.Fatal(err)
-		}
-		c, err := convert.Plan(l, o)
-		l.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		o.Out = t.TempDir() + "/out"
-		in := logdir.Options{Format: c.From, R: c.R, M: c.M, Force: true}
-		var proofIn string
 		var took *convert.Comparison
-		exp := c.Expect(o)
-		cfg := txn.Config{Auditor: txn.AuditFunc(func(input, output string) error {
-			proofIn = input
-			if _, err := audit.Prove(input, output, exp); err != nil {
-				return err
-			}
-			took = convert.SharedComparison(c)
-			return c.Check(input, output, in, o.Out, nil)
-		})}
-		if _, err := convert.Apply(c, f.WAL, o, cfg); err != nil {
-			t.Fatal(err)
-		}
+		c, o, in, proofIn := applyAudited(t, f, o, func(c *convert.Conversion) { took = convert.SharedComparison(c) })
 		if took == nil {
 			t.Fatal("the audit's walk made no comparison")
 		}
@@ -66,6 +43,33 @@ func TestSharedCompareIsCompareLogs(t *testing.T) {
 	}
 }
 
+// applyAudited converts f's log into a new folder through an auditor that
+// proves the write (audit.Prove), shows the conversion to seen right after
+// the proof, then runs Check as walctl convert does. It returns the
+// conversion, the options it ran with, the input's open settings and the
+// input the auditor was given.
+func applyAudited(t *testing.T, f fixtures.Fixture, o convert.Options, seen func(*convert.Conversion)) (
+	*convert.Conversion, convert.Options, logdir.Options, string) {
+	t.Helper()
+	c := planOf(t, f.WAL, o)
+	o.Out = t.TempDir() + "/out"
+	in := logdir.Options{Format: c.From, R: c.R, M: c.M, Force: true}
+	var proofIn string
+	exp := c.Expect(o)
+	cfg := txn.Config{Auditor: txn.AuditFunc(func(input, output string) error {
+		proofIn = input
+		if _, err := audit.Prove(input, output, exp); err != nil {
+			return err
+		}
+		seen(c)
+		return c.Check(input, output, in, o.Out, nil)
+	})}
+	if _, err := convert.Apply(c, f.WAL, o, cfg); err != nil {
+		t.Fatal(err)
+	}
+	return c, o, in, proofIn
+}
+
 // snap is 1 when c's input has a snapshot (compared as an entry too).
 func snap(c *convert.Conversion) int64 {
 	if c.Snapshot > 0 {
@@ -82,29 +86,8 @@ func snap(c *convert.Conversion) int64 {
 func TestSharedVerifyIsVerifyWritten(t *testing.T) {
 	shared := 0
 	eachConversion(t, "", func(t *testing.T, f fixtures.Fixture, o convert.Options) {
-		l, err := logdir.Open(f.WAL, o.Log.Open())
-		if err != nil {
-			t.Fatal(err)
-		}
-		c, err := convert.Plan(l, o)
-		l.Close()
-		if err != nil {
-			t.Fatal(err)
-		}
-		o.Out = t.TempDir() + "/out"
-		in := logdir.Options{Format: c.From, R: c.R, M: c.M, Force: true}
 		var took *verify.Report
-		exp := c.Expect(o)
-		cfg := txn.Config{Auditor: txn.AuditFunc(func(input, output string) error {
-			if _, err := audit.Prove(input, output, exp); err != nil {
-				return err
-			}
-			took = convert.SharedVerify(c)
-			return c.Check(input, output, in, o.Out, nil)
-		})}
-		if _, err := convert.Apply(c, f.WAL, o, cfg); err != nil {
-			t.Fatal(err)
-		}
+		c, o, _, _ := applyAudited(t, f, o, func(c *convert.Conversion) { took = convert.SharedVerify(c) })
 		if convert.SharedVerify(c) != nil {
 			t.Fatal("Check left the audit's verification")
 		}
