@@ -853,7 +853,10 @@ func (a *auditor) entries() error {
 	}
 	outNext, stop := iter.Pull2(a.out.Seq(a.out.First, a.out.Last, false))
 	defer stop()
-	var eo *raftlog.Entry
+	// eo points at cur, the output's entry in hand: one variable for the
+	// whole walk, not a heap copy of every entry (nothing keeps eo past the
+	// next pull).
+	var eo, cur *raftlog.Entry = nil, new(raftlog.Entry)
 	pull := func() error {
 		e, err, ok := outNext()
 		switch {
@@ -862,7 +865,7 @@ func (a *auditor) entries() error {
 		case !ok:
 			eo = nil
 		default:
-			eo = &e
+			*cur, eo = e, cur
 		}
 		return nil
 	}

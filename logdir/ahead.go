@@ -4,7 +4,6 @@ import (
 	"io"
 	"runtime"
 	"slices"
-	"sync"
 
 	"github.com/walctl/walctl/format/partition"
 	"github.com/walctl/walctl/raftlog"
@@ -18,18 +17,16 @@ const maxAhead = 4
 // decoded is one partition file decoded ahead of its use.
 type decoded struct {
 	d       partition.Decoded
-	es      *[]raftlog.Entry // what prepare made of d, on the decoding goroutine
-	r       io.ReaderAt      // the file's bytes, kept for use's payload reads (hold)
-	release func()           // frees r and closes the file (hold)
+	es      []raftlog.Entry // what prepare made of d, on the decoding goroutine
+	r       io.ReaderAt     // the file's bytes, kept for use's payload reads (hold)
+	release func()          // frees r and closes the file (hold)
 	err     error
 }
 
 // free gives back what the decode kept.
 func (r decoded) free() {
-	if r.es != nil {
-		clear(*r.es) // no payload spans or strings kept alive from the pool
-		entriesPool.Put(r.es)
-	}
+	entriesPool.Put(r.es) // cleared: no payload spans or strings kept alive
+
 	if r.release != nil {
 		r.release()
 	}
@@ -37,7 +34,7 @@ func (r decoded) free() {
 
 // entriesPool keeps the prepared entries of a partition for the next one
 // (about 1.7 MB at R = 10000).
-var entriesPool = sync.Pool{New: func() any { return new([]raftlog.Entry) }}
+var entriesPool partition.Keep[raftlog.Entry]
 
 // decodeInOrder decodes ps.files[i] for every i in idx (the codecs bound a
 // Table walk by the LastIndex hint) and hands each result
@@ -90,8 +87,7 @@ func (ps *psLog) decodeInOrder(idx []int, hint int64, hold bool,
 					done()
 				}
 				if prepare != nil {
-					r.es = entriesPool.Get().(*[]raftlog.Entry)
-					*r.es = prepare(i, r.d, (*r.es)[:0])
+					r.es = prepare(i, r.d, entriesPool.Get(0))
 				}
 				results[k] <- r
 			}()
@@ -113,10 +109,7 @@ func (ps *psLog) decodeInOrder(idx []int, hint int64, hold bool,
 		if r.err != nil {
 			return r.err
 		}
-		var es []raftlog.Entry
-		if r.es != nil {
-			es = *r.es
-		}
+		es := r.es
 		if hold {
 			ps.held = heldFile{name: ps.files[i].Name, r: r.r}
 		}

@@ -7,7 +7,6 @@ package partition
 import (
 	"fmt"
 	"io"
-	"sync"
 
 	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/format"
@@ -237,27 +236,18 @@ func (d Decoded) SlotAt(s int64) Slot {
 // could otherwise ask for 53 million slots up front.
 const maxSlotHint = 4 << 10
 
-// slotPool keeps Slots slices that Recycle handed back: logdir decodes
-// every partition two or three times, each about 1 MB of Slots at R = 10000.
-var slotPool = sync.Pool{New: func() any { return new([]Slot) }}
+// slots keeps Slots slices that Recycle handed back: logdir decodes every
+// partition two or three times, each about 1 MB of Slots at R = 10000.
+var slots Keep[Slot]
 
 // NewSlots returns an empty Slots slice with room for at least hint slots,
 // reusing a recycled one when there is one.
-func NewSlots(hint int) []Slot {
-	p := slotPool.Get().(*[]Slot)
-	if s := (*p)[:0]; cap(s) >= hint {
-		return s
-	}
-	return make([]Slot, 0, hint)
-}
+func NewSlots(hint int) []Slot { return slots.Get(hint) }
 
 // Recycle hands d's Slots to the next decode. Only the owner of d may call
 // it, once it holds no reference into d.Slots; d.Slots is nil afterwards.
 func (d *Decoded) Recycle() {
-	if cap(d.Slots) > 0 {
-		s := d.Slots[:0]
-		slotPool.Put(&s)
-	}
+	slots.Put(d.Slots)
 	d.Slots = nil
 }
 

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/format/partition"
@@ -36,7 +35,7 @@ func (st *sealedState) inlineAt(s int64) (link, bool) {
 // linkPool keeps the inline chains of sealed decodes for the next one: a
 // chain is as long as the partition has entries, and verify decodes every
 // partition two or three times.
-var linkPool = sync.Pool{New: func() any { return new([]link) }}
+var linkPool partition.Keep[link]
 
 // decodeSealed reads the footer, as the library does, and checks every slot
 // against the inline bytes. A footer record that breaks the chain is replaced
@@ -48,15 +47,15 @@ func (dc *decoder) decodeSealed(footerStart int64, onlyIfChained bool) bool {
 	dc.d.Sealed = true
 	dc.checkP0Slot0(footerStart)
 	start, slot := startOf(dc.f.Number)
-	links := linkPool.Get().(*[]link)
-	defer func() { clear(*links); linkPool.Put(links) }()
+	links := linkPool.Get(0)
+	defer func() { linkPool.Put(links) }()
 	st := &sealedState{
 		footerStart: footerStart,
 		firstSlot:   slot,
 		prevEnd:     HeaderSize,
 		chainKnown:  true,
 		dataEnd:     HeaderSize,
-		inline:      (*links)[:0],
+		inline:      links,
 	}
 	walker{
 		f:     dc.f,
@@ -67,7 +66,7 @@ func (dc *decoder) decodeSealed(footerStart int64, onlyIfChained bool) bool {
 		start,
 		slot,
 	)
-	*links = st.inline
+	links = st.inline
 	// Every link is a record read from the file: room for their slots now
 	// costs no more than growing slot by slot, without the copies.
 	if want := int(min(slot+int64(len(st.inline))+1, dc.r)); want > cap(dc.d.Slots) {

@@ -73,6 +73,10 @@ func (w *Writer) SealOnClose() error { return w.beforeFirst(func() { w.sealPlan 
 // entry (LeadingStubs unless told); it must come before the first Append.
 func (w *Writer) SetLeading(l Leading) error { return w.beforeFirst(func() { w.leading = l }) }
 
+// footerPrealloc bounds the records a Writer makes room for up front (640
+// KB): a huge R grows as the entries come.
+const footerPrealloc = 16 << 10
+
 // beforeFirst applies a setting, or refuses it after the first Append.
 func (w *Writer) beforeFirst(set func()) error {
 	if w.started {
@@ -117,6 +121,9 @@ func (w *Writer) Append(slot int64, rec record.Record, payload io.Reader) error 
 	}
 	if err := w.copyPayload(payload, rec.Length); err != nil {
 		return err
+	}
+	if w.tab.recs == nil { // room for the partition's records at once, not grown by doubling
+		w.tab.recs = make([]record.Record, 0, min(w.tab.r, footerPrealloc))
 	}
 	w.tab.recs = append(w.tab.recs, rec)
 	w.lastAppend = slot
