@@ -195,6 +195,10 @@ var (
 			"none of them is committed; the library throws MissingPartitionException when it reads them",
 			Fix: run(repairCmd, "lowers LastIndex to the last entry on disk")})
 
+	// sealFix is the fix of every form of unsealed-partition.
+	sealFix = run(repairCmd, "seals the partition from its inline records — before the node runs DotNext 5.7.3 "+
+		"or later")
+
 	UnsealedPartition = define("unsealed-partition", PersistentState,
 		"A Table partition that is not sealed and does not hold LastIndex: DotNext ≥ 5.7.3 reads all its entries "+
 			"as empty (the 5.4–5.7.2 → 5.7.3+ upgrade hazard, or a 5.7.3+ crash with the last append still "+
@@ -202,19 +206,16 @@ var (
 			"records: only a later upgrade to 5.7.3+ loses the entries.",
 		Form{Severity: Error, Text: "partition {number} is not sealed and does not hold LastIndex {last}: DotNext " +
 			"≥ 5.7.3 reads entries {entries} as empty (Term 0, Length 0){lost}",
-			Fix: run(repairCmd, "seals the partition from its inline records — before the node runs DotNext 5.7.3 "+
-				"or later")},
+			Fix: sealFix},
 		Form{Name: "target", Severity: Warning, Text: "partition {number} is not sealed and does not hold " +
 			"LastIndex {last}: DotNext ≥ 5.7.3 reads entries {entries} as empty (Term 0, Length 0){lost}; DotNext " +
 			"{target} (--target-version) reads them by their chained records, so only a later upgrade to 5.7.3+ " +
 			"loses them",
-			Fix: run(repairCmd, "seals the partition from its inline records — before the node runs DotNext 5.7.3 "+
-				"or later")},
+			Fix: sealFix},
 		Form{Name: "file", Severity: Error, Text: "unsealed partition wholly before LastIndex {last} ({indexes}): " +
 			"DotNext ≥ 5.7.3 does not scan it and reads every entry of it as empty (Term 0, Length 0), committed " +
 			"ones included; 5.4–5.7.2 scan it",
-			Fix: run(repairCmd, "seals the partition from its inline records — before the node runs DotNext 5.7.3 "+
-				"or later")})
+			Fix: sealFix})
 
 	ZeroLeadingSlots = define("zero-leading-slots", PersistentState,
 		"An unsealed Table partition whose never-written slots before its first entry (the slots at or below an "+

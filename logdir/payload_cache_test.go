@@ -18,22 +18,8 @@ import (
 // partition files than maxOpenFiles (so the hot file's handle is evicted
 // and reopened).
 func TestPayloadThroughHotReader(t *testing.T) {
-	dir := t.TempDir()
-	s := gen.Spec{
-		Config:  ps.Config{Format: format.Legacy, R: 3},
-		Entries: int64(3*maxOpenFiles + 10),
-		SizeMin: 0,
-		SizeMax: 200,
-		Seed:    3,
-	}
-	if _, err := gen.Generate(dir, s); err != nil {
-		t.Fatal(err)
-	}
-	l, err := Open(dir, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
+	l, dir := generated(t, gen.Spec{Config: ps.Config{Format: format.Legacy, R: 3},
+		Entries: int64(3*maxOpenFiles + 10), SizeMin: 0, SizeMax: 200, Seed: 3})
 	var all []raftlog.Entry
 	if err := l.Entries(l.First, l.Last, func(e raftlog.Entry) bool { all = append(all, e); return true }); err != nil {
 		t.Fatal(err)
@@ -78,4 +64,19 @@ func payloadOnDisk(t *testing.T, dir string, e raftlog.Entry) []byte {
 		want = append(want, b[sp.Offset:sp.Offset+sp.Length]...)
 	}
 	return want
+}
+
+// generated is a log made by gen in a temporary directory, opened.
+func generated(t *testing.T, s gen.Spec) (*Log, string) {
+	t.Helper()
+	dir := t.TempDir()
+	if _, err := gen.Generate(dir, s); err != nil {
+		t.Fatal(err)
+	}
+	l, err := Open(dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	return l, dir
 }

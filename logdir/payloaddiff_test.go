@@ -14,16 +14,8 @@ import (
 // first differing byte, one payload a prefix of the other, a span cut
 // short by the end of its file.
 func TestPayloadDiffOneSpanIsStreaming(t *testing.T) {
-	dir := t.TempDir()
-	if _, err := gen.Generate(dir, gen.Spec{Config: ps.Config{Format: format.Legacy, R: 8}, Entries: 20,
-		SizeMin: 40, SizeMax: 300, Seed: 5}); err != nil {
-		t.Fatal(err)
-	}
-	l, err := Open(dir, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
+	l, _ := generated(t, gen.Spec{Config: ps.Config{Format: format.Legacy, R: 8}, Entries: 20,
+		SizeMin: 40, SizeMax: 300, Seed: 5})
 	var all []raftlog.Entry
 	if err := l.Entries(l.First, l.Last, func(e raftlog.Entry) bool {
 		if !e.IsSnapshot && len(e.Payload) == 1 && e.Length >= 40 {

@@ -150,7 +150,7 @@ func (dec *decoder) invalid(slot *partition.Slot, msg string) {
 // writer never reuses a payload address (spec §3.2, §3.4).
 func (dec *decoder) checkOverlaps() {
 	slots := dec.d.Slots // by index: a Slot is 100 bytes, not worth a copy per slot
-	var o overlaps
+	o := overlaps{reach: -1, reachSlot: -1}
 	// The library writes payloads in slot order: then one walk over the
 	// slots finds every overlap, without a copy of the spans or a sort.
 	if dec.payloadsInOrder() {
@@ -196,18 +196,12 @@ func (dec *decoder) payloadsInOrder() bool {
 	return true
 }
 
-// overlaps is the furthest end of the spans seen so far, in ascending
-// offset order.
-type overlaps struct {
-	reach, reachSlot int64
-	started          bool
-}
+// overlaps is the furthest end of the spans seen so far (-1 before the
+// first), in ascending offset order.
+type overlaps struct{ reach, reachSlot int64 }
 
 // next reports the span when it starts before the reach of the spans before it.
 func (o *overlaps) next(dec *decoder, off, end, slot int64) {
-	if !o.started {
-		o.reach, o.reachSlot, o.started = -1, -1, true
-	}
 	if off < o.reach {
 		dec.add(issue(finding.PayloadOverlap, dec.form(slot), off, slot, finding.F{"slot": slot,
 			"start": off, "end": end, "prevSlot": o.reachSlot, "reach": o.reach}))
