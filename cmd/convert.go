@@ -117,7 +117,7 @@ func (o *convertOptions) openScanned(c *cli.Context, dir string) (*logdir.Log, *
 		return nil, nil, err
 	}
 	scan := convert.NewInputScan()
-	l, _, _, err := logdir.OpenChecked(dir, o.in.log, nil, scan.Each)
+	l, _, _, err := logdir.OpenChecked(dir, o.in.log, scan.Begin, scan.Each)
 	if err != nil {
 		return nil, nil, err
 	}

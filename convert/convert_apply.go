@@ -89,7 +89,7 @@ func Apply(c *Conversion, dir string, o Options, w txn.Config) (*Result, error) 
 // conversion) with the scan of its open (InputScan).
 func planOn(dir string, o Options) (*Conversion, error) {
 	scan := NewInputScan()
-	l, _, _, err := logdir.OpenChecked(dir, o.Log.Open(), nil, scan.Each)
+	l, _, _, err := logdir.OpenChecked(dir, o.Log.Open(), scan.Begin, scan.Each)
 	if err != nil {
 		return nil, err
 	}

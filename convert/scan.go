@@ -19,6 +19,10 @@ type InputScan struct {
 // NewInputScan returns an empty scan, for logdir.OpenChecked's each.
 func NewInputScan() *InputScan { return &InputScan{first: -1} }
 
+// Begin starts the scan again: logdir.OpenChecked tells begin before the
+// first entry of its walk, and again when it drops a walk and starts over.
+func (s *InputScan) Begin(_, _ int64) { *s = InputScan{first: -1} }
+
 // Each takes the next entry the open replays (the snapshot is skipped).
 func (s *InputScan) Each(e raftlog.Entry) {
 	if s.broken || e.IsSnapshot {

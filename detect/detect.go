@@ -70,6 +70,10 @@ type Result struct {
 	conf    Confidence
 	Listing *Listing         `json:"-"`
 	State   *nodestate.State `json:"-"`
+
+	decided   bool                     // Begin decided alone, or Finish ran
+	stateSum  nodestate.ChecksumStatus // node.state's checksum, for Finish
+	stateSize int64                    // node.state's size, -1 without one
 }
 
 // Conf is the directory confidence as a value.
@@ -77,15 +81,35 @@ func (r *Result) Conf() Confidence { return r.conf }
 
 // Directory detects the format of a log directory.
 func Directory(dir string, o Overrides) (*Result, error) {
+	res, err := Begin(dir, o)
+	if err != nil || res.Decided() {
+		return res, err
+	}
+	files, err := classifyAll(res.Listing.Partitions)
+	if err != nil {
+		return nil, err
+	}
+	res.Finish(files, o)
+	return res, nil
+}
+
+// Begin is Directory up to the probes of the partition files: the listing
+// and node.state. A WriteAheadLog and the 3.1–3.3 layout are decided then
+// (Decided); otherwise the caller probes every partition file (Probe, in
+// Listing.Partitions order) and hands the results to Finish. Directory does
+// both; a reader that opens every file anyway probes it on that open.
+func Begin(dir string, o Overrides) (*Result, error) {
 	l, err := List(dir)
 	if err != nil {
 		return nil, err
 	}
 	res := &Result{Dir: dir, Listing: l, Files: []FileResult{}}
 	if (l.NodeState == "" && len(l.WALMarkers) > 0) || o.Format == format.WAL {
+		res.decided = true
 		return res.detectWAL(o)
 	}
 	if len(l.MetaFiles) > 0 {
+		res.decided = true
 		res.Format, res.conf = format.Meta3x, partition.High
 		res.Evidence = append(
 			res.Evidence,
@@ -97,18 +121,17 @@ func Directory(dir string, o Overrides) (*Result, error) {
 		res.Confidence = res.conf.String()
 		return res, nil
 	}
-	stateSum := nodestate.ChecksumAbsent
-	stateSize := int64(-1)
+	res.stateSum, res.stateSize = nodestate.ChecksumAbsent, -1
 	if l.NodeState != "" {
 		b, size, err := ReadHead(l.NodeState, nodestate.Size)
-		stateSize = size
+		res.stateSize = size
 		if err != nil {
 			return nil, err
 		}
 		s := nodestate.Decode(b)
 		res.State = &s
 		if size == nodestate.Size {
-			stateSum = nodestate.Status(b)
+			res.stateSum = nodestate.Status(b)
 		}
 		res.Evidence = append(
 			res.Evidence,
@@ -123,17 +146,24 @@ func Directory(dir string, o Overrides) (*Result, error) {
 	} else {
 		res.Evidence = append(res.Evidence, "no node.state: indexes cannot be checked against it")
 	}
-	files, err := classifyAll(l.Partitions)
-	if err != nil {
-		return nil, err
-	}
-	res.Files = files
-	res.vote(o)
-	res.inferGeometry(o)
-	res.Writers = res.writers(stateSum)
-	res.seeDamage(stateSize, stateSum)
-	res.Confidence = res.conf.String()
 	return res, nil
+}
+
+// Decided reports whether Begin decided the directory without probing its
+// partition files (a WriteAheadLog, the 3.1–3.3 layout), or Finish has run.
+func (r *Result) Decided() bool { return r.decided }
+
+// Finish decides the directory from its partition files' results, one per
+// Listing.Partitions entry in that order: the format vote, R and M, the
+// writers and the damage seen.
+func (r *Result) Finish(files []FileResult, o Overrides) {
+	r.decided = true
+	r.Files = files
+	r.vote(o)
+	r.inferGeometry(o)
+	r.Writers = r.writers(r.stateSum)
+	r.seeDamage(r.stateSize, r.stateSum)
+	r.Confidence = r.conf.String()
 }
 
 // File detects the format of one partition file on its own.
@@ -188,10 +218,7 @@ func classifyAll(ps []PartitionFile) ([]FileResult, error) {
 func classify(p PartitionFile) (FileResult, error) {
 	fr := FileResult{Name: p.Name, Size: p.Size}
 	if p.Size == 0 {
-		fr.Format, fr.conf = format.Empty, partition.None
-		fr.Evidence = []string{"0-byte file: no format information (created but never flushed)"}
-		fr.Confidence = "n/a"
-		return fr, nil
+		return emptyFile(fr), nil
 	}
 	h, err := os.Open(p.Path)
 	if err != nil {
@@ -205,6 +232,27 @@ func classify(p PartitionFile) (FileResult, error) {
 	r, release := partition.OpenFile(h, p.Size, false)
 	defer release()
 	return probeFile(fr, partition.File{R: r, Size: p.Size, Name: p.Name, Number: num}), nil
+}
+
+// Probe classifies partition file p, open as f (f.Size = p.Size), as
+// Directory does: the result for Finish.
+func Probe(p PartitionFile, f partition.File) FileResult {
+	fr := FileResult{Name: p.Name, Size: p.Size}
+	if p.Size == 0 {
+		return emptyFile(fr)
+	}
+	return probeFile(fr, f)
+}
+
+// Classify opens and classifies partition files ps on all cores, as
+// Directory does: the results for Finish, in order.
+func Classify(ps []PartitionFile) ([]FileResult, error) { return classifyAll(ps) }
+
+func emptyFile(fr FileResult) FileResult {
+	fr.Format, fr.conf = format.Empty, partition.None
+	fr.Evidence = []string{"0-byte file: no format information (created but never flushed)"}
+	fr.Confidence = "n/a"
+	return fr
 }
 
 // probeFile runs the codec table's probes on an open, non-empty file; fr

@@ -50,6 +50,10 @@ var entriesPool partition.Keep[raftlog.Entry]
 // slots) reach use with d, so that building them runs on all cores too and
 // use only consumes them. prepare must only read ps; use must not keep es.
 //
+// During a one-pass scan (ps.spec), every file is also probed, on the open
+// its decode read (speculation.probe), after the decode: the probe takes the
+// decode's walks from the file's memo instead of walking again.
+//
 // With hold, the bytes the decode read stay open until use returns, and
 // the Log's payload reads of that file come from them (see Log.reader):
 // the entries' payloads are not read from the file a second time.
@@ -81,6 +85,9 @@ func (ps *psLog) decodeInOrder(idx []int, hint int64, hold bool,
 					return
 				}
 				r := decoded{d: ps.codec.Decode(f, ps.geometry(), hint)}
+				if ps.spec != nil {
+					ps.spec.probe(i, ps.files[i], f) // after the decode: its walks are in f.Memo
+				}
 				if hold {
 					r.r, r.release = f.R, done
 				} else {

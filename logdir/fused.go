@@ -16,8 +16,10 @@ import (
 // against the entries on disk) the fused replay is dropped and Check walks
 // again, so the answer is always Check's.
 //
-// begin, when not nil, is told the range of the entries once, before the
-// first of them (a progress bar's total).
+// begin, when not nil, is told the range of the entries before the first of
+// them (a progress bar's total). When the open drops a walk whose format
+// guess detection did not confirm (see onePass), begin is told again and
+// each then sees the entries from the first.
 func OpenChecked(dir string, o Options, begin func(first, last int64), each func(raftlog.Entry)) (*Log,
 	raftlog.Summary, raftlog.Findings, error) {
 	fr := &fusedReplay{each: each, begin: begin}
@@ -62,6 +64,15 @@ type fusedReplay struct {
 	lo          int64 // the first partition entry replayed (after the snapshot)
 	started, ok bool
 	seen        int64 // entries replayed
+}
+
+// restart forgets a replay whose scan was dropped (a one-pass guess that
+// detection did not confirm): the next scan starts it again, telling begin
+// again, and each sees its entries from the first.
+func (fr *fusedReplay) restart() {
+	if fr != nil {
+		*fr = fusedReplay{each: fr.each, begin: fr.begin}
+	}
 }
 
 func (fr *fusedReplay) add(e *raftlog.Entry) {

@@ -98,6 +98,12 @@ type Log struct {
 	// held: the partition file whose entries Entries yields now, as its
 	// decode read it (decodeInOrder with hold); payloads come from it first.
 	held heldFile
+	pass onePassOutcome // how open read a PersistentState log's partition files
+}
+
+// overrides are the settings the user gave, as detection takes them.
+func (o Options) overrides() detect.Overrides {
+	return detect.Overrides{Format: o.Format, R: o.R, M: o.M, WAL: o.WAL}
 }
 
 // Open detects the format of dir and opens it read-only.
@@ -113,7 +119,7 @@ func open(dir string, o Options, fr *fusedReplay) (*Log, error) {
 	if !info.IsDir() {
 		return nil, fmt.Errorf("%s: not a directory (give the log directory that holds node.state or checkpoint)", dir)
 	}
-	det, err := detect.Directory(dir, detect.Overrides{Format: o.Format, R: o.R, M: o.M, WAL: o.WAL})
+	det, err := detect.Begin(dir, o.overrides())
 	if err != nil {
 		return nil, err
 	}
@@ -121,6 +127,22 @@ func open(dir string, o Options, fr *fusedReplay) (*Log, error) {
 		len(l.MetaFiles) == 0 {
 		return nil, fmt.Errorf("%s: not a DotNext log: no node.state, partition files or WriteAheadLog files", dir)
 	}
+	pass := pass1
+	if !det.Decided() {
+		var l *Log
+		if l, pass, err = onePass(dir, det, o, fr); pass == pass1 {
+			return l, err
+		}
+	}
+	l, err := admit(dir, det, o, fr)
+	if l != nil {
+		l.pass = pass
+	}
+	return l, err
+}
+
+// admit opens dir as its finished detection det says, or refuses.
+func admit(dir string, det *detect.Result, o Options, fr *fusedReplay) (*Log, error) {
 	switch det.Format {
 	case format.WAL:
 		if det.Conf() <= detect.Confidence(1) && !o.Force {
@@ -137,20 +159,27 @@ func open(dir string, o Options, fr *fusedReplay) (*Log, error) {
 		if onlySnapshot(det) {
 			// No partition file and no entry after the snapshot: every
 			// format and R read this log the same, as its snapshot alone.
-			return openPS(dir, det, o.Target, fr)
+			return openPS(dir, det, o.Target, fr, nil)
 		}
 		return nil, &ErrUnsure{Dir: dir, Detection: det}
 	}
-	// An R or M the user gave is obeyed even against the evidence: the
-	// conflicts become findings instead of a refusal.
+	if !psAdmits(det, o) {
+		return nil, &ErrUnsure{Dir: dir, Detection: det}
+	}
+	return openPS(dir, det, o.Target, fr, nil)
+}
+
+// psAdmits reports whether the PersistentState reader opens a log detected
+// as det (a PersistentState format): with confidence, or with the geometry
+// the user gave (an R or M the user gave is obeyed even against the
+// evidence: the conflicts become findings instead of a refusal), and an R
+// (and for the sparse format an M) the reader can use.
+func psAdmits(det *detect.Result, o Options) bool {
 	userGeometry := o.R > 0 && (det.Format != format.Sparse || o.M > 0 || det.M > 0)
 	if det.Conf() <= detect.Confidence(1) && !o.Force && !userGeometry {
-		return nil, &ErrUnsure{Dir: dir, Detection: det}
+		return false
 	}
-	if det.R < 2 || (det.Format == format.Sparse && det.M < 1) {
-		return nil, &ErrUnsure{Dir: dir, Detection: det}
-	}
-	return openPS(dir, det, o.Target, fr)
+	return det.R >= 2 && (det.Format != format.Sparse || det.M >= 1)
 }
 
 // onlySnapshot: a PersistentState directory without partition files whose

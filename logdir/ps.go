@@ -39,16 +39,21 @@ type psLog struct {
 	beyond               raftlog.Findings // codec findings about records after LastIndex
 	notRegularLive       map[int64]bool   // numbers of non-regular names reported as live partitions
 	fused                *fusedReplay     // Check's replay run during the scan (OpenChecked), or nil
+	spec                 *speculation     // a one-pass scan's guess and probes (onePass), or nil
 }
 
-func openPS(dir string, det *detect.Result, target release.Version, fr *fusedReplay) (*Log, error) {
+// openPS opens a PersistentState log detected as det. With sp, det is
+// sp's guess: the scan probes every file, and the open stops with
+// errGuessWrong unless detection then confirms the guess.
+func openPS(dir string, det *detect.Result, target release.Version, fr *fusedReplay, sp *speculation) (*Log,
+	error) {
 	l := &Log{Dir: dir, Format: det.Format, Detection: det, R: det.R, M: det.M}
 	codec, err := ps.Codec(det.Format)
 	if err != nil && len(det.Listing.Partitions) > 0 {
 		return nil, fmt.Errorf("%s: %w", dir, err)
 	}
 	p := &psLog{Log: l, codec: codec, files: det.Listing.Partitions, lastHint: -1, target: target,
-		cutState: -1, firstOnDisk: -1}
+		cutState: -1, firstOnDisk: -1, spec: sp}
 	if err := p.readNodeState(det.Listing.NodeState); err != nil {
 		return nil, err
 	}
@@ -57,8 +62,15 @@ func openPS(dir string, det *detect.Result, target release.Version, fr *fusedRep
 	}
 	p.startFused(fr)
 	lastOnDisk, err := p.scan()
+	p.spec = nil
 	if err != nil {
 		return nil, err
+	}
+	if sp != nil {
+		if !sp.confirm() {
+			return nil, errGuessWrong
+		}
+		l.Detection = sp.det // the guess, decided: the same format, R and M
 	}
 	if p.State != nil {
 		p.checkLostState(lastOnDisk, p.maxTerm)
@@ -334,6 +346,9 @@ func (ps *psLog) open(pf detect.PartitionFile) (partition.File, func(), error) {
 	// legacy decode reads the prologue only: a few 64 KiB windows.
 	r, release := partition.OpenFile(h, pf.Size, ps.Format != format.Legacy)
 	f := partition.File{R: r, Size: pf.Size, Name: pf.Name, Number: pf.Number}
+	if ps.spec != nil {
+		f.Memo = &partition.Memo{} // the scan's decode, then its probe (speculation.probe)
+	}
 	return f, func() { release(); h.Close() }, nil
 }
 

@@ -106,6 +106,7 @@ func once(dir string, o logdir.Options, bar func(int64) *progress.Bar) (*Report,
 	// replays its entries (logdir.OpenChecked).
 	var pb *progress.Bar
 	begin := func(first, last int64) {
+		pb.Done() // a walk dropped and started again (see logdir.OpenChecked)
 		if bar != nil {
 			pb = bar(last - first + 1)
 		}

@@ -19,6 +19,37 @@ type File struct {
 	Size   int64
 	Name   string // path relative to the log directory (the file name)
 	Number int64  // partition number parsed from the canonical name
+	// Memo, when not nil, keeps what one pass over these bytes learned for
+	// the next pass over the same open (a probe after the decode): see Memo.
+	Memo *Memo
+}
+
+// Memo holds facts a codec derived from a file's bytes, under keys of the
+// codec's own types, so that a later pass over the same bytes (a probe run
+// after the decode of one open, logdir's one-pass scan) takes them instead
+// of walking the file again. A fact must be a function of the bytes and
+// the key alone: with or without the memo, a codec answers the same. One
+// goroutine uses a Memo.
+type Memo struct{ m map[any]any }
+
+// Put keeps v under k.
+func (m *Memo) Put(k, v any) {
+	if m == nil {
+		return
+	}
+	if m.m == nil {
+		m.m = map[any]any{}
+	}
+	m.m[k] = v
+}
+
+// Get returns what Put kept under k.
+func (m *Memo) Get(k any) (any, bool) {
+	if m == nil {
+		return nil, false
+	}
+	v, ok := m.m[k]
+	return v, ok
 }
 
 // ReadAt reads len(b) bytes at off; it returns how many bytes were read (short at EOF).

@@ -22,6 +22,7 @@ type sealedState struct {
 	t1          []int64 // slots whose inline record is zero
 	t1At        int64   // position of the first of them
 	chained     int64   // footer records, from slot 0 on, that chain (checkFooterChain's rule)
+	used        int64   // checkFooterChain's used-slot count over those records
 }
 
 func (st *sealedState) inlineAt(s int64) (link, bool) {
@@ -77,6 +78,13 @@ func (dc *decoder) decodeSealed(footerStart int64, onlyIfChained bool) bool {
 		fr, _ := dc.f.RecordAt(at)
 		dc.sealedSlot(st, s, fr, at)
 	}
+	// The loop checked checkFooterChain's rule on every footer record: its
+	// answer, for a probe of the same open.
+	if st.chained < dc.r {
+		dc.f.Memo.Put(footerKey{footerStart, dc.r}, footerChain{})
+	} else {
+		dc.f.Memo.Put(footerKey{footerStart, dc.r}, footerChain{used: st.used, ok: true})
+	}
 	if onlyIfChained && st.chained < dc.r {
 		return false
 	}
@@ -99,6 +107,9 @@ func (dc *decoder) sealedSlot(st *sealedState, s int64, fr record.Record, at int
 	case st.chainKnown && footerLinks(fr, st.prevEnd, st.footerStart):
 		if st.chained == s {
 			st.chained++
+			if !fr.IsStub() || inlineCopy(dc.f, st.prevEnd, st.footerStart, fr) {
+				st.used = s + 1
+			}
 		}
 		dc.footerSlot(st, s, fr, at, il)
 	case !st.chainKnown && dc.resyncs(st, fr):

@@ -66,9 +66,29 @@ func tryFooter(f partition.File, footerStart, q int64, checks *int) (r, used int
 	return r, used, ok
 }
 
+// footerKey is the memo key of checkFooterChain's answer (see
+// partition.Memo); decodeSealed leaves it too, having checked the same rule.
+type footerKey struct{ start, r int64 }
+
+type footerChain struct {
+	used int64
+	ok   bool
+}
+
 // checkFooterChain verifies that the r records at footerStart obey the chain
 // rule from 512 (spec §4.4) and returns the used-slot count.
 func checkFooterChain(f partition.File, footerStart, r int64) (used int64, ok bool) {
+	k := footerKey{footerStart, r}
+	if v, ok := f.Memo.Get(k); ok {
+		c := v.(footerChain)
+		return c.used, c.ok
+	}
+	used, ok = footerChainOf(f, footerStart, r)
+	f.Memo.Put(k, footerChain{used, ok})
+	return used, ok
+}
+
+func footerChainOf(f partition.File, footerStart, r int64) (used int64, ok bool) {
 	prevEnd := int64(HeaderSize)
 	for s := int64(0); s < r; s++ {
 		rec, got := f.RecordAt(footerStart + s*recSize)

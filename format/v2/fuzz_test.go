@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/walctl/walctl/finding"
@@ -54,6 +55,7 @@ func FuzzDecode(f *testing.F) {
 		if slow := decode(file, g, int64(lastIndex), false); !reflect.DeepEqual(slow, d) {
 			t.Fatalf("the sealed shortcut decodes differently:\n%+v\nwithout it:\n%+v", d, slow)
 		}
+		checkMemo(t, file, g, int64(lastIndex), d)
 		if len(d.Issues) == 0 {
 			// accepted without remark: encode(decode(x)) must be x
 			if got := reencode(t, file, d); !bytes.Equal(got, data) {
@@ -215,4 +217,58 @@ func fuzzEntry(body []byte, i int64) (record.Record, []byte) {
 		payload[k] = at(int64(k) + 5)
 	}
 	return rec, payload
+}
+
+// checkMemo: a probe and a decode over one open that share a memo (logdir's
+// one-pass scan) answer what each answers alone, in either order.
+func checkMemo(t *testing.T, file partition.File, g partition.Geometry, lastIndex int64, d partition.Decoded) {
+	t.Helper()
+	p := Probe(file)
+	for _, decodeFirst := range []bool{true, false} {
+		m := file
+		m.Memo = &partition.Memo{}
+		var dm partition.Decoded
+		var pm partition.Probe
+		if decodeFirst {
+			dm, pm = Decode(m, g, lastIndex), Probe(m)
+		} else {
+			pm, dm = Probe(m), Decode(m, g, lastIndex)
+		}
+		if !reflect.DeepEqual(dm, d) {
+			t.Fatalf("decode with a memo (after the probe: %v) differs:\n%+v\nwithout:\n%+v", !decodeFirst, dm, d)
+		}
+		if !reflect.DeepEqual(pm, p) {
+			t.Fatalf("probe with a memo (after the decode: %v) differs:\n%+v\nwithout:\n%+v", decodeFirst, pm, p)
+		}
+	}
+}
+
+// TestProbeTakesTheDecodesWalks: after the decode of a sealed partition, a
+// probe of the same open takes the inline walk and the footer check from
+// the memo (memo entries made wrong on purpose show in its answer).
+func TestProbeTakesTheDecodesWalks(t *testing.T) {
+	b := exampleE1() // R = 4, partition 1, sealed: footer at 704, 4 slots used
+	m := memFile("x", 1, b)
+	m.Memo = &partition.Memo{}
+	if d := Decode(m, partition.Geometry{R: 4}, -1); !d.Sealed {
+		t.Fatal("E1 is not decoded as sealed")
+	}
+	start, slot := startOf(1)
+	wk, fk := walkKey{end: 704, limit: 4, start: start, slot: slot}, footerKey{start: 704, r: 4}
+	v, okW := m.Memo.Get(wk)
+	_, okF := m.Memo.Get(fk)
+	if !okW || !okF {
+		t.Fatalf("the decode left no walk (%v) or footer check (%v) in the memo", okW, okF)
+	}
+	res := v.(walkResult)
+	res.records = 999_999
+	m.Memo.Put(wk, res)
+	m.Memo.Put(fk, footerChain{used: 3, ok: true})
+	if plain := Probe(memFile("x", 1, b)); plain.UsedSlots != 4 {
+		t.Fatalf("E1's probe uses %d slots, not 4", plain.UsedSlots)
+	}
+	p := Probe(m)
+	if !strings.Contains(strings.Join(p.Evidence, "; "), "999999 records") || p.UsedSlots != 3 {
+		t.Fatalf("the probe did not take the memo: used %d, evidence %v", p.UsedSlots, p.Evidence)
+	}
 }

@@ -62,7 +62,24 @@ type walker struct {
 	visit func(link) // nil to only count
 }
 
+// walkKey is the memo key of a walk's result (see partition.Memo): the
+// result depends on the bytes, the bounds and the start alone, not on visit.
+type walkKey struct{ end, limit, start, slot int64 }
+
+// walk walks the chain from start (the record of slot) and summarises it. A
+// walk that only counts takes the result of the same walk over the same open
+// from f.Memo (a probe after the decode); every walk leaves its result there.
 func (w walker) walk(start, slot int64) walkResult {
+	k := walkKey{w.end, w.limit, start, slot}
+	if v, ok := w.f.Memo.Get(k); ok && w.visit == nil {
+		return v.(walkResult)
+	}
+	res := w.run(start, slot)
+	w.f.Memo.Put(k, res)
+	return res
+}
+
+func (w walker) run(start, slot int64) walkResult {
 	res := walkResult{t1Slot: -1}
 	pos, done := start, false
 	for !done {
