@@ -94,11 +94,22 @@ func onePass(dir string, det *detect.Result, o Options, fr *fusedReplay) (*Log, 
 	guessed := *det // the scan reads the format, R and M, and the listing
 	guessed.Format, guessed.R, guessed.M = g.format, g.r, g.m
 	l, err := openPS(dir, &guessed, o.Target, fr, sp)
-	if errors.Is(err, errGuessWrong) {
+	switch {
+	case err == nil:
+		return l, pass1, nil
+	case errors.Is(err, errGuessWrong):
 		fr.restart()
 		return nil, passDropped, nil
 	}
-	return l, pass1, err
+	// An error on the way (a file that cannot be read): detection, then
+	// the scan, decide which error a plain open meets first.
+	fr.restart()
+	again, err := detect.Directory(dir, o.overrides())
+	if err != nil {
+		return nil, pass1, err
+	}
+	*det = *again
+	return nil, passDropped, nil
 }
 
 // guessOf is the format and geometry the first partition file proves, or

@@ -142,6 +142,7 @@ func TestOnePassIsTwoPass(t *testing.T) {
 	run("table log with a legacy partition 0", table, Options{})
 	run("table log with a legacy partition 0", table, Options{R: 4})
 	checkRestart(t, table)
+	checkVanished(t, fixtures.Copy(t, table))
 	if seen[pass1] == 0 || seen[passNoGuess] == 0 || seen[passDropped] == 0 {
 		t.Fatalf("outcomes %v: one pass, no guess and a dropped guess must all be tested", seen)
 	}
@@ -177,4 +178,31 @@ func checkRestart(t *testing.T, dir string) {
 		t.Fatalf("after the restart: %d entries, %+v, %v; Check: %d entries, %+v, %v", len(got), sum, fs,
 			len(want), wantSum, wantFs)
 	}
+}
+
+// checkVanished: a file that cannot be read during the one-pass scan (here
+// one removed after the listing) makes onePass detect the directory again
+// from scratch, so that open then gives what a plain open of the directory
+// as it now is gives.
+func checkVanished(t *testing.T, dir string) {
+	t.Helper()
+	det, err := detect.Begin(dir, detect.Overrides{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(filepath.Join(dir, "2")); err != nil {
+		t.Fatal(err)
+	}
+	l, pass, err := onePass(dir, det, Options{}, nil)
+	if l != nil || err != nil || pass != passDropped {
+		t.Fatalf("onePass with a vanished file: %v, pass %d, %v", l, pass, err)
+	}
+	fresh, err := detect.Directory(dir, detect.Overrides{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(det, fresh) {
+		t.Fatalf("onePass left the detection\n%+v\nnot the directory's\n%+v", det, fresh)
+	}
+	checkOnePass(t, "a partition file vanished", dir, Options{})
 }
