@@ -5,6 +5,7 @@ import (
 	"io"
 	"sync"
 
+	"github.com/walctl/walctl/format/partition"
 	"github.com/walctl/walctl/raftlog"
 )
 
@@ -59,25 +60,48 @@ func PayloadDiff(la *Log, a raftlog.Entry, lb *Log, b raftlog.Entry) (int64, err
 // bytes present on disk are compared as Payload's reader yields them: a
 // span cut short by the end of its file ends there.
 func spanDiff(la *Log, a raftlog.Span, lb *Log, b raftlog.Span) (int64, error) {
-	ba, bb := copyBuffers.Get().(*[]byte), copyBuffers.Get().(*[]byte)
-	defer copyBuffers.Put(ba)
-	defer copyBuffers.Put(bb)
-	na, err := la.readSpan(a, *ba)
+	va, bufA, err := la.spanBytes(a)
+	if bufA != nil {
+		defer copyBuffers.Put(bufA)
+	}
 	if err != nil {
 		return 0, err
 	}
-	nb, err := lb.readSpan(b, *bb)
+	vb, bufB, err := lb.spanBytes(b)
+	if bufB != nil {
+		defer copyBuffers.Put(bufB)
+	}
 	if err != nil {
 		return 0, err
 	}
-	n := min(na, nb)
-	if i := firstDiff((*ba)[:n], (*bb)[:n]); i >= 0 {
+	n := min(len(va), len(vb))
+	if i := firstDiff(va[:n], vb[:n]); i >= 0 {
 		return int64(i), nil
 	}
-	if na != nb {
+	if len(va) != len(vb) {
 		return int64(n), nil
 	}
 	return -1, nil
+}
+
+// spanBytes are the bytes of s (s.Length ≤ copySize) on disk, fewer where
+// the file ends first: from the held file's memory when it holds them (no
+// copy), else read into a copy buffer, returned as buf for the caller to
+// give back.
+func (l *Log) spanBytes(s raftlog.Span) (b []byte, buf *[]byte, err error) {
+	if s.Length <= 0 {
+		return nil, nil, nil
+	}
+	if w, ok := l.held.r.(*partition.Whole); ok && l.held.name == s.File && s.Offset >= 0 {
+		b := w.Bytes()
+		if s.Offset >= int64(len(b)) {
+			return nil, nil, nil
+		}
+		return b[s.Offset:min(int64(len(b)), s.Offset+s.Length)], nil, nil
+	}
+	buf = copyBuffers.Get().(*[]byte)
+	n, err := l.readSpan(s, *buf)
+	return (*buf)[:n], buf, err
 }
 
 // readSpan reads s (s.Length ≤ len(buf)) into buf: the number of bytes on

@@ -336,15 +336,17 @@ func (ps *psLog) readSnapshot(path string) error {
 
 // open returns the codec view of one partition file and the function that
 // closes it.
-func (ps *psLog) open(pf detect.PartitionFile) (partition.File, func(), error) {
+func (ps *psLog) open(pf detect.PartitionFile, hold bool) (partition.File, func(), error) {
 	h, err := os.Open(pf.Path)
 	if err != nil {
 		return partition.File{}, nil, err
 	}
 	// The codecs read 40-byte records. A Table or sparse decode reads them
 	// from one end of the file to the other: one read of the whole file. A
-	// legacy decode reads the prologue only: a few 64 KiB windows.
-	r, release := partition.OpenFile(h, pf.Size, ps.Format != format.Legacy)
+	// legacy decode reads the prologue only: a few 64 KiB windows, unless
+	// the bytes are held for the entries' payloads (decodeInOrder's hold),
+	// which then come from the same read.
+	r, release := partition.OpenFile(h, pf.Size, ps.Format != format.Legacy || hold)
 	f := partition.File{R: r, Size: pf.Size, Name: pf.Name, Number: pf.Number}
 	if ps.spec != nil {
 		f.Memo = &partition.Memo{} // the scan's decode, then its probe (speculation.probe)
