@@ -59,8 +59,9 @@ func seed(dir string) []byte {
 }
 
 // FuzzOpenDir: detection, decoding, entries and replay of a whole directory
-// never panic, give the same result twice, and every payload span and
-// record lies inside its file.
+// never panic, give the same result twice, every payload span and record
+// lies inside its file, and the one-pass open answers as detection followed
+// by a scan.
 func FuzzOpenDir(f *testing.F) {
 	dirs, _ := filepath.Glob(filepath.Join(fixtures.Root(), "*", "*", "wal", "node.state"))
 	for _, d := range dirs {
@@ -84,6 +85,7 @@ func FuzzOpenDir(f *testing.F) {
 		if first, second := openAndReplay(t, dir, o), openAndReplay(t, dir, o); first != second {
 			t.Fatalf("%+v: not deterministic:\n%s\n---\n%s", o, first, second)
 		}
+		checkOnePass(t, "fuzz input", dir, o) // one read of each file answers as two
 	})
 }
 

@@ -123,9 +123,8 @@ func open(dir string, o Options, fr *fusedReplay) (*Log, error) {
 	if err != nil {
 		return nil, err
 	}
-	if l := det.Listing; l.NodeState == "" && len(l.Partitions) == 0 && len(l.WALMarkers) == 0 &&
-		len(l.MetaFiles) == 0 {
-		return nil, fmt.Errorf("%s: not a DotNext log: no node.state, partition files or WriteAheadLog files", dir)
+	if err := notALog(dir, det.Listing); err != nil {
+		return nil, err
 	}
 	pass := pass1
 	if !det.Decided() {
@@ -139,6 +138,14 @@ func open(dir string, o Options, fr *fusedReplay) (*Log, error) {
 		l.pass = pass
 	}
 	return l, err
+}
+
+// notALog refuses a directory that holds none of a log's files.
+func notALog(dir string, l *detect.Listing) error {
+	if l.NodeState == "" && len(l.Partitions) == 0 && len(l.WALMarkers) == 0 && len(l.MetaFiles) == 0 {
+		return fmt.Errorf("%s: not a DotNext log: no node.state, partition files or WriteAheadLog files", dir)
+	}
+	return nil
 }
 
 // admit opens dir as its finished detection det says, or refuses.

@@ -22,8 +22,14 @@ func openTwoPass(dir string, o Options, fr *fusedReplay) (*Log, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := notALog(dir, det.Listing); err != nil {
+		return nil, err
+	}
 	return admit(dir, det, o, fr)
 }
+
+// maxCompared bounds the entries checkOnePass compares one by one.
+const maxCompared = 1 << 14
 
 // checkOnePass opens dir with open (one pass where it can) and with
 // openTwoPass, plain and with the fused replay, and requires the same log:
@@ -58,6 +64,9 @@ func checkOnePass(t *testing.T, name, dir string, o Options) onePassOutcome {
 	same("partitions", one.Partitions, two.Partitions)
 	same("findings", one.Findings, two.Findings)
 	same("bounds", []int64{one.First, one.Last}, []int64{two.First, two.Last})
+	if one.Last-one.First > maxCompared {
+		return one.pass // a node.state far ahead of the files: millions of missing entries
+	}
 	check := func(l *Log) ([]raftlog.Entry, raftlog.Summary, raftlog.Findings) {
 		var es []raftlog.Entry
 		sum, fs, err := l.Check(func(e raftlog.Entry) { es = append(es, e) })
