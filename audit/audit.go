@@ -180,7 +180,55 @@ func (r *Report) String() string {
 // exp says the write must keep. A failed proof is a *Violation (wrapping
 // ErrViolation) naming the first difference; other errors say that one of
 // the two could not be read (the proof is then not given either).
-func Prove(input, output string, exp Expect) (*Report, error) {
+func Prove(input, output string, exp Expect) (*Report, error) { return ProveRead(nil, input, output, exp) }
+
+// Read is the audit's reading of an input begun ahead (Begin), while a
+// write stages its output: the same open Prove makes of the input, made
+// earlier. Nothing a write does changes its input before the audit.
+type Read struct {
+	input string
+	done  chan struct{}
+	l     *logdir.Log
+	how   string
+	err   error
+	taken bool
+}
+
+// Begin starts reading input as Prove with exp will, on another goroutine.
+func Begin(input string, exp Expect) *Read {
+	r := &Read{input: input, done: make(chan struct{})}
+	go func() {
+		defer close(r.done)
+		r.l, r.how, r.err = openInput(input, exp.In)
+	}()
+	return r
+}
+
+// Close waits for the read and closes what Prove did not take.
+func (r *Read) Close() {
+	if r == nil {
+		return
+	}
+	<-r.done
+	if !r.taken && r.l != nil {
+		r.l.Close()
+	}
+	r.taken = true
+}
+
+// take is the input as read ahead when r read this input (Prove then owns
+// the log), else read now.
+func (r *Read) take(input string, hint logdir.Options) (*logdir.Log, string, error) {
+	if r == nil || r.taken || r.input != input {
+		return openInput(input, hint)
+	}
+	<-r.done
+	r.taken = true
+	return r.l, r.how, r.err
+}
+
+// ProveRead is Prove with the input read ahead by r (nil: read it now).
+func ProveRead(r *Read, input, output string, exp Expect) (*Report, error) {
 	// The two logs are opened at once, on two cores: neither open reads
 	// anything of the other (openAsDetected needs nothing of the input).
 	early := make(chan detected, 1)
@@ -189,7 +237,7 @@ func Prove(input, output string, exp Expect) (*Report, error) {
 		d.l, d.det, d.err = openAsDetected(output, exp)
 		early <- d
 	}()
-	in, how, err := openInput(input, exp.In)
+	in, how, err := r.take(input, exp.In)
 	pre := <-early
 	if err != nil {
 		if pre.l != nil {

@@ -108,6 +108,20 @@ func v2Out(r int64) audit.Expect { return audit.Expect{Out: logdir.Options{Forma
 func prove(t *testing.T, in, out string, exp audit.Expect) (*audit.Report, *audit.Violation) {
 	t.Helper()
 	rep, err := audit.Prove(in, out, exp)
+	// The same with the input read ahead (as a write's audit reads it while
+	// the output is staged), and with a read of another directory, which
+	// Prove must not take for the input. (An observer would see them all.)
+	for _, ahead := range []string{in, out} {
+		if exp.Observe != nil {
+			break
+		}
+		r := audit.Begin(ahead, exp)
+		rep2, err2 := audit.ProveRead(r, in, out, exp)
+		r.Close()
+		if fmt.Sprint(err2) != fmt.Sprint(err) || !reflect.DeepEqual(rep2, rep) {
+			t.Fatalf("read ahead (%s): %v, %+v; Prove: %v, %+v", ahead, err2, rep2, err, rep)
+		}
+	}
 	if err == nil {
 		return rep, nil
 	}

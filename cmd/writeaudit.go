@@ -15,15 +15,31 @@ import (
 // index never raised — whose report goes to *report, then the command's
 // own checks. It is built here, once, for every write path.
 func writeAuditor(exp audit.Expect, report **audit.Report, checks txn.Auditor) txn.Auditor {
-	proof := txn.AuditFunc(func(input, output string) error {
-		rep, err := audit.Prove(input, output, exp)
-		if err != nil {
-			return fmt.Errorf("the write is not proven: %w", err)
-		}
-		if report != nil {
-			*report = rep
-		}
-		return nil
-	})
-	return txn.All(proof, checks)
+	return txn.All(&proof{exp: exp, report: report}, checks)
+}
+
+// proof is audit.Prove as a txn.Preparer: the input is read (audit.Begin)
+// while the output is staged.
+type proof struct {
+	exp    audit.Expect
+	report **audit.Report
+	read   *audit.Read
+}
+
+func (p *proof) Prepare(input string) { p.read = audit.Begin(input, p.exp) }
+
+func (p *proof) Release() {
+	p.read.Close()
+	p.read = nil
+}
+
+func (p *proof) Audit(input, output string) error {
+	rep, err := audit.ProveRead(p.read, input, output, p.exp)
+	if err != nil {
+		return fmt.Errorf("the write is not proven: %w", err)
+	}
+	if p.report != nil {
+		*p.report = rep
+	}
+	return nil
 }

@@ -97,6 +97,7 @@ func BeginOut(input, out string, cfg Config) (t *Tx, err error) {
 	if err := t.fsys.Mkdir(t.stage, 0o700); err != nil {
 		return nil, pathErr(err, t.stage, "--out")
 	}
+	t.prepare()
 	return t, nil
 }
 

@@ -32,19 +32,67 @@ type AuditFunc func(input, output string) error
 // Audit calls f.
 func (f AuditFunc) Audit(input, output string) error { return f(input, output) }
 
+// Preparer is an Auditor that begins reading the input while the output
+// is staged, so that the audit finds it read: Prepare(input) is called once
+// the transaction has begun (the lock taken; in place, the backup made),
+// before the first file is staged, and Release when the transaction ends,
+// audited or not. Nothing changes the input before the audit (in place,
+// DIR is untouched until the audit passes), so what Prepare reads is what
+// Audit would read.
+type Preparer interface {
+	Auditor
+	Prepare(input string)
+	Release()
+}
+
 // All is an Auditor that runs each of as in order; the first failure wins.
-func All(as ...Auditor) Auditor {
-	return AuditFunc(func(input, output string) error {
-		for _, a := range as {
-			if a == nil {
-				continue
-			}
-			if err := a.Audit(input, output); err != nil {
-				return err
-			}
+// It prepares and releases those that are Preparers.
+func All(as ...Auditor) Auditor { return all(as) }
+
+type all []Auditor
+
+func (as all) Audit(input, output string) error {
+	for _, a := range as {
+		if a == nil {
+			continue
 		}
-		return nil
-	})
+		if err := a.Audit(input, output); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (as all) Prepare(input string) {
+	for _, a := range as {
+		if p, ok := a.(Preparer); ok {
+			p.Prepare(input)
+		}
+	}
+}
+
+func (as all) Release() {
+	for _, a := range as {
+		if p, ok := a.(Preparer); ok {
+			p.Release()
+		}
+	}
+}
+
+// prepare lets the auditor begin reading the input (see Preparer).
+func (t *Tx) prepare() {
+	if p, ok := t.cfg.Auditor.(Preparer); ok {
+		p.Prepare(t.dir)
+		t.prepared = true
+	}
+}
+
+// release ends what prepare began.
+func (t *Tx) release() {
+	if t.prepared {
+		t.cfg.Auditor.(Preparer).Release()
+		t.prepared = false
+	}
 }
 
 // AuditError is a failed audit: the write was abandoned before it changed
@@ -139,6 +187,7 @@ type Tx struct {
 	rootAttrs attrs                  // DIR's, before the transaction touched it
 	committed bool
 	published bool // DIR may hold new files: never abandon
+	prepared  bool // the Auditor is a Preparer, prepared (release on Close)
 }
 
 func (c *Config) check() error {
@@ -227,6 +276,7 @@ func Begin(dir string, cfg Config) (t *Tx, err error) {
 	if err := t.fsys.Mkdir(t.stage, 0o700); err != nil {
 		return nil, err
 	}
+	t.prepare()
 	return t, nil
 }
 
@@ -760,6 +810,7 @@ func (t *Tx) Close() {
 	if t == nil {
 		return
 	}
+	t.release()
 	t.dropUnsynced()
 	if !t.published {
 		t.abandon()
