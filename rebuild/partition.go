@@ -150,8 +150,8 @@ type Partition struct {
 
 func (p *Partition) Name() string { return strconv.FormatInt(p.Number, 10) }
 
-// Payloads opens source files lazily and hands out section readers, so a
-// rebuild never holds more than one copy buffer of payload bytes.
+// Payloads opens source files lazily and hands out their payloads (Reader):
+// a rebuild holds one source file in memory at a time, or one copy buffer.
 type Payloads struct {
 	root  string
 	files map[string]*os.File
@@ -161,10 +161,15 @@ type Payloads struct {
 	hot        io.ReaderAt
 	hotName    string
 	hotRelease func()
+	view       bytes.Reader // Reader's answer for a payload of a hot file in memory
 }
 
 func NewPayloads(root string) *Payloads { return &Payloads{root: root, files: map[string]*os.File{}} }
 
+// Reader returns e's payload (nil for an empty one). It is good until the
+// next call: a payload of a file held in memory comes as one *bytes.Reader
+// over its bytes, reset for each payload (the writers write it in one
+// piece), anything else as a section of the file.
 func (p *Payloads) Reader(e Entry) (io.Reader, error) {
 	if e.Rec.Length == 0 {
 		return nil, nil
@@ -182,8 +187,16 @@ func (p *Payloads) Reader(e Entry) (io.Reader, error) {
 			return nil, err
 		}
 		p.dropHot()
-		p.hot, p.hotRelease = partition.OpenFile(f, info.Size(), false) // windows: see logdir's hot reader
+		// Whole, when the budget allows: the payloads are written from its
+		// bytes (Reader's view); else 64 KiB windows.
+		p.hot, p.hotRelease = partition.OpenFile(f, info.Size(), true)
 		p.hotName = e.File
+	}
+	if w, ok := p.hot.(*partition.Whole); ok {
+		if b := w.Bytes(); e.Rec.Offset >= 0 && e.Rec.Offset <= int64(len(b))-e.Rec.Length {
+			p.view.Reset(b[e.Rec.Offset : e.Rec.Offset+e.Rec.Length])
+			return &p.view, nil
+		}
 	}
 	return io.NewSectionReader(p.hot, e.Rec.Offset, e.Rec.Length), nil
 }

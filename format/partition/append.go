@@ -1,6 +1,7 @@
 package partition
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 
@@ -39,6 +40,12 @@ func (c *PayloadCopier) Copy(w io.WriterAt, off, n int64, payload io.Reader) err
 	}
 	if payload == nil {
 		return fmt.Errorf("no payload for %d bytes", n)
+	}
+	if br, ok := payload.(*bytes.Reader); ok && int64(br.Len()) == n {
+		// A payload in memory (rebuild's payloads of a file read whole):
+		// one write of its bytes, no copy through buf.
+		_, err := br.WriteTo(io.NewOffsetWriter(w, off))
+		return err
 	}
 	if c.buf == nil {
 		c.buf = make([]byte, copyBufferSize)

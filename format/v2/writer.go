@@ -1,6 +1,7 @@
 package v2
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -182,6 +183,12 @@ func (w *Writer) copyPayload(payload io.Reader, n int64) error {
 	if payload == nil {
 		return w.fail(ErrPayloadSize)
 	}
+	if br, ok := payload.(*bytes.Reader); ok && int64(br.Len()) == n {
+		// A payload in memory (rebuild's payloads of a file read whole):
+		// written from its bytes, no copy through chunk.
+		_, err := br.WriteTo(sink{w})
+		return err
+	}
 	if w.chunk == nil {
 		w.chunk = make([]byte, payloadChunk)
 	}
@@ -267,6 +274,16 @@ func (w *Writer) write(b []byte) error {
 		return w.fail(err)
 	}
 	return nil
+}
+
+// sink is w.write as an io.Writer.
+type sink struct{ w *Writer }
+
+func (s sink) Write(b []byte) (int, error) {
+	if err := s.w.write(b); err != nil {
+		return 0, err
+	}
+	return len(b), nil
 }
 
 func (w *Writer) fail(err error) error {
