@@ -85,24 +85,35 @@ func TestOpenCheckedIsOpenThenCheck(t *testing.T) {
 			if tool != "fixturegen-ps" {
 				continue
 			}
-			state := filepath.Join(f.WAL, nodestate.FileName)
-			if _, err := os.Stat(state); err != nil {
-				continue
+			for _, v := range stateVariants(t, f.WAL) {
+				count(checkBoth(t, f.Name+v.name, v.dir, Options{}))
 			}
-			zeroed := fixtures.Copy(t, f.WAL)
-			if err := os.WriteFile(filepath.Join(zeroed, nodestate.FileName), make([]byte, nodestate.Size), 0o600); err != nil {
-				t.Fatal(err)
-			}
-			count(checkBoth(t, f.Name+" (node.state zeroed)", zeroed, Options{}))
-			gone := fixtures.Copy(t, f.WAL)
-			if err := os.Remove(filepath.Join(gone, nodestate.FileName)); err != nil {
-				t.Fatal(err)
-			}
-			count(checkBoth(t, f.Name+" (no node.state)", gone, Options{}))
 		}
 	}
 	if fusedN == 0 || againN == 0 {
 		t.Fatalf("%d logs replayed in the scan, %d replayed again: both paths must be tested", fusedN, againN)
 	}
 	t.Logf("%d logs replayed in the scan, %d replayed again", fusedN, againN)
+}
+
+// stateVariant is a copy of a log whose node.state was changed.
+type stateVariant struct{ name, dir string }
+
+// stateVariants are two copies of dir, one with node.state zeroed and one
+// without it (none when dir has no node.state): the scan then changes the
+// replay's bounds.
+func stateVariants(t *testing.T, dir string) []stateVariant {
+	t.Helper()
+	if _, err := os.Stat(filepath.Join(dir, nodestate.FileName)); err != nil {
+		return nil
+	}
+	zeroed := fixtures.Copy(t, dir)
+	if err := os.WriteFile(filepath.Join(zeroed, nodestate.FileName), make([]byte, nodestate.Size), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	gone := fixtures.Copy(t, dir)
+	if err := os.Remove(filepath.Join(gone, nodestate.FileName)); err != nil {
+		t.Fatal(err)
+	}
+	return []stateVariant{{" (node.state zeroed)", zeroed}, {" (no node.state)", gone}}
 }

@@ -8,7 +8,6 @@ import (
 
 	"github.com/walctl/walctl/detect"
 	"github.com/walctl/walctl/format"
-	"github.com/walctl/walctl/format/nodestate"
 	"github.com/walctl/walctl/format/ps"
 	"github.com/walctl/walctl/internal/fixtures"
 	"github.com/walctl/walctl/internal/gen"
@@ -114,20 +113,9 @@ func TestOnePassIsTwoPass(t *testing.T) {
 		run(f.Name, f.WAL, Options{R: 3})
 		run(f.Name, f.WAL, Options{Format: format.Legacy, R: 4})
 		run(f.Name, f.WAL, Options{Format: format.V2})
-		state := filepath.Join(f.WAL, nodestate.FileName)
-		if _, err := os.Stat(state); err != nil {
-			continue
+		for _, v := range stateVariants(t, f.WAL) {
+			run(f.Name+v.name, v.dir, Options{})
 		}
-		zeroed := fixtures.Copy(t, f.WAL)
-		if err := os.WriteFile(filepath.Join(zeroed, nodestate.FileName), make([]byte, nodestate.Size), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		run(f.Name+" (node.state zeroed)", zeroed, Options{})
-		gone := fixtures.Copy(t, f.WAL)
-		if err := os.Remove(filepath.Join(gone, nodestate.FileName)); err != nil {
-			t.Fatal(err)
-		}
-		run(f.Name+" (no node.state)", gone, Options{})
 	}
 	// A Table log whose partition 0 is a legacy one: the guess (legacy) is
 	// outvoted by the other files, and the scan is dropped.
