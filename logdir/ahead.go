@@ -79,7 +79,7 @@ func (ps *psLog) decodeInOrder(idx []int, hint int64, hold bool,
 			}
 			n++
 			go func() {
-				f, done, err := ps.open(ps.files[i], hold)
+				f, done, err := ps.open(ps.files[i])
 				if err != nil {
 					results[k] <- decoded{err: err}
 					return

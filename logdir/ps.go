@@ -336,17 +336,17 @@ func (ps *psLog) readSnapshot(path string) error {
 
 // open returns the codec view of one partition file and the function that
 // closes it.
-func (ps *psLog) open(pf detect.PartitionFile, hold bool) (partition.File, func(), error) {
+func (ps *psLog) open(pf detect.PartitionFile) (partition.File, func(), error) {
 	h, err := os.Open(pf.Path)
 	if err != nil {
 		return partition.File{}, nil, err
 	}
 	// The codecs read 40-byte records. A Table or sparse decode reads them
 	// from one end of the file to the other: one read of the whole file. A
-	// legacy decode reads the prologue only: a few 64 KiB windows, unless
-	// the bytes are held for the entries' payloads (decodeInOrder's hold),
-	// which then come from the same read.
-	r, release := partition.OpenFile(h, pf.Size, ps.Format != format.Legacy || hold)
+	// legacy decode reads the prologue only: a few 64 KiB windows (its
+	// payloads too are read through windows: a whole read of every file
+	// held would add up to the whole-file budget to a walk's memory).
+	r, release := partition.OpenFile(h, pf.Size, ps.Format != format.Legacy)
 	f := partition.File{R: r, Size: pf.Size, Name: pf.Name, Number: pf.Number}
 	if ps.spec != nil {
 		f.Memo = &partition.Memo{} // the scan's decode, then its probe (speculation.probe)
