@@ -165,7 +165,7 @@ func TestPadding292Evidence(t *testing.T) {
 // no byte changed outside the corrected slot.
 func checkCorrected(t *testing.T, dir string, p Params, appended []byte) {
 	t.Helper()
-	before := readTree(t, dir)
+	before := fixtures.Files(t, dir)
 	l := openT(t, dir, Options{})
 	var cs []Correction292
 	if err := l.Corrections292(0, -1, func(c Correction292) bool { cs = append(cs, c); return true }); err != nil {
@@ -196,7 +196,7 @@ func checkCorrected(t *testing.T, dir string, p Params, appended []byte) {
 	if fs := l2.Check(); fs.HasErrors() {
 		t.Errorf("errors after the correction: %v", errorsOf(fs))
 	}
-	after := readTree(t, dir)
+	after := fixtures.Files(t, dir)
 	for name, b := range before {
 		a := after[name]
 		if name == c.File {
@@ -207,24 +207,6 @@ func checkCorrected(t *testing.T, dir string, p Params, appended []byte) {
 			t.Errorf("%s changed outside the corrected slot", name)
 		}
 	}
-}
-
-func readTree(t *testing.T, dir string) map[string][]byte {
-	t.Helper()
-	out := map[string][]byte{}
-	err := filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
-		if err != nil || info.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		rel, _ := filepath.Rel(dir, p)
-		out[filepath.ToSlash(rel)] = b
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
 }
 
 // Each part of the evidence is needed: the skip happens only when the
