@@ -227,7 +227,7 @@ func samePlan(a, b fixtures.Fixture) bool {
 	}
 	for i := range ea {
 		x, y := ea[i], eb[i]
-		if x.Index != y.Index || x.Term != y.Term || !fixtures.SameID(x.CommandID, y.CommandID) ||
+		if x.Index != y.Index || x.Term != y.Term || !raftlog.SameCommand(x.CommandID, y.CommandID) ||
 			x.Length != y.Length ||
 			x.SHA256 != y.SHA256 ||
 			x.IsSnapshot != y.IsSnapshot {
