@@ -86,6 +86,12 @@ type Conversion struct {
 	verified *verifiedOutput
 }
 
+// OutOptions open the output as it was written, in the new format and
+// geometry, decoded even where detection alone would be unsure of them.
+func (c *Conversion) OutOptions() logdir.Options {
+	return logdir.Options{Format: c.To, R: c.NewR, M: c.NewM, Force: true}
+}
+
 // verifiedOutput is verify's report on the log in the directory dir.
 type verifiedOutput struct {
 	dir string
