@@ -11,8 +11,8 @@ import (
 	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/format/nodestate"
 	"github.com/walctl/walctl/format/partition"
+	"github.com/walctl/walctl/format/ps"
 	"github.com/walctl/walctl/format/record"
-	v2 "github.com/walctl/walctl/format/v2"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
 	"github.com/walctl/walctl/rebuild"
@@ -183,10 +183,10 @@ func (c *Conversion) target(l *logdir.Log, o Options) error {
 	if o.R != 0 {
 		c.NewR = o.R
 	}
-	if c.NewR < v2.MinR || c.NewR > v2.MaxR {
+	if c.NewR < ps.MinR || c.NewR > ps.MaxR {
 		return &rebuild.FlagError{
 			Msg:  fmt.Sprintf("--out-records-per-partition %d is out of range", c.NewR),
-			Hint: "DotNext accepts 2 ≤ R ≤ 53687091",
+			Hint: "DotNext accepts " + ps.RRange,
 		}
 	}
 	if to != format.Sparse {
