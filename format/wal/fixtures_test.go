@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/walctl/walctl/finding"
+	"github.com/walctl/walctl/format/nodestate"
 	"github.com/walctl/walctl/internal/fixtures"
 	"github.com/walctl/walctl/raftlog"
 )
@@ -231,11 +232,11 @@ func compareState(t *testing.T, l *Log, rb fixtures.Readback) {
 	}
 	switch st.Vote {
 	case "expected":
-		if !ns.HasVote || MemberIDHex(ns.Vote) != st.ExpectedMemberID || ns.Vote.Endpoint != st.ExpectedMember {
+		if !ns.HasVote || nodestate.FormatID(ns.Vote.Raw) != st.ExpectedMemberID || ns.Vote.Endpoint != st.ExpectedMember {
 			t.Errorf(
 				"vote %v %s %q, readback voted for %s (%s)",
 				ns.HasVote,
-				MemberIDHex(ns.Vote),
+				nodestate.FormatID(ns.Vote.Raw),
 				ns.Vote.Endpoint,
 				st.ExpectedMember,
 				st.ExpectedMemberID,
@@ -246,8 +247,8 @@ func compareState(t *testing.T, l *Log, rb fixtures.Readback) {
 			t.Errorf("vote recorded for %q, readback none", ns.Vote.Endpoint)
 		}
 	case "other":
-		if !ns.HasVote || MemberIDHex(ns.Vote) == st.ExpectedMemberID {
-			t.Errorf("vote %v %s, readback: voted for another member", ns.HasVote, MemberIDHex(ns.Vote))
+		if !ns.HasVote || nodestate.FormatID(ns.Vote.Raw) == st.ExpectedMemberID {
+			t.Errorf("vote %v %s, readback: voted for another member", ns.HasVote, nodestate.FormatID(ns.Vote.Raw))
 		}
 	default:
 		t.Errorf("unknown readback vote %q", st.Vote)
