@@ -92,6 +92,13 @@ func (c *Conversion) OutOptions() logdir.Options {
 	return logdir.Options{Format: c.To, R: c.NewR, M: c.NewM, Force: true}
 }
 
+// InOptions read the input (or its backup) in the format and geometry the
+// plan found, for Check: the same whether the conversion runs whole or is
+// finished after an interruption.
+func (c *Conversion) InOptions() logdir.Options {
+	return logdir.Options{Format: c.From, R: c.R, M: c.M, Force: true}
+}
+
 // verifiedOutput is verify's report on the log in the directory dir.
 type verifiedOutput struct {
 	dir string
