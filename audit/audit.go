@@ -180,7 +180,9 @@ func (r *Report) String() string {
 // exp says the write must keep. A failed proof is a *Violation (wrapping
 // ErrViolation) naming the first difference; other errors say that one of
 // the two could not be read (the proof is then not given either).
-func Prove(input, output string, exp Expect) (*Report, error) { return ProveRead(nil, input, output, exp) }
+func Prove(input, output string, exp Expect) (*Report, error) {
+	return ProveRead(nil, input, output, exp)
+}
 
 // Read is the audit's reading of an input begun ahead (Begin), while a
 // write stages its output: the same open Prove makes of the input, made

@@ -269,6 +269,13 @@ func TestBadInputCatalogue(t *testing.T) {
 			"out of range",
 		},
 		{
+			"--records-per-partition one above the library's bound",
+			func(t *testing.T) string { return healthy },
+			[]string{"verify", "--records-per-partition", "53687092"},
+			2,
+			"DotNext accepts 2 ≤ R ≤ 53687091",
+		},
+		{
 			"--max-entry-size 2^63-1",
 			func(t *testing.T) string { return filepath.Join(fixtures.Root(), "5.26.2", "sparse-basic", "wal") },
 			[]string{"verify", "--max-entry-size", "9223372036854775807"},

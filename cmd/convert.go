@@ -310,8 +310,8 @@ func runConvert(c *cli.Context, o *convertOptions) error {
 	if co.InPlace {
 		doc.Output = dir
 	}
-	in = logdir.Options{Format: conv.From, R: conv.R, M: conv.M, Force: true}
-	cfg, backupBar := writeConfig(c, lk, args, conv.Expect(co), &doc.Audit, conv.Auditor(in, doc.Output, bars(c)))
+	cfg, backupBar := writeConfig(c, lk, args, conv.Expect(co), &doc.Audit,
+		conv.Auditor(conv.InOptions(), doc.Output, bars(c)))
 	res, err := convert.Apply(conv, dir, co, cfg)
 	backupBar.Done()
 	bar.Done()
@@ -363,8 +363,7 @@ func finishPendingConvert(c *cli.Context, o *convertOptions, dir string, lk *txn
 		return err
 	}
 	doc := &convertDoc{Conversion: conv, Output: dir, Backup: res.Backup}
-	in := logdir.Options{Format: conv.From, R: conv.R, M: conv.M, Force: true}
-	if err := conv.Check(res.Backup, dir, in, dir, bars(c)); err != nil &&
+	if err := conv.Check(res.Backup, dir, conv.InOptions(), dir, bars(c)); err != nil &&
 		(conv.Verify == nil || conv.Comparison == nil) {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/walctl/walctl/internal/fixtures"
+	"github.com/walctl/walctl/raftlog"
 	"github.com/walctl/walctl/release"
 )
 
@@ -77,7 +78,7 @@ func TestInspectEqualsTheReleaseThatOpensIt(t *testing.T) {
 					e := doc.Entries[i]
 					if e.Index != want.Index || e.Term != want.Term || e.Length != want.Length ||
 						e.SHA256 != want.SHA256 ||
-						!sameCommand(e.CommandID, want.CommandID) {
+						!raftlog.SameCommand(e.CommandID, want.CommandID) {
 						t.Errorf("index %d: got %+v, %s read %+v", want.Index, e, c.Version, want)
 					}
 				}
@@ -88,8 +89,6 @@ func TestInspectEqualsTheReleaseThatOpensIt(t *testing.T) {
 		t.Fatal("no legacy log that only another release opens")
 	}
 }
-
-func sameCommand(a, b *int32) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
 
 // What the short-prologue finding says is what the cross reads measured:
 // every release before 4.3.0 opens the log and extends the short partition

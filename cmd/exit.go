@@ -62,13 +62,13 @@ func report(w io.Writer, err error) int {
 	}
 	var d unproven
 	if errors.As(err, &d) {
-		fmt.Fprintf(w, "walctl: error: %s\n", termtext.Escape(oneLine(err.Error())))
+		fmt.Fprintf(w, "walctl: error: %s\n", termtext.Escape(termtext.OneLine(err.Error())))
 		if d.hint != "" {
-			fmt.Fprintf(w, "walctl: hint: %s\n", termtext.Escape(oneLine(d.hint)))
+			fmt.Fprintf(w, "walctl: hint: %s\n", termtext.Escape(termtext.OneLine(d.hint)))
 		}
 		return exitDamaged
 	}
-	msg, hint := oneLine(err.Error()), ""
+	msg, hint := termtext.OneLine(err.Error()), ""
 	var u usageError
 	var h hinted
 	var unsure *logdir.ErrUnsure
@@ -113,9 +113,7 @@ func report(w io.Writer, err error) int {
 	// Escaped: a path or a name from the log could hold control characters.
 	fmt.Fprintf(w, "walctl: error: %s\n", termtext.Escape(msg))
 	if hint != "" {
-		fmt.Fprintf(w, "walctl: hint: %s\n", termtext.Escape(oneLine(hint)))
+		fmt.Fprintf(w, "walctl: hint: %s\n", termtext.Escape(termtext.OneLine(hint)))
 	}
 	return exitError
 }
-
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

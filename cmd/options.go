@@ -6,6 +6,7 @@ import (
 	"github.com/urfave/cli/v2"
 	"github.com/walctl/walctl/convert"
 	"github.com/walctl/walctl/format"
+	"github.com/walctl/walctl/format/ps"
 	"github.com/walctl/walctl/format/wal"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/release"
@@ -84,9 +85,9 @@ func (o *inputOptions) read(c *cli.Context) error {
 				hint: "use legacy, v2 (the 5.4+ Table format), sparse or wal"}
 		}
 	}
-	if c.IsSet(p+flagR) && (l.R < 2 || l.R > 53_687_091) {
+	if c.IsSet(p+flagR) && (l.R < ps.MinR || l.R > ps.MaxR) {
 		return usageError{msg: fmt.Sprintf("%s %d is out of range", flag(flagR), l.R),
-			hint: "DotNext accepts 2 ≤ R ≤ 53687091; use the value the node was configured with"}
+			hint: "DotNext accepts " + ps.RRange + "; use the value the node was configured with"}
 	}
 	if c.IsSet(p+flagM) && l.M < 1 {
 		return usageError{msg: fmt.Sprintf("%s %d is out of range", flag(flagM), l.M),

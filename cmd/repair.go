@@ -301,9 +301,7 @@ func applyWords(p *repair.Plan) string {
 func reportRepair(c *cli.Context, o *repairOptions, doc *repairDoc) error {
 	dir, lo := c.Args().First(), o.in.log
 	if p := doc.Plan; p != nil {
-		// The settings the plan worked with: after a truncation to partition 0
-		// (or to the snapshot) the files alone may no longer prove R.
-		lo = logdir.Options{Format: p.Format, R: p.R, M: p.M, Force: true, WAL: lo.WAL}
+		lo = p.OutOptions(lo.WAL)
 	}
 	v, err := verify.Dir(dir, verify.Options{Options: lo})
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/walctl/walctl/internal/fixtures"
+	"github.com/walctl/walctl/internal/fixtures/logtest"
 	"github.com/walctl/walctl/txn"
 )
 
@@ -95,7 +96,7 @@ func TestRepairWALFixtures(t *testing.T) {
 				if code != 0 || !strings.Contains(out, "verify after repair: ok") {
 					t.Fatalf("exit %d, want 0 and a clean verify\n%s%s", code, out, errs)
 				}
-				if contentHash(t, backup) != contentHash(t, f.WAL) {
+				if logtest.TreeHash(t, backup) != logtest.TreeHash(t, f.WAL) {
 					t.Error("the backup differs from the original directory")
 				}
 				if vout, _, vcode := run(t, "verify", dir); vcode != 0 {
@@ -236,25 +237,4 @@ func TestRepairWALFinishesAnInterruptedRun(t *testing.T) {
 	if sum := sha256.Sum256(b); len(b) != 20 {
 		t.Errorf("checkpoint %x (%x) after the resumed run, want the 20-byte form", b, sum[:4])
 	}
-}
-
-// contentHash hashes the names and contents of the files below dir (not
-// their times: a backup is a copy).
-func contentHash(t *testing.T, dir string) string {
-	t.Helper()
-	h := sha256.New()
-	err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
-		if err != nil || !d.Type().IsRegular() {
-			return err
-		}
-		rel, _ := filepath.Rel(dir, p)
-		b, err := os.ReadFile(p)
-		h.Write([]byte(rel + "\x00"))
-		h.Write(b)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return hex.EncodeToString(h.Sum(nil))
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 	"github.com/walctl/walctl/audit"
+	"github.com/walctl/walctl/format/ps"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
 	"github.com/walctl/walctl/txn"
@@ -45,9 +46,9 @@ func (o *upgradeOptions) read(c *cli.Context) error {
 		return err
 	}
 	switch {
-	case c.IsSet("out-records-per-partition") && (o.R < 2 || o.R > 53_687_091):
+	case c.IsSet("out-records-per-partition") && (o.R < ps.MinR || o.R > ps.MaxR):
 		return usageError{msg: fmt.Sprintf("--out-records-per-partition %d is out of "+
-			"range", o.R), hint: "DotNext accepts 2 ≤ R ≤ 53687091"}
+			"range", o.R), hint: "DotNext accepts " + ps.RRange}
 	case c.IsSet("out-max-entry-size") && (o.M < 1 || o.R == 0):
 		return usageError{msg: "--out-max-entry-size needs a positive M and " +
 			"--out-records-per-partition", hint: "give the node's MaxLogEntrySize and recordsPerPartition"}

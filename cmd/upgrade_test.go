@@ -1,15 +1,13 @@
 package cmd
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
-	"io"
 	"path/filepath"
 	"testing"
 
 	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/internal/fixtures"
+	"github.com/walctl/walctl/internal/fixtures/logtest"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
 )
@@ -141,28 +139,13 @@ func verifyGate(t *testing.T, dir, v string, o logdir.Options) (gateDoc, int) {
 // committed entry of the writer's read-back.
 func checkUpgradeKept(t *testing.T, f fixtures.Fixture, dir string, o logdir.Options) {
 	t.Helper()
-	l, err := logdir.Open(dir, o)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer l.Close()
 	got := map[int64]string{}
-	err = l.Entries(l.First, l.Last, func(e raftlog.Entry) bool {
-		rd, err := l.Payload(e)
-		if err != nil {
-			t.Fatal(err)
-		}
-		h := sha256.New()
-		io.Copy(h, rd)
-		got[e.Index] = entryKey(e.Term, e.Length, e.CommandID, hex.EncodeToString(h.Sum(nil)))
-		return true
-	})
-	if err != nil {
-		t.Fatal(err)
+	for i, e := range logtest.OnDisk(t, dir, o) {
+		got[i] = entryKey(e.Term, e.Length, e.CommandID, e.SHA256)
 	}
 	appended := map[int64]string{}
-	for _, e := range f.Manifest.Appended {
-		appended[e.Index] = entryKey(e.Term, e.Length, e.CommandID, e.SHA256)
+	for i, a := range logtest.Appended(f) {
+		appended[i] = entryKey(a.Term, a.Length, a.CommandID, a.SHA256)
 	}
 	rb := f.Manifest.Readback
 	n := 0

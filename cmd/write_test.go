@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/walctl/walctl/internal/fixtures"
+	"github.com/walctl/walctl/internal/fixtures/logtest"
 	"github.com/walctl/walctl/txn"
 )
 
@@ -101,7 +102,7 @@ func TestInterruptedConvertIsNamed(t *testing.T) {
 	want := fmt.Sprintf("walctl: error: an interrupted walctl convert is pending on %s (started %s, backup %s): "+
 		"run `walctl convert --to legacy --out-records-per-partition 3 --in-place '%s'` to finish it, "+
 		"or restore from %s\n", dir, j.Started.Format(time.RFC3339), j.Backup, strings.ReplaceAll(dir, "'", `'\''`), j.Backup)
-	before := contentHash(t, dir)
+	before := logtest.TreeHash(t, dir)
 	for _, c := range [][]string{
 		{"verify", dir}, {"verify", "--json", dir}, {"detect", dir}, {"inspect", dir}, {"diff", dir, ref},
 		{"repair", dir}, {"repair", "--apply", dir}, {"convert", "--to", "v2", "--in-place", dir},
@@ -112,7 +113,7 @@ func TestInterruptedConvertIsNamed(t *testing.T) {
 			t.Errorf("walctl %s: exit %d\nstdout %q\nstderr %q\nwant   %q", strings.Join(c, " "), code, out, errs, want)
 		}
 	}
-	if contentHash(t, dir) != before {
+	if logtest.TreeHash(t, dir) != before {
 		t.Fatal("a refused command changed the directory")
 	}
 	cmdline := suggested.FindStringSubmatch(want)[1]
@@ -341,13 +342,13 @@ func TestLongDirectoryName(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range [][]string{{"repair", "--apply", dir}, {"convert", "--to", "legacy", "--in-place", healthy}} {
-		before := contentHash(t, c[len(c)-1])
+		before := logtest.TreeHash(t, c[len(c)-1])
 		_, errs, code := withTimeout(t, time.Minute, c...)
 		if code != 2 || !strings.Contains(errs, "more than the 255 a file name may have") ||
 			!strings.Contains(errs, "--backup") {
 			t.Errorf("walctl %s: exit %d %s", c[0], code, errs)
 		}
-		if contentHash(t, c[len(c)-1]) != before {
+		if logtest.TreeHash(t, c[len(c)-1]) != before {
 			t.Error("the refused write changed the directory")
 		}
 	}
@@ -510,7 +511,7 @@ func TestAuditFailureWritesNothing(t *testing.T) {
 			parent := t.TempDir()
 			dir := filepath.Join(parent, "log")
 			os.Rename(fixtures.Copy(t, fixtureWAL(c.src)), dir)
-			before := contentHash(t, dir)
+			before := logtest.TreeHash(t, dir)
 			args := c.args
 			if c.out {
 				args = append(args, "--out", filepath.Join(parent, "out"))
@@ -520,7 +521,7 @@ func TestAuditFailureWritesNothing(t *testing.T) {
 				t.Fatalf("exit %d\n%s%s", code, out, errs)
 			}
 			t.Log(strings.TrimSpace(errs))
-			if contentHash(t, dir) != before {
+			if logtest.TreeHash(t, dir) != before {
 				t.Error("the input changed")
 			}
 			if ents, _ := os.ReadDir(parent); len(ents) != 1 {
@@ -610,13 +611,13 @@ func TestFinishWaitsForTheNode(t *testing.T) {
 				t.Fatalf("crashing run: exit %d %s", code, errs)
 			}
 			unlock := lock(t, filepath.Join(dir, "node.state"))
-			before := contentHash(t, dir)
+			before := logtest.TreeHash(t, dir)
 			out, errs, code := run(t, args...)
 			unlock()
 			if code != 2 || !strings.Contains(errs, "the node seems to be running") {
 				t.Errorf("finishing while the node holds node.state: exit %d\n%s%s", code, out, errs)
 			}
-			if contentHash(t, dir) != before {
+			if logtest.TreeHash(t, dir) != before {
 				t.Error("the refused run changed the directory")
 			}
 			if out, errs, code := run(t, args...); code != 0 {

@@ -292,13 +292,11 @@ func soundCommit(dir string, l *logdir.Log) bool {
 // matches compares a decoded entry with what was appended at its index.
 func matches(t *testing.T, l *logdir.Log, e raftlog.Entry, want map[int64]wantEntry) bool {
 	w, ok := want[e.Index]
-	if !ok || w.term != e.Term || w.length != e.Length || !sameCmd(w.cmd, e.CommandID) {
+	if !ok || w.term != e.Term || w.length != e.Length || !raftlog.SameCommand(w.cmd, e.CommandID) {
 		return false
 	}
 	return payloadSHA(t, l, e) == w.sha
 }
-
-func sameCmd(a, b *int32) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
 
 func payloadSHA(t *testing.T, l *logdir.Log, e raftlog.Entry) string {
 	r, err := l.Payload(e)

@@ -110,7 +110,7 @@ func (c *Conversion) Auditor(in logdir.Options, shown string, bars progress.Make
 // results stay on c. It is the audit's check, and the check of a
 // conversion finished after an interruption (against its backup).
 func (c *Conversion) Check(source, output string, in logdir.Options, shown string, bars progress.Maker) error {
-	out := logdir.Options{Format: c.To, R: c.NewR, M: c.NewM, Force: true}
+	out := c.OutOptions()
 	v, err := c.verify(output, shown, out, bars)
 	if err != nil {
 		return fmt.Errorf("verify the output: %w", err)

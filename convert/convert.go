@@ -11,8 +11,8 @@ import (
 	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/format/nodestate"
 	"github.com/walctl/walctl/format/partition"
+	"github.com/walctl/walctl/format/ps"
 	"github.com/walctl/walctl/format/record"
-	v2 "github.com/walctl/walctl/format/v2"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
 	"github.com/walctl/walctl/rebuild"
@@ -84,6 +84,19 @@ type Conversion struct {
 	// verified is the verification of the output made on the audit's open
 	// of it (Expect), for Check to take instead of opening it again.
 	verified *verifiedOutput
+}
+
+// OutOptions open the output as it was written, in the new format and
+// geometry, decoded even where detection alone would be unsure of them.
+func (c *Conversion) OutOptions() logdir.Options {
+	return logdir.Options{Format: c.To, R: c.NewR, M: c.NewM, Force: true}
+}
+
+// InOptions read the input (or its backup) in the format and geometry the
+// plan found, for Check: the same whether the conversion runs whole or is
+// finished after an interruption.
+func (c *Conversion) InOptions() logdir.Options {
+	return logdir.Options{Format: c.From, R: c.R, M: c.M, Force: true}
 }
 
 // verifiedOutput is verify's report on the log in the directory dir.
@@ -177,10 +190,10 @@ func (c *Conversion) target(l *logdir.Log, o Options) error {
 	if o.R != 0 {
 		c.NewR = o.R
 	}
-	if c.NewR < v2.MinR || c.NewR > v2.MaxR {
+	if c.NewR < ps.MinR || c.NewR > ps.MaxR {
 		return &rebuild.FlagError{
 			Msg:  fmt.Sprintf("--out-records-per-partition %d is out of range", c.NewR),
-			Hint: "DotNext accepts 2 ≤ R ≤ 53687091",
+			Hint: "DotNext accepts " + ps.RRange,
 		}
 	}
 	if to != format.Sparse {

@@ -135,7 +135,7 @@ func TestConvertRoundTrips(t *testing.T) {
 // checkRoundTrip compares back with the library's files; skip names a file
 // that is known to differ (and why, checked by the caller).
 func checkRoundTrip(t *testing.T, f fixtures.Fixture, c *convert.Conversion, back, skip string) {
-	want, got := logtest.Files(t, f.WAL), logtest.Files(t, back)
+	want, got := fixtures.Files(t, f.WAL), fixtures.Files(t, back)
 	for name, b := range want {
 		if name == skip {
 			continue
@@ -227,7 +227,7 @@ func samePlan(a, b fixtures.Fixture) bool {
 	}
 	for i := range ea {
 		x, y := ea[i], eb[i]
-		if x.Index != y.Index || x.Term != y.Term || !fixtures.SameID(x.CommandID, y.CommandID) ||
+		if x.Index != y.Index || x.Term != y.Term || !raftlog.SameCommand(x.CommandID, y.CommandID) ||
 			x.Length != y.Length ||
 			x.SHA256 != y.SHA256 ||
 			x.IsSnapshot != y.IsSnapshot {
@@ -250,7 +250,7 @@ func checkAgainst(t *testing.T, a, b fixtures.Fixture, c *convert.Conversion, ou
 			snapStamp = snapStamp || x.IsSnapshot
 		}
 	}
-	got, want := logtest.Files(t, out), logtest.Files(t, b.WAL)
+	got, want := fixtures.Files(t, out), fixtures.Files(t, b.WAL)
 	for name, wb := range want {
 		var allowed []span
 		n, err := strconv.ParseInt(name, 10, 64)
@@ -478,7 +478,7 @@ func TestConvertInPlace(t *testing.T) {
 					Format: to,
 					R:      f.Manifest.Settings.RecordsPerPartition,
 				}, Backup: filepath.Join(t.TempDir(), "b2")})
-			if d := logtest.DiffNames(logtest.Files(t, f.WAL), logtest.Files(t, dir)); len(d) > 0 {
+			if d := logtest.DiffNames(fixtures.Files(t, f.WAL), fixtures.Files(t, dir)); len(d) > 0 {
 				t.Errorf("in-place round trip differs in %v", d)
 			}
 		})

@@ -131,10 +131,10 @@ func checkFromWAL(o FromWALOptions) error {
 			Msg:  fmt.Sprintf("--to %q is not a format walctl writes", o.To),
 			Hint: "use --to legacy, v2, sparse or wal",
 		}
-	case o.R < 2 || o.R > 53_687_091:
+	case o.R < ps.MinR || o.R > ps.MaxR:
 		return &rebuild.FlagError{
 			Msg:  "converting a WriteAheadLog to a PersistentState format needs --out-records-per-partition R",
-			Hint: "give the recordsPerPartition the node's PersistentState constructor uses (2 ≤ R ≤ 53687091)",
+			Hint: "give the recordsPerPartition the node's PersistentState constructor uses (" + ps.RRange + ")",
 		}
 	case o.To == format.Sparse && o.M < 1:
 		return &rebuild.FlagError{

@@ -75,8 +75,8 @@ func replicaSets(t *testing.T) []replicaSet {
 		d := filepath.Dir(e)
 		rel, _ := filepath.Rel(filepath.Join(fixtures.Root(), "replicas"), d)
 		s := replicaSet{name: filepath.ToSlash(rel), dir: d}
-		readJSON(t, e, &s.expect)
-		readJSON(t, filepath.Join(d, "manifest.json"), &s.man)
+		fixtures.ReadJSON(t, e, &s.expect)
+		fixtures.ReadJSON(t, filepath.Join(d, "manifest.json"), &s.man)
 		nodes, _ := filepath.Glob(filepath.Join(d, "node*[0-9]"))
 		sort.Strings(nodes)
 		for _, n := range nodes {
@@ -87,17 +87,6 @@ func replicaSets(t *testing.T) []replicaSet {
 		sets = append(sets, s)
 	}
 	return sets
-}
-
-func readJSON(t testing.TB, path string, v any) {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
 }
 
 // openReplicas opens log directories as replicas named names.
@@ -148,7 +137,7 @@ func TestReplicaSets(t *testing.T) {
 				}
 			}
 			checkClasses(t, r, x)
-			if !reflect.DeepEqual(r.Behind, nonNil(x.Behind)) {
+			if !reflect.DeepEqual(r.Behind, listed(x.Behind)) {
 				t.Errorf("behind %+v, want %+v", r.Behind, x.Behind)
 			}
 			var div []string
@@ -170,19 +159,12 @@ func TestReplicaSets(t *testing.T) {
 					pending = append(pending, o)
 				}
 			}
-			if !reflect.DeepEqual(r.Overwritten, nonNil(pending)) {
+			if !reflect.DeepEqual(r.Overwritten, listed(pending)) {
 				t.Errorf("overwritten %+v, want %+v", r.Overwritten, pending)
 			}
 			checkSeverities(t, r)
 		})
 	}
-}
-
-func nonNil[T any](s []T) []T {
-	if s == nil {
-		return []T{}
-	}
-	return s
 }
 
 // checkPadded292Source: a node with #292-padded entries is never the
@@ -302,7 +284,7 @@ func TestOracleAgreesWithExpect(t *testing.T) {
 			var logs []oLog
 			for _, n := range s.nodes {
 				var rb nodeReadback
-				readJSON(t, filepath.Join(s.dir, n+".readback.json"), &rb)
+				fixtures.ReadJSON(t, filepath.Join(s.dir, n+".readback.json"), &rb)
 				logs = append(logs, oracleOfReadback(n, rb.State.LastCommittedEntryIdx, rb.Entries))
 			}
 			got := oracle(logs...)

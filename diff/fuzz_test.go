@@ -87,7 +87,7 @@ func FuzzCompare(f *testing.F) {
 				} `json:"nodes"`
 			} `json:"observed"`
 		}
-		readJSON(f, m, &man)
+		fixtures.ReadJSON(f, m, &man)
 		var commits []int64
 		var terms [][]int64
 		for _, n := range man.Observed.Nodes {

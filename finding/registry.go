@@ -55,6 +55,14 @@ const (
 	positionFields = "the log position, the term and the vote"
 )
 
+// The repairs several forms share: one action, one sentence.
+var (
+	stubZeroSlots = run(repairCmd, "writes stub records over those zero slots only; nothing else in the "+
+		"file changes")
+	rebuildFooter       = run(repairCmd, "rebuilds the footer from the inline records")
+	checkpointFromSlots = run(repairCmd, "rewrites the checkpoint from the slots")
+)
+
 // dropFix is the pair of fixes of damage that ends the log at entry {from}:
 // truncation when it is uncommitted, --allow-drop-committed when it is not.
 func dropFix(f Form) Form {
@@ -228,9 +236,9 @@ var (
 			"warning (a downgrade hazard) otherwise; info when no live entry follows, or when a sealed partition "+
 			"mixes zero slots and stub records.",
 		Form{Severity: Error, Text: "{slots}: {effect}. {why}",
-			Fix: run(repairCmd, "writes stub records over those zero slots only; nothing else in the file changes")},
+			Fix: stubZeroSlots},
 		Form{Name: "downgrade", Severity: Warning, Text: "{slots}: {effect}. {why}",
-			Fix: run(repairCmd, "writes stub records over those zero slots only; nothing else in the file changes")},
+			Fix: stubZeroSlots},
 		Form{Name: "harmless", Severity: Info, Text: "{slots}: no live entry follows them, so no release loses " +
 			"anything",
 			Fix: noneNeeded("")},
@@ -238,7 +246,7 @@ var (
 			"{verb} zero bytes at {at}–{last}, not stub records: DotNext 5.7.3+ reads them as stubs, 5.4.0–5.7.2 " +
 			"stop their scan of this unsealed partition at the first one and read every entry of it as empty " +
 			"(Term 0, Length 0)",
-			Fix: run(repairCmd, "writes stub records over those zero slots only; nothing else in the file changes")},
+			Fix: stubZeroSlots},
 		Form{Name: "sealed", Severity: Info, Text: "{zero} never-written leading slots are zero bytes and {stored} " +
 			"are stub records: DotNext reads the footer of this sealed partition; a rewrite that unseals it makes " +
 			"5.4.0–5.7.2 rescan it and stop at the first zero slot",
@@ -446,17 +454,17 @@ var (
 		Form{Severity: Error, Text: "header byte 0 = {b0} says sealed, but the last {footerBytes} bytes (from " +
 			"{at}) are not this partition's footer (torn seal): DotNext reads them as the footer anyway and " +
 			"returns garbage for {indexes}; the inline chain below is what was written",
-			Fix: run(repairCmd, "rebuilds the footer from the inline records")},
+			Fix: rebuildFooter},
 		Form{Name: "short", Severity: Error, Text: "header byte 0 = {b0} says sealed, but the file ({size} bytes) " +
 			"is shorter than 512 + 40×R = {need} (torn seal): DotNext 5.7.0+ throws IntegrityException \"Partition " +
 			"has invalid binary format or broken\" on open (5.4–5.6: ArgumentOutOfRangeException or a footer read " +
 			"inside the file); the inline chain below is what was written",
-			Fix: run(repairCmd, "rebuilds the footer from the inline records")})
+			Fix: rebuildFooter})
 
 	FooterMismatch = define("footer-mismatch", PersistentState,
 		"A footer record disagrees with the inline record (e.g. zeroed): the library reads the footer.",
 		Form{Severity: Error, Text: "{detail}",
-			Fix: run(repairCmd, "rebuilds the footer from the inline records")},
+			Fix: rebuildFooter},
 		Form{Name: "inline", Severity: Warning, Text: "{detail}",
 			Fix: run(repairCmd, "rewrites the partition from its intact footer")})
 
@@ -683,13 +691,13 @@ var (
 	CheckpointLastBelowCommit = define("checkpoint-last-below-commit", WriteAheadLog,
 		"A version-1 checkpoint with L < C.",
 		Form{Severity: Error, Text: "checkpoint L = {l} is below C = {c}, which the library never writes",
-			Fix: run(repairCmd, "rewrites the checkpoint from the slots")})
+			Fix: checkpointFromSlots})
 
 	CheckpointNegative = define("checkpoint-negative", WriteAheadLog,
 		"A negative C or L.",
 		Form{Severity: Error, Text: "checkpoint holds a negative index (C = {c}, L = {l}): the library takes " +
 			"max(C, S), so the log opens at S = {s}",
-			Fix: run(repairCmd, "rewrites the checkpoint from the slots")})
+			Fix: checkpointFromSlots})
 
 	CheckpointMixedForm = define("checkpoint-mixed-form", WriteAheadLog,
 		"A 12-byte file starting with version 1, or a 20-byte file with version 0.",

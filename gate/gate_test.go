@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/walctl/walctl/finding"
+	"github.com/walctl/walctl/format/wal"
 	"github.com/walctl/walctl/internal/fixtures"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
@@ -117,5 +118,35 @@ func TestGateLimits(t *testing.T) {
 	if _, err := Gate(l, release.V(5, 26, 2), release.V(6, 4, 0)); err == nil || !strings.Contains(err.Error(),
 		"no PersistentState") {
 		t.Errorf("--from-version 6.4.0 of a PersistentState log: %v", err)
+	}
+}
+
+// The WriteAheadLog step verify's fix names and the upgrade plan carries
+// out, for each reason release V reads the log otherwise than its writer.
+func TestWALStepFor(t *testing.T) {
+	params := func(layout string, hash wal.HashAlg, page int64) *wal.Log {
+		return &wal.Log{Params: wal.Params{Layout: layout, Hash: hash, PageSize: page}}
+	}
+	plain6, plain5 := params(wal.Layout6, wal.HashNone, 4096), params(wal.Layout5, wal.HashNone, 4096)
+	cases := []struct {
+		v    string
+		vr   wal.ReleaseRead
+		w    *wal.Log
+		want WALStep
+	}{
+		{"5.21.0", wal.ReleaseRead{}, plain6, WALToPS},
+		{"6.0.0", wal.ReleaseRead{Misread: "40-byte records read as 32"}, plain5, WALRewrite6x},
+		{"5.26.0", wal.ReleaseRead{Misread: "32-byte records read as 40"}, plain6, WALRewrite},
+		{"6.8.0", wal.ReleaseRead{OpenError: "page size"}, params(wal.Layout6, wal.HashNone, 16384), WALRewrite},
+		{"6.4.0", wal.ReleaseRead{OpenError: "checkpoint version"}, plain6, WALCheckpoint},
+		{"5.26.0", wal.ReleaseRead{}, plain6, WALRewrite5x},
+		{"5.26.0", wal.ReleaseRead{}, params(wal.Layout5, wal.HashCrc32, 4096), WALRewrite5x},
+		{"5.26.0", wal.ReleaseRead{}, plain5, WALCheckpoint},
+		{"6.12.0", wal.ReleaseRead{}, plain6, WALCheckpoint},
+	}
+	for _, c := range cases {
+		if got := WALStepFor(release.MustParse(c.v), c.vr, c.w); got != c.want {
+			t.Errorf("%s %+v %+v: step %d, want %d", c.v, c.vr, c.w.Params, got, c.want)
+		}
 	}
 }

@@ -166,8 +166,8 @@ func sameRead(d *psread.Dir, a, b psread.Entry) (bool, error) {
 		return a.Err != "" && b.Err != "", nil
 	}
 	ra, rb := a.Rec, b.Rec
-	sameID := ra.HasID() == rb.HasID() && (!ra.HasID() || ra.ID == rb.ID)
-	if ra.Term != rb.Term || ra.Length != rb.Length || !sameID || a.N != b.N {
+	if ra.Term != rb.Term || ra.Length != rb.Length || !raftlog.SameCommand(ra.CommandID(), rb.CommandID()) ||
+		a.N != b.N {
 		return false, nil
 	}
 	if a.N == 0 || (a.File == b.File && a.Offset == b.Offset) {
@@ -222,7 +222,7 @@ func asWritten(l *logdir.Log, d *psread.Dir, vv *psread.View, idx []int64) (reco
 // decodedEquals: V's read of an entry is the entry walctl decodes.
 func decodedEquals(l *logdir.Log, d *psread.Dir, e raftlog.Entry, ve psread.Entry) (bool, error) {
 	if ve.Err != "" || e.State != raftlog.EntryOK || e.Term != ve.Rec.Term || e.Length != ve.Rec.Length ||
-		(e.CommandID == nil) == ve.Rec.HasID() || (e.CommandID != nil && *e.CommandID != ve.Rec.ID) {
+		!raftlog.SameCommand(e.CommandID, ve.Rec.CommandID()) {
 		return false, nil
 	}
 	rd, err := l.Payload(e)

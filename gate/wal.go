@@ -85,20 +85,60 @@ func gateWAL(r *Report, l *logdir.Log, w *wal.Log, from release.Version) {
 	r.add(code, form, "", first(append(r.Lost, r.Changed...)), facts)
 }
 
-// walFix names the upgrade step for what V cannot read: the form of the
-// finding's fix and its facts. It decides as Plan does (planWAL), so that
-// the command verify prints is the one the plan carries out: a new
-// directory only where the plan converts.
-func walFix(v release.Version, vr wal.ReleaseRead, w *wal.Log) (string, finding.F) {
+// WALStep is the upgrade operation that makes release V read a
+// WriteAheadLog as its writer does. verify's fix (walFix) and the upgrade
+// plan both take it from WALStepFor, so that the command verify prints is
+// the one the plan carries out: a new directory only where the plan
+// converts.
+type WALStep int
+
+// The WriteAheadLog upgrade steps.
+const (
+	// WALCheckpoint: repair rewrites the checkpoint in place, in the form V
+	// reads.
+	WALCheckpoint WALStep = iota
+	// WALToPS: V has no WriteAheadLog: convert to a PersistentState log.
+	WALToPS
+	// WALRewrite6x: a 6.x release misreads the 5.x record layout: rewrite
+	// the log in the 6.x layout, or the node keeps the AppContext switch
+	// DotNext.IO.WriteAheadLog.IgnoreTimestamp=false for good.
+	WALRewrite6x
+	// WALRewrite: V misreads the record layout, or cannot open the log and
+	// its metadata pages are not 4096 bytes: rewrite it in the layout V
+	// reads.
+	WALRewrite
+	// WALRewrite5x: a 5.x release reads only 40-byte records without a
+	// hash: rewrite the log in the 5.x layout with the 8-byte checkpoint.
+	WALRewrite5x
+)
+
+// WALStepFor is the step for release v, which reads w as vr.
+func WALStepFor(v release.Version, vr wal.ReleaseRead, w *wal.Log) WALStep {
 	switch {
 	case v.Less(release.WriteAheadLogAdded):
-		return "to-ps", finding.F{}
+		return WALToPS
 	case vr.Misread != "" && !v.Less(release.WALRecord32):
+		return WALRewrite6x
+	case vr.Misread != "" || vr.OpenError != "" && w.Params.PageSize != 4096:
+		return WALRewrite
+	case v.Less(release.WALRecord32) && (w.Params.Layout != wal.Layout5 || w.Params.Hash != wal.HashNone):
+		return WALRewrite5x
+	}
+	return WALCheckpoint
+}
+
+// walFix words the step for what V cannot read: the form of the finding's
+// fix and its facts.
+func walFix(v release.Version, vr wal.ReleaseRead, w *wal.Log) (string, finding.F) {
+	switch WALStepFor(v, vr, w) {
+	case WALToPS:
+		return "to-ps", finding.F{}
+	case WALRewrite6x:
 		return "out", finding.F{"how": "rewrites the log in the 6.x layout; or set the AppContext switch " +
 			"DotNext.IO.WriteAheadLog.IgnoreTimestamp=false on the node for good"}
-	case vr.Misread != "" || vr.OpenError != "" && w.Params.PageSize != 4096:
+	case WALRewrite:
 		return "out", finding.F{"how": "rewrites the log in the layout DotNext " + v.String() + " reads"}
-	case v.Less(release.WALRecord32) && (w.Params.Layout != wal.Layout5 || w.Params.Hash != wal.HashNone):
+	case WALRewrite5x:
 		return "out", finding.F{"how": "rewrites the log in the 5.x layout with the 8-byte checkpoint"}
 	}
 	return "", finding.F{"how": "rewrites the checkpoint in the form " + v.String() + " reads"}

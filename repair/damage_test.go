@@ -259,13 +259,13 @@ func runDamage(t *testing.T, f fixtures.Fixture, dm damager) bool {
 	}
 	switch dm.want {
 	case restoresBytes:
-		want := logtest.Files(t, f.WAL)
+		want := fixtures.Files(t, f.WAL)
 		for _, st := range plan.Steps {
 			if n, err := strconv.ParseInt(st.File, 10, 64); err == nil && l.Format == "v2" {
 				want[st.File] = logtest.LeadingStubs(t, want[st.File], n, l.R) // walctl's layout of the leading slots
 			}
 		}
-		if d := logtest.DiffNames(want, logtest.Files(t, dir)); len(d) > 0 {
+		if d := logtest.DiffNames(want, fixtures.Files(t, dir)); len(d) > 0 {
 			t.Errorf("repair did not restore the library's bytes: %v differ", d)
 		}
 	case verifiesClean:

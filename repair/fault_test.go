@@ -40,7 +40,7 @@ func (s state) eq(o state) bool { return s.present == o.present && bytes.Equal(s
 // journal and stage) may be extra.
 func oldOrNew(t *testing.T, dir string, old, new map[string][]byte) {
 	t.Helper()
-	cur := logtest.Files(t, dir)
+	cur := fixtures.Files(t, dir)
 	names := map[string]bool{}
 	for _, m := range []map[string][]byte{old, new, cur} {
 		for n := range m {
@@ -76,7 +76,7 @@ func crashTest(t *testing.T, src string, args []string, want int) {
 			t.Fatalf("no crash point in %s (%q): %v", what, pattern, steps)
 		}
 	}
-	old, done := logtest.Files(t, src), logtest.Files(t, ref)
+	old, done := fixtures.Files(t, src), fixtures.Files(t, ref)
 	points := crashPoints(steps)
 	for i, k := range points {
 		if testing.Short() && i%3 != 0 && i != len(points)-1 {
@@ -93,7 +93,7 @@ func crashTest(t *testing.T, src string, args []string, want int) {
 		if out, errs, code := runFS(rerun, append(args, dir)...); code != want {
 			t.Fatalf("re-run after a crash at step %d (%s): exit %d\n%s%s", k, steps[k-1], code, out, errs)
 		}
-		if d := logtest.DiffNames(done, logtest.Files(t, dir)); len(d) > 0 {
+		if d := logtest.DiffNames(done, fixtures.Files(t, dir)); len(d) > 0 {
 			t.Errorf("re-run after a crash at step %d (%s) differs from an uninterrupted run in %v", k, steps[k-1], d)
 		}
 		noneOwn(t, dir)
@@ -198,7 +198,7 @@ func TestConvertOutCrashAtEveryStep(t *testing.T) {
 	if code != 0 {
 		t.Fatalf("uninterrupted: %d %s", code, errs)
 	}
-	want := logtest.Files(t, refOut)
+	want := fixtures.Files(t, refOut)
 	for k := 1; k <= steps; k++ {
 		parent := t.TempDir()
 		out := filepath.Join(parent, "out")
@@ -208,7 +208,7 @@ func TestConvertOutCrashAtEveryStep(t *testing.T) {
 			t.Fatalf("crash at step %d: exit %d %s", k, code, errs)
 		}
 		if _, err := os.Stat(out); err == nil {
-			if d := logtest.DiffNames(want, logtest.Files(t, out)); len(d) > 0 {
+			if d := logtest.DiffNames(want, fixtures.Files(t, out)); len(d) > 0 {
 				t.Fatalf("crash at step %d left a partial output: %v", k, d)
 			}
 			continue // the output is complete: nothing to re-run
@@ -216,7 +216,7 @@ func TestConvertOutCrashAtEveryStep(t *testing.T) {
 		if _, errs, code := run("convert", "--to", "v2", "--out", out, f.WAL); code != 0 {
 			t.Fatalf("re-run after a crash at step %d: %d %s", k, code, errs)
 		}
-		if d := logtest.DiffNames(want, logtest.Files(t, out)); len(d) > 0 {
+		if d := logtest.DiffNames(want, fixtures.Files(t, out)); len(d) > 0 {
 			t.Errorf("re-run after a crash at step %d: output differs in %v", k, d)
 		}
 		if left, _ := filepath.Glob(out + ".walctl-tmp-*"); len(left) > 0 {

@@ -25,7 +25,7 @@ var fuzzBases = []string{
 // targets lists the files of a log the fuzzer may replace, sorted.
 func targets(t testing.TB, dir string) []string {
 	var names []string
-	for n := range logtest.Files(t, dir) {
+	for n := range fixtures.Files(t, dir) {
 		if n != "snapshot" {
 			names = append(names, n)
 		}

@@ -221,7 +221,7 @@ func TestHeal244Leader(t *testing.T) {
 	for i := int64(1); i <= 31; i++ {
 		g, w := got[i], want[i]
 		if g.State != raftlog.EntryOK || g.Term != w.Term || g.Length != w.Length || g.SHA256 != w.SHA256 ||
-			!fixtures.SameID(g.CommandID, w.CommandID) || g.Ticks != w.Ticks {
+			!raftlog.SameCommand(g.CommandID, w.CommandID) || g.Ticks != w.Ticks {
 			t.Errorf("entry %d after heal %+v, follower %+v", i, g.Entry, w.Entry)
 		}
 	}

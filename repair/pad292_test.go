@@ -95,11 +95,11 @@ func TestRepairPadding292OnlySlotBytes(t *testing.T) {
 			src := filepath.Join(fixtures.Root(), filepath.FromSlash(c.dir))
 			plan := walPlan(t, src, repair.WALRepairOptions{})
 			dir := fixtures.Copy(t, src)
-			before := logtest.Files(t, dir)
+			before := fixtures.Files(t, dir)
 			if out, errs, code := run("repair", "--apply", "--backup", filepath.Join(t.TempDir(), "b"), dir); code != 0 {
 				t.Fatalf("exit %d\n%s%s", code, out, errs)
 			}
-			after := logtest.Files(t, dir)
+			after := fixtures.Files(t, dir)
 			l, err := logdir.Open(dir, logdir.Options{})
 			if err != nil {
 				t.Fatal(err)
@@ -166,7 +166,7 @@ func TestRepairPadding292RefusesChangedLog(t *testing.T) {
 	if err := os.WriteFile(chunk, b, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	before := logtest.Files(t, dir)
+	before := fixtures.Files(t, dir)
 	_, err := repair.ApplyWAL(
 		plan,
 		dir,
@@ -176,7 +176,7 @@ func TestRepairPadding292RefusesChangedLog(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "changed while walctl was planning") {
 		t.Fatalf("err %v", err)
 	}
-	for name, b := range logtest.Files(t, dir) {
+	for name, b := range fixtures.Files(t, dir) {
 		if !bytes.Equal(b, before[name]) {
 			t.Errorf("%s was written", name)
 		}

@@ -27,6 +27,7 @@ import (
 
 	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/format/nodestate"
+	"github.com/walctl/walctl/format/wal"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
 	"github.com/walctl/walctl/rebuild"
@@ -176,6 +177,14 @@ func (p *Plan) DamageRemains() bool {
 		}
 	}
 	return false
+}
+
+// OutOptions open the repaired log with the settings the plan worked with:
+// after a truncation to partition 0 (or to the snapshot) the files alone may
+// no longer prove R. w are the WriteAheadLog settings the input was read
+// with (a WriteAheadLog repair keeps its layout).
+func (p *Plan) OutOptions(w wal.Options) logdir.Options {
+	return logdir.Options{Format: p.Format, R: p.R, M: p.M, Force: true, WAL: w}
 }
 
 // Nothing reports whether the plan changes nothing.

@@ -83,7 +83,7 @@ func TestRepairRestoresLibraryBytes(t *testing.T) {
 			if _, err := repair.Apply(plan, dir, repair.Options{Backup: filepath.Join(t.TempDir(), "b")}, logtest.Audited(t)); err != nil {
 				t.Fatal(err)
 			}
-			got, want := logtest.Files(t, dir), logtest.Files(t, src.WAL)
+			got, want := fixtures.Files(t, dir), fixtures.Files(t, src.WAL)
 			for _, st := range plan.Steps {
 				if st.Kind != repair.StepRewrite || st.Drops != nil || plan.Drop != nil {
 					continue

@@ -5,7 +5,6 @@ import (
 
 	"github.com/walctl/walctl/finding"
 	"github.com/walctl/walctl/format/wal"
-	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/txn"
 	"github.com/walctl/walctl/verify"
 )
@@ -18,8 +17,7 @@ import (
 // the input was read with.
 func Auditor(plan *Plan, walOpts wal.Options) txn.Auditor {
 	return txn.AuditFunc(func(_, output string) error {
-		o := logdir.Options{Format: plan.Format, R: plan.R, M: plan.M, Force: true, WAL: walOpts}
-		v, err := verify.Dir(output, verify.Options{Options: o})
+		v, err := verify.Dir(output, verify.Options{Options: plan.OutOptions(walOpts)})
 		if err != nil {
 			return fmt.Errorf("verify the repaired log: %w", err)
 		}

@@ -22,7 +22,7 @@ func TestRepairVoteLayoutFor(t *testing.T) {
 	}
 	for _, v := range []string{"5.26.2", "4.15.3"} {
 		dir := fixtures.Copy(t, f.WAL)
-		before := logtest.Files(t, dir)
+		before := fixtures.Files(t, dir)
 		o := repair.Options{VoteLayoutFor: release.MustParse(v)}
 		plan := openPlan(t, dir, o)
 		if len(plan.Steps) != 1 || plan.Steps[0].Kind != repair.StepNodeState {
@@ -31,7 +31,7 @@ func TestRepairVoteLayoutFor(t *testing.T) {
 		if _, err := repair.Apply(plan, dir, o, logtest.Audited(t)); err != nil {
 			t.Fatal(err)
 		}
-		after := logtest.Files(t, dir)
+		after := fixtures.Files(t, dir)
 		if changed := logtest.DiffNames(before, after); len(changed) != 1 || changed[0] != nodestate.FileName {
 			t.Errorf("%s: files changed %v", v, changed)
 		}

@@ -49,7 +49,7 @@ func TestConvertToWALCrashAtEveryStep(t *testing.T) {
 	if code != 0 || steps == 0 {
 		t.Fatalf("uninterrupted: exit %d, %d steps, %s", code, steps, errs)
 	}
-	want := logtest.Files(t, refOut)
+	want := fixtures.Files(t, refOut)
 	for k := 1; k <= steps; k++ {
 		out := filepath.Join(t.TempDir(), "out")
 		fsys, _ := txn.CrashAt(k)
@@ -58,7 +58,7 @@ func TestConvertToWALCrashAtEveryStep(t *testing.T) {
 			t.Fatalf("crash at step %d: exit %d %s", k, code, errs)
 		}
 		if _, err := os.Stat(out); err == nil {
-			if d := logtest.DiffNames(want, logtest.Files(t, out)); len(d) > 0 {
+			if d := logtest.DiffNames(want, fixtures.Files(t, out)); len(d) > 0 {
 				t.Fatalf("crash at step %d left a partial output: %v", k, d)
 			}
 			continue
@@ -66,7 +66,7 @@ func TestConvertToWALCrashAtEveryStep(t *testing.T) {
 		if _, errs, code := run(args(out)...); code != 0 {
 			t.Fatalf("re-run after a crash at step %d: %d %s", k, code, errs)
 		}
-		if d := logtest.DiffNames(want, logtest.Files(t, out)); len(d) > 0 {
+		if d := logtest.DiffNames(want, fixtures.Files(t, out)); len(d) > 0 {
 			t.Errorf("re-run after a crash at step %d: output differs in %v", k, d)
 		}
 	}

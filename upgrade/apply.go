@@ -7,6 +7,7 @@ import (
 	"github.com/walctl/walctl/audit"
 	"github.com/walctl/walctl/convert"
 	"github.com/walctl/walctl/format"
+	"github.com/walctl/walctl/format/wal"
 	"github.com/walctl/walctl/gate"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/release"
@@ -101,7 +102,7 @@ func applyStep(st Step, res *Result, w Writes) error {
 			return err
 		}
 		res.Backup = r.Backup
-		res.Open = logdir.Options{Format: p.Format, R: p.R, M: p.M, Force: true}
+		res.Open = p.OutOptions(wal.Options{}) // a PersistentState repair
 	case StepWALRepair:
 		p, err := repair.MakeWALPlan(l, st.walOptions)
 		if err != nil {
@@ -127,7 +128,7 @@ func applyStep(st Step, res *Result, w Writes) error {
 		if st.Out != "" {
 			res.Dir = st.Out
 		}
-		res.Open = logdir.Options{Format: c.To, R: c.NewR, M: c.NewM, Force: true}
+		res.Open = c.OutOptions()
 	case StepToWAL:
 		c, err := convert.PlanToWAL(l, st.toWAL)
 		if err != nil {

@@ -357,20 +357,21 @@ func (p *Plan) toWAL(l *logdir.Log, o Options, why []string) error {
 	return nil
 }
 
-// planWAL picks the operation for a WriteAheadLog.
+// planWAL carries out gate.WALStepFor's step for a WriteAheadLog, the one
+// verify's fix names.
 func (p *Plan) planWAL(l *logdir.Log, o Options) error {
 	v, w := o.To, l.WAL()
 	why := gateCodes(p.Gate)
 	vr := w.ReadBy(v)
 	ro := repair.Options{Backup: o.Backup, Log: rebuild.LogOptions{Force: o.Log.Force}}
-	switch {
-	case v.Less(release.WriteAheadLogAdded):
+	switch step := gate.WALStepFor(v, vr, w); step {
+	case gate.WALToPS:
 		if !p.repairFirst(l, ro) {
 			return nil
 		}
 		return p.fromWAL(l, o, why)
-	case vr.Misread != "" || vr.OpenError != "" && w.Params.PageSize != 4096:
-		if vr.Misread != "" && !v.Less(release.WALRecord32) {
+	case gate.WALRewrite6x, gate.WALRewrite, gate.WALRewrite5x:
+		if step == gate.WALRewrite6x {
 			p.Notes = append(p.Notes, "instead of the rewrite, the node can keep the 5.x layout with the "+
 				"AppContext switch DotNext.IO.WriteAheadLog.IgnoreTimestamp=false (runtimeconfig.json), for good: "+
 				"then nothing has to change on disk")
@@ -383,12 +384,6 @@ func (p *Plan) planWAL(l *logdir.Log, o Options) error {
 	form, err := convert.CheckpointFormFor(v)
 	if err != nil {
 		return p.refuseErr(err, "")
-	}
-	if v.Less(release.WALRecord32) && (w.Params.Layout != wal.Layout5 || w.Params.Hash != wal.HashNone) {
-		if !p.repairFirst(l, ro) {
-			return nil
-		}
-		return p.toWAL(l, o, why)
 	}
 	wo := repair.WALRepairOptions{CheckpointForm: form, Backup: o.Backup, Force: o.Log.Force, WAL: o.Log.WAL}
 	wp, err := repair.MakeWALPlan(l, wo)

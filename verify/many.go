@@ -12,6 +12,7 @@ import (
 	"github.com/walctl/walctl/format/nodestate"
 	"github.com/walctl/walctl/format/wal"
 	"github.com/walctl/walctl/internal/progress"
+	"github.com/walctl/walctl/internal/termtext"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
 	"github.com/walctl/walctl/txn"
@@ -70,7 +71,7 @@ func one(dir string, o logdir.Options, bar func(string, int64) *progress.Bar) Lo
 	if err := txn.Check(dir); err != nil {
 		// Another walctl writes it, or an interrupted write is pending: not
 		// verified, and the note says what to do.
-		return LogResult{Dir: dir, Format: format.Unknown, Verdict: Unreadable, Error: oneLine(err.Error())}
+		return LogResult{Dir: dir, Format: format.Unknown, Verdict: Unreadable, Error: termtext.OneLine(err.Error())}
 	}
 	vo := Options{Options: o}
 	if bar != nil {
@@ -78,7 +79,7 @@ func one(dir string, o logdir.Options, bar func(string, int64) *progress.Bar) Lo
 	}
 	v, err := Dir(dir, vo)
 	if err != nil {
-		r := LogResult{Dir: dir, Format: format.Unknown, Verdict: Unreadable, Error: oneLine(err.Error())}
+		r := LogResult{Dir: dir, Format: format.Unknown, Verdict: Unreadable, Error: termtext.OneLine(err.Error())}
 		var unsure *logdir.ErrUnsure
 		if errors.As(err, &unsure) {
 			r.Verdict = Unsure
@@ -93,8 +94,6 @@ func one(dir string, o logdir.Options, bar func(string, int64) *progress.Bar) Lo
 	r.Errors, r.Warnings = v.Findings.Counts()
 	return r
 }
-
-func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // FindLogs walks root for log directories: a directory holding node.state,
 // or a WriteAheadLog root. It does not descend into a log (a WAL's metadata/

@@ -150,9 +150,9 @@ func Endpoint(id [MemberIDSize]byte) (string, bool) {
 	}
 	var addr netip.Addr
 	switch {
-	case family == 2 && length == 4 && allZero(id[4:16]):
+	case family == familyInet && length == 4 && allZero(id[4:16]):
 		addr = netip.AddrFrom4([4]byte(id[0:4]))
-	case family == 23 && length == 16:
+	case family == familyInet6 && length == 16:
 		addr = netip.AddrFrom16([16]byte(id[0:16]))
 	default:
 		return "", false
@@ -176,12 +176,12 @@ func IPMemberID(endpoint string) ([MemberIDSize]byte, error) {
 		b := a.As4()
 		copy(id[:], b[:])
 		le.PutUint32(id[16:], 4)
-		le.PutUint32(id[24:], 2)
+		le.PutUint32(id[24:], familyInet)
 	} else {
 		b := a.As16()
 		copy(id[:], b[:])
 		le.PutUint32(id[16:], 16)
-		le.PutUint32(id[24:], 23)
+		le.PutUint32(id[24:], familyInet6)
 	}
 	le.PutUint32(id[20:], uint32(ap.Port()))
 	return id, nil

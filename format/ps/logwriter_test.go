@@ -123,7 +123,7 @@ func readBack(t *testing.T, dir string, o logdir.Options, fl fuzzLog) {
 			t.Fatal(err)
 		}
 		if got.Index != want.Index || got.Term != want.Term || got.Ticks != want.Ticks || got.Length != want.Length ||
-			!fixtures.SameID(
+			!raftlog.SameCommand(
 				got.CommandID,
 				want.CommandID,
 			) || fixtures.Digest(t, r) != fixtures.Digest(t, bytes.NewReader(fl.bodies[i])) {

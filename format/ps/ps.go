@@ -17,6 +17,16 @@ import (
 	v2 "github.com/walctl/walctl/format/v2"
 )
 
+// MinR and MaxR bound recordsPerPartition as the library checks it for every
+// PersistentState format (partition.MinR and MaxR, spec §8).
+const (
+	MinR = partition.MinR
+	MaxR = partition.MaxR
+)
+
+// RRange is the bounds in the words of a hint.
+var RRange = fmt.Sprintf("%d ≤ R ≤ %d", MinR, MaxR)
+
 // codecs is the table, in probe order: the Table format first (the
 // library's default since 5.4), then legacy, then sparse.
 var codecs = []partition.Codec{v2.Codec, legacy.Codec, sparse.Codec}

@@ -13,6 +13,7 @@ import (
 	"github.com/walctl/walctl/format"
 	"github.com/walctl/walctl/format/nodestate"
 	"github.com/walctl/walctl/internal/fixtures"
+	"github.com/walctl/walctl/raftlog"
 	"github.com/walctl/walctl/release"
 )
 
@@ -131,7 +132,7 @@ func checkView(t *testing.T, d *Dir, view *View, rb fixtures.Readback) int {
 			sum = "" // the reader did not load a payload of garbage length (payloadError)
 		}
 		if got.Rec.Term != e.Term || got.Rec.Length != e.Length || sum != e.SHA256 ||
-			!sameID(got.Rec.CommandID(), e.CommandID) {
+			!raftlog.SameCommand(got.Rec.CommandID(), e.CommandID) {
 			t.Errorf("index %d: model %v (%d bytes), library term %d length %d id "+
 				"%v", e.Index, got.Rec, len(b), e.Term, e.Length, e.CommandID)
 		}
@@ -146,8 +147,6 @@ func checkView(t *testing.T, d *Dir, view *View, rb fixtures.Readback) int {
 	}
 	return n
 }
-
-func sameID(a, b *int32) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
 
 // checkChanges: the files the model says the open modifies are the ones
 // the library modified, with their sizes.

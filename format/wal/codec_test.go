@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"testing"
 
+	"github.com/walctl/walctl/format/nodestate"
 	"github.com/walctl/walctl/format/record"
 )
 
@@ -127,7 +128,7 @@ func TestDecodeState(t *testing.T) {
 	)
 	ns := DecodeState(b, int64(len(b)))
 	if ns.Term != 5 || !ns.HasVote || ns.Vote.Endpoint != "127.0.0.1:3262" ||
-		MemberIDHex(ns.Vote) != "7F00000100000000000000000000000004000000BE0C000002000000" {
+		nodestate.FormatID(ns.Vote.Raw) != "7F00000100000000000000000000000004000000BE0C000002000000" {
 		t.Errorf("decoded %+v", ns)
 	}
 	if got := EncodeState(ns); !bytes.Equal(got, b) {

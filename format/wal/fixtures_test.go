@@ -1,7 +1,6 @@
 package wal
 
 import (
-	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -13,130 +12,26 @@ import (
 	"testing"
 
 	"github.com/walctl/walctl/finding"
+	"github.com/walctl/walctl/format/nodestate"
 	"github.com/walctl/walctl/internal/fixtures"
 	"github.com/walctl/walctl/raftlog"
 )
 
-// fixtureRoot holds the library-written logs (copied from shared/fixtures).
-const fixtureRoot = "../../testdata/fixtures"
-
-type rbEntry struct {
-	Index           int64  `json:"index"`
-	Term            int64  `json:"term"`
-	TimestampTicks  *int64 `json:"timestampTicks"`
-	CommandID       *int32 `json:"commandId"`
-	IsSnapshot      bool   `json:"isSnapshot"`
-	IsConfiguration bool   `json:"isConfiguration"`
-	Length          int64  `json:"length"`
-	PayloadLength   int64  `json:"payloadLength"`
-	SHA256          string `json:"sha256"`
-}
-
-type rbState struct {
-	Term                    int64  `json:"term"`
-	LastCommittedEntryIndex int64  `json:"lastCommittedEntryIndex"`
-	LastEntryIndex          int64  `json:"lastEntryIndex"`
-	SnapshotIndex           *int64 `json:"snapshotIndex"`
-	SnapshotTerm            *int64 `json:"snapshotTerm"`
-	Vote                    string `json:"vote"`
-	ExpectedMember          string `json:"expectedMember"`
-	ExpectedMemberID        string `json:"expectedMemberId"`
-}
-
-type readback struct {
-	Settings    settings        `json:"settings"`
-	State       rbState         `json:"state"`
-	Entries     []rbEntry       `json:"entries"`
-	EntryErrors json.RawMessage `json:"entryErrors"`
-	OpenError   json.RawMessage `json:"openError"`
-	InitError   json.RawMessage `json:"initError"`
-	Truncated   bool            `json:"truncated"`
-}
-
-type settings struct {
-	ChunkSize             int64  `json:"chunkSize"`
-	Hash                  string `json:"hash"`
-	LegacyTimestampLayout bool   `json:"legacyTimestampLayout"`
-	SnapshotDirectory     string `json:"snapshotDirectory"`
-}
-
-type manifest struct {
-	Tool     string   `json:"tool"`
-	Settings settings `json:"settings"`
-	Library  struct {
-		RequestedVersion string `json:"requestedVersion"`
-	} `json:"library"`
-	Damage *struct {
-		Name  string `json:"name"`
-		File  string `json:"file"`
-		Index *int64 `json:"index"`
-	} `json:"damage"`
-	Readback readback `json:"readback"`
-	Appended []struct {
-		Index  int64  `json:"index"`
-		Length int64  `json:"length"`
-		SHA256 string `json:"sha256"`
-	} `json:"appended"`
-}
-
-// padded292 lists the committed indexes whose payload the library read
-// back differently from what was appended (the last append at each index):
-// in the library-written fixtures that is #292 padding and nothing else.
-func (m manifest) padded292() []int64 {
-	last := map[int64]int{}
-	for k, a := range m.Appended {
-		last[a.Index] = k
-	}
-	var out []int64
-	for _, r := range m.Readback.Entries {
-		k, ok := last[r.Index]
-		if ok && !r.IsSnapshot && r.Index <= m.Readback.State.LastCommittedEntryIndex &&
-			(m.Appended[k].Length != r.Length || m.Appended[k].SHA256 != r.SHA256) {
-			out = append(out, r.Index)
-		}
+// walFixtures returns every fixture written by the WAL generator.
+func walFixtures(t *testing.T) []fixtures.Fixture {
+	t.Helper()
+	out := fixtures.All(t, "fixturegen-wal")
+	if len(out) < 29 {
+		t.Fatalf("found only %d WAL fixtures under %s", len(out), fixtures.Root())
 	}
 	return out
 }
 
-type expect struct {
-	Verdict         string  `json:"verdict"`
-	Damage          string  `json:"damage"`
-	Repairable      bool    `json:"repairable"`
-	CommittedIntact []int64 `json:"committedIntact"`
-}
-
-type fixture struct {
-	name     string // e.g. 6.12.0/wal-basic
-	dir      string // the log directory
-	man      manifest
-	exp      expect
-	readArgs map[string]string
-}
-
-func readJSON(t *testing.T, path string, v any) {
-	t.Helper()
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := json.Unmarshal(b, v); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-}
-
-// readArgs parses read-args.txt ("--option value" or "--flag", one per line).
-func readArgs(t *testing.T, path string) map[string]string {
-	f, err := os.Open(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+// readArgs maps the options of a fixture's read-args.txt to their values
+// ("" for a flag without one, such as --legacy-timestamps).
+func readArgs(t *testing.T, fx fixtures.Fixture) map[string]string {
+	words := fixtures.ReadArgs(t, fx)
 	args := map[string]string{}
-	var words []string
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		words = append(words, strings.Fields(sc.Text())...)
-	}
 	for k := 0; k < len(words); k++ {
 		if k+1 < len(words) && !strings.HasPrefix(words[k+1], "--") {
 			args[words[k]] = words[k+1]
@@ -148,29 +43,21 @@ func readArgs(t *testing.T, path string) map[string]string {
 	return args
 }
 
-// walFixtures returns every fixture written by the WAL generator.
-func walFixtures(t *testing.T) []fixture {
-	t.Helper()
-	paths, _ := filepath.Glob(filepath.Join(fixtureRoot, "*", "*", "manifest.json"))
-	var out []fixture
-	for _, p := range paths {
-		var m manifest
-		readJSON(t, p, &m)
-		if m.Tool != "fixturegen-wal" {
-			continue
-		}
-		dir := filepath.Dir(p)
-		fx := fixture{
-			name: strings.TrimPrefix(filepath.ToSlash(dir), fixtureRoot+"/"),
-			dir:  filepath.Join(dir, "wal"),
-			man:  m,
-		}
-		readJSON(t, filepath.Join(dir, "expect.json"), &fx.exp)
-		fx.readArgs = readArgs(t, filepath.Join(dir, "read-args.txt"))
-		out = append(out, fx)
+// padded292 lists the committed indexes whose payload the library read
+// back differently from what was appended (the last append at each index):
+// in the library-written fixtures that is #292 padding and nothing else.
+func padded292(m fixtures.Manifest) []int64 {
+	last := map[int64]int{}
+	for k, a := range m.Appended {
+		last[a.Index] = k
 	}
-	if len(out) < 29 {
-		t.Fatalf("found only %d WAL fixtures under %s", len(out), fixtureRoot)
+	var out []int64
+	for _, r := range m.Readback.Entries {
+		k, ok := last[r.Index]
+		if ok && !r.IsSnapshot && r.Index <= m.Readback.State.LastCommittedEntryIdx &&
+			(m.Appended[k].Length != r.Length || m.Appended[k].SHA256 != r.SHA256) {
+			out = append(out, r.Index)
+		}
 	}
 	return out
 }
@@ -179,24 +66,23 @@ func walFixtures(t *testing.T) []fixture {
 type replicaNode struct {
 	name string
 	dir  string
-	rb   readback
+	rb   fixtures.Readback
 }
 
 func replicaNodes(t *testing.T) []replicaNode {
 	t.Helper()
-	paths, _ := filepath.Glob(filepath.Join(fixtureRoot, "replicas", "*", "*", "node?.readback.json"))
+	root := fixtures.Root()
+	paths, _ := filepath.Glob(filepath.Join(root, "replicas", "*", "*", "node?.readback.json"))
 	var out []replicaNode
 	for _, p := range paths {
-		var rb readback
-		readJSON(t, p, &rb)
+		var rb fixtures.Readback
+		fixtures.ReadJSON(t, p, &rb)
 		dir := strings.TrimSuffix(p, ".readback.json")
 		if _, err := os.Stat(filepath.Join(dir, "node.state")); err == nil {
 			continue // a PersistentState cluster: logdir's and diff's tests read it
 		}
-		out = append(
-			out,
-			replicaNode{name: strings.TrimPrefix(filepath.ToSlash(dir), fixtureRoot+"/"), dir: dir, rb: rb},
-		)
+		rel, _ := filepath.Rel(root, dir)
+		out = append(out, replicaNode{name: filepath.ToSlash(rel), dir: dir, rb: rb})
 	}
 	if len(out) < 18 {
 		t.Fatalf("found only %d WriteAheadLog replica nodes", len(out))
@@ -243,19 +129,9 @@ func (c *countWriter) Write(p []byte) (int, error) {
 	return c.w.Write(p)
 }
 
-// hasEntries reports whether the library read entries without errors.
-func (rb readback) readable() bool {
-	return len(rb.OpenError) == 0 || string(rb.OpenError) == "null"
-}
-
-func (rb readback) entryErrors() bool {
-	s := strings.TrimSpace(string(rb.EntryErrors))
-	return s != "" && s != "null" && s != "[]"
-}
-
 // compareReadback checks Entries, payloads and the snapshot against what
 // the library read from the same files.
-func compareReadback(t *testing.T, l *Log, rb readback) {
+func compareReadback(t *testing.T, l *Log, rb fixtures.Readback) {
 	t.Helper()
 	ours := map[int64]raftlog.Entry{}
 	var order []int64
@@ -304,11 +180,11 @@ func compareReadback(t *testing.T, l *Log, rb readback) {
 		if (e.CommandID == nil) != (r.CommandID == nil) || (e.CommandID != nil && *e.CommandID != *r.CommandID) {
 			t.Errorf("entry %d: command id %v, readback %v", r.Index, ptr(e.CommandID), ptr(r.CommandID))
 		}
-		if r.TimestampTicks != nil && *r.TimestampTicks != e.Ticks {
-			t.Errorf("entry %d: ticks %d, readback %d", r.Index, e.Ticks, *r.TimestampTicks)
+		if r.TimestampTick != nil && *r.TimestampTick != e.Ticks {
+			t.Errorf("entry %d: ticks %d, readback %d", r.Index, e.Ticks, *r.TimestampTick)
 		}
-		if got := e.Flags&FlagConfiguration != 0; got != r.IsConfiguration {
-			t.Errorf("entry %d: configuration flag %v, readback %v", r.Index, got, r.IsConfiguration)
+		if got := e.Flags&FlagConfiguration != 0; got != r.IsConfig {
+			t.Errorf("entry %d: configuration flag %v, readback %v", r.Index, got, r.IsConfig)
 		}
 		sum, n := payloadSHA(t, l, e)
 		if sum != r.SHA256 || n != r.PayloadLength {
@@ -321,12 +197,12 @@ func compareReadback(t *testing.T, l *Log, rb readback) {
 				r.SHA256[:12],
 			)
 		}
-		if e.Committed != (r.Index <= rb.State.LastCommittedEntryIndex) {
+		if e.Committed != (r.Index <= rb.State.LastCommittedEntryIdx) {
 			t.Errorf(
 				"entry %d: Committed %v with commit index %d",
 				r.Index,
 				e.Committed,
-				rb.State.LastCommittedEntryIndex,
+				rb.State.LastCommittedEntryIdx,
 			)
 		}
 	}
@@ -343,23 +219,24 @@ func ptr(p *int32) any {
 }
 
 // compareState checks the node state against the library's readback.
-func compareState(t *testing.T, l *Log, st rbState) {
+func compareState(t *testing.T, l *Log, rb fixtures.Readback) {
 	t.Helper()
+	st := rb.State
 	ns := l.State
-	if ns.Term != st.Term || ns.CommitIndex != st.LastCommittedEntryIndex || ns.LastIndex != st.LastEntryIndex {
+	if ns.Term != st.Term || ns.CommitIndex != st.LastCommittedEntryIdx || ns.LastIndex != st.LastEntryIndex {
 		t.Errorf("state term/commit/last %d/%d/%d, readback %d/%d/%d", ns.Term, ns.CommitIndex, ns.LastIndex,
-			st.Term, st.LastCommittedEntryIndex, st.LastEntryIndex)
+			st.Term, st.LastCommittedEntryIdx, st.LastEntryIndex)
 	}
 	if ns.LastApplied != -1 {
 		t.Errorf("LastApplied %d, want -1 (not persisted)", ns.LastApplied)
 	}
 	switch st.Vote {
 	case "expected":
-		if !ns.HasVote || MemberIDHex(ns.Vote) != st.ExpectedMemberID || ns.Vote.Endpoint != st.ExpectedMember {
+		if !ns.HasVote || nodestate.FormatID(ns.Vote.Raw) != st.ExpectedMemberID || ns.Vote.Endpoint != st.ExpectedMember {
 			t.Errorf(
 				"vote %v %s %q, readback voted for %s (%s)",
 				ns.HasVote,
-				MemberIDHex(ns.Vote),
+				nodestate.FormatID(ns.Vote.Raw),
 				ns.Vote.Endpoint,
 				st.ExpectedMember,
 				st.ExpectedMemberID,
@@ -370,8 +247,8 @@ func compareState(t *testing.T, l *Log, st rbState) {
 			t.Errorf("vote recorded for %q, readback none", ns.Vote.Endpoint)
 		}
 	case "other":
-		if !ns.HasVote || MemberIDHex(ns.Vote) == st.ExpectedMemberID {
-			t.Errorf("vote %v %s, readback: voted for another member", ns.HasVote, MemberIDHex(ns.Vote))
+		if !ns.HasVote || nodestate.FormatID(ns.Vote.Raw) == st.ExpectedMemberID {
+			t.Errorf("vote %v %s, readback: voted for another member", ns.HasVote, nodestate.FormatID(ns.Vote.Raw))
 		}
 	default:
 		t.Errorf("unknown readback vote %q", st.Vote)
@@ -389,15 +266,15 @@ func compareState(t *testing.T, l *Log, st rbState) {
 func TestFixtureEntries(t *testing.T) {
 	n := 0
 	for _, fx := range walFixtures(t) {
-		rb := fx.man.Readback
-		if !rb.readable() || rb.entryErrors() || rb.Truncated {
+		rb := fx.Manifest.Readback
+		if !rb.Opened() || len(rb.EntryErrors) > 0 || rb.Truncated {
 			continue
 		}
 		n++
-		t.Run(fx.name, func(t *testing.T) {
-			l := openT(t, fx.dir, Options{})
+		t.Run(fx.Name, func(t *testing.T) {
+			l := openT(t, fx.WAL, Options{})
 			compareReadback(t, l, rb)
-			compareState(t, l, rb.State)
+			compareState(t, l, rb)
 		})
 	}
 	if n < 25 {
@@ -410,14 +287,14 @@ func TestReplicaEntries(t *testing.T) {
 		t.Run(node.name, func(t *testing.T) {
 			l := openT(t, node.dir, Options{})
 			compareReadback(t, l, node.rb)
-			compareState(t, l, node.rb.State)
+			compareState(t, l, node.rb)
 			checkDetected(t, l.Params, node.rb.Settings, false)
 			// The set's expect.json names the nodes the library padded (#292):
 			// those indexes, and nothing else, are errors.
 			var exp struct {
 				Padded292 map[string][]int64 `json:"padded292"`
 			}
-			readJSON(t, filepath.Join(filepath.Dir(node.dir), "expect.json"), &exp)
+			fixtures.ReadJSON(t, filepath.Join(filepath.Dir(node.dir), "expect.json"), &exp)
 			var got []int64
 			for _, f := range l.Check() {
 				if f.Severity != raftlog.Error {
@@ -436,14 +313,14 @@ func TestReplicaEntries(t *testing.T) {
 }
 
 // checkDetected compares detected parameters with the writer's settings.
-func checkDetected(t *testing.T, p Params, s settings, fiveX bool) {
+func checkDetected(t *testing.T, p Params, s fixtures.Settings, fiveX bool) {
 	t.Helper()
 	hash, _, ok := ParseHash(s.Hash)
 	if !ok {
 		t.Fatalf("settings hash %q", s.Hash)
 	}
 	wantLayout := Layout6
-	if s.LegacyTimestampLayout || fiveX {
+	if s.LegacyTimestamp || fiveX {
 		wantLayout = Layout5
 	}
 	if p.ChunkSize != s.ChunkSize || p.Hash != hash || p.Layout != wantLayout || p.SnapshotDir != s.SnapshotDirectory {
@@ -475,34 +352,36 @@ func checkDetected(t *testing.T, p Params, s settings, fiveX bool) {
 // damaged fixtures included, and agrees with read-args.txt.
 func TestFixtureDetect(t *testing.T) {
 	for _, fx := range walFixtures(t) {
-		t.Run(fx.name, func(t *testing.T) {
-			p, err := Detect(fx.dir, Options{})
+		t.Run(fx.Name, func(t *testing.T) {
+			p, err := Detect(fx.WAL, Options{})
 			if err != nil {
 				t.Fatal(err)
 			}
-			fiveX := strings.HasPrefix(fx.man.Library.RequestedVersion, "5.")
-			checkDetected(t, p, fx.man.Settings, fiveX)
+			fiveX := strings.HasPrefix(fx.Manifest.Library.RequestedVersion, "5.")
+			checkDetected(t, p, fx.Manifest.Settings, fiveX)
 			// read-args.txt is what the library was given to read the files.
-			if a := fx.readArgs["--chunk-size"]; a != itoa(p.ChunkSize) {
+			fxArgs := readArgs(t, fx)
+			if a := fxArgs["--chunk-size"]; a != itoa(p.ChunkSize) {
 				t.Errorf("read-args chunk size %s, detected %d", a, p.ChunkSize)
 			}
-			if a, ok := fx.readArgs["--hash"]; ok && !strings.EqualFold(a, p.Hash.String()) {
+			if a, ok := fxArgs["--hash"]; ok && !strings.EqualFold(a, p.Hash.String()) {
 				t.Errorf("read-args hash %s, detected %s", a, p.Hash)
 			}
-			if _, legacy := fx.readArgs["--legacy-timestamps"]; legacy != (p.Layout == Layout5 && p.Timestamps == TicksZero) {
+			_, legacy := fxArgs["--legacy-timestamps"]
+			if legacy != (p.Layout == Layout5 && p.Timestamps == TicksZero) {
 				t.Errorf("read-args legacy %v, detected %s/%s", legacy, p.Layout, p.Timestamps)
 			}
-			if a := fx.readArgs["--snapshot-dir"]; a != p.SnapshotDir {
+			if a := fxArgs["--snapshot-dir"]; a != p.SnapshotDir {
 				t.Errorf("read-args snapshot dir %q, detected %q", a, p.SnapshotDir)
 			}
 			wantForm := CheckpointV1 // 6.8.0+
-			switch v := fx.man.Library.RequestedVersion; {
+			switch v := fx.Manifest.Library.RequestedVersion; {
 			case fiveX:
 				wantForm = Checkpoint5x
 			case fixtures.VersionLess(v, "6.8.0"):
 				wantForm = CheckpointV0 // 6.0–6.7 write the 12-byte version-0 checkpoint
 			}
-			if fx.man.Damage == nil && p.CheckpointForm != wantForm {
+			if fx.Manifest.Damage == nil && p.CheckpointForm != wantForm {
 				t.Errorf("checkpoint form %d, want %d", p.CheckpointForm, wantForm)
 			}
 		})
@@ -523,11 +402,11 @@ func errorsOf(fs raftlog.Findings) []string {
 // fixtures a finding with the expected code at the damaged file.
 func TestFixtureVerdict(t *testing.T) {
 	for _, fx := range walFixtures(t) {
-		t.Run(fx.name, func(t *testing.T) {
-			l := openT(t, fx.dir, Options{})
+		t.Run(fx.Name, func(t *testing.T) {
+			l := openT(t, fx.WAL, Options{})
 			fs := l.Check()
-			if got := fs.HasErrors(); got != (fx.exp.Verdict == "damaged") {
-				t.Fatalf("verdict %s, but errors: %v", fx.exp.Verdict, errorsOf(fs))
+			if got := fs.HasErrors(); got != (fx.Expect.Verdict == "damaged") {
+				t.Fatalf("verdict %s, but errors: %v", fx.Expect.Verdict, errorsOf(fs))
 			}
 			for _, f := range fs {
 				if f.Code == "" || f.Message == "" || strings.ToLower(string(f.Code)) != string(f.Code) ||
@@ -538,38 +417,39 @@ func TestFixtureVerdict(t *testing.T) {
 					t.Errorf("error finding without a fix: %+v", f)
 				}
 			}
-			if fx.exp.Verdict != "damaged" {
+			if fx.Expect.Verdict != "damaged" {
 				return
 			}
-			if fx.man.Damage == nil {
+			if fx.Manifest.Damage == nil {
 				// The library damaged the log itself (#292): exactly the padded
 				// committed entries are errors.
 				var got []int64
 				for _, f := range fs {
 					if f.Severity == raftlog.Error {
-						if string(f.Code) != fx.exp.Damage {
+						if string(f.Code) != fx.Expect.Damage {
 							t.Errorf("unexpected error %s at %d: %s", f.Code, f.Index, f.Message)
 						}
 						got = append(got, f.Index)
 					}
 				}
-				if want := fx.man.padded292(); len(want) == 0 || !reflect.DeepEqual(got, want) {
-					t.Errorf("%s errors at %v, the library read back other payloads at %v", fx.exp.Damage, got, want)
+				if want := padded292(fx.Manifest); len(want) == 0 || !reflect.DeepEqual(got, want) {
+					t.Errorf("%s errors at %v, the library read back other payloads at %v", fx.Expect.Damage, got, want)
 				}
 				checkRepairHints(t, l, fx)
 				return
 			}
 			found := false
 			for _, f := range fs {
-				if string(f.Code) == fx.exp.Damage && f.File == fx.man.Damage.File && f.Severity == raftlog.Error {
+				if string(f.Code) == fx.Expect.Damage && f.File == fx.Manifest.Damage.File &&
+					f.Severity == raftlog.Error {
 					found = true
-					if idx := fx.man.Damage.Index; idx != nil && f.Index != raftlog.NoIndex && f.Index > *idx {
+					if idx := fx.Manifest.Damage.Index; idx != nil && f.Index != raftlog.NoIndex && f.Index > *idx {
 						t.Errorf("finding index %d after the damaged index %d", f.Index, *idx)
 					}
 				}
 			}
 			if !found {
-				t.Errorf("no %s finding at %s; findings: %v", fx.exp.Damage, fx.man.Damage.File, errorsOf(fs))
+				t.Errorf("no %s finding at %s; findings: %v", fx.Expect.Damage, fx.Manifest.Damage.File, errorsOf(fs))
 			}
 			checkRepairHints(t, l, fx)
 		})
@@ -578,16 +458,16 @@ func TestFixtureVerdict(t *testing.T) {
 
 // checkRepairHints: the Extent keeps every index expect.json says a repair
 // must keep, and repairable damage gets an applicable fix.
-func checkRepairHints(t *testing.T, l *Log, fx fixture) {
+func checkRepairHints(t *testing.T, l *Log, fx fixtures.Fixture) {
 	t.Helper()
 	ext := l.Extent()
-	for _, i := range fx.exp.CommittedIntact {
+	for _, i := range fx.Expect.CommittedIntact {
 		if i > ext.ValidEnd {
 			t.Errorf("committed-intact index %d beyond ValidEnd %d", i, ext.ValidEnd)
 		}
 	}
 	for _, f := range l.Check() {
-		if string(f.Code) != fx.exp.Damage {
+		if string(f.Code) != fx.Expect.Damage {
 			continue
 		}
 		// Repairable damage gets a repair that needs no value from the
@@ -598,8 +478,8 @@ func checkRepairHints(t *testing.T, l *Log, fx fixture) {
 				cmd,
 				"--allow-drop-committed",
 			) && !strings.Contains(cmd, " T ") && !strings.Contains(cmd, " N ")
-		if applicable != fx.exp.Repairable {
-			t.Errorf("repairable %v, but the fix says %q", fx.exp.Repairable, f.Fix)
+		if applicable != fx.Expect.Repairable {
+			t.Errorf("repairable %v, but the fix says %q", fx.Expect.Repairable, f.Fix)
 		}
 	}
 }
@@ -609,11 +489,11 @@ func checkRepairHints(t *testing.T, l *Log, fx fixture) {
 // data-chunk-missing fixtures deleted holds the entries their note names.
 func TestPartitions(t *testing.T) {
 	for _, fx := range walFixtures(t) {
-		if fx.man.Damage != nil {
+		if fx.Manifest.Damage != nil {
 			continue
 		}
-		t.Run(fx.name, func(t *testing.T) {
-			l := openT(t, fx.dir, Options{})
+		t.Run(fx.Name, func(t *testing.T) {
+			l := openT(t, fx.WAL, Options{})
 			parts := map[string]raftlog.Partition{}
 			for _, p := range l.Files {
 				parts[p.File] = p
@@ -634,11 +514,11 @@ func TestPartitions(t *testing.T) {
 			var note struct {
 				Note string `json:"note"`
 			}
-			damaged := filepath.Join(filepath.Dir(fx.dir)+"+data-chunk-missing", "expect.json")
+			damaged := filepath.Join(fx.Dir+"+data-chunk-missing", "expect.json")
 			if _, err := os.Stat(damaged); err != nil {
 				return
 			}
-			readJSON(t, damaged, &note)
+			fixtures.ReadJSON(t, damaged, &note)
 			var chunk string
 			var list []int64
 			head, rest, _ := strings.Cut(note.Note, " deleted (payloads of entries ")

@@ -10,13 +10,14 @@ import (
 	"testing"
 	"testing/fstest"
 
+	"github.com/walctl/walctl/internal/fixtures"
 	"github.com/walctl/walctl/raftlog"
 )
 
 // fixtureFile reads a file of a fixture log for fuzz seeds.
 func fixtureFile(f *testing.F, fixture, name string) []byte {
 	f.Helper()
-	b, err := os.ReadFile(filepath.Join(fixtureRoot, fixture, "wal", name))
+	b, err := os.ReadFile(filepath.Join(fixtures.Root(), fixture, "wal", name))
 	if err != nil {
 		f.Fatal(err)
 	}
@@ -165,7 +166,7 @@ func joinDir(files map[string][]byte) []byte {
 func fuzzSeed(f *testing.F, fixture string) []byte {
 	files := map[string][]byte{}
 	for _, name := range []string{"checkpoint", "state", "metadata/0", "data/0", "data/1", "data/2", "data/3"} {
-		if b, err := os.ReadFile(filepath.Join(fixtureRoot, fixture, "wal", name)); err == nil {
+		if b, err := os.ReadFile(filepath.Join(fixtures.Root(), fixture, "wal", name)); err == nil {
 			files[name] = b
 		}
 	}

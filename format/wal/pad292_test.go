@@ -23,13 +23,13 @@ import (
 func TestPadding292Fixtures(t *testing.T) {
 	padded := 0
 	for _, fx := range walFixtures(t) {
-		if fx.man.Damage != nil {
+		if fx.Manifest.Damage != nil {
 			continue // byte-level damage of a healthy copy: not the library's doing
 		}
-		t.Run(fx.name, func(t *testing.T) {
-			l := openT(t, fx.dir, Options{})
+		t.Run(fx.Name, func(t *testing.T) {
+			l := openT(t, fx.WAL, Options{})
 			appended := map[int64][2]any{}
-			for _, a := range fx.man.Appended {
+			for _, a := range fx.Manifest.Appended {
 				appended[a.Index] = [2]any{a.Length, a.SHA256}
 			}
 			var got []int64
@@ -55,7 +55,7 @@ func TestPadding292Fixtures(t *testing.T) {
 				}
 			}
 			padded += len(got)
-			if want := fx.man.padded292(); !reflect.DeepEqual(got, want) {
+			if want := padded292(fx.Manifest); !reflect.DeepEqual(got, want) {
 				t.Errorf("padded entries %v, the library read back other payloads at %v", got, want)
 			}
 			for _, f := range l.Check() {
@@ -165,7 +165,7 @@ func TestPadding292Evidence(t *testing.T) {
 // no byte changed outside the corrected slot.
 func checkCorrected(t *testing.T, dir string, p Params, appended []byte) {
 	t.Helper()
-	before := readTree(t, dir)
+	before := fixtures.Files(t, dir)
 	l := openT(t, dir, Options{})
 	var cs []Correction292
 	if err := l.Corrections292(0, -1, func(c Correction292) bool { cs = append(cs, c); return true }); err != nil {
@@ -196,7 +196,7 @@ func checkCorrected(t *testing.T, dir string, p Params, appended []byte) {
 	if fs := l2.Check(); fs.HasErrors() {
 		t.Errorf("errors after the correction: %v", errorsOf(fs))
 	}
-	after := readTree(t, dir)
+	after := fixtures.Files(t, dir)
 	for name, b := range before {
 		a := after[name]
 		if name == c.File {
@@ -207,24 +207,6 @@ func checkCorrected(t *testing.T, dir string, p Params, appended []byte) {
 			t.Errorf("%s changed outside the corrected slot", name)
 		}
 	}
-}
-
-func readTree(t *testing.T, dir string) map[string][]byte {
-	t.Helper()
-	out := map[string][]byte{}
-	err := filepath.Walk(dir, func(p string, info os.FileInfo, err error) error {
-		if err != nil || info.IsDir() {
-			return err
-		}
-		b, err := os.ReadFile(p)
-		rel, _ := filepath.Rel(dir, p)
-		out[filepath.ToSlash(rel)] = b
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return out
 }
 
 // Each part of the evidence is needed: the skip happens only when the
@@ -290,11 +272,11 @@ func TestPadding292Geometry(t *testing.T) {
 // committed entry then reads as appended.
 func TestCorrections292Fixtures(t *testing.T) {
 	for _, fx := range walFixtures(t) {
-		if len(fx.man.padded292()) == 0 || fx.man.Damage != nil {
+		if len(padded292(fx.Manifest)) == 0 || fx.Manifest.Damage != nil {
 			continue
 		}
-		t.Run(fx.name, func(t *testing.T) {
-			dir := fixtures.Copy(t, fx.dir)
+		t.Run(fx.Name, func(t *testing.T) {
+			dir := fixtures.Copy(t, fx.WAL)
 			l := openT(t, dir, Options{})
 			var cs []Correction292
 			if err := l.Corrections292(0, -1, func(c Correction292) bool { cs = append(cs, c); return true }); err != nil {
@@ -308,7 +290,7 @@ func TestCorrections292Fixtures(t *testing.T) {
 			}
 			l2 := openT(t, dir, Options{})
 			want := map[int64]string{}
-			for _, a := range fx.man.Appended {
+			for _, a := range fx.Manifest.Appended {
 				want[a.Index] = a.SHA256
 			}
 			for _, e := range collect(l2) {
@@ -319,8 +301,8 @@ func TestCorrections292Fixtures(t *testing.T) {
 			if fs := l2.Check(); fs.HasErrors() {
 				t.Errorf("errors after the corrections: %v", errorsOf(fs))
 			}
-			if len(cs) != len(fx.man.padded292()) {
-				t.Errorf("%d corrections for %v", len(cs), fx.man.padded292())
+			if len(cs) != len(padded292(fx.Manifest)) {
+				t.Errorf("%d corrections for %v", len(cs), padded292(fx.Manifest))
 			}
 		})
 	}

@@ -261,7 +261,7 @@ func flipByte(t *testing.T, name string, off int64) {
 func TestHashFlips(t *testing.T) {
 	var dirs []string
 	for _, alg := range hashAlgs {
-		dirs = append(dirs, filepath.Join(fixtureRoot, "6.12.0", "wal-hash-"+alg.String(), "wal"))
+		dirs = append(dirs, filepath.Join(fixtures.Root(), "6.12.0", "wal-hash-"+alg.String(), "wal"))
 	}
 	legacy := filepath.Join(t.TempDir(), "legacy-crc64")
 	es, _ := testEntries(rand.New(rand.NewSource(5)), 20)
@@ -501,7 +501,7 @@ func TestManyChunkFiles(t *testing.T) {
 		) || !strings.Contains(f.Fix, "--out-chunk-size 1048576") {
 		t.Errorf("want a many-chunk-files warning with the chunk counts and no error: %+v; %v", f, l.Check())
 	}
-	if !IsWAL(dir) || IsWAL(t.TempDir()) || IsWAL(filepath.Join(fixtureRoot, "5.26.2", "table-basic", "wal")) {
+	if !IsWAL(dir) || IsWAL(t.TempDir()) || IsWAL(filepath.Join(fixtures.Root(), "5.26.2", "table-basic", "wal")) {
 		t.Error("IsWAL misclassifies")
 	}
 }

@@ -109,6 +109,19 @@ func TestTSV(t *testing.T) {
 	}
 }
 
+func TestOneLine(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{"", ""},
+		{"one line", "one line"},
+		{"open 0:\n\tpermission denied\r\n", "open 0: permission denied"},
+		{"  a  \v b\f", "a b"},
+	} {
+		if got := OneLine(c.in); got != c.want {
+			t.Errorf("OneLine(%q) = %q, want %q", c.in, got, c.want)
+		}
+	}
+}
+
 func TestTruncate(t *testing.T) {
 	cases := []struct {
 		in    string

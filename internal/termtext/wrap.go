@@ -172,6 +172,10 @@ func render(atoms []atom, indent int) string {
 	return b.String()
 }
 
+// OneLine folds every run of white space in s, line breaks included, to one
+// space: an error message reads on one line of output or in one table cell.
+func OneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
 // Truncate cuts s to at most width cells, ending it with "…" when it was cut
 // (styles kept, no trailing space).
 func Truncate(s string, width int) string {
