@@ -95,6 +95,12 @@ func (dec *decoder) readPrologue() {
 // an unwritten slot inside the prologue is where its record belongs, so that
 // a zeroed record can be reported at its byte offset.
 func (dec *decoder) slot(s int64) *partition.Slot {
+	if c := int64(cap(dec.d.Slots)); s >= c {
+		// Double, up to R: append grows a large slice by a quarter at a
+		// time, a copy of every slot so far each time (a sixth of a
+		// legacy decode at R = 10000).
+		dec.d.Slots = slices.Grow(dec.d.Slots, int(min(max(2*c, s+1), dec.g.R))-len(dec.d.Slots))
+	}
 	for n := int64(len(dec.d.Slots)); n <= s; n++ {
 		dec.d.Slots = append(dec.d.Slots, partition.Slot{Slot: n, Kind: partition.Unwritten, At: n * record.Size})
 	}
