@@ -113,3 +113,53 @@ func TestGateWriterReadsItself(t *testing.T) {
 		}
 	}
 }
+
+// The upgrade commands verify --target-version advises carry the writer the
+// operator named with --from-version, so that upgrade judges the log as
+// verify did; without it they name no writer. The advised plan command
+// runs (upgrade without --apply) and reports the writer as given.
+func TestGateFixCarriesFromVersion(t *testing.T) {
+	var f *fixtures.Fixture
+	for _, g := range fixtures.All(t, "fixturegen-ps") {
+		if g.Name == "5.7.1/table-basic" {
+			f = &g
+		}
+	}
+	if f == nil {
+		t.Fatal("no fixture 5.7.1/table-basic")
+	}
+	for _, from := range []string{"", "5.7.1"} {
+		var more []string
+		if from != "" {
+			more = []string{"--from-version", from}
+		}
+		doc, _ := verifyTarget(t, *f, "5.3.0", more...)
+		upgrades := 0
+		for _, fd := range doc.Findings {
+			if !strings.Contains(fd.FixCommand, "walctl upgrade") {
+				continue
+			}
+			upgrades++
+			for _, s := range []string{fd.FixCommand, fd.Fix} {
+				if n := strings.Count(s, "walctl upgrade"); strings.Count(s, "--from-version "+from) != n && from != "" {
+					t.Errorf("--from-version %s: %q names the writer in %d of %d upgrade commands", from, s,
+						strings.Count(s, "--from-version"), n)
+				}
+				if from == "" && strings.Contains(s, "--from-version") {
+					t.Errorf("no --from-version given, but the fix says %q", s)
+				}
+			}
+			if from == "" {
+				continue
+			}
+			args := strings.Fields(strings.Replace(strings.TrimSuffix(fd.FixCommand, " DIR"), " --apply", "", 1))
+			out, errs, code := runReadOnly(t, f.WAL, append(args[1:], f.WAL)...)
+			if code == exitError || !strings.Contains(out, "from the --from-version") {
+				t.Errorf("%v: exit %d, %s%s", args, code, out, errs)
+			}
+		}
+		if upgrades == 0 {
+			t.Fatalf("--from-version %q: no upgrade fix to check", from)
+		}
+	}
+}
