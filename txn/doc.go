@@ -59,10 +59,11 @@ A write goes through these steps, each made durable before the next
     directories.
  5. The audit: the caller's Auditor reads DIR (still untouched) and stage/.
     Any error abandons the write: stage, journal and backup are removed, DIR
-    is as it was, the command exits 1 (*AuditError). There is no way to
-    write without an Auditor. An Auditor that is a Preparer begins reading
-    DIR when the transaction has begun (after step 2), while stage/ is
-    written: DIR does not change before the audit, so it reads the same.
+    is as it was (its modification time too), the command exits 1
+    (*AuditError). There is no way to write without an Auditor. An Auditor
+    that is a Preparer begins reading DIR when the transaction has begun
+    (after step 2), while stage/ is written: DIR does not change before the
+    audit, so it reads the same.
  6. journal.json turns to phase "publishing" and lists the operations in
     order: rename stage/<name> over DIR/<name>, or remove DIR/<name>.
  7. The operations run, then DIR (and each directory touched) is fsynced.

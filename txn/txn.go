@@ -825,11 +825,20 @@ func (t *Tx) abandon() {
 		}
 		return
 	}
-	if t.j != nil {
-		Discard(t.dir, t.j, t.fsys)
+	var err error
+	switch {
+	case t.j != nil:
+		err = Discard(t.dir, t.j, t.fsys)
 		t.j = nil
-	} else if t.madeWork {
-		t.fsys.RemoveAll(t.work)
+	case t.madeWork:
+		err = t.fsys.RemoveAll(t.work)
+	default:
+		return
+	}
+	if err == nil {
+		// Only the work folder came and went: DIR keeps its time too (the
+		// access time is left alone).
+		t.fsys.Chtimes(t.dir, time.Time{}, t.rootAttrs.mtime)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+	"time"
 )
 
 // A tiny "log": files the transaction copies, keeps, replaces and removes.
@@ -143,6 +144,16 @@ func TestFailedAuditWritesNothing(t *testing.T) {
 	dir := makeLog(t)
 	old := content(t, dir)
 	parent := filepath.Dir(dir)
+	// DIR's modification time is kept too: the work folder came and went.
+	then := time.Date(2026, 1, 2, 3, 4, 5, 6, time.UTC)
+	if err := os.Chtimes(dir, then, then); err != nil {
+		t.Fatal(err)
+	}
+	defer func() {
+		if fi, err := os.Stat(dir); err != nil || !fi.ModTime().Equal(then) {
+			t.Errorf("DIR's time after a failed audit: %v (%v), was %v", fi.ModTime(), err, then)
+		}
+	}()
 	_, err := write(dir, OS, AuditFunc(func(string, string) error { return errors.New("entry 3 lost") }))
 	var ae *AuditError
 	if !errors.As(err, &ae) || !strings.Contains(err.Error(), "entry 3 lost") ||
