@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/walctl/walctl/format"
+	"github.com/walctl/walctl/format/nodestate"
 	"github.com/walctl/walctl/internal/fixtures"
 )
 
@@ -49,6 +50,9 @@ func TestInferR(t *testing.T) {
 			b, _ := os.ReadFile(filepath.Join(dir, "5"))
 			os.WriteFile(filepath.Join(dir, "9"), b, 0o644)
 		}, 4, "medium", nil},
+		{"a node.state whose checksum fails proves no R by arithmetic", "5.7.1/table-snapshot", damageLastIndex, 0,
+			"low", nil},
+		{"a sealed footer proves R whatever node.state says", "5.26.2/table-basic", damageLastIndex, 4, "very-high", nil},
 		{"only partition 0", "5.7.1/table-single-appends", func(t *testing.T, dir string) {
 			os.Remove(filepath.Join(dir, "1"))
 			p := filepath.Join(dir, "0")
@@ -84,6 +88,21 @@ func TestInferR(t *testing.T) {
 				t.Errorf("low confidence must name the flag to add")
 			}
 		})
+	}
+}
+
+// damageLastIndex adds 30 to node.state's LastIndex without fixing its
+// checksum: in 5.7.1/table-snapshot (LastIndex 22 at slot 2 of partition 5,
+// R = 4) the damaged 52 still fits the files, with R = 10.
+func damageLastIndex(t *testing.T, dir string) {
+	p := filepath.Join(dir, nodestate.FileName)
+	b, err := os.ReadFile(p)
+	if err != nil || nodestate.Status(b) != nodestate.ChecksumOK {
+		t.Fatalf("node.state: %v, checksum %v: the case needs one that verifies", err, nodestate.Status(b))
+	}
+	b[nodestate.OffLastIndex] += 30
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"sort"
 
 	"github.com/walctl/walctl/format"
+	"github.com/walctl/walctl/format/nodestate"
 	"github.com/walctl/walctl/format/partition"
 )
 
@@ -120,6 +121,13 @@ func (r *Result) arithmeticR() {
 		return
 	}
 	last := r.State.LastIndex
+	if r.stateSum == nodestate.ChecksumMismatch {
+		// A flipped bit may sit in LastIndex: an R computed from it is a
+		// guess, and a wrong one misplaces every index (and a LastIndex
+		// grown by one high bit makes an R in the millions).
+		r.untrustedR(last)
+		return
+	}
 	maxUsed := int64(0) // R must exceed every used slot
 	for _, f := range r.Files {
 		if f.Format == r.Format && f.probe.UsedSlots > maxUsed {
@@ -198,6 +206,13 @@ func (r *Result) arithmeticR() {
 	r.undetermined(
 		fmt.Sprintf("only partition 0 holds entries (LastIndex %d): any R above %d fits", last, max(last, maxUsed-1)),
 	)
+}
+
+// untrustedR: node.state's checksum does not match, so its LastIndex
+// cannot decide R.
+func (r *Result) untrustedR(last int64) {
+	r.undetermined(fmt.Sprintf("R is not determined: node.state's checksum does not match, so its LastIndex %d "+
+		"cannot be trusted to compute R from the partition numbering", last))
 }
 
 func (r *Result) undetermined(why string) {
