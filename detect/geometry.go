@@ -10,7 +10,7 @@ import (
 )
 
 // maxR is the largest records-per-partition the library accepts (int.MaxValue/40).
-const maxR = 53_687_091
+const maxR = partition.MaxR
 
 // inferGeometry finds R (and M for sparse) by the order of spec §8: exact
 // evidence first, then the arithmetic on the partition holding LastIndex.
