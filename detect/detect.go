@@ -85,7 +85,7 @@ func Directory(dir string, o Overrides) (*Result, error) {
 	if err != nil || res.Decided() {
 		return res, err
 	}
-	files, err := classifyAll(res.Listing.Partitions)
+	files, err := Classify(res.Listing.Partitions)
 	if err != nil {
 		return nil, err
 	}
@@ -184,10 +184,11 @@ func File(path string) (*FileResult, error) {
 // read windows): memory must not grow with the number of cores.
 const maxProbes = 8
 
-// classifyAll classifies the files on all cores (each probe reads its file
-// alone), keeping their order; the first error in file order wins. At most
+// Classify opens and classifies partition files ps on all cores (each probe
+// reads its file alone), as Directory does: the results for Finish, in
+// order; the first error in file order wins. At most
 // min(GOMAXPROCS, maxProbes) files are open and probed at once.
-func classifyAll(ps []PartitionFile) ([]FileResult, error) {
+func Classify(ps []PartitionFile) ([]FileResult, error) {
 	out := make([]FileResult, len(ps))
 	errs := make([]error, len(ps))
 	next := make(chan int)
@@ -243,10 +244,6 @@ func Probe(p PartitionFile, f partition.File) FileResult {
 	}
 	return probeFile(fr, f)
 }
-
-// Classify opens and classifies partition files ps on all cores, as
-// Directory does: the results for Finish, in order.
-func Classify(ps []PartitionFile) ([]FileResult, error) { return classifyAll(ps) }
 
 func emptyFile(fr FileResult) FileResult {
 	fr.Format, fr.conf = format.Empty, partition.None

@@ -151,7 +151,7 @@ func docFix(f Fix) string {
 
 // docFacts word the facts of fix texts that FINDINGS.md can name in
 // general: the gate's release is the V of its commands.
-var docFacts = F{"target": "V", "how": "makes V read the log as its writer does"}
+var docFacts = F{"target": "V", "V": "V", "how": "makes V read the log as its writer does"}
 
 func placeholderWords(s string) string {
 	for {

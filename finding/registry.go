@@ -1086,7 +1086,7 @@ const (
 	upgradeCmd    = "walctl upgrade --to-version V --apply DIR"
 	upgradeOutCmd = "walctl upgrade --to-version V --out NEWDIR --apply DIR"
 	upgradePSCmd  = "walctl upgrade --to-version V --out-records-per-partition R --out NEWDIR --apply DIR"
-	planFirst     = "{how}; walctl upgrade --to-version {target} DIR shows the plan first"
+	planFirst     = "{how}; walctl upgrade --to-version {V} DIR shows the plan first"
 	toPS          = "writes a PersistentState log; the application must use PersistentState"
 	otherFindings = "nothing for DotNext {target}; the writer's release needs the repair the other findings name"
 )

@@ -139,8 +139,18 @@ func (r *Report) add(code finding.Code, form, file string, idx int64, facts find
 	if facts == nil {
 		facts = finding.F{}
 	}
-	facts["target"], facts["V"], facts["writer"] = r.Target.String(), r.Target.String(), r.Writer
+	facts["target"], facts["V"], facts["writer"] = r.Target.String(), r.upgradeTarget(), r.Writer
 	r.Findings.Add(raftlog.New(code, form, file, -1, idx, facts))
+}
+
+// upgradeTarget fills the V of the gate's upgrade commands: the target, and
+// the writer when the operator named it (--from-version), so that upgrade
+// judges the log's writer as the gate did.
+func (r *Report) upgradeTarget() string {
+	if r.WriterFrom == "--from-version" {
+		return r.Target.String() + " --from-version " + r.Writer
+	}
+	return r.Target.String()
 }
 
 // psClasses are the first releases of the PersistentState readers that

@@ -99,26 +99,16 @@ func (l *Log) spanBytes(s raftlog.Span) (b []byte, buf *[]byte, err error) {
 		}
 		return b[s.Offset:min(int64(len(b)), s.Offset+s.Length)], nil, nil
 	}
-	buf = copyBuffers.Get().(*[]byte)
-	n, err := l.readSpan(s, *buf)
-	return (*buf)[:n], buf, err
-}
-
-// readSpan reads s (s.Length ≤ len(buf)) into buf: the number of bytes on
-// disk, fewer where the file ends first.
-func (l *Log) readSpan(s raftlog.Span, buf []byte) (int, error) {
-	if s.Length <= 0 {
-		return 0, nil
-	}
 	f, err := l.reader(s.File)
 	if err != nil {
-		return 0, err
+		return nil, nil, err
 	}
-	n, err := f.ReadAt(buf[:s.Length], s.Offset)
+	buf = copyBuffers.Get().(*[]byte)
+	n, err := f.ReadAt((*buf)[:s.Length], s.Offset)
 	if err == io.EOF || err == io.ErrUnexpectedEOF {
 		err = nil
 	}
-	return n, err
+	return (*buf)[:n], buf, err
 }
 
 // firstDiff is the offset of the first byte in which a and b (of one

@@ -10,7 +10,6 @@ package verify
 import (
 	"errors"
 	"fmt"
-	"regexp"
 	"strings"
 
 	"github.com/walctl/walctl/finding"
@@ -20,7 +19,6 @@ import (
 	"github.com/walctl/walctl/internal/shellquote"
 	"github.com/walctl/walctl/logdir"
 	"github.com/walctl/walctl/raftlog"
-	"github.com/walctl/walctl/release"
 )
 
 // Verdicts.
@@ -153,7 +151,6 @@ func report(l *logdir.Log, sum raftlog.Summary, fs raftlog.Findings, o logdir.Op
 		rep.Target.Findings = nil
 	}
 	rep.Findings = fs.Group()
-	rep.carryFrom(o.From)
 	rep.FixAll = fixAll(rep.Findings)
 	if rep.Findings == nil {
 		rep.Findings = raftlog.Findings{}
@@ -214,26 +211,6 @@ func (r *Report) CarryFlags(flags []string) {
 		return
 	}
 	r.carry(" "+strings.Join(flags, " ")+" DIR", true)
-}
-
-// upgradeWords are how every upgrade command of a fix begins, up to its
-// target release.
-var upgradeWords = regexp.MustCompile(`walctl upgrade --to-version \S+`)
-
-// carryFrom names the writer the operator gave (verify --from-version) in
-// the upgrade commands of the fixes, so that upgrade judges the log's
-// writer as this verify did instead of by the files alone.
-func (r *Report) carryFrom(from release.Version) {
-	if from.IsZero() {
-		return
-	}
-	with := "${0} --from-version " + from.String()
-	for i, f := range r.Findings {
-		if f.FixKind == finding.Run {
-			r.Findings[i].Fix = upgradeWords.ReplaceAllString(f.Fix, with)
-			r.Findings[i].FixCommand = upgradeWords.ReplaceAllString(f.FixCommand, with)
-		}
-	}
 }
 
 // carry puts extra (ending in " DIR") in place of the " DIR" that ends
